@@ -1,0 +1,26 @@
+/** @file The `pbvote` subcommands (one file each, like Git's builtin/) and their shared helpers. */
+#ifndef PB_CLI_H
+#define PB_CLI_H
+
+#include <stdio.h>
+
+#include "engine/pb_err.h"
+
+/** Exit statuses of every subcommand (docs/cli.md). */
+enum pb_exit {
+        PB_EXIT_OK = 0,      /* success (verify: every check passed) */
+        PB_EXIT_FAIL = 1,    /* the answer is "no": check found errors, verify found a bad check */
+        PB_EXIT_USAGE = 2,   /* bad command line */
+        PB_EXIT_INPUT = 3,   /* unreadable or malformed input file */
+        PB_EXIT_SOFTWARE = 4 /* out of memory, storage failure or internal error */
+};
+
+/** A subcommand: argv[0] is the subcommand name. */
+typedef int (*pb_cmd_fn)(int argc, char **argv);
+
+/** Print "pbvote: FILE:LINE:COL: PATH: REASON" for @d on stderr. */
+void cli_report(const char *file, const struct pb_diag *d);
+/** Map an error code to the exit status above. */
+int cli_exit_for(pb_err e);
+
+#endif

@@ -1,0 +1,75 @@
+/** @file `pbvote`: dispatch to the subcommand named by argv[1]. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "pb_config.h"
+
+static int cmd_version(int argc, char **argv)
+{
+        (void)argc;
+        (void)argv;
+        printf("pbvote %s\n", PBVOTE_VERSION);
+        return PB_EXIT_OK;
+}
+
+struct command {
+        const char *name;
+        pb_cmd_fn fn;
+        const char *summary;
+};
+
+static const struct command commands[] = {
+        { "version", cmd_version, "print the version" },
+};
+
+static void usage(FILE *f)
+{
+        size_t i;
+
+        fprintf(f, "usage: pbvote <command> [options]\n\ncommands:\n");
+        for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "\n`pbvote <command> --help` describes one command; docs/cli.md has them all.\n");
+}
+
+void cli_report(const char *file, const struct pb_diag *d)
+{
+        char line[512];
+
+        pb_diag_format(d, file, line, sizeof(line));
+        fprintf(stderr, "pbvote: %s\n", line);
+}
+
+int cli_exit_for(pb_err e)
+{
+        switch (e) {
+        case PB_OK: return PB_EXIT_OK;
+        case PB_ERR_NOMEM:
+        case PB_ERR_STORAGE:
+        case PB_ERR_INTERNAL: return PB_EXIT_SOFTWARE;
+        default: return PB_EXIT_INPUT;
+        }
+}
+
+int main(int argc, char **argv)
+{
+        size_t i;
+
+        if (argc < 2) {
+                usage(stderr);
+                return PB_EXIT_USAGE;
+        }
+        if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+                usage(stdout);
+                return PB_EXIT_OK;
+        }
+        if (!strcmp(argv[1], "--version"))
+                return cmd_version(argc - 1, argv + 1);
+        for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                if (!strcmp(argv[1], commands[i].name))
+                        return commands[i].fn(argc - 1, argv + 1);
+        fprintf(stderr, "pbvote: unknown command '%s'\n\n", argv[1]);
+        usage(stderr);
+        return PB_EXIT_USAGE;
+}

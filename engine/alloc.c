@@ -1,0 +1,81 @@
+/** @file The allocation hooks and their failure injector. */
+#include "engine/pb_alloc.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Test-only state (the engine has no other globals): -1 = never fail. */
+static long fail_after = -1;
+static long counter;
+
+static int should_fail(void)
+{
+        counter++;
+        if (fail_after < 0)
+                return 0;
+        if (fail_after == 0)
+                return 1;
+        fail_after--;
+        return 0;
+}
+
+void pb_alloc_fail_after(long n)
+{
+        fail_after = n;
+        counter = 0;
+}
+
+long pb_alloc_count(void)
+{
+        return counter;
+}
+
+void *pb_malloc(size_t n)
+{
+        if (should_fail())
+                return NULL;
+        return malloc(n ? n : 1);
+}
+
+void *pb_calloc(size_t n, size_t size)
+{
+        if (size && n > SIZE_MAX / size)
+                return NULL;
+        if (should_fail())
+                return NULL;
+        return calloc(n ? n : 1, size ? size : 1);
+}
+
+void *pb_realloc(void *p, size_t n)
+{
+        if (should_fail())
+                return NULL;
+        return realloc(p, n ? n : 1);
+}
+
+void *pb_reallocarray(void *p, size_t n, size_t size)
+{
+        if (size && n > SIZE_MAX / size)
+                return NULL;
+        return pb_realloc(p, n * size);
+}
+
+void pb_free(void *p)
+{
+        free(p);
+}
+
+char *pb_strndup(const char *s, size_t len)
+{
+        char *r;
+
+        if (len == SIZE_MAX)
+                return NULL;
+        r = pb_malloc(len + 1);
+        if (!r)
+                return NULL;
+        memcpy(r, s, len);
+        r[len] = '\0';
+        return r;
+}

@@ -1,0 +1,16 @@
+#!/bin/sh
+# The whole test suite: a normal build and an AddressSanitizer + UBSan build, every test in both.
+# Usage: scripts/test.sh [extra `meson test` arguments, e.g. --suite unit]
+set -eu
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+[ -f build/build.ninja ] || meson setup build --buildtype=debugoptimized -Dwerror=true
+[ -f build-asan/build.ninja ] || meson setup build-asan --buildtype=debug -Dwerror=true \
+        -Db_sanitize=address,undefined -Dc_args=-fno-sanitize-recover=all
+ninja -C build
+ninja -C build-asan
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+meson test -C build --print-errorlogs "$@"
+meson test -C build-asan --print-errorlogs --timeout-multiplier 4 "$@"
+echo "all tests passed (normal and ASan+UBSan builds)"

@@ -1,0 +1,30 @@
+#!/bin/sh
+# engine/ is pure computation: no I/O, clock, randomness, or other layers' libraries (STYLE.md §1).
+# ballots/ never sees libmicrohttpd; nothing below cli/ reads argv, environment or exits.
+# Fails (exit 1) listing every offending line.
+top=${1:-$(dirname "$0")/..}
+cd "$top" || exit 2
+[ -d engine ] || { echo "no engine/ folder under $top"; exit 2; }
+status=0
+hit() {
+        # $1 = folder, $2 = extended regex, $3 = why; engine/err.c may print its assertion message.
+        found=$(grep -rnE "$2" "$1" --include='*.c' --include='*.h' | grep -v '^engine/err.c:')
+        if [ -n "$found" ]; then
+                printf '%s\n%s\n\n' "$3" "$found"
+                status=1
+        fi
+}
+hit engine '#include <(sqlite3|microhttpd)\.h>|#include <cjson/|#include "(ballots|api|cli)/' \
+        "engine/ must not include SQLite, cJSON, libmicrohttpd or a higher layer:"
+hit engine '\b(fopen|fread|fwrite|open|read|write|printf|fprintf|puts|fputs|getenv|exit|abort|socket)\(' \
+        "engine/ must not do I/O or exit:"
+hit engine '\b(time|clock|gettimeofday|clock_gettime|rand|srand|random|randombytes|randombytes_buf|arc4random)\(' \
+        "engine/ must not read a clock or a random source:"
+hit engine '\b(float|double)\b' "engine/ uses exact arithmetic only (no float/double):"
+hit ballots '#include <microhttpd\.h>|#include "(api|cli)/' "ballots/ must not include libmicrohttpd, api/ or cli/:"
+hit ballots '\b(getenv|exit|printf)\(' "ballots/ must not read the environment, print or exit:"
+for d in engine ballots; do
+        hit $d '\b(sprintf|strcpy|strcat|strtok|atoi|atol|sscanf|gets)\(' "$d/ uses a banned function:"
+done
+[ $status = 0 ] && echo "layering: ok"
+exit $status
