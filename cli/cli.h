@@ -18,6 +18,13 @@ enum pb_exit {
 /** A subcommand: argv[0] is the subcommand name. */
 typedef int (*pb_cmd_fn)(int argc, char **argv);
 
+int cmd_tally(int argc, char **argv);
+
+/** `pbvote tally` for PB elections: .pb files, ballot boxes (--db), export bundles (tally_pb.c). */
+int cli_tally_pb(int argc, char **argv);
+/** `pbvote tally` for ranked contests: .blt files and RCTab contest configs (tally_ranked.c). */
+int cli_tally_ranked(int argc, char **argv);
+
 /** Print "pbvote: FILE:LINE:COL: PATH: REASON" for @d on stderr. */
 void cli_report(const char *file, const struct pb_diag *d);
 /** Map an error code to the exit status above. */

@@ -20,6 +20,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+        { "tally", cmd_tally, "count an election (.pb, .blt, RCTab config) and print the result" },
         { "version", cmd_version, "print the version" },
 };
 
