@@ -1,4 +1,5 @@
 /** @file `pbvote`: dispatch to the subcommand named by argv[1]. */
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -57,6 +58,10 @@ int main(int argc, char **argv)
 {
         size_t i;
 
+        if (sodium_init() < 0) {
+                fprintf(stderr, "pbvote: cannot initialise libsodium\n");
+                return PB_EXIT_SOFTWARE;
+        }
         if (argc < 2) {
                 usage(stderr);
                 return PB_EXIT_USAGE;
