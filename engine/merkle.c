@@ -54,7 +54,7 @@ static pb_err perfect_hash(const struct pb_merkle_source *src, unsigned level, u
         pb_err e;
 
         if (level <= src->max_level)
-                return src->read(src->ctx, level, index, out);
+                return src->subtree(src->ctx, level, index, out);
         e = perfect_hash(src, level - 1, 2 * index, l);
         if (e < 0)
                 return e;
@@ -104,17 +104,17 @@ pb_err pb_merkle_root(const struct pb_merkle_source *src, uint64_t size, uint8_t
 }
 
 /* The proofs are built top-down into @tmp, then handed out bottom-up (the RFC's order). */
-static void reverse_out(uint8_t (*tmp)[HB], size_t n, uint8_t (*ret_path)[HB], size_t *ret_len)
+static void reverse_out(uint8_t (*tmp)[HB], size_t n, uint8_t *ret_path, size_t *ret_len)
 {
         size_t i;
 
         for (i = 0; i < n; i++)
-                memcpy(ret_path[i], tmp[n - 1 - i], HB);
+                memcpy(ret_path + i * HB, tmp[n - 1 - i], HB);
         *ret_len = n;
 }
 
 pb_err pb_merkle_inclusion_proof(const struct pb_merkle_source *src, uint64_t size, uint64_t index,
-                                 uint8_t (*ret_path)[HB], size_t *ret_len, struct pb_diag *reterr)
+                                 uint8_t *ret_path, size_t *ret_len, struct pb_diag *reterr)
 {
         uint8_t tmp[PB_MERKLE_MAX_PROOF][HB];
         uint64_t lo = 0, hi = size;
@@ -143,7 +143,7 @@ pb_err pb_merkle_inclusion_proof(const struct pb_merkle_source *src, uint64_t si
 }
 
 pb_err pb_merkle_consistency_proof(const struct pb_merkle_source *src, uint64_t old_size, uint64_t size,
-                                   uint8_t (*ret_path)[HB], size_t *ret_len, struct pb_diag *reterr)
+                                   uint8_t *ret_path, size_t *ret_len, struct pb_diag *reterr)
 {
         uint8_t tmp[PB_MERKLE_MAX_PROOF][HB];
         uint64_t lo = 0, hi = size;
@@ -186,7 +186,7 @@ pb_err pb_merkle_consistency_proof(const struct pb_merkle_source *src, uint64_t 
 }
 
 pb_err pb_merkle_verify_inclusion(uint64_t index, uint64_t size, const uint8_t leaf_hash[HB],
-                                  const uint8_t (*path)[HB], size_t path_len, const uint8_t root[HB],
+                                  const uint8_t *path, size_t path_len, const uint8_t root[HB],
                                   struct pb_diag *reterr)
 {
         uint64_t fn = index, sn;
@@ -203,14 +203,14 @@ pb_err pb_merkle_verify_inclusion(uint64_t index, uint64_t size, const uint8_t l
                 if (sn == 0)
                         return pb_diag_set(reterr, PB_ERR_SIGNATURE, "path", "inclusion proof too long");
                 if ((fn & 1) || fn == sn) {
-                        pb_merkle_node_hash(path[i], r, r);
+                        pb_merkle_node_hash(path + i * HB, r, r);
                         if (!(fn & 1))
                                 while (!(fn & 1) && fn != 0) {
                                         fn >>= 1;
                                         sn >>= 1;
                                 }
                 } else {
-                        pb_merkle_node_hash(r, path[i], r);
+                        pb_merkle_node_hash(r, path + i * HB, r);
                 }
                 fn >>= 1;
                 sn >>= 1;
@@ -224,7 +224,7 @@ pb_err pb_merkle_verify_inclusion(uint64_t index, uint64_t size, const uint8_t l
 }
 
 pb_err pb_merkle_verify_consistency(uint64_t old_size, uint64_t size, const uint8_t old_root[HB],
-                                    const uint8_t root[HB], const uint8_t (*path)[HB], size_t path_len,
+                                    const uint8_t root[HB], const uint8_t *path, size_t path_len,
                                     struct pb_diag *reterr)
 {
         uint8_t fr[HB], sr[HB], empty[HB];
@@ -261,7 +261,7 @@ pb_err pb_merkle_verify_consistency(uint64_t old_size, uint64_t size, const uint
                 memcpy(fr, old_root, HB);
                 start = 0;
         } else {
-                memcpy(fr, path[0], HB);
+                memcpy(fr, path, HB);
                 start = 1;
         }
         memcpy(sr, fr, HB);
@@ -275,15 +275,15 @@ pb_err pb_merkle_verify_consistency(uint64_t old_size, uint64_t size, const uint
                 if (sn == 0)
                         return pb_diag_set(reterr, PB_ERR_SIGNATURE, "path", "consistency proof too long");
                 if ((fn & 1) || fn == sn) {
-                        pb_merkle_node_hash(path[i], fr, fr);
-                        pb_merkle_node_hash(path[i], sr, sr);
+                        pb_merkle_node_hash(path + i * HB, fr, fr);
+                        pb_merkle_node_hash(path + i * HB, sr, sr);
                         if (!(fn & 1))
                                 while (!(fn & 1) && fn != 0) {
                                         fn >>= 1;
                                         sn >>= 1;
                                 }
                 } else {
-                        pb_merkle_node_hash(sr, path[i], sr);
+                        pb_merkle_node_hash(sr, path + i * HB, sr);
                 }
                 fn >>= 1;
                 sn >>= 1;
@@ -312,7 +312,7 @@ static pb_err array_read(void *ctx, unsigned level, uint64_t index, uint8_t ret_
 
 void pb_merkle_array_source(struct pb_merkle_array *a, struct pb_merkle_source *ret_src)
 {
-        ret_src->read = array_read;
+        ret_src->subtree = array_read;
         ret_src->ctx = a;
         ret_src->max_level = 0;
 }
@@ -397,7 +397,7 @@ static pb_err tree_read(void *ctx, unsigned level, uint64_t index, uint8_t ret_h
 
 void pb_merkle_tree_source(struct pb_merkle_tree *t, struct pb_merkle_source *ret_src)
 {
-        ret_src->read = tree_read;
+        ret_src->subtree = tree_read;
         ret_src->ctx = t;
         ret_src->max_level = PB_MERKLE_MAX_LEVELS - 1;
 }

@@ -6,7 +6,7 @@
  * The bytes are read as one big-endian number, 5 bits per symbol; the check symbol is that number
  * modulo 37 (Crockford's rule), which catches every single-symbol error and every transposition of
  * two adjacent symbols.  The engine never generates randomness: the bytes are an argument (the
- * caller takes them from randombytes_buf()).  Codes are secrets: no function here copies a code
+ * caller draws them from libsodium).  Codes are secrets: no function here copies a code
  * into a diagnostic.
  */
 #ifndef PB_CODE_H

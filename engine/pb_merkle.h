@@ -44,14 +44,14 @@ void pb_merkle_empty_root(uint8_t ret_hash[PB_MERKLE_HASH_BYTES]);
  * was given, and only for level <= source.max_level.  Return PB_OK or any error, which the
  * operation then returns unchanged (PB_ERR_STORAGE from a database, for instance).
  */
-typedef pb_err (*pb_merkle_read_fn)(void *ctx, unsigned level, uint64_t index,
-                                    uint8_t ret_hash[PB_MERKLE_HASH_BYTES]);
+typedef pb_err (*pb_merkle_subtree_fn)(void *ctx, unsigned level, uint64_t index,
+                                       uint8_t ret_hash[PB_MERKLE_HASH_BYTES]);
 
 /** Where proofs get their hashes.  Plain data; @ctx is borrowed by every call. */
 struct pb_merkle_source {
-        pb_merkle_read_fn read; /* see pb_merkle_read_fn */
-        void *ctx;              /* passed to read */
-        unsigned max_level;     /* highest level read answers (0 = leaves only, 63 = all) */
+        pb_merkle_subtree_fn subtree; /* see pb_merkle_subtree_fn */
+        void *ctx;                    /* passed to subtree */
+        unsigned max_level;           /* highest level subtree answers (0 = leaves only, 63 = all) */
 };
 
 /** A leaf-only source over a caller's array of leaf hashes (borrowed, @size * 32 bytes). */
@@ -72,13 +72,14 @@ PB_NODISCARD pb_err pb_merkle_root(const struct pb_merkle_source *src, uint64_t 
 
 /**
  * RFC 6962 §2.1.1 PATH(index, D[size]): the audit path of leaf @index, lowest level first.
- * @param ret_path [out] caller storage for PB_MERKLE_MAX_PROOF hashes
+ * @param ret_path [out] caller storage for PB_MERKLE_MAX_PROOF hashes (PB_MERKLE_MAX_PROOF * 32
+ *                 bytes); hash i is at ret_path + 32 * i
  * @param ret_len  [out] number of hashes written; set only on PB_OK
  * @return PB_OK, PB_ERR_INVALID (@index >= @size) or the source's error
  */
 PB_NODISCARD pb_err pb_merkle_inclusion_proof(const struct pb_merkle_source *src, uint64_t size,
-                                              uint64_t index, uint8_t (*ret_path)[PB_MERKLE_HASH_BYTES],
-                                              size_t *ret_len, struct pb_diag *reterr);
+                                              uint64_t index, uint8_t *ret_path, size_t *ret_len,
+                                              struct pb_diag *reterr);
 
 /**
  * RFC 6962 §2.1.2 PROOF(old_size, D[size]): proves the tree of @old_size leaves is a prefix of the
@@ -86,17 +87,18 @@ PB_NODISCARD pb_err pb_merkle_inclusion_proof(const struct pb_merkle_source *src
  * @return PB_OK, PB_ERR_INVALID (@old_size > @size) or the source's error
  */
 PB_NODISCARD pb_err pb_merkle_consistency_proof(const struct pb_merkle_source *src, uint64_t old_size,
-                                                uint64_t size, uint8_t (*ret_path)[PB_MERKLE_HASH_BYTES],
-                                                size_t *ret_len, struct pb_diag *reterr);
+                                                uint64_t size, uint8_t *ret_path, size_t *ret_len,
+                                                struct pb_diag *reterr);
 
 /**
  * RFC 9162 §2.1.3.2: does @path prove that @leaf_hash is leaf @index of the tree of @size leaves
- * whose root is @root?  The path must have exactly the right length.
+ * whose root is @root?  @path holds @path_len hashes of 32 bytes, lowest level first; it must
+ * have exactly the right length.
  * @return PB_OK, PB_ERR_INVALID (@index >= @size, path too long) or PB_ERR_SIGNATURE (does not verify)
  */
 PB_NODISCARD pb_err pb_merkle_verify_inclusion(uint64_t index, uint64_t size,
                                                const uint8_t leaf_hash[PB_MERKLE_HASH_BYTES],
-                                               const uint8_t (*path)[PB_MERKLE_HASH_BYTES], size_t path_len,
+                                               const uint8_t *path, size_t path_len,
                                                const uint8_t root[PB_MERKLE_HASH_BYTES],
                                                struct pb_diag *reterr);
 
@@ -110,7 +112,7 @@ PB_NODISCARD pb_err pb_merkle_verify_inclusion(uint64_t index, uint64_t size,
 PB_NODISCARD pb_err pb_merkle_verify_consistency(uint64_t old_size, uint64_t size,
                                                  const uint8_t old_root[PB_MERKLE_HASH_BYTES],
                                                  const uint8_t root[PB_MERKLE_HASH_BYTES],
-                                                 const uint8_t (*path)[PB_MERKLE_HASH_BYTES], size_t path_len,
+                                                 const uint8_t *path, size_t path_len,
                                                  struct pb_diag *reterr);
 
 /** One level of a pb_merkle_tree: the hashes of its complete subtrees, left to right. */

@@ -84,6 +84,8 @@ PB_NODISCARD pb_err pb_seal_envelope_format(const struct pb_seal_envelope *env, 
 /** Flags for pb_seal_verify(). */
 enum pb_seal_verify_flags {
         PB_SEAL_SOLE_SIGNATURE = 1 << 0, /* the envelope must carry exactly one signature */
+        PB_SEAL_MATCH_KEYID = 1 << 1,    /* the verifying signature's keyid must be @key's own hint */
+        PB_SEAL_STRICT = PB_SEAL_SOLE_SIGNATURE | PB_SEAL_MATCH_KEYID, /* pbvote's own documents */
 };
 
 /**
@@ -91,10 +93,11 @@ enum pb_seal_verify_flags {
  *
  * The type must equal @type exactly (case-sensitive, no prefix matching).  Some signature must
  * verify under @key over PAE(type, payload); signatures that do not are ignored (they may belong
- * to other keys), as DSSE's multi-signature rule says.  keyid never selects or trusts a key, but
- * the keyid of the verifying signature, when present, must be @key's own hint: an envelope
- * claiming one key and signed by another is malformed.  With PB_SEAL_SOLE_SIGNATURE the envelope
- * must have exactly one signature.
+ * to other keys), as DSSE's multi-signature rule says.  keyid never selects or trusts a key.
+ * With PB_SEAL_MATCH_KEYID the verifying signature must carry @key's own hint
+ * ("<name>+<8 hex key ID>"), so that no unsigned byte of a pbvote envelope can change unnoticed;
+ * with PB_SEAL_SOLE_SIGNATURE the envelope must have exactly one signature.  pbvote's verifier
+ * uses PB_SEAL_STRICT on its own documents; 0 gives plain DSSE semantics.
  * @return PB_OK, PB_ERR_SIGNATURE (wrong type, no valid signature by @key, keyid mismatch) or
  *         PB_ERR_NOMEM
  */

@@ -183,9 +183,10 @@ pb_err pb_seal_verify(const struct pb_seal_envelope *env, const char *type, cons
         for (i = 0; i < env->nsigs; i++) {
                 if (!pb_key_verify(key, (const uint8_t *)pae.data, pae.len, env->sigs[i].sig))
                         continue;
-                if (env->sigs[i].keyid && strcmp(env->sigs[i].keyid, hint.data) != 0)
+                if ((flags & PB_SEAL_MATCH_KEYID) &&
+                    (!env->sigs[i].keyid || strcmp(env->sigs[i].keyid, hint.data) != 0))
                         r = pb_diag_set(reterr, PB_ERR_SIGNATURE, "keyid", "keyid names another key");
-                goto out; /* r is PB_OK unless the keyid lied */
+                goto out; /* r is PB_OK unless the keyid is not the key's */
         }
         r = pb_diag_set(reterr, PB_ERR_SIGNATURE, "signatures", "no valid signature by the expected key");
 out:
