@@ -368,8 +368,8 @@ static void test_checkpoint(void)
                         "o\n1\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
                         "\n1\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n",
                         "o o\n1\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n",
-                        "pbv-promise/v1\npb.city.example/x\n47DEQpj8HBSa+/"
-                        "TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\nby-close\n",
+                        ("pbv-promise/v1\npb.city.example/x\n47DEQpj8HBSa+/"
+                         "TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\nby-close\n"),
                 };
                 for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
                         pb_err r = pb_checkpoint_parse(bad[i], strlen(bad[i]), &c, &d);
