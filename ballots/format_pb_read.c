@@ -579,7 +579,7 @@ static pb_err project_row(struct reader *r)
                                 p->selected = (int8_t)n;
                         break;
                 case PC_EXTRA:
-                        if (!is_none(&v)) {
+                        if (!is_none(&v) && v.len) {
                                 p->extra[x] = dup_field(r, &v);
                                 if (!p->extra[x])
                                         return PB_ERR_NOMEM;
@@ -903,8 +903,9 @@ static pb_err vote_row(struct reader *r)
                         err = trimmed(r, &r->f[i], (unsigned)i + 1, b->extra_cols[x], &v);
                         if (err < 0)
                                 return err;
-                        b->extra[b->n * b->n_extra + x] = is_none(&v) ? NULL : dup_field(r, &v);
-                        if (!is_none(&v) && !b->extra[b->n * b->n_extra + x])
+                        /* "none" and an empty cell both mean absent */
+                        b->extra[b->n * b->n_extra + x] = is_none(&v) || !v.len ? NULL : dup_field(r, &v);
+                        if (v.len && !is_none(&v) && !b->extra[b->n * b->n_extra + x])
                                 return PB_ERR_NOMEM;
                         x++;
                 }
@@ -1182,6 +1183,16 @@ pb_err pb_format_pb_parse(const char *buf, size_t len, struct pb_election **ret_
                 struct pb_diag d;
                 pb_diag_clear(&d);
                 e = pb_election_check(r.e, &d);
+                if (e < 0 && !strncmp(d.path, "projects[", 9)) {
+                        /* point at the project's line in the file */
+                        size_t i = 0;
+                        for (const char *c = d.path + 9; *c >= '0' && *c <= '9'; c++)
+                                i = i * 10 + (size_t)(*c - '0');
+                        if (i < r.e->n_projects) {
+                                d.line = r.cost_line[i];
+                                d.col = 2;
+                        }
+                }
                 if (e < 0) {
                         if (!report) {
                                 *reterr = d;
