@@ -55,6 +55,7 @@ struct reader {
         int64_t *pts;  /* points of the current ballot, parsed before its items */
         size_t pts_cap;
         size_t extra_cap; /* ballots the election's extra[] has room for */
+        size_t line_cap;  /* ballots the election's line[] has room for */
         unsigned blank_lines;
         unsigned last_blank;
 };
@@ -328,6 +329,7 @@ static pb_err meta_row(struct reader *r)
         e = pb_election_add_meta(r->e, key.s, key.len, val.s, val.len);
         if (e < 0)
                 return e;
+        r->e->meta[r->e->n_meta - 1].line = r->rec_line;
 
         if (eq(&key, "budget")) {
                 r->budget_text = r->e->meta[r->e->n_meta - 1].value;
@@ -519,6 +521,7 @@ static pb_err project_row(struct reader *r)
         r->cost_text[idx] = "";
         r->cost_line[idx] = r->rec_line;
         p = &r->e->projects[idx];
+        p->line = r->rec_line;
         for (size_t i = 1, x = 0; i < r->nf; i++) {
                 const char *col =
                         r->e->n_project_extra && r->pcols[i] == PC_EXTRA ? r->e->project_extra_cols[x] : NULL;
@@ -860,6 +863,23 @@ static pb_err grow_extra(struct reader *r)
         return PB_OK;
 }
 
+/* Source line of every ballot, for diagnostics (pbvote check names the line of a bad vote). */
+static pb_err note_line(struct reader *r)
+{
+        struct pb_ballots *b = &r->e->ballots;
+
+        if (b->n >= r->line_cap) {
+                size_t cap = r->line_cap ? r->line_cap * 2 : 1024;
+                uint32_t *nl = pb_reallocarray(b->line, cap, sizeof(*nl));
+                if (!nl)
+                        return PB_ERR_NOMEM;
+                b->line = nl;
+                r->line_cap = cap;
+        }
+        b->line[b->n] = r->rec_line;
+        return PB_OK;
+}
+
 static pb_err vote_row(struct reader *r)
 {
         struct pb_election *e = r->e;
@@ -891,6 +911,8 @@ static pb_err vote_row(struct reader *r)
         if (!voter_id)
                 return PB_ERR_NOMEM;
         err = grow_extra(r);
+        if (err == PB_OK)
+                err = note_line(r);
         if (err < 0)
                 return err;
         for (size_t i = 1, x = 0; i < r->nf; i++) {

@@ -78,6 +78,7 @@ void pb_election_free(struct pb_election *e)
         pb_free(e->ballots.voter_id);
         pb_free(e->ballots.extra_cols);
         pb_free(e->ballots.extra);
+        pb_free(e->ballots.line);
         pb_free(e->index);
         pb_strpool_release(&e->pool);
         pb_free(e);
@@ -232,6 +233,7 @@ pb_err pb_election_add_meta(struct pb_election *e, const char *key, size_t key_l
         m = &e->meta[e->n_meta];
         m->key = pb_election_str(e, key, key_len);
         m->value = pb_election_str(e, value, value_len);
+        m->line = 0;
         if (!m->key || !m->value)
                 return PB_ERR_NOMEM;
         e->n_meta++;
