@@ -21,6 +21,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+        { "check", cmd_check, "report what pabulib's checker reports about .pb files" },
         { "tally", cmd_tally, "count an election (.pb, .blt, RCTab config) and print the result" },
         { "version", cmd_version, "print the version" },
 };
