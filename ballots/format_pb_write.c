@@ -92,7 +92,11 @@ static pb_err write_meta(const struct pb_election *e, struct pb_buf *out)
                 }
                 r = pair(out, k, v);
         }
-        /* what the model holds but no stored pair carries (an election not read from a .pb file) */
+        /* An election not read from a .pb file has no stored pairs: write what the model holds.  One
+         * read from a file is written as it was (a file without num_votes stays without it), so that
+         * reading the output gives the same election. */
+        if (e->n_meta)
+                return r;
         if (r == PB_OK && !seen_np)
                 r = pair(out, "num_projects", pb_money_format((int64_t)e->n_projects, 0, buf));
         if (r == PB_OK && !seen_nv)
