@@ -280,12 +280,51 @@ static void test_shared_files(const char *dir)
         CHECK(n >= 26); /* the shared set has 26 files; fewer means the data is missing */
 }
 
+/* Fail every allocation in turn (curl's torture): each failure must come back as NOMEM with
+ * nothing leaked (ASan checks), and the first run with enough memory must succeed. */
+static void test_oom(void)
+{
+        const char *text =
+                HEAD("cumulative",
+                     "max_sum_points;5\n") "PROJECTS\nproject_id;cost;name;district\n1;10;\"a;b\";x\n2;20;b;"
+                                           "y\n3;30;c;z\n"
+                                           "VOTES\nvoter_id;vote;points;age\nv1;1,2;3,2;40\nv2;3;5;31\n";
+        long n;
+
+        for (n = 0; n < 10000; n++) {
+                struct pb_election *e = NULL;
+                struct pb_report rep;
+                pb_err r;
+
+                pb_alloc_fail_after(n);
+                r = pb_format_pb_parse(text, strlen(text), &e, NULL, NULL);
+                pb_alloc_fail_after(-1);
+                if (r == PB_OK) {
+                        pb_election_free(e);
+                        break;
+                }
+                CHECK_INT(r, PB_ERR_NOMEM);
+                CHECK(e == NULL);
+                /* the collecting mode too */
+                pb_report_init(&rep, 10);
+                pb_alloc_fail_after(n);
+                r = pb_format_pb_parse(text, strlen(text), &e, &rep, NULL);
+                pb_alloc_fail_after(-1);
+                CHECK(r == PB_OK || r == PB_ERR_NOMEM);
+                pb_election_free(e);
+                e = NULL;
+                pb_report_release(&rep);
+        }
+        CHECK(n > 5 && n < 10000);
+}
+
 int main(int argc, char **argv)
 {
         RUN(test_quoting);
         RUN(test_money_and_sentinel);
         RUN(test_bom_none_blank);
         RUN(test_errors);
+        RUN(test_oom);
         if (argc > 1)
                 test_shared_files(argv[1]);
         else
