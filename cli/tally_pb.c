@@ -78,7 +78,6 @@ static int parse_options(int argc, char **argv, struct options *o)
         o->format = "text";
         for (int i = 1; i < argc; i++) {
                 const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-                bool takes = true;
 
                 if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
                         fputs(usage_text, stdout);
@@ -97,6 +96,16 @@ static int parse_options(int argc, char **argv, struct options *o)
                 if (!strcmp(a, "--comparison")) {
                         o->comparison_set = true;
                         continue;
+                }
+                {
+                        static const char *const with_value[] = { "--rule",      "--format",    "--score",
+                                                                  "--tie-break", "--seed",      "--threshold",
+                                                                  "--utility",   "--completion" };
+                        bool known = false;
+                        for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
+                                known |= !strcmp(a, with_value[k]);
+                        if (!known)
+                                return bad_option(a, NULL, "unknown option");
                 }
                 if (!v)
                         return bad_option(a, NULL, "needs a value");
@@ -132,11 +141,7 @@ static int parse_options(int argc, char **argv, struct options *o)
                         if (pb_completion_parse(v, &o->completion) < 0)
                                 return bad_option(a, v, "expected none, add1 or add1-exhaustive");
                         o->completion_set = true;
-                } else {
-                        takes = false;
                 }
-                if (!takes)
-                        return bad_option(a, NULL, "unknown option");
                 i++;
         }
         if (!o->input)
