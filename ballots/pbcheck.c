@@ -287,8 +287,10 @@ static void check_votes(struct ctx *c)
                 size_t len = pb_ballot_len(b, i);
 
                 pb_diag_clear(&d);
-                if (pb_ballot_check(e, b->item + b->start[i], b->points ? b->points + b->start[i] : NULL, len,
-                                    PB_CHECK_PABULIB, &warn, &d) < 0)
+                /* item is NULL when no ballot names a project: no pointer arithmetic on it then */
+                if (pb_ballot_check(e, len ? b->item + b->start[i] : NULL,
+                                    len && b->points ? b->points + b->start[i] : NULL, len, PB_CHECK_PABULIB,
+                                    &warn, &d) < 0)
                         add(c, PB_ISSUE_ERROR, vote_error_type(d.reason), line, d.path, d.reason, voter);
                 /* soft limits: one warning per kind, not one per ballot */
                 if ((warn & PB_WARN_MAX_SUM_COST) && !(warned & PB_WARN_MAX_SUM_COST))

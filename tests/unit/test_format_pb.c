@@ -328,6 +328,6 @@ int main(int argc, char **argv)
         if (argc > 1)
                 test_shared_files(argv[1]);
         else
-                CHECK(!"usage: test-format-pb SHARED_PABULIB_DIR");
+                CHECK(argc > 1); /* usage: test-format-pb SHARED_PABULIB_DIR */
         return check_summary("format_pb");
 }
