@@ -4,6 +4,7 @@
 
 #include "ballots/pb_format_pb.h"
 #include "engine/pb_alloc.h"
+#include "engine/pb_hash.h"
 #include "engine/pb_canon.h"
 #include "engine/pb_money.h"
 
@@ -104,17 +105,15 @@ static pb_err fatal(struct reader *r, pb_err code, unsigned line, unsigned col, 
 static pb_err push_field(struct reader *r, char *s, size_t len, bool quoted)
 {
         if (r->nf == r->fcap) {
-                size_t cap = r->fcap ? r->fcap * 2 : 16;
                 struct field *nf;
 
-                if (cap > 4096)
+                if (r->fcap >= 4096)
                         return fatal(r, PB_ERR_LIMIT, r->rec_line, 0, NULL,
                                      "more than 4096 fields on a line");
-                nf = pb_reallocarray(r->f, cap, sizeof(*nf));
+                nf = pb_grow(r->f, &r->fcap, r->nf + 1, sizeof(*nf), 16);
                 if (!nf)
                         return PB_ERR_NOMEM;
                 r->f = nf;
-                r->fcap = cap;
         }
         r->f[r->nf].s = s;
         r->f[r->nf].len = len;
@@ -691,17 +690,6 @@ static pb_err finish_projects(struct reader *r)
 
 /* ---- VOTES ---------------------------------------------------------------------------------- */
 
-static uint64_t hash_bytes(const char *s, size_t len)
-{
-        uint64_t h = 14695981039346656037ULL;
-
-        for (size_t i = 0; i < len; i++) {
-                h ^= (unsigned char)s[i];
-                h *= 1099511628211ULL;
-        }
-        return h;
-}
-
 static pb_err voter_set_grow(struct reader *r)
 {
         size_t cap = r->voter_cap ? r->voter_cap * 2 : 1024;
@@ -712,7 +700,7 @@ static pb_err voter_set_grow(struct reader *r)
                 return PB_ERR_NOMEM;
         for (size_t i = 0; i < b->n; i++) {
                 const char *id = b->voter_id[i];
-                size_t j = (size_t)hash_bytes(id, strlen(id)) & (cap - 1);
+                size_t j = (size_t)pb_hash_fnv1a(id, strlen(id)) & (cap - 1);
                 while (v[j])
                         j = (j + 1) & (cap - 1);
                 v[j] = (uint32_t)(i + 1);
@@ -738,7 +726,7 @@ static pb_err voter_seen(struct reader *r, const char *id, size_t len, bool *ret
                         return e;
         }
         mask = r->voter_cap - 1;
-        for (j = (size_t)hash_bytes(id, len) & mask; r->voter_index[j]; j = (j + 1) & mask) {
+        for (j = (size_t)pb_hash_fnv1a(id, len) & mask; r->voter_index[j]; j = (j + 1) & mask) {
                 const char *o = b->voter_id[r->voter_index[j] - 1];
                 if (!strncmp(o, id, len) && o[len] == '\0') {
                         *ret_dup = true;
@@ -792,17 +780,13 @@ static pb_err point_item(struct reader *r, const char *s, size_t len, size_t k, 
 {
         struct points_ctx *ctx = vctx;
         struct pb_diag d;
-        int64_t v = 0;
+        int64_t v = 0, *np;
         pb_err e;
 
-        if (k >= r->pts_cap) {
-                size_t cap = r->pts_cap ? r->pts_cap * 2 : 64;
-                int64_t *np = pb_reallocarray(r->pts, cap, sizeof(*np));
-                if (!np)
-                        return PB_ERR_NOMEM;
-                r->pts = np;
-                r->pts_cap = cap;
-        }
+        np = pb_grow(r->pts, &r->pts_cap, k + 1, sizeof(*np), 64);
+        if (!np)
+                return PB_ERR_NOMEM;
+        r->pts = np;
         pb_diag_clear(&d);
         e = pb_int_parse(s, len, &v, &d);
         if (e < 0) {
@@ -867,15 +851,11 @@ static pb_err grow_extra(struct reader *r)
 static pb_err note_line(struct reader *r)
 {
         struct pb_ballots *b = &r->e->ballots;
+        uint32_t *nl = pb_grow(b->line, &r->line_cap, b->n + 1, sizeof(*nl), 1024);
 
-        if (b->n >= r->line_cap) {
-                size_t cap = r->line_cap ? r->line_cap * 2 : 1024;
-                uint32_t *nl = pb_reallocarray(b->line, cap, sizeof(*nl));
-                if (!nl)
-                        return PB_ERR_NOMEM;
-                b->line = nl;
-                r->line_cap = cap;
-        }
+        if (!nl)
+                return PB_ERR_NOMEM;
+        b->line = nl;
         b->line[b->n] = r->rec_line;
         return PB_OK;
 }
