@@ -44,7 +44,7 @@ const char *pb_key_role_name(enum pb_key_role role);
 PB_NODISCARD pb_err pb_key_role_parse(const char *s, enum pb_key_role *ret);
 
 /** Argon2id limits.  Presets are libsodium's (1.0.18): INTERACTIVE 2 / 64 MiB, MODERATE 3 / 256 MiB
- *  (the default: about a second on a laptop), SENSITIVE 4 / 1 GiB (offline keys). */
+ *  (the default: about 0.5 s on the test machine), SENSITIVE 4 / 1 GiB (offline keys). */
 struct pb_keyfile_kdf {
         uint64_t opslimit; /* Argon2 passes, PB_KEYFILE_OPS_MIN..PB_KEYFILE_OPS_MAX */
         uint64_t memlimit; /* bytes, a multiple of 1024, PB_KEYFILE_MEM_MIN..PB_KEYFILE_MEM_MAX */
