@@ -24,8 +24,18 @@ static int run_file(const char *path)
                 fprintf(stderr, "cannot read %s\n", path);
                 return -1;
         }
-        LLVMFuzzerTestOneInput((const uint8_t *)data, len);
-        pb_free(data);
+        {
+                /* an exact-size copy, as libFuzzer passes it: ASan then sees any read past the end */
+                uint8_t *exact = pb_malloc(len);
+                if (!exact) {
+                        pb_free(data);
+                        return -1;
+                }
+                memcpy(exact, data, len);
+                pb_free(data);
+                LLVMFuzzerTestOneInput(exact, len);
+                pb_free(exact);
+        }
         return 0;
 }
 

@@ -8,7 +8,7 @@
 static struct pb_election *make(enum pb_vote_type t, const int64_t *costs, size_t n, int64_t budget)
 {
         struct pb_election *e = pb_election_new();
-        char id[8];
+        char id[24];
 
         if (!e)
                 return NULL;
