@@ -23,6 +23,11 @@ int cmd_tally(int argc, char **argv);
 /** `pbvote keygen`: Ed25519 key files per role (cmd_keygen.c). */
 int cmd_keygen(int argc, char **argv);
 
+/* The ballot box (issue 5): one file each. */
+int cmd_election(int argc, char **argv);
+int cmd_codes(int argc, char **argv);
+int cmd_cast(int argc, char **argv);
+
 /** `pbvote tally` for PB elections: .pb files, ballot boxes (--db), export bundles (tally_pb.c). */
 int cli_tally_pb(int argc, char **argv);
 /** `pbvote tally` for ranked contests: .blt files and RCTab contest configs (tally_ranked.c). */

@@ -21,7 +21,10 @@ struct command {
 };
 
 static const struct command commands[] = {
+        { "cast", cmd_cast, "enter paper ballots into a ballot box (the normal cast path)" },
         { "check", cmd_check, "report what pabulib's checker reports about .pb files" },
+        { "codes", cmd_codes, "issue single-use voter codes (CSV and printable cards)" },
+        { "election", cmd_election, "create a ballot box; open, suspend, resume, close an election" },
         { "keygen", cmd_keygen, "create an Ed25519 key file for a role (engine, office)" },
         { "tally", cmd_tally, "count an election (.pb, .blt, RCTab config) and print the result" },
         { "version", cmd_version, "print the version" },
