@@ -39,4 +39,40 @@ PB_NODISCARD pb_err pb_bundle_ballot_line(const uint8_t commitment[PB_CVR_HASH_B
                                           const uint8_t nonce[PB_CVR_NONCE_BYTES], const char *cvr,
                                           size_t cvr_len, struct pb_buf *out);
 
+/** One named check of the verifier and its verdict. */
+struct pb_verify_check {
+        const char *id;   /* "A1", "B2", ... (docs/auditor.md) */
+        const char *name; /* "files", "manifest signature", ... */
+        bool pass;
+        uint64_t count;     /* records checked (files, checkpoints, ballots), 0 when not applicable */
+        const char *detail; /* static text: what passed, or why it failed */
+        unsigned line;      /* the line of the file the failure is on, 0 when not applicable */
+};
+
+/** Receives each check as it completes, in a fixed order. */
+typedef void (*pb_verify_fn)(void *ctx, const struct pb_verify_check *c);
+
+/** The role a trusted key is pinned for. */
+enum pb_trust_role { PB_TRUST_ANY, PB_TRUST_ENGINE, PB_TRUST_OFFICE };
+
+/** What the verifier trusts and requires. */
+struct pb_verify_options {
+        const struct pb_key_public *trusted; /* keys published out of band (may be NULL) */
+        const enum pb_trust_role *roles;     /* parallel to trusted; NULL: every key for any role */
+        size_t n_trusted;                    /* 0: keys are taken from the bundle itself (reported) */
+        bool allow_uncertified;              /* a bundle without certification.dsse.json may pass */
+};
+
+/**
+ * Verify the audit bundle in folder @dir offline (docs/auditor.md lists every check): files,
+ * signatures and key pinning, every checkpoint, every CVR recommitted and the tree rebuilt,
+ * batches sorted, the documents consistent with each other and the counts, and a re-tally from
+ * the CVRs compared byte for byte with the signed result.  Each check is reported to @fn.
+ * @param ret_failed  [out] number of failed checks
+ * @return PB_OK when every check passed, PB_ERR_SIGNATURE when one failed, PB_ERR_NOMEM or
+ *         PB_ERR_IO when the verifier itself could not run
+ */
+PB_NODISCARD pb_err pb_bundle_verify(const char *dir, const struct pb_verify_options *o, pb_verify_fn fn,
+                                     void *ctx, unsigned *ret_failed);
+
 #endif

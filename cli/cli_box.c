@@ -22,7 +22,7 @@ int cli_key_load(const char *path, enum pb_key_role role, const char *pass_file,
         if (r < 0)
                 return cli_fail(path, r, &d);
         if (info.role != role) {
-                fprintf(stderr, "pbvote: %s: a %s key, but this needs the %s key\n", path,
+                fprintf(stderr, "pbvote: %s: the key of role %s, but this needs the %s key\n", path,
                         pb_key_role_name(info.role), pb_key_role_name(role));
                 return PB_EXIT_USAGE;
         }
