@@ -15,6 +15,9 @@ int cmd_tally(int argc, char **argv)
 
         /* The first operand decides: .blt files and RCTab contest configs are ranked contests,
          * everything else (.pb files, --db ballot boxes, export bundles) is a PB election. */
+        for (i = 1; i < argc; i++)
+                if (!strcmp(argv[i], "--db"))
+                        return cli_tally_pb(argc, argv); /* a ballot box (its --out may end in .json) */
         for (i = 1; i < argc; i++) {
                 if (argv[i][0] == '-')
                         continue;
