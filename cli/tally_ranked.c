@@ -20,10 +20,11 @@ struct opts {
         const char *input;
         enum fmt fmt;
         enum rule rule;
-        const char *tiebreak; /* --tiebreak for irv/stv on .blt */
-        const char *seed;     /* --seed */
-        const char *scale;    /* --decimals for irv/stv on .blt */
-        const char **answers; /* --tie-answer NAME, in order */
+        const char *tiebreak;      /* --tiebreak for irv/stv on .blt */
+        const char *seed;          /* --seed */
+        const char *scale;         /* --decimals for irv/stv on .blt */
+        enum pb_meek_variant meek; /* --meek-variant */
+        const char **answers;      /* --tie-answer NAME, in order */
         size_t n_answers, next_answer;
         const struct pb_ranked_contest *contest; /* for the ask callback */
 };
@@ -51,6 +52,9 @@ static void usage(FILE *f)
               "  --seed N                  random seed for the random tie-break modes\n"
               "                            (java.util.Random, as RCTab); overrides the config's\n"
               "  --decimals N              irv/stv on .blt: decimal places (default 4)\n"
+              "  --meek-variant prf|fixed9 meek-stv rounding: prf (default) is the PR Foundation\n"
+              "                            reference rule (Droop meek-prf); fixed9 is Droop's\n"
+              "                            parametric Meek at 9 digits, as stv-rs fixed9\n"
               "  --tie-answer NAME         the operator's choice for the next tie in\n"
               "                            stopCountingAndAsk / previousRoundCountsThenAsk modes\n"
               "                            (repeat for several ties)\n"
@@ -145,6 +149,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
                         o->seed = v;
                 } else if (!strcmp(a, "--decimals")) {
                         o->scale = v;
+                } else if (!strcmp(a, "--meek-variant")) {
+                        if (!strcmp(v, "prf"))
+                                o->meek = PB_MEEK_PRF;
+                        else if (!strcmp(v, "fixed9"))
+                                o->meek = PB_MEEK_FIXED9;
+                        else {
+                                fprintf(stderr, "pbvote: unknown --meek-variant '%s'\n", v);
+                                return -1;
+                        }
                 } else if (!strcmp(a, "--tie-answer")) {
                         const char **na = realloc(o->answers, (o->n_answers + 1) * sizeof(*na));
                         if (!na)
@@ -367,7 +380,7 @@ static int tally_blt(struct opts *op)
         op->contest = &b.contest;
         switch (op->rule) {
         case RULE_SCOTTISH: r = pb_scottish_run(&b.contest, b.tie_order, &o, &d); break;
-        case RULE_MEEK: r = pb_meek_run(&b.contest, b.tie_order, &o, &d); break;
+        case RULE_MEEK: r = pb_meek_run(&b.contest, b.tie_order, op->meek, &o, &d); break;
         case RULE_IRV:
         case RULE_STV:
                 pb_rctab_rules_init(&ru);

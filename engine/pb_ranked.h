@@ -288,14 +288,28 @@ PB_NODISCARD pb_err pb_rctab_run(const struct pb_ranked_contest *c, const struct
 PB_NODISCARD pb_err pb_scottish_run(const struct pb_ranked_contest *c, const uint32_t *tie_order,
                                     struct pb_ranked_outcome *ret, struct pb_diag *reterr);
 
+/** The two 9-digit Meek counts the reference data defines. */
+enum pb_meek_variant {
+        PB_MEEK_PRF = 0, /* PR Foundation reference rule (Droop meek-prf): a candidate keeps
+                            w x kf rounded up, the rest w - keep passes on; surplus < omega */
+        PB_MEEK_FIXED9   /* Droop "meek fixed precision=9 omega=6 defeat_batch=none", as stv-rs
+                            fixed9: keep and rest both rounded down; surplus <= omega */
+};
+
 /**
- * Meek STV as the PR Foundation reference rule (Droop "meek-prf", stv-rs fixed9): 9-digit fixed
- * point, keep factors rounded up, omega 10^-6, one defeat at a time.
+ * Meek STV in 9-decimal fixed point (omega 10^-6, one defeat per round).  Each round iterates
+ * keep factors until the surplus is below omega or stops falling; the lowest hopeful (and any
+ * within the total surplus of it, as tied) is defeated, ties going to the earliest in
+ * @tie_order.  Equal rankings ("a=b") are counted as Droop does: the weight reaching a rank is
+ * split evenly among its candidates still in the count, each passing on what it does not keep.
  * @param tie_order  as for pb_scottish_run()
- * @return PB_OK, PB_ERR_NOMEM, PB_ERR_OVERFLOW, PB_ERR_INVALID
+ * @param variant    the rounding rules
+ * @return PB_OK, PB_ERR_NOMEM, PB_ERR_OVERFLOW, PB_ERR_INVALID (no seats or valid ballots),
+ *         PB_ERR_UNSUPPORTED (overvote marks), PB_ERR_LIMIT (equal rankings too deep)
  */
 PB_NODISCARD pb_err pb_meek_run(const struct pb_ranked_contest *c, const uint32_t *tie_order,
-                                struct pb_ranked_outcome *ret, struct pb_diag *reterr);
+                                enum pb_meek_variant variant, struct pb_ranked_outcome *ret,
+                                struct pb_diag *reterr);
 
 /*
  * Output helpers

@@ -1,6 +1,7 @@
 /**
- * @file Meek STV, the PR Foundation's Meek reference rule (as Droop "meek-prf" and stv-rs
- * "fixed9" count it): 9-decimal fixed point, omega = 10^-6, one defeat per round.
+ * @file Meek STV in 9-decimal fixed point, omega = 10^-6, one defeat per round: the PR
+ * Foundation's reference rule (Droop "meek-prf"), or Droop's parametric Meek at those settings
+ * (what stv-rs "fixed9" reproduces), which rounds each split down instead.
  *
  * Each round iterates: every ballot gives each candidate in turn w x kf (rounded up) of its
  * remaining weight w; the quota is trunc9(votes / (seats + 1)) + 10^-9; hopefuls at or above it
@@ -17,6 +18,7 @@
 #define MK_SCALE 9
 #define MK_OMEGA 1000 /* 10^-6 at 9 decimals */
 #define MK_MAX_ITERATIONS 1000000L
+#define MK_MAX_WORK 100000000L /* recursion steps per distribution over all ballots */
 
 enum { M_HOPEFUL = 0, M_ELECTED, M_DEFEATED, M_WITHDRAWN };
 
@@ -29,6 +31,9 @@ struct mk {
         int64_t *kf, *vote; /* 10^-9 */
         uint32_t *tie_rank;
         int64_t one, quota, surplus, n_valid;
+        bool parametric; /* Droop's parametric Meek rounding instead of the PRF reference's */
+        bool *equal;     /* per ballot: has an equal ranking */
+        long work;       /* recursion steps in this distribution */
         struct pb_diag *reterr;
 };
 
@@ -43,6 +48,66 @@ static pb_err muldiv_up(int64_t a, int64_t b, int64_t d, int64_t *ret)
         return PB_OK;
 }
 
+/* What a candidate with keep factor @kf keeps of weight @w, and what passes on. */
+static pb_err keep_of(const struct mk *m, int64_t w, int64_t kf, int64_t *keep, int64_t *rest)
+{
+        pb_err r;
+
+        if (m->parametric) {
+                /* Droop's parametric Meek (stv-rs fixed9): both parts rounded down */
+                if ((r = pb_rk_muldiv(w, kf, m->one, keep)) < 0 ||
+                    (r = pb_rk_muldiv(w, m->one - kf, m->one, rest)) < 0)
+                        return r;
+                return PB_OK;
+        }
+        /* PR Foundation reference: the keep rounded up, the rest is what remains */
+        r = muldiv_up(w, kf, m->one, keep);
+        if (r < 0)
+                return r;
+        *rest = w - *keep;
+        return PB_OK;
+}
+
+static pb_err credit(struct mk *m, uint16_t cand, int64_t keep, int64_t count)
+{
+        int64_t kv;
+
+        if (pb_rk_mul(keep, count, &kv) < 0 || pb_rk_add(&m->vote[cand], kv) < 0)
+                return PB_ERR_OVERFLOW;
+        return PB_OK;
+}
+
+/* Equal rankings as Droop counts them (stv-rs "recursive descent"): the weight reaching a rank
+ * is split evenly among its candidates still in the count, and what each one does not keep goes
+ * on to the next rank; a rank with no candidate left in the count stops the ballot. */
+static pb_err descend(struct mk *m, const struct pb_ranked_ballot *b, size_t pos, int64_t w, unsigned depth)
+{
+        const uint16_t *t = m->c->tokens + b->off;
+        size_t end, k, n = 0;
+        pb_err r;
+
+        if (!w || pos >= b->len)
+                return PB_OK;
+        if (depth > PB_RANKED_MAX_TOKENS || ++m->work > MK_MAX_WORK)
+                return pb_diag_set(m->reterr, PB_ERR_LIMIT, "ballots", "equal rankings too deep to expand");
+        for (end = pos + 1; end < b->len && !(t[end] & PB_RANKED_RANK_FLAG); end++)
+                if (m->kf[t[end]])
+                        n++;
+        if (!n)
+                return PB_OK;
+        w /= (int64_t)n;
+        for (k = pos + 1; k < end; k++) {
+                int64_t keep, rest;
+                if (!m->kf[t[k]])
+                        continue;
+                if ((r = keep_of(m, w, m->kf[t[k]], &keep, &rest)) < 0 ||
+                    (r = credit(m, t[k], keep, b->count)) < 0 ||
+                    (r = descend(m, b, end, rest, depth + 1)) < 0)
+                        return r;
+        }
+        return PB_OK;
+}
+
 /* B.2.a: distribute every ballot over its candidates by keep factors. */
 static pb_err distribute(struct mk *m)
 {
@@ -53,22 +118,27 @@ static pb_err distribute(struct mk *m)
         for (i = 0; i < m->n; i++)
                 if (m->st[i] == M_HOPEFUL || m->st[i] == M_ELECTED)
                         m->vote[i] = 0;
+        m->work = 0;
         for (i = 0; i < c->n_ballots; i++) {
                 const struct pb_ranked_ballot *b = &c->ballots[i];
                 const uint16_t *t = c->tokens + b->off;
                 int64_t w = m->one;
 
+                if (m->equal[i]) {
+                        r = descend(m, b, 0, w, 0);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
                 for (k = 0; k < b->len; k++) {
-                        int64_t keep, kv;
+                        int64_t keep, rest;
                         uint16_t cand = t[k];
                         if ((cand & PB_RANKED_RANK_FLAG) || !m->kf[cand])
                                 continue;
-                        r = muldiv_up(w, m->kf[cand], m->one, &keep);
-                        if (r < 0)
+                        if ((r = keep_of(m, w, m->kf[cand], &keep, &rest)) < 0 ||
+                            (r = credit(m, cand, keep, b->count)) < 0)
                                 return r;
-                        if (pb_rk_mul(keep, b->count, &kv) < 0 || pb_rk_add(&m->vote[cand], kv) < 0)
-                                return PB_ERR_OVERFLOW;
-                        w -= keep;
+                        w = rest;
                         if (w <= 0)
                                 break;
                 }
@@ -141,12 +211,12 @@ static pb_err round_once(struct mk *m)
                         }
                 m->surplus = 0; /* B.2.d */
                 for (i = 0; i < m->n; i++)
-                        if (m->st[i] == M_ELECTED)
+                        if (m->st[i] == M_ELECTED && (!m->parametric || m->vote[i] > m->quota))
                                 m->surplus += m->vote[i] - m->quota;
                 if (m->surplus < 0)
                         m->surplus = 0;
                 if (status != IT_ELECTED) { /* B.2.e */
-                        if (m->surplus < MK_OMEGA)
+                        if (m->surplus < MK_OMEGA || (m->parametric && m->surplus == MK_OMEGA))
                                 status = IT_OMEGA;
                         else if (m->surplus >= last)
                                 status = IT_STABLE;
@@ -215,10 +285,12 @@ static pb_err count(struct mk *m)
                 bool any = false;
 
                 for (k = 0; k < b->len; k++) {
-                        if (t[k] == PB_RANKED_OVERVOTE || (k + 2 < b->len && (t[k] & PB_RANKED_RANK_FLAG) &&
-                                                           !(t[k + 2] & PB_RANKED_RANK_FLAG)))
+                        if (t[k] == PB_RANKED_OVERVOTE)
                                 return pb_diag_set(m->reterr, PB_ERR_UNSUPPORTED, "ballots",
-                                                   "Meek STV (PR Foundation rule) has no equal rankings");
+                                                   "Meek STV has no overvote marks");
+                        if (k + 2 < b->len && (t[k] & PB_RANKED_RANK_FLAG) &&
+                            !(t[k + 2] & PB_RANKED_RANK_FLAG))
+                                m->equal[i] = true;
                         if (!(t[k] & PB_RANKED_RANK_FLAG) && m->st[t[k]] != M_WITHDRAWN)
                                 any = true;
                 }
@@ -266,7 +338,7 @@ static pb_err count(struct mk *m)
         return PB_OK;
 }
 
-pb_err pb_meek_run(const struct pb_ranked_contest *c, const uint32_t *tie_order,
+pb_err pb_meek_run(const struct pb_ranked_contest *c, const uint32_t *tie_order, enum pb_meek_variant variant,
                    struct pb_ranked_outcome *ret, struct pb_diag *reterr)
 {
         struct pb_ranked_outcome o;
@@ -287,8 +359,10 @@ pb_err pb_meek_run(const struct pb_ranked_contest *c, const uint32_t *tie_order,
         m.kf = pb_calloc(n, sizeof(int64_t));
         m.vote = pb_calloc(n, sizeof(int64_t));
         m.tie_rank = pb_calloc(n, sizeof(uint32_t));
+        m.equal = pb_calloc(c->n_ballots ? c->n_ballots : 1, sizeof(bool));
+        m.parametric = variant == PB_MEEK_FIXED9;
         r = PB_ERR_NOMEM;
-        if (!m.st || !m.kf || !m.vote || !m.tie_rank)
+        if (!m.st || !m.kf || !m.vote || !m.tie_rank || !m.equal)
                 goto out;
         for (i = 0; i < m.n; i++) {
                 m.st[i] = c->cand[i].excluded ? M_WITHDRAWN : M_HOPEFUL;
@@ -313,6 +387,7 @@ out:
         pb_free(m.kf);
         pb_free(m.vote);
         pb_free(m.tie_rank);
+        pb_free(m.equal);
         pb_ranked_outcome_release(&o);
         return r;
 }

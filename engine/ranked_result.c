@@ -138,6 +138,7 @@ pb_err pb_rk_decision_add(struct pb_ranked_round *rd, size_t n_cand, uint32_t ca
                 return PB_ERR_NOMEM;
         d->cand = cand;
         d->elected = elected;
+        d->surplus_only = false;
         rd->n_dec++;
         return PB_OK;
 }
