@@ -464,7 +464,9 @@ static pb_err parse_rules(const cJSON *ru, struct pb_rctab_config *cfg, struct p
         }
         if ((err = get_str(ru, "maxSkippedRanksAllowed", "rules.maxSkippedRanksAllowed", &s, reterr)) < 0)
                 return err;
-        if (!strcasecmp(s, "unlimited"))
+        if (!s[0])
+                r->max_skipped = 1; /* RCTab's suggested default */
+        else if (!strcasecmp(s, "unlimited"))
                 r->max_skipped = -1;
         else if (!rk_parse_long(s, strlen(s), &v) || v < 0)
                 err = fail(reterr, PB_ERR_INVALID, "rules.maxSkippedRanksAllowed",
@@ -592,15 +594,45 @@ static pb_err parse_tree(const cJSON *root, const char *base_dir, struct pb_rcta
         return PB_OK;
 }
 
+/* cJSON keeps duplicate keys and lookups return the first: a config saying a rule twice is
+ * ambiguous, so it is refused.  @path accumulates "a.b.c" for the message. */
+static bool duplicate_key(const cJSON *node, char *path, size_t cap, unsigned depth)
+{
+        const cJSON *x, *y;
+        size_t len = strlen(path);
+
+        if (depth > 64)
+                return false; /* cJSON limits nesting far below this anyway */
+        for (x = node ? node->child : NULL; x; x = x->next) {
+                if (cJSON_IsObject(node) && x->string) {
+                        for (y = x->next; y; y = y->next)
+                                if (y->string && !strcmp(x->string, y->string)) {
+                                        snprintf(path + len, cap - len, "%s%s", len ? "." : "", x->string);
+                                        return true;
+                                }
+                        snprintf(path + len, cap - len, "%s%s", len ? "." : "", x->string);
+                }
+                if ((cJSON_IsObject(x) || cJSON_IsArray(x)) && duplicate_key(x, path, cap, depth + 1))
+                        return true;
+                path[len] = '\0';
+        }
+        return false;
+}
+
 pb_err pb_rctab_config_parse(const char *buf, size_t len, const char *base_dir, struct pb_rctab_config *cfg,
                              struct pb_diag *reterr)
 {
+        char path[64] = "";
         cJSON *root;
         pb_err r;
 
         root = cJSON_ParseWithLength(buf, len);
         if (!root)
                 return fail(reterr, PB_ERR_PARSE, "$", "not valid JSON");
+        if (duplicate_key(root, path, sizeof(path), 0)) {
+                cJSON_Delete(root);
+                return fail(reterr, PB_ERR_PARSE, path, "a key appears twice");
+        }
         if (base_dir) {
                 cfg->base_dir = pb_strndup(base_dir, strlen(base_dir));
                 if (!cfg->base_dir) {

@@ -47,6 +47,18 @@ struct dec_sort {
         const struct pb_ranked_decision *d;
 };
 
+/* Add @item under @key, or free it: cJSON leaves a failed item to the caller. */
+static bool attach(cJSON *obj, const char *key, cJSON *item)
+{
+        if (!item)
+                return false;
+        if (!cJSON_AddItemToObject(obj, key, item)) {
+                cJSON_Delete(item);
+                return false;
+        }
+        return true;
+}
+
 static int cmp_dec_item(const void *a, const void *b)
 {
         const struct dec_sort *x = a, *y = b;
@@ -63,7 +75,7 @@ static cJSON *round_json(const struct pb_ranked_contest *c, const struct pb_rank
         static const char *const inactive_keys[] = { "overvotes", "skippedRankings", "exhaustedChoices",
                                                      "repeatedRankings", "finalRoundSurplus" };
         struct dec_sort *ds = NULL;
-        cJSON *o = cJSON_CreateObject(), *x, *arr;
+        cJSON *o = cJSON_CreateObject(), *arr;
         size_t i, j, n;
         bool ok = o != NULL;
 
@@ -75,8 +87,7 @@ static cJSON *round_json(const struct pb_ranked_contest *c, const struct pb_rank
                 kv[n].key = inactive_keys[i];
                 kv[n++].value = rd->inactive[i];
         }
-        x = ok ? value_map(kv, n, res->scale) : NULL;
-        ok = ok && x && cJSON_AddItemToObject(o, "inactiveBallots", x);
+        ok = ok && attach(o, "inactiveBallots", value_map(kv, n, res->scale));
         ok = ok && cJSON_AddNumberToObject(o, "round", (double)(ri + 1));
         n = 0;
         for (i = 0; i < c->n_cand; i++)
@@ -84,8 +95,7 @@ static cJSON *round_json(const struct pb_ranked_contest *c, const struct pb_rank
                         kv[n].key = c->cand[i].name;
                         kv[n++].value = rd->tally[i];
                 }
-        x = ok ? value_map(kv, n, res->scale) : NULL;
-        ok = ok && x && cJSON_AddItemToObject(o, "tally", x);
+        ok = ok && attach(o, "tally", value_map(kv, n, res->scale));
         arr = ok ? cJSON_AddArrayToObject(o, "tallyResults") : NULL;
         ok = ok && arr;
         if (ok && rd->n_dec) {
@@ -103,6 +113,8 @@ static cJSON *round_json(const struct pb_ranked_contest *c, const struct pb_rank
                 cJSON *a = cJSON_CreateObject();
 
                 ok = a && cJSON_AddItemToArray(arr, a);
+                if (a && !ok)
+                        cJSON_Delete(a);
                 ok = ok &&
                      cJSON_AddStringToObject(a, d->elected ? "elected" : "eliminated", c->cand[d->cand].name);
                 n = 0;
@@ -114,8 +126,7 @@ static cJSON *round_json(const struct pb_ranked_contest *c, const struct pb_rank
                                                                               : "residual surplus";
                         kv[n++].value = d->transfers[j];
                 }
-                x = ok ? value_map(kv, n, res->scale) : NULL;
-                ok = ok && x && cJSON_AddItemToObject(a, "transfers", x);
+                ok = ok && attach(a, "transfers", value_map(kv, n, res->scale));
         }
         ok = ok && add_value(o, "threshold", rd->threshold, res->scale);
         pb_free(ds);
@@ -149,8 +160,8 @@ static cJSON *report_json(const struct pb_ranked_contest *c, const struct pb_ran
         for (i = 0; ok && i < res->n_rounds; i++) {
                 cJSON *r = round_json(c, res, i, kv);
                 ok = r && cJSON_AddItemToArray(results, r);
-                if (!r)
-                        ok = false;
+                if (r && !ok)
+                        cJSON_Delete(r);
         }
         sum = ok ? cJSON_AddObjectToObject(o, "summary") : NULL;
         ok = ok && sum;

@@ -183,7 +183,7 @@ pb_err pb_ranked_ballot_commit(struct pb_ranked_contest *c, int64_t count)
         h = hash_tokens(t, n);
         for (k = h & (c->n_slots - 1); c->slots[k]; k = (k + 1) & (c->n_slots - 1)) {
                 struct pb_ranked_ballot *b = &c->ballots[c->slots[k] - 1];
-                if (b->len == n && !memcmp(c->tokens + b->off, t, n * sizeof(*t))) {
+                if (b->len == n && (!n || !memcmp(c->tokens + b->off, t, n * sizeof(*t)))) {
                         b->count += count; /* cannot overflow: n_total did not */
                         r = PB_OK;
                         goto out;

@@ -90,7 +90,8 @@ pb_err pb_rk_outcome_collect(struct pb_ranked_outcome *o)
                 return PB_ERR_NOMEM;
         n = 0;
         for (i = 0; i < o->n_passes; i++) {
-                memcpy(w + n, o->passes[i].winners, o->passes[i].n_winners * sizeof(*w));
+                if (o->passes[i].n_winners)
+                        memcpy(w + n, o->passes[i].winners, o->passes[i].n_winners * sizeof(*w));
                 n += o->passes[i].n_winners;
         }
         pb_free(o->winners);
