@@ -315,12 +315,14 @@ long pb_rctab_lookup(const struct pb_rctab_config *cfg, const char *s, size_t le
 {
         size_t lo = 0, hi = cfg->n_alias;
 
+        /* the same order as strcmp() on the sorted names, but safe for @s holding NUL bytes */
         while (lo < hi) {
                 size_t mid = lo + (hi - lo) / 2;
                 const char *name = cfg->alias[mid].name;
-                int c = strncmp(name, s, len);
+                size_t nlen = strlen(name);
+                int c = memcmp(name, s, nlen < len ? nlen : len);
                 if (c == 0)
-                        c = name[len] ? 1 : 0;
+                        c = nlen < len ? -1 : nlen > len;
                 if (c == 0)
                         return (long)cfg->alias[mid].cand;
                 if (c < 0)

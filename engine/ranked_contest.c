@@ -125,7 +125,7 @@ static pb_err reserve_tokens(struct pb_ranked_contest *c, size_t more)
         size_t cap;
         uint16_t *t;
 
-        if (c->cap_tokens - c->n_tokens >= more)
+        if (c->tokens && c->cap_tokens - c->n_tokens >= more)
                 return PB_OK;
         cap = c->cap_tokens ? c->cap_tokens : 4096;
         while (cap - c->n_tokens < more)
