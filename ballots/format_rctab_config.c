@@ -42,6 +42,7 @@ void pb_rctab_config_release(struct pb_rctab_config *cfg)
         for (i = 0; i < cfg->n_alias; i++)
                 pb_free(cfg->alias[i].name);
         pb_free(cfg->alias);
+        pb_free(cfg->alias_slots);
         pb_free(cfg->base_dir);
         pb_free(cfg->err_file);
         pb_ranked_contest_release(&cfg->contest);
@@ -303,7 +304,8 @@ static pb_err alias_add(struct pb_rctab_config *cfg, const char *name, uint32_t 
         if (!a)
                 return PB_ERR_NOMEM;
         cfg->alias = a;
-        a[cfg->n_alias].name = pb_strndup(name, strlen(name));
+        a[cfg->n_alias].len = strlen(name);
+        a[cfg->n_alias].name = pb_strndup(name, a[cfg->n_alias].len);
         if (!a[cfg->n_alias].name)
                 return PB_ERR_NOMEM;
         a[cfg->n_alias].cand = cand;
@@ -311,24 +313,47 @@ static pb_err alias_add(struct pb_rctab_config *cfg, const char *name, uint32_t 
         return PB_OK;
 }
 
+/* FNV-1a */
+static uint32_t hash_name(const char *s, size_t len)
+{
+        uint32_t h = 2166136261u;
+        size_t i;
+
+        for (i = 0; i < len; i++)
+                h = (h ^ (unsigned char)s[i]) * 16777619u;
+        return h;
+}
+
+/* Index the sorted names for pb_rctab_lookup(): every CVR cell is looked up. */
+static pb_err build_alias_index(struct pb_rctab_config *cfg)
+{
+        size_t n = 16, i;
+
+        while (n < cfg->n_alias * 2)
+                n *= 2;
+        cfg->alias_slots = pb_calloc(n, sizeof(*cfg->alias_slots));
+        if (!cfg->alias_slots)
+                return PB_ERR_NOMEM;
+        cfg->n_alias_slots = n;
+        for (i = 0; i < cfg->n_alias; i++) {
+                size_t k = hash_name(cfg->alias[i].name, cfg->alias[i].len) & (n - 1);
+                while (cfg->alias_slots[k])
+                        k = (k + 1) & (n - 1);
+                cfg->alias_slots[k] = (uint32_t)i + 1;
+        }
+        return PB_OK;
+}
+
 long pb_rctab_lookup(const struct pb_rctab_config *cfg, const char *s, size_t len)
 {
-        size_t lo = 0, hi = cfg->n_alias;
+        size_t k, mask = cfg->n_alias_slots - 1;
 
-        /* the same order as strcmp() on the sorted names, but safe for @s holding NUL bytes */
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                const char *name = cfg->alias[mid].name;
-                size_t nlen = strlen(name);
-                int c = memcmp(name, s, nlen < len ? nlen : len);
-                if (c == 0)
-                        c = nlen < len ? -1 : nlen > len;
-                if (c == 0)
-                        return (long)cfg->alias[mid].cand;
-                if (c < 0)
-                        lo = mid + 1;
-                else
-                        hi = mid;
+        if (!cfg->n_alias_slots)
+                return -1;
+        for (k = hash_name(s, len) & mask; cfg->alias_slots[k]; k = (k + 1) & mask) {
+                const struct pb_rctab_alias *a = &cfg->alias[cfg->alias_slots[k] - 1];
+                if (a->len == len && !memcmp(a->name, s, len))
+                        return (long)a->cand;
         }
         return -1;
 }
@@ -400,6 +425,9 @@ static pb_err parse_candidates(const cJSON *arr, struct pb_rctab_config *cfg, st
                         pb_diag_subject(reterr, cfg->alias[i].name, strlen(cfg->alias[i].name));
                         return r;
                 }
+        r = build_alias_index(cfg);
+        if (r < 0)
+                return r;
         for (i = 0; i < cfg->contest.n_cand && cfg->contest.cand[i].excluded; i++)
                 ;
         if (i == cfg->contest.n_cand)

@@ -13,6 +13,27 @@ static bool eq(const char *s, size_t len, const char *label)
         return strlen(label) == len && !memcmp(s, label, len);
 }
 
+/* The labels of a source with their lengths, measured once per file. */
+struct labels {
+        const char *skip, *over, *uwi;
+        size_t skip_len, over_len, uwi_len;
+};
+
+static void labels_init(struct labels *l, const struct pb_rctab_source *src)
+{
+        l->skip = src->skipped_label;
+        l->over = src->overvote_label;
+        l->uwi = src->uwi_label;
+        l->skip_len = strlen(l->skip);
+        l->over_len = strlen(l->over);
+        l->uwi_len = strlen(l->uwi);
+}
+
+static bool is(const char *s, size_t len, const char *label, size_t label_len)
+{
+        return label_len == len && !memcmp(s, label, len);
+}
+
 /* First occurrence of @n bytes of @needle in @len bytes of @hay, or NULL (memmem is a GNU
  * extension). */
 static const char *find(const char *hay, size_t len, const char *needle, size_t n)
@@ -26,22 +47,21 @@ static const char *find(const char *hay, size_t len, const char *needle, size_t 
 }
 
 /* One ES&S choice (a cell, or one part of a cell split by the overvote delimiter). */
-static pb_err ess_choice(struct pb_rctab_config *cfg, const struct pb_rctab_source *src, unsigned rank,
-                         const char *s, size_t len, bool split, unsigned line, unsigned col,
-                         struct pb_diag *reterr)
+static pb_err ess_choice(struct pb_rctab_config *cfg, const struct labels *lb, unsigned rank, const char *s,
+                         size_t len, bool split, unsigned line, unsigned col, struct pb_diag *reterr)
 {
         long cand;
 
         rk_trim(&s, &len);
-        if (split && (len == 0 || eq(s, len, src->skipped_label)))
+        if (split && (len == 0 || is(s, len, lb->skip, lb->skip_len)))
                 return rk_fail(reterr, PB_ERR_INVALID, line, col, NULL,
                                "a cell split by the overvote delimiter holds a blank or skipped-rank label",
                                s, len);
-        if (len == 0 || eq(s, len, src->skipped_label))
+        if (len == 0 || is(s, len, lb->skip, lb->skip_len))
                 return PB_OK; /* a skipped rank */
-        if (src->overvote_label[0] && eq(s, len, src->overvote_label))
+        if (lb->over_len && is(s, len, lb->over, lb->over_len))
                 return rk_mark(cfg, rank, PB_RANKED_OVERVOTE, line, reterr);
-        if (src->uwi_label[0] && eq(s, len, src->uwi_label))
+        if (lb->uwi_len && is(s, len, lb->uwi, lb->uwi_len))
                 return rk_mark(cfg, rank, (uint32_t)cfg->uwi, line, reterr);
         cand = pb_rctab_lookup(cfg, s, len);
         if (cand < 0)
@@ -53,6 +73,7 @@ pb_err pb_rctab_read_ess(struct pb_rctab_config *cfg, const struct pb_rctab_sour
                          size_t len, struct pb_diag *reterr)
 {
         struct rk_csv csv;
+        struct labels lb;
         unsigned rank, max_rank;
         size_t dl = strlen(src->overvote_delimiter);
         int k;
@@ -61,6 +82,7 @@ pb_err pb_rctab_read_ess(struct pb_rctab_config *cfg, const struct pb_rctab_sour
         if (!src->first_vote_col || !src->first_vote_row)
                 return rk_fail(reterr, PB_ERR_INVALID, 0, 0, "firstVoteColumnIndex",
                                "ES&S sources need firstVoteColumnIndex and firstVoteRowIndex", NULL, 0);
+        labels_init(&lb, src);
         rk_csv_init(&csv, buf, len);
         while ((k = rk_csv_next(&csv, reterr)) == 1) {
                 if (csv.record < src->first_vote_row)
@@ -93,16 +115,16 @@ pb_err pb_rctab_read_ess(struct pb_rctab_config *cfg, const struct pb_rctab_sour
                                 const char *hit;
                                 while ((hit = find(part, (size_t)(e - part), src->overvote_delimiter, dl))) {
                                         split = true;
-                                        r = ess_choice(cfg, src, rank, part, (size_t)(hit - part), true,
+                                        r = ess_choice(cfg, &lb, rank, part, (size_t)(hit - part), true,
                                                        csv.line, (unsigned)col + 1, reterr);
                                         if (r < 0)
                                                 goto out;
                                         part = hit + dl;
                                 }
-                                r = ess_choice(cfg, src, rank, part, (size_t)(e - part), split, csv.line,
+                                r = ess_choice(cfg, &lb, rank, part, (size_t)(e - part), split, csv.line,
                                                (unsigned)col + 1, reterr);
                         } else {
-                                r = ess_choice(cfg, src, rank, s, n, false, csv.line, (unsigned)col + 1,
+                                r = ess_choice(cfg, &lb, rank, s, n, false, csv.line, (unsigned)col + 1,
                                                reterr);
                         }
                         if (r < 0)

@@ -39,6 +39,7 @@ struct pb_rctab_source {
 /** A name or alias and the candidate it means (sorted by name for lookup). */
 struct pb_rctab_alias {
         char *name;    /* owned */
+        size_t len;    /* strlen(name) */
         uint32_t cand; /* candidate index */
 };
 
@@ -56,6 +57,8 @@ struct pb_rctab_config {
         struct pb_ranked_contest contest;
         size_t n_alias;
         struct pb_rctab_alias *alias; /* names and aliases, sorted by byte order */
+        uint32_t *alias_slots;        /* hash table of alias index + 1 (0 = free) */
+        size_t n_alias_slots;         /* power of two */
         long uwi;                     /* candidate index of the write-in placeholder, or -1 */
         unsigned max_rankings;        /* maxRankingsAllowed resolved ("max": declared candidates) */
         char *base_dir;               /* folder relative file paths are resolved against */

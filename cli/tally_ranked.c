@@ -47,7 +47,8 @@ static void usage(FILE *f)
               "                            .blt with several seats)\n"
               "                            meek-stv: Meek STV, PR Foundation reference rule\n"
               "  --tiebreak MODE           irv/stv on .blt: useCandidateOrder (default: the\n"
-              "                            file's [tie] order, else candidate order), random,\n"
+              "                            file's [tie] order, whose first candidate loses a\n"
+              "                            tie, else file order), random,\n"
               "                            previousRoundCountsThenRandom, generatePermutation\n"
               "  --seed N                  random seed for the random tie-break modes\n"
               "                            (java.util.Random, as RCTab); overrides the config's\n"
@@ -359,6 +360,7 @@ static int tally_blt(struct opts *op)
         struct pb_rctab_meta meta;
         struct pb_diag d;
         char *data = NULL;
+        uint32_t *order = NULL;
         size_t len;
         long v;
         int ex;
@@ -388,7 +390,19 @@ static int tally_blt(struct opts *op)
                 ru.seats = op->rule == RULE_IRV ? 1 : b.contest.seats;
                 ru.overvote = PB_RCTAB_ALWAYS_SKIP; /* an equal ranking is skipped over */
                 ru.max_skipped = -1;
-                ru.order = b.tie_order;
+                if (b.tie_order) {
+                        /* Droop picks the first of a [tie] list to lose; RCTab's candidate order
+                         * favours the earliest, so the list is used reversed */
+                        size_t i, n = b.contest.n_cand;
+                        order = pb_calloc(n, sizeof(*order));
+                        if (!order) {
+                                ex = PB_EXIT_SOFTWARE;
+                                goto out;
+                        }
+                        for (i = 0; i < n; i++)
+                                order[i] = b.tie_order[n - 1 - i];
+                        ru.order = order;
+                }
                 ru.ask = ask;
                 ru.ask_ctx = op;
                 if (op->tiebreak && !tiebreak_mode(op->tiebreak, &ru.tiebreak)) {
@@ -430,6 +444,7 @@ static int tally_blt(struct opts *op)
         meta.office = NULL;
         ex = emit(&b.contest, &o, op, &meta, false, rule_name(op->rule));
 out:
+        pb_free(order);
         pb_free(data);
         pb_ranked_outcome_release(&o);
         pb_blt_release(&b);

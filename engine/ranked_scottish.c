@@ -30,6 +30,7 @@ struct sc {
         int64_t *weight;    /* per ballot: value of one paper, 10^-5 */
         int32_t *at;        /* per ballot: candidate holding it, -1 non-transferable */
         int64_t quota, one;
+        int64_t nt; /* non-transferable value so far */
         uint32_t *tmp;
         struct pb_diag *reterr;
 };
@@ -78,6 +79,7 @@ static pb_err new_round(struct sc *s)
                 rd->tally[i] = s->vote[i];
         }
         rd->threshold = s->quota;
+        rd->inactive[PB_RANKED_EXHAUSTED] = s->nt;
         return PB_OK;
 }
 
@@ -179,7 +181,7 @@ static pb_err transfer(struct sc *s, uint32_t from, int64_t surplus, struct pb_r
                                 return PB_ERR_OVERFLOW;
                         d->transfers[to] += amount;
                 } else {
-                        cur(s)->inactive[PB_RANKED_EXHAUSTED] += amount;
+                        s->nt += amount;
                         d->transfers[s->n + PB_RANKED_TO_EXHAUSTED] += amount;
                 }
         }
@@ -190,7 +192,7 @@ static pb_err transfer(struct sc *s, uint32_t from, int64_t surplus, struct pb_r
 static pb_err count(struct sc *s)
 {
         size_t i, n;
-        int64_t nt = 0, valid = 0;
+        int64_t valid = 0;
         pb_err r;
 
         /* valid papers: ballots that rank a candidate who has not withdrawn (r.45(3), 46) */
@@ -261,11 +263,9 @@ static pb_err count(struct sc *s)
                         r = transfer(s, pick, s->vote[pick] - s->quota, d);
                         if (r < 0)
                                 return r;
-                        nt = cur(s)->inactive[PB_RANKED_EXHAUSTED];
                         r = new_round(s);
                         if (r < 0)
                                 return r;
-                        cur(s)->inactive[PB_RANKED_EXHAUSTED] = nt;
                         continue;
                 }
                 /* exclude the lowest (r.50, 51) */
@@ -286,11 +286,9 @@ static pb_err count(struct sc *s)
                 r = transfer(s, pick, 0, &cur(s)->dec[cur(s)->n_dec - 1]);
                 if (r < 0)
                         return r;
-                nt = cur(s)->inactive[PB_RANKED_EXHAUSTED];
                 r = new_round(s);
                 if (r < 0)
                         return r;
-                cur(s)->inactive[PB_RANKED_EXHAUSTED] = nt;
                 if (complete(s))
                         break;
         }
