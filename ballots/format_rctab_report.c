@@ -110,7 +110,11 @@ static cJSON *round_json(const struct pb_ranked_contest *c, const struct pb_rank
                 qsort(ds, rd->n_dec, sizeof(*ds), cmp_dec_item);
         for (i = 0; ok && i < rd->n_dec; i++) {
                 const struct pb_ranked_decision *d = ds[i].d;
-                cJSON *a = cJSON_CreateObject();
+                cJSON *a;
+
+                if (d->surplus_only) /* RCTab lists a winner once, in the round of election */
+                        continue;
+                a = cJSON_CreateObject();
 
                 ok = a && cJSON_AddItemToArray(arr, a);
                 if (a && !ok)
