@@ -7,6 +7,7 @@
 
 #include "ballots/format_rctab_int.h"
 #include "engine/pb_alloc.h"
+#include "engine/pb_canon.h"
 
 void pb_rctab_config_init(struct pb_rctab_config *cfg)
 {
@@ -375,6 +376,8 @@ static pb_err parse_candidates(const cJSON *arr, struct pb_rctab_config *cfg, st
                 if (!cJSON_IsString(name) || !name->valuestring[0])
                         return fail(reterr, PB_ERR_INVALID, "candidates.name",
                                     "every candidate needs a name");
+                if (!pb_utf8_valid(name->valuestring, strlen(name->valuestring)))
+                        return fail(reterr, PB_ERR_PARSE, "candidates.name", "a candidate name is not UTF-8");
                 r = pb_ranked_candidate_add(&cfg->contest, name->valuestring, strlen(name->valuestring),
                                             &idx);
                 if (r < 0)
