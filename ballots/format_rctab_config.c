@@ -8,6 +8,7 @@
 #include "ballots/format_rctab_int.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_canon.h"
+#include "engine/pb_hash.h"
 
 void pb_rctab_config_init(struct pb_rctab_config *cfg)
 {
@@ -314,15 +315,9 @@ static pb_err alias_add(struct pb_rctab_config *cfg, const char *name, uint32_t 
         return PB_OK;
 }
 
-/* FNV-1a */
 static uint32_t hash_name(const char *s, size_t len)
 {
-        uint32_t h = 2166136261u;
-        size_t i;
-
-        for (i = 0; i < len; i++)
-                h = (h ^ (unsigned char)s[i]) * 16777619u;
-        return h;
+        return (uint32_t)pb_hash_fnv1a(s, len);
 }
 
 /* Index the sorted names for pb_rctab_lookup(): every CVR cell is looked up. */

@@ -30,17 +30,14 @@ void rk_csv_release(struct rk_csv *c)
 
 static pb_err add_field(struct rk_csv *c, const char *s, size_t len, bool quoted, size_t off)
 {
-        if (c->n_f == c->cap_f) {
-                size_t cap = c->cap_f ? c->cap_f * 2 : 32;
-                struct rk_field *f;
-                if (c->n_f >= RK_CSV_MAX_FIELDS)
-                        return PB_ERR_LIMIT;
-                f = pb_reallocarray(c->f, cap, sizeof(*f));
-                if (!f)
-                        return PB_ERR_NOMEM;
-                c->f = f;
-                c->cap_f = cap;
-        }
+        struct rk_field *f;
+
+        if (c->n_f >= RK_CSV_MAX_FIELDS)
+                return PB_ERR_LIMIT;
+        f = pb_grow(c->f, &c->cap_f, c->n_f + 1, sizeof(*f), 32);
+        if (!f)
+                return PB_ERR_NOMEM;
+        c->f = f;
         c->f[c->n_f].s = s;
         c->f[c->n_f].len = len;
         c->f[c->n_f].quoted = quoted;

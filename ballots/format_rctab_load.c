@@ -70,7 +70,7 @@ static pb_err read_dominion(struct pb_rctab_config *cfg, const struct pb_rctab_s
                             struct pb_diag *reterr, char **ret_path)
 {
         struct pb_rctab_dominion dm;
-        char **names = NULL, *data = NULL, *path = NULL;
+        char **names = NULL, **nn, *data = NULL, *path = NULL;
         size_t n = 0, cap = 0, len, i;
         DIR *d = NULL;
         struct dirent *e;
@@ -99,16 +99,12 @@ static pb_err read_dominion(struct pb_rctab_config *cfg, const struct pb_rctab_s
         while ((e = readdir(d))) {
                 if (strncmp(e->d_name, "CvrExport", 9) || !ends_with(e->d_name, ".json"))
                         continue;
-                if (n == cap) {
-                        char **nn;
-                        cap = cap ? cap * 2 : 16;
-                        nn = pb_reallocarray(names, cap, sizeof(*nn));
-                        if (!nn) {
-                                r = PB_ERR_NOMEM;
-                                goto out;
-                        }
-                        names = nn;
+                nn = pb_grow(names, &cap, n + 1, sizeof(*nn), 16);
+                if (!nn) {
+                        r = PB_ERR_NOMEM;
+                        goto out;
                 }
+                names = nn;
                 names[n] = pb_strndup(e->d_name, strlen(e->d_name));
                 if (!names[n]) {
                         r = PB_ERR_NOMEM;

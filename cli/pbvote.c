@@ -1,4 +1,5 @@
 /** @file `pbvote`: dispatch to the subcommand named by argv[1]. */
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,6 +21,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+        { "check", cmd_check, "report what pabulib's checker reports about .pb files" },
         { "tally", cmd_tally, "count an election (.pb, .blt, RCTab config) and print the result" },
         { "version", cmd_version, "print the version" },
 };
@@ -57,6 +59,10 @@ int main(int argc, char **argv)
 {
         size_t i;
 
+        if (sodium_init() < 0) {
+                fprintf(stderr, "pbvote: cannot initialise libsodium\n");
+                return PB_EXIT_SOFTWARE;
+        }
         if (argc < 2) {
                 usage(stderr);
                 return PB_EXIT_USAGE;

@@ -115,8 +115,8 @@ size_t pb_diag_format(const struct pb_diag *d, const char *file, char *buf, size
                 snprintf(pos, sizeof(pos), "%u:%u: ", d->line, d->col);
         else if (d->line)
                 snprintf(pos, sizeof(pos), "%u: ", d->line);
-        n = snprintf(buf, len, "%s%s%s%s%s%s%s%s%s [%s]", file ? file : "", file ? ":" : "", pos,
-                     d->path[0] ? d->path : "", d->path[0] ? ": " : "",
+        n = snprintf(buf, len, "%s%s%s%s%s%s%s%s%s [%s]", file ? file : "", file ? (pos[0] ? ":" : ": ") : "",
+                     pos, d->path[0] ? d->path : "", d->path[0] ? ": " : "",
                      d->reason ? d->reason : pb_err_message(d->code), d->subject[0] ? " ('" : "", d->subject,
                      d->subject[0] ? "')" : "", pb_err_name(d->code));
         return n < 0 ? 0 : (size_t)n;

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "engine/pb_alloc.h"
+#include "engine/pb_hash.h"
 #include "engine/ranked_int.h"
 
 void pb_ranked_contest_init(struct pb_ranked_contest *c)
@@ -62,20 +63,18 @@ long pb_ranked_candidate_find(const struct pb_ranked_contest *c, const char *nam
 
 pb_err pb_ranked_ballot_mark(struct pb_ranked_contest *c, uint32_t rank, uint32_t cand)
 {
+        struct pb_ranked_mark *p;
+
         if (rank == 0 || rank > PB_RANKED_MAX_RANK)
                 return PB_ERR_LIMIT;
         if (cand != PB_RANKED_OVERVOTE && cand >= c->n_cand)
                 return PB_ERR_INVALID;
         if (c->n_pend >= PB_RANKED_MAX_TOKENS / 2)
                 return PB_ERR_LIMIT;
-        if (c->n_pend == c->cap_pend) {
-                size_t cap = c->cap_pend ? c->cap_pend * 2 : 16;
-                struct pb_ranked_mark *p = pb_reallocarray(c->pend, cap, sizeof(*p));
-                if (!p)
-                        return PB_ERR_NOMEM;
-                c->pend = p;
-                c->cap_pend = cap;
-        }
+        p = pb_grow(c->pend, &c->cap_pend, c->n_pend + 1, sizeof(*p), 16);
+        if (!p)
+                return PB_ERR_NOMEM;
+        c->pend = p;
         c->pend[c->n_pend].rank = (uint16_t)rank;
         c->pend[c->n_pend].cand = (uint16_t)cand;
         c->n_pend++;
@@ -87,17 +86,9 @@ void pb_ranked_ballot_discard(struct pb_ranked_contest *c)
         c->n_pend = 0;
 }
 
-/* FNV-1a over the tokens. */
 static uint32_t hash_tokens(const uint16_t *t, size_t n)
 {
-        uint32_t h = 2166136261u;
-        size_t i;
-
-        for (i = 0; i < n; i++) {
-                h = (h ^ (t[i] & 0xff)) * 16777619u;
-                h = (h ^ (t[i] >> 8)) * 16777619u;
-        }
-        return h;
+        return (uint32_t)pb_hash_fnv1a((const char *)t, n * sizeof(*t));
 }
 
 static pb_err grow_slots(struct pb_ranked_contest *c)
@@ -122,21 +113,15 @@ static pb_err grow_slots(struct pb_ranked_contest *c)
 
 static pb_err reserve_tokens(struct pb_ranked_contest *c, size_t more)
 {
-        size_t cap;
         uint16_t *t;
 
-        if (c->tokens && c->cap_tokens - c->n_tokens >= more)
-                return PB_OK;
-        cap = c->cap_tokens ? c->cap_tokens : 4096;
-        while (cap - c->n_tokens < more)
-                cap *= 2;
-        if (cap > UINT32_MAX)
+        if (c->n_tokens + more > UINT32_MAX)
                 return PB_ERR_LIMIT;
-        t = pb_reallocarray(c->tokens, cap, sizeof(*t));
+        /* at least one token, so that every ballot's tokens pointer is valid */
+        t = pb_grow(c->tokens, &c->cap_tokens, c->n_tokens + (more ? more : 1), sizeof(*t), 4096);
         if (!t)
                 return PB_ERR_NOMEM;
         c->tokens = t;
-        c->cap_tokens = cap;
         return PB_OK;
 }
 
@@ -144,6 +129,7 @@ pb_err pb_ranked_ballot_commit(struct pb_ranked_contest *c, int64_t count)
 {
         size_t i, j, n = 0, k;
         uint16_t *t;
+        struct pb_ranked_ballot *nb;
         unsigned last = 0, n_ranks = 0;
         uint32_t h;
         pb_err r;
@@ -189,21 +175,16 @@ pb_err pb_ranked_ballot_commit(struct pb_ranked_contest *c, int64_t count)
                         goto out;
                 }
         }
-        if (c->n_ballots == c->cap_ballots) {
-                size_t cap = c->cap_ballots ? c->cap_ballots * 2 : 256;
-                struct pb_ranked_ballot *nb;
-                if (cap > UINT32_MAX - 1) {
-                        r = PB_ERR_LIMIT;
-                        goto undo;
-                }
-                nb = pb_reallocarray(c->ballots, cap, sizeof(*nb));
-                if (!nb) {
-                        r = PB_ERR_NOMEM;
-                        goto undo;
-                }
-                c->ballots = nb;
-                c->cap_ballots = cap;
+        if (c->n_ballots >= UINT32_MAX - 1) {
+                r = PB_ERR_LIMIT;
+                goto undo;
         }
+        nb = pb_grow(c->ballots, &c->cap_ballots, c->n_ballots + 1, sizeof(*nb), 256);
+        if (!nb) {
+                r = PB_ERR_NOMEM;
+                goto undo;
+        }
+        c->ballots = nb;
         c->ballots[c->n_ballots].off = (uint32_t)c->n_tokens;
         c->ballots[c->n_ballots].len = (uint16_t)n;
         c->ballots[c->n_ballots].n_ranks = (uint16_t)n_ranks;

@@ -6,10 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/pb_int128.h"
 #include "engine/pb_ranked.h"
-
-/* 128-bit intermediates for products of two scaled values (GCC and clang). */
-__extension__ typedef __int128 pb_i128;
 
 /** 10^@e as int64 (e <= 18). */
 int64_t pb_rk_pow10(unsigned e);

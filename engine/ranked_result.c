@@ -104,14 +104,10 @@ pb_err pb_rk_round_add(struct pb_ranked_result *r, struct pb_ranked_round **ret)
 {
         struct pb_ranked_round *rd;
 
-        if (r->n_rounds == r->cap_rounds) {
-                size_t cap = r->cap_rounds ? r->cap_rounds * 2 : 16;
-                rd = pb_reallocarray(r->rounds, cap, sizeof(*rd));
-                if (!rd)
-                        return PB_ERR_NOMEM;
-                r->rounds = rd;
-                r->cap_rounds = cap;
-        }
+        rd = pb_grow(r->rounds, &r->cap_rounds, r->n_rounds + 1, sizeof(*rd), 16);
+        if (!rd)
+                return PB_ERR_NOMEM;
+        r->rounds = rd;
         rd = &r->rounds[r->n_rounds];
         memset(rd, 0, sizeof(*rd));
         rd->tally = pb_calloc(r->n_cand ? r->n_cand : 1, sizeof(*rd->tally));

@@ -1,0 +1,45 @@
+/** @file pabulib `.pb` files: reader and writer. */
+#ifndef PB_FORMAT_PB_H
+#define PB_FORMAT_PB_H
+
+#include <stddef.h>
+
+#include "ballots/pb_report.h"
+#include "engine/pb_buf.h"
+#include "engine/pb_election.h"
+#include "engine/pb_err.h"
+
+/** Files larger than this are refused (PB_ERR_LIMIT); the largest real file is 60 MB. */
+#define PB_PB_MAX_BYTES ((size_t)1 << 30)
+
+/**
+ * Parse a pabulib file (reference/pabulib.md §1) from @buf[0..len).
+ *
+ * Accepted: UTF-8 with or without a BOM; LF, CRLF or CR line ends; CSV quoting as Python's csv
+ * module does it (doubled quotes, `;` and line breaks inside quotes, a stray `"` inside an
+ * unquoted field taken literally); `none` cells (any case) as absent; string project ids;
+ * fractional budgets and costs (held exactly, see pb_election.scale); the withdrawn-project
+ * cost 999999999; `selected` values 0 to 3.
+ *
+ * Without @report, the first problem stops the parse: PB_ERR_PARSE (syntax, encoding, types),
+ * PB_ERR_INVALID (a rule of the format: counts that do not match, unknown or duplicate
+ * projects in a vote, limits), PB_ERR_OVERFLOW, PB_ERR_LIMIT, PB_ERR_NOMEM; @reterr names the
+ * line, column and field.  With @report, problems the pabulib checker reports are recorded there
+ * (errors and warnings, with its error types) and parsing goes on where it safely can; the
+ * return value is then PB_OK unless the file cannot be read as a .pb file at all.
+ *
+ * @param ret_election [out] owned by the caller (pb_election_free); set only on PB_OK
+ */
+PB_NODISCARD pb_err pb_format_pb_parse(const char *buf, size_t len, struct pb_election **ret_election,
+                                       struct pb_report *report, struct pb_diag *reterr);
+
+/**
+ * Append @e as a .pb file to @out: META pairs as stored (num_projects and num_votes recounted,
+ * budget and limits rewritten if the model no longer matches their text), then PROJECTS and
+ * VOTES in canonical column order.  Reading the output back gives an election equal to @e
+ * (pb_election_equal).  LF line ends, CSV quoting where needed.
+ * @return PB_OK, PB_ERR_NOMEM, PB_ERR_LIMIT (from @out)
+ */
+PB_NODISCARD pb_err pb_format_pb_write(const struct pb_election *e, struct pb_buf *out);
+
+#endif

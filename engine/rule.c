@@ -1,0 +1,191 @@
+/** @file Rule names, parameters and the defaults an election implies. */
+#include "engine/pb_rule.h"
+
+#include <string.h>
+
+static const char *const kind_names[PB_RULE_KIND_COUNT] = {
+        "greedy",      "greedy-no-skip", "greedy-threshold", "greedy-ratio",
+        "equalshares", "phragmen",       "maximin-support",
+};
+static const char *const score_names[PB_SCORE_COUNT] = { "auto", "votes", "points", "borda", "borda0" };
+static const char *const tie_names[PB_TIE_COUNT] = { "file-order", "lexico", "cost-then-votes", "seeded" };
+static const char *const utility_names[PB_UTIL_COUNT] = { "cost", "approval", "points", "borda" };
+static const char *const completion_names[PB_COMPLETION_COUNT] = { "none", "add1", "add1-exhaustive" };
+
+#define NAME_OF(table, count, v) ((unsigned)(v) < (count) ? (table)[v] : "?")
+
+const char *pb_rule_kind_name(enum pb_rule_kind k)
+{
+        return NAME_OF(kind_names, PB_RULE_KIND_COUNT, k);
+}
+
+const char *pb_score_name(enum pb_score s)
+{
+        return NAME_OF(score_names, PB_SCORE_COUNT, s);
+}
+
+const char *pb_tie_break_name(enum pb_tie_break t)
+{
+        return NAME_OF(tie_names, PB_TIE_COUNT, t);
+}
+
+const char *pb_utility_name(enum pb_utility u)
+{
+        return NAME_OF(utility_names, PB_UTIL_COUNT, u);
+}
+
+const char *pb_completion_name(enum pb_completion c)
+{
+        return NAME_OF(completion_names, PB_COMPLETION_COUNT, c);
+}
+
+static pb_err lookup(const char *const *table, int count, const char *s, int *ret)
+{
+        for (int i = 0; i < count; i++)
+                if (!strcmp(table[i], s)) {
+                        *ret = i;
+                        return PB_OK;
+                }
+        return PB_ERR_NOT_FOUND;
+}
+
+pb_err pb_score_parse(const char *s, enum pb_score *ret)
+{
+        int v;
+        pb_err e = lookup(score_names, PB_SCORE_COUNT, s, &v);
+        if (e == PB_OK)
+                *ret = (enum pb_score)v;
+        return e;
+}
+
+pb_err pb_tie_break_parse(const char *s, enum pb_tie_break *ret)
+{
+        int v;
+        pb_err e = lookup(tie_names, PB_TIE_COUNT, s, &v);
+        if (e == PB_OK)
+                *ret = (enum pb_tie_break)v;
+        return e;
+}
+
+pb_err pb_utility_parse(const char *s, enum pb_utility *ret)
+{
+        int v;
+        pb_err e = lookup(utility_names, PB_UTIL_COUNT, s, &v);
+        if (e == PB_OK)
+                *ret = (enum pb_utility)v;
+        return e;
+}
+
+pb_err pb_completion_parse(const char *s, enum pb_completion *ret)
+{
+        int v;
+        pb_err e = lookup(completion_names, PB_COMPLETION_COUNT, s, &v);
+        if (e == PB_OK)
+                *ret = (enum pb_completion)v;
+        return e;
+}
+
+void pb_rule_init(struct pb_rule *r)
+{
+        memset(r, 0, sizeof(*r));
+        r->kind = PB_RULE_GREEDY;
+        r->score = PB_SCORE_AUTO;
+        r->tie_break = PB_TIE_FILE_ORDER;
+        r->utility = PB_UTIL_COST;
+        r->completion = PB_COMPLETE_NONE;
+}
+
+pb_err pb_rule_set_name(struct pb_rule *r, const char *name)
+{
+        int v;
+
+        if (lookup(kind_names, PB_RULE_KIND_COUNT, name, &v) == PB_OK) {
+                r->kind = (enum pb_rule_kind)v;
+                return PB_OK;
+        }
+        /* pabulib's META vocabulary */
+        if (!strcmp(name, "greedy-exclusive") || !strcmp(name, "greedy-custom")) {
+                r->kind = PB_RULE_GREEDY;
+                return PB_OK;
+        }
+        if (!strcmp(name, "equalshares-comparison") || !strcmp(name, "equalshares/add1") ||
+            !strcmp(name, "equalshares/add1-comparison")) {
+                r->kind = PB_RULE_EQUAL_SHARES;
+                r->completion = strstr(name, "/add1") ? PB_COMPLETE_ADD1 : PB_COMPLETE_NONE;
+                r->comparison = strstr(name, "-comparison") != NULL;
+                return PB_OK;
+        }
+        if (!strcmp(name, "unknown"))
+                return PB_ERR_UNSUPPORTED;
+        return PB_ERR_NOT_FOUND;
+}
+
+pb_err pb_rule_for_election(const struct pb_election *e, struct pb_rule *ret, struct pb_diag *reterr)
+{
+        struct pb_rule r;
+        pb_err err;
+
+        pb_rule_init(&r);
+        if (!e->rule[0])
+                return pb_diag_set(reterr, PB_ERR_UNSUPPORTED, "rule",
+                                   "the election names no rule; choose one");
+        err = pb_rule_set_name(&r, e->rule);
+        if (err == PB_ERR_UNSUPPORTED)
+                return pb_diag_set(reterr, err, "rule", "the file's rule is 'unknown'; choose one");
+        if (err < 0) {
+                pb_diag_set(reterr, err, "rule", "unknown rule name");
+                pb_diag_subject(reterr, e->rule, strlen(e->rule));
+                return err;
+        }
+        if (r.kind == PB_RULE_EQUAL_SHARES)
+                r.tie_break = PB_TIE_COST_THEN_VOTES; /* pabulib's checker, equalshares.net */
+        if (r.kind == PB_RULE_GREEDY_THRESHOLD) {
+                if (!e->has_threshold)
+                        return pb_diag_set(reterr, PB_ERR_INVALID, "min_project_score_threshold",
+                                           "greedy-threshold needs min_project_score_threshold");
+                r.has_threshold = true;
+                r.threshold = e->threshold;
+        }
+        *ret = r;
+        return PB_OK;
+}
+
+enum pb_score pb_rule_score(const struct pb_rule *r, const struct pb_election *e)
+{
+        if (r->score != PB_SCORE_AUTO)
+                return r->score;
+        if (e->vote_type == PB_VOTE_APPROVAL || e->vote_type == PB_VOTE_CHOOSE1)
+                return PB_SCORE_VOTES;
+        if (e->n_meta && !e->has_score_column)
+                return PB_SCORE_VOTES; /* a .pb file without a score column: the checker ranks by votes */
+        return e->vote_type == PB_VOTE_ORDINAL ? PB_SCORE_BORDA : PB_SCORE_POINTS;
+}
+
+pb_err pb_rule_check(const struct pb_rule *r, const struct pb_election *e, struct pb_diag *reterr)
+{
+        enum pb_score s = pb_rule_score(r, e);
+
+        if ((unsigned)r->kind >= PB_RULE_KIND_COUNT || (unsigned)r->tie_break >= PB_TIE_COUNT ||
+            (unsigned)r->score >= PB_SCORE_COUNT || (unsigned)r->utility >= PB_UTIL_COUNT ||
+            (unsigned)r->completion >= PB_COMPLETION_COUNT)
+                return pb_diag_set(reterr, PB_ERR_INVALID, "rule", "parameter out of range");
+        if (s == PB_SCORE_POINTS && !pb_vote_type_has_points(e->vote_type))
+                return pb_diag_set(reterr, PB_ERR_INVALID, "score",
+                                   "points need cumulative or scoring ballots");
+        if ((s == PB_SCORE_BORDA || s == PB_SCORE_BORDA0) && e->vote_type != PB_VOTE_ORDINAL)
+                return pb_diag_set(reterr, PB_ERR_INVALID, "score", "Borda scores need ordinal ballots");
+        if (r->kind == PB_RULE_GREEDY_THRESHOLD && !r->has_threshold)
+                return pb_diag_set(reterr, PB_ERR_INVALID, "threshold", "greedy-threshold needs a threshold");
+        if (r->kind == PB_RULE_EQUAL_SHARES) {
+                if (r->utility == PB_UTIL_POINTS && !pb_vote_type_has_points(e->vote_type))
+                        return pb_diag_set(reterr, PB_ERR_INVALID, "utility",
+                                           "points need cumulative or scoring ballots");
+                if (r->utility == PB_UTIL_BORDA && e->vote_type != PB_VOTE_ORDINAL)
+                        return pb_diag_set(reterr, PB_ERR_INVALID, "utility",
+                                           "Borda utilities need ordinal ballots");
+        }
+        if ((r->kind == PB_RULE_PHRAGMEN || r->kind == PB_RULE_MAXIMIN_SUPPORT) &&
+            e->vote_type != PB_VOTE_APPROVAL && e->vote_type != PB_VOTE_CHOOSE1)
+                return pb_diag_set(reterr, PB_ERR_INVALID, "rule", "this rule needs approval ballots");
+        return PB_OK;
+}
