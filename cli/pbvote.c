@@ -1,9 +1,11 @@
 /** @file `pbvote`: dispatch to the subcommand named by argv[1]. */
+#include <cjson/cJSON.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "engine/pb_alloc.h"
 #include "pb_config.h"
 
 static int cmd_version(int argc, char **argv)
@@ -63,6 +65,11 @@ int main(int argc, char **argv)
         if (sodium_init() < 0) {
                 fprintf(stderr, "pbvote: cannot initialise libsodium\n");
                 return PB_EXIT_SOFTWARE;
+        }
+        {
+                /* every cJSON allocation goes through the hooks, so OOM tests reach cJSON too */
+                cJSON_Hooks hooks = { pb_malloc, pb_free };
+                cJSON_InitHooks(&hooks);
         }
         if (argc < 2) {
                 usage(stderr);

@@ -81,7 +81,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 
                 if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
                         fputs(usage_text, stdout);
-                        exit(PB_EXIT_OK);
+                        return -1; /* help shown */
                 }
                 if (a[0] != '-') {
                         if (o->input)
@@ -300,7 +300,7 @@ int cli_tally_pb(int argc, char **argv)
 
         rc = parse_options(argc, argv, &o);
         if (rc != PB_EXIT_OK)
-                return rc;
+                return rc < 0 ? PB_EXIT_OK : rc;
         pb_result_init(&res);
         pb_diag_clear(&d);
         err = pb_file_read(o.input, PB_PB_MAX_BYTES, &data, &len, &d);

@@ -454,11 +454,9 @@ out:
 int cli_tally_ranked(int argc, char **argv)
 {
         struct opts op;
-        cJSON_Hooks hooks = { pb_malloc, pb_free };
         int ex;
 
         memset(&op, 0, sizeof(op));
-        cJSON_InitHooks(&hooks);
         ex = parse_args(argc, argv, &op);
         if (ex) {
                 free(op.answers);
