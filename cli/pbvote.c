@@ -25,6 +25,9 @@ struct command {
 static const struct command commands[] = {
         { "check", cmd_check, "report what pabulib's checker reports about .pb files" },
         { "keygen", cmd_keygen, "create an Ed25519 key file for a role (engine, office)" },
+#ifdef PBVOTE_SERVER
+        { "serve", cmd_serve, "serve the JSON HTTP API for kiosks and web frontends" },
+#endif
         { "tally", cmd_tally, "count an election (.pb, .blt, RCTab config) and print the result" },
         { "version", cmd_version, "print the version" },
 };
