@@ -26,7 +26,14 @@ static const char usage_text[] =
         "  --tie-break T      file-order | lexico | cost-then-votes | seeded\n"
         "  --seed N           the published seed for --tie-break seeded (0 .. 2^64-1)\n"
         "  --utility U        equal shares: cost | approval | points | borda\n"
-        "  --completion C     equal shares: none | add1 | add1-exhaustive\n"
+        "  --completion C     equal shares, raising the per-voter budget by one currency unit at a time:\n"
+        "                       none             plain equal shares, per-voter budget B/n\n"
+        "                       add1             pabulib (official): from floor(B/n), until the outcome\n"
+        "                                        no longer fits; keep the last that fits\n"
+        "                       add1-exhaustive  pabutools' voter_budget_increment: from B/n, until the\n"
+        "                                        outcome is exhaustive (or no longer fits)\n"
+        "                       add1-unfloored   pabutools' exhaustion_by_budget_increase: from B/n,\n"
+        "                                        until the outcome no longer fits\n"
         "  --utilitarian-completion   equal shares: then greedy by votes with the money left\n"
         "  --comparison       equal shares: compare with greedy as Wieliczka did\n"
         "  --format F         text (default) | json\n"
@@ -130,7 +137,8 @@ static int parse_options(int argc, char **argv, struct options *o)
                         o->utility_set = true;
                 } else if (!strcmp(a, "--completion")) {
                         if (pb_completion_parse(v, &o->completion) < 0)
-                                return bad_option(a, v, "expected none, add1 or add1-exhaustive");
+                                return bad_option(a, v,
+                                                  "expected none, add1, add1-exhaustive or add1-unfloored");
                         o->completion_set = true;
                 } else {
                         takes = false;
