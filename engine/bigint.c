@@ -698,8 +698,10 @@ static pb_err format_approx(const struct pb_rat *q, char *buf, size_t len)
                 goto out;
         k = strlen(buf);
         if (k + 2 < len && rem.n) {
+                /* at most 20 decimals: enough to tell values apart, short enough to read */
+                size_t stop = k + 1 + 20 < len - 1 ? k + 1 + 20 : len - 1;
                 buf[k++] = '.';
-                while (e == PB_OK && k + 1 < len && rem.n) {
+                while (e == PB_OK && k < stop && rem.n) {
                         struct pb_big digit;
                         uint64_t dv = 0;
                         pb_big_init(&digit);

@@ -122,8 +122,8 @@ PB_NODISCARD pb_err pb_rat_reduce(struct pb_rat *q);
 
 /**
  * Text of @q for an explanation: reduced "n/d" (or "n" when d = 1) when it fits in @len bytes,
- * otherwise "~" followed by a decimal rounded down to the digits that fit (marked inexact by the
- * tilde; the value itself never is).  @len must be at least 32.
+ * otherwise "~" followed by a decimal rounded down to at most 20 decimals and to what fits (marked
+ * inexact by the tilde; the value itself never is).  @len must be at least 32.
  */
 PB_NODISCARD pb_err pb_rat_format(const struct pb_rat *q, char *buf, size_t len);
 
