@@ -415,8 +415,8 @@ void mes_work_release(struct mes_work *w)
         pb_free(w->slot);
         pb_free(w->cls);
         pb_free(w->state);
-        if (w->lb && w->mm)
-                for (size_t p = 0; p < w->mm->m; p++)
+        if (w->lb)
+                for (size_t p = 0; p < w->m; p++)
                         pb_rat_release(&w->lb[p]);
         pb_free(w->lb);
         pb_free(w->order);
@@ -467,6 +467,7 @@ static pb_err work_attach(struct mes_work *w, const struct mes_model *mm)
                 return PB_ERR_NOMEM;
         for (size_t p = 0; p < mm->m; p++)
                 pb_rat_init(&w->lb[p]);
+        w->m = mm->m;
         return PB_OK;
 }
 

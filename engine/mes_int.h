@@ -94,6 +94,7 @@ struct mes_work {
         const struct mes_model *mm;
         struct pb_big D; /* common denominator of the budgets */
         uint32_t *cls;   /* nv: distinct voter -> class */
+        size_t m;        /* projects of the attached model (lb[] entries to release) */
         struct mes_class *cl;
         uint32_t n_cl, cap_cl;
         uint32_t *free_cl;
