@@ -177,16 +177,20 @@ static void test_gcd_and_rat(void)
 
 static void test_limits(void)
 {
-        struct pb_big a;
-        pb_err e = PB_OK;
+        struct pb_big a, b;
 
         pb_big_init(&a);
-        CHECK_INT(pb_big_set_u64(&a, 3), PB_OK);
-        /* squaring doubles the size: it must stop at the cap with an error, not grow forever */
-        for (int i = 0; i < 40 && e == PB_OK; i++)
-                e = pb_big_mul(&a, &a, &a);
-        CHECK_INT(e, PB_ERR_OVERFLOW);
+        pb_big_init(&b);
+        CHECK_INT(pb_big_reserve(&a, PB_BIG_MAX_LIMBS + 1), PB_ERR_OVERFLOW);
+        /* a product past the cap fails with an error before any work, it never grows unbounded */
+        CHECK_INT(pb_big_reserve(&a, PB_BIG_MAX_LIMBS / 2 + 8), PB_OK);
+        for (uint32_t i = 0; i < PB_BIG_MAX_LIMBS / 2 + 8; i++)
+                a.d[i] = ~0ull;
+        a.n = PB_BIG_MAX_LIMBS / 2 + 8;
+        CHECK_INT(pb_big_mul(&b, &a, &a), PB_ERR_OVERFLOW);
+        CHECK_INT(pb_big_mul(&a, &a, &a), PB_ERR_OVERFLOW);
         pb_big_release(&a);
+        pb_big_release(&b);
         /* allocation failures are reported */
         pb_big_init(&a);
         pb_alloc_fail_after(0);
