@@ -10,6 +10,7 @@
  * the certificates could not cover.  Every grid point is thereby decided exactly: either run, or
  * inside an interval on which the outcome is proven constant.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,15 +73,17 @@ static bool exhaustive(const struct mes_model *mm, const struct mes_run *run, in
 }
 
 struct add1_stats {
-        uint64_t final_k; /* grid index of the reported outcome */
-        uint64_t runs;    /* full MES runs */
-        uint64_t probes;  /* certificate replays */
+        uint64_t final_k;  /* grid index of the reported outcome */
+        uint64_t runs;     /* MES runs (incremental ones included) */
+        uint64_t probes;   /* certificate replays */
+        uint64_t rounds;   /* rounds of the incremental runs */
+        uint64_t replayed; /* of which taken over from the previous run per class, without visiting voters */
 };
 
 /* Largest K <= limit such that the outcome of @ref (at grid k) is proven for grid k .. k + K. */
 static pb_err gallop(struct mes_work *w, const struct mes_model *mm, const struct grid *g,
                      const struct mes_run *ref, uint64_t k, uint64_t limit, struct pb_rat *beta,
-                     struct add1_stats *st, uint64_t *ret)
+                     struct mes_run *scratch, struct add1_stats *st, uint64_t *ret)
 {
         uint64_t ok_k = 0, bad_k = UINT64_MAX, K = 2;
         bool ok;
@@ -94,7 +97,7 @@ static pb_err gallop(struct mes_work *w, const struct mes_model *mm, const struc
                         K = limit;
                 r = grid_beta(g, k + K, beta);
                 if (r == PB_OK)
-                        r = mes_certify(w, mm, ref, beta, &ok);
+                        r = mes_certify(w, mm, ref, beta, scratch, &ok);
                 if (r < 0)
                         return r;
                 st->probes++;
@@ -112,7 +115,7 @@ static pb_err gallop(struct mes_work *w, const struct mes_model *mm, const struc
                 uint64_t mid = ok_k + (bad_k - ok_k) / 2;
                 r = grid_beta(g, k + mid, beta);
                 if (r == PB_OK)
-                        r = mes_certify(w, mm, ref, beta, &ok);
+                        r = mes_certify(w, mm, ref, beta, scratch, &ok);
                 if (r < 0)
                         return r;
                 st->probes++;
@@ -147,7 +150,7 @@ static pb_err add1(struct mes_work *w, const struct mes_model *mm, const struct 
         struct grid g;
         struct mes_run cur;
         struct pb_rat scratch;
-        uint64_t good = 0, run_k = 0, k_cap, k_bound = UINT64_MAX;
+        uint64_t good = 0, k_cap, k_bound = UINT64_MAX;
         pb_err r;
 
         memset(&g, 0, sizeof(g));
@@ -172,19 +175,23 @@ static pb_err add1(struct mes_work *w, const struct mes_model *mm, const struct 
         pb_rat_init(&scratch);
         r = grid_beta(&g, 0, beta);
         if (r == PB_OK)
-                r = mes_run(w, mm, beta, final);
+                r = mes_run(w, mm, beta, NULL, final);
         st->runs = 1;
-        if (r < 0 || (stop_exhaustive && exhaustive(mm, final, e->budget)))
+        if (r < 0)
                 goto out;
+        if (stop_exhaustive && exhaustive(mm, final, e->budget))
+                goto report;
         for (uint64_t k = 1; k <= k_bound; k = good + 1) {
                 uint64_t jump, limit;
 
                 r = grid_beta(&g, k, &scratch);
                 if (r == PB_OK)
-                        r = mes_run(w, mm, &scratch, &cur);
+                        r = mes_run(w, mm, &scratch, final, &cur); /* incremental from the last one */
                 if (r < 0)
                         goto out;
                 st->runs++;
+                st->rounds += cur.n_picks;
+                st->replayed += cur.rounds_replayed;
                 if (cur.spent > e->budget)
                         break; /* infeasible: keep the previous outcome */
                 {
@@ -195,9 +202,9 @@ static pb_err add1(struct mes_work *w, const struct mes_model *mm, const struct 
                 r = pb_rat_copy(beta, &scratch);
                 if (r < 0)
                         goto out;
-                run_k = good = k;
+                good = k;
                 if (stop_exhaustive && exhaustive(mm, final, e->budget))
-                        goto out;
+                        goto report;
                 if (k >= k_cap)
                         break; /* every candidate funded, and it fits */
                 /*
@@ -207,7 +214,7 @@ static pb_err add1(struct mes_work *w, const struct mes_model *mm, const struct 
                 jump = 0;
                 limit = (k_bound < k_cap ? k_bound : k_cap) - k;
                 if (same_sequence(final, &cur)) {
-                        r = gallop(w, mm, &g, final, k, limit, &scratch, st, &jump);
+                        r = gallop(w, mm, &g, final, k, limit, &scratch, &cur, st, &jump);
                         if (r < 0)
                                 goto out;
                 }
@@ -215,13 +222,12 @@ static pb_err add1(struct mes_work *w, const struct mes_model *mm, const struct 
                 if (good >= k_cap)
                         break;
         }
-        if (good != run_k) {
-                /* same funded projects, but report the prices at the budget actually used */
-                r = grid_beta(&g, good, beta);
-                if (r == PB_OK)
-                        r = mes_run(w, mm, beta, final);
-                st->runs++;
-        }
+report:
+        /* a full run at the reported budget: its prices, payers and every tie are what is shown */
+        r = grid_beta(&g, good, beta);
+        if (r == PB_OK)
+                r = mes_run(w, mm, beta, NULL, final);
+        st->runs++;
 out:
         st->final_k = good;
         mes_run_release(&cur);
@@ -425,11 +431,11 @@ pb_err pb_tally_mes(const struct pb_election *e, const struct pb_rule *rule, str
                 /* no voters: nobody has a budget, nothing is funded by equal shares */
                 r = pb_rat_set_u64(&beta, 0, 1);
                 if (r == PB_OK)
-                        r = mes_run(&w, &mm, &beta, &run);
+                        r = mes_run(&w, &mm, &beta, NULL, &run);
         } else if (rule->completion == PB_COMPLETE_NONE) {
                 r = pb_rat_set_u64(&beta, (uint64_t)e->budget, mm.n);
                 if (r == PB_OK)
-                        r = mes_run(&w, &mm, &beta, &run);
+                        r = mes_run(&w, &mm, &beta, NULL, &run);
                 st.runs = 1;
         } else {
                 r = add1(&w, &mm, rule, &run, &beta, &st);
@@ -536,10 +542,17 @@ pb_err pb_tally_mes(const struct pb_election *e, const struct pb_rule *rule, str
         }
         if (r == PB_OK && rule->completion != PB_COMPLETE_NONE)
                 r = detail_u64(res, "add1_steps", st.final_k);
-        if (r == PB_OK && rule->completion != PB_COMPLETE_NONE)
-                r = detail_u64(res, "mes_runs", st.runs);
-        if (r == PB_OK && rule->completion != PB_COMPLETE_NONE)
-                r = detail_u64(res, "certificates", st.probes);
+        if (r == PB_OK && rule->completion != PB_COMPLETE_NONE) {
+                /* how the completion was computed: runs, certified jumps, rounds reused */
+                char buf[160], n1[24], n2[24], n3[24], n4[24];
+                pb_i128_format(st.runs, n1, sizeof(n1));
+                pb_i128_format(st.probes, n2, sizeof(n2));
+                pb_i128_format(st.replayed, n3, sizeof(n3));
+                pb_i128_format(st.rounds, n4, sizeof(n4));
+                snprintf(buf, sizeof(buf), "%s runs, %s certificates, %s of %s rounds replayed", n1, n2, n3, n4);
+                if (strlen(buf) < PB_MEASURE_MAX)
+                        r = pb_result_add_detail(res, "add1_work", buf);
+        }
         if (r == PB_OK && (rule->utilitarian_completion || rule->comparison))
                 r = detail_u64(res, "mes_spent", (uint64_t)mes_spent);
         if (r == PB_OK && rule->comparison) {
