@@ -425,7 +425,8 @@ static void sort_groups(struct mes_work *w)
                 a[g] = (uint32_t)g;
         for (size_t width = 1; width < n; width *= 2) {
                 for (size_t lo = 0; lo < n; lo += 2 * width) {
-                        size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
+                        size_t mid = lo + width < n ? lo + width : n,
+                               hi = lo + 2 * width < n ? lo + 2 * width : n;
                         size_t i = lo, j = mid, k = lo;
                         while (i < mid && j < hi)
                                 t[k++] = cmp_groups(w, &w->grp[a[j]], &w->grp[a[i]]) < 0 ? a[j++] : a[i++];
@@ -629,7 +630,8 @@ static void sync_moves(struct mes_work *w)
  * order: the same classes whatever the budgets.  With @expect (a reference run's groups) the new
  * classes must be the recorded ones.  The voters move now only when @move is set.
  */
-static pb_err pay(struct mes_work *w, uint32_t p, bool move, const struct mes_tgroup *expect, int64_t *ret_payers)
+static pb_err pay(struct mes_work *w, uint32_t p, bool move, const struct mes_tgroup *expect,
+                  int64_t *ret_payers)
 {
         pb_u128 g = w->U, f, poor_grow = 0;
         int64_t payers = 0;
@@ -1134,8 +1136,8 @@ static pb_err nothing_left(struct mes_work *w, bool *ret_ok)
  * mes_certify) each round must also beat @ref's own rho at its smaller budget, nothing is run
  * beyond the replay, and *ret_ok says whether every round and the end were proven.
  */
-static pb_err replay(struct mes_work *w, const struct mes_model *mm, const struct mes_run *ref, struct mes_run *out,
-                     bool certify, bool *ret_ok)
+static pb_err replay(struct mes_work *w, const struct mes_model *mm, const struct mes_run *ref,
+                     struct mes_run *out, bool certify, bool *ret_ok)
 {
         size_t nf = out->n_picks, ri = 0; /* free picks are identical */
         struct pb_rat rho_j;
@@ -1200,8 +1202,8 @@ out:
         return r;
 }
 
-pb_err mes_run(struct mes_work *w, const struct mes_model *mm, const struct pb_rat *beta, const struct mes_run *ref,
-               struct mes_run *out)
+pb_err mes_run(struct mes_work *w, const struct mes_model *mm, const struct pb_rat *beta,
+               const struct mes_run *ref, struct mes_run *out)
 {
         pb_err r;
 

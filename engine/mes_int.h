@@ -158,11 +158,11 @@ struct mes_work {
         struct pb_big t1, t2, t3, S, cD;
         struct pb_rat rho, q1, q2;
         uint32_t *tied;
-        uint32_t round;   /* rounds funded so far in this run */
-        uint32_t synced;  /* rounds whose voter moves are applied to cls[] */
-        struct mes_run *trace; /* where evaluations and groups are recorded, or NULL */
+        uint32_t round;              /* rounds funded so far in this run */
+        uint32_t synced;             /* rounds whose voter moves are applied to cls[] */
+        struct mes_run *trace;       /* where evaluations and groups are recorded, or NULL */
         const struct mes_run *moves; /* run whose groups give the moves of unsynced rounds */
-        uint32_t *rec_of; /* m: current record of each project in the reference run, UINT32_MAX none */
+        uint32_t *rec_of;     /* m: current record of each project in the reference run, UINT32_MAX none */
         uint64_t evaluations; /* statistics: exact affordability computations */
 };
 

@@ -549,7 +549,8 @@ pb_err pb_tally_mes(const struct pb_election *e, const struct pb_rule *rule, str
                 pb_i128_format(st.probes, n2, sizeof(n2));
                 pb_i128_format(st.replayed, n3, sizeof(n3));
                 pb_i128_format(st.rounds, n4, sizeof(n4));
-                snprintf(buf, sizeof(buf), "%s runs, %s certificates, %s of %s rounds replayed", n1, n2, n3, n4);
+                snprintf(buf, sizeof(buf), "%s runs, %s certificates, %s of %s rounds replayed", n1, n2, n3,
+                         n4);
                 if (strlen(buf) < PB_MEASURE_MAX)
                         r = pb_result_add_detail(res, "add1_work", buf);
         }
