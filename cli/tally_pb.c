@@ -211,6 +211,36 @@ static void print_money(FILE *f, int64_t v, unsigned scale, int width)
         fprintf(f, "%*s", width, pb_money_format(v, scale, b));
 }
 
+/*
+ * The proportional rules' explanation, round by round (as equalshares.net publishes it): what
+ * each funded project cost its supporters and how many paid.  Exact fractions; a value too long
+ * to print exactly starts with '~'.
+ */
+static void print_rounds(const struct pb_election *e, const struct pb_result *r)
+{
+        const struct pb_rule *ru = &r->rule;
+        const char *what = NULL, *who = "supporters";
+
+        if (ru->kind == PB_RULE_EQUAL_SHARES) {
+                what = ru->utility == PB_UTIL_POINTS  ? "price per point"
+                       : ru->utility == PB_UTIL_BORDA ? "price per Borda point"
+                                                      : "price per voter";
+                who = "paid";
+        } else if (ru->kind == PB_RULE_PHRAGMEN || ru->kind == PB_RULE_MAXIMIN_SUPPORT) {
+                what = "max load";
+        }
+        if (!what || !r->n_steps)
+                return;
+        printf("\n%4s  %-16s %-24s %9s\n", "step", "project", what, who);
+        for (size_t i = 0; i < r->n_steps; i++)
+                printf("%4zu  %-16s %-24s %9lld\n", i + 1, e->projects[r->steps[i].project].id,
+                       r->steps[i].measure, (long long)r->steps[i].supporters);
+        if (ru->kind == PB_RULE_EQUAL_SHARES && (ru->utilitarian_completion || ru->comparison))
+                printf("(steps funded by greedy show their votes)\n");
+        if (e->scale)
+                printf("(amounts in 1/10^%u of the currency unit)\n", e->scale);
+}
+
 /* A finance officer's table: every project, its figures and what happened to it. */
 static void print_text(const struct pb_election *e, const struct pb_result *r, const char *file)
 {
@@ -268,6 +298,7 @@ static void print_text(const struct pb_election *e, const struct pb_result *r, c
                        name_len > 60 ? 60 : name_len, p->name);
         }
         pb_free(order);
+        print_rounds(e, r);
         for (size_t i = 0; i < r->n_ties; i++) {
                 const struct pb_tie *t = &r->ties[i];
                 printf("%stie on %s%s:", i ? "" : "\n", t->on, t->decisive ? " (decided the outcome)" : "");
