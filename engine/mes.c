@@ -241,7 +241,6 @@ void mes_work_release(struct mes_work *w)
         pb_free(w->c_gorder);
         pb_free(w->c_seg);
         pb_free(w->tied);
-        pb_free(w->rec_of);
         memset(w, 0, sizeof(*w));
         w->cached = NO_SLOT;
 }
@@ -265,7 +264,6 @@ static pb_err work_attach(struct mes_work *w, const struct mes_model *mm)
         w->lb = pb_calloc(m1, sizeof(*w->lb));
         w->order = pb_calloc(m1, sizeof(*w->order));
         w->tied = pb_calloc(m1, sizeof(*w->tied));
-        w->rec_of = pb_calloc(m1, sizeof(*w->rec_of));
         w->grp_cap = maxsup;
         w->grp = pb_calloc(maxsup, sizeof(*w->grp));
         w->gorder = pb_calloc(maxsup, sizeof(*w->gorder));
@@ -275,8 +273,8 @@ static pb_err work_attach(struct mes_work *w, const struct mes_model *mm)
         w->c_grp = pb_calloc(maxsup, sizeof(*w->c_grp));
         w->c_gorder = pb_calloc(maxsup, sizeof(*w->c_gorder));
         w->c_seg = pb_calloc(maxsup + 1, sizeof(*w->c_seg));
-        if (!w->cls || !w->state || !w->lb || !w->order || !w->tied || !w->rec_of || !w->grp || !w->gorder ||
-            !w->gtmp || !w->newcls || !w->seg || !w->c_grp || !w->c_gorder || !w->c_seg)
+        if (!w->cls || !w->state || !w->lb || !w->order || !w->tied || !w->grp || !w->gorder || !w->gtmp ||
+            !w->newcls || !w->seg || !w->c_grp || !w->c_gorder || !w->c_seg)
                 return PB_ERR_NOMEM;
         for (size_t p = 0; p < mm->m; p++)
                 pb_rat_init(&w->lb[p]);
@@ -375,7 +373,6 @@ static pb_err work_start(struct mes_work *w, const struct mes_model *mm, const s
                 return r;
         w->n_order = 0;
         for (size_t p = 0; p < mm->m; p++) {
-                w->rec_of[p] = NO_SLOT;
                 if (mm->role[p] != MES_ROLE_CANDIDATE) {
                         w->state[p] = ST_OUT;
                         continue;

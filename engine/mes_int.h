@@ -162,8 +162,7 @@ struct mes_work {
         uint32_t synced;             /* rounds whose voter moves are applied to cls[] */
         struct mes_run *trace;       /* where evaluations and groups are recorded, or NULL */
         const struct mes_run *moves; /* run whose groups give the moves of unsynced rounds */
-        uint32_t *rec_of;     /* m: current record of each project in the reference run, UINT32_MAX none */
-        uint64_t evaluations; /* statistics: exact affordability computations */
+        uint64_t evaluations;        /* statistics: exact affordability computations */
 };
 
 void mes_work_init(struct mes_work *w);

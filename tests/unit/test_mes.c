@@ -354,8 +354,62 @@ static void test_random_against_naive(void)
         }
 }
 
+/*
+ * Allocation failures (curl's torture, SQLite's OOM tests): fail the 1st, 2nd, ... allocation of
+ * a tally until it succeeds; every failure must be PB_ERR_NOMEM, never a crash or (under ASan) a
+ * leak, and the final success must give the normal outcome.
+ */
+static void test_allocation_failures(void)
+{
+        const int64_t costs[] = { 6, 4, 4, 3 };
+        const char *ballots[] = { "ab", "ab", "acd", "c", "d", "" };
+        struct pb_election *e = make(12, costs, 4, ballots, 6);
+        static const struct {
+                const char *name;
+                enum pb_completion c;
+                bool util, cmp;
+        } cases[] = {
+                { "equalshares", PB_COMPLETE_NONE, false, false },
+                { "equalshares", PB_COMPLETE_ADD1, false, true },
+                { "equalshares", PB_COMPLETE_ADD1_EXHAUSTIVE, true, false },
+                { "phragmen", PB_COMPLETE_NONE, false, false },
+                { "maximin-support", PB_COMPLETE_NONE, false, false },
+        };
+
+        for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+                struct pb_rule r;
+                struct pb_result want;
+                struct pb_diag d;
+                char w[16];
+                pb_err err = PB_ERR_NOMEM;
+
+                rule_named(&r, cases[c].name);
+                r.completion = cases[c].c;
+                r.utilitarian_completion = cases[c].util;
+                r.comparison = cases[c].cmp;
+                tally(e, &r, w, &want);
+                for (long n = 0; err == PB_ERR_NOMEM && n < 100000; n++) {
+                        struct pb_result res;
+                        pb_result_init(&res);
+                        pb_alloc_fail_after(n);
+                        err = pb_tally_run(e, &r, &res, &d);
+                        pb_alloc_fail_after(-1);
+                        CHECK(err == PB_OK || err == PB_ERR_NOMEM);
+                        if (err == PB_OK) {
+                                CHECK_INT(res.n_winners, want.n_winners);
+                                CHECK_INT(res.spent, want.spent);
+                        }
+                        pb_result_release(&res);
+                }
+                CHECK_INT(err, PB_OK);
+                pb_result_release(&want);
+        }
+        pb_election_free(e);
+}
+
 int main(void)
 {
+        RUN(test_allocation_failures);
         RUN(test_checker_cases);
         RUN(test_checker_comparison);
         RUN(test_add1_grids);
