@@ -4,6 +4,7 @@
 
 #include "ballots/pb_format_pb.h"
 #include "engine/pb_alloc.h"
+#include "engine/pb_hash.h"
 #include "engine/pb_canon.h"
 #include "engine/pb_money.h"
 
@@ -55,6 +56,7 @@ struct reader {
         int64_t *pts;  /* points of the current ballot, parsed before its items */
         size_t pts_cap;
         size_t extra_cap; /* ballots the election's extra[] has room for */
+        size_t line_cap;  /* ballots the election's line[] has room for */
         unsigned blank_lines;
         unsigned last_blank;
 };
@@ -103,17 +105,15 @@ static pb_err fatal(struct reader *r, pb_err code, unsigned line, unsigned col, 
 static pb_err push_field(struct reader *r, char *s, size_t len, bool quoted)
 {
         if (r->nf == r->fcap) {
-                size_t cap = r->fcap ? r->fcap * 2 : 16;
                 struct field *nf;
 
-                if (cap > 4096)
+                if (r->fcap >= 4096)
                         return fatal(r, PB_ERR_LIMIT, r->rec_line, 0, NULL,
                                      "more than 4096 fields on a line");
-                nf = pb_reallocarray(r->f, cap, sizeof(*nf));
+                nf = pb_grow(r->f, &r->fcap, r->nf + 1, sizeof(*nf), 16);
                 if (!nf)
                         return PB_ERR_NOMEM;
                 r->f = nf;
-                r->fcap = cap;
         }
         r->f[r->nf].s = s;
         r->f[r->nf].len = len;
@@ -328,6 +328,7 @@ static pb_err meta_row(struct reader *r)
         e = pb_election_add_meta(r->e, key.s, key.len, val.s, val.len);
         if (e < 0)
                 return e;
+        r->e->meta[r->e->n_meta - 1].line = r->rec_line;
 
         if (eq(&key, "budget")) {
                 r->budget_text = r->e->meta[r->e->n_meta - 1].value;
@@ -519,6 +520,7 @@ static pb_err project_row(struct reader *r)
         r->cost_text[idx] = "";
         r->cost_line[idx] = r->rec_line;
         p = &r->e->projects[idx];
+        p->line = r->rec_line;
         for (size_t i = 1, x = 0; i < r->nf; i++) {
                 const char *col =
                         r->e->n_project_extra && r->pcols[i] == PC_EXTRA ? r->e->project_extra_cols[x] : NULL;
@@ -579,7 +581,7 @@ static pb_err project_row(struct reader *r)
                                 p->selected = (int8_t)n;
                         break;
                 case PC_EXTRA:
-                        if (!is_none(&v)) {
+                        if (!is_none(&v) && v.len) {
                                 p->extra[x] = dup_field(r, &v);
                                 if (!p->extra[x])
                                         return PB_ERR_NOMEM;
@@ -688,17 +690,6 @@ static pb_err finish_projects(struct reader *r)
 
 /* ---- VOTES ---------------------------------------------------------------------------------- */
 
-static uint64_t hash_bytes(const char *s, size_t len)
-{
-        uint64_t h = 14695981039346656037ULL;
-
-        for (size_t i = 0; i < len; i++) {
-                h ^= (unsigned char)s[i];
-                h *= 1099511628211ULL;
-        }
-        return h;
-}
-
 static pb_err voter_set_grow(struct reader *r)
 {
         size_t cap = r->voter_cap ? r->voter_cap * 2 : 1024;
@@ -709,7 +700,7 @@ static pb_err voter_set_grow(struct reader *r)
                 return PB_ERR_NOMEM;
         for (size_t i = 0; i < b->n; i++) {
                 const char *id = b->voter_id[i];
-                size_t j = (size_t)hash_bytes(id, strlen(id)) & (cap - 1);
+                size_t j = (size_t)pb_hash_fnv1a(id, strlen(id)) & (cap - 1);
                 while (v[j])
                         j = (j + 1) & (cap - 1);
                 v[j] = (uint32_t)(i + 1);
@@ -735,7 +726,7 @@ static pb_err voter_seen(struct reader *r, const char *id, size_t len, bool *ret
                         return e;
         }
         mask = r->voter_cap - 1;
-        for (j = (size_t)hash_bytes(id, len) & mask; r->voter_index[j]; j = (j + 1) & mask) {
+        for (j = (size_t)pb_hash_fnv1a(id, len) & mask; r->voter_index[j]; j = (j + 1) & mask) {
                 const char *o = b->voter_id[r->voter_index[j] - 1];
                 if (!strncmp(o, id, len) && o[len] == '\0') {
                         *ret_dup = true;
@@ -789,17 +780,13 @@ static pb_err point_item(struct reader *r, const char *s, size_t len, size_t k, 
 {
         struct points_ctx *ctx = vctx;
         struct pb_diag d;
-        int64_t v = 0;
+        int64_t v = 0, *np;
         pb_err e;
 
-        if (k >= r->pts_cap) {
-                size_t cap = r->pts_cap ? r->pts_cap * 2 : 64;
-                int64_t *np = pb_reallocarray(r->pts, cap, sizeof(*np));
-                if (!np)
-                        return PB_ERR_NOMEM;
-                r->pts = np;
-                r->pts_cap = cap;
-        }
+        np = pb_grow(r->pts, &r->pts_cap, k + 1, sizeof(*np), 64);
+        if (!np)
+                return PB_ERR_NOMEM;
+        r->pts = np;
         pb_diag_clear(&d);
         e = pb_int_parse(s, len, &v, &d);
         if (e < 0) {
@@ -860,6 +847,19 @@ static pb_err grow_extra(struct reader *r)
         return PB_OK;
 }
 
+/* Source line of every ballot, for diagnostics (pbvote check names the line of a bad vote). */
+static pb_err note_line(struct reader *r)
+{
+        struct pb_ballots *b = &r->e->ballots;
+        uint32_t *nl = pb_grow(b->line, &r->line_cap, b->n + 1, sizeof(*nl), 1024);
+
+        if (!nl)
+                return PB_ERR_NOMEM;
+        b->line = nl;
+        b->line[b->n] = r->rec_line;
+        return PB_OK;
+}
+
 static pb_err vote_row(struct reader *r)
 {
         struct pb_election *e = r->e;
@@ -891,6 +891,8 @@ static pb_err vote_row(struct reader *r)
         if (!voter_id)
                 return PB_ERR_NOMEM;
         err = grow_extra(r);
+        if (err == PB_OK)
+                err = note_line(r);
         if (err < 0)
                 return err;
         for (size_t i = 1, x = 0; i < r->nf; i++) {
@@ -903,8 +905,9 @@ static pb_err vote_row(struct reader *r)
                         err = trimmed(r, &r->f[i], (unsigned)i + 1, b->extra_cols[x], &v);
                         if (err < 0)
                                 return err;
-                        b->extra[b->n * b->n_extra + x] = is_none(&v) ? NULL : dup_field(r, &v);
-                        if (!is_none(&v) && !b->extra[b->n * b->n_extra + x])
+                        /* "none" and an empty cell both mean absent */
+                        b->extra[b->n * b->n_extra + x] = is_none(&v) || !v.len ? NULL : dup_field(r, &v);
+                        if (v.len && !is_none(&v) && !b->extra[b->n * b->n_extra + x])
                                 return PB_ERR_NOMEM;
                         x++;
                 }
@@ -1182,6 +1185,16 @@ pb_err pb_format_pb_parse(const char *buf, size_t len, struct pb_election **ret_
                 struct pb_diag d;
                 pb_diag_clear(&d);
                 e = pb_election_check(r.e, &d);
+                if (e < 0 && !strncmp(d.path, "projects[", 9)) {
+                        /* point at the project's line in the file */
+                        size_t i = 0;
+                        for (const char *c = d.path + 9; *c >= '0' && *c <= '9'; c++)
+                                i = i * 10 + (size_t)(*c - '0');
+                        if (i < r.e->n_projects) {
+                                d.line = r.cost_line[i];
+                                d.col = 2;
+                        }
+                }
                 if (e < 0) {
                         if (!report) {
                                 *reterr = d;

@@ -30,13 +30,11 @@ pb_err pb_report_add(struct pb_report *r, enum pb_issue_level level, const char 
                 r->n_warnings++;
         if (r->n >= r->max)
                 return PB_OK;
-        if (r->n == r->cap) {
-                size_t cap = r->cap ? r->cap * 2 : 16;
-                struct pb_issue *nv = pb_reallocarray(r->v, cap, sizeof(*nv));
+        {
+                struct pb_issue *nv = pb_grow(r->v, &r->cap, r->n + 1, sizeof(*nv), 16);
                 if (!nv)
                         return PB_ERR_NOMEM;
                 r->v = nv;
-                r->cap = cap;
         }
         r->v[r->n].level = level;
         r->v[r->n].type = type;

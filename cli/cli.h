@@ -18,7 +18,10 @@ enum pb_exit {
 /** A subcommand: argv[0] is the subcommand name. */
 typedef int (*pb_cmd_fn)(int argc, char **argv);
 
+int cmd_check(int argc, char **argv);
 int cmd_tally(int argc, char **argv);
+/** `pbvote keygen`: Ed25519 key files per role (cmd_keygen.c). */
+int cmd_keygen(int argc, char **argv);
 
 /** `pbvote tally` for PB elections: .pb files, ballot boxes (--db), export bundles (tally_pb.c). */
 int cli_tally_pb(int argc, char **argv);

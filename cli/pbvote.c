@@ -1,9 +1,11 @@
 /** @file `pbvote`: dispatch to the subcommand named by argv[1]. */
+#include <cjson/cJSON.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "engine/pb_alloc.h"
 #include "pb_config.h"
 
 static int cmd_version(int argc, char **argv)
@@ -21,6 +23,8 @@ struct command {
 };
 
 static const struct command commands[] = {
+        { "check", cmd_check, "report what pabulib's checker reports about .pb files" },
+        { "keygen", cmd_keygen, "create an Ed25519 key file for a role (engine, office)" },
         { "tally", cmd_tally, "count an election (.pb, .blt, RCTab config) and print the result" },
         { "version", cmd_version, "print the version" },
 };
@@ -61,6 +65,11 @@ int main(int argc, char **argv)
         if (sodium_init() < 0) {
                 fprintf(stderr, "pbvote: cannot initialise libsodium\n");
                 return PB_EXIT_SOFTWARE;
+        }
+        {
+                /* every cJSON allocation goes through the hooks, so OOM tests reach cJSON too */
+                cJSON_Hooks hooks = { pb_malloc, pb_free };
+                cJSON_InitHooks(&hooks);
         }
         if (argc < 2) {
                 usage(stderr);

@@ -86,11 +86,10 @@ static int parse_options(int argc, char **argv, struct options *o)
         o->format = "text";
         for (int i = 1; i < argc; i++) {
                 const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-                bool takes = true;
 
                 if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
                         fputs(usage_text, stdout);
-                        exit(PB_EXIT_OK);
+                        return -1; /* help shown */
                 }
                 if (a[0] != '-') {
                         if (o->input)
@@ -105,6 +104,16 @@ static int parse_options(int argc, char **argv, struct options *o)
                 if (!strcmp(a, "--comparison")) {
                         o->comparison_set = true;
                         continue;
+                }
+                {
+                        static const char *const with_value[] = { "--rule",      "--format",    "--score",
+                                                                  "--tie-break", "--seed",      "--threshold",
+                                                                  "--utility",   "--completion" };
+                        bool known = false;
+                        for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
+                                known |= !strcmp(a, with_value[k]);
+                        if (!known)
+                                return bad_option(a, NULL, "unknown option");
                 }
                 if (!v)
                         return bad_option(a, NULL, "needs a value");
@@ -141,11 +150,7 @@ static int parse_options(int argc, char **argv, struct options *o)
                                 return bad_option(a, v,
                                                   "expected none, add1, add1-exhaustive or add1-unfloored");
                         o->completion_set = true;
-                } else {
-                        takes = false;
                 }
-                if (!takes)
-                        return bad_option(a, NULL, "unknown option");
                 i++;
         }
         if (!o->input)
@@ -242,6 +247,16 @@ static void print_rounds(const struct pb_election *e, const struct pb_result *r)
                 printf("(amounts in 1/10^%u of the currency unit)\n", e->scale);
 }
 
+/* Bytes of @s (of @len) that hold at most @max bytes without cutting a UTF-8 character. */
+static size_t utf8_prefix(const char *s, size_t len, size_t max)
+{
+        if (len <= max)
+                return len;
+        while (max && ((unsigned char)s[max] & 0xc0) == 0x80)
+                max--;
+        return max;
+}
+
 /* A finance officer's table: every project, its figures and what happened to it. */
 static void print_text(const struct pb_election *e, const struct pb_result *r, const char *file)
 {
@@ -288,7 +303,7 @@ static void print_text(const struct pb_election *e, const struct pb_result *r, c
                 const struct pb_project *p = &e->projects[order[i]];
                 const struct pb_project_result *pr = &r->projects[order[i]];
                 char step[16] = "";
-                int name_len = (int)strlen(p->name);
+                size_t name_len = strlen(p->name);
 
                 if (pr->step)
                         snprintf(step, sizeof(step), "%u", pr->step);
@@ -296,7 +311,7 @@ static void print_text(const struct pb_election *e, const struct pb_result *r, c
                 print_money(stdout, p->cost, e->scale, 14);
                 printf(" %9lld %10lld  %-16s %.*s\n", (long long)pr->votes, (long long)pr->score,
                        pr->reason == PB_REASON_SELECTED ? "funded" : pb_reason_name(pr->reason),
-                       name_len > 60 ? 60 : name_len, p->name);
+                       (int)utf8_prefix(p->name, name_len, 60), p->name);
         }
         pb_free(order);
         print_rounds(e, r);
@@ -325,7 +340,7 @@ int cli_tally_pb(int argc, char **argv)
 
         rc = parse_options(argc, argv, &o);
         if (rc != PB_EXIT_OK)
-                return rc;
+                return rc < 0 ? PB_EXIT_OK : rc;
         pb_result_init(&res);
         pb_diag_clear(&d);
         err = pb_file_read(o.input, PB_PB_MAX_BYTES, &data, &len, &d);

@@ -61,6 +61,20 @@ void *pb_reallocarray(void *p, size_t n, size_t size)
         return pb_realloc(p, n * size);
 }
 
+void *pb_grow(void *p, size_t *cap, size_t need, size_t elem, size_t first)
+{
+        size_t ncap = *cap ? *cap : (first ? first : 1);
+
+        if (need <= *cap)
+                return p;
+        while (ncap < need)
+                ncap = ncap > SIZE_MAX / 4 ? need : ncap * 2;
+        p = pb_reallocarray(p, ncap, elem);
+        if (p)
+                *cap = ncap;
+        return p;
+}
+
 void pb_free(void *p)
 {
         free(p);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine/pb_alloc.h"
+#include "engine/pb_hash.h"
 #include "engine/pb_money.h"
 
 static const char *const vote_type_names[PB_VOTE_TYPE_COUNT] = {
@@ -78,6 +79,7 @@ void pb_election_free(struct pb_election *e)
         pb_free(e->ballots.voter_id);
         pb_free(e->ballots.extra_cols);
         pb_free(e->ballots.extra);
+        pb_free(e->ballots.line);
         pb_free(e->index);
         pb_strpool_release(&e->pool);
         pb_free(e);
@@ -88,19 +90,6 @@ const char *pb_election_str(struct pb_election *e, const char *s, size_t len)
         return pb_strpool_add(&e->pool, s, len);
 }
 
-/* FNV-1a: ids are short and not attacker-chosen in a way that matters (a slow lookup, not a
- * wrong one), and the table is rebuilt per election. */
-static uint64_t hash_id(const char *s, size_t len)
-{
-        uint64_t h = 14695981039346656037ULL;
-
-        for (size_t i = 0; i < len; i++) {
-                h ^= (unsigned char)s[i];
-                h *= 1099511628211ULL;
-        }
-        return h;
-}
-
 long pb_election_find_project(const struct pb_election *e, const char *id, size_t len)
 {
         size_t mask, i;
@@ -108,7 +97,7 @@ long pb_election_find_project(const struct pb_election *e, const char *id, size_
         if (!e->index_cap)
                 return -1;
         mask = e->index_cap - 1;
-        for (i = (size_t)hash_id(id, len) & mask;; i = (i + 1) & mask) {
+        for (i = (size_t)pb_hash_fnv1a(id, len) & mask;; i = (i + 1) & mask) {
                 uint32_t slot = e->index[i];
                 const char *pid;
 
@@ -126,7 +115,7 @@ static void index_put(struct pb_election *e, size_t project)
         const char *id = e->projects[project].id;
         size_t i;
 
-        for (i = (size_t)hash_id(id, strlen(id)) & mask; e->index[i]; i = (i + 1) & mask)
+        for (i = (size_t)pb_hash_fnv1a(id, strlen(id)) & mask; e->index[i]; i = (i + 1) & mask)
                 ;
         e->index[i] = (uint32_t)(project + 1);
 }
@@ -183,14 +172,10 @@ pb_err pb_election_add_project(struct pb_election *e, const char *id, size_t id_
         }
         if (e->n_projects >= UINT32_MAX / 4)
                 return pb_diag_set(reterr, PB_ERR_LIMIT, "project_id", "too many projects");
-        if (e->n_projects == e->projects_cap) {
-                size_t cap = e->projects_cap ? e->projects_cap * 2 : 16;
-                struct pb_project *np = pb_reallocarray(e->projects, cap, sizeof(*np));
-                if (!np)
-                        return PB_ERR_NOMEM;
-                e->projects = np;
-                e->projects_cap = cap;
-        }
+        p = pb_grow(e->projects, &e->projects_cap, e->n_projects + 1, sizeof(*p), 16);
+        if (!p)
+                return PB_ERR_NOMEM;
+        e->projects = p;
         if (2 * (e->n_projects + 1) >= e->index_cap) {
                 r = index_grow(e);
                 if (r < 0)
@@ -221,17 +206,14 @@ pb_err pb_election_add_meta(struct pb_election *e, const char *key, size_t key_l
 {
         struct pb_meta *m;
 
-        if (e->n_meta == e->meta_cap) {
-                size_t cap = e->meta_cap ? e->meta_cap * 2 : 32;
-                struct pb_meta *nm = pb_reallocarray(e->meta, cap, sizeof(*nm));
-                if (!nm)
-                        return PB_ERR_NOMEM;
-                e->meta = nm;
-                e->meta_cap = cap;
-        }
+        m = pb_grow(e->meta, &e->meta_cap, e->n_meta + 1, sizeof(*m), 32);
+        if (!m)
+                return PB_ERR_NOMEM;
+        e->meta = m;
         m = &e->meta[e->n_meta];
         m->key = pb_election_str(e, key, key_len);
         m->value = pb_election_str(e, value, value_len);
+        m->line = 0;
         if (!m->key || !m->value)
                 return PB_ERR_NOMEM;
         e->n_meta++;

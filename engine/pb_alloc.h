@@ -13,6 +13,12 @@ void *pb_calloc(size_t n, size_t size);
 void *pb_realloc(void *p, size_t n);
 /** reallocarray(): realloc to @n * @size bytes, NULL on overflow. */
 void *pb_reallocarray(void *p, size_t n, size_t size);
+/**
+ * Grow an array: make @p (of @elem-byte entries, *@cap allocated) hold at least @need entries,
+ * doubling from @first.  Returns the array, possibly moved, and updates *@cap; on failure
+ * returns NULL and leaves @p and *@cap as they were.  Returns @p unchanged when it is big enough.
+ */
+void *pb_grow(void *p, size_t *cap, size_t need, size_t elem, size_t first);
 /** free(); accepts NULL. */
 void pb_free(void *p);
 /** A heap copy of the first @len bytes of @s plus a NUL.  Owned by the caller (pb_free). */

@@ -72,6 +72,7 @@ struct pb_project {
         int64_t declared_votes; /* the file's `votes` column (cross-checked by pbvote check) */
         int64_t declared_score; /* the file's `score` column */
         const char **extra;     /* values of the election's other project columns, NULL = absent */
+        unsigned line;          /* line in the source file, 0 when not read from a file */
 };
 
 /**
@@ -90,12 +91,14 @@ struct pb_ballots {
         size_t n_extra;          /* number of other voter columns */
         const char **extra_cols; /* their names */
         const char **extra;      /* n * n_extra values, row-major; NULL = absent */
+        uint32_t *line;          /* n source lines (for diagnostics), NULL when not read from a file */
 };
 
 /** One META key/value pair as read (pabulib keeps every pair; we do too, in order). */
 struct pb_meta {
         const char *key;
         const char *value;
+        unsigned line; /* line in the source file, 0 when not read from a file */
 };
 
 /**

@@ -20,4 +20,11 @@
 PB_NODISCARD pb_err pb_tally_run(const struct pb_election *e, const struct pb_rule *rule,
                                  struct pb_result *ret_result, struct pb_diag *reterr);
 
+/**
+ * Per-project counts: @votes[p] = ballots naming p; @score[p] = the score of kind @s (either
+ * array may be NULL).  Arrays have e->n_projects entries.  PB_ERR_OVERFLOW if a sum overflows.
+ */
+PB_NODISCARD pb_err pb_tally_count(const struct pb_election *e, enum pb_score s, int64_t *votes,
+                                   int64_t *score);
+
 #endif

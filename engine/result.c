@@ -59,14 +59,10 @@ pb_err pb_result_select(struct pb_result *r, const struct pb_election *e, uint32
         pb_err err;
 
         PB_ASSERT(project < r->n_projects && r->n_winners < r->n_projects);
-        if (r->n_steps == r->steps_cap) {
-                size_t cap = r->steps_cap ? r->steps_cap * 2 : 16;
-                struct pb_step *ns = pb_reallocarray(r->steps, cap, sizeof(*ns));
-                if (!ns)
-                        return PB_ERR_NOMEM;
-                r->steps = ns;
-                r->steps_cap = cap;
-        }
+        s = pb_grow(r->steps, &r->steps_cap, r->n_steps + 1, sizeof(*s), 16);
+        if (!s)
+                return PB_ERR_NOMEM;
+        r->steps = s;
         err = pb_add_i64(r->spent, e->projects[project].cost, &r->spent);
         if (err < 0)
                 return err;
@@ -93,14 +89,10 @@ pb_err pb_result_add_tie(struct pb_result *r, uint32_t step, const uint32_t *tie
         struct pb_tie *t;
 
         PB_ASSERT(n >= 2);
-        if (r->n_ties == r->ties_cap) {
-                size_t cap = r->ties_cap ? r->ties_cap * 2 : 8;
-                struct pb_tie *nt = pb_reallocarray(r->ties, cap, sizeof(*nt));
-                if (!nt)
-                        return PB_ERR_NOMEM;
-                r->ties = nt;
-                r->ties_cap = cap;
-        }
+        t = pb_grow(r->ties, &r->ties_cap, r->n_ties + 1, sizeof(*t), 8);
+        if (!t)
+                return PB_ERR_NOMEM;
+        r->ties = t;
         t = &r->ties[r->n_ties];
         t->tied = pb_reallocarray(NULL, n, sizeof(*t->tied));
         if (!t->tied)

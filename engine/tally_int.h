@@ -9,13 +9,9 @@
 #include "engine/pb_int128.h"
 #include "engine/pb_result.h"
 #include "engine/pb_rule.h"
+#include "engine/pb_tally.h"
 
-/**
- * Per-project counts: @votes[p] = ballots naming p; @score[p] = the score of kind @s (either
- * array may be NULL).  Arrays have e->n_projects entries.  PB_ERR_OVERFLOW if a sum overflows.
- */
-PB_NODISCARD pb_err pb_tally_count(const struct pb_election *e, enum pb_score s, int64_t *votes,
-                                   int64_t *score);
+/* pb_tally_count() is public: engine/pb_tally.h */
 
 /**
  * The tie-break as a total order: @rank[p] is p's position (0 = first) when every project is

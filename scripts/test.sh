@@ -5,8 +5,12 @@ set -eu
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 [ -f build/build.ninja ] || meson setup build --buildtype=debugoptimized -Dwerror=true
-[ -f build-asan/build.ninja ] || meson setup build-asan --buildtype=debug -Dwerror=true \
-        -Db_sanitize=address,undefined -Dc_args=-fno-sanitize-recover=all
+# The sanitizer build uses clang when it is there: its UBSan also catches pointer arithmetic on NULL.
+if [ ! -f build-asan/build.ninja ]; then
+        if command -v clang >/dev/null; then asan_cc=clang; else asan_cc=cc; fi
+        CC=$asan_cc meson setup build-asan --buildtype=debug -Dwerror=true -Db_lundef=false \
+                -Db_sanitize=address,undefined -Dc_args=-fno-sanitize-recover=all
+fi
 ninja -C build
 ninja -C build-asan
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1

@@ -1,0 +1,94 @@
+/** @file `pbvote check FILE.pb`: what pabulib's checker would report, with line numbers. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ballots/pb_file.h"
+#include "ballots/pb_format_pb.h"
+#include "ballots/pb_pbcheck.h"
+#include "cli/cli.h"
+#include "engine/pb_alloc.h"
+
+static const char usage_text[] =
+        "usage: pbvote check FILE.pb...\n"
+        "\n"
+        "Report the errors and warnings pabulib's checker reports: structure, META, PROJECTS and VOTES\n"
+        "fields, every vote against the limits, the votes/score columns against the votes, the budget,\n"
+        "and whether the file's rule selects its `selected` projects.  One line per finding:\n"
+        "  FILE:LINE: error|warning: TYPE: FIELD: REASON ('VALUE')\n"
+        "\n"
+        "Exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage, 3 unreadable file.\n";
+
+static int check_file(const char *path)
+{
+        struct pb_report rep;
+        struct pb_diag d;
+        char *data = NULL;
+        size_t len;
+        pb_err r;
+        int rc;
+
+        pb_diag_clear(&d);
+        r = pb_file_read(path, PB_PB_MAX_BYTES, &data, &len, &d);
+        if (r < 0) {
+                cli_report(path, &d);
+                return cli_exit_for(r);
+        }
+        pb_report_init(&rep, 10000);
+        r = pb_pbcheck_run(data, len, &rep);
+        if (r < 0) {
+                fprintf(stderr, "pbvote check: %s: %s\n", path, pb_err_message(r));
+                rc = cli_exit_for(r);
+                goto out;
+        }
+        for (size_t i = 0; i < rep.n; i++) {
+                const struct pb_issue *is = &rep.v[i];
+                const struct pb_diag *x = &is->diag;
+
+                printf("%s:", path);
+                if (x->line)
+                        printf("%u:", x->line);
+                printf(" %s: %s: ", is->level == PB_ISSUE_ERROR ? "error" : "warning", is->type);
+                if (x->path[0])
+                        printf("%s: ", x->path);
+                printf("%s", x->reason ? x->reason : "");
+                if (x->subject[0])
+                        printf(" ('%s')", x->subject);
+                printf("\n");
+        }
+        if (rep.n < rep.n_errors + rep.n_warnings)
+                printf("%s: %zu more findings not shown\n", path, rep.n_errors + rep.n_warnings - rep.n);
+        printf("%s: %zu error%s, %zu warning%s\n", path, rep.n_errors, rep.n_errors == 1 ? "" : "s",
+               rep.n_warnings, rep.n_warnings == 1 ? "" : "s");
+        rc = rep.n_errors ? PB_EXIT_FAIL : PB_EXIT_OK;
+out:
+        pb_report_release(&rep);
+        pb_free(data);
+        return rc;
+}
+
+int cmd_check(int argc, char **argv)
+{
+        int worst = PB_EXIT_OK, n = 0;
+
+        for (int i = 1; i < argc; i++) {
+                int rc;
+
+                if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+                        fputs(usage_text, stdout);
+                        return PB_EXIT_OK;
+                }
+                if (argv[i][0] == '-') {
+                        fprintf(stderr, "pbvote check: unknown option %s\n%s", argv[i], usage_text);
+                        return PB_EXIT_USAGE;
+                }
+                rc = check_file(argv[i]);
+                n++;
+                if (rc > worst)
+                        worst = rc;
+        }
+        if (!n) {
+                fputs(usage_text, stderr);
+                return PB_EXIT_USAGE;
+        }
+        return worst;
+}

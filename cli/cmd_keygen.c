@@ -1,0 +1,378 @@
+/**
+ * @file `pbvote keygen`: create an Ed25519 key file for a role, check one, or print its public key.
+ *
+ *   pbvote keygen --role engine|office --out FILE [--name NAME] [--kdf moderate|interactive|sensitive]
+ *                 [--passphrase-file FILE | --no-passphrase]
+ *   pbvote keygen --check FILE [--passphrase-file FILE]
+ *   pbvote keygen --public FILE
+ *
+ * The passphrase comes from --passphrase-file (its first line), else from PBVOTE_PASSPHRASE, else
+ * from the terminal without echo (asked twice for a new key).  The environment and files are for
+ * scripts and tests; an operator should type it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "ballots/pb_file.h"
+#include "ballots/pb_keyfile.h"
+#include "cli/cli.h"
+#include "engine/pb_alloc.h"
+
+#define PASS_CAP (PB_KEYFILE_PASS_MAX + 2)
+#define PASS_MIN_NEW 8 /* bytes, for new keys */
+
+static void usage(FILE *f)
+{
+        fprintf(f, "usage: pbvote keygen --role engine|office --out FILE [--name NAME]\n"
+                   "                     [--kdf moderate|interactive|sensitive]\n"
+                   "                     [--passphrase-file FILE | --no-passphrase]\n"
+                   "       pbvote keygen --check FILE [--passphrase-file FILE]\n"
+                   "       pbvote keygen --public FILE\n\n"
+                   "Writes FILE (mode 0600, never overwritten) and FILE.pub (the C2SP verifier key).\n"
+                   "The passphrase is read from --passphrase-file, PBVOTE_PASSPHRASE, or the terminal.\n"
+                   "--kdf sets the Argon2id limits (default moderate: 3 passes, 256 MiB).\n");
+}
+
+/* Strip one trailing "\n" or "\r\n". */
+static size_t chomp(char *s, size_t n)
+{
+        if (n && s[n - 1] == '\n')
+                n--;
+        if (n && s[n - 1] == '\r')
+                n--;
+        s[n] = '\0';
+        return n;
+}
+
+/* Prompt on the terminal and read one line with echo off. */
+static int read_tty(const char *prompt, char *buf, size_t cap, size_t *ret_len)
+{
+        struct termios old, quiet;
+        size_t n = 0;
+        int fd, ok = -1;
+
+        fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0)
+                return -1;
+        if (tcgetattr(fd, &old) < 0)
+                goto out;
+        quiet = old;
+        quiet.c_lflag &= (tcflag_t) ~(ECHO | ECHONL);
+        quiet.c_lflag |= ICANON;
+        if (write(fd, prompt, strlen(prompt)) < 0 || tcsetattr(fd, TCSAFLUSH, &quiet) < 0)
+                goto out;
+        for (;;) {
+                char c;
+                ssize_t r = read(fd, &c, 1);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r <= 0 || c == '\n')
+                        break;
+                if (n + 1 < cap)
+                        buf[n++] = c;
+        }
+        tcsetattr(fd, TCSAFLUSH, &old);
+        if (write(fd, "\n", 1) < 0) {
+                /* nothing to do: the newline is cosmetic */
+        }
+        buf[n] = '\0';
+        *ret_len = n;
+        ok = 0;
+out:
+        close(fd);
+        return ok;
+}
+
+/* The passphrase into @buf (sodium_malloc'd by the caller).  0 on success, else an exit status. */
+static int get_passphrase(const char *file, bool twice, char *buf, size_t *ret_len)
+{
+        const char *env = getenv("PBVOTE_PASSPHRASE");
+        struct pb_diag d;
+        size_t n;
+
+        pb_diag_clear(&d);
+        if (file) {
+                char *data = NULL;
+                size_t len = 0;
+                pb_err r = pb_file_read(file, PASS_CAP, &data, &len, &d);
+
+                if (r < 0) {
+                        cli_report(file, &d);
+                        return cli_exit_for(r);
+                }
+                n = 0;
+                while (n < len && data[n] != '\n')
+                        n++;
+                if (n < len)
+                        n++; /* keep the newline for chomp */
+                memcpy(buf, data, n);
+                sodium_memzero(data, len);
+                pb_free(data);
+                *ret_len = chomp(buf, n);
+        } else if (env) {
+                n = strlen(env);
+                if (n >= PASS_CAP) {
+                        fprintf(stderr, "pbvote: PBVOTE_PASSPHRASE is longer than %d bytes\n",
+                                PB_KEYFILE_PASS_MAX);
+                        return PB_EXIT_USAGE;
+                }
+                memcpy(buf, env, n + 1);
+                *ret_len = n;
+        } else {
+                char *again;
+                size_t n2 = 0;
+                int bad;
+
+                if (read_tty("Passphrase: ", buf, PASS_CAP, ret_len) < 0) {
+                        fprintf(stderr, "pbvote: no passphrase: no terminal; use --passphrase-file or "
+                                        "PBVOTE_PASSPHRASE\n");
+                        return PB_EXIT_USAGE;
+                }
+                if (!twice)
+                        return 0;
+                again = sodium_malloc(PASS_CAP);
+                if (!again)
+                        return PB_EXIT_SOFTWARE;
+                bad = read_tty("Passphrase again: ", again, PASS_CAP, &n2) < 0 || n2 != *ret_len ||
+                      sodium_memcmp(again, buf, n2) != 0;
+                sodium_free(again);
+                if (bad) {
+                        fprintf(stderr, "pbvote: the two passphrases differ\n");
+                        return PB_EXIT_USAGE;
+                }
+        }
+        if (*ret_len > PB_KEYFILE_PASS_MAX) {
+                fprintf(stderr, "pbvote: passphrase longer than %d bytes\n", PB_KEYFILE_PASS_MAX);
+                return PB_EXIT_USAGE;
+        }
+        return 0;
+}
+
+static int print_public(const char *path, const struct pb_keyfile_info *info)
+{
+        struct pb_buf vk;
+        int rc = PB_EXIT_OK;
+
+        pb_buf_init(&vk, 0);
+        if (pb_key_vkey_format(&info->pub, &vk) < 0) {
+                fprintf(stderr, "pbvote: out of memory\n");
+                rc = PB_EXIT_SOFTWARE;
+        } else {
+                (void)path;
+                printf("%s\n", vk.data);
+        }
+        pb_buf_release(&vk);
+        return rc;
+}
+
+static int do_public(const char *path)
+{
+        struct pb_keyfile_info info;
+        struct pb_diag d;
+        pb_err r;
+
+        pb_diag_clear(&d);
+        r = pb_keyfile_read_info(path, &info, &d);
+        if (r < 0) {
+                cli_report(path, &d);
+                return cli_exit_for(r);
+        }
+        return print_public(path, &info);
+}
+
+static int do_check(const char *path, const char *pass_file)
+{
+        struct pb_keyfile_info info;
+        struct pb_key_secret *k = NULL;
+        struct pb_diag d;
+        char *pass = NULL;
+        size_t pass_len = 0;
+        int rc;
+        pb_err r;
+
+        pb_diag_clear(&d);
+        r = pb_keyfile_read_info(path, &info, &d);
+        if (r < 0) {
+                cli_report(path, &d);
+                return cli_exit_for(r);
+        }
+        pass = sodium_malloc(PASS_CAP);
+        k = sodium_malloc(sizeof(*k));
+        if (!pass || !k) {
+                rc = PB_EXIT_SOFTWARE;
+                goto out;
+        }
+        if (info.encrypted) {
+                rc = get_passphrase(pass_file, false, pass, &pass_len);
+                if (rc)
+                        goto out;
+        } else {
+                fprintf(stderr,
+                        "pbvote: WARNING: %s is NOT encrypted: anyone who can read it can sign as this key\n",
+                        path);
+        }
+        r = pb_keyfile_load(path, info.encrypted ? pass : NULL, pass_len, &info, k, &d);
+        if (r < 0) {
+                cli_report(path, &d);
+                rc = cli_exit_for(r);
+                goto out;
+        }
+        printf("ok: %s key, %s\n", pb_key_role_name(info.role),
+               info.encrypted ? "encrypted" : "NOT encrypted");
+        rc = print_public(path, &info);
+out:
+        sodium_free(pass);
+        sodium_free(k);
+        return rc;
+}
+
+static int do_create(const char *out, const char *role_s, const char *name, const char *kdf_s,
+                     const char *pass_file, bool no_pass)
+{
+        char default_name[32], pub_path[4096], *pass = NULL;
+        struct pb_keyfile_info info;
+        struct pb_keyfile_kdf kdf;
+        enum pb_key_role role;
+        struct pb_buf vk;
+        struct pb_diag d;
+        size_t pass_len = 0;
+        int rc = PB_EXIT_OK, n;
+        pb_err r;
+
+        pb_diag_clear(&d);
+        pb_buf_init(&vk, 0);
+        if (pb_key_role_parse(role_s, &role) < 0) {
+                fprintf(stderr, "pbvote: --role must be engine or office\n");
+                return PB_EXIT_USAGE;
+        }
+        if (pb_keyfile_kdf_preset(kdf_s, &kdf) < 0) {
+                fprintf(stderr, "pbvote: --kdf must be interactive, moderate or sensitive\n");
+                return PB_EXIT_USAGE;
+        }
+        if (!name) {
+                snprintf(default_name, sizeof(default_name), "pbvote-%s", role_s);
+                name = default_name;
+        }
+        if (strlen(name) > PB_KEY_NAME_MAX || !pb_key_name_is_valid(name, strlen(name))) {
+                fprintf(stderr, "pbvote: --name must be 1-%d bytes of UTF-8 without spaces or '+'\n",
+                        PB_KEY_NAME_MAX);
+                return PB_EXIT_USAGE;
+        }
+        n = snprintf(pub_path, sizeof(pub_path), "%s.pub", out);
+        if (n < 0 || (size_t)n >= sizeof(pub_path)) {
+                fprintf(stderr, "pbvote: --out path too long\n");
+                return PB_EXIT_USAGE;
+        }
+        if (no_pass) {
+                fprintf(stderr,
+                        "pbvote: WARNING: --no-passphrase: %s will hold the secret key UNENCRYPTED.\n"
+                        "pbvote: WARNING: anyone who can read %s can sign as this %s key. Use it only for "
+                        "tests "
+                        "and demos.\n",
+                        out, out, role_s);
+        } else {
+                pass = sodium_malloc(PASS_CAP);
+                if (!pass)
+                        return PB_EXIT_SOFTWARE;
+                rc = get_passphrase(pass_file, true, pass, &pass_len);
+                if (rc)
+                        goto out;
+                if (pass_len < PASS_MIN_NEW) {
+                        fprintf(stderr,
+                                "pbvote: passphrase too short (at least %d characters for a new key)\n",
+                                PASS_MIN_NEW);
+                        rc = PB_EXIT_USAGE;
+                        goto out;
+                }
+        }
+        r = pb_keyfile_create(out, role, name, pass, pass_len, &kdf, no_pass ? PB_KEYFILE_UNENCRYPTED : 0,
+                              &info, &d);
+        if (r < 0) {
+                cli_report(out, &d);
+                rc = cli_exit_for(r);
+                goto out;
+        }
+        r = pb_key_vkey_format(&info.pub, &vk);
+        if (r >= 0)
+                r = pb_buf_addc(&vk, '\n');
+        if (r >= 0)
+                r = pb_file_write_atomic(pub_path, vk.data, vk.len, &d);
+        if (r < 0) {
+                cli_report(pub_path, &d);
+                rc = cli_exit_for(r);
+                goto out;
+        }
+        if (no_pass)
+                printf("wrote %s (%s key, NOT encrypted)\n", out, role_s);
+        else
+                printf("wrote %s (%s key, Argon2id ops=%llu mem=%llu MiB)\n", out, role_s,
+                       (unsigned long long)kdf.opslimit, (unsigned long long)(kdf.memlimit >> 20));
+        printf("wrote %s\npublic key: %s", pub_path, vk.data);
+out:
+        sodium_free(pass);
+        pb_buf_release(&vk);
+        return rc;
+}
+
+int cmd_keygen(int argc, char **argv)
+{
+        const char *role = NULL, *out = NULL, *name = NULL, *kdf = "moderate", *pass_file = NULL,
+                   *check = NULL, *pub = NULL;
+        bool no_pass = false;
+        int i;
+
+        for (i = 1; i < argc; i++) {
+                const char *a = argv[i];
+                const char **slot = NULL;
+
+                if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+                        usage(stdout);
+                        return PB_EXIT_OK;
+                }
+                if (!strcmp(a, "--no-passphrase")) {
+                        no_pass = true;
+                        continue;
+                }
+                if (!strcmp(a, "--role"))
+                        slot = &role;
+                else if (!strcmp(a, "--out"))
+                        slot = &out;
+                else if (!strcmp(a, "--name"))
+                        slot = &name;
+                else if (!strcmp(a, "--kdf"))
+                        slot = &kdf;
+                else if (!strcmp(a, "--passphrase-file"))
+                        slot = &pass_file;
+                else if (!strcmp(a, "--check"))
+                        slot = &check;
+                else if (!strcmp(a, "--public"))
+                        slot = &pub;
+                if (!slot || i + 1 >= argc) {
+                        fprintf(stderr, "pbvote keygen: %s '%s'\n",
+                                slot ? "missing value for" : "unknown option", a);
+                        usage(stderr);
+                        return PB_EXIT_USAGE;
+                }
+                *slot = argv[++i];
+        }
+        if (sodium_init() < 0) {
+                fprintf(stderr, "pbvote: libsodium cannot start\n");
+                return PB_EXIT_SOFTWARE;
+        }
+        if (pub && !check && !out && !role && !no_pass && !pass_file)
+                return do_public(pub);
+        if (check && !pub && !out && !role && !no_pass)
+                return do_check(check, pass_file);
+        if (!out || !role || check || pub || (no_pass && pass_file)) {
+                usage(stderr);
+                return PB_EXIT_USAGE;
+        }
+        return do_create(out, role, name, kdf, pass_file, no_pass);
+}

@@ -1,0 +1,198 @@
+/** @file Checkpoint and ballot-promise note bodies: formatting, strict parsing, sign and open. */
+#include "engine/pb_note.h"
+
+#include <string.h>
+
+#include "engine/pb_b64.h"
+
+#define SIZE_MAX_ALLOWED ((uint64_t)INT64_MAX) /* sizes travel through SQLite integers */
+
+static bool origin_ok(const char *s, size_t len)
+{
+        return len <= PB_CHECKPOINT_ORIGIN_MAX && pb_key_name_is_valid(s, len);
+}
+
+static pb_err add_line_b64(struct pb_buf *out, const uint8_t *p, size_t n)
+{
+        pb_err r = pb_b64_encode(out, p, n);
+        return r < 0 ? r : pb_buf_addc(out, '\n');
+}
+
+static pb_err finish(struct pb_buf *out, size_t old, pb_err r, struct pb_diag *reterr)
+{
+        if (r < 0) {
+                out->len = old;
+                if (out->data)
+                        out->data[old] = '\0';
+                return pb_diag_set(reterr, r, NULL, "cannot write the note text");
+        }
+        return PB_OK;
+}
+
+pb_err pb_checkpoint_format(const struct pb_checkpoint *c, struct pb_buf *out, struct pb_diag *reterr)
+{
+        size_t old = out->len;
+        pb_err r;
+
+        if (!origin_ok(c->origin, strlen(c->origin)))
+                return pb_diag_set(reterr, PB_ERR_INVALID, "origin",
+                                   "origin must be 1-255 bytes of UTF-8 without spaces or '+'");
+        if (c->size > SIZE_MAX_ALLOWED)
+                return pb_diag_set(reterr, PB_ERR_INVALID, "size", "tree size above 2^63 - 1");
+        r = pb_buf_addf(out, "%s\n%llu\n", c->origin, (unsigned long long)c->size);
+        if (r >= 0)
+                r = add_line_b64(out, c->root, PB_MERKLE_HASH_BYTES);
+        return finish(out, old, r, reterr);
+}
+
+/* Cut the next line (without its newline) from @s[*pos..len); false if no newline is left. */
+static bool next_line(const char *s, size_t len, size_t *pos, const char **ret_line, size_t *ret_len)
+{
+        const char *nl;
+
+        if (*pos >= len)
+                return false;
+        nl = memchr(s + *pos, '\n', len - *pos);
+        if (!nl)
+                return false;
+        *ret_line = s + *pos;
+        *ret_len = (size_t)(nl - (s + *pos));
+        *pos += *ret_len + 1;
+        return true;
+}
+
+static bool parse_size(const char *s, size_t len, uint64_t *ret)
+{
+        uint64_t v = 0;
+        size_t i;
+
+        if (len == 0 || len > 19 || (len > 1 && s[0] == '0'))
+                return false;
+        for (i = 0; i < len; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return false;
+                v = v * 10 + (uint64_t)(s[i] - '0'); /* 19 digits cannot overflow uint64 */
+        }
+        if (v > SIZE_MAX_ALLOWED)
+                return false;
+        *ret = v;
+        return true;
+}
+
+pb_err pb_checkpoint_parse(const char *text, size_t len, struct pb_checkpoint *ret, struct pb_diag *reterr)
+{
+        struct pb_checkpoint c;
+        const char *l;
+        size_t pos = 0, n;
+
+        memset(&c, 0, sizeof(c));
+        if (!next_line(text, len, &pos, &l, &n) || !origin_ok(l, n))
+                return pb_diag_at(reterr, PB_ERR_PARSE, 1, 0, "origin",
+                                  "origin must be 1-255 bytes of UTF-8 without spaces or '+'");
+        memcpy(c.origin, l, n);
+        if (!next_line(text, len, &pos, &l, &n) || !parse_size(l, n, &c.size))
+                return pb_diag_at(reterr, PB_ERR_PARSE, 2, 0, "size",
+                                  "tree size must be a decimal number without leading zeros");
+        if (!next_line(text, len, &pos, &l, &n) ||
+            pb_b64_decode_exact(l, n, c.root, PB_MERKLE_HASH_BYTES) < 0)
+                return pb_diag_at(reterr, PB_ERR_PARSE, 3, 0, "root", "root hash must be base64 of 32 bytes");
+        if (pos != len)
+                return pb_diag_at(reterr, PB_ERR_UNSUPPORTED, 4, 0, "extension",
+                                  "checkpoint extension lines are not used by pbvote");
+        *ret = c;
+        return PB_OK;
+}
+
+pb_err pb_checkpoint_sign(const struct pb_checkpoint *c, const struct pb_key_secret *key, struct pb_buf *out,
+                          struct pb_diag *reterr)
+{
+        struct pb_buf text;
+        pb_err r;
+
+        pb_buf_init(&text, 0);
+        r = pb_checkpoint_format(c, &text, reterr);
+        if (r >= 0)
+                r = pb_note_sign(text.data, text.len, &key, 1, out, reterr);
+        pb_buf_release(&text);
+        return r;
+}
+
+pb_err pb_checkpoint_open(const char *msg, size_t len, const struct pb_key_public *key,
+                          struct pb_checkpoint *ret, struct pb_diag *reterr)
+{
+        size_t text_len;
+        pb_err r = pb_note_open(msg, len, key, 1, &text_len, NULL, reterr);
+
+        if (r < 0)
+                return r;
+        return pb_checkpoint_parse(msg, text_len, ret, reterr);
+}
+
+pb_err pb_promise_format(const struct pb_promise *p, struct pb_buf *out, struct pb_diag *reterr)
+{
+        size_t old = out->len;
+        pb_err r;
+
+        if (!origin_ok(p->origin, strlen(p->origin)))
+                return pb_diag_set(reterr, PB_ERR_INVALID, "origin",
+                                   "origin must be 1-255 bytes of UTF-8 without spaces or '+'");
+        r = pb_buf_addf(out, "%s\n%s\n", PB_PROMISE_HEADER, p->origin);
+        if (r >= 0)
+                r = add_line_b64(out, p->commitment, PB_MERKLE_HASH_BYTES);
+        if (r >= 0)
+                r = pb_buf_addf(out, "%s\n", PB_PROMISE_DEADLINE);
+        return finish(out, old, r, reterr);
+}
+
+pb_err pb_promise_parse(const char *text, size_t len, struct pb_promise *ret, struct pb_diag *reterr)
+{
+        struct pb_promise p;
+        const char *l;
+        size_t pos = 0, n;
+
+        memset(&p, 0, sizeof(p));
+        if (!next_line(text, len, &pos, &l, &n) || n != strlen(PB_PROMISE_HEADER) ||
+            memcmp(l, PB_PROMISE_HEADER, n))
+                return pb_diag_at(reterr, PB_ERR_PARSE, 1, 0, "header", "not a pbv-promise/v1 note");
+        if (!next_line(text, len, &pos, &l, &n) || !origin_ok(l, n))
+                return pb_diag_at(reterr, PB_ERR_PARSE, 2, 0, "origin",
+                                  "origin must be 1-255 bytes of UTF-8 without spaces or '+'");
+        memcpy(p.origin, l, n);
+        if (!next_line(text, len, &pos, &l, &n) ||
+            pb_b64_decode_exact(l, n, p.commitment, PB_MERKLE_HASH_BYTES) < 0)
+                return pb_diag_at(reterr, PB_ERR_PARSE, 3, 0, "commitment",
+                                  "commitment must be base64 of 32 bytes");
+        if (!next_line(text, len, &pos, &l, &n) || n != strlen(PB_PROMISE_DEADLINE) ||
+            memcmp(l, PB_PROMISE_DEADLINE, n))
+                return pb_diag_at(reterr, PB_ERR_PARSE, 4, 0, "deadline", "deadline must be 'by-close'");
+        if (pos != len)
+                return pb_diag_at(reterr, PB_ERR_PARSE, 5, 0, "promise",
+                                  "unexpected text after the deadline");
+        *ret = p;
+        return PB_OK;
+}
+
+pb_err pb_promise_sign(const struct pb_promise *p, const struct pb_key_secret *key, struct pb_buf *out,
+                       struct pb_diag *reterr)
+{
+        struct pb_buf text;
+        pb_err r;
+
+        pb_buf_init(&text, 0);
+        r = pb_promise_format(p, &text, reterr);
+        if (r >= 0)
+                r = pb_note_sign(text.data, text.len, &key, 1, out, reterr);
+        pb_buf_release(&text);
+        return r;
+}
+
+pb_err pb_promise_open(const char *msg, size_t len, const struct pb_key_public *key, struct pb_promise *ret,
+                       struct pb_diag *reterr)
+{
+        size_t text_len;
+        pb_err r = pb_note_open(msg, len, key, 1, &text_len, NULL, reterr);
+
+        if (r < 0)
+                return r;
+        return pb_promise_parse(msg, text_len, ret, reterr);
+}

@@ -1,0 +1,162 @@
+/** @file Voter codes: Crockford base32, mod-37 check symbol, forgiving input, keyed hashes. */
+#include "engine/pb_code.h"
+
+#include <sodium.h>
+#include <stdbool.h>
+#include <string.h>
+
+static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ*~$=U"; /* 37 check symbols */
+
+/* Value of one typed character: 0-31 for a data symbol, 32-36 for a check-only symbol, -1 for a
+ * separator, -2 for a character that cannot be in a code.  Crockford's decoding rules. */
+static int symbol_value(unsigned char c)
+{
+        const char *p;
+
+        if (c == '-' || c == ' ')
+                return -1;
+        if (c >= 'a' && c <= 'z')
+                c = (unsigned char)(c - 'a' + 'A');
+        if (c == 'O')
+                c = '0';
+        else if (c == 'I' || c == 'L')
+                c = '1';
+        if (c == 0)
+                return -2;
+        p = strchr(alphabet, c);
+        return p ? (int)(p - alphabet) : -2;
+}
+
+/* Number modulo 37 of the symbol values @v[0..n) read as base 32, most significant first. */
+static unsigned check_value(const uint8_t *v, size_t n)
+{
+        unsigned m = 0;
+        size_t i;
+
+        for (i = 0; i < n; i++)
+                m = (m * 32 + v[i]) % 37;
+        return m;
+}
+
+static bool nbytes_ok(size_t nbytes)
+{
+        return nbytes >= PB_CODE_MIN_BYTES && nbytes <= PB_CODE_MAX_BYTES && nbytes % 5 == 0;
+}
+
+pb_err pb_code_from_bytes(const uint8_t *bytes, size_t nbytes, struct pb_code *ret, struct pb_diag *reterr)
+{
+        uint8_t v[PB_CODE_COMPACT_MAX];
+        size_t nsym, i, bit;
+
+        if (!nbytes_ok(nbytes))
+                return pb_diag_set(reterr, PB_ERR_INVALID, "code",
+                                   "code length must be 10-40 bytes, a multiple of 5");
+        nsym = nbytes * 8 / 5;
+        for (i = 0, bit = 0; i < nsym; i++, bit += 5) {
+                /* 5 bits starting at bit offset @bit of the big-endian byte string */
+                unsigned w = (unsigned)bytes[bit / 8] << 8 | (bit / 8 + 1 < nbytes ? bytes[bit / 8 + 1] : 0);
+                v[i] = (uint8_t)((w >> (11 - bit % 8)) & 31);
+        }
+        memset(ret, 0, sizeof(*ret));
+        for (i = 0; i < nsym; i++)
+                ret->text[i] = alphabet[v[i]];
+        ret->text[nsym] = alphabet[check_value(v, nsym)];
+        ret->len = nsym + 1;
+        sodium_memzero(v, sizeof(v));
+        return PB_OK;
+}
+
+pb_err pb_code_parse(const char *s, size_t len, size_t nbytes, struct pb_code *ret, struct pb_diag *reterr)
+{
+        uint8_t v[PB_CODE_COMPACT_MAX + 1];
+        size_t n = 0, want, i;
+        pb_err r = PB_OK;
+
+        if (!nbytes_ok(nbytes))
+                return pb_diag_set(reterr, PB_ERR_INVALID, "code",
+                                   "code length must be 10-40 bytes, a multiple of 5");
+        want = nbytes * 8 / 5 + 1;
+        for (i = 0; i < len; i++) {
+                int x = symbol_value((unsigned char)s[i]);
+
+                if (x == -1)
+                        continue;
+                if (x == -2) {
+                        r = pb_diag_at(reterr, PB_ERR_PARSE, 0, (unsigned)(i < 100000 ? i + 1 : 0), "code",
+                                       "character that cannot be part of a voter code");
+                        goto out;
+                }
+                if (n == want) {
+                        r = pb_diag_set(reterr, PB_ERR_PARSE, "code", "too many characters for a voter code");
+                        goto out;
+                }
+                v[n++] = (uint8_t)x;
+        }
+        if (n != want) {
+                r = pb_diag_set(reterr, PB_ERR_PARSE, "code", "too few characters for a voter code");
+                goto out;
+        }
+        for (i = 0; i + 1 < n; i++)
+                if (v[i] >= 32) {
+                        r = pb_diag_set(reterr, PB_ERR_PARSE, "code",
+                                        "*, ~, $, = and U may only be the last (check) character");
+                        goto out;
+                }
+        if (check_value(v, n - 1) != v[n - 1]) {
+                r = pb_diag_set(reterr, PB_ERR_INVALID, "code",
+                                "check character does not match: a character was mistyped");
+                goto out;
+        }
+        memset(ret, 0, sizeof(*ret));
+        for (i = 0; i < n; i++)
+                ret->text[i] = alphabet[v[i]];
+        ret->len = n;
+out:
+        sodium_memzero(v, sizeof(v));
+        return r;
+}
+
+size_t pb_code_print(const struct pb_code *c, char *out, size_t cap)
+{
+        size_t i, o = 0, data = c->len ? c->len - 1 : 0;
+        size_t need = c->len + (data + 3) / 4 + 1; /* one dash per group of data symbols, then NUL */
+
+        if (c->len < 2 || cap < need)
+                return 0;
+        for (i = 0; i < data; i++) {
+                if (i && i % 4 == 0)
+                        out[o++] = '-';
+                out[o++] = c->text[i];
+        }
+        out[o++] = '-';
+        out[o++] = c->text[data];
+        out[o] = '\0';
+        return o;
+}
+
+void pb_code_hash(const struct pb_code *c, const uint8_t key[PB_CODE_KEY_BYTES],
+                  uint8_t ret_hash[PB_CODE_HASH_BYTES])
+{
+        uint8_t personal[crypto_generichash_blake2b_PERSONALBYTES] = { 0 };
+
+        memcpy(personal, PB_CODE_HASH_PERSONAL, sizeof(PB_CODE_HASH_PERSONAL) - 1);
+        crypto_generichash_blake2b_salt_personal(ret_hash, PB_CODE_HASH_BYTES, (const uint8_t *)c->text,
+                                                 c->len, key, PB_CODE_KEY_BYTES, NULL, personal);
+}
+
+void pb_code_wipe(struct pb_code *c)
+{
+        if (c)
+                sodium_memzero(c, sizeof(*c));
+}
+
+void pb_code_short(const uint8_t hash[32], char out[PB_CODE_SHORT_LEN + 1])
+{
+        size_t i, bit;
+
+        for (i = 0, bit = 0; i < PB_CODE_SHORT_LEN; i++, bit += 5) {
+                unsigned w = (unsigned)hash[bit / 8] << 8 | hash[bit / 8 + 1];
+                out[i] = alphabet[(w >> (11 - bit % 8)) & 31];
+        }
+        out[PB_CODE_SHORT_LEN] = '\0';
+}

@@ -1,0 +1,121 @@
+/**
+ * @file C2SP signed notes (c2sp.org/signed-note), transparency-log checkpoints
+ * (c2sp.org/tlog-checkpoint) and pbvote's signed ballot promise.
+ *
+ * A note is UTF-8 text ending in a newline, a blank line, then one or more signature lines
+ *   "— <key name> <base64(4-byte big-endian key ID || Ed25519 signature of the text)>\n"
+ * (the dash is U+2014).  No control characters other than newline anywhere.  Verifiers ignore
+ * signatures by keys they do not know (so witnesses can cosign and keys can rotate) and reject the
+ * note when a known key's signature fails or when no known key signed.
+ *
+ * Checkpoint text:  "<origin>\n<tree size>\n<base64 root hash>\n"
+ * Promise text:     "pbv-promise/v1\n<log origin>\n<base64 commitment>\nby-close\n"
+ * The promise is the engine's signed statement, given when a ballot is accepted, that the
+ * commitment will be a leaf of the ballot log named by the origin no later than the log's final
+ * (close) checkpoint.  Its second line is not a number, so it never parses as a checkpoint.
+ */
+#ifndef PB_NOTE_H
+#define PB_NOTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/pb_buf.h"
+#include "engine/pb_err.h"
+#include "engine/pb_key.h"
+#include "engine/pb_merkle.h"
+
+#define PB_NOTE_MAX_BYTES (1u << 20) /* a whole note */
+#define PB_NOTE_MAX_SIGS 100         /* signature lines per note (the spec's floor is 16; Go's cap is 100) */
+#define PB_NOTE_MAX_KEYS 64          /* trusted keys per pb_note_open() call */
+#define PB_NOTE_MAX_SIG_BYTES 8192   /* decoded size of one signature line (post-quantum fits) */
+
+/**
+ * Sign @text with each of @keys and append the whole note to @out.
+ * @param text  non-empty, ends with '\n', valid UTF-8, no control character other than '\n'
+ * @param keys  borrowed; 1 to 16 keys, lines are written in this order
+ * @return PB_OK, PB_ERR_INVALID (bad text or key count), PB_ERR_NOMEM or PB_ERR_LIMIT;
+ *         @out is unchanged on failure
+ */
+PB_NODISCARD pb_err pb_note_sign(const char *text, size_t len, const struct pb_key_secret *const *keys,
+                                 size_t nkeys, struct pb_buf *out, struct pb_diag *reterr);
+
+/**
+ * Parse and verify the note @msg[0..len) against @keys.
+ * @param keys          borrowed; up to PB_NOTE_MAX_KEYS trusted public keys
+ * @param ret_text_len  [out] the text is @msg[0..*ret_text_len) (borrowed from @msg); set on PB_OK
+ * @param ret_verified  [out] optional array of @nkeys flags: which keys signed; set on PB_OK
+ * @return PB_OK when at least one of @keys signed and none of their signatures failed;
+ *         PB_ERR_LIMIT (too large), PB_ERR_PARSE (malformed; reterr->line is the note's line),
+ *         PB_ERR_INVALID (two of @keys share a name and key ID and one is used),
+ *         PB_ERR_SIGNATURE (a known key's signature fails, or no known key signed)
+ */
+PB_NODISCARD pb_err pb_note_open(const char *msg, size_t len, const struct pb_key_public *keys, size_t nkeys,
+                                 size_t *ret_text_len, bool *ret_verified, struct pb_diag *reterr);
+
+#define PB_CHECKPOINT_ORIGIN_MAX 255
+
+/** A checkpoint body: which log, how many leaves, which root.  Plain data. */
+struct pb_checkpoint {
+        char origin[PB_CHECKPOINT_ORIGIN_MAX + 1]; /* NUL-terminated; a valid key name (no spaces or '+') */
+        uint64_t size;                             /* tree size, <= 2^63 - 1 */
+        uint8_t root[PB_MERKLE_HASH_BYTES];        /* RFC 6962 root of the first @size leaves */
+};
+
+/**
+ * Append the checkpoint text of @c to @out.
+ * @return PB_OK, PB_ERR_INVALID (origin empty, too long, with spaces or '+'; size too large),
+ *         PB_ERR_NOMEM or PB_ERR_LIMIT
+ */
+PB_NODISCARD pb_err pb_checkpoint_format(const struct pb_checkpoint *c, struct pb_buf *out,
+                                         struct pb_diag *reterr);
+
+/**
+ * Parse checkpoint text (the text of an opened note).  Exactly three lines: pbvote writes no
+ * extension lines and refuses them (PB_ERR_UNSUPPORTED).  The size has no leading zeros; the root
+ * is strict base64 of 32 bytes.  @ret is written only on PB_OK.
+ * @return PB_OK, PB_ERR_PARSE (reterr->line names the line) or PB_ERR_UNSUPPORTED
+ */
+PB_NODISCARD pb_err pb_checkpoint_parse(const char *text, size_t len, struct pb_checkpoint *ret,
+                                        struct pb_diag *reterr);
+
+/** Format @c and sign it with @key (a signed note), appended to @out. */
+PB_NODISCARD pb_err pb_checkpoint_sign(const struct pb_checkpoint *c, const struct pb_key_secret *key,
+                                       struct pb_buf *out, struct pb_diag *reterr);
+
+/**
+ * Open a signed checkpoint: pb_note_open() with the one trusted @key, then pb_checkpoint_parse().
+ * Other signatures (witness cosignatures) are ignored.
+ */
+PB_NODISCARD pb_err pb_checkpoint_open(const char *msg, size_t len, const struct pb_key_public *key,
+                                       struct pb_checkpoint *ret, struct pb_diag *reterr);
+
+#define PB_PROMISE_HEADER "pbv-promise/v1"
+#define PB_PROMISE_DEADLINE "by-close"
+
+/** A ballot promise: the ballot log (origin) and the commitment it will include.  Plain data. */
+struct pb_promise {
+        char origin[PB_CHECKPOINT_ORIGIN_MAX + 1]; /* the ballot log's checkpoint origin */
+        uint8_t commitment[PB_MERKLE_HASH_BYTES];  /* the ballot's commitment (never its content) */
+};
+
+/** Append the promise text of @p to @out.  Errors as pb_checkpoint_format(). */
+PB_NODISCARD pb_err pb_promise_format(const struct pb_promise *p, struct pb_buf *out, struct pb_diag *reterr);
+
+/**
+ * Parse promise text: exactly the four lines above.  @ret is written only on PB_OK.
+ * @return PB_OK or PB_ERR_PARSE (reterr->line names the line)
+ */
+PB_NODISCARD pb_err pb_promise_parse(const char *text, size_t len, struct pb_promise *ret,
+                                     struct pb_diag *reterr);
+
+/** Format @p and sign it with @key, appended to @out. */
+PB_NODISCARD pb_err pb_promise_sign(const struct pb_promise *p, const struct pb_key_secret *key,
+                                    struct pb_buf *out, struct pb_diag *reterr);
+
+/** Open a signed promise with the one trusted @key and parse it. */
+PB_NODISCARD pb_err pb_promise_open(const char *msg, size_t len, const struct pb_key_public *key,
+                                    struct pb_promise *ret, struct pb_diag *reterr);
+
+#endif

@@ -1,0 +1,98 @@
+/** @file pb_ballot_check: pabulib's ballot rules (reference/pabulib.md §1.4), two severities. */
+#include "engine/pb_validate.h"
+
+#include <string.h>
+
+static pb_err bad(struct pb_diag *d, const char *path, const char *why, const struct pb_election *e,
+                  long project)
+{
+        pb_err r = pb_diag_set(d, PB_ERR_INVALID, path, why);
+
+        if (project >= 0)
+                pb_diag_subject(d, e->projects[project].id, strlen(e->projects[project].id));
+        return r;
+}
+
+/* A soft limit: an error in strict mode, a warning flag otherwise. */
+static pb_err soft(enum pb_check_mode mode, unsigned *warn, unsigned flag, struct pb_diag *d,
+                   const char *path, const char *why)
+{
+        if (mode == PB_CHECK_STRICT)
+                return pb_diag_set(d, PB_ERR_INVALID, path, why);
+        *warn |= flag;
+        return PB_OK;
+}
+
+pb_err pb_ballot_check(const struct pb_election *e, const uint32_t *items, const int64_t *points, size_t n,
+                       enum pb_check_mode mode, unsigned *ret_warnings, struct pb_diag *reterr)
+{
+        const struct pb_limits *l = &e->limits;
+        const bool with_points = pb_vote_type_has_points(e->vote_type);
+        unsigned warn = 0;
+        int64_t sum_cost = 0, sum_points = 0;
+        pb_err r;
+
+        if (with_points && n && !points)
+                return bad(reterr, "points", "point ballots need points", e, -1);
+        if (!with_points && points)
+                return bad(reterr, "points", "only cumulative and scoring ballots carry points", e, -1);
+        if (e->vote_type == PB_VOTE_CHOOSE1 && n != 1)
+                return bad(reterr, "vote", "choose-1 ballots name exactly one project", e, -1);
+        if (l->has[PB_LIM_MIN_LENGTH] && (int64_t)n < l->v[PB_LIM_MIN_LENGTH])
+                return bad(reterr, "vote", "fewer projects than min_length", e, -1);
+        if (l->has[PB_LIM_MAX_LENGTH] && (int64_t)n > l->v[PB_LIM_MAX_LENGTH])
+                return bad(reterr, "vote", "more projects than max_length", e, -1);
+        for (size_t i = 0; i < n; i++) {
+                if (items[i] >= e->n_projects)
+                        return bad(reterr, "vote", "unknown project", e, -1);
+                /* quadratic, but ballots are short (max_length) and this avoids an allocation */
+                for (size_t j = 0; j < i; j++)
+                        if (items[j] == items[i])
+                                return bad(reterr, "vote", "project listed twice", e, items[i]);
+                if (__builtin_add_overflow(sum_cost, e->projects[items[i]].cost, &sum_cost))
+                        return pb_diag_set(reterr, PB_ERR_OVERFLOW, "vote", "total cost too large");
+                if (!with_points)
+                        continue;
+                if (e->vote_type == PB_VOTE_CUMULATIVE && points[i] < 0)
+                        return bad(reterr, "points", "negative points", e, items[i]);
+                if (l->has[PB_LIM_MIN_POINTS] && points[i] < l->v[PB_LIM_MIN_POINTS])
+                        return bad(reterr, "points", "fewer points than min_points", e, items[i]);
+                if (l->has[PB_LIM_MAX_POINTS] && points[i] > l->v[PB_LIM_MAX_POINTS])
+                        return bad(reterr, "points", "more points than max_points", e, items[i]);
+                if (__builtin_add_overflow(sum_points, points[i], &sum_points))
+                        return pb_diag_set(reterr, PB_ERR_OVERFLOW, "points", "total points too large");
+                if (e->vote_type == PB_VOTE_CUMULATIVE && i && points[i] > points[i - 1])
+                        warn |= PB_WARN_POINTS_ORDER;
+        }
+        if (e->vote_type == PB_VOTE_APPROVAL || e->vote_type == PB_VOTE_CHOOSE1) {
+                if (l->has[PB_LIM_MIN_SUM_COST] && sum_cost < l->v[PB_LIM_MIN_SUM_COST]) {
+                        r = soft(mode, &warn, PB_WARN_MIN_SUM_COST, reterr, "vote",
+                                 "picks cost less than min_sum_cost");
+                        if (r < 0)
+                                return r;
+                }
+                if (l->has[PB_LIM_MAX_SUM_COST] && sum_cost > l->v[PB_LIM_MAX_SUM_COST]) {
+                        r = soft(mode, &warn, PB_WARN_MAX_SUM_COST, reterr, "vote",
+                                 "picks cost more than max_sum_cost");
+                        if (r < 0)
+                                return r;
+                }
+        }
+        if (with_points) {
+                if (l->has[PB_LIM_MIN_SUM_POINTS] && sum_points < l->v[PB_LIM_MIN_SUM_POINTS]) {
+                        r = soft(mode, &warn, PB_WARN_MIN_SUM_POINTS, reterr, "points",
+                                 "fewer points in total than min_sum_points");
+                        if (r < 0)
+                                return r;
+                }
+                if (l->has[PB_LIM_MAX_SUM_POINTS] && sum_points > l->v[PB_LIM_MAX_SUM_POINTS]) {
+                        r = soft(mode, &warn, PB_WARN_MAX_SUM_POINTS, reterr, "points",
+                                 "more points in total than max_sum_points");
+                        if (r < 0)
+                                return r;
+                }
+        }
+        if (ret_warnings)
+                *ret_warnings = warn;
+        return PB_OK;
+}

@@ -1,0 +1,23 @@
+META
+key;value
+description;test election
+country;Poland
+unit;Testville
+instance;2024
+num_projects;3
+num_votes;3
+budget;100
+vote_type;cumulative
+rule;greedy
+date_begin;2024
+date_end;2024
+PROJECTS
+project_id;cost;votes;score;selected
+p1;60;2;5;1
+p2;30;3;3;1
+p3;50;1;1;0
+VOTES
+voter_id;vote;points
+v1;p1,p2;3,1
+v2;p1,p2,p3;2,1,1
+v3;p2;1

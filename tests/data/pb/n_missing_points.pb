@@ -1,0 +1,24 @@
+META
+key;value
+description;test election
+country;Poland
+unit;Testville
+instance;2024
+num_projects;3
+num_votes;3
+budget;100
+vote_type;cumulative
+rule;greedy
+date_begin;2024
+date_end;2024
+max_sum_points;4
+PROJECTS
+project_id;cost;votes;score;selected
+p1;60;2;5;1
+p2;30;3;3;1
+p3;50;1;1;0
+VOTES
+voter_id;vote
+v1;p1,p2
+v2;p1,p2,p3
+v3;p2

@@ -1,0 +1,22 @@
+META
+key;value
+description;test election
+country;Poland
+unit;Testville
+instance;2024
+num_projects;3
+num_votes;2
+budget;100
+vote_type;approval
+rule;greedy
+date_begin;2024
+date_end;2024
+PROJECTS
+project_id;cost;votes;name;selected
+p1;60;0;One;1
+p2;30;0;Two;1
+p3;50;0;Three;0
+VOTES
+voter_id;vote
+v1;
+v2;none

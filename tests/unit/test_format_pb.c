@@ -1,0 +1,333 @@
+/** @file The .pb reader and writer: edge cases from reference/pabulib.md §1, round trips, and
+ *  every shared pabulib file (argv[1] = the shared pabulib folder). */
+#include <dirent.h>
+#include <stdlib.h>
+
+#include "ballots/pb_file.h"
+#include "ballots/pb_format_pb.h"
+#include "check.h"
+#include "engine/pb_alloc.h"
+
+static struct pb_election *parse(const char *text, pb_err *ret_err, struct pb_diag *d)
+{
+        struct pb_election *e = NULL;
+
+        pb_diag_clear(d);
+        *ret_err = pb_format_pb_parse(text, strlen(text), &e, NULL, d);
+        return e;
+}
+
+#define HEAD(vote_type, extra_meta)                                                                          \
+        "META\nkey;value\ndescription;test\ncountry;Poland\nunit;Test\ninstance;2024\nnum_projects;3\n"      \
+        "num_votes;2\nbudget;100\nvote_type;" vote_type                                                      \
+        "\nrule;greedy\ndate_begin;2024\ndate_end;2024\n" extra_meta
+
+static void test_quoting(void)
+{
+        /* doubled quotes and ';' inside a quoted name (Wrocław 2017), a stray quote in an unquoted
+         * field (Częstochowa 2020), CRLF line ends, a quoted line break */
+        const char *text = HEAD("approval", "") "PROJECTS\r\nproject_id;cost;name\r\n"
+                                                "1;50;\"\"\"Konikowo\"\" - plac; ETAP II\"\r\n"
+                                                "2;30;Konkurs \" NA NAJ\r\n"
+                                                "3;20;\"two\nlines\"\r\n"
+                                                "VOTES\r\nvoter_id;vote\r\nv1;1,2\r\nv2;3\r\n";
+        struct pb_diag d;
+        pb_err e;
+        struct pb_election *el = parse(text, &e, &d);
+
+        CHECK_INT(e, PB_OK);
+        if (!el)
+                return;
+        CHECK_STR(el->projects[0].name, "\"Konikowo\" - plac; ETAP II");
+        CHECK_STR(el->projects[1].name, "Konkurs \" NA NAJ");
+        CHECK_STR(el->projects[2].name, "two\nlines");
+        CHECK_INT(el->ballots.n, 2);
+        CHECK_INT(pb_ballot_len(&el->ballots, 0), 2);
+        CHECK_INT(el->ballots.item[2], 2);
+        pb_election_free(el);
+}
+
+static void test_money_and_sentinel(void)
+{
+        const char *text = HEAD(
+                "ordinal", "min_length;1\n") "PROJECTS\nproject_id;cost;votes;score;selected\n"
+                                             "BO.OM.97/24;40.5;2;3;1\nc1;999999999;1;2;0\nx;59.25;0;0;3\n"
+                                             "VOTES\nvoter_id;vote\nv1;BO.OM.97/24,c1\nv2;BO.OM.97/24\n";
+        struct pb_diag d;
+        pb_err e;
+        struct pb_election *el = parse(text, &e, &d);
+
+        CHECK_INT(e, PB_OK);
+        if (!el)
+                return;
+        CHECK_INT(el->scale, 2);
+        CHECK_INT(el->budget, 10000);
+        CHECK_INT(el->projects[0].cost, 4050);
+        CHECK_INT(el->projects[2].cost, 5925);
+        CHECK(el->projects[1].withdrawn);
+        CHECK(!el->projects[0].withdrawn);
+        CHECK_INT(el->projects[0].selected, 1);
+        CHECK_INT(el->projects[2].selected, 3);
+        CHECK_INT(el->projects[0].declared_score, 3);
+        CHECK_INT(pb_election_find_project(el, "c1", 2), 1);
+        CHECK_INT(pb_election_find_project(el, "c", 1), -1);
+        pb_election_free(el);
+}
+
+static void test_bom_none_blank(void)
+{
+        const char *text = "\xef\xbb\xbf" HEAD(
+                "cumulative",
+                "max_sum_points;5\n") "PROJECTS\nproject_id;cost;name\n1;10;None\n2;20;NONE\n3;30;x\n\n"
+                                      "VOTES\nvoter_id;vote;points;age\nv1;1,2;3,2;none\nv2;3;5;31\n";
+        struct pb_diag d;
+        pb_err e;
+        struct pb_election *el = parse(text, &e, &d);
+
+        CHECK_INT(e, PB_OK);
+        if (!el)
+                return;
+        CHECK_STR(el->projects[0].name, "");
+        CHECK_STR(el->projects[2].name, "x");
+        CHECK_INT(el->ballots.points[1], 2);
+        CHECK_INT(el->ballots.n_extra, 1);
+        CHECK(el->ballots.extra[0] == NULL);
+        CHECK_STR(el->ballots.extra[1], "31");
+        pb_election_free(el);
+}
+
+struct bad_case {
+        const char *text;
+        pb_err code;
+        unsigned line;
+        const char *reason_part;
+};
+
+static void test_errors(void)
+{
+        static const struct bad_case cases[] = {
+                { HEAD("approval", "") "PROJECTS\nproject_id;cost\n1;10\n2;20\n3;30\nVOTES\nvoter_id;"
+                                       "vote\nv1;1,9\nv2;1\n",
+                  PB_ERR_INVALID, 21, "not in PROJECTS" },
+                { HEAD("approval", "") "PROJECTS\nproject_id;cost\n1;10\n2;20\n3;30\nVOTES\nvoter_id;"
+                                       "vote\nv1;1,1\nv2;1\n",
+                  PB_ERR_INVALID, 21, "listed twice" },
+                { HEAD("approval",
+                       "") "PROJECTS\nproject_id;cost\n1;10\n1;20\n3;30\nVOTES\nvoter_id;vote\nv1;1\nv2;1\n",
+                  PB_ERR_CONFLICT, 17, "duplicate project id" },
+                { HEAD("approval",
+                       "") "PROJECTS\nproject_id;cost\n1;10\n2;-20\n3;30\nVOTES\nvoter_id;vote\nv1;1\nv2;1\n",
+                  PB_ERR_INVALID, 17, "must be positive" },
+                { HEAD("approval",
+                       "") "PROJECTS\nproject_id;cost\n1;10\n2;2x0\n3;30\nVOTES\nvoter_id;vote\nv1;1\nv2;1\n",
+                  PB_ERR_PARSE, 17, "not a decimal number" },
+                { HEAD("approval",
+                       "") "PROJECTS\nproject_id;cost\n1;10\n2;99999999999999999999999\n3;30\nVOTES\n"
+                           "voter_id;vote\nv1;1\nv2;1\n",
+                  PB_ERR_OVERFLOW, 17, "too large" },
+                { HEAD("approval",
+                       "") "PROJECTS\nproject_id;cost\n1;10\n2;20\n3;30\nVOTES\nvoter_id;vote\nv1;1\nv1;2\n",
+                  PB_ERR_CONFLICT, 22, "voter id given twice" },
+                { HEAD("approval",
+                       "") "PROJECTS\nproject_id;cost\n1;10\n2;20\n3;30\nVOTES\nvoter_id;vote\nv1;1\n",
+                  PB_ERR_INVALID, 8, "num_votes differs" },
+                { HEAD("approval",
+                       "") "PROJECTS\nproject_id;cost\n1;10\n2;20\nVOTES\nvoter_id;vote\nv1;1\nv2;1\n",
+                  PB_ERR_INVALID, 7, "num_projects differs" },
+                { HEAD("approval", "") "PROJECTS\nproject_id;cost\n1;10\n2;20\n3;30\n", PB_ERR_PARSE, 0,
+                  "truncated" },
+                { HEAD("approval",
+                       "") "PROJECTS\nproject_id;cost\n1;10\n2;20\n3;30\nVOTES\nvoter_id;vote\nv1;\"1\n",
+                  PB_ERR_PARSE, 21, "not closed" },
+                { HEAD("approval", "") "PROJECTS\nproject_id;cost\n1;10;x\n", PB_ERR_PARSE, 16,
+                  "more fields" },
+                { HEAD("cumulative",
+                       "max_sum_points;3\n") "PROJECTS\nproject_id;cost\n1;10\n2;20\n3;30\nVOTES\n"
+                                             "voter_id;vote;points\nv1;1,2;1,x\nv2;1;1\n",
+                  PB_ERR_PARSE, 22, "not an integer" },
+                { HEAD("cumulative",
+                       "max_sum_points;3\n") "PROJECTS\nproject_id;cost\n1;10\n2;20\n3;30\nVOTES\n"
+                                             "voter_id;vote;points\nv1;1,2;1\nv2;1;1\n",
+                  PB_ERR_INVALID, 22, "different lengths" },
+                { HEAD("approval", "") "PROJECTS\nproject_id;cost\n1;10\n2;20\n3;30\nVOTES\nvoter_id;"
+                                       "vote\nv1;1\nv2;1,\xff\n",
+                  PB_ERR_PARSE, 22, "invalid UTF-8" },
+                { HEAD("approval", "") "PROJECTS\nproject_id;cost\n1;1\0"
+                                       "0\n",
+                  PB_ERR_PARSE, 16, "NUL byte" },
+                { "hello;world\n", PB_ERR_PARSE, 1, "before the META" },
+                { "", PB_ERR_PARSE, 0, "empty file" },
+                { HEAD("approval", "") "VOTES\nvoter_id;vote\n", PB_ERR_PARSE, 14, "section missing" },
+                { HEAD("approval", "") "PROJECTS\nproject_id;cost\n1;10\nMETA\nkey;value\n", PB_ERR_PARSE, 17,
+                  "out of order" },
+                { HEAD("approval", "") "PROJECTS\ncost;project_id\n", PB_ERR_PARSE, 15,
+                  "must start with project_id" },
+                { HEAD("approval", "") "PROJECTS\nproject_id;cost;cost\n", PB_ERR_PARSE, 15, "named twice" },
+                { HEAD("ranked", "") "PROJECTS\nproject_id;cost\n", PB_ERR_INVALID, 10, "unknown vote_type" },
+                { HEAD("approval",
+                       "") "PROJECTS\nproject_id;cost\n1;10\n2;20\n3;300\nVOTES\nvoter_id;vote\nv1;1\nv2;1\n",
+                  PB_ERR_INVALID, 18, "exceeds the budget" },
+                { HEAD("approval", "") "PROJECTS\nproject_id;cost\n1;10\n2;20,5\n3;30\nVOTES\nvoter_id;"
+                                       "vote\nv1;1\nv2;1\n",
+                  PB_ERR_PARSE, 17, "comma" },
+                { HEAD("approval", "") "PROJECTS\nproject_id;cost;selected\n1;10;4\n", PB_ERR_INVALID, 16,
+                  "selected must be" },
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct pb_diag d;
+                pb_err e;
+                /* the NUL case needs its true length */
+                size_t len = strlen(cases[i].text);
+                struct pb_election *el = NULL;
+
+                if (strstr(cases[i].reason_part, "NUL"))
+                        len += 3;
+                pb_diag_clear(&d);
+                e = pb_format_pb_parse(cases[i].text, len, &el, NULL, &d);
+                CHECK_INT(e, cases[i].code);
+                CHECK(el == NULL);
+                if (cases[i].line)
+                        CHECK_INT(d.line, cases[i].line);
+                CHECK(d.reason && strstr(d.reason, cases[i].reason_part));
+                if (e != cases[i].code || (cases[i].line && d.line != cases[i].line) || !d.reason ||
+                    !strstr(d.reason, cases[i].reason_part))
+                        fprintf(stderr, "  case %zu: got %s line %u reason '%s'\n", i, pb_err_name(e), d.line,
+                                d.reason ? d.reason : "");
+                pb_election_free(el);
+        }
+}
+
+/* read -> write -> read gives the same election; write again gives the same bytes */
+static void round_trip(const char *name, const char *data, size_t len)
+{
+        struct pb_election *a = NULL, *b = NULL;
+        struct pb_buf w1, w2;
+        struct pb_diag d;
+
+        pb_buf_init(&w1, 0);
+        pb_buf_init(&w2, 0);
+        pb_diag_clear(&d);
+        CHECK_INT(pb_format_pb_parse(data, len, &a, NULL, &d), PB_OK);
+        if (!a) {
+                fprintf(stderr, "  %s: line %u: %s\n", name, d.line, d.reason ? d.reason : "");
+                goto out;
+        }
+        CHECK_INT(pb_format_pb_write(a, &w1), PB_OK);
+        CHECK_INT(pb_format_pb_parse(w1.data, w1.len, &b, NULL, &d), PB_OK);
+        if (!b) {
+                fprintf(stderr, "  %s rewritten: line %u: %s\n", name, d.line, d.reason ? d.reason : "");
+                goto out;
+        }
+        CHECK(pb_election_equal(a, b));
+        if (!pb_election_equal(a, b))
+                fprintf(stderr, "  %s: round trip changed the election\n", name);
+        CHECK_INT(pb_format_pb_write(b, &w2), PB_OK);
+        CHECK(w1.len == w2.len && !memcmp(w1.data, w2.data, w1.len));
+out:
+        pb_election_free(a);
+        pb_election_free(b);
+        pb_buf_release(&w1);
+        pb_buf_release(&w2);
+}
+
+/* every prefix of a small real file is refused cleanly (or, cut at a line end, parsed) */
+static void truncations(const char *data, size_t len)
+{
+        size_t step = len / 200 + 1;
+
+        for (size_t cut = 0; cut < len; cut += step) {
+                struct pb_election *e = NULL;
+                struct pb_diag d;
+                pb_err r;
+
+                pb_diag_clear(&d);
+                r = pb_format_pb_parse(data, cut, &e, NULL, &d);
+                CHECK(r == PB_OK || (r < 0 && d.reason != NULL && e == NULL));
+                pb_election_free(e);
+        }
+}
+
+static void test_shared_files(const char *dir)
+{
+        DIR *dh = opendir(dir);
+        struct dirent *de;
+        int n = 0;
+
+        CHECK(dh != NULL);
+        if (!dh)
+                return;
+        while ((de = readdir(dh))) {
+                char path[4096];
+                char *data;
+                size_t len, l = strlen(de->d_name);
+                struct pb_diag d;
+
+                if (l < 4 || strcmp(de->d_name + l - 3, ".pb"))
+                        continue;
+                snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+                if (pb_file_read(path, PB_FILE_MAX, &data, &len, &d) < 0) {
+                        CHECK(0);
+                        continue;
+                }
+                round_trip(de->d_name, data, len);
+                if (len < 30000)
+                        truncations(data, len);
+                pb_free(data);
+                n++;
+        }
+        closedir(dh);
+        CHECK(n >= 26); /* the shared set has 26 files; fewer means the data is missing */
+}
+
+/* Fail every allocation in turn (curl's torture): each failure must come back as NOMEM with
+ * nothing leaked (ASan checks), and the first run with enough memory must succeed. */
+static void test_oom(void)
+{
+        const char *text =
+                HEAD("cumulative",
+                     "max_sum_points;5\n") "PROJECTS\nproject_id;cost;name;district\n1;10;\"a;b\";x\n2;20;b;"
+                                           "y\n3;30;c;z\n"
+                                           "VOTES\nvoter_id;vote;points;age\nv1;1,2;3,2;40\nv2;3;5;31\n";
+        long n;
+
+        for (n = 0; n < 10000; n++) {
+                struct pb_election *e = NULL;
+                struct pb_report rep;
+                pb_err r;
+
+                pb_alloc_fail_after(n);
+                r = pb_format_pb_parse(text, strlen(text), &e, NULL, NULL);
+                pb_alloc_fail_after(-1);
+                if (r == PB_OK) {
+                        pb_election_free(e);
+                        break;
+                }
+                CHECK_INT(r, PB_ERR_NOMEM);
+                CHECK(e == NULL);
+                /* the collecting mode too */
+                pb_report_init(&rep, 10);
+                pb_alloc_fail_after(n);
+                r = pb_format_pb_parse(text, strlen(text), &e, &rep, NULL);
+                pb_alloc_fail_after(-1);
+                CHECK(r == PB_OK || r == PB_ERR_NOMEM);
+                pb_election_free(e);
+                e = NULL;
+                pb_report_release(&rep);
+        }
+        CHECK(n > 5 && n < 10000);
+}
+
+int main(int argc, char **argv)
+{
+        RUN(test_quoting);
+        RUN(test_money_and_sentinel);
+        RUN(test_bom_none_blank);
+        RUN(test_errors);
+        RUN(test_oom);
+        if (argc > 1)
+                test_shared_files(argv[1]);
+        else
+                CHECK(argc > 1); /* usage: test-format-pb SHARED_PABULIB_DIR */
+        return check_summary("format_pb");
+}
