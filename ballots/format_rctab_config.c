@@ -288,6 +288,14 @@ static pb_err parse_source(const cJSON *js, const cJSON *rules, const char *base
         if ((r = get_long(js, "idColumnIndex", "cvrFileSources.idColumnIndex", 1, 1000, 0, &v, reterr)) < 0)
                 return r;
         s->id_col = (unsigned)v;
+        if ((r = get_long(js, "precinctColumnIndex", "cvrFileSources.precinctColumnIndex", 1, 100000, 0, &v,
+                          reterr)) < 0)
+                return r;
+        s->slice_col[PB_RANKED_PRECINCT] = (unsigned)v;
+        if ((r = get_long(js, "batchColumnIndex", "cvrFileSources.batchColumnIndex", 1, 100000, 0, &v,
+                          reterr)) < 0)
+                return r;
+        s->slice_col[PB_RANKED_BATCH] = (unsigned)v;
         if (s->overvote_delimiter[0] && s->overvote_label[0])
                 return fail(reterr, PB_ERR_INVALID, "cvrFileSources.overvoteDelimiter",
                             "overvoteDelimiter and overvoteLabel cannot both be set");
@@ -569,6 +577,37 @@ static pb_err parse_rules(const cJSON *ru, struct pb_rctab_config *cfg, struct p
         return PB_OK;
 }
 
+/* Tabulating by precinct or batch needs every ballot's slice: the column of each CSV-shaped
+ * source.  The other providers' slice fields are not read by this build. */
+static pb_err check_slices(const struct pb_rctab_config *cfg, struct pb_diag *reterr)
+{
+        static const char *const setting[PB_RANKED_SLICE_KINDS] = { "outputSettings.tabulateByPrecinct",
+                                                                    "outputSettings.tabulateByBatch" };
+        static const char *const column[PB_RANKED_SLICE_KINDS] = { "cvrFileSources.precinctColumnIndex",
+                                                                   "cvrFileSources.batchColumnIndex" };
+        static const char *const need[PB_RANKED_SLICE_KINDS] = {
+                "tabulateByPrecinct needs the precinct column of every ES&S and generic CSV source",
+                "tabulateByBatch needs the batch column of every ES&S and generic CSV source",
+        };
+        size_t i;
+        unsigned k;
+
+        for (k = 0; k < PB_RANKED_SLICE_KINDS; k++) {
+                if (!cfg->tabulate_by[k])
+                        continue;
+                for (i = 0; i < cfg->n_sources; i++) {
+                        const struct pb_rctab_source *src = &cfg->sources[i];
+                        if (src->provider != PB_RCTAB_ESS && src->provider != PB_RCTAB_GENERIC_CSV)
+                                return fail(reterr, PB_ERR_UNSUPPORTED, setting[k],
+                                            "this build reads precincts and batches from ES&S and generic "
+                                            "CSV sources only");
+                        if (!src->slice_col[k])
+                                return fail(reterr, PB_ERR_INVALID, column[k], need[k]);
+                }
+        }
+        return PB_OK;
+}
+
 static pb_err parse_tree(const cJSON *root, const char *base_dir, struct pb_rctab_config *cfg,
                          struct pb_diag *reterr)
 {
@@ -585,7 +624,11 @@ static pb_err parse_tree(const cJSON *root, const char *base_dir, struct pb_rcta
             (r = get_str(out, "contestDate", "outputSettings.contestDate", &cfg->date, reterr)) < 0 ||
             (r = get_str(out, "contestJurisdiction", "outputSettings.contestJurisdiction", &cfg->jurisdiction,
                          reterr)) < 0 ||
-            (r = get_str(out, "contestOffice", "outputSettings.contestOffice", &cfg->office, reterr)) < 0)
+            (r = get_str(out, "contestOffice", "outputSettings.contestOffice", &cfg->office, reterr)) < 0 ||
+            (r = get_bool(out, "tabulateByPrecinct", "outputSettings.tabulateByPrecinct",
+                          &cfg->tabulate_by[PB_RANKED_PRECINCT], reterr)) < 0 ||
+            (r = get_bool(out, "tabulateByBatch", "outputSettings.tabulateByBatch",
+                          &cfg->tabulate_by[PB_RANKED_BATCH], reterr)) < 0)
                 return r;
         rules = cJSON_GetObjectItemCaseSensitive(root, "rules");
         r = parse_rules(rules, cfg, reterr);
@@ -612,6 +655,9 @@ static pb_err parse_tree(const cJSON *root, const char *base_dir, struct pb_rcta
                                 return fail(reterr, PB_ERR_INVALID, "cvrFileSources.filePath",
                                             "the same CVR file is listed twice");
         }
+        r = check_slices(cfg, reterr);
+        if (r < 0)
+                return r;
         r = parse_candidates(cJSON_GetObjectItemCaseSensitive(root, "candidates"), cfg, reterr);
         if (r < 0)
                 return r;

@@ -216,3 +216,39 @@ pb_err rk_commit(struct pb_rctab_config *cfg, unsigned max_rank, unsigned line, 
                 return rk_fail(reterr, r, line, 0, NULL, "cannot store the ballot", NULL, 0);
         return PB_OK;
 }
+
+pb_err rk_slices(struct pb_rctab_config *cfg, const struct pb_rctab_source *src, const struct rk_csv *csv,
+                 const char *const blank[PB_RANKED_SLICE_KINDS], struct pb_diag *reterr)
+{
+        static const char *const column[PB_RANKED_SLICE_KINDS] = { "precinctColumnIndex",
+                                                                   "batchColumnIndex" };
+        unsigned k;
+        pb_err r;
+
+        for (k = 0; k < PB_RANKED_SLICE_KINDS; k++) {
+                unsigned col = src->slice_col[k];
+                const char *s, *t;
+                size_t n, tn;
+
+                if (!cfg->tabulate_by[k])
+                        continue;
+                s = col && col <= csv->n_f ? csv->f[col - 1].s : "";
+                n = col && col <= csv->n_f ? csv->f[col - 1].len : 0;
+                t = s;
+                tn = n;
+                rk_trim(&t, &tn);
+                if (tn == 0) {
+                        s = blank[k];
+                        n = strlen(s);
+                }
+                r = pb_ranked_ballot_slice(&cfg->contest, (enum pb_ranked_slice_kind)k, s, n);
+                if (r == PB_ERR_LIMIT || r == PB_ERR_INVALID)
+                        return rk_fail(reterr, r, csv->line, col, column[k],
+                                       r == PB_ERR_LIMIT ? "more different ids than a count can report on"
+                                                         : "an id holds a NUL byte",
+                                       s, n);
+                if (r < 0)
+                        return r;
+        }
+        return PB_OK;
+}

@@ -8,6 +8,11 @@
 #include "ballots/format_rctab_int.h"
 #include "engine/pb_alloc.h"
 
+static const char *const ess_blank[PB_RANKED_SLICE_KINDS] = { PB_RCTAB_ESS_NO_PRECINCT,
+                                                              PB_RCTAB_ESS_NO_BATCH };
+static const char *const csv_blank[PB_RANKED_SLICE_KINDS] = { PB_RCTAB_CSV_NO_PRECINCT,
+                                                              PB_RCTAB_CSV_NO_BATCH };
+
 static bool eq(const char *s, size_t len, const char *label)
 {
         return strlen(label) == len && !memcmp(s, label, len);
@@ -132,6 +137,9 @@ pb_err pb_rctab_read_ess(struct pb_rctab_config *cfg, const struct pb_rctab_sour
                         if (cfg->contest.n_pend && cfg->contest.pend[cfg->contest.n_pend - 1].rank == rank)
                                 max_rank = rank;
                 }
+                r = rk_slices(cfg, src, &csv, ess_blank, reterr);
+                if (r < 0)
+                        goto out;
                 r = rk_commit(cfg, max_rank, csv.line, reterr);
                 if (r < 0)
                         goto out;
@@ -217,6 +225,9 @@ pb_err pb_rctab_read_generic_csv(struct pb_rctab_config *cfg, const struct pb_rc
                         if ((unsigned)rank > max_rank)
                                 max_rank = (unsigned)rank;
                 }
+                r = rk_slices(cfg, src, &csv, csv_blank, reterr);
+                if (r < 0)
+                        goto out;
                 r = rk_commit(cfg, max_rank, csv.line, reterr);
                 if (r < 0)
                         goto out;

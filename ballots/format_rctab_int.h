@@ -55,6 +55,14 @@ pb_err rk_mark(struct pb_rctab_config *cfg, unsigned rank, uint32_t cand, unsign
                struct pb_diag *reterr);
 
 /**
+ * Put the ballot being built in the precinct and batch its record names, for each kind the
+ * config tabulates by: the cell of the source's column as it is, or @blank[kind] when that cell
+ * is missing or holds only spaces (RCTab's provider-specific "no precinct id" ids).
+ */
+pb_err rk_slices(struct pb_rctab_config *cfg, const struct pb_rctab_source *src, const struct rk_csv *csv,
+                 const char *const blank[PB_RANKED_SLICE_KINDS], struct pb_diag *reterr);
+
+/**
  * Finish the ballot being built (count 1) after checking RCTab's maxRankingsAllowed against its
  * highest rank (BaseCvrReader.runAdditionalValidations).
  */

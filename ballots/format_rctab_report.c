@@ -153,11 +153,16 @@ static cJSON *report_json(const struct pb_ranked_contest *c, const struct pb_ran
 
         cfg = ok ? cJSON_AddObjectToObject(o, "config") : NULL;
         ok = ok && cfg;
+        /* a slice report names its slice: "batch" sorts first, "precinct" last */
+        if (meta->slice_id && meta->slice_kind == PB_RANKED_BATCH)
+                ok = ok && cJSON_AddStringToObject(cfg, "batch", meta->slice_id);
         ok = ok && cJSON_AddStringToObject(cfg, "contest", meta->contest ? meta->contest : "");
         ok = ok && cJSON_AddStringToObject(cfg, "date", meta->date ? meta->date : "");
         ok = ok && cJSON_AddStringToObject(cfg, "generatedBy", "pbvote");
         ok = ok && cJSON_AddStringToObject(cfg, "jurisdiction", meta->jurisdiction ? meta->jurisdiction : "");
         ok = ok && cJSON_AddStringToObject(cfg, "office", meta->office ? meta->office : "");
+        if (meta->slice_id && meta->slice_kind == PB_RANKED_PRECINCT)
+                ok = ok && cJSON_AddStringToObject(cfg, "precinct", meta->slice_id);
         ok = ok && cJSON_AddStringToObject(o, "jsonFormatVersion", "1");
         results = ok ? cJSON_AddArrayToObject(o, "results") : NULL;
         ok = ok && results;
@@ -191,9 +196,24 @@ static cJSON *report_json(const struct pb_ranked_contest *c, const struct pb_ran
         return o;
 }
 
-pb_err pb_rctab_report_write(const struct pb_ranked_contest *c, const struct pb_ranked_outcome *o,
-                             const struct pb_rctab_meta *meta, bool multi_pass, struct pb_buf *out)
+/* The result a report shows for pass @p: the pass, or one of its slices. */
+static const struct pb_ranked_result *shown(const struct pb_ranked_outcome *o, size_t p,
+                                            const struct pb_rctab_meta *meta, size_t slice)
 {
+        const struct pb_ranked_result *res = &o->passes[p];
+
+        if (!meta->slice_id)
+                return res;
+        if (slice >= res->n_slices[meta->slice_kind])
+                return NULL;
+        return &res->slices[meta->slice_kind][slice];
+}
+
+static pb_err write_report(const struct pb_ranked_contest *c, const struct pb_ranked_outcome *o,
+                           const struct pb_rctab_meta *meta, bool multi_pass, size_t slice,
+                           struct pb_buf *out)
+{
+        const struct pb_ranked_result *res;
         cJSON *root = NULL;
         char *text = NULL;
         size_t i;
@@ -202,14 +222,25 @@ pb_err pb_rctab_report_write(const struct pb_ranked_contest *c, const struct pb_
         if (multi_pass) {
                 root = cJSON_CreateArray();
                 for (i = 0; root && i < o->n_passes; i++) {
-                        cJSON *rep = report_json(c, &o->passes[i], meta);
+                        cJSON *rep;
+                        res = shown(o, i, meta, slice);
+                        if (!res) {
+                                r = PB_ERR_INVALID;
+                                goto out;
+                        }
+                        rep = report_json(c, res, meta);
                         if (!rep || !cJSON_AddItemToArray(root, rep)) {
                                 cJSON_Delete(rep);
                                 goto out;
                         }
                 }
         } else if (o->n_passes) {
-                root = report_json(c, &o->passes[0], meta);
+                res = shown(o, 0, meta, slice);
+                if (!res) {
+                        r = PB_ERR_INVALID;
+                        goto out;
+                }
+                root = report_json(c, res, meta);
         }
         if (!root)
                 goto out;
@@ -224,4 +255,37 @@ out:
                 cJSON_free(text);
         cJSON_Delete(root);
         return r;
+}
+
+pb_err pb_rctab_report_write(const struct pb_ranked_contest *c, const struct pb_ranked_outcome *o,
+                             const struct pb_rctab_meta *meta, bool multi_pass, struct pb_buf *out)
+{
+        struct pb_rctab_meta m = *meta;
+
+        m.slice_id = NULL;
+        return write_report(c, o, &m, multi_pass, 0, out);
+}
+
+pb_err pb_rctab_slice_report_write(const struct pb_ranked_contest *c, const struct pb_ranked_outcome *o,
+                                   const struct pb_rctab_meta *meta, bool multi_pass,
+                                   enum pb_ranked_slice_kind kind, size_t slice, struct pb_buf *out)
+{
+        struct pb_rctab_meta m = *meta;
+
+        if ((unsigned)kind >= PB_RANKED_SLICE_KINDS || slice >= c->slices[kind].n)
+                return PB_ERR_INVALID;
+        m.slice_kind = kind;
+        m.slice_id = c->slices[kind].names[slice];
+        return write_report(c, o, &m, multi_pass, slice, out);
+}
+
+void pb_rctab_meta_init(struct pb_rctab_meta *m, const struct pb_rctab_config *cfg)
+{
+        memset(m, 0, sizeof(*m));
+        m->contest = cfg->contest_name;
+        m->date = cfg->date;
+        m->jurisdiction = cfg->jurisdiction;
+        m->office = cfg->office;
+        m->slice_kind = PB_RANKED_PRECINCT;
+        m->slice_id = NULL;
 }

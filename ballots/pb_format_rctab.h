@@ -24,16 +24,18 @@ enum pb_rctab_provider {
 /** One entry of "cvrFileSources". Strings owned by the config; never NULL ("" when unset). */
 struct pb_rctab_source {
         enum pb_rctab_provider provider;
-        char *path;               /* as resolved against the config's folder */
-        char *contest_id;         /* contestId */
-        unsigned first_vote_col;  /* firstVoteColumnIndex, 1-based (0: unset) */
-        unsigned first_vote_row;  /* firstVoteRowIndex, 1-based (0: unset) */
-        unsigned id_col;          /* idColumnIndex, 1-based (0: unset) */
-        char *overvote_delimiter; /* overvoteDelimiter */
-        char *overvote_label;     /* overvoteLabel */
-        char *skipped_label;      /* skippedRankLabel (older configs: undervoteLabel) */
-        char *uwi_label;          /* undeclaredWriteInLabel */
-        bool blank_is_uwi;        /* treatBlankAsUndeclaredWriteIn */
+        char *path;                                /* as resolved against the config's folder */
+        char *contest_id;                          /* contestId */
+        unsigned first_vote_col;                   /* firstVoteColumnIndex, 1-based (0: unset) */
+        unsigned first_vote_row;                   /* firstVoteRowIndex, 1-based (0: unset) */
+        unsigned id_col;                           /* idColumnIndex, 1-based (0: unset) */
+        unsigned slice_col[PB_RANKED_SLICE_KINDS]; /* precinctColumnIndex, batchColumnIndex, 1-based
+                                                      (0: unset) */
+        char *overvote_delimiter;                  /* overvoteDelimiter */
+        char *overvote_label;                      /* overvoteLabel */
+        char *skipped_label;                       /* skippedRankLabel (older configs: undervoteLabel) */
+        char *uwi_label;                           /* undeclaredWriteInLabel */
+        bool blank_is_uwi;                         /* treatBlankAsUndeclaredWriteIn */
 };
 
 /** A name or alias and the candidate it means (sorted by name for lookup). */
@@ -62,11 +64,19 @@ struct pb_rctab_config {
         long uwi;                     /* candidate index of the write-in placeholder, or -1 */
         unsigned max_rankings;        /* maxRankingsAllowed resolved ("max": declared candidates) */
         char *base_dir;               /* folder relative file paths are resolved against */
-        char *err_file;               /* the file a pb_rctab_load() error is about, or NULL */
+        bool tabulate_by[PB_RANKED_SLICE_KINDS]; /* outputSettings.tabulateByPrecinct, tabulateByBatch:
+                                                    the readers give every ballot its slices */
+        char *err_file;                          /* the file a pb_rctab_load() error is about, or NULL */
 };
 
 /** RCTab's name for undeclared write-ins in its reports. */
 #define PB_RCTAB_UWI_NAME "Undeclared Write-ins"
+
+/* The slice ids RCTab gives ballots whose precinct or batch cell is blank (provider-specific). */
+#define PB_RCTAB_CSV_NO_PRECINCT "no precinct id" /* generic CSV (the generic_csv_test case) */
+#define PB_RCTAB_CSV_NO_BATCH "no batch id"
+#define PB_RCTAB_ESS_NO_PRECINCT "missing_precinct_id" /* ES&S (RCTab's StreamingCvrReader) */
+#define PB_RCTAB_ESS_NO_BATCH "missing_batch_id"
 
 void pb_rctab_config_init(struct pb_rctab_config *cfg);
 /** Free everything; accepts a zeroed config; leaves it zeroed. */
@@ -132,7 +142,13 @@ PB_NODISCARD pb_err pb_rctab_load(const char *path, struct pb_rctab_config *cfg,
 /** What RCTab prints in a report's "config" block. Borrowed strings; NULL prints "". */
 struct pb_rctab_meta {
         const char *contest, *date, *jurisdiction, *office;
+        /* set by pb_rctab_slice_report_write(); ignored by pb_rctab_report_write() */
+        enum pb_ranked_slice_kind slice_kind;
+        const char *slice_id;
 };
+
+/** Fill @m with the names of @cfg's outputSettings (borrowed from @cfg), no slice. */
+void pb_rctab_meta_init(struct pb_rctab_meta *m, const struct pb_rctab_config *cfg);
 
 /**
  * Append RCTab's detailed report JSON for @o to @out: one report object, or an array of one
@@ -143,5 +159,56 @@ struct pb_rctab_meta {
 PB_NODISCARD pb_err pb_rctab_report_write(const struct pb_ranked_contest *c,
                                           const struct pb_ranked_outcome *o, const struct pb_rctab_meta *meta,
                                           bool multi_pass, struct pb_buf *out);
+
+/*
+ * Slice reports (RCTab's "tabulate by precinct / batch")
+ * =======================================================
+ * One detailed report per precinct or batch, the same JSON as the contest-wide report with the
+ * slice's numbers (pb_rctab_run() documents them), its "config" naming the slice ("precinct" or
+ * "batch": the id), and "summary" counting the slice's ballots and undervotes.  RCTab writes
+ * them to "Tabulate by Precinct/<stem>_detailed_report.json" (and "Tabulate by Batch/...") of
+ * its output folder; pb_rctab_slices_write() does the same.
+ */
+/** The folder RCTab writes the slice reports of @kind to ("Tabulate by Precinct"). */
+const char *pb_rctab_slice_folder(enum pb_ranked_slice_kind kind);
+
+/**
+ * Append the slice report of slice @slice (index into c->slices[kind]) of @o to @out: one
+ * report, or an array of one per pass for multi-pass IRV.
+ * @param meta  the contest's names (its slice fields are ignored)
+ * @return PB_OK, PB_ERR_NOMEM, PB_ERR_LIMIT, PB_ERR_INVALID (no such slice in @c or @o)
+ */
+PB_NODISCARD pb_err pb_rctab_slice_report_write(const struct pb_ranked_contest *c,
+                                                const struct pb_ranked_outcome *o,
+                                                const struct pb_rctab_meta *meta, bool multi_pass,
+                                                enum pb_ranked_slice_kind kind, size_t slice,
+                                                struct pb_buf *out);
+
+/**
+ * RCTab's file name stems of the slices of @kind, as its ResultsWriter makes them: the id with
+ * every character other than an ASCII letter, digit, '_', '-' or '.' replaced by '_', then
+ * "_precinct" or "_batch" ("MINNEAPOLIS W-1 P-01" -> "MINNEAPOLIS_W-1_P-01_precinct").  Ids
+ * that come out the same get "_2", "_3", ... in Java String order of the ids (RCTab numbers
+ * them in its hash map's order).
+ * @param ret  [out] on PB_OK, a new array of c->slices[kind].n new strings, by slice index;
+ *             free with pb_rctab_slice_stems_free()
+ * @return PB_OK, PB_ERR_NOMEM, PB_ERR_INVALID (unknown kind)
+ */
+PB_NODISCARD pb_err pb_rctab_slice_stems(const struct pb_ranked_contest *c, enum pb_ranked_slice_kind kind,
+                                         char ***ret);
+/** Free what pb_rctab_slice_stems() returned (@stems may be NULL). */
+void pb_rctab_slice_stems_free(char **stems, size_t n);
+
+/**
+ * Write every slice report of @o under the folder @dir (made if missing): for each kind the
+ * contest has slices of, "<dir>/<folder>/<stem>_detailed_report.json", written atomically.
+ * @param ret_count    [out, may be NULL] number of files written, on PB_OK
+ * @param ret_errpath  [out, may be NULL] on PB_ERR_IO, the path that failed (appended)
+ * @return PB_OK, PB_ERR_IO, PB_ERR_NOMEM, PB_ERR_LIMIT
+ */
+PB_NODISCARD pb_err pb_rctab_slices_write(const char *dir, const struct pb_ranked_contest *c,
+                                          const struct pb_ranked_outcome *o, const struct pb_rctab_meta *meta,
+                                          bool multi_pass, size_t *ret_count, struct pb_buf *ret_errpath,
+                                          struct pb_diag *reterr);
 
 #endif

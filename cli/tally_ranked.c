@@ -24,6 +24,7 @@ struct opts {
         const char *seed;          /* --seed */
         const char *scale;         /* --decimals for irv/stv on .blt */
         enum pb_meek_variant meek; /* --meek-variant */
+        const char *slices;        /* --slices DIR: RCTab's precinct / batch reports */
         const char **answers;      /* --tie-answer NAME, in order */
         size_t n_answers, next_answer;
         const struct pb_ranked_contest *contest; /* for the ask callback */
@@ -59,6 +60,13 @@ static void usage(FILE *f)
               "  --tie-answer NAME         the operator's choice for the next tie in\n"
               "                            stopCountingAndAsk / previousRoundCountsThenAsk modes\n"
               "                            (repeat for several ties)\n"
+              "  --slices DIR              RCTab configs with tabulateByPrecinct or\n"
+              "                            tabulateByBatch: also write one RCTab detailed report\n"
+              "                            per precinct / batch, named as RCTab names them:\n"
+              "                            DIR/Tabulate by Precinct/<id>_precinct_detailed_report.json\n"
+              "                            DIR/Tabulate by Batch/<id>_batch_detailed_report.json\n"
+              "                            (<id>: the id with characters other than A-Z a-z 0-9\n"
+              "                            _ - . replaced by _); DIR is made if missing\n"
               "\n"
               "Rules, options and formats: docs/ranked.md.\n",
               f);
@@ -159,6 +167,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
                                 fprintf(stderr, "pbvote: unknown --meek-variant '%s'\n", v);
                                 return -1;
                         }
+                } else if (!strcmp(a, "--slices")) {
+                        o->slices = v;
                 } else if (!strcmp(a, "--tie-answer")) {
                         const char **na = realloc(o->answers, (o->n_answers + 1) * sizeof(*na));
                         if (!na)
@@ -296,6 +306,34 @@ static bool tiebreak_mode(const char *s, enum pb_rctab_tiebreak *ret)
         return false;
 }
 
+/* --slices DIR: every precinct / batch report, as RCTab writes them. */
+static int write_slices(const char *dir, const struct pb_rctab_config *cfg, const struct pb_ranked_outcome *o,
+                        const struct pb_rctab_meta *meta)
+{
+        struct pb_buf errpath;
+        struct pb_diag d;
+        size_t n = 0;
+        int ex = PB_EXIT_OK;
+        pb_err r;
+
+        pb_buf_init(&errpath, 0);
+        pb_diag_clear(&d);
+        r = pb_rctab_slices_write(dir, &cfg->contest, o, meta, cfg->rules.mode == PB_RCTAB_MULTI_PASS, &n,
+                                  &errpath, &d);
+        if (r == PB_ERR_IO) {
+                fprintf(stderr, "pbvote: %s: %s\n", errpath.data ? errpath.data : dir,
+                        d.reason ? d.reason : pb_err_message(r));
+                ex = cli_exit_for(r);
+        } else if (r < 0) {
+                fprintf(stderr, "pbvote: cannot write the slice reports: %s\n", pb_err_message(r));
+                ex = cli_exit_for(r);
+        } else {
+                fprintf(stderr, "pbvote: %zu slice report(s) written under %s\n", n, dir);
+        }
+        pb_buf_release(&errpath);
+        return ex;
+}
+
 static int tally_rctab(struct opts *op)
 {
         struct pb_rctab_config cfg;
@@ -321,6 +359,14 @@ static int tally_rctab(struct opts *op)
                 ex = PB_EXIT_USAGE;
                 goto out;
         }
+        if (op->slices && !cfg.tabulate_by[PB_RANKED_PRECINCT] && !cfg.tabulate_by[PB_RANKED_BATCH]) {
+                fprintf(stderr,
+                        "pbvote: --slices: %s sets neither outputSettings.tabulateByPrecinct nor "
+                        "tabulateByBatch\n",
+                        op->input);
+                ex = PB_EXIT_USAGE;
+                goto out;
+        }
         if (op->seed) {
                 if (!parse_num(op->seed, -140737488355328L, 140737488355327L, &seed)) {
                         fprintf(stderr, "pbvote: bad --seed\n");
@@ -338,14 +384,13 @@ static int tally_rctab(struct opts *op)
                 ex = cli_exit_for(r);
                 goto out;
         }
-        meta.contest = cfg.contest_name;
-        meta.date = cfg.date;
-        meta.jurisdiction = cfg.jurisdiction;
-        meta.office = cfg.office;
+        pb_rctab_meta_init(&meta, &cfg);
         if (!cfg.contest.title) {
                 cfg.contest.title = pb_strndup(cfg.contest_name, strlen(cfg.contest_name));
         }
         ex = emit(&cfg.contest, &o, op, &meta, cfg.rules.mode == PB_RCTAB_MULTI_PASS, "rctab");
+        if (ex == PB_EXIT_OK && op->slices)
+                ex = write_slices(op->slices, &cfg, &o, &meta);
 out:
         pb_ranked_outcome_release(&o);
         pb_rctab_config_release(&cfg);
@@ -438,6 +483,7 @@ static int tally_blt(struct opts *op)
                 ex = cli_exit_for(r);
                 goto out;
         }
+        memset(&meta, 0, sizeof(meta));
         meta.contest = b.contest.title;
         meta.date = NULL;
         meta.jurisdiction = NULL;
@@ -462,7 +508,10 @@ int cli_tally_ranked(int argc, char **argv)
                 free(op.answers);
                 return ex > 0 ? PB_EXIT_OK : PB_EXIT_USAGE;
         }
-        if (has_suffix(op.input, ".blt"))
+        if (has_suffix(op.input, ".blt") && op.slices) {
+                fprintf(stderr, "pbvote: --slices needs an RCTab config (tabulate by precinct / batch)\n");
+                ex = PB_EXIT_USAGE;
+        } else if (has_suffix(op.input, ".blt"))
                 ex = tally_blt(&op);
         else
                 ex = tally_rctab(&op);

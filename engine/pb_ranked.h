@@ -41,11 +41,35 @@ struct pb_ranked_candidate {
         bool uwi;      /* the undeclared write-in placeholder: cannot win, eliminated first */
 };
 
+/*
+ * Slices
+ * ======
+ * RCTab can report a count as seen from each precinct or each batch of ballots ("tabulate by
+ * precinct / batch").  A ballot may carry one slice id per kind; ballots of different slices
+ * are never folded together, so each record belongs to exactly one slice of each kind.
+ */
+enum pb_ranked_slice_kind {
+        PB_RANKED_PRECINCT = 0, /* RCTab "tabulate by precinct" */
+        PB_RANKED_BATCH = 1,    /* RCTab "tabulate by batch" */
+        PB_RANKED_SLICE_KINDS = 2
+};
+/** Most distinct slices of one kind: every slice keeps a full copy of the round tables. */
+#define PB_RANKED_MAX_SLICES 65535u
+
+/** The slice ids of one kind, interned. */
+struct pb_ranked_slices {
+        char **names;    /* owned, [n]: ids as the CVRs spell them, in order of first appearance */
+        size_t n, cap;   /* used / allocated */
+        uint32_t *slots; /* hash table of name index + 1 (0 = free) */
+        size_t n_slots;  /* power of two (0 before the first name) */
+};
+
 struct pb_ranked_ballot {
-        uint32_t off;     /* first token in pb_ranked_contest.tokens */
-        uint16_t len;     /* number of tokens */
-        uint16_t n_ranks; /* number of marked ranks */
-        int64_t count;    /* identical ballots folded into this record (>= 1) */
+        uint32_t off;                          /* first token in pb_ranked_contest.tokens */
+        uint16_t len;                          /* number of tokens */
+        uint16_t n_ranks;                      /* number of marked ranks */
+        int64_t count;                         /* identical ballots folded into this record (>= 1) */
+        uint32_t slice[PB_RANKED_SLICE_KINDS]; /* 1 + slice index of each kind; 0: none */
 };
 
 /**
@@ -66,6 +90,8 @@ struct pb_ranked_contest {
         size_t n_slots;                   /* power of two */
         struct pb_ranked_mark *pend;      /* marks of the ballot being built */
         size_t n_pend, cap_pend;          /* used / allocated */
+        struct pb_ranked_slices slices[PB_RANKED_SLICE_KINDS]; /* slice ids by kind (n = 0: none) */
+        uint32_t pend_slice[PB_RANKED_SLICE_KINDS];            /* slices of the ballot being built */
 };
 
 /** One pending mark (builder scratch). */
@@ -102,14 +128,24 @@ PB_NODISCARD pb_err pb_ranked_ballot_mark(struct pb_ranked_contest *c, uint32_t 
 
 /**
  * Finish the ballot being built as @count identical ballots (count >= 1).  A ballot without
- * marks is kept (RCTab reports it as an undervote).  The pending marks are cleared on success
- * and on failure.
+ * marks is kept (RCTab reports it as an undervote).  The pending marks and slices
+ * (pb_ranked_ballot_slice()) are cleared on success and on failure.  Ballots fold only with
+ * identical ballots of the same slices.
  * @return PB_OK, PB_ERR_NOMEM, PB_ERR_OVERFLOW (total count past int64), PB_ERR_INVALID (count < 1)
  */
 PB_NODISCARD pb_err pb_ranked_ballot_commit(struct pb_ranked_contest *c, int64_t count);
 
-/** Forget the marks of the ballot being built. */
+/** Forget the marks and slices of the ballot being built. */
 void pb_ranked_ballot_discard(struct pb_ranked_contest *c);
+
+/**
+ * Put the ballot being built in the slice of @kind named by @len bytes of @name (copied the
+ * first time it is seen).  Applies to the next pb_ranked_ballot_commit(), which clears it.
+ * @return PB_OK, PB_ERR_NOMEM, PB_ERR_LIMIT (more than PB_RANKED_MAX_SLICES ids of one kind),
+ *         PB_ERR_INVALID (unknown kind, empty name, a NUL byte in it)
+ */
+PB_NODISCARD pb_err pb_ranked_ballot_slice(struct pb_ranked_contest *c, enum pb_ranked_slice_kind kind,
+                                           const char *name, size_t len);
 
 /** Highest rank marked on @b (0 for an empty ballot). */
 unsigned pb_ranked_ballot_max_rank(const struct pb_ranked_contest *c, const struct pb_ranked_ballot *b);
@@ -167,6 +203,11 @@ struct pb_ranked_result {
         bool surplus_rule;              /* surpluses are transferred (RCTab's usesSurpluses()) */
         size_t n_ties;                  /* ties broken */
         struct pb_ranked_tie *ties;     /* owned, [n_ties] */
+        /* RCTab counts only: the same count seen from each slice's ballots (see pb_rctab_run()).
+         * slices[k][s] belongs to contest slice s of kind k; n_slices[k] is 0 when the contest
+         * has no slices of that kind.  Slice results have no slices, ties or residual surplus. */
+        size_t n_slices[PB_RANKED_SLICE_KINDS];
+        struct pb_ranked_result *slices[PB_RANKED_SLICE_KINDS]; /* owned, [n_slices[k]] */
 };
 
 /** A tie and how it was broken, for the record (DESIGN §4). */
@@ -258,6 +299,18 @@ void pb_rctab_rules_init(struct pb_rctab_rules *r);
 
 /**
  * Count @c under RCTab rules @rules, round for round as RCTab 2.0 does.
+ *
+ * When the contest has slices (pb_ranked_ballot_slice()), each pass also gets one result per
+ * slice, as RCTab's "tabulate by precinct / batch" reports: the contest-wide count decides
+ * every election, elimination and surplus fraction, and a slice's result shows where its own
+ * ballots were in each round.  Per slice and round: the tally of each candidate listed in the
+ * contest-wide round (0 if no ballot of the slice counts for it); earlier winners with the
+ * value their slice ballots kept, never pinned at the threshold (residual surplus is
+ * contest-wide only); the inactive buckets and undervotes of the slice's ballots; the
+ * contest-wide threshold; the contest-wide decisions, each with the transfers of the slice's
+ * ballots; total_ballots the slice's ballots.  Every ballot must then have a slice of each kind
+ * the contest uses (else PB_ERR_INVALID).
+ *
  * @param c        borrowed; candidates flagged uwi/excluded as the config says
  * @param rules    borrowed
  * @param ret      [out] filled on PB_OK only (pb_ranked_outcome_release() it)

@@ -12,10 +12,16 @@ void pb_ranked_contest_init(struct pb_ranked_contest *c)
 
 void pb_ranked_contest_release(struct pb_ranked_contest *c)
 {
-        size_t i;
+        size_t i, k;
 
         if (!c)
                 return;
+        for (k = 0; k < PB_RANKED_SLICE_KINDS; k++) {
+                for (i = 0; i < c->slices[k].n; i++)
+                        pb_free(c->slices[k].names[i]);
+                pb_free(c->slices[k].names);
+                pb_free(c->slices[k].slots);
+        }
         for (i = 0; i < c->n_cand; i++)
                 pb_free(c->cand[i].name);
         pb_free(c->cand);
@@ -84,11 +90,84 @@ pb_err pb_ranked_ballot_mark(struct pb_ranked_contest *c, uint32_t rank, uint32_
 void pb_ranked_ballot_discard(struct pb_ranked_contest *c)
 {
         c->n_pend = 0;
+        memset(c->pend_slice, 0, sizeof(c->pend_slice));
 }
 
-static uint32_t hash_tokens(const uint16_t *t, size_t n)
+static uint32_t slice_hash(const char *s, size_t len)
 {
-        return (uint32_t)pb_hash_fnv1a((const char *)t, n * sizeof(*t));
+        return (uint32_t)pb_hash_fnv1a(s, len);
+}
+
+static pb_err slice_grow(struct pb_ranked_slices *sl)
+{
+        size_t n = sl->n_slots ? sl->n_slots * 2 : 64, i;
+        uint32_t *t = pb_calloc(n, sizeof(*t));
+
+        if (!t)
+                return PB_ERR_NOMEM;
+        for (i = 0; i < sl->n; i++) {
+                size_t k = slice_hash(sl->names[i], strlen(sl->names[i])) & (n - 1);
+                while (t[k])
+                        k = (k + 1) & (n - 1);
+                t[k] = (uint32_t)i + 1;
+        }
+        pb_free(sl->slots);
+        sl->slots = t;
+        sl->n_slots = n;
+        return PB_OK;
+}
+
+pb_err pb_ranked_ballot_slice(struct pb_ranked_contest *c, enum pb_ranked_slice_kind kind, const char *name,
+                              size_t len)
+{
+        struct pb_ranked_slices *sl;
+        char **nn;
+        size_t k;
+        pb_err r;
+
+        if ((unsigned)kind >= PB_RANKED_SLICE_KINDS || len == 0 || memchr(name, '\0', len))
+                return PB_ERR_INVALID;
+        sl = &c->slices[kind];
+        if (sl->n_slots) {
+                for (k = slice_hash(name, len) & (sl->n_slots - 1); sl->slots[k];
+                     k = (k + 1) & (sl->n_slots - 1)) {
+                        const char *s = sl->names[sl->slots[k] - 1];
+                        if (!strncmp(s, name, len) && s[len] == '\0') {
+                                c->pend_slice[kind] = sl->slots[k];
+                                return PB_OK;
+                        }
+                }
+        }
+        if (sl->n >= PB_RANKED_MAX_SLICES)
+                return PB_ERR_LIMIT;
+        if (sl->n * 2 >= sl->n_slots) {
+                r = slice_grow(sl);
+                if (r < 0)
+                        return r;
+        }
+        nn = pb_grow(sl->names, &sl->cap, sl->n + 1, sizeof(*nn), 16);
+        if (!nn)
+                return PB_ERR_NOMEM;
+        sl->names = nn;
+        sl->names[sl->n] = pb_strndup(name, len);
+        if (!sl->names[sl->n])
+                return PB_ERR_NOMEM;
+        for (k = slice_hash(name, len) & (sl->n_slots - 1); sl->slots[k]; k = (k + 1) & (sl->n_slots - 1))
+                ;
+        sl->slots[k] = (uint32_t)++sl->n;
+        c->pend_slice[kind] = (uint32_t)sl->n;
+        return PB_OK;
+}
+
+/* A record is its ranking and its slices: ballots of different slices never fold together. */
+static uint32_t hash_tokens(const uint16_t *t, size_t n, const uint32_t *slice)
+{
+        uint64_t h = pb_hash_fnv1a((const char *)t, n * sizeof(*t));
+        size_t k;
+
+        for (k = 0; k < PB_RANKED_SLICE_KINDS; k++)
+                h = (h ^ slice[k]) * 1099511628211ULL;
+        return (uint32_t)(h ^ (h >> 32));
 }
 
 static pb_err grow_slots(struct pb_ranked_contest *c)
@@ -100,7 +179,7 @@ static pb_err grow_slots(struct pb_ranked_contest *c)
                 return PB_ERR_NOMEM;
         for (i = 0; i < c->n_ballots; i++) {
                 const struct pb_ranked_ballot *b = &c->ballots[i];
-                size_t k = hash_tokens(c->tokens + b->off, b->len) & (n - 1);
+                size_t k = hash_tokens(c->tokens + b->off, b->len, b->slice) & (n - 1);
                 while (s[k])
                         k = (k + 1) & (n - 1);
                 s[k] = (uint32_t)i + 1;
@@ -166,10 +245,11 @@ pb_err pb_ranked_ballot_commit(struct pb_ranked_contest *c, int64_t count)
                 if (r < 0)
                         goto undo;
         }
-        h = hash_tokens(t, n);
+        h = hash_tokens(t, n, c->pend_slice);
         for (k = h & (c->n_slots - 1); c->slots[k]; k = (k + 1) & (c->n_slots - 1)) {
                 struct pb_ranked_ballot *b = &c->ballots[c->slots[k] - 1];
-                if (b->len == n && (!n || !memcmp(c->tokens + b->off, t, n * sizeof(*t)))) {
+                if (b->len == n && !memcmp(b->slice, c->pend_slice, sizeof(b->slice)) &&
+                    (!n || !memcmp(c->tokens + b->off, t, n * sizeof(*t)))) {
                         b->count += count; /* cannot overflow: n_total did not */
                         r = PB_OK;
                         goto out;
@@ -189,6 +269,7 @@ pb_err pb_ranked_ballot_commit(struct pb_ranked_contest *c, int64_t count)
         c->ballots[c->n_ballots].len = (uint16_t)n;
         c->ballots[c->n_ballots].n_ranks = (uint16_t)n_ranks;
         c->ballots[c->n_ballots].count = count;
+        memcpy(c->ballots[c->n_ballots].slice, c->pend_slice, sizeof(c->pend_slice));
         c->slots[k] = (uint32_t)(c->n_ballots + 1);
         c->n_ballots++;
         c->n_tokens += n;
@@ -197,7 +278,7 @@ pb_err pb_ranked_ballot_commit(struct pb_ranked_contest *c, int64_t count)
 undo:
         c->n_total -= count;
 out:
-        c->n_pend = 0;
+        pb_ranked_ballot_discard(c);
         return r;
 }
 

@@ -39,6 +39,11 @@ struct tab {
         int64_t residual;
         int64_t active; /* value of the active ballots this round */
         struct pb_diag *reterr;
+        /* tabulate by precinct / batch: per kind, the slice results (res->slices[k]) */
+        size_t n_sl[PB_RANKED_SLICE_KINDS];
+        struct pb_ranked_result *sl[PB_RANKED_SLICE_KINDS];
+        int64_t *sl_alloc[PB_RANKED_SLICE_KINDS]; /* [slice * n + cand]: value the slice's ballots
+                                                      kept with a winner of the last round */
 };
 
 static bool uses_surplus(const struct tab *t)
@@ -69,15 +74,112 @@ static struct pb_ranked_round *cur(const struct tab *t)
 }
 
 /* TallyTransfers: a move in round r is filed under the decision about its source in round r-1. */
-static void transfer(struct tab *t, int32_t src, size_t target, int64_t amount)
+static void transfer_in(struct pb_ranked_result *res, int32_t src, size_t target, int64_t amount)
 {
         struct pb_ranked_decision *d;
 
-        if (src < 0 || t->res->n_rounds < 2)
+        if (src < 0 || res->n_rounds < 2)
                 return;
-        d = pb_rk_decision_find(&t->res->rounds[t->res->n_rounds - 2], (uint32_t)src);
+        d = pb_rk_decision_find(&res->rounds[res->n_rounds - 2], (uint32_t)src);
         if (d)
                 d->transfers[target] += amount; /* bounded by the ballots' total value */
+}
+
+static void transfer(struct tab *t, int32_t src, size_t target, int64_t amount)
+{
+        transfer_in(t->res, src, target, amount);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* slices: RCTab's tabulate by precinct / batch follows every ballot of the contest-wide count  */
+/* into the tables of its slices (Tabulator's roundTalliesBySlices, tallyTransfersBySlice)     */
+
+/* The result of the slice of @kind that ballot @i belongs to. */
+static struct pb_ranked_result *slice_of(const struct tab *t, unsigned kind, size_t i)
+{
+        return &t->sl[kind][t->c->ballots[i].slice[kind] - 1];
+}
+
+static struct pb_ranked_round *last_round(struct pb_ranked_result *r)
+{
+        return &r->rounds[r->n_rounds - 1];
+}
+
+/* A ballot's move, filed in each of its slices (never residual surplus: that is contest-wide) */
+static void slice_transfer(struct tab *t, size_t i, int32_t src, size_t target, int64_t amount)
+{
+        unsigned k;
+
+        for (k = 0; k < PB_RANKED_SLICE_KINDS; k++)
+                if (t->n_sl[k])
+                        transfer_in(slice_of(t, k, i), src, target, amount);
+}
+
+/* Ballot @i's value @amount counted for candidate @cand, or (@inactive) in bucket @cand. */
+static pb_err slice_count(struct tab *t, size_t i, bool inactive, size_t cand, int64_t amount)
+{
+        unsigned k;
+
+        for (k = 0; k < PB_RANKED_SLICE_KINDS; k++) {
+                struct pb_ranked_round *rd;
+
+                if (!t->n_sl[k])
+                        continue;
+                rd = last_round(slice_of(t, k, i));
+                if (pb_rk_add(inactive ? &rd->inactive[cand] : &rd->tally[cand], amount) < 0)
+                        return PB_ERR_OVERFLOW;
+        }
+        return PB_OK;
+}
+
+/* A new round in every slice, listing the candidates the contest-wide round lists. */
+static pb_err slices_round_add(struct tab *t)
+{
+        struct pb_ranked_round *rd;
+        unsigned k;
+        size_t s;
+        pb_err r;
+
+        for (k = 0; k < PB_RANKED_SLICE_KINDS; k++)
+                for (s = 0; s < t->n_sl[k]; s++) {
+                        r = pb_rk_round_add(&t->sl[k][s], &rd);
+                        if (r < 0)
+                                return r;
+                }
+        return PB_OK;
+}
+
+/* Copy what every slice shares with the contest-wide round: who is listed, the threshold. */
+static void slices_sync(struct tab *t)
+{
+        const struct pb_ranked_round *src = cur(t);
+        unsigned k;
+        size_t s;
+
+        for (k = 0; k < PB_RANKED_SLICE_KINDS; k++)
+                for (s = 0; s < t->n_sl[k]; s++) {
+                        struct pb_ranked_round *rd = last_round(&t->sl[k][s]);
+                        memcpy(rd->present, src->present, t->n * sizeof(*rd->present));
+                        rd->threshold = src->threshold;
+                }
+}
+
+/* The contest-wide decision about @cand, recorded in every slice (transfers come later). */
+static pb_err slices_decide(struct tab *t, uint32_t cand, bool elected)
+{
+        unsigned k;
+        size_t s;
+        pb_err r;
+
+        for (k = 0; k < PB_RANKED_SLICE_KINDS; k++)
+                for (s = 0; s < t->n_sl[k]; s++) {
+                        r = pb_rk_decision_add(last_round(&t->sl[k][s]), t->n, cand, elected);
+                        if (r >= 0 && elected)
+                                r = pb_rk_winner_add(&t->sl[k][s], cand);
+                        if (r < 0)
+                                return r;
+                }
+        return PB_OK;
 }
 
 /* recordSelectionForCastVoteRecord */
@@ -88,18 +190,22 @@ static pb_err record(struct tab *t, size_t i, int32_t sel, unsigned status)
 
         if (pb_rk_mul(t->c->ballots[i].count, t->value[i], &amount) < 0)
                 return PB_ERR_OVERFLOW;
-        if (t->value[i] > 0)
-                transfer(t, t->recip[i], sel >= 0 ? (size_t)sel : t->n + PB_RANKED_TO_EXHAUSTED, amount);
+        if (t->value[i] > 0) {
+                size_t target = sel >= 0 ? (size_t)sel : t->n + PB_RANKED_TO_EXHAUSTED;
+                transfer(t, t->recip[i], target, amount);
+                slice_transfer(t, i, t->recip[i], target, amount);
+        }
         t->recip[i] = sel;
         if (sel < 0)
                 t->bst[i] = (uint8_t)status;
         if (status != B_ACTIVE) {
                 if (pb_rk_add(&rd->inactive[status - 1], amount) < 0)
                         return PB_ERR_OVERFLOW;
-        } else if (pb_rk_add(&rd->tally[sel], amount) < 0 || pb_rk_add(&t->active, amount) < 0) {
-                return PB_ERR_OVERFLOW;
+                return slice_count(t, i, true, status - 1, amount);
         }
-        return PB_OK;
+        if (pb_rk_add(&rd->tally[sel], amount) < 0 || pb_rk_add(&t->active, amount) < 0)
+                return PB_ERR_OVERFLOW;
+        return slice_count(t, i, false, (size_t)sel, amount);
 }
 
 /* getOvervoteDecision */
@@ -199,6 +305,9 @@ static pb_err compute_tallies(struct tab *t)
                         if (pb_rk_mul(t->c->ballots[i].count, t->value[i], &amount) < 0 ||
                             pb_rk_add(&rd->inactive[t->bst[i] - 1], amount) < 0)
                                 return PB_ERR_OVERFLOW;
+                        r = slice_count(t, i, true, (size_t)(t->bst[i] - 1), amount);
+                        if (r < 0)
+                                return r;
                         continue;
                 }
                 if (t->recip[i] >= 0 && continuing(t, (uint32_t)t->recip[i])) {
@@ -206,6 +315,9 @@ static pb_err compute_tallies(struct tab *t)
                             pb_rk_add(&rd->tally[t->recip[i]], amount) < 0 ||
                             pb_rk_add(&t->active, amount) < 0)
                                 return PB_ERR_OVERFLOW;
+                        r = slice_count(t, i, false, (size_t)t->recip[i], amount);
+                        if (r < 0)
+                                return r;
                         continue;
                 }
                 if (t->c->ballots[i].n_ranks == 0) {
@@ -553,7 +665,8 @@ static pb_err distribute_surplus(struct tab *t, uint32_t w)
 {
         const struct pb_ranked_round *rd = cur(t);
         int64_t votes = rd->tally[w], extra = votes - rd->threshold, frac = 0, keep;
-        size_t i;
+        size_t i, s;
+        unsigned k;
         pb_err r;
 
         if (extra > 0) {
@@ -562,6 +675,9 @@ static pb_err distribute_surplus(struct tab *t, uint32_t w)
                         return r;
         }
         t->alloc[w] = 0;
+        for (k = 0; k < PB_RANKED_SLICE_KINDS; k++)
+                for (s = 0; s < t->n_sl[k]; s++)
+                        t->sl_alloc[k][s * t->n + w] = 0;
         for (i = 0; i < t->c->n_ballots; i++) {
                 int64_t moved;
                 if (t->recip[i] != (int32_t)w)
@@ -572,6 +688,11 @@ static pb_err distribute_surplus(struct tab *t, uint32_t w)
                 if (pb_rk_mul(t->c->ballots[i].count, t->value[i] - moved, &keep) < 0 ||
                     pb_rk_add(&t->alloc[w], keep) < 0)
                         return PB_ERR_OVERFLOW;
+                /* each slice's part of what the winner keeps (winnerToFractionalValue) */
+                for (k = 0; k < PB_RANKED_SLICE_KINDS; k++)
+                        if (t->n_sl[k] &&
+                            pb_rk_add(&t->sl_alloc[k][(t->c->ballots[i].slice[k] - 1) * t->n + w], keep) < 0)
+                                return PB_ERR_OVERFLOW;
                 t->value[i] = moved;
         }
         return PB_OK;
@@ -582,12 +703,24 @@ static pb_err distribute_surplus(struct tab *t, uint32_t w)
 static pb_err update_winner_tallies(struct tab *t)
 {
         struct pb_ranked_round *rd = cur(t), *prev = t->res->n_rounds > 1 ? rd - 1 : NULL;
-        size_t i;
+        size_t i, s;
+        unsigned k;
 
         for (i = 0; i < t->n; i++) {
                 if (t->st[i] != C_WINNER || t->win_round[i] >= t->round)
                         continue;
                 rd->present[i] = true;
+                /* slices: what their ballots kept, never pinned (no residual surplus per slice) */
+                for (k = 0; k < PB_RANKED_SLICE_KINDS; k++)
+                        for (s = 0; s < t->n_sl[k]; s++) {
+                                struct pb_ranked_result *sr = &t->sl[k][s];
+                                struct pb_ranked_round *srd = last_round(sr);
+                                srd->present[i] = true;
+                                if (t->win_round[i] == t->round - 1)
+                                        srd->tally[i] = t->sl_alloc[k][s * t->n + i];
+                                else if (sr->n_rounds > 1)
+                                        srd->tally[i] = (srd - 1)->tally[i];
+                        }
                 if (t->win_round[i] == t->round - 1) {
                         int64_t resid;
                         rd->tally[i] = t->alloc[i];
@@ -640,6 +773,8 @@ static pb_err one_round(struct tab *t)
         pb_err r;
 
         r = pb_rk_round_add(t->res, &rd);
+        if (r >= 0)
+                r = slices_round_add(t);
         if (r < 0)
                 return r;
         t->round++;
@@ -660,6 +795,7 @@ static pb_err one_round(struct tab *t)
         } else {
                 rd->threshold = (rd - 1)->threshold;
         }
+        slices_sync(t);
         r = identify_winners(t, &n);
         if (r < 0)
                 return r;
@@ -672,6 +808,8 @@ static pb_err one_round(struct tab *t)
                         r = pb_rk_decision_add(rd, t->n, w, true);
                         if (r >= 0)
                                 r = pb_rk_winner_add(t->res, w);
+                        if (r >= 0)
+                                r = slices_decide(t, w, true);
                         if (r < 0)
                                 return r;
                 }
@@ -693,6 +831,8 @@ static pb_err one_round(struct tab *t)
                         t->elim_round[l] = t->round;
                         t->n_elim++;
                         r = pb_rk_decision_add(rd, t->n, l, false);
+                        if (r >= 0)
+                                r = slices_decide(t, l, false);
                         if (r < 0)
                                 return r;
                 }
@@ -720,6 +860,8 @@ static void tab_free(struct tab *t)
         pb_free(t->perm);
         pb_free(t->tmp);
         pb_free(t->tmp2);
+        for (unsigned k = 0; k < PB_RANKED_SLICE_KINDS; k++)
+                pb_free(t->sl_alloc[k]);
 }
 
 static pb_err tab_alloc(struct tab *t)
@@ -741,6 +883,46 @@ static pb_err tab_alloc(struct tab *t)
         if (!t->st || !t->win_round || !t->elim_round || !t->alloc || !t->seen || !t->perm || !t->tmp ||
             !t->tmp2 || !t->recip || !t->bst || !t->value || !t->maxrank)
                 return PB_ERR_NOMEM;
+        return PB_OK;
+}
+
+/* One result per slice of each kind the contest uses (owned by t->res), and the scratch. */
+static pb_err slices_setup(struct tab *t)
+{
+        static const char *const what[PB_RANKED_SLICE_KINDS] = {
+                "every ballot needs a precinct to tabulate by precinct",
+                "every ballot needs a batch to tabulate by batch",
+        };
+        struct pb_ranked_result *res = t->res;
+        unsigned k;
+        size_t n, s, i;
+
+        for (k = 0; k < PB_RANKED_SLICE_KINDS; k++) {
+                n = t->c->slices[k].n;
+                if (!n)
+                        continue;
+                for (i = 0; i < t->c->n_ballots; i++)
+                        if (t->c->ballots[i].slice[k] == 0 || t->c->ballots[i].slice[k] > n)
+                                return pb_diag_set(t->reterr, PB_ERR_INVALID,
+                                                   k == PB_RANKED_PRECINCT ? "precinct" : "batch", what[k]);
+                res->slices[k] = pb_calloc(n, sizeof(*res->slices[k]));
+                t->sl_alloc[k] = pb_calloc(n * t->n, sizeof(*t->sl_alloc[k]));
+                if (!res->slices[k] || !t->sl_alloc[k])
+                        return PB_ERR_NOMEM;
+                res->n_slices[k] = n;
+                for (s = 0; s < n; s++) {
+                        res->slices[k][s].n_cand = t->n;
+                        res->slices[k][s].scale = res->scale;
+                        res->slices[k][s].seats = t->ru.seats;
+                        res->slices[k][s].surplus_rule = uses_surplus(t);
+                }
+                /* the slice's ballots, counted like totalNumBallots (cannot overflow: n_total
+                 * did not) */
+                for (i = 0; i < t->c->n_ballots; i++)
+                        res->slices[k][t->c->ballots[i].slice[k] - 1].total_ballots += t->c->ballots[i].count;
+                t->sl[k] = res->slices[k];
+                t->n_sl[k] = n;
+        }
         return PB_OK;
 }
 
@@ -793,6 +975,9 @@ static pb_err tabulate(const struct pb_ranked_contest *c, const struct pb_rctab_
         }
         res->seats = ru->seats;
         res->surplus_rule = uses_surplus(&t);
+        r = slices_setup(&t);
+        if (r < 0)
+                goto out;
         while (keep_going(&t)) {
                 r = one_round(&t);
                 if (r < 0)
@@ -805,6 +990,9 @@ static pb_err tabulate(const struct pb_ranked_contest *c, const struct pb_rctab_
         }
         res->total_ballots = c->n_total;
         res->final_threshold = res->rounds[res->n_rounds - 1].threshold;
+        for (unsigned k = 0; k < PB_RANKED_SLICE_KINDS; k++)
+                for (i = 0; i < t.n_sl[k]; i++)
+                        t.sl[k][i].final_threshold = res->final_threshold;
         r = PB_OK;
 out:
         tab_free(&t);

@@ -34,7 +34,13 @@ void pb_ranked_outcome_init(struct pb_ranked_outcome *o)
 void pb_rk_result_release(struct pb_ranked_result *r)
 {
         size_t i, j;
+        unsigned k;
 
+        for (k = 0; k < PB_RANKED_SLICE_KINDS; k++) {
+                for (i = 0; i < r->n_slices[k]; i++)
+                        pb_rk_result_release(&r->slices[k][i]);
+                pb_free(r->slices[k]);
+        }
         for (i = 0; i < r->n_rounds; i++) {
                 struct pb_ranked_round *rd = &r->rounds[i];
                 pb_free(rd->tally);

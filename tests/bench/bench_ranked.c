@@ -31,7 +31,7 @@ int main(int argc, char **argv)
         for (i = 0; i < n; i++) {
                 struct pb_rctab_config cfg;
                 struct pb_ranked_outcome o;
-                struct pb_rctab_meta meta = { NULL, NULL, NULL, NULL };
+                struct pb_rctab_meta meta = { NULL, NULL, NULL, NULL, PB_RANKED_PRECINCT, NULL };
                 struct pb_diag d;
                 struct pb_buf out;
                 const char *file = NULL;

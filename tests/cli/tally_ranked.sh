@@ -55,6 +55,41 @@ check "an operator tie without an answer stops the count" $? 3
 check "an operator tie with answers" $? 0
 contains "the answers decide (C out, then A wins the final tie)" "$tmp/out" 'winners: A'
 
+# --slices: one RCTab report per precinct / batch, in RCTab's folders and file names
+cfg=$data/rctab/generic_csv_test/generic_csv_test_config.json
+"$pbvote" tally "$cfg" --format rctab --slices "$tmp/slices" >"$tmp/out" 2>"$tmp/err"
+check "tally --slices" $? 0
+contains "the contest-wide report still goes to stdout" "$tmp/out" '"jsonFormatVersion"'
+contains "the slice files are counted" "$tmp/err" '6 slice report(s) written'
+for f in "Tabulate by Precinct/p1_precinct" "Tabulate by Precinct/p2_precinct" \
+        "Tabulate by Precinct/no_precinct_id_precinct" "Tabulate by Batch/b1_batch" \
+        "Tabulate by Batch/b2_batch" "Tabulate by Batch/no_batch_id_batch"; do
+        if [ -f "$tmp/slices/${f}_detailed_report.json" ]; then echo "ok: $f"; else echo "FAIL: no $f"; fail=1; fi
+done
+contains "a slice report names its batch" "$tmp/slices/Tabulate by Batch/no_batch_id_batch_detailed_report.json" \
+        '"batch":.*"no batch id"'
+contains "a slice report counts its own ballots" "$tmp/slices/Tabulate by Precinct/p2_precinct_detailed_report.json" \
+        '"totalNumBallots":.*"10"'
+"$pbvote" tally "$data/rctab/2013_minneapolis_mayor/2013_minneapolis_mayor_config.json" --slices "$tmp/mayor" \
+        >"$tmp/out" 2>"$tmp/err"
+check "tally --slices, 117 precincts" $? 0
+contains "a precinct id made a file name" "$tmp/err" '117 slice report(s)'
+if [ -f "$tmp/mayor/Tabulate by Precinct/MINNEAPOLIS_W-1_P-01_precinct_detailed_report.json" ]; then
+        echo "ok: MINNEAPOLIS W-1 P-01"
+else
+        echo "FAIL: no MINNEAPOLIS_W-1_P-01_precinct_detailed_report.json"; fail=1
+fi
+"$pbvote" tally "$data/rctab/sequential_with_batch/sequential_with_batch_config.json" --slices "$tmp/x" \
+        >/dev/null 2>"$tmp/err"
+check "--slices on a config without tabulateBy" $? 2
+contains "the error names the settings" "$tmp/err" 'tabulateByPrecinct'
+"$pbvote" tally "$blt" --slices "$tmp/x" >/dev/null 2>&1
+check "--slices on a .blt file" $? 2
+: >"$tmp/file"
+"$pbvote" tally "$cfg" --slices "$tmp/file" >/dev/null 2>"$tmp/err"
+check "--slices into a file that is not a folder" $? 3
+contains "the error names the folder" "$tmp/err" "$tmp/file: exists and is not a folder"
+
 "$pbvote" tally "$blt" --format xml >/dev/null 2>&1
 check "unknown format" $? 2
 "$pbvote" tally "$blt" --bogus 1 >/dev/null 2>&1

@@ -1,6 +1,7 @@
 /**
  * @file libFuzzer target: the CSV-shaped RCTab CVR readers (ES&S rendering, generic CSV, Clear
- * Ballot).  The first input byte picks the reader and the rule switches; the rest is the file.
+ * Ballot), tabulating by precinct and batch.  The first input byte picks the reader and the rule
+ * switches; the rest is the file.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -52,6 +53,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         goto out;
         }
         src->blank_is_uwi = (sel & 8) != 0;
+        /* tabulate by precinct (column 1) and batch (column 2, also a ranking column) */
+        cfg.tabulate_by[PB_RANKED_PRECINCT] = cfg.tabulate_by[PB_RANKED_BATCH] = true;
+        src->slice_col[PB_RANKED_PRECINCT] = 1;
+        src->slice_col[PB_RANKED_BATCH] = 2;
         switch (src->provider) {
         case PB_RCTAB_ESS: r = pb_rctab_read_ess(&cfg, src, (const char *)data + 1, size - 1, &d); break;
         case PB_RCTAB_GENERIC_CSV:

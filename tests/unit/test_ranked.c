@@ -348,6 +348,262 @@ static void test_oom(void)
         CHECK(ok);
 }
 
+/* @count ballots ranking the candidates named by the letters of @ranks ("CB": C first, then B;
+ * "": no ranking) in precinct @p and batch @b (NULL: none). */
+static pb_err add_sliced(struct pb_ranked_contest *c, const char *p, const char *b, int64_t count,
+                         const char *ranks)
+{
+        unsigned i;
+        pb_err r;
+
+        for (i = 0; ranks[i]; i++)
+                if ((r = pb_ranked_ballot_mark(c, i + 1, (uint32_t)(ranks[i] - 'A'))) < 0)
+                        return r;
+        if (p && (r = pb_ranked_ballot_slice(c, PB_RANKED_PRECINCT, p, strlen(p))) < 0)
+                return r;
+        if (b && (r = pb_ranked_ballot_slice(c, PB_RANKED_BATCH, b, strlen(b))) < 0)
+                return r;
+        return pb_ranked_ballot_commit(c, count);
+}
+
+static pb_err sliced_contest(struct pb_ranked_contest *c, const char *names)
+{
+        pb_err r;
+
+        pb_ranked_contest_init(c);
+        for (; *names; names++)
+                if ((r = pb_ranked_candidate_add(c, names, 1, NULL)) < 0)
+                        return r;
+        return PB_OK;
+}
+
+/*
+ * IRV by precinct and by batch, counted by hand:
+ *   P1/x: 3 x A, 1 x (B A), 1 x (C B)      P2/x: 1 x A      P2/y: 3 x (B C), 2 x C, 1 x (none)
+ * Contest: round 1 A 4, B 4, C 3, one undervote, threshold floor(11 / 2) + 1 = 6; C out, its
+ * ballots to B (1) and exhausted (2).  Round 2: A 4, B 5, threshold floor(9 / 2) + 1 = 5: B wins.
+ */
+static void test_slices_irv(void)
+{
+        struct pb_ranked_contest c;
+        struct pb_ranked_outcome o;
+        struct pb_rctab_rules ru;
+        struct pb_diag d;
+        const struct pb_ranked_result *res, *p1, *p2, *bx, *by;
+        size_t k, s, r, j;
+
+        CHECK(sliced_contest(&c, "ABC") == PB_OK);
+        CHECK(add_sliced(&c, "P1", "x", 3, "A") == PB_OK);
+        CHECK(add_sliced(&c, "P1", "x", 1, "BA") == PB_OK);
+        CHECK(add_sliced(&c, "P1", "x", 1, "CB") == PB_OK);
+        CHECK(add_sliced(&c, "P2", "x", 1, "A") == PB_OK);
+        CHECK(add_sliced(&c, "P2", "y", 3, "BC") == PB_OK);
+        CHECK(add_sliced(&c, "P2", "y", 1, "C") == PB_OK);
+        CHECK(add_sliced(&c, "P2", "y", 1, "C") == PB_OK);
+        CHECK(add_sliced(&c, "P2", "y", 1, "") == PB_OK);
+        /* identical rankings fold within a slice only: "A" in P1 and in P2 stay apart */
+        CHECK_INT(c.n_ballots, 7);
+        CHECK_INT(c.slices[PB_RANKED_PRECINCT].n, 2);
+        CHECK_STR(c.slices[PB_RANKED_PRECINCT].names[1], "P2");
+        CHECK_INT(c.slices[PB_RANKED_BATCH].n, 2);
+        CHECK_INT(c.ballots[5].count, 2); /* the two "C" ballots of P2/y */
+        CHECK_INT(c.ballots[5].slice[PB_RANKED_PRECINCT], 2);
+        CHECK_INT(c.ballots[5].slice[PB_RANKED_BATCH], 2);
+
+        pb_rctab_rules_init(&ru);
+        pb_ranked_outcome_init(&o);
+        CHECK(pb_rctab_run(&c, &ru, &o, &d) == PB_OK);
+        res = &o.passes[0];
+        CHECK_INT(res->n_rounds, 2);
+        CHECK_INT(res->rounds[0].threshold, 60000);
+        CHECK_INT(res->rounds[1].threshold, 50000);
+        CHECK_INT(res->rounds[0].dec[0].transfers[1], 10000);
+        CHECK_INT(res->rounds[0].dec[0].transfers[3 + PB_RANKED_TO_EXHAUSTED], 20000);
+        CHECK_INT(res->n_slices[PB_RANKED_PRECINCT], 2);
+        CHECK_INT(res->n_slices[PB_RANKED_BATCH], 2);
+        p1 = &res->slices[PB_RANKED_PRECINCT][0];
+        p2 = &res->slices[PB_RANKED_PRECINCT][1];
+        bx = &res->slices[PB_RANKED_BATCH][0];
+        by = &res->slices[PB_RANKED_BATCH][1];
+
+        /* P1: A 3, B 1, C 1; C's ballot goes to B; round 2 A 3, B 2 */
+        CHECK_INT(p1->total_ballots, 5);
+        CHECK_INT(p1->n_rounds, 2);
+        CHECK_INT(p1->rounds[0].tally[0], 30000);
+        CHECK_INT(p1->rounds[0].tally[1], 10000);
+        CHECK_INT(p1->rounds[0].tally[2], 10000);
+        CHECK_INT(p1->rounds[0].threshold, 60000); /* the contest-wide threshold */
+        CHECK_INT(p1->rounds[0].n_dec, 1);
+        CHECK(!p1->rounds[0].dec[0].elected && p1->rounds[0].dec[0].cand == 2);
+        CHECK_INT(p1->rounds[0].dec[0].transfers[1], 10000);
+        CHECK_INT(p1->rounds[0].dec[0].transfers[3 + PB_RANKED_TO_EXHAUSTED], 0);
+        CHECK_INT(p1->rounds[1].tally[1], 20000);
+        CHECK(!p1->rounds[1].present[2]);
+        CHECK_INT(p1->rounds[1].threshold, 50000);
+        CHECK(p1->rounds[1].n_dec == 1 && p1->rounds[1].dec[0].elected && p1->rounds[1].dec[0].cand == 1);
+        CHECK_INT(p1->rounds[1].inactive[PB_RANKED_EXHAUSTED], 0);
+        CHECK_INT(p1->n_winners, 1);
+
+        /* P2: A 1, B 3, C 2 and the undervote; C's two ballots exhaust */
+        CHECK_INT(p2->total_ballots, 7);
+        CHECK_INT(p2->rounds[0].tally[0], 10000);
+        CHECK_INT(p2->rounds[0].tally[1], 30000);
+        CHECK_INT(p2->rounds[0].tally[2], 20000);
+        CHECK_INT(p2->rounds[0].inactive[PB_RANKED_UNDERVOTES], 10000);
+        CHECK_INT(p2->rounds[0].dec[0].transfers[1], 0);
+        CHECK_INT(p2->rounds[0].dec[0].transfers[3 + PB_RANKED_TO_EXHAUSTED], 20000);
+        CHECK_INT(p2->rounds[1].tally[1], 30000);
+        CHECK_INT(p2->rounds[1].inactive[PB_RANKED_EXHAUSTED], 20000);
+
+        /* batch x: A 4, B 1, C 1 then A 4, B 2; batch y: A 0 (listed), B 3, C 2 then B 3 */
+        CHECK_INT(bx->total_ballots, 6);
+        CHECK_INT(bx->rounds[0].tally[0], 40000);
+        CHECK_INT(bx->rounds[1].tally[1], 20000);
+        CHECK_INT(by->total_ballots, 6);
+        CHECK(by->rounds[0].present[0]);
+        CHECK_INT(by->rounds[0].tally[0], 0);
+        CHECK_INT(by->rounds[1].tally[1], 30000);
+        CHECK_INT(by->rounds[1].inactive[PB_RANKED_EXHAUSTED], 20000);
+
+        /* the slices of each kind add up to the contest, round by round */
+        for (k = 0; k < PB_RANKED_SLICE_KINDS; k++)
+                for (r = 0; r < res->n_rounds; r++) {
+                        for (j = 0; j < c.n_cand; j++) {
+                                int64_t sum = 0;
+                                for (s = 0; s < res->n_slices[k]; s++)
+                                        sum += res->slices[k][s].rounds[r].tally[j];
+                                CHECK_INT(sum, res->rounds[r].tally[j]);
+                        }
+                        for (j = 0; j < PB_RANKED_INACTIVE_COUNT; j++) {
+                                int64_t sum = 0;
+                                for (s = 0; s < res->n_slices[k]; s++)
+                                        sum += res->slices[k][s].rounds[r].inactive[j];
+                                CHECK_INT(sum, res->rounds[r].inactive[j]);
+                        }
+                }
+        pb_ranked_outcome_release(&o);
+
+        /* once a contest has precincts, every ballot needs one */
+        CHECK(add_sliced(&c, NULL, "x", 1, "A") == PB_OK);
+        CHECK(pb_rctab_run(&c, &ru, &o, &d) == PB_ERR_INVALID);
+        CHECK_INT(o.n_passes, 0);
+        CHECK(pb_ranked_ballot_slice(&c, PB_RANKED_PRECINCT, "", 0) == PB_ERR_INVALID);
+        CHECK(pb_ranked_ballot_slice(&c, PB_RANKED_SLICE_KINDS, "P1", 2) == PB_ERR_INVALID);
+        CHECK(pb_ranked_ballot_slice(&c, PB_RANKED_BATCH, "a\0b", 3) == PB_ERR_INVALID);
+        pb_ranked_contest_release(&c);
+}
+
+/*
+ * STV (2 seats, 4 decimals) by precinct, counted by hand:
+ *   S1: 4 x (A C), 1 x B        S2: 2 x (A D), 2 x (B C)
+ * Threshold floor(9 / 3) + 1 = 4.  Round 1: A 6 elected, fraction trunc4(2 / 6) = 0.3333: each
+ * A ballot moves on with 0.3333 and leaves 0.6667.  Round 2: C 1.3332 (S1), D 0.6666 (S2), A
+ * keeps 4.0002, shown as 4 with 0.0002 residual surplus contest-wide; in the slices A shows
+ * what their ballots kept, 2.6668 (S1) and 1.3334 (S2), and no residual surplus.  D goes out
+ * (exhausted), then C (exhausted), then B fills the last seat; one more round shows the surplus.
+ */
+static void test_slices_stv(void)
+{
+        struct pb_ranked_contest c;
+        struct pb_ranked_outcome o;
+        struct pb_rctab_rules ru;
+        struct pb_diag d;
+        const struct pb_ranked_result *res, *s1, *s2;
+        size_t r;
+
+        CHECK(sliced_contest(&c, "ABCD") == PB_OK);
+        CHECK(add_sliced(&c, "S1", NULL, 4, "AC") == PB_OK);
+        CHECK(add_sliced(&c, "S1", NULL, 1, "B") == PB_OK);
+        CHECK(add_sliced(&c, "S2", NULL, 2, "AD") == PB_OK);
+        CHECK(add_sliced(&c, "S2", NULL, 2, "BC") == PB_OK);
+        pb_rctab_rules_init(&ru);
+        ru.mode = PB_RCTAB_MULTI;
+        ru.seats = 2;
+        pb_ranked_outcome_init(&o);
+        CHECK(pb_rctab_run(&c, &ru, &o, &d) == PB_OK);
+        res = &o.passes[0];
+        CHECK_INT(res->n_slices[PB_RANKED_BATCH], 0);
+        s1 = &res->slices[PB_RANKED_PRECINCT][0];
+        s2 = &res->slices[PB_RANKED_PRECINCT][1];
+        CHECK_INT(res->n_rounds, 5);
+        CHECK_INT(s1->n_rounds, 5);
+        CHECK_INT(res->rounds[0].dec[0].transfers[2], 13332);
+        CHECK_INT(res->rounds[0].dec[0].transfers[3], 6666);
+        CHECK_INT(res->rounds[0].dec[0].transfers[4 + PB_RANKED_TO_RESIDUAL], 2);
+        CHECK_INT(res->rounds[1].tally[0], 40000);
+
+        CHECK_INT(s1->total_ballots, 5);
+        CHECK_INT(s1->rounds[0].tally[0], 40000);
+        CHECK(s1->rounds[0].present[3]); /* D listed with 0 */
+        CHECK(s1->rounds[0].dec[0].elected && s1->rounds[0].dec[0].cand == 0);
+        CHECK_INT(s1->rounds[0].dec[0].transfers[2], 13332);
+        CHECK_INT(s1->rounds[0].dec[0].transfers[3], 0);
+        CHECK_INT(s1->rounds[0].dec[0].transfers[4 + PB_RANKED_TO_RESIDUAL], 0);
+        CHECK_INT(s2->rounds[0].dec[0].transfers[3], 6666);
+        CHECK_INT(s2->rounds[0].dec[0].transfers[4 + PB_RANKED_TO_RESIDUAL], 0);
+        /* the winner's slice tallies are what its slice ballots kept, in every later round */
+        for (r = 1; r < 5; r++) {
+                CHECK(s1->rounds[r].present[0]);
+                CHECK_INT(s1->rounds[r].tally[0], 26668);
+                CHECK_INT(s2->rounds[r].tally[0], 13334);
+                CHECK_INT(s1->rounds[r].threshold, 40000);
+                CHECK_INT(s1->rounds[r].residual, 0);
+        }
+        CHECK_INT(s1->rounds[1].tally[2], 13332);
+        CHECK_INT(s2->rounds[1].tally[3], 6666);
+        /* round 2: D out, S2's 0.6666 exhausts; round 3: C out, S1's 1.3332 exhausts */
+        CHECK(!s2->rounds[1].dec[0].elected && s2->rounds[1].dec[0].cand == 3);
+        CHECK_INT(s2->rounds[1].dec[0].transfers[4 + PB_RANKED_TO_EXHAUSTED], 6666);
+        CHECK_INT(s2->rounds[2].inactive[PB_RANKED_EXHAUSTED], 6666);
+        CHECK_INT(s1->rounds[3].inactive[PB_RANKED_EXHAUSTED], 13332);
+        CHECK_INT(s2->rounds[3].inactive[PB_RANKED_EXHAUSTED], 6666);
+        /* round 4: B (1 in S1, 2 in S2) fills the last seat below the threshold: nothing moves */
+        CHECK(s1->rounds[3].dec[0].elected && s1->rounds[3].dec[0].cand == 1);
+        CHECK_INT(s1->rounds[4].tally[1], 10000);
+        CHECK_INT(s2->rounds[4].tally[1], 20000);
+        CHECK_INT(s1->final_threshold, 40000);
+        CHECK_INT(s1->n_winners, 2);
+        CHECK(s1->surplus_rule);
+        pb_ranked_outcome_release(&o);
+        pb_ranked_contest_release(&c);
+}
+
+/* Every allocation failing in turn while slicing ends in PB_ERR_NOMEM, never a crash or a leak. */
+static void test_slices_oom(void)
+{
+        long n;
+        int ok = 0;
+
+        for (n = 0; n < 10000 && !ok; n++) {
+                struct pb_ranked_contest c;
+                struct pb_ranked_outcome o;
+                struct pb_rctab_rules ru;
+                struct pb_diag d;
+                pb_err r;
+
+                pb_alloc_fail_after(n);
+                r = sliced_contest(&c, "ABCD");
+                if (r == PB_OK)
+                        r = add_sliced(&c, "S1", "b1", 4, "AC");
+                if (r == PB_OK)
+                        r = add_sliced(&c, "S2", "b1", 2, "AD");
+                if (r == PB_OK)
+                        r = add_sliced(&c, "S2", "b2", 3, "BC");
+                pb_rctab_rules_init(&ru);
+                ru.mode = PB_RCTAB_MULTI;
+                ru.seats = 2;
+                pb_ranked_outcome_init(&o);
+                if (r == PB_OK)
+                        r = pb_rctab_run(&c, &ru, &o, &d);
+                pb_ranked_outcome_release(&o);
+                pb_ranked_contest_release(&c);
+                pb_alloc_fail_after(-1);
+                CHECK(r == PB_OK || r == PB_ERR_NOMEM);
+                ok = r == PB_OK;
+        }
+        CHECK(ok);
+}
+
 int main(void)
 {
         RUN(test_java_random);
@@ -361,5 +617,8 @@ int main(void)
         RUN(test_meek_scottish_small);
         RUN(test_json_doc);
         RUN(test_oom);
+        RUN(test_slices_irv);
+        RUN(test_slices_stv);
+        RUN(test_slices_oom);
         return check_summary("ranked");
 }

@@ -298,7 +298,7 @@ static void test_report(void)
         static const char *cvr = "id,r1,r2\n1,A,B\n2,A,B\n3,B,A\n";
         struct pb_rctab_config cfg;
         struct pb_ranked_outcome o;
-        struct pb_rctab_meta meta = { "t", "2020", NULL, NULL };
+        struct pb_rctab_meta meta = { "t", "2020", NULL, NULL, PB_RANKED_PRECINCT, NULL };
         struct pb_diag d;
         struct pb_buf out;
         cJSON *j, *r0;
@@ -329,6 +329,117 @@ static void test_report(void)
         pb_rctab_config_release(&cfg);
 }
 
+/* A config tabulating by @by ("Precinct", "Batch" or both as JSON members) over one source. */
+#define SLICE_CONFIG(provider, by, extra)                                                                    \
+        "{\"outputSettings\":{\"contestName\":\"t\"" by "},\"cvrFileSources\":[{\"filePath\":\"c.csv\","     \
+        "\"provider\":\"" provider "\",\"firstVoteColumnIndex\":\"4\",\"firstVoteRowIndex\":\"2\"" extra     \
+        "}],\"candidates\":[{\"name\":\"A\"},{\"name\":\"B\"}],\"rules\":{\"tiebreakMode\":"                 \
+        "\"useCandidateOrder\",\"overvoteRule\":\"exhaustImmediately\",\"winnerElectionMode\":"              \
+        "\"singleWinnerMajority\",\"numberOfWinners\":\"1\",\"maxRankingsAllowed\":\"2\"}}"
+#define BOTH ",\"tabulateByPrecinct\":true,\"tabulateByBatch\":true"
+#define COLUMNS ",\"precinctColumnIndex\":\"2\",\"batchColumnIndex\":\"3\""
+
+static void test_slices(void)
+{
+        static const char *ids[] = { "a_b", "\xf0\x9f\x98\x80", "a b", "x.y-Z_9", "\xc3\xa9", "a/b" };
+        struct pb_rctab_config cfg;
+        struct pb_ranked_contest c;
+        struct pb_ranked_outcome o;
+        struct pb_rctab_meta meta;
+        struct pb_diag d;
+        struct pb_buf out;
+        const char *cvr;
+        char **stems = NULL;
+        cJSON *j;
+        size_t i;
+
+        /* generic CSV: the precinct and batch columns, blank cells giving RCTab's "no ... id" */
+        CHECK(config(SLICE_CONFIG("genericCsv", BOTH, COLUMNS), &cfg, &d) == PB_OK);
+        CHECK(cfg.tabulate_by[PB_RANKED_PRECINCT] && cfg.tabulate_by[PB_RANKED_BATCH]);
+        CHECK_INT(cfg.sources[0].slice_col[PB_RANKED_PRECINCT], 2);
+        cvr = "id,precinct,batch,A,B\n1,p 1,b1,1,2\n2, ,b1,2,1\n3,p 1,,1,\n4,p 1,b1,1,2\n";
+        CHECK(pb_rctab_read_generic_csv(&cfg, &cfg.sources[0], cvr, strlen(cvr), &d) == PB_OK);
+        CHECK_INT(cfg.contest.n_ballots, 3); /* rows 1 and 4: same ranking, same slices */
+        CHECK_INT(cfg.contest.slices[PB_RANKED_PRECINCT].n, 2);
+        CHECK_STR(cfg.contest.slices[PB_RANKED_PRECINCT].names[0], "p 1");
+        CHECK_STR(cfg.contest.slices[PB_RANKED_PRECINCT].names[1], PB_RCTAB_CSV_NO_PRECINCT);
+        CHECK_STR(cfg.contest.slices[PB_RANKED_BATCH].names[1], PB_RCTAB_CSV_NO_BATCH);
+        pb_ranked_outcome_init(&o);
+        CHECK(pb_rctab_run(&cfg.contest, &cfg.rules, &o, &d) == PB_OK);
+        pb_rctab_meta_init(&meta, &cfg);
+        pb_buf_init(&out, 0);
+        CHECK(pb_rctab_slice_report_write(&cfg.contest, &o, &meta, false, PB_RANKED_PRECINCT, 0, &out) ==
+              PB_OK);
+        j = cJSON_Parse(out.data);
+        CHECK_STR(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "config"), "precinct")->valuestring, "p 1");
+        CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "config"), "batch") == NULL);
+        CHECK_STR(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "summary"), "totalNumBallots")->valuestring,
+                  "3");
+        CHECK_STR(cJSON_GetObjectItem(
+                          cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "results"), 0),
+                                              "tally"),
+                          "A")
+                          ->valuestring,
+                  "3");
+        cJSON_Delete(j);
+        pb_buf_reset(&out);
+        CHECK(pb_rctab_slice_report_write(&cfg.contest, &o, &meta, false, PB_RANKED_BATCH, 1, &out) == PB_OK);
+        CHECK(strstr(out.data, "\"batch\":\t\"no batch id\"") != NULL);
+        CHECK(pb_rctab_slice_report_write(&cfg.contest, &o, &meta, false, PB_RANKED_BATCH, 2, &out) ==
+              PB_ERR_INVALID);
+        /* the contest-wide report names no slice */
+        pb_buf_reset(&out);
+        CHECK(pb_rctab_report_write(&cfg.contest, &o, &meta, false, &out) == PB_OK);
+        CHECK(strstr(out.data, "\"precinct\"") == NULL);
+        pb_buf_release(&out);
+        CHECK(pb_rctab_slice_stems(&cfg.contest, PB_RANKED_PRECINCT, &stems) == PB_OK);
+        CHECK_STR(stems[0], "p_1_precinct");
+        CHECK_STR(stems[1], "no_precinct_id_precinct");
+        pb_rctab_slice_stems_free(stems, 2);
+        pb_ranked_outcome_release(&o);
+        pb_rctab_config_release(&cfg);
+
+        /* ES&S: a blank precinct cell is RCTab's "missing_precinct_id" */
+        CHECK(config(SLICE_CONFIG("ess", ",\"tabulateByPrecinct\":true", ",\"precinctColumnIndex\":\"2\""),
+                     &cfg, &d) == PB_OK);
+        cvr = "id,precinct,x,r1,r2\n1,,,A,B\n2,P-9,,B,\n";
+        CHECK(pb_rctab_read_ess(&cfg, &cfg.sources[0], cvr, strlen(cvr), &d) == PB_OK);
+        CHECK_STR(cfg.contest.slices[PB_RANKED_PRECINCT].names[0], PB_RCTAB_ESS_NO_PRECINCT);
+        CHECK_STR(cfg.contest.slices[PB_RANKED_PRECINCT].names[1], "P-9");
+        CHECK_INT(cfg.contest.slices[PB_RANKED_BATCH].n, 0);
+        pb_rctab_config_release(&cfg);
+
+        /* every source needs the column; other providers' slices are not read */
+        CHECK(config(SLICE_CONFIG("ess", ",\"tabulateByBatch\":true", ",\"precinctColumnIndex\":\"2\""), &cfg,
+                     &d) == PB_ERR_INVALID);
+        CHECK_STR(d.path, "cvrFileSources.batchColumnIndex");
+        pb_rctab_config_release(&cfg);
+        CHECK(config(SLICE_CONFIG("cdf", ",\"tabulateByPrecinct\":true", COLUMNS), &cfg, &d) ==
+              PB_ERR_UNSUPPORTED);
+        CHECK_STR(d.path, "outputSettings.tabulateByPrecinct");
+        pb_rctab_config_release(&cfg);
+        CHECK(config(SLICE_CONFIG("ess", ",\"tabulateByPrecinct\":\"yes\"", COLUMNS), &cfg, &d) ==
+              PB_ERR_PARSE);
+        pb_rctab_config_release(&cfg);
+
+        /* file name stems: ResultsWriter's character rule, then _2, _3 in Java order of the ids */
+        pb_ranked_contest_init(&c);
+        for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+                CHECK(pb_ranked_ballot_slice(&c, PB_RANKED_PRECINCT, ids[i], strlen(ids[i])) == PB_OK);
+        CHECK(pb_rctab_slice_stems(&c, PB_RANKED_PRECINCT, &stems) == PB_OK);
+        CHECK_STR(stems[2], "a_b_precinct");   /* "a b" sorts first */
+        CHECK_STR(stems[5], "a_b_precinct_2"); /* then "a/b" */
+        CHECK_STR(stems[0], "a_b_precinct_3"); /* then "a_b" */
+        CHECK_STR(stems[3], "x.y-Z_9_precinct");
+        CHECK_STR(stems[4], "__precinct");   /* U+00E9: one code point, one '_' */
+        CHECK_STR(stems[1], "__precinct_2"); /* U+1F600 sorts after it in UTF-16 order */
+        pb_rctab_slice_stems_free(stems, sizeof(ids) / sizeof(ids[0]));
+        CHECK(pb_rctab_slice_stems(&c, PB_RANKED_BATCH, &stems) == PB_OK); /* none */
+        pb_rctab_slice_stems_free(stems, 0);
+        CHECK_STR(pb_rctab_slice_folder(PB_RANKED_BATCH), "Tabulate by Batch");
+        pb_ranked_contest_release(&c);
+}
+
 /* The whole path, config to report, with each allocation failing in turn. */
 static void test_oom(void)
 {
@@ -342,7 +453,7 @@ static void test_oom(void)
         for (n = 0; n < 20000 && !ok; n++) {
                 struct pb_rctab_config cfg;
                 struct pb_ranked_outcome o;
-                struct pb_rctab_meta meta = { "t", NULL, NULL, NULL };
+                struct pb_rctab_meta meta = { "t", NULL, NULL, NULL, PB_RANKED_PRECINCT, NULL };
                 struct pb_diag d;
                 struct pb_buf out;
                 pb_err r;
@@ -370,6 +481,52 @@ static void test_oom(void)
         cJSON_InitHooks(NULL);
 }
 
+/* Slices from config to stems and reports, with each allocation failing in turn. */
+static void test_slices_oom(void)
+{
+        static const char *cvr = "id,precinct,batch,A,B\n1,p1,b1,1,2\n2,,b1,2,1\n3,p2,,1,\n";
+        const char *text = SLICE_CONFIG("genericCsv", BOTH, COLUMNS);
+        cJSON_Hooks hooks = { pb_malloc, pb_free };
+        long n;
+        int ok = 0;
+
+        cJSON_InitHooks(&hooks);
+        for (n = 0; n < 20000 && !ok; n++) {
+                struct pb_rctab_config cfg;
+                struct pb_ranked_outcome o;
+                struct pb_rctab_meta meta;
+                struct pb_diag d;
+                struct pb_buf out;
+                char **stems = NULL;
+                pb_err r;
+
+                pb_rctab_config_init(&cfg);
+                pb_ranked_outcome_init(&o);
+                pb_buf_init(&out, 0);
+                pb_alloc_fail_after(n);
+                r = pb_rctab_config_parse(text, strlen(text), NULL, &cfg, &d);
+                if (r == PB_OK)
+                        r = pb_rctab_read_generic_csv(&cfg, &cfg.sources[0], cvr, strlen(cvr), &d);
+                if (r == PB_OK)
+                        r = pb_rctab_run(&cfg.contest, &cfg.rules, &o, &d);
+                pb_rctab_meta_init(&meta, &cfg);
+                if (r == PB_OK)
+                        r = pb_rctab_slice_report_write(&cfg.contest, &o, &meta, false, PB_RANKED_BATCH, 1,
+                                                        &out);
+                if (r == PB_OK)
+                        r = pb_rctab_slice_stems(&cfg.contest, PB_RANKED_PRECINCT, &stems);
+                pb_alloc_fail_after(-1);
+                CHECK(r == PB_OK || r == PB_ERR_NOMEM || r == PB_ERR_PARSE);
+                ok = r == PB_OK;
+                pb_rctab_slice_stems_free(stems, ok ? cfg.contest.slices[PB_RANKED_PRECINCT].n : 0);
+                pb_buf_release(&out);
+                pb_ranked_outcome_release(&o);
+                pb_rctab_config_release(&cfg);
+        }
+        CHECK(ok);
+        cJSON_InitHooks(NULL);
+}
+
 int main(void)
 {
         RUN(test_blt_basic);
@@ -380,6 +537,8 @@ int main(void)
         RUN(test_ess);
         RUN(test_generic_and_clear_ballot);
         RUN(test_report);
+        RUN(test_slices);
         RUN(test_oom);
+        RUN(test_slices_oom);
         return check_summary("ranked_formats");
 }
