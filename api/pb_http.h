@@ -15,9 +15,11 @@ struct pb_http_config {
         unsigned threads;         /* polling threads (2) */
         unsigned max_connections; /* all clients together (512) */
         unsigned max_per_ip;      /* per client address (64; a reverse proxy is one address) */
-        unsigned timeout_s;       /* idle connection timeout, seconds (15): slow clients are dropped */
-        size_t connection_memory; /* per-connection buffer for the request line and headers (32 KiB) */
-        FILE *access_log;         /* one line per request, or NULL; never bodies, tokens or codes */
+        unsigned timeout_s;       /* idle connection timeout, seconds (15) */
+        unsigned
+                request_timeout_s; /* a whole request must arrive within this (10): slow clients are dropped */
+        size_t connection_memory;  /* per-connection buffer for the request line and headers (32 KiB) */
+        FILE *access_log;          /* one line per request, or NULL; never bodies, tokens or codes */
 };
 
 void pb_http_config_default(struct pb_http_config *c);
