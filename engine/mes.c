@@ -1,6 +1,6 @@
 /**
  * @file The Method of Equal Shares, exactly (Peters, Pierczyński, Skowron; pabutools'
- * method_of_equal_shares; reference/pabulib.md §3, docs/rules-proportional.md).
+ * method_of_equal_shares; reference/pabulib.md §3, docs/rules.md (proportional rules)).
  *
  * Every voter starts with the per-voter budget beta.  In each round, a project p costing c is
  * affordable at price rho (per unit of utility) when its supporters can pay

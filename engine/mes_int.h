@@ -78,7 +78,7 @@ struct mes_pick {
  * @round on at every per-voter budget beta' >= base whose run made the same selections before:
  * its rho is at least val - (beta' - base) kappa; or (gone) its supporters miss its cost by at
  * least val - (beta' - base) kappa.  kappa is an upper bound on how fast that quantity falls as
- * the per-voter budget grows, in units of 2^-64 (docs/rules-proportional.md, "incremental runs").
+ * the per-voter budget grows, in units of 2^-64 (docs/rules.md (proportional rules), "incremental runs").
  */
 struct mes_rec {
         uint32_t round;
@@ -187,7 +187,7 @@ PB_NODISCARD pb_err mes_run(struct mes_work *w, const struct mes_model *mm, cons
  * @beta_hi and checks that at every round no other project's rho at @beta_hi undercuts the rho
  * @ref selected with at beta, and that nothing else is affordable at the end.  Sound because
  * budgets, for a fixed sequence of selections, grow with the per-voter budget, so every rho
- * shrinks (docs/rules-proportional.md).  The replay is per class, with @ref's bounds, like an
+ * shrinks (docs/rules.md (proportional rules)).  The replay is per class, with @ref's bounds, like an
  * incremental run.  *ret_ok false means "not certified", not "different".
  * @param scratch  a run used as work space (overwritten)
  */

@@ -1,6 +1,6 @@
 /**
  * @file Maximin support (Aziz, Lee and Talmon's generalised sequential Phragmén; pabutools'
- * maximin_support; docs/rules-proportional.md).
+ * maximin_support; docs/rules.md (proportional rules)).
  *
  * Each round considers every project p that still fits the money left and computes the smallest
  * possible maximum voter load z(W + p) when the costs of the funded set W plus p are split among

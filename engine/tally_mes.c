@@ -2,7 +2,7 @@
  * @file The Method of Equal Shares as a counting rule: the run (engine/mes.c), the completions
  * that raise the per-voter budget (pabulib's add1, pabutools' two variants), the utilitarian
  * greedy completion, the comparison with greedy, and the explanation in the result
- * (reference/pabulib.md §1.5, §3.3; docs/rules-proportional.md).
+ * (reference/pabulib.md §1.5, §3.3; docs/rules.md (proportional rules)).
  *
  * Add1 without a run per +1.  After running MES at a grid budget, a certificate (mes_certify)
  * proves the same outcome for every budget up to a later grid point; the search gallops (2, 4,

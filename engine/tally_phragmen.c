@@ -1,5 +1,5 @@
 /**
- * @file Sequential Phragmén (pabutools' sequential_phragmen; docs/rules-proportional.md).
+ * @file Sequential Phragmén (pabutools' sequential_phragmen; docs/rules.md (proportional rules)).
  *
  * Voters carry loads, all 0 at first.  Funding project p, approved by k_p voters whose loads
  * sum to s_p, sets each of its supporters' load to (s_p + cost_p) / k_p: the new max load.
