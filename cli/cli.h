@@ -24,8 +24,20 @@ int cmd_tally(int argc, char **argv);
 /** `pbvote keygen`: Ed25519 key files per role (cmd_keygen.c). */
 int cmd_keygen(int argc, char **argv);
 
+/* The ballot box (issue 5): one file each. */
+int cmd_election(int argc, char **argv);
+int cmd_codes(int argc, char **argv);
+int cmd_cast(int argc, char **argv);
+int cmd_certify(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_token(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+
 /** `pbvote tally` for PB elections: .pb files, ballot boxes (--db), export bundles (tally_pb.c). */
 int cli_tally_pb(int argc, char **argv);
+/** `pbvote tally --db` (tally_box.c): the signed result of a closed ballot box. */
+int cli_tally_box(int argc, char **argv);
 /** `pbvote tally` for ranked contests: .blt files and RCTab contest configs (tally_ranked.c). */
 int cli_tally_ranked(int argc, char **argv);
 

@@ -23,12 +23,20 @@ struct command {
 };
 
 static const struct command commands[] = {
+        { "cast", cmd_cast, "enter paper ballots into a ballot box (the normal cast path)" },
+        { "certify", cmd_certify, "the finance office's certification of a signed result" },
         { "check", cmd_check, "report what pabulib's checker reports about .pb files" },
+        { "codes", cmd_codes, "issue single-use voter codes (CSV and printable cards)" },
+        { "election", cmd_election, "create a ballot box; open, suspend, resume, close an election" },
+        { "export", cmd_export, "write the audit bundle of a tallied election" },
+        { "import", cmd_import, "a ballot box with every ballot of a .pb file, closed" },
         { "keygen", cmd_keygen, "create an Ed25519 key file for a role (engine, office)" },
 #ifdef PBVOTE_SERVER
         { "serve", cmd_serve, "serve the JSON HTTP API for kiosks and web frontends" },
 #endif
         { "tally", cmd_tally, "count an election (.pb, .blt, RCTab config) and print the result" },
+        { "token", cmd_token, "create, list and revoke API tokens (admin, kiosk, auditor)" },
+        { "verify", cmd_verify, "check an audit bundle offline (every signature, the log, a re-tally)" },
         { "version", cmd_version, "print the version" },
 };
 

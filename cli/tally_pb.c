@@ -15,6 +15,7 @@
 
 static const char usage_text[] =
         "usage: pbvote tally FILE.pb [options]\n"
+        "       pbvote tally --db DB --key ENGINE.key --out RESULT [--seed N]  (a closed ballot box)\n"
         "\n"
         "Count a pabulib election and print the result.  With no options the file is counted by the\n"
         "rule its META names, exactly as pabulib's checker counts it.\n"
@@ -338,6 +339,9 @@ int cli_tally_pb(int argc, char **argv)
         int rc;
         pb_err err;
 
+        for (int i = 1; i < argc; i++)
+                if (!strcmp(argv[i], "--db"))
+                        return cli_tally_box(argc, argv); /* a closed ballot box: the signed result */
         rc = parse_options(argc, argv, &o);
         if (rc != PB_EXIT_OK)
                 return rc < 0 ? PB_EXIT_OK : rc;

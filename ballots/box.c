@@ -1,0 +1,511 @@
+/** @file The ballot box: creation, opening and recovery, keys, the election's states. */
+#include <sodium.h>
+#include <string.h>
+
+#include "ballots/box_int.h"
+#include "ballots/pb_docs.h"
+#include "engine/pb_alloc.h"
+#include "engine/pb_seal.h"
+
+static const char *const reject_names[PB_REJECT_COUNT] = {
+        "malformed_code", "code_unknown", "code_spent", "invalid_ballot", "submission_reused",
+};
+static const char *const role_names[PB_ROLE_COUNT] = { "admin", "kiosk", "auditor" };
+
+const char *pb_reject_name(enum pb_reject r)
+{
+        return (unsigned)r < PB_REJECT_COUNT ? reject_names[r] : "?";
+}
+
+const char *pb_role_name(enum pb_role r)
+{
+        return (unsigned)r < PB_ROLE_COUNT ? role_names[r] : "?";
+}
+
+pb_err pb_role_parse(const char *s, enum pb_role *ret)
+{
+        for (int i = 0; i < PB_ROLE_COUNT; i++)
+                if (!strcmp(s, role_names[i])) {
+                        *ret = (enum pb_role)i;
+                        return PB_OK;
+                }
+        return PB_ERR_NOT_FOUND;
+}
+
+bool box_time_is_valid(const char *s)
+{
+        static const char pattern[] = "dddd-dd-ddTdd:dd:ddZ";
+
+        if (!s || strlen(s) != sizeof(pattern) - 1)
+                return false;
+        for (size_t i = 0; pattern[i]; i++)
+                if (pattern[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != pattern[i])
+                        return false;
+        return true;
+}
+
+pb_err box_need_engine(struct pb_box *b, struct pb_diag *d)
+{
+        return b->engine ? PB_OK : pb_diag_set(d, PB_ERR_AUTH, "key", "this needs the engine key");
+}
+
+void pb_box_free(struct pb_box *b)
+{
+        if (!b)
+                return;
+        for (int i = 0; i < ST_COUNT; i++)
+                sqlite3_finalize(b->st[i]);
+        sqlite3_close(b->db);
+        pb_manifest_free(b->manifest);
+        sodium_free(b->pepper);
+        pb_free(b);
+}
+
+/* Parse the stored manifest into b->manifest. */
+static pb_err load_manifest(struct pb_box *b, struct pb_diag *d)
+{
+        struct pb_manifest *m = NULL;
+        struct pb_buf text;
+        pb_err r;
+
+        pb_buf_init(&text, 0);
+        r = box_get_doc(b, DOC_MANIFEST, &text, d);
+        if (r == PB_OK)
+                r = pb_manifest_parse(text.data, text.len, &m, d);
+        pb_buf_release(&text);
+        if (r < 0)
+                return r == PB_ERR_NOMEM ? r
+                                         : pb_diag_set(d, PB_ERR_INTERNAL, "manifest",
+                                                       "the stored manifest does not parse");
+        pb_manifest_free(b->manifest);
+        b->manifest = m;
+        return PB_OK;
+}
+
+static pb_err store_manifest(struct pb_box *b, const struct pb_manifest *m, struct pb_diag *d)
+{
+        struct pb_buf text;
+        pb_err r;
+
+        pb_buf_init(&text, PB_MANIFEST_MAX_BYTES);
+        r = pb_manifest_format(m, &text);
+        if (r == PB_OK)
+                r = box_set_blob(b, ST_SET_MANIFEST, text.data, text.len, d);
+        pb_buf_release(&text);
+        return r;
+}
+
+pb_err pb_box_create(const char *path, const struct pb_manifest *m, struct pb_box **ret,
+                     struct pb_diag *reterr)
+{
+        struct pb_box *b = pb_calloc(1, sizeof(*b));
+        sqlite3_stmt *st = NULL;
+        struct pb_buf text;
+        pb_err r;
+
+        pb_buf_init(&text, PB_MANIFEST_MAX_BYTES);
+        if (!b)
+                return PB_ERR_NOMEM;
+        r = box_db_open(b, path, true, reterr);
+        if (r == PB_OK)
+                r = box_db_migrate(b, reterr);
+        if (r == PB_OK)
+                r = pb_manifest_format(m, &text);
+        if (r < 0)
+                goto out;
+        r = box_begin(b, reterr);
+        if (r < 0)
+                goto out;
+        if (sqlite3_prepare_v2(b->db, "INSERT INTO election(id, state, manifest) VALUES (1, 'draft', ?)", -1,
+                               &st, NULL) != SQLITE_OK) {
+                r = box_sqlite_err(b, sqlite3_errcode(b->db), reterr);
+                box_rollback(b);
+                goto out;
+        }
+        sqlite3_bind_blob64(st, 1, text.data, text.len, SQLITE_STATIC);
+        r = box_exec_stmt(b, st, reterr);
+        sqlite3_finalize(st);
+        if (r == PB_OK)
+                r = box_commit(b, reterr);
+        else
+                box_rollback(b);
+        if (r == PB_OK)
+                r = load_manifest(b, reterr);
+        if (r == PB_OK) {
+                *ret = b;
+                b = NULL;
+        }
+out:
+        pb_buf_release(&text);
+        pb_box_free(b);
+        return r;
+}
+
+pb_err pb_box_open(const char *path, struct pb_box **ret, struct pb_diag *reterr)
+{
+        struct pb_box *b = pb_calloc(1, sizeof(*b));
+        pb_err r;
+
+        if (!b)
+                return PB_ERR_NOMEM;
+        r = box_db_open(b, path, false, reterr);
+        if (r == PB_OK)
+                r = box_db_migrate(b, reterr);
+        if (r == PB_OK)
+                r = box_begin_read(b, reterr);
+        if (r == PB_OK) {
+                r = load_manifest(b, reterr);
+                /* recovery (verifiability.md §9.2): the stored tree, the leaf count and the latest
+                 * checkpoint must agree; a commit covers all three at once, so any disagreement is
+                 * damage or tampering, and the box refuses to run on it */
+                if (r == PB_OK)
+                        r = box_log_load(b, reterr);
+                if (r == PB_OK)
+                        r = box_log_invariants(b, reterr);
+                box_rollback(b);
+        }
+        if (r == PB_OK) {
+                *ret = b;
+                b = NULL;
+        }
+        pb_box_free(b);
+        return r;
+}
+
+const struct pb_manifest *pb_box_manifest(const struct pb_box *b)
+{
+        return b->manifest;
+}
+
+pb_err pb_box_state(struct pb_box *b, enum pb_box_state *ret)
+{
+        return box_get_state(b, ret, NULL);
+}
+
+/* The code pepper: BLAKE2b-256 keyed with the engine key's seed, personalised, over the election id.
+ * Nothing stores it; whoever holds the engine key can recompute it (docs/ballot-box.md). */
+static pb_err derive_pepper(struct pb_box *b, const struct pb_key_secret *key)
+{
+        static const unsigned char personal[crypto_generichash_blake2b_PERSONALBYTES] = "pbv-code-pepper1";
+        const char *id = b->manifest->election->id;
+
+        if (!b->pepper) {
+                b->pepper = sodium_malloc(PB_CODE_KEY_BYTES);
+                if (!b->pepper)
+                        return PB_ERR_NOMEM;
+        }
+        crypto_generichash_blake2b_salt_personal(b->pepper, PB_CODE_KEY_BYTES, (const unsigned char *)id,
+                                                 strlen(id), key->sk, PB_KEY_SEED_BYTES, NULL, personal);
+        return PB_OK;
+}
+
+pb_err pb_box_set_engine_key(struct pb_box *b, const struct pb_key_secret *key, struct pb_diag *reterr)
+{
+        struct pb_buf bound, mine;
+        pb_err r;
+
+        pb_buf_init(&bound, 4096);
+        pb_buf_init(&mine, 4096);
+        r = pb_key_vkey_format(&key->pub, &mine);
+        if (r < 0)
+                goto out;
+        r = box_begin(b, reterr);
+        if (r < 0)
+                goto out;
+        r = box_get_doc(b, DOC_ENGINE_VKEY, &bound, reterr);
+        if (r == PB_ERR_NOT_FOUND) {
+                r = box_set_blob(b, ST_SET_ENGINE_VKEY, mine.data, mine.len, reterr);
+                if (r == PB_OK)
+                        r = box_commit(b, reterr);
+                else
+                        box_rollback(b);
+        } else {
+                box_rollback(b);
+                if (r == PB_OK && (bound.len != mine.len || memcmp(bound.data, mine.data, mine.len)))
+                        r = pb_diag_set(reterr, PB_ERR_FORBIDDEN, "key",
+                                        "this election is bound to another engine key");
+        }
+        if (r == PB_OK)
+                r = derive_pepper(b, key);
+        if (r == PB_OK)
+                b->engine = key;
+out:
+        pb_buf_release(&bound);
+        pb_buf_release(&mine);
+        return r;
+}
+
+pb_err pb_box_set_manifest(struct pb_box *b, const struct pb_manifest *m, struct pb_diag *reterr)
+{
+        enum pb_box_state s;
+        pb_err r = box_begin(b, reterr);
+
+        if (r < 0)
+                return r;
+        r = box_get_state(b, &s, reterr);
+        if (r == PB_OK && s != PB_BOX_DRAFT)
+                r = pb_diag_set(reterr, PB_ERR_STATE, "state", "the manifest can change only in draft");
+        if (r == PB_OK && strcmp(m->election->id, b->manifest->election->id))
+                r = pb_diag_set(reterr, PB_ERR_INVALID, "$.id", "the election id cannot change");
+        if (r == PB_OK)
+                r = store_manifest(b, m, reterr);
+        if (r == PB_OK)
+                r = box_commit(b, reterr);
+        else
+                box_rollback(b);
+        if (r == PB_OK)
+                r = load_manifest(b, reterr);
+        return r;
+}
+
+void box_alarm(struct pb_box *b)
+{
+        box_rollback(b);
+        if (box_begin(b, NULL) == PB_OK) {
+                enum pb_box_state s;
+                bool suspend = box_get_state(b, &s, NULL) == PB_OK && s == PB_BOX_OPEN &&
+                               box_set_state(b, PB_BOX_SUSPENDED, NULL) == PB_OK;
+                /* best effort: if even this fails, the caller still gets its PB_ERR_INTERNAL */
+                if (!suspend || box_commit(b, NULL) < 0)
+                        box_rollback(b);
+        }
+}
+
+pb_err pb_box_election_open(struct pb_box *b, const struct pb_key_secret *office, struct pb_diag *reterr)
+{
+        const struct pb_key_secret *keys[1] = { office };
+        struct pb_buf payload, env;
+        enum pb_box_state s;
+        uint64_t n;
+        pb_err r;
+
+        pb_buf_init(&payload, PB_MANIFEST_MAX_BYTES);
+        pb_buf_init(&env, 0);
+        r = box_need_engine(b, reterr);
+        if (r < 0)
+                goto out;
+        r = box_begin(b, reterr);
+        if (r < 0)
+                goto out;
+        r = load_manifest(b, reterr); /* the stored draft, whoever wrote it last */
+        if (r == PB_OK)
+                r = box_get_state(b, &s, reterr);
+        if (r == PB_OK && s != PB_BOX_DRAFT)
+                r = pb_diag_set(reterr, PB_ERR_STATE, "state", "only a draft election can open");
+        /* VVSG 1.1.3-B: voting starts from zero */
+        if (r == PB_OK)
+                r = box_get_count(b, CNT_CODES_SPENT, &n, reterr);
+        if (r == PB_OK && n)
+                r = pb_diag_set(reterr, PB_ERR_INTERNAL, "codes", "spent codes exist before opening");
+        if (r == PB_OK)
+                r = box_get_count(b, CNT_LOGGED, &n, reterr);
+        if (r == PB_OK && n)
+                r = pb_diag_set(reterr, PB_ERR_INTERNAL, "log", "the ballot log is not empty before opening");
+        if (r == PB_OK)
+                r = box_get_count(b, CNT_PENDING, &n, reterr);
+        if (r == PB_OK && n)
+                r = pb_diag_set(reterr, PB_ERR_INTERNAL, "ballots", "ballots exist before opening");
+        if (r < 0)
+                goto fail;
+        b->manifest->has_keys = true;
+        b->manifest->engine_key = b->engine->pub;
+        b->manifest->office_key = office->pub;
+        r = pb_manifest_format(b->manifest, &payload);
+        if (r == PB_OK)
+                r = pb_seal_sign(PB_SEAL_TYPE_MANIFEST, (const uint8_t *)payload.data, payload.len, keys, 1,
+                                 &env, reterr);
+        if (r == PB_OK)
+                r = box_set_blob(b, ST_SET_MANIFEST, payload.data, payload.len, reterr);
+        if (r == PB_OK)
+                r = box_set_blob(b, ST_SET_MANIFEST_ENVELOPE, env.data, env.len, reterr);
+        if (r == PB_OK)
+                r = box_log_load(b, reterr);
+        if (r == PB_OK)
+                r = box_log_checkpoint(b, reterr); /* the zero checkpoint */
+        if (r == PB_OK)
+                r = box_set_state(b, PB_BOX_OPEN, reterr);
+        if (r < 0)
+                goto fail;
+        r = box_commit(b, reterr);
+        if (r == PB_OK)
+                r = load_manifest(b, reterr);
+        else if (load_manifest(b, NULL) < 0)
+                r = PB_ERR_INTERNAL;
+        goto out;
+fail:
+        box_rollback(b);
+        if (load_manifest(b, NULL) < 0 && r != PB_ERR_NOMEM)
+                r = PB_ERR_INTERNAL;
+out:
+        pb_buf_release(&payload);
+        pb_buf_release(&env);
+        return r;
+}
+
+static pb_err transition(struct pb_box *b, enum pb_box_state from, enum pb_box_state to, const char *why,
+                         struct pb_diag *reterr)
+{
+        enum pb_box_state s;
+        pb_err r = box_begin(b, reterr);
+
+        if (r < 0)
+                return r;
+        r = box_get_state(b, &s, reterr);
+        if (r == PB_OK && s != from)
+                r = pb_diag_set(reterr, PB_ERR_STATE, "state", why);
+        if (r == PB_OK)
+                r = box_set_state(b, to, reterr);
+        if (r == PB_OK)
+                return box_commit(b, reterr);
+        box_rollback(b);
+        return r;
+}
+
+pb_err pb_box_election_suspend(struct pb_box *b, struct pb_diag *reterr)
+{
+        return transition(b, PB_BOX_OPEN, PB_BOX_SUSPENDED, "only an open election can be suspended", reterr);
+}
+
+pb_err pb_box_election_resume(struct pb_box *b, struct pb_diag *reterr)
+{
+        return transition(b, PB_BOX_SUSPENDED, PB_BOX_OPEN, "only a suspended election can resume", reterr);
+}
+
+pb_err box_counts(struct pb_box *b, struct pb_turnout *t, struct pb_diag *d)
+{
+        static const char *const channel_counter[PB_CHANNEL_COUNT] = { "channel.electronic", "channel.paper",
+                                                                       "channel.imported" };
+        char name[64];
+        uint64_t logged = 0;
+        pb_err r;
+
+        memset(t, 0, sizeof(*t));
+        r = box_get_state(b, &t->state, d);
+        if (r == PB_OK)
+                r = box_get_count(b, CNT_CODES_ISSUED, &t->codes_issued, d);
+        if (r == PB_OK)
+                r = box_get_count(b, CNT_CODES_SPENT, &t->codes_spent, d);
+        if (r == PB_OK)
+                r = box_get_count(b, CNT_PENDING, &t->pending, d);
+        if (r == PB_OK)
+                r = box_get_count(b, CNT_LOGGED, &logged, d);
+        for (int i = 0; r == PB_OK && i < PB_CHANNEL_COUNT; i++)
+                r = box_get_count(b, channel_counter[i], &t->by_channel[i], d);
+        for (int i = 0; r == PB_OK && i < PB_REJECT_COUNT; i++) {
+                snprintf(name, sizeof(name), "rejected.%s", reject_names[i]);
+                r = box_get_count(b, name, &t->rejected[i], d);
+        }
+        t->log_size = logged;
+        t->ballots = logged + t->pending;
+        return r;
+}
+
+pb_err pb_box_turnout(struct pb_box *b, struct pb_turnout *ret, struct pb_diag *reterr)
+{
+        struct pb_turnout t;
+        pb_err r = box_begin_read(b, reterr);
+
+        if (r < 0)
+                return r;
+        r = box_counts(b, &t, reterr);
+        box_rollback(b);
+        if (r == PB_OK)
+                *ret = t;
+        return r;
+}
+
+/* The close statement's payload (docs/ballot-box.md). */
+static pb_err close_payload(struct pb_box *b, const char *closed_at, const struct pb_turnout *t,
+                            struct pb_buf *out)
+{
+        struct pb_doc_close c;
+        struct pb_buf manifest;
+        pb_err r;
+
+        memset(&c, 0, sizeof(c));
+        pb_buf_init(&manifest, PB_MANIFEST_MAX_BYTES);
+        r = pb_manifest_format(b->manifest, &manifest);
+        if (r == PB_OK) {
+                crypto_hash_sha256(c.manifest_sha256, (const uint8_t *)manifest.data, manifest.len);
+                memcpy(c.election, b->manifest->election->id, strlen(b->manifest->election->id) + 1);
+                memcpy(c.log.origin, b->manifest->origin, sizeof(c.log.origin));
+                box_log_root(b, c.log.root);
+                c.log.size = b->frontier_size;
+                memcpy(c.closed_at, closed_at, PB_DOC_TIME_LEN + 1);
+                c.counts = *t;
+                r = pb_doc_close_format(&c, out);
+        }
+        pb_buf_release(&manifest);
+        return r;
+}
+
+pb_err pb_box_election_close(struct pb_box *b, const char *closed_at, struct pb_diag *reterr)
+{
+        const struct pb_key_secret *keys[1];
+        struct pb_buf payload, env;
+        struct pb_turnout t;
+        enum pb_box_state s;
+        pb_err r;
+
+        pb_buf_init(&payload, 0);
+        pb_buf_init(&env, 0);
+        if (!box_time_is_valid(closed_at))
+                return pb_diag_set(reterr, PB_ERR_INVALID, "closed_at", "expected YYYY-MM-DDTHH:MM:SSZ");
+        r = box_need_engine(b, reterr);
+        if (r < 0)
+                return r;
+        keys[0] = b->engine;
+        r = box_begin(b, reterr);
+        if (r < 0)
+                return r;
+        r = box_get_state(b, &s, reterr);
+        if (r == PB_OK && s != PB_BOX_OPEN && s != PB_BOX_SUSPENDED)
+                r = pb_diag_set(reterr, PB_ERR_STATE, "state",
+                                "only an open or suspended election can close");
+        if (r == PB_OK)
+                r = box_log_load(b, reterr);
+        if (r == PB_OK)
+                r = box_log_flush(b, reterr); /* the final batch, however small */
+        if (r == PB_OK)
+                r = box_log_invariants(b, reterr);
+        if (r == PB_OK)
+                r = box_counts(b, &t, reterr);
+        if (r == PB_OK)
+                r = close_payload(b, closed_at, &t, &payload);
+        if (r == PB_OK)
+                r = pb_seal_sign(PB_SEAL_TYPE_CLOSE, (const uint8_t *)payload.data, payload.len, keys, 1,
+                                 &env, reterr);
+        if (r == PB_OK)
+                r = box_set_blob(b, ST_SET_CLOSE, env.data, env.len, reterr);
+        /* a retry link (submission id -> receipt) has no use once nothing more can be cast */
+        if (r == PB_OK)
+                r = box_exec_stmt(b, box_stmt(b, ST_IDEM_CLEAR), reterr);
+        if (r == PB_OK)
+                r = box_set_state(b, PB_BOX_CLOSED, reterr);
+        if (r == PB_OK)
+                r = box_commit(b, reterr);
+        else
+                box_rollback(b);
+        if (r == PB_OK)
+                sqlite3_wal_checkpoint_v2(b->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+        if (r == PB_ERR_INTERNAL)
+                box_alarm(b);
+        pb_buf_release(&payload);
+        pb_buf_release(&env);
+        return r;
+}
+
+pb_err pb_box_document(struct pb_box *b, enum pb_box_doc doc, struct pb_buf *out, struct pb_diag *reterr)
+{
+        static const int cols[] = { DOC_MANIFEST_ENVELOPE, DOC_CLOSE, DOC_RESULT, DOC_CERTIFICATION };
+        pb_err r;
+
+        if ((unsigned)doc >= sizeof(cols) / sizeof(cols[0]))
+                return PB_ERR_INVALID;
+        r = box_begin_read(b, reterr);
+        if (r < 0)
+                return r;
+        r = box_get_doc(b, cols[doc], out, reterr);
+        box_rollback(b);
+        return r;
+}

@@ -1,0 +1,335 @@
+/** @file Casting ballots: N submissions in one transaction (group commit), receipts after COMMIT. */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ballots/box_int.h"
+#include "engine/pb_alloc.h"
+#include "engine/pb_validate.h"
+
+/* What is computed for a submission before the transaction (CPU work outside the write lock). */
+struct prepared {
+        bool ok;               /* passed the code-syntax and ballot checks */
+        enum pb_reject reject; /* when !ok */
+        uint8_t code_hash[PB_CODE_HASH_BYTES];
+        uint8_t idem_key[32]; /* when the submission has an id */
+        uint8_t request[32];  /* SHA-256 of the ballot as submitted (no code) */
+        uint8_t cvr_id[PB_CVR_ID_BYTES];
+        uint8_t nonce[PB_CVR_NONCE_BYTES];
+        uint8_t commitment[PB_CVR_HASH_BYTES];
+        size_t cvr_off, cvr_len; /* in the batch's CVR buffer */
+};
+
+/* Idempotency key: the submission id hashed with the pepper, so the table cannot be matched with a
+ * kiosk's own log of submission ids by someone who only has the database. */
+static void idem_key(const struct pb_box *b, const uint8_t sid[16], uint8_t ret[32])
+{
+        static const unsigned char personal[crypto_generichash_blake2b_PERSONALBYTES] = "pbv-idem-key/v1";
+
+        crypto_generichash_blake2b_salt_personal(ret, 32, sid, 16, b->pepper, PB_CODE_KEY_BYTES, NULL,
+                                                 personal);
+}
+
+static pb_err prepare(struct pb_box *b, const struct pb_submission *s, struct prepared *p,
+                      struct pb_buf *cvrs, struct pb_diag *d)
+{
+        const struct pb_election *e = b->manifest->election;
+        const int64_t *points = pb_vote_type_has_points(e->vote_type) ? s->points : NULL;
+        static const uint8_t zero_id[PB_CVR_ID_BYTES];
+        struct pb_code code;
+        size_t mark;
+        pb_err r;
+
+        memset(p, 0, sizeof(*p));
+        if ((unsigned)s->channel >= PB_CHANNEL_COUNT || (s->n && !s->items) || s->n > e->n_projects) {
+                p->reject = PB_REJECT_INVALID_BALLOT;
+                return pb_diag_set(d, PB_ERR_INVALID, "$.ballot", "not a ballot");
+        }
+        r = pb_code_parse(s->code ? s->code : "", s->code ? s->code_len : 0, PB_CODE_BYTES, &code, d);
+        if (r < 0) {
+                p->reject = PB_REJECT_MALFORMED_CODE;
+                if (d)
+                        memcpy(d->path, "$.code", sizeof("$.code"));
+                return r == PB_ERR_INVALID ? PB_ERR_PARSE : r;
+        }
+        pb_code_hash(&code, b->pepper, p->code_hash);
+        pb_code_wipe(&code);
+        /* imported ballots were accepted by their own process: pabulib's checker treats the sum
+         * limits as warnings, and so does the import; everything cast here is checked strictly */
+        r = pb_ballot_check(e, s->items, points, s->n,
+                            s->channel == PB_CHANNEL_IMPORTED ? PB_CHECK_PABULIB : PB_CHECK_STRICT, NULL, d);
+        if (r < 0) {
+                p->reject = PB_REJECT_INVALID_BALLOT;
+                if (d) {
+                        char path[64];
+                        d->subject[0] = '\0'; /* a project id from the ballot: content, never echoed */
+                        snprintf(path, sizeof(path), "$.ballot.%s", d->path);
+                        memcpy(d->path, path, sizeof(d->path));
+                }
+                return r == PB_ERR_OVERFLOW ? PB_ERR_INVALID : r;
+        }
+        /* the request fingerprint for idempotency: the ballot and channel, never the code */
+        mark = cvrs->len;
+        r = pb_cvr_format(e, s->items, points, s->n, s->channel, zero_id, cvrs);
+        if (r < 0)
+                return r;
+        crypto_hash_sha256(p->request, (const uint8_t *)cvrs->data + mark, cvrs->len - mark);
+        cvrs->len = mark;
+        if (s->has_submission_id)
+                idem_key(b, s->submission_id, p->idem_key);
+        randombytes_buf(p->cvr_id, sizeof(p->cvr_id));
+        randombytes_buf(p->nonce, sizeof(p->nonce));
+        p->cvr_off = cvrs->len;
+        r = pb_cvr_format(e, s->items, points, s->n, s->channel, p->cvr_id, cvrs);
+        if (r < 0)
+                return r;
+        p->cvr_len = cvrs->len - p->cvr_off;
+        r = pb_cvr_commitment(e->id, p->nonce, (const uint8_t *)cvrs->data + p->cvr_off, p->cvr_len,
+                              p->commitment);
+        if (r < 0)
+                return r;
+        p->ok = true;
+        return PB_OK;
+}
+
+/* The stored commitment of an earlier submission with this id, if any. */
+static pb_err idem_lookup(struct pb_box *b, const struct prepared *p, bool *found, bool *same,
+                          uint8_t commitment[32], struct pb_diag *d)
+{
+        sqlite3_stmt *st = box_stmt(b, ST_IDEM_GET);
+        int rc;
+
+        *found = *same = false;
+        if (!st)
+                return box_sqlite_err(b, sqlite3_errcode(b->db), d);
+        sqlite3_bind_blob(st, 1, p->idem_key, 32, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32 && sqlite3_column_bytes(st, 1) == 32) {
+                *found = true;
+                *same = !memcmp(sqlite3_column_blob(st, 0), p->request, 32);
+                memcpy(commitment, sqlite3_column_blob(st, 1), 32);
+        }
+        sqlite3_reset(st);
+        return rc == SQLITE_ROW || rc == SQLITE_DONE ? PB_OK : box_sqlite_err(b, rc, d);
+}
+
+/* Spend the code: exactly one unspent row must change.  Sets *why when it cannot. */
+static pb_err spend_code(struct pb_box *b, const uint8_t hash[32], bool *spent, enum pb_reject *why,
+                         struct pb_diag *d)
+{
+        sqlite3_stmt *st = box_stmt(b, ST_CODE_SPEND);
+        pb_err r;
+        int rc;
+
+        if (st)
+                sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+        r = box_exec_stmt(b, st, d);
+        if (r < 0)
+                return r;
+        *spent = sqlite3_changes(b->db) == 1;
+        if (*spent)
+                return PB_OK;
+        st = box_stmt(b, ST_CODE_GET);
+        if (!st)
+                return box_sqlite_err(b, sqlite3_errcode(b->db), d);
+        sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                return box_sqlite_err(b, rc, d);
+        *why = rc == SQLITE_ROW ? PB_REJECT_CODE_SPENT : PB_REJECT_CODE_UNKNOWN;
+        return PB_OK;
+}
+
+static pb_err store_ballot(struct pb_box *b, const struct prepared *p, const struct pb_buf *cvrs,
+                           const struct pb_submission *s, struct pb_diag *d)
+{
+        sqlite3_stmt *st = box_stmt(b, ST_PENDING_INSERT);
+        pb_err r;
+
+        if (st) {
+                sqlite3_bind_blob(st, 1, p->commitment, 32, SQLITE_STATIC);
+                sqlite3_bind_blob(st, 2, p->cvr_id, sizeof(p->cvr_id), SQLITE_STATIC);
+                sqlite3_bind_blob(st, 3, p->nonce, sizeof(p->nonce), SQLITE_STATIC);
+                sqlite3_bind_blob64(st, 4, cvrs->data + p->cvr_off, p->cvr_len, SQLITE_STATIC);
+        }
+        r = box_exec_stmt(b, st, d);
+        if (r < 0 || !s->has_submission_id)
+                return r;
+        st = box_stmt(b, ST_IDEM_INSERT);
+        if (st) {
+                sqlite3_bind_blob(st, 1, p->idem_key, 32, SQLITE_STATIC);
+                sqlite3_bind_blob(st, 2, p->request, 32, SQLITE_STATIC);
+                sqlite3_bind_blob(st, 3, p->commitment, 32, SQLITE_STATIC);
+        }
+        return box_exec_stmt(b, st, d);
+}
+
+static void refuse(struct pb_cast_outcome *o, enum pb_reject why, uint64_t rejected[PB_REJECT_COUNT])
+{
+        static const struct {
+                pb_err code;
+                const char *path, *reason;
+        } what[PB_REJECT_COUNT] = {
+                [PB_REJECT_MALFORMED_CODE] = { PB_ERR_PARSE, "$.code", "not a voter code" },
+                [PB_REJECT_CODE_UNKNOWN] = { PB_ERR_NOT_FOUND, "$.code", "unknown voter code" },
+                [PB_REJECT_CODE_SPENT] = { PB_ERR_CONFLICT, "$.code",
+                                           "this voter code has already been used" },
+                [PB_REJECT_INVALID_BALLOT] = { PB_ERR_INVALID, "$.ballot",
+                                               "the ballot breaks the election's rules" },
+                [PB_REJECT_SUBMISSION_REUSED] = { PB_ERR_CONFLICT, "$.submission_id",
+                                                  "this submission id was used for another ballot" },
+        };
+
+        rejected[why]++;
+        o->status = what[why].code;
+        if (!o->diag.reason)
+                pb_diag_set(&o->diag, what[why].code, what[why].path, what[why].reason);
+        o->diag.code = what[why].code;
+}
+
+static pb_err sign_receipt(struct pb_box *b, struct pb_receipt *rc, struct pb_diag *d)
+{
+        struct pb_promise promise;
+        struct pb_buf note;
+        pb_err r;
+
+        memset(&promise, 0, sizeof(promise));
+        memcpy(promise.origin, b->manifest->origin, sizeof(promise.origin));
+        memcpy(promise.commitment, rc->commitment, 32);
+        pb_buf_init(&note, sizeof(rc->promise) - 1);
+        r = pb_promise_sign(&promise, b->engine, &note, d);
+        if (r == PB_OK) {
+                memcpy(rc->promise, note.data, note.len + 1);
+                rc->promise_len = note.len;
+                pb_code_short(rc->commitment, rc->short_code);
+        }
+        pb_buf_release(&note);
+        return r;
+}
+
+pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *subs, size_t n, struct pb_cast_outcome *out,
+                   struct pb_diag *reterr)
+{
+        static const char *const channel_counter[PB_CHANNEL_COUNT] = { "channel.electronic", "channel.paper",
+                                                                       "channel.imported" };
+        uint64_t rejected[PB_REJECT_COUNT] = { 0 }, accepted[PB_CHANNEL_COUNT] = { 0 }, total = 0, pending;
+        struct prepared *prep = NULL;
+        struct pb_buf cvrs;
+        enum pb_box_state s;
+        bool flushed = false;
+        pb_err r;
+
+        if (n > PB_BOX_BATCH_MAX)
+                return pb_diag_set(reterr, PB_ERR_LIMIT, "batch", "more than 4096 submissions in one batch");
+        r = box_need_engine(b, reterr);
+        if (r < 0)
+                return r;
+        pb_buf_init(&cvrs, 0);
+        prep = pb_calloc(n ? n : 1, sizeof(*prep));
+        if (!prep)
+                return PB_ERR_NOMEM; /* nothing to release yet: cvrs holds no memory */
+        for (size_t i = 0; i < n; i++) {
+                memset(&out[i], 0, sizeof(out[i]));
+                r = prepare(b, &subs[i], &prep[i], &cvrs, &out[i].diag);
+                if (r == PB_ERR_NOMEM || r == PB_ERR_LIMIT)
+                        goto out;
+                r = PB_OK;
+        }
+
+        r = box_begin(b, reterr);
+        if (r < 0)
+                goto out;
+        r = box_get_state(b, &s, reterr);
+        if (r == PB_OK && s != PB_BOX_OPEN)
+                r = pb_diag_set(reterr, PB_ERR_STATE, "state",
+                                "ballots are accepted only while the election is open");
+        for (size_t i = 0; r == PB_OK && i < n; i++) {
+                struct prepared *p = &prep[i];
+                struct pb_cast_outcome *o = &out[i];
+                enum pb_reject why = PB_REJECT_CODE_UNKNOWN;
+                bool found, same, spent;
+
+                if (!p->ok) {
+                        refuse(o, p->reject, rejected);
+                        continue;
+                }
+                if (subs[i].has_submission_id) {
+                        r = idem_lookup(b, p, &found, &same, o->receipt.commitment, reterr);
+                        if (r < 0)
+                                break;
+                        if (found && same) {
+                                o->status = PB_OK;
+                                o->replayed = true;
+                                continue;
+                        }
+                        if (found) {
+                                refuse(o, PB_REJECT_SUBMISSION_REUSED, rejected);
+                                continue;
+                        }
+                }
+                r = spend_code(b, p->code_hash, &spent, &why, reterr);
+                if (r < 0)
+                        break;
+                if (!spent) {
+                        refuse(o, why, rejected);
+                        continue;
+                }
+                r = store_ballot(b, p, &cvrs, &subs[i], reterr);
+                if (r < 0)
+                        break;
+                o->status = PB_OK;
+                memcpy(o->receipt.commitment, p->commitment, 32);
+                accepted[subs[i].channel]++;
+                total++;
+        }
+        if (r == PB_OK)
+                r = box_add_count(b, CNT_CODES_SPENT, (int64_t)total, reterr);
+        if (r == PB_OK)
+                r = box_add_count(b, CNT_PENDING, (int64_t)total, reterr);
+        for (int c = 0; r == PB_OK && c < PB_CHANNEL_COUNT; c++)
+                r = box_add_count(b, channel_counter[c], (int64_t)accepted[c], reterr);
+        for (int k = 0; r == PB_OK && k < PB_REJECT_COUNT; k++) {
+                char name[64];
+                snprintf(name, sizeof(name), "rejected.%s", pb_reject_name((enum pb_reject)k));
+                r = box_add_count(b, name, (int64_t)rejected[k], reterr);
+        }
+        if (r == PB_OK)
+                r = box_get_count(b, CNT_PENDING, &pending, reterr);
+        if (r == PB_OK && total && pending >= b->manifest->batch_min) {
+                r = box_log_flush(b, reterr);
+                flushed = true;
+        }
+        if (r < 0) {
+                box_rollback(b);
+                if (r == PB_ERR_INTERNAL)
+                        box_alarm(b);
+                goto out;
+        }
+        r = box_commit(b, reterr);
+        if (r < 0)
+                goto out;
+        /* durable now: only from here on may a receipt exist */
+        for (size_t i = 0; i < n; i++)
+                if (out[i].status == PB_OK && sign_receipt(b, &out[i].receipt, &out[i].diag) < 0) {
+                        /* stored, but no receipt: a retry with the same submission id gets it */
+                        out[i].status = PB_ERR_NOMEM;
+                        pb_diag_set(&out[i].diag, PB_ERR_NOMEM, "receipt",
+                                    "the ballot is stored but its receipt could not be signed; retry");
+                }
+        if (flushed)
+                sqlite3_wal_checkpoint_v2(b->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+out:
+        if (r < 0)
+                for (size_t i = 0; i < n; i++) {
+                        /* nothing may be read as accepted when the call failed */
+                        out[i].status = r;
+                        out[i].replayed = false;
+                }
+        sodium_memzero(prep, (n ? n : 1) * sizeof(*prep));
+        pb_free(prep);
+        if (cvrs.data)
+                sodium_memzero(cvrs.data, cvrs.cap);
+        pb_buf_release(&cvrs);
+        return r;
+}

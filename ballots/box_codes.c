@@ -1,0 +1,85 @@
+/** @file Voter codes: issuing them (shown once) and their keyed hashes. */
+#include <sodium.h>
+#include <string.h>
+
+#include "ballots/box_int.h"
+
+#define COMPACT_LEN (PB_CODE_COMPACT_MAX + 1)
+
+pb_err pb_box_codes_issue(struct pb_box *b, size_t count, pb_box_code_fn fn, void *ctx,
+                          struct pb_diag *reterr)
+{
+        char *codes = NULL; /* count compact codes, COMPACT_LEN bytes each, in guarded memory */
+        enum pb_box_state s;
+        pb_err r;
+
+        if (count == 0 || count > PB_BOX_CODES_MAX)
+                return pb_diag_set(reterr, PB_ERR_LIMIT, "count", "issue 1 to 1,000,000 codes at a time");
+        r = box_need_engine(b, reterr);
+        if (r < 0)
+                return r;
+        codes = sodium_allocarray(count, COMPACT_LEN);
+        if (!codes)
+                return PB_ERR_NOMEM;
+        r = box_begin(b, reterr);
+        if (r < 0)
+                goto out;
+        r = box_get_state(b, &s, reterr);
+        if (r == PB_OK && s != PB_BOX_DRAFT && s != PB_BOX_OPEN && s != PB_BOX_SUSPENDED)
+                r = pb_diag_set(reterr, PB_ERR_STATE, "state",
+                                "codes can be issued only before the election closes");
+        for (size_t i = 0; r == PB_OK && i < count; i++) {
+                uint8_t bytes[PB_CODE_BYTES], hash[PB_CODE_HASH_BYTES];
+                struct pb_code code;
+                sqlite3_stmt *st;
+                int rc;
+
+                randombytes_buf(bytes, sizeof(bytes));
+                r = pb_code_from_bytes(bytes, sizeof(bytes), &code, reterr);
+                sodium_memzero(bytes, sizeof(bytes));
+                if (r < 0)
+                        break;
+                pb_code_hash(&code, b->pepper, hash);
+                st = box_stmt(b, ST_CODE_INSERT);
+                if (!st) {
+                        r = box_sqlite_err(b, sqlite3_errcode(b->db), reterr);
+                        pb_code_wipe(&code);
+                        break;
+                }
+                sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_STATIC);
+                rc = sqlite3_step(st);
+                sqlite3_reset(st);
+                if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+                        /* 80 random bits twice: astronomically rare, but then draw again */
+                        pb_code_wipe(&code);
+                        i--;
+                        continue;
+                }
+                if (rc != SQLITE_DONE) {
+                        r = box_sqlite_err(b, rc, reterr);
+                        pb_code_wipe(&code);
+                        break;
+                }
+                memcpy(codes + i * COMPACT_LEN, code.text, code.len + 1);
+                pb_code_wipe(&code);
+        }
+        if (r == PB_OK)
+                r = box_add_count(b, CNT_CODES_ISSUED, (int64_t)count, reterr);
+        if (r == PB_OK)
+                r = box_commit(b, reterr);
+        else
+                box_rollback(b);
+        /* shown only once they are durable: a code handed out must be a code the box knows */
+        for (size_t i = 0; r == PB_OK && i < count; i++) {
+                struct pb_code code;
+                const char *text = codes + i * COMPACT_LEN;
+
+                r = pb_code_parse(text, strlen(text), PB_CODE_BYTES, &code, reterr);
+                if (r == PB_OK && fn)
+                        r = fn(ctx, &code);
+                pb_code_wipe(&code);
+        }
+out:
+        sodium_free(codes); /* wipes the memory */
+        return r;
+}

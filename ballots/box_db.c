@@ -1,0 +1,417 @@
+/** @file The ballot box's SQLite layer: pragmas, schema and migrations, statements, transactions. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ballots/box_int.h"
+#include "engine/pb_alloc.h"
+
+static const char *const stmt_sql[ST_COUNT] = {
+        [ST_GET_STATE] = "SELECT state FROM election WHERE id = 1",
+        [ST_SET_STATE] = "UPDATE election SET state = ? WHERE id = 1",
+        [ST_GET_COUNT] = "SELECT n FROM counts WHERE name = ?",
+        [ST_ADD_COUNT] = "UPDATE counts SET n = n + ? WHERE name = ?",
+        [ST_CODE_INSERT] = "INSERT INTO codes(hash) VALUES (?)",
+        [ST_CODE_SPEND] = "UPDATE codes SET spent = 1 WHERE hash = ? AND spent = 0",
+        [ST_CODE_GET] = "SELECT spent FROM codes WHERE hash = ?",
+        [ST_PENDING_INSERT] = "INSERT INTO pending(commitment, cvr_id, nonce, cvr) VALUES (?, ?, ?, ?)",
+        [ST_PENDING_ALL] = "SELECT commitment, cvr_id, nonce, cvr FROM pending ORDER BY commitment",
+        [ST_PENDING_CLEAR] = "DELETE FROM pending",
+        [ST_PENDING_HAS] = "SELECT 1 FROM pending WHERE commitment = ?",
+        [ST_BALLOT_INSERT] =
+                "INSERT INTO ballots(commitment, leaf, cvr_id, nonce, cvr) VALUES (?, ?, ?, ?, ?)",
+        [ST_BALLOT_LEAF] = "SELECT leaf FROM ballots WHERE commitment = ?",
+        [ST_BALLOTS_BY_LEAF] = "SELECT commitment, leaf, nonce, cvr FROM ballots ORDER BY leaf",
+        [ST_TREE_INSERT] = "INSERT INTO tree(level, idx, hash) VALUES (?, ?, ?)",
+        [ST_TREE_GET] = "SELECT hash FROM tree WHERE level = ? AND idx = ?",
+        [ST_CP_INSERT] = "INSERT INTO checkpoints(size, root, note) VALUES (?, ?, ?)",
+        [ST_CP_LATEST] = "SELECT size, root, note FROM checkpoints ORDER BY size DESC LIMIT 1",
+        [ST_CP_ALL] = "SELECT size, root, note FROM checkpoints ORDER BY size",
+        [ST_IDEM_GET] = "SELECT request, commitment FROM idem WHERE key = ?",
+        [ST_IDEM_INSERT] = "INSERT INTO idem(key, request, commitment) VALUES (?, ?, ?)",
+        [ST_IDEM_CLEAR] = "DELETE FROM idem",
+        [ST_GET_DOC] = ("SELECT manifest, manifest_envelope, engine_vkey, close_envelope, result_envelope, "
+                        "certification_envelope FROM election WHERE id = 1"),
+        [ST_SET_MANIFEST] = "UPDATE election SET manifest = ? WHERE id = 1",
+        [ST_SET_MANIFEST_ENVELOPE] = "UPDATE election SET manifest_envelope = ? WHERE id = 1",
+        [ST_SET_ENGINE_VKEY] = "UPDATE election SET engine_vkey = ? WHERE id = 1",
+        [ST_SET_CLOSE] = "UPDATE election SET close_envelope = ? WHERE id = 1",
+        [ST_SET_RESULT] = "UPDATE election SET result_envelope = ? WHERE id = 1",
+        [ST_SET_CERTIFICATION] = "UPDATE election SET certification_envelope = ? WHERE id = 1",
+        [ST_TOKEN_INSERT] = "INSERT INTO tokens(hash, role, label) VALUES (?, ?, ?)",
+        [ST_TOKEN_GET] = "SELECT hash, role, revoked FROM tokens WHERE hash = ?",
+        [ST_TOKEN_LIST] = "SELECT hash, role, label, revoked FROM tokens ORDER BY hash",
+        [ST_TOKEN_REVOKE] = "UPDATE tokens SET revoked = 1 WHERE substr(hex(hash), 1, 16) = upper(?)",
+};
+
+/*
+ * Schema migrations: migrations[v] takes a database from user_version v to v + 1.  A migration is
+ * never edited once released; a change is a new entry.  Tables keyed by random values are WITHOUT
+ * ROWID so that no row order records the order of arrival (VVSG 2.0 10.2.2-B): only the log's
+ * leaf numbers are ordered, and that order is public and sorted within each batch.
+ */
+static const char *const migrations[PB_BOX_SCHEMA_VERSION] = {
+        "CREATE TABLE election("
+        " id INTEGER PRIMARY KEY CHECK (id = 1),"
+        " state TEXT NOT NULL CHECK (state IN ('draft','open','suspended','closed','tallied','certified')),"
+        " manifest BLOB NOT NULL,"
+        " manifest_envelope BLOB,"
+        " engine_vkey TEXT,"
+        " close_envelope BLOB,"
+        " result_envelope BLOB,"
+        " certification_envelope BLOB);"
+        "CREATE TABLE counts(name TEXT PRIMARY KEY, n INTEGER NOT NULL CHECK (n >= 0)) WITHOUT ROWID;"
+        "CREATE TABLE codes(hash BLOB PRIMARY KEY CHECK (length(hash) = 32),"
+        " spent INTEGER NOT NULL DEFAULT 0 CHECK (spent IN (0, 1))) WITHOUT ROWID;"
+        "CREATE TABLE pending(commitment BLOB PRIMARY KEY CHECK (length(commitment) = 32),"
+        " cvr_id BLOB NOT NULL UNIQUE, nonce BLOB NOT NULL, cvr BLOB NOT NULL) WITHOUT ROWID;"
+        "CREATE TABLE ballots(commitment BLOB PRIMARY KEY CHECK (length(commitment) = 32),"
+        " leaf INTEGER NOT NULL UNIQUE CHECK (leaf >= 0), cvr_id BLOB NOT NULL UNIQUE,"
+        " nonce BLOB NOT NULL, cvr BLOB NOT NULL) WITHOUT ROWID;"
+        "CREATE TABLE tree(level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,"
+        " PRIMARY KEY (level, idx)) WITHOUT ROWID;"
+        "CREATE TABLE checkpoints(size INTEGER PRIMARY KEY, root BLOB NOT NULL, note BLOB NOT NULL);"
+        "CREATE TABLE idem(key BLOB PRIMARY KEY, request BLOB NOT NULL, commitment BLOB NOT NULL) WITHOUT "
+        "ROWID;"
+        "CREATE TABLE tokens(hash BLOB PRIMARY KEY, role TEXT NOT NULL CHECK (role IN "
+        "('admin','kiosk','auditor')),"
+        " label TEXT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1))) WITHOUT ROWID;"
+        "INSERT INTO counts(name, n) VALUES ('codes_issued', 0), ('codes_spent', 0), ('pending', 0),"
+        " ('logged', 0), ('channel.electronic', 0), ('channel.paper', 0), ('channel.imported', 0),"
+        " ('rejected.malformed_code', 0), ('rejected.code_unknown', 0), ('rejected.code_spent', 0),"
+        " ('rejected.invalid_ballot', 0), ('rejected.submission_reused', 0);",
+};
+
+pb_err box_sqlite_err(struct pb_box *b, int rc, struct pb_diag *d)
+{
+        (void)b;
+        switch (rc & 0xff) {
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+                return pb_diag_set(d, PB_ERR_BUSY, "database", "the database is locked; try again");
+        case SQLITE_NOMEM: return pb_diag_set(d, PB_ERR_NOMEM, "database", "out of memory");
+        case SQLITE_FULL: return pb_diag_set(d, PB_ERR_STORAGE, "database", "the disk is full");
+        case SQLITE_IOERR: return pb_diag_set(d, PB_ERR_STORAGE, "database", "input/output error");
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB: return pb_diag_set(d, PB_ERR_STORAGE, "database", "the database file is damaged");
+        case SQLITE_READONLY: return pb_diag_set(d, PB_ERR_STORAGE, "database", "the database is read-only");
+        case SQLITE_CANTOPEN: return pb_diag_set(d, PB_ERR_STORAGE, "database", "cannot open the database");
+        case SQLITE_CONSTRAINT: return pb_diag_set(d, PB_ERR_INTERNAL, "database", "a constraint failed");
+        default: return pb_diag_set(d, PB_ERR_STORAGE, "database", "database error");
+        }
+}
+
+sqlite3_stmt *box_stmt(struct pb_box *b, enum box_stmt s)
+{
+        if (!b->st[s]) {
+                if (sqlite3_prepare_v3(b->db, stmt_sql[s], -1, SQLITE_PREPARE_PERSISTENT, &b->st[s], NULL) !=
+                    SQLITE_OK)
+                        return NULL;
+        } else {
+                sqlite3_reset(b->st[s]);
+                sqlite3_clear_bindings(b->st[s]);
+        }
+        return b->st[s];
+}
+
+pb_err box_exec_stmt(struct pb_box *b, sqlite3_stmt *st, struct pb_diag *d)
+{
+        int rc;
+
+        if (!st)
+                return box_sqlite_err(b, sqlite3_errcode(b->db), d);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+                return box_sqlite_err(b, rc, d);
+        return PB_OK;
+}
+
+static pb_err exec_sql(struct pb_box *b, const char *sql, struct pb_diag *d)
+{
+        int rc = sqlite3_exec(b->db, sql, NULL, NULL, NULL);
+        return rc == SQLITE_OK ? PB_OK : box_sqlite_err(b, rc, d);
+}
+
+/* BEGIN IMMEDIATE takes the write lock at once: a writer never has to upgrade a read lock (which
+ * can deadlock).  busy_timeout waits up to 5 s inside SQLite; on top of that we retry a few times
+ * so that a burst of admin commands does not fail the cast path. */
+pb_err box_begin(struct pb_box *b, struct pb_diag *d)
+{
+        int rc = SQLITE_BUSY;
+
+        for (int attempt = 0; attempt < 3 && (rc & 0xff) == SQLITE_BUSY; attempt++)
+                rc = sqlite3_exec(b->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        return rc == SQLITE_OK ? PB_OK : box_sqlite_err(b, rc, d);
+}
+
+pb_err box_begin_read(struct pb_box *b, struct pb_diag *d)
+{
+        return exec_sql(b, "BEGIN", d);
+}
+
+pb_err box_commit(struct pb_box *b, struct pb_diag *d)
+{
+        int rc = sqlite3_exec(b->db, "COMMIT", NULL, NULL, NULL);
+
+        if (rc != SQLITE_OK) {
+                pb_err r = box_sqlite_err(b, rc, d);
+                box_rollback(b);
+                return r;
+        }
+        return PB_OK;
+}
+
+void box_rollback(struct pb_box *b)
+{
+        if (!sqlite3_get_autocommit(b->db))
+                sqlite3_exec(b->db, "ROLLBACK", NULL, NULL, NULL);
+        b->frontier_valid = false;
+}
+
+static const char *const state_names[PB_BOX_STATE_COUNT] = {
+        "draft", "open", "suspended", "closed", "tallied", "certified",
+};
+
+const char *pb_box_state_name(enum pb_box_state s)
+{
+        return (unsigned)s < PB_BOX_STATE_COUNT ? state_names[s] : "?";
+}
+
+pb_err box_get_state(struct pb_box *b, enum pb_box_state *ret, struct pb_diag *d)
+{
+        sqlite3_stmt *st = box_stmt(b, ST_GET_STATE);
+        int rc;
+
+        if (!st)
+                return box_sqlite_err(b, sqlite3_errcode(b->db), d);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                const char *s = (const char *)sqlite3_column_text(st, 0);
+                for (int i = 0; s && i < PB_BOX_STATE_COUNT; i++)
+                        if (!strcmp(s, state_names[i])) {
+                                *ret = (enum pb_box_state)i;
+                                sqlite3_reset(st);
+                                return PB_OK;
+                        }
+                sqlite3_reset(st);
+                return pb_diag_set(d, PB_ERR_INTERNAL, "database", "unknown election state");
+        }
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? pb_diag_set(d, PB_ERR_INTERNAL, "database", "no election row")
+                                 : box_sqlite_err(b, rc, d);
+}
+
+pb_err box_set_state(struct pb_box *b, enum pb_box_state s, struct pb_diag *d)
+{
+        sqlite3_stmt *st = box_stmt(b, ST_SET_STATE);
+
+        if (st)
+                sqlite3_bind_text(st, 1, state_names[s], -1, SQLITE_STATIC);
+        return box_exec_stmt(b, st, d);
+}
+
+pb_err box_get_count(struct pb_box *b, const char *name, uint64_t *ret, struct pb_diag *d)
+{
+        sqlite3_stmt *st = box_stmt(b, ST_GET_COUNT);
+        int rc;
+
+        if (!st)
+                return box_sqlite_err(b, sqlite3_errcode(b->db), d);
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                *ret = (uint64_t)sqlite3_column_int64(st, 0);
+                sqlite3_reset(st);
+                return PB_OK;
+        }
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? pb_diag_set(d, PB_ERR_INTERNAL, "database", "missing counter")
+                                 : box_sqlite_err(b, rc, d);
+}
+
+pb_err box_add_count(struct pb_box *b, const char *name, int64_t delta, struct pb_diag *d)
+{
+        sqlite3_stmt *st;
+        pb_err r;
+
+        if (delta == 0)
+                return PB_OK;
+        st = box_stmt(b, ST_ADD_COUNT);
+        if (st) {
+                sqlite3_bind_int64(st, 1, delta);
+                sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+        }
+        r = box_exec_stmt(b, st, d);
+        if (r == PB_OK && sqlite3_changes(b->db) != 1)
+                return pb_diag_set(d, PB_ERR_INTERNAL, "database", "missing counter");
+        return r;
+}
+
+pb_err box_get_doc(struct pb_box *b, int col, struct pb_buf *out, struct pb_diag *d)
+{
+        sqlite3_stmt *st = box_stmt(b, ST_GET_DOC);
+        pb_err r;
+        int rc;
+
+        if (!st)
+                return box_sqlite_err(b, sqlite3_errcode(b->db), d);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW) {
+                sqlite3_reset(st);
+                return box_sqlite_err(b, rc, d);
+        }
+        if (sqlite3_column_type(st, col) == SQLITE_NULL) {
+                sqlite3_reset(st);
+                return PB_ERR_NOT_FOUND;
+        }
+        {
+                const void *p = sqlite3_column_blob(st, col);
+                int n = sqlite3_column_bytes(st, col);
+                r = pb_buf_add(out, p ? p : "", (size_t)n);
+        }
+        sqlite3_reset(st);
+        return r;
+}
+
+pb_err box_set_blob(struct pb_box *b, enum box_stmt s, const void *p, size_t len, struct pb_diag *d)
+{
+        sqlite3_stmt *st = box_stmt(b, s);
+
+        if (st)
+                sqlite3_bind_blob64(st, 1, p, len, SQLITE_STATIC);
+        return box_exec_stmt(b, st, d);
+}
+
+/* fsync the folder holding @path, so that a newly created file's directory entry is durable. */
+static void sync_folder(const char *path)
+{
+        char copy[4096];
+        int fd;
+
+        if (strlen(path) >= sizeof(copy))
+                return;
+        memcpy(copy, path, strlen(path) + 1);
+        fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd >= 0) {
+                (void)fsync(fd);
+                close(fd);
+        }
+}
+
+pb_err box_db_open(struct pb_box *b, const char *path, bool create, struct pb_diag *d)
+{
+        /* verifiability.md §9.1; journal_mode=WAL is persistent and set at creation */
+        static const char pragmas[] = "PRAGMA synchronous = FULL;"
+                                      "PRAGMA busy_timeout = 5000;"
+                                      "PRAGMA foreign_keys = ON;"
+                                      "PRAGMA secure_delete = ON;"
+                                      "PRAGMA trusted_schema = OFF;"
+                                      "PRAGMA cell_size_check = ON;";
+        int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+        struct stat st;
+        pb_err r;
+        int rc;
+
+        if (create) {
+                if (lstat(path, &st) == 0)
+                        return pb_diag_set(d, PB_ERR_CONFLICT, NULL, "the database file exists already");
+                flags |= SQLITE_OPEN_CREATE;
+        } else if (stat(path, &st) != 0) {
+                return pb_diag_set(d, PB_ERR_NOT_FOUND, NULL, "no such database file");
+        }
+        rc = sqlite3_open_v2(path, &b->db, flags, NULL);
+        if (rc != SQLITE_OK)
+                return box_sqlite_err(b, rc, d);
+        sqlite3_extended_result_codes(b->db, 1);
+        sqlite3_db_config(b->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+        sqlite3_db_config(b->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+        r = exec_sql(b, pragmas, d);
+        if (r < 0)
+                return r;
+        if (create) {
+                char buf[64];
+                r = exec_sql(b, "PRAGMA journal_mode = WAL", d);
+                if (r == PB_OK) {
+                        snprintf(buf, sizeof(buf), "PRAGMA application_id = %d", PB_BOX_APPLICATION_ID);
+                        r = exec_sql(b, buf, d);
+                }
+                if (r < 0)
+                        return r;
+        } else {
+                sqlite3_stmt *q = NULL;
+                rc = sqlite3_prepare_v2(b->db, "PRAGMA application_id", -1, &q, NULL);
+                if (rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW &&
+                    sqlite3_column_int(q, 0) != PB_BOX_APPLICATION_ID) {
+                        sqlite3_finalize(q);
+                        return pb_diag_set(d, PB_ERR_UNSUPPORTED, NULL, "not a pbvote ballot box");
+                }
+                sqlite3_finalize(q);
+                if (rc != SQLITE_OK)
+                        return box_sqlite_err(b, rc, d);
+                /* a cheap structural check at every start (full integrity_check in pb_box_check) */
+                rc = sqlite3_prepare_v2(b->db, "PRAGMA quick_check", -1, &q, NULL);
+                if (rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW) {
+                        const char *s = (const char *)sqlite3_column_text(q, 0);
+                        if (!s || strcmp(s, "ok")) {
+                                sqlite3_finalize(q);
+                                return pb_diag_set(d, PB_ERR_STORAGE, NULL,
+                                                   "quick_check: the database is damaged");
+                        }
+                }
+                sqlite3_finalize(q);
+                if (rc != SQLITE_OK)
+                        return box_sqlite_err(b, rc, d);
+        }
+        {
+                /* keep the WAL file between connections: no file creation during voting */
+                int persist = 1;
+                sqlite3_file_control(b->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+        }
+        if (create)
+                sync_folder(path);
+        return PB_OK;
+}
+
+pb_err box_db_migrate(struct pb_box *b, struct pb_diag *d)
+{
+        sqlite3_stmt *q = NULL;
+        int version = -1;
+        char buf[64];
+        pb_err r;
+
+        r = box_begin(b, d);
+        if (r < 0)
+                return r;
+        if (sqlite3_prepare_v2(b->db, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK &&
+            sqlite3_step(q) == SQLITE_ROW)
+                version = sqlite3_column_int(q, 0);
+        sqlite3_finalize(q);
+        if (version < 0) {
+                r = box_sqlite_err(b, sqlite3_errcode(b->db), d);
+                goto fail;
+        }
+        if (version > PB_BOX_SCHEMA_VERSION) {
+                r = pb_diag_set(d, PB_ERR_UNSUPPORTED, NULL, "the ballot box was written by a newer pbvote");
+                goto fail;
+        }
+        for (int v = version; v < PB_BOX_SCHEMA_VERSION; v++) {
+                r = exec_sql(b, migrations[v], d);
+                if (r < 0)
+                        goto fail;
+        }
+        if (version != PB_BOX_SCHEMA_VERSION) {
+                snprintf(buf, sizeof(buf), "PRAGMA user_version = %d", PB_BOX_SCHEMA_VERSION);
+                r = exec_sql(b, buf, d);
+                if (r < 0)
+                        goto fail;
+        }
+        return box_commit(b, d);
+fail:
+        box_rollback(b);
+        return r;
+}

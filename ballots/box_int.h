@@ -1,0 +1,133 @@
+/** @file The ballot box's internals, shared by ballots/box_*.c (not a public header). */
+#ifndef PB_BOX_INT_H
+#define PB_BOX_INT_H
+
+#include <sqlite3.h>
+
+#include "ballots/pb_box.h"
+
+/** Prepared statements, kept for the life of the connection. */
+enum box_stmt {
+        ST_GET_STATE,
+        ST_SET_STATE,
+        ST_GET_COUNT,
+        ST_ADD_COUNT,
+        ST_CODE_INSERT,
+        ST_CODE_SPEND,
+        ST_CODE_GET,
+        ST_PENDING_INSERT,
+        ST_PENDING_ALL,
+        ST_PENDING_CLEAR,
+        ST_PENDING_HAS,
+        ST_BALLOT_INSERT,
+        ST_BALLOT_LEAF,
+        ST_BALLOTS_BY_LEAF,
+        ST_TREE_INSERT,
+        ST_TREE_GET,
+        ST_CP_INSERT,
+        ST_CP_LATEST,
+        ST_CP_ALL,
+        ST_IDEM_GET,
+        ST_IDEM_INSERT,
+        ST_IDEM_CLEAR,
+        ST_GET_DOC,
+        ST_SET_MANIFEST,
+        ST_SET_MANIFEST_ENVELOPE,
+        ST_SET_ENGINE_VKEY,
+        ST_SET_CLOSE,
+        ST_SET_RESULT,
+        ST_SET_CERTIFICATION,
+        ST_TOKEN_INSERT,
+        ST_TOKEN_GET,
+        ST_TOKEN_LIST,
+        ST_TOKEN_REVOKE,
+        ST_COUNT
+};
+
+/** Named counters of the `counts` table. */
+#define CNT_CODES_ISSUED "codes_issued"
+#define CNT_CODES_SPENT "codes_spent"
+#define CNT_PENDING "pending"
+#define CNT_LOGGED "logged"
+
+struct pb_box {
+        sqlite3 *db;
+        sqlite3_stmt *st[ST_COUNT];
+        struct pb_manifest *manifest;       /* the stored manifest, parsed */
+        const struct pb_key_secret *engine; /* borrowed; NULL until pb_box_set_engine_key */
+        uint8_t *pepper;                    /* sodium_malloc'd code-hash key derived from the engine key */
+        /* the right edge of the log's tree: the roots of its perfect subtrees, largest first */
+        bool frontier_valid;
+        uint64_t frontier_size;
+        uint8_t frontier[64][32];
+};
+
+/** The prepared statement @s, reset and with its bindings cleared. */
+sqlite3_stmt *box_stmt(struct pb_box *b, enum box_stmt s);
+
+/** Map an SQLite result code to pb_err, filling @d with a storage diagnostic. */
+pb_err box_sqlite_err(struct pb_box *b, int rc, struct pb_diag *d);
+
+/** BEGIN IMMEDIATE with a bounded retry on SQLITE_BUSY.  PB_ERR_BUSY when the lock stays taken. */
+PB_NODISCARD pb_err box_begin(struct pb_box *b, struct pb_diag *d);
+/** BEGIN (deferred, for reads). */
+PB_NODISCARD pb_err box_begin_read(struct pb_box *b, struct pb_diag *d);
+/** COMMIT.  On failure the transaction is rolled back and nothing was stored. */
+PB_NODISCARD pb_err box_commit(struct pb_box *b, struct pb_diag *d);
+/** ROLLBACK if a transaction is open; forgets cached log state. */
+void box_rollback(struct pb_box *b);
+
+/** Step a statement that returns no row (SQLITE_DONE expected). */
+PB_NODISCARD pb_err box_exec_stmt(struct pb_box *b, sqlite3_stmt *st, struct pb_diag *d);
+
+PB_NODISCARD pb_err box_get_state(struct pb_box *b, enum pb_box_state *ret, struct pb_diag *d);
+PB_NODISCARD pb_err box_set_state(struct pb_box *b, enum pb_box_state s, struct pb_diag *d);
+PB_NODISCARD pb_err box_get_count(struct pb_box *b, const char *name, uint64_t *ret, struct pb_diag *d);
+PB_NODISCARD pb_err box_add_count(struct pb_box *b, const char *name, int64_t delta, struct pb_diag *d);
+
+/** Column @col (0 manifest .. 5 certification_envelope, see ST_GET_DOC) appended to @out; NOT_FOUND if NULL. */
+PB_NODISCARD pb_err box_get_doc(struct pb_box *b, int col, struct pb_buf *out, struct pb_diag *d);
+#define DOC_MANIFEST 0
+#define DOC_MANIFEST_ENVELOPE 1
+#define DOC_ENGINE_VKEY 2
+#define DOC_CLOSE 3
+#define DOC_RESULT 4
+#define DOC_CERTIFICATION 5
+
+/** Set a text/blob column through one of the ST_SET_* statements. */
+PB_NODISCARD pb_err box_set_blob(struct pb_box *b, enum box_stmt s, const void *p, size_t len,
+                                 struct pb_diag *d);
+
+/** Open the SQLite connection with the pragmas of verifiability.md §9.1. */
+PB_NODISCARD pb_err box_db_open(struct pb_box *b, const char *path, bool create, struct pb_diag *d);
+/** Create or migrate the schema to PB_BOX_SCHEMA_VERSION (in one transaction). */
+PB_NODISCARD pb_err box_db_migrate(struct pb_box *b, struct pb_diag *d);
+
+/* ---- the log (box_log.c) ---- */
+
+/** Load the frontier of the stored tree (when not cached). */
+PB_NODISCARD pb_err box_log_load(struct pb_box *b, struct pb_diag *d);
+/** A Merkle source over the stored tree (every level). */
+void box_log_source(struct pb_box *b, struct pb_merkle_source *ret);
+/** The root of the whole current tree (from the frontier). */
+void box_log_root(const struct pb_box *b, uint8_t ret[32]);
+/** Sign and store a checkpoint of the current tree (inside a write transaction). */
+PB_NODISCARD pb_err box_log_checkpoint(struct pb_box *b, struct pb_diag *d);
+/** Move every pending ballot into the log, sorted by commitment, and checkpoint (inside a write txn). */
+PB_NODISCARD pb_err box_log_flush(struct pb_box *b, struct pb_diag *d);
+/** The invariants of verifiability.md §9.3 from the counters and the stored tree. */
+PB_NODISCARD pb_err box_log_invariants(struct pb_box *b, struct pb_diag *d);
+
+/** Suspend the election after an integrity alarm (its own transaction; best effort). */
+void box_alarm(struct pb_box *b);
+
+/** Check that the engine key is set.  PB_ERR_AUTH otherwise. */
+PB_NODISCARD pb_err box_need_engine(struct pb_box *b, struct pb_diag *d);
+
+/** "YYYY-MM-DDTHH:MM:SSZ". */
+bool box_time_is_valid(const char *s);
+
+/** The counters (inside a transaction). */
+PB_NODISCARD pb_err box_counts(struct pb_box *b, struct pb_turnout *ret, struct pb_diag *d);
+
+#endif

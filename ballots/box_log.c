@@ -1,0 +1,676 @@
+/** @file The ballot log: the stored RFC 6962 tree, batches, checkpoints, proofs and invariants. */
+#include <sodium.h>
+#include <string.h>
+
+#include "ballots/box_int.h"
+#include "ballots/pb_ballot_json.h"
+#include "engine/pb_alloc.h"
+
+/*
+ * The table `tree` holds every complete subtree hash: (level, idx) is the root of leaves
+ * [idx << level, (idx + 1) << level), level 0 being the leaf hashes (golang.org/x/mod/sumdb/tlog
+ * keeps the same).  Roots and proofs then cost O(log n) point reads, and nothing is rebuilt at
+ * start-up.  The frontier (the roots of the perfect subtrees on the right edge, one per set bit of
+ * the size) is read from the table at the start of each flush, inside its transaction.
+ */
+
+static pb_err tree_get(struct pb_box *b, unsigned level, uint64_t idx, uint8_t ret[32], struct pb_diag *d)
+{
+        sqlite3_stmt *st = box_stmt(b, ST_TREE_GET);
+        int rc;
+
+        if (!st)
+                return box_sqlite_err(b, sqlite3_errcode(b->db), d);
+        sqlite3_bind_int64(st, 1, level);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
+                memcpy(ret, sqlite3_column_blob(st, 0), 32);
+                sqlite3_reset(st);
+                return PB_OK;
+        }
+        sqlite3_reset(st);
+        if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+                return pb_diag_set(d, PB_ERR_INTERNAL, "log", "a node of the stored tree is missing");
+        return box_sqlite_err(b, rc, d);
+}
+
+static pb_err tree_put(struct pb_box *b, unsigned level, uint64_t idx, const uint8_t hash[32],
+                       struct pb_diag *d)
+{
+        sqlite3_stmt *st = box_stmt(b, ST_TREE_INSERT);
+
+        if (st) {
+                sqlite3_bind_int64(st, 1, level);
+                sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
+                sqlite3_bind_blob(st, 3, hash, 32, SQLITE_STATIC);
+        }
+        return box_exec_stmt(b, st, d);
+}
+
+static pb_err source_read(void *ctx, unsigned level, uint64_t index, uint8_t ret[PB_MERKLE_HASH_BYTES])
+{
+        return tree_get(ctx, level, index, ret, NULL);
+}
+
+void box_log_source(struct pb_box *b, struct pb_merkle_source *ret)
+{
+        ret->subtree = source_read;
+        ret->ctx = b;
+        ret->max_level = 63;
+}
+
+pb_err box_log_load(struct pb_box *b, struct pb_diag *d)
+{
+        uint64_t size, offset = 0;
+        pb_err r = box_get_count(b, CNT_LOGGED, &size, d);
+
+        if (r < 0)
+                return r;
+        for (int level = 63; level >= 0; level--) {
+                if (!((size >> level) & 1))
+                        continue;
+                r = tree_get(b, (unsigned)level, offset >> level, b->frontier[level], d);
+                if (r < 0)
+                        return r;
+                offset += (uint64_t)1 << level;
+        }
+        b->frontier_size = size;
+        b->frontier_valid = true;
+        return PB_OK;
+}
+
+void box_log_root(const struct pb_box *b, uint8_t ret[32])
+{
+        bool have = false;
+
+        for (int level = 0; level < 64; level++) {
+                if (!((b->frontier_size >> level) & 1))
+                        continue;
+                if (!have)
+                        memcpy(ret, b->frontier[level], 32);
+                else
+                        pb_merkle_node_hash(b->frontier[level], ret,
+                                            ret); /* the larger subtree is on the left */
+                have = true;
+        }
+        if (!have)
+                pb_merkle_empty_root(ret);
+}
+
+/* Append one leaf hash: store it and every node it completes, and update the frontier. */
+static pb_err append_leaf(struct pb_box *b, const uint8_t leaf[32], struct pb_diag *d)
+{
+        uint64_t n = b->frontier_size;
+        uint8_t cur[32];
+        unsigned level = 0;
+        pb_err r = tree_put(b, 0, n, leaf, d);
+
+        if (r < 0)
+                return r;
+        memcpy(cur, leaf, 32);
+        while ((n >> level) & 1) {
+                pb_merkle_node_hash(b->frontier[level], cur, cur);
+                level++;
+                r = tree_put(b, level, n >> level, cur, d);
+                if (r < 0)
+                        return r;
+        }
+        memcpy(b->frontier[level], cur, 32);
+        b->frontier_size = n + 1;
+        return PB_OK;
+}
+
+pb_err box_log_checkpoint(struct pb_box *b, struct pb_diag *d)
+{
+        struct pb_checkpoint cp;
+        struct pb_buf note;
+        sqlite3_stmt *st;
+        pb_err r;
+
+        memset(&cp, 0, sizeof(cp));
+        memcpy(cp.origin, b->manifest->origin, sizeof(cp.origin));
+        cp.size = b->frontier_size;
+        box_log_root(b, cp.root);
+        pb_buf_init(&note, PB_NOTE_MAX_BYTES);
+        /* signed inside the transaction that stores the leaves: the note is published only by being
+         * read back after COMMIT, so no checkpoint ever covers a leaf that is not durable, and a
+         * re-flush after a crash signs the same bytes (sorted batch, deterministic Ed25519) */
+        r = pb_checkpoint_sign(&cp, b->engine, &note, d);
+        if (r < 0)
+                goto out;
+        st = box_stmt(b, ST_CP_INSERT);
+        if (st) {
+                sqlite3_bind_int64(st, 1, (sqlite3_int64)cp.size);
+                sqlite3_bind_blob(st, 2, cp.root, 32, SQLITE_STATIC);
+                sqlite3_bind_blob64(st, 3, note.data, note.len, SQLITE_STATIC);
+        }
+        r = box_exec_stmt(b, st, d);
+out:
+        pb_buf_release(&note);
+        return r;
+}
+
+pb_err box_log_flush(struct pb_box *b, struct pb_diag *d)
+{
+        sqlite3_stmt *st, *ins;
+        int64_t moved = 0;
+        pb_err r;
+        int rc;
+
+        r = box_log_load(b, d);
+        if (r < 0)
+                return r;
+        /* sorted by commitment: pseudo-random, so the order of arrival inside the batch is lost */
+        st = box_stmt(b, ST_PENDING_ALL);
+        if (!st)
+                return box_sqlite_err(b, sqlite3_errcode(b->db), d);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                const uint8_t *commitment = sqlite3_column_blob(st, 0);
+                uint8_t leaf[32];
+
+                if (sqlite3_column_bytes(st, 0) != 32) {
+                        sqlite3_reset(st);
+                        return pb_diag_set(d, PB_ERR_INTERNAL, "log", "a pending commitment is not 32 bytes");
+                }
+                ins = box_stmt(b, ST_BALLOT_INSERT);
+                if (ins) {
+                        sqlite3_bind_blob(ins, 1, commitment, 32, SQLITE_STATIC);
+                        sqlite3_bind_int64(ins, 2, (sqlite3_int64)b->frontier_size);
+                        sqlite3_bind_value(ins, 3, sqlite3_column_value(st, 1));
+                        sqlite3_bind_value(ins, 4, sqlite3_column_value(st, 2));
+                        sqlite3_bind_value(ins, 5, sqlite3_column_value(st, 3));
+                }
+                r = box_exec_stmt(b, ins, d);
+                if (r == PB_OK) {
+                        pb_cvr_leaf_hash(commitment, leaf);
+                        r = append_leaf(b, leaf, d);
+                }
+                if (r < 0) {
+                        sqlite3_reset(st);
+                        return r;
+                }
+                moved++;
+        }
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+                return box_sqlite_err(b, rc, d);
+        if (moved == 0)
+                return PB_OK;
+        r = box_exec_stmt(b, box_stmt(b, ST_PENDING_CLEAR), d);
+        if (r == PB_OK)
+                r = box_add_count(b, CNT_PENDING, -moved, d);
+        if (r == PB_OK)
+                r = box_add_count(b, CNT_LOGGED, moved, d);
+        if (r == PB_OK)
+                r = box_log_checkpoint(b, d);
+        if (r == PB_OK)
+                r = box_log_invariants(b, d);
+        return r;
+}
+
+/* verifiability.md §9.3, from the counters, the stored tree and the latest checkpoint. */
+pb_err box_log_invariants(struct pb_box *b, struct pb_diag *d)
+{
+        uint64_t spent, pending, logged, cp_size = 0, pending_rows = 0;
+        struct pb_merkle_source src;
+        uint8_t root[32], stored[32], cp_root[32];
+        bool have_cp = false;
+        sqlite3_stmt *st;
+        pb_err r;
+        int rc;
+
+        r = box_get_count(b, CNT_CODES_SPENT, &spent, d);
+        if (r == PB_OK)
+                r = box_get_count(b, CNT_PENDING, &pending, d);
+        if (r == PB_OK)
+                r = box_get_count(b, CNT_LOGGED, &logged, d);
+        if (r < 0)
+                return r;
+        if (spent != logged + pending)
+                return pb_diag_set(d, PB_ERR_INTERNAL, "invariant",
+                                   "spent codes differ from accepted ballots");
+        if (sqlite3_prepare_v2(b->db, "SELECT count(*) FROM pending", -1, &st, NULL) != SQLITE_OK)
+                return box_sqlite_err(b, sqlite3_errcode(b->db), d);
+        if (sqlite3_step(st) == SQLITE_ROW)
+                pending_rows = (uint64_t)sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        if (pending_rows != pending)
+                return pb_diag_set(d, PB_ERR_INTERNAL, "invariant",
+                                   "the pending counter differs from the rows");
+        if (!b->frontier_valid || b->frontier_size != logged) {
+                r = box_log_load(b, d);
+                if (r < 0)
+                        return r;
+        }
+        box_log_root(b, root);
+        box_log_source(b, &src);
+        r = pb_merkle_root(&src, logged, stored);
+        if (r < 0)
+                return r == PB_ERR_INTERNAL || r == PB_ERR_NOT_FOUND
+                               ? pb_diag_set(d, PB_ERR_INTERNAL, "invariant", "the stored tree is incomplete")
+                               : r;
+        if (memcmp(root, stored, 32))
+                return pb_diag_set(d, PB_ERR_INTERNAL, "invariant",
+                                   "the stored tree does not agree with itself");
+        st = box_stmt(b, ST_CP_LATEST);
+        if (!st)
+                return box_sqlite_err(b, sqlite3_errcode(b->db), d);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 1) == 32) {
+                have_cp = true;
+                cp_size = (uint64_t)sqlite3_column_int64(st, 0);
+                memcpy(cp_root, sqlite3_column_blob(st, 1), 32);
+        }
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                return box_sqlite_err(b, rc, d);
+        if (!have_cp)
+                return logged ? pb_diag_set(d, PB_ERR_INTERNAL, "invariant", "leaves without a checkpoint")
+                              : PB_OK;
+        if (cp_size > logged)
+                return pb_diag_set(d, PB_ERR_INTERNAL, "invariant",
+                                   "a checkpoint covers leaves that do not exist");
+        if (cp_size < logged)
+                return pb_diag_set(d, PB_ERR_INTERNAL, "invariant", "leaves beyond the latest checkpoint");
+        if (memcmp(cp_root, root, 32))
+                return pb_diag_set(d, PB_ERR_INTERNAL, "invariant", "the latest checkpoint has another root");
+        return PB_OK;
+}
+
+pb_err pb_box_flush(struct pb_box *b, struct pb_diag *reterr)
+{
+        enum pb_box_state s;
+        pb_err r = box_need_engine(b, reterr);
+
+        if (r < 0)
+                return r;
+        r = box_begin(b, reterr);
+        if (r < 0)
+                return r;
+        r = box_get_state(b, &s, reterr);
+        if (r == PB_OK && s != PB_BOX_OPEN && s != PB_BOX_SUSPENDED)
+                r = pb_diag_set(reterr, PB_ERR_STATE, "state", "the log takes ballots only while voting");
+        if (r == PB_OK)
+                r = box_log_flush(b, reterr);
+        if (r == PB_OK)
+                r = box_commit(b, reterr);
+        else
+                box_rollback(b);
+        if (r == PB_OK)
+                sqlite3_wal_checkpoint_v2(b->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+        if (r == PB_ERR_INTERNAL)
+                box_alarm(b);
+        return r;
+}
+
+pb_err pb_box_checkpoint(struct pb_box *b, struct pb_buf *note, struct pb_checkpoint *ret,
+                         struct pb_diag *reterr)
+{
+        sqlite3_stmt *st;
+        pb_err r = box_begin_read(b, reterr);
+        int rc;
+
+        if (r < 0)
+                return r;
+        st = box_stmt(b, ST_CP_LATEST);
+        if (!st) {
+                r = box_sqlite_err(b, sqlite3_errcode(b->db), reterr);
+                goto out;
+        }
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE) {
+                r = pb_diag_set(reterr, PB_ERR_NOT_FOUND, "checkpoint",
+                                "no checkpoint before the election opens");
+        } else if (rc != SQLITE_ROW) {
+                r = box_sqlite_err(b, rc, reterr);
+        } else {
+                const char *text = sqlite3_column_blob(st, 2);
+                size_t len = (size_t)sqlite3_column_bytes(st, 2);
+                r = pb_buf_add(note, text ? text : "", len);
+                if (r == PB_OK && ret) {
+                        memset(ret, 0, sizeof(*ret));
+                        memcpy(ret->origin, b->manifest->origin, sizeof(ret->origin));
+                        ret->size = (uint64_t)sqlite3_column_int64(st, 0);
+                        memcpy(ret->root, sqlite3_column_blob(st, 1), 32);
+                }
+        }
+        sqlite3_reset(st);
+out:
+        box_rollback(b);
+        return r;
+}
+
+static pb_err find_leaf(struct pb_box *b, const uint8_t commitment[32], int64_t *ret, struct pb_diag *d)
+{
+        sqlite3_stmt *st = box_stmt(b, ST_BALLOT_LEAF);
+        int rc;
+
+        if (!st)
+                return box_sqlite_err(b, sqlite3_errcode(b->db), d);
+        sqlite3_bind_blob(st, 1, commitment, 32, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        *ret = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+        sqlite3_reset(st);
+        if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+                return PB_OK;
+        return box_sqlite_err(b, rc, d);
+}
+
+pb_err pb_box_inclusion(struct pb_box *b, const uint8_t commitment[PB_CVR_HASH_BYTES],
+                        struct pb_box_proof *ret, struct pb_buf *checkpoint, struct pb_diag *reterr)
+{
+        struct pb_merkle_source src;
+        struct pb_box_proof p;
+        sqlite3_stmt *st;
+        int64_t leaf;
+        pb_err r;
+        int rc;
+
+        memset(&p, 0, sizeof(p));
+        r = box_begin_read(b, reterr);
+        if (r < 0)
+                return r;
+        r = find_leaf(b, commitment, &leaf, reterr);
+        if (r < 0)
+                goto out;
+        if (leaf < 0) {
+                st = box_stmt(b, ST_PENDING_HAS);
+                if (!st) {
+                        r = box_sqlite_err(b, sqlite3_errcode(b->db), reterr);
+                        goto out;
+                }
+                sqlite3_bind_blob(st, 1, commitment, 32, SQLITE_STATIC);
+                rc = sqlite3_step(st);
+                sqlite3_reset(st);
+                if (rc == SQLITE_ROW)
+                        p.pending = true;
+                else if (rc == SQLITE_DONE)
+                        r = pb_diag_set(reterr, PB_ERR_NOT_FOUND, "commitment",
+                                        "no ballot has this commitment");
+                else
+                        r = box_sqlite_err(b, rc, reterr);
+                goto out;
+        }
+        st = box_stmt(b, ST_CP_LATEST);
+        if (!st) {
+                r = box_sqlite_err(b, sqlite3_errcode(b->db), reterr);
+                goto out;
+        }
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW) {
+                sqlite3_reset(st);
+                r = rc == SQLITE_DONE
+                            ? pb_diag_set(reterr, PB_ERR_INTERNAL, "log", "a leaf without a checkpoint")
+                            : box_sqlite_err(b, rc, reterr);
+                goto out;
+        }
+        p.size = (uint64_t)sqlite3_column_int64(st, 0);
+        r = pb_buf_add(checkpoint, sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2));
+        sqlite3_reset(st);
+        if (r < 0)
+                goto out;
+        p.index = (uint64_t)leaf;
+        box_log_source(b, &src);
+        r = pb_merkle_inclusion_proof(&src, p.size, p.index, p.path, &p.path_len, reterr);
+out:
+        box_rollback(b);
+        if (r == PB_OK)
+                *ret = p;
+        return r;
+}
+
+pb_err pb_box_consistency(struct pb_box *b, uint64_t old_size, uint64_t size, uint8_t *ret_path,
+                          size_t *ret_len, struct pb_diag *reterr)
+{
+        struct pb_merkle_source src;
+        uint64_t logged;
+        pb_err r = box_begin_read(b, reterr);
+
+        if (r < 0)
+                return r;
+        r = box_get_count(b, CNT_LOGGED, &logged, reterr);
+        if (r == PB_OK && (size > logged || old_size > size))
+                r = pb_diag_set(reterr, PB_ERR_INVALID, "size", "sizes beyond the log");
+        if (r == PB_OK) {
+                box_log_source(b, &src);
+                r = pb_merkle_consistency_proof(&src, old_size, size, ret_path, ret_len, reterr);
+        }
+        box_rollback(b);
+        return r;
+}
+
+/* ---- the full check ---------------------------------------------------------------------------- */
+
+static pb_err count_rows(struct pb_box *b, const char *sql, uint64_t *ret, struct pb_diag *d)
+{
+        sqlite3_stmt *st;
+        int rc;
+
+        if (sqlite3_prepare_v2(b->db, sql, -1, &st, NULL) != SQLITE_OK)
+                return box_sqlite_err(b, sqlite3_errcode(b->db), d);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                *ret = (uint64_t)sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        return rc == SQLITE_ROW ? PB_OK : box_sqlite_err(b, rc, d);
+}
+
+static pb_err mismatch(struct pb_diag *d, const char *what)
+{
+        return pb_diag_set(d, PB_ERR_INTERNAL, "check", what);
+}
+
+/* Every stored ballot: its CVR parses and recommits, its leaf is the next one, the tree over them. */
+static pb_err check_ballots(struct pb_box *b, struct pb_merkle_tree *t, uint64_t by_channel[PB_CHANNEL_COUNT],
+                            struct pb_diag *d)
+{
+        const struct pb_election *e = b->manifest->election;
+        uint32_t *items = pb_calloc(e->n_projects, sizeof(*items));
+        int64_t *points = pb_calloc(e->n_projects, sizeof(*points));
+        sqlite3_stmt *st = box_stmt(b, ST_BALLOTS_BY_LEAF);
+        uint64_t expect = 0;
+        pb_err r = PB_OK;
+        int rc = SQLITE_DONE;
+
+        if (!items || !points) {
+                r = PB_ERR_NOMEM;
+                goto out;
+        }
+        if (!st) {
+                r = box_sqlite_err(b, sqlite3_errcode(b->db), d);
+                goto out;
+        }
+        while (r == PB_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+                uint8_t commitment[32], leaf[32], stored[32];
+                struct pb_cvr_meta meta;
+                size_t n;
+
+                if (sqlite3_column_bytes(st, 0) != 32 || sqlite3_column_bytes(st, 2) != PB_CVR_NONCE_BYTES ||
+                    (uint64_t)sqlite3_column_int64(st, 1) != expect) {
+                        r = mismatch(d, "ballot rows are not a numbered sequence of leaves");
+                        break;
+                }
+                r = pb_cvr_commitment(e->id, sqlite3_column_blob(st, 2), sqlite3_column_blob(st, 3),
+                                      (size_t)sqlite3_column_bytes(st, 3), commitment);
+                if (r == PB_OK && memcmp(commitment, sqlite3_column_blob(st, 0), 32))
+                        r = mismatch(d, "a CVR does not match its commitment");
+                if (r == PB_OK)
+                        r = pb_cvr_parse(e, sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3),
+                                         items, points, &n, &meta, NULL);
+                if (r < 0 && r != PB_ERR_NOMEM && r != PB_ERR_INTERNAL)
+                        r = mismatch(d, "a stored CVR does not parse");
+                if (r < 0)
+                        break;
+                by_channel[meta.channel]++;
+                pb_cvr_leaf_hash(commitment, leaf);
+                r = tree_get(b, 0, expect, stored, d);
+                if (r == PB_OK && memcmp(leaf, stored, 32))
+                        r = mismatch(d, "a stored leaf is not its ballot's leaf hash");
+                if (r == PB_OK)
+                        r = pb_merkle_tree_append(t, leaf);
+                expect++;
+        }
+        sqlite3_reset(st);
+        if (r == PB_OK && rc != SQLITE_DONE)
+                r = box_sqlite_err(b, rc, d);
+out:
+        pb_free(items);
+        pb_free(points);
+        return r;
+}
+
+/* Every stored node equals the recomputed one, and there is no other. */
+static pb_err check_nodes(struct pb_box *b, const struct pb_merkle_tree *t, struct pb_diag *d)
+{
+        sqlite3_stmt *st;
+        uint64_t rows = 0, want = 0;
+        pb_err r = PB_OK;
+        int rc;
+
+        if (sqlite3_prepare_v2(b->db, "SELECT level, idx, hash FROM tree", -1, &st, NULL) != SQLITE_OK)
+                return box_sqlite_err(b, sqlite3_errcode(b->db), d);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                int64_t level = sqlite3_column_int64(st, 0), idx = sqlite3_column_int64(st, 1);
+
+                if (level < 0 || level >= PB_MERKLE_MAX_LEVELS || idx < 0 ||
+                    (uint64_t)idx >= t->levels[level].count || sqlite3_column_bytes(st, 2) != 32 ||
+                    memcmp(sqlite3_column_blob(st, 2), t->levels[level].hashes + 32 * (uint64_t)idx, 32)) {
+                        r = mismatch(d, "a stored tree node is wrong");
+                        break;
+                }
+                rows++;
+        }
+        sqlite3_finalize(st);
+        if (r < 0)
+                return r;
+        if (rc != SQLITE_DONE)
+                return box_sqlite_err(b, rc, d);
+        for (int l = 0; l < PB_MERKLE_MAX_LEVELS; l++)
+                want += t->levels[l].count;
+        return rows == want ? PB_OK : mismatch(d, "stored tree nodes are missing");
+}
+
+/* Every checkpoint: signed by the engine key, for this origin, with the root of its size. */
+static pb_err check_checkpoints(struct pb_box *b, struct pb_merkle_tree *t, struct pb_diag *d)
+{
+        const struct pb_manifest *m = b->manifest;
+        struct pb_merkle_source src;
+        sqlite3_stmt *st = box_stmt(b, ST_CP_ALL);
+        int64_t last = -1;
+        pb_err r = PB_OK;
+        int rc = SQLITE_DONE;
+
+        if (!st)
+                return box_sqlite_err(b, sqlite3_errcode(b->db), d);
+        pb_merkle_tree_source(t, &src);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                struct pb_checkpoint cp;
+                uint8_t root[32];
+                int64_t size = sqlite3_column_int64(st, 0);
+
+                if (!m->has_keys) {
+                        r = mismatch(d, "checkpoints before the election opened");
+                        break;
+                }
+                r = pb_checkpoint_open(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2),
+                                       &m->engine_key, &cp, NULL);
+                if (r < 0 || strcmp(cp.origin, m->origin) || cp.size != (uint64_t)size || size <= last ||
+                    (uint64_t)size > t->size || sqlite3_column_bytes(st, 1) != 32 ||
+                    memcmp(sqlite3_column_blob(st, 1), cp.root, 32)) {
+                        r = mismatch(d, "a stored checkpoint does not verify");
+                        break;
+                }
+                r = pb_merkle_root(&src, cp.size, root);
+                if (r == PB_OK && memcmp(root, cp.root, 32))
+                        r = mismatch(d, "a checkpoint's root is not the root of its leaves");
+                if (r < 0)
+                        break;
+                last = size;
+        }
+        sqlite3_reset(st);
+        if (r < 0)
+                return r;
+        if (rc != SQLITE_DONE)
+                return box_sqlite_err(b, rc, d);
+        if (m->has_keys && (last < 0 || (uint64_t)last != t->size))
+                return mismatch(d, "the latest checkpoint does not cover the whole log");
+        return PB_OK;
+}
+
+pb_err pb_box_check(struct pb_box *b, struct pb_diag *reterr)
+{
+        uint64_t by_channel[PB_CHANNEL_COUNT] = { 0 }, n;
+        struct pb_merkle_tree t;
+        struct pb_turnout c;
+        sqlite3_stmt *st;
+        pb_err r;
+
+        pb_merkle_tree_init(&t);
+        r = box_begin_read(b, reterr);
+        if (r < 0)
+                return r;
+        if (sqlite3_prepare_v2(b->db, "PRAGMA integrity_check", -1, &st, NULL) == SQLITE_OK) {
+                if (sqlite3_step(st) != SQLITE_ROW || strcmp((const char *)sqlite3_column_text(st, 0), "ok"))
+                        r = mismatch(reterr, "integrity_check: the database is damaged");
+                sqlite3_finalize(st);
+        }
+        if (r == PB_OK)
+                r = box_counts(b, &c, reterr);
+        if (r == PB_OK)
+                r = check_ballots(b, &t, by_channel, reterr);
+        if (r == PB_OK && t.size != c.log_size)
+                r = mismatch(reterr, "the leaf counter differs from the ballots");
+        if (r == PB_OK)
+                r = check_nodes(b, &t, reterr);
+        if (r == PB_OK)
+                r = check_checkpoints(b, &t, reterr);
+        if (r == PB_OK) {
+                /* pending ballots count by channel too */
+                uint32_t *items = pb_calloc(b->manifest->election->n_projects, sizeof(*items));
+                int64_t *points = pb_calloc(b->manifest->election->n_projects, sizeof(*points));
+                int rc;
+
+                if (!items || !points)
+                        r = PB_ERR_NOMEM;
+                st = r == PB_OK ? box_stmt(b, ST_PENDING_ALL) : NULL;
+                while (st && r == PB_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+                        struct pb_cvr_meta meta;
+                        uint8_t commitment[32];
+                        size_t k;
+
+                        r = pb_cvr_commitment(b->manifest->election->id, sqlite3_column_blob(st, 2),
+                                              sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3),
+                                              commitment);
+                        if (r == PB_OK && (sqlite3_column_bytes(st, 0) != 32 ||
+                                           memcmp(commitment, sqlite3_column_blob(st, 0), 32)))
+                                r = mismatch(reterr, "a pending CVR does not match its commitment");
+                        if (r == PB_OK && pb_cvr_parse(b->manifest->election, sqlite3_column_blob(st, 3),
+                                                       (size_t)sqlite3_column_bytes(st, 3), items, points, &k,
+                                                       &meta, NULL) < 0)
+                                r = mismatch(reterr, "a pending CVR does not parse");
+                        if (r == PB_OK)
+                                by_channel[meta.channel]++;
+                }
+                if (st)
+                        sqlite3_reset(st);
+                pb_free(items);
+                pb_free(points);
+        }
+        for (int i = 0; r == PB_OK && i < PB_CHANNEL_COUNT; i++)
+                if (by_channel[i] != c.by_channel[i])
+                        r = mismatch(reterr, "the channel counters differ from the CVRs");
+        if (r == PB_OK)
+                r = count_rows(b, "SELECT count(*) FROM codes WHERE spent = 1", &n, reterr);
+        if (r == PB_OK && n != c.codes_spent)
+                r = mismatch(reterr, "the spent-code counter differs from the codes");
+        if (r == PB_OK && c.codes_spent != c.ballots)
+                r = mismatch(reterr, "spent codes differ from accepted ballots");
+        if (r == PB_OK)
+                r = count_rows(b, "SELECT count(*) FROM codes", &n, reterr);
+        if (r == PB_OK && n != c.codes_issued)
+                r = mismatch(reterr, "the issued-code counter differs from the codes");
+        box_rollback(b);
+        pb_merkle_tree_release(&t);
+        return r;
+}

@@ -1,0 +1,265 @@
+/** @file The signed result of a closed election, and the finance office's certification. */
+#include <sodium.h>
+#include <string.h>
+
+#include "ballots/box_int.h"
+#include "ballots/pb_ballot_json.h"
+#include "ballots/pb_docs.h"
+#include "ballots/pb_envelope.h"
+#include "engine/pb_alloc.h"
+#include "engine/pb_seal.h"
+#include "engine/pb_tally.h"
+
+/* The payload of a stored envelope (column @col), parsed strictly. */
+static pb_err stored_payload(struct pb_box *b, int col, struct pb_seal_envelope *env, struct pb_buf *raw,
+                             struct pb_diag *d)
+{
+        pb_err r = box_get_doc(b, col, raw, d);
+
+        if (r == PB_OK)
+                r = pb_envelope_parse(raw->data, raw->len, 0, env, d);
+        return r;
+}
+
+/* Add every logged ballot of the box to @e, in log order. */
+static pb_err load_ballots(struct pb_box *b, struct pb_election *e, struct pb_diag *d)
+{
+        uint32_t *items = pb_calloc(e->n_projects, sizeof(*items));
+        int64_t *points = pb_calloc(e->n_projects, sizeof(*points));
+        sqlite3_stmt *st = box_stmt(b, ST_BALLOTS_BY_LEAF);
+        pb_err r = PB_OK;
+        int rc = SQLITE_DONE;
+
+        if (!items || !points) {
+                r = PB_ERR_NOMEM;
+                goto out;
+        }
+        if (!st) {
+                r = box_sqlite_err(b, sqlite3_errcode(b->db), d);
+                goto out;
+        }
+        while (r == PB_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+                size_t n = 0;
+
+                r = pb_cvr_parse(e, sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3), items,
+                                 points, &n, NULL, NULL);
+                if (r < 0 && r != PB_ERR_NOMEM)
+                        r = pb_diag_set(d, PB_ERR_INTERNAL, "ballots", "a stored CVR does not parse");
+                for (size_t i = 0; r == PB_OK && i < n; i++)
+                        r = pb_ballots_add_item(e, items[i], points[i]);
+                if (r == PB_OK)
+                        r = pb_ballots_end(e, NULL);
+        }
+        sqlite3_reset(st);
+        if (r == PB_OK && rc != SQLITE_DONE)
+                r = box_sqlite_err(b, rc, d);
+out:
+        pb_free(items);
+        pb_free(points);
+        return r;
+}
+
+/* The result payload of the closed election in @b (inside a transaction). */
+static pb_err result_payload(struct pb_box *b, const uint64_t *seed, const char *engine_version,
+                             struct pb_buf *out, struct pb_diag *d)
+{
+        struct pb_manifest *m = NULL;
+        struct pb_seal_envelope env;
+        struct pb_buf raw, manifest, tally;
+        struct pb_doc_close close;
+        struct pb_doc_result doc;
+        struct pb_result res;
+        struct pb_rule rule;
+        pb_err r;
+
+        pb_seal_envelope_init(&env);
+        pb_buf_init(&raw, 0);
+        pb_buf_init(&manifest, PB_MANIFEST_MAX_BYTES);
+        pb_buf_init(&tally, 0);
+        pb_result_init(&res);
+        memset(&doc, 0, sizeof(doc));
+        if (strlen(engine_version) > PB_DOC_ENGINE_MAX) {
+                r = pb_diag_set(d, PB_ERR_INVALID, "engine", "engine version too long");
+                goto out;
+        }
+        r = stored_payload(b, DOC_CLOSE, &env, &raw, d);
+        if (r == PB_OK)
+                r = pb_doc_close_parse((const char *)env.payload, env.payload_len, &close, d);
+        if (r == PB_OK)
+                r = box_get_doc(b, DOC_MANIFEST, &manifest, d);
+        if (r == PB_OK)
+                r = pb_manifest_parse(manifest.data, manifest.len, &m, d);
+        if (r < 0) {
+                if (r != PB_ERR_NOMEM)
+                        r = pb_diag_set(d, PB_ERR_INTERNAL, "database",
+                                        "the stored close statement or manifest is damaged");
+                goto out;
+        }
+        rule = m->rule;
+        if (m->has_seed_commitment) {
+                uint8_t c[32];
+                if (!seed) {
+                        r = pb_diag_set(d, PB_ERR_INVALID, "seed",
+                                        "this rule breaks ties with a seed: give it");
+                        goto out;
+                }
+                pb_manifest_seed_commitment(*seed, c);
+                if (sodium_memcmp(c, m->seed_sha256, 32)) {
+                        r = pb_diag_set(d, PB_ERR_INVALID, "seed",
+                                        "the seed does not match the manifest's commitment");
+                        goto out;
+                }
+                rule.seed = *seed;
+        } else if (seed) {
+                r = pb_diag_set(d, PB_ERR_INVALID, "seed", "this election's rule takes no seed");
+                goto out;
+        }
+        r = load_ballots(b, m->election, d);
+        if (r == PB_OK)
+                r = pb_tally_run(m->election, &rule, &res, d);
+        if (r == PB_OK)
+                r = pb_result_format_json(&res, m->election, engine_version, &tally);
+        if (r < 0)
+                goto out;
+        memcpy(doc.election, close.election, sizeof(doc.election));
+        crypto_hash_sha256(doc.manifest_sha256, (const uint8_t *)manifest.data, manifest.len);
+        crypto_hash_sha256(doc.close_sha256, env.payload, env.payload_len);
+        doc.log = close.log;
+        doc.counts = close.counts;
+        memcpy(doc.engine, engine_version, strlen(engine_version) + 1);
+        doc.tally = tally.data;
+        doc.tally_len = tally.len;
+        r = pb_doc_result_format(&doc, out);
+out:
+        pb_result_release(&res);
+        pb_manifest_free(m);
+        pb_seal_envelope_release(&env);
+        pb_buf_release(&raw);
+        pb_buf_release(&manifest);
+        pb_buf_release(&tally);
+        return r;
+}
+
+pb_err pb_box_tally(struct pb_box *b, const uint64_t *seed, const char *engine_version, struct pb_buf *out,
+                    struct pb_diag *reterr)
+{
+        const struct pb_key_secret *keys[1];
+        struct pb_buf payload, env, stored;
+        enum pb_box_state s;
+        pb_err r;
+
+        r = box_need_engine(b, reterr);
+        if (r < 0)
+                return r;
+        keys[0] = b->engine;
+        pb_buf_init(&payload, 0);
+        pb_buf_init(&env, 0);
+        pb_buf_init(&stored, 0);
+        r = box_begin(b, reterr);
+        if (r < 0)
+                goto out;
+        r = box_get_state(b, &s, reterr);
+        if (r == PB_OK && s != PB_BOX_CLOSED && s != PB_BOX_TALLIED && s != PB_BOX_CERTIFIED)
+                r = pb_diag_set(reterr, PB_ERR_STATE, "state", "only a closed election can be tallied");
+        if (r == PB_OK)
+                r = result_payload(b, seed, engine_version, &payload, reterr);
+        if (r == PB_OK)
+                r = pb_seal_sign(PB_SEAL_TYPE_RESULT, (const uint8_t *)payload.data, payload.len, keys, 1,
+                                 &env, reterr);
+        if (r == PB_OK && s == PB_BOX_CLOSED) {
+                r = box_set_blob(b, ST_SET_RESULT, env.data, env.len, reterr);
+                if (r == PB_OK)
+                        r = box_set_state(b, PB_BOX_TALLIED, reterr);
+                if (r == PB_OK)
+                        r = box_commit(b, reterr);
+        } else if (r == PB_OK) {
+                /* tallied before: the same count gives the same bytes (Ed25519 is deterministic) */
+                r = box_get_doc(b, DOC_RESULT, &stored, reterr);
+                if (r == PB_OK && (stored.len != env.len || memcmp(stored.data, env.data, env.len)))
+                        r = pb_diag_set(reterr, PB_ERR_CONFLICT, "result",
+                                        "a different result is stored (another engine version or seed?)");
+        }
+        if (!sqlite3_get_autocommit(b->db))
+                box_rollback(b);
+        if (r == PB_OK)
+                r = pb_buf_add(out, env.data, env.len);
+out:
+        pb_buf_release(&payload);
+        pb_buf_release(&env);
+        pb_buf_release(&stored);
+        return r;
+}
+
+pb_err pb_box_certify(struct pb_box *b, const char *result, size_t result_len,
+                      const struct pb_key_secret *office, const char *certified_at, struct pb_buf *out,
+                      struct pb_diag *reterr)
+{
+        const struct pb_key_secret *keys[1] = { office };
+        struct pb_doc_certification c;
+        struct pb_seal_envelope env;
+        struct pb_buf stored, payload, signed_doc;
+        enum pb_box_state s;
+        pb_err r;
+
+        if (!box_time_is_valid(certified_at))
+                return pb_diag_set(reterr, PB_ERR_INVALID, "certified_at", "expected YYYY-MM-DDTHH:MM:SSZ");
+        memset(&c, 0, sizeof(c));
+        pb_seal_envelope_init(&env);
+        pb_buf_init(&stored, 0);
+        pb_buf_init(&payload, 0);
+        pb_buf_init(&signed_doc, 0);
+        r = box_begin(b, reterr);
+        if (r < 0)
+                goto out;
+        r = box_get_state(b, &s, reterr);
+        if (r == PB_OK && s != PB_BOX_TALLIED && s != PB_BOX_CERTIFIED)
+                r = pb_diag_set(reterr, PB_ERR_STATE, "state", "only a tallied election can be certified");
+        if (r == PB_OK && (!b->manifest->has_keys || !pb_key_equal(&office->pub, &b->manifest->office_key)))
+                r = pb_diag_set(reterr, PB_ERR_FORBIDDEN, "key",
+                                "not the finance office key named in the manifest");
+        if (r == PB_OK)
+                r = box_get_doc(b, DOC_RESULT, &stored, reterr);
+        if (r == PB_OK && (stored.len != result_len || memcmp(stored.data, result, result_len)))
+                r = pb_diag_set(reterr, PB_ERR_CONFLICT, "result", "not the result stored for this election");
+        if (r == PB_OK)
+                r = pb_envelope_parse(stored.data, stored.len, 0, &env, reterr);
+        if (r < 0)
+                goto fail;
+        memcpy(c.election, b->manifest->election->id, strlen(b->manifest->election->id) + 1);
+        crypto_hash_sha256(c.result_sha256, env.payload, env.payload_len);
+        memcpy(c.certified_at, certified_at, PB_DOC_TIME_LEN + 1);
+        r = pb_doc_certification_format(&c, &payload);
+        if (r == PB_OK)
+                r = pb_seal_sign(PB_SEAL_TYPE_CERTIFICATION, (const uint8_t *)payload.data, payload.len, keys,
+                                 1, &signed_doc, reterr);
+        if (r < 0)
+                goto fail;
+        if (s == PB_BOX_CERTIFIED) {
+                pb_buf_reset(&stored);
+                r = box_get_doc(b, DOC_CERTIFICATION, &stored, reterr);
+                if (r == PB_OK &&
+                    (stored.len != signed_doc.len || memcmp(stored.data, signed_doc.data, stored.len)))
+                        r = pb_diag_set(reterr, PB_ERR_CONFLICT, "certification",
+                                        "the election is certified already");
+                box_rollback(b);
+        } else {
+                r = box_set_blob(b, ST_SET_CERTIFICATION, signed_doc.data, signed_doc.len, reterr);
+                if (r == PB_OK)
+                        r = box_set_state(b, PB_BOX_CERTIFIED, reterr);
+                if (r == PB_OK)
+                        r = box_commit(b, reterr);
+                else
+                        box_rollback(b);
+        }
+        if (r == PB_OK)
+                r = pb_buf_add(out, signed_doc.data, signed_doc.len);
+        goto out;
+fail:
+        box_rollback(b);
+out:
+        pb_seal_envelope_release(&env);
+        pb_buf_release(&stored);
+        pb_buf_release(&payload);
+        pb_buf_release(&signed_doc);
+        return r;
+}

@@ -1,0 +1,156 @@
+/** @file API tokens per role: 256 random bits, stored as SHA-256, compared in constant time. */
+#include <sodium.h>
+#include <string.h>
+
+#include "ballots/box_int.h"
+
+#define LABEL_MAX 64
+
+static bool label_is_valid(const char *s)
+{
+        size_t n = strlen(s);
+
+        if (n > LABEL_MAX)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+                        return false;
+        return true;
+}
+
+/* The public id of a token: the first 8 bytes of its hash, as hex. */
+static void token_id(const uint8_t hash[32], char out[PB_TOKEN_ID_LEN + 1])
+{
+        sodium_bin2hex(out, PB_TOKEN_ID_LEN + 1, hash, PB_TOKEN_ID_LEN / 2);
+}
+
+pb_err pb_box_token_create(struct pb_box *b, enum pb_role role, const char *label,
+                           char ret_token[PB_TOKEN_TEXT_LEN + 1], char ret_id[PB_TOKEN_ID_LEN + 1],
+                           struct pb_diag *reterr)
+{
+        uint8_t raw[32], hash[32];
+        char text[PB_TOKEN_TEXT_LEN + 1];
+        sqlite3_stmt *st;
+        pb_err r;
+
+        if ((unsigned)role >= PB_ROLE_COUNT)
+                return pb_diag_set(reterr, PB_ERR_INVALID, "role", "expected admin, kiosk or auditor");
+        if (!label)
+                label = "";
+        if (!label_is_valid(label))
+                return pb_diag_set(reterr, PB_ERR_INVALID, "label", "at most 64 printable ASCII characters");
+        randombytes_buf(raw, sizeof(raw));
+        crypto_hash_sha256(hash, raw, sizeof(raw));
+        sodium_bin2hex(text, sizeof(text), raw, sizeof(raw));
+        sodium_memzero(raw, sizeof(raw));
+        r = box_begin(b, reterr);
+        if (r < 0)
+                goto out;
+        st = box_stmt(b, ST_TOKEN_INSERT);
+        if (st) {
+                sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+                sqlite3_bind_text(st, 2, pb_role_name(role), -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 3, label, -1, SQLITE_STATIC);
+        }
+        r = box_exec_stmt(b, st, reterr);
+        if (r == PB_OK)
+                r = box_commit(b, reterr);
+        else
+                box_rollback(b);
+        if (r == PB_OK) {
+                memcpy(ret_token, text, sizeof(text));
+                if (ret_id)
+                        token_id(hash, ret_id);
+        }
+out:
+        sodium_memzero(text, sizeof(text));
+        return r;
+}
+
+pb_err pb_box_token_check(struct pb_box *b, const char *token, size_t len, enum pb_role *ret_role)
+{
+        uint8_t raw[32], hash[32];
+        enum pb_role role = PB_ROLE_COUNT;
+        bool ok = false;
+        size_t n = 0;
+        sqlite3_stmt *st;
+
+        if (len != PB_TOKEN_TEXT_LEN)
+                return PB_ERR_AUTH;
+        for (size_t i = 0; i < len; i++)
+                if (!((token[i] >= '0' && token[i] <= '9') || (token[i] >= 'a' && token[i] <= 'f')))
+                        return PB_ERR_AUTH;
+        if (sodium_hex2bin(raw, sizeof(raw), token, len, NULL, &n, NULL) != 0 || n != sizeof(raw))
+                return PB_ERR_AUTH;
+        crypto_hash_sha256(hash, raw, sizeof(raw));
+        sodium_memzero(raw, sizeof(raw));
+        st = box_stmt(b, ST_TOKEN_GET);
+        if (!st)
+                return PB_ERR_STORAGE;
+        sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
+                /* the lookup is by hash; compare the whole hash in constant time all the same */
+                ok = sodium_memcmp(sqlite3_column_blob(st, 0), hash, 32) == 0 &&
+                     sqlite3_column_int(st, 2) == 0 &&
+                     pb_role_parse((const char *)sqlite3_column_text(st, 1), &role) == PB_OK;
+        }
+        sqlite3_reset(st);
+        if (!ok)
+                return PB_ERR_AUTH;
+        *ret_role = role;
+        return PB_OK;
+}
+
+pb_err pb_box_token_list(struct pb_box *b, pb_box_token_fn fn, void *ctx, struct pb_diag *reterr)
+{
+        sqlite3_stmt *st;
+        pb_err r = box_begin_read(b, reterr);
+        int rc;
+
+        if (r < 0)
+                return r;
+        st = box_stmt(b, ST_TOKEN_LIST);
+        if (!st) {
+                box_rollback(b);
+                return box_sqlite_err(b, sqlite3_errcode(b->db), reterr);
+        }
+        while (r == PB_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+                char id[PB_TOKEN_ID_LEN + 1];
+                enum pb_role role;
+
+                if (sqlite3_column_bytes(st, 0) != 32 ||
+                    pb_role_parse((const char *)sqlite3_column_text(st, 1), &role) < 0) {
+                        r = pb_diag_set(reterr, PB_ERR_INTERNAL, "tokens", "a damaged token row");
+                        break;
+                }
+                token_id(sqlite3_column_blob(st, 0), id);
+                r = fn(ctx, id, role, (const char *)sqlite3_column_text(st, 2),
+                       sqlite3_column_int(st, 3) != 0);
+        }
+        sqlite3_reset(st);
+        box_rollback(b);
+        return r;
+}
+
+pb_err pb_box_token_revoke(struct pb_box *b, const char *id, struct pb_diag *reterr)
+{
+        sqlite3_stmt *st;
+        pb_err r;
+
+        if (strlen(id) != PB_TOKEN_ID_LEN)
+                return pb_diag_set(reterr, PB_ERR_NOT_FOUND, "id", "no token has this id");
+        r = box_begin(b, reterr);
+        if (r < 0)
+                return r;
+        st = box_stmt(b, ST_TOKEN_REVOKE);
+        if (st)
+                sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        r = box_exec_stmt(b, st, reterr);
+        if (r == PB_OK && sqlite3_changes(b->db) == 0)
+                r = pb_diag_set(reterr, PB_ERR_NOT_FOUND, "id", "no token has this id");
+        if (r == PB_OK)
+                r = box_commit(b, reterr);
+        else
+                box_rollback(b);
+        return r;
+}

@@ -1,0 +1,409 @@
+/** @file Payloads of the close statement, the result and the certification. */
+#include "ballots/pb_docs.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "ballots/pb_json.h"
+#include "engine/pb_canon.h"
+
+/* ---- writing ----------------------------------------------------------------------------------- */
+
+static void write_log(struct pb_jw *w, const struct pb_doc_log *l, const uint8_t *close_sha256)
+{
+        pb_jw_object_begin(w);
+        if (close_sha256) {
+                pb_jw_key(w, "close_sha256");
+                pb_jw_hex(w, close_sha256, 32);
+        }
+        pb_jw_kv_string(w, "origin", l->origin);
+        pb_jw_key(w, "root");
+        pb_jw_hex(w, l->root, 32);
+        pb_jw_kv_int(w, "size", (int64_t)l->size);
+        pb_jw_object_end(w);
+}
+
+static void write_counts(struct pb_jw *w, const struct pb_turnout *t)
+{
+        pb_jw_object_begin(w);
+        pb_jw_kv_int(w, "ballots", (int64_t)t->ballots);
+        pb_jw_key(w, "by_channel");
+        pb_jw_object_begin(w);
+        pb_jw_kv_int(w, "electronic", (int64_t)t->by_channel[PB_CHANNEL_ELECTRONIC]);
+        pb_jw_kv_int(w, "imported", (int64_t)t->by_channel[PB_CHANNEL_IMPORTED]);
+        pb_jw_kv_int(w, "paper", (int64_t)t->by_channel[PB_CHANNEL_PAPER]);
+        pb_jw_object_end(w);
+        pb_jw_kv_int(w, "codes_issued", (int64_t)t->codes_issued);
+        pb_jw_kv_int(w, "codes_spent", (int64_t)t->codes_spent);
+        pb_jw_key(w, "rejected");
+        pb_jw_object_begin(w);
+        pb_jw_kv_int(w, "code_spent", (int64_t)t->rejected[PB_REJECT_CODE_SPENT]);
+        pb_jw_kv_int(w, "code_unknown", (int64_t)t->rejected[PB_REJECT_CODE_UNKNOWN]);
+        pb_jw_kv_int(w, "invalid_ballot", (int64_t)t->rejected[PB_REJECT_INVALID_BALLOT]);
+        pb_jw_kv_int(w, "malformed_code", (int64_t)t->rejected[PB_REJECT_MALFORMED_CODE]);
+        pb_jw_kv_int(w, "submission_reused", (int64_t)t->rejected[PB_REJECT_SUBMISSION_REUSED]);
+        pb_jw_object_end(w);
+        pb_jw_object_end(w);
+}
+
+static pb_err finish(struct pb_jw *w, struct pb_buf *out, size_t old_len)
+{
+        pb_err r = pb_jw_finish(w);
+
+        if (r < 0) {
+                out->len = old_len;
+                if (out->data)
+                        out->data[old_len] = '\0';
+        }
+        return r;
+}
+
+pb_err pb_doc_close_format(const struct pb_doc_close *c, struct pb_buf *out)
+{
+        size_t old_len = out->len;
+        struct pb_jw w;
+
+        pb_jw_init(&w, out);
+        pb_jw_object_begin(&w);
+        pb_jw_key(&w, "ballot_log");
+        write_log(&w, &c->log, NULL);
+        pb_jw_kv_string(&w, "closed_at", c->closed_at);
+        pb_jw_key(&w, "counts");
+        write_counts(&w, &c->counts);
+        pb_jw_kv_string(&w, "election", c->election);
+        pb_jw_key(&w, "manifest_sha256");
+        pb_jw_hex(&w, c->manifest_sha256, 32);
+        pb_jw_kv_string(&w, "type", PB_DOC_CLOSE_TYPE);
+        pb_jw_object_end(&w);
+        return finish(&w, out, old_len);
+}
+
+/* One member of the result's top-level object, written with its own writer (the tally is spliced in
+ * as it is: it is already canonical JSON from pb_result_format_json). */
+static pb_err put(struct pb_buf *out, const char *s)
+{
+        return pb_buf_adds(out, s);
+}
+
+static pb_err result_format(const struct pb_doc_result *d, struct pb_buf *out, size_t *ret_tally_off)
+{
+        size_t old_len = out->len;
+        struct pb_jw w;
+        pb_err r;
+
+        r = put(out, "{\"ballot_log\":");
+        if (r == PB_OK) {
+                pb_jw_init(&w, out);
+                write_log(&w, &d->log, d->close_sha256);
+                r = pb_jw_finish(&w);
+        }
+        if (r == PB_OK)
+                r = put(out, ",\"counts\":");
+        if (r == PB_OK) {
+                pb_jw_init(&w, out);
+                write_counts(&w, &d->counts);
+                r = pb_jw_finish(&w);
+        }
+        if (r == PB_OK)
+                r = put(out, ",\"election\":");
+        if (r == PB_OK) {
+                pb_jw_init(&w, out);
+                pb_jw_string(&w, d->election);
+                r = pb_jw_finish(&w);
+        }
+        if (r == PB_OK)
+                r = put(out, ",\"engine\":");
+        if (r == PB_OK) {
+                pb_jw_init(&w, out);
+                pb_jw_string(&w, d->engine);
+                r = pb_jw_finish(&w);
+        }
+        if (r == PB_OK)
+                r = put(out, ",\"manifest_sha256\":");
+        if (r == PB_OK) {
+                pb_jw_init(&w, out);
+                pb_jw_hex(&w, d->manifest_sha256, 32);
+                r = pb_jw_finish(&w);
+        }
+        if (r == PB_OK)
+                r = put(out, ",\"tally\":");
+        if (r == PB_OK) {
+                if (ret_tally_off)
+                        *ret_tally_off = out->len;
+                r = pb_buf_add(out, d->tally, d->tally_len);
+        }
+        if (r == PB_OK)
+                r = put(out, ",\"type\":\"" PB_DOC_RESULT_TYPE "\"}");
+        if (r < 0) {
+                out->len = old_len;
+                if (out->data)
+                        out->data[old_len] = '\0';
+        }
+        return r;
+}
+
+pb_err pb_doc_result_format(const struct pb_doc_result *r, struct pb_buf *out)
+{
+        if (!r->tally || !r->tally_len || r->tally[0] != '{')
+                return PB_ERR_INVALID;
+        return result_format(r, out, NULL);
+}
+
+pb_err pb_doc_certification_format(const struct pb_doc_certification *c, struct pb_buf *out)
+{
+        size_t old_len = out->len;
+        struct pb_jw w;
+
+        pb_jw_init(&w, out);
+        pb_jw_object_begin(&w);
+        pb_jw_kv_string(&w, "certified_at", c->certified_at);
+        pb_jw_kv_string(&w, "decision", "certified");
+        pb_jw_kv_string(&w, "election", c->election);
+        pb_jw_key(&w, "result_sha256");
+        pb_jw_hex(&w, c->result_sha256, 32);
+        pb_jw_kv_string(&w, "type", PB_DOC_CERTIFICATION_TYPE);
+        pb_jw_object_end(&w);
+        return finish(&w, out, old_len);
+}
+
+/* ---- reading ----------------------------------------------------------------------------------- */
+
+static pb_err bad(struct pb_diag *d, const char *path, const char *why)
+{
+        return pb_diag_set(d, PB_ERR_PARSE, path, why);
+}
+
+static const cJSON *member(const cJSON *o, const char *k)
+{
+        return cJSON_GetObjectItemCaseSensitive(o, k);
+}
+
+static pb_err get_str(const cJSON *o, const char *k, char *out, size_t cap, const char *path,
+                      struct pb_diag *d)
+{
+        const cJSON *v = member(o, k);
+        size_t n;
+
+        if (!cJSON_IsString(v))
+                return bad(d, path, "expected a string");
+        n = strlen(v->valuestring);
+        if (n + 1 > cap)
+                return bad(d, path, "too long");
+        memcpy(out, v->valuestring, n + 1);
+        return PB_OK;
+}
+
+static pb_err get_u64(const cJSON *o, const char *k, uint64_t *out, const char *path, struct pb_diag *d)
+{
+        const cJSON *v = member(o, k);
+
+        if (!cJSON_IsNumber(v) || pb_json_int(v) < 0)
+                return bad(d, path, "expected a non-negative integer");
+        *out = (uint64_t)pb_json_int(v);
+        return PB_OK;
+}
+
+static pb_err get_hex32(const cJSON *o, const char *k, uint8_t out[32], const char *path, struct pb_diag *d)
+{
+        const cJSON *v = member(o, k);
+        size_t n = 0;
+
+        if (!cJSON_IsString(v) || strlen(v->valuestring) != 64 ||
+            sodium_hex2bin(out, 32, v->valuestring, 64, NULL, &n, NULL) != 0 || n != 32)
+                return bad(d, path, "expected 64 hex digits");
+        return PB_OK;
+}
+
+static pb_err get_log(const cJSON *o, struct pb_doc_log *l, uint8_t *close_sha256, struct pb_diag *d)
+{
+        const cJSON *v = member(o, "ballot_log");
+        pb_err r;
+
+        if (!cJSON_IsObject(v))
+                return bad(d, "$.ballot_log", "expected an object");
+        r = get_str(v, "origin", l->origin, sizeof(l->origin), "$.ballot_log.origin", d);
+        if (r == PB_OK)
+                r = get_hex32(v, "root", l->root, "$.ballot_log.root", d);
+        if (r == PB_OK)
+                r = get_u64(v, "size", &l->size, "$.ballot_log.size", d);
+        if (r == PB_OK && close_sha256)
+                r = get_hex32(v, "close_sha256", close_sha256, "$.ballot_log.close_sha256", d);
+        return r;
+}
+
+static pb_err get_counts(const cJSON *o, struct pb_turnout *t, struct pb_diag *d)
+{
+        const cJSON *c = member(o, "counts"), *ch, *rj;
+        pb_err r;
+
+        memset(t, 0, sizeof(*t));
+        if (!cJSON_IsObject(c))
+                return bad(d, "$.counts", "expected an object");
+        ch = member(c, "by_channel");
+        rj = member(c, "rejected");
+        if (!cJSON_IsObject(ch) || !cJSON_IsObject(rj))
+                return bad(d, "$.counts", "expected by_channel and rejected objects");
+        r = get_u64(c, "ballots", &t->ballots, "$.counts.ballots", d);
+        if (r == PB_OK)
+                r = get_u64(c, "codes_issued", &t->codes_issued, "$.counts.codes_issued", d);
+        if (r == PB_OK)
+                r = get_u64(c, "codes_spent", &t->codes_spent, "$.counts.codes_spent", d);
+        for (int i = 0; r == PB_OK && i < PB_CHANNEL_COUNT; i++)
+                r = get_u64(ch, pb_channel_name((enum pb_channel)i), &t->by_channel[i], "$.counts.by_channel",
+                            d);
+        for (int i = 0; r == PB_OK && i < PB_REJECT_COUNT; i++)
+                r = get_u64(rj, pb_reject_name((enum pb_reject)i), &t->rejected[i], "$.counts.rejected", d);
+        return r;
+}
+
+/* The parsed document must be exactly the canonical bytes it formats to. */
+static pb_err same_bytes(const struct pb_buf *again, const char *buf, size_t len, struct pb_diag *d)
+{
+        if (again->len != len || memcmp(again->data, buf, len))
+                return bad(d, "$", "not in canonical form (unknown members, order, spelling)");
+        return PB_OK;
+}
+
+static pb_err parse_root(const char *buf, size_t len, const char *type, cJSON **ret, struct pb_diag *d)
+{
+        cJSON *v = NULL;
+        pb_err r = pb_json_parse(buf, len, 8, &v, d);
+
+        if (r < 0)
+                return r;
+        if (!cJSON_IsObject(v) || !cJSON_IsString(member(v, "type")) ||
+            strcmp(member(v, "type")->valuestring, type)) {
+                cJSON_Delete(v);
+                return bad(d, "$.type", "not this kind of document");
+        }
+        *ret = v;
+        return PB_OK;
+}
+
+pb_err pb_doc_close_parse(const char *buf, size_t len, struct pb_doc_close *ret, struct pb_diag *reterr)
+{
+        struct pb_doc_close c;
+        struct pb_buf again;
+        cJSON *v = NULL;
+        pb_err r;
+
+        memset(&c, 0, sizeof(c));
+        pb_buf_init(&again, len + 1);
+        r = parse_root(buf, len, PB_DOC_CLOSE_TYPE, &v, reterr);
+        if (r < 0)
+                return r;
+        r = get_log(v, &c.log, NULL, reterr);
+        if (r == PB_OK)
+                r = get_str(v, "closed_at", c.closed_at, sizeof(c.closed_at), "$.closed_at", reterr);
+        if (r == PB_OK)
+                r = get_counts(v, &c.counts, reterr);
+        if (r == PB_OK)
+                r = get_str(v, "election", c.election, sizeof(c.election), "$.election", reterr);
+        if (r == PB_OK)
+                r = get_hex32(v, "manifest_sha256", c.manifest_sha256, "$.manifest_sha256", reterr);
+        if (r == PB_OK)
+                r = pb_doc_close_format(&c, &again);
+        if (r == PB_OK)
+                r = same_bytes(&again, buf, len, reterr);
+        if (r == PB_OK)
+                *ret = c;
+        cJSON_Delete(v);
+        pb_buf_release(&again);
+        return r;
+}
+
+pb_err pb_doc_result_parse(const char *buf, size_t len, struct pb_doc_result *ret, uint64_t *ret_seed,
+                           bool *ret_has_seed, struct pb_diag *reterr)
+{
+        struct pb_doc_result d;
+        struct pb_buf again, tally;
+        const cJSON *t, *rule, *seed;
+        size_t off = 0;
+        bool has_seed = false;
+        uint64_t seed_v = 0;
+        cJSON *v = NULL;
+        pb_err r;
+
+        memset(&d, 0, sizeof(d));
+        pb_buf_init(&again, len + 1);
+        pb_buf_init(&tally, len + 1);
+        r = parse_root(buf, len, PB_DOC_RESULT_TYPE, &v, reterr);
+        if (r < 0)
+                return r;
+        r = get_log(v, &d.log, d.close_sha256, reterr);
+        if (r == PB_OK)
+                r = get_counts(v, &d.counts, reterr);
+        if (r == PB_OK)
+                r = get_str(v, "election", d.election, sizeof(d.election), "$.election", reterr);
+        if (r == PB_OK)
+                r = get_str(v, "engine", d.engine, sizeof(d.engine), "$.engine", reterr);
+        if (r == PB_OK)
+                r = get_hex32(v, "manifest_sha256", d.manifest_sha256, "$.manifest_sha256", reterr);
+        t = member(v, "tally");
+        if (r == PB_OK && !cJSON_IsObject(t))
+                r = bad(reterr, "$.tally", "expected an object");
+        if (r == PB_OK)
+                r = pb_json_canonical(t, &tally);
+        if (r == PB_OK) {
+                d.tally = tally.data;
+                d.tally_len = tally.len;
+                r = result_format(&d, &again, &off);
+        }
+        if (r == PB_OK)
+                r = same_bytes(&again, buf, len, reterr);
+        if (r == PB_OK && (rule = member(t, "rule")) && (seed = member(rule, "seed"))) {
+                const char *s = cJSON_IsString(seed) ? seed->valuestring : "";
+                size_t n = strlen(s);
+                has_seed = n > 0 && n <= 20 && (s[0] != '0' || n == 1);
+                for (size_t i = 0; has_seed && i < n; i++) {
+                        if (s[i] < '0' || s[i] > '9' || seed_v > (UINT64_MAX - (uint64_t)(s[i] - '0')) / 10)
+                                has_seed = false;
+                        else
+                                seed_v = seed_v * 10 + (uint64_t)(s[i] - '0');
+                }
+                if (!has_seed)
+                        r = bad(reterr, "$.tally.rule.seed", "expected a decimal 64-bit seed");
+        }
+        if (r == PB_OK) {
+                d.tally = buf + off;
+                d.tally_len = tally.len;
+                *ret = d;
+                if (ret_seed)
+                        *ret_seed = seed_v;
+                if (ret_has_seed)
+                        *ret_has_seed = has_seed;
+        }
+        cJSON_Delete(v);
+        pb_buf_release(&again);
+        pb_buf_release(&tally);
+        return r;
+}
+
+pb_err pb_doc_certification_parse(const char *buf, size_t len, struct pb_doc_certification *ret,
+                                  struct pb_diag *reterr)
+{
+        struct pb_doc_certification c;
+        struct pb_buf again;
+        cJSON *v = NULL;
+        pb_err r;
+
+        memset(&c, 0, sizeof(c));
+        pb_buf_init(&again, len + 1);
+        r = parse_root(buf, len, PB_DOC_CERTIFICATION_TYPE, &v, reterr);
+        if (r < 0)
+                return r;
+        r = get_str(v, "certified_at", c.certified_at, sizeof(c.certified_at), "$.certified_at", reterr);
+        if (r == PB_OK)
+                r = get_str(v, "election", c.election, sizeof(c.election), "$.election", reterr);
+        if (r == PB_OK)
+                r = get_hex32(v, "result_sha256", c.result_sha256, "$.result_sha256", reterr);
+        if (r == PB_OK)
+                r = pb_doc_certification_format(&c, &again);
+        if (r == PB_OK)
+                r = same_bytes(&again, buf, len, reterr);
+        if (r == PB_OK)
+                *ret = c;
+        cJSON_Delete(v);
+        pb_buf_release(&again);
+        return r;
+}

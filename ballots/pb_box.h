@@ -1,0 +1,330 @@
+/**
+ * @file The ballot box: one SQLite file per election (docs/ballot-box.md).
+ *
+ * It holds the manifest, the voter-code hashes, the ballots (cast vote records with their nonces),
+ * the ballot log (an RFC 6962 tree of commitments with its signed checkpoints), the close
+ * statement, the signed result and its certification, and the API tokens.  Every write is one
+ * `BEGIN IMMEDIATE` transaction (retried a bounded number of times on SQLITE_BUSY); the file is in
+ * WAL mode with synchronous=FULL, so a write has reached the disk when its call returns PB_OK.
+ *
+ * States: draft -> open <-> suspended -> closed -> tallied -> certified; never back to open
+ * after close.  The manifest is signed when the election opens; the ballot log starts with a
+ * signed zero checkpoint then.
+ *
+ * A struct pb_box is one SQLite connection: it is not thread-safe.  Use one per thread (the HTTP
+ * server's writer thread owns one; readers open their own).  Several processes may open the same
+ * file (SQLite's locking serialises the writers).
+ *
+ * Secrets: voter codes are stored only as keyed hashes (the key, the "pepper", is derived from the
+ * engine key and never stored); tokens only as SHA-256 hashes.  No function here copies a code, a
+ * token or ballot content into a diagnostic.
+ */
+#ifndef PB_BOX_H
+#define PB_BOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ballots/pb_manifest.h"
+#include "engine/pb_buf.h"
+#include "engine/pb_code.h"
+#include "engine/pb_cvr.h"
+#include "engine/pb_err.h"
+#include "engine/pb_key.h"
+#include "engine/pb_merkle.h"
+#include "engine/pb_note.h"
+
+/** SQLite application_id of a ballot box ('PBV1') and the schema version this build writes. */
+#define PB_BOX_APPLICATION_ID 0x50425631
+#define PB_BOX_SCHEMA_VERSION 1
+
+enum pb_box_state {
+        PB_BOX_DRAFT,     /* the manifest can change; codes can be issued */
+        PB_BOX_OPEN,      /* ballots are accepted */
+        PB_BOX_SUSPENDED, /* voting paused (overnight, or after an integrity alarm) */
+        PB_BOX_CLOSED,    /* final: the close statement is signed; nothing is accepted */
+        PB_BOX_TALLIED,   /* the signed result is stored */
+        PB_BOX_CERTIFIED, /* the finance office's certification is stored */
+        PB_BOX_STATE_COUNT
+};
+
+/** "draft", "open", ...; "?" outside the enum. */
+const char *pb_box_state_name(enum pb_box_state s);
+
+/** Why a submission was refused (counted, never with its content). */
+enum pb_reject {
+        PB_REJECT_MALFORMED_CODE,    /* not a voter code (bad character, length, check symbol) */
+        PB_REJECT_CODE_UNKNOWN,      /* a well-formed code that was never issued */
+        PB_REJECT_CODE_SPENT,        /* the code has already cast a ballot (HTTP 409) */
+        PB_REJECT_INVALID_BALLOT,    /* the ballot breaks the election's rules */
+        PB_REJECT_SUBMISSION_REUSED, /* a submission id already used for another ballot */
+        PB_REJECT_COUNT
+};
+
+/** "malformed_code", "code_unknown", ...; "?" outside the enum. */
+const char *pb_reject_name(enum pb_reject r);
+
+/** API roles (issue 6). */
+enum pb_role { PB_ROLE_ADMIN, PB_ROLE_KIOSK, PB_ROLE_AUDITOR, PB_ROLE_COUNT };
+/** "admin", "kiosk", "auditor"; "?" outside the enum. */
+const char *pb_role_name(enum pb_role r);
+/** Parse a role name.  PB_ERR_NOT_FOUND for anything else. */
+PB_NODISCARD pb_err pb_role_parse(const char *s, enum pb_role *ret);
+
+struct pb_box;
+
+/**
+ * Create a new ballot box file at @path (which must not exist) holding @m, in state draft.
+ * Sets WAL mode, the application id and the schema, and syncs the folder.
+ * @param m    borrowed; its canonical form is stored
+ * @param ret  [out] the open box, owned by the caller (pb_box_free); set only on PB_OK
+ * @return PB_OK, PB_ERR_CONFLICT (@path exists), PB_ERR_STORAGE, PB_ERR_IO, PB_ERR_NOMEM
+ */
+PB_NODISCARD pb_err pb_box_create(const char *path, const struct pb_manifest *m, struct pb_box **ret,
+                                  struct pb_diag *reterr);
+
+/**
+ * Open an existing ballot box and recover (verifiability.md §9.2): quick_check, application id,
+ * schema migrations, then the log's invariants (the stored tree, the leaves and the latest
+ * checkpoint agree).  A box whose log does not agree with its checkpoints is refused.
+ * @return PB_OK, PB_ERR_NOT_FOUND (no such file), PB_ERR_UNSUPPORTED (not a ballot box, or a newer
+ *         schema), PB_ERR_INTERNAL (integrity alarm), PB_ERR_STORAGE, PB_ERR_NOMEM
+ */
+PB_NODISCARD pb_err pb_box_open(const char *path, struct pb_box **ret, struct pb_diag *reterr);
+
+/** Close the database and wipe the key material.  Accepts NULL. */
+void pb_box_free(struct pb_box *b);
+
+/**
+ * Use @key as this election's engine key (borrowed: it must outlive @b or the next call).  The
+ * first key used (to issue codes or open) is bound to the election; another key is refused
+ * afterwards.  The code pepper is derived from it (docs/ballot-box.md).
+ * @return PB_OK, PB_ERR_FORBIDDEN (another key is bound), PB_ERR_STORAGE
+ */
+PB_NODISCARD pb_err pb_box_set_engine_key(struct pb_box *b, const struct pb_key_secret *key,
+                                          struct pb_diag *reterr);
+
+/** The current state (read from the database).  PB_ERR_STORAGE. */
+PB_NODISCARD pb_err pb_box_state(struct pb_box *b, enum pb_box_state *ret);
+
+/** The manifest (borrowed, valid until the next call that changes it: pb_box_set_manifest, open). */
+const struct pb_manifest *pb_box_manifest(const struct pb_box *b);
+
+/** Replace the manifest of a draft election (@m borrowed, its canonical form stored).  PB_ERR_STATE. */
+PB_NODISCARD pb_err pb_box_set_manifest(struct pb_box *b, const struct pb_manifest *m,
+                                        struct pb_diag *reterr);
+
+/**
+ * Open the election for voting: needs the engine key (pb_box_set_engine_key) and the finance
+ * office's key @office, which signs the manifest (DSSE, the keys added to it); the engine signs the
+ * zero checkpoint.  Refused unless the state is draft and no ballot exists (VVSG 1.1.3-B).
+ * @return PB_OK, PB_ERR_STATE, PB_ERR_AUTH (no engine key), PB_ERR_STORAGE, PB_ERR_NOMEM
+ */
+PB_NODISCARD pb_err pb_box_election_open(struct pb_box *b, const struct pb_key_secret *office,
+                                         struct pb_diag *reterr);
+/** open -> suspended.  PB_ERR_STATE otherwise. */
+PB_NODISCARD pb_err pb_box_election_suspend(struct pb_box *b, struct pb_diag *reterr);
+/** suspended -> open.  PB_ERR_STATE otherwise. */
+PB_NODISCARD pb_err pb_box_election_resume(struct pb_box *b, struct pb_diag *reterr);
+
+/**
+ * Close the election (from open or suspended): flush every pending ballot into the log (the final
+ * batch), sign the close statement (engine key) with the final tree and the counts, forget the
+ * idempotency records.  Final: nothing is accepted afterwards.
+ * @param closed_at  "YYYY-MM-DDTHH:MM:SSZ" (the engine reads no clock)
+ * @return PB_OK, PB_ERR_STATE, PB_ERR_AUTH (no engine key), PB_ERR_INVALID (@closed_at),
+ *         PB_ERR_INTERNAL (an invariant failed), PB_ERR_STORAGE
+ */
+PB_NODISCARD pb_err pb_box_election_close(struct pb_box *b, const char *closed_at, struct pb_diag *reterr);
+
+/** Receives each new voter code once, after the transaction storing their hashes committed. */
+typedef pb_err (*pb_box_code_fn)(void *ctx, const struct pb_code *code);
+
+#define PB_BOX_CODES_MAX 1000000 /* codes per call */
+
+/**
+ * Issue @count new 80-bit voter codes (randombytes_buf), store their keyed hashes in one
+ * transaction, then hand each code to @fn once (the only time a code exists in the clear).
+ * Allowed in draft, open and suspended.  Needs the engine key.
+ * @return PB_OK, PB_ERR_STATE, PB_ERR_AUTH, PB_ERR_LIMIT (@count 0 or above PB_BOX_CODES_MAX),
+ *         PB_ERR_STORAGE, PB_ERR_NOMEM, or @fn's error (the codes are stored all the same)
+ */
+PB_NODISCARD pb_err pb_box_codes_issue(struct pb_box *b, size_t count, pb_box_code_fn fn, void *ctx,
+                                       struct pb_diag *reterr);
+
+/** One ballot submission: a voter code and a ballot (project indexes of the manifest's election). */
+struct pb_submission {
+        const char *code; /* as typed (forgiving: case, I/L/O, dashes) */
+        size_t code_len;
+        bool has_submission_id;    /* idempotency key given */
+        uint8_t submission_id[16]; /* a retry with the same id gets the same receipt */
+        const uint32_t *items;     /* the ballot: @n project indexes (ballot order) */
+        const int64_t *points;     /* parallel to @items for point ballots, else NULL */
+        size_t n;
+        enum pb_channel channel; /* electronic, paper (officer entry) or imported */
+};
+
+#define PB_RECEIPT_PROMISE_MAX 1024
+
+/** A receipt: the signed promise to include the commitment, and a short code to look it up. */
+struct pb_receipt {
+        uint8_t commitment[PB_CVR_HASH_BYTES];
+        char short_code[PB_CODE_SHORT_LEN + 1];
+        char promise[PB_RECEIPT_PROMISE_MAX]; /* the signed note (pb_note.h), NUL-terminated */
+        size_t promise_len;
+};
+
+/** What became of one submission. */
+struct pb_cast_outcome {
+        pb_err status;       /* PB_OK (accepted), PB_ERR_PARSE (malformed code), PB_ERR_NOT_FOUND (unknown
+                         * code), PB_ERR_CONFLICT (spent code, or a submission id reused for another
+                         * ballot), PB_ERR_INVALID (the ballot breaks the rules) */
+        bool replayed;       /* PB_OK for a repeated submission id: the earlier receipt, byte for byte */
+        struct pb_diag diag; /* why, when refused (never the code or the ballot's content) */
+        struct pb_receipt receipt; /* when accepted */
+};
+
+#define PB_BOX_BATCH_MAX 4096 /* submissions per pb_box_cast() call */
+
+/**
+ * Cast @n submissions in ONE transaction (group commit): each is validated (strictly; imported
+ * ballots as pabulib's checker does), its code spent and its ballot stored, or it is refused on
+ * its own (out[i].status).  Refusals are counted by reason.  When the pending ballots reach the
+ * manifest's batch_min they are appended to the log in the same transaction (sorted by
+ * commitment) and a checkpoint is signed.  Receipts are signed only after COMMIT returned.
+ * Needs the engine key; the state must be open.
+ * @param out  [out] @n outcomes, filled when the call returns PB_OK
+ * @return PB_OK (the transaction committed; see each outcome), PB_ERR_STATE (not open: nothing
+ *         was done), PB_ERR_AUTH, PB_ERR_LIMIT (@n above PB_BOX_BATCH_MAX), PB_ERR_BUSY or
+ *         PB_ERR_STORAGE (nothing was stored: no receipt may be given), PB_ERR_INTERNAL (an
+ *         invariant failed: the election is suspended), PB_ERR_NOMEM
+ */
+PB_NODISCARD pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *subs, size_t n,
+                                struct pb_cast_outcome *out, struct pb_diag *reterr);
+
+/**
+ * Append every pending ballot to the log now (a timer in the server, or an operator), even below
+ * batch_min.  Nothing to do is PB_OK.  Needs the engine key.
+ */
+PB_NODISCARD pb_err pb_box_flush(struct pb_box *b, struct pb_diag *reterr);
+
+/** Counts that never reveal partial results. */
+struct pb_turnout {
+        enum pb_box_state state;
+        uint64_t codes_issued, codes_spent;
+        uint64_t ballots;                      /* accepted (logged + pending) */
+        uint64_t pending;                      /* accepted, not yet in the log */
+        uint64_t by_channel[PB_CHANNEL_COUNT]; /* accepted, by channel */
+        uint64_t rejected[PB_REJECT_COUNT];
+        uint64_t log_size; /* leaves in the log = size of the latest checkpoint */
+};
+
+/** Read the counts (one read transaction).  PB_ERR_STORAGE. */
+PB_NODISCARD pb_err pb_box_turnout(struct pb_box *b, struct pb_turnout *ret, struct pb_diag *reterr);
+
+/** Append the latest signed checkpoint (a note) to @note.  @ret optional.  PB_ERR_NOT_FOUND in draft. */
+PB_NODISCARD pb_err pb_box_checkpoint(struct pb_box *b, struct pb_buf *note, struct pb_checkpoint *ret,
+                                      struct pb_diag *reterr);
+
+/** An inclusion proof of a commitment in the log, against the latest checkpoint. */
+struct pb_box_proof {
+        bool pending;   /* accepted but not in the log yet: no proof (the promise covers it) */
+        uint64_t index; /* leaf index */
+        uint64_t size;  /* tree size of the checkpoint the proof is for */
+        uint8_t path[PB_MERKLE_MAX_PROOF * PB_MERKLE_HASH_BYTES];
+        size_t path_len; /* hashes in path */
+};
+
+/**
+ * Prove that @commitment is in the log: @ret and, appended to @checkpoint, the signed checkpoint
+ * it verifies against (pb_merkle_verify_inclusion with pb_cvr_leaf_hash(commitment)).
+ * @return PB_OK (ret->pending says whether there is a proof yet), PB_ERR_NOT_FOUND, PB_ERR_STORAGE
+ */
+PB_NODISCARD pb_err pb_box_inclusion(struct pb_box *b, const uint8_t commitment[PB_CVR_HASH_BYTES],
+                                     struct pb_box_proof *ret, struct pb_buf *checkpoint,
+                                     struct pb_diag *reterr);
+
+/**
+ * RFC 6962 consistency proof between two checkpoint sizes (@old_size <= @size <= log size).
+ * @param ret_path  PB_MERKLE_MAX_PROOF * 32 bytes of caller storage
+ */
+PB_NODISCARD pb_err pb_box_consistency(struct pb_box *b, uint64_t old_size, uint64_t size, uint8_t *ret_path,
+                                       size_t *ret_len, struct pb_diag *reterr);
+
+/**
+ * Count a closed election with the manifest's rule and sign the result (DSSE, engine key); store
+ * it (state tallied) and append the envelope to @out.  A seeded tie-break needs the @seed whose
+ * commitment the manifest holds.  Tallying an election already tallied gives the stored result if
+ * it is the same, byte for byte, and PB_ERR_CONFLICT otherwise.
+ * @param engine_version  written into the result ("pbvote 0.1.0")
+ * @return PB_OK, PB_ERR_STATE (not closed), PB_ERR_AUTH, PB_ERR_INVALID (seed missing or wrong),
+ *         PB_ERR_UNSUPPORTED (a rule this build does not count), PB_ERR_CONFLICT, PB_ERR_STORAGE,
+ *         PB_ERR_NOMEM
+ */
+PB_NODISCARD pb_err pb_box_tally(struct pb_box *b, const uint64_t *seed, const char *engine_version,
+                                 struct pb_buf *out, struct pb_diag *reterr);
+
+/**
+ * Certify the stored result: @result must be byte for byte the stored result envelope; the
+ * finance office's @office key (the manifest's office key) signs a certification naming the
+ * result's SHA-256; it is stored (state certified) and appended to @out.
+ * @param certified_at  "YYYY-MM-DDTHH:MM:SSZ"
+ * @return PB_OK, PB_ERR_STATE (not tallied), PB_ERR_CONFLICT (another result, or already certified
+ *         differently), PB_ERR_FORBIDDEN (not the manifest's office key), PB_ERR_STORAGE
+ */
+PB_NODISCARD pb_err pb_box_certify(struct pb_box *b, const char *result, size_t result_len,
+                                   const struct pb_key_secret *office, const char *certified_at,
+                                   struct pb_buf *out, struct pb_diag *reterr);
+
+/** The stored signed documents (any may be absent: PB_ERR_NOT_FOUND).  Appended to @out. */
+enum pb_box_doc { PB_BOX_DOC_MANIFEST, PB_BOX_DOC_CLOSE, PB_BOX_DOC_RESULT, PB_BOX_DOC_CERTIFICATION };
+PB_NODISCARD pb_err pb_box_document(struct pb_box *b, enum pb_box_doc doc, struct pb_buf *out,
+                                    struct pb_diag *reterr);
+
+/**
+ * Write the audit bundle (docs/auditor.md) into the folder @dir, which must not exist.  Allowed
+ * once the election is tallied.  Every file is written to a temporary name, synced and renamed.
+ * @return PB_OK, PB_ERR_STATE, PB_ERR_CONFLICT (@dir exists), PB_ERR_IO, PB_ERR_STORAGE, PB_ERR_NOMEM
+ */
+PB_NODISCARD pb_err pb_box_export(struct pb_box *b, const char *dir, struct pb_diag *reterr);
+
+/**
+ * Full check of the stored log (slow: O(ballots)): every CVR parses and recommits to its
+ * commitment, leaves are the commitments' leaf hashes, the stored tree is the tree of the leaves,
+ * every checkpoint verifies and matches, the counters equal the rows.  For audits and tests.
+ * @return PB_OK or PB_ERR_INTERNAL naming what disagrees
+ */
+PB_NODISCARD pb_err pb_box_check(struct pb_box *b, struct pb_diag *reterr);
+
+#define PB_TOKEN_TEXT_LEN 64 /* a token: 32 random bytes as lowercase hex */
+#define PB_TOKEN_ID_LEN 16   /* a token's public id: the first 8 bytes of its hash, as hex */
+
+/**
+ * Create an API token for @role: 32 random bytes, returned once in @ret_token (hex, NUL-terminated);
+ * only its SHA-256 is stored, with @label (optional, at most 64 printable bytes).
+ * @param ret_id  [out] optional: the token's public id (hex, NUL-terminated), for list and revoke
+ */
+PB_NODISCARD pb_err pb_box_token_create(struct pb_box *b, enum pb_role role, const char *label,
+                                        char ret_token[PB_TOKEN_TEXT_LEN + 1],
+                                        char ret_id[PB_TOKEN_ID_LEN + 1], struct pb_diag *reterr);
+
+/**
+ * Check a presented token (constant-time comparison of hashes).
+ * @return PB_OK with @ret_role, or PB_ERR_AUTH (unknown, malformed or revoked: not told apart)
+ */
+PB_NODISCARD pb_err pb_box_token_check(struct pb_box *b, const char *token, size_t len,
+                                       enum pb_role *ret_role);
+
+/** Receives each token's public description. */
+typedef pb_err (*pb_box_token_fn)(void *ctx, const char *id, enum pb_role role, const char *label,
+                                  bool revoked);
+
+/** List the tokens (never the tokens themselves). */
+PB_NODISCARD pb_err pb_box_token_list(struct pb_box *b, pb_box_token_fn fn, void *ctx,
+                                      struct pb_diag *reterr);
+
+/** Revoke the token whose public id is @id.  PB_ERR_NOT_FOUND. */
+PB_NODISCARD pb_err pb_box_token_revoke(struct pb_box *b, const char *id, struct pb_diag *reterr);
+
+#endif

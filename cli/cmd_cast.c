@@ -1,0 +1,300 @@
+/**
+ * @file `pbvote cast`: ballots entered by an officer (paper ballots), one or a file of them.
+ *
+ *   pbvote cast --db DB --key ENGINE.key --code CODE --ballot JSON [--submission-id HEX32]
+ *   pbvote cast --db DB --key ENGINE.key --file BALLOTS.jsonl
+ *
+ * Each line of BALLOTS.jsonl is {"ballot": {...}, "code": "...", "submission_id": "..."?}.
+ * Ballots take the same path as a kiosk's (validation, code spent and ballot stored in one
+ * transaction, a signed receipt), flagged "paper".  Receipts go to stdout, one JSON line each.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ballots/pb_ballot_json.h"
+#include "ballots/pb_file.h"
+#include "cli/cli.h"
+#include "cli/cli_key.h"
+#include "engine/pb_alloc.h"
+#include "engine/pb_canon.h"
+
+static const char usage_text[] =
+        "usage: pbvote cast --db DB --key ENGINE.key --code CODE --ballot JSON [--submission-id HEX32]\n"
+        "       pbvote cast --db DB --key ENGINE.key --file BALLOTS.jsonl\n"
+        "\n"
+        "Enters paper ballots through the normal cast path (flagged \"paper\").  A ballot is\n"
+        "{\"approvals\": [ids]}, {\"ranking\": [ids]} or {\"points\": {id: n}} as the election's type says.\n"
+        "Each line of BALLOTS.jsonl is {\"ballot\": {...}, \"code\": \"...\"} (optionally "
+        "\"submission_id\").\n"
+        "Prints one receipt per ballot as a JSON line; refusals name the line and the reason.\n"
+        "Exit status: 0 every ballot accepted, 1 some refused, 2 usage, 3 bad input, 4 storage.\n";
+
+/* One parsed submission of the batch: its ballot storage. */
+struct entry {
+        uint32_t *items;
+        int64_t *points;
+        char code[128];
+        unsigned line;
+};
+
+static void print_receipt(const struct pb_box *b, const struct pb_cast_outcome *o)
+{
+        struct pb_buf out;
+        struct pb_jw w;
+
+        pb_buf_init(&out, 0);
+        pb_jw_init(&w, &out);
+        pb_jw_object_begin(&w);
+        pb_jw_key(&w, "commitment");
+        pb_jw_hex(&w, o->receipt.commitment, 32);
+        pb_jw_kv_string(&w, "election", pb_box_manifest(b)->election->id);
+        pb_jw_kv_string(&w, "promise", o->receipt.promise);
+        pb_jw_kv_bool(&w, "replayed", o->replayed);
+        pb_jw_kv_string(&w, "short_code", o->receipt.short_code);
+        pb_jw_object_end(&w);
+        if (pb_jw_finish(&w) == PB_OK)
+                printf("%s\n", out.data);
+        pb_buf_release(&out);
+}
+
+static int parse_sid(const char *s, uint8_t out[16])
+{
+        size_t n = 0;
+
+        if (strlen(s) != 32)
+                return -1;
+        for (size_t i = 0; i < 32; i++)
+                if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+                        return -1;
+        return sodium_hex2bin(out, 16, s, 32, NULL, &n, NULL) == 0 && n == 16 ? 0 : -1;
+}
+
+/* Cast @n prepared submissions and report each; returns how many were refused, or -status. */
+static int cast_batch(struct pb_box *b, struct pb_submission *subs, const struct entry *ents, size_t n,
+                      const char *where)
+{
+        struct pb_cast_outcome *out = pb_calloc(n ? n : 1, sizeof(*out));
+        struct pb_diag d;
+        int refused = 0;
+        pb_err r;
+
+        if (!out)
+                return -PB_EXIT_SOFTWARE;
+        pb_diag_clear(&d);
+        r = pb_box_cast(b, subs, n, out, &d);
+        if (r < 0) {
+                pb_free(out);
+                return -cli_fail("database", r, &d);
+        }
+        for (size_t i = 0; i < n; i++) {
+                if (out[i].status == PB_OK) {
+                        print_receipt(b, &out[i]);
+                        continue;
+                }
+                refused++;
+                out[i].diag.line = ents[i].line;
+                cli_report(where, &out[i].diag);
+        }
+        pb_free(out);
+        return refused;
+}
+
+static int cast_one(struct pb_box *b, const char *code, const char *ballot, const char *sid)
+{
+        const struct pb_election *e = pb_box_manifest(b)->election;
+        struct pb_submission sub;
+        struct entry ent;
+        struct pb_diag d;
+        size_t n = 0;
+        int rc;
+        pb_err r;
+
+        memset(&sub, 0, sizeof(sub));
+        memset(&ent, 0, sizeof(ent));
+        pb_diag_clear(&d);
+        ent.items = pb_calloc(e->n_projects, sizeof(*ent.items));
+        ent.points = pb_calloc(e->n_projects, sizeof(*ent.points));
+        if (!ent.items || !ent.points) {
+                rc = PB_EXIT_SOFTWARE;
+                goto out;
+        }
+        if (sid && parse_sid(sid, sub.submission_id) < 0) {
+                fprintf(stderr, "pbvote cast: --submission-id must be 32 lowercase hex digits\n");
+                rc = PB_EXIT_USAGE;
+                goto out;
+        }
+        r = pb_ballot_json_parse(e, ballot, strlen(ballot), ent.items, ent.points, &n, &d);
+        if (r < 0) {
+                rc = cli_fail("--ballot", r, &d);
+                goto out;
+        }
+        sub.code = code;
+        sub.code_len = strlen(code);
+        sub.has_submission_id = sid != NULL;
+        sub.items = ent.items;
+        sub.points = pb_vote_type_has_points(e->vote_type) ? ent.points : NULL;
+        sub.n = n;
+        sub.channel = PB_CHANNEL_PAPER;
+        rc = cast_batch(b, &sub, &ent, 1, "ballot");
+        rc = rc < 0 ? -rc : rc ? PB_EXIT_FAIL : PB_EXIT_OK;
+out:
+        pb_free(ent.items);
+        pb_free(ent.points);
+        return rc;
+}
+
+static const struct pb_json_field line_fields[] = {
+        { "ballot", PB_JSON_OBJECT, true },
+        { "code", PB_JSON_STRING, true },
+        { "submission_id", PB_JSON_STRING, false },
+        { NULL, PB_JSON_ANY, false },
+};
+
+static int cast_file(struct pb_box *b, const char *path)
+{
+        const struct pb_election *e = pb_box_manifest(b)->election;
+        struct pb_submission *subs = pb_calloc(PB_BOX_BATCH_MAX, sizeof(*subs));
+        struct entry *ents = pb_calloc(PB_BOX_BATCH_MAX, sizeof(*ents));
+        char *data = NULL;
+        size_t len = 0, k = 0, pos = 0;
+        unsigned line = 0;
+        int refused = 0, rc = PB_EXIT_OK;
+        struct pb_diag d;
+        pb_err r;
+
+        pb_diag_clear(&d);
+        if (!subs || !ents) {
+                rc = PB_EXIT_SOFTWARE;
+                goto out;
+        }
+        for (size_t i = 0; i < PB_BOX_BATCH_MAX; i++) {
+                ents[i].items = pb_calloc(e->n_projects, sizeof(*ents[i].items));
+                ents[i].points = pb_calloc(e->n_projects, sizeof(*ents[i].points));
+                if (!ents[i].items || !ents[i].points) {
+                        rc = PB_EXIT_SOFTWARE;
+                        goto out;
+                }
+        }
+        r = pb_file_read(path, PB_FILE_MAX, &data, &len, &d);
+        if (r < 0) {
+                rc = cli_fail(path, r, &d);
+                goto out;
+        }
+        while (pos < len) {
+                const char *start = data + pos, *nl = memchr(start, '\n', len - pos);
+                size_t n = nl ? (size_t)(nl - start) : len - pos;
+                struct entry *ent = &ents[k];
+                struct pb_submission *sub = &subs[k];
+                const cJSON *v;
+                cJSON *root = NULL;
+                size_t nitems = 0;
+
+                pos += n + (nl != NULL);
+                line++;
+                if (n == 0)
+                        continue;
+                memset(sub, 0, sizeof(*sub));
+                r = pb_json_parse(start, n, 6, &root, &d);
+                if (r == PB_OK)
+                        r = pb_json_check_object(root, line_fields, "$", &d);
+                if (r == PB_OK)
+                        r = pb_ballot_json_read(e, cJSON_GetObjectItemCaseSensitive(root, "ballot"),
+                                                "$.ballot", ent->items, ent->points, &nitems, &d);
+                if (r == PB_OK && (v = cJSON_GetObjectItemCaseSensitive(root, "submission_id"))) {
+                        if (parse_sid(v->valuestring, sub->submission_id) < 0)
+                                r = pb_diag_set(&d, PB_ERR_PARSE, "$.submission_id",
+                                                "expected 32 lowercase hex digits");
+                        sub->has_submission_id = true;
+                }
+                if (r == PB_OK) {
+                        const char *code = cJSON_GetObjectItemCaseSensitive(root, "code")->valuestring;
+                        size_t cl = strlen(code);
+                        if (cl >= sizeof(ent->code))
+                                cl = sizeof(ent->code) - 1;
+                        memcpy(ent->code, code, cl);
+                        ent->code[cl] = '\0';
+                }
+                cJSON_Delete(root);
+                if (r < 0) {
+                        d.line = line;
+                        cli_report(path, &d);
+                        pb_diag_clear(&d);
+                        refused++;
+                        continue;
+                }
+                sub->code = ent->code;
+                sub->code_len = strlen(ent->code);
+                sub->items = ent->items;
+                sub->points = pb_vote_type_has_points(e->vote_type) ? ent->points : NULL;
+                sub->n = nitems;
+                sub->channel = PB_CHANNEL_PAPER;
+                ent->line = line;
+                if (++k == PB_BOX_BATCH_MAX) {
+                        int x = cast_batch(b, subs, ents, k, path);
+                        if (x < 0) {
+                                rc = -x;
+                                goto out;
+                        }
+                        refused += x;
+                        k = 0;
+                }
+        }
+        if (k) {
+                int x = cast_batch(b, subs, ents, k, path);
+                if (x < 0) {
+                        rc = -x;
+                        goto out;
+                }
+                refused += x;
+        }
+        rc = refused ? PB_EXIT_FAIL : PB_EXIT_OK;
+out:
+        for (size_t i = 0; ents && i < PB_BOX_BATCH_MAX; i++) {
+                sodium_memzero(ents[i].code, sizeof(ents[i].code));
+                pb_free(ents[i].items);
+                pb_free(ents[i].points);
+        }
+        if (data)
+                sodium_memzero(data, len);
+        pb_free(data);
+        pb_free(ents);
+        pb_free(subs);
+        return rc;
+}
+
+int cmd_cast(int argc, char **argv)
+{
+        const char *db = NULL, *key = NULL, *pass_file = NULL, *code = NULL, *ballot = NULL, *sid = NULL,
+                   *file = NULL;
+        const struct cli_opt opts[] = {
+                { "--db", &db, NULL },
+                { "--key", &key, NULL },
+                { "--passphrase-file", &pass_file, NULL },
+                { "--code", &code, NULL },
+                { "--ballot", &ballot, NULL },
+                { "--submission-id", &sid, NULL },
+                { "--file", &file, NULL },
+                { NULL, NULL, NULL },
+        };
+        struct pb_key_secret *engine = NULL;
+        struct pb_box *b = NULL;
+        int rc;
+
+        rc = cli_parse(argc, argv, opts, NULL, 0, NULL, usage_text);
+        if (rc)
+                return rc;
+        if (file ? (code || ballot || sid) : (!code || !ballot)) {
+                fputs(usage_text, stderr);
+                return PB_EXIT_USAGE;
+        }
+        rc = cli_box_open(db, &b);
+        if (rc)
+                return rc;
+        rc = cli_box_engine(b, key, pass_file, &engine);
+        if (rc == PB_EXIT_OK)
+                rc = file ? cast_file(b, file) : cast_one(b, code, ballot, sid);
+        cli_key_free(engine);
+        pb_box_free(b);
+        return rc;
+}

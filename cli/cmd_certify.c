@@ -1,0 +1,132 @@
+/**
+ * @file `pbvote certify RESULT --key OFFICE.key [--db DB] [--out FILE] [--at TIME]`: the finance
+ * office's certification of a signed result.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ballots/pb_docs.h"
+#include "ballots/pb_envelope.h"
+#include "ballots/pb_file.h"
+#include "cli/cli.h"
+#include "cli/cli_key.h"
+#include "engine/pb_alloc.h"
+#include "engine/pb_seal.h"
+
+static const char usage_text[] =
+        "usage: pbvote certify RESULT --key OFFICE.key [--db DB] [--out FILE] [--at YYYY-MM-DDTHH:MM:SSZ]\n"
+        "\n"
+        "Signs the finance office's certification of the signed result RESULT (written by\n"
+        "pbvote tally --db).  With --db it must be the result stored in the ballot box, the key must\n"
+        "be the office key its manifest names, and the certification is stored there (state\n"
+        "certified).  The certification goes to --out, else to stdout.\n";
+
+/* Without a box: certify what the file says, after checking it is a well-formed signed result. */
+static pb_err certify_file(const char *data, size_t len, const struct pb_key_secret *office, const char *at,
+                           struct pb_buf *out, struct pb_diag *d)
+{
+        const struct pb_key_secret *keys[1] = { office };
+        struct pb_seal_envelope env;
+        struct pb_doc_result res;
+        struct pb_doc_certification c;
+        struct pb_buf payload;
+        pb_err r;
+
+        pb_seal_envelope_init(&env);
+        pb_buf_init(&payload, 0);
+        memset(&c, 0, sizeof(c));
+        r = pb_envelope_parse(data, len, 0, &env, d);
+        if (r == PB_OK && strcmp(env.payload_type, PB_SEAL_TYPE_RESULT))
+                r = pb_diag_set(d, PB_ERR_INVALID, "payloadType", "not a signed result");
+        if (r == PB_OK)
+                r = pb_doc_result_parse((const char *)env.payload, env.payload_len, &res, NULL, NULL, d);
+        if (r == PB_OK) {
+                memcpy(c.election, res.election, sizeof(c.election));
+                crypto_hash_sha256(c.result_sha256, env.payload, env.payload_len);
+                memcpy(c.certified_at, at, strlen(at) + 1);
+                r = pb_doc_certification_format(&c, &payload);
+        }
+        if (r == PB_OK)
+                r = pb_seal_sign(PB_SEAL_TYPE_CERTIFICATION, (const uint8_t *)payload.data, payload.len, keys,
+                                 1, out, d);
+        pb_seal_envelope_release(&env);
+        pb_buf_release(&payload);
+        return r;
+}
+
+int cmd_certify(int argc, char **argv)
+{
+        const char *db = NULL, *key = NULL, *out = NULL, *at = NULL, *pass_file = NULL, *result = NULL;
+        const struct cli_opt opts[] = {
+                { "--db", &db, NULL },
+                { "--key", &key, NULL },
+                { "--out", &out, NULL },
+                { "--at", &at, NULL },
+                { "--passphrase-file", &pass_file, NULL },
+                { NULL, NULL, NULL },
+        };
+        struct pb_key_secret *office = NULL;
+        struct pb_box *b = NULL;
+        struct pb_buf cert;
+        struct pb_diag d;
+        char now[21], *data = NULL;
+        size_t len = 0;
+        int rc, n;
+        pb_err r;
+
+        rc = cli_parse(argc, argv, opts, &result, 1, &n, usage_text);
+        if (rc)
+                return rc;
+        if (!result || !key) {
+                fputs(usage_text, stderr);
+                return PB_EXIT_USAGE;
+        }
+        cli_now(now);
+        if (!at)
+                at = now;
+        if (strlen(at) != PB_DOC_TIME_LEN) {
+                fprintf(stderr, "pbvote certify: --at must be YYYY-MM-DDTHH:MM:SSZ\n");
+                return PB_EXIT_USAGE;
+        }
+        pb_buf_init(&cert, 0);
+        pb_diag_clear(&d);
+        r = pb_file_read(result, PB_ENVELOPE_MAX_BYTES, &data, &len, &d);
+        if (r < 0)
+                return cli_fail(result, r, &d);
+        if (len && data[len - 1] == '\n')
+                len--; /* pbvote tally writes the envelope and a newline */
+        rc = cli_key_load(key, PB_KEY_ROLE_OFFICE, pass_file, &office);
+        if (rc)
+                goto out;
+        if (db) {
+                rc = cli_box_open(db, &b);
+                if (rc)
+                        goto out;
+                r = pb_box_certify(b, data, len, office, at, &cert, &d);
+        } else {
+                r = certify_file(data, len, office, at, &cert, &d);
+        }
+        if (r == PB_OK)
+                r = pb_buf_addc(&cert, '\n');
+        if (r < 0) {
+                rc = cli_fail(db ? db : result, r, &d);
+                goto out;
+        }
+        if (out) {
+                r = pb_file_write_atomic(out, cert.data, cert.len, &d);
+                if (r < 0) {
+                        rc = cli_fail(out, r, &d);
+                        goto out;
+                }
+                fprintf(stderr, "pbvote: wrote %s\n", out);
+        } else {
+                fwrite(cert.data, 1, cert.len, stdout);
+        }
+out:
+        pb_buf_release(&cert);
+        pb_free(data);
+        cli_key_free(office);
+        pb_box_free(b);
+        return rc;
+}

@@ -1,0 +1,186 @@
+/**
+ * @file `pbvote codes issue`: new single-use voter codes, shown once (CSV and printable cards).
+ *
+ *   pbvote codes issue --db DB --key ENGINE.key --count N [--csv FILE] [--cards FILE.html]
+ */
+#include <errno.h>
+#include <sodium.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/cli_key.h"
+
+static const char usage_text[] =
+        "usage: pbvote codes issue --db DB --key ENGINE.key --count N [--csv FILE] [--cards FILE.html]\n"
+        "\n"
+        "Issues N new voter codes (80 random bits, Crockford base32 with a check symbol).  The box keeps\n"
+        "only keyed hashes: the codes exist in the clear only in the files written now (mode 0600, never\n"
+        "overwritten), a CSV and a printable page of cards; without --csv or --cards they go to stdout.\n"
+        "Hand them out at random: nothing records which person got which code.\n";
+
+struct sink {
+        FILE *csv, *cards, *out;
+        const char *title, *election;
+        unsigned long n;
+};
+
+/* A new file that nobody else can read, never over an existing one. */
+static FILE *create_secret(const char *path)
+{
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        FILE *f;
+
+        if (fd < 0) {
+                fprintf(stderr, "pbvote codes: %s: %s\n", path,
+                        errno == EEXIST ? "exists already (codes are never written over a file)"
+                                        : "cannot create the file");
+                return NULL;
+        }
+        f = fdopen(fd, "w");
+        if (!f)
+                close(fd);
+        return f;
+}
+
+static void html_text(FILE *f, const char *s)
+{
+        for (; *s; s++) {
+                switch (*s) {
+                case '<': fputs("&lt;", f); break;
+                case '>': fputs("&gt;", f); break;
+                case '&': fputs("&amp;", f); break;
+                case '"': fputs("&quot;", f); break;
+                default: fputc(*s, f);
+                }
+        }
+}
+
+static pb_err take_code(void *ctx, const struct pb_code *code)
+{
+        struct sink *s = ctx;
+        char printed[PB_CODE_PRINT_MAX + 1];
+
+        if (!pb_code_print(code, printed, sizeof(printed)))
+                return PB_ERR_INTERNAL;
+        if (s->csv)
+                fprintf(s->csv, "%s\n", printed);
+        if (s->out)
+                fprintf(s->out, "%s\n", printed);
+        if (s->cards) {
+                fputs("<div class=\"card\"><div class=\"t\">", s->cards);
+                html_text(s->cards, s->title);
+                fputs("</div><div class=\"e\">", s->cards);
+                html_text(s->cards, s->election);
+                fprintf(s->cards,
+                        "</div><div>Your voter code (one ballot, single use):</div><div class=\"c\">%s</div>"
+                        "<div class=\"h\">Letters or digits, any case; dashes optional.</div></div>\n",
+                        printed);
+        }
+        sodium_memzero(printed, sizeof(printed));
+        s->n++;
+        return PB_OK;
+}
+
+static int finish(FILE *f, const char *path)
+{
+        if (!f)
+                return 0;
+        if (fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0) {
+                fprintf(stderr, "pbvote codes: %s: write failed\n", path);
+                return PB_EXIT_SOFTWARE;
+        }
+        return 0;
+}
+
+int cmd_codes(int argc, char **argv)
+{
+        const char *db = NULL, *key = NULL, *pass_file = NULL, *count_s = NULL, *csv = NULL, *cards = NULL;
+        const struct cli_opt opts[] = {
+                { "--db", &db, NULL },
+                { "--key", &key, NULL },
+                { "--passphrase-file", &pass_file, NULL },
+                { "--count", &count_s, NULL },
+                { "--csv", &csv, NULL },
+                { "--cards", &cards, NULL },
+                { NULL, NULL, NULL },
+        };
+        const char *verb = NULL;
+        struct pb_key_secret *engine = NULL;
+        struct pb_box *b = NULL;
+        struct sink s;
+        struct pb_diag d;
+        unsigned long count;
+        char *end;
+        int rc, n, rc2;
+        pb_err r;
+
+        memset(&s, 0, sizeof(s));
+        pb_diag_clear(&d);
+        rc = cli_parse(argc, argv, opts, &verb, 1, &n, usage_text);
+        if (rc)
+                return rc;
+        if (!verb || strcmp(verb, "issue") || !count_s) {
+                fputs(usage_text, stderr);
+                return PB_EXIT_USAGE;
+        }
+        errno = 0;
+        count = strtoul(count_s, &end, 10);
+        if (errno || *end || !count || count > PB_BOX_CODES_MAX || count_s[0] == '-') {
+                fprintf(stderr, "pbvote codes: --count must be 1 to %d\n", PB_BOX_CODES_MAX);
+                return PB_EXIT_USAGE;
+        }
+        rc = cli_box_open(db, &b);
+        if (rc)
+                return rc;
+        rc = cli_box_engine(b, key, pass_file, &engine);
+        if (rc)
+                goto out;
+        s.title = pb_box_manifest(b)->election->title;
+        s.election = pb_box_manifest(b)->election->id;
+        if (csv && !(s.csv = create_secret(csv))) {
+                rc = PB_EXIT_INPUT;
+                goto out;
+        }
+        if (cards && !(s.cards = create_secret(cards))) {
+                rc = PB_EXIT_INPUT;
+                goto out;
+        }
+        if (!csv && !cards)
+                s.out = stdout;
+        if (s.csv)
+                fputs("code\n", s.csv);
+        if (s.cards)
+                fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Voter "
+                      "codes</title><style>\n"
+                      "body{font-family:sans-serif;margin:0}\n"
+                      ".card{display:inline-block;box-sizing:border-box;width:50%;height:6.5cm;padding:1cm;"
+                      "border:1px dashed #888;page-break-inside:avoid;vertical-align:top}\n"
+                      ".t{font-weight:bold}.e{color:#555;font-size:small}"
+                      ".c{font-family:monospace;font-size:22pt;margin:.4cm 0}.h{font-size:small}\n"
+                      "</style></head><body>\n",
+                      s.cards);
+        r = pb_box_codes_issue(b, count, take_code, &s, &d);
+        if (s.cards)
+                fputs("</body></html>\n", s.cards);
+        rc2 = finish(s.csv, csv);
+        rc2 = rc2 ? rc2 : finish(s.cards, cards);
+        s.csv = s.cards = NULL;
+        if (r < 0) {
+                rc = cli_fail(db, r, &d);
+                goto out;
+        }
+        rc = rc2;
+        fprintf(stderr, "pbvote: issued %lu codes for election %s\n", s.n, s.election);
+out:
+        if (s.csv)
+                fclose(s.csv);
+        if (s.cards)
+                fclose(s.cards);
+        cli_key_free(engine);
+        pb_box_free(b);
+        return rc;
+}

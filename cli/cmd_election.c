@@ -1,0 +1,280 @@
+/**
+ * @file `pbvote election`: create a ballot box and move the election through its states.
+ *
+ *   pbvote election create --db DB (--manifest FILE.json | --pb FILE.pb [--id ID] [--rule RULE])
+ *   pbvote election open   --db DB --key ENGINE.key --office-key OFFICE.key
+ *   pbvote election suspend|resume --db DB
+ *   pbvote election close  --db DB --key ENGINE.key [--at YYYY-MM-DDTHH:MM:SSZ]
+ *   pbvote election flush  --db DB --key ENGINE.key
+ *   pbvote election show   --db DB
+ *   pbvote election check  --db DB
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ballots/pb_file.h"
+#include "ballots/pb_format_pb.h"
+#include "cli/cli.h"
+#include "cli/cli_key.h"
+#include "engine/pb_alloc.h"
+
+static const char usage_text[] =
+        "usage: pbvote election create --db DB (--manifest FILE.json | --pb FILE.pb [--id ID] [--rule "
+        "RULE])\n"
+        "       pbvote election open --db DB --key ENGINE.key --office-key OFFICE.key\n"
+        "       pbvote election suspend --db DB\n"
+        "       pbvote election resume --db DB\n"
+        "       pbvote election close --db DB --key ENGINE.key [--at YYYY-MM-DDTHH:MM:SSZ]\n"
+        "       pbvote election flush --db DB --key ENGINE.key\n"
+        "       pbvote election show --db DB\n"
+        "       pbvote election check --db DB\n"
+        "\n"
+        "States: draft -> open <-> suspended -> closed -> tallied -> certified (never back to open).\n"
+        "create makes a new ballot box file (one per election) from a JSON manifest (docs/api.md) or a\n"
+        "pabulib file (its projects, budget, limits and rule; no ballots: see pbvote import).\n"
+        "open signs the manifest with the finance office key and the zero checkpoint with the engine\n"
+        "key; close appends the last batch to the ballot log and signs the close statement.\n"
+        "Passphrases: --passphrase-file (engine key), --office-passphrase-file, else PBVOTE_PASSPHRASE\n"
+        "or the terminal.\n";
+
+struct opts {
+        const char *db, *manifest, *pb, *id, *rule, *key, *office_key, *pass_file, *office_pass_file, *at;
+};
+
+/* The id of an election made from FILE.pb: the file's name without folders and ".pb". */
+static void stem_of(const char *path, char *out, size_t cap)
+{
+        const char *base = strrchr(path, '/');
+        size_t n;
+
+        base = base ? base + 1 : path;
+        n = strlen(base);
+        if (n > 3 && !strcmp(base + n - 3, ".pb"))
+                n -= 3;
+        if (n >= cap)
+                n = cap - 1;
+        memcpy(out, base, n);
+        out[n] = '\0';
+}
+
+int cli_manifest_from_pb_file(const char *path, const char *id, const char *rule_name,
+                              struct pb_manifest **ret)
+{
+        struct pb_election *e = NULL;
+        struct pb_rule rule;
+        struct pb_diag d;
+        char stem[PB_ID_MAX + 1];
+        char *data = NULL;
+        size_t len = 0;
+        int rc = PB_EXIT_OK;
+        pb_err r;
+
+        pb_diag_clear(&d);
+        r = pb_file_read(path, PB_PB_MAX_BYTES, &data, &len, &d);
+        if (r == PB_OK)
+                r = pb_format_pb_parse(data, len, &e, NULL, &d);
+        if (r < 0) {
+                rc = cli_fail(path, r, &d);
+                goto out;
+        }
+        if (rule_name) {
+                pb_rule_init(&rule);
+                if (pb_rule_set_name(&rule, rule_name) < 0) {
+                        fprintf(stderr, "pbvote: --rule %s: unknown rule\n", rule_name);
+                        rc = PB_EXIT_USAGE;
+                        goto out;
+                }
+                if (rule.kind == PB_RULE_EQUAL_SHARES)
+                        rule.tie_break = PB_TIE_COST_THEN_VOTES;
+                if (rule.kind == PB_RULE_GREEDY_THRESHOLD && e->has_threshold) {
+                        rule.has_threshold = true;
+                        rule.threshold = e->threshold;
+                }
+        }
+        if (!id) {
+                stem_of(path, stem, sizeof(stem));
+                id = stem;
+        }
+        r = pb_manifest_from_pb(e, id, rule_name ? &rule : NULL, ret, &d);
+        if (r < 0) {
+                rc = cli_fail(path, r, &d);
+                if (r == PB_ERR_UNSUPPORTED)
+                        fprintf(stderr, "pbvote: pass --rule to choose how to count this election\n");
+        }
+out:
+        pb_election_free(e);
+        pb_free(data);
+        return rc;
+}
+
+static int do_create(const struct opts *o)
+{
+        struct pb_manifest *m = NULL;
+        struct pb_box *b = NULL;
+        struct pb_diag d;
+        char *data = NULL;
+        size_t len = 0;
+        int rc = PB_EXIT_OK;
+        pb_err r;
+
+        pb_diag_clear(&d);
+        if (!o->db || !o->manifest == !o->pb || (o->manifest && (o->id || o->rule))) {
+                fputs(usage_text, stderr);
+                return PB_EXIT_USAGE;
+        }
+        if (o->manifest) {
+                r = pb_file_read(o->manifest, PB_MANIFEST_MAX_BYTES, &data, &len, &d);
+                if (r == PB_OK)
+                        r = pb_manifest_parse(data, len, &m, &d);
+                if (r < 0) {
+                        rc = cli_fail(o->manifest, r, &d);
+                        goto out;
+                }
+        } else {
+                rc = cli_manifest_from_pb_file(o->pb, o->id, o->rule, &m);
+                if (rc)
+                        goto out;
+        }
+        r = pb_box_create(o->db, m, &b, &d);
+        if (r < 0) {
+                rc = cli_fail(o->db, r, &d);
+                goto out;
+        }
+        printf("created %s: election %s (draft), %zu projects, rule %s\n", o->db, m->election->id,
+               m->election->n_projects, pb_rule_kind_name(m->rule.kind));
+out:
+        pb_box_free(b);
+        pb_manifest_free(m);
+        pb_free(data);
+        return rc;
+}
+
+static int do_show(struct pb_box *b)
+{
+        struct pb_turnout t;
+        struct pb_checkpoint cp;
+        struct pb_buf note;
+        struct pb_diag d;
+        pb_err r;
+
+        pb_diag_clear(&d);
+        r = pb_box_turnout(b, &t, &d);
+        if (r < 0)
+                return cli_fail("database", r, &d);
+        printf("election: %s\nstate: %s\n", pb_box_manifest(b)->election->id, pb_box_state_name(t.state));
+        printf("codes: %llu issued, %llu spent\n", (unsigned long long)t.codes_issued,
+               (unsigned long long)t.codes_spent);
+        printf("ballots: %llu accepted (%llu electronic, %llu paper, %llu imported), %llu in the log, %llu "
+               "pending\n",
+               (unsigned long long)t.ballots, (unsigned long long)t.by_channel[PB_CHANNEL_ELECTRONIC],
+               (unsigned long long)t.by_channel[PB_CHANNEL_PAPER],
+               (unsigned long long)t.by_channel[PB_CHANNEL_IMPORTED], (unsigned long long)t.log_size,
+               (unsigned long long)t.pending);
+        printf("rejected:");
+        for (int i = 0; i < PB_REJECT_COUNT; i++)
+                printf(" %s %llu", pb_reject_name((enum pb_reject)i), (unsigned long long)t.rejected[i]);
+        printf("\n");
+        pb_buf_init(&note, 0);
+        r = pb_box_checkpoint(b, &note, &cp, &d);
+        if (r == PB_OK)
+                printf("latest checkpoint:\n%s", note.data);
+        pb_buf_release(&note);
+        return PB_EXIT_OK;
+}
+
+int cmd_election(int argc, char **argv)
+{
+        struct opts o;
+        const struct cli_opt opts[] = {
+                { "--db", &o.db, NULL },
+                { "--manifest", &o.manifest, NULL },
+                { "--pb", &o.pb, NULL },
+                { "--id", &o.id, NULL },
+                { "--rule", &o.rule, NULL },
+                { "--key", &o.key, NULL },
+                { "--office-key", &o.office_key, NULL },
+                { "--passphrase-file", &o.pass_file, NULL },
+                { "--office-passphrase-file", &o.office_pass_file, NULL },
+                { "--at", &o.at, NULL },
+                { NULL, NULL, NULL },
+        };
+        const char *verb = NULL;
+        struct pb_key_secret *engine = NULL, *office = NULL;
+        struct pb_box *b = NULL;
+        struct pb_diag d;
+        char now[21];
+        int rc, n;
+        pb_err r = PB_OK;
+
+        memset(&o, 0, sizeof(o));
+        pb_diag_clear(&d);
+        rc = cli_parse(argc, argv, opts, &verb, 1, &n, usage_text);
+        if (rc)
+                return rc;
+        if (!verb) {
+                fputs(usage_text, stderr);
+                return PB_EXIT_USAGE;
+        }
+        if (!strcmp(verb, "create"))
+                return do_create(&o);
+        if (strcmp(verb, "open") && strcmp(verb, "suspend") && strcmp(verb, "resume") &&
+            strcmp(verb, "close") && strcmp(verb, "flush") && strcmp(verb, "show") && strcmp(verb, "check")) {
+                fprintf(stderr, "pbvote election: unknown action '%s'\n\n%s", verb, usage_text);
+                return PB_EXIT_USAGE;
+        }
+        rc = cli_box_open(o.db, &b);
+        if (rc)
+                return rc;
+        if (!strcmp(verb, "open") || !strcmp(verb, "close") || !strcmp(verb, "flush")) {
+                rc = cli_box_engine(b, o.key, o.pass_file, &engine);
+                if (rc)
+                        goto out;
+        }
+        if (!strcmp(verb, "open")) {
+                if (!o.office_key) {
+                        fprintf(stderr, "pbvote election open: --office-key FILE (the finance office key) is "
+                                        "required\n");
+                        rc = PB_EXIT_USAGE;
+                        goto out;
+                }
+                rc = cli_key_load(o.office_key, PB_KEY_ROLE_OFFICE, o.office_pass_file, &office);
+                if (rc)
+                        goto out;
+                r = pb_box_election_open(b, office, &d);
+        } else if (!strcmp(verb, "suspend")) {
+                r = pb_box_election_suspend(b, &d);
+        } else if (!strcmp(verb, "resume")) {
+                r = pb_box_election_resume(b, &d);
+        } else if (!strcmp(verb, "close")) {
+                cli_now(now);
+                r = pb_box_election_close(b, o.at ? o.at : now, &d);
+        } else if (!strcmp(verb, "flush")) {
+                r = pb_box_flush(b, &d);
+        } else if (!strcmp(verb, "check")) {
+                r = pb_box_check(b, &d);
+                if (r == PB_OK)
+                        printf("ok: the ballot log, the checkpoints and the counters agree\n");
+                else if (r == PB_ERR_INTERNAL) {
+                        cli_fail(o.db, r, &d);
+                        rc = PB_EXIT_FAIL;
+                        goto out;
+                }
+        } else {
+                rc = do_show(b);
+                goto out;
+        }
+        if (r < 0) {
+                rc = cli_fail(o.db, r, &d);
+                goto out;
+        }
+        if (strcmp(verb, "check") && strcmp(verb, "flush")) {
+                enum pb_box_state s = PB_BOX_DRAFT;
+                if (pb_box_state(b, &s) == PB_OK)
+                        printf("election %s is %s\n", pb_box_manifest(b)->election->id, pb_box_state_name(s));
+        }
+out:
+        cli_key_free(engine);
+        cli_key_free(office);
+        pb_box_free(b);
+        return rc;
+}

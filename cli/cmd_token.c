@@ -1,0 +1,72 @@
+/**
+ * @file `pbvote token create|list|revoke`: API tokens per role (admin, kiosk, auditor).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/cli_key.h"
+
+static const char usage_text[] =
+        "usage: pbvote token create --db DB --role admin|kiosk|auditor [--label TEXT]\n"
+        "       pbvote token list --db DB\n"
+        "       pbvote token revoke --db DB ID\n"
+        "\n"
+        "create prints a new bearer token once (256 random bits); the box keeps only its SHA-256.\n"
+        "list shows each token's public id, role, label and whether it is revoked, never the token.\n";
+
+static pb_err print_token(void *ctx, const char *id, enum pb_role role, const char *label, bool revoked)
+{
+        (void)ctx;
+        printf("%s %-7s %-7s %s\n", id, pb_role_name(role), revoked ? "revoked" : "active", label);
+        return PB_OK;
+}
+
+int cmd_token(int argc, char **argv)
+{
+        const char *db = NULL, *role_s = NULL, *label = NULL, *ops[2] = { NULL, NULL };
+        const struct cli_opt opts[] = {
+                { "--db", &db, NULL },
+                { "--role", &role_s, NULL },
+                { "--label", &label, NULL },
+                { NULL, NULL, NULL },
+        };
+        char token[PB_TOKEN_TEXT_LEN + 1], id[PB_TOKEN_ID_LEN + 1];
+        struct pb_box *b = NULL;
+        struct pb_diag d;
+        enum pb_role role = PB_ROLE_COUNT;
+        int rc, n = 0;
+        pb_err r;
+
+        rc = cli_parse(argc, argv, opts, ops, 2, &n, usage_text);
+        if (rc)
+                return rc;
+        if (!ops[0] ||
+            (!strcmp(ops[0], "create") && (n != 1 || !role_s || pb_role_parse(role_s, &role) < 0)) ||
+            (!strcmp(ops[0], "list") && n != 1) || (!strcmp(ops[0], "revoke") && n != 2) ||
+            (strcmp(ops[0], "create") && strcmp(ops[0], "list") && strcmp(ops[0], "revoke"))) {
+                fputs(usage_text, stderr);
+                return PB_EXIT_USAGE;
+        }
+        rc = cli_box_open(db, &b);
+        if (rc)
+                return rc;
+        pb_diag_clear(&d);
+        if (!strcmp(ops[0], "create")) {
+                r = pb_box_token_create(b, role, label, token, id, &d);
+                if (r == PB_OK) {
+                        printf("%s\n", token);
+                        fprintf(stderr, "pbvote: %s token %s created; it is shown only now\n", role_s, id);
+                }
+        } else if (!strcmp(ops[0], "list")) {
+                r = pb_box_token_list(b, print_token, NULL, &d);
+        } else {
+                r = pb_box_token_revoke(b, ops[1], &d);
+                if (r == PB_OK)
+                        fprintf(stderr, "pbvote: token %s revoked\n", ops[1]);
+        }
+        if (r < 0)
+                rc = cli_fail(db, r, &d);
+        pb_box_free(b);
+        return rc;
+}

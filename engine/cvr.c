@@ -1,0 +1,143 @@
+/** @file Canonical CVR bytes, commitments and ballot-log leaves. */
+#include "engine/pb_cvr.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "engine/pb_alloc.h"
+#include "engine/pb_canon.h"
+#include "engine/pb_merkle.h"
+
+static const char *const channel_names[PB_CHANNEL_COUNT] = { "electronic", "paper", "imported" };
+
+const char *pb_channel_name(enum pb_channel c)
+{
+        return (unsigned)c < PB_CHANNEL_COUNT ? channel_names[c] : "?";
+}
+
+pb_err pb_channel_parse(const char *s, size_t len, enum pb_channel *ret)
+{
+        for (int i = 0; i < PB_CHANNEL_COUNT; i++)
+                if (strlen(channel_names[i]) == len && !memcmp(channel_names[i], s, len)) {
+                        *ret = (enum pb_channel)i;
+                        return PB_OK;
+                }
+        return PB_ERR_NOT_FOUND;
+}
+
+/* Positions 0..n-1 of @items sorted by project id (byte order); insertion sort: ballots are short. */
+static void sort_by_id(const struct pb_election *e, const uint32_t *items, size_t *order, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                size_t j = i;
+                order[i] = i;
+                while (j > 0 &&
+                       strcmp(e->projects[items[order[j - 1]]].id, e->projects[items[order[j]]].id) > 0) {
+                        size_t t = order[j];
+                        order[j] = order[j - 1];
+                        order[j - 1] = t;
+                        j--;
+                }
+        }
+}
+
+pb_err pb_cvr_format(const struct pb_election *e, const uint32_t *items, const int64_t *points, size_t n,
+                     enum pb_channel channel, const uint8_t cvr_id[PB_CVR_ID_BYTES], struct pb_buf *out)
+{
+        const bool with_points = pb_vote_type_has_points(e->vote_type);
+        const size_t old_len = out->len;
+        size_t *order = NULL;
+        struct pb_jw w;
+        pb_err r;
+
+        if ((unsigned)channel >= PB_CHANNEL_COUNT || (with_points && n && !points) ||
+            (!with_points && points))
+                return PB_ERR_INVALID;
+        for (size_t i = 0; i < n; i++) {
+                if (items[i] >= e->n_projects)
+                        return PB_ERR_INVALID;
+                for (size_t j = 0; j < i; j++)
+                        if (items[j] == items[i])
+                                return PB_ERR_INVALID;
+        }
+        order = pb_reallocarray(NULL, n ? n : 1, sizeof(*order));
+        if (!order)
+                return PB_ERR_NOMEM;
+        if (e->vote_type == PB_VOTE_ORDINAL)
+                for (size_t i = 0; i < n; i++)
+                        order[i] = i;
+        else
+                sort_by_id(e, items, order, n);
+
+        pb_jw_init(&w, out);
+        pb_jw_object_begin(&w);
+        pb_jw_key(&w, "ballot");
+        pb_jw_object_begin(&w);
+        if (with_points) {
+                pb_jw_key(&w, "points");
+                pb_jw_object_begin(&w);
+                for (size_t i = 0; i < n; i++) {
+                        pb_jw_key(&w, e->projects[items[order[i]]].id);
+                        pb_jw_int(&w, points[order[i]]);
+                }
+                pb_jw_object_end(&w);
+        } else {
+                pb_jw_key(&w, e->vote_type == PB_VOTE_ORDINAL ? "ranking" : "approvals");
+                pb_jw_array_begin(&w);
+                for (size_t i = 0; i < n; i++)
+                        pb_jw_string(&w, e->projects[items[order[i]]].id);
+                pb_jw_array_end(&w);
+        }
+        pb_jw_object_end(&w);
+        pb_jw_kv_string(&w, "channel", pb_channel_name(channel));
+        pb_jw_key(&w, "cvr_id");
+        pb_jw_hex(&w, cvr_id, PB_CVR_ID_BYTES);
+        pb_jw_kv_string(&w, "election", e->id);
+        pb_jw_object_end(&w);
+        r = pb_jw_finish(&w);
+        pb_free(order);
+        if (r < 0) {
+                /* keep the promise that @out is unchanged on failure */
+                out->len = old_len;
+                if (out->data)
+                        out->data[old_len] = '\0';
+        }
+        return r;
+}
+
+pb_err pb_cvr_commitment(const char *election_id, const uint8_t nonce[PB_CVR_NONCE_BYTES], const uint8_t *cvr,
+                         size_t len, uint8_t ret_commitment[PB_CVR_HASH_BYTES])
+{
+        static const char tag[] = PB_CVR_COMMIT_TAG; /* sizeof includes the NUL */
+        crypto_hash_sha256_state st;
+        size_t id_len = strlen(election_id);
+        uint8_t id_len8;
+
+        if (id_len == 0 || id_len > PB_ID_MAX)
+                return PB_ERR_INVALID;
+        id_len8 = (uint8_t)id_len;
+        crypto_hash_sha256_init(&st);
+        crypto_hash_sha256_update(&st, (const uint8_t *)tag, sizeof(tag));
+        crypto_hash_sha256_update(&st, &id_len8, 1);
+        crypto_hash_sha256_update(&st, (const uint8_t *)election_id, id_len);
+        crypto_hash_sha256_update(&st, nonce, PB_CVR_NONCE_BYTES);
+        crypto_hash_sha256_update(&st, cvr, len);
+        crypto_hash_sha256_final(&st, ret_commitment);
+        return PB_OK;
+}
+
+void pb_cvr_leaf_input(const uint8_t commitment[PB_CVR_HASH_BYTES], uint8_t ret[PB_CVR_LEAF_INPUT_BYTES])
+{
+        static const char tag[] = PB_CVR_LEAF_TAG;
+
+        memcpy(ret, tag, sizeof(tag));
+        memcpy(ret + sizeof(tag), commitment, PB_CVR_HASH_BYTES);
+}
+
+void pb_cvr_leaf_hash(const uint8_t commitment[PB_CVR_HASH_BYTES], uint8_t ret_hash[PB_CVR_HASH_BYTES])
+{
+        uint8_t in[PB_CVR_LEAF_INPUT_BYTES];
+
+        pb_cvr_leaf_input(commitment, in);
+        pb_merkle_leaf_hash(in, sizeof(in), ret_hash);
+}

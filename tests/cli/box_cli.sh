@@ -1,0 +1,145 @@
+#!/bin/sh
+# The ballot box from the command line: create, tokens, open, codes, paper ballots (one and a
+# file), refusals, suspend/resume, close, tally, certify, export, verify; and no voter code, token
+# or ballot content in any output or in the database.  Usage: box_cli.sh PBVOTE
+set -u
+pbvote=${1:?usage: box_cli.sh PBVOTE}
+case $pbvote in /*) ;; *) pbvote=$(pwd)/$pbvote ;; esac
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/pbvote-box.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+unset PBVOTE_PASSPHRASE
+mkdir logs
+n=0 failed=0 step=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
+# expect STATUS DESCRIPTION COMMAND...: output kept in out/err and copied to logs/ for the secret scan
+expect() {
+        want=$1 what=$2
+        shift 2
+        "$@" >out 2>err
+        got=$?
+        step=$((step + 1))
+        cp out "logs/$step.out"
+        cp err "logs/$step.err"
+        if [ "$got" = "$want" ]; then ok "$what"; else not_ok "$what (exit $got, want $want)"; sed 's/^/#   /' err; fi
+}
+has() { if grep -qF -- "$2" "$1"; then ok "$3"; else not_ok "$3"; fi; }
+hasnt() { if grep -qF -- "$2" "$1"; then not_ok "$3"; else ok "$3"; fi; }
+
+printf 'a long enough passphrase\n' > pass
+"$pbvote" keygen --role engine --out engine.key --name pb.test/engine --kdf interactive --passphrase-file pass \
+        >/dev/null 2>&1 || exit 1
+"$pbvote" keygen --role office --out office.key --name pb.test/office --no-passphrase >/dev/null 2>&1 || exit 1
+E="--key engine.key --passphrase-file pass"
+cat > manifest.json <<'JSON'
+{"type": "pbvote.manifest/v1", "id": "cli-2026", "title": {"en": "Our park", "fr": "Notre parc"},
+ "currency": "EUR", "scale": 2, "budget": 10000000, "batch_min": 3,
+ "projects": [{"id": "p1", "name": "Trees", "cost": 6000000}, {"id": "p2", "name": "Bench", "cost": 2000000},
+              {"id": "p3", "name": "Pond", "cost": 5000000}, {"id": "p4", "name": "Lights", "cost": 1500000}],
+ "ballot": {"type": "approval", "min_length": 1, "max_length": 2},
+ "rule": {"name": "greedy", "tie_break": "file-order"}}
+JSON
+
+expect 0 "election create from a manifest" "$pbvote" election create --db e.db --manifest manifest.json
+expect 3 "create refuses an existing file" "$pbvote" election create --db e.db --manifest manifest.json
+expect 0 "token create kiosk" "$pbvote" token create --db e.db --role kiosk --label "library"
+token=$(cat out)
+[ ${#token} = 64 ] && ok "a token is 64 hex digits" || not_ok "token length ${#token}"
+mv "logs/$step.out" token.printed
+expect 0 "token list" "$pbvote" token list --db e.db
+has out "kiosk" "token list shows the role"
+hasnt out "$token" "token list never shows the token"
+expect 2 "token create needs a known role" "$pbvote" token create --db e.db --role voter
+expect 2 "cast in draft needs the key" "$pbvote" cast --db e.db --code X --ballot '{}'
+expect 2 "open needs the office key" "$pbvote" election open --db e.db $E --office-key engine.key
+expect 0 "election open" "$pbvote" election open --db e.db $E --office-key office.key
+has out "is open" "the election is open"
+has err "office.key is NOT encrypted" "an unencrypted key is announced"
+expect 0 "codes issue" "$pbvote" codes issue --db e.db $E --count 8 --csv codes.csv --cards cards.html
+[ "$(wc -l < codes.csv)" = 9 ] && ok "8 codes in the CSV" || not_ok "codes.csv has $(wc -l < codes.csv) lines"
+[ "$(grep -c 'class="card"' cards.html)" = 8 ] && ok "8 printable cards" || not_ok "cards"
+case $(stat -c %a codes.csv) in 600) ok "codes.csv is mode 0600" ;; *) not_ok "codes.csv mode" ;; esac
+expect 3 "codes are never written over a file" "$pbvote" codes issue --db e.db $E --count 1 --csv codes.csv
+code() { sed -n "$(($1 + 1))p" codes.csv; }
+
+expect 0 "cast a paper ballot" "$pbvote" cast --db e.db $E --code "$(code 1)" --ballot '{"approvals":["p2","p1"]}'
+has out '"short_code"' "the receipt has a short code"
+has out 'pbv-promise/v1' "the receipt is a signed promise"
+expect 1 "a spent code is refused" "$pbvote" cast --db e.db $E --code "$(code 1)" --ballot '{"approvals":["p3"]}'
+has err "already been used" "the refusal says the code was used"
+expect 3 "unknown project" "$pbvote" cast --db e.db $E --code "$(code 2)" --ballot '{"approvals":["CANARYPROJECT"]}'
+has err "unknown project" "the message names the problem"
+hasnt err "CANARYPROJECT" "the message does not echo the ballot"
+expect 1 "three picks over max_length" "$pbvote" cast --db e.db $E --code "$(code 2)" \
+        --ballot '{"approvals":["p2","p3","p4"]}'
+has err "ballot" "the refusal names the ballot"
+mistyped=$(code 3 | sed 's/.$/0/; s/-0$/-1/')
+expect 1 "a mistyped code" "$pbvote" cast --db e.db $E --code "$mistyped" --ballot '{"approvals":["p3"]}'
+expect 1 "a code that was never issued" "$pbvote" cast --db e.db $E --code 0410-6105-0R3G-G28A-Z \
+        --ballot '{"approvals":["p3"]}'
+sid=00112233445566778899aabbccddeeff
+expect 0 "cast with a submission id" "$pbvote" cast --db e.db $E --code "$(code 2)" --submission-id $sid \
+        --ballot '{"approvals":["p3"]}'
+cp out first.receipt
+expect 0 "the same submission again" "$pbvote" cast --db e.db $E --code "$(code 2)" --submission-id $sid \
+        --ballot '{"approvals":["p3"]}'
+sed 's/"replayed":true/"replayed":false/' out > again.receipt
+if cmp -s first.receipt again.receipt; then ok "a retry gets the same receipt, byte for byte"; else not_ok "retry receipt"; fi
+{
+        printf '{"ballot":{"approvals":["p4"]},"code":"%s"}\n' "$(code 3)"
+        printf '{"ballot":{"approvals":["p1","p4"]},"code":"%s"}\n' "$(code 4)"
+        printf '{"ballot":{"approvals":["p2"]},"code":"%s"}\n' "$(code 4)"
+        printf '{"ballot":{"approvals":["p9"]},"code":"%s"}\n' "$(code 5)"
+} > paper.jsonl
+expect 1 "a file of paper ballots (two refused)" "$pbvote" cast --db e.db $E --file paper.jsonl
+[ "$(grep -c short_code out)" = 2 ] && ok "two receipts" || not_ok "receipts from the file"
+has err "paper.jsonl:3" "the refusal names the line"
+has err "paper.jsonl:4" "the refusal names the line"
+expect 0 "suspend" "$pbvote" election suspend --db e.db
+expect 3 "no ballots while suspended" "$pbvote" cast --db e.db $E --code "$(code 6)" --ballot '{"approvals":["p3"]}'
+expect 0 "resume" "$pbvote" election resume --db e.db
+expect 3 "no tally while open" "$pbvote" tally --db e.db $E --out result.json
+expect 0 "show" "$pbvote" election show --db e.db
+has out "ballots: 4 accepted (0 electronic, 4 paper, 0 imported)" "turnout counts"
+has out "code_spent 2" "refusals counted"
+hasnt out "p1" "the turnout shows no partial result"
+expect 0 "close" "$pbvote" election close --db e.db $E --at 2026-06-01T20:00:00Z
+expect 3 "nothing after close" "$pbvote" cast --db e.db $E --code "$(code 6)" --ballot '{"approvals":["p3"]}'
+expect 3 "never back to open" "$pbvote" election resume --db e.db
+expect 3 "no codes after close" "$pbvote" codes issue --db e.db $E --count 1
+expect 0 "check" "$pbvote" election check --db e.db
+expect 0 "tally" "$pbvote" tally --db e.db $E --out result.json; cp out tally.json
+grep -o '"winners":\[[^]]*\]' out | sed 's/^/# /'
+has out '"winners":["p1","p4","p2"]' "the winners (votes p1 2, p4 2, p2 1, p3 1; p3 no longer fits)"
+expect 0 "tally again: the same result" "$pbvote" tally --db e.db $E --out result2.json
+cmp -s result.json result2.json && ok "the signed result is deterministic" || not_ok "results differ"
+expect 2 "certify with the engine key" "$pbvote" certify result.json --db e.db $E
+expect 0 "certify" "$pbvote" certify result.json --db e.db --key office.key --at 2026-06-02T10:00:00Z --out cert.json
+expect 0 "export" "$pbvote" export --db e.db --out bundle
+expect 3 "export refuses an existing folder" "$pbvote" export --db e.db --out bundle
+{ printf 'engine '; cat engine.key.pub; printf 'office '; cat office.key.pub; } > trust
+expect 0 "verify with the published keys" "$pbvote" verify bundle --trust trust
+has out "VALID" "every check passed"
+[ "$(grep -c '^PASS' out)" -ge 15 ] && ok "15 named checks" || not_ok "checks: $(grep -c '^PASS' out)"
+{ printf 'engine '; cat office.key.pub; printf 'office '; cat office.key.pub; } > wrong-trust
+expect 1 "verify with the wrong keys" "$pbvote" verify bundle --trust wrong-trust
+has out "FAIL B0T" "the failed check is named"
+expect 0 "verify without pinned keys" "$pbvote" verify bundle
+has out "NOT PINNED" "unpinned keys are said"
+printf x >> bundle/ballots.jsonl
+expect 1 "verify a changed bundle" "$pbvote" verify bundle --trust trust
+expect 2 "verify needs a folder" "$pbvote" verify
+
+# secrets: no code, no token, no ballot content in any output, and none in the database
+secret_hits=0
+for c in $(sed 1d codes.csv) "$(sed 1d codes.csv | tr -d '-' | head -1)" "$token" CANARYPROJECT; do
+        if grep -rqF -- "$c" logs; then secret_hits=$((secret_hits + 1)); echo "# secret in the output: $c"; fi
+        for f in e.db e.db-wal; do
+                [ -f "$f" ] && grep -aqF -- "$c" "$f" && { secret_hits=$((secret_hits + 1)); echo "# secret in $f"; }
+        done
+done
+[ "$secret_hits" = 0 ] && ok "no code, token or canary ballot content in any output or in the database" ||
+        not_ok "$secret_hits secrets found"
+echo "1..$n"
+[ "$failed" = 0 ] || { echo "# $failed failed"; exit 1; }

@@ -1,0 +1,526 @@
+/** @file The ballot box: states, codes, the cast batch, idempotency, the log, proofs, recovery, tokens. */
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ballots/pb_box.h"
+#include "ballots/pb_docs.h"
+#include "ballots/pb_envelope.h"
+#include "check.h"
+#include "engine/pb_alloc.h"
+#include "engine/pb_seal.h"
+
+static char dir[64];
+static struct pb_key_secret engine, office, other;
+
+static const char manifest_text[] =
+        "{\"ballot\":{\"max_length\":2,\"min_length\":1,\"type\":\"approval\"},\"batch_min\":3,"
+        "\"budget\":100,\"currency\":\"EUR\",\"id\":\"t1\",\"projects\":["
+        "{\"cost\":60,\"id\":\"a\",\"name\":\"A\"},{\"cost\":50,\"id\":\"b\",\"name\":\"B\"},"
+        "{\"cost\":40,\"id\":\"c\",\"name\":\"C\"}],"
+        "\"rule\":{\"name\":\"greedy\",\"tie_break\":\"file-order\"},\"scale\":0,\"title\":\"Test\","
+        "\"type\":\"pbvote.manifest/v1\"}";
+
+static struct pb_manifest *manifest(void)
+{
+        struct pb_manifest *m = NULL;
+        CHECK(pb_manifest_parse(manifest_text, strlen(manifest_text), &m, NULL) == PB_OK);
+        return m;
+}
+
+static void path_of(char *out, size_t cap, const char *name)
+{
+        snprintf(out, cap, "%s/%s", dir, name);
+}
+
+struct codes {
+        struct pb_code c[64];
+        size_t n;
+};
+
+static pb_err collect(void *ctx, const struct pb_code *code)
+{
+        struct codes *cs = ctx;
+        if (cs->n < 64)
+                cs->c[cs->n++] = *code;
+        return PB_OK;
+}
+
+static struct pb_submission sub(const char *code, const uint32_t *items, size_t n)
+{
+        struct pb_submission s;
+
+        memset(&s, 0, sizeof(s));
+        s.code = code;
+        s.code_len = code ? strlen(code) : 0;
+        s.items = items;
+        s.n = n;
+        s.channel = PB_CHANNEL_ELECTRONIC;
+        return s;
+}
+
+/* No diagnostic of a refused submission may contain its code. */
+static void check_no_code(const struct pb_cast_outcome *o, const char *code)
+{
+        CHECK(!strstr(o->diag.path, code) && !strstr(o->diag.subject, code) &&
+              (!o->diag.reason || !strstr(o->diag.reason, code)));
+}
+
+static void test_lifecycle(void)
+{
+        static const uint32_t ab[2] = { 0, 1 }, c_only[1] = { 2 }, abc[3] = { 0, 1, 2 }, b_only[1] = { 1 };
+        char db[128], out_s[4][PB_RECEIPT_PROMISE_MAX];
+        struct pb_manifest *m = manifest();
+        struct pb_box *b = NULL;
+        struct codes cs;
+        struct pb_submission subs[8];
+        struct pb_cast_outcome out[8];
+        struct pb_turnout t;
+        struct pb_diag d;
+        struct pb_buf note, env;
+        struct pb_checkpoint cp;
+        enum pb_box_state s;
+        uint8_t committed[4][32];
+
+        memset(&cs, 0, sizeof(cs));
+        pb_buf_init(&note, 0);
+        pb_buf_init(&env, 0);
+        path_of(db, sizeof(db), "life.db");
+        CHECK(pb_box_create(db, m, &b, &d) == PB_OK);
+        CHECK(pb_box_create(db, m, &b, &d) == PB_ERR_CONFLICT);
+        if (!b)
+                goto out;
+        CHECK(pb_box_state(b, &s) == PB_OK && s == PB_BOX_DRAFT);
+        /* nothing works without the engine key */
+        CHECK(pb_box_election_open(b, &office, &d) == PB_ERR_AUTH);
+        CHECK(pb_box_codes_issue(b, 3, collect, &cs, &d) == PB_ERR_AUTH);
+        CHECK(pb_box_set_engine_key(b, &engine, &d) == PB_OK);
+        CHECK(pb_box_set_engine_key(b, &other, &d) == PB_ERR_FORBIDDEN);
+        CHECK(pb_box_set_engine_key(b, &engine, &d) == PB_OK);
+        CHECK(pb_box_codes_issue(b, 0, collect, &cs, &d) == PB_ERR_LIMIT);
+        CHECK(pb_box_codes_issue(b, 10, collect, &cs, &d) == PB_OK);
+        CHECK_INT(cs.n, 10);
+        /* no casting in draft */
+        subs[0] = sub(cs.c[0].text, ab, 2);
+        CHECK(pb_box_cast(b, subs, 1, out, &d) == PB_ERR_STATE);
+        CHECK(pb_box_checkpoint(b, &note, NULL, &d) == PB_ERR_NOT_FOUND);
+        CHECK(pb_box_election_suspend(b, &d) == PB_ERR_STATE);
+        CHECK(pb_box_election_open(b, &office, &d) == PB_OK);
+        CHECK(pb_box_election_open(b, &office, &d) == PB_ERR_STATE);
+        CHECK(pb_box_set_manifest(b, m, &d) == PB_ERR_STATE);
+        CHECK(pb_box_manifest(b)->has_keys);
+        CHECK(pb_key_equal(&pb_box_manifest(b)->office_key, &office.pub));
+        /* the zero checkpoint */
+        CHECK(pb_box_checkpoint(b, &note, &cp, &d) == PB_OK);
+        CHECK_INT(cp.size, 0);
+        {
+                struct pb_checkpoint opened;
+                uint8_t empty[32];
+                pb_merkle_empty_root(empty);
+                CHECK(pb_checkpoint_open(note.data, note.len, &engine.pub, &opened, NULL) == PB_OK);
+                CHECK(opened.size == 0 && !memcmp(opened.root, empty, 32));
+                CHECK_STR(opened.origin, "pbvote/t1/ballots");
+        }
+        /* the signed manifest verifies under the office key, not the engine key */
+        CHECK(pb_box_document(b, PB_BOX_DOC_MANIFEST, &env, &d) == PB_OK);
+        {
+                struct pb_seal_envelope e;
+                pb_seal_envelope_init(&e);
+                CHECK(pb_envelope_parse(env.data, env.len, 0, &e, NULL) == PB_OK);
+                CHECK(pb_seal_verify(&e, PB_SEAL_TYPE_MANIFEST, &office.pub, PB_SEAL_STRICT, NULL) == PB_OK);
+                CHECK(pb_seal_verify(&e, PB_SEAL_TYPE_MANIFEST, &engine.pub, PB_SEAL_STRICT, NULL) ==
+                      PB_ERR_SIGNATURE);
+                CHECK(pb_seal_verify(&e, PB_SEAL_TYPE_RESULT, &office.pub, PB_SEAL_STRICT, NULL) ==
+                      PB_ERR_SIGNATURE);
+                pb_seal_envelope_release(&e);
+        }
+
+        /* one batch, every outcome */
+        subs[0] = sub(cs.c[0].text, ab, 2);            /* accepted */
+        subs[1] = sub("0410-6105-0R3G-G28A-Z", ab, 2); /* well formed, never issued */
+        subs[2] = sub("0410-6105-0R3G-G28A-Y", ab, 2); /* wrong check symbol */
+        subs[3] = sub(cs.c[0].text, c_only, 1);        /* the same code again: spent */
+        subs[4] = sub(cs.c[1].text, abc, 3);           /* three picks, max_length 2 */
+        subs[5] = sub(cs.c[2].text, c_only, 1);        /* accepted, with a submission id */
+        subs[5].has_submission_id = true;
+        memset(subs[5].submission_id, 7, 16);
+        subs[6] = subs[5];                      /* repeated in the same batch: the same receipt */
+        subs[7] = sub(cs.c[3].text, b_only, 1); /* same submission id, another ballot */
+        subs[7].has_submission_id = true;
+        memset(subs[7].submission_id, 7, 16);
+        CHECK(pb_box_cast(b, subs, 8, out, &d) == PB_OK);
+        CHECK_INT(out[0].status, PB_OK);
+        CHECK(!out[0].replayed);
+        CHECK_INT(out[1].status, PB_ERR_NOT_FOUND);
+        CHECK_INT(out[2].status, PB_ERR_PARSE);
+        CHECK_INT(out[3].status, PB_ERR_CONFLICT);
+        CHECK_INT(out[4].status, PB_ERR_INVALID);
+        CHECK_STR(out[4].diag.path, "$.ballot.vote");
+        CHECK_INT(out[5].status, PB_OK);
+        CHECK_INT(out[6].status, PB_OK);
+        CHECK(out[6].replayed);
+        CHECK_INT(out[7].status, PB_ERR_CONFLICT);
+        CHECK_STR(out[7].diag.path, "$.submission_id");
+        CHECK(out[5].receipt.promise_len == out[6].receipt.promise_len &&
+              !memcmp(out[5].receipt.promise, out[6].receipt.promise, out[5].receipt.promise_len));
+        for (int i = 0; i < 8; i++)
+                if (subs[i].code)
+                        check_no_code(&out[i], subs[i].code);
+        {
+                struct pb_promise p;
+                CHECK(pb_promise_open(out[0].receipt.promise, out[0].receipt.promise_len, &engine.pub, &p,
+                                      NULL) == PB_OK);
+                CHECK(!memcmp(p.commitment, out[0].receipt.commitment, 32));
+                CHECK(pb_promise_open(out[0].receipt.promise, out[0].receipt.promise_len, &other.pub, &p,
+                                      NULL) == PB_ERR_SIGNATURE);
+                CHECK_INT(strlen(out[0].receipt.short_code), PB_CODE_SHORT_LEN);
+        }
+        memcpy(committed[0], out[0].receipt.commitment, 32);
+        memcpy(committed[1], out[5].receipt.commitment, 32);
+        memcpy(out_s[0], out[5].receipt.promise, sizeof(out_s[0]));
+        CHECK(pb_box_turnout(b, &t, &d) == PB_OK);
+        CHECK_INT(t.codes_issued, 10);
+        CHECK_INT(t.codes_spent, 2);
+        CHECK_INT(t.ballots, 2);
+        CHECK_INT(t.pending, 2);
+        CHECK_INT(t.log_size, 0);
+        CHECK_INT(t.by_channel[PB_CHANNEL_ELECTRONIC], 2);
+        CHECK_INT(t.rejected[PB_REJECT_CODE_UNKNOWN], 1);
+        CHECK_INT(t.rejected[PB_REJECT_MALFORMED_CODE], 1);
+        CHECK_INT(t.rejected[PB_REJECT_CODE_SPENT], 1);
+        CHECK_INT(t.rejected[PB_REJECT_INVALID_BALLOT], 1);
+        CHECK_INT(t.rejected[PB_REJECT_SUBMISSION_REUSED], 1);
+        {
+                struct pb_box_proof p;
+                CHECK(pb_box_inclusion(b, committed[0], &p, &note, &d) == PB_OK);
+                CHECK(p.pending);
+        }
+
+        /* a later retry of the same submission: the same receipt, byte for byte, and no code spent */
+        subs[0] = subs[5];
+        CHECK(pb_box_cast(b, subs, 1, out, &d) == PB_OK);
+        CHECK(out[0].status == PB_OK && out[0].replayed);
+        CHECK(!strcmp(out[0].receipt.promise, out_s[0]));
+
+        /* the third ballot reaches batch_min: the batch goes into the log */
+        subs[0] = sub(cs.c[4].text, b_only, 1);
+        subs[0].channel = PB_CHANNEL_PAPER;
+        CHECK(pb_box_cast(b, subs, 1, out, &d) == PB_OK);
+        CHECK_INT(out[0].status, PB_OK);
+        memcpy(committed[2], out[0].receipt.commitment, 32);
+        CHECK(pb_box_turnout(b, &t, &d) == PB_OK);
+        CHECK_INT(t.log_size, 3);
+        CHECK_INT(t.pending, 0);
+        CHECK_INT(t.by_channel[PB_CHANNEL_PAPER], 1);
+        pb_buf_reset(&note);
+        CHECK(pb_box_checkpoint(b, &note, &cp, &d) == PB_OK);
+        CHECK_INT(cp.size, 3);
+        {
+                /* every commitment is provably in the signed tree, sorted by commitment in its batch */
+                uint64_t index[3];
+                for (int i = 0; i < 3; i++) {
+                        struct pb_box_proof p;
+                        struct pb_buf n2;
+                        struct pb_checkpoint opened;
+                        uint8_t leaf[32];
+
+                        pb_buf_init(&n2, 0);
+                        CHECK(pb_box_inclusion(b, committed[i], &p, &n2, &d) == PB_OK);
+                        CHECK(!p.pending && p.size == 3);
+                        CHECK(pb_checkpoint_open(n2.data, n2.len, &engine.pub, &opened, NULL) == PB_OK);
+                        pb_cvr_leaf_hash(committed[i], leaf);
+                        CHECK(pb_merkle_verify_inclusion(p.index, p.size, leaf, p.path, p.path_len,
+                                                         opened.root, NULL) == PB_OK);
+                        leaf[0] ^= 1;
+                        CHECK(pb_merkle_verify_inclusion(p.index, p.size, leaf, p.path, p.path_len,
+                                                         opened.root, NULL) != PB_OK);
+                        index[i] = p.index;
+                        pb_buf_release(&n2);
+                }
+                for (int i = 0; i < 3; i++)
+                        for (int j = 0; j < 3; j++)
+                                if (i != j)
+                                        CHECK((memcmp(committed[i], committed[j], 32) < 0) ==
+                                              (index[i] < index[j]));
+        }
+        {
+                uint8_t unknown[32] = { 1 };
+                struct pb_box_proof p;
+                CHECK(pb_box_inclusion(b, unknown, &p, &note, &d) == PB_ERR_NOT_FOUND);
+        }
+        /* two more pending, then a consistency proof from 3 to 5 after an explicit flush */
+        subs[0] = sub(cs.c[5].text, ab, 2);
+        subs[1] = sub(cs.c[6].text, c_only, 1);
+        CHECK(pb_box_cast(b, subs, 2, out, &d) == PB_OK);
+        CHECK(out[0].status == PB_OK && out[1].status == PB_OK);
+        memcpy(committed[3], out[0].receipt.commitment, 32);
+        CHECK(pb_box_flush(b, &d) == PB_OK);
+        {
+                uint8_t path[PB_MERKLE_MAX_PROOF * 32], r5[32], r3[32];
+                size_t len = 0;
+                struct pb_checkpoint c5;
+
+                memcpy(r3, cp.root, 32);
+                pb_buf_reset(&note);
+                CHECK(pb_box_checkpoint(b, &note, &c5, &d) == PB_OK);
+                CHECK_INT(c5.size, 5);
+                memcpy(r5, c5.root, 32);
+                CHECK(pb_box_consistency(b, 3, 5, path, &len, &d) == PB_OK);
+                CHECK(pb_merkle_verify_consistency(3, 5, r3, r5, path, len, NULL) == PB_OK);
+                CHECK(pb_box_consistency(b, 3, 6, path, &len, &d) == PB_ERR_INVALID);
+        }
+        CHECK(pb_box_election_suspend(b, &d) == PB_OK);
+        subs[0] = sub(cs.c[7].text, ab, 2);
+        CHECK(pb_box_cast(b, subs, 1, out, &d) == PB_ERR_STATE);
+        CHECK(pb_box_election_resume(b, &d) == PB_OK);
+        CHECK(pb_box_cast(b, subs, 1, out, &d) == PB_OK && out[0].status == PB_OK); /* pending at close */
+        CHECK(pb_box_check(b, &d) == PB_OK);
+        CHECK(pb_box_election_close(b, "2026 June", &d) == PB_ERR_INVALID);
+        CHECK(pb_box_election_close(b, "2026-06-01T20:00:00Z", &d) == PB_OK);
+        CHECK(pb_box_election_close(b, "2026-06-01T20:00:00Z", &d) == PB_ERR_STATE);
+        CHECK(pb_box_election_resume(b, &d) == PB_ERR_STATE);
+        CHECK(pb_box_election_open(b, &office, &d) == PB_ERR_STATE);
+        subs[0] = sub(cs.c[8].text, ab, 2);
+        CHECK(pb_box_cast(b, subs, 1, out, &d) == PB_ERR_STATE);
+        CHECK(pb_box_codes_issue(b, 1, collect, &cs, &d) == PB_ERR_STATE);
+        CHECK(pb_box_turnout(b, &t, &d) == PB_OK);
+        CHECK_INT(t.state, PB_BOX_CLOSED);
+        CHECK_INT(t.log_size, 6);
+        CHECK_INT(t.pending, 0);
+        /* the close statement: signed by the engine, the final tree and the counts */
+        pb_buf_reset(&env);
+        CHECK(pb_box_document(b, PB_BOX_DOC_CLOSE, &env, &d) == PB_OK);
+        {
+                struct pb_seal_envelope e;
+                struct pb_doc_close c;
+                pb_seal_envelope_init(&e);
+                CHECK(pb_envelope_parse(env.data, env.len, 0, &e, NULL) == PB_OK);
+                CHECK(pb_seal_verify(&e, PB_SEAL_TYPE_CLOSE, &engine.pub, PB_SEAL_STRICT, NULL) == PB_OK);
+                CHECK(pb_doc_close_parse((const char *)e.payload, e.payload_len, &c, NULL) == PB_OK);
+                CHECK_INT(c.log.size, 6);
+                CHECK_INT(c.counts.ballots, 6);
+                CHECK_INT(c.counts.codes_issued, 10);
+                CHECK_STR(c.closed_at, "2026-06-01T20:00:00Z");
+                pb_seal_envelope_release(&e);
+        }
+        /* tally: signed, deterministic; certify: office key only */
+        pb_buf_reset(&env);
+        {
+                struct pb_buf again, cert;
+                uint64_t seed = 1;
+                pb_buf_init(&again, 0);
+                pb_buf_init(&cert, 0);
+                CHECK(pb_box_tally(b, &seed, "pbvote test", &env, &d) == PB_ERR_INVALID); /* takes no seed */
+                CHECK(pb_box_tally(b, NULL, "pbvote test", &env, &d) == PB_OK);
+                CHECK(pb_box_tally(b, NULL, "pbvote test", &again, &d) == PB_OK);
+                CHECK(env.len == again.len && !memcmp(env.data, again.data, env.len));
+                pb_buf_reset(&again);
+                CHECK(pb_box_tally(b, NULL, "pbvote other", &again, &d) == PB_ERR_CONFLICT);
+                CHECK(pb_box_certify(b, env.data, env.len, &engine, "2026-06-02T10:00:00Z", &cert, &d) ==
+                      PB_ERR_FORBIDDEN);
+                CHECK(pb_box_certify(b, env.data, env.len - 1, &office, "2026-06-02T10:00:00Z", &cert, &d) ==
+                      PB_ERR_CONFLICT);
+                CHECK(pb_box_certify(b, env.data, env.len, &office, "2026-06-02T10:00:00Z", &cert, &d) ==
+                      PB_OK);
+                pb_buf_reset(&cert);
+                CHECK(pb_box_certify(b, env.data, env.len, &office, "2026-06-02T10:00:00Z", &cert, &d) ==
+                      PB_OK);
+                pb_buf_reset(&cert);
+                CHECK(pb_box_certify(b, env.data, env.len, &office, "2026-06-03T10:00:00Z", &cert, &d) ==
+                      PB_ERR_CONFLICT);
+                CHECK(pb_box_state(b, &s) == PB_OK && s == PB_BOX_CERTIFIED);
+                pb_buf_release(&again);
+                pb_buf_release(&cert);
+        }
+        CHECK(pb_box_check(b, &d) == PB_OK);
+        pb_box_free(b);
+        b = NULL;
+        /* reopened: recovery finds everything consistent */
+        CHECK(pb_box_open(db, &b, &d) == PB_OK);
+        if (b)
+                CHECK(pb_box_check(b, &d) == PB_OK);
+out:
+        pb_box_free(b);
+        pb_manifest_free(m);
+        pb_buf_release(&note);
+        pb_buf_release(&env);
+}
+
+/* Open a box, cast @n ballots (batch_min 3), return its path in @db. */
+static void make_box(const char *name, int n, char *db, size_t cap)
+{
+        static const uint32_t a_only[1] = { 0 };
+        struct pb_manifest *m = manifest();
+        struct pb_box *b = NULL;
+        struct codes cs;
+        struct pb_submission subs[16];
+        struct pb_cast_outcome out[16];
+
+        memset(&cs, 0, sizeof(cs));
+        path_of(db, cap, name);
+        CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
+        CHECK(b && pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
+        CHECK(pb_box_codes_issue(b, (size_t)n, collect, &cs, NULL) == PB_OK);
+        for (int i = 0; i < n; i++) {
+                /* one at a time: the log takes the first three, the fourth stays pending */
+                subs[i] = sub(cs.c[i].text, a_only, 1);
+                CHECK(pb_box_cast(b, &subs[i], 1, &out[i], NULL) == PB_OK);
+                CHECK_INT(out[i].status, PB_OK);
+        }
+        pb_box_free(b);
+        pb_manifest_free(m);
+}
+
+static int sql(const char *db, const char *stmt)
+{
+        sqlite3 *h = NULL;
+        int rc = sqlite3_open(db, &h);
+
+        if (rc == SQLITE_OK)
+                rc = sqlite3_exec(h, stmt, NULL, NULL, NULL);
+        sqlite3_close(h);
+        return rc;
+}
+
+/* Damage the log behind the box's back: opening must refuse (integrity alarm). */
+static void test_recovery_refuses_damage(void)
+{
+        static const char *const damage[] = {
+                "DELETE FROM checkpoints WHERE size = 3",
+                "UPDATE tree SET hash = zeroblob(32) WHERE level = 1 AND idx = 0",
+                "UPDATE counts SET n = n + 1 WHERE name = 'codes_spent'",
+                "DELETE FROM pending",
+                "UPDATE counts SET n = 2 WHERE name = 'logged'",
+        };
+
+        for (size_t i = 0; i < sizeof(damage) / sizeof(damage[0]); i++) {
+                char db[128], name[32];
+                struct pb_box *b = NULL;
+                struct pb_diag d;
+
+                snprintf(name, sizeof(name), "damage%zu.db", i);
+                make_box(name, 4, db, sizeof(db)); /* 3 logged, 1 pending */
+                CHECK(pb_box_open(db, &b, &d) == PB_OK);
+                pb_box_free(b);
+                b = NULL;
+                CHECK(sql(db, damage[i]) == SQLITE_OK);
+                CHECK_INT(pb_box_open(db, &b, &d), PB_ERR_INTERNAL);
+                CHECK(b == NULL);
+                pb_box_free(b);
+        }
+        {
+                char db[128];
+                struct pb_box *b = NULL;
+                struct pb_diag d;
+                /* not a ballot box at all */
+                path_of(db, sizeof(db), "other.db");
+                CHECK(sql(db, "CREATE TABLE x(y)") == SQLITE_OK);
+                CHECK_INT(pb_box_open(db, &b, &d), PB_ERR_UNSUPPORTED);
+                path_of(db, sizeof(db), "missing.db");
+                CHECK_INT(pb_box_open(db, &b, &d), PB_ERR_NOT_FOUND);
+        }
+        {
+                /* a damaged CVR: opening is cheap and does not see it, the full check does */
+                char db[128];
+                struct pb_box *b = NULL;
+                struct pb_diag d;
+                make_box("cvr.db", 3, db, sizeof(db));
+                CHECK(sql(db,
+                          "UPDATE ballots SET cvr = replace(cvr, 'electronic', 'paper') WHERE leaf = 1") ==
+                      SQLITE_OK);
+                CHECK(pb_box_open(db, &b, &d) == PB_OK);
+                if (b)
+                        CHECK_INT(pb_box_check(b, &d), PB_ERR_INTERNAL);
+                pb_box_free(b);
+        }
+}
+
+static pb_err count_tokens(void *ctx, const char *id, enum pb_role role, const char *label, bool revoked)
+{
+        int *n = ctx;
+        (void)role;
+        (void)label;
+        (void)revoked;
+        CHECK_INT(strlen(id), PB_TOKEN_ID_LEN);
+        (*n)++;
+        return PB_OK;
+}
+
+static void test_tokens(void)
+{
+        char db[128], tok[PB_TOKEN_TEXT_LEN + 1], tok2[PB_TOKEN_TEXT_LEN + 1], id[PB_TOKEN_ID_LEN + 1];
+        struct pb_manifest *m = manifest();
+        struct pb_box *b = NULL;
+        enum pb_role role = PB_ROLE_COUNT;
+        struct pb_diag d;
+        int n = 0;
+
+        path_of(db, sizeof(db), "tokens.db");
+        CHECK(pb_box_create(db, m, &b, &d) == PB_OK);
+        if (!b)
+                goto out;
+        CHECK(pb_box_token_create(b, PB_ROLE_KIOSK, "kiosk 1", tok, id, &d) == PB_OK);
+        CHECK(pb_box_token_create(b, PB_ROLE_ADMIN, NULL, tok2, NULL, &d) == PB_OK);
+        CHECK(pb_box_token_create(b, PB_ROLE_ADMIN, "bad\nlabel", tok2, NULL, &d) == PB_ERR_INVALID);
+        CHECK(strcmp(tok, tok2) != 0);
+        CHECK(pb_box_token_check(b, tok, strlen(tok), &role) == PB_OK && role == PB_ROLE_KIOSK);
+        CHECK(pb_box_token_check(b, tok2, strlen(tok2), &role) == PB_OK && role == PB_ROLE_ADMIN);
+        tok[5] = tok[5] == 'a' ? 'b' : 'a';
+        CHECK(pb_box_token_check(b, tok, strlen(tok), &role) == PB_ERR_AUTH);
+        tok[5] = tok[5] == 'a' ? 'b' : 'a';
+        CHECK(pb_box_token_check(b, tok, strlen(tok) - 1, &role) == PB_ERR_AUTH);
+        CHECK(pb_box_token_check(b, "", 0, &role) == PB_ERR_AUTH);
+        CHECK(pb_box_token_list(b, count_tokens, &n, &d) == PB_OK);
+        CHECK_INT(n, 2);
+        CHECK(pb_box_token_revoke(b, id, &d) == PB_OK);
+        CHECK(pb_box_token_check(b, tok, strlen(tok), &role) == PB_ERR_AUTH);
+        CHECK(pb_box_token_revoke(b, "0000000000000000", &d) == PB_ERR_NOT_FOUND);
+        /* the database holds no token */
+        {
+                sqlite3 *h = NULL;
+                sqlite3_stmt *st = NULL;
+                CHECK(sqlite3_open(db, &h) == SQLITE_OK);
+                CHECK(sqlite3_prepare_v2(h,
+                                         "SELECT count(*) FROM tokens WHERE instr(hex(hash), upper(?)) > 0",
+                                         -1, &st, NULL) == SQLITE_OK);
+                sqlite3_bind_text(st, 1, tok2, 16, SQLITE_STATIC);
+                CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 0);
+                sqlite3_finalize(st);
+                sqlite3_close(h);
+        }
+out:
+        pb_box_free(b);
+        pb_manifest_free(m);
+}
+
+static void key(struct pb_key_secret *k, const char *name, uint8_t fill)
+{
+        uint8_t seed[32];
+        memset(seed, fill, sizeof(seed));
+        CHECK(pb_key_secret_from_seed(k, name, seed, NULL) == PB_OK);
+}
+
+int main(void)
+{
+        char cmd[128];
+
+        if (sodium_init() < 0)
+                return 1;
+        snprintf(dir, sizeof(dir), "/tmp/pbvote-test-box-XXXXXX");
+        if (!mkdtemp(dir))
+                return 1;
+        key(&engine, "pb.test/engine", 1);
+        key(&office, "pb.test/office", 2);
+        key(&other, "pb.test/engine", 3);
+        RUN(test_lifecycle);
+        RUN(test_recovery_refuses_damage);
+        RUN(test_tokens);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        if (system(cmd) != 0)
+                fprintf(stderr, "could not remove %s\n", dir);
+        return check_summary("box");
+}
