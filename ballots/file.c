@@ -119,3 +119,16 @@ fail:
         unlink(tmp);
         return pb_diag_set(reterr, PB_ERR_IO, NULL, "write failed");
 }
+
+pb_err pb_file_mkdir(const char *path, struct pb_diag *reterr)
+{
+        struct stat st;
+
+        if (mkdir(path, 0777) == 0)
+                return PB_OK;
+        if (errno != EEXIST)
+                return pb_diag_set(reterr, PB_ERR_IO, NULL, "cannot make the folder");
+        if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+                return pb_diag_set(reterr, PB_ERR_IO, NULL, "exists and is not a folder");
+        return PB_OK;
+}

@@ -26,4 +26,11 @@ PB_NODISCARD pb_err pb_file_read(const char *path, size_t max, char **ret_data, 
 PB_NODISCARD pb_err pb_file_write_atomic(const char *path, const void *data, size_t len,
                                          struct pb_diag *reterr);
 
+/**
+ * Make the folder @path (one level; mode 0777 before the umask) unless it is a folder already.
+ * @return PB_OK or PB_ERR_IO (reterr->reason says why: it exists and is not a folder, or
+ *         mkdir failed)
+ */
+PB_NODISCARD pb_err pb_file_mkdir(const char *path, struct pb_diag *reterr);
+
 #endif

@@ -19,6 +19,7 @@ enum pb_exit {
 typedef int (*pb_cmd_fn)(int argc, char **argv);
 
 int cmd_check(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_tally(int argc, char **argv);
 /** `pbvote keygen`: Ed25519 key files per role (cmd_keygen.c). */
 int cmd_keygen(int argc, char **argv);

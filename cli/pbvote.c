@@ -1,9 +1,11 @@
 /** @file `pbvote`: dispatch to the subcommand named by argv[1]. */
+#include <cjson/cJSON.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "engine/pb_alloc.h"
 #include "pb_config.h"
 
 static int cmd_version(int argc, char **argv)
@@ -29,6 +31,9 @@ static const struct command commands[] = {
         { "export", cmd_export, "write the audit bundle of a tallied election" },
         { "import", cmd_import, "a ballot box with every ballot of a .pb file, closed" },
         { "keygen", cmd_keygen, "create an Ed25519 key file for a role (engine, office)" },
+#ifdef PBVOTE_SERVER
+        { "serve", cmd_serve, "serve the JSON HTTP API for kiosks and web frontends" },
+#endif
         { "tally", cmd_tally, "count an election (.pb, .blt, RCTab config) and print the result" },
         { "token", cmd_token, "create, list and revoke API tokens (admin, kiosk, auditor)" },
         { "verify", cmd_verify, "check an audit bundle offline (every signature, the log, a re-tally)" },
@@ -71,6 +76,11 @@ int main(int argc, char **argv)
         if (sodium_init() < 0) {
                 fprintf(stderr, "pbvote: cannot initialise libsodium\n");
                 return PB_EXIT_SOFTWARE;
+        }
+        {
+                /* every cJSON allocation goes through the hooks, so OOM tests reach cJSON too */
+                cJSON_Hooks hooks = { pb_malloc, pb_free };
+                cJSON_InitHooks(&hooks);
         }
         if (argc < 2) {
                 usage(stderr);

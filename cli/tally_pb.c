@@ -21,13 +21,21 @@ static const char usage_text[] =
         "rule its META names, exactly as pabulib's checker counts it.\n"
         "\n"
         "  --rule R           greedy | greedy-no-skip | greedy-threshold | greedy-ratio | equalshares |\n"
-        "                     phragmen | maximin-support, or a pabulib rule name (equalshares/add1, ...)\n"
+        "                     phragmen | maximin-support (approval ballots), or a pabulib rule name\n"
+        "                     (equalshares/add1, equalshares/add1-comparison, ...)\n"
         "  --score S          greedy ranking: auto | votes | points | borda (L..1) | borda0 (L-1..0)\n"
         "  --threshold N      only projects scoring at least N are eligible\n"
         "  --tie-break T      file-order | lexico | cost-then-votes | seeded\n"
         "  --seed N           the published seed for --tie-break seeded (0 .. 2^64-1)\n"
-        "  --utility U        equal shares: cost | approval | points | borda\n"
-        "  --completion C     equal shares: none | add1 | add1-exhaustive\n"
+        "  --utility U        equal shares: cost | approval | points | borda (L-1..0, as pabutools)\n"
+        "  --completion C     equal shares, raising the per-voter budget by one currency unit at a time:\n"
+        "                       none             plain equal shares, per-voter budget B/n\n"
+        "                       add1             pabulib (official): from floor(B/n), until the outcome\n"
+        "                                        no longer fits; keep the last that fits\n"
+        "                       add1-exhaustive  pabutools' voter_budget_increment: from B/n, until the\n"
+        "                                        outcome is exhaustive (or no longer fits)\n"
+        "                       add1-unfloored   pabutools' exhaustion_by_budget_increase: from B/n,\n"
+        "                                        until the outcome no longer fits\n"
         "  --utilitarian-completion   equal shares: then greedy by votes with the money left\n"
         "  --comparison       equal shares: compare with greedy as Wieliczka did\n"
         "  --format F         text (default) | json\n"
@@ -82,7 +90,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 
                 if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
                         fputs(usage_text, stdout);
-                        exit(PB_EXIT_OK);
+                        return -1; /* help shown */
                 }
                 if (a[0] != '-') {
                         if (o->input)
@@ -140,7 +148,8 @@ static int parse_options(int argc, char **argv, struct options *o)
                         o->utility_set = true;
                 } else if (!strcmp(a, "--completion")) {
                         if (pb_completion_parse(v, &o->completion) < 0)
-                                return bad_option(a, v, "expected none, add1 or add1-exhaustive");
+                                return bad_option(a, v,
+                                                  "expected none, add1, add1-exhaustive or add1-unfloored");
                         o->completion_set = true;
                 }
                 i++;
@@ -207,6 +216,36 @@ static void print_money(FILE *f, int64_t v, unsigned scale, int width)
 {
         char b[PB_MONEY_STR_MAX];
         fprintf(f, "%*s", width, pb_money_format(v, scale, b));
+}
+
+/*
+ * The proportional rules' explanation, round by round (as equalshares.net publishes it): what
+ * each funded project cost its supporters and how many paid.  Exact fractions; a value too long
+ * to print exactly starts with '~'.
+ */
+static void print_rounds(const struct pb_election *e, const struct pb_result *r)
+{
+        const struct pb_rule *ru = &r->rule;
+        const char *what = NULL, *who = "supporters";
+
+        if (ru->kind == PB_RULE_EQUAL_SHARES) {
+                what = ru->utility == PB_UTIL_POINTS  ? "price per point"
+                       : ru->utility == PB_UTIL_BORDA ? "price per Borda point"
+                                                      : "price per voter";
+                who = "paid";
+        } else if (ru->kind == PB_RULE_PHRAGMEN || ru->kind == PB_RULE_MAXIMIN_SUPPORT) {
+                what = "max load";
+        }
+        if (!what || !r->n_steps)
+                return;
+        printf("\n%4s  %-16s %-24s %9s\n", "step", "project", what, who);
+        for (size_t i = 0; i < r->n_steps; i++)
+                printf("%4zu  %-16s %-24s %9lld\n", i + 1, e->projects[r->steps[i].project].id,
+                       r->steps[i].measure, (long long)r->steps[i].supporters);
+        if (ru->kind == PB_RULE_EQUAL_SHARES && (ru->utilitarian_completion || ru->comparison))
+                printf("(steps funded by greedy show their votes)\n");
+        if (e->scale)
+                printf("(amounts in 1/10^%u of the currency unit)\n", e->scale);
 }
 
 /* Bytes of @s (of @len) that hold at most @max bytes without cutting a UTF-8 character. */
@@ -276,6 +315,7 @@ static void print_text(const struct pb_election *e, const struct pb_result *r, c
                        (int)utf8_prefix(p->name, name_len, 60), p->name);
         }
         pb_free(order);
+        print_rounds(e, r);
         for (size_t i = 0; i < r->n_ties; i++) {
                 const struct pb_tie *t = &r->ties[i];
                 printf("%stie on %s%s:", i ? "" : "\n", t->on, t->decisive ? " (decided the outcome)" : "");
@@ -304,7 +344,7 @@ int cli_tally_pb(int argc, char **argv)
                         return cli_tally_box(argc, argv); /* a closed ballot box: the signed result */
         rc = parse_options(argc, argv, &o);
         if (rc != PB_EXIT_OK)
-                return rc;
+                return rc < 0 ? PB_EXIT_OK : rc;
         pb_result_init(&res);
         pb_diag_clear(&d);
         err = pb_file_read(o.input, PB_PB_MAX_BYTES, &data, &len, &d);

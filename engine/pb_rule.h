@@ -55,6 +55,9 @@ enum pb_completion {
                                        * keep the last that fits */
         PB_COMPLETE_ADD1_EXHAUSTIVE, /* pabutools' increment: from B/n, +1 until the outcome is exhaustive
                                        * (or infeasible: then the previous one) */
+        PB_COMPLETE_ADD1_UNFLOORED,  /* pabutools' exhaustion_by_budget_increase(step n, no exhaustive stop):
+                                       * from B/n (not floored), +1 until the outcome no longer fits; keep
+                                       * the last that fits (at most B steps) */
         PB_COMPLETION_COUNT
 };
 

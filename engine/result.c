@@ -170,8 +170,9 @@ static void write_rule(struct pb_jw *w, const struct pb_result *r)
                 pb_jw_kv_int(w, "threshold", ru->threshold);
         pb_jw_kv_string(w, "tie_break", pb_tie_break_name(ru->tie_break));
         if (mes) {
-                pb_jw_kv_string(w, "utility", pb_utility_name(ru->utility));
+                /* byte order: "utilitarian_completion" < "utility" */
                 pb_jw_kv_bool(w, "utilitarian_completion", ru->utilitarian_completion);
+                pb_jw_kv_string(w, "utility", pb_utility_name(ru->utility));
         }
         pb_jw_object_end(w);
 }

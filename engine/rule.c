@@ -10,7 +10,8 @@ static const char *const kind_names[PB_RULE_KIND_COUNT] = {
 static const char *const score_names[PB_SCORE_COUNT] = { "auto", "votes", "points", "borda", "borda0" };
 static const char *const tie_names[PB_TIE_COUNT] = { "file-order", "lexico", "cost-then-votes", "seeded" };
 static const char *const utility_names[PB_UTIL_COUNT] = { "cost", "approval", "points", "borda" };
-static const char *const completion_names[PB_COMPLETION_COUNT] = { "none", "add1", "add1-exhaustive" };
+static const char *const completion_names[PB_COMPLETION_COUNT] = { "none", "add1", "add1-exhaustive",
+                                                                   "add1-unfloored" };
 
 #define NAME_OF(table, count, v) ((unsigned)(v) < (count) ? (table)[v] : "?")
 

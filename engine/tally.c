@@ -134,6 +134,9 @@ pb_err pb_tally_run(const struct pb_election *e, const struct pb_rule *rule, str
         case PB_RULE_GREEDY_NO_SKIP:
         case PB_RULE_GREEDY_THRESHOLD:
         case PB_RULE_GREEDY_RATIO: r = pb_tally_greedy(e, rule, &res, reterr); break;
+        case PB_RULE_EQUAL_SHARES: r = pb_tally_mes(e, rule, &res, reterr); break;
+        case PB_RULE_PHRAGMEN: r = pb_tally_phragmen(e, rule, &res, reterr); break;
+        case PB_RULE_MAXIMIN_SUPPORT: r = pb_tally_maximin(e, rule, &res, reterr); break;
         default:
                 r = pb_diag_set(reterr, PB_ERR_UNSUPPORTED, "rule", "this build does not count this rule");
                 break;

@@ -26,6 +26,16 @@ PB_NODISCARD pb_err pb_tie_ranks(const struct pb_election *e, const struct pb_ru
 PB_NODISCARD pb_err pb_tally_greedy(const struct pb_election *e, const struct pb_rule *rule,
                                     struct pb_result *res, struct pb_diag *reterr);
 
+/** Method of Equal Shares with its completions (tally_mes.c). */
+PB_NODISCARD pb_err pb_tally_mes(const struct pb_election *e, const struct pb_rule *rule,
+                                 struct pb_result *res, struct pb_diag *reterr);
+
+/** Sequential Phragmén (tally_phragmen.c) and maximin support (tally_maximin.c). */
+PB_NODISCARD pb_err pb_tally_phragmen(const struct pb_election *e, const struct pb_rule *rule,
+                                      struct pb_result *res, struct pb_diag *reterr);
+PB_NODISCARD pb_err pb_tally_maximin(const struct pb_election *e, const struct pb_rule *rule,
+                                     struct pb_result *res, struct pb_diag *reterr);
+
 /** Write the exact fraction @num/@den (den > 0), reduced, as "n/d" or "n" into @buf. */
 void pb_fraction_format(pb_i128 num, pb_i128 den, char *buf, size_t len);
 /** Write a 128-bit integer in decimal. */

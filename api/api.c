@@ -1,0 +1,172 @@
+/** @file pb_api_dispatch: path, route, credentials, body, handler; every failure a problem document. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+#include <string.h>
+
+#include "api/api_int.h"
+#include "ballots/pb_json.h"
+#include "engine/pb_alloc.h"
+#include "engine/pb_canon.h"
+
+struct pb_api {
+        struct pb_api_limits limits;
+        char version[64];
+};
+
+pb_err pb_api_new(const struct pb_api_config *cfg, struct pb_api **ret, struct pb_diag *reterr)
+{
+        struct pb_api *api = pb_calloc(1, sizeof(*api));
+
+        (void)reterr;
+        if (!api)
+                return PB_ERR_NOMEM;
+        api->limits = cfg->limits;
+        snprintf(api->version, sizeof(api->version), "%s", cfg->version ? cfg->version : "pbvote");
+        *ret = api;
+        return PB_OK;
+}
+
+void pb_api_free(struct pb_api *api)
+{
+        pb_free(api);
+}
+
+static size_t limit_for(const struct pb_api *api, enum pb_api_body b)
+{
+        switch (b) {
+        case PB_BODY_BALLOT: return api->limits.max_body_ballot;
+        case PB_BODY_ADMIN: return api->limits.max_body_admin;
+        case PB_BODY_NONE: break;
+        }
+        return 0;
+}
+
+size_t pb_api_body_limit(const struct pb_api *api, const char *method, const char *path)
+{
+        struct pb_api_ctx c;
+        char allow[32];
+        const struct pb_api_route *r;
+
+        memset(&c, 0, sizeof(c));
+        r = pb_api_route_find(method, path, &c, allow);
+        return r ? limit_for(api, r->body) : 0;
+}
+
+void pb_api_reply_json(struct pb_api_ctx *c, unsigned status, const struct pb_buf *body)
+{
+        c->resp->status = status ? status : 200;
+        c->resp->content_type = "application/json";
+        pb_buf_reset(&c->resp->body);
+        if (pb_buf_add(&c->resp->body, body->data, body->len) < 0)
+                pb_api_problem(c->resp, 503, PB_ERR_NOMEM, NULL, NULL);
+}
+
+/* Printable ASCII, starts with '/', at most 512 bytes, no empty, "." or ".." segment. */
+static bool path_ok(const char *p)
+{
+        size_t n = strlen(p);
+
+        if (!n || n > 512 || p[0] != '/')
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (p[i] <= 0x20 || p[i] >= 0x7f || p[i] == '\\')
+                        return false;
+        for (const char *s = p; *s; s++)
+                if (s[0] == '/' && (s[1] == '/' || s[1] == '\0' || (s[1] == '.' && (s[2] == '/' || !s[2])) ||
+                                    (s[1] == '.' && s[2] == '.' && (s[3] == '/' || !s[3]))))
+                        return false;
+        return true;
+}
+
+/* "application/json", optionally with "; charset=utf-8" (any case), nothing else. */
+static bool json_content_type(const char *ct)
+{
+        static const char base[] = "application/json";
+        const char *rest;
+
+        if (!ct || strncasecmp(ct, base, sizeof(base) - 1))
+                return false;
+        rest = ct + sizeof(base) - 1;
+        while (*rest == ' ')
+                rest++;
+        if (!*rest)
+                return true;
+        if (*rest++ != ';')
+                return false;
+        while (*rest == ' ')
+                rest++;
+        return !strcasecmp(rest, "charset=utf-8");
+}
+
+void pb_api_dispatch(struct pb_api *api, const struct pb_api_request *req, struct pb_api_response *resp)
+{
+        const struct pb_api_route *r;
+        struct pb_api_ctx c;
+        struct pb_diag d;
+
+        memset(&c, 0, sizeof(c));
+        c.api = api;
+        c.req = req;
+        c.resp = resp;
+        pb_diag_clear(&d);
+        if (!req->method || !req->path || !path_ok(req->path)) {
+                pb_api_problem(resp, 404, PB_ERR_NOT_FOUND, "no such resource", NULL);
+                return;
+        }
+        r = pb_api_route_find(req->method, req->path, &c, resp->allow);
+        if (!r) {
+                if (resp->allow[0])
+                        pb_api_problem(resp, 405, PB_ERR_UNSUPPORTED, "method not allowed on this resource",
+                                       NULL);
+                else
+                        pb_api_problem(resp, 404, PB_ERR_NOT_FOUND, "no such resource", NULL);
+                return;
+        }
+        resp->route = r->pattern;
+        if (r->roles != PB_ROLE_PUBLIC) {
+                /* credentials arrive with the ballot box (tokens per role); until then nothing is admitted */
+                pb_api_problem(resp, 401, PB_ERR_AUTH, "missing or unknown bearer token", NULL);
+                return;
+        }
+        if (r->body == PB_BODY_NONE) {
+                if (req->body_len) {
+                        pb_api_problem(resp, 400, PB_ERR_PARSE, "this resource takes no request body", NULL);
+                        return;
+                }
+        } else {
+                if (!json_content_type(req->content_type)) {
+                        pb_api_problem(resp, 415, PB_ERR_UNSUPPORTED, "the body must be application/json",
+                                       NULL);
+                        return;
+                }
+                if (req->body_len > limit_for(api, r->body)) {
+                        pb_api_problem(resp, 413, PB_ERR_LIMIT, "request body too large", NULL);
+                        return;
+                }
+                if (pb_json_parse(req->body ? req->body : "", req->body_len, 0, &c.json, &d) < 0) {
+                        pb_api_problem(resp, 400, d.code ? d.code : PB_ERR_PARSE, NULL, &d);
+                        return;
+                }
+        }
+        r->fn(&c);
+        cJSON_Delete(c.json);
+}
+
+void pb_h_health(struct pb_api_ctx *c)
+{
+        struct pb_buf b;
+        struct pb_jw w;
+
+        pb_buf_init(&b, 0);
+        pb_jw_init(&w, &b);
+        pb_jw_object_begin(&w);
+        pb_jw_kv_string(&w, "status", "ok");
+        pb_jw_kv_string(&w, "version", c->api->version);
+        pb_jw_object_end(&w);
+        if (pb_jw_finish(&w) < 0)
+                pb_api_problem(c->resp, 503, PB_ERR_NOMEM, NULL, NULL);
+        else
+                pb_api_reply_json(c, 200, &b);
+        pb_buf_release(&b);
+}

@@ -1,0 +1,86 @@
+/** @file The HTTP API without sockets: a request in, a response out (tests drive it in-process). */
+#ifndef PB_API_H
+#define PB_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/pb_buf.h"
+#include "engine/pb_err.h"
+
+/** Caller roles; a route lists the roles it admits (bit flags). */
+enum pb_api_role {
+        PB_ROLE_PUBLIC = 0,      /* no credentials */
+        PB_ROLE_ADMIN = 1 << 0,  /* the finance office: create, open, close, codes, tally */
+        PB_ROLE_KIOSK = 1 << 1,  /* a kiosk or web frontend: cast ballots */
+        PB_ROLE_AUDITOR = 1 << 2 /* read the export bundle after close */
+};
+
+/** Limits (DESIGN.md §5.2, verifiability.md §6): every one explicit. */
+struct pb_api_limits {
+        size_t max_body_ballot; /* bytes of a ballot submission (16 KiB) */
+        size_t max_body_admin;  /* bytes of an admin request such as a manifest (1 MiB) */
+        unsigned max_codes;     /* voter codes per request (100,000) */
+};
+
+/** Defaults for struct pb_api_limits. */
+void pb_api_limits_default(struct pb_api_limits *l);
+
+/** One request, as the HTTP layer or a test hands it over.  Everything is borrowed. */
+struct pb_api_request {
+        const char *method;        /* "GET", "POST", ... */
+        const char *path;          /* the URL path, as received (no query string) */
+        const char *content_type;  /* NULL when absent */
+        const char *authorization; /* NULL when absent */
+        const char *body;          /* NULL or body_len bytes */
+        size_t body_len;
+};
+
+/** A response.  Caller storage: pb_api_response_init() / pb_api_response_release(). */
+struct pb_api_response {
+        unsigned status;              /* HTTP status */
+        const char *content_type;     /* static */
+        struct pb_buf body;           /* owned */
+        unsigned retry_after;         /* seconds for a Retry-After header, 0 for none */
+        char allow[32];               /* Allow header for 405 ("GET, POST"), "" for none */
+        const char *route;            /* static route pattern, for the access log ("-" when none matched) */
+        char content_disposition[96]; /* "" or a Content-Disposition value (exports) */
+};
+
+void pb_api_response_init(struct pb_api_response *r);
+void pb_api_response_release(struct pb_api_response *r);
+
+/**
+ * Fill @r as an RFC 9457 problem document: `{"detail","field","status","title","type"}`, type
+ * `tag:pbvote.org,2026:error/<name>` with the error registry's name (docs/errors.md), status from
+ * @status (0: the registry's status for @code).  @d may be NULL; its path becomes "field".
+ */
+void pb_api_problem(struct pb_api_response *r, unsigned status, pb_err code, const char *detail,
+                    const struct pb_diag *d);
+
+/** The API: configuration, the elections it serves, the writer thread.  Opaque. */
+struct pb_api;
+
+/** Server configuration.  Strings are borrowed for the call to pb_api_new() (copied). */
+struct pb_api_config {
+        struct pb_api_limits limits;
+        const char *version; /* for GET /v1/health ("pbvote 0.1.0") */
+};
+
+/** Create the API.  @ret owned by the caller (pb_api_free).  PB_ERR_NOMEM. */
+PB_NODISCARD pb_err pb_api_new(const struct pb_api_config *cfg, struct pb_api **ret, struct pb_diag *reterr);
+/** Free @api (accepts NULL). */
+void pb_api_free(struct pb_api *api);
+/** Body limit of the route @method @path takes (0: no body allowed), so that the HTTP layer can
+ *  refuse an oversized upload before reading it. */
+size_t pb_api_body_limit(const struct pb_api *api, const char *method, const char *path);
+
+/**
+ * Handle one complete request: validate the path and method, authenticate, check the content
+ * type and parse the body strictly, run the route's handler, and fill @resp (never left empty:
+ * every failure is a problem document naming the offending field).  Thread-safe.
+ */
+void pb_api_dispatch(struct pb_api *api, const struct pb_api_request *req, struct pb_api_response *resp);
+
+#endif

@@ -1,0 +1,40 @@
+/** @file The libmicrohttpd daemon in front of pb_api_dispatch(). */
+#ifndef PB_HTTP_H
+#define PB_HTTP_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "api/pb_api.h"
+#include "engine/pb_err.h"
+
+/** Connection limits (verifiability.md §6.6): libmicrohttpd's defaults are unsafe, so each is set. */
+struct pb_http_config {
+        const char *host;         /* IPv4 address to bind ("127.0.0.1") */
+        uint16_t port;            /* 0: any free port (see pb_http_port) */
+        unsigned threads;         /* polling threads (2) */
+        unsigned max_connections; /* all clients together (512) */
+        unsigned max_per_ip;      /* per client address (64; a reverse proxy is one address) */
+        unsigned timeout_s;       /* idle connection timeout, seconds (15) */
+        unsigned
+                request_timeout_s; /* a whole request must arrive within this (10): slow clients are dropped */
+        size_t connection_memory;  /* per-connection buffer for the request line and headers (32 KiB) */
+        FILE *access_log;          /* one line per request, or NULL; never bodies, tokens or codes */
+};
+
+void pb_http_config_default(struct pb_http_config *c);
+
+struct pb_http;
+
+/**
+ * Start serving @api (borrowed: it must outlive the daemon).
+ * @return PB_OK, PB_ERR_IO (cannot bind: reterr says so), PB_ERR_NOMEM, PB_ERR_INVALID (bad host)
+ */
+PB_NODISCARD pb_err pb_http_start(struct pb_api *api, const struct pb_http_config *cfg, struct pb_http **ret,
+                                  struct pb_diag *reterr);
+/** The port actually bound. */
+uint16_t pb_http_port(const struct pb_http *h);
+/** Stop and free (accepts NULL).  Waits for handlers in progress. */
+void pb_http_stop(struct pb_http *h);
+
+#endif

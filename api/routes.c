@@ -1,0 +1,79 @@
+/** @file The route table (DESIGN.md §5.2) and path matching. */
+#include <string.h>
+
+#include "api/api_int.h"
+
+const struct pb_api_route pb_api_routes[] = {
+        { "GET", "/v1/health", PB_ROLE_PUBLIC, PB_BODY_NONE, pb_h_health },
+        { NULL, NULL, 0, PB_BODY_NONE, NULL },
+};
+
+/* {id}: an election id, [A-Za-z0-9._-]{1,64}; {commitment}: 64 lowercase hex digits. */
+static bool param_ok(const char *name, size_t name_len, const char *s, size_t len)
+{
+        if (name_len == 12 && !memcmp(name, "{commitment}", 12)) {
+                if (len != 64)
+                        return false;
+                for (size_t i = 0; i < len; i++)
+                        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+                                return false;
+                return true;
+        }
+        if (len == 0 || len > 64 || (len <= 2 && s[0] == '.' && (len == 1 || s[1] == '.')))
+                return false;
+        for (size_t i = 0; i < len; i++) {
+                char c = s[i];
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '.' || c == '_' || c == '-'))
+                        return false;
+        }
+        return true;
+}
+
+/* Segment-by-segment match; captures placeholders into c->param. */
+static bool match(const char *pattern, const char *path, struct pb_api_ctx *c)
+{
+        unsigned n = 0;
+
+        for (;;) {
+                const char *pe = strchr(pattern, '/'), *se = strchr(path, '/');
+                size_t pl = pe ? (size_t)(pe - pattern) : strlen(pattern);
+                size_t sl = se ? (size_t)(se - path) : strlen(path);
+
+                if (pl && pattern[0] == '{') {
+                        if (!param_ok(pattern, pl, path, sl) || n == PB_API_MAX_PARAMS)
+                                return false;
+                        if (c) {
+                                memcpy(c->param[n], path, sl);
+                                c->param[n][sl] = '\0';
+                        }
+                        n++;
+                } else if (pl != sl || memcmp(pattern, path, pl)) {
+                        return false;
+                }
+                if (!pe || !se)
+                        return !pe && !se;
+                pattern = pe + 1;
+                path = se + 1;
+        }
+}
+
+const struct pb_api_route *pb_api_route_find(const char *method, const char *path, struct pb_api_ctx *c,
+                                             char allow[32])
+{
+        allow[0] = '\0';
+        for (const struct pb_api_route *r = pb_api_routes; r->method; r++) {
+                if (!match(r->pattern, path, NULL))
+                        continue;
+                if (!strcmp(r->method, method)) {
+                        (void)match(r->pattern, path, c);
+                        return r;
+                }
+                if (strlen(allow) + strlen(r->method) + 3 < 32 && !strstr(allow, r->method)) {
+                        if (allow[0])
+                                strncat(allow, ", ", 3);
+                        strncat(allow, r->method, 8);
+                }
+        }
+        return NULL;
+}

@@ -1,0 +1,197 @@
+/**
+ * @file Private interface of the Method of Equal Shares engine (engine/mes.c), used by
+ * tally_mes.c.  Not part of the engine's public API.
+ *
+ * A model holds what never changes between runs (supporters and their utilities, costs, the
+ * tie-break order); a work area holds one run's state (voter budgets, grouped in classes) and is
+ * reused across the many runs of an Add1 completion; a run records the outcome.
+ * Ownership: each struct is caller storage with an init/release pair; the model borrows the
+ * election, which must outlive it.
+ */
+#ifndef PB_MES_INT_H
+#define PB_MES_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/pb_bigint.h"
+#include "engine/pb_election.h"
+#include "engine/pb_err.h"
+#include "engine/pb_int128.h"
+#include "engine/pb_rule.h"
+
+/** What MES does with a project. */
+enum mes_role {
+        MES_ROLE_CANDIDATE, /* supported, positive cost: competes in every round */
+        MES_ROLE_FREE,      /* supported, zero cost: funded before the first round (pabutools) */
+        MES_ROLE_NONE,      /* nobody gets positive utility from it: never funded */
+        MES_ROLE_WITHDRAWN, /* withdrawn (sentinel cost) and affordable within the budget: excluded */
+};
+
+struct mes_model {
+        const struct pb_election *e; /* borrowed */
+        size_t n, m;                 /* voters (empty ballots included), projects */
+        size_t nv;                   /* distinct voters (identical utilities merged) */
+        uint32_t *weight;            /* nv: ballots behind each distinct voter */
+        size_t *sup_start;           /* m + 1 offsets into sup_voter / sup_util */
+        uint32_t *sup_voter;         /* distinct voters supporting each project (utility > 0), by utility */
+        int64_t *sup_util;           /* their utilities */
+        bool *uniform;               /* every supporter of the project has the same utility */
+        pb_u128 *util_total;         /* sum of the supporters' utilities */
+        enum mes_role *role;
+        uint32_t *rank;         /* tie-break position (0 first) */
+        int64_t *votes;         /* ballots naming the project */
+        pb_u128 candidate_cost; /* total cost of the candidates */
+};
+
+/**
+ * Build the model of @e for @rule's utility and tie-break.
+ * @return PB_OK, PB_ERR_NOMEM, PB_ERR_OVERFLOW, PB_ERR_INVALID (a ballot names a project twice;
+ *         a scoring ballot with a positive default_score, which would make everyone a supporter)
+ */
+PB_NODISCARD pb_err mes_model_build(struct mes_model *mm, const struct pb_election *e,
+                                    const struct pb_rule *rule, struct pb_diag *reterr);
+void mes_model_release(struct mes_model *mm);
+
+/** A paying group of one round: the voters of one budget class with one utility. */
+struct mes_tgroup {
+        uint32_t cls;    /* class before the round */
+        uint32_t count;  /* ballots */
+        int64_t u;       /* utility for the funded project */
+        uint32_t newcls; /* class after the round (classes depend only on the sequence of selections) */
+};
+
+/** One selection. */
+struct mes_pick {
+        uint32_t project;
+        struct pb_rat rho;   /* price per unit of utility (pabutools' affordability, exact) */
+        struct pb_rat price; /* most a supporter paid: rho times her utility, for uniform utilities */
+        int64_t payers;      /* supporters who paid something */
+        uint32_t tie_at;     /* index into mes_run.tie_items of the tied projects, in tie-break order */
+        uint32_t tie_n;      /* number of tied projects (0: no tie) */
+        uint32_t grp_at;     /* its paying groups: mes_run.tg[grp_at .. grp_at + grp_n) */
+        uint32_t grp_n;
+};
+
+/**
+ * What one exact computation at per-voter budget @base proved about a project, valid from round
+ * @round on at every per-voter budget beta' >= base whose run made the same selections before:
+ * its rho is at least val - (beta' - base) kappa; or (gone) its supporters miss its cost by at
+ * least val - (beta' - base) kappa.  kappa is an upper bound on how fast that quantity falls as
+ * the per-voter budget grows, in units of 2^-64 (docs/rules.md (proportional rules), "incremental runs").
+ */
+struct mes_rec {
+        uint32_t round;
+        uint32_t project;
+        bool gone;
+        struct pb_rat val;
+        struct pb_rat base;
+        pb_u128 kappa;
+};
+
+/** The outcome of one run, with the trace an incremental run at a larger budget reuses. */
+struct mes_run {
+        size_t n_picks;
+        struct mes_pick *picks; /* m entries allocated */
+        bool *funded;           /* m */
+        pb_i128 spent;          /* total cost of the picks */
+        uint32_t *tie_items;
+        size_t n_tie_items, tie_cap;
+        size_t m;
+        struct mes_tgroup *tg; /* paying groups of every pick */
+        size_t n_tg, tg_cap;
+        struct mes_rec *recs; /* in round order */
+        size_t n_recs, recs_cap;
+        size_t rounds_replayed; /* statistics: rounds taken over from the reference run */
+};
+
+void mes_run_init(struct mes_run *r);
+void mes_run_release(struct mes_run *r);
+
+/** Budget classes: voters with the same budget (= b / D). */
+struct mes_class {
+        struct pb_big b;
+        uint32_t count; /* voters (ballots, not distinct voters); 0 marks a free slot */
+        pb_u128 grow;   /* bound on d(budget)/d(per-voter budget), in units of 2^-64, rounded up */
+};
+
+struct mes_group {
+        uint32_t cls;
+        uint32_t count;
+        int64_t u;
+};
+
+/** One run's state and scratch, reused across runs. */
+struct mes_work {
+        const struct mes_model *mm;
+        struct pb_rat beta; /* the per-voter budget of the current run */
+        struct pb_big D;    /* common denominator of the budgets */
+        uint32_t *cls;      /* nv: distinct voter -> class */
+        size_t m;           /* projects of the attached model (lb[] entries to release) */
+        struct mes_class *cl;
+        uint32_t n_cl, cap_cl;
+        uint32_t *free_cl;
+        uint32_t n_free;
+        uint8_t *state;    /* m */
+        struct pb_rat *lb; /* m: lower bound on each candidate's rho this round */
+        uint32_t *order;   /* candidates by lb */
+        size_t n_order;
+        uint32_t *slot; /* per class: group index, UINT32_MAX when none */
+        struct mes_group *grp;
+        uint32_t *gorder, *gtmp, *newcls;
+        size_t grp_cap, n_grp;
+        uint32_t *seg; /* segment ends (groups of equal utility) */
+        size_t n_seg;
+        uint32_t first_rich; /* after eval: position in gorder of the first group that pays in full */
+        struct pb_big N;     /* after eval: rho = N / (D * U) */
+        pb_u128 U;
+        pb_u128 kappa;    /* after eval: bound on the fall of rho (or of the deficit) per unit budget */
+        size_t max_limbs; /* largest class budget, for scratch sizing */
+        /* the evaluation of the best candidate so far this round, kept by swapping buffers */
+        struct mes_group *c_grp;
+        uint32_t *c_gorder, *c_seg;
+        size_t c_n_grp, c_n_seg;
+        uint32_t c_first_rich;
+        struct pb_big c_N;
+        pb_u128 c_U, c_kappa;
+        uint32_t cached; /* project whose evaluation is kept, UINT32_MAX when none */
+        struct pb_big t1, t2, t3, S, cD;
+        struct pb_rat rho, q1, q2;
+        uint32_t *tied;
+        uint32_t round;              /* rounds funded so far in this run */
+        uint32_t synced;             /* rounds whose voter moves are applied to cls[] */
+        struct mes_run *trace;       /* where evaluations and groups are recorded, or NULL */
+        const struct mes_run *moves; /* run whose groups give the moves of unsynced rounds */
+        uint64_t evaluations;        /* statistics: exact affordability computations */
+};
+
+void mes_work_init(struct mes_work *w);
+void mes_work_release(struct mes_work *w);
+
+/**
+ * Run MES with per-voter budget @beta (a positive rational, in the election's minor units).
+ * With @ref, a run at a smaller per-voter budget, the run is incremental: as long as @ref's
+ * selections provably remain the MES selections at @beta (each round is checked with the
+ * bounds @ref recorded, or an exact computation where they do not suffice), they are replayed
+ * per budget class, without visiting voters; from the first round that may differ it continues
+ * as a full run.  The outcome is the same either way.
+ * @param out  [out] the outcome and its trace (overwritten; must not be @ref)
+ * @return PB_OK, PB_ERR_NOMEM, PB_ERR_OVERFLOW (numbers past PB_BIG_MAX_LIMBS)
+ */
+PB_NODISCARD pb_err mes_run(struct mes_work *w, const struct mes_model *mm, const struct pb_rat *beta,
+                            const struct mes_run *ref, struct mes_run *out);
+
+/**
+ * Certificate for the Add1 jump: is the outcome of @ref (run at per-voter budget beta) the MES
+ * outcome for every per-voter budget in [beta, @beta_hi]?  Replays @ref's selections at
+ * @beta_hi and checks that at every round no other project's rho at @beta_hi undercuts the rho
+ * @ref selected with at beta, and that nothing else is affordable at the end.  Sound because
+ * budgets, for a fixed sequence of selections, grow with the per-voter budget, so every rho
+ * shrinks (docs/rules.md (proportional rules)).  The replay is per class, with @ref's bounds, like an
+ * incremental run.  *ret_ok false means "not certified", not "different".
+ * @param scratch  a run used as work space (overwritten)
+ */
+PB_NODISCARD pb_err mes_certify(struct mes_work *w, const struct mes_model *mm, const struct mes_run *ref,
+                                const struct pb_rat *beta_hi, struct mes_run *scratch, bool *ret_ok);
+
+#endif

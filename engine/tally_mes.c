@@ -1,0 +1,582 @@
+/**
+ * @file The Method of Equal Shares as a counting rule: the run (engine/mes.c), the completions
+ * that raise the per-voter budget (pabulib's add1, pabutools' two variants), the utilitarian
+ * greedy completion, the comparison with greedy, and the explanation in the result
+ * (reference/pabulib.md §1.5, §3.3; docs/rules.md (proportional rules)).
+ *
+ * Add1 without a run per +1.  After running MES at a grid budget, a certificate (mes_certify)
+ * proves the same outcome for every budget up to a later grid point; the search gallops (2, 4,
+ * 8, ... steps ahead) and bisects, and the next full run happens only at the first grid point
+ * the certificates could not cover.  Every grid point is thereby decided exactly: either run, or
+ * inside an interval on which the outcome is proven constant.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/mes_int.h"
+#include "engine/pb_alloc.h"
+#include "engine/pb_money.h"
+#include "engine/tally_int.h"
+
+/* The Add1 grid: beta(0) = B/n, beta(k) = base + k step for k >= 1. */
+struct grid {
+        const struct pb_election *e;
+        uint64_t n;          /* voters */
+        uint64_t step;       /* one currency unit in minor units: 10^scale */
+        bool from_floor;     /* pabulib: base = floor(B / n) (whole currency units); pabutools: base = B/n */
+        uint64_t base_units; /* floor(B / (n step)) when from_floor */
+};
+
+static pb_err grid_beta(const struct grid *g, uint64_t k, struct pb_rat *ret)
+{
+        pb_err r;
+
+        if (k == 0)
+                return pb_rat_set_u64(ret, (uint64_t)g->e->budget, g->n);
+        if (g->from_floor) {
+                /* (base_units + k) step, an integer */
+                r = pb_big_set_u64(&ret->num, g->base_units);
+                if (r == PB_OK)
+                        r = pb_big_set_u64(&ret->den, k);
+                if (r == PB_OK)
+                        r = pb_big_add(&ret->num, &ret->num, &ret->den);
+                if (r == PB_OK)
+                        r = pb_big_mul_u64(&ret->num, &ret->num, g->step);
+                if (r == PB_OK)
+                        r = pb_big_set_u64(&ret->den, 1);
+                return r;
+        }
+        /* (B + k step n) / n */
+        r = pb_big_set_u64(&ret->num, k);
+        if (r == PB_OK)
+                r = pb_big_mul_u64(&ret->num, &ret->num, g->step);
+        if (r == PB_OK)
+                r = pb_big_mul_u64(&ret->num, &ret->num, g->n);
+        if (r == PB_OK)
+                r = pb_big_set_u64(&ret->den, (uint64_t)g->e->budget);
+        if (r == PB_OK)
+                r = pb_big_add(&ret->num, &ret->num, &ret->den);
+        if (r == PB_OK)
+                r = pb_big_set_u64(&ret->den, g->n);
+        return r;
+}
+
+/* pabutools' exhaustiveness test: no unfunded candidate (supported, positive cost) fits what is left. */
+static bool exhaustive(const struct mes_model *mm, const struct mes_run *run, int64_t budget)
+{
+        for (size_t p = 0; p < mm->m; p++)
+                if (mm->role[p] == MES_ROLE_CANDIDATE && !run->funded[p] &&
+                    run->spent + mm->e->projects[p].cost <= budget)
+                        return false;
+        return true;
+}
+
+struct add1_stats {
+        uint64_t final_k;  /* grid index of the reported outcome */
+        uint64_t runs;     /* MES runs (incremental ones included) */
+        uint64_t probes;   /* certificate replays */
+        uint64_t rounds;   /* rounds of the incremental runs */
+        uint64_t replayed; /* of which taken over from the previous run per class, without visiting voters */
+};
+
+/* Largest K <= limit such that the outcome of @ref (at grid k) is proven for grid k .. k + K. */
+static pb_err gallop(struct mes_work *w, const struct mes_model *mm, const struct grid *g,
+                     const struct mes_run *ref, uint64_t k, uint64_t limit, struct pb_rat *beta,
+                     struct mes_run *scratch, struct add1_stats *st, uint64_t *ret)
+{
+        uint64_t ok_k = 0, bad_k = UINT64_MAX, K = 2;
+        bool ok;
+        pb_err r;
+
+        *ret = 0;
+        if (limit < 2)
+                return PB_OK;
+        for (;;) {
+                if (K > limit)
+                        K = limit;
+                r = grid_beta(g, k + K, beta);
+                if (r == PB_OK)
+                        r = mes_certify(w, mm, ref, beta, scratch, &ok);
+                if (r < 0)
+                        return r;
+                st->probes++;
+                if (!ok) {
+                        bad_k = K;
+                        break;
+                }
+                ok_k = K;
+                if (K == limit)
+                        break;
+                K = K > UINT64_MAX / 2 ? limit : K * 2;
+        }
+        /* bisect while a probe can still save more than one run */
+        while (bad_k != UINT64_MAX && bad_k - ok_k > 3) {
+                uint64_t mid = ok_k + (bad_k - ok_k) / 2;
+                r = grid_beta(g, k + mid, beta);
+                if (r == PB_OK)
+                        r = mes_certify(w, mm, ref, beta, scratch, &ok);
+                if (r < 0)
+                        return r;
+                st->probes++;
+                if (ok)
+                        ok_k = mid;
+                else
+                        bad_k = mid;
+        }
+        *ret = ok_k;
+        return PB_OK;
+}
+
+static bool same_sequence(const struct mes_run *a, const struct mes_run *b)
+{
+        if (a->n_picks != b->n_picks)
+                return false;
+        for (size_t i = 0; i < a->n_picks; i++)
+                if (a->picks[i].project != b->picks[i].project)
+                        return false;
+        return true;
+}
+
+/*
+ * The completions that raise the per-voter budget.  On return @final holds the reported run and
+ * @beta its per-voter budget.
+ */
+static pb_err add1(struct mes_work *w, const struct mes_model *mm, const struct pb_rule *rule,
+                   struct mes_run *final, struct pb_rat *beta, struct add1_stats *st)
+{
+        const struct pb_election *e = mm->e;
+        const bool stop_exhaustive = rule->completion == PB_COMPLETE_ADD1_EXHAUSTIVE;
+        struct grid g;
+        struct mes_run cur;
+        struct pb_rat scratch;
+        uint64_t good = 0, k_cap, k_bound = UINT64_MAX;
+        pb_err r;
+
+        memset(&g, 0, sizeof(g));
+        g.e = e;
+        g.n = mm->n;
+        g.step = 1;
+        for (unsigned s = 0; s < e->scale; s++)
+                g.step *= 10;
+        g.from_floor = rule->completion == PB_COMPLETE_ADD1;
+        g.base_units = (uint64_t)e->budget / g.n / g.step;
+        /*
+         * From a per-voter budget of sum(candidate costs) on, every voter alone can pay for
+         * everything, so every candidate is funded at every larger budget: nothing changes after.
+         */
+        {
+                pb_u128 cap = mm->candidate_cost / g.step + 1;
+                k_cap = cap > UINT64_MAX / 4 ? UINT64_MAX / 4 : (uint64_t)cap;
+        }
+        if (rule->completion == PB_COMPLETE_ADD1_UNFLOORED)
+                k_bound = (uint64_t)e->budget / g.step; /* pabutools' budget_bound, B (n + 1) */
+        mes_run_init(&cur);
+        pb_rat_init(&scratch);
+        r = grid_beta(&g, 0, beta);
+        if (r == PB_OK)
+                r = mes_run(w, mm, beta, NULL, final);
+        st->runs = 1;
+        if (r < 0)
+                goto out;
+        if (stop_exhaustive && exhaustive(mm, final, e->budget))
+                goto report;
+        for (uint64_t k = 1; k <= k_bound; k = good + 1) {
+                uint64_t jump, limit;
+
+                r = grid_beta(&g, k, &scratch);
+                if (r == PB_OK)
+                        r = mes_run(w, mm, &scratch, final, &cur); /* incremental from the last one */
+                if (r < 0)
+                        goto out;
+                st->runs++;
+                st->rounds += cur.n_picks;
+                st->replayed += cur.rounds_replayed;
+                if (cur.spent > e->budget)
+                        break; /* infeasible: keep the previous outcome */
+                {
+                        struct mes_run t = *final;
+                        *final = cur;
+                        cur = t;
+                }
+                r = pb_rat_copy(beta, &scratch);
+                if (r < 0)
+                        goto out;
+                good = k;
+                if (stop_exhaustive && exhaustive(mm, final, e->budget))
+                        goto report;
+                if (k >= k_cap)
+                        break; /* every candidate funded, and it fits */
+                /*
+                 * Probe ahead only inside a stretch of unchanged selections: where they change at
+                 * (almost) every step, as on Łódź, a failing certificate would cost a run for nothing.
+                 */
+                jump = 0;
+                limit = (k_bound < k_cap ? k_bound : k_cap) - k;
+                if (same_sequence(final, &cur)) {
+                        r = gallop(w, mm, &g, final, k, limit, &scratch, &cur, st, &jump);
+                        if (r < 0)
+                                goto out;
+                }
+                good = k + jump; /* proven: the same outcome at every grid point up to here */
+                if (good >= k_cap)
+                        break;
+        }
+report:
+        /* a full run at the reported budget: its prices, payers and every tie are what is shown */
+        r = grid_beta(&g, good, beta);
+        if (r == PB_OK)
+                r = mes_run(w, mm, beta, NULL, final);
+        st->runs++;
+out:
+        st->final_k = good;
+        mes_run_release(&cur);
+        pb_rat_release(&scratch);
+        return r;
+}
+
+/* A final selection in the order it was made, with what explains it. */
+struct pick {
+        uint32_t project;
+        int64_t supporters;
+        char measure[PB_MEASURE_MAX];
+};
+
+struct outcome {
+        struct pick *picks; /* m entries */
+        size_t n;
+        bool *funded; /* m */
+        int64_t spent;
+        bool greedy_filled; /* some projects were considered by greedy (completion or comparison) */
+};
+
+static pb_err outcome_add(struct outcome *o, const struct pb_election *e, uint32_t p, int64_t supporters,
+                          const char *measure)
+{
+        struct pick *pk = &o->picks[o->n++];
+        size_t len = strlen(measure);
+
+        PB_ASSERT(!o->funded[p] && len < sizeof(pk->measure));
+        pk->project = p;
+        pk->supporters = supporters;
+        memcpy(pk->measure, measure, len + 1);
+        o->funded[p] = true;
+        return pb_add_i64(o->spent, e->projects[p].cost, &o->spent);
+}
+
+/* Projects in greedy order: most votes first, ties by @rank. */
+struct gentry {
+        uint32_t p;
+        uint32_t rank;
+        int64_t votes;
+};
+
+static int cmp_gentry(const void *pa, const void *pb)
+{
+        const struct gentry *a = pa, *b = pb;
+        if (a->votes != b->votes)
+                return a->votes > b->votes ? -1 : 1;
+        return a->rank < b->rank ? -1 : a->rank > b->rank;
+}
+
+/*
+ * Greedy by votes (pabutools' greedy_utilitarian_welfare with Cost_Sat, pabulib's utilitarian
+ * completion): each project not yet funded, most votes first, funded when it fits what is left.
+ * Projects nobody voted for are considered too (both references do); withdrawn ones never.
+ * Ties among projects with equal votes where the order decided something are recorded.
+ */
+static pb_err greedy_fill(const struct pb_election *e, const int64_t *votes, const uint32_t *rank,
+                          struct outcome *o, struct pb_result *ties_to)
+{
+        const size_t m = e->n_projects;
+        struct gentry *v = pb_calloc(m ? m : 1, sizeof(*v));
+        uint32_t *tied = pb_calloc(m ? m : 1, sizeof(*tied));
+        bool *mine = pb_calloc(m ? m : 1, sizeof(*mine));
+        size_t k = 0;
+        pb_err r = PB_OK;
+
+        if (!v || !tied || !mine) {
+                r = PB_ERR_NOMEM;
+                goto out;
+        }
+        for (size_t p = 0; p < m; p++) {
+                if (o->funded[p] || e->projects[p].withdrawn)
+                        continue;
+                v[k].p = (uint32_t)p;
+                v[k].rank = rank[p];
+                v[k].votes = votes[p];
+                k++;
+        }
+        qsort(v, k, sizeof(*v), cmp_gentry);
+        o->greedy_filled = true;
+        for (size_t i = 0; i < k && r == PB_OK; i++) {
+                char measure[24];
+                if (e->projects[v[i].p].cost > e->budget - o->spent)
+                        continue;
+                pb_i128_format(v[i].votes, measure, sizeof(measure));
+                r = outcome_add(o, e, v[i].p, v[i].votes, measure);
+                mine[v[i].p] = true;
+        }
+        /* ties: runs of equal votes holding a project greedy funded; decided at its first such step */
+        for (size_t i = 0, j; r == PB_OK && ties_to && i < k; i = j) {
+                uint32_t nt = 0, step = 0;
+                bool in = false, outp = false;
+                for (j = i; j < k && v[j].votes == v[i].votes; j++) {
+                        tied[nt++] = v[j].p;
+                        in |= mine[v[j].p];
+                        outp |= !mine[v[j].p];
+                }
+                if (nt < 2 || !in)
+                        continue;
+                for (size_t s = 0; s < o->n && !step; s++)
+                        for (uint32_t t = 0; t < nt; t++)
+                                if (o->picks[s].project == tied[t])
+                                        step = (uint32_t)s + 1;
+                r = pb_result_add_tie(ties_to, step, tied, nt, outp, "votes");
+        }
+out:
+        pb_free(v);
+        pb_free(tied);
+        pb_free(mine);
+        return r;
+}
+
+static void format_rat(const struct pb_rat *q, char *buf)
+{
+        pb_err r = pb_rat_format(q, buf, PB_MEASURE_MAX);
+        if (r < 0)
+                memcpy(buf, "?", 2); /* out of memory while formatting: the decision was exact */
+}
+
+/* The voters' satisfaction (approved funded projects) under @a and @b: who strictly prefers which. */
+static void compare_outcomes(const struct pb_election *e, const bool *a, const bool *b, int64_t *ret_a,
+                             int64_t *ret_b)
+{
+        const struct pb_ballots *bl = &e->ballots;
+        int64_t pa = 0, pb = 0;
+
+        for (size_t i = 0; i < bl->n; i++) {
+                int64_t sa = 0, sb = 0;
+                for (size_t k = bl->start[i]; k < bl->start[i + 1]; k++) {
+                        sa += a[bl->item[k]];
+                        sb += b[bl->item[k]];
+                }
+                pa += sa > sb;
+                pb += sb > sa;
+        }
+        *ret_a = pa;
+        *ret_b = pb;
+}
+
+static pb_err detail_u64(struct pb_result *res, const char *key, uint64_t v)
+{
+        char buf[32];
+        pb_i128_format((pb_i128)v, buf, sizeof(buf));
+        return pb_result_add_detail(res, key, buf);
+}
+
+pb_err pb_tally_mes(const struct pb_election *e, const struct pb_rule *rule, struct pb_result *res,
+                    struct pb_diag *reterr)
+{
+        const size_t m = e->n_projects;
+        struct mes_model mm;
+        struct mes_work w;
+        struct mes_run run;
+        struct pb_rat beta;
+        struct outcome mes, greedy, tmp, *chosen = &mes;
+        struct add1_stats st;
+        struct pb_rule grule;
+        uint32_t *grank = NULL;
+        int64_t *score = NULL, prefer_mes = 0, prefer_greedy = 0, mes_spent = 0;
+        bool *dropped = NULL;
+        pb_err r;
+
+        memset(&st, 0, sizeof(st));
+        memset(&mes, 0, sizeof(mes));
+        memset(&greedy, 0, sizeof(greedy));
+        memset(&tmp, 0, sizeof(tmp));
+        mes_work_init(&w);
+        mes_run_init(&run);
+        pb_rat_init(&beta);
+        r = mes_model_build(&mm, e, rule, reterr);
+        if (r < 0)
+                goto out_nomodel;
+        mes.picks = pb_calloc(m ? m : 1, sizeof(*mes.picks));
+        mes.funded = pb_calloc(m ? m : 1, sizeof(*mes.funded));
+        greedy.picks = pb_calloc(m ? m : 1, sizeof(*greedy.picks));
+        greedy.funded = pb_calloc(m ? m : 1, sizeof(*greedy.funded));
+        tmp.picks = pb_calloc(m ? m : 1, sizeof(*tmp.picks));
+        tmp.funded = pb_calloc(m ? m : 1, sizeof(*tmp.funded));
+        grank = pb_calloc(m ? m : 1, sizeof(*grank));
+        score = pb_calloc(m ? m : 1, sizeof(*score));
+        dropped = pb_calloc(m ? m : 1, sizeof(*dropped));
+        if (!mes.picks || !mes.funded || !greedy.picks || !greedy.funded || !tmp.picks || !tmp.funded ||
+            !grank || !score || !dropped) {
+                r = PB_ERR_NOMEM;
+                goto out;
+        }
+        /*
+         * Greedy parts (utilitarian completion, comparison) break ties as the rule does, except
+         * under cost-then-votes: that is pabulib's checker, whose greedy keeps file order.
+         */
+        grule = *rule;
+        if (grule.tie_break == PB_TIE_COST_THEN_VOTES)
+                grule.tie_break = PB_TIE_FILE_ORDER;
+        r = pb_tie_ranks(e, &grule, mm.votes, grank);
+        if (r < 0)
+                goto out;
+
+        /* 1. equal shares, with its completion */
+        if (mm.n == 0) {
+                /* no voters: nobody has a budget, nothing is funded by equal shares */
+                r = pb_rat_set_u64(&beta, 0, 1);
+                if (r == PB_OK)
+                        r = mes_run(&w, &mm, &beta, NULL, &run);
+        } else if (rule->completion == PB_COMPLETE_NONE) {
+                r = pb_rat_set_u64(&beta, (uint64_t)e->budget, mm.n);
+                if (r == PB_OK)
+                        r = mes_run(&w, &mm, &beta, NULL, &run);
+                st.runs = 1;
+        } else {
+                r = add1(&w, &mm, rule, &run, &beta, &st);
+        }
+        if (r < 0) {
+                if (r == PB_ERR_OVERFLOW)
+                        pb_diag_set(reterr, r, "rule", "exact arithmetic outgrew its limit");
+                goto out;
+        }
+        for (size_t i = 0; i < run.n_picks; i++) {
+                const struct mes_pick *pk = &run.picks[i];
+                char measure[PB_MEASURE_MAX];
+                format_rat(mm.uniform[pk->project] ? &pk->price : &pk->rho, measure);
+                r = outcome_add(&mes, e, pk->project, pk->payers, measure);
+                if (r < 0)
+                        goto out;
+        }
+        mes_spent = mes.spent;
+
+        /* 2. utilitarian completion: greedy by votes with what is left */
+        if (rule->utilitarian_completion) {
+                r = greedy_fill(e, mm.votes, grank, &mes, NULL);
+                if (r < 0)
+                        goto out;
+        }
+
+        /* 3. comparison with plain greedy (Wieliczka): greedy only if more voters prefer it */
+        if (rule->comparison) {
+                r = greedy_fill(e, mm.votes, grank, &greedy, NULL);
+                if (r < 0)
+                        goto out;
+                compare_outcomes(e, mes.funded, greedy.funded, &prefer_mes, &prefer_greedy);
+                if (prefer_greedy > prefer_mes)
+                        chosen = &greedy;
+                for (size_t p = 0; p < m; p++)
+                        dropped[p] =
+                                (chosen == &mes ? greedy.funded[p] : mes.funded[p]) && !chosen->funded[p];
+        }
+
+        /* 4. the result */
+        r = pb_tally_count(e, res->score, NULL, score);
+        if (r < 0) {
+                pb_diag_set(reterr, r, "score", "a project's score does not fit in 64 bits");
+                goto out;
+        }
+        for (size_t p = 0; p < m; p++) {
+                enum pb_reason why;
+                res->projects[p].votes = mm.votes[p];
+                res->projects[p].score = score[p];
+                if (e->projects[p].withdrawn)
+                        why = PB_REASON_WITHDRAWN;
+                else if (dropped[p])
+                        why = PB_REASON_COMPARISON;
+                else if (chosen->greedy_filled)
+                        why = PB_REASON_NO_MONEY; /* greedy reached it with too little money left */
+                else if (mm.role[p] == MES_ROLE_NONE)
+                        why = PB_REASON_NO_SUPPORT;
+                else
+                        why = PB_REASON_UNAFFORDABLE;
+                res->projects[p].reason = why;
+        }
+        for (size_t i = 0; i < chosen->n; i++) {
+                r = pb_result_select(res, e, chosen->picks[i].project, chosen->picks[i].supporters,
+                                     chosen->picks[i].measure);
+                if (r < 0)
+                        goto out;
+        }
+        if (chosen == &mes) {
+                /* every tie among equal rho, in the run that is reported */
+                for (size_t i = 0; i < run.n_picks; i++) {
+                        const struct mes_pick *pk = &run.picks[i];
+                        bool decisive = false;
+                        if (!pk->tie_n)
+                                continue;
+                        for (uint32_t t = 0; t < pk->tie_n; t++)
+                                decisive |= !chosen->funded[run.tie_items[pk->tie_at + t]];
+                        r = pb_result_add_tie(res, (uint32_t)i + 1, run.tie_items + pk->tie_at, pk->tie_n,
+                                              decisive, "rho");
+                        if (r < 0)
+                                goto out;
+                }
+        }
+        if (chosen->greedy_filled) {
+                /* replay the greedy part once more, now recording its ties (same picks, same order) */
+                memset(tmp.funded, 0, (m ? m : 1) * sizeof(*tmp.funded));
+                tmp.n = 0;
+                tmp.spent = 0;
+                for (size_t i = 0; chosen == &mes && i < run.n_picks; i++) {
+                        r = outcome_add(&tmp, e, run.picks[i].project, 0, "");
+                        if (r < 0)
+                                goto out;
+                }
+                r = greedy_fill(e, mm.votes, grank, &tmp, res);
+                if (r < 0)
+                        goto out;
+                PB_ASSERT(tmp.n == chosen->n && tmp.spent == chosen->spent);
+        }
+
+        /* 5. the explanation's figures */
+        {
+                char buf[PB_MEASURE_MAX];
+                format_rat(&beta, buf);
+                r = pb_result_add_detail(res, "voter_budget", buf);
+        }
+        if (r == PB_OK && rule->completion != PB_COMPLETE_NONE)
+                r = detail_u64(res, "add1_steps", st.final_k);
+        if (r == PB_OK && rule->completion != PB_COMPLETE_NONE) {
+                /* how the completion was computed: runs, certified jumps, rounds reused */
+                char buf[160], n1[24], n2[24], n3[24], n4[24];
+                pb_i128_format(st.runs, n1, sizeof(n1));
+                pb_i128_format(st.probes, n2, sizeof(n2));
+                pb_i128_format(st.replayed, n3, sizeof(n3));
+                pb_i128_format(st.rounds, n4, sizeof(n4));
+                snprintf(buf, sizeof(buf), "%s runs, %s certificates, %s of %s rounds replayed", n1, n2, n3,
+                         n4);
+                if (strlen(buf) < PB_MEASURE_MAX)
+                        r = pb_result_add_detail(res, "add1_work", buf);
+        }
+        if (r == PB_OK && (rule->utilitarian_completion || rule->comparison))
+                r = detail_u64(res, "mes_spent", (uint64_t)mes_spent);
+        if (r == PB_OK && rule->comparison) {
+                r = pb_result_add_detail(res, "comparison", chosen == &mes ? "equal shares" : "greedy");
+                if (r == PB_OK)
+                        r = detail_u64(res, "prefer_equal_shares", (uint64_t)prefer_mes);
+                if (r == PB_OK)
+                        r = detail_u64(res, "prefer_greedy", (uint64_t)prefer_greedy);
+        }
+out:
+        mes_model_release(&mm);
+out_nomodel:
+        mes_work_release(&w);
+        mes_run_release(&run);
+        pb_rat_release(&beta);
+        pb_free(mes.picks);
+        pb_free(mes.funded);
+        pb_free(greedy.picks);
+        pb_free(greedy.funded);
+        pb_free(tmp.picks);
+        pb_free(tmp.funded);
+        pb_free(grank);
+        pb_free(score);
+        pb_free(dropped);
+        return r;
+}
