@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "ballots/box_int.h"
-#include "ballots/pb_ballot_json.h"
+#include "ballots/pb_json_ballot.h"
 #include "ballots/pb_docs.h"
 #include "ballots/pb_envelope.h"
 #include "engine/pb_alloc.h"

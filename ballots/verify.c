@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "ballots/pb_ballot_json.h"
+#include "ballots/pb_json_ballot.h"
 #include "ballots/pb_box.h"
 #include "ballots/pb_bundle.h"
 #include "ballots/pb_docs.h"

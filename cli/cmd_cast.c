@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ballots/pb_ballot_json.h"
+#include "ballots/pb_json_ballot.h"
 #include "ballots/pb_file.h"
 #include "cli/cli.h"
 #include "cli/cli_key.h"

@@ -8,8 +8,8 @@
  * A CVR is the canonical document of engine/pb_cvr.h.  Diagnostics name the JSON path and never
  * copy ballot content (a project id the voter picked) into the message.
  */
-#ifndef PB_BALLOT_JSON_H
-#define PB_BALLOT_JSON_H
+#ifndef PB_JSON_BALLOT_H
+#define PB_JSON_BALLOT_H
 
 #include <stddef.h>
 #include <stdint.h>
