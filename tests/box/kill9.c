@@ -8,7 +8,11 @@
  * with the same submission ids, so a batch committed just before the kill is answered with its
  * original receipts (replayed), never with a second ballot.
  *
- * usage: box-kill9 [CYCLES [SEED]]
+ * Negative control (`box-kill9 CYCLES SEED early`, registered with should_fail): the children
+ * report each ballot *before* pb_box_cast() commits it, as a server answering before COMMIT would;
+ * the harness must then find acknowledged ballots missing.
+ *
+ * usage: box-kill9 [CYCLES [SEED [early]]]
  */
 #include <errno.h>
 #include <signal.h>
@@ -50,6 +54,8 @@ static void sid_of(size_t idx, uint8_t sid[16])
 }
 
 /* The child: cast codes from @start on, in batches of 1..40, report "idx hex\n" per receipt. */
+static bool early; /* the negative control: report before COMMIT */
+
 static void child(const char *db, size_t start, int fd, unsigned seed)
 {
         static const uint32_t choices[4][3] = { { 0, 1, 2 }, { 1, 3, 0 }, { 2, 0, 3 }, { 3, 2, 1 } };
@@ -76,8 +82,18 @@ static void child(const char *db, size_t start, int fd, unsigned seed)
                         subs[k].n = 1 + (i + k) % 3;
                         subs[k].channel = PB_CHANNEL_ELECTRONIC;
                 }
+                for (size_t k = 0; early && k < n; k++) {
+                        char line[64];
+                        int len = snprintf(line, sizeof(line), "%zu early\n", i + k);
+                        if (write(fd, line, (size_t)len) != len)
+                                _exit(5);
+                }
                 if (pb_box_cast(b, subs, n, out, NULL) < 0)
                         _exit(4);
+                if (early) {
+                        i += n;
+                        continue;
+                }
                 for (size_t k = 0; k < n; k++) {
                         char line[128], hex[65];
                         int len;
@@ -98,6 +114,12 @@ static void child(const char *db, size_t start, int fd, unsigned seed)
         _exit(0);
 }
 
+static uint64_t t_ballots_of(struct pb_box *b)
+{
+        struct pb_turnout t;
+        return pb_box_turnout(b, &t, NULL) == PB_OK ? t.ballots : 0;
+}
+
 struct ack {
         bool acked;
         uint8_t commitment[32];
@@ -107,6 +129,7 @@ int main(int argc, char **argv)
 {
         int cycles = argc > 1 ? atoi(argv[1]) : 60;
         unsigned seed = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 20260601u;
+        size_t claimed = 0;
         char dir[] = "/tmp/pbvote-kill9-XXXXXX", db[128], cmd[160];
         struct ack *acks;
         struct pb_manifest *m = NULL;
@@ -115,6 +138,7 @@ int main(int argc, char **argv)
         int failures = 0;
         uint8_t s1[32], s2[32];
 
+        early = argc > 3 && !strcmp(argv[3], "early");
         if (sodium_init() < 0 || !mkdtemp(dir))
                 return 1;
         memset(s1, 1, 32);
@@ -170,6 +194,14 @@ int main(int argc, char **argv)
 
                         if (!sp || idx >= n_codes)
                                 continue;
+                        if (!strncmp(sp + 1, "early", 5)) {
+                                if (!acks[idx].acked)
+                                        claimed++;
+                                acks[idx].acked = true; /* "acknowledged", but without a commitment */
+                                if (idx + 1 > max_seen)
+                                        max_seen = idx + 1;
+                                continue;
+                        }
                         if (idx + 1 > max_seen)
                                 max_seen = idx + 1;
                         if (!strncmp(sp + 1, "refused", 7)) {
@@ -217,7 +249,13 @@ int main(int argc, char **argv)
                         fprintf(stderr, "kill9: the log is inconsistent: %s\n", d.reason ? d.reason : "?");
                         failures++;
                 }
-                for (size_t i = 0; i < n_codes; i++) {
+                if (early && t_ballots_of(b) < claimed) {
+                        fprintf(stderr,
+                                "kill9: %zu ballots acknowledged before COMMIT, fewer in the box: lost\n",
+                                claimed);
+                        failures++;
+                }
+                for (size_t i = 0; !early && i < n_codes; i++) {
                         struct pb_box_proof p;
                         struct pb_buf note;
 
@@ -238,7 +276,7 @@ int main(int argc, char **argv)
                         (unsigned long long)t.codes_spent, missing);
                 if (missing || t.ballots < n_acked || t.codes_spent != t.ballots)
                         failures++;
-                if (n_acked < 200) {
+                if (!early && n_acked < 200) {
                         fprintf(stderr, "kill9: too few acknowledged ballots for a meaningful test\n");
                         failures++;
                 }
