@@ -131,11 +131,30 @@ printf x >> bundle/ballots.jsonl
 expect 1 "verify a changed bundle" "$pbvote" verify bundle --trust trust
 expect 2 "verify needs a folder" "$pbvote" verify
 
+# a seeded tie-break: the seed is committed in the manifest and given at tally time
+sed 's/"tie_break": "file-order"}/"tie_break": "seeded", "seed_sha256": "3b7a3410132c0e69a23b64f895067a64a043090d39aea0ee7cb6ffff69afe77e"}/; s/"cli-2026"/"cli-seeded"/' \
+        manifest.json > seeded.json
+expect 0 "create a seeded election" "$pbvote" election create --db s.db --manifest seeded.json
+expect 0 "open it" "$pbvote" election open --db s.db $E --office-key office.key
+expect 0 "codes" "$pbvote" codes issue --db s.db $E --count 2 --csv s-codes.csv
+expect 0 "a ballot" "$pbvote" cast --db s.db $E --code "$(sed -n 2p s-codes.csv)" --ballot '{"approvals":["p2","p3"]}'
+expect 0 "close" "$pbvote" election close --db s.db $E --at 2026-06-01T20:00:00Z
+expect 3 "tally without the seed" "$pbvote" tally --db s.db $E --out s-result.json
+has err "seed" "the refusal asks for the seed"
+expect 3 "tally with a seed that does not match the commitment" "$pbvote" tally --db s.db $E --out s-result.json --seed 1
+expect 0 "tally with the committed seed" "$pbvote" tally --db s.db $E --out s-result.json --seed 12345
+has out '"seed":"12345"' "the result records the seed"
+has out '"tie_break":"seeded"' "and the tie-break"
+expect 0 "certify" "$pbvote" certify s-result.json --db s.db --key office.key --out s-cert.json
+expect 0 "export" "$pbvote" export --db s.db --out s-bundle
+expect 0 "verify the seeded election" "$pbvote" verify s-bundle --trust trust
+has out "PASS F2" "the seed matches its commitment"
+
 # secrets: no code, no token, no ballot content in any output, and none in the database
 secret_hits=0
-for c in $(sed 1d codes.csv) "$(sed 1d codes.csv | tr -d '-' | head -1)" "$token" CANARYPROJECT; do
+for c in $(sed 1d codes.csv) $(sed 1d s-codes.csv) "$(sed 1d codes.csv | tr -d '-' | head -1)" "$token" CANARYPROJECT; do
         if grep -rqF -- "$c" logs; then secret_hits=$((secret_hits + 1)); echo "# secret in the output: $c"; fi
-        for f in e.db e.db-wal; do
+        for f in e.db e.db-wal s.db s.db-wal; do
                 [ -f "$f" ] && grep -aqF -- "$c" "$f" && { secret_hits=$((secret_hits + 1)); echo "# secret in $f"; }
         done
 done
