@@ -9,32 +9,55 @@
 #include "engine/pb_alloc.h"
 #include "engine/pb_canon.h"
 
-struct pb_api {
-        struct pb_api_limits limits;
-        char version[64];
-};
-
 pb_err pb_api_new(const struct pb_api_config *cfg, struct pb_api **ret, struct pb_diag *reterr)
 {
         struct pb_api *api = pb_calloc(1, sizeof(*api));
+        pb_err r;
 
-        (void)reterr;
         if (!api)
                 return PB_ERR_NOMEM;
         api->limits = cfg->limits;
+        if (!api->limits.writer_queue)
+                api->limits.writer_queue = 10000;
         snprintf(api->version, sizeof(api->version), "%s", cfg->version ? cfg->version : "pbvote");
+        api->engine = cfg->engine;
+        api->office = cfg->office;
+        api->data_dir =
+                pb_strndup(cfg->data_dir ? cfg->data_dir : ".", strlen(cfg->data_dir ? cfg->data_dir : "."));
+        if (!api->data_dir) {
+                pb_free(api);
+                return PB_ERR_NOMEM;
+        }
+        pthread_rwlock_init(&api->elections_lock, NULL);
+        r = pb_api_store_load(api, reterr);
+        if (r == PB_OK)
+                r = pb_api_writer_start(api);
+        if (r < 0) {
+                pb_api_store_close(api);
+                pthread_rwlock_destroy(&api->elections_lock);
+                pb_free(api->data_dir);
+                pb_free(api);
+                return r;
+        }
         *ret = api;
         return PB_OK;
 }
 
 void pb_api_free(struct pb_api *api)
 {
+        if (!api)
+                return;
+        pb_api_writer_stop(api);
+        pb_api_store_close(api);
+        pthread_rwlock_destroy(&api->elections_lock);
+        pb_free(api->data_dir);
         pb_free(api);
 }
 
 static size_t limit_for(const struct pb_api *api, enum pb_api_body b)
 {
         switch (b) {
+        case PB_BODY_OPTIONAL:
         case PB_BODY_BALLOT: return api->limits.max_body_ballot;
         case PB_BODY_ADMIN: return api->limits.max_body_admin;
         case PB_BODY_NONE: break;
@@ -51,6 +74,11 @@ size_t pb_api_body_limit(const struct pb_api *api, const char *method, const cha
         memset(&c, 0, sizeof(c));
         r = pb_api_route_find(method, path, &c, allow);
         return r ? limit_for(api, r->body) : 0;
+}
+
+void pb_api_fail(struct pb_api_ctx *c, unsigned status, pb_err code, const struct pb_diag *d)
+{
+        pb_api_problem(c->resp, status, code, NULL, d);
 }
 
 void pb_api_reply_json(struct pb_api_ctx *c, unsigned status, const struct pb_buf *body)
@@ -99,7 +127,8 @@ static bool json_content_type(const char *ct)
         return !strcasecmp(rest, "charset=utf-8");
 }
 
-void pb_api_dispatch(struct pb_api *api, const struct pb_api_request *req, struct pb_api_response *resp)
+enum pb_api_outcome pb_api_dispatch(struct pb_api *api, const struct pb_api_request *req,
+                                    struct pb_api_response *resp)
 {
         const struct pb_api_route *r;
         struct pb_api_ctx c;
@@ -109,10 +138,11 @@ void pb_api_dispatch(struct pb_api *api, const struct pb_api_request *req, struc
         c.api = api;
         c.req = req;
         c.resp = resp;
+        c.outcome = PB_API_DONE;
         pb_diag_clear(&d);
         if (!req->method || !req->path || !path_ok(req->path)) {
                 pb_api_problem(resp, 404, PB_ERR_NOT_FOUND, "no such resource", NULL);
-                return;
+                return PB_API_DONE;
         }
         r = pb_api_route_find(req->method, req->path, &c, resp->allow);
         if (!r) {
@@ -121,36 +151,52 @@ void pb_api_dispatch(struct pb_api *api, const struct pb_api_request *req, struc
                                        NULL);
                 else
                         pb_api_problem(resp, 404, PB_ERR_NOT_FOUND, "no such resource", NULL);
-                return;
+                return PB_API_DONE;
         }
         resp->route = r->pattern;
-        if (r->roles != PB_ROLE_PUBLIC) {
-                /* credentials arrive with the ballot box (tokens per role); until then nothing is admitted */
-                pb_api_problem(resp, 401, PB_ERR_AUTH, "missing or unknown bearer token", NULL);
-                return;
+        if (strstr(r->pattern, "{id}")) {
+                c.el = pb_api_store_find(api, c.param[0]);
+                if (!c.el) {
+                        pb_diag_set(&d, PB_ERR_NOT_FOUND, "id", "no such election");
+                        pb_api_problem(resp, 404, PB_ERR_NOT_FOUND, NULL, &d);
+                        return PB_API_DONE;
+                }
         }
-        if (r->body == PB_BODY_NONE) {
+        if (r->roles) {
+                c.roles = pb_api_roles(api, req->authorization, c.el);
+                if (!c.roles) {
+                        pb_api_problem(resp, 401, PB_ERR_AUTH, "missing or unknown bearer token", NULL);
+                        return PB_API_DONE;
+                }
+                if (!(c.roles & r->roles)) {
+                        pb_api_problem(resp, 403, PB_ERR_FORBIDDEN, "this token's role may not do this",
+                                       NULL);
+                        return PB_API_DONE;
+                }
+        }
+        if (r->body == PB_BODY_NONE || (r->body == PB_BODY_OPTIONAL && !req->body_len)) {
                 if (req->body_len) {
                         pb_api_problem(resp, 400, PB_ERR_PARSE, "this resource takes no request body", NULL);
-                        return;
+                        return PB_API_DONE;
                 }
         } else {
                 if (!json_content_type(req->content_type)) {
                         pb_api_problem(resp, 415, PB_ERR_UNSUPPORTED, "the body must be application/json",
                                        NULL);
-                        return;
+                        return PB_API_DONE;
                 }
                 if (req->body_len > limit_for(api, r->body)) {
                         pb_api_problem(resp, 413, PB_ERR_LIMIT, "request body too large", NULL);
-                        return;
+                        return PB_API_DONE;
                 }
                 if (pb_json_parse(req->body ? req->body : "", req->body_len, 0, &c.json, &d) < 0) {
                         pb_api_problem(resp, 400, d.code ? d.code : PB_ERR_PARSE, NULL, &d);
-                        return;
+                        return PB_API_DONE;
                 }
         }
         r->fn(&c);
         cJSON_Delete(c.json);
+        return c.outcome;
 }
 
 void pb_h_health(struct pb_api_ctx *c)

@@ -1,18 +1,60 @@
-/** @file Private to api/: the per-request context, the route table and the handlers. */
+/** @file Private to api/: the server state, the per-request context, the route table, the handlers. */
 #ifndef PB_API_INT_H
 #define PB_API_INT_H
 
 #include <cjson/cJSON.h>
+#include <pthread.h>
 
 #include "api/pb_api.h"
+#include "ballots/pb_box.h"
+#include "ballots/pb_json.h"
 
-struct pb_api;
+/** One election the server serves: its ballot box and the lock every use of it takes. */
+struct pb_api_election {
+        char id[65];
+        struct pb_box *box;
+        pthread_mutex_t lock; /* the box's statements are not shareable between threads */
+};
+
+/** A ballot waiting for the writer thread. */
+struct pb_api_job {
+        struct pb_api_election *el;
+        struct pb_submission sub; /* items, points and code are owned by the job */
+        char *code;
+        uint32_t *items;
+        int64_t *points;
+        struct pb_api_response *resp;
+        void (*done)(void *cls);
+        void *done_cls;
+        bool finished; /* for pb_api_dispatch's own wait */
+};
+
+struct pb_api {
+        struct pb_api_limits limits;
+        char version[64];
+        char *data_dir;
+        const struct pb_key_secret *engine;
+        const struct pb_key_secret *office;
+
+        pthread_rwlock_t elections_lock; /* guards the list below (creation adds to it) */
+        struct pb_api_election **elections;
+        size_t n_elections, elections_cap;
+
+        /* the writer: one thread, a bounded queue, group commit (pb_box_cast of a batch) */
+        pthread_t writer;
+        pthread_mutex_t q_lock;
+        pthread_cond_t q_wake, q_done;
+        struct pb_api_job **queue; /* ring of limits.writer_queue entries */
+        size_t q_head, q_len;
+        bool stopping;
+};
 
 /** What a route accepts as a body. */
 enum pb_api_body {
-        PB_BODY_NONE,   /* no body (an empty one is fine) */
-        PB_BODY_BALLOT, /* JSON, at most limits.max_body_ballot */
-        PB_BODY_ADMIN   /* JSON, at most limits.max_body_admin */
+        PB_BODY_NONE,     /* no body (an empty one is fine) */
+        PB_BODY_OPTIONAL, /* optional JSON, at most limits.max_body_ballot (tally's seed) */
+        PB_BODY_BALLOT,   /* JSON, at most limits.max_body_ballot */
+        PB_BODY_ADMIN     /* JSON, at most limits.max_body_admin */
 };
 
 #define PB_API_MAX_PARAMS 2
@@ -24,8 +66,10 @@ struct pb_api_ctx {
         const struct pb_api_request *req;
         struct pb_api_response *resp;
         char param[PB_API_MAX_PARAMS][PB_API_PARAM_MAX]; /* captured {id}, {commitment} */
-        unsigned role;                                   /* roles the credentials grant */
+        unsigned roles;                                  /* role bits the credentials grant */
+        struct pb_api_election *el;                      /* the election of {id}, when the route has one */
         cJSON *json;                                     /* parsed body, owned (deleted after) */
+        enum pb_api_outcome outcome;                     /* PB_API_PENDING: a job owns resp now */
 };
 
 typedef void (*pb_api_handler)(struct pb_api_ctx *c);
@@ -33,9 +77,10 @@ typedef void (*pb_api_handler)(struct pb_api_ctx *c);
 struct pb_api_route {
         const char *method;
         const char *pattern; /* "/v1/elections/{id}/ballots" */
-        unsigned roles;      /* PB_ROLE_PUBLIC: anyone; else the roles admitted */
+        unsigned roles;      /* PB_API_ROLE_BIT()s admitted; 0: anyone */
         enum pb_api_body body;
         pb_api_handler fn;
+        const char *summary; /* one line, for docs and the route listing */
 };
 
 /** The route table (routes.c), terminated by a NULL method. */
@@ -46,10 +91,46 @@ extern const struct pb_api_route pb_api_routes[];
 const struct pb_api_route *pb_api_route_find(const char *method, const char *path, struct pb_api_ctx *c,
                                              char allow[32]);
 
-/** Reply with a canonical JSON body (status 200 unless set). */
-void pb_api_reply_json(struct pb_api_ctx *c, unsigned status, const struct pb_buf *body);
+/* store.c: the elections */
+PB_NODISCARD pb_err pb_api_store_load(struct pb_api *api, struct pb_diag *reterr);
+void pb_api_store_close(struct pb_api *api);
+/** The election @id, or NULL.  Valid for the API's lifetime (elections are never removed). */
+struct pb_api_election *pb_api_store_find(struct pb_api *api, const char *id);
+/** Create DATA_DIR/<id>.db from @m (borrowed) and serve it.  PB_ERR_CONFLICT when it exists. */
+PB_NODISCARD pb_err pb_api_store_create(struct pb_api *api, const struct pb_manifest *m,
+                                        struct pb_api_election **ret, struct pb_diag *reterr);
 
-/* handlers */
+/* auth.c: credentials -> role bits (server admin tokens in DATA_DIR/admin.tokens, or the election's) */
+unsigned pb_api_roles(struct pb_api *api, const char *authorization, struct pb_api_election *el);
+
+/* writer.c */
+PB_NODISCARD pb_err pb_api_writer_start(struct pb_api *api);
+void pb_api_writer_stop(struct pb_api *api);
+/** Queue @job; PB_ERR_BUSY when the queue is full (the caller answers 503 with Retry-After). */
+PB_NODISCARD pb_err pb_api_writer_submit(struct pb_api *api, struct pb_api_job *job);
+void pb_api_job_free(struct pb_api_job *job);
+
+/* replies */
+void pb_api_reply_json(struct pb_api_ctx *c, unsigned status, const struct pb_buf *body);
+/** A problem for error @code with @d, status from the registry unless @status is given. */
+void pb_api_fail(struct pb_api_ctx *c, unsigned status, pb_err code, const struct pb_diag *d);
+
+/* handlers (h_*.c) */
 void pb_h_health(struct pb_api_ctx *c);
+void pb_h_elections_create(struct pb_api_ctx *c);
+void pb_h_elections_list(struct pb_api_ctx *c);
+void pb_h_election_get(struct pb_api_ctx *c);
+void pb_h_election_open(struct pb_api_ctx *c);
+void pb_h_election_suspend(struct pb_api_ctx *c);
+void pb_h_election_resume(struct pb_api_ctx *c);
+void pb_h_election_close(struct pb_api_ctx *c);
+void pb_h_codes(struct pb_api_ctx *c);
+void pb_h_ballots(struct pb_api_ctx *c);
+void pb_h_receipt(struct pb_api_ctx *c);
+void pb_h_checkpoint(struct pb_api_ctx *c);
+void pb_h_turnout(struct pb_api_ctx *c);
+void pb_h_tally(struct pb_api_ctx *c);
+void pb_h_result(struct pb_api_ctx *c);
+void pb_h_export(struct pb_api_ctx *c);
 
 #endif

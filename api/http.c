@@ -127,6 +127,10 @@ static void *watchdog(void *cls)
 /* Per request: MHD's connection-context pointer holds it; request_done() frees it. */
 struct req {
         struct pb_http *http;
+        struct MHD_Connection *con;
+        struct pb_api_response resp; /* filled by dispatch, or later by the writer thread */
+        pthread_mutex_t m;           /* orders "writer answered" against "connection suspended" */
+        bool pending, ready, suspended;
         struct pb_buf body;
         size_t cap;        /* bytes of body we accept for this route */
         unsigned status;   /* for the access log */
@@ -208,14 +212,24 @@ static enum MHD_Result early_problem(struct MHD_Connection *con, struct req *rq,
         return ret;
 }
 
+/* Called by the writer thread once rq->resp is filled. */
+static void answered(void *cls)
+{
+        struct req *rq = cls;
+
+        pthread_mutex_lock(&rq->m);
+        rq->ready = true;
+        if (rq->suspended)
+                MHD_resume_connection(rq->con);
+        pthread_mutex_unlock(&rq->m);
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char *url, const char *method,
                               const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
         struct pb_http *h = cls;
         struct req *rq = *con_cls;
         struct pb_api_request q;
-        struct pb_api_response r;
-        enum MHD_Result ret;
 
         (void)version;
         if (!rq) {
@@ -225,6 +239,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
                 if (!rq)
                         return MHD_NO;
                 pb_buf_init(&rq->body, 0);
+                pb_api_response_init(&rq->resp);
+                pthread_mutex_init(&rq->m, NULL);
+                rq->con = con;
                 rq->http = h;
                 clock_gettime(CLOCK_MONOTONIC, &rq->t0);
                 snprintf(rq->method, sizeof(rq->method), "%s", method);
@@ -254,7 +271,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
                 return MHD_YES;
         }
         if (rq->status)
-                return MHD_YES; /* answered early */
+                return MHD_YES; /* answered already */
+        if (rq->pending) {
+                /* resumed: the writer filled the response after COMMIT */
+                return send_response(con, rq, &rq->resp);
+        }
         memset(&q, 0, sizeof(q));
         q.method = method;
         q.path = url;
@@ -262,11 +283,22 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
         q.authorization = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
         q.body = rq->body.data;
         q.body_len = rq->body.len;
-        pb_api_response_init(&r);
-        pb_api_dispatch(h->api, &q, &r);
-        ret = send_response(con, rq, &r);
-        pb_api_response_release(&r);
-        return ret;
+        q.done = answered;
+        q.done_cls = rq;
+        if (pb_api_dispatch(h->api, &q, &rq->resp) == PB_API_DONE)
+                return send_response(con, rq, &rq->resp);
+        /* the writer answers later: suspend, unless it has answered already (it can be that fast) */
+        set_busy(h, con, true);
+        pthread_mutex_lock(&rq->m);
+        rq->pending = true;
+        if (!rq->ready) {
+                rq->suspended = true;
+                MHD_suspend_connection(con);
+                pthread_mutex_unlock(&rq->m);
+                return MHD_YES;
+        }
+        pthread_mutex_unlock(&rq->m);
+        return send_response(con, rq, &rq->resp);
 }
 
 static void request_done(void *cls, struct MHD_Connection *con, void **con_cls,
@@ -289,6 +321,8 @@ static void request_done(void *cls, struct MHD_Connection *con, void **con_cls,
                 fflush(h->log);
         }
         pb_buf_release(&rq->body);
+        pb_api_response_release(&rq->resp);
+        pthread_mutex_destroy(&rq->m);
         pb_free(rq);
         *con_cls = NULL;
 }

@@ -6,22 +6,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ballots/pb_box.h"
 #include "engine/pb_buf.h"
 #include "engine/pb_err.h"
+#include "engine/pb_key.h"
 
-/** Caller roles; a route lists the roles it admits (bit flags). */
-enum pb_api_role {
-        PB_ROLE_PUBLIC = 0,      /* no credentials */
-        PB_ROLE_ADMIN = 1 << 0,  /* the finance office: create, open, close, codes, tally */
-        PB_ROLE_KIOSK = 1 << 1,  /* a kiosk or web frontend: cast ballots */
-        PB_ROLE_AUDITOR = 1 << 2 /* read the export bundle after close */
-};
+/** A route admits the roles of the ballot box (enum pb_role) as bits; 0 means anyone. */
+#define PB_API_ROLE_BIT(role) (1u << (role))
 
 /** Limits (DESIGN.md §5.2, verifiability.md §6): every one explicit. */
 struct pb_api_limits {
         size_t max_body_ballot; /* bytes of a ballot submission (16 KiB) */
         size_t max_body_admin;  /* bytes of an admin request such as a manifest (1 MiB) */
         unsigned max_codes;     /* voter codes per request (100,000) */
+        unsigned writer_queue;  /* ballot submissions waiting for the writer; beyond: 503 (10,000) */
 };
 
 /** Defaults for struct pb_api_limits. */
@@ -35,17 +33,22 @@ struct pb_api_request {
         const char *authorization; /* NULL when absent */
         const char *body;          /* NULL or body_len bytes */
         size_t body_len;
+        /* A response the writer thread completes later (a ballot waiting for COMMIT) is announced by
+         * pb_api_dispatch() returning PB_API_PENDING; @done(@done_cls) is then called, from the
+         * writer thread, once the response is filled.  NULL: dispatch waits itself. */
+        void (*done)(void *done_cls);
+        void *done_cls;
 };
 
 /** A response.  Caller storage: pb_api_response_init() / pb_api_response_release(). */
 struct pb_api_response {
-        unsigned status;              /* HTTP status */
-        const char *content_type;     /* static */
-        struct pb_buf body;           /* owned */
-        unsigned retry_after;         /* seconds for a Retry-After header, 0 for none */
-        char allow[32];               /* Allow header for 405 ("GET, POST"), "" for none */
-        const char *route;            /* static route pattern, for the access log ("-" when none matched) */
-        char content_disposition[96]; /* "" or a Content-Disposition value (exports) */
+        unsigned status;               /* HTTP status */
+        const char *content_type;      /* static */
+        struct pb_buf body;            /* owned */
+        unsigned retry_after;          /* seconds for a Retry-After header, 0 for none */
+        char allow[32];                /* Allow header for 405 ("GET, POST"), "" for none */
+        const char *route;             /* static route pattern, for the access log ("-" when none matched) */
+        char content_disposition[128]; /* "" or a Content-Disposition value (exports) */
 };
 
 void pb_api_response_init(struct pb_api_response *r);
@@ -62,25 +65,40 @@ void pb_api_problem(struct pb_api_response *r, unsigned status, pb_err code, con
 /** The API: configuration, the elections it serves, the writer thread.  Opaque. */
 struct pb_api;
 
-/** Server configuration.  Strings are borrowed for the call to pb_api_new() (copied). */
+/** Server configuration.  Strings are borrowed for the call to pb_api_new() (copied); keys are
+ *  borrowed for the API's lifetime. */
 struct pb_api_config {
         struct pb_api_limits limits;
-        const char *version; /* for GET /v1/health ("pbvote 0.1.0") */
+        const char *version;                /* for GET /v1/health ("pbvote 0.1.0") */
+        const char *data_dir;               /* the elections: DATA_DIR/<election id>.db */
+        const struct pb_key_secret *engine; /* signs receipts, checkpoints, close statements, results */
+        const struct pb_key_secret *office; /* signs the manifest at open; NULL: open from the command line */
 };
 
-/** Create the API.  @ret owned by the caller (pb_api_free).  PB_ERR_NOMEM. */
+/**
+ * Create the API: open every election of @cfg->data_dir (recovering each, pb_box_open), attach the
+ * engine key, start the writer thread.  @ret owned by the caller (pb_api_free).
+ * @return PB_OK, PB_ERR_IO (no such folder), the error of a box that cannot be opened (reterr
+ *         names it), PB_ERR_NOMEM
+ */
 PB_NODISCARD pb_err pb_api_new(const struct pb_api_config *cfg, struct pb_api **ret, struct pb_diag *reterr);
-/** Free @api (accepts NULL). */
+/** Stop the writer (answering what is queued), close every election, free @api.  Accepts NULL. */
 void pb_api_free(struct pb_api *api);
 /** Body limit of the route @method @path takes (0: no body allowed), so that the HTTP layer can
  *  refuse an oversized upload before reading it. */
 size_t pb_api_body_limit(const struct pb_api *api, const char *method, const char *path);
 
+enum pb_api_outcome { PB_API_DONE, PB_API_PENDING };
+
 /**
- * Handle one complete request: validate the path and method, authenticate, check the content
- * type and parse the body strictly, run the route's handler, and fill @resp (never left empty:
- * every failure is a problem document naming the offending field).  Thread-safe.
+ * Handle one complete request: validate the path and method, authenticate, check the election's
+ * state, check the content type and parse the body strictly, run the route's handler, and fill
+ * @resp (never left empty: every failure is a problem document naming the offending field).
+ * Thread-safe.  A ballot submission is queued for the writer thread: with @req->done set the call
+ * returns PB_API_PENDING at once and @req->done runs when @resp is ready (after COMMIT); without
+ * it the call waits.  @req and @resp must stay valid until then.
  */
-void pb_api_dispatch(struct pb_api *api, const struct pb_api_request *req, struct pb_api_response *resp);
+enum pb_api_outcome pb_api_dispatch(struct pb_api *api, const struct pb_api_request *req,
+                                    struct pb_api_response *resp);
 
 #endif

@@ -10,6 +10,7 @@ void pb_api_limits_default(struct pb_api_limits *l)
         l->max_body_ballot = 16 * 1024;
         l->max_body_admin = 1024 * 1024;
         l->max_codes = 100000;
+        l->writer_queue = 10000;
 }
 
 void pb_api_response_init(struct pb_api_response *r)

@@ -3,9 +3,37 @@
 
 #include "api/api_int.h"
 
+#define ADMIN PB_API_ROLE_BIT(PB_ROLE_ADMIN)
+#define KIOSK PB_API_ROLE_BIT(PB_ROLE_KIOSK)
+#define AUDITOR PB_API_ROLE_BIT(PB_ROLE_AUDITOR)
+
+/* DESIGN.md §5.2; docs/openapi.yaml describes the same table (a test checks they agree).  The
+ * election state each route needs is checked by the ballot box itself (PB_ERR_STATE -> 409). */
 const struct pb_api_route pb_api_routes[] = {
-        { "GET", "/v1/health", PB_ROLE_PUBLIC, PB_BODY_NONE, pb_h_health },
-        { NULL, NULL, 0, PB_BODY_NONE, NULL },
+        { "GET", "/v1/health", 0, PB_BODY_NONE, pb_h_health, "liveness and version" },
+        { "POST", "/v1/elections", ADMIN, PB_BODY_ADMIN, pb_h_elections_create,
+          "create an election from a manifest" },
+        { "GET", "/v1/elections", 0, PB_BODY_NONE, pb_h_elections_list, "list the elections" },
+        { "GET", "/v1/elections/{id}", 0, PB_BODY_NONE, pb_h_election_get, "the manifest, signed once open" },
+        { "POST", "/v1/elections/{id}/open", ADMIN, PB_BODY_NONE, pb_h_election_open, "open for voting" },
+        { "POST", "/v1/elections/{id}/suspend", ADMIN, PB_BODY_NONE, pb_h_election_suspend, "pause voting" },
+        { "POST", "/v1/elections/{id}/resume", ADMIN, PB_BODY_NONE, pb_h_election_resume, "resume voting" },
+        { "POST", "/v1/elections/{id}/close", ADMIN, PB_BODY_NONE, pb_h_election_close, "close for good" },
+        { "POST", "/v1/elections/{id}/codes", ADMIN, PB_BODY_ADMIN, pb_h_codes, "issue voter codes" },
+        { "POST", "/v1/elections/{id}/ballots", KIOSK, PB_BODY_BALLOT, pb_h_ballots, "cast a ballot" },
+        { "GET", "/v1/elections/{id}/receipts/{commitment}", 0, PB_BODY_NONE, pb_h_receipt,
+          "inclusion proof of a receipt" },
+        { "GET", "/v1/elections/{id}/checkpoint", 0, PB_BODY_NONE, pb_h_checkpoint,
+          "latest signed checkpoint" },
+        { "POST", "/v1/elections/{id}/tally", ADMIN, PB_BODY_OPTIONAL, pb_h_tally,
+          "count and sign the result" },
+        { "GET", "/v1/elections/{id}/result", 0, PB_BODY_NONE, pb_h_result,
+          "the signed result and certification" },
+        { "GET", "/v1/elections/{id}/export", AUDITOR | ADMIN, PB_BODY_NONE, pb_h_export,
+          "the audit bundle as a tar archive" },
+        { "GET", "/v1/elections/{id}/turnout", 0, PB_BODY_NONE, pb_h_turnout,
+          "counts, never partial results" },
+        { NULL, NULL, 0, PB_BODY_NONE, NULL, NULL },
 };
 
 /* {id}: an election id, [A-Za-z0-9._-]{1,64}; {commitment}: 64 lowercase hex digits. */

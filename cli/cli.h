@@ -20,6 +20,9 @@ typedef int (*pb_cmd_fn)(int argc, char **argv);
 
 int cmd_check(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+/** Create the demo election at @db (cmd_demo.c); @ret_json_path receives DIR/demo.json.  0 or a status. */
+int cli_demo_create(const char *db, char *ret_json_path, size_t cap);
 int cmd_tally(int argc, char **argv);
 /** `pbvote keygen`: Ed25519 key files per role (cmd_keygen.c). */
 int cmd_keygen(int argc, char **argv);

@@ -6,24 +6,40 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libgen.h>
+#include <sys/stat.h>
+
 #include "api/pb_api.h"
 #include "api/pb_http.h"
 #include "cli/cli.h"
+#include "cli/cli_key.h"
 #include "pb_config.h"
 
 static const char usage_text[] =
-        "usage: pbvote serve [--listen HOST:PORT] [--access-log FILE|-]\n"
-        "                    [--max-connections N] [--max-per-ip N] [--timeout S] [--threads N]\n"
+        "usage: pbvote serve [--data DIR | --db FILE] [--demo] [--listen HOST:PORT]\n"
+        "                    [--engine-key FILE] [--office-key FILE] [--passphrase-file FILE]\n"
+        "                    [--access-log FILE|-] [--max-connections N] [--max-per-ip N]\n"
+        "                    [--timeout S] [--request-timeout S] [--threads N] [--queue N]\n"
         "\n"
-        "Serve the JSON HTTP API (docs/api.md) until SIGINT or SIGTERM.  Put it behind a reverse proxy\n"
-        "that terminates TLS; then raise --max-per-ip, since every request comes from the proxy.\n"
+        "Serve the JSON HTTP API (docs/api.md) until SIGINT or SIGTERM.  Every DIR/<id>.db is an election\n"
+        "(--db FILE serves FILE's folder); new elections are created there.  Put it behind a reverse\n"
+        "proxy that terminates TLS; then raise --max-per-ip, since every request comes from the proxy.\n"
         "\n"
+        "  --data DIR            the elections, keys and admin.tokens (default: pbvote-data)\n"
+        "  --demo                on first start, create the demo election in DIR (see pbvote demo)\n"
+        "  --engine-key FILE     signs receipts, checkpoints, close statements, results (default "
+        "DIR/engine.key)\n"
+        "  --office-key FILE     lets POST .../open sign the manifest (default DIR/office.key if present;\n"
+        "                        without it, open elections with `pbvote election open`)\n"
+        "  --passphrase-file F   passphrase of the key files (else PBVOTE_PASSPHRASE or the terminal)\n"
         "  --listen HOST:PORT    IPv4 address and port (default 127.0.0.1:8080; port 0: any free port)\n"
         "  --access-log FILE     one line per request (method, route, status, bytes, time); - for stderr\n"
         "  --max-connections N   all clients together (default 512)\n"
         "  --max-per-ip N        per client address (default 64)\n"
         "  --timeout S           idle connection timeout in seconds (default 15)\n"
-        "  --threads N           polling threads (default 2)\n";
+        "  --request-timeout S   a whole request must arrive within S seconds (default 10)\n"
+        "  --threads N           polling threads (default 2)\n"
+        "  --queue N             ballots waiting for the writer before 503 (default 10000)\n";
 
 static volatile sig_atomic_t stop;
 
@@ -55,6 +71,10 @@ int cmd_serve(int argc, char **argv)
         struct pb_diag d;
         char host[64] = "127.0.0.1";
         FILE *log = NULL;
+        const char *data = NULL, *db = NULL, *engine_path = NULL, *office_path = NULL, *pass_file = NULL;
+        char data_buf[4096], path_buf[4200], office_buf[4200];
+        struct pb_key_secret *engine = NULL, *office = NULL;
+        bool demo = false;
         unsigned long v;
         int rc = PB_EXIT_OK;
         pb_err err;
@@ -69,6 +89,10 @@ int cmd_serve(int argc, char **argv)
                 if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
                         fputs(usage_text, stdout);
                         return PB_EXIT_OK;
+                }
+                if (!strcmp(a, "--demo")) {
+                        demo = true;
+                        continue;
                 }
                 if (!val) {
                         fprintf(stderr, "pbvote serve: %s: unknown option or missing value\n%s", a,
@@ -92,6 +116,20 @@ int cmd_serve(int argc, char **argv)
                                 fprintf(stderr, "pbvote serve: cannot open %s for appending\n", val);
                                 return PB_EXIT_INPUT;
                         }
+                } else if (!strcmp(a, "--data")) {
+                        data = val;
+                } else if (!strcmp(a, "--db")) {
+                        db = val;
+                } else if (!strcmp(a, "--engine-key")) {
+                        engine_path = val;
+                } else if (!strcmp(a, "--office-key")) {
+                        office_path = val;
+                } else if (!strcmp(a, "--passphrase-file")) {
+                        pass_file = val;
+                } else if (!strcmp(a, "--request-timeout") && parse_uint(val, 3600, &v) == 0 && v) {
+                        hc.request_timeout_s = (unsigned)v;
+                } else if (!strcmp(a, "--queue") && parse_uint(val, 10000000, &v) == 0 && v) {
+                        ac.limits.writer_queue = (unsigned)v;
                 } else if (!strcmp(a, "--max-connections") && parse_uint(val, 100000, &v) == 0 && v) {
                         hc.max_connections = (unsigned)v;
                 } else if (!strcmp(a, "--max-per-ip") && parse_uint(val, 100000, &v) == 0 && v) {
@@ -107,6 +145,53 @@ int cmd_serve(int argc, char **argv)
                         goto out;
                 }
         }
+        if (data && db) {
+                fprintf(stderr, "pbvote serve: give --data or --db, not both\n");
+                rc = PB_EXIT_USAGE;
+                goto out;
+        }
+        if (db) {
+                snprintf(data_buf, sizeof(data_buf), "%s", db);
+                data = dirname(data_buf);
+        } else if (!data) {
+                data = "pbvote-data";
+        }
+        if (demo) {
+                char json_path[4096];
+                snprintf(path_buf, sizeof(path_buf), "%s/%s", data, "warszawa-rembertow-2023.db");
+                snprintf(json_path, sizeof(json_path), "%s/demo.json", data);
+                if (access(json_path, F_OK) != 0) {
+                        rc = cli_demo_create(db ? db : path_buf, json_path, sizeof(json_path));
+                        if (rc)
+                                goto out;
+                }
+                printf("pbvote: demo election: tokens and voter codes in %s\n", json_path);
+        }
+        if (mkdir(data, 0700) < 0 && errno != EEXIST) {
+                fprintf(stderr, "pbvote serve: cannot create %s\n", data);
+                rc = PB_EXIT_INPUT;
+                goto out;
+        }
+        if (!engine_path) {
+                snprintf(path_buf, sizeof(path_buf), "%s/engine.key", data);
+                engine_path = path_buf;
+        }
+        if (!office_path) {
+                snprintf(office_buf, sizeof(office_buf), "%s/office.key", data);
+                if (access(office_buf, F_OK) == 0)
+                        office_path = office_buf;
+        }
+        if (access(engine_path, F_OK) == 0) {
+                if ((rc = cli_key_load(engine_path, PB_KEY_ROLE_ENGINE, pass_file, &engine)))
+                        goto out;
+        } else {
+                fprintf(stderr, "pbvote serve: no engine key (%s): elections are read-only\n", engine_path);
+        }
+        if (office_path && (rc = cli_key_load(office_path, PB_KEY_ROLE_OFFICE, pass_file, &office)))
+                goto out;
+        ac.data_dir = data;
+        ac.engine = engine;
+        ac.office = office;
         hc.host = host;
         hc.access_log = log;
         pb_diag_clear(&d);
@@ -114,7 +199,7 @@ int cmd_serve(int argc, char **argv)
         if (err == PB_OK)
                 err = pb_http_start(api, &hc, &http, &d);
         if (err < 0) {
-                cli_report(NULL, &d);
+                cli_report(data, &d);
                 rc = cli_exit_for(err);
                 goto out;
         }
@@ -129,6 +214,8 @@ int cmd_serve(int argc, char **argv)
 out:
         pb_http_stop(http);
         pb_api_free(api);
+        cli_key_free(engine);
+        cli_key_free(office);
         if (log && log != stderr)
                 fclose(log);
         return rc;

@@ -4,16 +4,22 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
+#include "ballots/pb_admin_tokens.h"
 #include "cli/cli.h"
 #include "cli/cli_key.h"
 
 static const char usage_text[] =
         "usage: pbvote token create --db DB --role admin|kiosk|auditor [--label TEXT]\n"
+        "       pbvote token create --data DIR --role admin [--label TEXT]\n"
         "       pbvote token list --db DB\n"
         "       pbvote token revoke --db DB ID\n"
         "\n"
         "create prints a new bearer token once (256 random bits); the box keeps only its SHA-256.\n"
-        "list shows each token's public id, role, label and whether it is revoked, never the token.\n";
+        "list shows each token's public id, role, label and whether it is revoked, never the token.\n"
+        "With --data, the token is a server administrator's (DIR/admin.tokens, for `pbvote serve --data\n"
+        "DIR`): it can create elections and act as admin on every election the server holds.\n";
 
 static pb_err print_token(void *ctx, const char *id, enum pb_role role, const char *label, bool revoked)
 {
@@ -24,12 +30,10 @@ static pb_err print_token(void *ctx, const char *id, enum pb_role role, const ch
 
 int cmd_token(int argc, char **argv)
 {
-        const char *db = NULL, *role_s = NULL, *label = NULL, *ops[2] = { NULL, NULL };
+        const char *db = NULL, *data = NULL, *role_s = NULL, *label = NULL, *ops[2] = { NULL, NULL };
         const struct cli_opt opts[] = {
-                { "--db", &db, NULL },
-                { "--role", &role_s, NULL },
-                { "--label", &label, NULL },
-                { NULL, NULL, NULL },
+                { "--db", &db, NULL },       { "--data", &data, NULL }, { "--role", &role_s, NULL },
+                { "--label", &label, NULL }, { NULL, NULL, NULL },
         };
         char token[PB_TOKEN_TEXT_LEN + 1], id[PB_TOKEN_ID_LEN + 1];
         struct pb_box *b = NULL;
@@ -47,6 +51,23 @@ int cmd_token(int argc, char **argv)
             (strcmp(ops[0], "create") && strcmp(ops[0], "list") && strcmp(ops[0], "revoke"))) {
                 fputs(usage_text, stderr);
                 return PB_EXIT_USAGE;
+        }
+        if (data) {
+                if (db || strcmp(ops[0], "create") || role != PB_ROLE_ADMIN) {
+                        fprintf(stderr,
+                                "pbvote token: --data creates server admin tokens only (--role admin)\n");
+                        return PB_EXIT_USAGE;
+                }
+                pb_diag_clear(&d);
+                r = pb_admin_token_create(data, label, token, &d);
+                if (r < 0)
+                        return cli_fail(data, r, &d);
+                printf("%s\n", token);
+                sodium_memzero(token, sizeof(token));
+                fprintf(stderr,
+                        "pbvote: server admin token created in %s/admin.tokens; it is shown only now\n",
+                        data);
+                return PB_EXIT_OK;
         }
         rc = cli_box_open(db, &b);
         if (rc)

@@ -277,6 +277,21 @@ void pb_jw_null(struct pb_jw *w)
         value_end(w);
 }
 
+void pb_jw_raw(struct pb_jw *w, const char *json, size_t len)
+{
+        if (w->err)
+                return;
+        if (!len || (json[0] != '{' && json[0] != '[') || memchr(json, '\0', len) ||
+            !pb_utf8_valid(json, len)) {
+                fail(w, PB_ERR_INVALID);
+                return;
+        }
+        if (!value_start(w))
+                return;
+        put(w, json, len);
+        value_end(w);
+}
+
 void pb_jw_hex(struct pb_jw *w, const uint8_t *p, size_t len)
 {
         pb_err r;

@@ -53,6 +53,12 @@ void pb_jw_stringn(struct pb_jw *w, const char *s, size_t len);
 void pb_jw_int(struct pb_jw *w, int64_t v);
 void pb_jw_bool(struct pb_jw *w, bool v);
 void pb_jw_null(struct pb_jw *w);
+/**
+ * Insert @len bytes of JSON text as one value.  The caller guarantees they are one complete value
+ * written by this writer (a stored canonical document); the writer only checks that they look like
+ * JSON (no NUL, valid UTF-8, start with '{' or '[').  PB_ERR_INVALID otherwise.
+ */
+void pb_jw_raw(struct pb_jw *w, const char *json, size_t len);
 /** Lowercase hex string of @len bytes. */
 void pb_jw_hex(struct pb_jw *w, const uint8_t *p, size_t len);
 /** Shorthands: key then value. */

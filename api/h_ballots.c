@@ -1,0 +1,157 @@
+/**
+ * @file POST /v1/elections/{id}/ballots: a kiosk's ballot submission, checked here for shape and
+ * handed to the writer (group commit).  Body (docs/api.md):
+ *   {"code": "...", "submission_id": "<32 hex>", "ballot": {"approvals": [ids]}}   approval, choose-1
+ *                                                   {"ranking": [ids]}             ordinal
+ *                                                   {"points": {id: n, ...}}       cumulative, scoring
+ * The ballot's rules (lengths, limits, points) are checked by the ballot box, strictly.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api_int.h"
+#include "engine/pb_alloc.h"
+
+static const struct pb_json_field body_fields[] = {
+        { "ballot", PB_JSON_OBJECT, true },
+        { "code", PB_JSON_STRING, true },
+        { "submission_id", PB_JSON_STRING, true },
+        { NULL, PB_JSON_ANY, false },
+};
+
+static void bad(struct pb_api_ctx *c, pb_err code, const char *path, const char *why)
+{
+        struct pb_diag d;
+
+        pb_diag_clear(&d);
+        pb_diag_set(&d, code, path, why);
+        pb_api_fail(c, code == PB_ERR_INVALID ? 422 : 400, code, &d);
+}
+
+/* The ballot object: exactly the one key its vote type uses. */
+static bool read_ballot(struct pb_api_ctx *c, const struct pb_election *e, const cJSON *b,
+                        struct pb_api_job *job)
+{
+        const bool points = pb_vote_type_has_points(e->vote_type);
+        const char *key = points ? "points" : e->vote_type == PB_VOTE_ORDINAL ? "ranking" : "approvals";
+        const cJSON *list = cJSON_GetObjectItemCaseSensitive(b, key);
+        char path[64];
+        size_t n, i = 0;
+
+        if (!list || cJSON_GetArraySize(b) != 1) {
+                snprintf(path, sizeof(path), "$.ballot.%s", key);
+                bad(c, PB_ERR_PARSE, path,
+                    points ? "this election's ballots are {\"points\": {project: n}}"
+                    : e->vote_type == PB_VOTE_ORDINAL
+                            ? "this election's ballots are {\"ranking\": [projects]}"
+                            : "this election's ballots are {\"approvals\": [projects]}");
+                return false;
+        }
+        if (points ? !cJSON_IsObject(list) : !cJSON_IsArray(list)) {
+                snprintf(path, sizeof(path), "$.ballot.%s", key);
+                bad(c, PB_ERR_PARSE, path, points ? "expected an object" : "expected an array");
+                return false;
+        }
+        n = (size_t)cJSON_GetArraySize(list);
+        if (n > e->n_projects) {
+                snprintf(path, sizeof(path), "$.ballot.%s", key);
+                bad(c, PB_ERR_INVALID, path, "more entries than the election has projects");
+                return false;
+        }
+        job->items = pb_calloc(n ? n : 1, sizeof(*job->items));
+        job->points = points ? pb_calloc(n ? n : 1, sizeof(*job->points)) : NULL;
+        if (!job->items || (points && !job->points)) {
+                pb_api_fail(c, 503, PB_ERR_NOMEM, NULL);
+                return false;
+        }
+        for (const cJSON *x = list->child; x; x = x->next, i++) {
+                const char *id = points ? x->string : cJSON_GetStringValue(x);
+                long p;
+
+                if (points)
+                        snprintf(path, sizeof(path), "$.ballot.points.%.40s", id);
+                else
+                        snprintf(path, sizeof(path), "$.ballot.%s[%zu]", key, i);
+                if (!id) {
+                        bad(c, PB_ERR_PARSE, path, "expected a project id");
+                        return false;
+                }
+                p = pb_election_find_project(e, id, strlen(id));
+                if (p < 0) {
+                        bad(c, PB_ERR_INVALID, path, "no such project in this election");
+                        return false;
+                }
+                if (points && !cJSON_IsNumber(x)) {
+                        bad(c, PB_ERR_PARSE, path, "expected an integer");
+                        return false;
+                }
+                job->items[i] = (uint32_t)p;
+                if (points)
+                        job->points[i] = pb_json_int(x);
+        }
+        job->sub.items = job->items;
+        job->sub.points = job->points;
+        job->sub.n = n;
+        return true;
+}
+
+void pb_h_ballots(struct pb_api_ctx *c)
+{
+        const struct pb_election *e = pb_box_manifest(c->el->box)->election;
+        struct pb_api_job *job = NULL;
+        struct pb_diag d;
+        const char *code, *sid;
+        size_t sid_len;
+        pb_err r;
+
+        pb_diag_clear(&d);
+        if (pb_json_check_object(c->json, body_fields, "$", &d) < 0) {
+                pb_api_fail(c, 400, PB_ERR_PARSE, &d);
+                return;
+        }
+        code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c->json, "code"));
+        sid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c->json, "submission_id"));
+        job = pb_calloc(1, sizeof(*job));
+        if (!job) {
+                pb_api_fail(c, 503, PB_ERR_NOMEM, NULL);
+                return;
+        }
+        sid_len = strlen(sid);
+        if (sid_len != 32 || sodium_hex2bin(job->sub.submission_id, 16, sid, 32, NULL, NULL, NULL) != 0 ||
+            strspn(sid, "0123456789abcdef") != 32) {
+                bad(c, PB_ERR_PARSE, "$.submission_id", "expected 32 lowercase hex digits (128 random bits)");
+                goto out;
+        }
+        job->sub.has_submission_id = true;
+        if (strlen(code) > 128) {
+                bad(c, PB_ERR_PARSE, "$.code", "not a voter code");
+                goto out;
+        }
+        if (!read_ballot(c, e, cJSON_GetObjectItemCaseSensitive(c->json, "ballot"), job))
+                goto out;
+        job->code = pb_strndup(code, strlen(code));
+        if (!job->code) {
+                pb_api_fail(c, 503, PB_ERR_NOMEM, NULL);
+                goto out;
+        }
+        job->sub.code = job->code;
+        job->sub.code_len = strlen(job->code);
+        job->sub.channel = PB_CHANNEL_ELECTRONIC;
+        job->el = c->el;
+        job->resp = c->resp;
+        job->done = c->req->done;
+        job->done_cls = c->req->done_cls;
+        r = pb_api_writer_submit(c->api, job);
+        if (r == PB_ERR_BUSY) {
+                pb_api_fail(c, 503, PB_ERR_BUSY, NULL);
+                c->resp->retry_after = 1;
+                goto out;
+        }
+        if (job->done) {
+                c->outcome = PB_API_PENDING; /* the writer owns the job and answers */
+                return;
+        }
+out:
+        pb_api_job_free(job);
+}

@@ -1,0 +1,253 @@
+/** @file Elections: create from a manifest, list, read, change state, issue voter codes. */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api_int.h"
+#include "ballots/pb_manifest.h"
+#include "engine/pb_canon.h"
+
+/* "YYYY-MM-DDTHH:MM:SSZ": the API layer reads the clock; the engine never does. */
+static void utc_now(char out[21])
+{
+        time_t t = time(NULL);
+        struct tm tm;
+
+        gmtime_r(&t, &tm);
+        strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void reply_writer(struct pb_api_ctx *c, unsigned status, struct pb_buf *b, struct pb_jw *w)
+{
+        if (pb_jw_finish(w) < 0)
+                pb_api_fail(c, 503, PB_ERR_NOMEM, NULL);
+        else
+                pb_api_reply_json(c, status, b);
+        pb_buf_release(b);
+}
+
+static void reply_state(struct pb_api_ctx *c, unsigned status)
+{
+        enum pb_box_state st;
+        struct pb_buf b;
+        struct pb_jw w;
+        pb_err r;
+
+        pthread_mutex_lock(&c->el->lock);
+        r = pb_box_state(c->el->box, &st);
+        pthread_mutex_unlock(&c->el->lock);
+        if (r < 0) {
+                pb_api_fail(c, 0, r, NULL);
+                return;
+        }
+        pb_buf_init(&b, 0);
+        pb_jw_init(&w, &b);
+        pb_jw_object_begin(&w);
+        pb_jw_kv_string(&w, "id", c->el->id);
+        pb_jw_kv_string(&w, "state", pb_box_state_name(st));
+        pb_jw_object_end(&w);
+        reply_writer(c, status, &b, &w);
+}
+
+void pb_h_elections_create(struct pb_api_ctx *c)
+{
+        struct pb_manifest *m = NULL;
+        struct pb_api_election *el = NULL;
+        struct pb_buf canon;
+        struct pb_diag d;
+        pb_err r;
+
+        pb_diag_clear(&d);
+        pb_buf_init(&canon, 0);
+        /* the manifest parser reads bytes: give it the canonical form of the strict-parsed body */
+        r = pb_json_canonical(c->json, &canon);
+        if (r == PB_OK)
+                r = pb_manifest_parse(canon.data, canon.len, &m, &d);
+        if (r == PB_OK)
+                r = pb_api_store_create(c->api, m, &el, &d);
+        pb_buf_release(&canon);
+        pb_manifest_free(m);
+        if (r < 0) {
+                pb_api_fail(c, r == PB_ERR_PARSE ? 400 : 0, r, &d);
+                return;
+        }
+        c->el = el;
+        reply_state(c, 201);
+}
+
+void pb_h_elections_list(struct pb_api_ctx *c)
+{
+        struct pb_api *api = c->api;
+        struct pb_buf b;
+        struct pb_jw w;
+
+        pb_buf_init(&b, 0);
+        pb_jw_init(&w, &b);
+        pb_jw_object_begin(&w);
+        pb_jw_key(&w, "elections");
+        pb_jw_array_begin(&w);
+        pthread_rwlock_rdlock(&api->elections_lock);
+        for (size_t i = 0; i < api->n_elections; i++) {
+                struct pb_api_election *el = api->elections[i];
+                enum pb_box_state st = PB_BOX_DRAFT;
+                pb_err r;
+
+                pthread_mutex_lock(&el->lock);
+                r = pb_box_state(el->box, &st);
+                pthread_mutex_unlock(&el->lock);
+                pb_jw_object_begin(&w);
+                pb_jw_kv_string(&w, "id", el->id);
+                pb_jw_kv_string(&w, "state", r == PB_OK ? pb_box_state_name(st) : "unavailable");
+                pb_jw_kv_string(&w, "title", pb_box_manifest(el->box)->election->title);
+                pb_jw_object_end(&w);
+        }
+        pthread_rwlock_unlock(&api->elections_lock);
+        pb_jw_array_end(&w);
+        pb_jw_object_end(&w);
+        reply_writer(c, 200, &b, &w);
+}
+
+void pb_h_election_get(struct pb_api_ctx *c)
+{
+        struct pb_buf b, manifest, signed_doc;
+        enum pb_box_state st = PB_BOX_DRAFT;
+        struct pb_jw w;
+        pb_err r, rs;
+
+        pb_buf_init(&b, 0);
+        pb_buf_init(&manifest, 0);
+        pb_buf_init(&signed_doc, 0);
+        pthread_mutex_lock(&c->el->lock);
+        r = pb_box_state(c->el->box, &st);
+        if (r == PB_OK)
+                r = pb_manifest_format(pb_box_manifest(c->el->box), &manifest);
+        rs = r == PB_OK ? pb_box_document(c->el->box, PB_BOX_DOC_MANIFEST, &signed_doc, NULL) : r;
+        pthread_mutex_unlock(&c->el->lock);
+        if (r < 0 || (rs < 0 && rs != PB_ERR_NOT_FOUND)) {
+                pb_api_fail(c, 0, r < 0 ? r : rs, NULL);
+                goto out;
+        }
+        pb_jw_init(&w, &b);
+        pb_jw_object_begin(&w);
+        pb_jw_kv_string(&w, "id", c->el->id);
+        pb_jw_key(&w, "manifest");
+        pb_jw_raw(&w, manifest.data, manifest.len);
+        pb_jw_key(&w, "signed_manifest");
+        if (rs == PB_OK)
+                pb_jw_raw(&w, signed_doc.data, signed_doc.len);
+        else
+                pb_jw_null(&w);
+        pb_jw_kv_string(&w, "state", pb_box_state_name(st));
+        pb_jw_object_end(&w);
+        reply_writer(c, 200, &b, &w);
+out:
+        pb_buf_release(&b);
+        pb_buf_release(&manifest);
+        pb_buf_release(&signed_doc);
+}
+
+enum transition { T_OPEN, T_SUSPEND, T_RESUME, T_CLOSE };
+
+static void transition(struct pb_api_ctx *c, enum transition t)
+{
+        struct pb_diag d;
+        char now[21];
+        pb_err r;
+
+        pb_diag_clear(&d);
+        if (t == T_OPEN && !c->api->office) {
+                pb_diag_set(&d, PB_ERR_FORBIDDEN, "office_key",
+                            "this server holds no finance-office key: open with `pbvote election open`");
+                pb_api_fail(c, 403, PB_ERR_FORBIDDEN, &d);
+                return;
+        }
+        utc_now(now);
+        pthread_mutex_lock(&c->el->lock);
+        switch (t) {
+        case T_OPEN: r = pb_box_election_open(c->el->box, c->api->office, &d); break;
+        case T_SUSPEND: r = pb_box_election_suspend(c->el->box, &d); break;
+        case T_RESUME: r = pb_box_election_resume(c->el->box, &d); break;
+        case T_CLOSE: r = pb_box_election_close(c->el->box, now, &d); break;
+        }
+        pthread_mutex_unlock(&c->el->lock);
+        if (r < 0) {
+                pb_api_fail(c, 0, r, &d);
+                return;
+        }
+        reply_state(c, 200);
+}
+
+void pb_h_election_open(struct pb_api_ctx *c)
+{
+        transition(c, T_OPEN);
+}
+
+void pb_h_election_suspend(struct pb_api_ctx *c)
+{
+        transition(c, T_SUSPEND);
+}
+
+void pb_h_election_resume(struct pb_api_ctx *c)
+{
+        transition(c, T_RESUME);
+}
+
+void pb_h_election_close(struct pb_api_ctx *c)
+{
+        transition(c, T_CLOSE);
+}
+
+static pb_err add_code(void *ctx, const struct pb_code *code)
+{
+        struct pb_jw *w = ctx;
+        char printed[PB_CODE_PRINT_MAX + 1];
+
+        pb_code_print(code, printed, sizeof(printed));
+        pb_jw_string(w, printed);
+        sodium_memzero(printed, sizeof(printed));
+        return w->err;
+}
+
+void pb_h_codes(struct pb_api_ctx *c)
+{
+        static const struct pb_json_field fields[] = { { "count", PB_JSON_INT, true },
+                                                       { NULL, PB_JSON_ANY, false } };
+        struct pb_buf b;
+        struct pb_jw w;
+        struct pb_diag d;
+        int64_t n;
+        pb_err r;
+
+        pb_diag_clear(&d);
+        if (pb_json_check_object(c->json, fields, "$", &d) < 0) {
+                pb_api_fail(c, 400, PB_ERR_PARSE, &d);
+                return;
+        }
+        n = pb_json_int(cJSON_GetObjectItemCaseSensitive(c->json, "count"));
+        if (n < 1 || n > (int64_t)c->api->limits.max_codes) {
+                pb_diag_set(&d, PB_ERR_LIMIT, "$.count",
+                            "count must be from 1 to the server's per-request limit");
+                pb_api_fail(c, 422, PB_ERR_LIMIT, &d);
+                return;
+        }
+        pb_buf_init(&b, 0);
+        pb_jw_init(&w, &b);
+        pb_jw_object_begin(&w);
+        pb_jw_key(&w, "codes");
+        pb_jw_array_begin(&w);
+        pthread_mutex_lock(&c->el->lock);
+        r = pb_box_codes_issue(c->el->box, (size_t)n, add_code, &w, &d);
+        pthread_mutex_unlock(&c->el->lock);
+        pb_jw_array_end(&w);
+        pb_jw_object_end(&w);
+        if (r < 0) {
+                /* codes stored but not shown are simply never used: they cannot vote without being known */
+                sodium_memzero(b.data, b.len);
+                pb_buf_release(&b);
+                pb_api_fail(c, 0, r, &d);
+                return;
+        }
+        reply_writer(c, 201, &b, &w);
+        /* the codes now exist only in the response, which the HTTP layer copies and frees */
+}

@@ -1,0 +1,139 @@
+/** @file The public ballot log: receipts' inclusion proofs, the latest checkpoint, turnout counts. */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api_int.h"
+#include "engine/pb_canon.h"
+
+static void finish_json(struct pb_api_ctx *c, struct pb_buf *b, struct pb_jw *w)
+{
+        if (pb_jw_finish(w) < 0)
+                pb_api_fail(c, 503, PB_ERR_NOMEM, NULL);
+        else
+                pb_api_reply_json(c, 200, b);
+}
+
+void pb_h_receipt(struct pb_api_ctx *c)
+{
+        uint8_t commitment[PB_CVR_HASH_BYTES];
+        struct pb_box_proof proof;
+        struct pb_buf note, b;
+        struct pb_diag d;
+        struct pb_jw w;
+        pb_err r;
+
+        pb_diag_clear(&d);
+        /* the route pattern admits 64 lowercase hex digits only */
+        if (sodium_hex2bin(commitment, sizeof(commitment), c->param[1], 64, NULL, NULL, NULL) != 0) {
+                pb_api_fail(c, 400, PB_ERR_PARSE, NULL);
+                return;
+        }
+        pb_buf_init(&note, 0);
+        pb_buf_init(&b, 0);
+        pthread_mutex_lock(&c->el->lock);
+        r = pb_box_inclusion(c->el->box, commitment, &proof, &note, &d);
+        pthread_mutex_unlock(&c->el->lock);
+        if (r < 0) {
+                pb_api_fail(c, 0, r, &d);
+                goto out;
+        }
+        pb_jw_init(&w, &b);
+        pb_jw_object_begin(&w);
+        if (!proof.pending) {
+                pb_jw_kv_string(&w, "checkpoint", note.data ? note.data : "");
+                pb_jw_kv_int(&w, "index", (int64_t)proof.index);
+        }
+        pb_jw_kv_bool(&w, "pending", proof.pending);
+        if (!proof.pending) {
+                pb_jw_key(&w, "proof");
+                pb_jw_array_begin(&w);
+                for (size_t i = 0; i < proof.path_len; i++)
+                        pb_jw_hex(&w, proof.path + i * PB_MERKLE_HASH_BYTES, PB_MERKLE_HASH_BYTES);
+                pb_jw_array_end(&w);
+                pb_jw_kv_int(&w, "size", (int64_t)proof.size);
+        }
+        pb_jw_object_end(&w);
+        finish_json(c, &b, &w);
+out:
+        pb_buf_release(&note);
+        pb_buf_release(&b);
+}
+
+void pb_h_checkpoint(struct pb_api_ctx *c)
+{
+        struct pb_buf note;
+        struct pb_diag d;
+        pb_err r;
+
+        pb_diag_clear(&d);
+        pb_buf_init(&note, 0);
+        pthread_mutex_lock(&c->el->lock);
+        r = pb_box_checkpoint(c->el->box, &note, NULL, &d);
+        pthread_mutex_unlock(&c->el->lock);
+        if (r < 0) {
+                pb_api_fail(c, 0, r, &d);
+        } else {
+                /* a C2SP signed note is text; clients verify it as it is */
+                pb_api_reply_json(c, 200, &note);
+                c->resp->content_type = "text/plain; charset=utf-8";
+        }
+        pb_buf_release(&note);
+}
+
+void pb_h_turnout(struct pb_api_ctx *c)
+{
+        struct pb_turnout t;
+        struct pb_diag d;
+        struct pb_buf b;
+        struct pb_jw w;
+        pb_err r;
+
+        pb_diag_clear(&d);
+        pthread_mutex_lock(&c->el->lock);
+        r = pb_box_turnout(c->el->box, &t, &d);
+        pthread_mutex_unlock(&c->el->lock);
+        if (r < 0) {
+                pb_api_fail(c, 0, r, &d);
+                return;
+        }
+        pb_buf_init(&b, 0);
+        pb_jw_init(&w, &b);
+        pb_jw_object_begin(&w);
+        pb_jw_kv_int(&w, "ballots", (int64_t)t.ballots);
+        pb_jw_key(&w, "by_channel");
+        pb_jw_object_begin(&w);
+        /* sorted keys: electronic, imported, paper */
+        pb_jw_kv_int(&w, "electronic", (int64_t)t.by_channel[PB_CHANNEL_ELECTRONIC]);
+        pb_jw_kv_int(&w, "imported", (int64_t)t.by_channel[PB_CHANNEL_IMPORTED]);
+        pb_jw_kv_int(&w, "paper", (int64_t)t.by_channel[PB_CHANNEL_PAPER]);
+        pb_jw_object_end(&w);
+        pb_jw_kv_int(&w, "codes_issued", (int64_t)t.codes_issued);
+        pb_jw_kv_int(&w, "codes_spent", (int64_t)t.codes_spent);
+        pb_jw_kv_int(&w, "log_size", (int64_t)t.log_size);
+        pb_jw_kv_int(&w, "pending", (int64_t)t.pending);
+        pb_jw_key(&w, "rejected");
+        pb_jw_object_begin(&w);
+        {
+                /* the reason names, in byte order */
+                const char *names[PB_REJECT_COUNT];
+                int order[PB_REJECT_COUNT];
+                for (int i = 0; i < PB_REJECT_COUNT; i++) {
+                        names[i] = pb_reject_name((enum pb_reject)i);
+                        order[i] = i;
+                }
+                for (int i = 1; i < PB_REJECT_COUNT; i++)
+                        for (int j = i; j > 0 && strcmp(names[order[j - 1]], names[order[j]]) > 0; j--) {
+                                int tmp = order[j];
+                                order[j] = order[j - 1];
+                                order[j - 1] = tmp;
+                        }
+                for (int i = 0; i < PB_REJECT_COUNT; i++)
+                        pb_jw_kv_int(&w, names[order[i]], (int64_t)t.rejected[order[i]]);
+        }
+        pb_jw_object_end(&w);
+        pb_jw_kv_string(&w, "state", pb_box_state_name(t.state));
+        pb_jw_object_end(&w);
+        finish_json(c, &b, &w);
+        pb_buf_release(&b);
+}

@@ -1,0 +1,217 @@
+/**
+ * @file The writer thread: ballots from every connection go through one bounded queue; the writer
+ * takes the run of queued ballots for the same election (up to PB_BOX_BATCH_MAX) and casts them in
+ * one transaction (group commit).  A receipt is answered only after that COMMIT returned; a full
+ * queue is answered 503 with Retry-After at once, so memory stays bounded under any load.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api_int.h"
+#include "engine/pb_alloc.h"
+#include "engine/pb_canon.h"
+
+void pb_api_job_free(struct pb_api_job *job)
+{
+        if (!job)
+                return;
+        if (job->code) {
+                sodium_memzero(job->code, strlen(job->code)); /* a voter code: not left in memory */
+                pb_free(job->code);
+        }
+        pb_free(job->items);
+        pb_free(job->points);
+        pb_free(job);
+}
+
+static void reply_receipt(struct pb_api_job *job, const struct pb_cast_outcome *o)
+{
+        struct pb_api_response *r = job->resp;
+        struct pb_jw w;
+
+        pb_buf_reset(&r->body);
+        pb_jw_init(&w, &r->body);
+        pb_jw_object_begin(&w);
+        pb_jw_key(&w, "receipt");
+        pb_jw_object_begin(&w);
+        pb_jw_key(&w, "commitment");
+        pb_jw_hex(&w, o->receipt.commitment, sizeof(o->receipt.commitment));
+        pb_jw_kv_string(&w, "election", job->el->id);
+        pb_jw_key(&w, "promise");
+        pb_jw_stringn(&w, o->receipt.promise, o->receipt.promise_len);
+        pb_jw_kv_string(&w, "short_code", o->receipt.short_code);
+        pb_jw_object_end(&w);
+        pb_jw_object_end(&w);
+        if (pb_jw_finish(&w) < 0) {
+                pb_api_problem(r, 503, PB_ERR_NOMEM, NULL, NULL);
+                return;
+        }
+        /* a retried submission gets the same receipt, byte for byte, as a plain 200 */
+        r->status = o->replayed ? 200 : 201;
+        r->content_type = "application/json";
+}
+
+static void reply_outcome(struct pb_api_job *job, const struct pb_cast_outcome *o)
+{
+        struct pb_diag d = o->diag;
+
+        switch (o->status) {
+        case PB_OK: reply_receipt(job, o); return;
+        case PB_ERR_PARSE: /* a malformed code */
+                snprintf(d.path, sizeof(d.path), "code");
+                pb_api_problem(job->resp, 400, PB_ERR_PARSE, "not a voter code", &d);
+                return;
+        case PB_ERR_NOT_FOUND: /* a well-formed code that was never issued */
+                snprintf(d.path, sizeof(d.path), "code");
+                pb_api_problem(job->resp, 403, PB_ERR_FORBIDDEN, "unknown voter code", &d);
+                return;
+        case PB_ERR_CONFLICT: /* spent code, or a submission id reused for another ballot */
+                pb_api_problem(job->resp, 409, PB_ERR_CONFLICT, NULL, &d);
+                return;
+        case PB_ERR_INVALID: pb_api_problem(job->resp, 422, PB_ERR_INVALID, NULL, &d); return;
+        default: pb_api_problem(job->resp, 0, o->status, NULL, &d);
+        }
+}
+
+static void finish(struct pb_api *api, struct pb_api_job *job)
+{
+        if (job->done) {
+                void (*done)(void *) = job->done;
+                void *cls = job->done_cls;
+                pb_api_job_free(job);
+                done(cls);
+                return;
+        }
+        pthread_mutex_lock(&api->q_lock);
+        job->finished = true;
+        pthread_cond_broadcast(&api->q_done);
+        pthread_mutex_unlock(&api->q_lock);
+}
+
+static void run_batch(struct pb_api *api, struct pb_api_job **jobs, size_t n)
+{
+        struct pb_submission *subs = pb_calloc(n, sizeof(*subs));
+        struct pb_cast_outcome *outs = pb_calloc(n, sizeof(*outs));
+        struct pb_api_election *el = jobs[0]->el;
+        struct pb_diag d;
+        pb_err r;
+
+        pb_diag_clear(&d);
+        if (!subs || !outs) {
+                r = PB_ERR_NOMEM;
+        } else {
+                for (size_t i = 0; i < n; i++)
+                        subs[i] = jobs[i]->sub;
+                pthread_mutex_lock(&el->lock);
+                r = pb_box_cast(el->box, subs, n, outs, &d);
+                pthread_mutex_unlock(&el->lock);
+        }
+        for (size_t i = 0; i < n; i++) {
+                if (r == PB_OK)
+                        reply_outcome(jobs[i], &outs[i]);
+                else if (r == PB_ERR_STATE)
+                        pb_api_problem(jobs[i]->resp, 409, r, "the election is not open for voting", &d);
+                else if (r == PB_ERR_BUSY || r == PB_ERR_STORAGE || r == PB_ERR_NOMEM) {
+                        /* nothing was stored: the kiosk may retry with the same submission id */
+                        pb_api_problem(jobs[i]->resp, 503, r, "ballot not stored; retry", &d);
+                        jobs[i]->resp->retry_after = 1;
+                } else
+                        pb_api_problem(jobs[i]->resp, 0, r, NULL, &d);
+                finish(api, jobs[i]);
+        }
+        pb_free(subs);
+        pb_free(outs);
+}
+
+static void *writer_main(void *cls)
+{
+        struct pb_api *api = cls;
+        struct pb_api_job **batch = pb_calloc(PB_BOX_BATCH_MAX, sizeof(*batch));
+
+        for (;;) {
+                size_t n = 0;
+
+                pthread_mutex_lock(&api->q_lock);
+                while (!api->q_len && !api->stopping)
+                        pthread_cond_wait(&api->q_wake, &api->q_lock);
+                if (!api->q_len) {
+                        pthread_mutex_unlock(&api->q_lock);
+                        break;
+                }
+                /* the run of jobs for the first job's election, in arrival order */
+                while (api->q_len && n < PB_BOX_BATCH_MAX && batch &&
+                       (n == 0 || api->queue[api->q_head]->el == batch[0]->el)) {
+                        batch[n++] = api->queue[api->q_head];
+                        api->q_head = (api->q_head + 1) % api->limits.writer_queue;
+                        api->q_len--;
+                }
+                pthread_mutex_unlock(&api->q_lock);
+                if (!batch) {
+                        /* no memory for the batch array: answer the queue one by one */
+                        struct pb_api_job *one;
+                        pthread_mutex_lock(&api->q_lock);
+                        one = api->queue[api->q_head];
+                        api->q_head = (api->q_head + 1) % api->limits.writer_queue;
+                        api->q_len--;
+                        pthread_mutex_unlock(&api->q_lock);
+                        run_batch(api, &one, 1);
+                        continue;
+                }
+                run_batch(api, batch, n);
+        }
+        pb_free(batch);
+        return NULL;
+}
+
+pb_err pb_api_writer_start(struct pb_api *api)
+{
+        api->queue = pb_calloc(api->limits.writer_queue, sizeof(*api->queue));
+        if (!api->queue)
+                return PB_ERR_NOMEM;
+        pthread_mutex_init(&api->q_lock, NULL);
+        pthread_cond_init(&api->q_wake, NULL);
+        pthread_cond_init(&api->q_done, NULL);
+        if (pthread_create(&api->writer, NULL, writer_main, api) != 0) {
+                pthread_mutex_destroy(&api->q_lock);
+                pthread_cond_destroy(&api->q_wake);
+                pthread_cond_destroy(&api->q_done);
+                pb_free(api->queue);
+                api->queue = NULL;
+                return PB_ERR_NOMEM;
+        }
+        return PB_OK;
+}
+
+void pb_api_writer_stop(struct pb_api *api)
+{
+        if (!api->queue)
+                return;
+        pthread_mutex_lock(&api->q_lock);
+        api->stopping = true;
+        pthread_cond_signal(&api->q_wake);
+        pthread_mutex_unlock(&api->q_lock);
+        pthread_join(api->writer, NULL); /* it answers what is queued before it leaves */
+        pthread_mutex_destroy(&api->q_lock);
+        pthread_cond_destroy(&api->q_wake);
+        pthread_cond_destroy(&api->q_done);
+        pb_free(api->queue);
+        api->queue = NULL;
+}
+
+pb_err pb_api_writer_submit(struct pb_api *api, struct pb_api_job *job)
+{
+        pthread_mutex_lock(&api->q_lock);
+        if (api->stopping || api->q_len == api->limits.writer_queue) {
+                pthread_mutex_unlock(&api->q_lock);
+                return PB_ERR_BUSY;
+        }
+        api->queue[(api->q_head + api->q_len) % api->limits.writer_queue] = job;
+        api->q_len++;
+        pthread_cond_signal(&api->q_wake);
+        if (!job->done)
+                while (!job->finished)
+                        pthread_cond_wait(&api->q_done, &api->q_lock);
+        pthread_mutex_unlock(&api->q_lock);
+        return PB_OK;
+}
