@@ -1,0 +1,257 @@
+/**
+ * @file The whole lifecycle over HTTP on a loopback server: create, open, issue codes, cast from
+ * concurrent clients, refuse a reused code, replay a submission, check every receipt's inclusion
+ * proof against the signed checkpoint, close, tally, read the result, export the bundle and run
+ * `pbvote verify` on it.  argv[1] = the pbvote binary.
+ */
+#include <cjson/cJSON.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <sodium.h>
+
+#include "api_fixture.h"
+#include "ballots/pb_box.h"
+#include "check.h"
+#include "engine/pb_cvr.h"
+#include "engine/pb_merkle.h"
+#include "engine/pb_note.h"
+
+#define THREADS 8
+#define PER_THREAD 6
+
+static struct fixture fx;
+static char kiosk[PB_TOKEN_TEXT_LEN + 1], auditor[PB_TOKEN_TEXT_LEN + 1];
+static char codes[THREADS * PER_THREAD + 4][32];
+static char commitments[THREADS * PER_THREAD][65];
+static int statuses[THREADS * PER_THREAD];
+
+static void *caster(void *arg)
+{
+        long t = (long)arg;
+
+        for (int k = 0; k < PER_THREAD; k++) {
+                int i = (int)t * PER_THREAD + k;
+                char body[512], out[4096];
+                static const char *const picks[] = { "[\"p1\"]", "[\"p2\"]", "[\"p1\",\"p2\"]",
+                                                     "[\"p3\",\"p1\"]" };
+
+                snprintf(body, sizeof(body),
+                         "{\"ballot\":{\"approvals\":%s},\"code\":\"%s\",\"submission_id\":\"%032x\"}",
+                         picks[i % 4], codes[i], (unsigned)(i + 1));
+                statuses[i] = call(&fx, "POST", "/v1/elections/life/ballots", kiosk, body, out, sizeof(out));
+                if (json_str(out, "commitment", commitments[i], sizeof(commitments[i])) < 0)
+                        commitments[i][0] = '\0';
+        }
+        return NULL;
+}
+
+static void create_and_open(void)
+{
+        char manifest[2048], out[65536];
+        struct pb_box *b = NULL;
+        char path[400];
+        cJSON *j;
+        int n = 0;
+
+        snprintf(manifest, sizeof(manifest), fixture_manifest, "life", "life");
+        CHECK_INT(call(&fx, "POST", "/v1/elections", NULL, manifest, out, sizeof(out)), 401);
+        CHECK_INT(call(&fx, "POST", "/v1/elections", fx.admin, manifest, out, sizeof(out)), 201);
+        CHECK(strstr(out, "\"state\":\"draft\"") != NULL);
+        CHECK_INT(call(&fx, "POST", "/v1/elections", fx.admin, manifest, out, sizeof(out)), 409);
+        /* kiosk and auditor tokens, as `pbvote token create --db` makes them on the server host */
+        snprintf(path, sizeof(path), "%s/life.db", fx.dir);
+        CHECK_INT(pb_box_open(path, &b, NULL), PB_OK);
+        if (b) {
+                CHECK_INT(pb_box_token_create(b, PB_ROLE_KIOSK, "k", kiosk, NULL, NULL), PB_OK);
+                CHECK_INT(pb_box_token_create(b, PB_ROLE_AUDITOR, "a", auditor, NULL, NULL), PB_OK);
+                pb_box_free(b);
+        }
+        CHECK_INT(call(&fx, "POST", "/v1/elections", kiosk, manifest, out, sizeof(out)),
+                  401); /* not this election's */
+        CHECK_INT(call(&fx, "POST", "/v1/elections/life/open", kiosk, NULL, out, sizeof(out)), 403);
+        CHECK_INT(call(&fx, "POST", "/v1/elections/life/open", fx.admin, NULL, out, sizeof(out)), 200);
+        CHECK(strstr(out, "\"state\":\"open\"") != NULL);
+        CHECK_INT(call(&fx, "GET", "/v1/elections/life", NULL, NULL, out, sizeof(out)), 200);
+        CHECK(strstr(out, "\"signed_manifest\":{") != NULL);
+        CHECK_INT(call(&fx, "POST", "/v1/elections/life/codes", fx.admin, "{\"count\":52}", out, sizeof(out)),
+                  201);
+        j = cJSON_Parse(out);
+        for (cJSON *c = j ? cJSON_GetObjectItem(j, "codes")->child : NULL; c && n < THREADS * PER_THREAD + 4;
+             c = c->next)
+                snprintf(codes[n++], sizeof(codes[0]), "%s", c->valuestring);
+        CHECK_INT(n, THREADS * PER_THREAD + 4);
+        cJSON_Delete(j);
+}
+
+static void cast_concurrently(void)
+{
+        pthread_t th[THREADS];
+        char out[4096], body[512], first[4096];
+
+        for (long t = 0; t < THREADS; t++)
+                pthread_create(&th[t], NULL, caster, (void *)t);
+        for (int t = 0; t < THREADS; t++)
+                pthread_join(th[t], NULL);
+        for (int i = 0; i < THREADS * PER_THREAD; i++) {
+                CHECK_INT(statuses[i], 201);
+                CHECK_INT(strlen(commitments[i]), 64);
+        }
+        /* the same submission again: the same receipt, byte for byte, as a 200 */
+        snprintf(body, sizeof(body),
+                 "{\"ballot\":{\"approvals\":[\"p1\"]},\"code\":\"%s\",\"submission_id\":\"%032x\"}",
+                 codes[0], 1u);
+        CHECK_INT(call(&fx, "POST", "/v1/elections/life/ballots", kiosk, body, first, sizeof(first)), 200);
+        CHECK(strstr(first, commitments[0]) != NULL);
+        /* a spent code with a new submission: 409 */
+        snprintf(body, sizeof(body),
+                 "{\"ballot\":{\"approvals\":[\"p2\"]},\"code\":\"%s\",\"submission_id\":\"%032x\"}",
+                 codes[1], 999u);
+        CHECK_INT(call(&fx, "POST", "/v1/elections/life/ballots", kiosk, body, out, sizeof(out)), 409);
+        CHECK(strstr(out, "\"status\":409") != NULL);
+        /* an unknown code, a ballot over max_length, a project that does not exist, an admin token */
+        snprintf(body, sizeof(body),
+                 "{\"ballot\":{\"approvals\":[\"p2\"]},\"code\":\"%s\",\"submission_id\":\"%032x\"}",
+                 "0000-0000-0000-0000-0", 1000u);
+        CHECK(call(&fx, "POST", "/v1/elections/life/ballots", kiosk, body, out, sizeof(out)) / 100 == 4);
+        snprintf(body, sizeof(body),
+                 "{\"ballot\":{\"approvals\":[\"p1\",\"p2\",\"p3\"]},\"code\":\"%s\",\"submission_id\":\"%"
+                 "032x\"}",
+                 codes[THREADS * PER_THREAD], 1001u);
+        CHECK_INT(call(&fx, "POST", "/v1/elections/life/ballots", kiosk, body, out, sizeof(out)), 422);
+        snprintf(body, sizeof(body),
+                 "{\"ballot\":{\"approvals\":[\"p9\"]},\"code\":\"%s\",\"submission_id\":\"%032x\"}",
+                 codes[THREADS * PER_THREAD], 1002u);
+        CHECK_INT(call(&fx, "POST", "/v1/elections/life/ballots", kiosk, body, out, sizeof(out)), 422);
+        CHECK(strstr(out, "\"field\":\"$.ballot.approvals[0]\"") != NULL);
+        CHECK_INT(call(&fx, "POST", "/v1/elections/life/ballots", fx.admin, body, out, sizeof(out)), 403);
+        /* no partial results while open; counts only */
+        CHECK_INT(call(&fx, "POST", "/v1/elections/life/tally", fx.admin, NULL, out, sizeof(out)), 409);
+        CHECK_INT(call(&fx, "GET", "/v1/elections/life/result", NULL, NULL, out, sizeof(out)), 404);
+        CHECK_INT(call(&fx, "GET", "/v1/elections/life/turnout", NULL, NULL, out, sizeof(out)), 200);
+        CHECK(strstr(out, "\"ballots\":48") != NULL);
+        CHECK(strstr(out, "\"codes_spent\":48") != NULL);
+        CHECK(strstr(out, "\"p1\"") == NULL);
+}
+
+/* Every receipt: proven in the log (checked offline against the signed checkpoint) or pending. */
+static void check_receipts(bool all_logged)
+{
+        int proven = 0;
+
+        for (int i = 0; i < THREADS * PER_THREAD; i++) {
+                char path[256], out[16384], note[2048];
+                uint8_t commitment[32], leaf[32], proof[PB_MERKLE_MAX_PROOF * 32];
+                struct pb_checkpoint cp;
+                cJSON *j, *p;
+                size_t np = 0;
+
+                snprintf(path, sizeof(path), "/v1/elections/life/receipts/%.64s", commitments[i]);
+                CHECK_INT(call(&fx, "GET", path, NULL, NULL, out, sizeof(out)), 200);
+                j = cJSON_Parse(out);
+                if (!j) {
+                        CHECK(0);
+                        continue;
+                }
+                if (cJSON_IsTrue(cJSON_GetObjectItem(j, "pending"))) {
+                        CHECK(!all_logged);
+                        cJSON_Delete(j);
+                        continue;
+                }
+                snprintf(note, sizeof(note), "%s",
+                         cJSON_GetStringValue(cJSON_GetObjectItem(j, "checkpoint")));
+                CHECK_INT(pb_checkpoint_open(note, strlen(note), &fx.engine.pub, &cp, NULL), PB_OK);
+                for (p = cJSON_GetObjectItem(j, "proof")->child; p && np < PB_MERKLE_MAX_PROOF;
+                     p = p->next, np++)
+                        CHECK_INT(sodium_hex2bin(proof + 32 * np, 32, p->valuestring, 64, NULL, NULL, NULL),
+                                  0);
+                CHECK_INT(sodium_hex2bin(commitment, 32, commitments[i], 64, NULL, NULL, NULL), 0);
+                pb_cvr_leaf_hash(commitment, leaf);
+                CHECK_INT((int64_t)cJSON_GetObjectItem(j, "size")->valuedouble, (int64_t)cp.size);
+                CHECK_INT(pb_merkle_verify_inclusion((uint64_t)cJSON_GetObjectItem(j, "index")->valuedouble,
+                                                     cp.size, leaf, proof, np, cp.root, NULL),
+                          PB_OK);
+                /* a forged commitment is not proven */
+                leaf[0] ^= 1;
+                CHECK(pb_merkle_verify_inclusion((uint64_t)cJSON_GetObjectItem(j, "index")->valuedouble,
+                                                 cp.size, leaf, proof, np, cp.root, NULL) != PB_OK);
+                proven++;
+                cJSON_Delete(j);
+        }
+        CHECK(proven > 0);
+}
+
+static void close_tally_export(const char *pbvote)
+{
+        char out[65536], cmd[1200];
+        static char tar[1 << 20];
+        int st;
+
+        CHECK_INT(call(&fx, "POST", "/v1/elections/life/close", fx.admin, NULL, out, sizeof(out)), 200);
+        CHECK_INT(call(&fx, "POST", "/v1/elections/life/close", fx.admin, NULL, out, sizeof(out)), 409);
+        CHECK_INT(call(&fx, "POST", "/v1/elections/life/open", fx.admin, NULL, out, sizeof(out)), 409);
+        CHECK_INT(call(&fx, "POST", "/v1/elections/life/ballots", kiosk,
+                       "{\"ballot\":{\"approvals\":[\"p1\"]},\"code\":\"X\",\"submission_id\":"
+                       "\"0000000000000000000000000000abcd\"}",
+                       out, sizeof(out)),
+                  409);
+        CHECK_INT(call(&fx, "GET", "/v1/elections/life/export", auditor, NULL, out, sizeof(out)),
+                  409); /* not tallied */
+        CHECK_INT(call(&fx, "POST", "/v1/elections/life/tally", fx.admin, NULL, out, sizeof(out)), 200);
+        CHECK(strstr(out, "\"payloadType\":\"application/vnd.pbvote.result+json;v=1\"") != NULL);
+        CHECK_INT(call(&fx, "GET", "/v1/elections/life/result", NULL, NULL, out, sizeof(out)), 200);
+        CHECK(strstr(out, "\"certification\":null") != NULL);
+        CHECK_INT(call(&fx, "GET", "/v1/elections/life/export", kiosk, NULL, out, sizeof(out)), 403);
+        {
+                /* the tar archive: fetched raw, written out, unpacked, verified offline */
+                char req[512];
+                int fd = http_connect(fx.port);
+                size_t len = 0;
+                FILE *f;
+                ssize_t n;
+
+                snprintf(req, sizeof(req),
+                         "GET /v1/elections/life/export HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
+                         "Authorization: Bearer %s\r\n\r\n",
+                         auditor);
+                CHECK(fd >= 0 && http_send(fd, req, strlen(req)) == 0);
+                while (fd >= 0 && len < sizeof(tar) && (n = recv(fd, tar + len, sizeof(tar) - len, 0)) > 0)
+                        len += (size_t)n;
+                if (fd >= 0)
+                        close(fd);
+                CHECK(len > 1024 && !strncmp(tar, "HTTP/1.1 200", 12));
+                snprintf(cmd, sizeof(cmd), "%s/bundle.tar", fx.dir);
+                f = fopen(cmd, "wb");
+                if (f) {
+                        char *body = strstr(tar, "\r\n\r\n");
+                        if (body)
+                                fwrite(body + 4, 1, len - (size_t)(body + 4 - tar), f);
+                        fclose(f);
+                }
+        }
+        snprintf(cmd, sizeof(cmd),
+                 "cd '%s' && tar xf bundle.tar && '%s' verify life --allow-uncertified > verify.out 2>&1",
+                 fx.dir, pbvote);
+        st = system(cmd);
+        CHECK_INT(st, 0);
+        if (st) {
+                snprintf(cmd, sizeof(cmd), "cat '%s/verify.out' >&2", fx.dir);
+                CHECK_INT(system(cmd), 0);
+        }
+}
+
+int main(int argc, char **argv)
+{
+        static char pbvote[4096];
+
+        if (argc < 2 || !realpath(argv[1], pbvote) || sodium_init() < 0 || fixture_start(&fx, true) < 0) {
+                fprintf(stderr, "usage: test-api-lifecycle PBVOTE (and a working server)\n");
+                return 1;
+        }
+        RUN(create_and_open);
+        RUN(cast_concurrently);
+        check_receipts(false);
+        close_tally_export(pbvote);
+        check_receipts(true);
+        fixture_stop(&fx);
+        return check_summary("api-lifecycle");
+}
