@@ -182,7 +182,7 @@ static void check_receipts(bool all_logged)
 
 static void close_tally_export(const char *pbvote)
 {
-        char out[65536], cmd[1200];
+        char out[65536], cmd[8192];
         static char tar[1 << 20];
         int st;
 
