@@ -31,7 +31,7 @@ static const char fixture_manifest[] =
         "\"votes\","
         "\"tie_break\":\"lexico\"},\"scale\":2,\"title\":\"Test budget\",\"type\":\"pbvote.manifest/v1\"}";
 
-static int fixture_start(struct fixture *f, bool with_office)
+static inline int fixture_start(struct fixture *f, bool with_office)
 {
         uint8_t seed[32];
         struct pb_api_config ac;
@@ -72,7 +72,7 @@ static int fixture_start(struct fixture *f, bool with_office)
         return 0;
 }
 
-static void fixture_stop(struct fixture *f)
+static inline void fixture_stop(struct fixture *f)
 {
         char cmd[400];
 
@@ -84,7 +84,7 @@ static void fixture_stop(struct fixture *f)
 }
 
 /* One request: METHOD PATH with an optional token and JSON body; the status, body into @out. */
-static int call(const struct fixture *f, const char *method, const char *path, const char *token,
+static inline int call(const struct fixture *f, const char *method, const char *path, const char *token,
                 const char *json, char *out, size_t cap)
 {
         size_t blen = json ? strlen(json) : 0, n;
@@ -108,7 +108,7 @@ static int call(const struct fixture *f, const char *method, const char *path, c
 }
 
 /* The string value of "key":"..." in @json (no escapes in the values we read), into @out. */
-static int json_str(const char *json, const char *key, char *out, size_t cap)
+static inline int json_str(const char *json, const char *key, char *out, size_t cap)
 {
         char pat[80];
         const char *p, *e;
