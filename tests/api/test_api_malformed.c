@@ -5,12 +5,114 @@
  * request must get a 4xx or a closed connection, the server must keep answering, and (once the
  * ballot box serves elections) nothing may change.  argv[1] = number of requests (default 10000).
  */
+#include <cjson/cJSON.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 
-#include "api/pb_api.h"
-#include "api/pb_http.h"
-#include "http_client.h"
+#include "api_fixture.h"
+#include "ballots/pb_box.h"
+
+static struct fixture fx;
+static char kiosk[PB_TOKEN_TEXT_LEN + 1];
+static char code[32];       /* issued, never used: a valid ballot with it would be stored */
+static char spent_code[32]; /* already used: whatever a mutated body becomes, it cannot be stored */
+
+/* Bodies a real kiosk token sends to a real open election: each must be refused, none stored. */
+static const char *const bad_ballots[] = {
+        "{\"ballot\":{\"approvals\":[\"p1\"]},\"code\":\"%s\"}",
+        "{\"ballot\":{\"approvals\":[\"p1\"]},\"code\":\"%s\",\"submission_id\":\"xyz\"}",
+        "{\"ballot\":{\"approvals\":\"p1\"},\"code\":\"%s\",\"submission_id\":"
+        "\"00000000000000000000000000000001\"}",
+        "{\"ballot\":{\"ranking\":[\"p1\"]},\"code\":\"%s\",\"submission_id\":"
+        "\"00000000000000000000000000000002\"}",
+        "{\"ballot\":{\"approvals\":[\"p1\",\"p1\"]},\"code\":\"%s\",\"submission_id\":"
+        "\"00000000000000000000000000000003\"}",
+        "{\"ballot\":{\"approvals\":[]},\"code\":\"%s\",\"submission_id\":"
+        "\"00000000000000000000000000000004\"}",
+        "{\"ballot\":{\"approvals\":[\"p1\",\"p2\",\"p3\"]},\"code\":\"%s\",\"submission_id\":"
+        "\"00000000000000000000000000000005\"}",
+        "{\"ballot\":{\"approvals\":[1]},\"code\":\"%s\",\"submission_id\":"
+        "\"00000000000000000000000000000006\"}",
+        "{\"ballot\":{\"approvals\":[\"p1\"]},\"code\":\"%s\",\"submission_id\":"
+        "\"00000000000000000000000000000007\",\"x\":1}",
+        "{\"ballot\":{\"approvals\":[\"p1\"]},\"code\":\"%s\",\"code\":\"x\",\"submission_id\":"
+        "\"00000000000000000000000000000008\"}",
+        "{\"ballot\":{\"approvals\":[\"p1\"],\"points\":{}},\"code\":\"%s\",\"submission_id\":"
+        "\"00000000000000000000000000000009\"}",
+        "{\"ballot\":{\"approvals\":[\"p1\"]},\"code\":\"%sZ\",\"submission_id\":"
+        "\"0000000000000000000000000000000a\"}",
+        "{\"ballot\":{\"approvals\":[\"p1\"]},\"code\":\"%s\",\"submission_id\":"
+        "\"0000000000000000000000000000000B\"}",
+        "{\"ballot\":{\"approvals\":[\"p\\u00001\"]},\"code\":\"%s\",\"submission_id\":"
+        "\"0000000000000000000000000000000c\"}",
+        "[\"%s\"]",
+        "{\"ballot\":null,\"code\":\"%s\",\"submission_id\":\"0000000000000000000000000000000d\"}",
+};
+#define N_BAD_BALLOTS (sizeof(bad_ballots) / sizeof(bad_ballots[0]))
+
+static int setup_election(void)
+{
+        char manifest[2048], path[400], out[65536];
+        struct pb_box *b = NULL;
+        cJSON *j;
+
+        snprintf(manifest, sizeof(manifest), fixture_manifest, "demo", "demo");
+        if (call(&fx, "POST", "/v1/elections", fx.admin, manifest, out, sizeof(out)) != 201)
+                return -1;
+        snprintf(path, sizeof(path), "%s/demo.db", fx.dir);
+        if (pb_box_open(path, &b, NULL) < 0)
+                return -1;
+        if (pb_box_token_create(b, PB_ROLE_KIOSK, "", kiosk, NULL, NULL) < 0) {
+                pb_box_free(b);
+                return -1;
+        }
+        pb_box_free(b);
+        if (call(&fx, "POST", "/v1/elections/demo/open", fx.admin, NULL, out, sizeof(out)) != 200 ||
+            call(&fx, "POST", "/v1/elections/demo/codes", fx.admin, "{\"count\":5}", out, sizeof(out)) != 201)
+                return -1;
+        j = cJSON_Parse(out);
+        snprintf(code, sizeof(code), "%s", j ? cJSON_GetObjectItem(j, "codes")->child->valuestring : "");
+        cJSON_Delete(j);
+        /* two accepted ballots, so that the log is not empty */
+        for (int i = 0; i < 2; i++) {
+                char body[512];
+                cJSON *c;
+                j = NULL;
+                if (call(&fx, "POST", "/v1/elections/demo/codes", fx.admin, "{\"count\":1}", out,
+                         sizeof(out)) != 201 ||
+                    !(j = cJSON_Parse(out)))
+                        return -1;
+                c = cJSON_GetObjectItem(j, "codes")->child;
+                snprintf(spent_code, sizeof(spent_code), "%s", c->valuestring);
+                snprintf(body, sizeof(body),
+                         "{\"ballot\":{\"approvals\":[\"p2\"]},\"code\":\"%s\",\"submission_id\":\"%032x\"}",
+                         c->valuestring, 0x7000 + i);
+                cJSON_Delete(j);
+                if (call(&fx, "POST", "/v1/elections/demo/ballots", kiosk, body, out, sizeof(out)) != 201)
+                        return -1;
+        }
+        return code[0] ? 0 : -1;
+}
+
+/* What must not change: accepted ballots, spent codes, the log and its signed checkpoint (refusals
+ * are counted, by reason, which is what turnout's "rejected" is for). */
+static void snapshot(char *out, size_t cap)
+{
+        char t[4096], cp[4096];
+        cJSON *j;
+
+        call(&fx, "GET", "/v1/elections/demo/turnout", NULL, NULL, t, sizeof(t));
+        call(&fx, "GET", "/v1/elections/demo/checkpoint", NULL, NULL, cp, sizeof(cp));
+        j = cJSON_Parse(t);
+        snprintf(out, cap, "ballots=%d spent=%d log=%d pending=%d state=%s\n%s",
+                 j ? (int)cJSON_GetObjectItem(j, "ballots")->valuedouble : -1,
+                 j ? (int)cJSON_GetObjectItem(j, "codes_spent")->valuedouble : -1,
+                 j ? (int)cJSON_GetObjectItem(j, "log_size")->valuedouble : -1,
+                 j ? (int)cJSON_GetObjectItem(j, "pending")->valuedouble : -1,
+                 j ? cJSON_GetObjectItem(j, "state")->valuestring : "?", cp);
+        cJSON_Delete(j);
+}
 
 static uint64_t rng = 0x2545f4914f6cdd1dULL;
 
@@ -80,7 +182,7 @@ static size_t build(unsigned i, char *buf, size_t cap)
 
         snprintf(token, sizeof(token), "Bearer %016llx%016llx", (unsigned long long)rnd(),
                  (unsigned long long)rnd());
-        switch (i % 16) {
+        switch (i % 17) {
         case 0: /* a method the route does not take */
                 n = addf(buf, cap, 0, "%s %s HTTP/1.1\r\nHost: x\r\n\r\n", methods[rnd() % 9], path);
                 break;
@@ -179,6 +281,27 @@ static size_t build(unsigned i, char *buf, size_t cap)
                 n = addf(buf, cap, 0, "GET /v1/health HTTP/1.1\r\nHost: x\r\nContent-Length: %s\r\n\r\n%s",
                          "4", "abcd");
                 break;
+        case 16: { /* a real kiosk token, a malformed or invalid ballot */ char body[1024]; int bl;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+                {
+                        /* a body with a changed byte might become a valid ballot: it carries a spent code */
+                        bool mutate = (rnd() & 3) == 0;
+                        const char *fmt = bad_ballots[rnd() % N_BAD_BALLOTS];
+                        bl = snprintf(body, sizeof(body), fmt, mutate ? spent_code : code);
+                        if (mutate)
+                                body[rnd() % (unsigned)bl] = (char)(rnd() & 0xff);
+                }
+#pragma GCC diagnostic pop
+                n = (size_t)snprintf(buf, cap,
+                                     "POST /v1/elections/demo/ballots HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                                     "application/json\r\n"
+                                     "Content-Length: %d\r\nAuthorization: Bearer %s\r\n\r\n",
+                                     bl, kiosk);
+                memcpy(buf + n, body, (size_t)bl);
+                n += (size_t)bl;
+                break;
+        }
         case 15: /* wrong JSON types with a forged token */
                 n = addf(buf, cap, 0,
                          "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -225,44 +348,25 @@ static void *slow_client(void *arg)
 
 int main(int argc, char **argv)
 {
-        struct pb_api_config ac;
-        struct pb_http_config hc;
-        struct pb_api *api = NULL;
-        struct pb_http *http = NULL;
         struct slow slows[8];
         pthread_t th[8];
         unsigned total = argc > 1 ? (unsigned)atoi(argv[1]) : 10000, bad = 0, closed = 0, counts[600] = { 0 };
-        static char buf[1 << 21], body[4096];
+        static char buf[1 << 21], body[4096], before[8192], after[8192];
         int fail = 0;
 
-        memset(&ac, 0, sizeof(ac));
-        pb_api_limits_default(&ac.limits);
-        ac.version = "test";
-        pb_http_config_default(&hc);
-        hc.port = 0;
-        hc.timeout_s = 2;
-        hc.request_timeout_s = 3;
-        hc.max_per_ip = 1000;
-        if (pb_api_new(&ac, &api, NULL) < 0 || pb_http_start(api, &hc, &http, NULL) < 0) {
-                fprintf(stderr, "cannot start the server\n");
+        if (sodium_init() < 0 || fixture_start(&fx, true) < 0 || setup_election() < 0) {
+                fprintf(stderr, "cannot start the server and its election\n");
                 return 1;
         }
+        snapshot(before, sizeof(before));
         for (int k = 0; k < 8; k++) {
-                slows[k].port = pb_http_port(http);
+                slows[k].port = fx.port;
                 slows[k].closed = 0;
                 pthread_create(&th[k], NULL, slow_client, &slows[k]);
         }
         for (unsigned i = 0; i < total; i++) {
                 size_t n = build(i, buf, sizeof(buf));
-                struct timespec t0, t1;
-                int st;
-
-                clock_gettime(CLOCK_MONOTONIC, &t0);
-                st = http_exchange(pb_http_port(http), buf, n, 5000, body, sizeof(body));
-                clock_gettime(CLOCK_MONOTONIC, &t1);
-                if (getenv("PB_TEST_SLOW") &&
-                    (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 > 200)
-                        fprintf(stderr, "slow: request %u kind %u status %d\n", i, i % 16, st);
+                int st = http_exchange(fx.port, buf, n, 5000, body, sizeof(body));
 
                 if (st == 0) {
                         closed++;
@@ -272,14 +376,13 @@ int main(int argc, char **argv)
                         counts[st < 500 ? st : 599]++;
                 } else {
                         if (bad++ < 10)
-                                fprintf(stderr, "FAIL request %u (kind %u): status %d\n%.*s\n", i, i % 16, st,
-                                        (int)(n > 300 ? 300 : n), buf);
+                                fprintf(stderr, "FAIL request %u (kind %u): status %d\n%.*s\n", i, i % 17, st,
+                                        (int)(n > 400 ? 400 : n), buf);
                         fail = 1;
                 }
                 if (i % 1000 == 999) {
                         const char ok[] = "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n";
-                        if (http_exchange(pb_http_port(http), ok, sizeof(ok) - 1, 5000, body, sizeof(body)) !=
-                            200) {
+                        if (http_exchange(fx.port, ok, sizeof(ok) - 1, 5000, body, sizeof(body)) != 200) {
                                 fprintf(stderr, "FAIL the server stopped answering after %u requests\n",
                                         i + 1);
                                 fail = 1;
@@ -294,12 +397,17 @@ int main(int argc, char **argv)
                         fail = 1;
                 }
         }
+        snapshot(after, sizeof(after));
+        if (strcmp(before, after)) {
+                fprintf(stderr, "FAIL the election changed:\nbefore: %s\nafter:  %s\n", before, after);
+                fail = 1;
+        }
         fprintf(stderr, "%u malformed requests: %u closed", total, closed);
         for (int s = 400; s < 600; s++)
                 if (counts[s])
                         fprintf(stderr, ", %u x %d", counts[s], s == 599 ? 505 : s);
-        fprintf(stderr, "; %u wrong answers; 8 slow clients dropped: %s\n", bad, fail ? "no" : "yes");
-        pb_http_stop(http);
-        pb_api_free(api);
+        fprintf(stderr, "; %u wrong answers; 8 slow clients dropped: %s; election unchanged: %s\n", bad,
+                fail ? "see above" : "yes", strcmp(before, after) ? "no" : "yes");
+        fixture_stop(&fx);
         return fail;
 }
