@@ -173,6 +173,14 @@ static size_t addf(char *buf, size_t cap, size_t at, const char *fmt, const char
         return n < 0 ? at : at + (size_t)n >= cap ? cap - 1 : at + (size_t)n;
 }
 
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+static int fill_ballot(char *body, size_t cap, const char *fmt, const char *c)
+{
+        return snprintf(body, cap, fmt, c);
+}
+#pragma GCC diagnostic pop
+
 /* Build malformed request number @i into @buf; returns its length. */
 static size_t build(unsigned i, char *buf, size_t cap)
 {
@@ -281,18 +289,15 @@ static size_t build(unsigned i, char *buf, size_t cap)
                 n = addf(buf, cap, 0, "GET /v1/health HTTP/1.1\r\nHost: x\r\nContent-Length: %s\r\n\r\n%s",
                          "4", "abcd");
                 break;
-        case 16: { /* a real kiosk token, a malformed or invalid ballot */ char body[1024]; int bl;
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-                {
-                        /* a body with a changed byte might become a valid ballot: it carries a spent code */
-                        bool mutate = (rnd() & 3) == 0;
-                        const char *fmt = bad_ballots[rnd() % N_BAD_BALLOTS];
-                        bl = snprintf(body, sizeof(body), fmt, mutate ? spent_code : code);
-                        if (mutate)
-                                body[rnd() % (unsigned)bl] = (char)(rnd() & 0xff);
-                }
-#pragma GCC diagnostic pop
+        case 16: { /* a real kiosk token, a malformed or invalid ballot */
+                char body[1024];
+                /* a body with a changed byte might become a valid ballot: it carries a spent code */
+                bool mutate = (rnd() & 3) == 0;
+                int bl = fill_ballot(body, sizeof(body), bad_ballots[rnd() % N_BAD_BALLOTS],
+                                     mutate ? spent_code : code);
+
+                if (mutate)
+                        body[rnd() % (unsigned)bl] = (char)(rnd() & 0xff);
                 n = (size_t)snprintf(buf, cap,
                                      "POST /v1/elections/demo/ballots HTTP/1.1\r\nHost: x\r\nContent-Type: "
                                      "application/json\r\n"
