@@ -1,0 +1,285 @@
+/**
+ * @file kill -9 of `pbvote serve` under concurrent load, repeatedly: clients cast ballots over
+ * HTTP while the server is killed at a random moment; after each restart every ballot whose receipt
+ * reached a client must be found in the log (its receipt's inclusion proof, or pending), a retry
+ * of its submission must give the same receipt, and at the end the closed box passes its full check.
+ * usage: test-api-kill9 PBVOTE ROUNDS
+ */
+#include <cjson/cJSON.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include "http_client.h"
+
+#define CLIENTS 6
+#define MAX_ACK 20000
+#define ELECTION "warszawa-rembertow-2023"
+
+static char pbvote[4096], dir[256], admin[80], kiosk[80];
+static unsigned short port;
+static char (*codes)[32];
+static size_t n_codes, next_code;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static volatile int stop_clients;
+
+struct ack {
+        char commitment[65];
+        char body[512];     /* the request, to retry it */
+        char receipt[4096]; /* the response body, to compare with the retry */
+};
+static struct ack *acks;
+static size_t n_acks;
+
+static int req(const char *method, const char *path, const char *token, const char *json, char *out,
+               size_t cap)
+{
+        char r[2048];
+        size_t n = (size_t)snprintf(r, sizeof(r), "%s %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n",
+                                    method, path);
+
+        if (token)
+                n += (size_t)snprintf(r + n, sizeof(r) - n, "Authorization: Bearer %s\r\n", token);
+        if (json)
+                n += (size_t)snprintf(r + n, sizeof(r) - n,
+                                      "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                                      strlen(json), json);
+        else
+                n += (size_t)snprintf(r + n, sizeof(r) - n, "\r\n");
+        return http_exchange(port, r, n, 20000, out, cap);
+}
+
+static pid_t start_server(void)
+{
+        char listen[32];
+        pid_t pid;
+
+        snprintf(listen, sizeof(listen), "127.0.0.1:%u", port);
+        pid = fork();
+        if (pid == 0) {
+                int null = open("/dev/null", O_WRONLY);
+                dup2(null, 1);
+                dup2(null, 2);
+                execl(pbvote, pbvote, "serve", "--demo", "--data", dir, "--listen", listen, "--max-per-ip",
+                      "1000", (char *)NULL);
+                _exit(127);
+        }
+        for (int i = 0; i < 200; i++) {
+                char out[256];
+                usleep(25000);
+                if (req("GET", "/v1/health", NULL, NULL, out, sizeof(out)) == 200)
+                        return pid;
+        }
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        return -1;
+}
+
+static void *client(void *arg)
+{
+        unsigned id = (unsigned)(long)arg, k = 0;
+
+        while (!stop_clients) {
+                char body[512], out[4096], commitment[65];
+                const char *p, *e;
+                size_t c;
+                int st;
+
+                pthread_mutex_lock(&lock);
+                c = next_code < n_codes ? next_code++ : n_codes;
+                pthread_mutex_unlock(&lock);
+                if (c == n_codes)
+                        break;
+                snprintf(body, sizeof(body),
+                         "{\"ballot\":{\"approvals\":[\"1639\"]},\"code\":\"%s\",\"submission_id\":\"%08x%"
+                         "024x\"}",
+                         codes[c], id, k++);
+                st = req("POST", "/v1/elections/" ELECTION "/ballots", kiosk, body, out, sizeof(out));
+                if (st != 201 && st != 200)
+                        continue; /* killed mid-request: not acknowledged, nothing promised */
+                p = strstr(out, "\"commitment\":\"");
+                e = p ? strchr(p + 14, '"') : NULL;
+                if (!p || !e || e - (p + 14) != 64)
+                        continue;
+                memcpy(commitment, p + 14, 64);
+                commitment[64] = '\0';
+                pthread_mutex_lock(&lock);
+                if (n_acks < MAX_ACK) {
+                        snprintf(acks[n_acks].commitment, 65, "%s", commitment);
+                        snprintf(acks[n_acks].body, sizeof(acks[0].body), "%s", body);
+                        snprintf(acks[n_acks].receipt, sizeof(acks[0].receipt), "%s", out);
+                        n_acks++;
+                }
+                pthread_mutex_unlock(&lock);
+        }
+        return NULL;
+}
+
+static int read_tokens(void)
+{
+        char path[400], buf[1 << 16];
+        FILE *f;
+        size_t n;
+        cJSON *j;
+
+        snprintf(path, sizeof(path), "%s/demo.json", dir);
+        f = fopen(path, "r");
+        if (!f)
+                return -1;
+        n = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        j = cJSON_Parse(buf);
+        if (!j)
+                return -1;
+        snprintf(admin, sizeof(admin), "%s",
+                 cJSON_GetObjectItem(cJSON_GetObjectItem(j, "tokens"), "admin")->valuestring);
+        snprintf(kiosk, sizeof(kiosk), "%s",
+                 cJSON_GetObjectItem(cJSON_GetObjectItem(j, "tokens"), "kiosk")->valuestring);
+        cJSON_Delete(j);
+        return 0;
+}
+
+static int issue_codes(size_t count)
+{
+        static char out[65536];
+
+        codes = calloc(count, sizeof(*codes));
+        while (codes && n_codes < count) {
+                /* in chunks that fit the test client's 64 KiB response buffer */
+                size_t chunk = count - n_codes < 1500 ? count - n_codes : 1500;
+                char body[64];
+                cJSON *j;
+
+                snprintf(body, sizeof(body), "{\"count\":%zu}", chunk);
+                if (req("POST", "/v1/elections/" ELECTION "/codes", admin, body, out, sizeof(out)) != 201 ||
+                    !(j = cJSON_Parse(out)))
+                        return -1;
+                for (cJSON *c = cJSON_GetObjectItem(j, "codes")->child; c && n_codes < count; c = c->next)
+                        snprintf(codes[n_codes++], sizeof(codes[0]), "%s", c->valuestring);
+                cJSON_Delete(j);
+        }
+        return codes && n_codes == count ? 0 : -1;
+}
+
+/* Every acknowledged ballot is in the box; a retry of its submission gives the same receipt. */
+static int check_acks(size_t *ret_lost)
+{
+        size_t lost = 0;
+
+        for (size_t i = 0; i < n_acks; i++) {
+                char path[160], out[8192];
+                int st;
+
+                snprintf(path, sizeof(path), "/v1/elections/" ELECTION "/receipts/%.64s", acks[i].commitment);
+                st = req("GET", path, NULL, NULL, out, sizeof(out));
+                if (st != 200) {
+                        if (lost++ < 5)
+                                fprintf(stderr, "FAIL acknowledged ballot %s not found (%d)\n",
+                                        acks[i].commitment, st);
+                        continue;
+                }
+                if (i % 7 == 0) {
+                        st = req("POST", "/v1/elections/" ELECTION "/ballots", kiosk, acks[i].body, out,
+                                 sizeof(out));
+                        if (st != 200 || strcmp(out, acks[i].receipt)) {
+                                if (lost++ < 5)
+                                        fprintf(stderr, "FAIL retry of an acknowledged submission: %d\n", st);
+                        }
+                }
+        }
+        *ret_lost = lost;
+        return lost ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+        int rounds = argc > 2 ? atoi(argv[2]) : 8, fail = 0;
+        pid_t pid;
+        size_t lost = 0;
+        uint64_t seed = (uint64_t)getpid();
+
+        if (argc < 2 || !realpath(argv[1], pbvote))
+                return 2;
+        {
+                /* a free port: bind to 0, read it, let it go */
+                struct sockaddr_in sa;
+                socklen_t sl = sizeof(sa);
+                int fd = socket(AF_INET, SOCK_STREAM, 0);
+                memset(&sa, 0, sizeof(sa));
+                sa.sin_family = AF_INET;
+                sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+                if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+                    getsockname(fd, (struct sockaddr *)&sa, &sl) < 0)
+                        return 1;
+                port = ntohs(sa.sin_port);
+                close(fd);
+        }
+        snprintf(dir, sizeof(dir), "%s/pbvote-kill9-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+        if (!mkdtemp(dir))
+                return 1;
+        acks = calloc(MAX_ACK, sizeof(*acks));
+        pid = start_server();
+        if (pid < 0 || read_tokens() < 0 || issue_codes((size_t)rounds * 2500) < 0) {
+                fprintf(stderr, "cannot start the demo server\n");
+                return 1;
+        }
+        for (int r = 0; r < rounds && !fail; r++) {
+                pthread_t th[CLIENTS];
+
+                stop_clients = 0;
+                for (long t = 0; t < CLIENTS; t++)
+                        pthread_create(&th[t], NULL, client, (void *)t);
+                seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+                usleep((useconds_t)(100000 + (seed >> 33) % 500000)); /* 0.1 to 0.6 s of load */
+                kill(pid, SIGKILL);
+                waitpid(pid, NULL, 0);
+                stop_clients = 1;
+                for (int t = 0; t < CLIENTS; t++)
+                        pthread_join(th[t], NULL);
+                pid = start_server();
+                if (pid < 0) {
+                        fprintf(stderr, "FAIL the server does not come back after kill -9 (round %d)\n",
+                                r + 1);
+                        fail = 1;
+                        break;
+                }
+                if (check_acks(&lost) < 0)
+                        fail = 1;
+                fprintf(stderr, "round %d: %zu acknowledged ballots so far, %zu lost\n", r + 1, n_acks, lost);
+        }
+        if (!fail) {
+                char out[4096], cmd[8192];
+                /* close, then the box's full check: CVRs recommit, leaves, tree and checkpoints agree */
+                if (req("POST", "/v1/elections/" ELECTION "/close", admin, NULL, out, sizeof(out)) != 200) {
+                        fprintf(stderr, "FAIL close: %s\n", out);
+                        fail = 1;
+                }
+                kill(pid, SIGTERM);
+                waitpid(pid, NULL, 0);
+                pid = -1;
+                snprintf(cmd, sizeof(cmd), "'%s' election check --db '%s/" ELECTION ".db' > /dev/null 2>&1",
+                         pbvote, dir);
+                if (system(cmd) != 0) {
+                        fprintf(stderr, "FAIL the box's full check after %d kills\n", rounds);
+                        fail = 1;
+                }
+        }
+        if (pid > 0) {
+                kill(pid, SIGKILL);
+                waitpid(pid, NULL, 0);
+        }
+        fprintf(stderr, "%d kills, %zu acknowledged ballots, %zu lost: %s\n", rounds, n_acks, lost,
+                fail ? "FAIL" : "ok");
+        {
+                char cmd[400];
+                snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+                if (!fail && system(cmd) != 0)
+                        fprintf(stderr, "cannot remove %s\n", dir);
+        }
+        return fail;
+}
