@@ -77,7 +77,8 @@ struct pb_api_config {
 
 /**
  * Create the API: open every election of @cfg->data_dir (recovering each, pb_box_open), attach the
- * engine key, start the writer thread.  @ret owned by the caller (pb_api_free).
+ * engine key, start the writer thread.  libsodium must be initialised (sodium_init()) first.
+ * @ret owned by the caller (pb_api_free).
  * @return PB_OK, PB_ERR_IO (no such folder), the error of a box that cannot be opened (reterr
  *         names it), PB_ERR_NOMEM
  */
@@ -87,6 +88,19 @@ void pb_api_free(struct pb_api *api);
 /** Body limit of the route @method @path takes (0: no body allowed), so that the HTTP layer can
  *  refuse an oversized upload before reading it. */
 size_t pb_api_body_limit(const struct pb_api *api, const char *method, const char *path);
+
+/** One route as served, for docs and tests (docs/openapi.yaml must list the same). */
+struct pb_api_route_info {
+        const char *method;
+        const char *pattern; /* "/v1/elections/{id}/ballots" */
+        unsigned roles;      /* PB_API_ROLE_BIT()s admitted; 0: anyone */
+        bool takes_body;     /* a JSON body (required or optional) */
+        bool body_required;
+        const char *summary;
+};
+
+/** The @i-th route (0-based); false past the last. */
+bool pb_api_route_info(size_t i, struct pb_api_route_info *ret);
 
 enum pb_api_outcome { PB_API_DONE, PB_API_PENDING };
 

@@ -105,3 +105,19 @@ const struct pb_api_route *pb_api_route_find(const char *method, const char *pat
         }
         return NULL;
 }
+
+bool pb_api_route_info(size_t i, struct pb_api_route_info *ret)
+{
+        for (size_t k = 0; pb_api_routes[k].method; k++)
+                if (k == i) {
+                        const struct pb_api_route *r = &pb_api_routes[k];
+                        ret->method = r->method;
+                        ret->pattern = r->pattern;
+                        ret->roles = r->roles;
+                        ret->takes_body = r->body != PB_BODY_NONE;
+                        ret->body_required = r->body == PB_BODY_BALLOT || r->body == PB_BODY_ADMIN;
+                        ret->summary = r->summary;
+                        return true;
+                }
+        return false;
+}

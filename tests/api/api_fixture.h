@@ -3,6 +3,7 @@
 #define PB_TEST_API_FIXTURE_H
 
 #include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -39,6 +40,8 @@ static inline int fixture_start(struct fixture *f, bool with_office)
         struct pb_diag d;
         const char *tmp = getenv("TMPDIR");
 
+        if (sodium_init() < 0)
+                return -1;
         memset(f, 0, sizeof(f->dir));
         snprintf(f->dir, sizeof(f->dir), "%s/pbvote-api-XXXXXX", tmp ? tmp : "/tmp");
         if (!mkdtemp(f->dir))
