@@ -217,11 +217,18 @@ static void answered(void *cls)
 {
         struct req *rq = cls;
 
+        struct MHD_Connection *con;
+        bool resume;
+
+        /* Resume only after unlocking: once resumed, MHD may finish the request and free @rq at once.
+         * A suspended connection is left alone by MHD, so @rq lives until the resume. */
         pthread_mutex_lock(&rq->m);
         rq->ready = true;
-        if (rq->suspended)
-                MHD_resume_connection(rq->con);
+        resume = rq->suspended;
+        con = rq->con;
         pthread_mutex_unlock(&rq->m);
+        if (resume)
+                MHD_resume_connection(con);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char *url, const char *method,

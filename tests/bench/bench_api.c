@@ -1,0 +1,261 @@
+/**
+ * @file Load benchmark of the HTTP API on loopback (docs/performance.md): durable ballots per second
+ * at saturation (many keep-alive clients casting as fast as they can; every 201 means COMMIT
+ * returned), latency percentiles at a paced 1,000 ballots/s, and, in the same run, the raw group-commit
+ * rate of the ballot box without HTTP (pb_box_cast of 1,024 ballots per transaction).
+ * usage: bench-api [BALLOTS_AT_SATURATION] [CLIENTS]   (default 40000 64)
+ */
+#include <cjson/cJSON.h>
+#include <time.h>
+
+#include "../api/api_fixture.h"
+#include "ballots/pb_box.h"
+#include "ballots/pb_manifest.h"
+
+static struct fixture fx;
+static char kiosk_sat[PB_TOKEN_TEXT_LEN + 1], kiosk_paced[PB_TOKEN_TEXT_LEN + 1];
+static char (*codes)[32];
+static size_t n_codes, next;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+static double now(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int setup(const char *id, size_t count, char *kiosk)
+{
+        char manifest[2048], path[400];
+        static char out[65536];
+        struct pb_box *b = NULL;
+
+        snprintf(manifest, sizeof(manifest), fixture_manifest, id, id);
+        /* the default batch (20) of the manifest: the log is appended in batches as in production */
+        if (call(&fx, "POST", "/v1/elections", fx.admin, manifest, out, sizeof(out)) != 201)
+                return -1;
+        snprintf(path, sizeof(path), "%s/%s.db", fx.dir, id);
+        if (pb_box_open(path, &b, NULL) < 0 ||
+            pb_box_token_create(b, PB_ROLE_KIOSK, "", kiosk, NULL, NULL) < 0)
+                return -1;
+        pb_box_free(b);
+        snprintf(path, sizeof(path), "/v1/elections/%s/open", id);
+        if (call(&fx, "POST", path, fx.admin, NULL, out, sizeof(out)) != 200)
+                return -1;
+        codes = realloc(codes, (n_codes + count) * sizeof(*codes));
+        snprintf(path, sizeof(path), "/v1/elections/%s/codes", id);
+        for (size_t have = 0; have < count;) {
+                size_t chunk = count - have < 1500 ? count - have : 1500;
+                char body[64];
+                cJSON *j;
+                snprintf(body, sizeof(body), "{\"count\":%zu}", chunk);
+                if (call(&fx, "POST", path, fx.admin, body, out, sizeof(out)) != 201 ||
+                    !(j = cJSON_Parse(out)))
+                        return -1;
+                for (cJSON *c = cJSON_GetObjectItem(j, "codes")->child; c; c = c->next, have++)
+                        snprintf(codes[n_codes++], sizeof(codes[0]), "%s", c->valuestring);
+                cJSON_Delete(j);
+        }
+        return 0;
+}
+
+struct worker {
+        const char *id;
+        const char *kiosk;
+        double interval; /* seconds between requests (0: as fast as possible) */
+        double deadline;
+        size_t ok, failed;
+        double *lat; /* latencies, seconds */
+        size_t n_lat, cap_lat;
+};
+
+static void *work(void *arg)
+{
+        struct worker *w = arg;
+        int fd = http_connect(fx.port);
+        double t_next = now();
+        unsigned k = 0;
+
+        while (fd >= 0 && now() < w->deadline) {
+                char req[1024], body[512], out[4096];
+                size_t c;
+                int st, n;
+                double t0;
+
+                pthread_mutex_lock(&lock);
+                c = next < n_codes ? next++ : n_codes;
+                pthread_mutex_unlock(&lock);
+                if (c == n_codes)
+                        break;
+                if (w->interval > 0) {
+                        double wait = t_next - now();
+                        if (wait > 0)
+                                usleep((useconds_t)(wait * 1e6));
+                        t_next += w->interval;
+                }
+                snprintf(body, sizeof(body),
+                         "{\"ballot\":{\"approvals\":[\"p%u\"]},\"code\":\"%s\",\"submission_id\":\"%016zx%"
+                         "016x\"}",
+                         1 + k % 3, codes[c], c, k);
+                n = snprintf(
+                        req, sizeof(req),
+                        "POST /v1/elections/%s/ballots HTTP/1.1\r\nHost: b\r\nAuthorization: Bearer %s\r\n"
+                        "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                        w->id, w->kiosk, strlen(body), body);
+                t0 = now();
+                if (http_send(fd, req, (size_t)n) < 0 ||
+                    (st = http_read_response(fd, 30000, out, sizeof(out))) <= 0) {
+                        close(fd);
+                        fd = http_connect(fx.port);
+                        w->failed++;
+                        continue;
+                }
+                if (st == 201) {
+                        w->ok++;
+                        if (w->n_lat == w->cap_lat) {
+                                w->cap_lat = w->cap_lat ? 2 * w->cap_lat : 4096;
+                                w->lat = realloc(w->lat, w->cap_lat * sizeof(*w->lat));
+                        }
+                        w->lat[w->n_lat++] = now() - t0;
+                } else {
+                        if (!w->failed)
+                                fprintf(stderr, "%s: status %d: %.200s\n", w->id, st, out);
+                        w->failed++;
+                }
+                k++;
+        }
+        if (fd >= 0)
+                close(fd);
+        return NULL;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+        double x = *(const double *)a, y = *(const double *)b;
+        return x < y ? -1 : x > y;
+}
+
+static void run(const char *label, const char *id, const char *kiosk, int clients, double seconds, double rate)
+{
+        struct worker *w = calloc((size_t)clients, sizeof(*w));
+        pthread_t *th = calloc((size_t)clients, sizeof(*th));
+        double t0 = now(), el, *all;
+        size_t ok = 0, failed = 0, n = 0;
+
+        for (int i = 0; i < clients; i++) {
+                w[i].id = id;
+                w[i].kiosk = kiosk;
+                w[i].deadline = t0 + seconds;
+                w[i].interval = rate > 0 ? clients / rate : 0;
+                pthread_create(&th[i], NULL, work, &w[i]);
+        }
+        for (int i = 0; i < clients; i++) {
+                pthread_join(th[i], NULL);
+                ok += w[i].ok;
+                failed += w[i].failed;
+                n += w[i].n_lat;
+        }
+        el = now() - t0;
+        all = malloc((n ? n : 1) * sizeof(*all));
+        n = 0;
+        for (int i = 0; i < clients; i++) {
+                memcpy(all + n, w[i].lat, w[i].n_lat * sizeof(*all));
+                n += w[i].n_lat;
+                free(w[i].lat);
+        }
+        qsort(all, n, sizeof(*all), cmp_d);
+        printf("%s: %d clients, %.1f s, %zu durable ballots (%.0f/s), %zu failed; latency ms p50 %.2f p90 "
+               "%.2f "
+               "p99 %.2f p99.9 %.2f max %.2f\n",
+               label, clients, el, ok, (double)ok / el, failed, n ? all[n / 2] * 1e3 : 0,
+               n ? all[n * 9 / 10] * 1e3 : 0, n ? all[n * 99 / 100] * 1e3 : 0,
+               n ? all[n * 999 / 1000] * 1e3 : 0, n ? all[n - 1] * 1e3 : 0);
+        fflush(stdout);
+        free(all);
+        free(w);
+        free(th);
+}
+
+/* The ballot box alone: the same kind of ballots, 1,024 per transaction, no HTTP. */
+struct collect {
+        struct pb_code *cs;
+        size_t n, cap;
+};
+
+static pb_err keep_code(void *ctx, const struct pb_code *code)
+{
+        struct collect *c = ctx;
+
+        if (c->n < c->cap)
+                c->cs[c->n++] = *code;
+        return PB_OK;
+}
+
+static void raw_box(size_t total)
+{
+        char manifest[2048], path[400];
+        struct pb_manifest *m = NULL;
+        struct pb_box *b = NULL;
+        struct pb_submission *subs = calloc(1024, sizeof(*subs));
+        struct pb_cast_outcome *outs = calloc(1024, sizeof(*outs));
+        struct collect col = { calloc(total, sizeof(struct pb_code)), 0, total };
+        size_t ok = 0;
+        uint32_t item = 0;
+        double t0;
+
+        snprintf(manifest, sizeof(manifest), fixture_manifest, "raw", "raw");
+        snprintf(path, sizeof(path), "%s/raw-box.sqlite", fx.dir);
+        if (!col.cs || !subs || !outs || pb_manifest_parse(manifest, strlen(manifest), &m, NULL) < 0 ||
+            pb_box_create(path, m, &b, NULL) < 0 || pb_box_set_engine_key(b, &fx.engine, NULL) < 0 ||
+            pb_box_election_open(b, &fx.office, NULL) < 0 ||
+            pb_box_codes_issue(b, total, keep_code, &col, NULL) < 0) {
+                printf("raw box: setup failed\n");
+                goto out;
+        }
+        t0 = now();
+        for (size_t i = 0; i < col.n; i += 1024) {
+                size_t n = col.n - i < 1024 ? col.n - i : 1024;
+                for (size_t k = 0; k < n; k++) {
+                        memset(&subs[k], 0, sizeof(subs[k]));
+                        subs[k].code = col.cs[i + k].text;
+                        subs[k].code_len = strlen(col.cs[i + k].text);
+                        subs[k].items = &item;
+                        subs[k].n = 1;
+                        subs[k].channel = PB_CHANNEL_ELECTRONIC;
+                }
+                if (pb_box_cast(b, subs, n, outs, NULL) < 0)
+                        break;
+                for (size_t k = 0; k < n; k++)
+                        ok += outs[k].status == PB_OK;
+        }
+        printf("raw ballot box (no HTTP), 1,024 ballots per transaction: %zu durable ballots in %.2f s "
+               "(%.0f/s)\n",
+               ok, now() - t0, (double)ok / (now() - t0));
+out:
+        pb_box_free(b);
+        pb_manifest_free(m);
+        free(col.cs);
+        free(subs);
+        free(outs);
+}
+
+int main(int argc, char **argv)
+{
+        size_t total = argc > 1 ? (size_t)atol(argv[1]) : 40000;
+        int clients = argc > 2 ? atoi(argv[2]) : 64;
+
+        if (fixture_start(&fx, true) < 0 || setup("sat", total, kiosk_sat) < 0 || setup("paced", 20000, kiosk_paced) < 0) {
+                fprintf(stderr, "setup failed\n");
+                return 1;
+        }
+        next = 0;
+        n_codes = total;
+        run("saturation", "sat", kiosk_sat, clients, 60.0, 0);
+        next = total;
+        n_codes = total + 20000;
+        run("paced 1000/s", "paced", kiosk_paced, 16, 10.0, 1000.0);
+        raw_box(total);
+        fixture_stop(&fx);
+        return 0;
+}
