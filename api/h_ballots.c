@@ -103,6 +103,7 @@ void pb_h_ballots(struct pb_api_ctx *c)
         struct pb_diag d;
         const char *code, *sid;
         size_t sid_len;
+        bool async;
         pb_err r;
 
         pb_diag_clear(&d);
@@ -142,13 +143,14 @@ void pb_h_ballots(struct pb_api_ctx *c)
         job->resp = c->resp;
         job->done = c->req->done;
         job->done_cls = c->req->done_cls;
+        async = job->done != NULL; /* read before submitting: the writer may free the job at once */
         r = pb_api_writer_submit(c->api, job);
         if (r == PB_ERR_BUSY) {
                 pb_api_fail(c, 503, PB_ERR_BUSY, NULL);
                 c->resp->retry_after = 1;
                 goto out;
         }
-        if (job->done) {
+        if (async) {
                 c->outcome = PB_API_PENDING; /* the writer owns the job and answers */
                 return;
         }

@@ -88,7 +88,7 @@ static inline void fixture_stop(struct fixture *f)
 
 /* One request: METHOD PATH with an optional token and JSON body; the status, body into @out. */
 static inline int call(const struct fixture *f, const char *method, const char *path, const char *token,
-                const char *json, char *out, size_t cap)
+                       const char *json, char *out, size_t cap)
 {
         size_t blen = json ? strlen(json) : 0, n;
         char *req = malloc(blen + 1024);

@@ -197,7 +197,7 @@ static void probe(struct election *shared, const struct route *r, enum who w, en
 
         if (r->mutates && want / 100 == 2) {
                 if (make(&fresh, s) < 0) {
-                        CHECK(!"cannot set up an election");
+                        CHECK_FAIL("cannot set up an election");
                         return;
                 }
                 e = &fresh;
@@ -207,7 +207,7 @@ static void probe(struct election *shared, const struct route *r, enum who w, en
                 json = "{\"count\":2}";
         if (!strcmp(r->path, "/ballots")) {
                 if (e->next_code >= 8) {
-                        CHECK(!"out of codes");
+                        CHECK_FAIL("out of codes");
                         return;
                 }
                 snprintf(body, sizeof(body),
@@ -225,7 +225,8 @@ static void probe(struct election *shared, const struct route *r, enum who w, en
                         r->path[0] ? r->path : "/", who_names[w], state_names[s], got, want);
         /* never a partial result while open: no winners, no money spent, no per-project count */
         if (s <= S_SUSPENDED && got == 200 && !strcmp(r->method, "GET"))
-                CHECK(!strstr(out, "\"winners\"") && !strstr(out, "\"spent\"") && !strstr(out, "\"tallies\"") &&
+                CHECK(!strstr(out, "\"winners\"") && !strstr(out, "\"spent\"") &&
+                      !strstr(out, "\"tallies\"") &&
                       !strstr(out, "\"payloadType\":\"application/vnd.pbvote.result"));
 }
 

@@ -170,7 +170,7 @@ static void live(void)
         char out[65536], manifest[2048];
 
         if (fixture_start(&fx, true) < 0) {
-                CHECK(!"server");
+                CHECK_FAIL("server");
                 return;
         }
         snprintf(manifest, sizeof(manifest), fixture_manifest, "doc", "doc");

@@ -136,7 +136,8 @@ static int cmp_d(const void *a, const void *b)
         return x < y ? -1 : x > y;
 }
 
-static void run(const char *label, const char *id, const char *kiosk, int clients, double seconds, double rate)
+static void run(const char *label, const char *id, const char *kiosk, int clients, double seconds,
+                double rate)
 {
         struct worker *w = calloc((size_t)clients, sizeof(*w));
         pthread_t *th = calloc((size_t)clients, sizeof(*th));
@@ -245,7 +246,8 @@ int main(int argc, char **argv)
         size_t total = argc > 1 ? (size_t)atol(argv[1]) : 40000;
         int clients = argc > 2 ? atoi(argv[2]) : 64;
 
-        if (fixture_start(&fx, true) < 0 || setup("sat", total, kiosk_sat) < 0 || setup("paced", 20000, kiosk_paced) < 0) {
+        if (fixture_start(&fx, true) < 0 || setup("sat", total, kiosk_sat) < 0 ||
+            setup("paced", 20000, kiosk_paced) < 0) {
                 fprintf(stderr, "setup failed\n");
                 return 1;
         }

@@ -41,6 +41,14 @@ static int check_count;
                 }                                                                                            \
         } while (0)
 
+/* An unconditional failure with a message (a setup step that could not be done). */
+#define CHECK_FAIL(msg)                                                                                      \
+        do {                                                                                                 \
+                check_count++;                                                                               \
+                check_failures++;                                                                            \
+                fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, (msg));                                   \
+        } while (0)
+
 /* Run a test function and report its name when it fails. */
 #define RUN(fn)                                                                                              \
         do {                                                                                                 \
