@@ -1,9 +1,22 @@
 #!/bin/sh
-# Install what is missing, build, and run pbvote's main job on a bundled real election:
-# the count of Warsaw-Rembertów's 2023 participatory budget, as the city published it.
+# Install what is missing, build, and start the server with a demo election: the 2023 participatory
+# budget of Warsaw-Rembertow (38 projects), open for voting, on an embedded SQLite file in ./demo.
+# demo/demo.json lists the election id, one API token per role and unused voter codes.
 set -eu
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 [ -f build/build.ninja ] || meson setup build --buildtype=debugoptimized -Dwerror=true
 ninja -C build
-exec build/cli/pbvote tally docs/examples/Poland_Warszawa_2023_Rembertow.pb "$@"
+cat <<'MSG'
+
+Vote from another terminal (jq is optional):
+  E=warszawa-rembertow-2023; K=$(sed -n 's/.*"kiosk":"\([0-9a-f]*\)".*/\1/p' demo/demo.json)
+  C=$(sed -n 's/.*"codes":\["\([^"]*\)".*/\1/p' demo/demo.json)
+  curl -s -H "Authorization: Bearer $K" -H 'Content-Type: application/json' \
+       -d "{\"ballot\":{\"approvals\":[\"1639\"]},\"code\":\"$C\",\"submission_id\":\"$(head -c16 /dev/urandom | od -An -tx1 | tr -d ' \n')\"}" \
+       http://127.0.0.1:8080/v1/elections/$E/ballots
+  curl -s http://127.0.0.1:8080/v1/elections/$E/turnout
+The API is described in docs/api.md and docs/openapi.yaml.
+
+MSG
+exec build/cli/pbvote serve --demo --data demo --listen 127.0.0.1:8080 --access-log - "$@"
