@@ -465,7 +465,7 @@ pb_err pb_box_election_close(struct pb_box *b, const char *closed_at, struct pb_
         if (r == PB_OK)
                 r = box_log_load(b, reterr);
         if (r == PB_OK)
-                r = box_log_flush(b, reterr); /* the final batch, however small */
+                r = box_log_flush(b, NULL, 0, reterr); /* the final batch, however small */
         if (r == PB_OK)
                 r = box_log_invariants(b, reterr);
         if (r == PB_OK)

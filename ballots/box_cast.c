@@ -141,26 +141,28 @@ static pb_err spend_code(struct pb_box *b, const uint8_t hash[32], bool *spent, 
         return PB_OK;
 }
 
-static pb_err store_ballot(struct pb_box *b, const struct prepared *p, const struct pb_buf *cvrs,
-                           const struct pb_submission *s, struct pb_diag *d)
+/* The idempotency record of an accepted submission with an id. */
+static pb_err store_idem(struct pb_box *b, const struct prepared *p, struct pb_diag *d)
 {
-        sqlite3_stmt *st = box_stmt(b, ST_PENDING_INSERT);
-        pb_err r;
+        sqlite3_stmt *st = box_stmt(b, ST_IDEM_INSERT);
 
-        if (st) {
-                sqlite3_bind_blob(st, 1, p->commitment, 32, SQLITE_STATIC);
-                sqlite3_bind_blob(st, 2, p->cvr_id, sizeof(p->cvr_id), SQLITE_STATIC);
-                sqlite3_bind_blob(st, 3, p->nonce, sizeof(p->nonce), SQLITE_STATIC);
-                sqlite3_bind_blob64(st, 4, cvrs->data + p->cvr_off, p->cvr_len, SQLITE_STATIC);
-        }
-        r = box_exec_stmt(b, st, d);
-        if (r < 0 || !s->has_submission_id)
-                return r;
-        st = box_stmt(b, ST_IDEM_INSERT);
         if (st) {
                 sqlite3_bind_blob(st, 1, p->idem_key, 32, SQLITE_STATIC);
                 sqlite3_bind_blob(st, 2, p->request, 32, SQLITE_STATIC);
                 sqlite3_bind_blob(st, 3, p->commitment, 32, SQLITE_STATIC);
+        }
+        return box_exec_stmt(b, st, d);
+}
+
+/* A ballot row without a leaf: it waits for the log. */
+static pb_err store_pending(struct pb_box *b, const struct box_fresh *f, struct pb_diag *d)
+{
+        sqlite3_stmt *st = box_stmt(b, ST_BALLOT_INSERT);
+
+        if (st) {
+                sqlite3_bind_blob(st, 1, f->commitment, 32, SQLITE_STATIC);
+                sqlite3_bind_blob(st, 2, f->nonce, PB_CVR_NONCE_BYTES, SQLITE_STATIC);
+                sqlite3_bind_blob64(st, 3, f->cvr, f->cvr_len, SQLITE_STATIC);
         }
         return box_exec_stmt(b, st, d);
 }
@@ -215,6 +217,7 @@ pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *subs, size_t n,
                                                                        "channel.imported" };
         uint64_t rejected[PB_REJECT_COUNT] = { 0 }, accepted[PB_CHANNEL_COUNT] = { 0 }, total = 0, pending;
         struct prepared *prep = NULL;
+        struct box_fresh *fresh = NULL; /* the accepted ballots, rows written after the loop */
         struct pb_buf cvrs;
         enum pb_box_state s;
         bool flushed = false;
@@ -227,8 +230,12 @@ pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *subs, size_t n,
                 return r;
         pb_buf_init(&cvrs, 0);
         prep = pb_calloc(n ? n : 1, sizeof(*prep));
-        if (!prep)
-                return PB_ERR_NOMEM; /* nothing to release yet: cvrs holds no memory */
+        fresh = pb_calloc(n ? n : 1, sizeof(*fresh));
+        if (!prep || !fresh) {
+                pb_free(prep);
+                pb_free(fresh);
+                return PB_ERR_NOMEM; /* nothing else to release yet: cvrs holds no memory */
+        }
         for (size_t i = 0; i < n; i++) {
                 memset(&out[i], 0, sizeof(out[i]));
                 r = prepare(b, &subs[i], &prep[i], &cvrs, &out[i].diag);
@@ -275,9 +282,15 @@ pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *subs, size_t n,
                         refuse(o, why, rejected);
                         continue;
                 }
-                r = store_ballot(b, p, &cvrs, &subs[i], reterr);
-                if (r < 0)
-                        break;
+                if (subs[i].has_submission_id) {
+                        r = store_idem(b, p, reterr);
+                        if (r < 0)
+                                break;
+                }
+                fresh[total].commitment = p->commitment;
+                fresh[total].nonce = p->nonce;
+                fresh[total].cvr = (const uint8_t *)cvrs.data + p->cvr_off;
+                fresh[total].cvr_len = p->cvr_len;
                 o->status = PB_OK;
                 memcpy(o->receipt.commitment, p->commitment, 32);
                 accepted[subs[i].channel]++;
@@ -297,8 +310,12 @@ pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *subs, size_t n,
         if (r == PB_OK)
                 r = box_get_count(b, CNT_PENDING, &pending, reterr);
         if (r == PB_OK && total && pending >= b->manifest->batch_min) {
-                r = box_log_flush(b, reterr);
+                /* the batch is complete: this transaction's ballots are written once, with their leaf */
+                r = box_log_flush(b, fresh, (size_t)total, reterr);
                 flushed = true;
+        } else {
+                for (size_t k = 0; r == PB_OK && k < total; k++)
+                        r = store_pending(b, &fresh[k], reterr);
         }
         if (r < 0) {
                 box_rollback(b);
@@ -328,6 +345,7 @@ out:
                 }
         sodium_memzero(prep, (n ? n : 1) * sizeof(*prep));
         pb_free(prep);
+        pb_free(fresh);
         if (cvrs.data)
                 sodium_memzero(cvrs.data, cvrs.cap);
         pb_buf_release(&cvrs);

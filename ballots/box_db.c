@@ -18,14 +18,18 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_CODE_INSERT] = "INSERT INTO codes(hash) VALUES (?)",
         [ST_CODE_SPEND] = "UPDATE codes SET spent = 1 WHERE hash = ? AND spent = 0",
         [ST_CODE_GET] = "SELECT spent FROM codes WHERE hash = ?",
-        [ST_PENDING_INSERT] = "INSERT INTO pending(commitment, cvr_id, nonce, cvr) VALUES (?, ?, ?, ?)",
-        [ST_PENDING_ALL] = "SELECT commitment, cvr_id, nonce, cvr FROM pending ORDER BY commitment",
-        [ST_PENDING_CLEAR] = "DELETE FROM pending",
-        [ST_PENDING_HAS] = "SELECT 1 FROM pending WHERE commitment = ?",
-        [ST_BALLOT_INSERT] =
-                "INSERT INTO ballots(commitment, leaf, cvr_id, nonce, cvr) VALUES (?, ?, ?, ?, ?)",
+        /* schema 2: one row per ballot; leaf is NULL while it waits for the log (docs/ballot-box.md) */
+        [ST_BALLOT_INSERT] = "INSERT INTO ballots(commitment, nonce, cvr) VALUES (?, ?, ?)",
+        [ST_BALLOT_INSERT_LOGGED] = "INSERT INTO ballots(commitment, leaf, nonce, cvr) VALUES (?, ?, ?, ?)",
+        [ST_BALLOT_SET_LEAF] = "UPDATE ballots SET leaf = ? WHERE commitment = ? AND leaf IS NULL",
         [ST_BALLOT_LEAF] = "SELECT leaf FROM ballots WHERE commitment = ?",
-        [ST_BALLOTS_BY_LEAF] = "SELECT commitment, leaf, nonce, cvr FROM ballots ORDER BY leaf",
+        [ST_PENDING_LIST] = ("SELECT commitment FROM ballots INDEXED BY ballots_pending WHERE leaf IS NULL "
+                             "ORDER BY commitment"),
+        [ST_PENDING_ALL] = ("SELECT commitment, nonce, cvr FROM ballots INDEXED BY ballots_pending "
+                            "WHERE leaf IS NULL ORDER BY commitment"),
+        [ST_PENDING_COUNT] = "SELECT count(*) FROM ballots INDEXED BY ballots_pending WHERE leaf IS NULL",
+        [ST_BALLOTS_BY_LEAF] = ("SELECT commitment, leaf, nonce, cvr FROM ballots INDEXED BY ballots_leaf "
+                                "WHERE leaf IS NOT NULL ORDER BY leaf"),
         [ST_TREE_INSERT] = "INSERT INTO tree(level, idx, hash) VALUES (?, ?, ?)",
         [ST_TREE_GET] = "SELECT hash FROM tree WHERE level = ? AND idx = ?",
         [ST_CP_INSERT] = "INSERT INTO checkpoints(size, root, note) VALUES (?, ?, ?)",
@@ -84,6 +88,23 @@ static const char *const migrations[PB_BOX_SCHEMA_VERSION] = {
         " ('logged', 0), ('channel.electronic', 0), ('channel.paper', 0), ('channel.imported', 0),"
         " ('rejected.malformed_code', 0), ('rejected.code_unknown', 0), ('rejected.code_spent', 0),"
         " ('rejected.invalid_ballot', 0), ('rejected.submission_reused', 0);",
+
+        /* 1 -> 2: one table of ballots, each row written once: with its leaf when its transaction
+         * completes a batch, else with leaf NULL (pending) until a flush sets it.  The pending rows
+         * are found through a partial index, the logged ones in leaf order through another.  cvr_id
+         * (inside every CVR) loses its column and its unique indexes: the commitment is the key
+         * that the log and the verifier use. */
+        "CREATE TABLE ballots_v2(commitment BLOB PRIMARY KEY CHECK (length(commitment) = 32),"
+        " leaf INTEGER CHECK (leaf >= 0), nonce BLOB NOT NULL, cvr BLOB NOT NULL) WITHOUT ROWID;"
+        "INSERT INTO ballots_v2(commitment, leaf, nonce, cvr)"
+        " SELECT commitment, leaf, nonce, cvr FROM ballots;"
+        "INSERT INTO ballots_v2(commitment, leaf, nonce, cvr)"
+        " SELECT commitment, NULL, nonce, cvr FROM pending;"
+        "DROP TABLE pending;"
+        "DROP TABLE ballots;"
+        "ALTER TABLE ballots_v2 RENAME TO ballots;"
+        "CREATE UNIQUE INDEX ballots_leaf ON ballots(leaf) WHERE leaf IS NOT NULL;"
+        "CREATE INDEX ballots_pending ON ballots(commitment) WHERE leaf IS NULL;",
 };
 
 pb_err box_sqlite_err(struct pb_box *b, int rc, struct pb_diag *d)

@@ -15,12 +15,13 @@ enum box_stmt {
         ST_CODE_INSERT,
         ST_CODE_SPEND,
         ST_CODE_GET,
-        ST_PENDING_INSERT,
-        ST_PENDING_ALL,
-        ST_PENDING_CLEAR,
-        ST_PENDING_HAS,
         ST_BALLOT_INSERT,
+        ST_BALLOT_INSERT_LOGGED,
+        ST_BALLOT_SET_LEAF,
         ST_BALLOT_LEAF,
+        ST_PENDING_LIST,
+        ST_PENDING_ALL,
+        ST_PENDING_COUNT,
         ST_BALLOTS_BY_LEAF,
         ST_TREE_INSERT,
         ST_TREE_GET,
@@ -113,8 +114,21 @@ void box_log_source(struct pb_box *b, struct pb_merkle_source *ret);
 void box_log_root(const struct pb_box *b, uint8_t ret[32]);
 /** Sign and store a checkpoint of the current tree (inside a write transaction). */
 PB_NODISCARD pb_err box_log_checkpoint(struct pb_box *b, struct pb_diag *d);
-/** Move every pending ballot into the log, sorted by commitment, and checkpoint (inside a write txn). */
-PB_NODISCARD pb_err box_log_flush(struct pb_box *b, struct pb_diag *d);
+/** A ballot accepted in the current transaction whose row is not written yet (all borrowed). */
+struct box_fresh {
+        const uint8_t *commitment; /* PB_CVR_HASH_BYTES */
+        const uint8_t *nonce;      /* PB_CVR_NONCE_BYTES */
+        const uint8_t *cvr;
+        size_t cvr_len;
+};
+
+/**
+ * Move every pending ballot, and the @n_fresh ballots of the current transaction (already counted
+ * as pending, rows not yet written: they are written once, with their leaf), into the log sorted
+ * by commitment, and sign the new checkpoint (inside a write transaction).
+ */
+PB_NODISCARD pb_err box_log_flush(struct pb_box *b, const struct box_fresh *fresh, size_t n_fresh,
+                                  struct pb_diag *d);
 /** The invariants of verifiability.md §9.3 from the counters and the stored tree. */
 PB_NODISCARD pb_err box_log_invariants(struct pb_box *b, struct pb_diag *d);
 
