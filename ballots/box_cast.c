@@ -326,6 +326,11 @@ pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *subs, size_t n,
         r = box_commit(b, reterr);
         if (r < 0)
                 goto out;
+        /* the WAL now holds this transaction's frames: its spent codes beside its ballots (set to set:
+         * frames are written in page order).  A set smaller than a log batch is emptied out of the WAL
+         * at the next flush (this one, if it flushed); larger ones when the WAL reaches its bound. */
+        if (total && total < b->manifest->batch_min)
+                b->wal_small_cast = true;
         /* durable now: only from here on may a receipt exist */
         for (size_t i = 0; i < n; i++)
                 if (out[i].status == PB_OK && sign_receipt(b, &out[i].receipt, &out[i].diag) < 0) {
@@ -334,8 +339,8 @@ pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *subs, size_t n,
                         pb_diag_set(&out[i].diag, PB_ERR_NOMEM, "receipt",
                                     "the ballot is stored but its receipt could not be signed; retry");
                 }
-        if (flushed)
-                sqlite3_wal_checkpoint_v2(b->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+        if (flushed && b->wal_small_cast)
+                box_wal_truncate(b);
 out:
         if (r < 0)
                 for (size_t i = 0; i < n; i++) {

@@ -184,7 +184,29 @@ pb_err box_commit(struct pb_box *b, struct pb_diag *d)
                 box_rollback(b);
                 return r;
         }
+        if (b->wal_frames >= BOX_WAL_MAX_FRAMES)
+                box_wal_truncate(b);
         return PB_OK;
+}
+
+void box_wal_truncate(struct pb_box *b)
+{
+        if (sqlite3_wal_checkpoint_v2(b->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) == SQLITE_OK) {
+                b->wal_frames = 0;
+                b->wal_small_cast = false;
+        }
+}
+
+/* Called by SQLite after each commit with the WAL's frame count.  Installing it turns SQLite's
+ * automatic checkpoint off: box_commit() and the flushes truncate the WAL instead. */
+static int wal_hook(void *ctx, sqlite3 *db, const char *name, int frames)
+{
+        struct pb_box *b = ctx;
+
+        (void)db;
+        (void)name;
+        b->wal_frames = frames;
+        return SQLITE_OK;
 }
 
 void box_rollback(struct pb_box *b)
@@ -332,7 +354,10 @@ pb_err box_db_open(struct pb_box *b, const char *path, bool create, struct pb_di
                                       "PRAGMA foreign_keys = ON;"
                                       "PRAGMA secure_delete = ON;"
                                       "PRAGMA trusted_schema = OFF;"
-                                      "PRAGMA cell_size_check = ON;";
+                                      "PRAGMA cell_size_check = ON;"
+                                      /* a transaction's pages reach the WAL only at COMMIT, all
+                                       * together in page order (docs/ballot-box.md, Unlinkability) */
+                                      "PRAGMA cache_spill = OFF;";
         int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
         struct stat st;
         pb_err r;
@@ -393,6 +418,9 @@ pb_err box_db_open(struct pb_box *b, const char *path, bool create, struct pb_di
                 int persist = 1;
                 sqlite3_file_control(b->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
         }
+        /* what an earlier process left in the WAL is unknown: the first flush truncates it */
+        b->wal_small_cast = true;
+        sqlite3_wal_hook(b->db, wal_hook, b);
         if (create)
                 sync_folder(path);
         return PB_OK;

@@ -61,7 +61,19 @@ struct pb_box {
         bool frontier_valid;
         uint64_t frontier_size;
         uint8_t frontier[64][32];
+        /* the WAL (docs/ballot-box.md, "Unlinkability"): its frames since the last truncation, and
+         * whether it may hold a cast transaction of fewer than batch_min ballots */
+        int wal_frames;
+        bool wal_small_cast;
 };
+
+/** Frames after which a commit truncates the WAL whatever it holds (32 MiB of 4 KiB pages): the
+ *  WAL's size bound, in place of SQLite's automatic checkpoint. */
+#define BOX_WAL_MAX_FRAMES 8192
+
+/** wal_checkpoint(TRUNCATE): copy the WAL into the database and empty it (best effort: a reader
+ *  of an older snapshot can make it fail, and the next commit tries again). */
+void box_wal_truncate(struct pb_box *b);
 
 /** The prepared statement @s, reset and with its bindings cleared. */
 sqlite3_stmt *box_stmt(struct pb_box *b, enum box_stmt s);
@@ -73,7 +85,8 @@ pb_err box_sqlite_err(struct pb_box *b, int rc, struct pb_diag *d);
 PB_NODISCARD pb_err box_begin(struct pb_box *b, struct pb_diag *d);
 /** BEGIN (deferred, for reads). */
 PB_NODISCARD pb_err box_begin_read(struct pb_box *b, struct pb_diag *d);
-/** COMMIT.  On failure the transaction is rolled back and nothing was stored. */
+/** COMMIT.  On failure the transaction is rolled back and nothing was stored.  Afterwards, a WAL of
+ *  BOX_WAL_MAX_FRAMES or more is truncated. */
 PB_NODISCARD pb_err box_commit(struct pb_box *b, struct pb_diag *d);
 /** ROLLBACK if a transaction is open; forgets cached log state. */
 void box_rollback(struct pb_box *b);

@@ -365,7 +365,7 @@ pb_err pb_box_flush(struct pb_box *b, struct pb_diag *reterr)
         else
                 box_rollback(b);
         if (r == PB_OK)
-                sqlite3_wal_checkpoint_v2(b->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+                box_wal_truncate(b);
         if (r == PB_ERR_INTERNAL)
                 box_alarm(b);
         return r;

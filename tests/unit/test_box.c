@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ballots/pb_box.h"
@@ -440,6 +441,84 @@ static void test_recovery_refuses_damage(void)
         }
 }
 
+static long long file_size(const char *path)
+{
+        struct stat st;
+        return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+/*
+ * The WAL holds a cast transaction's spent codes beside its ballots.  One of fewer than batch_min
+ * ballots (3 here) is emptied out of the WAL at the next flush; a transaction of batch_min or more
+ * (a set at least as large as a log batch) may stay until the WAL reaches its size bound.
+ */
+static void test_wal_truncation(void)
+{
+        static const uint32_t a_only[1] = { 0 };
+        struct pb_manifest *m = manifest();
+        struct pb_box *b = NULL;
+        struct codes cs;
+        struct pb_submission subs[8];
+        struct pb_cast_outcome out[8];
+        struct pb_turnout t;
+        char db[128], wal[160];
+        int next = 0;
+
+        memset(&cs, 0, sizeof(cs));
+        path_of(db, sizeof(db), "wal.db");
+        snprintf(wal, sizeof(wal), "%s-wal", db);
+        CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
+        if (!b)
+                goto out;
+        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
+        CHECK(pb_box_codes_issue(b, 20, collect, &cs, NULL) == PB_OK);
+        /* three single casts: the first two wait in the WAL, the third completes a batch and the
+         * flush empties the WAL */
+        for (int i = 0; i < 3; i++) {
+                subs[0] = sub(cs.c[next++].text, a_only, 1);
+                CHECK(pb_box_cast(b, subs, 1, out, NULL) == PB_OK && out[0].status == PB_OK);
+                if (i < 2)
+                        CHECK(file_size(wal) > 0);
+        }
+        CHECK(pb_box_turnout(b, &t, NULL) == PB_OK && t.log_size == 3);
+        CHECK_INT(file_size(wal), 0);
+        /* four ballots in one transaction (a batch by themselves): the WAL keeps them */
+        for (int i = 0; i < 4; i++)
+                subs[i] = sub(cs.c[next++].text, a_only, 1);
+        CHECK(pb_box_cast(b, subs, 4, out, NULL) == PB_OK && out[3].status == PB_OK);
+        CHECK(pb_box_turnout(b, &t, NULL) == PB_OK && t.log_size == 7);
+        CHECK(file_size(wal) > 0);
+        /* a small transaction again: pending, then the next flush (a large batch) empties the WAL */
+        subs[0] = sub(cs.c[next++].text, a_only, 1);
+        CHECK(pb_box_cast(b, subs, 1, out, NULL) == PB_OK && out[0].status == PB_OK);
+        for (int i = 0; i < 4; i++)
+                subs[i] = sub(cs.c[next++].text, a_only, 1);
+        CHECK(pb_box_cast(b, subs, 4, out, NULL) == PB_OK && out[3].status == PB_OK);
+        CHECK(pb_box_turnout(b, &t, NULL) == PB_OK && t.log_size == 12);
+        CHECK_INT(file_size(wal), 0);
+        /* a box opened afterwards does not know what the WAL holds: its first flush empties it */
+        for (int i = 0; i < 4; i++)
+                subs[i] = sub(cs.c[next++].text, a_only, 1);
+        CHECK(pb_box_cast(b, subs, 4, out, NULL) == PB_OK && out[3].status == PB_OK);
+        CHECK(file_size(wal) > 0);
+        pb_box_free(b);
+        b = NULL;
+        CHECK(pb_box_open(db, &b, NULL) == PB_OK);
+        if (!b)
+                goto out;
+        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+        for (int i = 0; i < 3; i++)
+                subs[i] = sub(cs.c[next++].text, a_only, 1);
+        CHECK(pb_box_cast(b, subs, 3, out, NULL) == PB_OK && out[2].status == PB_OK);
+        CHECK(pb_box_turnout(b, &t, NULL) == PB_OK && t.log_size == 19);
+        CHECK_INT(file_size(wal), 0);
+        CHECK(pb_box_check(b, NULL) == PB_OK);
+out:
+        pb_box_free(b);
+        pb_manifest_free(m);
+}
+
 static pb_err count_tokens(void *ctx, const char *id, enum pb_role role, const char *label, bool revoked)
 {
         int *n = ctx;
@@ -643,6 +722,7 @@ int main(int argc, char **argv)
         RUN(test_lifecycle);
         RUN(test_recovery_refuses_damage);
         RUN(test_tokens);
+        RUN(test_wal_truncation);
         if (argc < 2) {
                 fprintf(stderr, "usage: test-box SCHEMA1_FIXTURE\n");
                 return 1;
