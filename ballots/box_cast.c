@@ -190,17 +190,27 @@ static void refuse(struct pb_cast_outcome *o, enum pb_reject why, uint64_t rejec
         o->diag.code = what[why].code;
 }
 
-static pb_err sign_receipt(struct pb_box *b, struct pb_receipt *rc, struct pb_diag *d)
+pb_err pb_box_receipt_signer(const struct pb_box *b, struct pb_receipt_signer *ret, struct pb_diag *reterr)
+{
+        if (!b->engine)
+                return pb_diag_set(reterr, PB_ERR_AUTH, "key", "this needs the engine key");
+        memset(ret, 0, sizeof(*ret));
+        memcpy(ret->origin, b->manifest->origin, sizeof(ret->origin));
+        ret->engine = b->engine;
+        return PB_OK;
+}
+
+pb_err pb_receipt_sign(const struct pb_receipt_signer *s, struct pb_receipt *rc, struct pb_diag *reterr)
 {
         struct pb_promise promise;
         struct pb_buf note;
         pb_err r;
 
         memset(&promise, 0, sizeof(promise));
-        memcpy(promise.origin, b->manifest->origin, sizeof(promise.origin));
+        memcpy(promise.origin, s->origin, sizeof(promise.origin));
         memcpy(promise.commitment, rc->commitment, 32);
         pb_buf_init(&note, sizeof(rc->promise) - 1);
-        r = pb_promise_sign(&promise, b->engine, &note, d);
+        r = pb_promise_sign(&promise, s->engine, &note, reterr);
         if (r == PB_OK) {
                 memcpy(rc->promise, note.data, note.len + 1);
                 rc->promise_len = note.len;
@@ -210,14 +220,15 @@ static pb_err sign_receipt(struct pb_box *b, struct pb_receipt *rc, struct pb_di
         return r;
 }
 
-pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *subs, size_t n, struct pb_cast_outcome *out,
-                   struct pb_diag *reterr)
+static pb_err cast(struct pb_box *b, const struct pb_submission *subs, size_t n, struct pb_cast_outcome *out,
+                   bool sign, struct pb_diag *reterr)
 {
         static const char *const channel_counter[PB_CHANNEL_COUNT] = { "channel.electronic", "channel.paper",
                                                                        "channel.imported" };
         uint64_t rejected[PB_REJECT_COUNT] = { 0 }, accepted[PB_CHANNEL_COUNT] = { 0 }, total = 0, pending;
         struct prepared *prep = NULL;
         struct box_fresh *fresh = NULL; /* the accepted ballots, rows written after the loop */
+        struct pb_receipt_signer signer;
         struct pb_buf cvrs;
         enum pb_box_state s;
         bool flushed = false;
@@ -332,8 +343,12 @@ pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *subs, size_t n,
         if (total && total < b->manifest->batch_min)
                 b->wal_small_cast = true;
         /* durable now: only from here on may a receipt exist */
-        for (size_t i = 0; i < n; i++)
-                if (out[i].status == PB_OK && sign_receipt(b, &out[i].receipt, &out[i].diag) < 0) {
+        if (sign) {
+                pb_err k = pb_box_receipt_signer(b, &signer, NULL);
+                PB_ASSERT(k == PB_OK); /* the engine key was checked before the transaction */
+        }
+        for (size_t i = 0; sign && i < n; i++)
+                if (out[i].status == PB_OK && pb_receipt_sign(&signer, &out[i].receipt, &out[i].diag) < 0) {
                         /* stored, but no receipt: a retry with the same submission id gets it */
                         out[i].status = PB_ERR_NOMEM;
                         pb_diag_set(&out[i].diag, PB_ERR_NOMEM, "receipt",
@@ -355,4 +370,16 @@ out:
                 sodium_memzero(cvrs.data, cvrs.cap);
         pb_buf_release(&cvrs);
         return r;
+}
+
+pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *subs, size_t n, struct pb_cast_outcome *out,
+                   struct pb_diag *reterr)
+{
+        return cast(b, subs, n, out, true, reterr);
+}
+
+pb_err pb_box_cast_unsigned(struct pb_box *b, const struct pb_submission *subs, size_t n,
+                            struct pb_cast_outcome *out, struct pb_diag *reterr)
+{
+        return cast(b, subs, n, out, false, reterr);
 }

@@ -519,6 +519,53 @@ out:
         pb_manifest_free(m);
 }
 
+/* pb_box_cast_unsigned + pb_receipt_sign (a server signs on other threads): the same receipt as
+ * pb_box_cast, byte for byte, and nothing signed by the cast itself. */
+static void test_cast_unsigned(void)
+{
+        static const uint32_t ab[2] = { 0, 1 };
+        struct pb_manifest *m = manifest();
+        struct pb_box *b = NULL;
+        struct pb_receipt_signer signer;
+        struct pb_submission s;
+        struct pb_cast_outcome out, again;
+        struct pb_promise opened;
+        struct codes cs;
+        char db[128];
+
+        memset(&cs, 0, sizeof(cs));
+        path_of(db, sizeof(db), "unsigned.db");
+        CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
+        if (!b)
+                goto out;
+        CHECK_INT(pb_box_receipt_signer(b, &signer, NULL), PB_ERR_AUTH); /* no engine key yet */
+        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
+        CHECK(pb_box_codes_issue(b, 2, collect, &cs, NULL) == PB_OK);
+        s = sub(cs.c[0].text, ab, 2);
+        s.has_submission_id = true;
+        memset(s.submission_id, 7, 16);
+        CHECK(pb_box_cast_unsigned(b, &s, 1, &out, NULL) == PB_OK);
+        CHECK(out.status == PB_OK && !out.replayed);
+        CHECK(out.receipt.promise_len == 0 && out.receipt.promise[0] == '\0' &&
+              out.receipt.short_code[0] == '\0');
+        CHECK(pb_box_receipt_signer(b, &signer, NULL) == PB_OK);
+        CHECK(pb_receipt_sign(&signer, &out.receipt, NULL) == PB_OK);
+        CHECK(out.receipt.promise_len > 0 && strlen(out.receipt.short_code) == PB_CODE_SHORT_LEN);
+        CHECK(pb_promise_open(out.receipt.promise, out.receipt.promise_len, &engine.pub, &opened, NULL) ==
+              PB_OK);
+        CHECK(!memcmp(opened.commitment, out.receipt.commitment, 32));
+        CHECK_STR(opened.origin, pb_box_manifest(b)->origin);
+        /* the retry through pb_box_cast: the same bytes */
+        CHECK(pb_box_cast(b, &s, 1, &again, NULL) == PB_OK);
+        CHECK(again.status == PB_OK && again.replayed);
+        CHECK_STR(again.receipt.promise, out.receipt.promise);
+        CHECK_STR(again.receipt.short_code, out.receipt.short_code);
+out:
+        pb_box_free(b);
+        pb_manifest_free(m);
+}
+
 static pb_err count_tokens(void *ctx, const char *id, enum pb_role role, const char *label, bool revoked)
 {
         int *n = ctx;
@@ -723,6 +770,7 @@ int main(int argc, char **argv)
         RUN(test_recovery_refuses_damage);
         RUN(test_tokens);
         RUN(test_wal_truncation);
+        RUN(test_cast_unsigned);
         if (argc < 2) {
                 fprintf(stderr, "usage: test-box SCHEMA1_FIXTURE\n");
                 return 1;
