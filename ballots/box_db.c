@@ -357,7 +357,11 @@ pb_err box_db_open(struct pb_box *b, const char *path, bool create, struct pb_di
                                       "PRAGMA cell_size_check = ON;"
                                       /* a transaction's pages reach the WAL only at COMMIT, all
                                        * together in page order (docs/ballot-box.md, Unlinkability) */
-                                      "PRAGMA cache_spill = OFF;";
+                                      "PRAGMA cache_spill = OFF;"
+                                      /* up to 64 MiB of pages (allocated as used): casting touches
+                                       * random pages of codes, ballots and idem; SQLite's 2 MiB
+                                       * default re-read most of them from the OS */
+                                      "PRAGMA cache_size = -65536;";
         int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
         struct stat st;
         pb_err r;
