@@ -24,6 +24,11 @@ struct pb_api_receipt {
         char election[65];
 };
 
+/** Under load the writer waits up to PB_API_WRITER_LINGER_US for this many queued ballots before
+ *  it casts a smaller batch (writer.c, linger()). */
+#define PB_API_WRITER_LINGER_MIN 32
+#define PB_API_WRITER_LINGER_US 1000
+
 /** A ballot waiting for the writer thread. */
 struct pb_api_job {
         struct pb_api_election *el;

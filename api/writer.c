@@ -8,6 +8,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/api_int.h"
 #include "engine/pb_alloc.h"
@@ -166,13 +167,39 @@ static void run_batch(struct pb_api *api, struct pb_api_job **jobs, size_t n)
         pb_free(outs);
 }
 
+/*
+ * Under load a short queue means the clients of the last batch are between two ballots: wait up to
+ * PB_API_WRITER_LINGER_US for PB_API_WRITER_LINGER_MIN of them.  A larger batch costs less per
+ * ballot, and a cast transaction of at least the log's batch_min (20 by default) does not make the
+ * box empty its WAL at the next flush (docs/ballot-box.md, "Unlinkability"), which under load
+ * stalled the writer for about 10 ms each time.  Idle or lightly loaded, the writer never waits.
+ * Called with q_lock held.
+ */
+static void linger(struct pb_api *api)
+{
+        struct timespec until;
+
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += PB_API_WRITER_LINGER_US * 1000L;
+        if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+        }
+        while (api->q_len < PB_API_WRITER_LINGER_MIN && !api->stopping)
+                if (pthread_cond_timedwait(&api->q_wake, &api->q_lock, &until) != 0)
+                        break;
+}
+
 static void *writer_main(void *cls)
 {
         struct pb_api *api = cls;
         struct pb_api_job **batch = pb_calloc(PB_BOX_BATCH_MAX, sizeof(*batch));
+        size_t recent[4] = { 0 }; /* sizes of the last four batches */
+        struct timespec last_end = { 0, 0 };
 
         for (;;) {
-                size_t n = 0;
+                struct timespec t;
+                size_t n = 0, sum = 0;
 
                 pthread_mutex_lock(&api->q_lock);
                 while (!api->q_len && !api->stopping)
@@ -181,6 +208,14 @@ static void *writer_main(void *cls)
                         pthread_mutex_unlock(&api->q_lock);
                         break;
                 }
+                /* under load: the last four batches held PB_API_WRITER_LINGER_MIN ballots together,
+                 * and the last one ended less than 10 ms ago (its clients are about to come back) */
+                clock_gettime(CLOCK_MONOTONIC, &t);
+                for (int i = 0; i < 4; i++)
+                        sum += recent[i];
+                if (api->q_len < PB_API_WRITER_LINGER_MIN && sum >= PB_API_WRITER_LINGER_MIN &&
+                    (t.tv_sec - last_end.tv_sec) * 1000000000L + (t.tv_nsec - last_end.tv_nsec) < 10000000L)
+                        linger(api);
                 /* the run of jobs for the first job's election, in arrival order */
                 while (api->q_len && n < PB_BOX_BATCH_MAX && batch &&
                        (n == 0 || api->queue[api->q_head]->el == batch[0]->el)) {
@@ -201,6 +236,9 @@ static void *writer_main(void *cls)
                         continue;
                 }
                 run_batch(api, batch, n);
+                memmove(recent + 1, recent, 3 * sizeof(recent[0]));
+                recent[0] = n;
+                clock_gettime(CLOCK_MONOTONIC, &last_end);
         }
         pb_free(batch);
         return NULL;
