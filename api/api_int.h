@@ -16,6 +16,19 @@ struct pb_api_election {
         pthread_mutex_t lock; /* the box's statements are not shareable between threads */
 };
 
+/** A committed ballot's receipt, signed on the request's thread (pb_api_response_complete). */
+struct pb_api_receipt {
+        struct pb_receipt_signer signer;
+        struct pb_receipt receipt; /* the commitment; the promise is filled when signed */
+        bool replayed;             /* a retried submission: 200 instead of 201 */
+        char election[65];
+};
+
+/** Under load the writer waits up to PB_API_WRITER_LINGER_US for this many queued ballots before
+ *  it casts a smaller batch (writer.c, linger()). */
+#define PB_API_WRITER_LINGER_MIN 32
+#define PB_API_WRITER_LINGER_US 1000
+
 /** A ballot waiting for the writer thread. */
 struct pb_api_job {
         struct pb_api_election *el;

@@ -280,7 +280,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
         if (rq->status)
                 return MHD_YES; /* answered already */
         if (rq->pending) {
-                /* resumed: the writer filled the response after COMMIT */
+                /* resumed: the writer filled the response after COMMIT; sign the receipt here */
+                pb_api_response_complete(&rq->resp);
                 return send_response(con, rq, &rq->resp);
         }
         memset(&q, 0, sizeof(q));
@@ -305,6 +306,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
                 return MHD_YES;
         }
         pthread_mutex_unlock(&rq->m);
+        pb_api_response_complete(&rq->resp);
         return send_response(con, rq, &rq->resp);
 }
 

@@ -35,24 +35,36 @@ struct pb_api_request {
         size_t body_len;
         /* A response the writer thread completes later (a ballot waiting for COMMIT) is announced by
          * pb_api_dispatch() returning PB_API_PENDING; @done(@done_cls) is then called, from the
-         * writer thread, once the response is filled.  NULL: dispatch waits itself. */
+         * writer thread, once the response is filled, and the caller then completes it
+         * (pb_api_response_complete) and sends it.  NULL: dispatch waits itself. */
         void (*done)(void *done_cls);
         void *done_cls;
 };
 
+struct pb_api_receipt;
+
 /** A response.  Caller storage: pb_api_response_init() / pb_api_response_release(). */
 struct pb_api_response {
-        unsigned status;               /* HTTP status */
-        const char *content_type;      /* static */
-        struct pb_buf body;            /* owned */
-        unsigned retry_after;          /* seconds for a Retry-After header, 0 for none */
-        char allow[32];                /* Allow header for 405 ("GET, POST"), "" for none */
-        const char *route;             /* static route pattern, for the access log ("-" when none matched) */
-        char content_disposition[128]; /* "" or a Content-Disposition value (exports) */
+        unsigned status;                /* HTTP status */
+        const char *content_type;       /* static */
+        struct pb_buf body;             /* owned */
+        unsigned retry_after;           /* seconds for a Retry-After header, 0 for none */
+        char allow[32];                 /* Allow header for 405 ("GET, POST"), "" for none */
+        const char *route;              /* static route pattern, for the access log ("-" when none matched) */
+        char content_disposition[128];  /* "" or a Content-Disposition value (exports) */
+        struct pb_api_receipt *receipt; /* owned: a receipt still to sign (pb_api_response_complete) */
 };
 
 void pb_api_response_init(struct pb_api_response *r);
 void pb_api_response_release(struct pb_api_response *r);
+
+/**
+ * Finish a response the writer thread left for the caller's thread: sign the receipt of a ballot
+ * it committed (the Ed25519 signature is the largest cost of a ballot, so it is kept off the one
+ * writer thread) and write the body.  Nothing to do for any other response.  Call it before
+ * sending; pb_api_dispatch() does when it returns PB_API_DONE.
+ */
+void pb_api_response_complete(struct pb_api_response *r);
 
 /**
  * Fill @r as an RFC 9457 problem document: `{"detail","field","status","title","type"}`, type
@@ -109,8 +121,9 @@ enum pb_api_outcome { PB_API_DONE, PB_API_PENDING };
  * state, check the content type and parse the body strictly, run the route's handler, and fill
  * @resp (never left empty: every failure is a problem document naming the offending field).
  * Thread-safe.  A ballot submission is queued for the writer thread: with @req->done set the call
- * returns PB_API_PENDING at once and @req->done runs when @resp is ready (after COMMIT); without
- * it the call waits.  @req and @resp must stay valid until then.
+ * returns PB_API_PENDING at once and @req->done runs when @resp is ready (after COMMIT) to be
+ * completed (pb_api_response_complete); without it the call waits, and returns @resp complete.
+ * @req and @resp must stay valid until then.
  */
 enum pb_api_outcome pb_api_dispatch(struct pb_api *api, const struct pb_api_request *req,
                                     struct pb_api_response *resp);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "api/pb_api.h"
+#include "engine/pb_alloc.h"
 #include "engine/pb_canon.h"
 
 void pb_api_limits_default(struct pb_api_limits *l)
@@ -25,6 +26,8 @@ void pb_api_response_release(struct pb_api_response *r)
         if (!r)
                 return;
         pb_buf_release(&r->body);
+        pb_free(r->receipt); /* plain data: a receipt never signed */
+        r->receipt = NULL;
 }
 
 void pb_api_problem(struct pb_api_response *r, unsigned status, pb_err code, const char *detail,
@@ -34,6 +37,8 @@ void pb_api_problem(struct pb_api_response *r, unsigned status, pb_err code, con
         char type[96];
         const char *reason = d && d->reason ? d->reason : detail;
 
+        pb_free(r->receipt); /* a problem replaces a receipt left to sign */
+        r->receipt = NULL;
         r->status = status ? status : (unsigned)pb_err_http_status(code);
         r->content_type = "application/problem+json";
         pb_buf_reset(&r->body);

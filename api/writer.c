@@ -1,12 +1,14 @@
 /**
  * @file The writer thread: ballots from every connection go through one bounded queue; the writer
  * takes the run of queued ballots for the same election (up to PB_BOX_BATCH_MAX) and casts them in
- * one transaction (group commit).  A receipt is answered only after that COMMIT returned; a full
+ * one transaction (group commit).  A receipt is answered only after that COMMIT returned, and is
+ * signed by the request's own thread (pb_api_response_complete), not by the one writer; a full
  * queue is answered 503 with Retry-After at once, so memory stays bounded under any load.
  */
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/api_int.h"
 #include "engine/pb_alloc.h"
@@ -25,39 +27,74 @@ void pb_api_job_free(struct pb_api_job *job)
         pb_free(job);
 }
 
-static void reply_receipt(struct pb_api_job *job, const struct pb_cast_outcome *o)
+void pb_api_response_complete(struct pb_api_response *r)
 {
-        struct pb_api_response *r = job->resp;
+        struct pb_api_receipt *k = r->receipt;
+        struct pb_diag d;
         struct pb_jw w;
 
+        if (!k)
+                return;
+        r->receipt = NULL;
+        pb_diag_clear(&d);
+        if (pb_receipt_sign(&k->signer, &k->receipt, &d) < 0) {
+                /* stored, but no receipt: a retry with the same submission id gets it */
+                pb_api_problem(r, 503, PB_ERR_NOMEM,
+                               "the ballot is stored but its receipt could not be signed; retry", NULL);
+                r->retry_after = 1;
+                pb_free(k);
+                return;
+        }
         pb_buf_reset(&r->body);
         pb_jw_init(&w, &r->body);
         pb_jw_object_begin(&w);
         pb_jw_key(&w, "receipt");
         pb_jw_object_begin(&w);
         pb_jw_key(&w, "commitment");
-        pb_jw_hex(&w, o->receipt.commitment, sizeof(o->receipt.commitment));
-        pb_jw_kv_string(&w, "election", job->el->id);
+        pb_jw_hex(&w, k->receipt.commitment, sizeof(k->receipt.commitment));
+        pb_jw_kv_string(&w, "election", k->election);
         pb_jw_key(&w, "promise");
-        pb_jw_stringn(&w, o->receipt.promise, o->receipt.promise_len);
-        pb_jw_kv_string(&w, "short_code", o->receipt.short_code);
+        pb_jw_stringn(&w, k->receipt.promise, k->receipt.promise_len);
+        pb_jw_kv_string(&w, "short_code", k->receipt.short_code);
         pb_jw_object_end(&w);
         pb_jw_object_end(&w);
         if (pb_jw_finish(&w) < 0) {
                 pb_api_problem(r, 503, PB_ERR_NOMEM, NULL, NULL);
-                return;
+        } else {
+                /* a retried submission gets the same receipt, byte for byte, as a plain 200 */
+                r->status = k->replayed ? 200 : 201;
+                r->content_type = "application/json";
         }
-        /* a retried submission gets the same receipt, byte for byte, as a plain 200 */
-        r->status = o->replayed ? 200 : 201;
-        r->content_type = "application/json";
+        pb_free(k);
 }
 
-static void reply_outcome(struct pb_api_job *job, const struct pb_cast_outcome *o)
+/* COMMIT returned: leave the receipt to the request's thread to sign. */
+static void reply_receipt(struct pb_api_job *job, const struct pb_cast_outcome *o,
+                          const struct pb_receipt_signer *signer)
+{
+        struct pb_api_receipt *k = pb_calloc(1, sizeof(*k));
+
+        if (!k) {
+                pb_api_problem(job->resp, 503, PB_ERR_NOMEM,
+                               "the ballot is stored but its receipt could not be signed; retry", NULL);
+                job->resp->retry_after = 1;
+                return;
+        }
+        k->signer = *signer;
+        memcpy(k->receipt.commitment, o->receipt.commitment, sizeof(k->receipt.commitment));
+        k->replayed = o->replayed;
+        snprintf(k->election, sizeof(k->election), "%s", job->el->id);
+        pb_free(job->resp->receipt);
+        job->resp->receipt = k;
+}
+
+static void reply_outcome(struct pb_api_job *job, const struct pb_cast_outcome *o,
+                          const struct pb_receipt_signer *signer)
 {
         struct pb_diag d = o->diag;
 
         switch (o->status) {
-        case PB_OK: reply_receipt(job, o); return;
+        case PB_OK: reply_receipt(job, o, signer); return;
         case PB_ERR_PARSE: /* a malformed code */
                 snprintf(d.path, sizeof(d.path), "code");
                 pb_api_problem(job->resp, 400, PB_ERR_PARSE, "not a voter code", &d);
@@ -94,6 +131,7 @@ static void run_batch(struct pb_api *api, struct pb_api_job **jobs, size_t n)
         struct pb_submission *subs = pb_calloc(n, sizeof(*subs));
         struct pb_cast_outcome *outs = pb_calloc(n, sizeof(*outs));
         struct pb_api_election *el = jobs[0]->el;
+        struct pb_receipt_signer signer;
         struct pb_diag d;
         pb_err r;
 
@@ -104,12 +142,17 @@ static void run_batch(struct pb_api *api, struct pb_api_job **jobs, size_t n)
                 for (size_t i = 0; i < n; i++)
                         subs[i] = jobs[i]->sub;
                 pthread_mutex_lock(&el->lock);
-                r = pb_box_cast(el->box, subs, n, outs, &d);
+                /* receipts are signed by each request's own thread, after this returned (COMMIT) */
+                r = pb_box_cast_unsigned(el->box, subs, n, outs, &d);
+                if (r == PB_OK) {
+                        pb_err k = pb_box_receipt_signer(el->box, &signer, NULL);
+                        PB_ASSERT(k == PB_OK); /* the cast needed the engine key too */
+                }
                 pthread_mutex_unlock(&el->lock);
         }
         for (size_t i = 0; i < n; i++) {
                 if (r == PB_OK)
-                        reply_outcome(jobs[i], &outs[i]);
+                        reply_outcome(jobs[i], &outs[i], &signer);
                 else if (r == PB_ERR_STATE)
                         pb_api_problem(jobs[i]->resp, 409, r, "the election is not open for voting", &d);
                 else if (r == PB_ERR_BUSY || r == PB_ERR_STORAGE || r == PB_ERR_NOMEM) {
@@ -124,13 +167,39 @@ static void run_batch(struct pb_api *api, struct pb_api_job **jobs, size_t n)
         pb_free(outs);
 }
 
+/*
+ * Under load a short queue means the clients of the last batch are between two ballots: wait up to
+ * PB_API_WRITER_LINGER_US for PB_API_WRITER_LINGER_MIN of them.  A larger batch costs less per
+ * ballot, and a cast transaction of at least the log's batch_min (20 by default) does not make the
+ * box empty its WAL at the next flush (docs/ballot-box.md, "Unlinkability"), which under load
+ * stalled the writer for about 10 ms each time.  Idle or lightly loaded, the writer never waits.
+ * Called with q_lock held.
+ */
+static void linger(struct pb_api *api)
+{
+        struct timespec until;
+
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += PB_API_WRITER_LINGER_US * 1000L;
+        if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+        }
+        while (api->q_len < PB_API_WRITER_LINGER_MIN && !api->stopping)
+                if (pthread_cond_timedwait(&api->q_wake, &api->q_lock, &until) != 0)
+                        break;
+}
+
 static void *writer_main(void *cls)
 {
         struct pb_api *api = cls;
         struct pb_api_job **batch = pb_calloc(PB_BOX_BATCH_MAX, sizeof(*batch));
+        size_t recent[4] = { 0 }; /* sizes of the last four batches */
+        struct timespec last_end = { 0, 0 };
 
         for (;;) {
-                size_t n = 0;
+                struct timespec t;
+                size_t n = 0, sum = 0;
 
                 pthread_mutex_lock(&api->q_lock);
                 while (!api->q_len && !api->stopping)
@@ -139,6 +208,14 @@ static void *writer_main(void *cls)
                         pthread_mutex_unlock(&api->q_lock);
                         break;
                 }
+                /* under load: the last four batches held PB_API_WRITER_LINGER_MIN ballots together,
+                 * and the last one ended less than 10 ms ago (its clients are about to come back) */
+                clock_gettime(CLOCK_MONOTONIC, &t);
+                for (int i = 0; i < 4; i++)
+                        sum += recent[i];
+                if (api->q_len < PB_API_WRITER_LINGER_MIN && sum >= PB_API_WRITER_LINGER_MIN &&
+                    (t.tv_sec - last_end.tv_sec) * 1000000000L + (t.tv_nsec - last_end.tv_nsec) < 10000000L)
+                        linger(api);
                 /* the run of jobs for the first job's election, in arrival order */
                 while (api->q_len && n < PB_BOX_BATCH_MAX && batch &&
                        (n == 0 || api->queue[api->q_head]->el == batch[0]->el)) {
@@ -159,6 +236,9 @@ static void *writer_main(void *cls)
                         continue;
                 }
                 run_batch(api, batch, n);
+                memmove(recent + 1, recent, 3 * sizeof(recent[0]));
+                recent[0] = n;
+                clock_gettime(CLOCK_MONOTONIC, &last_end);
         }
         pb_free(batch);
         return NULL;

@@ -465,7 +465,7 @@ pb_err pb_box_election_close(struct pb_box *b, const char *closed_at, struct pb_
         if (r == PB_OK)
                 r = box_log_load(b, reterr);
         if (r == PB_OK)
-                r = box_log_flush(b, reterr); /* the final batch, however small */
+                r = box_log_flush(b, NULL, 0, reterr); /* the final batch, however small */
         if (r == PB_OK)
                 r = box_log_invariants(b, reterr);
         if (r == PB_OK)
@@ -487,7 +487,7 @@ pb_err pb_box_election_close(struct pb_box *b, const char *closed_at, struct pb_
         else
                 box_rollback(b);
         if (r == PB_OK)
-                sqlite3_wal_checkpoint_v2(b->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+                box_wal_truncate(b);
         if (r == PB_ERR_INTERNAL)
                 box_alarm(b);
         pb_buf_release(&payload);

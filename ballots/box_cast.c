@@ -141,26 +141,28 @@ static pb_err spend_code(struct pb_box *b, const uint8_t hash[32], bool *spent, 
         return PB_OK;
 }
 
-static pb_err store_ballot(struct pb_box *b, const struct prepared *p, const struct pb_buf *cvrs,
-                           const struct pb_submission *s, struct pb_diag *d)
+/* The idempotency record of an accepted submission with an id. */
+static pb_err store_idem(struct pb_box *b, const struct prepared *p, struct pb_diag *d)
 {
-        sqlite3_stmt *st = box_stmt(b, ST_PENDING_INSERT);
-        pb_err r;
+        sqlite3_stmt *st = box_stmt(b, ST_IDEM_INSERT);
 
-        if (st) {
-                sqlite3_bind_blob(st, 1, p->commitment, 32, SQLITE_STATIC);
-                sqlite3_bind_blob(st, 2, p->cvr_id, sizeof(p->cvr_id), SQLITE_STATIC);
-                sqlite3_bind_blob(st, 3, p->nonce, sizeof(p->nonce), SQLITE_STATIC);
-                sqlite3_bind_blob64(st, 4, cvrs->data + p->cvr_off, p->cvr_len, SQLITE_STATIC);
-        }
-        r = box_exec_stmt(b, st, d);
-        if (r < 0 || !s->has_submission_id)
-                return r;
-        st = box_stmt(b, ST_IDEM_INSERT);
         if (st) {
                 sqlite3_bind_blob(st, 1, p->idem_key, 32, SQLITE_STATIC);
                 sqlite3_bind_blob(st, 2, p->request, 32, SQLITE_STATIC);
                 sqlite3_bind_blob(st, 3, p->commitment, 32, SQLITE_STATIC);
+        }
+        return box_exec_stmt(b, st, d);
+}
+
+/* A ballot row without a leaf: it waits for the log. */
+static pb_err store_pending(struct pb_box *b, const struct box_fresh *f, struct pb_diag *d)
+{
+        sqlite3_stmt *st = box_stmt(b, ST_BALLOT_INSERT);
+
+        if (st) {
+                sqlite3_bind_blob(st, 1, f->commitment, 32, SQLITE_STATIC);
+                sqlite3_bind_blob(st, 2, f->nonce, PB_CVR_NONCE_BYTES, SQLITE_STATIC);
+                sqlite3_bind_blob64(st, 3, f->cvr, f->cvr_len, SQLITE_STATIC);
         }
         return box_exec_stmt(b, st, d);
 }
@@ -188,17 +190,27 @@ static void refuse(struct pb_cast_outcome *o, enum pb_reject why, uint64_t rejec
         o->diag.code = what[why].code;
 }
 
-static pb_err sign_receipt(struct pb_box *b, struct pb_receipt *rc, struct pb_diag *d)
+pb_err pb_box_receipt_signer(const struct pb_box *b, struct pb_receipt_signer *ret, struct pb_diag *reterr)
+{
+        if (!b->engine)
+                return pb_diag_set(reterr, PB_ERR_AUTH, "key", "this needs the engine key");
+        memset(ret, 0, sizeof(*ret));
+        memcpy(ret->origin, b->manifest->origin, sizeof(ret->origin));
+        ret->engine = b->engine;
+        return PB_OK;
+}
+
+pb_err pb_receipt_sign(const struct pb_receipt_signer *s, struct pb_receipt *rc, struct pb_diag *reterr)
 {
         struct pb_promise promise;
         struct pb_buf note;
         pb_err r;
 
         memset(&promise, 0, sizeof(promise));
-        memcpy(promise.origin, b->manifest->origin, sizeof(promise.origin));
+        memcpy(promise.origin, s->origin, sizeof(promise.origin));
         memcpy(promise.commitment, rc->commitment, 32);
         pb_buf_init(&note, sizeof(rc->promise) - 1);
-        r = pb_promise_sign(&promise, b->engine, &note, d);
+        r = pb_promise_sign(&promise, s->engine, &note, reterr);
         if (r == PB_OK) {
                 memcpy(rc->promise, note.data, note.len + 1);
                 rc->promise_len = note.len;
@@ -208,13 +220,15 @@ static pb_err sign_receipt(struct pb_box *b, struct pb_receipt *rc, struct pb_di
         return r;
 }
 
-pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *subs, size_t n, struct pb_cast_outcome *out,
-                   struct pb_diag *reterr)
+static pb_err cast(struct pb_box *b, const struct pb_submission *subs, size_t n, struct pb_cast_outcome *out,
+                   bool sign, struct pb_diag *reterr)
 {
         static const char *const channel_counter[PB_CHANNEL_COUNT] = { "channel.electronic", "channel.paper",
                                                                        "channel.imported" };
         uint64_t rejected[PB_REJECT_COUNT] = { 0 }, accepted[PB_CHANNEL_COUNT] = { 0 }, total = 0, pending;
         struct prepared *prep = NULL;
+        struct box_fresh *fresh = NULL; /* the accepted ballots, rows written after the loop */
+        struct pb_receipt_signer signer;
         struct pb_buf cvrs;
         enum pb_box_state s;
         bool flushed = false;
@@ -227,8 +241,12 @@ pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *subs, size_t n,
                 return r;
         pb_buf_init(&cvrs, 0);
         prep = pb_calloc(n ? n : 1, sizeof(*prep));
-        if (!prep)
-                return PB_ERR_NOMEM; /* nothing to release yet: cvrs holds no memory */
+        fresh = pb_calloc(n ? n : 1, sizeof(*fresh));
+        if (!prep || !fresh) {
+                pb_free(prep);
+                pb_free(fresh);
+                return PB_ERR_NOMEM; /* nothing else to release yet: cvrs holds no memory */
+        }
         for (size_t i = 0; i < n; i++) {
                 memset(&out[i], 0, sizeof(out[i]));
                 r = prepare(b, &subs[i], &prep[i], &cvrs, &out[i].diag);
@@ -275,9 +293,15 @@ pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *subs, size_t n,
                         refuse(o, why, rejected);
                         continue;
                 }
-                r = store_ballot(b, p, &cvrs, &subs[i], reterr);
-                if (r < 0)
-                        break;
+                if (subs[i].has_submission_id) {
+                        r = store_idem(b, p, reterr);
+                        if (r < 0)
+                                break;
+                }
+                fresh[total].commitment = p->commitment;
+                fresh[total].nonce = p->nonce;
+                fresh[total].cvr = (const uint8_t *)cvrs.data + p->cvr_off;
+                fresh[total].cvr_len = p->cvr_len;
                 o->status = PB_OK;
                 memcpy(o->receipt.commitment, p->commitment, 32);
                 accepted[subs[i].channel]++;
@@ -297,8 +321,12 @@ pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *subs, size_t n,
         if (r == PB_OK)
                 r = box_get_count(b, CNT_PENDING, &pending, reterr);
         if (r == PB_OK && total && pending >= b->manifest->batch_min) {
-                r = box_log_flush(b, reterr);
+                /* the batch is complete: this transaction's ballots are written once, with their leaf */
+                r = box_log_flush(b, fresh, (size_t)total, reterr);
                 flushed = true;
+        } else {
+                for (size_t k = 0; r == PB_OK && k < total; k++)
+                        r = store_pending(b, &fresh[k], reterr);
         }
         if (r < 0) {
                 box_rollback(b);
@@ -309,16 +337,25 @@ pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *subs, size_t n,
         r = box_commit(b, reterr);
         if (r < 0)
                 goto out;
+        /* the WAL now holds this transaction's frames: its spent codes beside its ballots (set to set:
+         * frames are written in page order).  A set smaller than a log batch is emptied out of the WAL
+         * at the next flush (this one, if it flushed); larger ones when the WAL reaches its bound. */
+        if (total && total < b->manifest->batch_min)
+                b->wal_small_cast = true;
         /* durable now: only from here on may a receipt exist */
-        for (size_t i = 0; i < n; i++)
-                if (out[i].status == PB_OK && sign_receipt(b, &out[i].receipt, &out[i].diag) < 0) {
+        if (sign) {
+                pb_err k = pb_box_receipt_signer(b, &signer, NULL);
+                PB_ASSERT(k == PB_OK); /* the engine key was checked before the transaction */
+        }
+        for (size_t i = 0; sign && i < n; i++)
+                if (out[i].status == PB_OK && pb_receipt_sign(&signer, &out[i].receipt, &out[i].diag) < 0) {
                         /* stored, but no receipt: a retry with the same submission id gets it */
                         out[i].status = PB_ERR_NOMEM;
                         pb_diag_set(&out[i].diag, PB_ERR_NOMEM, "receipt",
                                     "the ballot is stored but its receipt could not be signed; retry");
                 }
-        if (flushed)
-                sqlite3_wal_checkpoint_v2(b->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+        if (flushed && b->wal_small_cast)
+                box_wal_truncate(b);
 out:
         if (r < 0)
                 for (size_t i = 0; i < n; i++) {
@@ -328,8 +365,21 @@ out:
                 }
         sodium_memzero(prep, (n ? n : 1) * sizeof(*prep));
         pb_free(prep);
+        pb_free(fresh);
         if (cvrs.data)
                 sodium_memzero(cvrs.data, cvrs.cap);
         pb_buf_release(&cvrs);
         return r;
+}
+
+pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *subs, size_t n, struct pb_cast_outcome *out,
+                   struct pb_diag *reterr)
+{
+        return cast(b, subs, n, out, true, reterr);
+}
+
+pb_err pb_box_cast_unsigned(struct pb_box *b, const struct pb_submission *subs, size_t n,
+                            struct pb_cast_outcome *out, struct pb_diag *reterr)
+{
+        return cast(b, subs, n, out, false, reterr);
 }

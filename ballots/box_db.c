@@ -18,14 +18,18 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_CODE_INSERT] = "INSERT INTO codes(hash) VALUES (?)",
         [ST_CODE_SPEND] = "UPDATE codes SET spent = 1 WHERE hash = ? AND spent = 0",
         [ST_CODE_GET] = "SELECT spent FROM codes WHERE hash = ?",
-        [ST_PENDING_INSERT] = "INSERT INTO pending(commitment, cvr_id, nonce, cvr) VALUES (?, ?, ?, ?)",
-        [ST_PENDING_ALL] = "SELECT commitment, cvr_id, nonce, cvr FROM pending ORDER BY commitment",
-        [ST_PENDING_CLEAR] = "DELETE FROM pending",
-        [ST_PENDING_HAS] = "SELECT 1 FROM pending WHERE commitment = ?",
-        [ST_BALLOT_INSERT] =
-                "INSERT INTO ballots(commitment, leaf, cvr_id, nonce, cvr) VALUES (?, ?, ?, ?, ?)",
+        /* schema 2: one row per ballot; leaf is NULL while it waits for the log (docs/ballot-box.md) */
+        [ST_BALLOT_INSERT] = "INSERT INTO ballots(commitment, nonce, cvr) VALUES (?, ?, ?)",
+        [ST_BALLOT_INSERT_LOGGED] = "INSERT INTO ballots(commitment, leaf, nonce, cvr) VALUES (?, ?, ?, ?)",
+        [ST_BALLOT_SET_LEAF] = "UPDATE ballots SET leaf = ? WHERE commitment = ? AND leaf IS NULL",
         [ST_BALLOT_LEAF] = "SELECT leaf FROM ballots WHERE commitment = ?",
-        [ST_BALLOTS_BY_LEAF] = "SELECT commitment, leaf, nonce, cvr FROM ballots ORDER BY leaf",
+        [ST_PENDING_LIST] = ("SELECT commitment FROM ballots INDEXED BY ballots_pending WHERE leaf IS NULL "
+                             "ORDER BY commitment"),
+        [ST_PENDING_ALL] = ("SELECT commitment, nonce, cvr FROM ballots INDEXED BY ballots_pending "
+                            "WHERE leaf IS NULL ORDER BY commitment"),
+        [ST_PENDING_COUNT] = "SELECT count(*) FROM ballots INDEXED BY ballots_pending WHERE leaf IS NULL",
+        [ST_BALLOTS_BY_LEAF] = ("SELECT commitment, leaf, nonce, cvr FROM ballots INDEXED BY ballots_leaf "
+                                "WHERE leaf IS NOT NULL ORDER BY leaf"),
         [ST_TREE_INSERT] = "INSERT INTO tree(level, idx, hash) VALUES (?, ?, ?)",
         [ST_TREE_GET] = "SELECT hash FROM tree WHERE level = ? AND idx = ?",
         [ST_CP_INSERT] = "INSERT INTO checkpoints(size, root, note) VALUES (?, ?, ?)",
@@ -84,6 +88,23 @@ static const char *const migrations[PB_BOX_SCHEMA_VERSION] = {
         " ('logged', 0), ('channel.electronic', 0), ('channel.paper', 0), ('channel.imported', 0),"
         " ('rejected.malformed_code', 0), ('rejected.code_unknown', 0), ('rejected.code_spent', 0),"
         " ('rejected.invalid_ballot', 0), ('rejected.submission_reused', 0);",
+
+        /* 1 -> 2: one table of ballots, each row written once: with its leaf when its transaction
+         * completes a batch, else with leaf NULL (pending) until a flush sets it.  The pending rows
+         * are found through a partial index, the logged ones in leaf order through another.  cvr_id
+         * (inside every CVR) loses its column and its unique indexes: the commitment is the key
+         * that the log and the verifier use. */
+        "CREATE TABLE ballots_v2(commitment BLOB PRIMARY KEY CHECK (length(commitment) = 32),"
+        " leaf INTEGER CHECK (leaf >= 0), nonce BLOB NOT NULL, cvr BLOB NOT NULL) WITHOUT ROWID;"
+        "INSERT INTO ballots_v2(commitment, leaf, nonce, cvr)"
+        " SELECT commitment, leaf, nonce, cvr FROM ballots;"
+        "INSERT INTO ballots_v2(commitment, leaf, nonce, cvr)"
+        " SELECT commitment, NULL, nonce, cvr FROM pending;"
+        "DROP TABLE pending;"
+        "DROP TABLE ballots;"
+        "ALTER TABLE ballots_v2 RENAME TO ballots;"
+        "CREATE UNIQUE INDEX ballots_leaf ON ballots(leaf) WHERE leaf IS NOT NULL;"
+        "CREATE INDEX ballots_pending ON ballots(commitment) WHERE leaf IS NULL;",
 };
 
 pb_err box_sqlite_err(struct pb_box *b, int rc, struct pb_diag *d)
@@ -163,7 +184,29 @@ pb_err box_commit(struct pb_box *b, struct pb_diag *d)
                 box_rollback(b);
                 return r;
         }
+        if (b->wal_frames >= BOX_WAL_MAX_FRAMES)
+                box_wal_truncate(b);
         return PB_OK;
+}
+
+void box_wal_truncate(struct pb_box *b)
+{
+        if (sqlite3_wal_checkpoint_v2(b->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) == SQLITE_OK) {
+                b->wal_frames = 0;
+                b->wal_small_cast = false;
+        }
+}
+
+/* Called by SQLite after each commit with the WAL's frame count.  Installing it turns SQLite's
+ * automatic checkpoint off: box_commit() and the flushes truncate the WAL instead. */
+static int wal_hook(void *ctx, sqlite3 *db, const char *name, int frames)
+{
+        struct pb_box *b = ctx;
+
+        (void)db;
+        (void)name;
+        b->wal_frames = frames;
+        return SQLITE_OK;
 }
 
 void box_rollback(struct pb_box *b)
@@ -311,7 +354,14 @@ pb_err box_db_open(struct pb_box *b, const char *path, bool create, struct pb_di
                                       "PRAGMA foreign_keys = ON;"
                                       "PRAGMA secure_delete = ON;"
                                       "PRAGMA trusted_schema = OFF;"
-                                      "PRAGMA cell_size_check = ON;";
+                                      "PRAGMA cell_size_check = ON;"
+                                      /* a transaction's pages reach the WAL only at COMMIT, all
+                                       * together in page order (docs/ballot-box.md, Unlinkability) */
+                                      "PRAGMA cache_spill = OFF;"
+                                      /* up to 64 MiB of pages (allocated as used): casting touches
+                                       * random pages of codes, ballots and idem; SQLite's 2 MiB
+                                       * default re-read most of them from the OS */
+                                      "PRAGMA cache_size = -65536;";
         int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
         struct stat st;
         pb_err r;
@@ -372,6 +422,9 @@ pb_err box_db_open(struct pb_box *b, const char *path, bool create, struct pb_di
                 int persist = 1;
                 sqlite3_file_control(b->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
         }
+        /* what an earlier process left in the WAL is unknown: the first flush truncates it */
+        b->wal_small_cast = true;
+        sqlite3_wal_hook(b->db, wal_hook, b);
         if (create)
                 sync_folder(path);
         return PB_OK;

@@ -15,12 +15,13 @@ enum box_stmt {
         ST_CODE_INSERT,
         ST_CODE_SPEND,
         ST_CODE_GET,
-        ST_PENDING_INSERT,
-        ST_PENDING_ALL,
-        ST_PENDING_CLEAR,
-        ST_PENDING_HAS,
         ST_BALLOT_INSERT,
+        ST_BALLOT_INSERT_LOGGED,
+        ST_BALLOT_SET_LEAF,
         ST_BALLOT_LEAF,
+        ST_PENDING_LIST,
+        ST_PENDING_ALL,
+        ST_PENDING_COUNT,
         ST_BALLOTS_BY_LEAF,
         ST_TREE_INSERT,
         ST_TREE_GET,
@@ -60,7 +61,19 @@ struct pb_box {
         bool frontier_valid;
         uint64_t frontier_size;
         uint8_t frontier[64][32];
+        /* the WAL (docs/ballot-box.md, "Unlinkability"): its frames since the last truncation, and
+         * whether it may hold a cast transaction of fewer than batch_min ballots */
+        int wal_frames;
+        bool wal_small_cast;
 };
+
+/** Frames after which a commit truncates the WAL whatever it holds (32 MiB of 4 KiB pages): the
+ *  WAL's size bound, in place of SQLite's automatic checkpoint. */
+#define BOX_WAL_MAX_FRAMES 8192
+
+/** wal_checkpoint(TRUNCATE): copy the WAL into the database and empty it (best effort: a reader
+ *  of an older snapshot can make it fail, and the next commit tries again). */
+void box_wal_truncate(struct pb_box *b);
 
 /** The prepared statement @s, reset and with its bindings cleared. */
 sqlite3_stmt *box_stmt(struct pb_box *b, enum box_stmt s);
@@ -72,7 +85,8 @@ pb_err box_sqlite_err(struct pb_box *b, int rc, struct pb_diag *d);
 PB_NODISCARD pb_err box_begin(struct pb_box *b, struct pb_diag *d);
 /** BEGIN (deferred, for reads). */
 PB_NODISCARD pb_err box_begin_read(struct pb_box *b, struct pb_diag *d);
-/** COMMIT.  On failure the transaction is rolled back and nothing was stored. */
+/** COMMIT.  On failure the transaction is rolled back and nothing was stored.  Afterwards, a WAL of
+ *  BOX_WAL_MAX_FRAMES or more is truncated. */
 PB_NODISCARD pb_err box_commit(struct pb_box *b, struct pb_diag *d);
 /** ROLLBACK if a transaction is open; forgets cached log state. */
 void box_rollback(struct pb_box *b);
@@ -113,8 +127,21 @@ void box_log_source(struct pb_box *b, struct pb_merkle_source *ret);
 void box_log_root(const struct pb_box *b, uint8_t ret[32]);
 /** Sign and store a checkpoint of the current tree (inside a write transaction). */
 PB_NODISCARD pb_err box_log_checkpoint(struct pb_box *b, struct pb_diag *d);
-/** Move every pending ballot into the log, sorted by commitment, and checkpoint (inside a write txn). */
-PB_NODISCARD pb_err box_log_flush(struct pb_box *b, struct pb_diag *d);
+/** A ballot accepted in the current transaction whose row is not written yet (all borrowed). */
+struct box_fresh {
+        const uint8_t *commitment; /* PB_CVR_HASH_BYTES */
+        const uint8_t *nonce;      /* PB_CVR_NONCE_BYTES */
+        const uint8_t *cvr;
+        size_t cvr_len;
+};
+
+/**
+ * Move every pending ballot, and the @n_fresh ballots of the current transaction (already counted
+ * as pending, rows not yet written: they are written once, with their leaf), into the log sorted
+ * by commitment, and sign the new checkpoint (inside a write transaction).
+ */
+PB_NODISCARD pb_err box_log_flush(struct pb_box *b, const struct box_fresh *fresh, size_t n_fresh,
+                                  struct pb_diag *d);
 /** The invariants of verifiability.md §9.3 from the counters and the stored tree. */
 PB_NODISCARD pb_err box_log_invariants(struct pb_box *b, struct pb_diag *d);
 

@@ -1,5 +1,6 @@
 /** @file The ballot log: the stored RFC 6962 tree, batches, checkpoints, proofs and invariants. */
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ballots/box_int.h"
@@ -151,57 +152,119 @@ out:
         return r;
 }
 
-pb_err box_log_flush(struct pb_box *b, struct pb_diag *d)
+/* The commitments of the pending ballots, sorted (read whole before their rows change). */
+static pb_err pending_list(struct pb_box *b, struct pb_buf *out, size_t *ret_n, struct pb_diag *d)
 {
-        sqlite3_stmt *st, *ins;
-        int64_t moved = 0;
-        pb_err r;
+        sqlite3_stmt *st = box_stmt(b, ST_PENDING_LIST);
+        size_t n = 0;
+        pb_err r = PB_OK;
         int rc;
+
+        if (!st)
+                return box_sqlite_err(b, sqlite3_errcode(b->db), d);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                if (sqlite3_column_bytes(st, 0) != 32) {
+                        r = pb_diag_set(d, PB_ERR_INTERNAL, "log", "a pending commitment is not 32 bytes");
+                        break;
+                }
+                r = pb_buf_add(out, sqlite3_column_blob(st, 0), 32);
+                if (r < 0)
+                        break;
+                n++;
+        }
+        sqlite3_reset(st);
+        if (r == PB_OK && rc != SQLITE_DONE)
+                r = box_sqlite_err(b, rc, d);
+        if (r == PB_OK)
+                *ret_n = n;
+        return r;
+}
+
+static int fresh_cmp(const void *x, const void *y)
+{
+        const struct box_fresh *const *a = x, *const *b = y;
+        return memcmp((*a)->commitment, (*b)->commitment, PB_CVR_HASH_BYTES);
+}
+
+/* Give a pending ballot (its row exists) the next leaf. */
+static pb_err log_pending(struct pb_box *b, const uint8_t commitment[32], struct pb_diag *d)
+{
+        sqlite3_stmt *st = box_stmt(b, ST_BALLOT_SET_LEAF);
+        pb_err r;
+
+        if (st) {
+                sqlite3_bind_int64(st, 1, (sqlite3_int64)b->frontier_size);
+                sqlite3_bind_blob(st, 2, commitment, 32, SQLITE_STATIC);
+        }
+        r = box_exec_stmt(b, st, d);
+        if (r == PB_OK && sqlite3_changes(b->db) != 1)
+                r = pb_diag_set(d, PB_ERR_INTERNAL, "log", "a pending ballot vanished during the flush");
+        return r;
+}
+
+/* Write a ballot of this transaction with the next leaf. */
+static pb_err log_fresh(struct pb_box *b, const struct box_fresh *f, struct pb_diag *d)
+{
+        sqlite3_stmt *st = box_stmt(b, ST_BALLOT_INSERT_LOGGED);
+
+        if (st) {
+                sqlite3_bind_blob(st, 1, f->commitment, 32, SQLITE_STATIC);
+                sqlite3_bind_int64(st, 2, (sqlite3_int64)b->frontier_size);
+                sqlite3_bind_blob(st, 3, f->nonce, PB_CVR_NONCE_BYTES, SQLITE_STATIC);
+                sqlite3_bind_blob64(st, 4, f->cvr, f->cvr_len, SQLITE_STATIC);
+        }
+        return box_exec_stmt(b, st, d);
+}
+
+pb_err box_log_flush(struct pb_box *b, const struct box_fresh *fresh, size_t n_fresh, struct pb_diag *d)
+{
+        const struct box_fresh **sorted = NULL;
+        struct pb_buf list;
+        size_t n_old = 0, i = 0, j = 0;
+        pb_err r;
 
         r = box_log_load(b, d);
         if (r < 0)
                 return r;
-        /* sorted by commitment: pseudo-random, so the order of arrival inside the batch is lost */
-        st = box_stmt(b, ST_PENDING_ALL);
-        if (!st)
-                return box_sqlite_err(b, sqlite3_errcode(b->db), d);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                const uint8_t *commitment = sqlite3_column_blob(st, 0);
+        pb_buf_init(&list, 0);
+        r = pending_list(b, &list, &n_old, d);
+        if (r == PB_OK && n_fresh) {
+                sorted = pb_calloc(n_fresh, sizeof(*sorted));
+                if (!sorted)
+                        r = PB_ERR_NOMEM;
+                for (size_t k = 0; sorted && k < n_fresh; k++)
+                        sorted[k] = &fresh[k];
+                if (sorted)
+                        qsort(sorted, n_fresh, sizeof(*sorted), fresh_cmp);
+        }
+        /* one sequence sorted by commitment (pseudo-random, so the order of arrival inside the batch
+         * is lost), merged from the pending rows and this transaction's ballots */
+        while (r == PB_OK && (i < n_old || j < n_fresh)) {
+                const uint8_t *old = i < n_old ? (const uint8_t *)list.data + 32 * i : NULL;
+                const uint8_t *commitment;
                 uint8_t leaf[32];
 
-                if (sqlite3_column_bytes(st, 0) != 32) {
-                        sqlite3_reset(st);
-                        return pb_diag_set(d, PB_ERR_INTERNAL, "log", "a pending commitment is not 32 bytes");
+                if (old && (j == n_fresh || memcmp(old, sorted[j]->commitment, 32) < 0)) {
+                        commitment = old;
+                        r = log_pending(b, old, d);
+                        i++;
+                } else {
+                        commitment = sorted[j]->commitment;
+                        r = log_fresh(b, sorted[j], d);
+                        j++;
                 }
-                ins = box_stmt(b, ST_BALLOT_INSERT);
-                if (ins) {
-                        sqlite3_bind_blob(ins, 1, commitment, 32, SQLITE_STATIC);
-                        sqlite3_bind_int64(ins, 2, (sqlite3_int64)b->frontier_size);
-                        sqlite3_bind_value(ins, 3, sqlite3_column_value(st, 1));
-                        sqlite3_bind_value(ins, 4, sqlite3_column_value(st, 2));
-                        sqlite3_bind_value(ins, 5, sqlite3_column_value(st, 3));
-                }
-                r = box_exec_stmt(b, ins, d);
                 if (r == PB_OK) {
                         pb_cvr_leaf_hash(commitment, leaf);
                         r = append_leaf(b, leaf, d);
                 }
-                if (r < 0) {
-                        sqlite3_reset(st);
-                        return r;
-                }
-                moved++;
         }
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
-                return box_sqlite_err(b, rc, d);
-        if (moved == 0)
-                return PB_OK;
-        r = box_exec_stmt(b, box_stmt(b, ST_PENDING_CLEAR), d);
+        pb_free(sorted);
+        pb_buf_release(&list);
+        if (r < 0 || n_old + n_fresh == 0)
+                return r;
+        r = box_add_count(b, CNT_PENDING, -(int64_t)(n_old + n_fresh), d);
         if (r == PB_OK)
-                r = box_add_count(b, CNT_PENDING, -moved, d);
-        if (r == PB_OK)
-                r = box_add_count(b, CNT_LOGGED, moved, d);
+                r = box_add_count(b, CNT_LOGGED, (int64_t)(n_old + n_fresh), d);
         if (r == PB_OK)
                 r = box_log_checkpoint(b, d);
         if (r == PB_OK)
@@ -230,11 +293,15 @@ pb_err box_log_invariants(struct pb_box *b, struct pb_diag *d)
         if (spent != logged + pending)
                 return pb_diag_set(d, PB_ERR_INTERNAL, "invariant",
                                    "spent codes differ from accepted ballots");
-        if (sqlite3_prepare_v2(b->db, "SELECT count(*) FROM pending", -1, &st, NULL) != SQLITE_OK)
+        st = box_stmt(b, ST_PENDING_COUNT);
+        if (!st)
                 return box_sqlite_err(b, sqlite3_errcode(b->db), d);
-        if (sqlite3_step(st) == SQLITE_ROW)
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
                 pending_rows = (uint64_t)sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW)
+                return box_sqlite_err(b, rc, d);
         if (pending_rows != pending)
                 return pb_diag_set(d, PB_ERR_INTERNAL, "invariant",
                                    "the pending counter differs from the rows");
@@ -292,13 +359,13 @@ pb_err pb_box_flush(struct pb_box *b, struct pb_diag *reterr)
         if (r == PB_OK && s != PB_BOX_OPEN && s != PB_BOX_SUSPENDED)
                 r = pb_diag_set(reterr, PB_ERR_STATE, "state", "the log takes ballots only while voting");
         if (r == PB_OK)
-                r = box_log_flush(b, reterr);
+                r = box_log_flush(b, NULL, 0, reterr);
         if (r == PB_OK)
                 r = box_commit(b, reterr);
         else
                 box_rollback(b);
         if (r == PB_OK)
-                sqlite3_wal_checkpoint_v2(b->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+                box_wal_truncate(b);
         if (r == PB_ERR_INTERNAL)
                 box_alarm(b);
         return r;
@@ -350,7 +417,10 @@ static pb_err find_leaf(struct pb_box *b, const uint8_t commitment[32], int64_t 
                 return box_sqlite_err(b, sqlite3_errcode(b->db), d);
         sqlite3_bind_blob(st, 1, commitment, 32, SQLITE_STATIC);
         rc = sqlite3_step(st);
-        *ret = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+        /* -1: no such ballot; -2: pending (no leaf yet) */
+        *ret = rc != SQLITE_ROW                            ? -1
+               : sqlite3_column_type(st, 0) == SQLITE_NULL ? -2
+                                                           : sqlite3_column_int64(st, 0);
         sqlite3_reset(st);
         if (rc == SQLITE_ROW || rc == SQLITE_DONE)
                 return PB_OK;
@@ -374,22 +444,12 @@ pb_err pb_box_inclusion(struct pb_box *b, const uint8_t commitment[PB_CVR_HASH_B
         r = find_leaf(b, commitment, &leaf, reterr);
         if (r < 0)
                 goto out;
+        if (leaf == -2) {
+                p.pending = true;
+                goto out;
+        }
         if (leaf < 0) {
-                st = box_stmt(b, ST_PENDING_HAS);
-                if (!st) {
-                        r = box_sqlite_err(b, sqlite3_errcode(b->db), reterr);
-                        goto out;
-                }
-                sqlite3_bind_blob(st, 1, commitment, 32, SQLITE_STATIC);
-                rc = sqlite3_step(st);
-                sqlite3_reset(st);
-                if (rc == SQLITE_ROW)
-                        p.pending = true;
-                else if (rc == SQLITE_DONE)
-                        r = pb_diag_set(reterr, PB_ERR_NOT_FOUND, "commitment",
-                                        "no ballot has this commitment");
-                else
-                        r = box_sqlite_err(b, rc, reterr);
+                r = pb_diag_set(reterr, PB_ERR_NOT_FOUND, "commitment", "no ballot has this commitment");
                 goto out;
         }
         st = box_stmt(b, ST_CP_LATEST);
@@ -600,7 +660,7 @@ static pb_err check_checkpoints(struct pb_box *b, struct pb_merkle_tree *t, stru
 
 pb_err pb_box_check(struct pb_box *b, struct pb_diag *reterr)
 {
-        uint64_t by_channel[PB_CHANNEL_COUNT] = { 0 }, n;
+        uint64_t by_channel[PB_CHANNEL_COUNT] = { 0 }, n, pending = 0;
         struct pb_merkle_tree t;
         struct pb_turnout c;
         sqlite3_stmt *st;
@@ -629,7 +689,7 @@ pb_err pb_box_check(struct pb_box *b, struct pb_diag *reterr)
                 /* pending ballots count by channel too */
                 uint32_t *items = pb_calloc(b->manifest->election->n_projects, sizeof(*items));
                 int64_t *points = pb_calloc(b->manifest->election->n_projects, sizeof(*points));
-                int rc;
+                int rc = SQLITE_DONE;
 
                 if (!items || !points)
                         r = PB_ERR_NOMEM;
@@ -639,27 +699,41 @@ pb_err pb_box_check(struct pb_box *b, struct pb_diag *reterr)
                         uint8_t commitment[32];
                         size_t k;
 
-                        r = pb_cvr_commitment(b->manifest->election->id, sqlite3_column_blob(st, 2),
-                                              sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3),
+                        if (sqlite3_column_bytes(st, 1) != PB_CVR_NONCE_BYTES) {
+                                r = mismatch(reterr, "a pending ballot's nonce is not 32 bytes");
+                                break;
+                        }
+                        r = pb_cvr_commitment(b->manifest->election->id, sqlite3_column_blob(st, 1),
+                                              sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2),
                                               commitment);
                         if (r == PB_OK && (sqlite3_column_bytes(st, 0) != 32 ||
                                            memcmp(commitment, sqlite3_column_blob(st, 0), 32)))
                                 r = mismatch(reterr, "a pending CVR does not match its commitment");
-                        if (r == PB_OK && pb_cvr_parse(b->manifest->election, sqlite3_column_blob(st, 3),
-                                                       (size_t)sqlite3_column_bytes(st, 3), items, points, &k,
+                        if (r == PB_OK && pb_cvr_parse(b->manifest->election, sqlite3_column_blob(st, 2),
+                                                       (size_t)sqlite3_column_bytes(st, 2), items, points, &k,
                                                        &meta, NULL) < 0)
                                 r = mismatch(reterr, "a pending CVR does not parse");
-                        if (r == PB_OK)
+                        if (r == PB_OK) {
                                 by_channel[meta.channel]++;
+                                pending++;
+                        }
                 }
                 if (st)
                         sqlite3_reset(st);
+                if (st && r == PB_OK && rc != SQLITE_DONE)
+                        r = box_sqlite_err(b, rc, reterr);
                 pb_free(items);
                 pb_free(points);
         }
         for (int i = 0; r == PB_OK && i < PB_CHANNEL_COUNT; i++)
                 if (by_channel[i] != c.by_channel[i])
                         r = mismatch(reterr, "the channel counters differ from the CVRs");
+        if (r == PB_OK && pending != c.pending)
+                r = mismatch(reterr, "the pending counter differs from the ballots without a leaf");
+        if (r == PB_OK)
+                r = count_rows(b, "SELECT count(*) FROM ballots", &n, reterr);
+        if (r == PB_OK && n != c.log_size + c.pending)
+                r = mismatch(reterr, "ballot rows are neither logged nor pending");
         if (r == PB_OK)
                 r = count_rows(b, "SELECT count(*) FROM codes WHERE spent = 1", &n, reterr);
         if (r == PB_OK && n != c.codes_spent)

@@ -37,7 +37,7 @@
 
 /** SQLite application_id of a ballot box ('PBV1') and the schema version this build writes. */
 #define PB_BOX_APPLICATION_ID 0x50425631
-#define PB_BOX_SCHEMA_VERSION 1
+#define PB_BOX_SCHEMA_VERSION 2
 
 enum pb_box_state {
         PB_BOX_DRAFT,     /* the manifest can change; codes can be issued */
@@ -202,6 +202,34 @@ struct pb_cast_outcome {
  */
 PB_NODISCARD pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *subs, size_t n,
                                 struct pb_cast_outcome *out, struct pb_diag *reterr);
+
+/**
+ * pb_box_cast() without signing the receipts: each accepted outcome carries its commitment (and
+ * `replayed`), its promise and short code are left empty.  For a server that signs on other
+ * threads: once this call returned PB_OK (so after COMMIT), sign each with pb_receipt_sign().
+ * Same parameters, errors and transaction as pb_box_cast().
+ */
+PB_NODISCARD pb_err pb_box_cast_unsigned(struct pb_box *b, const struct pb_submission *subs, size_t n,
+                                         struct pb_cast_outcome *out, struct pb_diag *reterr);
+
+/** What signing a receipt needs, copied out of a box: any thread may then sign with it. */
+struct pb_receipt_signer {
+        char origin[PB_CHECKPOINT_ORIGIN_MAX + 1]; /* the ballot log's origin */
+        const struct pb_key_secret *engine;        /* borrowed: the box's engine key */
+};
+
+/** Fill @ret for the box's log and engine key.  PB_ERR_AUTH without the engine key. */
+PB_NODISCARD pb_err pb_box_receipt_signer(const struct pb_box *b, struct pb_receipt_signer *ret,
+                                          struct pb_diag *reterr);
+
+/**
+ * Sign the promise of @rc->commitment (fills promise, promise_len and short_code).  Only for a
+ * commitment pb_box_cast_unsigned() accepted.  Thread-safe (@s is only read); deterministic, so
+ * a retried submission gets the same bytes.
+ * @return PB_OK, PB_ERR_NOMEM
+ */
+PB_NODISCARD pb_err pb_receipt_sign(const struct pb_receipt_signer *s, struct pb_receipt *rc,
+                                    struct pb_diag *reterr);
 
 /**
  * Append every pending ballot to the log now (a timer in the server, or an operator), even below

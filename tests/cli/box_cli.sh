@@ -74,7 +74,8 @@ hasnt err "CANARYPROJECT" "the message does not echo the ballot"
 expect 1 "three picks over max_length" "$pbvote" cast --db e.db $E --code "$(code 2)" \
         --ballot '{"approvals":["p2","p3","p4"]}'
 has err "ballot" "the refusal names the ballot"
-mistyped=$(code 3 | sed 's/.$/0/; s/-0$/-1/')
+# another check symbol than the code's own (always "1" before: 1 run in 37 the code was unchanged)
+case "$(code 3)" in *1) mistyped=$(code 3 | sed 's/.$/2/') ;; *) mistyped=$(code 3 | sed 's/.$/1/') ;; esac
 expect 1 "a mistyped code" "$pbvote" cast --db e.db $E --code "$mistyped" --ballot '{"approvals":["p3"]}'
 expect 1 "a code that was never issued" "$pbvote" cast --db e.db $E --code 0410-6105-0R3G-G28A-Z \
         --ballot '{"approvals":["p3"]}'

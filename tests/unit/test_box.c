@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ballots/pb_box.h"
@@ -393,7 +394,8 @@ static void test_recovery_refuses_damage(void)
                 "DELETE FROM checkpoints WHERE size = 3",
                 "UPDATE tree SET hash = zeroblob(32) WHERE level = 1 AND idx = 0",
                 "UPDATE counts SET n = n + 1 WHERE name = 'codes_spent'",
-                "DELETE FROM pending",
+                "DELETE FROM ballots WHERE leaf IS NULL",        /* the pending ballot vanishes */
+                "UPDATE ballots SET leaf = NULL WHERE leaf = 2", /* a logged ballot turns pending */
                 "UPDATE counts SET n = 2 WHERE name = 'logged'",
         };
 
@@ -437,6 +439,131 @@ static void test_recovery_refuses_damage(void)
                         CHECK_INT(pb_box_check(b, &d), PB_ERR_INTERNAL);
                 pb_box_free(b);
         }
+}
+
+static long long file_size(const char *path)
+{
+        struct stat st;
+        return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+/*
+ * The WAL holds a cast transaction's spent codes beside its ballots.  One of fewer than batch_min
+ * ballots (3 here) is emptied out of the WAL at the next flush; a transaction of batch_min or more
+ * (a set at least as large as a log batch) may stay until the WAL reaches its size bound.
+ */
+static void test_wal_truncation(void)
+{
+        static const uint32_t a_only[1] = { 0 };
+        struct pb_manifest *m = manifest();
+        struct pb_box *b = NULL;
+        struct codes cs;
+        struct pb_submission subs[8];
+        struct pb_cast_outcome out[8];
+        struct pb_turnout t;
+        char db[128], wal[160];
+        int next = 0;
+
+        memset(&cs, 0, sizeof(cs));
+        path_of(db, sizeof(db), "wal.db");
+        snprintf(wal, sizeof(wal), "%s-wal", db);
+        CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
+        if (!b)
+                goto out;
+        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
+        CHECK(pb_box_codes_issue(b, 20, collect, &cs, NULL) == PB_OK);
+        /* three single casts: the first two wait in the WAL, the third completes a batch and the
+         * flush empties the WAL */
+        for (int i = 0; i < 3; i++) {
+                subs[0] = sub(cs.c[next++].text, a_only, 1);
+                CHECK(pb_box_cast(b, subs, 1, out, NULL) == PB_OK && out[0].status == PB_OK);
+                if (i < 2)
+                        CHECK(file_size(wal) > 0);
+        }
+        CHECK(pb_box_turnout(b, &t, NULL) == PB_OK && t.log_size == 3);
+        CHECK_INT(file_size(wal), 0);
+        /* four ballots in one transaction (a batch by themselves): the WAL keeps them */
+        for (int i = 0; i < 4; i++)
+                subs[i] = sub(cs.c[next++].text, a_only, 1);
+        CHECK(pb_box_cast(b, subs, 4, out, NULL) == PB_OK && out[3].status == PB_OK);
+        CHECK(pb_box_turnout(b, &t, NULL) == PB_OK && t.log_size == 7);
+        CHECK(file_size(wal) > 0);
+        /* a small transaction again: pending, then the next flush (a large batch) empties the WAL */
+        subs[0] = sub(cs.c[next++].text, a_only, 1);
+        CHECK(pb_box_cast(b, subs, 1, out, NULL) == PB_OK && out[0].status == PB_OK);
+        for (int i = 0; i < 4; i++)
+                subs[i] = sub(cs.c[next++].text, a_only, 1);
+        CHECK(pb_box_cast(b, subs, 4, out, NULL) == PB_OK && out[3].status == PB_OK);
+        CHECK(pb_box_turnout(b, &t, NULL) == PB_OK && t.log_size == 12);
+        CHECK_INT(file_size(wal), 0);
+        /* a box opened afterwards does not know what the WAL holds: its first flush empties it */
+        for (int i = 0; i < 4; i++)
+                subs[i] = sub(cs.c[next++].text, a_only, 1);
+        CHECK(pb_box_cast(b, subs, 4, out, NULL) == PB_OK && out[3].status == PB_OK);
+        CHECK(file_size(wal) > 0);
+        pb_box_free(b);
+        b = NULL;
+        CHECK(pb_box_open(db, &b, NULL) == PB_OK);
+        if (!b)
+                goto out;
+        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+        for (int i = 0; i < 3; i++)
+                subs[i] = sub(cs.c[next++].text, a_only, 1);
+        CHECK(pb_box_cast(b, subs, 3, out, NULL) == PB_OK && out[2].status == PB_OK);
+        CHECK(pb_box_turnout(b, &t, NULL) == PB_OK && t.log_size == 19);
+        CHECK_INT(file_size(wal), 0);
+        CHECK(pb_box_check(b, NULL) == PB_OK);
+out:
+        pb_box_free(b);
+        pb_manifest_free(m);
+}
+
+/* pb_box_cast_unsigned + pb_receipt_sign (a server signs on other threads): the same receipt as
+ * pb_box_cast, byte for byte, and nothing signed by the cast itself. */
+static void test_cast_unsigned(void)
+{
+        static const uint32_t ab[2] = { 0, 1 };
+        struct pb_manifest *m = manifest();
+        struct pb_box *b = NULL;
+        struct pb_receipt_signer signer;
+        struct pb_submission s;
+        struct pb_cast_outcome out, again;
+        struct pb_promise opened;
+        struct codes cs;
+        char db[128];
+
+        memset(&cs, 0, sizeof(cs));
+        path_of(db, sizeof(db), "unsigned.db");
+        CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
+        if (!b)
+                goto out;
+        CHECK_INT(pb_box_receipt_signer(b, &signer, NULL), PB_ERR_AUTH); /* no engine key yet */
+        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
+        CHECK(pb_box_codes_issue(b, 2, collect, &cs, NULL) == PB_OK);
+        s = sub(cs.c[0].text, ab, 2);
+        s.has_submission_id = true;
+        memset(s.submission_id, 7, 16);
+        CHECK(pb_box_cast_unsigned(b, &s, 1, &out, NULL) == PB_OK);
+        CHECK(out.status == PB_OK && !out.replayed);
+        CHECK(out.receipt.promise_len == 0 && out.receipt.promise[0] == '\0' &&
+              out.receipt.short_code[0] == '\0');
+        CHECK(pb_box_receipt_signer(b, &signer, NULL) == PB_OK);
+        CHECK(pb_receipt_sign(&signer, &out.receipt, NULL) == PB_OK);
+        CHECK(out.receipt.promise_len > 0 && strlen(out.receipt.short_code) == PB_CODE_SHORT_LEN);
+        CHECK(pb_promise_open(out.receipt.promise, out.receipt.promise_len, &engine.pub, &opened, NULL) ==
+              PB_OK);
+        CHECK(!memcmp(opened.commitment, out.receipt.commitment, 32));
+        CHECK_STR(opened.origin, pb_box_manifest(b)->origin);
+        /* the retry through pb_box_cast: the same bytes */
+        CHECK(pb_box_cast(b, &s, 1, &again, NULL) == PB_OK);
+        CHECK(again.status == PB_OK && again.replayed);
+        CHECK_STR(again.receipt.promise, out.receipt.promise);
+        CHECK_STR(again.receipt.short_code, out.receipt.short_code);
+out:
+        pb_box_free(b);
+        pb_manifest_free(m);
 }
 
 static pb_err count_tokens(void *ctx, const char *id, enum pb_role role, const char *label, bool revoked)
@@ -497,6 +624,129 @@ out:
         pb_manifest_free(m);
 }
 
+/*
+ * A ballot box written by schema 1 (tests/box/box-v1.db, made with pbvote at commit 7d9e518 through
+ * the public API: election "v1", engine key "v1test/engine" from 32 bytes of 0x01, office key
+ * "v1test/office" from 0x02; 12 codes; 7 ballots cast one by one with batch_min 3, the first four
+ * with submission ids of 16 bytes 0x10 + i; so 6 logged in two batches and 1 pending).  Opening it
+ * migrates it; everything stored before must still be there and work: the full check, the counts,
+ * proofs, the pending ballot, a retry's receipt byte for byte, casting, close, tally.
+ */
+static void test_schema1_migrates(const char *fixture)
+{
+        static const char *const logged_hex[6] = {
+                "a865511694dcbfc3f08f9ded44c845b6ec94f7bf44da6f56c5d1d898c0ce383a",
+                "e23778919e29366bac109f1b46b917e5c6cfe8036ea669264b62a412e7597a9c",
+                "af111fe5a76210b15d58fc0ab6f040d5835d9d6f7617f3d7cd3a2edd971be925",
+                "2915d6e75e45ffee20daa5c760dc9fa5ff8b5d6518d428d055a02b739cc959be",
+                "e9862a279fe122851d6de379f64b58e0bb4a017371f289837dfa75e8bc4d0ac8",
+                "23bd102adc0684ff0970cd96bfaa513f373e4c7424b42c23187608f0cf476231",
+        };
+        static const char pending_hex[] = "1c8d72265dcd29d0f51d60767ee5f75451548ab1261f281685e5d867bd886ed6";
+        static const char *const unused[5] = { "72833Y3Y4EMAVEGYK", "0WNAZ7CW380K5S6MA", "V1XCMBZ67J9T6Y7SX",
+                                               "3DCJN3KZJKAGV0YHK", "F035YNG3VF7X67P26" };
+        static const char promise0[] = "pbv-promise/v1\npbvote/v1/"
+                                       "ballots\nqGVRFpTcv8Pwj53tRMhFtuyU979E2m9WxdHYmMDOODo=\nby-close\n\n"
+                                       "\xe2\x80\x94 v1test/engine "
+                                       "jsgsoYNQpTWJP+WQIBBagbhBlPM06Sl/"
+                                       "50FI+lYRYSlLWwWcchbdWuNApGVzxu12sOG4pr94O0rc4oWDl1HPCamzpgs=\n";
+        static const uint32_t ab[2] = { 0, 1 }, c_only[1] = { 2 };
+        struct pb_key_secret e1, o1;
+        char db[128], cmd[512];
+        struct pb_box *b = NULL;
+        struct pb_turnout t;
+        struct pb_submission s;
+        struct pb_cast_outcome out;
+        struct pb_buf note;
+        struct pb_diag d;
+        uint8_t c[32];
+        uint8_t seed[32];
+        sqlite3 *h = NULL;
+        int version = -1;
+
+        pb_buf_init(&note, 0);
+        memset(seed, 1, 32);
+        CHECK(pb_key_secret_from_seed(&e1, "v1test/engine", seed, NULL) == PB_OK);
+        memset(seed, 2, 32);
+        CHECK(pb_key_secret_from_seed(&o1, "v1test/office", seed, NULL) == PB_OK);
+        path_of(db, sizeof(db), "schema1.db");
+        snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", fixture, db);
+        if (access(fixture, R_OK) != 0 || system(cmd) != 0) {
+                CHECK_FAIL("cannot copy the schema-1 fixture");
+                goto out;
+        }
+        CHECK(pb_box_open(db, &b, &d) == PB_OK);
+        if (!b)
+                goto out;
+        CHECK(sqlite3_open(db, &h) == SQLITE_OK);
+        {
+                sqlite3_stmt *q = NULL;
+                if (sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK &&
+                    sqlite3_step(q) == SQLITE_ROW)
+                        version = sqlite3_column_int(q, 0);
+                sqlite3_finalize(q);
+        }
+        sqlite3_close(h);
+        CHECK_INT(version, PB_BOX_SCHEMA_VERSION);
+        CHECK(pb_box_check(b, &d) == PB_OK);
+        CHECK(pb_box_set_engine_key(b, &e1, &d) == PB_OK);
+        CHECK(pb_box_turnout(b, &t, &d) == PB_OK);
+        CHECK_INT(t.codes_issued, 12);
+        CHECK_INT(t.codes_spent, 7);
+        CHECK_INT(t.ballots, 7);
+        CHECK_INT(t.pending, 1);
+        CHECK_INT(t.log_size, 6);
+        for (int i = 0; i < 6; i++) {
+                struct pb_box_proof p;
+                struct pb_checkpoint opened;
+                uint8_t leaf[32];
+
+                CHECK(sodium_hex2bin(c, 32, logged_hex[i], 64, NULL, NULL, NULL) == 0);
+                pb_buf_reset(&note);
+                CHECK(pb_box_inclusion(b, c, &p, &note, &d) == PB_OK);
+                CHECK(!p.pending && p.size == 6 && p.index < 6);
+                CHECK(pb_checkpoint_open(note.data, note.len, &e1.pub, &opened, NULL) == PB_OK);
+                pb_cvr_leaf_hash(c, leaf);
+                CHECK(pb_merkle_verify_inclusion(p.index, p.size, leaf, p.path, p.path_len, opened.root,
+                                                 NULL) == PB_OK);
+        }
+        {
+                struct pb_box_proof p;
+                CHECK(sodium_hex2bin(c, 32, pending_hex, 64, NULL, NULL, NULL) == 0);
+                CHECK(pb_box_inclusion(b, c, &p, &note, &d) == PB_OK);
+                CHECK(p.pending);
+        }
+        /* the first ballot's retry: its schema-1 idempotency record gives the same receipt */
+        memset(&s, 0, sizeof(s));
+        s.code = unused[0]; /* the record is found first: this code is not spent (it casts below) */
+        s.code_len = strlen(s.code);
+        s.has_submission_id = true;
+        memset(s.submission_id, 0x10, 16);
+        s.items = ab;
+        s.n = 2;
+        s.channel = PB_CHANNEL_ELECTRONIC;
+        CHECK(pb_box_cast(b, &s, 1, &out, &d) == PB_OK);
+        CHECK(out.status == PB_OK && out.replayed);
+        CHECK(!strcmp(out.receipt.promise, promise0));
+        /* casting goes on: the pending ballot and two new ones make the third batch */
+        for (int i = 0; i < 5; i++) {
+                s = sub(unused[i], c_only, 1);
+                CHECK(pb_box_cast(b, &s, 1, &out, &d) == PB_OK);
+                CHECK_INT(out.status, PB_OK);
+        }
+        CHECK(pb_box_turnout(b, &t, &d) == PB_OK);
+        CHECK_INT(t.log_size, 12);
+        CHECK_INT(t.pending, 0);
+        CHECK(pb_box_election_close(b, "2026-06-01T20:00:00Z", &d) == PB_OK);
+        CHECK(pb_box_check(b, &d) == PB_OK);
+        pb_buf_reset(&note);
+        CHECK(pb_box_tally(b, NULL, "pbvote test", &note, &d) == PB_OK);
+out:
+        pb_box_free(b);
+        pb_buf_release(&note);
+        (void)o1;
+}
+
 static void key(struct pb_key_secret *k, const char *name, uint8_t fill)
 {
         uint8_t seed[32];
@@ -504,7 +754,7 @@ static void key(struct pb_key_secret *k, const char *name, uint8_t fill)
         CHECK(pb_key_secret_from_seed(k, name, seed, NULL) == PB_OK);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
         char cmd[128];
 
@@ -519,6 +769,20 @@ int main(void)
         RUN(test_lifecycle);
         RUN(test_recovery_refuses_damage);
         RUN(test_tokens);
+        RUN(test_wal_truncation);
+        RUN(test_cast_unsigned);
+        if (argc < 2) {
+                fprintf(stderr, "usage: test-box SCHEMA1_FIXTURE\n");
+                return 1;
+        }
+        {
+                const char *fixture = argv[1];
+                /* RUN() takes a function without arguments */
+                int before = check_failures;
+                test_schema1_migrates(fixture);
+                if (check_failures != before)
+                        fprintf(stderr, "FAIL test_schema1_migrates\n");
+        }
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
         if (system(cmd) != 0)
                 fprintf(stderr, "could not remove %s\n", dir);
