@@ -58,7 +58,7 @@ static bool param_ok(const char *name, size_t name_len, const char *s, size_t le
         return true;
 }
 
-/* Segment-by-segment match; captures placeholders into c->param. */
+/* Segment-by-segment match; captures {id} and {commitment} into c->param. */
 static bool match(const char *pattern, const char *path, struct pb_api_ctx *c)
 {
         unsigned n = 0;

@@ -78,68 +78,31 @@ pb_err pb_doc_close_format(const struct pb_doc_close *c, struct pb_buf *out)
         return finish(&w, out, old_len);
 }
 
-/* One member of the result's top-level object, written with its own writer (the tally is spliced in
- * as it is: it is already canonical JSON from pb_result_format_json). */
-static pb_err put(struct pb_buf *out, const char *s)
-{
-        return pb_buf_adds(out, s);
-}
-
+/* One writer for the whole document, so its keys are checked in order like every other document's;
+ * the tally is inserted as it is: pb_result_format_json already wrote it as canonical JSON.
+ * @ret_tally_off receives where the tally starts in @out. */
 static pb_err result_format(const struct pb_doc_result *d, struct pb_buf *out, size_t *ret_tally_off)
 {
         size_t old_len = out->len;
         struct pb_jw w;
-        pb_err r;
 
-        r = put(out, "{\"ballot_log\":");
-        if (r == PB_OK) {
-                pb_jw_init(&w, out);
-                write_log(&w, &d->log, d->close_sha256);
-                r = pb_jw_finish(&w);
-        }
-        if (r == PB_OK)
-                r = put(out, ",\"counts\":");
-        if (r == PB_OK) {
-                pb_jw_init(&w, out);
-                write_counts(&w, &d->counts);
-                r = pb_jw_finish(&w);
-        }
-        if (r == PB_OK)
-                r = put(out, ",\"election\":");
-        if (r == PB_OK) {
-                pb_jw_init(&w, out);
-                pb_jw_string(&w, d->election);
-                r = pb_jw_finish(&w);
-        }
-        if (r == PB_OK)
-                r = put(out, ",\"engine\":");
-        if (r == PB_OK) {
-                pb_jw_init(&w, out);
-                pb_jw_string(&w, d->engine);
-                r = pb_jw_finish(&w);
-        }
-        if (r == PB_OK)
-                r = put(out, ",\"manifest_sha256\":");
-        if (r == PB_OK) {
-                pb_jw_init(&w, out);
-                pb_jw_hex(&w, d->manifest_sha256, 32);
-                r = pb_jw_finish(&w);
-        }
-        if (r == PB_OK)
-                r = put(out, ",\"tally\":");
-        if (r == PB_OK) {
-                if (ret_tally_off)
-                        *ret_tally_off = out->len;
-                r = pb_buf_add(out, d->tally, d->tally_len);
-        }
-        if (r == PB_OK)
-                r = put(out, ",\"type\":\"" PB_DOC_RESULT_TYPE "\"}");
-        if (r < 0) {
-                out->len = old_len;
-                if (out->data)
-                        out->data[old_len] = '\0';
-        }
-        return r;
+        pb_jw_init(&w, out);
+        pb_jw_object_begin(&w);
+        pb_jw_key(&w, "ballot_log");
+        write_log(&w, &d->log, d->close_sha256);
+        pb_jw_key(&w, "counts");
+        write_counts(&w, &d->counts);
+        pb_jw_kv_string(&w, "election", d->election);
+        pb_jw_kv_string(&w, "engine", d->engine);
+        pb_jw_key(&w, "manifest_sha256");
+        pb_jw_hex(&w, d->manifest_sha256, 32);
+        pb_jw_key(&w, "tally");
+        if (ret_tally_off)
+                *ret_tally_off = out->len;
+        pb_jw_raw(&w, d->tally, d->tally_len);
+        pb_jw_kv_string(&w, "type", PB_DOC_RESULT_TYPE);
+        pb_jw_object_end(&w);
+        return finish(&w, out, old_len);
 }
 
 pb_err pb_doc_result_format(const struct pb_doc_result *r, struct pb_buf *out)

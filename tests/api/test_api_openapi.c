@@ -181,7 +181,7 @@ static void live(void)
                 size_t k = 0;
                 int st;
 
-                /* fill the placeholders */
+                /* fill in {id} and {commitment} */
                 while (*p && k < sizeof(path) - 70) {
                         if (!strncmp(p, "{id}", 4)) {
                                 k += (size_t)snprintf(path + k, sizeof(path) - k, "doc");
