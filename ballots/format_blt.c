@@ -332,7 +332,7 @@ static pb_err header(struct parser *ps, struct tok *t)
         ps->group = pb_calloc(ps->n, sizeof(uint32_t));
         if (!ps->withdrawn || !ps->seen || !ps->group)
                 return PB_ERR_NOMEM;
-        /* placeholder names until the names section; candidates exist for options */
+        /* provisional names until the names section is read; the candidates must exist for the options */
         for (i = 0; i < ps->n; i++) {
                 r = pb_ranked_candidate_add(&ps->b->contest, "?", 1, NULL);
                 if (r < 0)
