@@ -58,6 +58,7 @@ void pb_box_free(struct pb_box *b)
         sqlite3_close(b->db);
         pb_manifest_free(b->manifest);
         sodium_free(b->pepper);
+        sodium_free(b->retry_key);
         pb_free(b);
 }
 
@@ -180,6 +181,78 @@ const struct pb_manifest *pb_box_manifest(const struct pb_box *b)
 pb_err pb_box_state(struct pb_box *b, enum pb_box_state *ret)
 {
         return box_get_state(b, ret, NULL);
+}
+
+pb_err box_retry_key_load(struct pb_box *b, struct pb_diag *d)
+{
+        uint8_t fresh[BOX_RETRY_KEY_BYTES];
+        sqlite3_stmt *st;
+        bool open = false;
+        pb_err r;
+        int rc;
+
+        if (b->retry_loaded)
+                return PB_OK;
+        r = box_begin(b, d);
+        if (r < 0)
+                return r;
+        st = box_stmt(b, ST_RETRY_GET);
+        rc = st ? sqlite3_step(st) : sqlite3_errcode(b->db);
+        if (rc == SQLITE_ROW) {
+                const char *state = (const char *)sqlite3_column_text(st, 1);
+                open = state && !strcmp(state, "open");
+                b->legacy_idem = sqlite3_column_int(st, 2) != 0;
+                if (sqlite3_column_bytes(st, 0) == BOX_RETRY_KEY_BYTES) {
+                        if (!b->retry_key)
+                                b->retry_key = sodium_malloc(BOX_RETRY_KEY_BYTES);
+                        if (b->retry_key)
+                                memcpy(b->retry_key, sqlite3_column_blob(st, 0), BOX_RETRY_KEY_BYTES);
+                }
+                rc = SQLITE_OK;
+        }
+        if (st)
+                sqlite3_reset(st);
+        r = rc == SQLITE_OK ? PB_OK : box_sqlite_err(b, rc, d);
+        if (r == PB_OK && !b->retry_key && open) {
+                /* the first cast of the election: the key lives in the database until close */
+                randombytes_buf(fresh, sizeof(fresh));
+                r = box_set_blob(b, ST_RETRY_SET, fresh, sizeof(fresh), d);
+                if (r == PB_OK && sqlite3_changes(b->db) == 1) {
+                        b->retry_key = sodium_malloc(BOX_RETRY_KEY_BYTES);
+                        if (b->retry_key)
+                                memcpy(b->retry_key, fresh, sizeof(fresh));
+                }
+                sodium_memzero(fresh, sizeof(fresh));
+        }
+        if (r == PB_OK)
+                r = box_commit(b, d);
+        else
+                box_rollback(b);
+        if (r < 0) {
+                sodium_free(b->retry_key);
+                b->retry_key = NULL;
+                return r;
+        }
+        if (open && !b->retry_key)
+                return PB_ERR_NOMEM; /* sodium_malloc failed */
+        /* before the election opens there is no key yet: look again at the next cast */
+        b->retry_loaded = b->retry_key != NULL;
+        return PB_OK;
+}
+
+pb_err box_retry_forget(struct pb_box *b, struct pb_diag *d)
+{
+        pb_err r = box_exec_stmt(b, box_stmt(b, ST_RETRY_FORGET), d);
+
+        if (r == PB_OK)
+                r = box_exec_stmt(b, box_stmt(b, ST_TAGS_CLEAR), d);
+        if (r == PB_OK)
+                r = box_exec_stmt(b, box_stmt(b, ST_IDEM_CLEAR), d);
+        sodium_free(b->retry_key);
+        b->retry_key = NULL;
+        b->retry_loaded = false;
+        b->legacy_idem = false;
+        return r;
 }
 
 /* The code pepper: BLAKE2b-256 keyed with the engine key's seed, personalised, over the election id.
@@ -477,9 +550,9 @@ pb_err pb_box_election_close(struct pb_box *b, const char *closed_at, struct pb_
                                  &env, reterr);
         if (r == PB_OK)
                 r = box_set_blob(b, ST_SET_CLOSE, env.data, env.len, reterr);
-        /* a retry link (submission id -> receipt) has no use once nothing more can be cast */
+        /* what lets a retry find its commitment again has no use once nothing more can be cast */
         if (r == PB_OK)
-                r = box_exec_stmt(b, box_stmt(b, ST_IDEM_CLEAR), reterr);
+                r = box_retry_forget(b, reterr);
         if (r == PB_OK)
                 r = box_set_state(b, PB_BOX_CLOSED, reterr);
         if (r == PB_OK)

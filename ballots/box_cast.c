@@ -12,22 +12,57 @@ struct prepared {
         bool ok;               /* passed the code-syntax and ballot checks */
         enum pb_reject reject; /* when !ok */
         uint8_t code_hash[PB_CODE_HASH_BYTES];
-        uint8_t idem_key[32]; /* when the submission has an id */
-        uint8_t request[32];  /* SHA-256 of the ballot as submitted (no code) */
+        uint8_t idem_key[32];             /* when the submission has an id: the legacy idem table's key */
+        uint8_t tag[BOX_RETRY_TAG_BYTES]; /* when it has an id and the box a retry key */
+        bool tagged;
+        uint8_t request[32]; /* SHA-256 of the ballot as submitted (no code) */
         uint8_t cvr_id[PB_CVR_ID_BYTES];
         uint8_t nonce[PB_CVR_NONCE_BYTES];
         uint8_t commitment[PB_CVR_HASH_BYTES];
         size_t cvr_off, cvr_len; /* in the batch's CVR buffer */
 };
 
-/* Idempotency key: the submission id hashed with the pepper, so the table cannot be matched with a
- * kiosk's own log of submission ids by someone who only has the database. */
+/* Key of the idem table that schema 1 and 2 wrote: the submission id hashed with the pepper.  Read
+ * only for a box that still holds such records (b->legacy_idem: migrated while open). */
 static void idem_key(const struct pb_box *b, const uint8_t sid[16], uint8_t ret[32])
 {
         static const unsigned char personal[crypto_generichash_blake2b_PERSONALBYTES] = "pbv-idem-key/v1";
 
         crypto_generichash_blake2b_salt_personal(ret, 32, sid, 16, b->pepper, PB_CODE_KEY_BYTES, NULL,
                                                  personal);
+}
+
+/* BLAKE2b keyed with the retry key, personalised by @what, over the code hash, the submission id
+ * and (for the request half of the tag) the ballot's fingerprint. */
+static void retry_derive(const struct pb_box *b, const char what[16], const struct prepared *p,
+                         const uint8_t sid[16], bool with_request, uint8_t *ret, size_t len)
+{
+        crypto_generichash_blake2b_state st;
+
+        crypto_generichash_blake2b_init_salt_personal(&st, b->retry_key, BOX_RETRY_KEY_BYTES, len, NULL,
+                                                      (const unsigned char *)what);
+        crypto_generichash_blake2b_update(&st, p->code_hash, sizeof(p->code_hash));
+        crypto_generichash_blake2b_update(&st, sid, 16);
+        if (with_request)
+                crypto_generichash_blake2b_update(&st, p->request, sizeof(p->request));
+        crypto_generichash_blake2b_final(&st, ret, len);
+        sodium_memzero(&st, sizeof(st));
+}
+
+/*
+ * A submission with an id, in a box with a retry key (docs/ballot-box.md, "Retries"): its cvr_id
+ * and nonce are derived from the key, the code and the id, so that a retry computes the same
+ * commitment again without any stored link; the tag stored in the code's row tells a retry (both
+ * halves equal) from the id reused for another ballot (first half equal) or another submission.
+ */
+static void retry_prepare(const struct pb_box *b, const uint8_t sid[16], struct prepared *p)
+{
+        retry_derive(b, "pbv-retry-cvrid1", p, sid, false, p->cvr_id, sizeof(p->cvr_id));
+        retry_derive(b, "pbv-retry-nonce1", p, sid, false, p->nonce, sizeof(p->nonce));
+        retry_derive(b, "pbv-retry-subm01", p, sid, false, p->tag, BOX_RETRY_TAG_BYTES / 2);
+        retry_derive(b, "pbv-retry-reqst1", p, sid, true, p->tag + BOX_RETRY_TAG_BYTES / 2,
+                     BOX_RETRY_TAG_BYTES / 2);
+        p->tagged = true;
 }
 
 static pb_err prepare(struct pb_box *b, const struct pb_submission *s, struct prepared *p,
@@ -75,10 +110,14 @@ static pb_err prepare(struct pb_box *b, const struct pb_submission *s, struct pr
                 return r;
         crypto_hash_sha256(p->request, (const uint8_t *)cvrs->data + mark, cvrs->len - mark);
         cvrs->len = mark;
-        if (s->has_submission_id)
+        if (s->has_submission_id && b->legacy_idem)
                 idem_key(b, s->submission_id, p->idem_key);
-        randombytes_buf(p->cvr_id, sizeof(p->cvr_id));
-        randombytes_buf(p->nonce, sizeof(p->nonce));
+        if (s->has_submission_id && b->retry_key) {
+                retry_prepare(b, s->submission_id, p);
+        } else {
+                randombytes_buf(p->cvr_id, sizeof(p->cvr_id));
+                randombytes_buf(p->nonce, sizeof(p->nonce));
+        }
         p->cvr_off = cvrs->len;
         r = pb_cvr_format(e, s->items, points, s->n, s->channel, p->cvr_id, cvrs);
         if (r < 0)
@@ -113,45 +152,51 @@ static pb_err idem_lookup(struct pb_box *b, const struct prepared *p, bool *foun
         return rc == SQLITE_ROW || rc == SQLITE_DONE ? PB_OK : box_sqlite_err(b, rc, d);
 }
 
-/* Spend the code: exactly one unspent row must change.  Sets *why when it cannot. */
-static pb_err spend_code(struct pb_box *b, const uint8_t hash[32], bool *spent, enum pb_reject *why,
-                         struct pb_diag *d)
+/* What became of spending a code. */
+enum spend {
+        SPEND_OK,      /* spent now, by this submission */
+        SPEND_RETRY,   /* spent earlier by this very submission (same id and ballot) */
+        SPEND_REUSED,  /* spent earlier with this submission id and another ballot */
+        SPEND_SPENT,   /* spent earlier by another submission */
+        SPEND_UNKNOWN, /* never issued */
+};
+
+/* Spend the code, storing the submission's tag in the same row: exactly one unspent row must
+ * change.  Otherwise the row's tag tells a retry from a second use. */
+static pb_err spend_code(struct pb_box *b, const struct prepared *p, enum spend *ret, struct pb_diag *d)
 {
         sqlite3_stmt *st = box_stmt(b, ST_CODE_SPEND);
+        const size_t half = BOX_RETRY_TAG_BYTES / 2;
         pb_err r;
         int rc;
 
-        if (st)
-                sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+        if (st) {
+                sqlite3_bind_blob(st, 1, p->code_hash, sizeof(p->code_hash), SQLITE_STATIC);
+                if (p->tagged)
+                        sqlite3_bind_blob(st, 2, p->tag, BOX_RETRY_TAG_BYTES, SQLITE_STATIC);
+        }
         r = box_exec_stmt(b, st, d);
         if (r < 0)
                 return r;
-        *spent = sqlite3_changes(b->db) == 1;
-        if (*spent)
+        if (sqlite3_changes(b->db) == 1) {
+                *ret = SPEND_OK;
                 return PB_OK;
+        }
         st = box_stmt(b, ST_CODE_GET);
         if (!st)
                 return box_sqlite_err(b, sqlite3_errcode(b->db), d);
-        sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 1, p->code_hash, sizeof(p->code_hash), SQLITE_STATIC);
         rc = sqlite3_step(st);
+        *ret = rc == SQLITE_ROW ? SPEND_SPENT : SPEND_UNKNOWN;
+        if (rc == SQLITE_ROW && p->tagged && sqlite3_column_bytes(st, 1) == BOX_RETRY_TAG_BYTES) {
+                const uint8_t *tag = sqlite3_column_blob(st, 1);
+                if (!sodium_memcmp(tag, p->tag, half))
+                        *ret = !sodium_memcmp(tag + half, p->tag + half, half) ? SPEND_RETRY : SPEND_REUSED;
+        }
         sqlite3_reset(st);
         if (rc != SQLITE_ROW && rc != SQLITE_DONE)
                 return box_sqlite_err(b, rc, d);
-        *why = rc == SQLITE_ROW ? PB_REJECT_CODE_SPENT : PB_REJECT_CODE_UNKNOWN;
         return PB_OK;
-}
-
-/* The idempotency record of an accepted submission with an id. */
-static pb_err store_idem(struct pb_box *b, const struct prepared *p, struct pb_diag *d)
-{
-        sqlite3_stmt *st = box_stmt(b, ST_IDEM_INSERT);
-
-        if (st) {
-                sqlite3_bind_blob(st, 1, p->idem_key, 32, SQLITE_STATIC);
-                sqlite3_bind_blob(st, 2, p->request, 32, SQLITE_STATIC);
-                sqlite3_bind_blob(st, 3, p->commitment, 32, SQLITE_STATIC);
-        }
-        return box_exec_stmt(b, st, d);
 }
 
 /* A ballot row without a leaf: it waits for the log. */
@@ -237,6 +282,8 @@ static pb_err cast(struct pb_box *b, const struct pb_submission *subs, size_t n,
         if (n > PB_BOX_BATCH_MAX)
                 return pb_diag_set(reterr, PB_ERR_LIMIT, "batch", "more than 4096 submissions in one batch");
         r = box_need_engine(b, reterr);
+        if (r == PB_OK)
+                r = box_retry_key_load(b, reterr);
         if (r < 0)
                 return r;
         pb_buf_init(&cvrs, 0);
@@ -265,14 +312,16 @@ static pb_err cast(struct pb_box *b, const struct pb_submission *subs, size_t n,
         for (size_t i = 0; r == PB_OK && i < n; i++) {
                 struct prepared *p = &prep[i];
                 struct pb_cast_outcome *o = &out[i];
-                enum pb_reject why = PB_REJECT_CODE_UNKNOWN;
-                bool found, same, spent;
+                enum spend spend = SPEND_UNKNOWN;
+                bool found, same;
 
                 if (!p->ok) {
                         refuse(o, p->reject, rejected);
                         continue;
                 }
-                if (subs[i].has_submission_id) {
+                if (subs[i].has_submission_id && b->legacy_idem) {
+                        /* a submission from before schema 3, retried after the upgrade: its record
+                         * answers first, as it did then */
                         r = idem_lookup(b, p, &found, &same, o->receipt.commitment, reterr);
                         if (r < 0)
                                 break;
@@ -286,17 +335,23 @@ static pb_err cast(struct pb_box *b, const struct pb_submission *subs, size_t n,
                                 continue;
                         }
                 }
-                r = spend_code(b, p->code_hash, &spent, &why, reterr);
+                r = spend_code(b, p, &spend, reterr);
                 if (r < 0)
                         break;
-                if (!spent) {
-                        refuse(o, why, rejected);
+                if (spend == SPEND_RETRY) {
+                        /* the commitment derives from the retry key: the same as the first time */
+                        o->status = PB_OK;
+                        o->replayed = true;
+                        memcpy(o->receipt.commitment, p->commitment, 32);
                         continue;
                 }
-                if (subs[i].has_submission_id) {
-                        r = store_idem(b, p, reterr);
-                        if (r < 0)
-                                break;
+                if (spend != SPEND_OK) {
+                        refuse(o,
+                               spend == SPEND_REUSED  ? PB_REJECT_SUBMISSION_REUSED
+                               : spend == SPEND_SPENT ? PB_REJECT_CODE_SPENT
+                                                      : PB_REJECT_CODE_UNKNOWN,
+                               rejected);
+                        continue;
                 }
                 fresh[total].commitment = p->commitment;
                 fresh[total].nonce = p->nonce;

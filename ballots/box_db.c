@@ -16,8 +16,9 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_GET_COUNT] = "SELECT n FROM counts WHERE name = ?",
         [ST_ADD_COUNT] = "UPDATE counts SET n = n + ? WHERE name = ?",
         [ST_CODE_INSERT] = "INSERT INTO codes(hash) VALUES (?)",
-        [ST_CODE_SPEND] = "UPDATE codes SET spent = 1 WHERE hash = ? AND spent = 0",
-        [ST_CODE_GET] = "SELECT spent FROM codes WHERE hash = ?",
+        /* schema 3: a code spent with a submission id keeps the submission's tag until close */
+        [ST_CODE_SPEND] = "UPDATE codes SET spent = 1, tag = ?2 WHERE hash = ?1 AND spent = 0",
+        [ST_CODE_GET] = "SELECT spent, tag FROM codes WHERE hash = ?",
         /* schema 2: one row per ballot; leaf is NULL while it waits for the log (docs/ballot-box.md) */
         [ST_BALLOT_INSERT] = "INSERT INTO ballots(commitment, nonce, cvr) VALUES (?, ?, ?)",
         [ST_BALLOT_INSERT_LOGGED] = "INSERT INTO ballots(commitment, leaf, nonce, cvr) VALUES (?, ?, ?, ?)",
@@ -36,8 +37,12 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_CP_LATEST] = "SELECT size, root, note FROM checkpoints ORDER BY size DESC LIMIT 1",
         [ST_CP_ALL] = "SELECT size, root, note FROM checkpoints ORDER BY size",
         [ST_IDEM_GET] = "SELECT request, commitment FROM idem WHERE key = ?",
-        [ST_IDEM_INSERT] = "INSERT INTO idem(key, request, commitment) VALUES (?, ?, ?)",
         [ST_IDEM_CLEAR] = "DELETE FROM idem",
+        [ST_RETRY_GET] = ("SELECT e.retry_key, e.state, EXISTS (SELECT 1 FROM idem) FROM election AS e "
+                          "WHERE e.id = 1"),
+        [ST_RETRY_SET] = "UPDATE election SET retry_key = ? WHERE id = 1 AND retry_key IS NULL",
+        [ST_RETRY_FORGET] = "UPDATE election SET retry_key = NULL WHERE id = 1",
+        [ST_TAGS_CLEAR] = "UPDATE codes SET tag = NULL WHERE tag IS NOT NULL",
         [ST_GET_DOC] = ("SELECT manifest, manifest_envelope, engine_vkey, close_envelope, result_envelope, "
                         "certification_envelope FROM election WHERE id = 1"),
         [ST_SET_MANIFEST] = "UPDATE election SET manifest = ? WHERE id = 1",
@@ -105,6 +110,12 @@ static const char *const migrations[PB_BOX_SCHEMA_VERSION] = {
         "ALTER TABLE ballots_v2 RENAME TO ballots;"
         "CREATE UNIQUE INDEX ballots_leaf ON ballots(leaf) WHERE leaf IS NOT NULL;"
         "CREATE INDEX ballots_pending ON ballots(commitment) WHERE leaf IS NULL;",
+
+        /* 2 -> 3: retries without the idem table (docs/ballot-box.md, "Retries"): a random retry key
+         * from the first cast until close, and a spent code's tag in the code's own row, so that a
+         * cast writes one random page fewer.  idem stays for records written before the upgrade. */
+        "ALTER TABLE codes ADD COLUMN tag BLOB CHECK (tag IS NULL OR length(tag) = 32);"
+        "ALTER TABLE election ADD COLUMN retry_key BLOB CHECK (retry_key IS NULL OR length(retry_key) = 32);",
 };
 
 pb_err box_sqlite_err(struct pb_box *b, int rc, struct pb_diag *d)

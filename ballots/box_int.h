@@ -29,8 +29,11 @@ enum box_stmt {
         ST_CP_LATEST,
         ST_CP_ALL,
         ST_IDEM_GET,
-        ST_IDEM_INSERT,
         ST_IDEM_CLEAR,
+        ST_RETRY_GET,
+        ST_RETRY_SET,
+        ST_RETRY_FORGET,
+        ST_TAGS_CLEAR,
         ST_GET_DOC,
         ST_SET_MANIFEST,
         ST_SET_MANIFEST_ENVELOPE,
@@ -57,6 +60,11 @@ struct pb_box {
         struct pb_manifest *manifest;       /* the stored manifest, parsed */
         const struct pb_key_secret *engine; /* borrowed; NULL until pb_box_set_engine_key */
         uint8_t *pepper;                    /* sodium_malloc'd code-hash key derived from the engine key */
+        /* the retry key (docs/ballot-box.md, "Retries"): random, stored from the first cast while
+         * open until close; sodium_malloc'd, NULL when the box has none */
+        uint8_t *retry_key;
+        bool retry_loaded; /* retry_key and legacy_idem were read */
+        bool legacy_idem;  /* the idem table of schema 1-2 still holds records */
         /* the right edge of the log's tree: the roots of its perfect subtrees, largest first */
         bool frontier_valid;
         uint64_t frontier_size;
@@ -66,6 +74,18 @@ struct pb_box {
         int wal_frames;
         bool wal_small_cast;
 };
+
+#define BOX_RETRY_KEY_BYTES 32
+#define BOX_RETRY_TAG_BYTES 32 /* stored in a spent code's row: submission half, request half */
+
+/**
+ * Read the retry key into b->retry_key, creating it (randombytes_buf) in its own transaction when
+ * the election is open and has none; note whether the legacy idem table holds records.  Once per
+ * handle.
+ */
+PB_NODISCARD pb_err box_retry_key_load(struct pb_box *b, struct pb_diag *d);
+/** Forget the retry key and every code's tag (inside the close transaction). */
+PB_NODISCARD pb_err box_retry_forget(struct pb_box *b, struct pb_diag *d);
 
 /** Frames after which a commit truncates the WAL whatever it holds (32 MiB of 4 KiB pages): the
  *  WAL's size bound, in place of SQLite's automatic checkpoint. */

@@ -37,7 +37,7 @@
 
 /** SQLite application_id of a ballot box ('PBV1') and the schema version this build writes. */
 #define PB_BOX_APPLICATION_ID 0x50425631
-#define PB_BOX_SCHEMA_VERSION 2
+#define PB_BOX_SCHEMA_VERSION 3
 
 enum pb_box_state {
         PB_BOX_DRAFT,     /* the manifest can change; codes can be issued */

@@ -149,7 +149,7 @@ static void test_lifecycle(void)
         subs[5].has_submission_id = true;
         memset(subs[5].submission_id, 7, 16);
         subs[6] = subs[5];                      /* repeated in the same batch: the same receipt */
-        subs[7] = sub(cs.c[3].text, b_only, 1); /* same submission id, another ballot */
+        subs[7] = sub(cs.c[2].text, b_only, 1); /* same code and submission id, another ballot */
         subs[7].has_submission_id = true;
         memset(subs[7].submission_id, 7, 16);
         CHECK(pb_box_cast(b, subs, 8, out, &d) == PB_OK);
@@ -561,6 +561,49 @@ static void test_cast_unsigned(void)
         CHECK(again.status == PB_OK && again.replayed);
         CHECK_STR(again.receipt.promise, out.receipt.promise);
         CHECK_STR(again.receipt.short_code, out.receipt.short_code);
+
+        /* the retry key is in the database: another handle (a restarted server) finds the same
+         * commitment for the retry, and nothing was stored twice */
+        pb_box_free(b);
+        b = NULL;
+        CHECK(pb_box_open(db, &b, NULL) == PB_OK);
+        if (!b)
+                goto out;
+        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+        CHECK(pb_box_cast(b, &s, 1, &again, NULL) == PB_OK);
+        CHECK(again.status == PB_OK && again.replayed);
+        CHECK(!memcmp(again.receipt.commitment, out.receipt.commitment, 32));
+        /* the same submission id with another code is another voter's ballot: accepted */
+        s.code = cs.c[1].text;
+        s.code_len = strlen(s.code);
+        CHECK(pb_box_cast(b, &s, 1, &again, NULL) == PB_OK);
+        CHECK(again.status == PB_OK && !again.replayed);
+        CHECK(memcmp(again.receipt.commitment, out.receipt.commitment, 32) != 0);
+        {
+                struct pb_turnout t;
+                CHECK(pb_box_turnout(b, &t, NULL) == PB_OK);
+                CHECK_INT(t.ballots, 2);
+                CHECK_INT(t.codes_spent, 2);
+        }
+        /* close forgets the key and every tag: no retry can be linked to its ballot afterwards */
+        {
+                sqlite3 *h = NULL;
+                sqlite3_stmt *st = NULL;
+                const char *q = "SELECT (SELECT count(*) FROM codes WHERE tag IS NOT NULL),"
+                                " (SELECT count(*) FROM election WHERE retry_key IS NOT NULL)";
+                CHECK(sqlite3_open(db, &h) == SQLITE_OK);
+                CHECK(sqlite3_prepare_v2(h, q, -1, &st, NULL) == SQLITE_OK);
+                CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 2 &&
+                      sqlite3_column_int(st, 1) == 1);
+                sqlite3_finalize(st);
+                CHECK(pb_box_election_close(b, "2026-06-01T20:00:00Z", NULL) == PB_OK);
+                CHECK(sqlite3_prepare_v2(h, q, -1, &st, NULL) == SQLITE_OK);
+                CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 0 &&
+                      sqlite3_column_int(st, 1) == 0);
+                sqlite3_finalize(st);
+                sqlite3_close(h);
+                CHECK(pb_box_check(b, NULL) == PB_OK);
+        }
 out:
         pb_box_free(b);
         pb_manifest_free(m);
