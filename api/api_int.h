@@ -16,11 +16,11 @@ struct pb_api_election {
         pthread_mutex_t lock; /* the box's statements are not shareable between threads */
 };
 
-/** A committed ballot's receipt, signed on the request's thread (pb_api_response_complete). */
+/** A committed ballot's receipt (signed by the writer, one promise per batch), written out as
+ *  JSON on the request's thread (pb_api_response_complete). */
 struct pb_api_receipt {
-        struct pb_receipt_signer signer;
-        struct pb_receipt receipt; /* the commitment; the promise is filled when signed */
-        bool replayed;             /* a retried submission: 200 instead of 201 */
+        struct pb_receipt receipt;
+        bool replayed; /* a retried submission: 200 instead of 201 */
         char election[65];
 };
 

@@ -1,9 +1,10 @@
 /**
  * @file The writer thread: ballots from every connection go through one bounded queue; the writer
  * takes the run of queued ballots for the same election (up to PB_BOX_BATCH_MAX) and casts them in
- * one transaction (group commit).  A receipt is answered only after that COMMIT returned, and is
- * signed by the request's own thread (pb_api_response_complete), not by the one writer; a full
- * queue is answered 503 with Retry-After at once, so memory stays bounded under any load.
+ * one transaction (group commit), which also signs one promise for the whole batch after COMMIT.
+ * A receipt is answered only after that; its JSON is written by the request's own thread
+ * (pb_api_response_complete).  A full queue is answered 503 with Retry-After at once, so memory
+ * stays bounded under any load.
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -30,21 +31,13 @@ void pb_api_job_free(struct pb_api_job *job)
 void pb_api_response_complete(struct pb_api_response *r)
 {
         struct pb_api_receipt *k = r->receipt;
-        struct pb_diag d;
+        const struct pb_promise_proof *p;
         struct pb_jw w;
 
         if (!k)
                 return;
         r->receipt = NULL;
-        pb_diag_clear(&d);
-        if (pb_receipt_sign(&k->signer, &k->receipt, &d) < 0) {
-                /* stored, but no receipt: a retry with the same submission id gets it */
-                pb_api_problem(r, 503, PB_ERR_NOMEM,
-                               "the ballot is stored but its receipt could not be signed; retry", NULL);
-                r->retry_after = 1;
-                pb_free(k);
-                return;
-        }
+        p = &k->receipt.proof;
         pb_buf_reset(&r->body);
         pb_jw_init(&w, &r->body);
         pb_jw_object_begin(&w);
@@ -55,46 +48,49 @@ void pb_api_response_complete(struct pb_api_response *r)
         pb_jw_kv_string(&w, "election", k->election);
         pb_jw_key(&w, "promise");
         pb_jw_stringn(&w, k->receipt.promise, k->receipt.promise_len);
+        pb_jw_kv_int(&w, "promise_index", (int64_t)p->index);
+        pb_jw_key(&w, "promise_path");
+        pb_jw_array_begin(&w);
+        for (size_t i = 0; i < p->path_len; i++)
+                pb_jw_hex(&w, p->path[i], sizeof(p->path[i]));
+        pb_jw_array_end(&w);
         pb_jw_kv_string(&w, "short_code", k->receipt.short_code);
         pb_jw_object_end(&w);
         pb_jw_object_end(&w);
         if (pb_jw_finish(&w) < 0) {
                 pb_api_problem(r, 503, PB_ERR_NOMEM, NULL, NULL);
         } else {
-                /* a retried submission gets the same receipt, byte for byte, as a plain 200 */
+                /* a retried submission: the same commitment, as a plain 200 */
                 r->status = k->replayed ? 200 : 201;
                 r->content_type = "application/json";
         }
         pb_free(k);
 }
 
-/* COMMIT returned: leave the receipt to the request's thread to sign. */
-static void reply_receipt(struct pb_api_job *job, const struct pb_cast_outcome *o,
-                          const struct pb_receipt_signer *signer)
+/* COMMIT returned and the batch's promise is signed: leave the JSON to the request's thread. */
+static void reply_receipt(struct pb_api_job *job, const struct pb_cast_outcome *o)
 {
         struct pb_api_receipt *k = pb_calloc(1, sizeof(*k));
 
         if (!k) {
                 pb_api_problem(job->resp, 503, PB_ERR_NOMEM,
-                               "the ballot is stored but its receipt could not be signed; retry", NULL);
+                               "the ballot is stored but its receipt could not be written; retry", NULL);
                 job->resp->retry_after = 1;
                 return;
         }
-        k->signer = *signer;
-        memcpy(k->receipt.commitment, o->receipt.commitment, sizeof(k->receipt.commitment));
+        k->receipt = o->receipt;
         k->replayed = o->replayed;
         snprintf(k->election, sizeof(k->election), "%s", job->el->id);
         pb_free(job->resp->receipt);
         job->resp->receipt = k;
 }
 
-static void reply_outcome(struct pb_api_job *job, const struct pb_cast_outcome *o,
-                          const struct pb_receipt_signer *signer)
+static void reply_outcome(struct pb_api_job *job, const struct pb_cast_outcome *o)
 {
         struct pb_diag d = o->diag;
 
         switch (o->status) {
-        case PB_OK: reply_receipt(job, o, signer); return;
+        case PB_OK: reply_receipt(job, o); return;
         case PB_ERR_PARSE: /* a malformed code */
                 snprintf(d.path, sizeof(d.path), "code");
                 pb_api_problem(job->resp, 400, PB_ERR_PARSE, "not a voter code", &d);
@@ -107,6 +103,10 @@ static void reply_outcome(struct pb_api_job *job, const struct pb_cast_outcome *
                 pb_api_problem(job->resp, 409, PB_ERR_CONFLICT, NULL, &d);
                 return;
         case PB_ERR_INVALID: pb_api_problem(job->resp, 422, PB_ERR_INVALID, NULL, &d); return;
+        case PB_ERR_NOMEM: /* stored, but its promise could not be signed: a retry gets one */
+                pb_api_problem(job->resp, 503, PB_ERR_NOMEM, NULL, &d);
+                job->resp->retry_after = 1;
+                return;
         default: pb_api_problem(job->resp, 0, o->status, NULL, &d);
         }
 }
@@ -131,7 +131,6 @@ static void run_batch(struct pb_api *api, struct pb_api_job **jobs, size_t n)
         struct pb_submission *subs = pb_calloc(n, sizeof(*subs));
         struct pb_cast_outcome *outs = pb_calloc(n, sizeof(*outs));
         struct pb_api_election *el = jobs[0]->el;
-        struct pb_receipt_signer signer;
         struct pb_diag d;
         pb_err r;
 
@@ -142,17 +141,12 @@ static void run_batch(struct pb_api *api, struct pb_api_job **jobs, size_t n)
                 for (size_t i = 0; i < n; i++)
                         subs[i] = jobs[i]->sub;
                 pthread_mutex_lock(&el->lock);
-                /* receipts are signed by each request's own thread, after this returned (COMMIT) */
-                r = pb_box_cast_unsigned(el->box, subs, n, outs, &d);
-                if (r == PB_OK) {
-                        pb_err k = pb_box_receipt_signer(el->box, &signer, NULL);
-                        PB_ASSERT(k == PB_OK); /* the cast needed the engine key too */
-                }
+                r = pb_box_cast(el->box, subs, n, outs, &d);
                 pthread_mutex_unlock(&el->lock);
         }
         for (size_t i = 0; i < n; i++) {
                 if (r == PB_OK)
-                        reply_outcome(jobs[i], &outs[i], &signer);
+                        reply_outcome(jobs[i], &outs[i]);
                 else if (r == PB_ERR_STATE)
                         pb_api_problem(jobs[i]->resp, 409, r, "the election is not open for voting", &d);
                 else if (r == PB_ERR_BUSY || r == PB_ERR_STORAGE || r == PB_ERR_NOMEM) {

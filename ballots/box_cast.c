@@ -235,45 +235,85 @@ static void refuse(struct pb_cast_outcome *o, enum pb_reject why, uint64_t rejec
         o->diag.code = what[why].code;
 }
 
-pb_err pb_box_receipt_signer(const struct pb_box *b, struct pb_receipt_signer *ret, struct pb_diag *reterr)
+/* Sign one promise for the @n commitments at @commitments (32 bytes each) and fill the receipts
+ * @rcs[0..n) in the same order. */
+static pb_err sign_batch(const struct pb_box *b, const uint8_t *commitments, size_t n,
+                         struct pb_receipt *const *rcs, struct pb_diag *reterr)
 {
-        if (!b->engine)
-                return pb_diag_set(reterr, PB_ERR_AUTH, "key", "this needs the engine key");
-        memset(ret, 0, sizeof(*ret));
-        memcpy(ret->origin, b->manifest->origin, sizeof(ret->origin));
-        ret->engine = b->engine;
-        return PB_OK;
-}
-
-pb_err pb_receipt_sign(const struct pb_receipt_signer *s, struct pb_receipt *rc, struct pb_diag *reterr)
-{
+        struct pb_promise_proof *proofs = pb_calloc(n, sizeof(*proofs));
         struct pb_promise promise;
         struct pb_buf note;
         pb_err r;
 
+        if (!proofs)
+                return PB_ERR_NOMEM;
         memset(&promise, 0, sizeof(promise));
-        memcpy(promise.origin, s->origin, sizeof(promise.origin));
-        memcpy(promise.commitment, rc->commitment, 32);
-        pb_buf_init(&note, sizeof(rc->promise) - 1);
-        r = pb_promise_sign(&promise, s->engine, &note, reterr);
-        if (r == PB_OK) {
+        memcpy(promise.origin, b->manifest->origin, sizeof(promise.origin));
+        pb_buf_init(&note, PB_RECEIPT_PROMISE_MAX - 1);
+        r = pb_promise_batch(commitments, n, &promise, proofs, reterr);
+        if (r == PB_OK)
+                r = pb_promise_sign(&promise, b->engine, &note, reterr);
+        for (size_t i = 0; r == PB_OK && i < n; i++) {
+                struct pb_receipt *rc = rcs[i];
                 memcpy(rc->promise, note.data, note.len + 1);
                 rc->promise_len = note.len;
+                rc->proof = proofs[i];
                 pb_code_short(rc->commitment, rc->short_code);
         }
         pb_buf_release(&note);
+        pb_free(proofs);
         return r;
 }
 
-static pb_err cast(struct pb_box *b, const struct pb_submission *subs, size_t n, struct pb_cast_outcome *out,
-                   bool sign, struct pb_diag *reterr)
+/*
+ * The receipts of a committed cast: one promise for every ballot accepted now (a group commit costs
+ * one signature), and one for each retried submission alone (the batch it first came with is not
+ * kept, so its first receipt cannot be rebuilt; its commitment is the same).  An outcome whose
+ * promise could not be signed becomes PB_ERR_NOMEM: the ballot is stored, and a retry gets one.
+ */
+static void sign_receipts(const struct pb_box *b, struct pb_cast_outcome *out, size_t n)
+{
+        uint8_t *commitments = pb_malloc((n ? n : 1) * PB_CVR_HASH_BYTES);
+        struct pb_receipt **rcs = pb_calloc(n ? n : 1, sizeof(*rcs));
+        size_t k = 0;
+        pb_err r = commitments && rcs ? PB_OK : PB_ERR_NOMEM;
+
+        for (size_t i = 0; r == PB_OK && i < n; i++)
+                if (out[i].status == PB_OK && !out[i].replayed) {
+                        memcpy(commitments + k * PB_CVR_HASH_BYTES, out[i].receipt.commitment,
+                               PB_CVR_HASH_BYTES);
+                        rcs[k++] = &out[i].receipt;
+                }
+        if (r == PB_OK && k)
+                r = sign_batch(b, commitments, k, rcs, NULL);
+        for (size_t i = 0; i < n; i++) {
+                struct pb_cast_outcome *o = &out[i];
+                pb_err ri = r;
+                if (o->status != PB_OK)
+                        continue;
+                if (o->replayed) {
+                        struct pb_receipt *one = &o->receipt;
+                        ri = sign_batch(b, o->receipt.commitment, 1, &one, NULL);
+                }
+                if (ri < 0) {
+                        o->status = PB_ERR_NOMEM;
+                        o->replayed = false;
+                        pb_diag_set(&o->diag, PB_ERR_NOMEM, "receipt",
+                                    "the ballot is stored but its receipt could not be signed; retry");
+                }
+        }
+        pb_free(commitments);
+        pb_free(rcs);
+}
+
+pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *subs, size_t n, struct pb_cast_outcome *out,
+                   struct pb_diag *reterr)
 {
         static const char *const channel_counter[PB_CHANNEL_COUNT] = { "channel.electronic", "channel.paper",
                                                                        "channel.imported" };
         uint64_t rejected[PB_REJECT_COUNT] = { 0 }, accepted[PB_CHANNEL_COUNT] = { 0 }, total = 0, pending;
         struct prepared *prep = NULL;
         struct box_fresh *fresh = NULL; /* the accepted ballots, rows written after the loop */
-        struct pb_receipt_signer signer;
         struct pb_buf cvrs;
         enum pb_box_state s;
         bool flushed = false;
@@ -398,17 +438,7 @@ static pb_err cast(struct pb_box *b, const struct pb_submission *subs, size_t n,
         if (total && total < b->manifest->batch_min)
                 b->wal_small_cast = true;
         /* durable now: only from here on may a receipt exist */
-        if (sign) {
-                pb_err k = pb_box_receipt_signer(b, &signer, NULL);
-                PB_ASSERT(k == PB_OK); /* the engine key was checked before the transaction */
-        }
-        for (size_t i = 0; sign && i < n; i++)
-                if (out[i].status == PB_OK && pb_receipt_sign(&signer, &out[i].receipt, &out[i].diag) < 0) {
-                        /* stored, but no receipt: a retry with the same submission id gets it */
-                        out[i].status = PB_ERR_NOMEM;
-                        pb_diag_set(&out[i].diag, PB_ERR_NOMEM, "receipt",
-                                    "the ballot is stored but its receipt could not be signed; retry");
-                }
+        sign_receipts(b, out, n);
         if (flushed && b->wal_small_cast)
                 box_wal_truncate(b);
 out:
@@ -425,16 +455,4 @@ out:
                 sodium_memzero(cvrs.data, cvrs.cap);
         pb_buf_release(&cvrs);
         return r;
-}
-
-pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *subs, size_t n, struct pb_cast_outcome *out,
-                   struct pb_diag *reterr)
-{
-        return cast(b, subs, n, out, true, reterr);
-}
-
-pb_err pb_box_cast_unsigned(struct pb_box *b, const struct pb_submission *subs, size_t n,
-                            struct pb_cast_outcome *out, struct pb_diag *reterr)
-{
-        return cast(b, subs, n, out, false, reterr);
 }

@@ -167,12 +167,16 @@ struct pb_submission {
 
 #define PB_RECEIPT_PROMISE_MAX 1024
 
-/** A receipt: the signed promise to include the commitment, and a short code to look it up. */
+/**
+ * A receipt: the signed promise of the batch the ballot was accepted in, where the commitment sits
+ * in that batch (pb_promise_check), and a short code to look it up.
+ */
 struct pb_receipt {
         uint8_t commitment[PB_CVR_HASH_BYTES];
         char short_code[PB_CODE_SHORT_LEN + 1];
         char promise[PB_RECEIPT_PROMISE_MAX]; /* the signed note (pb_note.h), NUL-terminated */
         size_t promise_len;
+        struct pb_promise_proof proof; /* the commitment's leaf and audit path under the promise */
 };
 
 /** What became of one submission. */
@@ -180,7 +184,8 @@ struct pb_cast_outcome {
         pb_err status;       /* PB_OK (accepted), PB_ERR_PARSE (malformed code), PB_ERR_NOT_FOUND (unknown
                          * code), PB_ERR_CONFLICT (spent code, or a submission id reused for another
                          * ballot), PB_ERR_INVALID (the ballot breaks the rules) */
-        bool replayed;       /* PB_OK for a repeated submission id: the earlier receipt, byte for byte */
+        bool replayed;       /* PB_OK for a retried submission: the same commitment, under a promise of
+                              * its own (the batch it came with is not kept) */
         struct pb_diag diag; /* why, when refused (never the code or the ballot's content) */
         struct pb_receipt receipt; /* when accepted */
 };
@@ -192,44 +197,18 @@ struct pb_cast_outcome {
  * ballots as pabulib's checker does), its code spent and its ballot stored, or it is refused on
  * its own (out[i].status).  Refusals are counted by reason.  When the pending ballots reach the
  * manifest's batch_min they are appended to the log in the same transaction (sorted by
- * commitment) and a checkpoint is signed.  Receipts are signed only after COMMIT returned.
+ * commitment) and a checkpoint is signed.  After COMMIT returned, one promise is signed for all the
+ * ballots the call accepted (pb_promise_batch), and one for each retried submission alone.
  * Needs the engine key; the state must be open.
  * @param out  [out] @n outcomes, filled when the call returns PB_OK
- * @return PB_OK (the transaction committed; see each outcome), PB_ERR_STATE (not open: nothing
- *         was done), PB_ERR_AUTH, PB_ERR_LIMIT (@n above PB_BOX_BATCH_MAX), PB_ERR_BUSY or
+ * @return PB_OK (the transaction committed; see each outcome: an accepted ballot whose promise
+ *         could not be signed has PB_ERR_NOMEM, and a retry gets it), PB_ERR_STATE (not open:
+ *         nothing was done), PB_ERR_AUTH, PB_ERR_LIMIT (@n above PB_BOX_BATCH_MAX), PB_ERR_BUSY or
  *         PB_ERR_STORAGE (nothing was stored: no receipt may be given), PB_ERR_INTERNAL (an
  *         invariant failed: the election is suspended), PB_ERR_NOMEM
  */
 PB_NODISCARD pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *subs, size_t n,
                                 struct pb_cast_outcome *out, struct pb_diag *reterr);
-
-/**
- * pb_box_cast() without signing the receipts: each accepted outcome carries its commitment (and
- * `replayed`), its promise and short code are left empty.  For a server that signs on other
- * threads: once this call returned PB_OK (so after COMMIT), sign each with pb_receipt_sign().
- * Same parameters, errors and transaction as pb_box_cast().
- */
-PB_NODISCARD pb_err pb_box_cast_unsigned(struct pb_box *b, const struct pb_submission *subs, size_t n,
-                                         struct pb_cast_outcome *out, struct pb_diag *reterr);
-
-/** What signing a receipt needs, copied out of a box: any thread may then sign with it. */
-struct pb_receipt_signer {
-        char origin[PB_CHECKPOINT_ORIGIN_MAX + 1]; /* the ballot log's origin */
-        const struct pb_key_secret *engine;        /* borrowed: the box's engine key */
-};
-
-/** Fill @ret for the box's log and engine key.  PB_ERR_AUTH without the engine key. */
-PB_NODISCARD pb_err pb_box_receipt_signer(const struct pb_box *b, struct pb_receipt_signer *ret,
-                                          struct pb_diag *reterr);
-
-/**
- * Sign the promise of @rc->commitment (fills promise, promise_len and short_code).  Only for a
- * commitment pb_box_cast_unsigned() accepted.  Thread-safe (@s is only read); deterministic, so
- * a retried submission gets the same bytes.
- * @return PB_OK, PB_ERR_NOMEM
- */
-PB_NODISCARD pb_err pb_receipt_sign(const struct pb_receipt_signer *s, struct pb_receipt *rc,
-                                    struct pb_diag *reterr);
 
 /**
  * Append every pending ballot to the log now (a timer in the server, or an operator), even below

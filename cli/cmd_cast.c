@@ -50,6 +50,12 @@ static void print_receipt(const struct pb_box *b, const struct pb_cast_outcome *
         pb_jw_hex(&w, o->receipt.commitment, 32);
         pb_jw_kv_string(&w, "election", pb_box_manifest(b)->election->id);
         pb_jw_kv_string(&w, "promise", o->receipt.promise);
+        pb_jw_kv_int(&w, "promise_index", (int64_t)o->receipt.proof.index);
+        pb_jw_key(&w, "promise_path");
+        pb_jw_array_begin(&w);
+        for (size_t i = 0; i < o->receipt.proof.path_len; i++)
+                pb_jw_hex(&w, o->receipt.proof.path[i], 32);
+        pb_jw_array_end(&w);
         pb_jw_kv_bool(&w, "replayed", o->replayed);
         pb_jw_kv_string(&w, "short_code", o->receipt.short_code);
         pb_jw_object_end(&w);

@@ -136,9 +136,11 @@ pb_err pb_promise_format(const struct pb_promise *p, struct pb_buf *out, struct 
         if (!origin_ok(p->origin, strlen(p->origin)))
                 return pb_diag_set(reterr, PB_ERR_INVALID, "origin",
                                    "origin must be 1-255 bytes of UTF-8 without spaces or '+'");
-        r = pb_buf_addf(out, "%s\n%s\n", PB_PROMISE_HEADER, p->origin);
+        if (p->size < 1 || p->size > PB_PROMISE_BATCH_MAX)
+                return pb_diag_set(reterr, PB_ERR_INVALID, "size", "a promise covers 1 to 4096 commitments");
+        r = pb_buf_addf(out, "%s\n%s\n%llu\n", PB_PROMISE_HEADER, p->origin, (unsigned long long)p->size);
         if (r >= 0)
-                r = add_line_b64(out, p->commitment, PB_MERKLE_HASH_BYTES);
+                r = add_line_b64(out, p->root, PB_MERKLE_HASH_BYTES);
         if (r >= 0)
                 r = pb_buf_addf(out, "%s\n", PB_PROMISE_DEADLINE);
         return finish(out, old, r, reterr);
@@ -153,20 +155,23 @@ pb_err pb_promise_parse(const char *text, size_t len, struct pb_promise *ret, st
         memset(&p, 0, sizeof(p));
         if (!next_line(text, len, &pos, &l, &n) || n != strlen(PB_PROMISE_HEADER) ||
             memcmp(l, PB_PROMISE_HEADER, n))
-                return pb_diag_at(reterr, PB_ERR_PARSE, 1, 0, "header", "not a pbv-promise/v1 note");
+                return pb_diag_at(reterr, PB_ERR_PARSE, 1, 0, "header", "not a pbv-promise/v2 note");
         if (!next_line(text, len, &pos, &l, &n) || !origin_ok(l, n))
                 return pb_diag_at(reterr, PB_ERR_PARSE, 2, 0, "origin",
                                   "origin must be 1-255 bytes of UTF-8 without spaces or '+'");
         memcpy(p.origin, l, n);
+        if (!next_line(text, len, &pos, &l, &n) || !parse_size(l, n, &p.size) || p.size < 1 ||
+            p.size > PB_PROMISE_BATCH_MAX)
+                return pb_diag_at(reterr, PB_ERR_PARSE, 3, 0, "size",
+                                  "size must be a decimal number from 1 to 4096 without leading zeros");
         if (!next_line(text, len, &pos, &l, &n) ||
-            pb_b64_decode_exact(l, n, p.commitment, PB_MERKLE_HASH_BYTES) < 0)
-                return pb_diag_at(reterr, PB_ERR_PARSE, 3, 0, "commitment",
-                                  "commitment must be base64 of 32 bytes");
+            pb_b64_decode_exact(l, n, p.root, PB_MERKLE_HASH_BYTES) < 0)
+                return pb_diag_at(reterr, PB_ERR_PARSE, 4, 0, "root", "root must be base64 of 32 bytes");
         if (!next_line(text, len, &pos, &l, &n) || n != strlen(PB_PROMISE_DEADLINE) ||
             memcmp(l, PB_PROMISE_DEADLINE, n))
-                return pb_diag_at(reterr, PB_ERR_PARSE, 4, 0, "deadline", "deadline must be 'by-close'");
+                return pb_diag_at(reterr, PB_ERR_PARSE, 5, 0, "deadline", "deadline must be 'by-close'");
         if (pos != len)
-                return pb_diag_at(reterr, PB_ERR_PARSE, 5, 0, "promise",
+                return pb_diag_at(reterr, PB_ERR_PARSE, 6, 0, "promise",
                                   "unexpected text after the deadline");
         *ret = p;
         return PB_OK;

@@ -91,20 +91,38 @@ PB_NODISCARD pb_err pb_checkpoint_sign(const struct pb_checkpoint *c, const stru
 PB_NODISCARD pb_err pb_checkpoint_open(const char *msg, size_t len, const struct pb_key_public *key,
                                        struct pb_checkpoint *ret, struct pb_diag *reterr);
 
-#define PB_PROMISE_HEADER "pbv-promise/v1"
+#define PB_PROMISE_HEADER "pbv-promise/v2"
 #define PB_PROMISE_DEADLINE "by-close"
+#define PB_PROMISE_BATCH_MAX 4096 /* commitments under one promise */
+#define PB_PROMISE_PATH_MAX 12    /* hashes in the audit path of a batch of PB_PROMISE_BATCH_MAX */
 
-/** A ballot promise: the ballot log (origin) and the commitment it will include.  Plain data. */
+/**
+ * A ballot promise (docs/integrity.md §3.2): the ballot log (origin) will include, by close, every
+ * commitment of a batch accepted together.  The batch is the RFC 6962 tree of @size leaves, the
+ * log's own leaf hashes (pb_cvr_leaf_hash) of the commitments in ascending order; @root is its
+ * root.  A receipt carries the promise, its commitment and the audit path (pb_promise_proof), so one
+ * signature covers a whole group commit.  Plain data.
+ */
 struct pb_promise {
         char origin[PB_CHECKPOINT_ORIGIN_MAX + 1]; /* the ballot log's checkpoint origin */
-        uint8_t commitment[PB_MERKLE_HASH_BYTES];  /* the ballot's commitment (never its content) */
+        uint64_t size;                             /* commitments in the batch, 1..PB_PROMISE_BATCH_MAX */
+        uint8_t root[PB_MERKLE_HASH_BYTES];        /* root of their tree */
 };
 
-/** Append the promise text of @p to @out.  Errors as pb_checkpoint_format(). */
+/** Where one commitment sits in a promise's tree.  Plain data. */
+struct pb_promise_proof {
+        uint64_t index;  /* its leaf, 0..size-1 (the rank of the commitment in the batch) */
+        size_t path_len; /* hashes in @path, lowest level first */
+        uint8_t path[PB_PROMISE_PATH_MAX][PB_MERKLE_HASH_BYTES];
+};
+
+/** Append the promise text of @p to @out.  Errors as pb_checkpoint_format(); PB_ERR_INVALID for a
+ *  size out of range. */
 PB_NODISCARD pb_err pb_promise_format(const struct pb_promise *p, struct pb_buf *out, struct pb_diag *reterr);
 
 /**
- * Parse promise text: exactly the four lines above.  @ret is written only on PB_OK.
+ * Parse promise text: exactly the five lines (header, origin, size, base64 root, deadline).
+ * @ret is written only on PB_OK.
  * @return PB_OK or PB_ERR_PARSE (reterr->line names the line)
  */
 PB_NODISCARD pb_err pb_promise_parse(const char *text, size_t len, struct pb_promise *ret,
@@ -117,5 +135,25 @@ PB_NODISCARD pb_err pb_promise_sign(const struct pb_promise *p, const struct pb_
 /** Open a signed promise with the one trusted @key and parse it. */
 PB_NODISCARD pb_err pb_promise_open(const char *msg, size_t len, const struct pb_key_public *key,
                                     struct pb_promise *ret, struct pb_diag *reterr);
+
+/**
+ * The promise of a batch: fills @ret's size and root (not its origin) for the @n commitments at
+ * @commitments (32 bytes each, distinct, in any order) and, for each commitment i, @ret_proofs[i].
+ * Allocates only temporaries.
+ * @return PB_OK, PB_ERR_LIMIT (@n is 0 or above PB_PROMISE_BATCH_MAX), PB_ERR_INVALID (a commitment
+ *         appears twice), PB_ERR_NOMEM
+ */
+PB_NODISCARD pb_err pb_promise_batch(const uint8_t *commitments, size_t n, struct pb_promise *ret,
+                                     struct pb_promise_proof *ret_proofs, struct pb_diag *reterr);
+
+/**
+ * Does @proof show that @commitment is in the batch of @p (a promise already opened with
+ * pb_promise_open)?
+ * @return PB_OK, PB_ERR_INVALID (index or path length impossible for the size) or PB_ERR_SIGNATURE
+ *         (the path does not lead to the root)
+ */
+PB_NODISCARD pb_err pb_promise_check(const struct pb_promise *p,
+                                     const uint8_t commitment[PB_MERKLE_HASH_BYTES],
+                                     const struct pb_promise_proof *proof, struct pb_diag *reterr);
 
 #endif

@@ -65,7 +65,7 @@ code() { sed -n "$(($1 + 1))p" codes.csv; }
 
 expect 0 "cast a paper ballot" "$pbvote" cast --db e.db $E --code "$(code 1)" --ballot '{"approvals":["p2","p1"]}'
 has out '"short_code"' "the receipt has a short code"
-has out 'pbv-promise/v1' "the receipt is a signed promise"
+has out 'pbv-promise/v2' "the receipt is a signed promise"
 expect 1 "a spent code is refused" "$pbvote" cast --db e.db $E --code "$(code 1)" --ballot '{"approvals":["p3"]}'
 has err "already been used" "the refusal says the code was used"
 expect 3 "unknown project" "$pbvote" cast --db e.db $E --code "$(code 2)" --ballot '{"approvals":["CANARYPROJECT"]}'

@@ -12,6 +12,7 @@
 #include "ballots/pb_envelope.h"
 #include "check.h"
 #include "engine/pb_alloc.h"
+#include "engine/pb_b64.h"
 #include "engine/pb_seal.h"
 
 static char dir[64];
@@ -64,6 +65,18 @@ static struct pb_submission sub(const char *code, const uint32_t *items, size_t 
 }
 
 /* No diagnostic of a refused submission may contain its code. */
+/* The receipt's promise opens under the engine key, covers @size ballots, and its proof places the
+ * receipt's commitment in that batch. */
+static void check_receipt(const struct pb_receipt *rc, uint64_t size)
+{
+        struct pb_promise p;
+
+        CHECK(pb_promise_open(rc->promise, rc->promise_len, &engine.pub, &p, NULL) == PB_OK);
+        CHECK_INT(p.size, size);
+        CHECK(pb_promise_check(&p, rc->commitment, &rc->proof, NULL) == PB_OK);
+        CHECK_INT(strlen(rc->short_code), PB_CODE_SHORT_LEN);
+}
+
 static void check_no_code(const struct pb_cast_outcome *o, const char *code)
 {
         CHECK(!strstr(o->diag.path, code) && !strstr(o->diag.subject, code) &&
@@ -165,23 +178,30 @@ static void test_lifecycle(void)
         CHECK(out[6].replayed);
         CHECK_INT(out[7].status, PB_ERR_CONFLICT);
         CHECK_STR(out[7].diag.path, "$.submission_id");
-        CHECK(out[5].receipt.promise_len == out[6].receipt.promise_len &&
-              !memcmp(out[5].receipt.promise, out[6].receipt.promise, out[5].receipt.promise_len));
+        /* the retry in the same batch: the same commitment, under a promise of its own */
+        CHECK(!memcmp(out[5].receipt.commitment, out[6].receipt.commitment, 32));
+        check_receipt(&out[6].receipt, 1);
         for (int i = 0; i < 8; i++)
                 if (subs[i].code)
                         check_no_code(&out[i], subs[i].code);
+        /* the two ballots accepted together share one signed promise of the batch */
+        check_receipt(&out[0].receipt, 2);
+        check_receipt(&out[5].receipt, 2);
+        CHECK_STR(out[0].receipt.promise, out[5].receipt.promise);
+        CHECK(out[0].receipt.proof.index != out[5].receipt.proof.index);
         {
                 struct pb_promise p;
-                CHECK(pb_promise_open(out[0].receipt.promise, out[0].receipt.promise_len, &engine.pub, &p,
-                                      NULL) == PB_OK);
-                CHECK(!memcmp(p.commitment, out[0].receipt.commitment, 32));
                 CHECK(pb_promise_open(out[0].receipt.promise, out[0].receipt.promise_len, &other.pub, &p,
                                       NULL) == PB_ERR_SIGNATURE);
                 CHECK_INT(strlen(out[0].receipt.short_code), PB_CODE_SHORT_LEN);
+                /* a receipt does not prove another ballot of the batch */
+                CHECK(pb_promise_open(out[0].receipt.promise, out[0].receipt.promise_len, &engine.pub, &p,
+                                      NULL) == PB_OK);
+                CHECK(pb_promise_check(&p, out[5].receipt.commitment, &out[0].receipt.proof, NULL) < 0);
         }
         memcpy(committed[0], out[0].receipt.commitment, 32);
         memcpy(committed[1], out[5].receipt.commitment, 32);
-        memcpy(out_s[0], out[5].receipt.promise, sizeof(out_s[0]));
+        memcpy(out_s[0], out[6].receipt.promise, sizeof(out_s[0]));
         CHECK(pb_box_turnout(b, &t, &d) == PB_OK);
         CHECK_INT(t.codes_issued, 10);
         CHECK_INT(t.codes_spent, 2);
@@ -519,44 +539,33 @@ out:
         pb_manifest_free(m);
 }
 
-/* pb_box_cast_unsigned + pb_receipt_sign (a server signs on other threads): the same receipt as
- * pb_box_cast, byte for byte, and nothing signed by the cast itself. */
-static void test_cast_unsigned(void)
+/* Retries: the same commitment under a promise of its own, byte for byte the same at every retry,
+ * also from another handle (a restarted server). */
+static void test_retry(void)
 {
         static const uint32_t ab[2] = { 0, 1 };
         struct pb_manifest *m = manifest();
         struct pb_box *b = NULL;
-        struct pb_receipt_signer signer;
         struct pb_submission s;
         struct pb_cast_outcome out, again;
-        struct pb_promise opened;
         struct codes cs;
         char db[128];
 
         memset(&cs, 0, sizeof(cs));
-        path_of(db, sizeof(db), "unsigned.db");
+        path_of(db, sizeof(db), "retry.db");
         CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
         if (!b)
                 goto out;
-        CHECK_INT(pb_box_receipt_signer(b, &signer, NULL), PB_ERR_AUTH); /* no engine key yet */
         CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
         CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
         CHECK(pb_box_codes_issue(b, 2, collect, &cs, NULL) == PB_OK);
         s = sub(cs.c[0].text, ab, 2);
         s.has_submission_id = true;
         memset(s.submission_id, 7, 16);
-        CHECK(pb_box_cast_unsigned(b, &s, 1, &out, NULL) == PB_OK);
+        CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK);
         CHECK(out.status == PB_OK && !out.replayed);
-        CHECK(out.receipt.promise_len == 0 && out.receipt.promise[0] == '\0' &&
-              out.receipt.short_code[0] == '\0');
-        CHECK(pb_box_receipt_signer(b, &signer, NULL) == PB_OK);
-        CHECK(pb_receipt_sign(&signer, &out.receipt, NULL) == PB_OK);
-        CHECK(out.receipt.promise_len > 0 && strlen(out.receipt.short_code) == PB_CODE_SHORT_LEN);
-        CHECK(pb_promise_open(out.receipt.promise, out.receipt.promise_len, &engine.pub, &opened, NULL) ==
-              PB_OK);
-        CHECK(!memcmp(opened.commitment, out.receipt.commitment, 32));
-        CHECK_STR(opened.origin, pb_box_manifest(b)->origin);
-        /* the retry through pb_box_cast: the same bytes */
+        check_receipt(&out.receipt, 1);
+        /* a batch of one: the retry's promise is the first one, byte for byte */
         CHECK(pb_box_cast(b, &s, 1, &again, NULL) == PB_OK);
         CHECK(again.status == PB_OK && again.replayed);
         CHECK_STR(again.receipt.promise, out.receipt.promise);
@@ -688,11 +697,8 @@ static void test_schema1_migrates(const char *fixture)
         static const char pending_hex[] = "1c8d72265dcd29d0f51d60767ee5f75451548ab1261f281685e5d867bd886ed6";
         static const char *const unused[5] = { "72833Y3Y4EMAVEGYK", "0WNAZ7CW380K5S6MA", "V1XCMBZ67J9T6Y7SX",
                                                "3DCJN3KZJKAGV0YHK", "F035YNG3VF7X67P26" };
-        static const char promise0[] = "pbv-promise/v1\npbvote/v1/"
-                                       "ballots\nqGVRFpTcv8Pwj53tRMhFtuyU979E2m9WxdHYmMDOODo=\nby-close\n\n"
-                                       "\xe2\x80\x94 v1test/engine "
-                                       "jsgsoYNQpTWJP+WQIBBagbhBlPM06Sl/"
-                                       "50FI+lYRYSlLWwWcchbdWuNApGVzxu12sOG4pr94O0rc4oWDl1HPCamzpgs=\n";
+        /* the commitment of the first ballot's receipt (its pbv-promise/v1 note, made by schema 1) */
+        static const char promise0_commitment[] = "qGVRFpTcv8Pwj53tRMhFtuyU979E2m9WxdHYmMDOODo=";
         static const uint32_t ab[2] = { 0, 1 }, c_only[1] = { 2 };
         struct pb_key_secret e1, o1;
         char db[128], cmd[512];
@@ -770,7 +776,15 @@ static void test_schema1_migrates(const char *fixture)
         s.channel = PB_CHANNEL_ELECTRONIC;
         CHECK(pb_box_cast(b, &s, 1, &out, &d) == PB_OK);
         CHECK(out.status == PB_OK && out.replayed);
-        CHECK(!strcmp(out.receipt.promise, promise0));
+        /* the same commitment as the schema-1 receipt, now under a promise of its own */
+        CHECK(pb_b64_decode_exact(promise0_commitment, strlen(promise0_commitment), c, 32) == PB_OK);
+        CHECK(!memcmp(out.receipt.commitment, c, 32));
+        {
+                struct pb_promise p;
+                CHECK(pb_promise_open(out.receipt.promise, out.receipt.promise_len, &e1.pub, &p, NULL) ==
+                      PB_OK);
+                CHECK(p.size == 1 && pb_promise_check(&p, c, &out.receipt.proof, NULL) == PB_OK);
+        }
         /* casting goes on: the pending ballot and two new ones make the third batch */
         for (int i = 0; i < 5; i++) {
                 s = sub(unused[i], c_only, 1);
@@ -813,7 +827,7 @@ int main(int argc, char **argv)
         RUN(test_recovery_refuses_damage);
         RUN(test_tokens);
         RUN(test_wal_truncation);
-        RUN(test_cast_unsigned);
+        RUN(test_retry);
         if (argc < 2) {
                 fprintf(stderr, "usage: test-box SCHEMA1_FIXTURE\n");
                 return 1;

@@ -404,16 +404,23 @@ static void test_promise(void)
 
         memset(&p, 0, sizeof(p));
         snprintf(p.origin, sizeof(p.origin), "pb.city.example/pb/2026-d3/ballots");
-        crypto_hash_sha256(p.commitment, (const uint8_t *)"abc", 3);
+        p.size = 3;
+        crypto_hash_sha256(p.root, (const uint8_t *)"abc", 3);
         pb_buf_init(&b, 0);
         CHECK_INT(pb_promise_format(&p, &b, &d), PB_OK);
-        CHECK_STR(b.data, "pbv-promise/v1\npb.city.example/pb/2026-d3/ballots\n"
+        CHECK_STR(b.data, "pbv-promise/v2\npb.city.example/pb/2026-d3/ballots\n3\n"
                           "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\nby-close\n");
         CHECK_INT(pb_promise_parse(b.data, b.len, &q, &d), PB_OK);
-        CHECK(!strcmp(q.origin, p.origin) && !memcmp(q.commitment, p.commitment, 32));
+        CHECK(!strcmp(q.origin, p.origin) && q.size == 3 && !memcmp(q.root, p.root, 32));
         /* a promise is never a checkpoint */
         CHECK_INT(pb_checkpoint_parse(b.data, b.len, &c, &d), PB_ERR_PARSE);
         CHECK_INT(d.line, 2);
+        /* sizes outside 1..4096 are not formatted */
+        p.size = 0;
+        CHECK_INT(pb_promise_format(&p, &b, &d), PB_ERR_INVALID);
+        p.size = PB_PROMISE_BATCH_MAX + 1;
+        CHECK_INT(pb_promise_format(&p, &b, &d), PB_ERR_INVALID);
+        p.size = 3;
         /* signed, opened, forged */
         memset(seed, 3, 32);
         CHECK_INT(pb_key_secret_from_seed(&k, "pb.city.example/pb/2026-d3/promise", seed, &d), PB_OK);
@@ -430,26 +437,166 @@ static void test_promise(void)
                 pb_buf_release(&again);
         }
         CHECK_INT(pb_promise_open(b.data, b.len, &k.pub, &q, &d), PB_OK);
-        CHECK(!memcmp(q.commitment, p.commitment, 32));
+        CHECK(!memcmp(q.root, p.root, 32) && q.size == 3);
         CHECK_INT(pb_promise_open(b.data, b.len, &other.pub, &q, &d), PB_ERR_SIGNATURE);
         CHECK_INT(pb_checkpoint_open(b.data, b.len, &k.pub, &c, &d), PB_ERR_PARSE);
-        b.data[70] ^= 1; /* inside the commitment line */
+        b.data[72] ^= 1; /* inside the root line */
         CHECK_INT(pb_promise_open(b.data, b.len, &k.pub, &q, &d), PB_ERR_SIGNATURE);
         {
-                const char *bad[] = {
-                        "pbv-promise/v2\no\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\nby-close\n",
-                        "pbv-promise/v1\no\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\nby-size 5\n",
-                        "pbv-promise/v1\no\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\nby-close\nmore\n",
-                        "pbv-promise/v1\no\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0\nby-close\n",
-                        "pbv-promise/v1\n\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\nby-close\n",
-                        "pbv-promise/v1\no\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\nby-close",
+                static const struct {
+                        const char *text;
+                        int line;
+                } bad[] = {
+                        { "pbv-promise/v1\no\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\nby-close\n", 1 },
+                        { "pbv-promise/v2\no\n3\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\nby-size 5\n",
+                          5 },
+                        { "pbv-promise/v2\no\n3\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/"
+                          "YfIAFa0=\nby-close\nmore\n",
+                          6 },
+                        { "pbv-promise/v2\no\n3\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0\nby-close\n",
+                          4 },
+                        { "pbv-promise/v2\n\n3\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\nby-close\n",
+                          2 },
+                        { "pbv-promise/v2\no\n3\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\nby-close", 5 },
+                        { "pbv-promise/v2\no\n0\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\nby-close\n",
+                          3 },
+                        { "pbv-promise/v2\no\n4097\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\nby-close\n",
+                          3 },
+                        { "pbv-promise/v2\no\n03\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\nby-close\n",
+                          3 },
+                        { "pbv-promise/v2\no\n+3\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\nby-close\n",
+                          3 },
                 };
-                for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-                        CHECK_INT(pb_promise_parse(bad[i], strlen(bad[i]), &q, &d), PB_ERR_PARSE);
+                for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                        CHECK_INT(pb_promise_parse(bad[i].text, strlen(bad[i].text), &q, &d), PB_ERR_PARSE);
+                        CHECK_INT(d.line, bad[i].line);
+                }
         }
         pb_buf_release(&b);
         pb_key_secret_wipe(&k);
         pb_key_secret_wipe(&other);
+}
+
+/* RFC 6962 §2.1 MTH, written out recursively here rather than taken from engine/merkle.c. */
+static void naive_mth(const uint8_t (*leaves)[32], size_t n, uint8_t ret[32])
+{
+        size_t k = 1;
+        uint8_t l[32], r[32], buf[65];
+
+        if (n == 1) {
+                memcpy(ret, leaves[0], 32);
+                return;
+        }
+        while (k * 2 < n)
+                k *= 2;
+        naive_mth(leaves, k, l);
+        naive_mth(leaves + k, n - k, r);
+        buf[0] = 1;
+        memcpy(buf + 1, l, 32);
+        memcpy(buf + 33, r, 32);
+        crypto_hash_sha256(ret, buf, sizeof(buf));
+}
+
+/* The log's leaf hash: SHA-256(0x00 || "pbv/leaf/v1\0" || commitment), written out here. */
+static void naive_leaf(const uint8_t c[32], uint8_t ret[32])
+{
+        uint8_t buf[1 + 12 + 32];
+
+        buf[0] = 0;
+        memcpy(buf + 1, "pbv/leaf/v1", 12);
+        memcpy(buf + 13, c, 32);
+        crypto_hash_sha256(ret, buf, sizeof(buf));
+}
+
+static int cmp32(const void *a, const void *b)
+{
+        return memcmp(a, b, 32);
+}
+
+/* Batch promises: the root is the RFC 6962 root of the sorted commitments' log leaves, whatever the
+ * input order; every proof checks, and no proof checks for anything else. */
+static void test_promise_batch(void)
+{
+        static const size_t sizes[] = { 1, 2, 3, 5, 8, 20, 33, 256, 1000, PB_PROMISE_BATCH_MAX };
+        uint8_t(*cs)[32] = malloc(PB_PROMISE_BATCH_MAX * 32);
+        uint8_t(*sorted)[32] = malloc(PB_PROMISE_BATCH_MAX * 32);
+        struct pb_promise_proof *proofs = malloc((PB_PROMISE_BATCH_MAX + 1) * sizeof(*proofs));
+        struct pb_promise p, again;
+        struct pb_diag d;
+
+        if (!cs || !sorted || !proofs) {
+                CHECK_FAIL("no memory");
+                goto out;
+        }
+        for (size_t si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
+                size_t n = sizes[si];
+                uint8_t want[32];
+
+                for (size_t i = 0; i < n; i++) {
+                        uint8_t in[16] = { 0 };
+                        memcpy(in, &i, sizeof(i));
+                        in[15] = (uint8_t)n;
+                        crypto_hash_sha256(cs[i], in, sizeof(in));
+                }
+                memset(&p, 0, sizeof(p));
+                CHECK_INT(pb_promise_batch(&cs[0][0], n, &p, proofs, &d), PB_OK);
+                CHECK(p.size == n);
+                memcpy(sorted, cs, n * 32);
+                qsort(sorted, n, 32, cmp32);
+                for (size_t i = 0; i < n; i++)
+                        naive_leaf(sorted[i], sorted[i]);
+                naive_mth((const uint8_t(*)[32])sorted, n, want);
+                CHECK(!memcmp(p.root, want, 32));
+                for (size_t i = 0; i < n; i++) {
+                        struct pb_promise_proof bad = proofs[i];
+                        CHECK_INT(pb_promise_check(&p, cs[i], &proofs[i], &d), PB_OK);
+                        if (n == 1)
+                                continue;
+                        /* another commitment, another leaf, a changed path: refused */
+                        CHECK(pb_promise_check(&p, cs[(i + 1) % n], &proofs[i], &d) < 0);
+                        bad.index = (bad.index + 1) % n;
+                        CHECK(pb_promise_check(&p, cs[i], &bad, &d) < 0);
+                        bad = proofs[i];
+                        bad.path[0][5] ^= 0x40;
+                        CHECK_INT(pb_promise_check(&p, cs[i], &bad, &d), PB_ERR_SIGNATURE);
+                }
+                CHECK_INT(proofs[0].path_len,
+                          n == 1 ? 0 : (size_t)(64 - __builtin_clzll((unsigned long long)n - 1)));
+                /* reversed input: the same promise, each commitment at the same leaf */
+                for (size_t i = 0; i < n / 2; i++) {
+                        uint8_t t[32];
+                        memcpy(t, cs[i], 32);
+                        memcpy(cs[i], cs[n - 1 - i], 32);
+                        memcpy(cs[n - 1 - i], t, 32);
+                }
+                {
+                        uint64_t first = proofs[n - 1].index;
+                        memset(&again, 0, sizeof(again));
+                        CHECK_INT(pb_promise_batch(&cs[0][0], n, &again, proofs, &d), PB_OK);
+                        CHECK(again.size == n && !memcmp(again.root, p.root, 32));
+                        CHECK(proofs[0].index == first);
+                }
+        }
+        /* a batch of one: the root is the commitment's leaf hash, the path empty */
+        {
+                uint8_t leaf[32];
+                CHECK_INT(pb_promise_batch(&cs[0][0], 1, &p, proofs, &d), PB_OK);
+                naive_leaf(cs[0], leaf);
+                CHECK(p.size == 1 && !memcmp(p.root, leaf, 32) && proofs[0].index == 0 &&
+                      proofs[0].path_len == 0);
+        }
+        CHECK_INT(pb_promise_batch(&cs[0][0], 0, &p, proofs, &d), PB_ERR_LIMIT);
+        CHECK_INT(pb_promise_batch(&cs[0][0], PB_PROMISE_BATCH_MAX + 1, &p, proofs, &d), PB_ERR_LIMIT);
+        memcpy(cs[2], cs[0], 32);
+        CHECK_INT(pb_promise_batch(&cs[0][0], 3, &p, proofs, &d), PB_ERR_INVALID);
+        CHECK_STR(d.path, "batch");
+        /* a path longer than any batch's is refused before hashing */
+        proofs[0].path_len = PB_PROMISE_PATH_MAX + 1;
+        CHECK_INT(pb_promise_check(&p, cs[0], &proofs[0], &d), PB_ERR_INVALID);
+out:
+        free(cs);
+        free(sorted);
+        free(proofs);
 }
 
 static void test_oom(void)
@@ -490,6 +637,7 @@ int main(void)
         RUN(test_key_names);
         RUN(test_checkpoint);
         RUN(test_promise);
+        RUN(test_promise_batch);
         RUN(test_oom);
         return check_summary("note");
 }
