@@ -9,12 +9,31 @@
 #include "ballots/pb_box.h"
 #include "ballots/pb_json.h"
 
+/** A box snapshot shared by the request threads that prepare ballots with it (refcounted). */
+struct pb_api_snap {
+        struct pb_box_snapshot *box;
+        unsigned refs; /* under the election's snap_lock */
+};
+
 /** One election the server serves: its ballot box and the lock every use of it takes. */
 struct pb_api_election {
         char id[65];
         struct pb_box *box;
         pthread_mutex_t lock; /* the box's statements are not shareable between threads */
+        /* the box's preparation inputs, for request threads (prepare ballots off the writer) */
+        pthread_mutex_t snap_lock;
+        struct pb_api_snap *snap; /* NULL until first needed */
 };
+
+/** Take a reference to the election's current snapshot, making one first if there is none.
+ *  NULL when none can be made (*ret_err says why).  Never call with el->lock held. */
+struct pb_api_snap *pb_api_snap_acquire(struct pb_api_election *el, pb_err *ret_err);
+void pb_api_snap_release(struct pb_api_election *el, struct pb_api_snap *s);
+/** Replace the snapshot when the box's inputs changed since (el->lock held).  A failure only
+ *  leaves the older snapshot (or none) in place: a ballot prepared from it is prepared again. */
+pb_err pb_api_snap_refresh(struct pb_api_election *el);
+/** Drop the snapshot (at shutdown, when no request runs). */
+void pb_api_snap_drop(struct pb_api_election *el);
 
 /** A committed ballot's receipt (signed by the writer, one promise per batch), written out as
  *  JSON on the request's thread (pb_api_response_complete). */
@@ -32,7 +51,8 @@ struct pb_api_receipt {
 /** A ballot waiting for the writer thread. */
 struct pb_api_job {
         struct pb_api_election *el;
-        struct pb_submission sub; /* items, points and code are owned by the job */
+        struct pb_submission sub;    /* items, points and code are owned by the job */
+        struct pb_box_prepared prep; /* owned: prepared on the request's thread when it could be */
         char *code;
         uint32_t *items;
         int64_t *points;
@@ -60,6 +80,15 @@ struct pb_api {
         struct pb_api_job **queue; /* ring of limits.writer_queue entries */
         size_t q_head, q_len;
         bool stopping;
+
+        /* the replier: signs each committed batch's promise and answers its requests, while the
+         * writer goes on with the next batch (writer.c) */
+        pthread_t replier;
+        pthread_mutex_t r_lock;
+        pthread_cond_t r_wake, r_room;
+        struct pb_api_cast *r_head, *r_tail; /* committed batches, oldest first */
+        size_t r_len;
+        bool r_stopping;
 };
 
 /** What a route accepts as a body. */

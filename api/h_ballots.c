@@ -98,7 +98,8 @@ static bool read_ballot(struct pb_api_ctx *c, const struct pb_election *e, const
 
 void pb_h_ballots(struct pb_api_ctx *c)
 {
-        const struct pb_election *e = pb_box_manifest(c->el->box)->election;
+        const struct pb_election *e;
+        struct pb_api_snap *snap = NULL;
         struct pb_api_job *job = NULL;
         struct pb_diag d;
         const char *code, *sid;
@@ -113,10 +114,18 @@ void pb_h_ballots(struct pb_api_ctx *c)
         }
         code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c->json, "code"));
         sid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c->json, "submission_id"));
+        /* the election's projects and the keys to prepare with, as an immutable snapshot: the
+         * box itself belongs to whoever holds its lock (the writer, most of the time) */
+        snap = pb_api_snap_acquire(c->el, &r);
+        if (!snap) {
+                pb_api_fail(c, r == PB_ERR_AUTH ? 503 : 0, r, NULL);
+                return;
+        }
+        e = pb_box_snapshot_election(snap->box);
         job = pb_calloc(1, sizeof(*job));
         if (!job) {
                 pb_api_fail(c, 503, PB_ERR_NOMEM, NULL);
-                return;
+                goto out;
         }
         sid_len = strlen(sid);
         if (sid_len != 32 || sodium_hex2bin(job->sub.submission_id, 16, sid, 32, NULL, NULL, NULL) != 0 ||
@@ -139,6 +148,10 @@ void pb_h_ballots(struct pb_api_ctx *c)
         job->sub.code = job->code;
         job->sub.code_len = strlen(job->code);
         job->sub.channel = PB_CHANNEL_ELECTRONIC;
+        /* code hash, checks, CVR and commitment here, in parallel, rather than on the one writer */
+        pb_box_prepare(snap->box, &job->sub, &job->prep);
+        pb_api_snap_release(c->el, snap);
+        snap = NULL;
         job->el = c->el;
         job->resp = c->resp;
         job->done = c->req->done;
@@ -155,5 +168,7 @@ void pb_h_ballots(struct pb_api_ctx *c)
                 return;
         }
 out:
+        if (snap)
+                pb_api_snap_release(c->el, snap);
         pb_api_job_free(job);
 }

@@ -93,13 +93,13 @@ void pb_h_elections_list(struct pb_api_ctx *c)
                 enum pb_box_state st = PB_BOX_DRAFT;
                 pb_err r;
 
-                pthread_mutex_lock(&el->lock);
+                pthread_mutex_lock(&el->lock); /* opening replaces the box's manifest */
                 r = pb_box_state(el->box, &st);
-                pthread_mutex_unlock(&el->lock);
                 pb_jw_object_begin(&w);
                 pb_jw_kv_string(&w, "id", el->id);
                 pb_jw_kv_string(&w, "state", r == PB_OK ? pb_box_state_name(st) : "unavailable");
                 pb_jw_kv_string(&w, "title", pb_box_manifest(el->box)->election->title);
+                pthread_mutex_unlock(&el->lock);
                 pb_jw_object_end(&w);
         }
         pthread_rwlock_unlock(&api->elections_lock);
@@ -170,6 +170,7 @@ static void transition(struct pb_api_ctx *c, enum transition t)
         case T_RESUME: r = pb_box_election_resume(c->el->box, &d); break;
         case T_CLOSE: r = pb_box_election_close(c->el->box, now, &d); break;
         }
+        (void)pb_api_snap_refresh(c->el); /* the keys or the state changed: ballots prepare anew */
         pthread_mutex_unlock(&c->el->lock);
         if (r < 0) {
                 pb_api_fail(c, 0, r, &d);

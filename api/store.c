@@ -20,6 +20,7 @@ static pb_err add(struct pb_api *api, struct pb_box *box, const char *id, struct
         snprintf(el->id, sizeof(el->id), "%s", id);
         el->box = box;
         pthread_mutex_init(&el->lock, NULL);
+        pthread_mutex_init(&el->snap_lock, NULL);
         api->elections[api->n_elections++] = el;
         if (ret)
                 *ret = el;
@@ -83,8 +84,10 @@ pb_err pb_api_store_load(struct pb_api *api, struct pb_diag *reterr)
 void pb_api_store_close(struct pb_api *api)
 {
         for (size_t i = 0; i < api->n_elections; i++) {
+                pb_api_snap_drop(api->elections[i]);
                 pb_box_free(api->elections[i]->box);
                 pthread_mutex_destroy(&api->elections[i]->lock);
+                pthread_mutex_destroy(&api->elections[i]->snap_lock);
                 pb_free(api->elections[i]);
         }
         pb_free(api->elections);

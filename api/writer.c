@@ -1,10 +1,12 @@
 /**
- * @file The writer thread: ballots from every connection go through one bounded queue; the writer
- * takes the run of queued ballots for the same election (up to PB_BOX_BATCH_MAX) and casts them in
- * one transaction (group commit), which also signs one promise for the whole batch after COMMIT.
- * A receipt is answered only after that; its JSON is written by the request's own thread
- * (pb_api_response_complete).  A full queue is answered 503 with Retry-After at once, so memory
- * stays bounded under any load.
+ * @file The writer thread and the replier thread.  Ballots from every connection go through one
+ * bounded queue; the writer takes the run of queued ballots for the same election (up to
+ * PB_BOX_BATCH_MAX) and casts them in one transaction (group commit), then hands the committed
+ * batch to the replier and goes on with the next one.  The replier signs one promise for the batch
+ * and answers each request; a receipt therefore exists only after COMMIT.  Its JSON is written by
+ * the request's own thread (pb_api_response_complete).  A full queue is answered 503 with
+ * Retry-After at once, and the writer waits when the replier is PB_API_REPLIER_DEPTH batches
+ * behind, so memory stays bounded under any load.
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -23,6 +25,7 @@ void pb_api_job_free(struct pb_api_job *job)
                 sodium_memzero(job->code, strlen(job->code)); /* a voter code: not left in memory */
                 pb_free(job->code);
         }
+        pb_box_prepared_release(&job->prep);
         pb_free(job->items);
         pb_free(job->points);
         pb_free(job);
@@ -126,39 +129,125 @@ static void finish(struct pb_api *api, struct pb_api_job *job)
         pthread_mutex_unlock(&api->q_lock);
 }
 
-static void run_batch(struct pb_api *api, struct pb_api_job **jobs, size_t n)
-{
-        struct pb_submission *subs = pb_calloc(n, sizeof(*subs));
-        struct pb_cast_outcome *outs = pb_calloc(n, sizeof(*outs));
-        struct pb_api_election *el = jobs[0]->el;
+/** A batch the writer committed (or failed to), on its way to the replier. */
+struct pb_api_cast {
+        struct pb_api_job **jobs; /* n; the jobs are still owned by their requests */
+        struct pb_cast_outcome *outs;
+        size_t n;
+        pb_err r; /* the cast's result */
         struct pb_diag d;
-        pb_err r;
+        struct pb_receipt_signer signer; /* when r == PB_OK */
+        struct pb_api_cast *next;
+};
 
-        pb_diag_clear(&d);
-        if (!subs || !outs) {
-                r = PB_ERR_NOMEM;
-        } else {
-                for (size_t i = 0; i < n; i++)
-                        subs[i] = jobs[i]->sub;
-                pthread_mutex_lock(&el->lock);
-                r = pb_box_cast(el->box, subs, n, outs, &d);
-                pthread_mutex_unlock(&el->lock);
-        }
-        for (size_t i = 0; i < n; i++) {
+#define PB_API_REPLIER_DEPTH 2 /* committed batches waiting for the replier at most */
+
+static void cast_free(struct pb_api_cast *c)
+{
+        if (!c)
+                return;
+        pb_free(c->jobs);
+        pb_free(c->outs);
+        pb_free(c);
+}
+
+/* Sign the batch's promises and answer every request of it. */
+static void reply_batch(struct pb_api *api, struct pb_api_cast *c)
+{
+        if (c->r == PB_OK)
+                pb_receipts_sign(&c->signer, c->outs, c->n);
+        for (size_t i = 0; i < c->n; i++) {
+                struct pb_api_job *job = c->jobs[i];
+                pb_err r = c->r;
                 if (r == PB_OK)
-                        reply_outcome(jobs[i], &outs[i]);
+                        reply_outcome(job, &c->outs[i]);
                 else if (r == PB_ERR_STATE)
-                        pb_api_problem(jobs[i]->resp, 409, r, "the election is not open for voting", &d);
+                        pb_api_problem(job->resp, 409, r, "the election is not open for voting", &c->d);
                 else if (r == PB_ERR_BUSY || r == PB_ERR_STORAGE || r == PB_ERR_NOMEM) {
                         /* nothing was stored: the kiosk may retry with the same submission id */
-                        pb_api_problem(jobs[i]->resp, 503, r, "ballot not stored; retry", &d);
-                        jobs[i]->resp->retry_after = 1;
+                        pb_api_problem(job->resp, 503, r, "ballot not stored; retry", &c->d);
+                        job->resp->retry_after = 1;
                 } else
-                        pb_api_problem(jobs[i]->resp, 0, r, NULL, &d);
-                finish(api, jobs[i]);
+                        pb_api_problem(job->resp, 0, r, NULL, &c->d);
+                finish(api, job);
         }
+}
+
+static void *replier_main(void *cls)
+{
+        struct pb_api *api = cls;
+
+        for (;;) {
+                struct pb_api_cast *c;
+
+                pthread_mutex_lock(&api->r_lock);
+                while (!api->r_head && !api->r_stopping)
+                        pthread_cond_wait(&api->r_wake, &api->r_lock);
+                c = api->r_head;
+                if (c) {
+                        api->r_head = c->next;
+                        if (!api->r_head)
+                                api->r_tail = NULL;
+                        api->r_len--;
+                        pthread_cond_signal(&api->r_room);
+                }
+                pthread_mutex_unlock(&api->r_lock);
+                if (!c)
+                        break; /* stopping, and nothing is left */
+                reply_batch(api, c);
+                cast_free(c);
+        }
+        return NULL;
+}
+
+/* Cast @n jobs (the array is the writer's, reused: copied here) and pass them to the replier. */
+static void run_batch(struct pb_api *api, struct pb_api_job **jobs, size_t n)
+{
+        struct pb_api_cast *c = pb_calloc(1, sizeof(*c));
+        struct pb_submission *subs = pb_calloc(n, sizeof(*subs));
+        struct pb_box_prepared **preps = pb_calloc(n, sizeof(*preps));
+        struct pb_api_election *el = jobs[0]->el;
+
+        if (!c || !subs || !preps || !(c->jobs = pb_calloc(n, sizeof(*c->jobs))) ||
+            !(c->outs = pb_calloc(n, sizeof(*c->outs)))) {
+                /* no memory for the batch: nothing is cast, every request hears 503 at once */
+                struct pb_api_cast none = { .jobs = jobs, .n = n, .r = PB_ERR_NOMEM };
+                pb_diag_clear(&none.d);
+                reply_batch(api, &none);
+                cast_free(c);
+                pb_free(subs);
+                pb_free(preps);
+                return;
+        }
+        c->n = n;
+        memcpy(c->jobs, jobs, n * sizeof(*jobs));
+        pb_diag_clear(&c->d);
+        for (size_t i = 0; i < n; i++) {
+                subs[i] = jobs[i]->sub;
+                preps[i] = &jobs[i]->prep; /* prepared on the request's thread (or again here) */
+        }
+        pthread_mutex_lock(&el->lock);
+        c->r = pb_box_cast_prepared(el->box, subs, preps, n, c->outs, &c->d);
+        if (c->r == PB_OK) {
+                pb_err k = pb_box_receipt_signer(el->box, &c->signer, NULL);
+                PB_ASSERT(k == PB_OK); /* the cast needed the engine key too */
+        }
+        /* the first cast may have made the retry key: the request threads' snapshot follows */
+        (void)pb_api_snap_refresh(el);
+        pthread_mutex_unlock(&el->lock);
         pb_free(subs);
-        pb_free(outs);
+        pb_free(preps);
+        pthread_mutex_lock(&api->r_lock);
+        while (api->r_len >= PB_API_REPLIER_DEPTH)
+                pthread_cond_wait(&api->r_room, &api->r_lock);
+        if (api->r_tail)
+                api->r_tail->next = c;
+        else
+                api->r_head = c;
+        api->r_tail = c;
+        api->r_len++;
+        pthread_cond_signal(&api->r_wake);
+        pthread_mutex_unlock(&api->r_lock);
 }
 
 /*
@@ -238,6 +327,18 @@ static void *writer_main(void *cls)
         return NULL;
 }
 
+static void replier_stop(struct pb_api *api)
+{
+        pthread_mutex_lock(&api->r_lock);
+        api->r_stopping = true;
+        pthread_cond_signal(&api->r_wake);
+        pthread_mutex_unlock(&api->r_lock);
+        pthread_join(api->replier, NULL); /* it answers every committed batch before it leaves */
+        pthread_mutex_destroy(&api->r_lock);
+        pthread_cond_destroy(&api->r_wake);
+        pthread_cond_destroy(&api->r_room);
+}
+
 pb_err pb_api_writer_start(struct pb_api *api)
 {
         api->queue = pb_calloc(api->limits.writer_queue, sizeof(*api->queue));
@@ -246,15 +347,30 @@ pb_err pb_api_writer_start(struct pb_api *api)
         pthread_mutex_init(&api->q_lock, NULL);
         pthread_cond_init(&api->q_wake, NULL);
         pthread_cond_init(&api->q_done, NULL);
+        pthread_mutex_init(&api->r_lock, NULL);
+        pthread_cond_init(&api->r_wake, NULL);
+        pthread_cond_init(&api->r_room, NULL);
+        api->r_head = api->r_tail = NULL;
+        api->r_len = 0;
+        api->r_stopping = false;
+        if (pthread_create(&api->replier, NULL, replier_main, api) != 0) {
+                pthread_mutex_destroy(&api->r_lock);
+                pthread_cond_destroy(&api->r_wake);
+                pthread_cond_destroy(&api->r_room);
+                goto fail;
+        }
         if (pthread_create(&api->writer, NULL, writer_main, api) != 0) {
-                pthread_mutex_destroy(&api->q_lock);
-                pthread_cond_destroy(&api->q_wake);
-                pthread_cond_destroy(&api->q_done);
-                pb_free(api->queue);
-                api->queue = NULL;
-                return PB_ERR_NOMEM;
+                replier_stop(api);
+                goto fail;
         }
         return PB_OK;
+fail:
+        pthread_mutex_destroy(&api->q_lock);
+        pthread_cond_destroy(&api->q_wake);
+        pthread_cond_destroy(&api->q_done);
+        pb_free(api->queue);
+        api->queue = NULL;
+        return PB_ERR_NOMEM;
 }
 
 void pb_api_writer_stop(struct pb_api *api)
@@ -265,7 +381,8 @@ void pb_api_writer_stop(struct pb_api *api)
         api->stopping = true;
         pthread_cond_signal(&api->q_wake);
         pthread_mutex_unlock(&api->q_lock);
-        pthread_join(api->writer, NULL); /* it answers what is queued before it leaves */
+        pthread_join(api->writer, NULL); /* it casts what is queued before it leaves */
+        replier_stop(api);
         pthread_mutex_destroy(&api->q_lock);
         pthread_cond_destroy(&api->q_wake);
         pthread_cond_destroy(&api->q_done);

@@ -80,6 +80,7 @@ static pb_err load_manifest(struct pb_box *b, struct pb_diag *d)
                                                        "the stored manifest does not parse");
         pb_manifest_free(b->manifest);
         b->manifest = m;
+        b->prep_gen++;
         return PB_OK;
 }
 
@@ -233,6 +234,7 @@ pb_err box_retry_key_load(struct pb_box *b, struct pb_diag *d)
                 b->retry_key = NULL;
                 return r;
         }
+        b->prep_gen++; /* the key, or the legacy flag, may be new */
         if (open && !b->retry_key)
                 return PB_ERR_NOMEM; /* sodium_malloc failed */
         /* before the election opens there is no key yet: look again at the next cast */
@@ -252,6 +254,7 @@ pb_err box_retry_forget(struct pb_box *b, struct pb_diag *d)
         b->retry_key = NULL;
         b->retry_loaded = false;
         b->legacy_idem = false;
+        b->prep_gen++;
         return r;
 }
 
@@ -267,6 +270,7 @@ static pb_err derive_pepper(struct pb_box *b, const struct pb_key_secret *key)
                 if (!b->pepper)
                         return PB_ERR_NOMEM;
         }
+        b->prep_gen++;
         crypto_generichash_blake2b_salt_personal(b->pepper, PB_CODE_KEY_BYTES, (const unsigned char *)id,
                                                  strlen(id), key->sk, PB_KEY_SEED_BYTES, NULL, personal);
         return PB_OK;

@@ -7,132 +7,8 @@
 #include "engine/pb_alloc.h"
 #include "engine/pb_validate.h"
 
-/* What is computed for a submission before the transaction (CPU work outside the write lock). */
-struct prepared {
-        bool ok;               /* passed the code-syntax and ballot checks */
-        enum pb_reject reject; /* when !ok */
-        uint8_t code_hash[PB_CODE_HASH_BYTES];
-        uint8_t idem_key[32];             /* when the submission has an id: the legacy idem table's key */
-        uint8_t tag[BOX_RETRY_TAG_BYTES]; /* when it has an id and the box a retry key */
-        bool tagged;
-        uint8_t request[32]; /* SHA-256 of the ballot as submitted (no code) */
-        uint8_t cvr_id[PB_CVR_ID_BYTES];
-        uint8_t nonce[PB_CVR_NONCE_BYTES];
-        uint8_t commitment[PB_CVR_HASH_BYTES];
-        size_t cvr_off, cvr_len; /* in the batch's CVR buffer */
-};
-
-/* Key of the idem table that schema 1 and 2 wrote: the submission id hashed with the pepper.  Read
- * only for a box that still holds such records (b->legacy_idem: migrated while open). */
-static void idem_key(const struct pb_box *b, const uint8_t sid[16], uint8_t ret[32])
-{
-        static const unsigned char personal[crypto_generichash_blake2b_PERSONALBYTES] = "pbv-idem-key/v1";
-
-        crypto_generichash_blake2b_salt_personal(ret, 32, sid, 16, b->pepper, PB_CODE_KEY_BYTES, NULL,
-                                                 personal);
-}
-
-/* BLAKE2b keyed with the retry key, personalised by @what, over the code hash, the submission id
- * and (for the request half of the tag) the ballot's fingerprint. */
-static void retry_derive(const struct pb_box *b, const char what[16], const struct prepared *p,
-                         const uint8_t sid[16], bool with_request, uint8_t *ret, size_t len)
-{
-        crypto_generichash_blake2b_state st;
-
-        crypto_generichash_blake2b_init_salt_personal(&st, b->retry_key, BOX_RETRY_KEY_BYTES, len, NULL,
-                                                      (const unsigned char *)what);
-        crypto_generichash_blake2b_update(&st, p->code_hash, sizeof(p->code_hash));
-        crypto_generichash_blake2b_update(&st, sid, 16);
-        if (with_request)
-                crypto_generichash_blake2b_update(&st, p->request, sizeof(p->request));
-        crypto_generichash_blake2b_final(&st, ret, len);
-        sodium_memzero(&st, sizeof(st));
-}
-
-/*
- * A submission with an id, in a box with a retry key (docs/ballot-box.md, "Retries"): its cvr_id
- * and nonce are derived from the key, the code and the id, so that a retry computes the same
- * commitment again without any stored link; the tag stored in the code's row tells a retry (both
- * halves equal) from the id reused for another ballot (first half equal) or another submission.
- */
-static void retry_prepare(const struct pb_box *b, const uint8_t sid[16], struct prepared *p)
-{
-        retry_derive(b, "pbv-retry-cvrid1", p, sid, false, p->cvr_id, sizeof(p->cvr_id));
-        retry_derive(b, "pbv-retry-nonce1", p, sid, false, p->nonce, sizeof(p->nonce));
-        retry_derive(b, "pbv-retry-subm01", p, sid, false, p->tag, BOX_RETRY_TAG_BYTES / 2);
-        retry_derive(b, "pbv-retry-reqst1", p, sid, true, p->tag + BOX_RETRY_TAG_BYTES / 2,
-                     BOX_RETRY_TAG_BYTES / 2);
-        p->tagged = true;
-}
-
-static pb_err prepare(struct pb_box *b, const struct pb_submission *s, struct prepared *p,
-                      struct pb_buf *cvrs, struct pb_diag *d)
-{
-        const struct pb_election *e = b->manifest->election;
-        const int64_t *points = pb_vote_type_has_points(e->vote_type) ? s->points : NULL;
-        static const uint8_t zero_id[PB_CVR_ID_BYTES];
-        struct pb_code code;
-        size_t mark;
-        pb_err r;
-
-        memset(p, 0, sizeof(*p));
-        if ((unsigned)s->channel >= PB_CHANNEL_COUNT || (s->n && !s->items) || s->n > e->n_projects) {
-                p->reject = PB_REJECT_INVALID_BALLOT;
-                return pb_diag_set(d, PB_ERR_INVALID, "$.ballot", "not a ballot");
-        }
-        r = pb_code_parse(s->code ? s->code : "", s->code ? s->code_len : 0, PB_CODE_BYTES, &code, d);
-        if (r < 0) {
-                p->reject = PB_REJECT_MALFORMED_CODE;
-                if (d)
-                        memcpy(d->path, "$.code", sizeof("$.code"));
-                return r == PB_ERR_INVALID ? PB_ERR_PARSE : r;
-        }
-        pb_code_hash(&code, b->pepper, p->code_hash);
-        pb_code_wipe(&code);
-        /* imported ballots were accepted by their own process: pabulib's checker treats the sum
-         * limits as warnings, and so does the import; everything cast here is checked strictly */
-        r = pb_ballot_check(e, s->items, points, s->n,
-                            s->channel == PB_CHANNEL_IMPORTED ? PB_CHECK_PABULIB : PB_CHECK_STRICT, NULL, d);
-        if (r < 0) {
-                p->reject = PB_REJECT_INVALID_BALLOT;
-                if (d) {
-                        char path[64];
-                        d->subject[0] = '\0'; /* a project id from the ballot: content, never echoed */
-                        snprintf(path, sizeof(path), "$.ballot.%s", d->path);
-                        memcpy(d->path, path, sizeof(d->path));
-                }
-                return r == PB_ERR_OVERFLOW ? PB_ERR_INVALID : r;
-        }
-        /* the request fingerprint for idempotency: the ballot and channel, never the code */
-        mark = cvrs->len;
-        r = pb_cvr_format(e, s->items, points, s->n, s->channel, zero_id, cvrs);
-        if (r < 0)
-                return r;
-        crypto_hash_sha256(p->request, (const uint8_t *)cvrs->data + mark, cvrs->len - mark);
-        cvrs->len = mark;
-        if (s->has_submission_id && b->legacy_idem)
-                idem_key(b, s->submission_id, p->idem_key);
-        if (s->has_submission_id && b->retry_key) {
-                retry_prepare(b, s->submission_id, p);
-        } else {
-                randombytes_buf(p->cvr_id, sizeof(p->cvr_id));
-                randombytes_buf(p->nonce, sizeof(p->nonce));
-        }
-        p->cvr_off = cvrs->len;
-        r = pb_cvr_format(e, s->items, points, s->n, s->channel, p->cvr_id, cvrs);
-        if (r < 0)
-                return r;
-        p->cvr_len = cvrs->len - p->cvr_off;
-        r = pb_cvr_commitment(e->id, p->nonce, (const uint8_t *)cvrs->data + p->cvr_off, p->cvr_len,
-                              p->commitment);
-        if (r < 0)
-                return r;
-        p->ok = true;
-        return PB_OK;
-}
-
 /* The stored commitment of an earlier submission with this id, if any. */
-static pb_err idem_lookup(struct pb_box *b, const struct prepared *p, bool *found, bool *same,
+static pb_err idem_lookup(struct pb_box *b, const struct pb_box_prepared *p, bool *found, bool *same,
                           uint8_t commitment[32], struct pb_diag *d)
 {
         sqlite3_stmt *st = box_stmt(b, ST_IDEM_GET);
@@ -163,7 +39,8 @@ enum spend {
 
 /* Spend the code, storing the submission's tag in the same row: exactly one unspent row must
  * change.  Otherwise the row's tag tells a retry from a second use. */
-static pb_err spend_code(struct pb_box *b, const struct prepared *p, enum spend *ret, struct pb_diag *d)
+static pb_err spend_code(struct pb_box *b, const struct pb_box_prepared *p, enum spend *ret,
+                         struct pb_diag *d)
 {
         sqlite3_stmt *st = box_stmt(b, ST_CODE_SPEND);
         const size_t half = BOX_RETRY_TAG_BYTES / 2;
@@ -235,9 +112,19 @@ static void refuse(struct pb_cast_outcome *o, enum pb_reject why, uint64_t rejec
         o->diag.code = what[why].code;
 }
 
+pb_err pb_box_receipt_signer(const struct pb_box *b, struct pb_receipt_signer *ret, struct pb_diag *reterr)
+{
+        if (!b->engine)
+                return pb_diag_set(reterr, PB_ERR_AUTH, "key", "this needs the engine key");
+        memset(ret, 0, sizeof(*ret));
+        memcpy(ret->origin, b->manifest->origin, sizeof(ret->origin));
+        ret->engine = b->engine;
+        return PB_OK;
+}
+
 /* Sign one promise for the @n commitments at @commitments (32 bytes each) and fill the receipts
  * @rcs[0..n) in the same order. */
-static pb_err sign_batch(const struct pb_box *b, const uint8_t *commitments, size_t n,
+static pb_err sign_batch(const struct pb_receipt_signer *s, const uint8_t *commitments, size_t n,
                          struct pb_receipt *const *rcs, struct pb_diag *reterr)
 {
         struct pb_promise_proof *proofs = pb_calloc(n, sizeof(*proofs));
@@ -248,11 +135,11 @@ static pb_err sign_batch(const struct pb_box *b, const uint8_t *commitments, siz
         if (!proofs)
                 return PB_ERR_NOMEM;
         memset(&promise, 0, sizeof(promise));
-        memcpy(promise.origin, b->manifest->origin, sizeof(promise.origin));
+        memcpy(promise.origin, s->origin, sizeof(promise.origin));
         pb_buf_init(&note, PB_RECEIPT_PROMISE_MAX - 1);
         r = pb_promise_batch(commitments, n, &promise, proofs, reterr);
         if (r == PB_OK)
-                r = pb_promise_sign(&promise, b->engine, &note, reterr);
+                r = pb_promise_sign(&promise, s->engine, &note, reterr);
         for (size_t i = 0; r == PB_OK && i < n; i++) {
                 struct pb_receipt *rc = rcs[i];
                 memcpy(rc->promise, note.data, note.len + 1);
@@ -271,7 +158,7 @@ static pb_err sign_batch(const struct pb_box *b, const uint8_t *commitments, siz
  * kept, so its first receipt cannot be rebuilt; its commitment is the same).  An outcome whose
  * promise could not be signed becomes PB_ERR_NOMEM: the ballot is stored, and a retry gets one.
  */
-static void sign_receipts(const struct pb_box *b, struct pb_cast_outcome *out, size_t n)
+void pb_receipts_sign(const struct pb_receipt_signer *s, struct pb_cast_outcome *out, size_t n)
 {
         uint8_t *commitments = pb_malloc((n ? n : 1) * PB_CVR_HASH_BYTES);
         struct pb_receipt **rcs = pb_calloc(n ? n : 1, sizeof(*rcs));
@@ -285,7 +172,7 @@ static void sign_receipts(const struct pb_box *b, struct pb_cast_outcome *out, s
                         rcs[k++] = &out[i].receipt;
                 }
         if (r == PB_OK && k)
-                r = sign_batch(b, commitments, k, rcs, NULL);
+                r = sign_batch(s, commitments, k, rcs, NULL);
         for (size_t i = 0; i < n; i++) {
                 struct pb_cast_outcome *o = &out[i];
                 pb_err ri = r;
@@ -293,7 +180,7 @@ static void sign_receipts(const struct pb_box *b, struct pb_cast_outcome *out, s
                         continue;
                 if (o->replayed) {
                         struct pb_receipt *one = &o->receipt;
-                        ri = sign_batch(b, o->receipt.commitment, 1, &one, NULL);
+                        ri = sign_batch(s, o->receipt.commitment, 1, &one, NULL);
                 }
                 if (ri < 0) {
                         o->status = PB_ERR_NOMEM;
@@ -306,15 +193,16 @@ static void sign_receipts(const struct pb_box *b, struct pb_cast_outcome *out, s
         pb_free(rcs);
 }
 
-pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *subs, size_t n, struct pb_cast_outcome *out,
-                   struct pb_diag *reterr)
+static pb_err cast(struct pb_box *b, const struct pb_submission *subs, struct pb_box_prepared *const *given,
+                   size_t n, struct pb_cast_outcome *out, bool sign, struct pb_diag *reterr)
 {
         static const char *const channel_counter[PB_CHANNEL_COUNT] = { "channel.electronic", "channel.paper",
                                                                        "channel.imported" };
         uint64_t rejected[PB_REJECT_COUNT] = { 0 }, accepted[PB_CHANNEL_COUNT] = { 0 }, total = 0, pending;
-        struct prepared *prep = NULL;
-        struct box_fresh *fresh = NULL; /* the accepted ballots, rows written after the loop */
-        struct pb_buf cvrs;
+        struct pb_box_prepared *own = NULL;   /* the submissions prepared here */
+        struct pb_box_prepared **prep = NULL; /* each submission's: the caller's or own */
+        struct box_fresh *fresh = NULL;       /* the accepted ballots, rows written after the loop */
+        struct box_prep_inputs in;
         enum pb_box_state s;
         bool flushed = false;
         pb_err r;
@@ -326,20 +214,31 @@ pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *subs, size_t n,
                 r = box_retry_key_load(b, reterr);
         if (r < 0)
                 return r;
-        pb_buf_init(&cvrs, 0);
+        own = pb_calloc(n ? n : 1, sizeof(*own));
         prep = pb_calloc(n ? n : 1, sizeof(*prep));
         fresh = pb_calloc(n ? n : 1, sizeof(*fresh));
-        if (!prep || !fresh) {
-                pb_free(prep);
-                pb_free(fresh);
-                return PB_ERR_NOMEM; /* nothing else to release yet: cvrs holds no memory */
+        if (!own || !prep || !fresh) {
+                r = PB_ERR_NOMEM;
+                goto out;
         }
+        box_prep_inputs_of(b, &in);
         for (size_t i = 0; i < n; i++) {
+                struct pb_box_prepared *p = given && given[i] ? given[i] : &own[i];
+
                 memset(&out[i], 0, sizeof(out[i]));
-                r = prepare(b, &subs[i], &prep[i], &cvrs, &out[i].diag);
-                if (r == PB_ERR_NOMEM || r == PB_ERR_LIMIT)
+                if (!p->prepared || p->gen != in.gen) {
+                        /* not prepared, or from inputs that changed since (a snapshot taken before
+                         * the retry key existed, or before the election opened) */
+                        pb_box_prepared_release(p);
+                        box_prepare(&in, &subs[i], p);
+                }
+                prep[i] = p;
+                if (p->status < 0) {
+                        r = p->status;
                         goto out;
-                r = PB_OK;
+                }
+                if (!p->ok)
+                        out[i].diag = p->diag;
         }
 
         r = box_begin(b, reterr);
@@ -350,7 +249,7 @@ pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *subs, size_t n,
                 r = pb_diag_set(reterr, PB_ERR_STATE, "state",
                                 "ballots are accepted only while the election is open");
         for (size_t i = 0; r == PB_OK && i < n; i++) {
-                struct prepared *p = &prep[i];
+                const struct pb_box_prepared *p = prep[i];
                 struct pb_cast_outcome *o = &out[i];
                 enum spend spend = SPEND_UNKNOWN;
                 bool found, same;
@@ -395,7 +294,7 @@ pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *subs, size_t n,
                 }
                 fresh[total].commitment = p->commitment;
                 fresh[total].nonce = p->nonce;
-                fresh[total].cvr = (const uint8_t *)cvrs.data + p->cvr_off;
+                fresh[total].cvr = p->cvr;
                 fresh[total].cvr_len = p->cvr_len;
                 o->status = PB_OK;
                 memcpy(o->receipt.commitment, p->commitment, 32);
@@ -438,7 +337,12 @@ pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *subs, size_t n,
         if (total && total < b->manifest->batch_min)
                 b->wal_small_cast = true;
         /* durable now: only from here on may a receipt exist */
-        sign_receipts(b, out, n);
+        if (sign) {
+                struct pb_receipt_signer signer;
+                pb_err k = pb_box_receipt_signer(b, &signer, NULL);
+                PB_ASSERT(k == PB_OK); /* the engine key was checked before the transaction */
+                pb_receipts_sign(&signer, out, n);
+        }
         if (flushed && b->wal_small_cast)
                 box_wal_truncate(b);
 out:
@@ -448,11 +352,29 @@ out:
                         out[i].status = r;
                         out[i].replayed = false;
                 }
-        sodium_memzero(prep, (n ? n : 1) * sizeof(*prep));
+        for (size_t i = 0; own && i < n; i++)
+                pb_box_prepared_release(&own[i]);
+        pb_free(own);
         pb_free(prep);
         pb_free(fresh);
-        if (cvrs.data)
-                sodium_memzero(cvrs.data, cvrs.cap);
-        pb_buf_release(&cvrs);
         return r;
+}
+
+pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *subs, size_t n, struct pb_cast_outcome *out,
+                   struct pb_diag *reterr)
+{
+        return cast(b, subs, NULL, n, out, true, reterr);
+}
+
+pb_err pb_box_cast_unsigned(struct pb_box *b, const struct pb_submission *subs, size_t n,
+                            struct pb_cast_outcome *out, struct pb_diag *reterr)
+{
+        return cast(b, subs, NULL, n, out, false, reterr);
+}
+
+pb_err pb_box_cast_prepared(struct pb_box *b, const struct pb_submission *subs,
+                            struct pb_box_prepared *const *preps, size_t n, struct pb_cast_outcome *out,
+                            struct pb_diag *reterr)
+{
+        return cast(b, subs, preps, n, out, false, reterr);
 }

@@ -65,6 +65,7 @@ struct pb_box {
         uint8_t *retry_key;
         bool retry_loaded; /* retry_key and legacy_idem were read */
         bool legacy_idem;  /* the idem table of schema 1-2 still holds records */
+        uint64_t prep_gen; /* changes with manifest, pepper, retry key or legacy_idem (box_prepare.c) */
         /* the right edge of the log's tree: the roots of its perfect subtrees, largest first */
         bool frontier_valid;
         uint64_t frontier_size;
@@ -86,6 +87,19 @@ struct pb_box {
 PB_NODISCARD pb_err box_retry_key_load(struct pb_box *b, struct pb_diag *d);
 /** Forget the retry key and every code's tag (inside the close transaction). */
 PB_NODISCARD pb_err box_retry_forget(struct pb_box *b, struct pb_diag *d);
+
+/** What preparing a submission reads (borrowed from a box or a snapshot). */
+struct box_prep_inputs {
+        const struct pb_election *election;
+        const uint8_t *pepper;
+        const uint8_t *retry_key; /* or NULL */
+        bool legacy_idem;
+        uint64_t gen;
+};
+/** The box's own inputs (valid until the next change of the box). */
+void box_prep_inputs_of(const struct pb_box *b, struct box_prep_inputs *ret);
+/** Prepare @s into @p (see pb_box_prepare). */
+void box_prepare(const struct box_prep_inputs *in, const struct pb_submission *s, struct pb_box_prepared *p);
 
 /** Frames after which a commit truncates the WAL whatever it holds (32 MiB of 4 KiB pages): the
  *  WAL's size bound, in place of SQLite's automatic checkpoint. */

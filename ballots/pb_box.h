@@ -211,6 +211,89 @@ PB_NODISCARD pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *su
                                 struct pb_cast_outcome *out, struct pb_diag *reterr);
 
 /**
+ * pb_box_cast() without the promises: each accepted outcome carries its commitment (and
+ * `replayed`); promise, proof and short code are left empty.  For a server that signs on another
+ * thread, so that its one writer goes on to the next batch: once this returned PB_OK (so after
+ * COMMIT), sign the outcomes with pb_receipts_sign().  Same parameters, errors and transaction.
+ */
+PB_NODISCARD pb_err pb_box_cast_unsigned(struct pb_box *b, const struct pb_submission *subs, size_t n,
+                                         struct pb_cast_outcome *out, struct pb_diag *reterr);
+
+/**
+ * A submission prepared ahead of its cast (pb_box_prepare): everything about it that needs no
+ * database.  Owned by the caller: pb_box_prepared_release() wipes it and frees the CVR.
+ */
+struct pb_box_prepared {
+        bool prepared;         /* filled by pb_box_prepare */
+        uint64_t gen;          /* the box inputs it was prepared from (pb_box_gen) */
+        pb_err status;         /* PB_OK, or PB_ERR_NOMEM / PB_ERR_LIMIT (the cast then fails) */
+        bool ok;               /* passed the code-syntax and ballot checks */
+        enum pb_reject reject; /* when !ok, with @diag */
+        struct pb_diag diag;
+        uint8_t code_hash[PB_CODE_HASH_BYTES];
+        uint8_t idem_key[32]; /* when it has an id and the box legacy idempotency records */
+        uint8_t tag[32];      /* when it has an id and the box a retry key */
+        bool tagged;
+        uint8_t request[32]; /* SHA-256 of the ballot as submitted (no code) */
+        uint8_t cvr_id[PB_CVR_ID_BYTES];
+        uint8_t nonce[PB_CVR_NONCE_BYTES];
+        uint8_t commitment[PB_CVR_HASH_BYTES];
+        uint8_t *cvr; /* owned: the canonical CVR */
+        size_t cvr_len, cvr_cap;
+};
+
+/** A box's preparation inputs (election, code pepper, retry key), copied: immutable. */
+struct pb_box_snapshot;
+
+/**
+ * Copy what preparing submissions needs out of @b (loading the retry key first).  The snapshot
+ * does not refer to @b: any thread may use it while @b works on.  Free with pb_box_snapshot_free.
+ * @return PB_OK, PB_ERR_AUTH (no engine key), PB_ERR_STORAGE, PB_ERR_NOMEM
+ */
+PB_NODISCARD pb_err pb_box_snapshot_take(struct pb_box *b, struct pb_box_snapshot **ret,
+                                         struct pb_diag *reterr);
+void pb_box_snapshot_free(struct pb_box_snapshot *s);
+/** The election of the snapshot's manifest (owned by the snapshot). */
+const struct pb_election *pb_box_snapshot_election(const struct pb_box_snapshot *s);
+/** The generation of the inputs a snapshot holds, and the box's current one: equal while the
+ *  snapshot is up to date (a prepared submission of an older one is prepared again at its cast). */
+uint64_t pb_box_snapshot_gen(const struct pb_box_snapshot *s);
+uint64_t pb_box_gen(const struct pb_box *b);
+
+/** Prepare @s from @snap into @ret (refusals are recorded in @ret, never returned).  Thread-safe:
+ *  @snap is only read.  @s's code is read, never copied into @ret. */
+void pb_box_prepare(const struct pb_box_snapshot *snap, const struct pb_submission *s,
+                    struct pb_box_prepared *ret);
+void pb_box_prepared_release(struct pb_box_prepared *p);
+
+/**
+ * pb_box_cast_unsigned() of submissions some of which were prepared already: @preps[i] is NULL or
+ * a pb_box_prepare() of @subs[i]; one prepared from inputs older than the box's is prepared again
+ * here (in place).  The caller keeps owning @preps.  Same errors and transaction.
+ */
+PB_NODISCARD pb_err pb_box_cast_prepared(struct pb_box *b, const struct pb_submission *subs,
+                                         struct pb_box_prepared *const *preps, size_t n,
+                                         struct pb_cast_outcome *out, struct pb_diag *reterr);
+
+/** What signing promises needs, copied out of a box: any thread may then sign with it. */
+struct pb_receipt_signer {
+        char origin[PB_CHECKPOINT_ORIGIN_MAX + 1]; /* the ballot log's origin */
+        const struct pb_key_secret *engine;        /* borrowed: the box's engine key */
+};
+
+/** Fill @ret for the box's log and engine key.  PB_ERR_AUTH without the engine key. */
+PB_NODISCARD pb_err pb_box_receipt_signer(const struct pb_box *b, struct pb_receipt_signer *ret,
+                                          struct pb_diag *reterr);
+
+/**
+ * Sign the receipts of the @n outcomes of one pb_box_cast_unsigned() call: one promise for every
+ * ballot accepted in it, one for each retried submission alone (see pb_box_cast()).  An outcome
+ * whose promise could not be signed becomes PB_ERR_NOMEM (stored; a retry gets a receipt).
+ * Thread-safe (@s is only read); deterministic.
+ */
+void pb_receipts_sign(const struct pb_receipt_signer *s, struct pb_cast_outcome *out, size_t n);
+
+/**
  * Append every pending ballot to the log now (a timer in the server, or an operator), even below
  * batch_min.  Nothing to do is PB_OK.  Needs the engine key.
  */
