@@ -197,7 +197,7 @@ enum pb_api_outcome pb_api_dispatch(struct pb_api *api, const struct pb_api_requ
         r->fn(&c);
         cJSON_Delete(c.json);
         if (c.outcome == PB_API_DONE)
-                pb_api_response_complete(resp); /* a ballot this call waited for: sign its receipt */
+                pb_api_response_complete(resp); /* a ballot this call waited for: write its receipt */
         return c.outcome;
 }
 

@@ -280,7 +280,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
         if (rq->status)
                 return MHD_YES; /* answered already */
         if (rq->pending) {
-                /* resumed: the writer filled the response after COMMIT; sign the receipt here */
+                /* resumed: the writer filled the response after COMMIT; write the receipt here */
                 pb_api_response_complete(&rq->resp);
                 return send_response(con, rq, &rq->resp);
         }

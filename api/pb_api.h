@@ -52,17 +52,16 @@ struct pb_api_response {
         char allow[32];                 /* Allow header for 405 ("GET, POST"), "" for none */
         const char *route;              /* static route pattern, for the access log ("-" when none matched) */
         char content_disposition[128];  /* "" or a Content-Disposition value (exports) */
-        struct pb_api_receipt *receipt; /* owned: a receipt still to sign (pb_api_response_complete) */
+        struct pb_api_receipt *receipt; /* owned: a receipt still to write out (pb_api_response_complete) */
 };
 
 void pb_api_response_init(struct pb_api_response *r);
 void pb_api_response_release(struct pb_api_response *r);
 
 /**
- * Finish a response the writer thread left for the caller's thread: sign the receipt of a ballot
- * it committed (the Ed25519 signature is the largest cost of a ballot, so it is kept off the one
- * writer thread) and write the body.  Nothing to do for any other response.  Call it before
- * sending; pb_api_dispatch() does when it returns PB_API_DONE.
+ * Finish a response the writer left for the caller's thread: write the JSON of the receipt of a
+ * ballot it committed (signed already, one promise per batch).  Nothing to do for any other
+ * response.  Call it before sending; pb_api_dispatch() does when it returns PB_API_DONE.
  */
 void pb_api_response_complete(struct pb_api_response *r);
 

@@ -26,7 +26,7 @@ void pb_api_response_release(struct pb_api_response *r)
         if (!r)
                 return;
         pb_buf_release(&r->body);
-        pb_free(r->receipt); /* plain data: a receipt never signed */
+        pb_free(r->receipt); /* plain data: a receipt never written out */
         r->receipt = NULL;
 }
 
@@ -37,7 +37,7 @@ void pb_api_problem(struct pb_api_response *r, unsigned status, pb_err code, con
         char type[96];
         const char *reason = d && d->reason ? d->reason : detail;
 
-        pb_free(r->receipt); /* a problem replaces a receipt left to sign */
+        pb_free(r->receipt); /* a problem replaces a receipt left to write out */
         r->receipt = NULL;
         r->status = status ? status : (unsigned)pb_err_http_status(code);
         r->content_type = "application/problem+json";

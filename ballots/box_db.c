@@ -114,8 +114,9 @@ static const char *const migrations[PB_BOX_SCHEMA_VERSION] = {
         /* 2 -> 3: retries without the idem table (docs/ballot-box.md, "Retries"): a random retry key
          * from the first cast until close, and a spent code's tag in the code's own row, so that a
          * cast writes one random page fewer.  idem stays for records written before the upgrade. */
-        "ALTER TABLE codes ADD COLUMN tag BLOB CHECK (tag IS NULL OR length(tag) = 32);"
-        "ALTER TABLE election ADD COLUMN retry_key BLOB CHECK (retry_key IS NULL OR length(retry_key) = 32);",
+        ("ALTER TABLE codes ADD COLUMN tag BLOB CHECK (tag IS NULL OR length(tag) = 32);"
+         "ALTER TABLE election ADD COLUMN retry_key BLOB CHECK (retry_key IS NULL OR length(retry_key) = "
+         "32);"),
 };
 
 pb_err box_sqlite_err(struct pb_box *b, int rc, struct pb_diag *d)
