@@ -36,6 +36,7 @@ int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_receipt(int argc, char **argv);
 
 /** `pbvote tally` for PB elections: .pb files, ballot boxes (--db), export bundles (tally_pb.c). */
 int cli_tally_pb(int argc, char **argv);

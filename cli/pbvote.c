@@ -32,6 +32,7 @@ static const struct command commands[] = {
         { "import", cmd_import, "a ballot box with every ballot of a .pb file, closed" },
         { "keygen", cmd_keygen, "create an Ed25519 key file for a role (engine, office)" },
         { "demo", cmd_demo, "create a ready, open demo election and its tokens and codes" },
+        { "receipt", cmd_receipt, "check a voter's receipt offline (and its proof in the ballot log)" },
 #ifdef PBVOTE_SERVER
         { "serve", cmd_serve, "serve the JSON HTTP API for kiosks and web frontends" },
 #endif

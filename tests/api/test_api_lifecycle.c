@@ -11,6 +11,7 @@
 
 #include "api_fixture.h"
 #include "ballots/pb_box.h"
+#include "ballots/pb_receipt.h"
 #include "check.h"
 #include "engine/pb_cvr.h"
 #include "engine/pb_merkle.h"
@@ -210,6 +211,30 @@ static void check_receipts(bool all_logged)
                 if (!j) {
                         CHECK(0);
                         continue;
+                }
+                /* as a voter's tool would: pbvote receipt RECEIPT --proof ANSWER (ballots/receipt.c) */
+                {
+                        struct pb_receipt_info info;
+                        struct pb_receipt_inclusion inc;
+                        struct pb_key_public other = fx.engine.pub;
+                        CHECK_INT(pb_receipt_check(receipts[i], strlen(receipts[i]), &fx.engine.pub, NULL,
+                                                   &info, NULL),
+                                  PB_OK);
+                        CHECK_INT(pb_receipt_check_inclusion(out, strlen(out), info.commitment,
+                                                             &fx.engine.pub, info.promise.origin, &inc, NULL),
+                                  PB_OK);
+                        CHECK(inc.pending == cJSON_IsTrue(cJSON_GetObjectItem(j, "pending")));
+                        other.pk[0] ^= 1; /* the same key name and ID, another key */
+                        CHECK_INT(
+                                pb_receipt_check(receipts[i], strlen(receipts[i]), &other, NULL, &info, NULL),
+                                PB_ERR_SIGNATURE);
+                        if (!inc.pending) {
+                                uint8_t another[32];
+                                memcpy(another, info.commitment, 32);
+                                another[31] ^= 1;
+                                CHECK(pb_receipt_check_inclusion(out, strlen(out), another, &fx.engine.pub,
+                                                                 NULL, &inc, NULL) < 0);
+                        }
                 }
                 if (cJSON_IsTrue(cJSON_GetObjectItem(j, "pending"))) {
                         CHECK(!all_logged);

@@ -66,6 +66,26 @@ code() { sed -n "$(($1 + 1))p" codes.csv; }
 expect 0 "cast a paper ballot" "$pbvote" cast --db e.db $E --code "$(code 1)" --ballot '{"approvals":["p2","p1"]}'
 has out '"short_code"' "the receipt has a short code"
 has out 'pbv-promise/v2' "the receipt is a signed promise"
+cp out receipt.json
+expect 0 "the receipt checks offline against the engine key" "$pbvote" receipt receipt.json --engine-key engine.key.pub
+has out "receipt: ok:" "the check says so"
+expect 0 "and names its ballot log" "$pbvote" receipt receipt.json --engine-key engine.key.pub \
+        --origin "$(sed -n 's/.*"promise":"pbv-promise\/v2\\n\([^\\]*\)\\n.*/\1/p' receipt.json)"
+expect 1 "another ballot log is refused" "$pbvote" receipt receipt.json --engine-key engine.key.pub --origin x/y
+expect 1 "another key is refused" "$pbvote" receipt receipt.json --engine-key office.key.pub
+has err "promise" "the refusal names the promise"
+# one hex digit of the commitment changed: the path no longer leads to the signed root
+sed 's/"commitment":"\(.\)/"commitment":"X\1/; s/"commitment":"X0/"commitment":"1/; s/"commitment":"X[^"]/"commitment":"0/' \
+        receipt.json > forged.json
+expect 1 "a receipt for another commitment is refused" "$pbvote" receipt forged.json --engine-key engine.key.pub
+sed 's/"promise_index":0/"promise_index":7/' receipt.json > badindex.json
+expect 1 "an index beyond the batch is refused" "$pbvote" receipt badindex.json --engine-key engine.key.pub
+sed 's/"short_code":"/"short_code":"X/' receipt.json > badshort.json
+expect 1 "a short code of another commitment is refused" "$pbvote" receipt badshort.json --engine-key engine.key.pub
+printf '{"receipt":{"commitment":3}}' > notreceipt.json
+expect 3 "not a receipt: malformed input" "$pbvote" receipt notreceipt.json --engine-key engine.key.pub
+has err "commitment" "the message names the field"
+expect 2 "the engine key is required" "$pbvote" receipt receipt.json
 expect 1 "a spent code is refused" "$pbvote" cast --db e.db $E --code "$(code 1)" --ballot '{"approvals":["p3"]}'
 has err "already been used" "the refusal says the code was used"
 expect 3 "unknown project" "$pbvote" cast --db e.db $E --code "$(code 2)" --ballot '{"approvals":["CANARYPROJECT"]}'

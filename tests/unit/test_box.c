@@ -10,6 +10,7 @@
 #include "ballots/pb_box.h"
 #include "ballots/pb_docs.h"
 #include "ballots/pb_envelope.h"
+#include "ballots/pb_receipt.h"
 #include "check.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_b64.h"
@@ -565,6 +566,87 @@ static void test_retry(void)
         CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK);
         CHECK(out.status == PB_OK && !out.replayed);
         check_receipt(&out.receipt, 1);
+        /* the receipt as JSON checks offline (ballots/receipt.c), and malformed ones name the field */
+        {
+                char json[4096], hex[65], promise_json[2048], bad[4096];
+                struct pb_receipt_info info;
+                struct pb_diag d;
+                size_t k = 0;
+                sodium_bin2hex(hex, sizeof(hex), out.receipt.commitment, 32);
+                for (size_t i = 0; i < out.receipt.promise_len && k + 8 < sizeof(promise_json); i++) {
+                        char ch = out.receipt.promise[i];
+                        if (ch == '\n') { /* JSON-escaped; the rest (base64, the em dash) goes as is */
+                                promise_json[k++] = '\\';
+                                promise_json[k++] = 'n';
+                        } else {
+                                promise_json[k++] = ch;
+                        }
+                }
+                promise_json[k] = '\0';
+                snprintf(json, sizeof(json),
+                         "{\"commitment\":\"%s\",\"election\":\"e1\",\"promise\":\"%s\",\"promise_index\":0,"
+                         "\"promise_path\":[],\"short_code\":\"%s\"}",
+                         hex, promise_json, out.receipt.short_code);
+                CHECK_INT(pb_receipt_check(json, strlen(json), &engine.pub, NULL, &info, &d), PB_OK);
+                CHECK(!memcmp(info.commitment, out.receipt.commitment, 32) && info.promise.size == 1);
+                CHECK_INT(pb_receipt_check(json, strlen(json), &other.pub, NULL, &info, &d),
+                          PB_ERR_SIGNATURE);
+                CHECK_STR(d.path, "promise");
+                CHECK_INT(pb_receipt_check(json, strlen(json), &engine.pub, "other/origin", &info, &d),
+                          PB_ERR_INVALID);
+                {
+                        static const struct {
+                                const char *from, *to, *path;
+                                pb_err want;
+                        } cases[] = {
+                                { "\"promise_index\":0", "\"promise_index\":-1", "promise_index",
+                                  PB_ERR_PARSE },
+                                { "\"promise_index\":0", "\"promise_index\":\"0\"", "$.promise_index",
+                                  PB_ERR_PARSE },
+                                { "\"promise_path\":[]", "\"promise_path\":[\"zz\"]", "promise_path",
+                                  PB_ERR_PARSE },
+                                { "\"promise_path\":[]", "\"promise_path\":[1]", "promise_path",
+                                  PB_ERR_PARSE },
+                                { "\"election\":\"e1\",", "", "$.election", PB_ERR_PARSE },
+                                { "\"election\":\"e1\",", "\"election\":\"e1\",\"extra\":1,", "$.extra",
+                                  PB_ERR_PARSE },
+                                { "\"commitment\":\"", "\"commitment\":\"0", "commitment", PB_ERR_PARSE },
+                                /* the note's text is what is signed: a changed header fails the signature */
+                                { "\"promise\":\"pbv-promise/v2", "\"promise\":\"pbv-promise/v1", "promise",
+                                  PB_ERR_SIGNATURE },
+                                { "\"promise_index\":0", "\"promise_index\":1", "promise_path",
+                                  PB_ERR_INVALID },
+                        };
+                        for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+                                const char *at = strstr(json, cases[c].from);
+                                if (!at) {
+                                        CHECK_FAIL("receipt case does not apply");
+                                        continue;
+                                }
+                                snprintf(bad, sizeof(bad), "%.*s%s%s", (int)(at - json), json, cases[c].to,
+                                         at + strlen(cases[c].from));
+                                pb_diag_clear(&d);
+                                CHECK_INT(pb_receipt_check(bad, strlen(bad), &engine.pub, NULL, &info, &d),
+                                          cases[c].want);
+                                CHECK_STR(d.path, cases[c].path);
+                        }
+                }
+                /* 13 path hashes: longer than any promise's */
+                {
+                        char path13[13 * 67 + 8];
+                        size_t at = 0;
+                        for (int h = 0; h < 13; h++)
+                                at += (size_t)snprintf(path13 + at, sizeof(path13) - at, "%s\"%s\"",
+                                                       h ? "," : "", hex);
+                        snprintf(bad, sizeof(bad),
+                                 "{\"receipt\":{\"commitment\":\"%s\",\"election\":\"e1\",\"promise\":\"%s\","
+                                 "\"promise_index\":0,\"promise_path\":[%s],\"short_code\":\"%s\"}}",
+                                 hex, promise_json, path13, out.receipt.short_code);
+                        CHECK_INT(pb_receipt_check(bad, strlen(bad), &engine.pub, NULL, &info, &d),
+                                  PB_ERR_INVALID);
+                        CHECK_STR(d.path, "promise_path");
+                }
+        }
         /* a batch of one: the retry's promise is the first one, byte for byte */
         CHECK(pb_box_cast(b, &s, 1, &again, NULL) == PB_OK);
         CHECK(again.status == PB_OK && again.replayed);

@@ -1,0 +1,59 @@
+/**
+ * @file Checking a voter's receipt offline (docs/integrity.md §3.2): the JSON the server or
+ * `pbvote cast` returned, against the pinned engine key; and, later, the commitment's inclusion
+ * proof in the ballot log (GET .../receipts/{commitment}) against the same key.  Pure: JSON text
+ * in, a verdict out.
+ */
+#ifndef PB_RECEIPT_H
+#define PB_RECEIPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/pb_err.h"
+#include "engine/pb_key.h"
+#include "engine/pb_note.h"
+
+/** What a checked receipt says.  Plain data. */
+struct pb_receipt_info {
+        uint8_t commitment[PB_MERKLE_HASH_BYTES];
+        struct pb_promise promise; /* origin, batch size, root */
+        uint64_t index;            /* the commitment's leaf in the promise's batch */
+        char election[65];
+        char short_code[16];
+};
+
+/**
+ * Check a receipt: @json is {"receipt": {...}} as the HTTP API answers, or the inner object as
+ * `pbvote cast` prints it.  Its promise must open under @engine (and name @origin when not NULL),
+ * its path must place its commitment in the promise's batch, and its short code must be the
+ * commitment's.
+ * @return PB_OK; PB_ERR_PARSE (not a receipt: reterr->path names the field); PB_ERR_SIGNATURE
+ *         (the promise is not signed by @engine, or the path does not lead to its root);
+ *         PB_ERR_INVALID (another origin, a short code that does not match, an impossible path)
+ */
+PB_NODISCARD pb_err pb_receipt_check(const char *json, size_t len, const struct pb_key_public *engine,
+                                     const char *origin, struct pb_receipt_info *ret, struct pb_diag *reterr);
+
+/** What a checked inclusion proof says. */
+struct pb_receipt_inclusion {
+        bool pending;   /* accepted, not yet in the log: nothing else is set */
+        uint64_t index; /* the commitment's leaf in the log */
+        uint64_t size;  /* of the signed checkpoint */
+        char origin[PB_CHECKPOINT_ORIGIN_MAX + 1];
+};
+
+/**
+ * Check the answer of GET .../receipts/{commitment} (@json) for @commitment: the checkpoint opens
+ * under @engine and names @origin (when not NULL), and the proof places the commitment's log leaf
+ * (pb_cvr_leaf_hash) at its index in the checkpoint's tree.  {"pending":true} is PB_OK with
+ * ret->pending.
+ * @return as pb_receipt_check()
+ */
+PB_NODISCARD pb_err pb_receipt_check_inclusion(const char *json, size_t len,
+                                               const uint8_t commitment[PB_MERKLE_HASH_BYTES],
+                                               const struct pb_key_public *engine, const char *origin,
+                                               struct pb_receipt_inclusion *ret, struct pb_diag *reterr);
+
+#endif

@@ -1,0 +1,114 @@
+/**
+ * @file `pbvote receipt RECEIPT --engine-key KEY [--origin ORIGIN] [--proof PROOF]`: check a
+ * voter's receipt offline, and later its inclusion proof in the ballot log.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ballots/pb_file.h"
+#include "ballots/pb_receipt.h"
+#include "cli/cli.h"
+#include "cli/cli_key.h"
+#include "engine/pb_alloc.h"
+
+static const char usage_text[] =
+        "usage: pbvote receipt RECEIPT --engine-key KEY [--origin ORIGIN] [--proof PROOF]\n"
+        "\n"
+        "Checks a receipt offline (docs/integrity.md §3.2): RECEIPT is the JSON the server answered\n"
+        "to a cast, or that pbvote cast printed; KEY is the election's engine verifier key as the\n"
+        "city publishes it (a .pub file of pbvote keygen: one line).  The receipt's promise must be\n"
+        "signed by that key (and be for the ballot log ORIGIN, when given), and its path must place\n"
+        "the commitment in the batch the promise covers.  With --proof, PROOF is the answer of\n"
+        "GET /v1/elections/ID/receipts/COMMITMENT: its checkpoint must be signed by the same key and\n"
+        "its proof must place the commitment in the log (or it says the ballot is still pending).\n"
+        "Exit status: 0 checked, 1 a check failed, 2 usage, 3 unreadable or malformed input.\n";
+
+#define MAX_JSON (64 * 1024)
+
+static int read_json(const char *path, char **ret, size_t *ret_len)
+{
+        struct pb_diag d;
+        pb_err r;
+
+        pb_diag_clear(&d);
+        r = pb_file_read(path, MAX_JSON, ret, ret_len, &d);
+        if (r < 0)
+                return cli_fail(path, r, &d);
+        while (*ret_len && ((*ret)[*ret_len - 1] == '\n' || (*ret)[*ret_len - 1] == '\r'))
+                (*ret_len)--;
+        return 0;
+}
+
+/* A failed check (signature, proof, origin) is exit 1; a malformed file is exit 3. */
+static int verdict(const char *what, pb_err r, struct pb_diag *d)
+{
+        int rc = cli_fail(what, r, d);
+        return r == PB_ERR_SIGNATURE || r == PB_ERR_INVALID ? PB_EXIT_FAIL : rc;
+}
+
+int cmd_receipt(int argc, char **argv)
+{
+        const char *key = NULL, *origin = NULL, *proof = NULL, *file = NULL;
+        const struct cli_opt opts[] = {
+                { "--engine-key", &key, NULL },
+                { "--origin", &origin, NULL },
+                { "--proof", &proof, NULL },
+                { NULL, NULL, NULL },
+        };
+        struct pb_receipt_inclusion inc;
+        struct pb_receipt_info info;
+        struct pb_key_public engine;
+        char *receipt = NULL, *vkey = NULL, *proof_json = NULL, hex[65];
+        size_t len = 0, klen = 0, plen = 0;
+        struct pb_diag d;
+        int rc, n;
+        pb_err r;
+
+        rc = cli_parse(argc, argv, opts, &file, 1, &n, usage_text);
+        if (rc)
+                return rc;
+        if (!file || !key) {
+                fputs(usage_text, stderr);
+                return PB_EXIT_USAGE;
+        }
+        pb_diag_clear(&d);
+        rc = read_json(key, &vkey, &klen);
+        if (!rc && pb_key_vkey_parse(vkey, klen, &engine, &d) < 0)
+                rc = cli_fail(key, d.code, &d);
+        if (!rc)
+                rc = read_json(file, &receipt, &len);
+        if (!rc && proof)
+                rc = read_json(proof, &proof_json, &plen);
+        if (rc)
+                goto out;
+        r = pb_receipt_check(receipt, len, &engine, origin, &info, &d);
+        if (r < 0) {
+                rc = verdict(file, r, &d);
+                goto out;
+        }
+        sodium_bin2hex(hex, sizeof(hex), info.commitment, 32);
+        printf("receipt: ok: commitment %s (short code %s) of election %s is ballot %llu of a batch of %llu "
+               "that %s promised to log by close in %s\n",
+               hex, info.short_code, info.election, (unsigned long long)info.index + 1,
+               (unsigned long long)info.promise.size, engine.name, info.promise.origin);
+        if (proof) {
+                r = pb_receipt_check_inclusion(proof_json, plen, info.commitment, &engine,
+                                               info.promise.origin, &inc, &d);
+                if (r < 0) {
+                        rc = verdict(proof, r, &d);
+                        goto out;
+                }
+                if (inc.pending)
+                        printf("log: pending: accepted, not in the log yet (the promise covers it until "
+                               "close)\n");
+                else
+                        printf("log: ok: leaf %llu of the log at size %llu, checkpoint signed by %s\n",
+                               (unsigned long long)inc.index, (unsigned long long)inc.size, engine.name);
+        }
+out:
+        pb_free(receipt);
+        pb_free(vkey);
+        pb_free(proof_json);
+        return rc;
+}
