@@ -3,11 +3,20 @@
 #include <stdlib.h>
 #include <strings.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/api_int.h"
 #include "ballots/pb_json.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_canon.h"
+
+uint64_t pb_api_monotonic_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 pb_err pb_api_new(const struct pb_api_config *cfg, struct pb_api **ret, struct pb_diag *reterr)
 {
@@ -17,6 +26,7 @@ pb_err pb_api_new(const struct pb_api_config *cfg, struct pb_api **ret, struct p
         if (!api)
                 return PB_ERR_NOMEM;
         api->limits = cfg->limits;
+        api->clock_ms = cfg->clock_ms ? cfg->clock_ms : pb_api_monotonic_ms;
         if (!api->limits.writer_queue)
                 api->limits.writer_queue = 10000;
         snprintf(api->version, sizeof(api->version), "%s", cfg->version ? cfg->version : "pbvote");
@@ -29,11 +39,14 @@ pb_err pb_api_new(const struct pb_api_config *cfg, struct pb_api **ret, struct p
                 return PB_ERR_NOMEM;
         }
         pthread_rwlock_init(&api->elections_lock, NULL);
-        r = pb_api_store_load(api, reterr);
+        r = pb_api_kiosks_init(api);
+        if (r == PB_OK)
+                r = pb_api_store_load(api, reterr);
         if (r == PB_OK)
                 r = pb_api_writer_start(api);
         if (r < 0) {
                 pb_api_store_close(api);
+                pb_api_kiosks_free(api);
                 pthread_rwlock_destroy(&api->elections_lock);
                 pb_free(api->data_dir);
                 pb_free(api);
@@ -49,6 +62,7 @@ void pb_api_free(struct pb_api *api)
                 return;
         pb_api_writer_stop(api);
         pb_api_store_close(api);
+        pb_api_kiosks_free(api);
         pthread_rwlock_destroy(&api->elections_lock);
         pb_free(api->data_dir);
         pb_free(api);
@@ -163,7 +177,7 @@ enum pb_api_outcome pb_api_dispatch(struct pb_api *api, const struct pb_api_requ
                 }
         }
         if (r->roles) {
-                c.roles = pb_api_roles(api, req->authorization, c.el);
+                c.roles = pb_api_roles(api, req->authorization, c.el, &c.token);
                 if (!c.roles) {
                         pb_api_problem(resp, 401, PB_ERR_AUTH, "missing or unknown bearer token", NULL);
                         return PB_API_DONE;

@@ -53,6 +53,8 @@ struct pb_api_job {
         struct pb_api_election *el;
         struct pb_submission sub;    /* items, points and code are owned by the job */
         struct pb_box_prepared prep; /* owned: prepared on the request's thread when it could be */
+        bool device;                 /* cast by a device token (per-kiosk limits): its id */
+        char token_id[PB_TOKEN_ID_LEN + 1];
         char *code;
         uint32_t *items;
         int64_t *points;
@@ -62,8 +64,21 @@ struct pb_api_job {
         bool finished; /* for pb_api_dispatch's own wait */
 };
 
+/** What the credentials of a request are, beyond their roles. */
+struct pb_api_token {
+        bool election_token;          /* one of the election's tokens (not a server admin's) */
+        char id[PB_TOKEN_ID_LEN + 1]; /* its public id */
+        unsigned flags;               /* PB_TOKEN_DEVICE, PB_TOKEN_LOCKED (as of the cached verdict) */
+};
+
+/** Per-kiosk state of a device token (kiosk.c). */
+struct pb_api_kiosk;
+
 struct pb_api {
         struct pb_api_limits limits;
+        uint64_t (*clock_ms)(void);
+        struct pb_api_kiosk *kiosks; /* table of KIOSK_SLOTS, guarded by kiosks_lock */
+        pthread_mutex_t kiosks_lock;
         char version[64];
         char *data_dir;
         const struct pb_key_secret *engine;
@@ -110,6 +125,7 @@ struct pb_api_ctx {
         char param[PB_API_MAX_PARAMS][PB_API_PARAM_MAX]; /* captured {id}, {commitment} */
         unsigned roles;                                  /* role bits the credentials grant */
         struct pb_api_election *el;                      /* the election of {id}, when the route has one */
+        struct pb_api_token token;                       /* who the credentials are */
         cJSON *json;                                     /* parsed body, owned (deleted after) */
         enum pb_api_outcome outcome;                     /* PB_API_PENDING: a job owns resp now */
 };
@@ -143,7 +159,36 @@ PB_NODISCARD pb_err pb_api_store_create(struct pb_api *api, const struct pb_mani
                                         struct pb_api_election **ret, struct pb_diag *reterr);
 
 /* auth.c: credentials -> role bits (server admin tokens in DATA_DIR/admin.tokens, or the election's) */
-unsigned pb_api_roles(struct pb_api *api, const char *authorization, struct pb_api_election *el);
+unsigned pb_api_roles(struct pb_api *api, const char *authorization, struct pb_api_election *el,
+                      struct pb_api_token *ret_token);
+/** Forget the cached verdicts of @el's token @id (its flags changed). */
+void pb_api_auth_forget(const struct pb_api_election *el, const char *id);
+
+/** CLOCK_MONOTONIC in milliseconds: the API's clock unless the configuration gives one. */
+uint64_t pb_api_monotonic_ms(void);
+
+/* kiosk.c: per-kiosk limits of device tokens (docs/api.md, "Limits") */
+#define PB_KIOSK_BURST 3         /* casts at once */
+#define PB_KIOSK_PERIOD_MS 10000 /* then one per period */
+#define PB_KIOSK_BACKOFF_AFTER 5 /* failed codes in a row before the back-off */
+#define PB_KIOSK_LOCK_AT 20      /* failed codes in a row that lock the kiosk */
+
+enum pb_kiosk_verdict {
+        PB_KIOSK_ADMIT,   /* go on */
+        PB_KIOSK_RATE,    /* over its cast rate: 429, Retry-After */
+        PB_KIOSK_BACKOFF, /* failed codes: 429, Retry-After */
+        PB_KIOSK_LOCKED,  /* locked: 403 until unlocked */
+};
+PB_NODISCARD pb_err pb_api_kiosks_init(struct pb_api *api);
+void pb_api_kiosks_free(struct pb_api *api);
+/** May this device token cast now?  Takes one cast from its bucket when it may; *ret_retry_s is the
+ *  wait in seconds for PB_KIOSK_RATE and PB_KIOSK_BACKOFF. */
+enum pb_kiosk_verdict pb_api_kiosk_admit(struct pb_api *api, const struct pb_api_election *el,
+                                         const struct pb_api_token *t, unsigned *ret_retry_s);
+/** What became of its cast: @code_failed for an unknown or malformed voter code.  True when this
+ *  failure locks the kiosk (the caller stores the lock). */
+bool pb_api_kiosk_outcome(struct pb_api *api, const struct pb_api_election *el, const char *id,
+                          bool code_failed);
 
 /* writer.c */
 PB_NODISCARD pb_err pb_api_writer_start(struct pb_api *api);

@@ -16,43 +16,41 @@
 /*
  * A cache of recent verdicts, so that checking a token does not wait for the election's lock, which
  * the writer holds through every COMMIT: without it every request would queue behind the disk.
- * Keyed by SHA-256(token) and the election; a verdict lives PB_API_AUTH_TTL seconds, so a token
- * revoked with `pbvote token revoke` stops working within that time.
+ * Keyed by SHA-256(token) and the election; a verdict lives PB_API_AUTH_TTL_MS, so a token revoked
+ * (or a kiosk unlocked) with `pbvote token` takes effect within that time.
  */
-#define PB_API_AUTH_TTL 10
+#define PB_API_AUTH_TTL_MS 10000
 #define AUTH_SLOTS 1024
 
 struct verdict {
         uint8_t h[32];
         const struct pb_api_election *el;
         unsigned roles;
-        time_t until;
+        struct pb_api_token token;
+        uint64_t until; /* ms of the API's clock */
 };
 
 static struct verdict cache[AUTH_SLOTS];
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static time_t mono_now(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return ts.tv_sec;
-}
-
-static bool cached(const uint8_t h[32], const struct pb_api_election *el, unsigned *ret)
+static bool cached(const uint8_t h[32], const struct pb_api_election *el, uint64_t now, unsigned *ret,
+                   struct pb_api_token *ret_token)
 {
         const struct verdict *v = &cache[(h[0] | (unsigned)h[1] << 8) % AUTH_SLOTS];
         bool hit;
 
         pthread_mutex_lock(&cache_lock);
-        hit = v->until > mono_now() && v->el == el && sodium_memcmp(v->h, h, 32) == 0;
-        if (hit)
+        hit = v->until > now && v->el == el && sodium_memcmp(v->h, h, 32) == 0;
+        if (hit) {
                 *ret = v->roles;
+                *ret_token = v->token;
+        }
         pthread_mutex_unlock(&cache_lock);
         return hit;
 }
 
-static void remember(const uint8_t h[32], const struct pb_api_election *el, unsigned roles)
+static void remember(const uint8_t h[32], const struct pb_api_election *el, unsigned roles,
+                     const struct pb_api_token *t, uint64_t now)
 {
         struct verdict *v = &cache[(h[0] | (unsigned)h[1] << 8) % AUTH_SLOTS];
 
@@ -60,18 +58,32 @@ static void remember(const uint8_t h[32], const struct pb_api_election *el, unsi
         memcpy(v->h, h, 32);
         v->el = el;
         v->roles = roles;
-        v->until = mono_now() + PB_API_AUTH_TTL;
+        v->token = *t;
+        v->until = now + PB_API_AUTH_TTL_MS;
         pthread_mutex_unlock(&cache_lock);
 }
 
-unsigned pb_api_roles(struct pb_api *api, const char *authorization, struct pb_api_election *el)
+void pb_api_auth_forget(const struct pb_api_election *el, const char *id)
 {
+        pthread_mutex_lock(&cache_lock);
+        for (size_t i = 0; i < AUTH_SLOTS; i++)
+                if (cache[i].el == el && cache[i].token.election_token && !strcmp(cache[i].token.id, id))
+                        cache[i].until = 0;
+        pthread_mutex_unlock(&cache_lock);
+}
+
+unsigned pb_api_roles(struct pb_api *api, const char *authorization, struct pb_api_election *el,
+                      struct pb_api_token *ret_token)
+{
+        struct pb_api_token t;
         uint8_t h[32];
         const char *tok;
         size_t len;
         unsigned roles = 0;
-        enum pb_role role;
+        uint64_t now = api->clock_ms();
 
+        memset(&t, 0, sizeof(t));
+        *ret_token = t;
         if (!authorization || strncasecmp(authorization, "Bearer ", 7))
                 return 0;
         tok = authorization + 7;
@@ -82,16 +94,22 @@ unsigned pb_api_roles(struct pb_api *api, const char *authorization, struct pb_a
                 if (!((tok[i] >= '0' && tok[i] <= '9') || (tok[i] >= 'a' && tok[i] <= 'f')))
                         return 0;
         crypto_hash_sha256(h, (const uint8_t *)tok, len);
-        if (cached(h, el, &roles))
+        if (cached(h, el, now, &roles, ret_token))
                 return roles;
         if (pb_admin_token_check(api->data_dir, tok, len))
                 roles |= PB_API_ROLE_BIT(PB_ROLE_ADMIN);
         if (el) {
+                struct pb_token_info info;
                 pthread_mutex_lock(&el->lock);
-                if (pb_box_token_check(el->box, tok, len, &role) == PB_OK)
-                        roles |= PB_API_ROLE_BIT(role);
+                if (pb_box_token_lookup(el->box, tok, len, &info) == PB_OK) {
+                        roles |= PB_API_ROLE_BIT(info.role);
+                        t.election_token = true;
+                        memcpy(t.id, info.id, sizeof(t.id));
+                        t.flags = info.flags;
+                }
                 pthread_mutex_unlock(&el->lock);
         }
-        remember(h, el, roles);
+        remember(h, el, roles, &t, now);
+        *ret_token = t;
         return roles;
 }

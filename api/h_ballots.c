@@ -108,6 +108,30 @@ void pb_h_ballots(struct pb_api_ctx *c)
         pb_err r;
 
         pb_diag_clear(&d);
+        if (c->token.election_token && (c->token.flags & PB_TOKEN_DEVICE)) {
+                /* one physical kiosk's token: its per-kiosk limits (docs/api.md, "Limits") */
+                unsigned wait = 0;
+                switch (pb_api_kiosk_admit(c->api, c->el, &c->token, &wait)) {
+                case PB_KIOSK_ADMIT: break;
+                case PB_KIOSK_LOCKED:
+                        pb_api_problem(
+                                c->resp, 403, PB_ERR_FORBIDDEN,
+                                "this kiosk is locked after too many failed voter codes; a poll worker "
+                                "must have it unlocked",
+                                NULL);
+                        return;
+                case PB_KIOSK_RATE:
+                        pb_api_problem(c->resp, 429, PB_ERR_BUSY, "this kiosk casts faster than voters can",
+                                       NULL);
+                        c->resp->retry_after = wait ? wait : 1;
+                        return;
+                case PB_KIOSK_BACKOFF:
+                        pb_api_problem(c->resp, 429, PB_ERR_BUSY,
+                                       "too many failed voter codes in a row from this kiosk; wait", NULL);
+                        c->resp->retry_after = wait ? wait : 1;
+                        return;
+                }
+        }
         if (pb_json_check_object(c->json, body_fields, "$", &d) < 0) {
                 pb_api_fail(c, 400, PB_ERR_PARSE, &d);
                 return;
@@ -153,6 +177,8 @@ void pb_h_ballots(struct pb_api_ctx *c)
         pb_api_snap_release(c->el, snap);
         snap = NULL;
         job->el = c->el;
+        job->device = c->token.election_token && (c->token.flags & PB_TOKEN_DEVICE);
+        memcpy(job->token_id, c->token.id, sizeof(job->token_id));
         job->resp = c->resp;
         job->done = c->req->done;
         job->done_cls = c->req->done_cls;

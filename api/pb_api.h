@@ -84,6 +84,9 @@ struct pb_api_config {
         const char *data_dir;               /* the elections: DATA_DIR/<election id>.db */
         const struct pb_key_secret *engine; /* signs receipts, checkpoints, close statements, results */
         const struct pb_key_secret *office; /* signs the manifest at open; NULL: open from the command line */
+        /* milliseconds of a monotonic clock, for per-kiosk limits and the token cache; NULL:
+         * CLOCK_MONOTONIC (tests step a clock of their own) */
+        uint64_t (*clock_ms)(void);
 };
 
 /**

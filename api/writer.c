@@ -151,6 +151,24 @@ static void cast_free(struct pb_api_cast *c)
         pb_free(c);
 }
 
+/* A device token's cast counts for its per-kiosk limits: a voter code accepted, or one unknown or
+ * malformed (a failed code entry).  The 20th failure in a row locks the kiosk in the box. */
+static void kiosk_outcome(struct pb_api *api, struct pb_api_job *job, pb_err status)
+{
+        struct pb_api_election *el = job->el;
+
+        if (status != PB_OK && status != PB_ERR_NOT_FOUND && status != PB_ERR_PARSE)
+                return;
+        if (!pb_api_kiosk_outcome(api, el, job->token_id, status != PB_OK))
+                return;
+        pthread_mutex_lock(&el->lock);
+        if (pb_box_token_set_locked(el->box, job->token_id, true, NULL) < 0)
+                fprintf(stderr, "pbvote: kiosk %s of %s could not be locked in the box\n", job->token_id,
+                        el->id);
+        pthread_mutex_unlock(&el->lock);
+        pb_api_auth_forget(el, job->token_id);
+}
+
 /* Sign the batch's promises and answer every request of it. */
 static void reply_batch(struct pb_api *api, struct pb_api_cast *c)
 {
@@ -159,6 +177,8 @@ static void reply_batch(struct pb_api *api, struct pb_api_cast *c)
         for (size_t i = 0; i < c->n; i++) {
                 struct pb_api_job *job = c->jobs[i];
                 pb_err r = c->r;
+                if (r == PB_OK && job->device)
+                        kiosk_outcome(api, job, c->outs[i].status);
                 if (r == PB_OK)
                         reply_outcome(job, &c->outs[i]);
                 else if (r == PB_ERR_STATE)

@@ -51,9 +51,12 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_SET_CLOSE] = "UPDATE election SET close_envelope = ? WHERE id = 1",
         [ST_SET_RESULT] = "UPDATE election SET result_envelope = ? WHERE id = 1",
         [ST_SET_CERTIFICATION] = "UPDATE election SET certification_envelope = ? WHERE id = 1",
-        [ST_TOKEN_INSERT] = "INSERT INTO tokens(hash, role, label) VALUES (?, ?, ?)",
-        [ST_TOKEN_GET] = "SELECT hash, role, revoked FROM tokens WHERE hash = ?",
-        [ST_TOKEN_LIST] = "SELECT hash, role, label, revoked FROM tokens ORDER BY hash",
+        [ST_TOKEN_INSERT] = "INSERT INTO tokens(hash, role, label, device) VALUES (?, ?, ?, ?)",
+        [ST_TOKEN_GET] = "SELECT hash, role, revoked, device, locked FROM tokens WHERE hash = ?",
+        [ST_TOKEN_LIST] = "SELECT hash, role, label, revoked, device, locked FROM tokens ORDER BY hash",
+        [ST_TOKEN_LOCK] =
+                ("UPDATE tokens SET locked = ? WHERE substr(hex(hash), 1, 16) = upper(?) AND device = 1 "
+                 "AND role = 'kiosk'"),
         [ST_TOKEN_REVOKE] = "UPDATE tokens SET revoked = 1 WHERE substr(hex(hash), 1, 16) = upper(?)",
 };
 
@@ -117,6 +120,11 @@ static const char *const migrations[PB_BOX_SCHEMA_VERSION] = {
         ("ALTER TABLE codes ADD COLUMN tag BLOB CHECK (tag IS NULL OR length(tag) = 32);"
          "ALTER TABLE election ADD COLUMN retry_key BLOB CHECK (retry_key IS NULL OR length(retry_key) = "
          "32);"),
+
+        /* 3 -> 4: per-kiosk limits (docs/api.md, "Limits"): a kiosk token may be one device's, and
+         * such a token locks after too many failed codes until it is unlocked */
+        ("ALTER TABLE tokens ADD COLUMN device INTEGER NOT NULL DEFAULT 0 CHECK (device IN (0, 1));"
+         "ALTER TABLE tokens ADD COLUMN locked INTEGER NOT NULL DEFAULT 0 CHECK (locked IN (0, 1));"),
 };
 
 pb_err box_sqlite_err(struct pb_box *b, int rc, struct pb_diag *d)

@@ -45,6 +45,7 @@ enum box_stmt {
         ST_TOKEN_GET,
         ST_TOKEN_LIST,
         ST_TOKEN_REVOKE,
+        ST_TOKEN_LOCK,
         ST_COUNT
 };
 

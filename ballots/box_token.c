@@ -28,6 +28,13 @@ pb_err pb_box_token_create(struct pb_box *b, enum pb_role role, const char *labe
                            char ret_token[PB_TOKEN_TEXT_LEN + 1], char ret_id[PB_TOKEN_ID_LEN + 1],
                            struct pb_diag *reterr)
 {
+        return pb_box_token_create_flags(b, role, label, 0, ret_token, ret_id, reterr);
+}
+
+pb_err pb_box_token_create_flags(struct pb_box *b, enum pb_role role, const char *label, unsigned flags,
+                                 char ret_token[PB_TOKEN_TEXT_LEN + 1], char ret_id[PB_TOKEN_ID_LEN + 1],
+                                 struct pb_diag *reterr)
+{
         uint8_t raw[32], hash[32];
         char text[PB_TOKEN_TEXT_LEN + 1];
         sqlite3_stmt *st;
@@ -39,6 +46,8 @@ pb_err pb_box_token_create(struct pb_box *b, enum pb_role role, const char *labe
                 label = "";
         if (!label_is_valid(label))
                 return pb_diag_set(reterr, PB_ERR_INVALID, "label", "at most 64 printable ASCII characters");
+        if ((flags & ~PB_TOKEN_DEVICE) || ((flags & PB_TOKEN_DEVICE) && role != PB_ROLE_KIOSK))
+                return pb_diag_set(reterr, PB_ERR_INVALID, "device", "only a kiosk token can be a device's");
         randombytes_buf(raw, sizeof(raw));
         crypto_hash_sha256(hash, raw, sizeof(raw));
         sodium_bin2hex(text, sizeof(text), raw, sizeof(raw));
@@ -51,6 +60,7 @@ pb_err pb_box_token_create(struct pb_box *b, enum pb_role role, const char *labe
                 sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
                 sqlite3_bind_text(st, 2, pb_role_name(role), -1, SQLITE_STATIC);
                 sqlite3_bind_text(st, 3, label, -1, SQLITE_STATIC);
+                sqlite3_bind_int(st, 4, (flags & PB_TOKEN_DEVICE) != 0);
         }
         r = box_exec_stmt(b, st, reterr);
         if (r == PB_OK)
@@ -67,14 +77,16 @@ out:
         return r;
 }
 
-pb_err pb_box_token_check(struct pb_box *b, const char *token, size_t len, enum pb_role *ret_role)
+pb_err pb_box_token_lookup(struct pb_box *b, const char *token, size_t len, struct pb_token_info *ret)
 {
         uint8_t raw[32], hash[32];
-        enum pb_role role = PB_ROLE_COUNT;
+        struct pb_token_info info;
         bool ok = false;
         size_t n = 0;
         sqlite3_stmt *st;
 
+        memset(&info, 0, sizeof(info));
+        info.role = PB_ROLE_COUNT;
         if (len != PB_TOKEN_TEXT_LEN)
                 return PB_ERR_AUTH;
         for (size_t i = 0; i < len; i++)
@@ -92,13 +104,26 @@ pb_err pb_box_token_check(struct pb_box *b, const char *token, size_t len, enum 
                 /* the lookup is by hash; compare the whole hash in constant time all the same */
                 ok = sodium_memcmp(sqlite3_column_blob(st, 0), hash, 32) == 0 &&
                      sqlite3_column_int(st, 2) == 0 &&
-                     pb_role_parse((const char *)sqlite3_column_text(st, 1), &role) == PB_OK;
+                     pb_role_parse((const char *)sqlite3_column_text(st, 1), &info.role) == PB_OK;
+                info.flags = (sqlite3_column_int(st, 3) ? PB_TOKEN_DEVICE : 0u) |
+                             (sqlite3_column_int(st, 4) ? PB_TOKEN_LOCKED : 0u);
         }
         sqlite3_reset(st);
         if (!ok)
                 return PB_ERR_AUTH;
-        *ret_role = role;
+        token_id(hash, info.id);
+        *ret = info;
         return PB_OK;
+}
+
+pb_err pb_box_token_check(struct pb_box *b, const char *token, size_t len, enum pb_role *ret_role)
+{
+        struct pb_token_info info;
+        pb_err r = pb_box_token_lookup(b, token, len, &info);
+
+        if (r == PB_OK)
+                *ret_role = info.role;
+        return r;
 }
 
 pb_err pb_box_token_list(struct pb_box *b, pb_box_token_fn fn, void *ctx, struct pb_diag *reterr)
@@ -125,7 +150,9 @@ pb_err pb_box_token_list(struct pb_box *b, pb_box_token_fn fn, void *ctx, struct
                 }
                 token_id(sqlite3_column_blob(st, 0), id);
                 r = fn(ctx, id, role, (const char *)sqlite3_column_text(st, 2),
-                       sqlite3_column_int(st, 3) != 0);
+                       sqlite3_column_int(st, 3) != 0,
+                       (sqlite3_column_int(st, 4) ? PB_TOKEN_DEVICE : 0u) |
+                               (sqlite3_column_int(st, 5) ? PB_TOKEN_LOCKED : 0u));
         }
         sqlite3_reset(st);
         box_rollback(b);
@@ -148,6 +175,31 @@ pb_err pb_box_token_revoke(struct pb_box *b, const char *id, struct pb_diag *ret
         r = box_exec_stmt(b, st, reterr);
         if (r == PB_OK && sqlite3_changes(b->db) == 0)
                 r = pb_diag_set(reterr, PB_ERR_NOT_FOUND, "id", "no token has this id");
+        if (r == PB_OK)
+                r = box_commit(b, reterr);
+        else
+                box_rollback(b);
+        return r;
+}
+
+pb_err pb_box_token_set_locked(struct pb_box *b, const char *id, bool locked, struct pb_diag *reterr)
+{
+        sqlite3_stmt *st;
+        pb_err r;
+
+        if (strlen(id) != PB_TOKEN_ID_LEN)
+                return pb_diag_set(reterr, PB_ERR_NOT_FOUND, "id", "no device token has this id");
+        r = box_begin(b, reterr);
+        if (r < 0)
+                return r;
+        st = box_stmt(b, ST_TOKEN_LOCK);
+        if (st) {
+                sqlite3_bind_int(st, 1, locked);
+                sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+        }
+        r = box_exec_stmt(b, st, reterr);
+        if (r == PB_OK && sqlite3_changes(b->db) == 0)
+                r = pb_diag_set(reterr, PB_ERR_NOT_FOUND, "id", "no device token has this id");
         if (r == PB_OK)
                 r = box_commit(b, reterr);
         else

@@ -37,7 +37,7 @@
 
 /** SQLite application_id of a ballot box ('PBV1') and the schema version this build writes. */
 #define PB_BOX_APPLICATION_ID 0x50425631
-#define PB_BOX_SCHEMA_VERSION 3
+#define PB_BOX_SCHEMA_VERSION 4
 
 enum pb_box_state {
         PB_BOX_DRAFT,     /* the manifest can change; codes can be issued */
@@ -390,6 +390,10 @@ PB_NODISCARD pb_err pb_box_check(struct pb_box *b, struct pb_diag *reterr);
 #define PB_TOKEN_TEXT_LEN 64 /* a token: 32 random bytes as lowercase hex */
 #define PB_TOKEN_ID_LEN 16   /* a token's public id: the first 8 bytes of its hash, as hex */
 
+/** Token flags. */
+#define PB_TOKEN_DEVICE 1u /* the token of one physical kiosk: per-kiosk limits apply (docs/api.md) */
+#define PB_TOKEN_LOCKED 2u /* a device token locked after too many failed codes, until unlocked */
+
 /**
  * Create an API token for @role: 32 random bytes, returned once in @ret_token (hex, NUL-terminated);
  * only its SHA-256 is stored, with @label (optional, at most 64 printable bytes).
@@ -399,6 +403,18 @@ PB_NODISCARD pb_err pb_box_token_create(struct pb_box *b, enum pb_role role, con
                                         char ret_token[PB_TOKEN_TEXT_LEN + 1],
                                         char ret_id[PB_TOKEN_ID_LEN + 1], struct pb_diag *reterr);
 
+/** pb_box_token_create() with @flags (PB_TOKEN_DEVICE, only for the kiosk role). */
+PB_NODISCARD pb_err pb_box_token_create_flags(struct pb_box *b, enum pb_role role, const char *label,
+                                              unsigned flags, char ret_token[PB_TOKEN_TEXT_LEN + 1],
+                                              char ret_id[PB_TOKEN_ID_LEN + 1], struct pb_diag *reterr);
+
+/** What a valid token is. */
+struct pb_token_info {
+        enum pb_role role;
+        char id[PB_TOKEN_ID_LEN + 1]; /* its public id */
+        unsigned flags;               /* PB_TOKEN_DEVICE, PB_TOKEN_LOCKED */
+};
+
 /**
  * Check a presented token (constant-time comparison of hashes).
  * @return PB_OK with @ret_role, or PB_ERR_AUTH (unknown, malformed or revoked: not told apart)
@@ -406,13 +422,22 @@ PB_NODISCARD pb_err pb_box_token_create(struct pb_box *b, enum pb_role role, con
 PB_NODISCARD pb_err pb_box_token_check(struct pb_box *b, const char *token, size_t len,
                                        enum pb_role *ret_role);
 
+/** pb_box_token_check() that also says which token it is and its flags. */
+PB_NODISCARD pb_err pb_box_token_lookup(struct pb_box *b, const char *token, size_t len,
+                                        struct pb_token_info *ret);
+
 /** Receives each token's public description. */
 typedef pb_err (*pb_box_token_fn)(void *ctx, const char *id, enum pb_role role, const char *label,
-                                  bool revoked);
+                                  bool revoked, unsigned flags);
 
 /** List the tokens (never the tokens themselves). */
 PB_NODISCARD pb_err pb_box_token_list(struct pb_box *b, pb_box_token_fn fn, void *ctx,
                                       struct pb_diag *reterr);
+
+/** Lock or unlock the device token whose public id is @id.  PB_ERR_NOT_FOUND (no such device
+ *  token). */
+PB_NODISCARD pb_err pb_box_token_set_locked(struct pb_box *b, const char *id, bool locked,
+                                            struct pb_diag *reterr);
 
 /** Revoke the token whose public id is @id.  PB_ERR_NOT_FOUND. */
 PB_NODISCARD pb_err pb_box_token_revoke(struct pb_box *b, const char *id, struct pb_diag *reterr);

@@ -32,6 +32,9 @@ static const char fixture_manifest[] =
         "\"votes\","
         "\"tie_break\":\"lexico\"},\"scale\":2,\"title\":\"Test budget\",\"type\":\"pbvote.manifest/v1\"}";
 
+/* The API's clock for the next fixture_start() (NULL: the real one). */
+static uint64_t (*fixture_clock)(void);
+
 static inline int fixture_start(struct fixture *f, bool with_office)
 {
         uint8_t seed[32];
@@ -61,6 +64,7 @@ static inline int fixture_start(struct fixture *f, bool with_office)
         ac.data_dir = f->dir;
         ac.engine = &f->engine;
         ac.office = with_office ? &f->office : NULL;
+        ac.clock_ms = fixture_clock;
         pb_http_config_default(&hc);
         hc.port = 0;
         hc.max_per_ip = 2000;

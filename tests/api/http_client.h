@@ -55,6 +55,9 @@ static inline int http_send(int fd, const void *buf, size_t len)
  * @return the status code, 0 when the server closed the connection without answering, -1 on
  * timeout.  The body (NUL-terminated) goes to @body (cap bytes) when not NULL.
  */
+/* The Retry-After of the last response read, in seconds (0: none); for single-threaded tests. */
+static unsigned http_last_retry_after;
+
 static inline int http_read_response(int fd, int timeout_ms, char *body, size_t cap)
 {
         char buf[65536];
@@ -77,7 +80,9 @@ static inline int http_read_response(int fd, int timeout_ms, char *body, size_t 
                 buf[len] = '\0';
                 if (!hdr_end && (hdr_end = strstr(buf, "\r\n\r\n"))) {
                         const char *cl = strstr(buf, "Content-Length: ");
+                        const char *ra = strstr(buf, "Retry-After: ");
                         status = strncmp(buf, "HTTP/1.", 7) ? 0 : atoi(buf + 9);
+                        http_last_retry_after = ra && ra < hdr_end ? (unsigned)atoi(ra + 13) : 0;
                         need = (size_t)(hdr_end + 4 - buf) + (cl && cl < hdr_end ? (size_t)atol(cl + 16) : 0);
                 }
                 if (hdr_end && len >= need) {

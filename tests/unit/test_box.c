@@ -700,8 +700,10 @@ out:
         pb_manifest_free(m);
 }
 
-static pb_err count_tokens(void *ctx, const char *id, enum pb_role role, const char *label, bool revoked)
+static pb_err count_tokens(void *ctx, const char *id, enum pb_role role, const char *label, bool revoked,
+                           unsigned flags)
 {
+        (void)flags;
         int *n = ctx;
         (void)role;
         (void)label;
