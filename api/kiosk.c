@@ -8,7 +8,6 @@
  * lets it cast sooner); the lock is what must survive a restart, and it is in the database.
  */
 #include <string.h>
-#include <time.h>
 
 #include "api/api_int.h"
 #include "engine/pb_alloc.h"
