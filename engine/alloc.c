@@ -1,34 +1,40 @@
 /** @file The allocation hooks and their failure injector. */
 #include "engine/pb_alloc.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Test-only state (the engine has no other globals): -1 = never fail. */
-static long fail_after = -1;
-static long counter;
+/* Test-only state (the engine has no other globals): -1 = never fail.  Atomic, because every
+ * thread of the server allocates: a plain counter would be a data race (ThreadSanitizer). */
+static atomic_long fail_after = -1;
+static atomic_long counter;
 
 static int should_fail(void)
 {
-        counter++;
-        if (fail_after < 0)
-                return 0;
-        if (fail_after == 0)
-                return 1;
-        fail_after--;
-        return 0;
+        long left;
+
+        atomic_fetch_add_explicit(&counter, 1, memory_order_relaxed);
+        left = atomic_load_explicit(&fail_after, memory_order_relaxed);
+        while (left > 0) {
+                /* one failure after @left more successes, whichever thread allocates */
+                if (atomic_compare_exchange_weak_explicit(&fail_after, &left, left - 1, memory_order_relaxed,
+                                                          memory_order_relaxed))
+                        return 0;
+        }
+        return left == 0;
 }
 
 void pb_alloc_fail_after(long n)
 {
-        fail_after = n;
-        counter = 0;
+        atomic_store(&fail_after, n);
+        atomic_store(&counter, 0);
 }
 
 long pb_alloc_count(void)
 {
-        return counter;
+        return atomic_load(&counter);
 }
 
 void *pb_malloc(size_t n)

@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,7 @@ static unsigned short port;
 static char (*codes)[32];
 static size_t n_codes, next_code;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static volatile int stop_clients;
+static atomic_int stop_clients; /* read by the client threads */
 
 struct ack {
         char commitment[65];
@@ -84,7 +85,7 @@ static void *client(void *arg)
 {
         unsigned id = (unsigned)(long)arg, k = 0;
 
-        while (!stop_clients) {
+        while (!atomic_load(&stop_clients)) {
                 char body[512], out[4096], commitment[65];
                 const char *p, *e;
                 size_t c;
@@ -250,14 +251,14 @@ int main(int argc, char **argv)
         for (int r = 0; r < rounds && !fail; r++) {
                 pthread_t th[CLIENTS];
 
-                stop_clients = 0;
+                atomic_store(&stop_clients, 0);
                 for (long t = 0; t < CLIENTS; t++)
                         pthread_create(&th[t], NULL, client, (void *)t);
                 seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
                 usleep((useconds_t)(100000 + (seed >> 33) % 500000)); /* 0.1 to 0.6 s of load */
                 kill(pid, SIGKILL);
                 waitpid(pid, NULL, 0);
-                stop_clients = 1;
+                atomic_store(&stop_clients, 1);
                 for (int t = 0; t < CLIENTS; t++)
                         pthread_join(th[t], NULL);
                 pid = start_server();
