@@ -1,5 +1,6 @@
 #!/bin/sh
-# The whole test suite: a normal build and an AddressSanitizer + UBSan build, every test in both.
+# The whole test suite: a normal build and an AddressSanitizer + UBSan build, every test in both;
+# then, with clang, the multithreaded server's tests (suite api) under ThreadSanitizer.
 # Usage: scripts/test.sh [extra `meson test` arguments, e.g. --suite unit]
 set -eu
 cd "$(dirname "$0")/.."
@@ -17,4 +18,13 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 meson test -C build --print-errorlogs "$@"
 meson test -C build-asan --print-errorlogs --timeout-multiplier 4 "$@"
-echo "all tests passed (normal and ASan+UBSan builds)"
+if [ $# -eq 0 ] && command -v clang >/dev/null; then
+        [ -f build-tsan/build.ninja ] || CC=clang meson setup build-tsan --buildtype=debugoptimized \
+                -Dwerror=true -Db_lundef=false -Db_sanitize=thread
+        ninja -C build-tsan
+        TSAN_OPTIONS=halt_on_error=1 meson test -C build-tsan --print-errorlogs --timeout-multiplier 4 \
+                --suite api
+        echo "all tests passed (normal and ASan+UBSan builds; the API under ThreadSanitizer)"
+else
+        echo "all tests passed (normal and ASan+UBSan builds)"
+fi
