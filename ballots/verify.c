@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -38,8 +39,9 @@ struct vctx {
         unsigned failed;
         pb_err fatal; /* the verifier itself failed (memory, I/O) */
 
-        char *data[F_COUNT];
+        char *data[F_COUNT]; /* every file read whole, but ballots.jsonl: read line by line */
         size_t len[F_COUNT];
+        bool present[F_COUNT]; /* a regular file */
 
         struct pb_manifest *m; /* from the signed manifest; its election collects the ballots */
         uint8_t manifest_sha256[32];
@@ -121,6 +123,9 @@ static void check_files(struct vctx *v)
                         why = why ? why : "not a regular file";
                         continue;
                 }
+                v->present[k] = true;
+                if (k == F_BALLOTS)
+                        continue; /* streamed by check_ballots: its memory is the tree, not the file */
                 r = pb_file_read(path, PB_FILE_MAX, &v->data[k], &v->len[k], &dg);
                 if (r < 0) {
                         fatal(v, r);
@@ -503,7 +508,9 @@ static int cmp32(const void *a, const void *b)
 
 static void check_ballots(struct vctx *v)
 {
-        const char *p = v->data[F_BALLOTS], *end = p ? p + v->len[F_BALLOTS] : NULL;
+        char path[4096], *buf = NULL;
+        size_t buf_cap = 0;
+        FILE *f = NULL;
         uint32_t *items = NULL;
         int64_t *points = NULL;
         uint8_t *commits = NULL; /* every commitment, 32 bytes each, in log order */
@@ -520,19 +527,31 @@ static void check_ballots(struct vctx *v)
         }
         items = pb_calloc(v->m->election->n_projects, sizeof(*items));
         points = pb_calloc(v->m->election->n_projects, sizeof(*points));
+        snprintf(path, sizeof(path), "%s/%s", v->dir, file_names[F_BALLOTS]);
         if (!items || !points) {
                 fatal(v, PB_ERR_NOMEM);
                 why = "out of memory";
-        } else if (!p || (v->len[F_BALLOTS] && end[-1] != '\n')) {
-                why = "missing, or the last line is cut";
+        } else if (!v->present[F_BALLOTS] || !(f = fopen(path, "rb"))) {
+                why = "missing or unreadable";
         }
-        while (!why && p < end) {
-                const char *nl = memchr(p, '\n', (size_t)(end - p));
+        while (!why) {
+                ssize_t got = getline(&buf, &buf_cap, f);
                 uint8_t c[32], leaf[32];
                 uint8_t *g;
 
+                if (got < 0) {
+                        if (ferror(f)) {
+                                fatal(v, PB_ERR_IO);
+                                why = "cannot be read";
+                        }
+                        break; /* the end */
+                }
                 line++;
-                why = check_ballot_line(v, p, (size_t)(nl - p), items, points, c);
+                if (buf[got - 1] != '\n' || memchr(buf, '\0', (size_t)got)) {
+                        why = buf[got - 1] != '\n' ? "the last line is cut" : "a line holds a NUL byte";
+                        break;
+                }
+                why = check_ballot_line(v, buf, (size_t)got - 1, items, points, c);
                 if (why)
                         break;
                 pb_cvr_leaf_hash(c, leaf);
@@ -545,8 +564,10 @@ static void check_ballots(struct vctx *v)
                 commits = g;
                 memcpy(commits + 32 * n, c, 32);
                 n++;
-                p = nl + 1;
         }
+        if (f)
+                fclose(f);
+        free(buf); /* getline's buffer */
         if (!why) {
                 /* commitments are unique: a duplicated CVR would count twice */
                 uint8_t *sorted = pb_reallocarray(NULL, n ? n : 1, 32);
