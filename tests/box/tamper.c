@@ -361,6 +361,21 @@ static bool truncate_file(const char *dir, const char *name, size_t cut)
         return c != NULL && l > cut;
 }
 
+/* Overwrite the byte at @at with @byte (a NUL inside a line, say). */
+static bool poke(const char *dir, const char *name, size_t at, char byte)
+{
+        size_t l;
+        char *c = slurp(dir, name, &l);
+        bool ok = c && at < l;
+
+        if (ok) {
+                c[at] = byte;
+                spit(dir, name, c, l);
+        }
+        pb_free(c);
+        return ok;
+}
+
 /* Change an envelope's payload but keep its old signature. */
 static bool repack(const char *dir, const char *name, const char *from, const char *to)
 {
@@ -620,6 +635,7 @@ int main(int argc, char **argv)
         CASE("non-canonical CVR (recommitted)", "C1",
              rewrite_ballot(dir, 8, "{\"ballot\":", "{ \"ballot\":"));
         CASE("truncated ballots file", "C1", truncate_file(dir, PB_BUNDLE_BALLOTS, 10));
+        CASE("a NUL byte inside a ballot line", "C1", poke(dir, PB_BUNDLE_BALLOTS, 40, '\0'));
         CASE("changed nonce", "C1",
              replace_in(dir, PB_BUNDLE_BALLOTS, "\"nonce\":\"", "\"nonce\":\"00") &&
                      replace_in(dir, PB_BUNDLE_BALLOTS, "\"}\n", "\"}\n"));
