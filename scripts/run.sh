@@ -16,7 +16,7 @@ Vote from another terminal (jq is optional):
        -d "{\"ballot\":{\"approvals\":[\"1639\"]},\"code\":\"$C\",\"submission_id\":\"$(head -c16 /dev/urandom | od -An -tx1 | tr -d ' \n')\"}" \
        http://127.0.0.1:8080/v1/elections/$E/ballots | tee demo/receipt.json
   curl -s http://127.0.0.1:8080/v1/elections/$E/turnout
-Check the receipt offline against the election's engine key:
+  # the receipt, checked offline against the election's engine key:
   curl -s http://127.0.0.1:8080/v1/elections/$E | sed -n 's/.*"engine":"\([^"]*\)".*/\1/p' > demo/engine.pub
   build/cli/pbvote receipt demo/receipt.json --engine-key demo/engine.pub
 The API is described in docs/api.md and docs/openapi.yaml.
