@@ -225,6 +225,16 @@ static void box_wal_restart(struct pb_box *b)
                 b->wal_frames = 0;
 }
 
+void box_cache_for_scan(struct pb_box *b, bool scanning)
+{
+        /* casting touches random pages of codes and ballots: up to 64 MiB of them (allocated as
+         * used), where SQLite's 2 MiB default re-read most from the OS.  A full scan (the check at
+         * open, tally, export, pb_box_check) reads each page once: the default, and the big cache's
+         * pages are freed, else the scan alone grows the process by 64 MiB */
+        (void)sqlite3_exec(b->db, scanning ? "PRAGMA cache_size = -2000" : "PRAGMA cache_size = -65536", NULL,
+                           NULL, NULL);
+}
+
 void box_wal_truncate(struct pb_box *b)
 {
         if (sqlite3_wal_checkpoint_v2(b->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) == SQLITE_OK) {
@@ -393,11 +403,7 @@ pb_err box_db_open(struct pb_box *b, const char *path, bool create, struct pb_di
                                       "PRAGMA cell_size_check = ON;"
                                       /* a transaction's pages reach the WAL only at COMMIT, all
                                        * together in page order (docs/ballot-box.md, Unlinkability) */
-                                      "PRAGMA cache_spill = OFF;"
-                                      /* up to 64 MiB of pages (allocated as used): casting touches
-                                       * random pages of codes, ballots and idem; SQLite's 2 MiB
-                                       * default re-read most of them from the OS */
-                                      "PRAGMA cache_size = -65536;";
+                                      "PRAGMA cache_spill = OFF;";
         int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
         struct stat st;
         pb_err r;
@@ -439,7 +445,8 @@ pb_err box_db_open(struct pb_box *b, const char *path, bool create, struct pb_di
                 sqlite3_finalize(q);
                 if (rc != SQLITE_OK)
                         return box_sqlite_err(b, rc, d);
-                /* a cheap structural check at every start (full integrity_check in pb_box_check) */
+                /* a cheap structural check at every start (full integrity_check in pb_box_check),
+                 * with SQLite's default cache: the 64 MiB one is set after it */
                 rc = sqlite3_prepare_v2(b->db, "PRAGMA quick_check", -1, &q, NULL);
                 if (rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW) {
                         const char *s = (const char *)sqlite3_column_text(q, 0);
@@ -461,6 +468,7 @@ pb_err box_db_open(struct pb_box *b, const char *path, bool create, struct pb_di
         /* what an earlier process left in the WAL is unknown: the first flush truncates it */
         b->wal_small_cast = true;
         sqlite3_wal_hook(b->db, wal_hook, b);
+        box_cache_for_scan(b, false); /* the check above ran with SQLite's small default */
         if (create)
                 sync_folder(path);
         return PB_OK;

@@ -160,9 +160,12 @@ pb_err pb_box_export(struct pb_box *b, const char *dir, struct pb_diag *reterr)
         pb_err r;
         int fd;
 
+        box_cache_for_scan(b, true); /* every ballot is read once */
         r = box_begin_read(b, reterr);
-        if (r < 0)
+        if (r < 0) {
+                box_cache_for_scan(b, false);
                 return r;
+        }
         r = box_get_state(b, &s, reterr);
         if (r == PB_OK && s != PB_BOX_TALLIED && s != PB_BOX_CERTIFIED)
                 r = pb_diag_set(reterr, PB_ERR_STATE, "state",
@@ -196,5 +199,6 @@ pb_err pb_box_export(struct pb_box *b, const char *dir, struct pb_diag *reterr)
         }
 out:
         box_rollback(b);
+        box_cache_for_scan(b, false);
         return r;
 }

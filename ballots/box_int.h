@@ -108,6 +108,9 @@ void box_prepare(const struct box_prep_inputs *in, const struct pb_submission *s
  *  the database file, then fsync); 32 MiB cost about a fifth of the writer's time. */
 #define BOX_WAL_MAX_FRAMES 32768
 
+/** The page cache for a full scan (@scanning: SQLite's 2 MB default) or for casting (64 MiB). */
+void box_cache_for_scan(struct pb_box *b, bool scanning);
+
 /** wal_checkpoint(TRUNCATE): copy the WAL into the database and empty it (best effort: a reader
  *  of an older snapshot can make it fail, and the next commit tries again). */
 void box_wal_truncate(struct pb_box *b);

@@ -667,9 +667,12 @@ pb_err pb_box_check(struct pb_box *b, struct pb_diag *reterr)
         pb_err r;
 
         pb_merkle_tree_init(&t);
+        box_cache_for_scan(b, true); /* every page is read once */
         r = box_begin_read(b, reterr);
-        if (r < 0)
+        if (r < 0) {
+                box_cache_for_scan(b, false);
                 return r;
+        }
         if (sqlite3_prepare_v2(b->db, "PRAGMA integrity_check", -1, &st, NULL) == SQLITE_OK) {
                 if (sqlite3_step(st) != SQLITE_ROW || strcmp((const char *)sqlite3_column_text(st, 0), "ok"))
                         r = mismatch(reterr, "integrity_check: the database is damaged");
@@ -745,6 +748,7 @@ pb_err pb_box_check(struct pb_box *b, struct pb_diag *reterr)
         if (r == PB_OK && n != c.codes_issued)
                 r = mismatch(reterr, "the issued-code counter differs from the codes");
         box_rollback(b);
+        box_cache_for_scan(b, false);
         pb_merkle_tree_release(&t);
         return r;
 }

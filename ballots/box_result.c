@@ -155,6 +155,7 @@ pb_err pb_box_tally(struct pb_box *b, const uint64_t *seed, const char *engine_v
         pb_buf_init(&payload, 0);
         pb_buf_init(&env, 0);
         pb_buf_init(&stored, 0);
+        box_cache_for_scan(b, true); /* every ballot is read once */
         r = box_begin(b, reterr);
         if (r < 0)
                 goto out;
@@ -183,6 +184,7 @@ pb_err pb_box_tally(struct pb_box *b, const uint64_t *seed, const char *engine_v
                 box_rollback(b);
         if (r == PB_OK)
                 r = pb_buf_add(out, env.data, env.len);
+        box_cache_for_scan(b, false);
 out:
         pb_buf_release(&payload);
         pb_buf_release(&env);
