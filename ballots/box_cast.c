@@ -366,12 +366,6 @@ pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *subs, size_t n,
         return cast(b, subs, NULL, n, out, true, reterr);
 }
 
-pb_err pb_box_cast_unsigned(struct pb_box *b, const struct pb_submission *subs, size_t n,
-                            struct pb_cast_outcome *out, struct pb_diag *reterr)
-{
-        return cast(b, subs, NULL, n, out, false, reterr);
-}
-
 pb_err pb_box_cast_prepared(struct pb_box *b, const struct pb_submission *subs,
                             struct pb_box_prepared *const *preps, size_t n, struct pb_cast_outcome *out,
                             struct pb_diag *reterr)

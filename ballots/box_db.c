@@ -54,10 +54,11 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_TOKEN_INSERT] = "INSERT INTO tokens(hash, role, label, device) VALUES (?, ?, ?, ?)",
         [ST_TOKEN_GET] = "SELECT hash, role, revoked, device, locked FROM tokens WHERE hash = ?",
         [ST_TOKEN_LIST] = "SELECT hash, role, label, revoked, device, locked FROM tokens ORDER BY hash",
+        /* the token updates take their value as ?1 (when they have one) and the public id as ?2 */
         [ST_TOKEN_LOCK] =
-                ("UPDATE tokens SET locked = ? WHERE substr(hex(hash), 1, 16) = upper(?) AND device = 1 "
+                ("UPDATE tokens SET locked = ?1 WHERE substr(hex(hash), 1, 16) = upper(?2) AND device = 1 "
                  "AND role = 'kiosk'"),
-        [ST_TOKEN_REVOKE] = "UPDATE tokens SET revoked = 1 WHERE substr(hex(hash), 1, 16) = upper(?)",
+        [ST_TOKEN_REVOKE] = "UPDATE tokens SET revoked = 1 WHERE substr(hex(hash), 1, 16) = upper(?2)",
 };
 
 /*

@@ -159,22 +159,28 @@ pb_err pb_box_token_list(struct pb_box *b, pb_box_token_fn fn, void *ctx, struct
         return r;
 }
 
-pb_err pb_box_token_revoke(struct pb_box *b, const char *id, struct pb_diag *reterr)
+/* Update the token whose public id is @id with statement @s (@value as ?1 when not negative), in
+ * its own transaction; PB_ERR_NOT_FOUND, with @missing, when no row matches. */
+static pb_err update_token(struct pb_box *b, enum box_stmt s, int value, const char *id, const char *missing,
+                           struct pb_diag *reterr)
 {
         sqlite3_stmt *st;
         pb_err r;
 
         if (strlen(id) != PB_TOKEN_ID_LEN)
-                return pb_diag_set(reterr, PB_ERR_NOT_FOUND, "id", "no token has this id");
+                return pb_diag_set(reterr, PB_ERR_NOT_FOUND, "id", missing);
         r = box_begin(b, reterr);
         if (r < 0)
                 return r;
-        st = box_stmt(b, ST_TOKEN_REVOKE);
-        if (st)
-                sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        st = box_stmt(b, s);
+        if (st) {
+                if (value >= 0)
+                        sqlite3_bind_int(st, 1, value);
+                sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+        }
         r = box_exec_stmt(b, st, reterr);
         if (r == PB_OK && sqlite3_changes(b->db) == 0)
-                r = pb_diag_set(reterr, PB_ERR_NOT_FOUND, "id", "no token has this id");
+                r = pb_diag_set(reterr, PB_ERR_NOT_FOUND, "id", missing);
         if (r == PB_OK)
                 r = box_commit(b, reterr);
         else
@@ -182,27 +188,12 @@ pb_err pb_box_token_revoke(struct pb_box *b, const char *id, struct pb_diag *ret
         return r;
 }
 
+pb_err pb_box_token_revoke(struct pb_box *b, const char *id, struct pb_diag *reterr)
+{
+        return update_token(b, ST_TOKEN_REVOKE, -1, id, "no token has this id", reterr);
+}
+
 pb_err pb_box_token_set_locked(struct pb_box *b, const char *id, bool locked, struct pb_diag *reterr)
 {
-        sqlite3_stmt *st;
-        pb_err r;
-
-        if (strlen(id) != PB_TOKEN_ID_LEN)
-                return pb_diag_set(reterr, PB_ERR_NOT_FOUND, "id", "no device token has this id");
-        r = box_begin(b, reterr);
-        if (r < 0)
-                return r;
-        st = box_stmt(b, ST_TOKEN_LOCK);
-        if (st) {
-                sqlite3_bind_int(st, 1, locked);
-                sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-        }
-        r = box_exec_stmt(b, st, reterr);
-        if (r == PB_OK && sqlite3_changes(b->db) == 0)
-                r = pb_diag_set(reterr, PB_ERR_NOT_FOUND, "id", "no device token has this id");
-        if (r == PB_OK)
-                r = box_commit(b, reterr);
-        else
-                box_rollback(b);
-        return r;
+        return update_token(b, ST_TOKEN_LOCK, locked, id, "no device token has this id", reterr);
 }

@@ -211,15 +211,6 @@ PB_NODISCARD pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *su
                                 struct pb_cast_outcome *out, struct pb_diag *reterr);
 
 /**
- * pb_box_cast() without the promises: each accepted outcome carries its commitment (and
- * `replayed`); promise, proof and short code are left empty.  For a server that signs on another
- * thread, so that its one writer goes on to the next batch: once this returned PB_OK (so after
- * COMMIT), sign the outcomes with pb_receipts_sign().  Same parameters, errors and transaction.
- */
-PB_NODISCARD pb_err pb_box_cast_unsigned(struct pb_box *b, const struct pb_submission *subs, size_t n,
-                                         struct pb_cast_outcome *out, struct pb_diag *reterr);
-
-/**
  * A submission prepared ahead of its cast (pb_box_prepare): everything about it that needs no
  * database.  Owned by the caller: pb_box_prepared_release() wipes it and frees the CVR.
  */
@@ -267,9 +258,13 @@ void pb_box_prepare(const struct pb_box_snapshot *snap, const struct pb_submissi
 void pb_box_prepared_release(struct pb_box_prepared *p);
 
 /**
- * pb_box_cast_unsigned() of submissions some of which were prepared already: @preps[i] is NULL or
- * a pb_box_prepare() of @subs[i]; one prepared from inputs older than the box's is prepared again
- * here (in place).  The caller keeps owning @preps.  Same errors and transaction.
+ * pb_box_cast() without the promises, of submissions some of which were prepared already: each
+ * accepted outcome carries its commitment (and `replayed`); promise, proof and short code are left
+ * empty.  For a server that signs on another thread, so that its one writer goes on to the next
+ * batch: once this returned PB_OK (so after COMMIT), sign the outcomes with pb_receipts_sign().
+ * @preps NULL, or @preps[i] NULL or a pb_box_prepare() of @subs[i]; one prepared from inputs older
+ * than the box's is prepared again here (in place).  The caller keeps owning @preps.  Same errors
+ * and transaction as pb_box_cast().
  */
 PB_NODISCARD pb_err pb_box_cast_prepared(struct pb_box *b, const struct pb_submission *subs,
                                          struct pb_box_prepared *const *preps, size_t n,
@@ -286,7 +281,7 @@ PB_NODISCARD pb_err pb_box_receipt_signer(const struct pb_box *b, struct pb_rece
                                           struct pb_diag *reterr);
 
 /**
- * Sign the receipts of the @n outcomes of one pb_box_cast_unsigned() call: one promise for every
+ * Sign the receipts of the @n outcomes of one pb_box_cast_prepared() call: one promise for every
  * ballot accepted in it, one for each retried submission alone (see pb_box_cast()).  An outcome
  * whose promise could not be signed becomes PB_ERR_NOMEM (stored; a retry gets a receipt).
  * Thread-safe (@s is only read); deterministic.
