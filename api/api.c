@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "api/api_int.h"
-#include "ballots/pb_json.h"
+#include "formats/pb_json.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_canon.h"
 

@@ -7,7 +7,7 @@
 
 #include "api/pb_api.h"
 #include "ballots/pb_box.h"
-#include "ballots/pb_json.h"
+#include "formats/pb_json.h"
 
 /** A box snapshot shared by the request threads that prepare ballots with it (refcounted). */
 struct pb_api_snap {

@@ -5,7 +5,7 @@
 #include <time.h>
 
 #include "api/api_int.h"
-#include "ballots/pb_manifest.h"
+#include "formats/pb_manifest.h"
 #include "engine/pb_canon.h"
 
 /* "YYYY-MM-DDTHH:MM:SSZ": the API layer reads the clock; the engine never does. */

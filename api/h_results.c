@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "api/api_int.h"
-#include "ballots/pb_tar.h"
+#include "formats/pb_tar.h"
 #include "engine/pb_canon.h"
 #include "engine/pb_money.h"
 

@@ -7,15 +7,7 @@
 #include "engine/pb_alloc.h"
 #include "engine/pb_seal.h"
 
-static const char *const reject_names[PB_REJECT_COUNT] = {
-        "malformed_code", "code_unknown", "code_spent", "invalid_ballot", "submission_reused",
-};
 static const char *const role_names[PB_ROLE_COUNT] = { "admin", "kiosk", "auditor" };
-
-const char *pb_reject_name(enum pb_reject r)
-{
-        return (unsigned)r < PB_REJECT_COUNT ? reject_names[r] : "?";
-}
 
 const char *pb_role_name(enum pb_role r)
 {
@@ -469,7 +461,7 @@ pb_err box_counts(struct pb_box *b, struct pb_turnout *t, struct pb_diag *d)
         for (int i = 0; r == PB_OK && i < PB_CHANNEL_COUNT; i++)
                 r = box_get_count(b, channel_counter[i], &t->by_channel[i], d);
         for (int i = 0; r == PB_OK && i < PB_REJECT_COUNT; i++) {
-                snprintf(name, sizeof(name), "rejected.%s", reject_names[i]);
+                snprintf(name, sizeof(name), "rejected.%s", pb_reject_name((enum pb_reject)i));
                 r = box_get_count(b, name, &t->rejected[i], d);
         }
         t->log_size = logged;

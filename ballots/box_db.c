@@ -263,15 +263,6 @@ void box_rollback(struct pb_box *b)
         b->frontier_valid = false;
 }
 
-static const char *const state_names[PB_BOX_STATE_COUNT] = {
-        "draft", "open", "suspended", "closed", "tallied", "certified",
-};
-
-const char *pb_box_state_name(enum pb_box_state s)
-{
-        return (unsigned)s < PB_BOX_STATE_COUNT ? state_names[s] : "?";
-}
-
 pb_err box_get_state(struct pb_box *b, enum pb_box_state *ret, struct pb_diag *d)
 {
         sqlite3_stmt *st = box_stmt(b, ST_GET_STATE);
@@ -283,7 +274,7 @@ pb_err box_get_state(struct pb_box *b, enum pb_box_state *ret, struct pb_diag *d
         if (rc == SQLITE_ROW) {
                 const char *s = (const char *)sqlite3_column_text(st, 0);
                 for (int i = 0; s && i < PB_BOX_STATE_COUNT; i++)
-                        if (!strcmp(s, state_names[i])) {
+                        if (!strcmp(s, pb_box_state_name((enum pb_box_state)i))) {
                                 *ret = (enum pb_box_state)i;
                                 sqlite3_reset(st);
                                 return PB_OK;
@@ -301,7 +292,7 @@ pb_err box_set_state(struct pb_box *b, enum pb_box_state s, struct pb_diag *d)
         sqlite3_stmt *st = box_stmt(b, ST_SET_STATE);
 
         if (st)
-                sqlite3_bind_text(st, 1, state_names[s], -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 1, pb_box_state_name(s), -1, SQLITE_STATIC);
         return box_exec_stmt(b, st, d);
 }
 

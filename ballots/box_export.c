@@ -8,7 +8,7 @@
 
 #include "ballots/box_int.h"
 #include "ballots/pb_bundle.h"
-#include "ballots/pb_file.h"
+#include "formats/pb_file.h"
 #include "engine/pb_canon.h"
 
 /* A file written through a temporary name: write, fsync, rename. */

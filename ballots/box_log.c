@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "ballots/box_int.h"
-#include "ballots/pb_json_ballot.h"
+#include "formats/pb_json_ballot.h"
 #include "engine/pb_alloc.h"
 
 /*

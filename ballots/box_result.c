@@ -3,9 +3,9 @@
 #include <string.h>
 
 #include "ballots/box_int.h"
-#include "ballots/pb_json_ballot.h"
+#include "formats/pb_json_ballot.h"
 #include "ballots/pb_docs.h"
-#include "ballots/pb_envelope.h"
+#include "formats/pb_envelope.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_seal.h"
 #include "engine/pb_tally.h"

@@ -4,7 +4,7 @@
 #include <sodium.h>
 #include <string.h>
 
-#include "ballots/pb_json.h"
+#include "formats/pb_json.h"
 #include "engine/pb_canon.h"
 
 /* ---- writing ----------------------------------------------------------------------------------- */

@@ -26,7 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ballots/pb_manifest.h"
+#include "ballots/pb_counts.h"
+#include "formats/pb_manifest.h"
 #include "engine/pb_buf.h"
 #include "engine/pb_code.h"
 #include "engine/pb_cvr.h"
@@ -38,32 +39,6 @@
 /** SQLite application_id of a ballot box ('PBV1') and the schema version this build writes. */
 #define PB_BOX_APPLICATION_ID 0x50425631
 #define PB_BOX_SCHEMA_VERSION 4
-
-enum pb_box_state {
-        PB_BOX_DRAFT,     /* the manifest can change; codes can be issued */
-        PB_BOX_OPEN,      /* ballots are accepted */
-        PB_BOX_SUSPENDED, /* voting paused (overnight, or after an integrity alarm) */
-        PB_BOX_CLOSED,    /* final: the close statement is signed; nothing is accepted */
-        PB_BOX_TALLIED,   /* the signed result is stored */
-        PB_BOX_CERTIFIED, /* the finance office's certification is stored */
-        PB_BOX_STATE_COUNT
-};
-
-/** "draft", "open", ...; "?" outside the enum. */
-const char *pb_box_state_name(enum pb_box_state s);
-
-/** Why a submission was refused (counted, never with its content). */
-enum pb_reject {
-        PB_REJECT_MALFORMED_CODE,    /* not a voter code (bad character, length, check symbol) */
-        PB_REJECT_CODE_UNKNOWN,      /* a well-formed code that was never issued */
-        PB_REJECT_CODE_SPENT,        /* the code has already cast a ballot (HTTP 409) */
-        PB_REJECT_INVALID_BALLOT,    /* the ballot breaks the election's rules */
-        PB_REJECT_SUBMISSION_REUSED, /* a submission id already used for another ballot */
-        PB_REJECT_COUNT
-};
-
-/** "malformed_code", "code_unknown", ...; "?" outside the enum. */
-const char *pb_reject_name(enum pb_reject r);
 
 /** API roles (issue 6). */
 enum pb_role { PB_ROLE_ADMIN, PB_ROLE_KIOSK, PB_ROLE_AUDITOR, PB_ROLE_COUNT };
@@ -293,17 +268,6 @@ void pb_receipts_sign(const struct pb_receipt_signer *s, struct pb_cast_outcome 
  * batch_min.  Nothing to do is PB_OK.  Needs the engine key.
  */
 PB_NODISCARD pb_err pb_box_flush(struct pb_box *b, struct pb_diag *reterr);
-
-/** Counts that never reveal partial results. */
-struct pb_turnout {
-        enum pb_box_state state;
-        uint64_t codes_issued, codes_spent;
-        uint64_t ballots;                      /* accepted (logged + pending) */
-        uint64_t pending;                      /* accepted, not yet in the log */
-        uint64_t by_channel[PB_CHANNEL_COUNT]; /* accepted, by channel */
-        uint64_t rejected[PB_REJECT_COUNT];
-        uint64_t log_size; /* leaves in the log = size of the latest checkpoint */
-};
 
 /** Read the counts (one read transaction).  PB_ERR_STORAGE. */
 PB_NODISCARD pb_err pb_box_turnout(struct pb_box *b, struct pb_turnout *ret, struct pb_diag *reterr);

@@ -10,9 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ballots/pb_box.h"
+#include "ballots/pb_counts.h"
 #include "engine/pb_buf.h"
+#include "engine/pb_election.h"
 #include "engine/pb_err.h"
+#include "engine/pb_note.h"
 
 #define PB_DOC_CLOSE_TYPE "pbvote.close/v1"
 #define PB_DOC_RESULT_TYPE "pbvote.result/v1"

@@ -2,7 +2,7 @@
 #include <sodium.h>
 #include <string.h>
 
-#include "ballots/pb_json.h"
+#include "formats/pb_json.h"
 #include "ballots/pb_receipt.h"
 #include "engine/pb_code.h"
 #include "engine/pb_cvr.h"

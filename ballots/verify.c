@@ -6,14 +6,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "ballots/pb_json_ballot.h"
-#include "ballots/pb_box.h"
+#include "formats/pb_json_ballot.h"
+#include "ballots/pb_counts.h"
 #include "ballots/pb_bundle.h"
 #include "ballots/pb_docs.h"
-#include "ballots/pb_envelope.h"
-#include "ballots/pb_file.h"
-#include "ballots/pb_json.h"
-#include "ballots/pb_manifest.h"
+#include "formats/pb_envelope.h"
+#include "formats/pb_file.h"
+#include "formats/pb_json.h"
+#include "formats/pb_manifest.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_seal.h"
 #include "engine/pb_tally.h"

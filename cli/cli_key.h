@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 #include "ballots/pb_box.h"
-#include "ballots/pb_keyfile.h"
+#include "formats/pb_keyfile.h"
 #include "engine/pb_key.h"
 
 #define CLI_PASS_CAP (PB_KEYFILE_PASS_MAX + 2)

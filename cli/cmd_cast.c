@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ballots/pb_json_ballot.h"
-#include "ballots/pb_file.h"
+#include "formats/pb_json_ballot.h"
+#include "formats/pb_file.h"
 #include "cli/cli.h"
 #include "cli/cli_key.h"
 #include "engine/pb_alloc.h"

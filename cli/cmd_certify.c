@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "ballots/pb_docs.h"
-#include "ballots/pb_envelope.h"
-#include "ballots/pb_file.h"
+#include "formats/pb_envelope.h"
+#include "formats/pb_file.h"
 #include "cli/cli.h"
 #include "cli/cli_key.h"
 #include "engine/pb_alloc.h"

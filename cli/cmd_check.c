@@ -2,9 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ballots/pb_file.h"
-#include "ballots/pb_format_pb.h"
-#include "ballots/pb_pbcheck.h"
+#include "formats/pb_file.h"
+#include "formats/pb_format_pb.h"
+#include "formats/pb_pbcheck.h"
 #include "cli/cli.h"
 #include "engine/pb_alloc.h"
 

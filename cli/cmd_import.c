@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ballots/pb_file.h"
-#include "ballots/pb_format_pb.h"
+#include "formats/pb_file.h"
+#include "formats/pb_format_pb.h"
 #include "cli/cli.h"
 #include "cli/cli_key.h"
 #include "engine/pb_alloc.h"

@@ -20,8 +20,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "ballots/pb_file.h"
-#include "ballots/pb_keyfile.h"
+#include "formats/pb_file.h"
+#include "formats/pb_keyfile.h"
 #include "cli/cli.h"
 #include "cli/cli_key.h"
 #include "engine/pb_alloc.h"

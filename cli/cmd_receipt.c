@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ballots/pb_file.h"
+#include "formats/pb_file.h"
 #include "ballots/pb_receipt.h"
 #include "cli/cli.h"
 #include "cli/cli_key.h"

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "ballots/pb_bundle.h"
-#include "ballots/pb_file.h"
+#include "formats/pb_file.h"
 #include "cli/cli.h"
 #include "cli/cli_key.h"
 #include "engine/pb_alloc.h"

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "ballots/pb_docs.h"
-#include "ballots/pb_envelope.h"
-#include "ballots/pb_file.h"
+#include "formats/pb_envelope.h"
+#include "formats/pb_file.h"
 #include "cli/cli.h"
 #include "cli/cli_key.h"
 #include "pb_config.h"

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ballots/pb_file.h"
-#include "ballots/pb_format_pb.h"
+#include "formats/pb_file.h"
+#include "formats/pb_format_pb.h"
 #include "cli/cli.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_int128.h"

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ballots/pb_file.h"
-#include "ballots/pb_format_blt.h"
-#include "ballots/pb_format_rctab.h"
+#include "formats/pb_file.h"
+#include "formats/pb_format_blt.h"
+#include "formats/pb_format_rctab.h"
 #include "cli/cli.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_buf.h"

@@ -10,7 +10,7 @@
  * Envelope JSON (written by the canonical writer, pb_canon.h, so keys are sorted):
  *   {"payload":"<base64>","payloadType":"<type>","signatures":[{"keyid":"<hint>","sig":"<base64>"}]}
  * base64 is standard and padded (RFC 4648 §4).  keyid is "<key name>+<8 hex C2SP key ID>", a hint
- * only.  Parsing envelope JSON needs cJSON and lives in ballots/pb_envelope.h.
+ * only.  Parsing envelope JSON needs cJSON and lives in formats/pb_envelope.h.
  */
 #ifndef PB_SEAL_H
 #define PB_SEAL_H

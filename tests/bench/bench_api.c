@@ -19,7 +19,7 @@
 
 #include "../api/api_fixture.h"
 #include "ballots/pb_box.h"
-#include "ballots/pb_manifest.h"
+#include "formats/pb_manifest.h"
 
 static struct fixture fx;
 static char kiosk_sat[PB_TOKEN_TEXT_LEN + 1], kiosk_paced[PB_TOKEN_TEXT_LEN + 1];

@@ -13,8 +13,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "ballots/pb_file.h"
-#include "ballots/pb_format_pb.h"
+#include "formats/pb_file.h"
+#include "formats/pb_format_pb.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_tally.h"
 

@@ -9,7 +9,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "ballots/pb_format_rctab.h"
+#include "formats/pb_format_rctab.h"
 
 static double now(void)
 {

@@ -16,8 +16,8 @@
 
 #include "ballots/pb_box.h"
 #include "ballots/pb_bundle.h"
-#include "ballots/pb_envelope.h"
-#include "ballots/pb_file.h"
+#include "formats/pb_envelope.h"
+#include "formats/pb_file.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_b64.h"
 #include "engine/pb_seal.h"

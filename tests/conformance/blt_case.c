@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ballots/pb_file.h"
-#include "ballots/pb_format_blt.h"
+#include "formats/pb_file.h"
+#include "formats/pb_format_blt.h"
 #include "engine/pb_alloc.h"
 
 static int failures;

@@ -18,7 +18,7 @@
 
 #include "engine/pb_alloc.h"
 #include "engine/pb_buf.h"
-#include "ballots/pb_file.h"
+#include "formats/pb_file.h"
 
 #define MAX_KEYS 128
 

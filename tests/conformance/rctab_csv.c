@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ballots/format_rctab_int.h"
+#include "formats/format_rctab_int.h"
 #include "engine/pb_ranked.h"
 
 #define SCALE 9 /* every value compared in units of 10^-9: RCTab's cases use at most 5 places */

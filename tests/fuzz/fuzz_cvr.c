@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "ballots/pb_json_ballot.h"
+#include "formats/pb_json_ballot.h"
 #include "engine/pb_alloc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ballots/pb_envelope.h"
+#include "formats/pb_envelope.h"
 #include "engine/pb_seal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

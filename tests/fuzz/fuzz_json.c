@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "ballots/pb_json.h"
+#include "formats/pb_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,7 +4,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 
-#include "ballots/pb_keyfile.h"
+#include "formats/pb_keyfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

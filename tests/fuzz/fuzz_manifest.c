@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "ballots/pb_manifest.h"
+#include "formats/pb_manifest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "ballots/pb_format_pb.h"
-#include "ballots/pb_pbcheck.h"
+#include "formats/pb_format_pb.h"
+#include "formats/pb_pbcheck.h"
 #include "engine/pb_tally.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "ballots/pb_format_rctab.h"
+#include "formats/pb_format_rctab.h"
 #include "fuzz_ranked_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ballots/pb_format_rctab.h"
+#include "formats/pb_format_rctab.h"
 #include "engine/pb_alloc.h"
 #include "fuzz_ranked_common.h"
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "ballots/pb_file.h"
+#include "formats/pb_file.h"
 #include "engine/pb_alloc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -9,7 +9,7 @@
 
 #include "ballots/pb_box.h"
 #include "ballots/pb_docs.h"
-#include "ballots/pb_envelope.h"
+#include "formats/pb_envelope.h"
 #include "ballots/pb_receipt.h"
 #include "check.h"
 #include "engine/pb_alloc.h"

@@ -3,8 +3,8 @@
 #include <dirent.h>
 #include <stdlib.h>
 
-#include "ballots/pb_file.h"
-#include "ballots/pb_format_pb.h"
+#include "formats/pb_file.h"
+#include "formats/pb_format_pb.h"
 #include "check.h"
 #include "engine/pb_alloc.h"
 

@@ -1,5 +1,5 @@
 /** @file Strict JSON: every cJSON gap of verifiability.md §5.3 is closed, canonical form, spec tables. */
-#include "ballots/pb_json.h"
+#include "formats/pb_json.h"
 #include "check.h"
 
 static pb_err parse(const char *s, const char **why)

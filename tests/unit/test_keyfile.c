@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ballots/pb_keyfile.h"
+#include "formats/pb_keyfile.h"
 #include "check.h"
 #include "engine/pb_alloc.h"
 

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ballots/pb_file.h"
-#include "ballots/pb_format_pb.h"
-#include "ballots/pb_manifest.h"
+#include "formats/pb_file.h"
+#include "formats/pb_format_pb.h"
+#include "formats/pb_manifest.h"
 #include "check.h"
 #include "engine/pb_alloc.h"
 

@@ -3,9 +3,9 @@
 #include <cjson/cJSON.h>
 #include <string.h>
 
-#include "ballots/format_rctab_int.h"
-#include "ballots/pb_format_blt.h"
-#include "ballots/pb_format_rctab.h"
+#include "formats/format_rctab_int.h"
+#include "formats/pb_format_blt.h"
+#include "formats/pb_format_rctab.h"
 #include "check.h"
 #include "engine/pb_alloc.h"
 

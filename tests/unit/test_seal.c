@@ -7,7 +7,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 
-#include "ballots/pb_envelope.h"
+#include "formats/pb_envelope.h"
 #include "check.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_b64.h"

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ballots/pb_file.h"
-#include "ballots/pb_format_rctab.h"
+#include "formats/pb_file.h"
+#include "formats/pb_format_rctab.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_hash.h"
 

@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "ballots/format_rctab_int.h"
+#include "formats/format_rctab_int.h"
 #include "engine/pb_alloc.h"
 
 static const char *const ess_blank[PB_RANKED_SLICE_KINDS] = { PB_RCTAB_ESS_NO_PRECINCT,

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ballots/pb_manifest.h"
+#include "formats/pb_manifest.h"
 #include "engine/pb_alloc.h"
 
 static pb_err copy_str(struct pb_election *e, const char *s, const char **ret)

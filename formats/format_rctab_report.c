@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ballots/pb_format_rctab.h"
+#include "formats/pb_format_rctab.h"
 #include "engine/pb_alloc.h"
 
 struct kv {

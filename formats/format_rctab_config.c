@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "ballots/format_rctab_int.h"
+#include "formats/format_rctab_int.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_canon.h"
 #include "engine/pb_hash.h"

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ballots/pb_format_pb.h"
+#include "formats/pb_format_pb.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_hash.h"
 #include "engine/pb_canon.h"

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ballots/pb_json.h"
+#include "formats/pb_json.h"
 #include "engine/pb_cvr.h"
 #include "engine/pb_election.h"
 #include "engine/pb_err.h"

@@ -1,7 +1,7 @@
 /** @file CSV records (RFC 4180) and the helpers every RCTab CVR reader shares. */
 #include <string.h>
 
-#include "ballots/format_rctab_int.h"
+#include "formats/format_rctab_int.h"
 #include "engine/pb_alloc.h"
 
 /* Longest unquoted text kept per record: far above any real CVR row. */

@@ -1,5 +1,5 @@
 /** @file Key files: Argon2id + XChaCha20-Poly1305 sealed Ed25519 seeds, strict text format. */
-#include "ballots/pb_keyfile.h"
+#include "formats/pb_keyfile.h"
 
 #include <errno.h>
 #include <fcntl.h>

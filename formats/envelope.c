@@ -1,5 +1,5 @@
 /** @file Strict DSSE envelope parsing with cJSON (the pitfalls of reference/verifiability.md §5.3). */
-#include "ballots/pb_envelope.h"
+#include "formats/pb_envelope.h"
 
 #include <cjson/cJSON.h>
 #include <string.h>

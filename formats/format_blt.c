@@ -1,7 +1,7 @@
 /** @file .blt ballot files (Hill, Wichmann and Woodall's format with Droop's extensions). */
 #include <string.h>
 
-#include "ballots/pb_format_blt.h"
+#include "formats/pb_format_blt.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_canon.h"
 

@@ -1,5 +1,5 @@
 /** @file pb_report: a bounded list of findings. */
-#include "ballots/pb_report.h"
+#include "formats/pb_report.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /** @file Strict JSON: a lexical pre-check, cJSON for the tree, then structural checks. */
-#include "ballots/pb_json.h"
+#include "formats/pb_json.h"
 
 #include <math.h>
 #include <stdio.h>

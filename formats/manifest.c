@@ -1,11 +1,11 @@
 /** @file The election manifest: strict JSON parsing and the canonical form. */
-#include "ballots/pb_manifest.h"
+#include "formats/pb_manifest.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "ballots/pb_json.h"
+#include "formats/pb_json.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_canon.h"
 #include "engine/pb_money.h"

@@ -1,7 +1,7 @@
 /** @file pabulib .pb writer: the inverse of the reader (read, write, read gives the same election). */
 #include <string.h>
 
-#include "ballots/pb_format_pb.h"
+#include "formats/pb_format_pb.h"
 #include "engine/pb_money.h"
 
 /* Quote as Python's csv module does (QUOTE_MINIMAL): when the text holds ';', '"' or a line break. */

@@ -1,9 +1,9 @@
 /** @file pbvote check: pabulib's checker rules over a parsed election. */
-#include "ballots/pb_pbcheck.h"
+#include "formats/pb_pbcheck.h"
 
 #include <string.h>
 
-#include "ballots/pb_format_pb.h"
+#include "formats/pb_format_pb.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_tally.h"
 #include "engine/pb_validate.h"

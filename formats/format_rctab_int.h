@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "ballots/pb_format_rctab.h"
+#include "formats/pb_format_rctab.h"
 #include "engine/pb_buf.h"
 
 /** One CSV field: points into the input, or into the cursor's scratch when it was unquoted. */

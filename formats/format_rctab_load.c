@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ballots/format_rctab_int.h"
-#include "ballots/pb_file.h"
+#include "formats/format_rctab_int.h"
+#include "formats/pb_file.h"
 #include "engine/pb_alloc.h"
 
 static char *dir_of(const char *path)

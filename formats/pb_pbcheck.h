@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "ballots/pb_report.h"
+#include "formats/pb_report.h"
 #include "engine/pb_err.h"
 
 /**

@@ -1,5 +1,5 @@
 /** @file Whole-file reads and atomic writes. */
-#include "ballots/pb_file.h"
+#include "formats/pb_file.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ballots/format_rctab_int.h"
+#include "formats/format_rctab_int.h"
 
 static pb_err jfail(struct pb_diag *reterr, pb_err code, unsigned record, const char *path,
                     const char *reason)

@@ -1,5 +1,5 @@
 /** @file Ballots and CVRs as JSON: strict reading against an election. */
-#include "ballots/pb_json_ballot.h"
+#include "formats/pb_json_ballot.h"
 
 #include <sodium.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /** @file A minimal, deterministic ustar writer for flat folders. */
-#include "ballots/pb_tar.h"
+#include "formats/pb_tar.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ballots/pb_file.h"
+#include "formats/pb_file.h"
 #include "engine/pb_alloc.h"
 
 static int cmp(const void *a, const void *b)
