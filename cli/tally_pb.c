@@ -39,6 +39,8 @@ static const char usage_text[] =
         "  --utilitarian-completion   equal shares: then greedy by votes with the money left\n"
         "  --comparison       equal shares: compare with greedy as Wieliczka did\n"
         "  --format F         text (default) | json\n"
+        "  --strict           refuse the file at its first problem, even one the city resolved (a\n"
+        "                     project repeated in an approval vote, whitespace around a cell)\n"
         "\n"
         "Exit status: 0 counted, 2 bad options, 3 bad input file (the message names the line), 4 internal.\n";
 
@@ -47,6 +49,7 @@ struct options {
         const char *format;
         struct pb_rule rule;
         bool rule_set; /* --rule given */
+        bool strict;   /* --strict: no lenient reading */
         const char *rule_name;
         /* explicit overrides, applied after the file's defaults */
         bool score_set, tie_set, seed_set, threshold_set, utility_set, completion_set, util_set,
@@ -104,6 +107,10 @@ static int parse_options(int argc, char **argv, struct options *o)
                 }
                 if (!strcmp(a, "--comparison")) {
                         o->comparison_set = true;
+                        continue;
+                }
+                if (!strcmp(a, "--strict")) {
+                        o->strict = true;
                         continue;
                 }
                 {
@@ -327,8 +334,26 @@ static void print_text(const struct pb_election *e, const struct pb_result *r, c
                 printf("%s%s: %s\n", i ? "" : "\n", r->details[i].key, r->details[i].value);
 }
 
+/* What the lenient read tolerated: one line per kind, with how often (stderr; stdout stays the result). */
+static void print_tolerated(const char *file, const struct pb_pb_tolerance *t)
+{
+        for (int k = 0; k < PB_PB_TOL_COUNT; k++) {
+                const struct pb_diag *d = &t->first[k];
+
+                if (!t->count[k])
+                        continue;
+                fprintf(stderr, "pbvote: %s:%u:%u: warning: %s: %s%s%s%s: %s (%zu %s in the file, the first here; "
+                        "--strict refuses the file)\n",
+                        file, d->line, d->col, pb_pb_tolerated_type((enum pb_pb_tolerated)k), d->reason,
+                        d->subject[0] ? " ('" : "", d->subject, d->subject[0] ? "')" : "",
+                        pb_pb_tolerated_action((enum pb_pb_tolerated)k), t->count[k],
+                        t->count[k] == 1 ? "time" : "times");
+        }
+}
+
 int cli_tally_pb(int argc, char **argv)
 {
+        struct pb_pb_tolerance tol;
         struct options o;
         struct pb_election *e = NULL;
         struct pb_result res;
@@ -347,9 +372,14 @@ int cli_tally_pb(int argc, char **argv)
                 return rc < 0 ? PB_EXIT_OK : rc;
         pb_result_init(&res);
         pb_diag_clear(&d);
+        memset(&tol, 0, sizeof(tol));
         err = pb_file_read(o.input, PB_PB_MAX_BYTES, &data, &len, &d);
+        /* by default the file is counted as the city counted it (docs/cli.md); --strict refuses */
         if (err == PB_OK)
-                err = pb_format_pb_parse(data, len, &e, NULL, &d);
+                err = o.strict ? pb_format_pb_parse(data, len, &e, NULL, &d)
+                               : pb_format_pb_parse_lenient(data, len, &e, &tol, &d);
+        if (err == PB_OK)
+                print_tolerated(o.input, &tol);
         if (err < 0) {
                 cli_report(o.input, &d);
                 rc = cli_exit_for(err);

@@ -75,6 +75,9 @@ struct pb_rule {
         bool comparison;               /* equal shares: "-comparison" (Wieliczka) */
 };
 
+/** True for the greedy family (greedy, greedy-no-skip, greedy-threshold, greedy-ratio). */
+bool pb_rule_is_greedy(enum pb_rule_kind k);
+
 /** Names, for documents and options.  "?" outside the enums. */
 const char *pb_rule_kind_name(enum pb_rule_kind k);
 const char *pb_score_name(enum pb_score s);
@@ -104,7 +107,8 @@ PB_NODISCARD pb_err pb_rule_set_name(struct pb_rule *r, const char *name);
 /**
  * The rule an election names, with the defaults its source implies: for a pabulib file,
  * counted exactly as pabulib's checker counts it (file-order ties for greedy, cost-then-votes
- * for equal shares, the META threshold for greedy-threshold, the score column's meaning).
+ * for equal shares, the META threshold under every greedy rule when the file names one, the
+ * score column's meaning).
  */
 PB_NODISCARD pb_err pb_rule_for_election(const struct pb_election *e, struct pb_rule *ret,
                                          struct pb_diag *reterr);

@@ -15,6 +15,12 @@ static const char *const completion_names[PB_COMPLETION_COUNT] = { "none", "add1
 
 #define NAME_OF(table, count, v) ((unsigned)(v) < (count) ? (table)[v] : "?")
 
+bool pb_rule_is_greedy(enum pb_rule_kind k)
+{
+        return k == PB_RULE_GREEDY || k == PB_RULE_GREEDY_NO_SKIP || k == PB_RULE_GREEDY_THRESHOLD ||
+               k == PB_RULE_GREEDY_RATIO;
+}
+
 const char *pb_rule_kind_name(enum pb_rule_kind k)
 {
         return NAME_OF(kind_names, PB_RULE_KIND_COUNT, k);
@@ -140,10 +146,12 @@ pb_err pb_rule_for_election(const struct pb_election *e, struct pb_rule *ret, st
         }
         if (r.kind == PB_RULE_EQUAL_SHARES)
                 r.tie_break = PB_TIE_COST_THEN_VOTES; /* pabulib's checker, equalshares.net */
-        if (r.kind == PB_RULE_GREEDY_THRESHOLD) {
-                if (!e->has_threshold)
-                        return pb_diag_set(reterr, PB_ERR_INVALID, "min_project_score_threshold",
-                                           "greedy-threshold needs min_project_score_threshold");
+        if (r.kind == PB_RULE_GREEDY_THRESHOLD && !e->has_threshold)
+                return pb_diag_set(reterr, PB_ERR_INVALID, "min_project_score_threshold",
+                                   "greedy-threshold needs min_project_score_threshold");
+        if (pb_rule_is_greedy(r.kind) && e->has_threshold) {
+                /* the checker applies the file's threshold under every greedy rule, and so did the
+                 * cities: Gdynia's greedy-no-skip files name 50 and fund nothing below it */
                 r.has_threshold = true;
                 r.threshold = e->threshold;
         }

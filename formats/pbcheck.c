@@ -361,6 +361,13 @@ static void check_counts(struct ctx *c)
         for (size_t p = 0; p < e->n_projects; p++) {
                 const struct pb_project *pr = &e->projects[p];
 
+                /* the checker counts every listed item, a project repeated in one vote included
+                 * (it reports the repeat apart, as "vote with duplicated projects") */
+                votes[p] += pr->repeats;
+                if (s == PB_SCORE_POINTS)
+                        score[p] += pr->repeat_points;
+                else if (s == PB_SCORE_VOTES)
+                        score[p] += pr->repeats;
                 any_votes |= pr->has_votes;
                 any_score |= pr->has_score;
                 if (pr->has_votes && pr->declared_votes != votes[p])
@@ -386,7 +393,9 @@ static void check_budget(struct ctx *c)
         const struct pb_election *e = c->e;
         const struct pb_meta *ff = meta(e, "fully_funded");
         int64_t total = 0, spent = 0;
-        bool greedy = !strncmp(e->rule, "greedy", 6);
+        /* the checker looks for unused money under the greedy rules that skip what does not fit;
+         * greedy-no-skip leaves money unused by design */
+        bool greedy = !strncmp(e->rule, "greedy", 6) && strcmp(e->rule, "greedy-no-skip");
 
         for (size_t p = 0; p < e->n_projects; p++) {
                 const struct pb_project *pr = &e->projects[p];
@@ -414,9 +423,15 @@ static void check_budget(struct ctx *c)
         if (e->has_selected_column && greedy)
                 for (size_t p = 0; p < e->n_projects; p++) {
                         const struct pb_project *pr = &e->projects[p];
-                        if (pr->selected == 0 && !pr->withdrawn && pr->cost <= e->budget - spent)
-                                add(c, PB_ISSUE_ERROR, "unused budget", pr->line, "selected",
-                                    "not selected although it fits the money left", pr->id);
+                        if (pr->selected != 0 || pr->withdrawn || pr->cost > e->budget - spent)
+                                continue;
+                        /* as the checker: a project whose file score (or votes) is at or below a
+                         * positive threshold is not eligible */
+                        if (e->has_threshold && e->threshold > 0 &&
+                            (e->has_score_column ? pr->declared_score : pr->declared_votes) <= e->threshold)
+                                continue;
+                        add(c, PB_ISSUE_ERROR, "unused budget", pr->line, "selected",
+                            "not selected although it fits the money left", pr->id);
                 }
 }
 
