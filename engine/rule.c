@@ -108,6 +108,11 @@ pb_err pb_rule_set_name(struct pb_rule *r, const char *name)
 
         if (lookup(kind_names, PB_RULE_KIND_COUNT, name, &v) == PB_OK) {
                 r->kind = (enum pb_rule_kind)v;
+                /* our "equalshares" is what equalshares.net and the cities run: MES completed by
+                 * Add1 (plain MES spends a third of the budget on real files); pabulib's META
+                 * value of the same spelling means plain MES (pb_rule_for_election) */
+                if (r->kind == PB_RULE_EQUAL_SHARES)
+                        r->completion = PB_COMPLETE_ADD1;
                 return PB_OK;
         }
         /* pabulib's META vocabulary */
@@ -146,6 +151,8 @@ pb_err pb_rule_for_election(const struct pb_election *e, struct pb_rule *ret, st
         }
         if (r.kind == PB_RULE_EQUAL_SHARES)
                 r.tie_break = PB_TIE_COST_THEN_VOTES; /* pabulib's checker, equalshares.net */
+        if (!strcmp(e->rule, "equalshares"))
+                r.completion = PB_COMPLETE_NONE; /* pabulib: plain MES; Add1 is "equalshares/add1" */
         if (r.kind == PB_RULE_GREEDY_THRESHOLD && !e->has_threshold)
                 return pb_diag_set(reterr, PB_ERR_INVALID, "min_project_score_threshold",
                                    "greedy-threshold needs min_project_score_threshold");
