@@ -343,7 +343,8 @@ static void print_tolerated(const char *file, const struct pb_pb_tolerance *t)
 
                 if (!t->count[k])
                         continue;
-                fprintf(stderr, "pbvote: %s:%u:%u: warning: %s: %s%s%s%s: %s (%zu %s in the file, the first here; "
+                fprintf(stderr,
+                        "pbvote: %s:%u:%u: warning: %s: %s%s%s%s: %s (%zu %s in the file, the first here; "
                         "--strict refuses the file)\n",
                         file, d->line, d->col, pb_pb_tolerated_type((enum pb_pb_tolerated)k), d->reason,
                         d->subject[0] ? " ('" : "", d->subject, d->subject[0] ? "')" : "",

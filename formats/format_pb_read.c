@@ -28,7 +28,7 @@ struct reader {
         unsigned rec_line;    /* line where the current record starts */
         struct field *f;
         size_t nf, fcap;
-        struct pb_report *report; /* NULL: stop at the first problem */
+        struct pb_report *report;    /* NULL: stop at the first problem */
         struct pb_pb_tolerance *tol; /* lenient read: what it tolerated (NULL: not lenient) */
         struct pb_diag *reterr;
         struct pb_election *e;
@@ -110,9 +110,9 @@ const char *pb_pb_tolerated_action(enum pb_pb_tolerated k)
  * is counted, the first one kept, and parsing goes on.  Otherwise it is a problem like any
  * other, of the checker's @type.
  */
-static pb_err tolerable(struct reader *r, enum pb_pb_tolerated k, pb_err code, const char *type, unsigned line,
-                        unsigned col, const char *path, const char *reason, const char *subject,
-                        size_t subject_len)
+static pb_err tolerable(struct reader *r, enum pb_pb_tolerated k, pb_err code, const char *type,
+                        unsigned line, unsigned col, const char *path, const char *reason,
+                        const char *subject, size_t subject_len)
 {
         if (r->tol) {
                 if (r->tol->count[k]++ == 0) {
@@ -871,9 +871,9 @@ static pb_err vote_item(struct reader *r, const char *s, size_t len, size_t k, v
                  * checker's raw counts can add it back (pb_project.repeats) */
                 struct pb_project *pr = &r->e->projects[p];
                 bool sets = !ctx->with_points && r->e->vote_type != PB_VOTE_ORDINAL;
-                pb_err e = sets ? tolerable(r, PB_PB_TOL_REPEAT, PB_ERR_INVALID, "vote with duplicated projects",
-                                            r->rec_line, ctx->col, "vote", "project listed twice in one vote", s,
-                                            len)
+                pb_err e = sets ? tolerable(r, PB_PB_TOL_REPEAT, PB_ERR_INVALID,
+                                            "vote with duplicated projects", r->rec_line, ctx->col, "vote",
+                                            "project listed twice in one vote", s, len)
                                 : problem(r, PB_ISSUE_ERROR, PB_ERR_INVALID, "vote with duplicated projects",
                                           r->rec_line, ctx->col, "vote",
                                           "project listed twice in one vote (its rank or points are "

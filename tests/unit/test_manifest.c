@@ -84,8 +84,10 @@ static void test_equalshares_default(void)
         } cases[] = {
                 { "\"rule\": {\"name\": \"equalshares\", \"tie_break\": \"cost-then-votes\"}",
                   "\"rule\":{\"comparison\":false,\"completion\":\"add1\",\"name\":\"equalshares\","
-                  "\"tie_break\":\"cost-then-votes\",\"utilitarian_completion\":false,\"utility\":\"cost\"}" },
-                { "\"rule\": {\"name\": \"equalshares\", \"completion\": \"none\", \"tie_break\": \"lexico\"}",
+                  "\"tie_break\":\"cost-then-votes\",\"utilitarian_completion\":false,\"utility\":"
+                  "\"cost\"}" },
+                { "\"rule\": {\"name\": \"equalshares\", \"completion\": \"none\", \"tie_break\": "
+                  "\"lexico\"}",
                   "\"rule\":{\"comparison\":false,\"completion\":\"none\",\"name\":\"equalshares\","
                   "\"tie_break\":\"lexico\",\"utilitarian_completion\":false,\"utility\":\"cost\"}" },
         };
