@@ -311,14 +311,15 @@ static void print_text(const struct pb_election *e, const struct pb_result *r, c
         for (size_t i = 0; i < e->n_projects; i++) {
                 const struct pb_project *p = &e->projects[order[i]];
                 const struct pb_project_result *pr = &r->projects[order[i]];
-                char step[16] = "";
+                char step[16] = "", score[PB_I128_STR_MAX];
                 size_t name_len = strlen(p->name);
 
                 if (pr->step)
                         snprintf(step, sizeof(step), "%u", pr->step);
+                pb_i128_format(pr->score, score, sizeof(score));
                 printf("%4s  %-16s ", step, p->id);
                 print_money(stdout, p->cost, e->scale, 14);
-                printf(" %9lld %10lld  %-16s %.*s\n", (long long)pr->votes, (long long)pr->score,
+                printf(" %9lld %10s  %-16s %.*s\n", (long long)pr->votes, score,
                        pr->reason == PB_REASON_SELECTED ? "funded" : pb_reason_name(pr->reason),
                        (int)utf8_prefix(p->name, name_len, 60), p->name);
         }

@@ -199,6 +199,12 @@ pb_err pb_rule_check(const struct pb_rule *r, const struct pb_election *e, struc
                 if (r->utility == PB_UTIL_BORDA && e->vote_type != PB_VOTE_ORDINAL)
                         return pb_diag_set(reterr, PB_ERR_INVALID, "utility",
                                            "Borda utilities need ordinal ballots");
+                /* refused here, at create, rather than by the count of a closed election */
+                if (r->utility == PB_UTIL_POINTS && e->vote_type == PB_VOTE_SCORING &&
+                    e->limits.has[PB_LIM_DEFAULT_SCORE] && e->limits.v[PB_LIM_DEFAULT_SCORE] > 0)
+                        return pb_diag_set(reterr, PB_ERR_INVALID, "utility",
+                                           "equal shares with points needs default_score 0 or less (every "
+                                           "voter would support every project)");
         }
         if ((r->kind == PB_RULE_PHRAGMEN || r->kind == PB_RULE_MAXIMIN_SUPPORT) &&
             e->vote_type != PB_VOTE_APPROVAL && e->vote_type != PB_VOTE_CHOOSE1)

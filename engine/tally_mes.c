@@ -387,7 +387,8 @@ pb_err pb_tally_mes(const struct pb_election *e, const struct pb_rule *rule, str
         struct add1_stats st;
         struct pb_rule grule;
         uint32_t *grank = NULL;
-        int64_t *score = NULL, prefer_mes = 0, prefer_greedy = 0, mes_spent = 0;
+        int64_t prefer_mes = 0, prefer_greedy = 0, mes_spent = 0;
+        pb_i128 *score = NULL;
         bool *dropped = NULL;
         pb_err r;
 

@@ -85,7 +85,8 @@ pb_err pb_tally_phragmen(const struct pb_election *e, const struct pb_rule *rule
         struct pb_big t1, t2;
         struct pb_rat load;
         uint32_t *tied = NULL;
-        int64_t *score = NULL, spent = 0;
+        int64_t spent = 0;
+        pb_i128 *score = NULL;
         bool stopped = false;
         size_t remaining = 0;
         pb_err r;

@@ -342,8 +342,8 @@ static void check_votes(struct ctx *c)
 static void check_counts(struct ctx *c)
 {
         const struct pb_election *e = c->e;
-        int64_t *votes = pb_calloc(e->n_projects, sizeof(*votes)),
-                *score = pb_calloc(e->n_projects, sizeof(*score));
+        int64_t *votes = pb_calloc(e->n_projects, sizeof(*votes));
+        pb_i128 *score = pb_calloc(e->n_projects, sizeof(*score));
         enum pb_score s = pb_vote_type_has_points(e->vote_type) ? PB_SCORE_POINTS
                           : e->vote_type == PB_VOTE_ORDINAL     ? PB_SCORE_BORDA
                                                                 : PB_SCORE_VOTES;
@@ -354,7 +354,7 @@ static void check_counts(struct ctx *c)
                 goto out;
         }
         if (pb_tally_count(e, s, votes, score) < 0) {
-                add(c, PB_ISSUE_ERROR, "different values in scores", 0, "score", "scores overflow 64 bits",
+                add(c, PB_ISSUE_ERROR, "too many votes", 0, "VOTES", "more votes than the engine counts",
                     NULL);
                 goto out;
         }
