@@ -16,11 +16,13 @@
  * @param ret_result [out] caller storage, pb_result_init()ed; filled only on PB_OK (on failure
  *                   it is released back to the initial state)
  * Every election pb_election_check() and pb_rule_check() accept is countable: sums are exact
- * (128-bit or big integers), never PB_ERR_OVERFLOW below the engine's capacity (2^32 - 1 votes
- * cast; the exact rationals of the proportional rules stop at PB_BIG_MAX_LIMBS, see
- * docs/rules.md, "Exact sums").
+ * (128-bit or big integers).  The exact rationals of the proportional rules grow by at most
+ * 96 bits a round and stop at PB_BIG_MAX_LIMBS (2^22 bits): PB_ERR_OVERFLOW is possible only
+ * past about 40,000 funded projects, never for a manifest (10,000 projects at most; docs/rules.md,
+ * "Exact sums").
  * @return PB_OK, PB_ERR_INVALID (rule does not fit the election), PB_ERR_NOMEM, PB_ERR_LIMIT
- *         (beyond the engine's capacity), PB_ERR_UNSUPPORTED (a rule this build does not count)
+ *         (more than 2^32 - 1 ballots), PB_ERR_OVERFLOW (above), PB_ERR_UNSUPPORTED (a rule this
+ *         build does not count)
  */
 PB_NODISCARD pb_err pb_tally_run(const struct pb_election *e, const struct pb_rule *rule,
                                  struct pb_result *ret_result, struct pb_diag *reterr);
