@@ -381,7 +381,7 @@ struct mes_tally {
         const struct outcome *chosen;
         struct add1_stats st;
         uint32_t *grank; /* tie-break order of the greedy parts */
-        int64_t *score;
+        pb_i128 *score;
         bool *dropped; /* funded by the outcome the comparison did not choose */
         int64_t prefer_mes, prefer_greedy, mes_spent;
 };

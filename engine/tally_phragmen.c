@@ -144,7 +144,7 @@ static pb_err ph_init(struct ph_state *s, const struct pb_election *e, const str
 static pb_err ph_start(struct ph_state *s, struct pb_result *res)
 {
         const struct pb_election *e = s->e;
-        int64_t *score = pb_calloc(e->n_projects, sizeof(*score));
+        pb_i128 *score = pb_calloc(e->n_projects, sizeof(*score));
         pb_err r = score ? pb_tally_count(e, res->score, NULL, score) : PB_ERR_NOMEM;
 
         for (size_t p = 0; r == PB_OK && p < e->n_projects; p++) {
