@@ -38,7 +38,7 @@
 
 /** SQLite application_id of a ballot box ('PBV1') and the schema version this build writes. */
 #define PB_BOX_APPLICATION_ID 0x50425631
-#define PB_BOX_SCHEMA_VERSION 4
+#define PB_BOX_SCHEMA_VERSION 5
 
 /** API roles (issue 6). */
 enum pb_role { PB_ROLE_ADMIN, PB_ROLE_KIOSK, PB_ROLE_AUDITOR, PB_ROLE_COUNT };
@@ -157,10 +157,11 @@ struct pb_receipt {
 /** What became of one submission. */
 struct pb_cast_outcome {
         pb_err status;       /* PB_OK (accepted), PB_ERR_PARSE (malformed code), PB_ERR_NOT_FOUND (unknown
-                         * code), PB_ERR_CONFLICT (spent code, or a submission id reused for another
-                         * ballot), PB_ERR_INVALID (the ballot breaks the rules) */
-        bool replayed;       /* PB_OK for a retried submission: the same commitment, under a promise of
-                              * its own (the batch it came with is not kept) */
+                         * code), PB_ERR_CONFLICT (spent code), PB_ERR_INVALID (the ballot breaks the
+                         * rules) */
+        bool replayed;       /* PB_OK for a retried submission (its code and submission id, whatever
+                              * ballot it carries): the first one's commitment, under a promise of its
+                              * own (the batch it came with is not kept) */
         struct pb_diag diag; /* why, when refused (never the code or the ballot's content) */
         struct pb_receipt receipt; /* when accepted */
 };
@@ -198,9 +199,8 @@ struct pb_box_prepared {
         struct pb_diag diag;
         uint8_t code_hash[PB_CODE_HASH_BYTES];
         uint8_t idem_key[32]; /* when it has an id and the box legacy idempotency records */
-        uint8_t tag[32];      /* when it has an id and the box a retry key */
+        uint8_t tag[32];      /* when it has an id and the box a retry key: the sealed commitment */
         bool tagged;
-        uint8_t request[32]; /* SHA-256 of the ballot as submitted (no code) */
         uint8_t cvr_id[PB_CVR_ID_BYTES];
         uint8_t nonce[PB_CVR_NONCE_BYTES];
         uint8_t commitment[PB_CVR_HASH_BYTES];
