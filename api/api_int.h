@@ -80,6 +80,7 @@ struct pb_api {
         struct pb_api_kiosk **kiosks; /* hash table of kiosk_buckets chains, guarded by kiosks_lock */
         size_t kiosk_buckets, n_kiosks;
         pthread_mutex_t kiosks_lock;
+        unsigned exports; /* audit bundles streaming now (limits.max_exports at most), atomic */
         char version[64];
         char *data_dir;
         const struct pb_key_secret *engine;

@@ -15,6 +15,7 @@
 #include "engine/pb_alloc.h"
 #include "engine/pb_b64.h"
 #include "engine/pb_seal.h"
+#include "formats/pb_tar.h"
 
 static char dir[64];
 static struct pb_key_secret engine, office, other;
@@ -816,6 +817,132 @@ out:
         pb_manifest_free(m);
 }
 
+/* The whole stream of @x, read @step bytes at a time, into @out. */
+static pb_err read_stream(struct pb_box_export *x, size_t step, struct pb_buf *out)
+{
+        char buf[1 << 16];
+        size_t n = 0;
+        pb_err r;
+
+        do {
+                r = pb_box_export_read(x, buf, step < sizeof(buf) ? step : sizeof(buf), &n, NULL);
+                if (r == PB_OK)
+                        r = pb_buf_add(out, buf, n);
+        } while (r == PB_OK && n);
+        return r;
+}
+
+static unsigned mode_of(const char *path)
+{
+        struct stat st;
+        return stat(path, &st) == 0 ? (unsigned)(st.st_mode & 07777) : 0;
+}
+
+/*
+ * The streamed export (issue 11: GET .../export built the whole archive in memory) is byte for
+ * byte the ustar archive of the folder pbvote export writes, whatever the size of the reads; it
+ * reads a snapshot (a certification stored meanwhile is not in it); the folder is 0700 and its
+ * files 0600.  600 ballots make ballots.jsonl several chunks long.
+ */
+static void test_export_stream(void)
+{
+        static const uint32_t ballots[3][2] = { { 0, 1 }, { 2, 0 }, { 1, 0 } };
+        static const size_t steps[] = { 1, 7, 511, 512, 513, 4096, 65536 };
+        struct pb_manifest *m = manifest();
+        struct pb_box *b = NULL;
+        struct pb_box_export *x = NULL, *snap = NULL;
+        struct pb_submission subs[100];
+        struct pb_cast_outcome out[100];
+        struct pb_buf want, got, env, cert;
+        struct pb_code *codes = NULL;
+        char db[128], folder[160], file[200];
+        size_t n = 0, uncertified = 0;
+
+        pb_buf_init(&want, 0);
+        pb_buf_init(&got, 0);
+        pb_buf_init(&env, 0);
+        pb_buf_init(&cert, 0);
+        path_of(db, sizeof(db), "export.db");
+        path_of(folder, sizeof(folder), "export-bundle");
+        CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
+        codes = calloc(600, sizeof(*codes));
+        if (!b || !codes)
+                goto out;
+        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
+        CHECK(pb_box_export_new(db, "t1", &x, NULL) == PB_ERR_STATE);
+        for (int k = 0; k < 12; k++) {
+                struct codes cs;
+                memset(&cs, 0, sizeof(cs));
+                CHECK(pb_box_codes_issue(b, 50, collect, &cs, NULL) == PB_OK);
+                for (size_t i = 0; i < cs.n; i++)
+                        codes[n++] = cs.c[i];
+        }
+        CHECK_INT(n, 600);
+        for (size_t k = 0; k + 100 <= n; k += 100) {
+                for (size_t i = 0; i < 100; i++)
+                        subs[i] = sub(codes[k + i].text, ballots[(k + i) % 3], (k + i) % 3 ? 1 : 2);
+                CHECK(pb_box_cast(b, subs, 100, out, NULL) == PB_OK);
+                for (size_t i = 0; i < 100; i++)
+                        CHECK_INT(out[i].status, PB_OK);
+        }
+        CHECK(pb_box_election_close(b, "2026-06-01T20:00:00Z", NULL) == PB_OK);
+        CHECK(pb_box_export_new(db, "t1", &x, NULL) == PB_ERR_STATE);
+        CHECK(pb_box_tally(b, NULL, "pbvote test", &env, NULL) == PB_OK);
+        CHECK(pb_box_export_new("/nonexistent/x.db", "t1", &x, NULL) == PB_ERR_NOT_FOUND);
+
+        /* the reference: pbvote export's folder, archived by pb_tar_dir */
+        CHECK(pb_box_export(b, folder, NULL) == PB_OK);
+        CHECK_INT(mode_of(folder), 0700);
+        snprintf(file, sizeof(file), "%s/%s", folder, "ballots.jsonl");
+        CHECK_INT(mode_of(file), 0600);
+        snprintf(file, sizeof(file), "%s/%s", folder, "manifest.dsse.json");
+        CHECK_INT(mode_of(file), 0600);
+        CHECK(pb_tar_dir(folder, "t1", &want, NULL) == PB_OK);
+        CHECK(want.len > 2 * 65536); /* ballots.jsonl: more than one chunk */
+        for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+                x = NULL;
+                CHECK(pb_box_export_new(db, "t1", &x, NULL) == PB_OK);
+                if (!x)
+                        break;
+                CHECK_INT(pb_box_export_size(x), want.len);
+                pb_buf_reset(&got);
+                CHECK(read_stream(x, steps[i], &got) == PB_OK);
+                CHECK(got.len == want.len && !memcmp(got.data, want.data, want.len));
+                pb_box_export_free(x);
+        }
+        /* a snapshot: opened before the certification, it does not show it */
+        CHECK(pb_box_export_new(db, "t1", &snap, NULL) == PB_OK);
+        CHECK(pb_box_certify(b, env.data, env.len, &office, "2026-06-02T10:00:00Z", &cert, NULL) == PB_OK);
+        pb_buf_reset(&got);
+        if (snap)
+                CHECK(read_stream(snap, 1000, &got) == PB_OK);
+        CHECK(got.len == want.len && !memcmp(got.data, want.data, want.len));
+        /* opened after it, it has the certification, as a new folder does */
+        path_of(folder, sizeof(folder), "export-certified");
+        CHECK(pb_box_export(b, folder, NULL) == PB_OK);
+        uncertified = want.len;
+        pb_buf_reset(&want);
+        CHECK(pb_tar_dir(folder, "t1", &want, NULL) == PB_OK);
+        x = NULL;
+        CHECK(pb_box_export_new(db, "t1", &x, NULL) == PB_OK);
+        pb_buf_reset(&got);
+        if (x)
+                CHECK(read_stream(x, 65536, &got) == PB_OK);
+        CHECK(got.len == want.len && !memcmp(got.data, want.data, want.len));
+        CHECK(want.len > uncertified);
+        pb_box_export_free(x);
+out:
+        pb_box_export_free(snap);
+        free(codes);
+        pb_box_free(b);
+        pb_manifest_free(m);
+        pb_buf_release(&want);
+        pb_buf_release(&got);
+        pb_buf_release(&env);
+        pb_buf_release(&cert);
+}
+
 static pb_err count_tokens(void *ctx, const char *id, enum pb_role role, const char *label, bool revoked,
                            unsigned flags)
 {
@@ -1123,6 +1250,7 @@ int main(int argc, char **argv)
         RUN(test_wal_truncation);
         RUN(test_retry);
         RUN(test_retry_any_ballot);
+        RUN(test_export_stream);
         if (argc < 3) {
                 fprintf(stderr, "usage: test-box SCHEMA1_FIXTURE SCHEMA4_FIXTURE\n");
                 return 1;
