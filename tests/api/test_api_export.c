@@ -226,9 +226,17 @@ int main(int argc, char **argv)
         free(body);
 
         /* four clients that do not read hold the four export slots: a fifth is refused */
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < 4; i++) {
+                /* its status line: the server has taken its slot and started the transfer */
+                char status[13] = "";
+                struct pollfd p;
                 CHECK((slow[i] = export_request(true)) >= 0);
-        usleep(300 * 1000);
+                p.fd = slow[i];
+                p.events = POLLIN;
+                CHECK(slow[i] >= 0 && poll(&p, 1, 30000) == 1 &&
+                      recv(slow[i], status, 12, MSG_WAITALL) == 12);
+                CHECK_STR(status, "HTTP/1.1 200");
+        }
         CHECK_INT(call(&fx, "GET", "/v1/elections/exp/export", auditor, NULL, out, sizeof(out)), 503);
         CHECK(http_last_retry_after > 0);
         CHECK(strstr(out, "\"type\":\"tag:pbvote.org,2026:error/busy\"") != NULL);
