@@ -409,9 +409,16 @@ pb_err box_db_open(struct pb_box *b, const char *path, bool create, struct pb_di
         int rc;
 
         if (create) {
-                if (lstat(path, &st) == 0)
-                        return pb_diag_set(d, PB_ERR_CONFLICT, NULL, "the database file exists already");
-                flags |= SQLITE_OPEN_CREATE;
+                /* the ballots of an open election: the owner's only (issue 11: a box made 0644 let
+                 * any local user read them).  SQLite gives the -wal and -shm files the mode of the
+                 * database file, so the empty file is made here, 0600, and SQLite fills it */
+                int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (fd < 0)
+                        return errno == EEXIST
+                                       ? pb_diag_set(d, PB_ERR_CONFLICT, NULL,
+                                                     "the database file exists already")
+                                       : pb_diag_set(d, PB_ERR_IO, NULL, "cannot create the database file");
+                close(fd);
         } else if (stat(path, &st) != 0) {
                 return pb_diag_set(d, PB_ERR_NOT_FOUND, NULL, "no such database file");
         }

@@ -51,7 +51,8 @@ struct pb_box;
 
 /**
  * Create a new ballot box file at @path (which must not exist) holding @m, in state draft.
- * Sets WAL mode, the application id and the schema, and syncs the folder.
+ * The file is created 0600 (its -wal and -shm get the same mode from SQLite).  Sets WAL mode,
+ * the application id and the schema, and syncs the folder.
  * @param m    borrowed; its canonical form is stored
  * @param ret  [out] the open box, owned by the caller (pb_box_free); set only on PB_OK
  * @return PB_OK, PB_ERR_CONFLICT (@path exists), PB_ERR_STORAGE, PB_ERR_IO, PB_ERR_NOMEM

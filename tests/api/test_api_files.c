@@ -43,6 +43,7 @@ static unsigned short free_port(void)
  * Returns 0 when it served, else its exit status; stderr goes to @err. */
 static int serve(const char *dir, const char *extra, const char *err)
 {
+        static const char health[] = "GET /v1/health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
         char listen[32];
         pid_t pid;
         int status = -1;
@@ -64,8 +65,7 @@ static int serve(const char *dir, const char *extra, const char *err)
                 if (waitpid(pid, &status, WNOHANG) == pid)
                         return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
                 usleep(25000);
-                if (http_exchange(port, "GET /v1/health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 58,
-                                  2000, body, sizeof(body)) == 200) {
+                if (http_exchange(port, health, strlen(health), 2000, body, sizeof(body)) == 200) {
                         kill(pid, SIGTERM);
                         waitpid(pid, &status, 0);
                         return 0;
@@ -134,7 +134,8 @@ int main(int argc, char **argv)
         snprintf(dir, sizeof(dir), "%s/fresh", tmp);
         CHECK_INT(serve(dir, NULL, err), 0);
         CHECK_INT(mode_of(dir), 0700);
-        CHECK(count_files(dir, &open_ones) >= 7); /* box, -wal, -shm, 2 keys and .pub, demo.json, admin.tokens */
+        CHECK(count_files(dir, &open_ones) >=
+              7); /* box, -wal, -shm, 2 keys and .pub, demo.json, admin.tokens */
         CHECK_INT(open_ones, 0);
         snprintf(file, sizeof(file), "%s/warszawa-rembertow-2023.db-wal", dir);
         CHECK_INT(mode_of(file), 0600);

@@ -943,6 +943,46 @@ out:
         pb_buf_release(&cert);
 }
 
+/* A box and its -wal and -shm are the owner's only, whatever the umask (issue 11: they were 0644,
+ * so any local user could read the ballots of an open election). */
+static void test_file_modes(void)
+{
+        static const uint32_t ab[2] = { 0, 1 };
+        struct pb_manifest *m = manifest();
+        struct pb_box *b = NULL;
+        struct pb_submission s;
+        struct pb_cast_outcome out;
+        struct codes cs;
+        char db[128], file[160];
+        mode_t old = umask(022);
+
+        memset(&cs, 0, sizeof(cs));
+        path_of(db, sizeof(db), "modes.db");
+        CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
+        if (!b)
+                goto out;
+        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
+        CHECK(pb_box_codes_issue(b, 1, collect, &cs, NULL) == PB_OK);
+        s = sub(cs.c[0].text, ab, 2);
+        CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK && out.status == PB_OK);
+        CHECK_INT(mode_of(db), 0600);
+        snprintf(file, sizeof(file), "%s-wal", db);
+        CHECK_INT(mode_of(file), 0600);
+        snprintf(file, sizeof(file), "%s-shm", db);
+        CHECK_INT(mode_of(file), 0600);
+        /* an existing file is never taken over */
+        {
+                struct pb_box *again = NULL;
+                CHECK(pb_box_create(db, m, &again, NULL) == PB_ERR_CONFLICT);
+                pb_box_free(again);
+        }
+out:
+        umask(old);
+        pb_box_free(b);
+        pb_manifest_free(m);
+}
+
 static pb_err count_tokens(void *ctx, const char *id, enum pb_role role, const char *label, bool revoked,
                            unsigned flags)
 {
@@ -1251,6 +1291,7 @@ int main(int argc, char **argv)
         RUN(test_retry);
         RUN(test_retry_any_ballot);
         RUN(test_export_stream);
+        RUN(test_file_modes);
         if (argc < 3) {
                 fprintf(stderr, "usage: test-box SCHEMA1_FIXTURE SCHEMA4_FIXTURE\n");
                 return 1;
