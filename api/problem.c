@@ -59,6 +59,8 @@ void pb_api_problem(struct pb_api_response *r, unsigned status, pb_err code, con
         pb_jw_kv_string(&w, "detail", reason ? reason : pb_err_message(code));
         if (d && d->path[0])
                 pb_jw_kv_string(&w, "field", d->path);
+        if (d && d->refusal)
+                pb_jw_kv_string(&w, "reason", d->refusal);
         pb_jw_kv_int(&w, "status", r->status);
         pb_jw_kv_string(&w, "title", pb_err_message(code));
         pb_jw_kv_string(&w, "type", type);

@@ -5,6 +5,7 @@
 
 #include "ballots/box_int.h"
 #include "engine/pb_alloc.h"
+#include "engine/pb_refusal.h"
 #include "engine/pb_validate.h"
 
 /* The stored commitment of an earlier submission with this id (a record of schema 1 or 2), if
@@ -130,25 +131,21 @@ static pb_err store_pending(struct pb_box *b, const struct box_fresh *f, struct 
 
 static void refuse(struct pb_cast_outcome *o, enum pb_reject why, uint64_t rejected[PB_REJECT_COUNT])
 {
-        static const struct {
-                pb_err code;
-                const char *path, *reason;
-        } what[PB_REJECT_COUNT] = {
-                [PB_REJECT_MALFORMED_CODE] = { PB_ERR_PARSE, "$.code", "not a voter code" },
-                [PB_REJECT_CODE_UNKNOWN] = { PB_ERR_NOT_FOUND, "$.code", "unknown voter code" },
-                [PB_REJECT_CODE_SPENT] = { PB_ERR_CONFLICT, "$.code",
-                                           "this voter code has already been used" },
-                [PB_REJECT_INVALID_BALLOT] = { PB_ERR_INVALID, "$.ballot",
-                                               "the ballot breaks the election's rules" },
-                /* PB_REJECT_SUBMISSION_REUSED is no longer given (schema 5): a retry gets the
-                 * first receipt whatever its ballot; its counter stays in the close statement */
+        /* the refusal each counted reason is reported as; an invalid ballot keeps the check's own
+         * (over_budget, too_many_picks, ...).  PB_REJECT_SUBMISSION_REUSED is no longer given
+         * (schema 5): a retry gets the first receipt whatever its ballot; its counter stays in
+         * the close statement. */
+        static const enum pb_refusal as[PB_REJECT_COUNT] = {
+                [PB_REJECT_MALFORMED_CODE] = PB_REFUSAL_CODE_MALFORMED,
+                [PB_REJECT_CODE_UNKNOWN] = PB_REFUSAL_CODE_UNKNOWN,
+                [PB_REJECT_CODE_SPENT] = PB_REFUSAL_CODE_SPENT,
+                [PB_REJECT_INVALID_BALLOT] = PB_REFUSAL_BALLOT_MALFORMED,
         };
 
         rejected[why]++;
-        o->status = what[why].code;
-        if (!o->diag.reason)
-                pb_diag_set(&o->diag, what[why].code, what[why].path, what[why].reason);
-        o->diag.code = what[why].code;
+        if (!o->diag.refusal)
+                pb_diag_refuse(&o->diag, as[why], why == PB_REJECT_INVALID_BALLOT ? "$.ballot" : "$.code");
+        o->status = o->diag.code;
 }
 
 pb_err pb_box_receipt_signer(const struct pb_box *b, struct pb_receipt_signer *ret, struct pb_diag *reterr)
@@ -285,8 +282,7 @@ static pb_err cast(struct pb_box *b, const struct pb_submission *subs, struct pb
                 goto out;
         r = box_get_state(b, &s, reterr);
         if (r == PB_OK && s != PB_BOX_OPEN)
-                r = pb_diag_set(reterr, PB_ERR_STATE, "state",
-                                "ballots are accepted only while the election is open");
+                r = pb_diag_refuse(reterr, PB_REFUSAL_NOT_OPEN, NULL);
         for (size_t i = 0; r == PB_OK && i < n; i++) {
                 const struct pb_box_prepared *p = prep[i];
                 struct pb_cast_outcome *o = &out[i];

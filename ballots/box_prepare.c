@@ -10,6 +10,7 @@
 
 #include "ballots/box_int.h"
 #include "engine/pb_alloc.h"
+#include "engine/pb_refusal.h"
 #include "engine/pb_validate.h"
 
 /** The immutable copy of a box's preparation inputs (pb_box_snapshot_take). */
@@ -79,13 +80,17 @@ static pb_err prepare(const struct box_prep_inputs *in, const struct pb_submissi
 
         if ((unsigned)s->channel >= PB_CHANNEL_COUNT || (s->n && !s->items) || s->n > e->n_projects) {
                 p->reject = PB_REJECT_INVALID_BALLOT;
-                return pb_diag_set(d, PB_ERR_INVALID, "$.ballot", "not a ballot");
+                return pb_diag_refuse(d, PB_REFUSAL_BALLOT_MALFORMED, "$.ballot");
         }
         r = pb_code_parse(s->code ? s->code : "", s->code ? s->code_len : 0, PB_CODE_BYTES, &code, d);
         if (r < 0) {
                 p->reject = PB_REJECT_MALFORMED_CODE;
-                memcpy(d->path, "$.code", sizeof("$.code"));
-                return r == PB_ERR_INVALID ? PB_ERR_PARSE : r;
+                if (r != PB_ERR_INVALID && r != PB_ERR_PARSE)
+                        return r;
+                /* the parser's reason (a bad character, length, check symbol), refused as malformed */
+                r = pb_diag_at(d, pb_refusal_code(PB_REFUSAL_CODE_MALFORMED), 0, 0, "$.code", d->reason);
+                d->refusal = pb_refusal_name(PB_REFUSAL_CODE_MALFORMED);
+                return r;
         }
         pb_code_hash(&code, in->pepper, p->code_hash);
         pb_code_wipe(&code);
@@ -94,11 +99,10 @@ static pb_err prepare(const struct box_prep_inputs *in, const struct pb_submissi
         r = pb_ballot_check(e, s->items, points, s->n,
                             s->channel == PB_CHANNEL_IMPORTED ? PB_CHECK_PABULIB : PB_CHECK_STRICT, NULL, d);
         if (r < 0) {
-                char path[64];
                 p->reject = PB_REJECT_INVALID_BALLOT;
                 d->subject[0] = '\0'; /* a project id from the ballot: content, never echoed */
-                snprintf(path, sizeof(path), "$.ballot.%.54s", d->path);
-                memcpy(d->path, path, sizeof(d->path));
+                /* the engine's field ("vote", "points") as the member of the submitted ballot */
+                snprintf(d->path, sizeof(d->path), "$.ballot.%s", pb_ballot_member(e->vote_type));
                 return r == PB_ERR_OVERFLOW ? PB_ERR_INVALID : r;
         }
         if (s->has_submission_id && in->legacy_idem)
