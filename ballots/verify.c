@@ -177,15 +177,13 @@ static void check_keys(struct vctx *v)
         const char *why = NULL;
 
         pb_buf_init(&want, 0);
-        if (!v->manifest_ok)
-                why = "cannot be checked: the manifest failed";
-        else if ((why = load(v, F_KEYS, PB_BUNDLE_KEYS_MAX)))
-                ;
-        else if (pb_bundle_keys_format(&v->m->engine_key, &v->m->office_key, &want) < 0) {
+        why = v->manifest_ok ? load(v, F_KEYS, PB_BUNDLE_KEYS_MAX) : "cannot be checked: the manifest failed";
+        if (!why && pb_bundle_keys_format(&v->m->engine_key, &v->m->office_key, &want) < 0) {
                 verify_fatal(v, PB_ERR_NOMEM);
                 why = "out of memory";
-        } else if (want.len != v->len[F_KEYS] || memcmp(want.data, v->data[F_KEYS], want.len))
+        } else if (!why && (want.len != v->len[F_KEYS] || memcmp(want.data, v->data[F_KEYS], want.len))) {
                 why = "keys.txt is not the keys the signed manifest names";
+        }
         verify_report(v, "B0", "keys", !why, 2,
                       why ? why : "keys.txt is the manifest's engine and office keys", why ? F_KEYS : NO_FILE,
                       0, NULL);

@@ -102,9 +102,10 @@ static void open_folder(struct vsrc *s, struct problem *p)
 /* ---- an archive -------------------------------------------------------------------------------- */
 
 struct walk {
-        bool has_top; /* the first member fixed whether there is one folder around the files */
-        char top[PB_TAR_NAME_MAX + 1];
-        bool top_entry; /* the folder's own member was seen */
+        bool decided;                  /* the first member fixed the layout: */
+        bool has_top;                  /* one folder around the files, */
+        char top[PB_TAR_NAME_MAX + 1]; /* this one */
+        bool top_entry;                /* the folder's own member was seen */
 };
 
 static const char *type_why(char t)
@@ -152,10 +153,12 @@ static const char *member_why(struct vsrc *s, struct walk *w, const struct pb_ta
         if (!len || e->name[0] == '/')
                 return "an absolute or empty name";
         slash = memchr(e->name, '/', len);
-        if (!w->has_top && !w->top[0]) { /* the first member decides */
+        if (!w->decided) {
+                w->decided = true;
                 w->has_top = slash || dir;
-                snprintf(w->top, sizeof(w->top), "%.*s", (int)(slash ? (size_t)(slash - e->name) : len),
-                         e->name);
+                if (w->has_top)
+                        snprintf(w->top, sizeof(w->top), "%.*s",
+                                 (int)(slash ? (size_t)(slash - e->name) : len), e->name);
         }
         if (has_dotdot(e->name, len))
                 return "a name with '..' (it would leave the folder when extracted)";

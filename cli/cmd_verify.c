@@ -86,15 +86,14 @@ static int load_trust(const char *path, struct pb_key_public *keys, enum pb_trus
 }
 
 /*
- * Text from the bundle (file names, titles, project names) printed quoted, with every control
- * byte escaped: a bundle must not be able to write "VALID" over the verdict with a carriage
+ * Text from the bundle (file names, JSON paths, titles, project names) printed with every control
+ * byte escaped (and quoted, by print_text): a bundle must not be able to write "VALID" over the verdict with a carriage
  * return or a terminal escape sequence.  U+0080..U+009F (C1 controls, two bytes in UTF-8) too.
  */
-static void print_text(const char *s)
+static void print_raw(const char *s)
 {
         const unsigned char *p = (const unsigned char *)s;
 
-        putchar('"');
         for (; *p; p++) {
                 if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
                         printf("\\u%04x", p[1]);
@@ -107,6 +106,12 @@ static void print_text(const char *s)
                         putchar(*p);
                 }
         }
+}
+
+static void print_text(const char *s)
+{
+        putchar('"');
+        print_raw(s);
         putchar('"');
 }
 
@@ -121,8 +126,10 @@ static void print_check(void *ctx, const struct pb_verify_check *c)
                 print_text(c->file);
                 if (c->line)
                         printf(" line %u", c->line);
-                if (c->field)
-                        printf(" %s", c->field);
+                if (c->field) { /* a JSON path may hold a key from the bundle */
+                        putchar(' ');
+                        print_raw(c->field);
+                }
                 putchar(':');
         }
         printf(" %s\n", c->detail);
@@ -136,7 +143,9 @@ static void print_multi(const struct pb_text *t)
                 return;
         }
         for (size_t i = 0; i < t->n; i++) {
-                printf("%s%s: ", i ? ", " : "", t->lang[i]);
+                printf("%s", i ? ", " : "");
+                print_raw(t->lang[i]);
+                printf(": ");
                 print_text(t->value[i]);
         }
 }
