@@ -130,6 +130,10 @@ void pb_h_ballots(struct pb_api_ctx *c)
                                        "too many failed voter codes in a row from this kiosk; wait", NULL);
                         c->resp->retry_after = wait ? wait : 1;
                         return;
+                case PB_KIOSK_NOMEM:
+                        pb_api_fail(c, 503, PB_ERR_NOMEM, NULL);
+                        c->resp->retry_after = 1;
+                        return;
                 }
         }
         if (pb_json_check_object(c->json, body_fields, "$", &d) < 0) {

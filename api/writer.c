@@ -102,7 +102,7 @@ static void reply_outcome(struct pb_api_job *job, const struct pb_cast_outcome *
                 snprintf(d.path, sizeof(d.path), "code");
                 pb_api_problem(job->resp, 403, PB_ERR_FORBIDDEN, "unknown voter code", &d);
                 return;
-        case PB_ERR_CONFLICT: /* spent code, or a submission id reused for another ballot */
+        case PB_ERR_CONFLICT: /* a spent code (a retry of its submission is PB_OK, replayed) */
                 pb_api_problem(job->resp, 409, PB_ERR_CONFLICT, NULL, &d);
                 return;
         case PB_ERR_INVALID: pb_api_problem(job->resp, 422, PB_ERR_INVALID, NULL, &d); return;

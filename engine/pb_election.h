@@ -73,6 +73,8 @@ struct pb_project {
         int64_t declared_score; /* the file's `score` column */
         const char **extra;     /* values of the election's other project columns, NULL = absent */
         unsigned line;          /* line in the source file, 0 when not read from a file */
+        uint32_t repeats;       /* a .pb read: times a vote listed it again (dropped, not on the ballot) */
+        int64_t repeat_points;  /* the points those repeats carried (pbvote check's raw counts) */
 };
 
 /**

@@ -138,6 +138,21 @@ static void cast_concurrently(void)
         }
         CHECK_INT(call(&fx, "POST", "/v1/elections/life/ballots", kiosk, body, out, sizeof(out)), 200);
         CHECK_STR(out, first);
+        /* the same code and submission id with other ballots: the same bytes, so a retry cannot
+         * tell whether a guessed ballot is the stored one (issue 11, vote buying by replay) */
+        {
+                static const char *const others[3] = { "[\"p2\"]", "[\"p3\"]", "[\"p1\",\"p2\"]" };
+                for (int k = 0; k < 3; k++) {
+                        snprintf(
+                                body, sizeof(body),
+                                "{\"ballot\":{\"approvals\":%s},\"code\":\"%s\",\"submission_id\":\"%032x\"}",
+                                others[k], codes[0], 1u);
+                        CHECK_INT(call(&fx, "POST", "/v1/elections/life/ballots", kiosk, body, out,
+                                       sizeof(out)),
+                                  200);
+                        CHECK_STR(out, first);
+                }
+        }
         /* a spent code with a new submission: 409 */
         snprintf(body, sizeof(body),
                  "{\"ballot\":{\"approvals\":[\"p2\"]},\"code\":\"%s\",\"submission_id\":\"%032x\"}",
