@@ -141,6 +141,13 @@ void pb_h_ballots(struct pb_api_ctx *c)
         /* the election's projects and the keys to prepare with, as an immutable snapshot: the
          * box itself belongs to whoever holds its lock (the writer, most of the time) */
         snap = pb_api_snap_acquire(c->el, &r);
+        if (!snap && r == PB_ERR_STATE) {
+                /* a draft: its project list may still change, so no ballot is read against it */
+                pb_diag_set(&d, PB_ERR_STATE, "state",
+                            "ballots are accepted only while the election is open");
+                pb_api_problem(c->resp, 409, PB_ERR_STATE, NULL, &d);
+                return;
+        }
         if (!snap) {
                 pb_api_fail(c, r == PB_ERR_AUTH ? 503 : 0, r, NULL);
                 return;

@@ -1,6 +1,8 @@
 /** @file The ballot box: creation, opening and recovery, keys, the election's states. */
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ballots/box_int.h"
 #include "ballots/pb_docs.h"
@@ -102,18 +104,33 @@ static pb_err store_manifest(struct pb_box *b, const struct pb_manifest *m, stru
         return r;
 }
 
+void pb_box_remove(const char *path)
+{
+        static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+        char name[4200];
+
+        for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+                snprintf(name, sizeof(name), "%s%s", path, suffixes[i]);
+                (void)unlink(name);
+        }
+}
+
 pb_err pb_box_create(const char *path, const struct pb_manifest *m, struct pb_box **ret,
                      struct pb_diag *reterr)
 {
         struct pb_box *b = pb_calloc(1, sizeof(*b));
         sqlite3_stmt *st = NULL;
         struct pb_buf text;
+        bool made = false;
         pb_err r;
 
         pb_buf_init(&text, PB_MANIFEST_MAX_BYTES);
         if (!b)
                 return PB_ERR_NOMEM;
         r = box_db_open(b, path, true, reterr);
+        /* from here on the files are ours: a failure removes them (issue 11: out of file handles,
+         * a create left a 4 KiB file that later stopped the server from starting) */
+        made = r != PB_ERR_CONFLICT;
         if (r == PB_OK)
                 r = box_db_migrate(b, reterr);
         if (r == PB_OK)
@@ -145,6 +162,8 @@ pb_err pb_box_create(const char *path, const struct pb_manifest *m, struct pb_bo
 out:
         pb_buf_release(&text);
         pb_box_free(b);
+        if (r < 0 && made)
+                pb_box_remove(path);
         return r;
 }
 

@@ -131,7 +131,13 @@ static const char *const migrations[PB_BOX_SCHEMA_VERSION] = {
 
 pb_err box_sqlite_err(struct pb_box *b, int rc, struct pb_diag *d)
 {
-        (void)b;
+        if (((rc & 0xff) == SQLITE_CANTOPEN || (rc & 0xff) == SQLITE_IOERR) && b && b->db) {
+                /* out of file descriptors is the process's limit, not damage: say so (issue 11) */
+                int e = sqlite3_system_errno(b->db);
+                if (e == EMFILE || e == ENFILE)
+                        return pb_diag_set(d, PB_ERR_BUSY, "database",
+                                           "too many open files (the process's open-file limit)");
+        }
         switch (rc & 0xff) {
         case SQLITE_BUSY:
         case SQLITE_LOCKED:

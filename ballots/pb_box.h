@@ -51,13 +51,22 @@ struct pb_box;
 
 /**
  * Create a new ballot box file at @path (which must not exist) holding @m, in state draft.
- * Sets WAL mode, the application id and the schema, and syncs the folder.
+ * Sets WAL mode, the application id and the schema, and syncs the folder.  On failure nothing of
+ * it is left: the files it made (@path, its -wal and -shm) are removed.
  * @param m    borrowed; its canonical form is stored
  * @param ret  [out] the open box, owned by the caller (pb_box_free); set only on PB_OK
- * @return PB_OK, PB_ERR_CONFLICT (@path exists), PB_ERR_STORAGE, PB_ERR_IO, PB_ERR_NOMEM
+ * @return PB_OK, PB_ERR_CONFLICT (@path exists), PB_ERR_BUSY (out of file descriptors),
+ *         PB_ERR_STORAGE, PB_ERR_IO, PB_ERR_NOMEM
  */
 PB_NODISCARD pb_err pb_box_create(const char *path, const struct pb_manifest *m, struct pb_box **ret,
                                   struct pb_diag *reterr);
+
+/**
+ * Remove the files of the ballot box at @path (the database, its -wal, -shm and -journal), for a
+ * caller whose pb_box_create() succeeded but who cannot use the box (no handle may remain open on
+ * it).  Best effort; files that do not exist are fine.  Never use it on an election that ran.
+ */
+void pb_box_remove(const char *path);
 
 /**
  * Open an existing ballot box and recover (verifiability.md §9.2): quick_check, application id,

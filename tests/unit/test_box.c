@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1139,6 +1140,64 @@ static void test_inconsistent_documents(void)
         pb_buf_release(&cert);
 }
 
+static bool exists(const char *path, const char *suffix)
+{
+        char name[200];
+        struct stat st;
+
+        snprintf(name, sizeof(name), "%s%s", path, suffix);
+        return lstat(name, &st) == 0;
+}
+
+/*
+ * Issue 11: out of file descriptors, a create failed halfway and left a 4 KiB file that stopped the
+ * server at its next start.  With one, two, ... descriptors left, a create either works or fails
+ * saying why (PB_ERR_BUSY) and leaves no file behind.
+ */
+static void test_create_out_of_files(void)
+{
+        struct pb_manifest *m = manifest();
+        struct rlimit old, rl;
+        int lowest = dup(0), failed = 0, made = 0;
+
+        if (lowest < 0 || getrlimit(RLIMIT_NOFILE, &old) < 0) {
+                CHECK_FAIL("no descriptor to start from");
+                goto out;
+        }
+        close(lowest);
+        for (int k = 0; k < 8; k++) {
+                struct pb_box *b = NULL;
+                struct pb_diag d;
+                char db[128], name[32];
+                pb_err r;
+
+                snprintf(name, sizeof(name), "nofile%d.db", k);
+                path_of(db, sizeof(db), name);
+                rl.rlim_cur = (rlim_t)(lowest + k);
+                rl.rlim_max = old.rlim_max;
+                CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+                r = pb_box_create(db, m, &b, &d);
+                CHECK(setrlimit(RLIMIT_NOFILE, &old) == 0);
+                if (r == PB_OK) {
+                        made++;
+                        CHECK(exists(db, "") && exists(db, "-wal"));
+                        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+                        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
+                } else {
+                        failed++;
+                        CHECK_INT(r, PB_ERR_BUSY);
+                        CHECK_STR(d.reason, "too many open files (the process's open-file limit)");
+                        CHECK(!exists(db, "") && !exists(db, "-wal") && !exists(db, "-shm") &&
+                              !exists(db, "-journal"));
+                }
+                pb_box_free(b);
+        }
+        CHECK(failed >= 2); /* no descriptor at all, and one: the file, then its WAL */
+        CHECK(made > 0);
+out:
+        pb_manifest_free(m);
+}
+
 int main(int argc, char **argv)
 {
         char cmd[128];
@@ -1159,6 +1218,7 @@ int main(int argc, char **argv)
         RUN(test_two_handles);
         RUN(test_cast_sees_other_process);
         RUN(test_inconsistent_documents);
+        RUN(test_create_out_of_files);
         if (argc < 2) {
                 fprintf(stderr, "usage: test-box SCHEMA1_FIXTURE\n");
                 return 1;
