@@ -173,6 +173,7 @@ static inline int serve_download(const struct serve_proc *s, const char *path, c
 }
 
 /* Run a shell command built from @fmt; its exit status (-1 when it did not exit normally). */
+static inline int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static inline int sh(const char *fmt, ...)
 {
         char cmd[8192];
@@ -187,6 +188,7 @@ static inline int sh(const char *fmt, ...)
 }
 
 /* The first line a command prints on stdout (a token), without its newline.  0 on success. */
+static inline int sh_line(char *out, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static inline int sh_line(char *out, size_t cap, const char *fmt, ...)
 {
         char cmd[8192];
