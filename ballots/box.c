@@ -216,15 +216,6 @@ pb_err pb_box_state(struct pb_box *b, enum pb_box_state *ret)
         return r;
 }
 
-pb_err pb_box_refresh(struct pb_box *b, struct pb_diag *reterr)
-{
-        pb_err r = box_begin_read(b, reterr);
-
-        if (r == PB_OK)
-                box_rollback(b);
-        return r;
-}
-
 /* Read the retry key and the legacy flag into @b (inside a transaction).  *ret_open: the election
  * is open; *ret_changed: either differs from what @b held. */
 static pb_err retry_read(struct pb_box *b, bool *ret_open, bool *ret_changed, struct pb_diag *d)

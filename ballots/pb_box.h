@@ -89,19 +89,14 @@ void pb_box_free(struct pb_box *b);
 PB_NODISCARD pb_err pb_box_set_engine_key(struct pb_box *b, const struct pb_key_secret *key,
                                           struct pb_diag *reterr);
 
-/** The current state (read from the database, in a read transaction that first takes in what
- *  other connections committed, as pb_box_refresh does).  PB_ERR_STORAGE. */
-PB_NODISCARD pb_err pb_box_state(struct pb_box *b, enum pb_box_state *ret);
-
 /**
- * Take in what other connections (another process: the command line beside a server) committed
- * since @b last looked: every call that reads or writes the box does this at the start of its
- * transaction (PRAGMA data_version), so a handle never signs, counts or publishes from a stale
- * copy.  This call only looks (one read transaction); use it before pb_box_manifest() when no
- * other call came first.
- * @return PB_OK, PB_ERR_INTERNAL (the stored manifest no longer parses), PB_ERR_STORAGE, PB_ERR_NOMEM
+ * The current state, read in a read transaction.  Like every call that reads or writes the box, it
+ * first takes in what other connections (another process: the command line beside a server)
+ * committed since @b last looked (PRAGMA data_version), so a handle never signs, counts or
+ * publishes from a stale copy; call it before pb_box_manifest() when no other call came first.
+ * @return PB_OK, PB_ERR_INTERNAL (the stored manifest no longer parses), PB_ERR_STORAGE, PB_ERR_BUSY
  */
-PB_NODISCARD pb_err pb_box_refresh(struct pb_box *b, struct pb_diag *reterr);
+PB_NODISCARD pb_err pb_box_state(struct pb_box *b, enum pb_box_state *ret);
 
 /** The manifest as of @b's last transaction (borrowed, valid until the next call on @b: any of them
  *  may replace it when another connection changed it, as pb_box_set_manifest and open do). */
