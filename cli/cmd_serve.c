@@ -85,6 +85,7 @@ static unsigned file_budget(const struct pb_http_config *hc)
                 n = 1000000;
         printf("pbvote: open-file limit %llu (was %llu): room for %llu elections beside %u connections\n",
                (unsigned long long)rl.rlim_cur, (unsigned long long)before, n, hc->max_connections);
+        fflush(stdout); /* a log file is fully buffered: the operator sees this at once */
         if (!n)
                 fprintf(stderr,
                         "pbvote serve: the open-file limit %llu leaves no room for an election beside %u "

@@ -61,7 +61,8 @@ static int files_of(const struct serve_proc *s, const char *id)
         return n;
 }
 
-/* "room for N elections" in the server's output; -1 when absent. */
+/* "room for N elections" in the server's output (printed before it serves, so it is there once
+ * /v1/health answered); -1 when absent. */
 static long room(const struct serve_proc *s)
 {
         static char buf[1 << 16];
