@@ -128,9 +128,9 @@ pb_err pb_box_create(const char *path, const struct pb_manifest *m, struct pb_bo
         if (!b)
                 return PB_ERR_NOMEM;
         r = box_db_open(b, path, true, reterr);
-        /* from here on the files are ours: a failure removes them (issue 11: out of file handles,
-         * a create left a 4 KiB file that later stopped the server from starting) */
-        made = r != PB_ERR_CONFLICT;
+        /* once the file is ours, a failure removes it (issue 11: out of file handles, a create
+         * left a 4 KiB file that later stopped the server from starting) */
+        made = b->created;
         if (r == PB_OK)
                 r = box_db_migrate(b, reterr);
         if (r == PB_OK)

@@ -66,6 +66,7 @@ struct pb_box {
          * (docs/ballot-box.md, "Threads and processes") */
         int64_t data_version;
         bool data_version_known;
+        bool created; /* box_db_open made the file (pb_box_create removes it when it fails) */
         const struct pb_key_secret *engine; /* borrowed; NULL until pb_box_set_engine_key */
         uint8_t *pepper;                    /* sodium_malloc'd code-hash key derived from the engine key */
         /* the retry key (docs/ballot-box.md, "Retries"): random, stored from the first cast while
@@ -85,7 +86,7 @@ struct pb_box {
 };
 
 #define BOX_RETRY_KEY_BYTES 32
-#define BOX_RETRY_TAG_BYTES 32 /* stored in a spent code's row: submission half, request half */
+#define BOX_RETRY_TAG_BYTES 32 /* stored in a spent code's row: the sealed commitment (box_prepare.c) */
 
 /**
  * Read the retry key into b->retry_key, creating it (randombytes_buf) in its own transaction when

@@ -17,7 +17,8 @@
 #include "pb_config.h"
 
 static const char usage_text[] =
-        "usage: pbvote serve [--data DIR | --db FILE] [--demo] [--listen HOST:PORT]\n"
+        "usage: pbvote serve [--data DIR | --db FILE] [--demo] [--allow-shared-data-dir] [--listen "
+        "HOST:PORT]\n"
         "                    [--engine-key FILE] [--office-key FILE] [--passphrase-file FILE]\n"
         "                    [--access-log FILE|-] [--max-connections N] [--max-per-ip N]\n"
         "                    [--timeout S] [--request-timeout S] [--threads N] [--queue N]\n"
@@ -28,6 +29,8 @@ static const char usage_text[] =
         "\n"
         "  --data DIR            the elections, keys and admin.tokens (default: pbvote-data)\n"
         "  --demo                on first start, create the demo election in DIR (see pbvote demo)\n"
+        "  --allow-shared-data-dir  serve a DIR that group or others may read, write or enter (refused\n"
+        "                        otherwise: the ballot boxes in it hold the votes; DIR is created 0700)\n"
         "  --engine-key FILE     signs receipts, checkpoints, close statements, results (default "
         "DIR/engine.key)\n"
         "  --office-key FILE     lets POST .../open sign the manifest (default DIR/office.key if present;\n"
@@ -94,6 +97,35 @@ static unsigned file_budget(const struct pb_http_config *hc)
         return (unsigned)n;
 }
 
+/*
+ * The data folder holds the ballot boxes, the keys and admin.tokens: it is created 0700 when
+ * missing, and one that group or others may read, write or enter is refused unless @allow_shared
+ * (issue 11: boxes made 0644 in a 0755 folder let any local user read the votes of an open
+ * election).  Files the server makes are 0600 (the umask), but older files or a copied folder
+ * may not be: the folder's mode is what protects them.
+ */
+static int data_folder_check(const char *data, bool allow_shared)
+{
+        struct stat st;
+
+        if (mkdir(data, 0700) < 0 && errno != EEXIST) {
+                fprintf(stderr, "pbvote serve: cannot create %s\n", data);
+                return PB_EXIT_INPUT;
+        }
+        if (stat(data, &st) < 0 || !S_ISDIR(st.st_mode)) {
+                fprintf(stderr, "pbvote serve: %s is not a folder\n", data);
+                return PB_EXIT_INPUT;
+        }
+        if ((st.st_mode & 077) && !allow_shared) {
+                fprintf(stderr,
+                        "pbvote serve: %s is open to group or others (mode %04o), and so would be the ballot "
+                        "boxes in it: chmod 700 %s, or pass --allow-shared-data-dir\n",
+                        data, (unsigned)(st.st_mode & 07777), data);
+                return PB_EXIT_INPUT;
+        }
+        return 0;
+}
+
 static int parse_uint(const char *s, unsigned long max, unsigned long *ret)
 {
         char *end;
@@ -119,11 +151,12 @@ int cmd_serve(int argc, char **argv)
         const char *data = NULL, *db = NULL, *engine_path = NULL, *office_path = NULL, *pass_file = NULL;
         char data_buf[4096], path_buf[4200], office_buf[4200];
         struct pb_key_secret *engine = NULL, *office = NULL;
-        bool demo = false;
+        bool demo = false, allow_shared = false;
         unsigned long v;
         int rc = PB_EXIT_OK;
         pb_err err;
 
+        umask(077); /* every file the server makes: boxes, admin.tokens, the demo, the access log */
         pb_http_config_default(&hc);
         memset(&ac, 0, sizeof(ac));
         pb_api_limits_default(&ac.limits);
@@ -137,6 +170,10 @@ int cmd_serve(int argc, char **argv)
                 }
                 if (!strcmp(a, "--demo")) {
                         demo = true;
+                        continue;
+                }
+                if (!strcmp(a, "--allow-shared-data-dir")) {
+                        allow_shared = true;
                         continue;
                 }
                 if (!val) {
@@ -201,6 +238,8 @@ int cmd_serve(int argc, char **argv)
         } else if (!data) {
                 data = "pbvote-data";
         }
+        if ((rc = data_folder_check(data, allow_shared)))
+                goto out;
         if (demo) {
                 char json_path[4096];
                 snprintf(path_buf, sizeof(path_buf), "%s/%s", data, "warszawa-rembertow-2023.db");
@@ -211,11 +250,6 @@ int cmd_serve(int argc, char **argv)
                                 goto out;
                 }
                 printf("pbvote: demo election: tokens and voter codes in %s\n", json_path);
-        }
-        if (mkdir(data, 0700) < 0 && errno != EEXIST) {
-                fprintf(stderr, "pbvote serve: cannot create %s\n", data);
-                rc = PB_EXIT_INPUT;
-                goto out;
         }
         if (!engine_path) {
                 snprintf(path_buf, sizeof(path_buf), "%s/engine.key", data);
