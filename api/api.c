@@ -34,6 +34,7 @@ pb_err pb_api_new(const struct pb_api_config *cfg, struct pb_api **ret, struct p
         snprintf(api->version, sizeof(api->version), "%s", cfg->version ? cfg->version : "pbvote");
         api->engine = cfg->engine;
         api->office = cfg->office;
+        api->max_elections = cfg->max_elections;
         api->data_dir =
                 pb_strndup(cfg->data_dir ? cfg->data_dir : ".", strlen(cfg->data_dir ? cfg->data_dir : "."));
         if (!api->data_dir) {
@@ -175,6 +176,11 @@ enum pb_api_outcome pb_api_dispatch(struct pb_api *api, const struct pb_api_requ
                 if (!c.el) {
                         pb_diag_set(&d, PB_ERR_NOT_FOUND, "id", "no such election");
                         pb_api_problem(resp, 404, PB_ERR_NOT_FOUND, NULL, &d);
+                        return PB_API_DONE;
+                }
+                if (!c.el->box) {
+                        /* its box could not be opened at start: say why, serve the others */
+                        pb_api_problem(resp, 503, c.el->unavailable, c.el->reason, NULL);
                         return PB_API_DONE;
                 }
         }

@@ -115,6 +115,12 @@ void pb_h_ballots(struct pb_api_ctx *c)
         /* the election's projects and the keys to prepare with, as an immutable snapshot: the
          * box itself belongs to whoever holds its lock (the writer, most of the time) */
         snap = pb_api_snap_acquire(c->el, &r);
+        if (!snap && r == PB_ERR_STATE) {
+                /* a draft: its project list may still change, so no ballot is read against it; the
+                 * same answer as the writer's for an election that is not open */
+                pb_api_problem(c->resp, 0, pb_diag_refuse(&d, PB_REFUSAL_NOT_OPEN, NULL), NULL, &d);
+                return;
+        }
         if (!snap) {
                 pb_api_fail(c, 0, r == PB_ERR_AUTH ? PB_ERR_BUSY : r, NULL); /* no engine key: read-only */
                 return;

@@ -91,12 +91,21 @@ void pb_h_elections_list(struct pb_api_ctx *c)
         for (size_t i = 0; i < api->n_elections; i++) {
                 struct pb_api_election *el = api->elections[i];
                 enum pb_box_state st = PB_BOX_DRAFT;
-                pb_err r;
+                pb_err r = PB_ERR_STORAGE;
 
-                pthread_mutex_lock(&el->lock); /* opening replaces the box's manifest */
-                r = pb_box_state(el->box, &st);
                 pb_jw_object_begin(&w);
                 pb_jw_kv_string(&w, "id", el->id);
+                if (!el->box) {
+                        /* its box could not be opened at start (its routes answer 503) */
+                        pb_jw_kv_string(&w, "reason", el->reason);
+                        pb_jw_kv_string(&w, "state", "unavailable");
+                        pb_jw_kv_string(&w, "title", "");
+                        pb_jw_object_end(&w);
+                        continue;
+                }
+                /* the state first: it takes in what another process changed, the manifest too */
+                pthread_mutex_lock(&el->lock);
+                r = pb_box_state(el->box, &st);
                 pb_jw_kv_string(&w, "state", r == PB_OK ? pb_box_state_name(st) : "unavailable");
                 pb_jw_kv_string(&w, "title", pb_box_manifest(el->box)->election->title);
                 pthread_mutex_unlock(&el->lock);

@@ -99,6 +99,10 @@ struct pb_api_config {
         const char *data_dir;               /* the elections: DATA_DIR/<election id>.db */
         const struct pb_key_secret *engine; /* signs receipts, checkpoints, close statements, results */
         const struct pb_key_secret *office; /* signs the manifest at open; NULL: open from the command line */
+        /* ballot boxes open at once at most (3 file descriptors each: the database, its WAL and
+         * shared memory), from the open-file limit; 0: no limit.  Beyond, a box is unavailable at
+         * start and a create is refused (503) */
+        unsigned max_elections;
         /* milliseconds of a monotonic clock, for per-kiosk limits and the token cache; NULL:
          * CLOCK_MONOTONIC (tests step a clock of their own) */
         uint64_t (*clock_ms)(void);
@@ -106,10 +110,11 @@ struct pb_api_config {
 
 /**
  * Create the API: open every election of @cfg->data_dir (recovering each, pb_box_open), attach the
- * engine key, start the writer thread.  libsodium must be initialised (sodium_init()) first.
+ * engine key, start the writer thread.  A box that cannot be opened does not stop the server: its
+ * election is listed as unavailable and its routes answer 503 with the reason (also logged on
+ * stderr).  libsodium must be initialised (sodium_init()) first.
  * @ret owned by the caller (pb_api_free).
- * @return PB_OK, PB_ERR_IO (no such folder), the error of a box that cannot be opened (reterr
- *         names it), PB_ERR_NOMEM
+ * @return PB_OK, PB_ERR_IO (no such folder), PB_ERR_NOMEM
  */
 PB_NODISCARD pb_err pb_api_new(const struct pb_api_config *cfg, struct pb_api **ret, struct pb_diag *reterr);
 /** Stop the writer (answering what is queued), close every election, free @api.  Accepts NULL. */

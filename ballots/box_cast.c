@@ -282,6 +282,14 @@ static pb_err cast(struct pb_box *b, const struct pb_submission *subs, struct pb
         r = box_begin(b, reterr);
         if (r < 0)
                 goto out;
+        if (b->prep_gen != in.gen) {
+                /* another process changed an input of the preparations (box_sync) since they were
+                 * made: nothing is stored, and a retry prepares from the new inputs */
+                box_rollback(b);
+                r = pb_diag_set(reterr, PB_ERR_BUSY, "database",
+                                "the ballot box changed during the cast; retry");
+                goto out;
+        }
         r = box_get_state(b, &s, reterr);
         if (r == PB_OK && s != PB_BOX_OPEN)
                 r = pb_diag_refuse(reterr, PB_REFUSAL_NOT_OPEN, NULL);

@@ -46,6 +46,7 @@ enum box_stmt {
         ST_TOKEN_LIST,
         ST_TOKEN_REVOKE,
         ST_TOKEN_LOCK,
+        ST_DATA_VERSION,
         ST_COUNT
 };
 
@@ -58,7 +59,14 @@ enum box_stmt {
 struct pb_box {
         sqlite3 *db;
         sqlite3_stmt *st[ST_COUNT];
-        struct pb_manifest *manifest;       /* the stored manifest, parsed */
+        struct pb_manifest *manifest; /* the stored manifest, parsed */
+        uint8_t manifest_sha256[32];  /* SHA-256 of the stored bytes b->manifest was parsed from */
+        /* PRAGMA data_version as of this connection's last transaction: it changes when another
+         * connection (another process) commits, and box_begin*() then reloads what is cached here
+         * (docs/ballot-box.md, "Threads and processes") */
+        int64_t data_version;
+        bool data_version_known;
+        bool created; /* box_db_open made the file (pb_box_create removes it when it fails) */
         const struct pb_key_secret *engine; /* borrowed; NULL until pb_box_set_engine_key */
         uint8_t *pepper;                    /* sodium_malloc'd code-hash key derived from the engine key */
         /* the retry key (docs/ballot-box.md, "Retries"): random, stored from the first cast while
@@ -121,10 +129,43 @@ sqlite3_stmt *box_stmt(struct pb_box *b, enum box_stmt s);
 /** Map an SQLite result code to pb_err, filling @d with a storage diagnostic. */
 pb_err box_sqlite_err(struct pb_box *b, int rc, struct pb_diag *d);
 
-/** BEGIN IMMEDIATE with a bounded retry on SQLITE_BUSY.  PB_ERR_BUSY when the lock stays taken. */
+/** BEGIN IMMEDIATE with a bounded retry on SQLITE_BUSY, then box_sync().  PB_ERR_BUSY when the lock
+ *  stays taken; on any failure no transaction is left open. */
 PB_NODISCARD pb_err box_begin(struct pb_box *b, struct pb_diag *d);
-/** BEGIN (deferred, for reads). */
+/** BEGIN (deferred, for reads), then box_sync() (which starts the read transaction). */
 PB_NODISCARD pb_err box_begin_read(struct pb_box *b, struct pb_diag *d);
+/**
+ * Inside a transaction: when another connection committed since this one last looked (PRAGMA
+ * data_version), reload what the box caches from the database (box_reload).  Race-free: the
+ * transaction's snapshot is the one the version was read in.
+ */
+PB_NODISCARD pb_err box_sync(struct pb_box *b, struct pb_diag *d);
+/**
+ * Reload the cached state after another connection committed (inside a transaction): the manifest
+ * (parsed again only if its bytes changed), the retry key and the legacy flag; the log's frontier
+ * is read again at its next use, and the WAL is assumed to hold a small cast.  prep_gen changes
+ * only when a preparation input did.
+ */
+PB_NODISCARD pb_err box_reload(struct pb_box *b, struct pb_diag *d);
+
+/* ---- the signed documents against the stored state (box_docs.c) ---- */
+
+/** How far box_docs_check() goes: each level checks the ones before it too. */
+enum box_docs_level {
+        BOX_DOCS_MANIFEST,      /* the stored manifest is the one parsed here, and the signed one once open */
+        BOX_DOCS_CLOSE,         /* the close statement: engine-signed, this manifest, the log, the counts */
+        BOX_DOCS_RESULT,        /* the result: engine-signed, this manifest and close statement */
+        BOX_DOCS_CERTIFICATION, /* the certification: office-signed, this result */
+};
+
+/**
+ * Check the stored signed documents up to @level against each other and against the box, as the
+ * offline verifier checks the bundle (docs/auditor.md B1, B3, B4, B5, D1, D2), inside a
+ * transaction.  What the box signs next is then built on documents that verify.
+ * @return PB_OK, PB_ERR_INTERNAL (@d says which document disagrees with what), PB_ERR_STORAGE,
+ *         PB_ERR_NOMEM
+ */
+PB_NODISCARD pb_err box_docs_check(struct pb_box *b, enum box_docs_level level, struct pb_diag *d);
 /** COMMIT.  On failure the transaction is rolled back and nothing was stored.  Afterwards, a WAL of
  *  BOX_WAL_MAX_FRAMES or more is truncated. */
 PB_NODISCARD pb_err box_commit(struct pb_box *b, struct pb_diag *d);

@@ -658,6 +658,17 @@ static pb_err check_checkpoints(struct pb_box *b, struct pb_merkle_tree *t, stru
         return PB_OK;
 }
 
+/* The signed documents an election in state @s has. */
+static enum box_docs_level docs_level(enum pb_box_state s)
+{
+        switch (s) {
+        case PB_BOX_CLOSED: return BOX_DOCS_CLOSE;
+        case PB_BOX_TALLIED: return BOX_DOCS_RESULT;
+        case PB_BOX_CERTIFIED: return BOX_DOCS_CERTIFICATION;
+        default: return BOX_DOCS_MANIFEST;
+        }
+}
+
 pb_err pb_box_check(struct pb_box *b, struct pb_diag *reterr)
 {
         uint64_t by_channel[PB_CHANNEL_COUNT] = { 0 }, n, pending = 0;
@@ -747,6 +758,10 @@ pb_err pb_box_check(struct pb_box *b, struct pb_diag *reterr)
                 r = count_rows(b, "SELECT count(*) FROM codes", &n, reterr);
         if (r == PB_OK && n != c.codes_issued)
                 r = mismatch(reterr, "the issued-code counter differs from the codes");
+        /* the signed documents of the state, as the verifier checks them (issue 11: a box whose
+         * bundle fails verification must not pass its check) */
+        if (r == PB_OK)
+                r = box_docs_check(b, docs_level(c.state), reterr);
         box_rollback(b);
         box_cache_for_scan(b, false);
         pb_merkle_tree_release(&t);

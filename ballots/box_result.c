@@ -162,6 +162,9 @@ pb_err pb_box_tally(struct pb_box *b, const uint64_t *seed, const char *engine_v
         r = box_get_state(b, &s, reterr);
         if (r == PB_OK && s != PB_BOX_CLOSED && s != PB_BOX_TALLIED && s != PB_BOX_CERTIFIED)
                 r = pb_diag_set(reterr, PB_ERR_STATE, "state", "only a closed election can be tallied");
+        /* count only on top of a close statement that verifies, over the signed manifest (issue 11) */
+        if (r == PB_OK)
+                r = box_docs_check(b, BOX_DOCS_CLOSE, reterr);
         if (r == PB_OK)
                 r = result_payload(b, seed, engine_version, &payload, reterr);
         if (r == PB_OK)
@@ -216,6 +219,9 @@ pb_err pb_box_certify(struct pb_box *b, const char *result, size_t result_len,
         r = box_get_state(b, &s, reterr);
         if (r == PB_OK && s != PB_BOX_TALLIED && s != PB_BOX_CERTIFIED)
                 r = pb_diag_set(reterr, PB_ERR_STATE, "state", "only a tallied election can be certified");
+        /* the office certifies only a result that verifies, over the manifest it signed (issue 11) */
+        if (r == PB_OK)
+                r = box_docs_check(b, BOX_DOCS_RESULT, reterr);
         if (r == PB_OK && (!b->manifest->has_keys || !pb_key_equal(&office->pub, &b->manifest->office_key)))
                 r = pb_diag_set(reterr, PB_ERR_FORBIDDEN, "key",
                                 "not the finance office key named in the manifest");

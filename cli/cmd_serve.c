@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <libgen.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "api/pb_api.h"
@@ -50,6 +51,50 @@ static void on_signal(int sig)
 {
         (void)sig;
         stop = 1;
+}
+
+/*
+ * File descriptors: every election keeps FD_PER_ELECTION open (its database, WAL and shared
+ * memory), every connection one, every polling thread two (its epoll and its wake-up pipe), and
+ * FD_RESERVE more are left for the listening socket, key and token files, exports and SQLite's
+ * passing needs.  At 1024 (a common default) 63 of 400 creates once failed halfway (issue 11).
+ */
+#define FD_PER_ELECTION 3
+#define FD_RESERVE 64
+
+/* Raise the soft open-file limit to the hard one and say how many elections fit; 0 if none do. */
+static unsigned file_budget(const struct pb_http_config *hc)
+{
+        unsigned long long others = (unsigned long long)hc->max_connections + 2ull * hc->threads + FD_RESERVE;
+        unsigned long long n;
+        struct rlimit rl;
+        rlim_t before;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+                fprintf(stderr, "pbvote serve: cannot read the open-file limit (getrlimit)\n");
+                return 0;
+        }
+        before = rl.rlim_cur;
+        if (rl.rlim_cur != rl.rlim_max) {
+                rl.rlim_cur = rl.rlim_max;
+                if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                        rl.rlim_cur = before;
+        }
+        if (rl.rlim_cur == RLIM_INFINITY)
+                n = 1000000;
+        else
+                n = rl.rlim_cur > others ? (rl.rlim_cur - others) / FD_PER_ELECTION : 0;
+        if (n > 1000000)
+                n = 1000000;
+        printf("pbvote: open-file limit %llu (was %llu): room for %llu elections beside %u connections\n",
+               (unsigned long long)rl.rlim_cur, (unsigned long long)before, n, hc->max_connections);
+        fflush(stdout); /* a log file is fully buffered: the operator sees this at once */
+        if (!n)
+                fprintf(stderr,
+                        "pbvote serve: the open-file limit %llu leaves no room for an election beside %u "
+                        "connections: raise `ulimit -n` (hard limit) or lower --max-connections\n",
+                        (unsigned long long)rl.rlim_cur, hc->max_connections);
+        return (unsigned)n;
 }
 
 /*
@@ -226,6 +271,11 @@ int cmd_serve(int argc, char **argv)
         ac.data_dir = data;
         ac.engine = engine;
         ac.office = office;
+        ac.max_elections = file_budget(&hc);
+        if (!ac.max_elections) {
+                rc = PB_EXIT_INPUT;
+                goto out;
+        }
         hc.host = host;
         hc.access_log = log;
         pb_diag_clear(&d);

@@ -4,10 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "ballots/pb_box.h"
+#include "ballots/pb_bundle.h"
 #include "ballots/pb_docs.h"
 #include "formats/pb_envelope.h"
 #include "ballots/pb_receipt.h"
@@ -1373,6 +1375,307 @@ static void key(struct pb_key_secret *k, const char *name, uint8_t fill)
         CHECK(pb_key_secret_from_seed(k, name, seed, NULL) == PB_OK);
 }
 
+/* Verify the bundle of @b (tallied) exported to @name: every check must pass. */
+static void check_bundle_verifies(struct pb_box *b, const char *name)
+{
+        struct pb_verify_options o;
+        char out[128];
+        unsigned failed = 0;
+
+        memset(&o, 0, sizeof(o));
+        o.allow_uncertified = true;
+        path_of(out, sizeof(out), name);
+        CHECK(pb_box_export(b, out, NULL) == PB_OK);
+        CHECK_INT(pb_bundle_verify(out, &o, NULL, NULL, &failed), PB_OK);
+        CHECK_INT(failed, 0);
+}
+
+/*
+ * Issue 11: a server holds one handle on the box while the command line opens the election with
+ * another.  The server's handle must take in every change committed elsewhere before it uses what
+ * it caches: the manifest it publishes and closes over is the signed one (with its keys), and the
+ * bundle it exports verifies.
+ */
+static void test_two_handles(void)
+{
+        static const uint32_t a_only[1] = { 0 }, b_only[1] = { 1 };
+        struct pb_manifest *m = manifest();
+        struct pb_box *server = NULL, *cli = NULL;
+        struct pb_submission subs[4];
+        struct pb_cast_outcome out[4];
+        struct pb_buf env, cert;
+        struct codes cs;
+        enum pb_box_state s;
+        char db[128];
+
+        memset(&cs, 0, sizeof(cs));
+        pb_buf_init(&env, 0);
+        pb_buf_init(&cert, 0);
+        path_of(db, sizeof(db), "two.db");
+        CHECK(pb_box_create(db, m, &server, NULL) == PB_OK);
+        if (!server)
+                goto out;
+        CHECK(pb_box_set_engine_key(server, &engine, NULL) == PB_OK);
+        CHECK(pb_box_codes_issue(server, 4, collect, &cs, NULL) == PB_OK);
+        CHECK(!pb_box_manifest(server)->has_keys);
+        /* the command line opens it: the office key never reaches the server */
+        CHECK(pb_box_open(db, &cli, NULL) == PB_OK);
+        CHECK(cli && pb_box_set_engine_key(cli, &engine, NULL) == PB_OK);
+        CHECK(cli && pb_box_election_open(cli, &office, NULL) == PB_OK);
+        pb_box_free(cli);
+        cli = NULL;
+        /* the server sees the state and the signed manifest's keys at its next look */
+        CHECK(pb_box_state(server, &s) == PB_OK && s == PB_BOX_OPEN);
+        CHECK(pb_box_manifest(server)->has_keys);
+        CHECK(pb_key_equal(&pb_box_manifest(server)->office_key, &office.pub));
+        for (int i = 0; i < 4; i++)
+                subs[i] = sub(cs.c[i].text, i % 2 ? b_only : a_only, 1);
+        CHECK(pb_box_cast(server, subs, 4, out, NULL) == PB_OK && out[3].status == PB_OK);
+        CHECK(pb_box_election_close(server, "2026-06-01T20:00:00Z", NULL) == PB_OK);
+        CHECK(pb_box_tally(server, NULL, "pbvote test", &env, NULL) == PB_OK);
+        /* certified by the command line again, exported by the server */
+        CHECK(pb_box_open(db, &cli, NULL) == PB_OK);
+        CHECK(cli &&
+              pb_box_certify(cli, env.data, env.len, &office, "2026-06-02T10:00:00Z", &cert, NULL) == PB_OK);
+        pb_box_free(cli);
+        cli = NULL;
+        check_bundle_verifies(server, "two-bundle");
+        CHECK(pb_box_check(server, NULL) == PB_OK);
+out:
+        pb_box_free(server);
+        pb_manifest_free(m);
+        pb_buf_release(&env);
+        pb_buf_release(&cert);
+}
+
+/*
+ * A cast whose submissions were prepared from inputs another process changed before its
+ * transaction began (here the retry key, rewritten behind the handle's back) stores nothing and
+ * says so: a ballot stored with the old key's nonce would not be found again by its retry.
+ */
+static void test_cast_sees_other_process(void)
+{
+        static const uint32_t a_only[1] = { 0 };
+        struct pb_manifest *m = manifest();
+        struct pb_box *b = NULL;
+        struct pb_submission s;
+        struct pb_cast_outcome out;
+        struct pb_turnout t;
+        struct pb_diag d;
+        struct codes cs;
+        char db[128];
+
+        memset(&cs, 0, sizeof(cs));
+        path_of(db, sizeof(db), "other-process.db");
+        CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
+        if (!b)
+                goto out;
+        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
+        CHECK(pb_box_codes_issue(b, 3, collect, &cs, NULL) == PB_OK);
+        s = sub(cs.c[0].text, a_only, 1);
+        s.has_submission_id = true;
+        memset(s.submission_id, 1, 16);
+        CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK && out.status == PB_OK);
+        CHECK(sql(db, "UPDATE election SET retry_key = randomblob(32)") == SQLITE_OK);
+        s = sub(cs.c[1].text, a_only, 1);
+        s.has_submission_id = true;
+        memset(s.submission_id, 2, 16);
+        CHECK_INT(pb_box_cast(b, &s, 1, &out, &d), PB_ERR_BUSY);
+        CHECK(pb_box_turnout(b, &t, NULL) == PB_OK && t.ballots == 1 && t.codes_spent == 1);
+        /* the next cast prepares from the key now stored, and a retry of it finds its commitment */
+        CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK && out.status == PB_OK && !out.replayed);
+        {
+                struct pb_cast_outcome again;
+                CHECK(pb_box_cast(b, &s, 1, &again, NULL) == PB_OK && again.status == PB_OK &&
+                      again.replayed);
+                CHECK(!memcmp(again.receipt.commitment, out.receipt.commitment, 32));
+        }
+out:
+        pb_box_free(b);
+        pb_manifest_free(m);
+}
+
+/* Box @name from the test manifest titled @title: opened, three ballots, closed; tallied if @tally. */
+static void make_closed(const char *name, const char *title, bool tally, char *db, size_t cap,
+                        struct pb_buf *result)
+{
+        static const uint32_t a_only[1] = { 0 };
+        struct pb_manifest *m = NULL;
+        struct pb_box *b = NULL;
+        struct pb_submission subs[3];
+        struct pb_cast_outcome out[3];
+        struct codes cs;
+        char text[sizeof(manifest_text) + 64];
+        const char *at = strstr(manifest_text, "\"title\":\"Test\"");
+
+        memset(&cs, 0, sizeof(cs));
+        path_of(db, cap, name);
+        /* the test manifest with another title: the same election, another manifest */
+        snprintf(text, sizeof(text), "%.*s\"title\":\"%s\"%s", (int)(at - manifest_text), manifest_text,
+                 title, at + strlen("\"title\":\"Test\""));
+        CHECK(pb_manifest_parse(text, strlen(text), &m, NULL) == PB_OK);
+        CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
+        CHECK(b && pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+        CHECK(b && pb_box_election_open(b, &office, NULL) == PB_OK);
+        CHECK(b && pb_box_codes_issue(b, 3, collect, &cs, NULL) == PB_OK);
+        for (int i = 0; i < 3; i++)
+                subs[i] = sub(cs.c[i].text, a_only, 1);
+        CHECK(b && pb_box_cast(b, subs, 3, out, NULL) == PB_OK);
+        CHECK(b && pb_box_election_close(b, "2026-06-01T20:00:00Z", NULL) == PB_OK);
+        if (b && tally)
+                CHECK(pb_box_tally(b, NULL, "pbvote test", result, NULL) == PB_OK);
+        pb_box_free(b);
+        pb_manifest_free(m);
+}
+
+/* Take column @col of election @from's box into box @db (a document signed by the same key for
+ * another manifest: what a stale copy of the manifest made the server sign in issue 11). */
+static int graft(const char *db, const char *from, const char *col)
+{
+        char q[512];
+
+        snprintf(q, sizeof(q),
+                 "ATTACH '%s' AS o; UPDATE main.election SET %s = (SELECT %s FROM o.election WHERE id = 1);"
+                 "DETACH o;",
+                 from, col, col);
+        return sql(db, q);
+}
+
+/* Close, tally and certify refuse to sign on top of documents that would not verify, and the full
+ * check finds each such box, naming the document. */
+static void test_inconsistent_documents(void)
+{
+        char a[128], elsewhere[128];
+        struct pb_buf result, other_result, cert;
+        struct pb_box *b = NULL;
+        enum pb_box_state s;
+        struct pb_diag d;
+
+        pb_buf_init(&result, 0);
+        pb_buf_init(&other_result, 0);
+        pb_buf_init(&cert, 0);
+        make_closed("doc-other.db", "Another title", true, elsewhere, sizeof(elsewhere), &other_result);
+        /* a close statement naming another manifest: nothing is counted */
+        make_closed("doc-close.db", "Test", false, a, sizeof(a), &result);
+        CHECK(graft(a, elsewhere, "close_envelope") == SQLITE_OK);
+        CHECK(pb_box_open(a, &b, NULL) == PB_OK);
+        CHECK(b && pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+        if (b) {
+                CHECK_INT(pb_box_tally(b, NULL, "pbvote test", &result, &d), PB_ERR_INTERNAL);
+                CHECK_STR(d.reason, "the close statement names another manifest");
+                CHECK(pb_box_state(b, &s) == PB_OK && s == PB_BOX_CLOSED);
+                CHECK_INT(pb_box_check(b, &d), PB_ERR_INTERNAL);
+                CHECK_STR(d.path, "close");
+        }
+        pb_box_free(b);
+        b = NULL;
+        /* a result naming another manifest and close statement: the office certifies nothing */
+        pb_buf_reset(&result);
+        make_closed("doc-result.db", "Test", true, a, sizeof(a), &result);
+        CHECK(graft(a, elsewhere, "result_envelope") == SQLITE_OK);
+        CHECK(pb_box_open(a, &b, NULL) == PB_OK);
+        if (b) {
+                CHECK_INT(pb_box_certify(b, other_result.data, other_result.len, &office,
+                                         "2026-06-02T10:00:00Z", &cert, &d),
+                          PB_ERR_INTERNAL);
+                CHECK_STR(d.reason, "the result names another manifest");
+                CHECK_INT(pb_box_check(b, &d), PB_ERR_INTERNAL);
+                CHECK_STR(d.path, "result");
+        }
+        pb_box_free(b);
+        b = NULL;
+        /* the stored manifest is not the signed one: the close signs nothing and voting stops */
+        {
+                static const uint32_t a_only[1] = { 0 };
+                struct pb_manifest *m = manifest();
+                struct pb_submission sb;
+                struct pb_cast_outcome out;
+                struct codes cs;
+
+                memset(&cs, 0, sizeof(cs));
+                path_of(a, sizeof(a), "doc-manifest.db");
+                CHECK(pb_box_create(a, m, &b, NULL) == PB_OK);
+                CHECK(b && pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+                CHECK(b && pb_box_election_open(b, &office, NULL) == PB_OK);
+                CHECK(b && pb_box_codes_issue(b, 1, collect, &cs, NULL) == PB_OK);
+                sb = sub(cs.c[0].text, a_only, 1);
+                CHECK(b && pb_box_cast(b, &sb, 1, &out, NULL) == PB_OK);
+                CHECK(graft(a, elsewhere, "manifest") == SQLITE_OK);
+                if (b) {
+                        CHECK_INT(pb_box_check(b, &d), PB_ERR_INTERNAL);
+                        CHECK_STR(d.reason, "the stored manifest is not the one the finance office signed");
+                        CHECK_INT(pb_box_election_close(b, "2026-06-01T20:00:00Z", &d), PB_ERR_INTERNAL);
+                        CHECK_STR(d.reason, "the stored manifest is not the one the finance office signed");
+                        CHECK(pb_box_state(b, &s) == PB_OK && s == PB_BOX_SUSPENDED);
+                        CHECK(pb_box_document(b, PB_BOX_DOC_CLOSE, &cert, NULL) == PB_ERR_NOT_FOUND);
+                }
+                pb_manifest_free(m);
+        }
+        pb_box_free(b);
+        pb_buf_release(&result);
+        pb_buf_release(&other_result);
+        pb_buf_release(&cert);
+}
+
+static bool exists(const char *path, const char *suffix)
+{
+        char name[200];
+        struct stat st;
+
+        snprintf(name, sizeof(name), "%s%s", path, suffix);
+        return lstat(name, &st) == 0;
+}
+
+/*
+ * Issue 11: out of file descriptors, a create failed halfway and left a 4 KiB file that stopped the
+ * server at its next start.  With one, two, ... descriptors left, a create either works or fails
+ * saying why (PB_ERR_BUSY) and leaves no file behind.
+ */
+static void test_create_out_of_files(void)
+{
+        struct pb_manifest *m = manifest();
+        struct rlimit old, rl;
+        int lowest = dup(0), failed = 0, made = 0;
+
+        if (lowest < 0 || getrlimit(RLIMIT_NOFILE, &old) < 0) {
+                CHECK_FAIL("no descriptor to start from");
+                goto out;
+        }
+        close(lowest);
+        for (int k = 0; k < 8; k++) {
+                struct pb_box *b = NULL;
+                struct pb_diag d;
+                char db[128], name[32];
+                pb_err r;
+
+                snprintf(name, sizeof(name), "nofile%d.db", k);
+                path_of(db, sizeof(db), name);
+                rl.rlim_cur = (rlim_t)(lowest + k);
+                rl.rlim_max = old.rlim_max;
+                CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+                r = pb_box_create(db, m, &b, &d);
+                CHECK(setrlimit(RLIMIT_NOFILE, &old) == 0);
+                if (r == PB_OK) {
+                        made++;
+                        CHECK(exists(db, "") && exists(db, "-wal"));
+                        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+                        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
+                } else {
+                        failed++;
+                        CHECK_INT(r, PB_ERR_BUSY);
+                        CHECK_STR(d.reason, "too many open files (the process's open-file limit)");
+                        CHECK(!exists(db, "") && !exists(db, "-wal") && !exists(db, "-shm") &&
+                              !exists(db, "-journal"));
+                }
+                pb_box_free(b);
+        }
+        CHECK(failed >= 2); /* no descriptor at all, and one: the file, then its WAL */
+        CHECK(made > 0);
+out:
+        pb_manifest_free(m);
+}
+
 int main(int argc, char **argv)
 {
         char cmd[128];
@@ -1393,6 +1696,10 @@ int main(int argc, char **argv)
         RUN(test_retry_any_ballot);
         RUN(test_export_stream);
         RUN(test_file_modes);
+        RUN(test_two_handles);
+        RUN(test_cast_sees_other_process);
+        RUN(test_inconsistent_documents);
+        RUN(test_create_out_of_files);
         if (argc < 3) {
                 fprintf(stderr, "usage: test-box SCHEMA1_FIXTURE SCHEMA4_FIXTURE\n");
                 return 1;
