@@ -217,8 +217,8 @@ void pb_api_job_free(struct pb_api_job *job);
 
 /* replies */
 void pb_api_reply_json(struct pb_api_ctx *c, unsigned status, const struct pb_buf *body);
-/** A problem for error @code with @d, status from the registry unless @status is given. */
-void pb_api_fail(struct pb_api_ctx *c, unsigned status, pb_err code, const struct pb_diag *d);
+/** A problem for error @code with @d (pb_api_problem()). */
+void pb_api_fail(struct pb_api_ctx *c, pb_err code, const struct pb_diag *d);
 
 /* handlers (h_*.c) */
 void pb_h_health(struct pb_api_ctx *c);

@@ -28,7 +28,7 @@ static void bad(struct pb_api_ctx *c, pb_err code, const char *path, const char 
 
         pb_diag_clear(&d);
         pb_diag_set(&d, code, path, why);
-        pb_api_fail(c, 0, code, &d);
+        pb_api_fail(c, code, &d);
 }
 
 /* Refuse the submission with @why (its reason, code and status), @detail when the refusal's own
@@ -41,7 +41,7 @@ static void refuse(struct pb_api_ctx *c, enum pb_refusal why, const char *detail
         pb_diag_refuse(&d, why, NULL);
         if (detail)
                 d.reason = detail;
-        pb_api_problem(c->resp, 0, d.code, NULL, &d);
+        pb_api_problem(c->resp, d.code, NULL, &d);
         c->resp->retry_after = retry_after;
 }
 
@@ -58,14 +58,14 @@ static bool read_ballot(struct pb_api_ctx *c, const struct pb_election *e, const
         job->items = pb_calloc(e->n_projects, sizeof(*job->items));
         job->points = points ? pb_calloc(e->n_projects, sizeof(*job->points)) : NULL;
         if (!job->items || (points && !job->points)) {
-                pb_api_fail(c, 0, PB_ERR_NOMEM, NULL);
+                pb_api_fail(c, PB_ERR_NOMEM, NULL);
                 return false;
         }
         pb_diag_clear(&d);
         r = pb_ballot_json_read(e, b, "$.ballot", job->items, job->points, &n, &d);
         if (r < 0) {
                 d.subject[0] = '\0'; /* a project id from the ballot: content, never echoed */
-                pb_api_fail(c, 0, r, &d);
+                pb_api_fail(c, r, &d);
                 return false;
         }
         job->sub.items = job->items;
@@ -101,13 +101,13 @@ void pb_h_ballots(struct pb_api_ctx *c)
                                "too many failed voter codes in a row from this kiosk; wait", wait ? wait : 1);
                         return;
                 case PB_KIOSK_NOMEM:
-                        pb_api_fail(c, 0, PB_ERR_NOMEM, NULL);
+                        pb_api_fail(c, PB_ERR_NOMEM, NULL);
                         c->resp->retry_after = 1;
                         return;
                 }
         }
         if (pb_json_check_object(c->json, body_fields, "$", &d) < 0) {
-                pb_api_fail(c, 0, PB_ERR_PARSE, &d);
+                pb_api_fail(c, PB_ERR_PARSE, &d);
                 return;
         }
         code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c->json, "code"));
@@ -118,17 +118,17 @@ void pb_h_ballots(struct pb_api_ctx *c)
         if (!snap && r == PB_ERR_STATE) {
                 /* a draft: its project list may still change, so no ballot is read against it; the
                  * same answer as the writer's for an election that is not open */
-                pb_api_problem(c->resp, 0, pb_diag_refuse(&d, PB_REFUSAL_NOT_OPEN, NULL), NULL, &d);
+                pb_api_problem(c->resp, pb_diag_refuse(&d, PB_REFUSAL_NOT_OPEN, NULL), NULL, &d);
                 return;
         }
         if (!snap) {
-                pb_api_fail(c, 0, r == PB_ERR_AUTH ? PB_ERR_BUSY : r, NULL); /* no engine key: read-only */
+                pb_api_fail(c, r == PB_ERR_AUTH ? PB_ERR_BUSY : r, NULL); /* no engine key: read-only */
                 return;
         }
         e = pb_box_snapshot_election(snap->box);
         job = pb_calloc(1, sizeof(*job));
         if (!job) {
-                pb_api_fail(c, 0, PB_ERR_NOMEM, NULL);
+                pb_api_fail(c, PB_ERR_NOMEM, NULL);
                 goto out;
         }
         sid_len = strlen(sid);
@@ -140,14 +140,14 @@ void pb_h_ballots(struct pb_api_ctx *c)
         job->sub.has_submission_id = true;
         if (strlen(code) > 128) {
                 pb_diag_clear(&d);
-                pb_api_fail(c, 0, pb_diag_refuse(&d, PB_REFUSAL_CODE_MALFORMED, "$.code"), &d);
+                pb_api_fail(c, pb_diag_refuse(&d, PB_REFUSAL_CODE_MALFORMED, "$.code"), &d);
                 goto out;
         }
         if (!read_ballot(c, e, cJSON_GetObjectItemCaseSensitive(c->json, "ballot"), job))
                 goto out;
         job->code = pb_strndup(code, strlen(code));
         if (!job->code) {
-                pb_api_fail(c, 0, PB_ERR_NOMEM, NULL);
+                pb_api_fail(c, PB_ERR_NOMEM, NULL);
                 goto out;
         }
         job->sub.code = job->code;

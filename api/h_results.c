@@ -23,7 +23,7 @@ void pb_h_tally(struct pb_api_ctx *c)
         if (c->json) {
                 const char *s;
                 if (pb_json_check_object(c->json, fields, "$", &d) < 0) {
-                        pb_api_fail(c, 400, PB_ERR_PARSE, &d);
+                        pb_api_fail(c, PB_ERR_PARSE, &d);
                         return;
                 }
                 /* the seed is text: a 64-bit value does not fit JSON's exact integers */
@@ -35,7 +35,7 @@ void pb_h_tally(struct pb_api_ctx *c)
                         if (!*s || *s == '-' || *end || errno) {
                                 pb_diag_set(&d, PB_ERR_PARSE, "$.seed",
                                             "expected a decimal integer from 0 to 2^64-1");
-                                pb_api_fail(c, 400, PB_ERR_PARSE, &d);
+                                pb_api_fail(c, PB_ERR_PARSE, &d);
                                 return;
                         }
                         has_seed = true;
@@ -46,7 +46,7 @@ void pb_h_tally(struct pb_api_ctx *c)
         r = pb_box_tally(c->el->box, has_seed ? &seed : NULL, c->api->version, &out, &d);
         pthread_mutex_unlock(&c->el->lock);
         if (r < 0)
-                pb_api_fail(c, 0, r, &d);
+                pb_api_fail(c, r, &d);
         else
                 pb_api_reply_json(c, 200, &out);
         pb_buf_release(&out);
@@ -70,11 +70,11 @@ void pb_h_result(struct pb_api_ctx *c)
         if (r == PB_ERR_NOT_FOUND) {
                 pb_diag_set(&d, PB_ERR_NOT_FOUND, "result",
                             "no result yet: the election is counted after it closes");
-                pb_api_fail(c, 404, PB_ERR_NOT_FOUND, &d);
+                pb_api_fail(c, PB_ERR_NOT_FOUND, &d);
                 goto out;
         }
         if (r < 0 || (rc < 0 && rc != PB_ERR_NOT_FOUND)) {
-                pb_api_fail(c, 0, r < 0 ? r : rc, &d);
+                pb_api_fail(c, r < 0 ? r : rc, &d);
                 goto out;
         }
         pb_jw_init(&w, &b);
@@ -88,7 +88,7 @@ void pb_h_result(struct pb_api_ctx *c)
         pb_jw_raw(&w, result.data, result.len);
         pb_jw_object_end(&w);
         if (pb_jw_finish(&w) < 0)
-                pb_api_fail(c, 503, PB_ERR_NOMEM, NULL);
+                pb_api_fail(c, PB_ERR_NOMEM, NULL);
         else
                 pb_api_reply_json(c, 200, &b);
 out:
@@ -147,14 +147,14 @@ void pb_h_export(struct pb_api_ctx *c)
 
         pb_diag_clear(&d);
         if (!export_slot_take(c->api)) {
-                pb_api_problem(c->resp, 503, PB_ERR_BUSY, "too many exports at once; retry later", NULL);
+                pb_api_problem(c->resp, PB_ERR_BUSY, "too many exports at once; retry later", NULL);
                 c->resp->retry_after = 10;
                 return;
         }
         s = pb_calloc(1, sizeof(*s));
         if (!s) {
                 __atomic_sub_fetch(&c->api->exports, 1, __ATOMIC_SEQ_CST);
-                pb_api_fail(c, 503, PB_ERR_NOMEM, NULL);
+                pb_api_fail(c, PB_ERR_NOMEM, NULL);
                 return;
         }
         s->api = c->api;
@@ -163,7 +163,7 @@ void pb_h_export(struct pb_api_ctx *c)
         r = pb_box_export_new(path, c->el->id, &s->x, &d);
         if (r < 0) {
                 export_free(s);
-                pb_api_fail(c, 0, r, &d);
+                pb_api_fail(c, r, &d);
                 return;
         }
         c->resp->status = 200;

@@ -248,14 +248,13 @@ static enum MHD_Result send_response(struct MHD_Connection *con, struct req *rq,
 }
 
 /* A response decided before the body is read (too large, or an unknown route's body). */
-static enum MHD_Result early_problem(struct MHD_Connection *con, struct req *rq, unsigned status, pb_err code,
-                                     const char *why)
+static enum MHD_Result early_problem(struct MHD_Connection *con, struct req *rq, pb_err code, const char *why)
 {
         struct pb_api_response r;
         enum MHD_Result ret;
 
         pb_api_response_init(&r);
-        pb_api_problem(&r, status, code, why, NULL);
+        pb_api_problem(&r, code, why, NULL);
         ret = send_response(con, rq, &r);
         pb_api_response_release(&r);
         return ret;
@@ -312,7 +311,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
                         char *end;
                         unsigned long long n = strtoull(cl, &end, 10);
                         if (*end || n > rq->cap)
-                                return early_problem(con, rq, 413, PB_ERR_LIMIT, "request body too large");
+                                return early_problem(con, rq, PB_ERR_LIMIT, "request body too large");
                 }
                 return MHD_YES;
         }

@@ -81,12 +81,12 @@ void pb_api_response_release(struct pb_api_response *r);
 void pb_api_response_complete(struct pb_api_response *r);
 
 /**
- * Fill @r as an RFC 9457 problem document: `{"detail","field","status","title","type"}`, type
- * `tag:pbvote.org,2026:error/<name>` with the error registry's name (docs/errors.md), status from
- * @status (0: the registry's status for @code).  @d may be NULL; its path becomes "field".
+ * Fill @r as an RFC 9457 problem document: `{"detail","field","reason","status","title","type"}`,
+ * type `tag:pbvote.org,2026:error/<name>` with the error registry's name and status for @code, and
+ * nothing else (docs/errors.md).  @d may be NULL; its path becomes "field", its refusal "reason",
+ * its reason the detail (else @detail, else the registry's message).
  */
-void pb_api_problem(struct pb_api_response *r, unsigned status, pb_err code, const char *detail,
-                    const struct pb_diag *d);
+void pb_api_problem(struct pb_api_response *r, pb_err code, const char *detail, const struct pb_diag *d);
 
 /** The API: configuration, the elections it serves, the writer thread.  Opaque. */
 struct pb_api;

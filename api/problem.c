@@ -40,8 +40,7 @@ void pb_api_response_release(struct pb_api_response *r)
         stream_drop(r);
 }
 
-void pb_api_problem(struct pb_api_response *r, unsigned status, pb_err code, const char *detail,
-                    const struct pb_diag *d)
+void pb_api_problem(struct pb_api_response *r, pb_err code, const char *detail, const struct pb_diag *d)
 {
         struct pb_jw w;
         char type[96];
@@ -50,7 +49,7 @@ void pb_api_problem(struct pb_api_response *r, unsigned status, pb_err code, con
         pb_free(r->receipt); /* a problem replaces a receipt left to write out, or a stream */
         r->receipt = NULL;
         stream_drop(r);
-        r->status = status ? status : (unsigned)pb_err_http_status(code);
+        r->status = (unsigned)pb_err_http_status(code);
         r->content_type = "application/problem+json";
         pb_buf_reset(&r->body);
         snprintf(type, sizeof(type), "tag:pbvote.org,2026:error/%s", pb_err_name(code));

@@ -62,7 +62,7 @@ void pb_api_response_complete(struct pb_api_response *r)
         pb_jw_object_end(&w);
         pb_jw_object_end(&w);
         if (pb_jw_finish(&w) < 0) {
-                pb_api_problem(r, 0, PB_ERR_NOMEM, NULL, NULL);
+                pb_api_problem(r, PB_ERR_NOMEM, NULL, NULL);
         } else {
                 /* a retried submission: the same commitment, as a plain 200 */
                 r->status = k->replayed ? 200 : 201;
@@ -77,7 +77,7 @@ static void reply_receipt(struct pb_api_job *job, const struct pb_cast_outcome *
         struct pb_api_receipt *k = pb_calloc(1, sizeof(*k));
 
         if (!k) {
-                pb_api_problem(job->resp, 0, PB_ERR_NOMEM,
+                pb_api_problem(job->resp, PB_ERR_NOMEM,
                                "the ballot is stored but its receipt could not be written; retry", NULL);
                 job->resp->retry_after = 1;
                 return;
@@ -97,7 +97,7 @@ static void reply_outcome(struct pb_api_job *job, const struct pb_cast_outcome *
         }
         /* a refusal (its reason from engine/pb_refusal.h), or PB_ERR_NOMEM: the ballot is stored
          * but its promise could not be signed, and a retry gets one */
-        pb_api_problem(job->resp, 0, o->status, NULL, &o->diag);
+        pb_api_problem(job->resp, o->status, NULL, &o->diag);
         if (o->status == PB_ERR_NOMEM)
                 job->resp->retry_after = 1;
 }
@@ -183,10 +183,10 @@ static void reply_batch(struct pb_api *api, struct pb_api_cast *c)
                         /* nothing was stored: the kiosk may retry with the same submission id */
                         struct pb_diag d;
                         pb_diag_refuse(&d, PB_REFUSAL_BUSY, NULL);
-                        pb_api_problem(job->resp, 0, d.code, NULL, &d);
+                        pb_api_problem(job->resp, d.code, NULL, &d);
                         job->resp->retry_after = 1;
                 } else {
-                        pb_api_problem(job->resp, 0, r, NULL, &c->d); /* not_open, among others */
+                        pb_api_problem(job->resp, r, NULL, &c->d); /* not_open, among others */
                 }
                 finish(api, job);
         }

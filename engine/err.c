@@ -31,6 +31,9 @@ static const struct err_entry registry[PB_ERR_COUNT] = {
         { "busy", "temporarily unavailable", 503 },
         { "unsupported", "not supported", 400 },
         { "rate_limited", "too many requests from this client", 429 },
+        { "method_not_allowed", "method not allowed on this resource", 405 },
+        { "unsupported_media_type", "unsupported media type", 415 },
+        { "unavailable", "this resource cannot be served now", 503 },
 };
 
 static const struct err_entry *lookup(pb_err e)

@@ -37,10 +37,13 @@ typedef enum pb_err {
         PB_ERR_FORBIDDEN = -14,   /* credentials valid but not for this action */
         PB_ERR_BUSY = -15,        /* temporarily unable (queue full, database locked) */
         PB_ERR_UNSUPPORTED = -16, /* a valid request for something this build does not do */
-        PB_ERR_RATE = -17         /* a client over its rate limits (a kiosk casting too fast) */
+        PB_ERR_RATE = -17,        /* a client over its rate limits (a kiosk casting too fast) */
+        PB_ERR_METHOD = -18,      /* an HTTP method the resource does not answer */
+        PB_ERR_MEDIA_TYPE = -19,  /* a request body of a media type the resource does not take */
+        PB_ERR_UNAVAILABLE = -20 /* a resource that cannot be served (an election whose box failed to open) */
 } pb_err;
 
-#define PB_ERR_COUNT 18
+#define PB_ERR_COUNT 21
 
 /** Stable snake_case name of @e ("parse_error"); "unknown_error" for a value outside the enum. */
 const char *pb_err_name(pb_err e);
