@@ -52,20 +52,24 @@ static const struct member members[] = {
 static pb_err line_next(struct pb_box *b, const struct member *m, sqlite3_stmt *st, struct pb_buf *out,
                         bool *ret_done, struct pb_diag *d)
 {
-        int rc = sqlite3_step(st);
+        struct box_ballot_row row;
+        pb_err r;
+        int rc;
 
+        if (m->stmt == ST_BALLOTS_BY_LEAF) {
+                r = box_ballot_next(b, st, &row, ret_done, d);
+                if (r < 0 || *ret_done)
+                        return r;
+                return pb_bundle_ballot_line(row.commitment, row.nonce, row.cvr, row.cvr_len, out);
+        }
+        rc = sqlite3_step(st);
         *ret_done = rc != SQLITE_ROW;
         if (rc == SQLITE_DONE)
                 return PB_OK;
         if (rc != SQLITE_ROW)
                 return box_sqlite_err(b, rc, d);
-        if (m->stmt == ST_CP_ALL)
-                return pb_bundle_checkpoint_line(sqlite3_column_blob(st, 2),
-                                                 (size_t)sqlite3_column_bytes(st, 2), out);
-        if (sqlite3_column_bytes(st, 0) != 32 || sqlite3_column_bytes(st, 2) != PB_CVR_NONCE_BYTES)
-                return pb_diag_set(d, PB_ERR_INTERNAL, "database", "a damaged ballot row");
-        return pb_bundle_ballot_line(sqlite3_column_blob(st, 0), sqlite3_column_blob(st, 2),
-                                     sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3), out);
+        return pb_bundle_checkpoint_line(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2),
+                                         out);
 }
 
 /* The whole of a MEM_DOC or MEM_KEYS member, appended to @out; PB_ERR_NOT_FOUND for an absent

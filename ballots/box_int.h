@@ -223,6 +223,29 @@ struct box_fresh {
  */
 PB_NODISCARD pb_err box_log_flush(struct pb_box *b, const struct box_fresh *fresh, size_t n_fresh,
                                   struct pb_diag *d);
+/** One logged ballot row, as a scan in log order reads it (all borrowed until the next step). */
+struct box_ballot_row {
+        const uint8_t *commitment; /* PB_CVR_HASH_BYTES */
+        uint64_t leaf;             /* its index in the log */
+        const uint8_t *nonce;      /* PB_CVR_NONCE_BYTES */
+        const char *cvr;           /* the canonical CVR text */
+        size_t cvr_len;
+};
+
+/**
+ * The next row of a scan of the logged ballots in log order (@st from box_stmt(b,
+ * ST_BALLOTS_BY_LEAF)): *ret_done at the end.  A row whose commitment or nonce has the wrong size
+ * is PB_ERR_INTERNAL ("a damaged ballot row").  The caller resets @st.
+ */
+PB_NODISCARD pb_err box_ballot_next(struct pb_box *b, sqlite3_stmt *st, struct box_ballot_row *row,
+                                    bool *ret_done, struct pb_diag *d);
+
+/** Called for each logged ballot by box_each_ballot(); a failure stops the scan and is returned. */
+typedef pb_err (*box_ballot_fn)(void *ctx, const struct box_ballot_row *row, struct pb_diag *d);
+
+/** Call @fn for every logged ballot, in log order (inside a transaction). */
+PB_NODISCARD pb_err box_each_ballot(struct pb_box *b, box_ballot_fn fn, void *ctx, struct pb_diag *d);
+
 /** The invariants of verifiability.md §9.3 from the counters and the stored tree. */
 PB_NODISCARD pb_err box_log_invariants(struct pb_box *b, struct pb_diag *d);
 
