@@ -533,11 +533,21 @@ pb_err pb_box_election_resume(struct pb_box *b, struct pb_diag *reterr)
         return transition(b, PB_BOX_SUSPENDED, PB_BOX_OPEN, "only a suspended election can resume", reterr);
 }
 
+const char *box_channel_counter(enum pb_channel c, char buf[BOX_COUNTER_NAME_MAX])
+{
+        snprintf(buf, BOX_COUNTER_NAME_MAX, "channel.%s", pb_channel_name(c));
+        return buf;
+}
+
+const char *box_reject_counter(enum pb_reject r, char buf[BOX_COUNTER_NAME_MAX])
+{
+        snprintf(buf, BOX_COUNTER_NAME_MAX, "rejected.%s", pb_reject_name(r));
+        return buf;
+}
+
 pb_err box_counts(struct pb_box *b, struct pb_turnout *t, struct pb_diag *d)
 {
-        static const char *const channel_counter[PB_CHANNEL_COUNT] = { "channel.electronic", "channel.paper",
-                                                                       "channel.imported" };
-        char name[64];
+        char name[BOX_COUNTER_NAME_MAX];
         uint64_t logged = 0;
         pb_err r;
 
@@ -552,11 +562,9 @@ pb_err box_counts(struct pb_box *b, struct pb_turnout *t, struct pb_diag *d)
         if (r == PB_OK)
                 r = box_get_count(b, CNT_LOGGED, &logged, d);
         for (int i = 0; r == PB_OK && i < PB_CHANNEL_COUNT; i++)
-                r = box_get_count(b, channel_counter[i], &t->by_channel[i], d);
-        for (int i = 0; r == PB_OK && i < PB_REJECT_COUNT; i++) {
-                snprintf(name, sizeof(name), "rejected.%s", pb_reject_name((enum pb_reject)i));
-                r = box_get_count(b, name, &t->rejected[i], d);
-        }
+                r = box_get_count(b, box_channel_counter((enum pb_channel)i, name), &t->by_channel[i], d);
+        for (int i = 0; r == PB_OK && i < PB_REJECT_COUNT; i++)
+                r = box_get_count(b, box_reject_counter((enum pb_reject)i, name), &t->rejected[i], d);
         t->log_size = logged;
         t->ballots = logged + t->pending;
         return r;

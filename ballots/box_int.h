@@ -55,6 +55,11 @@ enum box_stmt {
 #define CNT_CODES_SPENT "codes_spent"
 #define CNT_PENDING "pending"
 #define CNT_LOGGED "logged"
+/** The name of the counter of ballots accepted by channel @c ("channel.electronic"), or refused
+ *  for reason @r ("rejected.code_spent"), into @buf (BOX_COUNTER_NAME_MAX bytes). */
+#define BOX_COUNTER_NAME_MAX 64
+const char *box_channel_counter(enum pb_channel c, char buf[BOX_COUNTER_NAME_MAX]);
+const char *box_reject_counter(enum pb_reject r, char buf[BOX_COUNTER_NAME_MAX]);
 
 struct pb_box {
         sqlite3 *db;

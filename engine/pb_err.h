@@ -43,6 +43,10 @@ typedef enum pb_err {
         PB_ERR_UNAVAILABLE = -20 /* a resource that cannot be served (an election whose box failed to open) */
 } pb_err;
 
+/** The text of a macro's value ("4096"), so that a message states the constant it names. */
+#define PB_STRINGIFY_(x) #x
+#define PB_STRINGIFY(x) PB_STRINGIFY_(x)
+
 #define PB_ERR_COUNT 21
 
 /** Stable snake_case name of @e ("parse_error"); "unknown_error" for a value outside the enum. */
