@@ -1,8 +1,12 @@
 /**
- * @file `pbvote demo --db FILE`: a ready, open election a person can vote on, from the bundled real
- * election (Warsaw-Rembertów 2023, docs/examples): the keys, the box, 50 voter codes, one token per
- * role, and DIR/demo.json (DESIGN.md §5.2) next to FILE.  `pbvote serve --demo` calls the same.
- * Demo keys are NOT encrypted: a demo is for trying pbvote, never for a real vote.
+ * @file `pbvote demo --db DIR/ID.db`: a ready, open election a person can vote on, from the bundled
+ * real election (Warsaw-Rembertów 2023, docs/examples): the keys, the box, 50 voter codes, one token
+ * per role, and DIR/demo.json (DESIGN.md §5.2) next to the box.  `pbvote serve --demo` calls the
+ * same.  Demo keys are NOT encrypted: a demo is for trying pbvote, never for a real vote.
+ *
+ * The election's id is the file's name without ".db": `pbvote serve` serves every DIR/<id>.db
+ * and refuses a box whose file name is not its election's id (clients find an election by the
+ * name its signed documents carry), so a demo made under any other name could not be served.
  */
 #include <errno.h>
 #include <libgen.h>
@@ -25,16 +29,59 @@
 extern const unsigned char pb_demo_election[];
 extern const size_t pb_demo_election_len;
 
-#define DEMO_ID "warszawa-rembertow-2023"
 #define DEMO_CODES 50
+#define ID_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
 
-static const char usage_text[] =
-        "usage: pbvote demo --db FILE\n"
-        "\n"
-        "Create a ready, open election from the bundled Warsaw-Rembertow 2023 participatory budget\n"
-        "(38 projects, approval ballots, greedy): FILE (the ballot box), unencrypted engine and office\n"
-        "keys, 50 voter codes and one API token per role, all listed in demo.json next to FILE.\n"
-        "For trying pbvote only: the keys are not protected by a passphrase.\n";
+struct demo_opts {
+        const char *db;
+};
+
+static const struct cli_option demo_options[] = {
+        CLI_PATH("db", struct demo_opts, db, "DIR/ID.db", "the new ballot box; ID becomes the election's id"),
+        CLI_END,
+};
+
+const struct cli_command cli_cmd_demo = {
+        .name = "demo",
+        .synopsis = "demo --db DIR/ID.db",
+        .about =
+                "Creates a ready, open election from the bundled Warsaw-Rembertow 2023 participatory budget\n"
+                "(38 projects, approval ballots, greedy): the ballot box DIR/ID.db, whose election is named\n"
+                "ID so that `pbvote serve --db DIR/ID.db` serves it, unencrypted engine and office keys in\n"
+                "DIR, 50 voter codes and one API token per role, all listed in DIR/demo.json.\n"
+                "For trying pbvote only: the keys are not protected by a passphrase.\n",
+        .options = demo_options,
+};
+
+/*
+ * The id of the demo at @db: its file name without folders and ".db".  The server's rule for ids
+ * (api/routes.c, api/store.c): 1 to 64 letters, digits, '.', '_' or '-', not starting with '.'.
+ */
+static int demo_id(const char *db, char id[65])
+{
+        const char *base = strrchr(db, '/');
+        size_t n;
+
+        base = base ? base + 1 : db;
+        n = strlen(base);
+        if (n < 4 || strcmp(base + n - 3, ".db")) {
+                fprintf(stderr,
+                        "pbvote demo: %s: the file name must end in .db (pbvote serve serves DIR/<id>.db)\n",
+                        db);
+                return PB_EXIT_USAGE;
+        }
+        n -= 3;
+        if (n > 64 || base[0] == '.' || strspn(base, ID_CHARS) < n) {
+                fprintf(stderr,
+                        "pbvote demo: %s: the file name names the election: 1 to 64 letters, digits,\n"
+                        "'.', '_' or '-' before .db, not starting with '.'\n",
+                        db);
+                return PB_EXIT_USAGE;
+        }
+        memcpy(id, base, n);
+        id[n] = '\0';
+        return 0;
+}
 
 static pb_err add_code(void *ctx, const struct pb_code *code)
 {
@@ -61,16 +108,18 @@ static int demo_key(const char *dir, const char *name, enum pb_key_role role)
                               0, NULL, PB_KEYFILE_UNENCRYPTED, NULL, &d);
         if (r < 0)
                 return cli_fail(path, r, &d);
-        fprintf(stderr,
-                "pbvote: WARNING: %s is a demo key WITHOUT a passphrase: never use it for a real vote\n",
-                path);
+        if (cli_key_first_warning(path))
+                fprintf(stderr,
+                        "pbvote: WARNING: %s is a demo key WITHOUT a passphrase: never use it for a real "
+                        "vote\n",
+                        path);
         return 0;
 }
 
 int cli_demo_create(const char *db, char *ret_json_path, size_t cap)
 {
         char dir_buf[4096], path[4096], admin[65], kiosk[PB_TOKEN_TEXT_LEN + 1],
-                auditor[PB_TOKEN_TEXT_LEN + 1];
+                auditor[PB_TOKEN_TEXT_LEN + 1], id[65];
         const char *dir;
         struct pb_election *e = NULL;
         struct pb_manifest *m = NULL;
@@ -83,6 +132,8 @@ int cli_demo_create(const char *db, char *ret_json_path, size_t cap)
         pb_err r = PB_OK;
         int rc = 0;
 
+        if ((rc = demo_id(db, id)))
+                return rc;
         snprintf(dir_buf, sizeof(dir_buf), "%s", db);
         dir = dirname(dir_buf);
         snprintf(ret_json_path, cap, "%s/demo.json", dir);
@@ -105,7 +156,7 @@ int cli_demo_create(const char *db, char *ret_json_path, size_t cap)
         if (r == PB_OK)
                 r = pb_rule_for_election(e, &rule, &d);
         if (r == PB_OK)
-                r = pb_manifest_from_pb(e, DEMO_ID, &rule, &m, &d);
+                r = pb_manifest_from_pb(e, id, &rule, &m, &d);
         if (r == PB_OK)
                 r = pb_box_create(db, m, &box, &d);
         if (r == PB_OK)
@@ -132,7 +183,7 @@ int cli_demo_create(const char *db, char *ret_json_path, size_t cap)
                 rc = cli_fail(db, r, &d);
                 goto out;
         }
-        pb_jw_kv_string(&w, "election", DEMO_ID);
+        pb_jw_kv_string(&w, "election", id);
         pb_jw_key(&w, "tokens");
         pb_jw_object_begin(&w);
         pb_jw_kv_string(&w, "admin", admin);
@@ -164,21 +215,18 @@ out:
 
 int cmd_demo(int argc, char **argv)
 {
-        const char *db = NULL;
-        const struct cli_opt opts[] = { { "--db", &db, NULL }, { NULL, NULL, NULL } };
+        struct demo_opts o = { NULL };
+        struct cli_args args;
         char json_path[4096];
-        int rc, n = 0;
+        int rc;
 
-        rc = cli_parse(argc, argv, opts, NULL, 0, &n, usage_text);
-        if (rc)
+        rc = cli_parse(&cli_cmd_demo, argc, argv, &o, &args);
+        if (rc != CLI_PARSED)
                 return rc;
-        if (!db) {
-                fputs(usage_text, stderr);
-                return PB_EXIT_USAGE;
-        }
-        rc = cli_demo_create(db, json_path, sizeof(json_path));
+        if (!o.db)
+                return cli_missing(&cli_cmd_demo, "--db DIR/ID.db");
+        rc = cli_demo_create(o.db, json_path, sizeof(json_path));
         if (rc == 0)
-                printf("pbvote: demo election %s is open; tokens and voter codes are in %s\n", DEMO_ID,
-                       json_path);
+                printf("pbvote: the demo election is open; tokens and voter codes are in %s\n", json_path);
         return rc;
 }

@@ -11,17 +11,38 @@
 #include "cli/cli_key.h"
 #include "engine/pb_alloc.h"
 
-static const char usage_text[] =
-        "usage: pbvote verify DIR [--trust KEYS] [--allow-uncertified]\n"
-        "\n"
-        "Checks an audit bundle offline: files, signatures, every checkpoint, every CVR recommitted\n"
-        "and the tree rebuilt, sorted batches, the documents against each other and the counts, and a\n"
-        "re-tally from the CVRs compared byte for byte with the signed result (docs/auditor.md).\n"
-        "KEYS holds the engine and office verifier keys published out of band, one per line\n"
-        "prefixed by \"engine \" or \"office \" to pin the role (as keys.txt of a bundle does; bare\n"
-        "verifier keys, such as the .pub files of pbvote keygen, are trusted for either role).\n"
-        "Without --trust the bundle's own keys are used, and the output says so.\n"
-        "Exit status: 0 every check passed, 1 a check failed, 2 usage, 3 unreadable KEYS, 4 internal.\n";
+struct verify_opts {
+        const char *trust;
+        bool uncertified;
+};
+
+static const struct cli_option verify_options[] = {
+        CLI_PATH("trust", struct verify_opts, trust, "KEYS",
+                 "the engine and office verifier keys published out\nof band, one per line"),
+        CLI_FLAG("allow-uncertified", struct verify_opts, uncertified,
+                 "a bundle without a certification may pass"),
+        CLI_END,
+};
+
+const struct cli_command cli_cmd_verify = {
+        .name = "verify",
+        .synopsis = "verify DIR [--trust KEYS] [--allow-uncertified]",
+        .about =
+                "Checks an audit bundle offline: files, signatures, every checkpoint, every CVR recommitted\n"
+                "and the tree rebuilt, sorted batches, the documents against each other and the counts, and "
+                "a\n"
+                "re-tally from the CVRs compared byte for byte with the signed result (docs/auditor.md).\n"
+                "KEYS holds the engine and office verifier keys published out of band, one per line\n"
+                "prefixed by \"engine \" or \"office \" to pin the role (as keys.txt of a bundle does; bare\n"
+                "verifier keys, such as the .pub files of pbvote keygen, are trusted for either role).\n"
+                "Without --trust the bundle's own keys are used, and the output says so.\n",
+        .options = verify_options,
+        .operands = "DIR",
+        .min_operands = 1,
+        .max_operands = 1,
+        .notes = "Exit status: 0 every check passed, 1 a check failed, 2 usage, 3 unreadable KEYS, 4 "
+                 "internal.\n",
+};
 
 #define MAX_TRUSTED 16
 
@@ -88,39 +109,30 @@ static void print_check(void *ctx, const struct pb_verify_check *c)
 
 int cmd_verify(int argc, char **argv)
 {
-        const char *trust = NULL, *dir = NULL;
-        bool uncertified = false;
-        const struct cli_opt opts[] = {
-                { "--trust", &trust, NULL },
-                { "--allow-uncertified", NULL, &uncertified },
-                { NULL, NULL, NULL },
-        };
+        struct verify_opts vo = { NULL, false };
+        struct cli_args args;
         struct pb_key_public keys[MAX_TRUSTED];
         enum pb_trust_role roles[MAX_TRUSTED];
         struct pb_verify_options o;
         unsigned failed = 0;
-        int rc, n;
+        int rc;
         pb_err r;
 
         memset(&o, 0, sizeof(o));
-        rc = cli_parse(argc, argv, opts, &dir, 1, &n, usage_text);
-        if (rc)
+        rc = cli_parse(&cli_cmd_verify, argc, argv, &vo, &args);
+        if (rc != CLI_PARSED)
                 return rc;
-        if (!dir) {
-                fputs(usage_text, stderr);
-                return PB_EXIT_USAGE;
-        }
-        if (trust) {
-                rc = load_trust(trust, keys, roles, &o.n_trusted);
+        if (vo.trust) {
+                rc = load_trust(vo.trust, keys, roles, &o.n_trusted);
                 if (rc)
                         return rc;
                 o.trusted = keys;
                 o.roles = roles;
         }
-        o.allow_uncertified = uncertified;
-        r = pb_bundle_verify(dir, &o, print_check, NULL, &failed);
+        o.allow_uncertified = vo.uncertified;
+        r = pb_bundle_verify(args.operands[0], &o, print_check, NULL, &failed);
         if (r == PB_OK) {
-                printf("VALID: every check passed%s\n", trust ? "" : " (keys not pinned: use --trust)");
+                printf("VALID: every check passed%s\n", vo.trust ? "" : " (keys not pinned: use --trust)");
                 return PB_EXIT_OK;
         }
         if (r == PB_ERR_SIGNATURE) {
