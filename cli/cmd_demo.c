@@ -116,100 +116,123 @@ static int demo_key(const char *dir, const char *name, enum pb_key_role role)
         return 0;
 }
 
-int cli_demo_create(const char *db, char *ret_json_path, size_t cap)
+/* The demo's ballot box, open, and the keys it holds (borrowed by the box: freed after it). */
+struct demo {
+        struct pb_key_secret *engine, *office;
+        struct pb_box *box;
+};
+
+static void demo_release(struct demo *dm)
 {
-        char dir_buf[4096], path[4096], admin[65], kiosk[PB_TOKEN_TEXT_LEN + 1],
-                auditor[PB_TOKEN_TEXT_LEN + 1], id[65];
-        const char *dir;
+        pb_box_free(dm->box);
+        cli_key_free(dm->engine);
+        cli_key_free(dm->office);
+}
+
+/* The box @db of election @id, opened with the keys of @dir (made when missing). */
+static int demo_box(const char *db, const char *dir, const char *id, struct demo *dm)
+{
+        char path[4096];
         struct pb_election *e = NULL;
         struct pb_manifest *m = NULL;
-        struct pb_key_secret *engine = NULL, *office = NULL;
-        struct pb_box *box = NULL;
         struct pb_rule rule;
-        struct pb_buf json;
-        struct pb_jw w;
         struct pb_diag d;
-        pb_err r = PB_OK;
-        int rc = 0;
+        pb_err r;
+        int rc;
 
-        if ((rc = demo_id(db, id)))
-                return rc;
-        snprintf(dir_buf, sizeof(dir_buf), "%s", db);
-        dir = dirname(dir_buf);
-        snprintf(ret_json_path, cap, "%s/demo.json", dir);
-        pb_buf_init(&json, 0);
-        pb_diag_clear(&d);
-        if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-                fprintf(stderr, "pbvote demo: cannot create %s\n", dir);
-                return PB_EXIT_INPUT;
-        }
         if ((rc = demo_key(dir, "engine.key", PB_KEY_ROLE_ENGINE)) ||
             (rc = demo_key(dir, "office.key", PB_KEY_ROLE_OFFICE)))
                 return rc;
         snprintf(path, sizeof(path), "%s/engine.key", dir);
-        if ((rc = cli_key_load(path, PB_KEY_ROLE_ENGINE, NULL, &engine)))
-                goto out;
+        if ((rc = cli_key_load(path, PB_KEY_ROLE_ENGINE, NULL, &dm->engine)))
+                return rc;
         snprintf(path, sizeof(path), "%s/office.key", dir);
-        if ((rc = cli_key_load(path, PB_KEY_ROLE_OFFICE, NULL, &office)))
-                goto out;
+        if ((rc = cli_key_load(path, PB_KEY_ROLE_OFFICE, NULL, &dm->office)))
+                return rc;
+        pb_diag_clear(&d);
         r = pb_format_pb_parse((const char *)pb_demo_election, pb_demo_election_len, &e, NULL, &d);
         if (r == PB_OK)
                 r = pb_rule_for_election(e, &rule, &d);
         if (r == PB_OK)
                 r = pb_manifest_from_pb(e, id, &rule, &m, &d);
         if (r == PB_OK)
-                r = pb_box_create(db, m, &box, &d);
+                r = pb_box_create(db, m, &dm->box, &d);
         if (r == PB_OK)
-                r = pb_box_set_engine_key(box, engine, &d);
+                r = pb_box_set_engine_key(dm->box, dm->engine, &d);
         if (r == PB_OK)
-                r = pb_box_election_open(box, office, &d);
-        if (r < 0) {
-                rc = cli_fail(db, r, &d);
-                goto out;
-        }
+                r = pb_box_election_open(dm->box, dm->office, &d);
+        pb_manifest_free(m);
+        pb_election_free(e);
+        return r < 0 ? cli_fail(db, r, &d) : PB_EXIT_OK;
+}
+
+/* @json_path: the election's id, its voter codes and one token per role (DESIGN.md §5.2). */
+static int demo_json(const struct demo *dm, const char *dir, const char *id, const char *json_path)
+{
+        char admin[65], kiosk[PB_TOKEN_TEXT_LEN + 1], auditor[PB_TOKEN_TEXT_LEN + 1];
+        struct pb_buf json;
+        struct pb_jw w;
+        struct pb_diag d;
+        pb_err r;
+
+        pb_diag_clear(&d);
+        pb_buf_init(&json, 0);
         pb_jw_init(&w, &json);
         pb_jw_object_begin(&w);
         pb_jw_key(&w, "codes");
         pb_jw_array_begin(&w);
-        r = pb_box_codes_issue(box, DEMO_CODES, add_code, &w, &d);
+        r = pb_box_codes_issue(dm->box, DEMO_CODES, add_code, &w, &d);
         pb_jw_array_end(&w);
         if (r == PB_OK)
-                r = pb_box_token_create(box, PB_ROLE_KIOSK, "demo kiosk", kiosk, NULL, &d);
+                r = pb_box_token_create(dm->box, PB_ROLE_KIOSK, "demo kiosk", kiosk, NULL, &d);
         if (r == PB_OK)
-                r = pb_box_token_create(box, PB_ROLE_AUDITOR, "demo auditor", auditor, NULL, &d);
+                r = pb_box_token_create(dm->box, PB_ROLE_AUDITOR, "demo auditor", auditor, NULL, &d);
         if (r == PB_OK)
                 r = pb_admin_token_create(dir, "demo admin", admin, &d);
-        if (r < 0) {
-                rc = cli_fail(db, r, &d);
-                goto out;
+        if (r == PB_OK) {
+                pb_jw_kv_string(&w, "election", id);
+                pb_jw_key(&w, "tokens");
+                pb_jw_object_begin(&w);
+                pb_jw_kv_string(&w, "admin", admin);
+                pb_jw_kv_string(&w, "auditor", auditor);
+                pb_jw_kv_string(&w, "kiosk", kiosk);
+                pb_jw_object_end(&w);
+                pb_jw_object_end(&w);
+                r = pb_jw_finish(&w);
         }
-        pb_jw_kv_string(&w, "election", id);
-        pb_jw_key(&w, "tokens");
-        pb_jw_object_begin(&w);
-        pb_jw_kv_string(&w, "admin", admin);
-        pb_jw_kv_string(&w, "auditor", auditor);
-        pb_jw_kv_string(&w, "kiosk", kiosk);
-        pb_jw_object_end(&w);
-        pb_jw_object_end(&w);
-        r = pb_jw_finish(&w);
         if (r == PB_OK)
                 r = pb_buf_addc(&json, '\n');
         if (r == PB_OK)
-                r = pb_file_write_atomic(ret_json_path, json.data, json.len, &d);
-        if (r < 0)
-                rc = cli_fail(ret_json_path, r, &d);
-out:
+                r = pb_file_write_atomic(json_path, json.data, json.len, &d);
         sodium_memzero(admin, sizeof(admin));
         sodium_memzero(kiosk, sizeof(kiosk));
         sodium_memzero(auditor, sizeof(auditor));
         if (json.data)
                 sodium_memzero(json.data, json.len);
         pb_buf_release(&json);
-        pb_box_free(box);
-        pb_manifest_free(m);
-        pb_election_free(e);
-        cli_key_free(engine);
-        cli_key_free(office);
+        return r < 0 ? cli_fail(json_path, r, &d) : PB_EXIT_OK;
+}
+
+int cli_demo_create(const char *db, char *ret_json_path, size_t cap)
+{
+        char dir_buf[4096], id[65];
+        struct demo dm = { NULL, NULL, NULL };
+        const char *dir;
+        int rc;
+
+        if ((rc = demo_id(db, id)))
+                return rc;
+        snprintf(dir_buf, sizeof(dir_buf), "%s", db);
+        dir = dirname(dir_buf);
+        snprintf(ret_json_path, cap, "%s/demo.json", dir);
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+                fprintf(stderr, "pbvote demo: cannot create %s: %s\n", dir, strerror(errno));
+                return PB_EXIT_INPUT;
+        }
+        rc = demo_box(db, dir, id, &dm);
+        if (rc == PB_EXIT_OK)
+                rc = demo_json(&dm, dir, id, ret_json_path);
+        demo_release(&dm);
         return rc;
 }
 

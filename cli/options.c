@@ -138,6 +138,8 @@ void cli_help(const struct cli_command *cmd, FILE *f)
 /* ---- errors -------------------------------------------------------------------------------- */
 
 static void vusage_error(const struct cli_command *cmd, FILE *err, const char *fmt, va_list ap)
+        __attribute__((format(printf, 3, 0)));
+static void vusage_error(const struct cli_command *cmd, FILE *err, const char *fmt, va_list ap)
 {
         fprintf(err, "pbvote %s: ", cmd->name);
         vfprintf(err, fmt, ap);
