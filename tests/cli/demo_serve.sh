@@ -12,14 +12,14 @@ pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; cd /; rm -rf "$lib_tmp"' EXIT
 
 # serve NAME ARGS...: `pbvote serve --listen 127.0.0.1:0 ARGS` in the background until it says it
-# serves or exits; NAME.out and NAME.err hold what it printed.
+# serves or exits (30 s at most); NAME.out and NAME.err hold what it printed.
 serve() {
         name=$1
         shift
         "$pbvote" serve --listen 127.0.0.1:0 "$@" > "$name.out" 2> "$name.err" &
         pid=$!
         i=0
-        while [ $i -lt 200 ] && ! grep -q '^pbvote: serving http' "$name.out" && kill -0 "$pid" 2>/dev/null; do
+        while [ $i -lt 600 ] && ! grep -q '^pbvote: serving http' "$name.out" && kill -0 "$pid" 2>/dev/null; do
                 sleep 0.05
                 i=$((i + 1))
         done
