@@ -29,6 +29,8 @@ pb_err pb_api_new(const struct pb_api_config *cfg, struct pb_api **ret, struct p
         api->clock_ms = cfg->clock_ms ? cfg->clock_ms : pb_api_monotonic_ms;
         if (!api->limits.writer_queue)
                 api->limits.writer_queue = 10000;
+        if (!api->limits.max_exports)
+                api->limits.max_exports = 4;
         snprintf(api->version, sizeof(api->version), "%s", cfg->version ? cfg->version : "pbvote");
         api->engine = cfg->engine;
         api->office = cfg->office;

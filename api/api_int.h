@@ -77,8 +77,10 @@ struct pb_api_kiosk;
 struct pb_api {
         struct pb_api_limits limits;
         uint64_t (*clock_ms)(void);
-        struct pb_api_kiosk *kiosks; /* table of KIOSK_SLOTS, guarded by kiosks_lock */
+        struct pb_api_kiosk **kiosks; /* hash table of kiosk_buckets chains, guarded by kiosks_lock */
+        size_t kiosk_buckets, n_kiosks;
         pthread_mutex_t kiosks_lock;
+        unsigned exports; /* audit bundles streaming now (limits.max_exports at most), atomic */
         char version[64];
         char *data_dir;
         const struct pb_key_secret *engine;
@@ -178,6 +180,7 @@ enum pb_kiosk_verdict {
         PB_KIOSK_RATE,    /* over its cast rate: 429, Retry-After */
         PB_KIOSK_BACKOFF, /* failed codes: 429, Retry-After */
         PB_KIOSK_LOCKED,  /* locked: 403 until unlocked */
+        PB_KIOSK_NOMEM,   /* no memory for its state: 503, Retry-After */
 };
 PB_NODISCARD pb_err pb_api_kiosks_init(struct pb_api *api);
 void pb_api_kiosks_free(struct pb_api *api);

@@ -165,13 +165,62 @@ static size_t keep_escaped(void *cls, struct MHD_Connection *con, char *s)
         return strlen(s);
 }
 
+/* A streamed body (an export) as libmicrohttpd reads it: from the connection's thread, in order. */
+struct http_stream {
+        struct pb_api_stream s;
+        uint64_t pos; /* bytes given so far */
+};
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+        struct http_stream *hs = cls;
+        size_t n = 0;
+
+        if (pos != hs->pos || !max || hs->s.read(hs->s.cls, buf, max, &n) < 0)
+                return MHD_CONTENT_READER_END_WITH_ERROR; /* the client sees a short body */
+        hs->pos += n;
+        return n ? (ssize_t)n : MHD_CONTENT_READER_END_OF_STREAM;
+}
+
+/* Called by libmicrohttpd once the response is done with, whether sent whole or not. */
+static void stream_free(void *cls)
+{
+        struct http_stream *hs = cls;
+
+        hs->s.free(hs->s.cls);
+        pb_free(hs);
+}
+
+/* The response's stream, taken over by libmicrohttpd; NULL (the stream left to @r) on failure. */
+static struct MHD_Response *stream_response(struct pb_api_response *r)
+{
+        struct http_stream *hs = pb_calloc(1, sizeof(*hs));
+        struct MHD_Response *resp;
+
+        if (!hs)
+                return NULL;
+        hs->s = r->stream;
+        /* 16 KiB pieces: the connection's write buffer comes out of its 32 KiB memory pool */
+        resp = MHD_create_response_from_callback(r->stream.size, 16 * 1024, stream_read, hs, stream_free);
+        if (!resp) {
+                pb_free(hs);
+                return NULL;
+        }
+        memset(&r->stream, 0, sizeof(r->stream));
+        return resp;
+}
+
 static enum MHD_Result send_response(struct MHD_Connection *con, struct req *rq, struct pb_api_response *r)
 {
         struct MHD_Response *resp;
         enum MHD_Result ret;
+        size_t sent = r->stream.cls ? (size_t)r->stream.size : r->body.len;
 
-        resp = MHD_create_response_from_buffer(r->body.len, r->body.data ? r->body.data : (char *)"",
-                                               MHD_RESPMEM_MUST_COPY);
+        if (r->stream.cls)
+                resp = stream_response(r);
+        else
+                resp = MHD_create_response_from_buffer(r->body.len, r->body.data ? r->body.data : (char *)"",
+                                                       MHD_RESPMEM_MUST_COPY);
         if (!resp)
                 return MHD_NO;
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
@@ -194,7 +243,7 @@ static enum MHD_Result send_response(struct MHD_Connection *con, struct req *rq,
         set_busy(rq->http, con, true);
         rq->status = r->status;
         rq->route = r->route;
-        rq->sent = r->body.len;
+        rq->sent = sent;
         return ret;
 }
 

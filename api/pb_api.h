@@ -20,6 +20,7 @@ struct pb_api_limits {
         size_t max_body_admin;  /* bytes of an admin request such as a manifest (1 MiB) */
         unsigned max_codes;     /* voter codes per request (100,000) */
         unsigned writer_queue;  /* ballot submissions waiting for the writer; beyond: 503 (10,000) */
+        unsigned max_exports;   /* audit bundles streaming at once; beyond: 503 (4; 0: the default) */
 };
 
 /** Defaults for struct pb_api_limits. */
@@ -43,6 +44,19 @@ struct pb_api_request {
 
 struct pb_api_receipt;
 
+/**
+ * A body produced piece by piece (the audit bundle), sent in place of a response's @body.  The
+ * response owns it until the HTTP layer takes it (it then frees it when the transfer ends, however
+ * it ends); pb_api_response_release() frees one never taken.
+ */
+struct pb_api_stream {
+        void *cls;     /* NULL: no stream */
+        uint64_t size; /* bytes in all (Content-Length) */
+        /* copy up to @cap (at least 1) next bytes to @buf, *ret_n 0 at the end; one thread at a time */
+        pb_err (*read)(void *cls, char *buf, size_t cap, size_t *ret_n);
+        void (*free)(void *cls); /* called once, for a stream read or not */
+};
+
 /** A response.  Caller storage: pb_api_response_init() / pb_api_response_release(). */
 struct pb_api_response {
         unsigned status;                /* HTTP status */
@@ -53,6 +67,7 @@ struct pb_api_response {
         const char *route;              /* static route pattern, for the access log ("-" when none matched) */
         char content_disposition[128];  /* "" or a Content-Disposition value (exports) */
         struct pb_api_receipt *receipt; /* owned: a receipt still to write out (pb_api_response_complete) */
+        struct pb_api_stream stream;    /* owned when cls is set: the body, streamed (exports) */
 };
 
 void pb_api_response_init(struct pb_api_response *r);
@@ -125,7 +140,8 @@ enum pb_api_outcome { PB_API_DONE, PB_API_PENDING };
  * Thread-safe.  A ballot submission is queued for the writer thread: with @req->done set the call
  * returns PB_API_PENDING at once and @req->done runs when @resp is ready (after COMMIT) to be
  * completed (pb_api_response_complete); without it the call waits, and returns @resp complete.
- * @req and @resp must stay valid until then.
+ * @req and @resp must stay valid until then.  An export's body is @resp->stream (not @resp->body):
+ * the caller reads it through stream.read or leaves it to pb_api_response_release().
  */
 enum pb_api_outcome pb_api_dispatch(struct pb_api *api, const struct pb_api_request *req,
                                     struct pb_api_response *resp);

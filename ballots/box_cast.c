@@ -5,24 +5,26 @@
 
 #include "ballots/box_int.h"
 #include "engine/pb_alloc.h"
+#include "engine/pb_refusal.h"
 #include "engine/pb_validate.h"
 
-/* The stored commitment of an earlier submission with this id, if any. */
-static pb_err idem_lookup(struct pb_box *b, const struct pb_box_prepared *p, bool *found, bool *same,
+/* The stored commitment of an earlier submission with this id (a record of schema 1 or 2), if
+ * any.  Whatever the ballot of this submission: comparing the two would tell a voter's retry with
+ * a guessed ballot whether the guess is the stored ballot (issue 11). */
+static pb_err idem_lookup(struct pb_box *b, const struct pb_box_prepared *p, bool *found,
                           uint8_t commitment[32], struct pb_diag *d)
 {
         sqlite3_stmt *st = box_stmt(b, ST_IDEM_GET);
         int rc;
 
-        *found = *same = false;
+        *found = false;
         if (!st)
                 return box_sqlite_err(b, sqlite3_errcode(b->db), d);
         sqlite3_bind_blob(st, 1, p->idem_key, 32, SQLITE_STATIC);
         rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32 && sqlite3_column_bytes(st, 1) == 32) {
+        if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
                 *found = true;
-                *same = !memcmp(sqlite3_column_blob(st, 0), p->request, 32);
-                memcpy(commitment, sqlite3_column_blob(st, 1), 32);
+                memcpy(commitment, sqlite3_column_blob(st, 0), 32);
         }
         sqlite3_reset(st);
         return rc == SQLITE_ROW || rc == SQLITE_DONE ? PB_OK : box_sqlite_err(b, rc, d);
@@ -31,19 +33,49 @@ static pb_err idem_lookup(struct pb_box *b, const struct pb_box_prepared *p, boo
 /* What became of spending a code. */
 enum spend {
         SPEND_OK,      /* spent now, by this submission */
-        SPEND_RETRY,   /* spent earlier by this very submission (same id and ballot) */
-        SPEND_REUSED,  /* spent earlier with this submission id and another ballot */
+        SPEND_RETRY,   /* spent earlier by this code and submission id (whatever the ballot) */
         SPEND_SPENT,   /* spent earlier by another submission */
         SPEND_UNKNOWN, /* never issued */
 };
 
-/* Spend the code, storing the submission's tag in the same row: exactly one unspent row must
- * change.  Otherwise the row's tag tells a retry from a second use. */
-static pb_err spend_code(struct pb_box *b, const struct pb_box_prepared *p, enum spend *ret,
-                         struct pb_diag *d)
+/* Is @c the commitment of a ballot accepted earlier in this transaction (@fresh, @n_fresh) or
+ * stored before? */
+static pb_err ballot_exists(struct pb_box *b, const uint8_t c[32], const struct box_fresh *fresh,
+                            size_t n_fresh, bool *ret, struct pb_diag *d)
+{
+        sqlite3_stmt *st;
+        int rc;
+
+        *ret = false;
+        for (size_t i = 0; i < n_fresh; i++)
+                if (!memcmp(fresh[i].commitment, c, 32)) {
+                        *ret = true;
+                        return PB_OK;
+                }
+        st = box_stmt(b, ST_BALLOT_LEAF);
+        if (!st)
+                return box_sqlite_err(b, sqlite3_errcode(b->db), d);
+        sqlite3_bind_blob(st, 1, c, 32, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        *ret = rc == SQLITE_ROW;
+        return rc == SQLITE_ROW || rc == SQLITE_DONE ? PB_OK : box_sqlite_err(b, rc, d);
+}
+
+/*
+ * Spend the code, storing the submission's sealed commitment in the same row: exactly one unspent
+ * row must change.  Otherwise, for a submission with an id, the row's tag is opened with this
+ * code's and id's pad (p->tag ^ p->commitment): the same code and id give the first submission's
+ * commitment back, which is then a stored ballot (or one of this transaction's, @fresh); another
+ * submission's tag opens to 32 bytes that name no ballot.  The ballot this submission carries is
+ * never looked at, so the answer cannot depend on it (docs/ballot-box.md, "Retries").
+ */
+static pb_err spend_code(struct pb_box *b, const struct pb_box_prepared *p, const struct box_fresh *fresh,
+                         size_t n_fresh, enum spend *ret, uint8_t ret_commitment[32], struct pb_diag *d)
 {
         sqlite3_stmt *st = box_stmt(b, ST_CODE_SPEND);
-        const size_t half = BOX_RETRY_TAG_BYTES / 2;
+        uint8_t first[32];
+        bool tagged = false, exists = false;
         pb_err r;
         int rc;
 
@@ -67,13 +99,21 @@ static pb_err spend_code(struct pb_box *b, const struct pb_box_prepared *p, enum
         *ret = rc == SQLITE_ROW ? SPEND_SPENT : SPEND_UNKNOWN;
         if (rc == SQLITE_ROW && p->tagged && sqlite3_column_bytes(st, 1) == BOX_RETRY_TAG_BYTES) {
                 const uint8_t *tag = sqlite3_column_blob(st, 1);
-                if (!sodium_memcmp(tag, p->tag, half))
-                        *ret = !sodium_memcmp(tag + half, p->tag + half, half) ? SPEND_RETRY : SPEND_REUSED;
+                for (size_t i = 0; i < sizeof(first); i++)
+                        first[i] = (uint8_t)(tag[i] ^ p->tag[i] ^ p->commitment[i]);
+                tagged = true;
         }
         sqlite3_reset(st);
         if (rc != SQLITE_ROW && rc != SQLITE_DONE)
                 return box_sqlite_err(b, rc, d);
-        return PB_OK;
+        if (tagged)
+                r = ballot_exists(b, first, fresh, n_fresh, &exists, d);
+        if (r == PB_OK && exists) {
+                *ret = SPEND_RETRY;
+                memcpy(ret_commitment, first, 32);
+        }
+        sodium_memzero(first, sizeof(first));
+        return r;
 }
 
 /* A ballot row without a leaf: it waits for the log. */
@@ -91,25 +131,21 @@ static pb_err store_pending(struct pb_box *b, const struct box_fresh *f, struct 
 
 static void refuse(struct pb_cast_outcome *o, enum pb_reject why, uint64_t rejected[PB_REJECT_COUNT])
 {
-        static const struct {
-                pb_err code;
-                const char *path, *reason;
-        } what[PB_REJECT_COUNT] = {
-                [PB_REJECT_MALFORMED_CODE] = { PB_ERR_PARSE, "$.code", "not a voter code" },
-                [PB_REJECT_CODE_UNKNOWN] = { PB_ERR_NOT_FOUND, "$.code", "unknown voter code" },
-                [PB_REJECT_CODE_SPENT] = { PB_ERR_CONFLICT, "$.code",
-                                           "this voter code has already been used" },
-                [PB_REJECT_INVALID_BALLOT] = { PB_ERR_INVALID, "$.ballot",
-                                               "the ballot breaks the election's rules" },
-                [PB_REJECT_SUBMISSION_REUSED] = { PB_ERR_CONFLICT, "$.submission_id",
-                                                  "this submission id was used for another ballot" },
+        /* the refusal each counted reason is reported as; an invalid ballot keeps the check's own
+         * (over_budget, too_many_picks, ...).  PB_REJECT_SUBMISSION_REUSED is no longer given
+         * (schema 5): a retry gets the first receipt whatever its ballot; its counter stays in
+         * the close statement. */
+        static const enum pb_refusal as[PB_REJECT_COUNT] = {
+                [PB_REJECT_MALFORMED_CODE] = PB_REFUSAL_CODE_MALFORMED,
+                [PB_REJECT_CODE_UNKNOWN] = PB_REFUSAL_CODE_UNKNOWN,
+                [PB_REJECT_CODE_SPENT] = PB_REFUSAL_CODE_SPENT,
+                [PB_REJECT_INVALID_BALLOT] = PB_REFUSAL_BALLOT_MALFORMED,
         };
 
         rejected[why]++;
-        o->status = what[why].code;
-        if (!o->diag.reason)
-                pb_diag_set(&o->diag, what[why].code, what[why].path, what[why].reason);
-        o->diag.code = what[why].code;
+        if (!o->diag.refusal)
+                pb_diag_refuse(&o->diag, as[why], why == PB_REJECT_INVALID_BALLOT ? "$.ballot" : "$.code");
+        o->status = o->diag.code;
 }
 
 pb_err pb_box_receipt_signer(const struct pb_box *b, struct pb_receipt_signer *ret, struct pb_diag *reterr)
@@ -246,13 +282,12 @@ static pb_err cast(struct pb_box *b, const struct pb_submission *subs, struct pb
                 goto out;
         r = box_get_state(b, &s, reterr);
         if (r == PB_OK && s != PB_BOX_OPEN)
-                r = pb_diag_set(reterr, PB_ERR_STATE, "state",
-                                "ballots are accepted only while the election is open");
+                r = pb_diag_refuse(reterr, PB_REFUSAL_NOT_OPEN, NULL);
         for (size_t i = 0; r == PB_OK && i < n; i++) {
                 const struct pb_box_prepared *p = prep[i];
                 struct pb_cast_outcome *o = &out[i];
                 enum spend spend = SPEND_UNKNOWN;
-                bool found, same;
+                bool found;
 
                 if (!p->ok) {
                         refuse(o, p->reject, rejected);
@@ -261,34 +296,26 @@ static pb_err cast(struct pb_box *b, const struct pb_submission *subs, struct pb
                 if (subs[i].has_submission_id && b->legacy_idem) {
                         /* a submission from before schema 3, retried after the upgrade: its record
                          * answers first, as it did then */
-                        r = idem_lookup(b, p, &found, &same, o->receipt.commitment, reterr);
+                        r = idem_lookup(b, p, &found, o->receipt.commitment, reterr);
                         if (r < 0)
                                 break;
-                        if (found && same) {
+                        if (found) {
                                 o->status = PB_OK;
                                 o->replayed = true;
                                 continue;
                         }
-                        if (found) {
-                                refuse(o, PB_REJECT_SUBMISSION_REUSED, rejected);
-                                continue;
-                        }
                 }
-                r = spend_code(b, p, &spend, reterr);
+                r = spend_code(b, p, fresh, (size_t)total, &spend, o->receipt.commitment, reterr);
                 if (r < 0)
                         break;
                 if (spend == SPEND_RETRY) {
-                        /* the commitment derives from the retry key: the same as the first time */
+                        /* the first submission's commitment, opened from the code's tag */
                         o->status = PB_OK;
                         o->replayed = true;
-                        memcpy(o->receipt.commitment, p->commitment, 32);
                         continue;
                 }
                 if (spend != SPEND_OK) {
-                        refuse(o,
-                               spend == SPEND_REUSED  ? PB_REJECT_SUBMISSION_REUSED
-                               : spend == SPEND_SPENT ? PB_REJECT_CODE_SPENT
-                                                      : PB_REJECT_CODE_UNKNOWN,
+                        refuse(o, spend == SPEND_SPENT ? PB_REJECT_CODE_SPENT : PB_REJECT_CODE_UNKNOWN,
                                rejected);
                         continue;
                 }

@@ -36,7 +36,7 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_CP_INSERT] = "INSERT INTO checkpoints(size, root, note) VALUES (?, ?, ?)",
         [ST_CP_LATEST] = "SELECT size, root, note FROM checkpoints ORDER BY size DESC LIMIT 1",
         [ST_CP_ALL] = "SELECT size, root, note FROM checkpoints ORDER BY size",
-        [ST_IDEM_GET] = "SELECT request, commitment FROM idem WHERE key = ?",
+        [ST_IDEM_GET] = "SELECT commitment FROM idem WHERE key = ?",
         [ST_IDEM_CLEAR] = "DELETE FROM idem",
         [ST_RETRY_GET] = ("SELECT e.retry_key, e.state, EXISTS (SELECT 1 FROM idem) FROM election AS e "
                           "WHERE e.id = 1"),
@@ -126,6 +126,13 @@ static const char *const migrations[PB_BOX_SCHEMA_VERSION] = {
          * such a token locks after too many failed codes until it is unlocked */
         ("ALTER TABLE tokens ADD COLUMN device INTEGER NOT NULL DEFAULT 0 CHECK (device IN (0, 1));"
          "ALTER TABLE tokens ADD COLUMN locked INTEGER NOT NULL DEFAULT 0 CHECK (locked IN (0, 1));"),
+
+        /* 4 -> 5: a spent code's tag is its first submission's commitment, sealed (docs/ballot-box.md,
+         * "Retries"; issue 11).  A tag of schemas 3 and 4 held a fingerprint of the ballot, which let
+         * a retry test a guessed ballot; it cannot be turned into the new form without linking the
+         * code to its ballot, so it is forgotten: a retry of a submission cast before the upgrade
+         * is answered code_spent, whatever its ballot. */
+        "UPDATE codes SET tag = NULL WHERE spent = 1 AND tag IS NOT NULL;",
 };
 
 pb_err box_sqlite_err(struct pb_box *b, int rc, struct pb_diag *d)
@@ -402,9 +409,16 @@ pb_err box_db_open(struct pb_box *b, const char *path, bool create, struct pb_di
         int rc;
 
         if (create) {
-                if (lstat(path, &st) == 0)
-                        return pb_diag_set(d, PB_ERR_CONFLICT, NULL, "the database file exists already");
-                flags |= SQLITE_OPEN_CREATE;
+                /* the ballots of an open election: the owner's only (issue 11: a box made 0644 let
+                 * any local user read them).  SQLite gives the -wal and -shm files the mode of the
+                 * database file, so the empty file is made here, 0600, and SQLite fills it */
+                int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (fd < 0)
+                        return errno == EEXIST
+                                       ? pb_diag_set(d, PB_ERR_CONFLICT, NULL,
+                                                     "the database file exists already")
+                                       : pb_diag_set(d, PB_ERR_IO, NULL, "cannot create the database file");
+                close(fd);
         } else if (stat(path, &st) != 0) {
                 return pb_diag_set(d, PB_ERR_NOT_FOUND, NULL, "no such database file");
         }

@@ -78,7 +78,7 @@ struct pb_box {
 };
 
 #define BOX_RETRY_KEY_BYTES 32
-#define BOX_RETRY_TAG_BYTES 32 /* stored in a spent code's row: submission half, request half */
+#define BOX_RETRY_TAG_BYTES 32 /* stored in a spent code's row: the sealed commitment (box_prepare.c) */
 
 /**
  * Read the retry key into b->retry_key, creating it (randombytes_buf) in its own transaction when

@@ -38,7 +38,7 @@
 
 /** SQLite application_id of a ballot box ('PBV1') and the schema version this build writes. */
 #define PB_BOX_APPLICATION_ID 0x50425631
-#define PB_BOX_SCHEMA_VERSION 4
+#define PB_BOX_SCHEMA_VERSION 5
 
 /** API roles (issue 6). */
 enum pb_role { PB_ROLE_ADMIN, PB_ROLE_KIOSK, PB_ROLE_AUDITOR, PB_ROLE_COUNT };
@@ -51,7 +51,8 @@ struct pb_box;
 
 /**
  * Create a new ballot box file at @path (which must not exist) holding @m, in state draft.
- * Sets WAL mode, the application id and the schema, and syncs the folder.
+ * The file is created 0600 (its -wal and -shm get the same mode from SQLite).  Sets WAL mode,
+ * the application id and the schema, and syncs the folder.
  * @param m    borrowed; its canonical form is stored
  * @param ret  [out] the open box, owned by the caller (pb_box_free); set only on PB_OK
  * @return PB_OK, PB_ERR_CONFLICT (@path exists), PB_ERR_STORAGE, PB_ERR_IO, PB_ERR_NOMEM
@@ -157,10 +158,11 @@ struct pb_receipt {
 /** What became of one submission. */
 struct pb_cast_outcome {
         pb_err status;       /* PB_OK (accepted), PB_ERR_PARSE (malformed code), PB_ERR_NOT_FOUND (unknown
-                         * code), PB_ERR_CONFLICT (spent code, or a submission id reused for another
-                         * ballot), PB_ERR_INVALID (the ballot breaks the rules) */
-        bool replayed;       /* PB_OK for a retried submission: the same commitment, under a promise of
-                              * its own (the batch it came with is not kept) */
+                         * code), PB_ERR_CONFLICT (spent code), PB_ERR_INVALID (the ballot breaks the
+                         * rules) */
+        bool replayed;       /* PB_OK for a retried submission (its code and submission id, whatever
+                              * ballot it carries): the first one's commitment, under a promise of its
+                              * own (the batch it came with is not kept) */
         struct pb_diag diag; /* why, when refused (never the code or the ballot's content) */
         struct pb_receipt receipt; /* when accepted */
 };
@@ -198,9 +200,8 @@ struct pb_box_prepared {
         struct pb_diag diag;
         uint8_t code_hash[PB_CODE_HASH_BYTES];
         uint8_t idem_key[32]; /* when it has an id and the box legacy idempotency records */
-        uint8_t tag[32];      /* when it has an id and the box a retry key */
+        uint8_t tag[32];      /* when it has an id and the box a retry key: the sealed commitment */
         bool tagged;
-        uint8_t request[32]; /* SHA-256 of the ballot as submitted (no code) */
         uint8_t cvr_id[PB_CVR_ID_BYTES];
         uint8_t nonce[PB_CVR_NONCE_BYTES];
         uint8_t commitment[PB_CVR_HASH_BYTES];
@@ -333,10 +334,44 @@ PB_NODISCARD pb_err pb_box_document(struct pb_box *b, enum pb_box_doc doc, struc
 
 /**
  * Write the audit bundle (docs/auditor.md) into the folder @dir, which must not exist.  Allowed
- * once the election is tallied.  Every file is written to a temporary name, synced and renamed.
+ * once the election is tallied.  The folder is created 0700 and every file 0600 (they hold every
+ * CVR with its nonce), each written to a temporary name, synced and renamed.
  * @return PB_OK, PB_ERR_STATE, PB_ERR_CONFLICT (@dir exists), PB_ERR_IO, PB_ERR_STORAGE, PB_ERR_NOMEM
  */
 PB_NODISCARD pb_err pb_box_export(struct pb_box *b, const char *dir, struct pb_diag *reterr);
+
+/** The audit bundle as a ustar archive read piece by piece (the HTTP export). */
+struct pb_box_export;
+
+/**
+ * Open the audit bundle of the ballot box file @path as a stream: byte for byte the archive
+ * pb_tar_dir(@prefix) makes of the folder pb_box_export() writes (members @prefix/<file> in name
+ * order).  It reads through a read-only SQLite connection of its own, in one read transaction
+ * held until pb_box_export_free(): a consistent snapshot, whatever is written meanwhile, and no
+ * use of any struct pb_box (no lock to take).  Its memory does not grow with the ballots: the
+ * signed documents, a buffer of about 64 KiB and SQLite's 2 MB page cache.  The files' sizes are
+ * computed here, in one pass over the checkpoints and the ballots, so the length is known before
+ * the first byte.
+ * @param path    a ballot box of this schema version (a server's boxes are: it opened them)
+ * @param prefix  1..PB_ID_MAX bytes (copied)
+ * @param ret     [out] owned by the caller (pb_box_export_free); set only on PB_OK
+ * @return PB_OK, PB_ERR_NOT_FOUND (no such file), PB_ERR_UNSUPPORTED (not a ballot box, or another
+ *         schema version), PB_ERR_STATE (not tallied), PB_ERR_LIMIT (a file of 8 GiB or more),
+ *         PB_ERR_STORAGE, PB_ERR_BUSY, PB_ERR_NOMEM
+ */
+PB_NODISCARD pb_err pb_box_export_new(const char *path, const char *prefix, struct pb_box_export **ret,
+                                      struct pb_diag *reterr);
+/** The archive's length in bytes. */
+uint64_t pb_box_export_size(const struct pb_box_export *x);
+/**
+ * Copy the next bytes of the archive, up to @cap (at least 1), to @buf; *@ret_n is 0 at the end.
+ * One thread at a time.  After a failure every later call fails.
+ * @return PB_OK, PB_ERR_STORAGE, PB_ERR_NOMEM, PB_ERR_INTERNAL (the snapshot did not hold)
+ */
+PB_NODISCARD pb_err pb_box_export_read(struct pb_box_export *x, char *buf, size_t cap, size_t *ret_n,
+                                       struct pb_diag *reterr);
+/** Close the stream's connection and free it.  Accepts NULL. */
+void pb_box_export_free(struct pb_box_export *x);
 
 /**
  * Full check of the stored log (slow: O(ballots)): every CVR parses and recommits to its

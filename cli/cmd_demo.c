@@ -224,6 +224,9 @@ int cli_demo_create(const char *db, char *ret_json_path, size_t cap)
                 return rc;
         snprintf(dir_buf, sizeof(dir_buf), "%s", db);
         dir = dirname(dir_buf);
+        /* demo.json holds the tokens and unused voter codes, the box the ballots: every file made
+         * here is the owner's only (issue 11) */
+        umask(077);
         snprintf(ret_json_path, cap, "%s/demo.json", dir);
         if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
                 fprintf(stderr, "pbvote demo: cannot create %s: %s\n", dir, strerror(errno));

@@ -17,7 +17,7 @@
 
 struct serve_opts {
         const char *data, *db, *engine_key, *office_key, *pass_file, *listen, *access_log;
-        bool demo;
+        bool demo, allow_shared;
         int64_t max_connections, max_per_ip, timeout, request_timeout, threads, queue;
 };
 
@@ -27,6 +27,9 @@ static const struct cli_option serve_options[] = {
                  "the elections (DIR/<id>.db), keys and admin.tokens\n(default: pbvote-data)"),
         CLI_PATH("db", S, db, "FILE", "serve FILE's folder (FILE is DIR/<id>.db)"),
         CLI_FLAG("demo", S, demo, "on first start, create the demo election in DIR\n(see pbvote demo)"),
+        CLI_FLAG("allow-shared-data-dir", S, allow_shared,
+                 "serve a DIR that group or others may read, write\nor enter (refused otherwise: the ballot "
+                 "boxes in\nit hold the votes; DIR is created 0700)"),
         CLI_STRING("listen", S, listen, "HOST:PORT",
                    "IPv4 address and port (default 127.0.0.1:8080;\nport 0: any free port)"),
         CLI_PATH("engine-key", S, engine_key, "FILE",
@@ -53,7 +56,8 @@ static const struct cli_option serve_options[] = {
 
 const struct cli_command cli_cmd_serve = {
         .name = "serve",
-        .synopsis = "serve [--data DIR | --db FILE] [--demo] [--listen HOST:PORT] [options]",
+        .synopsis = "serve [--data DIR | --db FILE] [--demo] [--allow-shared-data-dir] [--listen HOST:PORT] "
+                    "[options]",
         .about =
                 "Serves the JSON HTTP API (docs/api.md) until SIGINT or SIGTERM.  Every DIR/<id>.db is an\n"
                 "election (--db FILE serves FILE's folder); new elections are created there.  Put it behind\n"
@@ -132,6 +136,35 @@ static int set_options(struct serve *s, const struct serve_opts *o)
         return PB_EXIT_OK;
 }
 
+/*
+ * The data folder holds the ballot boxes, the keys and admin.tokens: it is created 0700 when
+ * missing, and one that group or others may read, write or enter is refused unless @allow_shared
+ * (issue 11: boxes made 0644 in a 0755 folder let any local user read the votes of an open
+ * election).  Files the server makes are 0600 (the umask), but older files or a copied folder
+ * may not be: the folder's mode is what protects them.
+ */
+static int data_folder_check(const char *data, bool allow_shared)
+{
+        struct stat st;
+
+        if (mkdir(data, 0700) < 0 && errno != EEXIST) {
+                fprintf(stderr, "pbvote serve: cannot create %s: %s\n", data, strerror(errno));
+                return PB_EXIT_INPUT;
+        }
+        if (stat(data, &st) < 0 || !S_ISDIR(st.st_mode)) {
+                fprintf(stderr, "pbvote serve: %s is not a folder\n", data);
+                return PB_EXIT_INPUT;
+        }
+        if ((st.st_mode & 077) && !allow_shared) {
+                fprintf(stderr,
+                        "pbvote serve: %s is open to group or others (mode %04o), and so would be the ballot "
+                        "boxes in it: chmod 700 %s, or pass --allow-shared-data-dir\n",
+                        data, (unsigned)(st.st_mode & 07777), data);
+                return PB_EXIT_INPUT;
+        }
+        return 0;
+}
+
 /* --demo: the demo election, made once (demo.json says it exists). */
 static int make_demo(const struct serve *s, const struct serve_opts *o)
 {
@@ -177,15 +210,11 @@ static int setup(struct serve *s, const struct serve_opts *o)
 {
         int rc = set_options(s, o);
 
+        if (rc == PB_EXIT_OK)
+                rc = data_folder_check(s->data, o->allow_shared);
         if (rc == PB_EXIT_OK && o->demo)
                 rc = make_demo(s, o);
-        if (rc)
-                return rc;
-        if (mkdir(s->data, 0700) < 0 && errno != EEXIST) {
-                fprintf(stderr, "pbvote serve: cannot create %s: %s\n", s->data, strerror(errno));
-                return PB_EXIT_INPUT;
-        }
-        return load_keys(s, o);
+        return rc ? rc : load_keys(s, o);
 }
 
 static int run(struct serve *s)
@@ -229,6 +258,7 @@ int cmd_serve(int argc, char **argv)
         struct serve s;
         int rc;
 
+        umask(077); /* every file the server makes: boxes, admin.tokens, the demo, the access log */
         memset(&s, 0, sizeof(s));
         memset(&o, 0, sizeof(o));
         pb_http_config_default(&s.hc);

@@ -35,6 +35,7 @@ struct options {
         int64_t threshold;
         uint64_t seed;
         bool utilitarian, comparison;
+        bool strict; /* --strict: no lenient reading */
         bool threshold_set, seed_set;
 };
 
@@ -55,8 +56,9 @@ static const struct cli_option tally_pb_options[] = {
         CLI_CHOICE("completion", O, completion, NULL, completion_words,
                    "equal shares, raising the per-voter budget by one\ncurrency unit at a time:\n"
                    "none: plain equal shares, per-voter budget B/n\n"
-                   "add1: pabulib (official): from floor(B/n), until\n  the outcome no longer fits; keep the "
-                   "last that fits\n"
+                   "add1: pabulib (official), the default of --rule\n  equalshares: from floor(B/n), until "
+                   "the outcome\n"
+                   "  no longer fits; keep the last that fits\n"
                    "add1-exhaustive: pabutools' voter_budget_increment:\n  from B/n, until the outcome is "
                    "exhaustive\n"
                    "add1-unfloored: pabutools' exhaustion_by_budget_\n  increase: from B/n, until it no "
@@ -66,6 +68,10 @@ static const struct cli_option tally_pb_options[] = {
         CLI_FLAG("comparison", O, comparison, "equal shares: compare with greedy as Wieliczka did"),
         CLI_CHOICE("format", O, format, NULL, format_words,
                    "text: a table (default); json: the result document"),
+        CLI_FLAG(
+                "strict", O, strict,
+                "refuse the file at its first problem, even one the\ncity resolved (a project repeated in an "
+                "approval\nvote, whitespace around a cell)"),
         CLI_END,
 };
 #undef O
@@ -243,14 +249,15 @@ static void print_text(const struct pb_election *e, const struct pb_result *r, c
         for (size_t i = 0; i < e->n_projects; i++) {
                 const struct pb_project *p = &e->projects[order[i]];
                 const struct pb_project_result *pr = &r->projects[order[i]];
-                char step[16] = "";
+                char step[16] = "", score[PB_I128_STR_MAX];
                 size_t name_len = strlen(p->name);
 
                 if (pr->step)
                         snprintf(step, sizeof(step), "%u", pr->step);
+                pb_i128_format(pr->score, score, sizeof(score));
                 printf("%4s  %-16s ", step, p->id);
                 print_money(stdout, p->cost, e->scale, 14);
-                printf(" %9lld %10lld  %-16s %.*s\n", (long long)pr->votes, (long long)pr->score,
+                printf(" %9lld %10s  %-16s %.*s\n", (long long)pr->votes, score,
                        pr->reason == PB_REASON_SELECTED ? "funded" : pb_reason_name(pr->reason),
                        (int)utf8_prefix(p->name, name_len, 60), p->name);
         }
@@ -267,8 +274,27 @@ static void print_text(const struct pb_election *e, const struct pb_result *r, c
                 printf("%s%s: %s\n", i ? "" : "\n", r->details[i].key, r->details[i].value);
 }
 
+/* What the lenient read tolerated: one line per kind, with how often (stderr; stdout stays the result). */
+static void print_tolerated(const char *file, const struct pb_pb_tolerance *t)
+{
+        for (int k = 0; k < PB_PB_TOL_COUNT; k++) {
+                const struct pb_diag *d = &t->first[k];
+
+                if (!t->count[k])
+                        continue;
+                fprintf(stderr,
+                        "pbvote: %s:%u:%u: warning: %s: %s%s%s%s: %s (%zu %s in the file, the first here; "
+                        "--strict refuses the file)\n",
+                        file, d->line, d->col, pb_pb_tolerated_type((enum pb_pb_tolerated)k), d->reason,
+                        d->subject[0] ? " ('" : "", d->subject, d->subject[0] ? "')" : "",
+                        pb_pb_tolerated_action((enum pb_pb_tolerated)k), t->count[k],
+                        t->count[k] == 1 ? "time" : "times");
+        }
+}
+
 int cli_tally_pb(int argc, char **argv)
 {
+        struct pb_pb_tolerance tol;
         struct options o;
         struct pb_election *e = NULL;
         struct pb_result res;
@@ -284,9 +310,14 @@ int cli_tally_pb(int argc, char **argv)
                 return rc;
         pb_result_init(&res);
         pb_diag_clear(&d);
+        memset(&tol, 0, sizeof(tol));
         err = pb_file_read(o.input, PB_PB_MAX_BYTES, &data, &len, &d);
+        /* by default the file is counted as the city counted it (docs/cli.md); --strict refuses */
         if (err == PB_OK)
-                err = pb_format_pb_parse(data, len, &e, NULL, &d);
+                err = o.strict ? pb_format_pb_parse(data, len, &e, NULL, &d)
+                               : pb_format_pb_parse_lenient(data, len, &e, &tol, &d);
+        if (err == PB_OK)
+                print_tolerated(o.input, &tol);
         if (err < 0) {
                 cli_report(o.input, &d);
                 rc = cli_exit_for(err);

@@ -620,31 +620,22 @@ static void sync_moves(struct mes_work *w)
 }
 
 /*
- * Fund project p at the rho just computed for its groups (w->grp in supporter order, w->gorder,
- * w->first_rich, w->N, w->U): rich groups pay rho u, poor ones everything.  The denominator grows
- * by f = U / gcd(U, utilities of the payers), reduced further by any factor it shares with N.
- * Each group moves to a class of its own (whole classes stay in place), allocated in supporter
- * order: the same classes whatever the budgets.  With @expect (a reference run's groups) the new
- * classes must be the recorded ones.  The voters move now only when @move is set.
+ * Re-express every budget over D f, where f = U / g and g = gcd(U, utilities of the rich
+ * groups), reduced further by any factor f shares with N: keeps D as small as the exact value
+ * allows.  Marks each group rich or not in w->gtmp.  @ret_g receives g.
  */
-static pb_err pay(struct mes_work *w, uint32_t p, bool move, const struct mes_tgroup *expect,
-                  int64_t *ret_payers)
+static pb_err rescale_budgets(struct mes_work *w, pb_u128 *ret_g)
 {
-        pb_u128 g = w->U, f, poor_grow = 0;
-        int64_t payers = 0;
-        pb_err r = PB_OK;
+        pb_u128 g = w->U, f;
+        pb_err r;
 
         for (size_t k = 0; k < w->n_grp; k++)
                 w->gtmp[w->gorder[k]] = k >= w->first_rich; /* rich, by group */
         for (size_t k = w->first_rich; k < w->n_grp; k++)
                 g = gcd128(g, (pb_u128)(uint64_t)w->grp[w->gorder[k]].u);
-        for (size_t k = 0; k < w->first_rich; k++) {
-                const struct mes_group *gr = &w->grp[w->gorder[k]];
-                poor_grow = grow_add(poor_grow, grow_mul(w->cl[gr->cls].grow, gr->count));
-        }
         f = w->U / g;
         if (!(f >> 64)) {
-                /* N/h and f/h with h = gcd(N, f): keeps D as small as the exact value allows */
+                /* N/h and f/h with h = gcd(N, f) */
                 uint64_t rem, h, f64 = (uint64_t)f;
                 r = pb_big_divmod_u64(NULL, &w->N, f64, &rem);
                 if (r < 0)
@@ -658,33 +649,45 @@ static pb_err pay(struct mes_work *w, uint32_t p, bool move, const struct mes_tg
                         f = f64 / h;
                 }
         }
-        /* every budget is re-expressed over D f */
-        if (f != 1) {
-                for (uint32_t c = 0; c < w->n_cl; c++) {
-                        if (!w->cl[c].count)
-                                continue;
-                        r = pb_big_mul_u128(&w->cl[c].b, &w->cl[c].b, f);
-                        if (r < 0)
-                                return r;
-                        note_size(w, &w->cl[c].b);
-                }
-                r = pb_big_mul_u128(&w->D, &w->D, f);
+        *ret_g = g;
+        if (f == 1)
+                return PB_OK;
+        for (uint32_t c = 0; c < w->n_cl; c++) {
+                if (!w->cl[c].count)
+                        continue;
+                r = pb_big_mul_u128(&w->cl[c].b, &w->cl[c].b, f);
                 if (r < 0)
                         return r;
+                note_size(w, &w->cl[c].b);
         }
-        /* new budgets: B f - N (u / g) for the rich, 0 for the poor; growth bounds go up by what the
-         * poor could add to the price, u poor_grow / U */
+        return pb_big_mul_u128(&w->D, &w->D, f);
+}
+
+/*
+ * The groups' new budgets: B f - N (u / g) for the rich, 0 for the poor; growth bounds go up by
+ * what the poor could add to the price, u poor_grow / U.  Each group moves to a class of its own
+ * (whole classes stay in place), allocated in supporter order; w->newcls records where.
+ */
+static pb_err charge_groups(struct mes_work *w, pb_u128 g, const struct mes_tgroup *expect,
+                            int64_t *ret_payers)
+{
+        pb_u128 poor_grow = 0;
+        int64_t payers = 0;
+        pb_err r;
+
+        for (size_t k = 0; k < w->first_rich; k++) {
+                const struct mes_group *gr = &w->grp[w->gorder[k]];
+                poor_grow = grow_add(poor_grow, grow_mul(w->cl[gr->cls].grow, gr->count));
+        }
         for (size_t gi = 0; gi < w->n_grp; gi++) {
                 const struct mes_group *gr = &w->grp[gi];
                 bool rich = w->gtmp[gi], whole = gr->count == w->cl[gr->cls].count;
                 pb_u128 grow = grow_add(w->cl[gr->cls].grow, grow_muldiv(poor_grow, (uint64_t)gr->u, w->U));
-                uint32_t nc;
+                uint32_t nc = gr->cls;
 
                 if (rich || !pb_big_is_zero(&w->cl[gr->cls].b))
                         payers += gr->count;
-                if (whole) {
-                        nc = gr->cls;
-                } else {
+                if (!whole) {
                         r = class_new(w, &nc);
                         if (r == PB_OK)
                                 r = pb_big_copy(&w->cl[nc].b, &w->cl[gr->cls].b);
@@ -712,42 +715,57 @@ static pb_err pay(struct mes_work *w, uint32_t p, bool move, const struct mes_tg
                                 class_free(w, gr->cls);
                 }
         }
-        if (w->trace) {
-                struct mes_pick *pk = &w->trace->picks[w->trace->n_picks];
-                r = run_reserve_tg(w->trace, w->n_grp);
-                if (r < 0)
-                        return r;
-                pk->grp_at = (uint32_t)w->trace->n_tg;
-                pk->grp_n = (uint32_t)w->n_grp;
-                for (size_t gi = 0; gi < w->n_grp; gi++) {
-                        struct mes_tgroup *t = &w->trace->tg[w->trace->n_tg++];
-                        t->cls = w->grp[gi].cls;
-                        t->count = w->grp[gi].count;
-                        t->u = w->grp[gi].u;
-                        t->newcls = w->newcls[gi];
-                }
+        *ret_payers = payers;
+        return PB_OK;
+}
+
+/* Record this round's paying groups in the trace, on the pick being made. */
+static pb_err trace_groups(struct mes_work *w, struct mes_pick *pk)
+{
+        pb_err r = run_reserve_tg(w->trace, w->n_grp);
+
+        if (r < 0)
+                return r;
+        pk->grp_at = (uint32_t)w->trace->n_tg;
+        pk->grp_n = (uint32_t)w->n_grp;
+        for (size_t gi = 0; gi < w->n_grp; gi++) {
+                struct mes_tgroup *t = &w->trace->tg[w->trace->n_tg++];
+                t->cls = w->grp[gi].cls;
+                t->count = w->grp[gi].count;
+                t->u = w->grp[gi].u;
+                t->newcls = w->newcls[gi];
         }
+        return PB_OK;
+}
+
+/*
+ * Fund project p at the rho just computed for its groups (w->grp in supporter order, w->gorder,
+ * w->first_rich, w->N, w->U): rich groups pay rho u, poor ones everything.  The classes are the
+ * same whatever the budgets.  With @expect (a reference run's groups) the new classes must be
+ * the recorded ones.  The voters move now only when @move is set.
+ */
+static pb_err pay(struct mes_work *w, uint32_t p, bool move, const struct mes_tgroup *expect,
+                  int64_t *ret_payers)
+{
+        struct mes_pick *pk;
+        pb_u128 g;
+        pb_err r;
+
+        PB_ASSERT(w->trace != NULL); /* every run records its trace (work_start) */
+        pk = &w->trace->picks[w->trace->n_picks];
+        r = rescale_budgets(w, &g);
+        if (r == PB_OK)
+                r = charge_groups(w, g, expect, ret_payers);
+        if (r == PB_OK)
+                r = trace_groups(w, pk);
+        if (r < 0)
+                return r;
         if (move) {
-                const struct mes_model *mm = w->mm;
-                size_t k = mm->sup_start[p], z = mm->sup_start[p + 1], gs = 0;
                 PB_ASSERT(w->synced == w->round);
-                for (size_t s = 0; s < w->n_seg; s++) {
-                        size_t ge = w->seg[s];
-                        for (size_t gi = gs; gi < ge; gi++)
-                                w->slot[w->grp[gi].cls] = (uint32_t)gi;
-                        for (; k < z && mm->sup_util[k] == w->grp[gs].u; k++) {
-                                uint32_t v = mm->sup_voter[k];
-                                w->cls[v] = w->newcls[w->slot[w->cls[v]]];
-                        }
-                        for (size_t gi = gs; gi < ge; gi++)
-                                w->slot[w->grp[gi].cls] = NO_SLOT;
-                        gs = ge;
-                }
-                PB_ASSERT(k == z);
+                move_voters(w, p, w->trace->tg + pk->grp_at, pk->grp_n);
                 w->synced = w->round + 1;
         }
         w->round++;
-        *ret_payers = payers;
         return PB_OK;
 }
 

@@ -43,202 +43,195 @@ static uint64_t hash_pairs(const struct upair *v, size_t n)
 }
 
 /*
- * Voters with the same utilities for every project behave identically in every run (same
- * budget, same payments), so they are merged into one weighted voter: Łódź's 90,494 ballots are
- * 23,571 distinct ones, Wrocław's 62,529 are 1,157.
+ * Distinct voters: ballots with the same positive utilities for every project behave
+ * identically in every run (same budget, same payments), so they are merged into one weighted
+ * voter: Łódź's 90,494 ballots are 23,571 distinct ones, Wrocław's 62,529 are 1,157.
  */
-pb_err mes_model_build(struct mes_model *mm, const struct pb_election *e, const struct pb_rule *rule,
-                       struct pb_diag *reterr)
+struct voters {
+        struct upair *keys; /* every distinct voter's (project, utility) pairs, by project */
+        size_t n_items, items_cap;
+        size_t *start;            /* n + 1 offsets into keys */
+        uint32_t *weight;         /* ballots behind each distinct voter */
+        size_t n, cap, start_cap; /* distinct voters; weight[] and start[] entries allocated */
+        uint32_t *table;          /* open addressing: index + 1 of a distinct voter, 0 free */
+        size_t table_cap;         /* a power of two, more than twice the ballots */
+};
+
+static void voters_release(struct voters *vs)
+{
+        pb_free(vs->keys);
+        pb_free(vs->start);
+        pb_free(vs->weight);
+        pb_free(vs->table);
+}
+
+/* Ballot @i's positive utilities under @rule into @cur (sorted by project), their number in
+ * @ret_k.  PB_ERR_INVALID when the ballot names a project twice. */
+static pb_err ballot_utilities(const struct pb_election *e, const struct pb_rule *rule, size_t i,
+                               struct upair *cur, size_t *ret_k, struct pb_diag *reterr)
 {
         const struct pb_ballots *b = &e->ballots;
-        const size_t m = e->n_projects, n = b->n;
-        struct upair *cur = NULL, *keys = NULL;
-        size_t *kstart = NULL, *fill = NULL, nkeys = 0, nk_items = 0, kcap = 0, kicap = 0, hcap = 16,
-               maxlen = 1;
-        uint32_t *weight = NULL, *table = NULL;
-        pb_err r;
+        size_t a = b->start[i], z = b->start[i + 1], len = z - a, k = 0;
 
-        memset(mm, 0, sizeof(*mm));
-        mm->e = e;
-        mm->n = n;
-        mm->m = m;
-        if (n > UINT32_MAX || m > UINT32_MAX - 1)
-                return pb_diag_set(reterr, PB_ERR_LIMIT, "ballots", "too many voters for equal shares");
-        if (rule->utility == PB_UTIL_POINTS && e->vote_type == PB_VOTE_SCORING &&
-            e->limits.has[PB_LIM_DEFAULT_SCORE] && e->limits.v[PB_LIM_DEFAULT_SCORE] > 0)
-                return pb_diag_set(reterr, PB_ERR_INVALID, "default_score",
-                                   "equal shares with points needs default_score 0 (every voter would "
-                                   "support every project)");
-        for (size_t i = 0; i < n; i++)
+        for (size_t j = a; j < z; j++) {
+                int64_t u = 0;
+                switch (rule->utility) {
+                case PB_UTIL_COST: u = e->projects[b->item[j]].cost; break;
+                case PB_UTIL_APPROVAL: u = 1; break;
+                case PB_UTIL_POINTS: u = b->points ? b->points[j] : 0; break;
+                case PB_UTIL_BORDA: u = (int64_t)(len - (j - a) - 1); break;
+                case PB_UTIL_COUNT: PB_ASSERT(0);
+                }
+                cur[j - a].p = b->item[j];
+                cur[j - a].u = u;
+        }
+        qsort(cur, len, sizeof(*cur), cmp_upair);
+        for (size_t j = 1; j < len; j++)
+                if (cur[j].p == cur[j - 1].p)
+                        return pb_diag_set(reterr, PB_ERR_INVALID, "ballots",
+                                           "a ballot names a project twice");
+        for (size_t j = 0; j < len; j++)
+                if (cur[j].u > 0)
+                        cur[k++] = cur[j];
+        *ret_k = k;
+        return PB_OK;
+}
+
+/* Count a ballot with utilities @cur[@k]: one more behind an identical distinct voter, or a new one. */
+static pb_err voters_add(struct voters *vs, const struct upair *cur, size_t k)
+{
+        uint64_t slot, mask = vs->table_cap - 1;
+        size_t *start;
+        uint32_t *weight;
+        struct upair *keys;
+
+        for (slot = hash_pairs(cur, k) & mask; vs->table[slot]; slot = (slot + 1) & mask) {
+                uint32_t v = vs->table[slot] - 1;
+                if (vs->start[v + 1] - vs->start[v] == k &&
+                    (k == 0 || !memcmp(vs->keys + vs->start[v], cur, k * sizeof(*cur)))) {
+                        vs->weight[v]++;
+                        return PB_OK;
+                }
+        }
+        start = pb_grow(vs->start, &vs->start_cap, vs->n + 2, sizeof(*start), 1024);
+        if (!start)
+                return PB_ERR_NOMEM;
+        vs->start = start;
+        weight = pb_grow(vs->weight, &vs->cap, vs->n + 2, sizeof(*weight), 1024);
+        if (!weight)
+                return PB_ERR_NOMEM;
+        vs->weight = weight;
+        if (k) {
+                keys = pb_grow(vs->keys, &vs->items_cap, vs->n_items + k, sizeof(*keys), 4096);
+                if (!keys)
+                        return PB_ERR_NOMEM;
+                vs->keys = keys;
+                memcpy(vs->keys + vs->n_items, cur, k * sizeof(*cur));
+        }
+        vs->n_items += k;
+        vs->start[0] = 0;
+        vs->weight[vs->n] = 1;
+        vs->start[vs->n + 1] = vs->n_items;
+        vs->table[slot] = (uint32_t)vs->n + 1;
+        vs->n++;
+        return PB_OK;
+}
+
+/* Every ballot of @e merged into distinct voters. */
+static pb_err voters_build(struct voters *vs, const struct pb_election *e, const struct pb_rule *rule,
+                           struct pb_diag *reterr)
+{
+        const struct pb_ballots *b = &e->ballots;
+        struct upair *cur;
+        size_t maxlen = 1;
+        pb_err r = PB_OK;
+
+        for (size_t i = 0; i < b->n; i++)
                 if (pb_ballot_len(b, i) > maxlen)
                         maxlen = pb_ballot_len(b, i);
-        while (hcap < 2 * n + 2)
-                hcap *= 2;
-        mm->sup_start = pb_calloc(m + 1, sizeof(*mm->sup_start));
-        mm->uniform = pb_calloc(m ? m : 1, sizeof(*mm->uniform));
-        mm->util_total = pb_calloc(m ? m : 1, sizeof(*mm->util_total));
-        mm->role = pb_calloc(m ? m : 1, sizeof(*mm->role));
-        mm->rank = pb_calloc(m ? m : 1, sizeof(*mm->rank));
-        mm->votes = pb_calloc(m ? m : 1, sizeof(*mm->votes));
-        fill = pb_calloc(m + 1, sizeof(*fill));
+        for (vs->table_cap = 16; vs->table_cap < 2 * b->n + 2;)
+                vs->table_cap *= 2;
+        vs->table = pb_calloc(vs->table_cap, sizeof(*vs->table));
         cur = pb_calloc(maxlen, sizeof(*cur));
-        table = pb_calloc(hcap, sizeof(*table));
-        if (!mm->sup_start || !mm->uniform || !mm->util_total || !mm->role || !mm->rank || !mm->votes ||
-            !fill || !cur || !table) {
+        if (!vs->table || !cur)
                 r = PB_ERR_NOMEM;
-                goto out;
+        for (size_t i = 0; r == PB_OK && i < b->n; i++) {
+                size_t k = 0;
+                r = ballot_utilities(e, rule, i, cur, &k, reterr);
+                if (r == PB_OK)
+                        r = voters_add(vs, cur, k);
         }
-        r = pb_tally_count(e, PB_SCORE_VOTES, mm->votes, NULL);
-        if (r < 0)
-                goto out;
-        r = pb_tie_ranks(e, rule, mm->votes, mm->rank);
-        if (r < 0)
-                goto out;
+        pb_free(cur);
+        return r;
+}
 
-        /* each ballot's positive utilities, merged with identical earlier ones */
-        for (size_t i = 0; i < n; i++) {
-                size_t a = b->start[i], z = b->start[i + 1], len = z - a, k = 0;
-                uint64_t h, slot;
+/* The supporters of each project from the distinct voters (their weights already in @mm): by
+ * voter, with the utility totals. */
+static pb_err supporters_build(struct mes_model *mm, const struct voters *vs)
+{
+        size_t *fill = pb_calloc(mm->m + 1, sizeof(*fill));
 
-                for (size_t j = a; j < z; j++) {
-                        uint32_t p = b->item[j];
-                        int64_t u = 0;
-                        switch (rule->utility) {
-                        case PB_UTIL_COST: u = e->projects[p].cost; break;
-                        case PB_UTIL_APPROVAL: u = 1; break;
-                        case PB_UTIL_POINTS: u = b->points ? b->points[j] : 0; break;
-                        case PB_UTIL_BORDA: u = (int64_t)(len - (j - a) - 1); break;
-                        case PB_UTIL_COUNT: PB_ASSERT(0);
-                        }
-                        cur[k].p = p;
-                        cur[k].u = u;
-                        k++;
-                }
-                qsort(cur, k, sizeof(*cur), cmp_upair);
-                for (size_t j = 1; j < k; j++)
-                        if (cur[j].p == cur[j - 1].p) {
-                                r = pb_diag_set(reterr, PB_ERR_INVALID, "ballots",
-                                                "a ballot names a project twice");
-                                goto out;
-                        }
-                {
-                        size_t kk = 0;
-                        for (size_t j = 0; j < k; j++)
-                                if (cur[j].u > 0)
-                                        cur[kk++] = cur[j];
-                        k = kk;
-                }
-                h = hash_pairs(cur, k);
-                for (slot = h & (hcap - 1);; slot = (slot + 1) & (hcap - 1)) {
-                        uint32_t v = table[slot];
-                        if (!v)
-                                break;
-                        v--;
-                        if (kstart[v + 1] - kstart[v] == k &&
-                            (k == 0 || !memcmp(keys + kstart[v], cur, k * sizeof(*cur))))
-                                break;
-                }
-                if (table[slot]) {
-                        weight[table[slot] - 1]++;
-                        continue;
-                }
-                /* a new distinct voter */
-                if (nkeys + 2 > kcap) {
-                        size_t nc = kcap ? 2 * kcap : 1024;
-                        size_t *ns = pb_reallocarray(kstart, nc, sizeof(*ns));
-                        uint32_t *nw;
-                        if (!ns) {
-                                r = PB_ERR_NOMEM;
-                                goto out;
-                        }
-                        kstart = ns;
-                        nw = pb_reallocarray(weight, nc, sizeof(*nw));
-                        if (!nw) {
-                                r = PB_ERR_NOMEM;
-                                goto out;
-                        }
-                        weight = nw;
-                        kcap = nc;
-                        if (nkeys == 0)
-                                kstart[0] = 0;
-                }
-                if (nk_items + k > kicap) {
-                        size_t nc = kicap ? 2 * kicap : 4096;
-                        struct upair *nkp;
-                        while (nc < nk_items + k)
-                                nc *= 2;
-                        nkp = pb_reallocarray(keys, nc, sizeof(*nkp));
-                        if (!nkp) {
-                                r = PB_ERR_NOMEM;
-                                goto out;
-                        }
-                        keys = nkp;
-                        kicap = nc;
-                }
-                if (k)
-                        memcpy(keys + nk_items, cur, k * sizeof(*cur));
-                nk_items += k;
-                weight[nkeys] = 1;
-                kstart[nkeys + 1] = nk_items;
-                table[slot] = (uint32_t)nkeys + 1;
-                nkeys++;
+        mm->sup_voter = pb_calloc(vs->n_items, sizeof(*mm->sup_voter));
+        mm->sup_util = pb_calloc(vs->n_items, sizeof(*mm->sup_util));
+        if (!fill || !mm->sup_voter || !mm->sup_util) {
+                pb_free(fill);
+                return PB_ERR_NOMEM;
         }
-        mm->nv = nkeys;
-        mm->weight = weight;
-        weight = NULL;
-
-        /* supporters of each project: distinct voters by utility, then voter */
-        for (size_t v = 0; v < nkeys; v++)
-                for (size_t j = kstart[v]; j < kstart[v + 1]; j++)
-                        mm->sup_start[keys[j].p + 1]++;
-        for (size_t p = 0; p < m; p++) {
+        for (size_t j = 0; j < vs->n_items; j++)
+                mm->sup_start[vs->keys[j].p + 1]++;
+        for (size_t p = 0; p < mm->m; p++) {
                 mm->sup_start[p + 1] += mm->sup_start[p];
                 fill[p] = mm->sup_start[p];
         }
-        mm->sup_voter = pb_calloc(nk_items ? nk_items : 1, sizeof(*mm->sup_voter));
-        mm->sup_util = pb_calloc(nk_items ? nk_items : 1, sizeof(*mm->sup_util));
-        if (!mm->sup_voter || !mm->sup_util) {
-                r = PB_ERR_NOMEM;
-                goto out;
-        }
-        for (size_t v = 0; v < nkeys; v++)
-                for (size_t j = kstart[v]; j < kstart[v + 1]; j++) {
-                        uint32_t p = keys[j].p;
+        for (size_t v = 0; v < vs->n; v++)
+                for (size_t j = vs->start[v]; j < vs->start[v + 1]; j++) {
+                        uint32_t p = vs->keys[j].p;
                         mm->sup_voter[fill[p]] = (uint32_t)v;
-                        mm->sup_util[fill[p]] = keys[j].u;
+                        mm->sup_util[fill[p]] = vs->keys[j].u;
                         fill[p]++;
-                        mm->util_total[p] = mm->util_total[p] + (pb_u128)(uint64_t)keys[j].u * mm->weight[v];
+                        mm->util_total[p] += (pb_u128)(uint64_t)vs->keys[j].u * mm->weight[v];
                 }
-        for (size_t p = 0; p < m; p++) {
-                size_t a = mm->sup_start[p], z = mm->sup_start[p + 1];
-                bool uni = true;
+        pb_free(fill);
+        return PB_OK;
+}
 
+/* Mark the projects whose supporters all have one utility; order the others' supporters by
+ * utility (stable: voters stay in order within a utility). */
+static pb_err supporters_group(struct mes_model *mm)
+{
+        for (size_t p = 0; p < mm->m; p++) {
+                size_t a = mm->sup_start[p], z = mm->sup_start[p + 1];
+                struct upair *tmp;
+
+                mm->uniform[p] = true;
                 for (size_t k = a + 1; k < z; k++)
                         if (mm->sup_util[k] != mm->sup_util[a])
-                                uni = false;
-                mm->uniform[p] = uni;
-                if (uni)
+                                mm->uniform[p] = false;
+                if (mm->uniform[p])
                         continue;
-                /* group by utility (stable: voters stay in order within a utility) */
-                {
-                        struct upair *tmp = pb_calloc(z - a, sizeof(*tmp));
-                        if (!tmp) {
-                                r = PB_ERR_NOMEM;
-                                goto out;
-                        }
-                        for (size_t k = a; k < z; k++) {
-                                tmp[k - a].p = mm->sup_voter[k];
-                                tmp[k - a].u = mm->sup_util[k];
-                        }
-                        qsort(tmp, z - a, sizeof(*tmp), cmp_by_util);
-                        for (size_t k = a; k < z; k++) {
-                                mm->sup_voter[k] = tmp[k - a].p;
-                                mm->sup_util[k] = tmp[k - a].u;
-                        }
-                        pb_free(tmp);
+                tmp = pb_calloc(z - a, sizeof(*tmp));
+                if (!tmp)
+                        return PB_ERR_NOMEM;
+                for (size_t k = a; k < z; k++) {
+                        tmp[k - a].p = mm->sup_voter[k];
+                        tmp[k - a].u = mm->sup_util[k];
                 }
+                qsort(tmp, z - a, sizeof(*tmp), cmp_by_util);
+                for (size_t k = a; k < z; k++) {
+                        mm->sup_voter[k] = tmp[k - a].p;
+                        mm->sup_util[k] = tmp[k - a].u;
+                }
+                pb_free(tmp);
         }
-        for (size_t p = 0; p < m; p++) {
+        return PB_OK;
+}
+
+/* What MES does with each project (enum mes_role), and the candidates' total cost. */
+static void assign_roles(struct mes_model *mm)
+{
+        const struct pb_election *e = mm->e;
+
+        for (size_t p = 0; p < mm->m; p++) {
                 const struct pb_project *pr = &e->projects[p];
 
                 if (mm->util_total[p] == 0)
@@ -250,16 +243,55 @@ pb_err mes_model_build(struct mes_model *mm, const struct pb_election *e, const 
                 else
                         mm->role[p] = MES_ROLE_CANDIDATE;
                 if (mm->role[p] == MES_ROLE_CANDIDATE)
-                        mm->candidate_cost = mm->candidate_cost + (pb_u128)(uint64_t)pr->cost;
+                        mm->candidate_cost += (pb_u128)(uint64_t)pr->cost;
         }
-        r = PB_OK;
+}
+
+pb_err mes_model_build(struct mes_model *mm, const struct pb_election *e, const struct pb_rule *rule,
+                       struct pb_diag *reterr)
+{
+        const size_t m = e->n_projects, n = e->ballots.n;
+        struct voters vs;
+        pb_err r;
+
+        memset(mm, 0, sizeof(*mm));
+        memset(&vs, 0, sizeof(vs));
+        mm->e = e;
+        mm->n = n;
+        mm->m = m;
+        if (n > UINT32_MAX || m > UINT32_MAX - 1)
+                return pb_diag_set(reterr, PB_ERR_LIMIT, "ballots", "too many voters for equal shares");
+        if (rule->utility == PB_UTIL_POINTS && e->vote_type == PB_VOTE_SCORING &&
+            e->limits.has[PB_LIM_DEFAULT_SCORE] && e->limits.v[PB_LIM_DEFAULT_SCORE] > 0)
+                return pb_diag_set(reterr, PB_ERR_INVALID, "default_score",
+                                   "equal shares with points needs default_score 0 (every voter would "
+                                   "support every project)");
+        mm->sup_start = pb_calloc(m + 1, sizeof(*mm->sup_start));
+        mm->uniform = pb_calloc(m, sizeof(*mm->uniform));
+        mm->util_total = pb_calloc(m, sizeof(*mm->util_total));
+        mm->role = pb_calloc(m, sizeof(*mm->role));
+        mm->rank = pb_calloc(m, sizeof(*mm->rank));
+        mm->votes = pb_calloc(m, sizeof(*mm->votes));
+        r = PB_ERR_NOMEM;
+        if (!mm->sup_start || !mm->uniform || !mm->util_total || !mm->role || !mm->rank || !mm->votes)
+                goto out;
+        r = pb_tally_count(e, PB_SCORE_VOTES, mm->votes, NULL);
+        if (r == PB_OK)
+                r = pb_tie_ranks(e, rule, mm->votes, mm->rank);
+        if (r == PB_OK)
+                r = voters_build(&vs, e, rule, reterr);
+        if (r < 0)
+                goto out;
+        mm->nv = vs.n;
+        mm->weight = vs.weight;
+        vs.weight = NULL;
+        r = supporters_build(mm, &vs);
+        if (r == PB_OK)
+                r = supporters_group(mm);
+        if (r == PB_OK)
+                assign_roles(mm);
 out:
-        pb_free(fill);
-        pb_free(cur);
-        pb_free(table);
-        pb_free(keys);
-        pb_free(kstart);
-        pb_free(weight);
+        voters_release(&vs);
         if (r < 0)
                 mes_model_release(mm);
         return r;

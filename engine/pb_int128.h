@@ -6,4 +6,12 @@
 __extension__ typedef __int128 pb_i128;
 __extension__ typedef unsigned __int128 pb_u128;
 
+#include <stddef.h>
+
+/** Room for any pb_i128 in decimal, sign and NUL included. */
+#define PB_I128_STR_MAX 41
+
+/** Write @v in decimal into @buf (at least PB_I128_STR_MAX bytes, or enough for @v). */
+void pb_i128_format(pb_i128 v, char *buf, size_t len);
+
 #endif

@@ -9,6 +9,7 @@
 #include "engine/pb_buf.h"
 #include "engine/pb_election.h"
 #include "engine/pb_err.h"
+#include "engine/pb_int128.h"
 #include "engine/pb_rule.h"
 
 /** Why a project ended where it did. */
@@ -30,7 +31,7 @@ const char *pb_reason_name(enum pb_reason r);
 /** Per project, indexed like election->projects. */
 struct pb_project_result {
         int64_t votes; /* ballots naming the project */
-        int64_t score; /* the rule's score (equal to votes for approval rules) */
+        pb_i128 score; /* the rule's score (equal to votes for approval rules); exact, may pass 2^63 */
         enum pb_reason reason;
         uint32_t step; /* 1-based selection step when selected, else 0 */
 };

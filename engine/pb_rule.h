@@ -75,6 +75,9 @@ struct pb_rule {
         bool comparison;               /* equal shares: "-comparison" (Wieliczka) */
 };
 
+/** True for the greedy family (greedy, greedy-no-skip, greedy-threshold, greedy-ratio). */
+bool pb_rule_is_greedy(enum pb_rule_kind k);
+
 /** Names, for documents and options.  "?" outside the enums. */
 const char *pb_rule_kind_name(enum pb_rule_kind k);
 const char *pb_score_name(enum pb_score s);
@@ -95,7 +98,9 @@ void pb_rule_init(struct pb_rule *r);
  * Set @r from a rule name: ours ("greedy", "greedy-ratio", "equalshares", "phragmen",
  * "maximin-support") or pabulib's META vocabulary ("greedy-exclusive" and "greedy-custom" are
  * counted as greedy, as pabulib's checker does; "equalshares/add1", "equalshares-comparison",
- * "equalshares/add1-comparison").  Parameters not implied by the name are left as they are.
+ * "equalshares/add1-comparison").  Our "equalshares" implies the Add1 completion (what
+ * equalshares.net and the cities run); "equalshares-comparison" implies none, as in pabulib.
+ * Parameters not implied by the name are left as they are.
  * @return PB_OK, or PB_ERR_NOT_FOUND (unknown name), PB_ERR_UNSUPPORTED ("unknown": the file
  *         does not say which rule the city used)
  */
@@ -104,7 +109,8 @@ PB_NODISCARD pb_err pb_rule_set_name(struct pb_rule *r, const char *name);
 /**
  * The rule an election names, with the defaults its source implies: for a pabulib file,
  * counted exactly as pabulib's checker counts it (file-order ties for greedy, cost-then-votes
- * for equal shares, the META threshold for greedy-threshold, the score column's meaning).
+ * for equal shares, the META threshold under every greedy rule when the file names one, the
+ * score column's meaning, and META "equalshares" as plain MES without completion).
  */
 PB_NODISCARD pb_err pb_rule_for_election(const struct pb_election *e, struct pb_rule *ret,
                                          struct pb_diag *reterr);

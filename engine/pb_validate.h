@@ -34,7 +34,8 @@ enum pb_ballot_warning {
  * PB_CHECK_PABULIB mode they are returned as warnings in @ret_warnings (may be NULL).
  *
  * @param reterr  path names the field ("vote", "points") and subject the project id
- * @return PB_OK or PB_ERR_INVALID (PB_ERR_OVERFLOW if a sum overflows)
+ * The sums of costs and points are exact (128-bit): no ballot is refused for its size.
+ * @return PB_OK or PB_ERR_INVALID
  */
 PB_NODISCARD pb_err pb_ballot_check(const struct pb_election *e, const uint32_t *items, const int64_t *points,
                                     size_t n, enum pb_check_mode mode, unsigned *ret_warnings,

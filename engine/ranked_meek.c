@@ -13,28 +13,20 @@
 #include <string.h>
 
 #include "engine/pb_alloc.h"
-#include "engine/ranked_int.h"
+#include "engine/ranked_stv.h"
 
 #define MK_SCALE 9
 #define MK_OMEGA 1000 /* 10^-6 at 9 decimals */
 #define MK_MAX_ITERATIONS 1000000L
 #define MK_MAX_WORK 100000000L /* recursion steps per distribution over all ballots */
 
-enum { M_HOPEFUL = 0, M_ELECTED, M_DEFEATED, M_WITHDRAWN };
-
 struct mk {
-        const struct pb_ranked_contest *c;
-        struct pb_ranked_result *res;
-        size_t n;
-        unsigned seats, n_elected;
-        uint8_t *st;
-        int64_t *kf, *vote; /* 10^-9 */
-        uint32_t *tie_rank;
-        int64_t one, quota, surplus, n_valid;
+        struct stv_count k; /* candidates, votes (10^-9), seats, lot order, the result */
+        int64_t *kf;        /* per candidate: keep factor, 10^-9 */
+        int64_t surplus, n_valid;
         bool parametric; /* Droop's parametric Meek rounding instead of the PRF reference's */
         bool *equal;     /* per ballot: has an equal ranking */
         long work;       /* recursion steps in this distribution */
-        struct pb_diag *reterr;
 };
 
 /* ceil(a * b / d) for non-negative a, b and positive d */
@@ -55,13 +47,13 @@ static pb_err keep_of(const struct mk *m, int64_t w, int64_t kf, int64_t *keep, 
 
         if (m->parametric) {
                 /* Droop's parametric Meek (stv-rs fixed9): both parts rounded down */
-                if ((r = pb_rk_muldiv(w, kf, m->one, keep)) < 0 ||
-                    (r = pb_rk_muldiv(w, m->one - kf, m->one, rest)) < 0)
+                if ((r = pb_rk_muldiv(w, kf, m->k.one, keep)) < 0 ||
+                    (r = pb_rk_muldiv(w, m->k.one - kf, m->k.one, rest)) < 0)
                         return r;
                 return PB_OK;
         }
         /* PR Foundation reference: the keep rounded up, the rest is what remains */
-        r = muldiv_up(w, kf, m->one, keep);
+        r = muldiv_up(w, kf, m->k.one, keep);
         if (r < 0)
                 return r;
         *rest = w - *keep;
@@ -72,7 +64,7 @@ static pb_err credit(struct mk *m, uint16_t cand, int64_t keep, int64_t count)
 {
         int64_t kv;
 
-        if (pb_rk_mul(keep, count, &kv) < 0 || pb_rk_add(&m->vote[cand], kv) < 0)
+        if (pb_rk_mul(keep, count, &kv) < 0 || pb_rk_add(&m->k.vote[cand], kv) < 0)
                 return PB_ERR_OVERFLOW;
         return PB_OK;
 }
@@ -82,14 +74,14 @@ static pb_err credit(struct mk *m, uint16_t cand, int64_t keep, int64_t count)
  * on to the next rank; a rank with no candidate left in the count stops the ballot. */
 static pb_err descend(struct mk *m, const struct pb_ranked_ballot *b, size_t pos, int64_t w, unsigned depth)
 {
-        const uint16_t *t = m->c->tokens + b->off;
+        const uint16_t *t = m->k.c->tokens + b->off;
         size_t end, k, n = 0;
         pb_err r;
 
         if (!w || pos >= b->len)
                 return PB_OK;
         if (depth > PB_RANKED_MAX_TOKENS || ++m->work > MK_MAX_WORK)
-                return pb_diag_set(m->reterr, PB_ERR_LIMIT, "ballots", "equal rankings too deep to expand");
+                return pb_diag_set(m->k.reterr, PB_ERR_LIMIT, "ballots", "equal rankings too deep to expand");
         for (end = pos + 1; end < b->len && !(t[end] & PB_RANKED_RANK_FLAG); end++)
                 if (m->kf[t[end]])
                         n++;
@@ -111,18 +103,18 @@ static pb_err descend(struct mk *m, const struct pb_ranked_ballot *b, size_t pos
 /* B.2.a: distribute every ballot over its candidates by keep factors. */
 static pb_err distribute(struct mk *m)
 {
-        const struct pb_ranked_contest *c = m->c;
+        const struct pb_ranked_contest *c = m->k.c;
         size_t i, k;
         pb_err r;
 
-        for (i = 0; i < m->n; i++)
-                if (m->st[i] == M_HOPEFUL || m->st[i] == M_ELECTED)
-                        m->vote[i] = 0;
+        for (i = 0; i < m->k.n; i++)
+                if (m->k.st[i] == STV_HOPEFUL || m->k.st[i] == STV_ELECTED)
+                        m->k.vote[i] = 0;
         m->work = 0;
         for (i = 0; i < c->n_ballots; i++) {
                 const struct pb_ranked_ballot *b = &c->ballots[i];
                 const uint16_t *t = c->tokens + b->off;
-                int64_t w = m->one;
+                int64_t w = m->k.one;
 
                 if (m->equal[i]) {
                         r = descend(m, b, 0, w, 0);
@@ -151,40 +143,27 @@ static pb_err record_round(struct mk *m)
         struct pb_ranked_round *rd;
         size_t i;
         int64_t sum = 0;
-        pb_err r = pb_rk_round_add(m->res, &rd);
+        pb_err r = pb_rk_round_add(m->k.res, &rd);
 
         if (r < 0)
                 return r;
-        for (i = 0; i < m->n; i++) {
-                rd->present[i] = m->st[i] != M_WITHDRAWN;
-                rd->tally[i] = m->vote[i];
-                if (m->st[i] == M_HOPEFUL || m->st[i] == M_ELECTED)
-                        sum += m->vote[i];
+        for (i = 0; i < m->k.n; i++) {
+                rd->present[i] = m->k.st[i] != STV_WITHDRAWN;
+                rd->tally[i] = m->k.vote[i];
+                if (m->k.st[i] == STV_HOPEFUL || m->k.st[i] == STV_ELECTED)
+                        sum += m->k.vote[i];
         }
-        rd->threshold = m->quota;
+        rd->threshold = m->k.quota;
         /* the value no candidate holds: exhausted ballots and rounding */
-        rd->inactive[PB_RANKED_EXHAUSTED] = m->n_valid * m->one - sum;
+        rd->inactive[PB_RANKED_EXHAUSTED] = m->n_valid * m->k.one - sum;
         return PB_OK;
-}
-
-static struct pb_ranked_round *cur(struct mk *m)
-{
-        return &m->res->rounds[m->res->n_rounds - 1];
-}
-
-static size_t hopefuls(const struct mk *m)
-{
-        size_t i, k = 0;
-        for (i = 0; i < m->n; i++)
-                k += m->st[i] == M_HOPEFUL;
-        return k;
 }
 
 /* One round (B.2 and B.3). */
 static pb_err round_once(struct mk *m)
 {
         enum { IT_ITERATE, IT_ELECTED, IT_OMEGA, IT_STABLE } status = IT_ITERATE;
-        int64_t last = m->n_valid * m->one, total;
+        int64_t last = m->n_valid * m->k.one, total;
         uint32_t elected[PB_RANKED_MAX_CANDIDATES];
         size_t n_el = 0, i;
         long iter;
@@ -192,27 +171,27 @@ static pb_err round_once(struct mk *m)
 
         for (iter = 0;; iter++) {
                 if (iter == MK_MAX_ITERATIONS)
-                        return pb_diag_set(m->reterr, PB_ERR_INTERNAL, "meek",
+                        return pb_diag_set(m->k.reterr, PB_ERR_INTERNAL, "meek",
                                            "the iteration does not converge");
                 r = distribute(m);
                 if (r < 0)
                         return r;
                 total = 0;
-                for (i = 0; i < m->n; i++)
-                        if (m->st[i] == M_HOPEFUL || m->st[i] == M_ELECTED)
-                                total += m->vote[i];
-                m->quota = total / ((int64_t)m->seats + 1) + 1; /* B.2.b */
-                for (i = 0; i < m->n; i++)                      /* B.2.c */
-                        if (m->st[i] == M_HOPEFUL && m->vote[i] >= m->quota) {
-                                m->st[i] = M_ELECTED;
-                                m->n_elected++;
+                for (i = 0; i < m->k.n; i++)
+                        if (m->k.st[i] == STV_HOPEFUL || m->k.st[i] == STV_ELECTED)
+                                total += m->k.vote[i];
+                m->k.quota = total / ((int64_t)m->k.seats + 1) + 1; /* B.2.b */
+                for (i = 0; i < m->k.n; i++)                        /* B.2.c */
+                        if (m->k.st[i] == STV_HOPEFUL && m->k.vote[i] >= m->k.quota) {
+                                m->k.st[i] = STV_ELECTED;
+                                m->k.n_elected++;
                                 elected[n_el++] = (uint32_t)i;
                                 status = IT_ELECTED;
                         }
                 m->surplus = 0; /* B.2.d */
-                for (i = 0; i < m->n; i++)
-                        if (m->st[i] == M_ELECTED && (!m->parametric || m->vote[i] > m->quota))
-                                m->surplus += m->vote[i] - m->quota;
+                for (i = 0; i < m->k.n; i++)
+                        if (m->k.st[i] == STV_ELECTED && (!m->parametric || m->k.vote[i] > m->k.quota))
+                                m->surplus += m->k.vote[i] - m->k.quota;
                 if (m->surplus < 0)
                         m->surplus = 0;
                 if (status != IT_ELECTED) { /* B.2.e */
@@ -224,12 +203,12 @@ static pb_err round_once(struct mk *m)
                 if (status != IT_ITERATE)
                         break;
                 last = m->surplus;
-                for (i = 0; i < m->n; i++) { /* B.2.f */
+                for (i = 0; i < m->k.n; i++) { /* B.2.f */
                         int64_t kq;
-                        if (m->st[i] != M_ELECTED)
+                        if (m->k.st[i] != STV_ELECTED)
                                 continue;
-                        if ((r = muldiv_up(m->kf[i], m->quota, m->one, &kq)) < 0 ||
-                            (r = muldiv_up(kq, m->one, m->vote[i], &m->kf[i])) < 0)
+                        if ((r = muldiv_up(m->kf[i], m->k.quota, m->k.one, &kq)) < 0 ||
+                            (r = muldiv_up(kq, m->k.one, m->k.vote[i], &m->kf[i])) < 0)
                                 return r;
                 }
         }
@@ -238,8 +217,8 @@ static pb_err round_once(struct mk *m)
                 return r;
         if (status == IT_ELECTED) {
                 for (i = 0; i < n_el; i++)
-                        if ((r = pb_rk_decision_add(cur(m), m->n, elected[i], true)) < 0 ||
-                            (r = pb_rk_winner_add(m->res, elected[i])) < 0)
+                        if ((r = pb_rk_decision_add(stv_round(&m->k), m->k.n, elected[i], true)) < 0 ||
+                            (r = pb_rk_winner_add(m->k.res, elected[i])) < 0)
                                 return r;
                 return PB_OK;
         }
@@ -250,26 +229,26 @@ static pb_err round_once(struct mk *m)
                 uint32_t pick = 0;
                 size_t n_tied = 0;
 
-                for (i = 0; i < m->n; i++)
-                        if (m->st[i] == M_HOPEFUL && (first || m->vote[i] < low)) {
-                                low = m->vote[i];
+                for (i = 0; i < m->k.n; i++)
+                        if (m->k.st[i] == STV_HOPEFUL && (first || m->k.vote[i] < low)) {
+                                low = m->k.vote[i];
                                 first = false;
                         }
                 if (first)
                         return PB_OK;
-                for (i = 0; i < m->n; i++)
-                        if (m->st[i] == M_HOPEFUL && m->vote[i] <= low + m->surplus) {
-                                if (!n_tied || m->tie_rank[i] < m->tie_rank[pick])
+                for (i = 0; i < m->k.n; i++)
+                        if (m->k.st[i] == STV_HOPEFUL && m->k.vote[i] <= low + m->surplus) {
+                                if (!n_tied || m->k.tie_rank[i] < m->k.tie_rank[pick])
                                         pick = (uint32_t)i;
                                 n_tied++;
                         }
-                if (n_tied > 1 && (r = pb_rk_tie_add(m->res, (unsigned)m->res->n_rounds, false, pick,
+                if (n_tied > 1 && (r = pb_rk_tie_add(m->k.res, (unsigned)m->k.res->n_rounds, false, pick,
                                                      (uint32_t)n_tied, "tie order")) < 0)
                         return r;
-                m->st[pick] = M_DEFEATED;
-                m->vote[pick] = 0;
+                m->k.st[pick] = STV_DEFEATED;
+                m->k.vote[pick] = 0;
                 m->kf[pick] = 0;
-                return pb_rk_decision_add(cur(m), m->n, pick, false);
+                return pb_rk_decision_add(stv_round(&m->k), m->k.n, pick, false);
         }
 }
 
@@ -278,116 +257,83 @@ static pb_err count(struct mk *m)
         size_t i;
         pb_err r;
 
-        for (i = 0; i < m->c->n_ballots; i++) {
-                const struct pb_ranked_ballot *b = &m->c->ballots[i];
-                const uint16_t *t = m->c->tokens + b->off;
-                size_t k;
+        for (i = 0; i < m->k.c->n_ballots; i++) {
+                const struct pb_ranked_ballot *b = &m->k.c->ballots[i];
+                const uint16_t *t = m->k.c->tokens + b->off;
                 bool any = false;
 
-                for (k = 0; k < b->len; k++) {
-                        if (t[k] == PB_RANKED_OVERVOTE)
-                                return pb_diag_set(m->reterr, PB_ERR_UNSUPPORTED, "ballots",
-                                                   "Meek STV has no overvote marks");
-                        if (k + 2 < b->len && (t[k] & PB_RANKED_RANK_FLAG) &&
-                            !(t[k + 2] & PB_RANKED_RANK_FLAG))
-                                m->equal[i] = true;
-                        if (!(t[k] & PB_RANKED_RANK_FLAG) && m->st[t[k]] != M_WITHDRAWN)
+                r = stv_check_marks(&m->k, b, "Meek STV has no overvote marks", NULL, &m->equal[i]);
+                if (r < 0)
+                        return r;
+                for (size_t k = 0; k < b->len; k++)
+                        if (!(t[k] & PB_RANKED_RANK_FLAG) && m->k.st[t[k]] != STV_WITHDRAWN)
                                 any = true;
-                }
                 if (any && pb_rk_add(&m->n_valid, b->count) < 0)
                         return PB_ERR_OVERFLOW;
         }
         if (!m->n_valid)
-                return pb_diag_set(m->reterr, PB_ERR_INVALID, "ballots", "no valid ballots");
-        if (m->n_valid > INT64_MAX / m->one)
+                return pb_diag_set(m->k.reterr, PB_ERR_INVALID, "ballots", "no valid ballots");
+        if (m->n_valid > INT64_MAX / m->k.one)
                 return PB_ERR_OVERFLOW;
-        m->res->total_ballots = m->n_valid;
+        m->k.res->total_ballots = m->n_valid;
         /* B.1: continue while seats are open and more hopefuls than open seats */
-        while (m->seats > m->n_elected && hopefuls(m) > m->seats - m->n_elected) {
+        while (stv_open_seats(&m->k) && stv_hopefuls(&m->k) > stv_open_seats(&m->k)) {
                 r = round_once(m);
                 if (r < 0)
                         return r;
         }
-        if (!m->res->n_rounds) {
+        if (!m->k.res->n_rounds) {
                 r = distribute(m);
                 if (r < 0)
                         return r;
-                m->quota = m->n_valid * m->one / ((int64_t)m->seats + 1) + 1;
+                m->k.quota = m->n_valid * m->k.one / ((int64_t)m->k.seats + 1) + 1;
                 r = record_round(m);
                 if (r < 0)
                         return r;
         }
         /* C: elect the remaining hopefuls if seats are open, else defeat them */
-        for (i = 0; i < m->n; i++) {
-                if (m->st[i] != M_HOPEFUL)
+        for (i = 0; i < m->k.n; i++) {
+                if (m->k.st[i] != STV_HOPEFUL)
                         continue;
-                if (m->n_elected < m->seats) {
-                        m->st[i] = M_ELECTED;
-                        m->n_elected++;
-                        if ((r = pb_rk_decision_add(cur(m), m->n, (uint32_t)i, true)) < 0 ||
-                            (r = pb_rk_winner_add(m->res, (uint32_t)i)) < 0)
+                if (m->k.n_elected < m->k.seats) {
+                        r = stv_elect(&m->k, (uint32_t)i);
+                        if (r < 0)
                                 return r;
                 } else {
-                        m->st[i] = M_DEFEATED;
+                        m->k.st[i] = STV_DEFEATED;
                         m->kf[i] = 0;
-                        if ((r = pb_rk_decision_add(cur(m), m->n, (uint32_t)i, false)) < 0)
+                        if ((r = pb_rk_decision_add(stv_round(&m->k), m->k.n, (uint32_t)i, false)) < 0)
                                 return r;
                 }
         }
-        m->res->final_threshold = m->quota;
+        m->k.res->final_threshold = m->k.quota;
         return PB_OK;
 }
 
 pb_err pb_meek_run(const struct pb_ranked_contest *c, const uint32_t *tie_order, enum pb_meek_variant variant,
                    struct pb_ranked_outcome *ret, struct pb_diag *reterr)
 {
-        struct pb_ranked_outcome o;
         struct mk m;
-        size_t i, n = c->n_cand ? c->n_cand : 1;
         pb_err r;
 
-        pb_ranked_outcome_init(&o);
         memset(&m, 0, sizeof(m));
-        if (!c->seats || !c->n_cand)
-                return pb_diag_set(reterr, PB_ERR_INVALID, "seats", "no seats or no candidates");
-        m.c = c;
-        m.n = c->n_cand;
-        m.seats = c->seats;
-        m.one = pb_rk_pow10(MK_SCALE);
-        m.reterr = reterr;
-        m.st = pb_calloc(n, 1);
-        m.kf = pb_calloc(n, sizeof(int64_t));
-        m.vote = pb_calloc(n, sizeof(int64_t));
-        m.tie_rank = pb_calloc(n, sizeof(uint32_t));
+        r = stv_count_init(&m.k, c, tie_order, MK_SCALE, reterr);
+        if (r < 0)
+                return r;
+        m.kf = pb_calloc(m.k.n, sizeof(int64_t));
         m.equal = pb_calloc(c->n_ballots ? c->n_ballots : 1, sizeof(bool));
         m.parametric = variant == PB_MEEK_FIXED9;
         r = PB_ERR_NOMEM;
-        if (!m.st || !m.kf || !m.vote || !m.tie_rank || !m.equal)
+        if (!m.kf || !m.equal)
                 goto out;
-        for (i = 0; i < m.n; i++) {
-                m.st[i] = c->cand[i].excluded ? M_WITHDRAWN : M_HOPEFUL;
-                m.kf[i] = c->cand[i].excluded ? 0 : m.one;
-                m.tie_rank[tie_order ? tie_order[i] : i] = (uint32_t)i;
-        }
-        r = pb_rk_outcome_add_pass(&o, c->n_cand, MK_SCALE, &m.res);
-        if (r < 0)
-                goto out;
-        m.res->seats = c->seats;
-        m.res->surplus_rule = true;
+        for (size_t i = 0; i < m.k.n; i++)
+                m.kf[i] = c->cand[i].excluded ? 0 : m.k.one;
         r = count(&m);
-        if (r < 0)
-                goto out;
-        r = pb_rk_outcome_collect(&o);
-        if (r < 0)
-                goto out;
-        *ret = o;
-        pb_ranked_outcome_init(&o);
+        if (r == PB_OK)
+                r = stv_count_finish(&m.k, ret);
 out:
-        pb_free(m.st);
         pb_free(m.kf);
-        pb_free(m.vote);
-        pb_free(m.tie_rank);
         pb_free(m.equal);
-        pb_ranked_outcome_release(&o);
+        stv_count_release(&m.k);
         return r;
 }

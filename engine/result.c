@@ -141,6 +141,24 @@ bool pb_result_is_consistent(const struct pb_result *r, const struct pb_election
         return sum == r->spent && selected == r->n_winners;
 }
 
+/*
+ * An exact integer member: a JSON number while it is one every reader holds exactly (|v| <=
+ * 2^53 - 1, the canonical writer's range), otherwise its decimal digits as a string, as STYLE.md
+ * §4 says.  Scores of point ballots pass 2^53 with two ballots of the largest points a manifest
+ * allows; the document must still be written (docs/formats.md, "Result document").
+ */
+static void kv_exact(struct pb_jw *w, const char *key, pb_i128 v)
+{
+        char buf[PB_I128_STR_MAX];
+
+        if (v >= -PB_JW_INT_MAX && v <= PB_JW_INT_MAX) {
+                pb_jw_kv_int(w, key, (int64_t)v);
+                return;
+        }
+        pb_i128_format(v, buf, sizeof(buf));
+        pb_jw_kv_string(w, key, buf);
+}
+
 static void write_rule(struct pb_jw *w, const struct pb_result *r)
 {
         const struct pb_rule *ru = &r->rule;
@@ -167,7 +185,7 @@ static void write_rule(struct pb_jw *w, const struct pb_result *r)
                 pb_jw_kv_string(w, "seed", p);
         }
         if (ru->has_threshold)
-                pb_jw_kv_int(w, "threshold", ru->threshold);
+                kv_exact(w, "threshold", ru->threshold);
         pb_jw_kv_string(w, "tie_break", pb_tie_break_name(ru->tie_break));
         if (mes) {
                 /* byte order: "utilitarian_completion" < "utility" */
@@ -216,7 +234,7 @@ pb_err pb_result_format_json(const struct pb_result *r, const struct pb_election
                 pb_jw_kv_string(&w, "id", p->id);
                 pb_jw_kv_string(&w, "name", p->name);
                 pb_jw_kv_string(&w, "reason", pb_reason_name(pr->reason));
-                pb_jw_kv_int(&w, "score", pr->score);
+                kv_exact(&w, "score", pr->score);
                 pb_jw_kv_bool(&w, "selected", pr->reason == PB_REASON_SELECTED);
                 pb_jw_kv_int(&w, "step", pr->step);
                 pb_jw_kv_int(&w, "votes", pr->votes);

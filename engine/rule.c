@@ -15,6 +15,12 @@ static const char *const completion_names[PB_COMPLETION_COUNT] = { "none", "add1
 
 #define NAME_OF(table, count, v) ((unsigned)(v) < (count) ? (table)[v] : "?")
 
+bool pb_rule_is_greedy(enum pb_rule_kind k)
+{
+        return k == PB_RULE_GREEDY || k == PB_RULE_GREEDY_NO_SKIP || k == PB_RULE_GREEDY_THRESHOLD ||
+               k == PB_RULE_GREEDY_RATIO;
+}
+
 const char *pb_rule_kind_name(enum pb_rule_kind k)
 {
         return NAME_OF(kind_names, PB_RULE_KIND_COUNT, k);
@@ -102,6 +108,11 @@ pb_err pb_rule_set_name(struct pb_rule *r, const char *name)
 
         if (lookup(kind_names, PB_RULE_KIND_COUNT, name, &v) == PB_OK) {
                 r->kind = (enum pb_rule_kind)v;
+                /* our "equalshares" is what equalshares.net and the cities run: MES completed by
+                 * Add1 (plain MES spends a third of the budget on real files); pabulib's META
+                 * value of the same spelling means plain MES (pb_rule_for_election) */
+                if (r->kind == PB_RULE_EQUAL_SHARES)
+                        r->completion = PB_COMPLETE_ADD1;
                 return PB_OK;
         }
         /* pabulib's META vocabulary */
@@ -140,10 +151,14 @@ pb_err pb_rule_for_election(const struct pb_election *e, struct pb_rule *ret, st
         }
         if (r.kind == PB_RULE_EQUAL_SHARES)
                 r.tie_break = PB_TIE_COST_THEN_VOTES; /* pabulib's checker, equalshares.net */
-        if (r.kind == PB_RULE_GREEDY_THRESHOLD) {
-                if (!e->has_threshold)
-                        return pb_diag_set(reterr, PB_ERR_INVALID, "min_project_score_threshold",
-                                           "greedy-threshold needs min_project_score_threshold");
+        if (!strcmp(e->rule, "equalshares"))
+                r.completion = PB_COMPLETE_NONE; /* pabulib: plain MES; Add1 is "equalshares/add1" */
+        if (r.kind == PB_RULE_GREEDY_THRESHOLD && !e->has_threshold)
+                return pb_diag_set(reterr, PB_ERR_INVALID, "min_project_score_threshold",
+                                   "greedy-threshold needs min_project_score_threshold");
+        if (pb_rule_is_greedy(r.kind) && e->has_threshold) {
+                /* the checker applies the file's threshold under every greedy rule, and so did the
+                 * cities: Gdynia's greedy-no-skip files name 50 and fund nothing below it */
                 r.has_threshold = true;
                 r.threshold = e->threshold;
         }
@@ -184,6 +199,12 @@ pb_err pb_rule_check(const struct pb_rule *r, const struct pb_election *e, struc
                 if (r->utility == PB_UTIL_BORDA && e->vote_type != PB_VOTE_ORDINAL)
                         return pb_diag_set(reterr, PB_ERR_INVALID, "utility",
                                            "Borda utilities need ordinal ballots");
+                /* refused here, at create, rather than by the count of a closed election */
+                if (r->utility == PB_UTIL_POINTS && e->vote_type == PB_VOTE_SCORING &&
+                    e->limits.has[PB_LIM_DEFAULT_SCORE] && e->limits.v[PB_LIM_DEFAULT_SCORE] > 0)
+                        return pb_diag_set(reterr, PB_ERR_INVALID, "utility",
+                                           "equal shares with points needs default_score 0 or less (every "
+                                           "voter would support every project)");
         }
         if ((r->kind == PB_RULE_PHRAGMEN || r->kind == PB_RULE_MAXIMIN_SUPPORT) &&
             e->vote_type != PB_VOTE_APPROVAL && e->vote_type != PB_VOTE_CHOOSE1)

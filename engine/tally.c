@@ -6,12 +6,20 @@
 #include "engine/pb_alloc.h"
 #include "engine/tally_int.h"
 
-pb_err pb_tally_count(const struct pb_election *e, enum pb_score s, int64_t *votes, int64_t *score)
+/*
+ * Scores are sums over ballots of one item each (points up to 2^63 in magnitude, Borda ranks),
+ * plus default_score for each ballot that does not list a scoring project: at most 2^32 items
+ * (pb_ballots_add_item's limit) and 2^32 ballots of 2^63 give |score| < 2^96, so 128 bits hold
+ * every score exactly.  The ballot count is checked, not assumed.
+ */
+pb_err pb_tally_count(const struct pb_election *e, enum pb_score s, int64_t *votes, pb_i128 *score)
 {
         const struct pb_ballots *b = &e->ballots;
         int64_t *v = votes;
         bool own = false;
 
+        if (b->n > UINT32_MAX)
+                return PB_ERR_LIMIT;
         if (!v) {
                 v = pb_calloc(e->n_projects, sizeof(*v));
                 if (!v)
@@ -39,26 +47,14 @@ pb_err pb_tally_count(const struct pb_election *e, enum pb_score s, int64_t *vot
                         case PB_SCORE_BORDA0: add = (int64_t)(len - (k - a) - 1); break;
                         case PB_SCORE_COUNT: PB_ASSERT(0);
                         }
-                        if (__builtin_add_overflow(score[p], add, &score[p])) {
-                                if (own)
-                                        pb_free(v);
-                                return PB_ERR_OVERFLOW;
-                        }
+                        score[p] += add; /* |score| < 2^96: see above */
                 }
         }
         if (score && s == PB_SCORE_POINTS && e->vote_type == PB_VOTE_SCORING &&
             e->limits.has[PB_LIM_DEFAULT_SCORE]) {
                 /* scoring ballots give default_score to every project they do not list */
-                for (size_t p = 0; p < e->n_projects; p++) {
-                        int64_t extra;
-                        if (__builtin_mul_overflow((int64_t)b->n - v[p], e->limits.v[PB_LIM_DEFAULT_SCORE],
-                                                   &extra) ||
-                            __builtin_add_overflow(score[p], extra, &score[p])) {
-                                if (own)
-                                        pb_free(v);
-                                return PB_ERR_OVERFLOW;
-                        }
-                }
+                for (size_t p = 0; p < e->n_projects; p++)
+                        score[p] += (pb_i128)((int64_t)b->n - v[p]) * e->limits.v[PB_LIM_DEFAULT_SCORE];
         }
         if (own)
                 pb_free(v);

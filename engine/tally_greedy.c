@@ -19,19 +19,45 @@
 struct entry {
         uint32_t project;
         uint32_t rank; /* tie-break position */
-        int64_t score;
+        pb_i128 score; /* exact, |score| < 2^96 (pb_tally_count) */
         int64_t cost;
         bool ratio; /* order by score / cost */
 };
 
+/* floor(s / c) and s - floor(s / c) c, for c > 0: the remainder is in [0, c). */
+static void floor_div(pb_i128 s, int64_t c, pb_i128 *q, pb_i128 *rem)
+{
+        *q = s / c;
+        *rem = s % c;
+        if (*rem < 0) {
+                *q -= 1;
+                *rem += c;
+        }
+}
+
+/*
+ * a.score / a.cost vs b.score / b.cost, exactly.  The cross products would need 96 + 63 bits,
+ * so compare the integer parts first, then the fractional parts, whose cross products are
+ * below 2^126.
+ */
+static int cmp_ratio(const struct entry *a, const struct entry *b)
+{
+        pb_i128 qa, ra, qb, rb, l, r;
+
+        floor_div(a->score, a->cost, &qa, &ra);
+        floor_div(b->score, b->cost, &qb, &rb);
+        if (qa != qb)
+                return qa > qb ? -1 : 1;
+        l = ra * b->cost;
+        r = rb * a->cost;
+        return l > r ? -1 : l < r;
+}
+
 /* Compare the ordering keys only (no tie-break): <0 if a comes first. */
 static int cmp_key(const struct entry *a, const struct entry *b)
 {
-        if (a->ratio) {
-                /* a.score / a.cost vs b.score / b.cost, exactly: costs are positive */
-                pb_i128 l = (pb_i128)a->score * b->cost, r = (pb_i128)b->score * a->cost;
-                return l > r ? -1 : l < r;
-        }
+        if (a->ratio)
+                return cmp_ratio(a, b);
         return a->score > b->score ? -1 : a->score < b->score;
 }
 
@@ -91,7 +117,8 @@ pb_err pb_tally_greedy(const struct pb_election *e, const struct pb_rule *rule, 
                        struct pb_diag *reterr)
 {
         const size_t m = e->n_projects;
-        int64_t *votes = NULL, *score = NULL, left = e->budget;
+        int64_t *votes = NULL, left = e->budget;
+        pb_i128 *score = NULL;
         uint32_t *rank = NULL;
         struct entry *v = NULL;
         const bool ratio = rule->kind == PB_RULE_GREEDY_RATIO;
@@ -110,7 +137,7 @@ pb_err pb_tally_greedy(const struct pb_election *e, const struct pb_rule *rule, 
         }
         r = pb_tally_count(e, res->score, votes, score);
         if (r < 0) {
-                pb_diag_set(reterr, r, "score", "a project's score does not fit in 64 bits");
+                pb_diag_set(reterr, r, "ballots", "more ballots than the engine counts (2^32 - 1)");
                 goto out;
         }
         r = pb_tie_ranks(e, rule, votes, rank);

@@ -38,7 +38,5 @@ PB_NODISCARD pb_err pb_tally_maximin(const struct pb_election *e, const struct p
 
 /** Write the exact fraction @num/@den (den > 0), reduced, as "n/d" or "n" into @buf. */
 void pb_fraction_format(pb_i128 num, pb_i128 den, char *buf, size_t len);
-/** Write a 128-bit integer in decimal. */
-void pb_i128_format(pb_i128 v, char *buf, size_t len);
 
 #endif

@@ -257,7 +257,8 @@ pb_err pb_tally_maximin(const struct pb_election *e, const struct pb_rule *rule,
         struct pb_rule ar = *rule;
         struct mm_state s;
         uint32_t *tied = NULL, *w_set = NULL;
-        int64_t *score = NULL, *zn = NULL, *zd = NULL, left = e->budget, z_num = 0, z_den = 0;
+        int64_t *zn = NULL, *zd = NULL, left = e->budget, z_num = 0, z_den = 0;
+        pb_i128 *score = NULL;
         bool *avail = NULL, w_unsupported = false;
         size_t n_w = 0;
         pb_err r;

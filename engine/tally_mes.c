@@ -341,13 +341,6 @@ out:
         return r;
 }
 
-static void format_rat(const struct pb_rat *q, char *buf)
-{
-        pb_err r = pb_rat_format(q, buf, PB_MEASURE_MAX);
-        if (r < 0)
-                memcpy(buf, "?", 2); /* out of memory while formatting: the decision was exact */
-}
-
 /* The voters' satisfaction (approved funded projects) under @a and @b: who strictly prefers which. */
 static void compare_outcomes(const struct pb_election *e, const bool *a, const bool *b, int64_t *ret_a,
                              int64_t *ret_b)
@@ -375,208 +368,240 @@ static pb_err detail_u64(struct pb_result *res, const char *key, uint64_t v)
         return pb_result_add_detail(res, key, buf);
 }
 
-pb_err pb_tally_mes(const struct pb_election *e, const struct pb_rule *rule, struct pb_result *res,
-                    struct pb_diag *reterr)
-{
-        const size_t m = e->n_projects;
+/* One count by equal shares: the model, the run reported, the outcomes compared, the figures. */
+struct mes_tally {
+        const struct pb_election *e; /* borrowed */
+        const struct pb_rule *rule;  /* borrowed */
         struct mes_model mm;
         struct mes_work w;
-        struct mes_run run;
-        struct pb_rat beta;
-        struct outcome mes, greedy, tmp, *chosen = &mes;
+        struct mes_run run; /* the equal-shares run reported */
+        struct pb_rat beta; /* its per-voter budget */
+        struct outcome mes; /* equal shares, then its utilitarian completion */
+        struct outcome greedy, tmp;
+        const struct outcome *chosen;
         struct add1_stats st;
-        struct pb_rule grule;
-        uint32_t *grank = NULL;
-        int64_t *score = NULL, prefer_mes = 0, prefer_greedy = 0, mes_spent = 0;
-        bool *dropped = NULL;
+        uint32_t *grank; /* tie-break order of the greedy parts */
+        pb_i128 *score;
+        bool *dropped; /* funded by the outcome the comparison did not choose */
+        int64_t prefer_mes, prefer_greedy, mes_spent;
+};
+
+static pb_err outcome_alloc(struct outcome *o, size_t m)
+{
+        o->picks = pb_calloc(m, sizeof(*o->picks));
+        o->funded = pb_calloc(m, sizeof(*o->funded));
+        return o->picks && o->funded ? PB_OK : PB_ERR_NOMEM;
+}
+
+static void outcome_release(struct outcome *o)
+{
+        pb_free(o->picks);
+        pb_free(o->funded);
+}
+
+static void mes_tally_release(struct mes_tally *t)
+{
+        mes_model_release(&t->mm);
+        mes_work_release(&t->w);
+        mes_run_release(&t->run);
+        pb_rat_release(&t->beta);
+        outcome_release(&t->mes);
+        outcome_release(&t->greedy);
+        outcome_release(&t->tmp);
+        pb_free(t->grank);
+        pb_free(t->score);
+        pb_free(t->dropped);
+}
+
+/* The model, the work areas, and the greedy parts' tie-break order. */
+static pb_err mes_tally_init(struct mes_tally *t, const struct pb_election *e, const struct pb_rule *rule,
+                             struct pb_diag *reterr)
+{
+        const size_t m = e->n_projects;
+        struct pb_rule grule = *rule;
         pb_err r;
 
-        memset(&st, 0, sizeof(st));
-        memset(&mes, 0, sizeof(mes));
-        memset(&greedy, 0, sizeof(greedy));
-        memset(&tmp, 0, sizeof(tmp));
-        mes_work_init(&w);
-        mes_run_init(&run);
-        pb_rat_init(&beta);
-        r = mes_model_build(&mm, e, rule, reterr);
+        memset(t, 0, sizeof(*t));
+        t->e = e;
+        t->rule = rule;
+        t->chosen = &t->mes;
+        mes_work_init(&t->w);
+        mes_run_init(&t->run);
+        pb_rat_init(&t->beta);
+        r = mes_model_build(&t->mm, e, rule, reterr);
         if (r < 0)
-                goto out_nomodel;
-        mes.picks = pb_calloc(m ? m : 1, sizeof(*mes.picks));
-        mes.funded = pb_calloc(m ? m : 1, sizeof(*mes.funded));
-        greedy.picks = pb_calloc(m ? m : 1, sizeof(*greedy.picks));
-        greedy.funded = pb_calloc(m ? m : 1, sizeof(*greedy.funded));
-        tmp.picks = pb_calloc(m ? m : 1, sizeof(*tmp.picks));
-        tmp.funded = pb_calloc(m ? m : 1, sizeof(*tmp.funded));
-        grank = pb_calloc(m ? m : 1, sizeof(*grank));
-        score = pb_calloc(m ? m : 1, sizeof(*score));
-        dropped = pb_calloc(m ? m : 1, sizeof(*dropped));
-        if (!mes.picks || !mes.funded || !greedy.picks || !greedy.funded || !tmp.picks || !tmp.funded ||
-            !grank || !score || !dropped) {
-                r = PB_ERR_NOMEM;
-                goto out;
-        }
-        /*
-         * Greedy parts (utilitarian completion, comparison) break ties as the rule does, except
-         * under cost-then-votes: that is pabulib's checker, whose greedy keeps file order.
-         */
-        grule = *rule;
+                return r;
+        t->grank = pb_calloc(m, sizeof(*t->grank));
+        t->score = pb_calloc(m, sizeof(*t->score));
+        t->dropped = pb_calloc(m, sizeof(*t->dropped));
+        if (!t->grank || !t->score || !t->dropped || outcome_alloc(&t->mes, m) < 0 ||
+            outcome_alloc(&t->greedy, m) < 0 || outcome_alloc(&t->tmp, m) < 0)
+                return PB_ERR_NOMEM;
+        /* Greedy parts (utilitarian completion, comparison) break ties as the rule does, except
+         * under cost-then-votes: that is pabulib's checker, whose greedy keeps file order. */
         if (grule.tie_break == PB_TIE_COST_THEN_VOTES)
                 grule.tie_break = PB_TIE_FILE_ORDER;
-        r = pb_tie_ranks(e, &grule, mm.votes, grank);
-        if (r < 0)
-                goto out;
+        return pb_tie_ranks(e, &grule, t->mm.votes, t->grank);
+}
 
-        /* 1. equal shares, with its completion */
-        if (mm.n == 0) {
+/* 1. Equal shares at B/n, or with its completion; its picks into t->mes. */
+static pb_err run_equal_shares(struct mes_tally *t, struct pb_diag *reterr)
+{
+        pb_err r;
+
+        if (t->mm.n == 0) {
                 /* no voters: nobody has a budget, nothing is funded by equal shares */
-                r = pb_rat_set_u64(&beta, 0, 1);
+                r = pb_rat_set_u64(&t->beta, 0, 1);
                 if (r == PB_OK)
-                        r = mes_run(&w, &mm, &beta, NULL, &run);
-        } else if (rule->completion == PB_COMPLETE_NONE) {
-                r = pb_rat_set_u64(&beta, (uint64_t)e->budget, mm.n);
+                        r = mes_run(&t->w, &t->mm, &t->beta, NULL, &t->run);
+        } else if (t->rule->completion == PB_COMPLETE_NONE) {
+                r = pb_rat_set_u64(&t->beta, (uint64_t)t->e->budget, t->mm.n);
                 if (r == PB_OK)
-                        r = mes_run(&w, &mm, &beta, NULL, &run);
-                st.runs = 1;
+                        r = mes_run(&t->w, &t->mm, &t->beta, NULL, &t->run);
+                t->st.runs = 1;
         } else {
-                r = add1(&w, &mm, rule, &run, &beta, &st);
+                r = add1(&t->w, &t->mm, t->rule, &t->run, &t->beta, &t->st);
         }
-        if (r < 0) {
-                if (r == PB_ERR_OVERFLOW)
-                        pb_diag_set(reterr, r, "rule", "exact arithmetic outgrew its limit");
-                goto out;
-        }
-        for (size_t i = 0; i < run.n_picks; i++) {
-                const struct mes_pick *pk = &run.picks[i];
+        if (r == PB_ERR_OVERFLOW)
+                return pb_diag_set(reterr, r, "rule", "exact arithmetic outgrew its limit");
+        for (size_t i = 0; r == PB_OK && i < t->run.n_picks; i++) {
+                const struct mes_pick *pk = &t->run.picks[i];
                 char measure[PB_MEASURE_MAX];
-                format_rat(mm.uniform[pk->project] ? &pk->price : &pk->rho, measure);
-                r = outcome_add(&mes, e, pk->project, pk->payers, measure);
-                if (r < 0)
-                        goto out;
+                r = pb_rat_format(t->mm.uniform[pk->project] ? &pk->price : &pk->rho, measure,
+                                  sizeof(measure));
+                if (r == PB_OK)
+                        r = outcome_add(&t->mes, t->e, pk->project, pk->payers, measure);
         }
-        mes_spent = mes.spent;
+        t->mes_spent = t->mes.spent;
+        return r;
+}
 
-        /* 2. utilitarian completion: greedy by votes with what is left */
-        if (rule->utilitarian_completion) {
-                r = greedy_fill(e, mm.votes, grank, &mes, NULL);
-                if (r < 0)
-                        goto out;
-        }
+/* 2. The utilitarian completion (greedy by votes with what is left); 3. the comparison with plain
+ * greedy (Wieliczka): greedy only if more voters prefer it. */
+static pb_err complete_and_compare(struct mes_tally *t)
+{
+        pb_err r = PB_OK;
 
-        /* 3. comparison with plain greedy (Wieliczka): greedy only if more voters prefer it */
-        if (rule->comparison) {
-                r = greedy_fill(e, mm.votes, grank, &greedy, NULL);
-                if (r < 0)
-                        goto out;
-                compare_outcomes(e, mes.funded, greedy.funded, &prefer_mes, &prefer_greedy);
-                if (prefer_greedy > prefer_mes)
-                        chosen = &greedy;
-                for (size_t p = 0; p < m; p++)
-                        dropped[p] =
-                                (chosen == &mes ? greedy.funded[p] : mes.funded[p]) && !chosen->funded[p];
-        }
+        if (t->rule->utilitarian_completion)
+                r = greedy_fill(t->e, t->mm.votes, t->grank, &t->mes, NULL);
+        if (r < 0 || !t->rule->comparison)
+                return r;
+        r = greedy_fill(t->e, t->mm.votes, t->grank, &t->greedy, NULL);
+        if (r < 0)
+                return r;
+        compare_outcomes(t->e, t->mes.funded, t->greedy.funded, &t->prefer_mes, &t->prefer_greedy);
+        if (t->prefer_greedy > t->prefer_mes)
+                t->chosen = &t->greedy;
+        for (size_t p = 0; p < t->e->n_projects; p++)
+                t->dropped[p] =
+                        (t->chosen == &t->mes ? t->greedy.funded : t->mes.funded)[p] && !t->chosen->funded[p];
+        return PB_OK;
+}
 
-        /* 4. the result */
-        r = pb_tally_count(e, res->score, NULL, score);
-        if (r < 0) {
-                pb_diag_set(reterr, r, "score", "a project's score does not fit in 64 bits");
-                goto out;
+/* Why a project of the chosen outcome was not funded. */
+static enum pb_reason unfunded_reason(const struct mes_tally *t, size_t p)
+{
+        if (t->e->projects[p].withdrawn)
+                return PB_REASON_WITHDRAWN;
+        if (t->dropped[p])
+                return PB_REASON_COMPARISON;
+        if (t->chosen->greedy_filled)
+                return PB_REASON_NO_MONEY; /* greedy reached it with too little money left */
+        if (t->mm.role[p] == MES_ROLE_NONE)
+                return PB_REASON_NO_SUPPORT;
+        return PB_REASON_UNAFFORDABLE;
+}
+
+/* 4. The result: every project's votes, score and reason, the picks, and every tie. */
+static pb_err report_outcome(struct mes_tally *t, struct pb_result *res, struct pb_diag *reterr)
+{
+        const struct pb_election *e = t->e;
+        const struct outcome *chosen = t->chosen;
+        pb_err r = pb_tally_count(e, res->score, NULL, t->score);
+
+        if (r < 0)
+                return pb_diag_set(reterr, r, "score", "a project's score does not fit in 64 bits");
+        for (size_t p = 0; p < e->n_projects; p++) {
+                res->projects[p].votes = t->mm.votes[p];
+                res->projects[p].score = t->score[p];
+                res->projects[p].reason = unfunded_reason(t, p);
         }
-        for (size_t p = 0; p < m; p++) {
-                enum pb_reason why;
-                res->projects[p].votes = mm.votes[p];
-                res->projects[p].score = score[p];
-                if (e->projects[p].withdrawn)
-                        why = PB_REASON_WITHDRAWN;
-                else if (dropped[p])
-                        why = PB_REASON_COMPARISON;
-                else if (chosen->greedy_filled)
-                        why = PB_REASON_NO_MONEY; /* greedy reached it with too little money left */
-                else if (mm.role[p] == MES_ROLE_NONE)
-                        why = PB_REASON_NO_SUPPORT;
-                else
-                        why = PB_REASON_UNAFFORDABLE;
-                res->projects[p].reason = why;
-        }
-        for (size_t i = 0; i < chosen->n; i++) {
+        for (size_t i = 0; r == PB_OK && i < chosen->n; i++)
                 r = pb_result_select(res, e, chosen->picks[i].project, chosen->picks[i].supporters,
                                      chosen->picks[i].measure);
-                if (r < 0)
-                        goto out;
+        /* every tie among equal rho, in the run that is reported */
+        for (size_t i = 0; r == PB_OK && chosen == &t->mes && i < t->run.n_picks; i++) {
+                const struct mes_pick *pk = &t->run.picks[i];
+                bool decisive = false;
+                if (!pk->tie_n)
+                        continue;
+                for (uint32_t k = 0; k < pk->tie_n; k++)
+                        decisive |= !chosen->funded[t->run.tie_items[pk->tie_at + k]];
+                r = pb_result_add_tie(res, (uint32_t)i + 1, t->run.tie_items + pk->tie_at, pk->tie_n,
+                                      decisive, "rho");
         }
-        if (chosen == &mes) {
-                /* every tie among equal rho, in the run that is reported */
-                for (size_t i = 0; i < run.n_picks; i++) {
-                        const struct mes_pick *pk = &run.picks[i];
-                        bool decisive = false;
-                        if (!pk->tie_n)
-                                continue;
-                        for (uint32_t t = 0; t < pk->tie_n; t++)
-                                decisive |= !chosen->funded[run.tie_items[pk->tie_at + t]];
-                        r = pb_result_add_tie(res, (uint32_t)i + 1, run.tie_items + pk->tie_at, pk->tie_n,
-                                              decisive, "rho");
-                        if (r < 0)
-                                goto out;
-                }
-        }
-        if (chosen->greedy_filled) {
-                /* replay the greedy part once more, now recording its ties (same picks, same order) */
-                memset(tmp.funded, 0, (m ? m : 1) * sizeof(*tmp.funded));
-                tmp.n = 0;
-                tmp.spent = 0;
-                for (size_t i = 0; chosen == &mes && i < run.n_picks; i++) {
-                        r = outcome_add(&tmp, e, run.picks[i].project, 0, "");
-                        if (r < 0)
-                                goto out;
-                }
-                r = greedy_fill(e, mm.votes, grank, &tmp, res);
-                if (r < 0)
-                        goto out;
-                PB_ASSERT(tmp.n == chosen->n && tmp.spent == chosen->spent);
-        }
+        if (r < 0 || !chosen->greedy_filled)
+                return r;
+        /* replay the greedy part once more, now recording its ties (same picks, same order) */
+        for (size_t i = 0; r == PB_OK && chosen == &t->mes && i < t->run.n_picks; i++)
+                r = outcome_add(&t->tmp, e, t->run.picks[i].project, 0, "");
+        if (r == PB_OK)
+                r = greedy_fill(e, t->mm.votes, t->grank, &t->tmp, res);
+        if (r == PB_OK)
+                PB_ASSERT(t->tmp.n == chosen->n && t->tmp.spent == chosen->spent);
+        return r;
+}
 
-        /* 5. the explanation's figures */
-        {
-                char buf[PB_MEASURE_MAX];
-                format_rat(&beta, buf);
+/* 5. The explanation's figures: the per-voter budget, how the completion was computed, the
+ * comparison's counts. */
+static pb_err report_details(const struct mes_tally *t, struct pb_result *res)
+{
+        const struct pb_rule *rule = t->rule;
+        char buf[160];
+        pb_err r = pb_rat_format(&t->beta, buf, PB_MEASURE_MAX);
+
+        if (r == PB_OK)
                 r = pb_result_add_detail(res, "voter_budget", buf);
-        }
         if (r == PB_OK && rule->completion != PB_COMPLETE_NONE)
-                r = detail_u64(res, "add1_steps", st.final_k);
+                r = detail_u64(res, "add1_steps", t->st.final_k);
         if (r == PB_OK && rule->completion != PB_COMPLETE_NONE) {
-                /* how the completion was computed: runs, certified jumps, rounds reused */
-                char buf[160], n1[24], n2[24], n3[24], n4[24];
-                pb_i128_format(st.runs, n1, sizeof(n1));
-                pb_i128_format(st.probes, n2, sizeof(n2));
-                pb_i128_format(st.replayed, n3, sizeof(n3));
-                pb_i128_format(st.rounds, n4, sizeof(n4));
+                /* runs, certified jumps, rounds reused */
+                char n1[24], n2[24], n3[24], n4[24];
+                pb_i128_format(t->st.runs, n1, sizeof(n1));
+                pb_i128_format(t->st.probes, n2, sizeof(n2));
+                pb_i128_format(t->st.replayed, n3, sizeof(n3));
+                pb_i128_format(t->st.rounds, n4, sizeof(n4));
                 snprintf(buf, sizeof(buf), "%s runs, %s certificates, %s of %s rounds replayed", n1, n2, n3,
                          n4);
                 if (strlen(buf) < PB_MEASURE_MAX)
                         r = pb_result_add_detail(res, "add1_work", buf);
         }
         if (r == PB_OK && (rule->utilitarian_completion || rule->comparison))
-                r = detail_u64(res, "mes_spent", (uint64_t)mes_spent);
+                r = detail_u64(res, "mes_spent", (uint64_t)t->mes_spent);
         if (r == PB_OK && rule->comparison) {
-                r = pb_result_add_detail(res, "comparison", chosen == &mes ? "equal shares" : "greedy");
+                r = pb_result_add_detail(res, "comparison", t->chosen == &t->mes ? "equal shares" : "greedy");
                 if (r == PB_OK)
-                        r = detail_u64(res, "prefer_equal_shares", (uint64_t)prefer_mes);
+                        r = detail_u64(res, "prefer_equal_shares", (uint64_t)t->prefer_mes);
                 if (r == PB_OK)
-                        r = detail_u64(res, "prefer_greedy", (uint64_t)prefer_greedy);
+                        r = detail_u64(res, "prefer_greedy", (uint64_t)t->prefer_greedy);
         }
-out:
-        mes_model_release(&mm);
-out_nomodel:
-        mes_work_release(&w);
-        mes_run_release(&run);
-        pb_rat_release(&beta);
-        pb_free(mes.picks);
-        pb_free(mes.funded);
-        pb_free(greedy.picks);
-        pb_free(greedy.funded);
-        pb_free(tmp.picks);
-        pb_free(tmp.funded);
-        pb_free(grank);
-        pb_free(score);
-        pb_free(dropped);
+        return r;
+}
+
+pb_err pb_tally_mes(const struct pb_election *e, const struct pb_rule *rule, struct pb_result *res,
+                    struct pb_diag *reterr)
+{
+        struct mes_tally t;
+        pb_err r = mes_tally_init(&t, e, rule, reterr);
+
+        if (r == PB_OK)
+                r = run_equal_shares(&t, reterr);
+        if (r == PB_OK)
+                r = complete_and_compare(&t);
+        if (r == PB_OK)
+                r = report_outcome(&t, res, reterr);
+        if (r == PB_OK)
+                r = report_details(&t, res);
+        mes_tally_release(&t);
         return r;
 }

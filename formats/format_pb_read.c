@@ -28,7 +28,8 @@ struct reader {
         unsigned rec_line;    /* line where the current record starts */
         struct field *f;
         size_t nf, fcap;
-        struct pb_report *report; /* NULL: stop at the first problem */
+        struct pb_report *report;    /* NULL: stop at the first problem */
+        struct pb_pb_tolerance *tol; /* lenient read: what it tolerated (NULL: not lenient) */
         struct pb_diag *reterr;
         struct pb_election *e;
 
@@ -85,6 +86,45 @@ static pb_err problem(struct reader *r, enum pb_issue_level level, pb_err code, 
         if (subject)
                 pb_diag_subject(r->reterr, subject, subject_len);
         return code;
+}
+
+static const char *const tolerated_types[PB_PB_TOL_COUNT] = {
+        "vote with duplicated projects",
+        "leading or trailing whitespace",
+        "whitespace around list separator",
+};
+static const char *const tolerated_actions[PB_PB_TOL_COUNT] = { "counted once", "ignored", "ignored" };
+
+const char *pb_pb_tolerated_type(enum pb_pb_tolerated k)
+{
+        return (unsigned)k < PB_PB_TOL_COUNT ? tolerated_types[k] : "?";
+}
+
+const char *pb_pb_tolerated_action(enum pb_pb_tolerated k)
+{
+        return (unsigned)k < PB_PB_TOL_COUNT ? tolerated_actions[k] : "?";
+}
+
+/*
+ * A problem that a lenient read resolves the way the city did (enum pb_pb_tolerated): there it
+ * is counted, the first one kept, and parsing goes on.  Otherwise it is a problem like any
+ * other, of the checker's @type.
+ */
+static pb_err tolerable(struct reader *r, enum pb_pb_tolerated k, pb_err code, const char *type,
+                        unsigned line, unsigned col, const char *path, const char *reason,
+                        const char *subject, size_t subject_len)
+{
+        if (r->tol) {
+                if (r->tol->count[k]++ == 0) {
+                        struct pb_diag *d = &r->tol->first[k];
+                        pb_diag_clear(d);
+                        pb_diag_at(d, code, line, col, path, reason);
+                        if (subject)
+                                pb_diag_subject(d, subject, subject_len);
+                }
+                return PB_OK;
+        }
+        return problem(r, PB_ISSUE_ERROR, code, type, line, col, path, reason, subject, subject_len);
 }
 
 /* A problem that makes the file unreadable: always stops, and is reported both ways. */
@@ -209,7 +249,8 @@ static bool is_space(char c)
         return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r' || c == '\n';
 }
 
-/* Trim in place; report surrounding whitespace as the checker does (an error since 2026-06). */
+/* Trim in place; report surrounding whitespace as the checker does (an error since 2026-06, which
+ * the checker files among its "file structure error" findings). */
 static pb_err trimmed(struct reader *r, struct field *fl, unsigned col, const char *path, struct field *out)
 {
         const char *s = fl->s;
@@ -225,8 +266,8 @@ static pb_err trimmed(struct reader *r, struct field *fl, unsigned col, const ch
         out->len = len;
         out->quoted = fl->quoted;
         if (len != fl->len)
-                return problem(r, PB_ISSUE_ERROR, PB_ERR_PARSE, "leading or trailing whitespace", r->rec_line,
-                               col, path, "leading or trailing whitespace in a cell", s, len);
+                return tolerable(r, PB_PB_TOL_CELL_SPACE, PB_ERR_PARSE, "file structure error", r->rec_line,
+                                 col, path, "cell contains leading or trailing whitespace", s, len);
         return PB_OK;
 }
 
@@ -739,7 +780,8 @@ static pb_err voter_seen(struct reader *r, const char *id, size_t len, bool *ret
 }
 
 /* Split @cell on ',' into trimmed items; calls @fn for each.  Whitespace around a comma is
- * reported (the checker's "whitespace around list separator"). */
+ * reported as the checker does: "whitespace around vote separator" in a vote, "whitespace around
+ * list separator" in other lists. */
 static pb_err list_items(struct reader *r, const struct field *cell, unsigned col, const char *path,
                          pb_err (*fn)(struct reader *, const char *, size_t, size_t, void *), void *ctx)
 {
@@ -756,9 +798,11 @@ static pb_err list_items(struct reader *r, const struct field *cell, unsigned co
                 while (b > a && is_space(b[-1]))
                         b--;
                 if (a != s || b != item_end) {
-                        e = problem(r, PB_ISSUE_ERROR, PB_ERR_PARSE, "whitespace around list separator",
-                                    r->rec_line, col, path, "whitespace around a list item", a,
-                                    (size_t)(b - a));
+                        e = tolerable(r, PB_PB_TOL_LIST_SPACE, PB_ERR_PARSE,
+                                      !strcmp(path, "vote") ? "whitespace around vote separator"
+                                                            : "whitespace around list separator",
+                                      r->rec_line, col, path, "whitespace around a list item", a,
+                                      (size_t)(b - a));
                         if (e < 0)
                                 return e;
                 }
@@ -822,9 +866,26 @@ static pb_err vote_item(struct reader *r, const char *s, size_t len, size_t k, v
         if (p < 0)
                 return problem(r, PB_ISSUE_ERROR, PB_ERR_INVALID, "vote for unknown project", r->rec_line,
                                ctx->col, "vote", "vote for a project that is not in PROJECTS", s, len);
-        if (r->seen[p])
-                return problem(r, PB_ISSUE_ERROR, PB_ERR_INVALID, "vote with duplicated projects",
-                               r->rec_line, ctx->col, "vote", "project listed twice in one vote", s, len);
+        if (r->seen[p]) {
+                /* the repeat is dropped (when reading goes on): an approval counts once, and the
+                 * checker's raw counts can add it back (pb_project.repeats) */
+                struct pb_project *pr = &r->e->projects[p];
+                bool sets = !ctx->with_points && r->e->vote_type != PB_VOTE_ORDINAL;
+                pb_err e = sets ? tolerable(r, PB_PB_TOL_REPEAT, PB_ERR_INVALID,
+                                            "vote with duplicated projects", r->rec_line, ctx->col, "vote",
+                                            "project listed twice in one vote", s, len)
+                                : problem(r, PB_ISSUE_ERROR, PB_ERR_INVALID, "vote with duplicated projects",
+                                          r->rec_line, ctx->col, "vote",
+                                          "project listed twice in one vote (its rank or points are "
+                                          "ambiguous)",
+                                          s, len);
+                if (e < 0)
+                        return e;
+                pr->repeats++;
+                if (ctx->with_points && k < ctx->n_points)
+                        pr->repeat_points += r->pts[k];
+                return PB_OK;
+        }
         r->seen[p] = 1;
         ctx->added++;
         return pb_ballots_add_item(r->e, (uint32_t)p, ctx->with_points && k < ctx->n_points ? r->pts[k] : 0);
@@ -1084,8 +1145,24 @@ static pb_err start_section(struct reader *r, enum section next, enum section *c
         return columns_header(r, next);
 }
 
+static pb_err parse(const char *buf, size_t len, struct pb_election **ret_election, struct pb_report *report,
+                    struct pb_pb_tolerance *tol, struct pb_diag *reterr);
+
 pb_err pb_format_pb_parse(const char *buf, size_t len, struct pb_election **ret_election,
                           struct pb_report *report, struct pb_diag *reterr)
+{
+        return parse(buf, len, ret_election, report, NULL, reterr);
+}
+
+pb_err pb_format_pb_parse_lenient(const char *buf, size_t len, struct pb_election **ret_election,
+                                  struct pb_pb_tolerance *tolerated, struct pb_diag *reterr)
+{
+        memset(tolerated, 0, sizeof(*tolerated));
+        return parse(buf, len, ret_election, NULL, tolerated, reterr);
+}
+
+static pb_err parse(const char *buf, size_t len, struct pb_election **ret_election, struct pb_report *report,
+                    struct pb_pb_tolerance *tol, struct pb_diag *reterr)
 {
         struct reader r;
         struct pb_diag local;
@@ -1114,6 +1191,7 @@ pb_err pb_format_pb_parse(const char *buf, size_t len, struct pb_election **ret_
                 }
         }
         r.report = report;
+        r.tol = tol;
         r.reterr = reterr;
         r.line = 1;
         r.text = pb_malloc(len + 1);

@@ -34,6 +34,42 @@ PB_NODISCARD pb_err pb_format_pb_parse(const char *buf, size_t len, struct pb_el
                                        struct pb_report *report, struct pb_diag *reterr);
 
 /**
+ * What a lenient read tolerates: problems of the format that real files have and that the city
+ * resolved one obvious way when it counted them (docs/formats.md, "Lenient reading").
+ */
+enum pb_pb_tolerated {
+        PB_PB_TOL_REPEAT,     /* an approval or choose-1 vote lists a project twice: counted once */
+        PB_PB_TOL_CELL_SPACE, /* whitespace around a cell (a header, an id, a value): ignored */
+        PB_PB_TOL_LIST_SPACE, /* whitespace around an item of a comma list ("1, 2"): ignored */
+        PB_PB_TOL_COUNT
+};
+
+/** The pabulib checker's name for what @k tolerates ("vote with duplicated projects", ...). */
+const char *pb_pb_tolerated_type(enum pb_pb_tolerated k);
+/** What the lenient read did about it ("counted once", "ignored"). */
+const char *pb_pb_tolerated_action(enum pb_pb_tolerated k);
+
+/** What one lenient read tolerated: per kind, how often, and where the first one is. */
+struct pb_pb_tolerance {
+        size_t count[PB_PB_TOL_COUNT];         /* occurrences */
+        struct pb_diag first[PB_PB_TOL_COUNT]; /* the first one: line, column, field, reason, token */
+};
+
+/**
+ * Parse a pabulib file as pb_format_pb_parse() does without a report, except for the problems
+ * of enum pb_pb_tolerated, which are counted in @tolerated (caller storage, zeroed here) and
+ * resolved as the city did: a project repeated in an approval or choose-1 vote is kept once
+ * (its ballot as if it were listed once), whitespace around cells and list items is dropped.
+ * A project repeated in an ordinal, cumulative or scoring vote is still an error: which rank
+ * or points it carries is not obvious.  Used by `pbvote tally FILE` (docs/cli.md); the ballot
+ * box and `pbvote import` read strictly.
+ * @param ret_election [out] owned by the caller (pb_election_free); set only on PB_OK
+ * @return as pb_format_pb_parse()
+ */
+PB_NODISCARD pb_err pb_format_pb_parse_lenient(const char *buf, size_t len, struct pb_election **ret_election,
+                                               struct pb_pb_tolerance *tolerated, struct pb_diag *reterr);
+
+/**
  * Append @e as a .pb file to @out: META pairs as stored (num_projects and num_votes recounted,
  * budget and limits rewritten if the model no longer matches their text), then PROJECTS and
  * VOTES in canonical column order.  Reading the output back gives an election equal to @e

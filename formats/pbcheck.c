@@ -342,8 +342,8 @@ static void check_votes(struct ctx *c)
 static void check_counts(struct ctx *c)
 {
         const struct pb_election *e = c->e;
-        int64_t *votes = pb_calloc(e->n_projects, sizeof(*votes)),
-                *score = pb_calloc(e->n_projects, sizeof(*score));
+        int64_t *votes = pb_calloc(e->n_projects, sizeof(*votes));
+        pb_i128 *score = pb_calloc(e->n_projects, sizeof(*score));
         enum pb_score s = pb_vote_type_has_points(e->vote_type) ? PB_SCORE_POINTS
                           : e->vote_type == PB_VOTE_ORDINAL     ? PB_SCORE_BORDA
                                                                 : PB_SCORE_VOTES;
@@ -354,13 +354,20 @@ static void check_counts(struct ctx *c)
                 goto out;
         }
         if (pb_tally_count(e, s, votes, score) < 0) {
-                add(c, PB_ISSUE_ERROR, "different values in scores", 0, "score", "scores overflow 64 bits",
+                add(c, PB_ISSUE_ERROR, "too many votes", 0, "VOTES", "more votes than the engine counts",
                     NULL);
                 goto out;
         }
         for (size_t p = 0; p < e->n_projects; p++) {
                 const struct pb_project *pr = &e->projects[p];
 
+                /* the checker counts every listed item, a project repeated in one vote included
+                 * (it reports the repeat apart, as "vote with duplicated projects") */
+                votes[p] += pr->repeats;
+                if (s == PB_SCORE_POINTS)
+                        score[p] += pr->repeat_points;
+                else if (s == PB_SCORE_VOTES)
+                        score[p] += pr->repeats;
                 any_votes |= pr->has_votes;
                 any_score |= pr->has_score;
                 if (pr->has_votes && pr->declared_votes != votes[p])
@@ -386,7 +393,9 @@ static void check_budget(struct ctx *c)
         const struct pb_election *e = c->e;
         const struct pb_meta *ff = meta(e, "fully_funded");
         int64_t total = 0, spent = 0;
-        bool greedy = !strncmp(e->rule, "greedy", 6);
+        /* the checker looks for unused money under the greedy rules that skip what does not fit;
+         * greedy-no-skip leaves money unused by design */
+        bool greedy = !strncmp(e->rule, "greedy", 6) && strcmp(e->rule, "greedy-no-skip");
 
         for (size_t p = 0; p < e->n_projects; p++) {
                 const struct pb_project *pr = &e->projects[p];
@@ -414,9 +423,15 @@ static void check_budget(struct ctx *c)
         if (e->has_selected_column && greedy)
                 for (size_t p = 0; p < e->n_projects; p++) {
                         const struct pb_project *pr = &e->projects[p];
-                        if (pr->selected == 0 && !pr->withdrawn && pr->cost <= e->budget - spent)
-                                add(c, PB_ISSUE_ERROR, "unused budget", pr->line, "selected",
-                                    "not selected although it fits the money left", pr->id);
+                        if (pr->selected != 0 || pr->withdrawn || pr->cost > e->budget - spent)
+                                continue;
+                        /* as the checker: a project whose file score (or votes) is at or below a
+                         * positive threshold is not eligible */
+                        if (e->has_threshold && e->threshold > 0 &&
+                            (e->has_score_column ? pr->declared_score : pr->declared_votes) <= e->threshold)
+                                continue;
+                        add(c, PB_ISSUE_ERROR, "unused budget", pr->line, "selected",
+                            "not selected although it fits the money left", pr->id);
                 }
 }
 

@@ -63,41 +63,55 @@ static void octal(char *field, size_t width, uint64_t v)
         }
 }
 
-static pb_err member(struct pb_buf *out, const char *name, const char *data, size_t len)
+pb_err pb_tar_header(const char *name, uint64_t size, char out[PB_TAR_BLOCK])
 {
-        char h[512];
         unsigned sum = 0;
-        static const char zeros[512];
-        pb_err r;
 
         if (strlen(name) > 99)
                 return PB_ERR_LIMIT;
-        memset(h, 0, sizeof(h));
-        memcpy(h, name, strlen(name));
-        octal(h + 100, 8, 0644);
-        octal(h + 108, 8, 0);
-        octal(h + 116, 8, 0);
-        octal(h + 124, 12, len);
-        octal(h + 136, 12, 0);
-        h[156] = '0';
-        memcpy(h + 257, "ustar", 6);
-        memcpy(h + 263, "00", 2);
-        memset(h + 148, ' ', 8);
-        for (size_t i = 0; i < sizeof(h); i++)
-                sum += (unsigned char)h[i];
-        octal(h + 148, 7, sum);
-        h[155] = ' ';
-        r = pb_buf_add(out, h, sizeof(h));
+        if (size >= PB_TAR_SIZE_MAX) /* 11 octal digits: larger sizes need a GNU or pax extension */
+                return PB_ERR_LIMIT;
+        memset(out, 0, PB_TAR_BLOCK);
+        memcpy(out, name, strlen(name));
+        octal(out + 100, 8, 0644);
+        octal(out + 108, 8, 0);
+        octal(out + 116, 8, 0);
+        octal(out + 124, 12, size);
+        octal(out + 136, 12, 0);
+        out[156] = '0';
+        memcpy(out + 257, "ustar", 6);
+        memcpy(out + 263, "00", 2);
+        memset(out + 148, ' ', 8);
+        for (size_t i = 0; i < PB_TAR_BLOCK; i++)
+                sum += (unsigned char)out[i];
+        octal(out + 148, 7, sum);
+        out[155] = ' ';
+        return PB_OK;
+}
+
+size_t pb_tar_padding(uint64_t size)
+{
+        return size % PB_TAR_BLOCK ? (size_t)(PB_TAR_BLOCK - size % PB_TAR_BLOCK) : 0;
+}
+
+static pb_err member(struct pb_buf *out, const char *name, const char *data, size_t len)
+{
+        static const char zeros[PB_TAR_BLOCK];
+        char h[PB_TAR_BLOCK];
+        pb_err r = pb_tar_header(name, len, h);
+
+        if (r == PB_OK)
+                r = pb_buf_add(out, h, sizeof(h));
         if (r == PB_OK)
                 r = pb_buf_add(out, data, len);
-        if (r == PB_OK && len % 512)
-                r = pb_buf_add(out, zeros, 512 - len % 512);
+        if (r == PB_OK)
+                r = pb_buf_add(out, zeros, pb_tar_padding(len));
         return r;
 }
 
 pb_err pb_tar_dir(const char *dir, const char *prefix, struct pb_buf *out, struct pb_diag *reterr)
 {
-        static const char zeros[1024];
+        static const char zeros[PB_TAR_TRAILER];
         char **names = NULL;
         size_t n = 0;
         pb_err r = list(dir, &names, &n);

@@ -2,7 +2,7 @@
  * @file Benchmark: durable cast throughput of the ballot box (WAL, synchronous=FULL), one ballot per
  * transaction and group commits of 16 to 1024, with the log appended in batches of batch_min; the
  * raw SQLite commit rate beside it; inclusion proofs from the stored tree.  Timing only (meson test
- * --benchmark); figures in docs/performance-box.md.
+ * --benchmark); figures in docs/performance.md, "Ballot box performance".
  *
  * usage: bench-box [BALLOTS_PER_RUN [BATCH_MIN]]
  */

@@ -15,6 +15,7 @@
 #include "engine/pb_alloc.h"
 #include "engine/pb_b64.h"
 #include "engine/pb_seal.h"
+#include "formats/pb_tar.h"
 
 static char dir[64];
 static struct pb_key_secret engine, office, other;
@@ -163,25 +164,34 @@ static void test_lifecycle(void)
         subs[5].has_submission_id = true;
         memset(subs[5].submission_id, 7, 16);
         subs[6] = subs[5];                      /* repeated in the same batch: the same receipt */
-        subs[7] = sub(cs.c[2].text, b_only, 1); /* same code and submission id, another ballot */
+        subs[7] = sub(cs.c[2].text, b_only, 1); /* same code and id, another ballot: the same receipt */
         subs[7].has_submission_id = true;
         memset(subs[7].submission_id, 7, 16);
         CHECK(pb_box_cast(b, subs, 8, out, &d) == PB_OK);
         CHECK_INT(out[0].status, PB_OK);
         CHECK(!out[0].replayed);
-        CHECK_INT(out[1].status, PB_ERR_NOT_FOUND);
+        CHECK_INT(out[1].status, PB_ERR_FORBIDDEN);
+        CHECK_STR(out[1].diag.refusal, "code_unknown");
+        CHECK_STR(out[1].diag.path, "$.code");
         CHECK_INT(out[2].status, PB_ERR_PARSE);
+        CHECK_STR(out[2].diag.refusal, "code_malformed");
+        CHECK_STR(out[2].diag.path, "$.code");
         CHECK_INT(out[3].status, PB_ERR_CONFLICT);
+        CHECK_STR(out[3].diag.refusal, "code_spent");
         CHECK_INT(out[4].status, PB_ERR_INVALID);
-        CHECK_STR(out[4].diag.path, "$.ballot.vote");
+        CHECK_STR(out[4].diag.path, "$.ballot.approvals");
+        CHECK_STR(out[4].diag.refusal, "too_many_picks");
         CHECK_INT(out[5].status, PB_OK);
         CHECK_INT(out[6].status, PB_OK);
         CHECK(out[6].replayed);
-        CHECK_INT(out[7].status, PB_ERR_CONFLICT);
-        CHECK_STR(out[7].diag.path, "$.submission_id");
-        /* the retry in the same batch: the same commitment, under a promise of its own */
+        CHECK_INT(out[7].status, PB_OK);
+        CHECK(out[7].replayed);
+        /* the retries in the same batch: the same commitment, under a promise of its own, whatever
+         * ballot they carry (issue 11) */
         CHECK(!memcmp(out[5].receipt.commitment, out[6].receipt.commitment, 32));
+        CHECK(!memcmp(out[5].receipt.commitment, out[7].receipt.commitment, 32));
         check_receipt(&out[6].receipt, 1);
+        CHECK_STR(out[7].receipt.promise, out[6].receipt.promise);
         for (int i = 0; i < 8; i++)
                 if (subs[i].code)
                         check_no_code(&out[i], subs[i].code);
@@ -214,7 +224,7 @@ static void test_lifecycle(void)
         CHECK_INT(t.rejected[PB_REJECT_MALFORMED_CODE], 1);
         CHECK_INT(t.rejected[PB_REJECT_CODE_SPENT], 1);
         CHECK_INT(t.rejected[PB_REJECT_INVALID_BALLOT], 1);
-        CHECK_INT(t.rejected[PB_REJECT_SUBMISSION_REUSED], 1);
+        CHECK_INT(t.rejected[PB_REJECT_SUBMISSION_REUSED], 0);
         {
                 struct pb_box_proof p;
                 CHECK(pb_box_inclusion(b, committed[0], &p, &note, &d) == PB_OK);
@@ -409,6 +419,21 @@ static int sql(const char *db, const char *stmt)
 }
 
 /* Damage the log behind the box's back: opening must refuse (integrity alarm). */
+/* The integer the query @q gives (-1 when it gives none). */
+static long long sql_int(const char *db, const char *q)
+{
+        sqlite3 *h = NULL;
+        sqlite3_stmt *st = NULL;
+        long long v = -1;
+
+        if (sqlite3_open(db, &h) == SQLITE_OK && sqlite3_prepare_v2(h, q, -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+                v = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        sqlite3_close(h);
+        return v;
+}
+
 static void test_recovery_refuses_damage(void)
 {
         static const char *const damage[] = {
@@ -700,6 +725,270 @@ out:
         pb_manifest_free(m);
 }
 
+/* The CVR stored for @commitment (hex into @out), "" when there is none. */
+static void stored_cvr(const char *db, const uint8_t commitment[32], char *out, size_t cap)
+{
+        sqlite3 *h = NULL;
+        sqlite3_stmt *st = NULL;
+
+        out[0] = '\0';
+        CHECK(sqlite3_open(db, &h) == SQLITE_OK);
+        CHECK(sqlite3_prepare_v2(
+                      h, "SELECT hex(nonce) || ':' || CAST(cvr AS TEXT) FROM ballots WHERE commitment = ?",
+                      -1, &st, NULL) == SQLITE_OK);
+        sqlite3_bind_blob(st, 1, commitment, 32, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+                snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        sqlite3_close(h);
+}
+
+/*
+ * Vote buying by replay (issue 11): whoever holds a voter's code and submission id must not learn
+ * whether a guessed ballot is the stored one.  Retries of (code, id) with three different ballots,
+ * and with the first ballot, get byte-identical receipts, from this handle and from a restarted
+ * one; the stored ballot and every counter stay as they were.  Another id with the spent code is
+ * code_spent whatever its ballot.
+ */
+static void test_retry_any_ballot(void)
+{
+        static const uint32_t ab[2] = { 0, 1 }, ballots[3][2] = { { 2, 0 }, { 1, 0 }, { 0, 2 } };
+        static const size_t lens[3] = { 1, 1, 2 };
+        struct pb_manifest *m = manifest();
+        struct pb_box *b = NULL;
+        struct pb_submission s;
+        struct pb_cast_outcome first, again[4];
+        struct pb_turnout t0, t1;
+        struct codes cs;
+        char db[128], cvr0[4096], cvr1[4096];
+
+        memset(&cs, 0, sizeof(cs));
+        path_of(db, sizeof(db), "replay.db");
+        CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
+        if (!b)
+                goto out;
+        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
+        CHECK(pb_box_codes_issue(b, 2, collect, &cs, NULL) == PB_OK);
+        s = sub(cs.c[0].text, ab, 2);
+        s.has_submission_id = true;
+        memset(s.submission_id, 0x5a, 16);
+        CHECK(pb_box_cast(b, &s, 1, &first, NULL) == PB_OK);
+        CHECK(first.status == PB_OK && !first.replayed);
+        stored_cvr(db, first.receipt.commitment, cvr0, sizeof(cvr0));
+        CHECK(cvr0[0] != '\0');
+        CHECK(pb_box_turnout(b, &t0, NULL) == PB_OK);
+        for (int round = 0; round < 2; round++) {
+                for (int k = 0; k < 4; k++) {
+                        s.items = k < 3 ? ballots[k] : ab;
+                        s.n = k < 3 ? lens[k] : 2;
+                        CHECK(pb_box_cast(b, &s, 1, &again[k], NULL) == PB_OK);
+                        CHECK(again[k].status == PB_OK && again[k].replayed);
+                        CHECK(!memcmp(again[k].receipt.commitment, first.receipt.commitment, 32));
+                        CHECK_STR(again[k].receipt.promise, again[0].receipt.promise);
+                        CHECK_STR(again[k].receipt.short_code, again[0].receipt.short_code);
+                        CHECK(!memcmp(&again[k].receipt.proof, &again[0].receipt.proof,
+                                      sizeof(again[0].receipt.proof)));
+                }
+                /* another id with the spent code: code_spent, whatever the ballot */
+                s.submission_id[0] ^= 1;
+                for (int k = 0; k < 4; k++) {
+                        struct pb_cast_outcome o;
+                        s.items = k < 3 ? ballots[k] : ab;
+                        s.n = k < 3 ? lens[k] : 2;
+                        CHECK(pb_box_cast(b, &s, 1, &o, NULL) == PB_OK);
+                        CHECK_INT(o.status, PB_ERR_CONFLICT);
+                        CHECK_STR(o.diag.path, "$.code");
+                }
+                s.submission_id[0] ^= 1;
+                /* a restarted server answers the same */
+                pb_box_free(b);
+                b = NULL;
+                CHECK(pb_box_open(db, &b, NULL) == PB_OK);
+                if (!b)
+                        goto out;
+                CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+        }
+        stored_cvr(db, first.receipt.commitment, cvr1, sizeof(cvr1));
+        CHECK_STR(cvr1, cvr0);
+        CHECK(pb_box_turnout(b, &t1, NULL) == PB_OK);
+        CHECK_INT(t1.codes_spent, t0.codes_spent);
+        CHECK_INT(t1.ballots, t0.ballots);
+        CHECK_INT(t1.pending, t0.pending);
+        CHECK_INT(t1.rejected[PB_REJECT_CODE_SPENT], t0.rejected[PB_REJECT_CODE_SPENT] + 8);
+        CHECK_INT(t1.rejected[PB_REJECT_SUBMISSION_REUSED], 0);
+        CHECK(pb_box_check(b, NULL) == PB_OK);
+out:
+        pb_box_free(b);
+        pb_manifest_free(m);
+}
+
+/* The whole stream of @x, read @step bytes at a time, into @out. */
+static pb_err read_stream(struct pb_box_export *x, size_t step, struct pb_buf *out)
+{
+        char buf[1 << 16];
+        size_t n = 0;
+        pb_err r;
+
+        do {
+                r = pb_box_export_read(x, buf, step < sizeof(buf) ? step : sizeof(buf), &n, NULL);
+                if (r == PB_OK)
+                        r = pb_buf_add(out, buf, n);
+        } while (r == PB_OK && n);
+        return r;
+}
+
+static unsigned mode_of(const char *path)
+{
+        struct stat st;
+        return stat(path, &st) == 0 ? (unsigned)(st.st_mode & 07777) : 0;
+}
+
+/*
+ * The streamed export (issue 11: GET .../export built the whole archive in memory) is byte for
+ * byte the ustar archive of the folder pbvote export writes, whatever the size of the reads; it
+ * reads a snapshot (a certification stored meanwhile is not in it); the folder is 0700 and its
+ * files 0600.  600 ballots make ballots.jsonl several chunks long.
+ */
+static void test_export_stream(void)
+{
+        static const uint32_t ballots[3][2] = { { 0, 1 }, { 2, 0 }, { 1, 0 } };
+        static const size_t steps[] = { 1, 7, 511, 512, 513, 4096, 65536 };
+        struct pb_manifest *m = manifest();
+        struct pb_box *b = NULL;
+        struct pb_box_export *x = NULL, *snap = NULL;
+        struct pb_submission subs[100];
+        struct pb_cast_outcome out[100];
+        struct pb_buf want, got, env, cert;
+        struct pb_code *codes = NULL;
+        char db[128], folder[160], file[200];
+        size_t n = 0, uncertified = 0;
+
+        pb_buf_init(&want, 0);
+        pb_buf_init(&got, 0);
+        pb_buf_init(&env, 0);
+        pb_buf_init(&cert, 0);
+        path_of(db, sizeof(db), "export.db");
+        path_of(folder, sizeof(folder), "export-bundle");
+        CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
+        codes = calloc(600, sizeof(*codes));
+        if (!b || !codes)
+                goto out;
+        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
+        CHECK(pb_box_export_new(db, "t1", &x, NULL) == PB_ERR_STATE);
+        for (int k = 0; k < 12; k++) {
+                struct codes cs;
+                memset(&cs, 0, sizeof(cs));
+                CHECK(pb_box_codes_issue(b, 50, collect, &cs, NULL) == PB_OK);
+                for (size_t i = 0; i < cs.n; i++)
+                        codes[n++] = cs.c[i];
+        }
+        CHECK_INT(n, 600);
+        for (size_t k = 0; k + 100 <= n; k += 100) {
+                for (size_t i = 0; i < 100; i++)
+                        subs[i] = sub(codes[k + i].text, ballots[(k + i) % 3], (k + i) % 3 ? 1 : 2);
+                CHECK(pb_box_cast(b, subs, 100, out, NULL) == PB_OK);
+                for (size_t i = 0; i < 100; i++)
+                        CHECK_INT(out[i].status, PB_OK);
+        }
+        CHECK(pb_box_election_close(b, "2026-06-01T20:00:00Z", NULL) == PB_OK);
+        CHECK(pb_box_export_new(db, "t1", &x, NULL) == PB_ERR_STATE);
+        CHECK(pb_box_tally(b, NULL, "pbvote test", &env, NULL) == PB_OK);
+        CHECK(pb_box_export_new("/nonexistent/x.db", "t1", &x, NULL) == PB_ERR_NOT_FOUND);
+
+        /* the reference: pbvote export's folder, archived by pb_tar_dir */
+        CHECK(pb_box_export(b, folder, NULL) == PB_OK);
+        CHECK_INT(mode_of(folder), 0700);
+        snprintf(file, sizeof(file), "%s/%s", folder, "ballots.jsonl");
+        CHECK_INT(mode_of(file), 0600);
+        snprintf(file, sizeof(file), "%s/%s", folder, "manifest.dsse.json");
+        CHECK_INT(mode_of(file), 0600);
+        CHECK(pb_tar_dir(folder, "t1", &want, NULL) == PB_OK);
+        CHECK(want.len > 2 * 65536); /* ballots.jsonl: more than one chunk */
+        for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+                x = NULL;
+                CHECK(pb_box_export_new(db, "t1", &x, NULL) == PB_OK);
+                if (!x)
+                        break;
+                CHECK_INT(pb_box_export_size(x), want.len);
+                pb_buf_reset(&got);
+                CHECK(read_stream(x, steps[i], &got) == PB_OK);
+                CHECK(got.len == want.len && !memcmp(got.data, want.data, want.len));
+                pb_box_export_free(x);
+        }
+        /* a snapshot: opened before the certification, it does not show it */
+        CHECK(pb_box_export_new(db, "t1", &snap, NULL) == PB_OK);
+        CHECK(pb_box_certify(b, env.data, env.len, &office, "2026-06-02T10:00:00Z", &cert, NULL) == PB_OK);
+        pb_buf_reset(&got);
+        if (snap)
+                CHECK(read_stream(snap, 1000, &got) == PB_OK);
+        CHECK(got.len == want.len && !memcmp(got.data, want.data, want.len));
+        /* opened after it, it has the certification, as a new folder does */
+        path_of(folder, sizeof(folder), "export-certified");
+        CHECK(pb_box_export(b, folder, NULL) == PB_OK);
+        uncertified = want.len;
+        pb_buf_reset(&want);
+        CHECK(pb_tar_dir(folder, "t1", &want, NULL) == PB_OK);
+        x = NULL;
+        CHECK(pb_box_export_new(db, "t1", &x, NULL) == PB_OK);
+        pb_buf_reset(&got);
+        if (x)
+                CHECK(read_stream(x, 65536, &got) == PB_OK);
+        CHECK(got.len == want.len && !memcmp(got.data, want.data, want.len));
+        CHECK(want.len > uncertified);
+        pb_box_export_free(x);
+out:
+        pb_box_export_free(snap);
+        free(codes);
+        pb_box_free(b);
+        pb_manifest_free(m);
+        pb_buf_release(&want);
+        pb_buf_release(&got);
+        pb_buf_release(&env);
+        pb_buf_release(&cert);
+}
+
+/* A box and its -wal and -shm are the owner's only, whatever the umask (issue 11: they were 0644,
+ * so any local user could read the ballots of an open election). */
+static void test_file_modes(void)
+{
+        static const uint32_t ab[2] = { 0, 1 };
+        struct pb_manifest *m = manifest();
+        struct pb_box *b = NULL;
+        struct pb_submission s;
+        struct pb_cast_outcome out;
+        struct codes cs;
+        char db[128], file[160];
+        mode_t old = umask(022);
+
+        memset(&cs, 0, sizeof(cs));
+        path_of(db, sizeof(db), "modes.db");
+        CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
+        if (!b)
+                goto out;
+        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
+        CHECK(pb_box_codes_issue(b, 1, collect, &cs, NULL) == PB_OK);
+        s = sub(cs.c[0].text, ab, 2);
+        CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK && out.status == PB_OK);
+        CHECK_INT(mode_of(db), 0600);
+        snprintf(file, sizeof(file), "%s-wal", db);
+        CHECK_INT(mode_of(file), 0600);
+        snprintf(file, sizeof(file), "%s-shm", db);
+        CHECK_INT(mode_of(file), 0600);
+        /* an existing file is never taken over */
+        {
+                struct pb_box *again = NULL;
+                CHECK(pb_box_create(db, m, &again, NULL) == PB_ERR_CONFLICT);
+                pb_box_free(again);
+        }
+out:
+        umask(old);
+        pb_box_free(b);
+        pb_manifest_free(m);
+}
+
 static pb_err count_tokens(void *ctx, const char *id, enum pb_role role, const char *label, bool revoked,
                            unsigned flags)
 {
@@ -888,6 +1177,100 @@ out:
         (void)o1;
 }
 
+/*
+ * A ballot box written by schema 4 (tests/box/box-v4.db, made with pbvote at commit b7c9a54
+ * through the public API: election "v4", engine key "v4test/engine" from 32 bytes of 0x04, office
+ * key "v4test/office" from 0x05; 8 codes; batch_min 3; four ballots cast one by one: {a,b} with
+ * submission id 16 bytes 0x40, {c} with 0x41, {b} without an id, {a} with 0x43; so 3 logged and 1
+ * pending, open).  Its spent codes' tags held a fingerprint of their ballot, which a retry could
+ * test (issue 11): the migration forgets them, so such a retry is code_spent whatever its ballot,
+ * and casting, retries of new submissions, close and tally go on.
+ */
+static void test_schema4_migrates(const char *fixture)
+{
+        static const char first_code[] = "21XKZ8X867MT3YH0T";
+        static const char first_commitment[] =
+                "ac821fc46ec2510126cd17b63bbb1215eeb2fd40438387f5d5627699b76b16ea";
+        static const char *const unused[4] = { "Z099FPYHQFMRCXGKE", "6EFSJR48R2Y28DFS0", "2KA5YYKPRNND57KP6",
+                                               "7DJ1ZZR317T1ZPAJU" };
+        static const uint32_t ab[2] = { 0, 1 }, c_only[1] = { 2 };
+        struct pb_key_secret e4;
+        struct pb_box *b = NULL;
+        struct pb_submission s;
+        struct pb_cast_outcome out, retry;
+        struct pb_turnout t;
+        struct pb_buf note;
+        char db[128], cmd[512];
+        uint8_t seed[32], c[32];
+
+        pb_buf_init(&note, 0);
+        memset(seed, 4, 32);
+        CHECK(pb_key_secret_from_seed(&e4, "v4test/engine", seed, NULL) == PB_OK);
+        path_of(db, sizeof(db), "schema4.db");
+        snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", fixture, db);
+        if (access(fixture, R_OK) != 0 || system(cmd) != 0) {
+                CHECK_FAIL("cannot copy the schema-4 fixture");
+                goto out;
+        }
+        CHECK_INT(sql_int(db, "SELECT count(*) FROM codes WHERE spent = 1 AND tag IS NOT NULL"), 3);
+        CHECK(pb_box_open(db, &b, NULL) == PB_OK);
+        if (!b)
+                goto out;
+        CHECK_INT(sql_int(db, "PRAGMA user_version"), PB_BOX_SCHEMA_VERSION);
+        CHECK_INT(sql_int(db, "SELECT count(*) FROM codes WHERE spent = 1 AND tag IS NOT NULL"), 0);
+        CHECK_INT(sql_int(db, "SELECT count(*) FROM codes WHERE spent = 0 AND tag = zeroblob(32)"), 4);
+        CHECK(pb_box_check(b, NULL) == PB_OK);
+        CHECK(pb_box_set_engine_key(b, &e4, NULL) == PB_OK);
+        CHECK(sodium_hex2bin(c, 32, first_commitment, 64, NULL, NULL, NULL) == 0);
+        {
+                struct pb_box_proof p;
+                CHECK(pb_box_inclusion(b, c, &p, &note, NULL) == PB_OK);
+        }
+        /* the first submission retried after the upgrade: code_spent with its own ballot as with
+         * another, nothing spent or stored */
+        memset(&s, 0, sizeof(s));
+        s = sub(first_code, ab, 2);
+        s.has_submission_id = true;
+        memset(s.submission_id, 0x40, 16);
+        CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK);
+        CHECK_INT(out.status, PB_ERR_CONFLICT);
+        s.items = c_only;
+        s.n = 1;
+        CHECK(pb_box_cast(b, &s, 1, &retry, NULL) == PB_OK);
+        CHECK_INT(retry.status, PB_ERR_CONFLICT);
+        CHECK_STR(retry.diag.path, out.diag.path);
+        CHECK_STR(retry.diag.reason, out.diag.reason);
+        CHECK(pb_box_turnout(b, &t, NULL) == PB_OK);
+        CHECK_INT(t.codes_spent, 4);
+        CHECK_INT(t.ballots, 4);
+        /* a new submission with an id, and its retry with another ballot: the first receipt */
+        s = sub(unused[0], ab, 2);
+        s.has_submission_id = true;
+        memset(s.submission_id, 0x44, 16);
+        CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK);
+        CHECK(out.status == PB_OK && !out.replayed);
+        s.items = c_only;
+        s.n = 1;
+        CHECK(pb_box_cast(b, &s, 1, &retry, NULL) == PB_OK);
+        CHECK(retry.status == PB_OK && retry.replayed);
+        CHECK(!memcmp(retry.receipt.commitment, out.receipt.commitment, 32));
+        for (int i = 1; i < 4; i++) {
+                s = sub(unused[i], c_only, 1);
+                CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK);
+                CHECK_INT(out.status, PB_OK);
+        }
+        CHECK(pb_box_turnout(b, &t, NULL) == PB_OK);
+        CHECK_INT(t.codes_spent, 8);
+        CHECK_INT(t.log_size, 6);
+        CHECK(pb_box_election_close(b, "2026-06-01T20:00:00Z", NULL) == PB_OK);
+        CHECK(pb_box_check(b, NULL) == PB_OK);
+        pb_buf_reset(&note);
+        CHECK(pb_box_tally(b, NULL, "pbvote test", &note, NULL) == PB_OK);
+out:
+        pb_box_free(b);
+        pb_buf_release(&note);
+}
+
 static void key(struct pb_key_secret *k, const char *name, uint8_t fill)
 {
         uint8_t seed[32];
@@ -912,8 +1295,11 @@ int main(int argc, char **argv)
         RUN(test_tokens);
         RUN(test_wal_truncation);
         RUN(test_retry);
-        if (argc < 2) {
-                fprintf(stderr, "usage: test-box SCHEMA1_FIXTURE\n");
+        RUN(test_retry_any_ballot);
+        RUN(test_export_stream);
+        RUN(test_file_modes);
+        if (argc < 3) {
+                fprintf(stderr, "usage: test-box SCHEMA1_FIXTURE SCHEMA4_FIXTURE\n");
                 return 1;
         }
         {
@@ -923,6 +1309,10 @@ int main(int argc, char **argv)
                 test_schema1_migrates(fixture);
                 if (check_failures != before)
                         fprintf(stderr, "FAIL test_schema1_migrates\n");
+                before = check_failures;
+                test_schema4_migrates(argv[2]);
+                if (check_failures != before)
+                        fprintf(stderr, "FAIL test_schema4_migrates\n");
         }
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
         if (system(cmd) != 0)

@@ -318,12 +318,62 @@ static void test_oom(void)
         CHECK(n > 5 && n < 10000);
 }
 
+/*
+ * The lenient read of the tally (docs/formats.md, "Lenient reading"): a project repeated in an
+ * approval vote is kept once, whitespace around cells and list items is dropped, each kind
+ * counted with its first place; the strict read refuses the same text at its first problem; a
+ * repeat on an ordinal ballot stays an error.  Lines: 14 PROJECTS, 16 p1, 17 p2, 21 v1, 22 v2.
+ */
+static void test_lenient(void)
+{
+        const char *text = HEAD("approval", "") "PROJECTS\nproject_id;cost\n1;60\n2; 30\n3;50\n"
+                                                "VOTES\nvoter_id;vote\nv1;1,1,2\nv2;2 ,1,2,2\n";
+        struct pb_pb_tolerance tol;
+        struct pb_election *e = NULL;
+        struct pb_diag d;
+        pb_err err;
+
+        pb_diag_clear(&d);
+        CHECK_INT(pb_format_pb_parse_lenient(text, strlen(text), &e, &tol, &d), PB_OK);
+        if (e) {
+                CHECK_INT(e->ballots.n, 2);
+                CHECK_INT(pb_ballot_len(&e->ballots, 0), 2); /* 1, 2 */
+                CHECK_INT(pb_ballot_len(&e->ballots, 1), 2); /* 2, 1 */
+                CHECK_INT(e->projects[1].cost, 30);
+                CHECK_INT(e->projects[0].repeats, 1);
+                CHECK_INT(e->projects[1].repeats, 2);
+        }
+        CHECK_INT(tol.count[PB_PB_TOL_REPEAT], 3);
+        CHECK_INT(tol.first[PB_PB_TOL_REPEAT].line, 21);
+        CHECK_STR(tol.first[PB_PB_TOL_REPEAT].subject, "1");
+        CHECK_INT(tol.count[PB_PB_TOL_CELL_SPACE], 1);
+        CHECK_INT(tol.first[PB_PB_TOL_CELL_SPACE].line, 17);
+        CHECK_INT(tol.count[PB_PB_TOL_LIST_SPACE], 1);
+        CHECK_INT(tol.first[PB_PB_TOL_LIST_SPACE].line, 22);
+        CHECK_STR(pb_pb_tolerated_type(PB_PB_TOL_REPEAT), "vote with duplicated projects");
+        pb_election_free(e);
+
+        e = parse(text, &err, &d);
+        CHECK_INT(err, PB_ERR_PARSE);
+        CHECK_INT(d.line, 17);
+        CHECK(e == NULL);
+
+        text = HEAD("ordinal", "") "PROJECTS\nproject_id;cost\n1;60\n2;30\n3;50\n"
+                                   "VOTES\nvoter_id;vote\nv1;1,2,1\nv2;2\n";
+        e = NULL;
+        CHECK_INT(pb_format_pb_parse_lenient(text, strlen(text), &e, &tol, &d), PB_ERR_INVALID);
+        CHECK_INT(d.line, 21);
+        CHECK(e == NULL);
+        CHECK_INT(tol.count[PB_PB_TOL_REPEAT], 0);
+}
+
 int main(int argc, char **argv)
 {
         RUN(test_quoting);
         RUN(test_money_and_sentinel);
         RUN(test_bom_none_blank);
         RUN(test_errors);
+        RUN(test_lenient);
         RUN(test_oom);
         if (argc > 1)
                 test_shared_files(argv[1]);

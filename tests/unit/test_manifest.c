@@ -71,6 +71,52 @@ static void test_canonical(void)
         pb_buf_release(&again);
 }
 
+/*
+ * A manifest that names "equalshares" without a completion gets Add1 (what equalshares.net and
+ * the cities run), and its canonical form says so; one that names a completion keeps it.
+ * Expected rule objects written by hand.
+ */
+static void test_equalshares_default(void)
+{
+        static const char from[] = "\"rule\": {\"name\": \"greedy\", \"tie_break\": \"lexico\"}";
+        static const struct {
+                const char *rule, *want;
+        } cases[] = {
+                { "\"rule\": {\"name\": \"equalshares\", \"tie_break\": \"cost-then-votes\"}",
+                  "\"rule\":{\"comparison\":false,\"completion\":\"add1\",\"name\":\"equalshares\","
+                  "\"tie_break\":\"cost-then-votes\",\"utilitarian_completion\":false,\"utility\":"
+                  "\"cost\"}" },
+                { "\"rule\": {\"name\": \"equalshares\", \"completion\": \"none\", \"tie_break\": "
+                  "\"lexico\"}",
+                  "\"rule\":{\"comparison\":false,\"completion\":\"none\",\"name\":\"equalshares\","
+                  "\"tie_break\":\"lexico\",\"utilitarian_completion\":false,\"utility\":\"cost\"}" },
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                char buf[sizeof(input) + 256];
+                const char *at = strstr(input, from);
+                struct pb_manifest *m = NULL;
+                struct pb_diag d;
+                struct pb_buf out;
+
+                CHECK(at != NULL);
+                if (!at)
+                        return;
+                snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(at - input), input, cases[i].rule,
+                         at + strlen(from));
+                pb_buf_init(&out, 0);
+                CHECK_INT(pb_manifest_parse(buf, strlen(buf), &m, &d), PB_OK);
+                if (m) {
+                        CHECK(pb_manifest_format(m, &out) == PB_OK);
+                        CHECK(out.data && strstr(out.data, cases[i].want) != NULL);
+                        if (!out.data || !strstr(out.data, cases[i].want))
+                                fprintf(stderr, "got %s\n", out.data ? out.data : "(null)");
+                }
+                pb_manifest_free(m);
+                pb_buf_release(&out);
+        }
+}
+
 /* Replace the first @from in the canonical text by @to and expect @code at @path. */
 struct bad_case {
         const char *from, *to;
@@ -254,6 +300,7 @@ int main(int argc, char **argv)
                 return 1;
         }
         RUN(test_canonical);
+        RUN(test_equalshares_default);
         RUN(test_bad);
         RUN(test_seed);
         RUN(test_oom);

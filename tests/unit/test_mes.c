@@ -60,6 +60,13 @@ static void rule_named(struct pb_rule *r, const char *name)
         r->tie_break = PB_TIE_COST_THEN_VOTES; /* the checker's and equalshares.net's */
 }
 
+/* Plain MES (no completion): what pabulib's META "equalshares" means. */
+static void rule_plain_mes(struct pb_rule *r)
+{
+        rule_named(r, "equalshares");
+        r->completion = PB_COMPLETE_NONE;
+}
+
 /*
  * Checker case 1: budget 10, a=6 b=4 c=4; v1 ab, v2 ab, v3 ac, v4 c.
  * n = 4, beta = 5/2.  Round 1: a: 3 supporters hold 15/2 >= 6, each pays 2 <= 5/2, so rho
@@ -79,7 +86,7 @@ static void test_checker_cases(void)
         struct pb_rule r;
         char w[16];
 
-        rule_named(&r, "equalshares");
+        rule_plain_mes(&r);
         tally(e, &r, w, &res);
         CHECK_STR(w, "a");
         CHECK_STR(detail(&res, "voter_budget"), "5/2");
@@ -96,6 +103,32 @@ static void test_checker_cases(void)
         CHECK_STR(res.steps[1].measure, "3"); /* v4 paid 3, v3 its last 1 */
         CHECK_INT(res.steps[1].supporters, 2);
         pb_result_release(&res);
+
+        /* our "equalshares" (a manifest, --rule) is MES with Add1, as equalshares.net runs it */
+        rule_named(&r, "equalshares");
+        CHECK_INT(r.completion, PB_COMPLETE_ADD1);
+        tally(e, &r, w, &res);
+        CHECK_STR(w, "ac");
+        pb_result_release(&res);
+        /* a pabulib file's META "equalshares" is plain MES, as the checker verifies it: {a} */
+        {
+                struct pb_rule fr;
+                struct pb_diag d;
+                e->rule = "equalshares";
+                CHECK_INT(pb_rule_for_election(e, &fr, &d), PB_OK);
+                CHECK_INT(fr.completion, PB_COMPLETE_NONE);
+                CHECK_INT(fr.tie_break, PB_TIE_COST_THEN_VOTES);
+                tally(e, &fr, w, &res);
+                CHECK_STR(w, "a");
+                pb_result_release(&res);
+                e->rule = "equalshares/add1";
+                CHECK_INT(pb_rule_for_election(e, &fr, &d), PB_OK);
+                CHECK_INT(fr.completion, PB_COMPLETE_ADD1);
+                e->rule = "equalshares-comparison";
+                CHECK_INT(pb_rule_for_election(e, &fr, &d), PB_OK);
+                CHECK_INT(fr.completion, PB_COMPLETE_NONE);
+                CHECK(fr.comparison);
+        }
         pb_election_free(e);
 }
 
@@ -173,7 +206,7 @@ static void test_empty_ballots(void)
         struct pb_rule r;
         char w[16];
 
-        rule_named(&r, "equalshares");
+        rule_plain_mes(&r);
         tally(e, &r, w, &res);
         CHECK_STR(w, "");
         CHECK_INT(res.n_voters, 2);
@@ -206,7 +239,7 @@ static void test_points_and_ties(void)
         CHECK_INT(pb_ballots_end(e, NULL), PB_OK);
         CHECK_INT(pb_ballots_add_item(e, 1, 2), PB_OK);
         CHECK_INT(pb_ballots_end(e, NULL), PB_OK);
-        rule_named(&r, "equalshares");
+        rule_plain_mes(&r);
         r.utility = PB_UTIL_POINTS;
         tally(e, &r, w, &res);
         CHECK_STR(w, "y");
@@ -218,7 +251,7 @@ static void test_points_and_ties(void)
                 const int64_t costs[] = { 2, 2 };
                 const char *ballots[] = { "b", "a" };
                 e = make(4, costs, 2, ballots, 2);
-                rule_named(&r, "equalshares");
+                rule_plain_mes(&r);
                 r.tie_break = PB_TIE_LEXICO;
                 tally(e, &r, w, &res);
                 CHECK_STR(w, "ab");

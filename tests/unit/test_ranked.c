@@ -51,20 +51,20 @@ static void test_hashset_order(void)
         uint32_t v[4];
 
         pb_ranked_contest_init(&c);
-        CHECK(pb_ranked_candidate_add(&c, "c", 1, NULL) == PB_OK);
-        CHECK(pb_ranked_candidate_add(&c, "a", 1, NULL) == PB_OK);
-        CHECK(pb_ranked_candidate_add(&c, "BB", 2, NULL) == PB_OK);
-        CHECK(pb_ranked_candidate_add(&c, "Aa", 2, NULL) == PB_OK);
+        CHECK_INT(pb_ranked_candidate_add(&c, "c", 1, NULL), PB_OK);
+        CHECK_INT(pb_ranked_candidate_add(&c, "a", 1, NULL), PB_OK);
+        CHECK_INT(pb_ranked_candidate_add(&c, "BB", 2, NULL), PB_OK);
+        CHECK_INT(pb_ranked_candidate_add(&c, "Aa", 2, NULL), PB_OK);
         /* "a" (97) lands in bucket 1, "c" (99) in 3; "Aa" and "BB" share bucket 2112 & 15 = 0
          * and keep their insertion order */
         v[0] = 0, v[1] = 1, v[2] = 2, v[3] = 3;
-        CHECK(pb_java_hashset_order(&c, v, 4) == PB_OK);
+        CHECK_INT(pb_java_hashset_order(&c, v, 4), PB_OK);
         CHECK_INT(v[0], 2);
         CHECK_INT(v[1], 3);
         CHECK_INT(v[2], 1);
         CHECK_INT(v[3], 0);
         v[0] = 3, v[1] = 2;
-        CHECK(pb_java_hashset_order(&c, v, 2) == PB_OK);
+        CHECK_INT(pb_java_hashset_order(&c, v, 2), PB_OK);
         CHECK_INT(v[0], 3);
         pb_java_sort_names(&c, v, 2);
         CHECK_INT(v[0], 3); /* "Aa" < "BB" */
@@ -101,13 +101,16 @@ static void test_contest(void)
         CHECK_INT(pb_ranked_candidate_find(&c, "B"), 1);
         CHECK_INT(pb_ranked_candidate_find(&c, "Z"), -1);
         /* marks in any order are sorted by rank; identical rankings fold */
-        CHECK(pb_ranked_ballot_mark(&c, 2, b) == PB_OK && pb_ranked_ballot_mark(&c, 1, a) == PB_OK);
-        CHECK(pb_ranked_ballot_commit(&c, 1) == PB_OK);
-        CHECK(pb_ranked_ballot_mark(&c, 1, a) == PB_OK && pb_ranked_ballot_mark(&c, 2, b) == PB_OK);
-        CHECK(pb_ranked_ballot_commit(&c, 4) == PB_OK);
-        CHECK(pb_ranked_ballot_mark(&c, 1, b) == PB_OK && pb_ranked_ballot_mark(&c, 1, a) == PB_OK);
-        CHECK(pb_ranked_ballot_commit(&c, 1) == PB_OK);
-        CHECK(pb_ranked_ballot_commit(&c, 2) == PB_OK); /* an empty ballot */
+        CHECK_INT(pb_ranked_ballot_mark(&c, 2, b), PB_OK);
+        CHECK_INT(pb_ranked_ballot_mark(&c, 1, a), PB_OK);
+        CHECK_INT(pb_ranked_ballot_commit(&c, 1), PB_OK);
+        CHECK_INT(pb_ranked_ballot_mark(&c, 1, a), PB_OK);
+        CHECK_INT(pb_ranked_ballot_mark(&c, 2, b), PB_OK);
+        CHECK_INT(pb_ranked_ballot_commit(&c, 4), PB_OK);
+        CHECK_INT(pb_ranked_ballot_mark(&c, 1, b), PB_OK);
+        CHECK_INT(pb_ranked_ballot_mark(&c, 1, a), PB_OK);
+        CHECK_INT(pb_ranked_ballot_commit(&c, 1), PB_OK);
+        CHECK_INT(pb_ranked_ballot_commit(&c, 2), PB_OK); /* an empty ballot */
         CHECK_INT(c.n_ballots, 3);
         CHECK_INT(c.ballots[0].count, 5);
         CHECK_INT(c.ballots[1].len, 3); /* rank 1 holding B then A: an overvote / equal ranking */
@@ -117,7 +120,7 @@ static void test_contest(void)
         CHECK_INT(pb_ranked_ballot_max_rank(&c, &c.ballots[0]), 2);
         CHECK(pb_ranked_ballot_mark(&c, 0, a) == PB_ERR_LIMIT);
         CHECK(pb_ranked_ballot_mark(&c, 1, 7) == PB_ERR_INVALID);
-        CHECK(pb_ranked_ballot_mark(&c, 1, a) == PB_OK);
+        CHECK_INT(pb_ranked_ballot_mark(&c, 1, a), PB_OK);
         CHECK(pb_ranked_ballot_commit(&c, 0) == PB_ERR_INVALID);
         CHECK_INT(c.n_pend, 0);
         pb_ranked_contest_release(&c);
@@ -154,10 +157,10 @@ static void test_irv(void)
         struct pb_diag d;
         const struct pb_ranked_result *res;
 
-        CHECK(irv_contest(&c) == PB_OK);
+        CHECK_INT(irv_contest(&c), PB_OK);
         pb_rctab_rules_init(&ru);
         pb_ranked_outcome_init(&o);
-        CHECK(pb_rctab_run(&c, &ru, &o, &d) == PB_OK);
+        CHECK_INT(pb_rctab_run(&c, &ru, &o, &d), PB_OK);
         CHECK_INT(o.n_passes, 1);
         res = &o.passes[0];
         /* round 1: A 2, B 1, C 2, threshold floor(5 / 2) + 1 = 3; B out, its ballot to C */
@@ -176,7 +179,7 @@ static void test_irv(void)
         pb_ranked_outcome_release(&o);
         /* no tie arises, so the tie-break mode changes nothing */
         ru.tiebreak = PB_RCTAB_TIE_RANDOM;
-        CHECK(pb_rctab_run(&c, &ru, &o, &d) == PB_OK);
+        CHECK_INT(pb_rctab_run(&c, &ru, &o, &d), PB_OK);
         CHECK_INT(o.winners[0], 2);
         pb_ranked_outcome_release(&o);
         pb_ranked_contest_release(&c);
@@ -192,18 +195,21 @@ static void test_stv_fractional(void)
 
         /* 6 x (A B), 2 x (B), 1 x (C); 2 seats, 4 decimals */
         pb_ranked_contest_init(&c);
-        CHECK(pb_ranked_candidate_add(&c, "A", 1, NULL) == PB_OK);
-        CHECK(pb_ranked_candidate_add(&c, "B", 1, NULL) == PB_OK);
-        CHECK(pb_ranked_candidate_add(&c, "C", 1, NULL) == PB_OK);
-        CHECK(pb_ranked_ballot_mark(&c, 1, 0) == PB_OK && pb_ranked_ballot_mark(&c, 2, 1) == PB_OK);
-        CHECK(pb_ranked_ballot_commit(&c, 6) == PB_OK);
-        CHECK(pb_ranked_ballot_mark(&c, 1, 1) == PB_OK && pb_ranked_ballot_commit(&c, 2) == PB_OK);
-        CHECK(pb_ranked_ballot_mark(&c, 1, 2) == PB_OK && pb_ranked_ballot_commit(&c, 1) == PB_OK);
+        CHECK_INT(pb_ranked_candidate_add(&c, "A", 1, NULL), PB_OK);
+        CHECK_INT(pb_ranked_candidate_add(&c, "B", 1, NULL), PB_OK);
+        CHECK_INT(pb_ranked_candidate_add(&c, "C", 1, NULL), PB_OK);
+        CHECK_INT(pb_ranked_ballot_mark(&c, 1, 0), PB_OK);
+        CHECK_INT(pb_ranked_ballot_mark(&c, 2, 1), PB_OK);
+        CHECK_INT(pb_ranked_ballot_commit(&c, 6), PB_OK);
+        CHECK_INT(pb_ranked_ballot_mark(&c, 1, 1), PB_OK);
+        CHECK_INT(pb_ranked_ballot_commit(&c, 2), PB_OK);
+        CHECK_INT(pb_ranked_ballot_mark(&c, 1, 2), PB_OK);
+        CHECK_INT(pb_ranked_ballot_commit(&c, 1), PB_OK);
         pb_rctab_rules_init(&ru);
         ru.mode = PB_RCTAB_MULTI;
         ru.seats = 2;
         pb_ranked_outcome_init(&o);
-        CHECK(pb_rctab_run(&c, &ru, &o, &d) == PB_OK);
+        CHECK_INT(pb_rctab_run(&c, &ru, &o, &d), PB_OK);
         res = &o.passes[0];
         /* threshold floor(9 / 3) + 1 = 4; A elected with 6: fraction trunc4(2 / 6) = 0.3333,
          * each of A's 6 ballots moves 0.3333 to B (1.9998) and leaves 0.6667 (4.0002 in all,
@@ -233,7 +239,7 @@ static void test_rules_errors(void)
         struct pb_rctab_rules ru;
         struct pb_diag d;
 
-        CHECK(irv_contest(&c) == PB_OK);
+        CHECK_INT(irv_contest(&c), PB_OK);
         pb_ranked_outcome_init(&o);
         pb_rctab_rules_init(&ru);
         ru.scale = 12;
@@ -244,7 +250,8 @@ static void test_rules_errors(void)
         /* the operator is asked, but nobody answers */
         pb_rctab_rules_init(&ru);
         ru.tiebreak = PB_RCTAB_TIE_ASK;
-        CHECK(pb_ranked_ballot_mark(&c, 1, 1) == PB_OK && pb_ranked_ballot_commit(&c, 1) == PB_OK);
+        CHECK_INT(pb_ranked_ballot_mark(&c, 1, 1), PB_OK);
+        CHECK_INT(pb_ranked_ballot_commit(&c, 1), PB_OK);
         CHECK(pb_rctab_run(&c, &ru, &o, &d) == PB_ERR_INVALID);
         CHECK(d.reason != NULL);
         CHECK_INT(o.n_passes, 0);
@@ -260,14 +267,16 @@ static void test_meek_scottish_small(void)
         /* 42.blt-like: Castor 4 first preferences (then Pollux), Helen 2; 2 seats */
         pb_ranked_contest_init(&c);
         c.seats = 2;
-        CHECK(pb_ranked_candidate_add(&c, "Castor", 6, NULL) == PB_OK);
-        CHECK(pb_ranked_candidate_add(&c, "Pollux", 6, NULL) == PB_OK);
-        CHECK(pb_ranked_candidate_add(&c, "Helen", 5, NULL) == PB_OK);
-        CHECK(pb_ranked_ballot_mark(&c, 1, 0) == PB_OK && pb_ranked_ballot_mark(&c, 2, 1) == PB_OK);
-        CHECK(pb_ranked_ballot_commit(&c, 4) == PB_OK);
-        CHECK(pb_ranked_ballot_mark(&c, 1, 2) == PB_OK && pb_ranked_ballot_commit(&c, 2) == PB_OK);
+        CHECK_INT(pb_ranked_candidate_add(&c, "Castor", 6, NULL), PB_OK);
+        CHECK_INT(pb_ranked_candidate_add(&c, "Pollux", 6, NULL), PB_OK);
+        CHECK_INT(pb_ranked_candidate_add(&c, "Helen", 5, NULL), PB_OK);
+        CHECK_INT(pb_ranked_ballot_mark(&c, 1, 0), PB_OK);
+        CHECK_INT(pb_ranked_ballot_mark(&c, 2, 1), PB_OK);
+        CHECK_INT(pb_ranked_ballot_commit(&c, 4), PB_OK);
+        CHECK_INT(pb_ranked_ballot_mark(&c, 1, 2), PB_OK);
+        CHECK_INT(pb_ranked_ballot_commit(&c, 2), PB_OK);
         pb_ranked_outcome_init(&o);
-        CHECK(pb_scottish_run(&c, NULL, &o, &d) == PB_OK);
+        CHECK_INT(pb_scottish_run(&c, NULL, &o, &d), PB_OK);
         /* quota 3: Castor elected, surplus 1 moves 4 x 0.25 to Pollux, Pollux (1) out, Helen in */
         CHECK_INT(o.passes[0].rounds[0].threshold, 300000);
         CHECK_INT(o.passes[0].rounds[1].tally[1], 100000);
@@ -275,14 +284,15 @@ static void test_meek_scottish_small(void)
         CHECK_INT(o.winners[0], 0);
         CHECK_INT(o.winners[1], 2);
         pb_ranked_outcome_release(&o);
-        CHECK(pb_meek_run(&c, NULL, PB_MEEK_PRF, &o, &d) == PB_OK);
+        CHECK_INT(pb_meek_run(&c, NULL, PB_MEEK_PRF, &o, &d), PB_OK);
         CHECK_INT(o.n_winners, 2);
         pb_ranked_outcome_release(&o);
         /* an equal ranking is refused by Scottish STV, counted by Meek */
-        CHECK(pb_ranked_ballot_mark(&c, 1, 1) == PB_OK && pb_ranked_ballot_mark(&c, 1, 2) == PB_OK);
-        CHECK(pb_ranked_ballot_commit(&c, 1) == PB_OK);
+        CHECK_INT(pb_ranked_ballot_mark(&c, 1, 1), PB_OK);
+        CHECK_INT(pb_ranked_ballot_mark(&c, 1, 2), PB_OK);
+        CHECK_INT(pb_ranked_ballot_commit(&c, 1), PB_OK);
         CHECK(pb_scottish_run(&c, NULL, &o, &d) == PB_ERR_UNSUPPORTED);
-        CHECK(pb_meek_run(&c, NULL, PB_MEEK_FIXED9, &o, &d) == PB_OK);
+        CHECK_INT(pb_meek_run(&c, NULL, PB_MEEK_FIXED9, &o, &d), PB_OK);
         pb_ranked_outcome_release(&o);
         pb_ranked_contest_release(&c);
 }
@@ -295,12 +305,12 @@ static void test_json_doc(void)
         struct pb_diag d;
         struct pb_buf out;
 
-        CHECK(irv_contest(&c) == PB_OK);
+        CHECK_INT(irv_contest(&c), PB_OK);
         pb_rctab_rules_init(&ru);
         pb_ranked_outcome_init(&o);
-        CHECK(pb_rctab_run(&c, &ru, &o, &d) == PB_OK);
+        CHECK_INT(pb_rctab_run(&c, &ru, &o, &d), PB_OK);
         pb_buf_init(&out, 0);
-        CHECK(pb_ranked_result_json(&c, &o, "irv", &out) == PB_OK);
+        CHECK_INT(pb_ranked_result_json(&c, &o, "irv", &out), PB_OK);
         CHECK(strstr(out.data, "\"winners\":[\"C\"]") != NULL);
         CHECK(strstr(out.data, "\"budget\":1,") != NULL);
         CHECK(strstr(out.data, "\"spent\":1,") != NULL);
@@ -392,15 +402,15 @@ static void test_slices_irv(void)
         const struct pb_ranked_result *res, *p1, *p2, *bx, *by;
         size_t k, s, r, j;
 
-        CHECK(sliced_contest(&c, "ABC") == PB_OK);
-        CHECK(add_sliced(&c, "P1", "x", 3, "A") == PB_OK);
-        CHECK(add_sliced(&c, "P1", "x", 1, "BA") == PB_OK);
-        CHECK(add_sliced(&c, "P1", "x", 1, "CB") == PB_OK);
-        CHECK(add_sliced(&c, "P2", "x", 1, "A") == PB_OK);
-        CHECK(add_sliced(&c, "P2", "y", 3, "BC") == PB_OK);
-        CHECK(add_sliced(&c, "P2", "y", 1, "C") == PB_OK);
-        CHECK(add_sliced(&c, "P2", "y", 1, "C") == PB_OK);
-        CHECK(add_sliced(&c, "P2", "y", 1, "") == PB_OK);
+        CHECK_INT(sliced_contest(&c, "ABC"), PB_OK);
+        CHECK_INT(add_sliced(&c, "P1", "x", 3, "A"), PB_OK);
+        CHECK_INT(add_sliced(&c, "P1", "x", 1, "BA"), PB_OK);
+        CHECK_INT(add_sliced(&c, "P1", "x", 1, "CB"), PB_OK);
+        CHECK_INT(add_sliced(&c, "P2", "x", 1, "A"), PB_OK);
+        CHECK_INT(add_sliced(&c, "P2", "y", 3, "BC"), PB_OK);
+        CHECK_INT(add_sliced(&c, "P2", "y", 1, "C"), PB_OK);
+        CHECK_INT(add_sliced(&c, "P2", "y", 1, "C"), PB_OK);
+        CHECK_INT(add_sliced(&c, "P2", "y", 1, ""), PB_OK);
         /* identical rankings fold within a slice only: "A" in P1 and in P2 stay apart */
         CHECK_INT(c.n_ballots, 7);
         CHECK_INT(c.slices[PB_RANKED_PRECINCT].n, 2);
@@ -412,7 +422,7 @@ static void test_slices_irv(void)
 
         pb_rctab_rules_init(&ru);
         pb_ranked_outcome_init(&o);
-        CHECK(pb_rctab_run(&c, &ru, &o, &d) == PB_OK);
+        CHECK_INT(pb_rctab_run(&c, &ru, &o, &d), PB_OK);
         res = &o.passes[0];
         CHECK_INT(res->n_rounds, 2);
         CHECK_INT(res->rounds[0].threshold, 60000);
@@ -484,7 +494,7 @@ static void test_slices_irv(void)
         pb_ranked_outcome_release(&o);
 
         /* once a contest has precincts, every ballot needs one */
-        CHECK(add_sliced(&c, NULL, "x", 1, "A") == PB_OK);
+        CHECK_INT(add_sliced(&c, NULL, "x", 1, "A"), PB_OK);
         CHECK(pb_rctab_run(&c, &ru, &o, &d) == PB_ERR_INVALID);
         CHECK_INT(o.n_passes, 0);
         CHECK(pb_ranked_ballot_slice(&c, PB_RANKED_PRECINCT, "", 0) == PB_ERR_INVALID);
@@ -511,16 +521,16 @@ static void test_slices_stv(void)
         const struct pb_ranked_result *res, *s1, *s2;
         size_t r;
 
-        CHECK(sliced_contest(&c, "ABCD") == PB_OK);
-        CHECK(add_sliced(&c, "S1", NULL, 4, "AC") == PB_OK);
-        CHECK(add_sliced(&c, "S1", NULL, 1, "B") == PB_OK);
-        CHECK(add_sliced(&c, "S2", NULL, 2, "AD") == PB_OK);
-        CHECK(add_sliced(&c, "S2", NULL, 2, "BC") == PB_OK);
+        CHECK_INT(sliced_contest(&c, "ABCD"), PB_OK);
+        CHECK_INT(add_sliced(&c, "S1", NULL, 4, "AC"), PB_OK);
+        CHECK_INT(add_sliced(&c, "S1", NULL, 1, "B"), PB_OK);
+        CHECK_INT(add_sliced(&c, "S2", NULL, 2, "AD"), PB_OK);
+        CHECK_INT(add_sliced(&c, "S2", NULL, 2, "BC"), PB_OK);
         pb_rctab_rules_init(&ru);
         ru.mode = PB_RCTAB_MULTI;
         ru.seats = 2;
         pb_ranked_outcome_init(&o);
-        CHECK(pb_rctab_run(&c, &ru, &o, &d) == PB_OK);
+        CHECK_INT(pb_rctab_run(&c, &ru, &o, &d), PB_OK);
         res = &o.passes[0];
         CHECK_INT(res->n_slices[PB_RANKED_BATCH], 0);
         s1 = &res->slices[PB_RANKED_PRECINCT][0];

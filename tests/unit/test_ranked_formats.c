@@ -22,8 +22,9 @@ static void test_blt_basic(void)
         struct pb_diag d;
         const uint16_t *t;
 
-        CHECK(parse_blt("4 2\n-2\n3 1 2 3 0\n2 2=4 1 0\n1 2 0\n0\n\"A\" \"B\"\n\"C\"\n\"D\"\n\"T\"\n", &b,
-                        &d) == PB_OK);
+        CHECK_INT(parse_blt("4 2\n-2\n3 1 2 3 0\n2 2=4 1 0\n1 2 0\n0\n\"A\" \"B\"\n\"C\"\n\"D\"\n\"T\"\n", &b,
+                            &d),
+                  PB_OK);
         CHECK_INT(b.contest.n_cand, 4);
         CHECK_INT(b.contest.seats, 2);
         CHECK(b.contest.cand[1].excluded);
@@ -49,10 +50,13 @@ static void test_blt_options(void)
         struct pb_blt b;
         struct pb_diag d;
 
-        CHECK(parse_blt("\xEF\xBB\xBF# c\r\n3 1\r\n[nick x y z] [tie z x y]\r\n[withdrawn z]\r\n(id1) x y 0 "
+        CHECK_INT(
+                parse_blt(
+                        "\xEF\xBB\xBF# c\r\n3 1\r\n[nick x y z] [tie z x y]\r\n[withdrawn z]\r\n(id1) x y 0 "
                         "/* a\n b */\r\n"
                         "2 y=x 0 // x\r\n0\r\n\"X  1\" \"Y\" \"Z\" \"T\" \"S\" \"C\" trailing\r\n",
-                        &b, &d) == PB_OK);
+                        &b, &d),
+                PB_OK);
         CHECK(b.tie_order != NULL);
         CHECK_INT(b.tie_order[0], 2);
         CHECK_INT(b.tie_order[1], 0);
@@ -162,8 +166,9 @@ static void test_config(void)
         struct pb_rctab_config cfg;
         struct pb_diag d;
 
-        CHECK(config(CONFIG("ess", ",\"undeclaredWriteInLabel\":\"UWI\",\"overvoteLabel\":\"ov\"", ""), &cfg,
-                     &d) == PB_OK);
+        CHECK_INT(config(CONFIG("ess", ",\"undeclaredWriteInLabel\":\"UWI\",\"overvoteLabel\":\"ov\"", ""),
+                         &cfg, &d),
+                  PB_OK);
         CHECK_STR(cfg.sources[0].path, "/data/case/cvr.xlsx");
         CHECK_STR(cfg.sources[0].overvote_label, "ov");
         CHECK_INT(cfg.contest.n_cand, 4); /* A B C + Undeclared Write-ins */
@@ -201,18 +206,23 @@ static void test_config(void)
         pb_rctab_config_release(&cfg);
         CHECK(config("{\"rules\":", &cfg, &d) == PB_ERR_PARSE);
         pb_rctab_config_release(&cfg);
-        CHECK(config(RULES("\"tiebreakMode\":\"useCandidateOrder\",\"overvoteRule\":\"exhaustImmediately\","
-                           "\"winnerElectionMode\":\"bottomsUpUsingPercentageThreshold\",\"numberOfWinners\":"
-                           "\"0\","
-                           "\"multiSeatBottomsUpPercentageThreshold\":\"15\""),
-                     &cfg, &d) == PB_OK);
+        CHECK_INT(
+                config(RULES("\"tiebreakMode\":\"useCandidateOrder\",\"overvoteRule\":\"exhaustImmediately\","
+                             "\"winnerElectionMode\":\"bottomsUpUsingPercentageThreshold\","
+                             "\"numberOfWinners\":"
+                             "\"0\","
+                             "\"multiSeatBottomsUpPercentageThreshold\":\"15\""),
+                       &cfg, &d),
+                PB_OK);
         CHECK_INT(cfg.rules.bottoms_up_fraction, 1500); /* 0.15 at 4 decimals */
         pb_rctab_config_release(&cfg);
-        CHECK(config(RULES("\"tiebreakMode\":\"useCandidateOrder\",\"overvoteRule\":\"exhaustImmediately\","
-                           "\"winnerElectionMode\":\"singleWinnerMajority\",\"maxSkippedRanksAllowed\":"
-                           "\"unlimited\","
-                           "\"maxRankingsAllowed\":\"max\""),
-                     &cfg, &d) == PB_OK);
+        CHECK_INT(
+                config(RULES("\"tiebreakMode\":\"useCandidateOrder\",\"overvoteRule\":\"exhaustImmediately\","
+                             "\"winnerElectionMode\":\"singleWinnerMajority\",\"maxSkippedRanksAllowed\":"
+                             "\"unlimited\","
+                             "\"maxRankingsAllowed\":\"max\""),
+                       &cfg, &d),
+                PB_OK);
         CHECK_INT(cfg.rules.max_skipped, -1);
         CHECK_INT(cfg.max_rankings, 3); /* A, B, C: excluded candidates count, no write-in here */
         pb_rctab_config_release(&cfg);
@@ -224,13 +234,14 @@ static void test_ess(void)
         struct pb_diag d;
         const char *cvr;
 
-        CHECK(config(CONFIG("ess",
-                            ",\"undeclaredWriteInLabel\":\"UWI\",\"overvoteLabel\":\"ov\","
-                            "\"skippedRankLabel\":\"skip\"",
-                            ""),
-                     &cfg, &d) == PB_OK);
+        CHECK_INT(config(CONFIG("ess",
+                                ",\"undeclaredWriteInLabel\":\"UWI\",\"overvoteLabel\":\"ov\","
+                                "\"skippedRankLabel\":\"skip\"",
+                                ""),
+                         &cfg, &d),
+                  PB_OK);
         cvr = "id,r1,r2,r3,r4\n1, A ,skip,B,C\n2,ov,UWI,,\n3,Al,A,B,A\n\n";
-        CHECK(pb_rctab_read_ess(&cfg, &cfg.sources[0], cvr, strlen(cvr), &d) == PB_OK);
+        CHECK_INT(pb_rctab_read_ess(&cfg, &cfg.sources[0], cvr, strlen(cvr), &d), PB_OK);
         CHECK_INT(cfg.contest.n_total, 4);
         CHECK_INT(cfg.contest.n_ballots, 4);
         /* row 1: A at 1, B at 3 (rank 4 is beyond maxRankingsAllowed and never read) */
@@ -247,9 +258,9 @@ static void test_ess(void)
         pb_rctab_config_release(&cfg);
 
         /* the overvote delimiter splits a cell into an overvote */
-        CHECK(config(CONFIG("ess", ",\"overvoteDelimiter\":\"|\"", ""), &cfg, &d) == PB_OK);
+        CHECK_INT(config(CONFIG("ess", ",\"overvoteDelimiter\":\"|\"", ""), &cfg, &d), PB_OK);
         cvr = "id,r1,r2\n1,A|B,C\n";
-        CHECK(pb_rctab_read_ess(&cfg, &cfg.sources[0], cvr, strlen(cvr), &d) == PB_OK);
+        CHECK_INT(pb_rctab_read_ess(&cfg, &cfg.sources[0], cvr, strlen(cvr), &d), PB_OK);
         CHECK_INT(cfg.contest.ballots[0].len, 5);
         cvr = "id,r1,r2\n1,A| ,C\n";
         CHECK(pb_rctab_read_ess(&cfg, &cfg.sources[0], cvr, strlen(cvr), &d) == PB_ERR_INVALID);
@@ -263,9 +274,9 @@ static void test_generic_and_clear_ballot(void)
         struct pb_diag d;
         const char *cvr;
 
-        CHECK(config(CONFIG("genericCsv", ",\"undeclaredWriteInLabel\":\"W\"", ""), &cfg, &d) == PB_OK);
+        CHECK_INT(config(CONFIG("genericCsv", ",\"undeclaredWriteInLabel\":\"W\"", ""), &cfg, &d), PB_OK);
         cvr = "id,A,B,W,Nobody\n1,1,2,,\n2,,1,1,\n\n3,2,,1,\n";
-        CHECK(pb_rctab_read_generic_csv(&cfg, &cfg.sources[0], cvr, strlen(cvr), &d) == PB_OK);
+        CHECK_INT(pb_rctab_read_generic_csv(&cfg, &cfg.sources[0], cvr, strlen(cvr), &d), PB_OK);
         CHECK_INT(cfg.contest.n_total, 3);
         cvr = "id,A,B\n1,1,x\n";
         CHECK(pb_rctab_read_generic_csv(&cfg, &cfg.sources[0], cvr, strlen(cvr), &d) == PB_ERR_PARSE);
@@ -279,13 +290,13 @@ static void test_generic_and_clear_ballot(void)
         CHECK_INT(d.col, 3);
         pb_rctab_config_release(&cfg);
 
-        CHECK(config(CONFIG("clearBallot", ",\"contestId\":\"Mayor, City\"", ""), &cfg, &d) == PB_OK);
+        CHECK_INT(config(CONFIG("clearBallot", ",\"contestId\":\"Mayor, City\"", ""), &cfg, &d), PB_OK);
         cvr = "RowNumber,BoxID,BoxPosition,BallotID,PrecinctID,BallotStyleID,PrecinctStyleName,"
               "ScanComputerName,"
               "Status,Remade,\"Choice_1_1:Mayor, City:1:1:A:D\",\"Choice_2_1:Mayor, City:1:1:B:R\","
               "\"Choice_1_2:Mayor, City:2:1:A:D\",Choice_9_1:Other:1:1:Q:X\n"
               "1,1,1,1,1,1,p,s,0,0,0,1,1,1\n2,1,2,2,1,1,p,s,0,0,0,0,0,0\n";
-        CHECK(pb_rctab_read_clear_ballot(&cfg, &cfg.sources[0], cvr, strlen(cvr), &d) == PB_OK);
+        CHECK_INT(pb_rctab_read_clear_ballot(&cfg, &cfg.sources[0], cvr, strlen(cvr), &d), PB_OK);
         CHECK_INT(cfg.contest.n_total, 2);
         CHECK_INT(cfg.contest.ballots[0].len, 4);
         cvr = "a,b,c,d,e,f,g,h,i,j,Choice_1_1:Mayor, City:1\n";
@@ -303,12 +314,12 @@ static void test_report(void)
         struct pb_buf out;
         cJSON *j, *r0;
 
-        CHECK(config(CONFIG("ess", "", ""), &cfg, &d) == PB_OK);
-        CHECK(pb_rctab_read_ess(&cfg, &cfg.sources[0], cvr, strlen(cvr), &d) == PB_OK);
+        CHECK_INT(config(CONFIG("ess", "", ""), &cfg, &d), PB_OK);
+        CHECK_INT(pb_rctab_read_ess(&cfg, &cfg.sources[0], cvr, strlen(cvr), &d), PB_OK);
         pb_ranked_outcome_init(&o);
-        CHECK(pb_rctab_run(&cfg.contest, &cfg.rules, &o, &d) == PB_OK);
+        CHECK_INT(pb_rctab_run(&cfg.contest, &cfg.rules, &o, &d), PB_OK);
         pb_buf_init(&out, 0);
-        CHECK(pb_rctab_report_write(&cfg.contest, &o, &meta, false, &out) == PB_OK);
+        CHECK_INT(pb_rctab_report_write(&cfg.contest, &o, &meta, false, &out), PB_OK);
         j = cJSON_Parse(out.data);
         CHECK(j != NULL);
         r0 = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "results"), 0);
@@ -354,22 +365,22 @@ static void test_slices(void)
         size_t i;
 
         /* generic CSV: the precinct and batch columns, blank cells giving RCTab's "no ... id" */
-        CHECK(config(SLICE_CONFIG("genericCsv", BOTH, COLUMNS), &cfg, &d) == PB_OK);
+        CHECK_INT(config(SLICE_CONFIG("genericCsv", BOTH, COLUMNS), &cfg, &d), PB_OK);
         CHECK(cfg.tabulate_by[PB_RANKED_PRECINCT] && cfg.tabulate_by[PB_RANKED_BATCH]);
         CHECK_INT(cfg.sources[0].slice_col[PB_RANKED_PRECINCT], 2);
         cvr = "id,precinct,batch,A,B\n1,p 1,b1,1,2\n2, ,b1,2,1\n3,p 1,,1,\n4,p 1,b1,1,2\n";
-        CHECK(pb_rctab_read_generic_csv(&cfg, &cfg.sources[0], cvr, strlen(cvr), &d) == PB_OK);
+        CHECK_INT(pb_rctab_read_generic_csv(&cfg, &cfg.sources[0], cvr, strlen(cvr), &d), PB_OK);
         CHECK_INT(cfg.contest.n_ballots, 3); /* rows 1 and 4: same ranking, same slices */
         CHECK_INT(cfg.contest.slices[PB_RANKED_PRECINCT].n, 2);
         CHECK_STR(cfg.contest.slices[PB_RANKED_PRECINCT].names[0], "p 1");
         CHECK_STR(cfg.contest.slices[PB_RANKED_PRECINCT].names[1], PB_RCTAB_CSV_NO_PRECINCT);
         CHECK_STR(cfg.contest.slices[PB_RANKED_BATCH].names[1], PB_RCTAB_CSV_NO_BATCH);
         pb_ranked_outcome_init(&o);
-        CHECK(pb_rctab_run(&cfg.contest, &cfg.rules, &o, &d) == PB_OK);
+        CHECK_INT(pb_rctab_run(&cfg.contest, &cfg.rules, &o, &d), PB_OK);
         pb_rctab_meta_init(&meta, &cfg);
         pb_buf_init(&out, 0);
-        CHECK(pb_rctab_slice_report_write(&cfg.contest, &o, &meta, false, PB_RANKED_PRECINCT, 0, &out) ==
-              PB_OK);
+        CHECK_INT(pb_rctab_slice_report_write(&cfg.contest, &o, &meta, false, PB_RANKED_PRECINCT, 0, &out),
+                  PB_OK);
         j = cJSON_Parse(out.data);
         CHECK_STR(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "config"), "precinct")->valuestring, "p 1");
         CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "config"), "batch") == NULL);
@@ -383,16 +394,17 @@ static void test_slices(void)
                   "3");
         cJSON_Delete(j);
         pb_buf_reset(&out);
-        CHECK(pb_rctab_slice_report_write(&cfg.contest, &o, &meta, false, PB_RANKED_BATCH, 1, &out) == PB_OK);
+        CHECK_INT(pb_rctab_slice_report_write(&cfg.contest, &o, &meta, false, PB_RANKED_BATCH, 1, &out),
+                  PB_OK);
         CHECK(strstr(out.data, "\"batch\":\t\"no batch id\"") != NULL);
         CHECK(pb_rctab_slice_report_write(&cfg.contest, &o, &meta, false, PB_RANKED_BATCH, 2, &out) ==
               PB_ERR_INVALID);
         /* the contest-wide report names no slice */
         pb_buf_reset(&out);
-        CHECK(pb_rctab_report_write(&cfg.contest, &o, &meta, false, &out) == PB_OK);
+        CHECK_INT(pb_rctab_report_write(&cfg.contest, &o, &meta, false, &out), PB_OK);
         CHECK(strstr(out.data, "\"precinct\"") == NULL);
         pb_buf_release(&out);
-        CHECK(pb_rctab_slice_stems(&cfg.contest, PB_RANKED_PRECINCT, &stems) == PB_OK);
+        CHECK_INT(pb_rctab_slice_stems(&cfg.contest, PB_RANKED_PRECINCT, &stems), PB_OK);
         CHECK_STR(stems[0], "p_1_precinct");
         CHECK_STR(stems[1], "no_precinct_id_precinct");
         pb_rctab_slice_stems_free(stems, 2);
@@ -400,10 +412,12 @@ static void test_slices(void)
         pb_rctab_config_release(&cfg);
 
         /* ES&S: a blank precinct cell is RCTab's "missing_precinct_id" */
-        CHECK(config(SLICE_CONFIG("ess", ",\"tabulateByPrecinct\":true", ",\"precinctColumnIndex\":\"2\""),
-                     &cfg, &d) == PB_OK);
+        CHECK_INT(
+                config(SLICE_CONFIG("ess", ",\"tabulateByPrecinct\":true", ",\"precinctColumnIndex\":\"2\""),
+                       &cfg, &d),
+                PB_OK);
         cvr = "id,precinct,x,r1,r2\n1,,,A,B\n2,P-9,,B,\n";
-        CHECK(pb_rctab_read_ess(&cfg, &cfg.sources[0], cvr, strlen(cvr), &d) == PB_OK);
+        CHECK_INT(pb_rctab_read_ess(&cfg, &cfg.sources[0], cvr, strlen(cvr), &d), PB_OK);
         CHECK_STR(cfg.contest.slices[PB_RANKED_PRECINCT].names[0], PB_RCTAB_ESS_NO_PRECINCT);
         CHECK_STR(cfg.contest.slices[PB_RANKED_PRECINCT].names[1], "P-9");
         CHECK_INT(cfg.contest.slices[PB_RANKED_BATCH].n, 0);
@@ -425,8 +439,8 @@ static void test_slices(void)
         /* file name stems: ResultsWriter's character rule, then _2, _3 in Java order of the ids */
         pb_ranked_contest_init(&c);
         for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
-                CHECK(pb_ranked_ballot_slice(&c, PB_RANKED_PRECINCT, ids[i], strlen(ids[i])) == PB_OK);
-        CHECK(pb_rctab_slice_stems(&c, PB_RANKED_PRECINCT, &stems) == PB_OK);
+                CHECK_INT(pb_ranked_ballot_slice(&c, PB_RANKED_PRECINCT, ids[i], strlen(ids[i])), PB_OK);
+        CHECK_INT(pb_rctab_slice_stems(&c, PB_RANKED_PRECINCT, &stems), PB_OK);
         CHECK_STR(stems[2], "a_b_precinct");   /* "a b" sorts first */
         CHECK_STR(stems[5], "a_b_precinct_2"); /* then "a/b" */
         CHECK_STR(stems[0], "a_b_precinct_3"); /* then "a_b" */
@@ -434,7 +448,7 @@ static void test_slices(void)
         CHECK_STR(stems[4], "__precinct");   /* U+00E9: one code point, one '_' */
         CHECK_STR(stems[1], "__precinct_2"); /* U+1F600 sorts after it in UTF-16 order */
         pb_rctab_slice_stems_free(stems, sizeof(ids) / sizeof(ids[0]));
-        CHECK(pb_rctab_slice_stems(&c, PB_RANKED_BATCH, &stems) == PB_OK); /* none */
+        CHECK_INT(pb_rctab_slice_stems(&c, PB_RANKED_BATCH, &stems), PB_OK); /* none */
         pb_rctab_slice_stems_free(stems, 0);
         CHECK_STR(pb_rctab_slice_folder(PB_RANKED_BATCH), "Tabulate by Batch");
         pb_ranked_contest_release(&c);

@@ -1,0 +1,25 @@
+META
+key;value
+description;test election
+country;Poland
+unit;Testville
+instance;2024
+num_projects;4
+num_votes;3
+budget;100
+vote_type;approval
+rule;greedy-threshold
+date_begin;2024
+date_end;2024
+min_project_score_threshold;2
+PROJECTS
+project_id;cost;votes;name;selected
+p1;60;3;One;1
+p2;30;2;Two;1
+p3;5;1;Three;0
+p4;50;1;Four;0
+VOTES
+voter_id;vote
+v1;p1,p2,p3
+v2;p1,p2
+v3;p1,p4
