@@ -154,6 +154,7 @@ pb_err pb_box_receipt_signer(const struct pb_box *b, struct pb_receipt_signer *r
                 return pb_diag_set(reterr, PB_ERR_AUTH, "key", "this needs the engine key");
         memset(ret, 0, sizeof(*ret));
         memcpy(ret->origin, b->manifest->origin, sizeof(ret->origin));
+        memcpy(ret->election, b->manifest->election->id, strlen(b->manifest->election->id) + 1);
         ret->engine = b->engine;
         return PB_OK;
 }
@@ -172,6 +173,7 @@ static pb_err sign_batch(const struct pb_receipt_signer *s, const uint8_t *commi
                 return PB_ERR_NOMEM;
         memset(&promise, 0, sizeof(promise));
         memcpy(promise.origin, s->origin, sizeof(promise.origin));
+        memcpy(promise.election, s->election, sizeof(promise.election));
         pb_buf_init(&note, PB_RECEIPT_PROMISE_MAX - 1);
         r = pb_promise_batch(commitments, n, &promise, proofs, reterr);
         if (r == PB_OK)

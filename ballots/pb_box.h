@@ -249,6 +249,7 @@ PB_NODISCARD pb_err pb_box_cast_prepared(struct pb_box *b, const struct pb_submi
 /** What signing promises needs, copied out of a box: any thread may then sign with it. */
 struct pb_receipt_signer {
         char origin[PB_CHECKPOINT_ORIGIN_MAX + 1]; /* the ballot log's origin */
+        char election[PB_ID_MAX + 1];              /* the election id, signed in every promise */
         const struct pb_key_secret *engine;        /* borrowed: the box's engine key */
 };
 

@@ -1,6 +1,6 @@
 /**
- * @file `pbvote receipt RECEIPT --engine-key KEY [--origin ORIGIN] [--proof PROOF]`: check a
- * voter's receipt offline, and later its inclusion proof in the ballot log.
+ * @file `pbvote receipt RECEIPT --engine-key KEY [--election ID] [--origin ORIGIN] [--proof PROOF]`:
+ * check a voter's receipt offline, and later its inclusion proof in the ballot log.
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -13,12 +13,13 @@
 #include "engine/pb_alloc.h"
 
 struct receipt_opts {
-        const char *key, *origin, *proof;
+        const char *key, *election, *origin, *proof;
 };
 
 static const struct cli_option receipt_options[] = {
         CLI_PATH("engine-key", struct receipt_opts, key, "KEY",
                  "the election's engine verifier key (a .pub file\nof pbvote keygen: one line)"),
+        CLI_STRING("election", struct receipt_opts, election, "ID", "the election the receipt must be of"),
         CLI_STRING("origin", struct receipt_opts, origin, "ORIGIN", "the ballot log the promise must be for"),
         CLI_PATH("proof", struct receipt_opts, proof, "PROOF",
                  "the answer of GET /v1/elections/ID/receipts/COMMITMENT"),
@@ -27,13 +28,15 @@ static const struct cli_option receipt_options[] = {
 
 const struct cli_command cli_cmd_receipt = {
         .name = "receipt",
-        .synopsis = "receipt RECEIPT --engine-key KEY [--origin ORIGIN] [--proof PROOF]",
+        .synopsis = "receipt RECEIPT --engine-key KEY [--election ID] [--origin ORIGIN] [--proof PROOF]",
         .about =
                 "Checks a receipt offline (docs/integrity.md §3.2): RECEIPT is the JSON the server answered\n"
                 "to a cast, or that pbvote cast printed; KEY is the election's engine verifier key as the\n"
                 "city publishes it (a .pub file of pbvote keygen: one line).  The receipt's promise must be\n"
-                "signed by that key (and be for the ballot log ORIGIN, when given), and its path must place\n"
-                "the commitment in the batch the promise covers.  With --proof, PROOF is the answer of\n"
+                "signed by that key for the receipt's election and that election's ballot log\n"
+                "(pbvote/<election>/ballots), for election ID and log ORIGIN when given, and its path must\n"
+                "place the commitment in the batch the promise covers.  With --proof, PROOF is the answer "
+                "of\n"
                 "GET /v1/elections/ID/receipts/COMMITMENT: its checkpoint must be signed by the same key "
                 "and\n"
                 "its proof must place the commitment in the log (or it says the ballot is still pending).\n",
@@ -69,7 +72,7 @@ static int verdict(const char *what, pb_err r, struct pb_diag *d)
 
 int cmd_receipt(int argc, char **argv)
 {
-        struct receipt_opts o = { NULL, NULL, NULL };
+        struct receipt_opts o = { NULL, NULL, NULL, NULL };
         struct cli_args args;
         const char *file;
         struct pb_receipt_inclusion inc;
@@ -97,7 +100,7 @@ int cmd_receipt(int argc, char **argv)
                 rc = read_json(o.proof, &proof_json, &plen);
         if (rc)
                 goto out;
-        r = pb_receipt_check(receipt, len, &engine, o.origin, &info, &d);
+        r = pb_receipt_check(receipt, len, &engine, o.election, o.origin, &info, &d);
         if (r < 0) {
                 rc = verdict(file, r, &d);
                 goto out;

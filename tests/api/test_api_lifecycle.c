@@ -91,7 +91,7 @@ static void create_and_open(void)
 static bool check_promise(const char *body, struct pb_promise *ret)
 {
         struct pb_receipt_info info;
-        pb_err r = pb_receipt_check(body, strlen(body), &fx.engine.pub, NULL, &info, NULL);
+        pb_err r = pb_receipt_check(body, strlen(body), &fx.engine.pub, NULL, NULL, &info, NULL);
 
         CHECK_INT(r, PB_OK);
         *ret = info.promise;
@@ -217,16 +217,16 @@ static void check_receipts(bool all_logged)
                         struct pb_receipt_inclusion inc;
                         struct pb_key_public other = fx.engine.pub;
                         CHECK_INT(pb_receipt_check(receipts[i], strlen(receipts[i]), &fx.engine.pub, NULL,
-                                                   &info, NULL),
+                                                   NULL, &info, NULL),
                                   PB_OK);
                         CHECK_INT(pb_receipt_check_inclusion(out, strlen(out), info.commitment,
                                                              &fx.engine.pub, info.promise.origin, &inc, NULL),
                                   PB_OK);
                         CHECK(inc.pending == cJSON_IsTrue(cJSON_GetObjectItem(j, "pending")));
                         other.pk[0] ^= 1; /* the same key name and ID, another key */
-                        CHECK_INT(
-                                pb_receipt_check(receipts[i], strlen(receipts[i]), &other, NULL, &info, NULL),
-                                PB_ERR_SIGNATURE);
+                        CHECK_INT(pb_receipt_check(receipts[i], strlen(receipts[i]), &other, NULL, NULL,
+                                                   &info, NULL),
+                                  PB_ERR_SIGNATURE);
                         if (!inc.pending) {
                                 uint8_t another[32];
                                 memcpy(another, info.commitment, 32);

@@ -14,6 +14,7 @@
 #include "check.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_b64.h"
+#include "engine/pb_canon.h"
 #include "engine/pb_seal.h"
 #include "formats/pb_tar.h"
 
@@ -83,6 +84,85 @@ static void check_no_code(const struct pb_cast_outcome *o, const char *code)
 {
         CHECK(!strstr(o->diag.path, code) && !strstr(o->diag.subject, code) &&
               (!o->diag.reason || !strstr(o->diag.reason, code)));
+}
+
+/* A receipt for @rc's commitment under a promise of @election for log @origin, signed by the engine. */
+static void forged_receipt(const struct pb_receipt *rc, const char *election, const char *origin,
+                           const char *receipt_election, struct pb_buf *out)
+{
+        struct pb_promise p;
+        struct pb_promise_proof proof;
+        struct pb_buf note;
+        struct pb_jw w;
+
+        memset(&p, 0, sizeof(p));
+        pb_buf_init(&note, 0);
+        CHECK(pb_promise_batch(rc->commitment, 1, &p, &proof, NULL) == PB_OK);
+        snprintf(p.origin, sizeof(p.origin), "%s", origin);
+        snprintf(p.election, sizeof(p.election), "%s", election);
+        CHECK(pb_promise_sign(&p, &engine, &note, NULL) == PB_OK);
+        pb_buf_reset(out);
+        pb_jw_init(&w, out);
+        pb_jw_object_begin(&w);
+        pb_jw_key(&w, "commitment");
+        pb_jw_hex(&w, rc->commitment, 32);
+        pb_jw_kv_string(&w, "election", receipt_election);
+        pb_jw_kv_string(&w, "promise", note.data);
+        pb_jw_kv_int(&w, "promise_index", 0);
+        pb_jw_key(&w, "promise_path");
+        pb_jw_array_begin(&w);
+        pb_jw_array_end(&w);
+        pb_jw_kv_string(&w, "short_code", rc->short_code);
+        pb_jw_object_end(&w);
+        CHECK(pb_jw_finish(&w) == PB_OK);
+        pb_buf_release(&note);
+}
+
+/*
+ * The fork of issue 11: a second election ("evil") created on the same server with the first
+ * one's log origin made the engine key sign promises (and checkpoints) for that log that are not
+ * in it.  The origin is now derived from the id: such a manifest is refused when it is created,
+ * and a promise for a log that is not its election's is refused by the receipt check, whatever
+ * the receipt's election says and whatever origin the voter pins.
+ */
+static void check_forked_promise(const struct pb_receipt *rc)
+{
+        char evil[sizeof(manifest_text) + 64];
+        struct pb_manifest *m = NULL;
+        struct pb_receipt_info info;
+        struct pb_buf json;
+        struct pb_diag d;
+        const char *at = strstr(manifest_text, "\"id\":\"t1\"");
+
+        pb_buf_init(&json, 0);
+        snprintf(evil, sizeof(evil), "%.*s\"id\":\"evil\",\"origin\":\"pbvote/t1/ballots\"%s",
+                 (int)(at - manifest_text), manifest_text, at + strlen("\"id\":\"t1\""));
+        CHECK_INT(pb_manifest_parse(evil, strlen(evil), &m, &d), PB_ERR_INVALID);
+        CHECK_STR(d.path, "$.origin");
+        pb_manifest_free(m);
+        m = NULL;
+        /* its own derived origin may be given back (a manifest read from GET round-trips) */
+        snprintf(evil, sizeof(evil), "%.*s\"id\":\"evil\",\"origin\":\"pbvote/evil/ballots\"%s",
+                 (int)(at - manifest_text), manifest_text, at + strlen("\"id\":\"t1\""));
+        CHECK_INT(pb_manifest_parse(evil, strlen(evil), &m, &d), PB_OK);
+        CHECK_STR(m ? m->origin : "", "pbvote/evil/ballots");
+        pb_manifest_free(m);
+
+        /* what the old server signed for "evil": the log of e1 */
+        forged_receipt(rc, "evil", "pbvote/t1/ballots", "evil", &json);
+        CHECK_INT(pb_receipt_check(json.data, json.len, &engine.pub, NULL, NULL, &info, &d), PB_ERR_INVALID);
+        CHECK_STR(d.path, "promise");
+        CHECK_INT(pb_receipt_check(json.data, json.len, &engine.pub, NULL, "pbvote/t1/ballots", &info, &d),
+                  PB_ERR_INVALID);
+        forged_receipt(rc, "evil", "pbvote/t1/ballots", "t1", &json);
+        CHECK_INT(pb_receipt_check(json.data, json.len, &engine.pub, "t1", "pbvote/t1/ballots", &info, &d),
+                  PB_ERR_INVALID);
+        CHECK_STR(d.path, "election");
+        /* the honest promise of the same commitment, for comparison, passes */
+        forged_receipt(rc, "t1", "pbvote/t1/ballots", "t1", &json);
+        CHECK_INT(pb_receipt_check(json.data, json.len, &engine.pub, "t1", "pbvote/t1/ballots", &info, &d),
+                  PB_OK);
+        pb_buf_release(&json);
 }
 
 static void test_lifecycle(void)
@@ -609,16 +689,26 @@ static void test_retry(void)
                 }
                 promise_json[k] = '\0';
                 snprintf(json, sizeof(json),
-                         "{\"commitment\":\"%s\",\"election\":\"e1\",\"promise\":\"%s\",\"promise_index\":0,"
+                         "{\"commitment\":\"%s\",\"election\":\"t1\",\"promise\":\"%s\",\"promise_index\":0,"
                          "\"promise_path\":[],\"short_code\":\"%s\"}",
                          hex, promise_json, out.receipt.short_code);
-                CHECK_INT(pb_receipt_check(json, strlen(json), &engine.pub, NULL, &info, &d), PB_OK);
+                CHECK_INT(pb_receipt_check(json, strlen(json), &engine.pub, NULL, NULL, &info, &d), PB_OK);
                 CHECK(!memcmp(info.commitment, out.receipt.commitment, 32) && info.promise.size == 1);
-                CHECK_INT(pb_receipt_check(json, strlen(json), &other.pub, NULL, &info, &d),
+                CHECK_INT(pb_receipt_check(json, strlen(json), &other.pub, NULL, NULL, &info, &d),
                           PB_ERR_SIGNATURE);
                 CHECK_STR(d.path, "promise");
-                CHECK_INT(pb_receipt_check(json, strlen(json), &engine.pub, "other/origin", &info, &d),
+                CHECK_INT(pb_receipt_check(json, strlen(json), &engine.pub, NULL, "other/origin", &info, &d),
                           PB_ERR_INVALID);
+                CHECK_INT(pb_receipt_check(json, strlen(json), &engine.pub, NULL, "pbvote/t1/ballots", &info,
+                                           &d),
+                          PB_OK);
+                /* the voter's election pins the receipt: another election's receipt is refused */
+                CHECK_INT(pb_receipt_check(json, strlen(json), &engine.pub, "t1", NULL, &info, &d), PB_OK);
+                CHECK_STR(info.promise.election, "t1");
+                CHECK_INT(pb_receipt_check(json, strlen(json), &engine.pub, "t2", NULL, &info, &d),
+                          PB_ERR_INVALID);
+                CHECK_STR(d.path, "election");
+                check_forked_promise(&out.receipt);
                 {
                         static const struct {
                                 const char *from, *to, *path;
@@ -632,13 +722,17 @@ static void test_retry(void)
                                   PB_ERR_PARSE },
                                 { "\"promise_path\":[]", "\"promise_path\":[1]", "promise_path",
                                   PB_ERR_PARSE },
-                                { "\"election\":\"e1\",", "", "$.election", PB_ERR_PARSE },
-                                { "\"election\":\"e1\",", "\"election\":\"e1\",\"extra\":1,", "$.extra",
+                                { "\"election\":\"t1\",", "", "$.election", PB_ERR_PARSE },
+                                { "\"election\":\"t1\",", "\"election\":\"t1\",\"extra\":1,", "$.extra",
                                   PB_ERR_PARSE },
                                 { "\"commitment\":\"", "\"commitment\":\"0", "commitment", PB_ERR_PARSE },
                                 /* the note's text is what is signed: a changed header fails the signature */
-                                { "\"promise\":\"pbv-promise/v2", "\"promise\":\"pbv-promise/v1", "promise",
+                                { "\"promise\":\"pbv-promise/v3", "\"promise\":\"pbv-promise/v2", "promise",
                                   PB_ERR_SIGNATURE },
+                                /* the election is signed inside the promise (issue 11): another one in
+                                 * the receipt's own field is refused */
+                                { "\"election\":\"t1\"", "\"election\":\"t2\"", "election", PB_ERR_INVALID },
+                                { "\\nt1\\n", "\\nt2\\n", "promise", PB_ERR_SIGNATURE },
                                 { "\"promise_index\":0", "\"promise_index\":1", "promise_path",
                                   PB_ERR_INVALID },
                         };
@@ -651,7 +745,8 @@ static void test_retry(void)
                                 snprintf(bad, sizeof(bad), "%.*s%s%s", (int)(at - json), json, cases[c].to,
                                          at + strlen(cases[c].from));
                                 pb_diag_clear(&d);
-                                CHECK_INT(pb_receipt_check(bad, strlen(bad), &engine.pub, NULL, &info, &d),
+                                CHECK_INT(pb_receipt_check(bad, strlen(bad), &engine.pub, NULL, NULL, &info,
+                                                           &d),
                                           cases[c].want);
                                 CHECK_STR(d.path, cases[c].path);
                         }
@@ -664,10 +759,10 @@ static void test_retry(void)
                                 at += (size_t)snprintf(path13 + at, sizeof(path13) - at, "%s\"%s\"",
                                                        h ? "," : "", hex);
                         snprintf(bad, sizeof(bad),
-                                 "{\"receipt\":{\"commitment\":\"%s\",\"election\":\"e1\",\"promise\":\"%s\","
+                                 "{\"receipt\":{\"commitment\":\"%s\",\"election\":\"t1\",\"promise\":\"%s\","
                                  "\"promise_index\":0,\"promise_path\":[%s],\"short_code\":\"%s\"}}",
                                  hex, promise_json, path13, out.receipt.short_code);
-                        CHECK_INT(pb_receipt_check(bad, strlen(bad), &engine.pub, NULL, &info, &d),
+                        CHECK_INT(pb_receipt_check(bad, strlen(bad), &engine.pub, NULL, NULL, &info, &d),
                                   PB_ERR_INVALID);
                         CHECK_STR(d.path, "promise_path");
                 }
