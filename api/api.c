@@ -144,6 +144,33 @@ static bool json_content_type(const char *ct)
         return !strcasecmp(rest, "charset=utf-8");
 }
 
+static size_t skip_json_space(const char *b, size_t i, size_t n)
+{
+        while (i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'))
+                i++;
+        return i;
+}
+
+/*
+ * An action that takes no body (open, suspend, resume, close) accepts the empty JSON object as
+ * well: clients that always send a JSON body send "{}", which asks for nothing (issue 11).
+ */
+static bool empty_action_body(const struct pb_api_route *r, const struct pb_api_request *req)
+{
+        const char *b = req->body;
+        size_t i, n = req->body_len;
+
+        if (strcmp(r->method, "POST") || !json_content_type(req->content_type) || !b)
+                return false;
+        i = skip_json_space(b, 0, n);
+        if (i >= n || b[i++] != '{')
+                return false;
+        i = skip_json_space(b, i, n);
+        if (i >= n || b[i++] != '}')
+                return false;
+        return skip_json_space(b, i, n) == n;
+}
+
 enum pb_api_outcome pb_api_dispatch(struct pb_api *api, const struct pb_api_request *req,
                                     struct pb_api_response *resp)
 {
@@ -195,8 +222,9 @@ enum pb_api_outcome pb_api_dispatch(struct pb_api *api, const struct pb_api_requ
                 }
         }
         if (r->body == PB_BODY_NONE || (r->body == PB_BODY_OPTIONAL && !req->body_len)) {
-                if (req->body_len) {
-                        pb_api_problem(resp, PB_ERR_PARSE, "this resource takes no request body", NULL);
+                if (req->body_len && !empty_action_body(r, req)) {
+                        pb_api_problem(resp, PB_ERR_PARSE,
+                                       "this resource takes no request body (or the empty object {})", NULL);
                         return PB_API_DONE;
                 }
         } else {
