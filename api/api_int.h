@@ -7,6 +7,7 @@
 
 #include "api/pb_api.h"
 #include "ballots/pb_box.h"
+#include "formats/pb_json_ballot.h"
 #include "formats/pb_json.h"
 
 /** A box snapshot shared by the request threads that prepare ballots with it (refcounted). */
@@ -59,13 +60,12 @@ struct pb_api_receipt {
 /** A ballot waiting for the writer thread. */
 struct pb_api_job {
         struct pb_api_election *el;
-        struct pb_submission sub;    /* items, points and code are owned by the job */
+        struct pb_submission sub;    /* its ballots and code are owned by the job */
         struct pb_box_prepared prep; /* owned: prepared on the request's thread when it could be */
         bool device;                 /* cast by a device token (per-kiosk limits): its id */
         char token_id[PB_TOKEN_ID_LEN + 1];
         char *code;
-        uint32_t *items;
-        int64_t *points;
+        struct pb_vote_ballots ballots; /* owned: the ballots sub points into */
         struct pb_api_response *resp;
         void (*done)(void *cls);
         void *done_cls;

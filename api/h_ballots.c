@@ -4,7 +4,10 @@
  *   {"code": "...", "submission_id": "<32 hex>", "ballot": {"approvals": [ids]}}   approval, choose-1
  *                                                   {"ranking": [ids]}             ordinal
  *                                                   {"points": {id: n, ...}}       cumulative, scoring
- * The ballot's rules (lengths, limits, points) are checked by the ballot box, strictly.
+ * or, one ballot per contest of a vote of several contests (a vote of one contest takes it too):
+ *   {"code": "...", "submission_id": "<32 hex>", "ballots": {"<contest id>": {...}, ...}}
+ * The ballot's rules (lengths, limits, points) and which contests the code is for are checked by
+ * the ballot box, strictly.
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -16,9 +19,8 @@
 #include "formats/pb_json_ballot.h"
 
 static const struct pb_json_field body_fields[] = {
-        { "ballot", PB_JSON_OBJECT, true },
-        { "code", PB_JSON_STRING, true },
-        { "submission_id", PB_JSON_STRING, true },
+        { "ballot", PB_JSON_OBJECT, false }, { "ballots", PB_JSON_OBJECT, false },
+        { "code", PB_JSON_STRING, true },    { "submission_id", PB_JSON_STRING, true },
         { NULL, PB_JSON_ANY, false },
 };
 
@@ -45,38 +47,64 @@ static void refuse(struct pb_api_ctx *c, enum pb_refusal why, const char *detail
         c->resp->retry_after = retry_after;
 }
 
-/* The ballot object, read as the ballot box reads CVRs (formats/json_ballot.c): exactly the one
- * member its vote type uses, known projects, each once.  A refusal names its reason. */
-static bool read_ballot(struct pb_api_ctx *c, const struct pb_election *e, const cJSON *b,
-                        struct pb_api_job *job)
+/* The "ballot" of a vote of one contest, read as the ballot box reads CVRs (formats/json_ballot.c):
+ * exactly the one member its vote type uses, known projects, each once. */
+static pb_err read_one(const struct pb_manifest *m, const cJSON *b, struct pb_api_job *job, struct pb_diag *d)
 {
-        const bool points = pb_vote_type_has_points(e->vote_type);
-        struct pb_diag d;
+        const struct pb_election *e = m->contests[0].election;
         size_t n = 0;
         pb_err r;
 
-        job->items = pb_calloc(e->n_projects, sizeof(*job->items));
-        job->points = points ? pb_calloc(e->n_projects, sizeof(*job->points)) : NULL;
-        if (!job->items || (points && !job->points)) {
+        if (m->n_contests > 1) {
+                pb_diag_refuse(d, PB_REFUSAL_BALLOT_MALFORMED, "$.ballot");
+                d->reason = "this vote has several contests: send \"ballots\", a ballot per contest";
+                return d->code;
+        }
+        r = pb_ballot_json_read(e, b, "$.ballot", job->ballots.items, job->ballots.points, &n, d);
+        if (r < 0)
+                return r;
+        job->sub.items = job->ballots.items;
+        job->sub.points = pb_vote_type_has_points(e->vote_type) ? job->ballots.points : NULL;
+        job->sub.n = n;
+        return PB_OK;
+}
+
+/* The ballot ("ballot") or ballots ("ballots", one per contest) of the body, exactly one of the two.
+ * A refusal names its reason. */
+static bool read_ballots(struct pb_api_ctx *c, const struct pb_manifest *m, struct pb_api_job *job)
+{
+        const cJSON *one = cJSON_GetObjectItemCaseSensitive(c->json, "ballot");
+        const cJSON *many = cJSON_GetObjectItemCaseSensitive(c->json, "ballots");
+        struct pb_diag d;
+        pb_err r;
+
+        pb_diag_clear(&d);
+        if (pb_vote_ballots_init(&job->ballots, m) < 0) {
                 pb_api_fail(c, PB_ERR_NOMEM, NULL);
                 return false;
         }
-        pb_diag_clear(&d);
-        r = pb_ballot_json_read(e, b, "$.ballot", job->items, job->points, &n, &d);
+        if (!one == !many) {
+                bad(c, PB_ERR_PARSE, "$",
+                    one ? "either \"ballot\" or \"ballots\", not both"
+                        : "missing \"ballots\" (or \"ballot\" for a vote of one contest)");
+                return false;
+        }
+        r = one ? read_one(m, one, job, &d) : pb_vote_ballots_read(m, many, "$.ballots", &job->ballots, &d);
         if (r < 0) {
                 d.subject[0] = '\0'; /* a project id from the ballot: content, never echoed */
                 pb_api_fail(c, r, &d);
                 return false;
         }
-        job->sub.items = job->items;
-        job->sub.points = job->points;
-        job->sub.n = n;
+        if (many) {
+                job->sub.ballots = job->ballots.part;
+                job->sub.n_ballots = job->ballots.n;
+        }
         return true;
 }
 
 void pb_h_ballots(struct pb_api_ctx *c)
 {
-        const struct pb_election *e;
+        const struct pb_manifest *m;
         struct pb_api_snap *snap = NULL;
         struct pb_api_job *job = NULL;
         struct pb_diag d;
@@ -125,7 +153,7 @@ void pb_h_ballots(struct pb_api_ctx *c)
                 pb_api_fail(c, r == PB_ERR_AUTH ? PB_ERR_BUSY : r, NULL); /* no engine key: read-only */
                 return;
         }
-        e = pb_box_snapshot_election(snap->box);
+        m = pb_box_snapshot_manifest(snap->box);
         job = pb_calloc(1, sizeof(*job));
         if (!job) {
                 pb_api_fail(c, PB_ERR_NOMEM, NULL);
@@ -143,7 +171,7 @@ void pb_h_ballots(struct pb_api_ctx *c)
                 pb_api_fail(c, pb_diag_refuse(&d, PB_REFUSAL_CODE_MALFORMED, "$.code"), &d);
                 goto out;
         }
-        if (!read_ballot(c, e, cJSON_GetObjectItemCaseSensitive(c->json, "ballot"), job))
+        if (!read_ballots(c, m, job))
                 goto out;
         job->code = pb_strndup(code, strlen(code));
         if (!job->code) {

@@ -219,13 +219,55 @@ static pb_err add_code(void *ctx, const struct pb_code *code)
         return w->err;
 }
 
+/* The contests of a POST .../codes body (an array of contest ids), borrowed from the body. */
+static bool contest_ids(struct pb_api_ctx *c, const char **ids, size_t *ret_n)
+{
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(c->json, "contests");
+        struct pb_diag d;
+        size_t n = 0;
+
+        pb_diag_clear(&d);
+        *ret_n = 0;
+        if (!v)
+                return true;
+        for (const cJSON *x = v->child; x; x = x->next, n++) {
+                char path[32];
+
+                snprintf(path, sizeof(path), "$.contests[%zu]", n);
+                if (n >= PB_MANIFEST_MAX_CONTESTS) {
+                        pb_api_fail(c,
+                                    pb_diag_set(&d, PB_ERR_LIMIT, "$.contests",
+                                                "more contests than a vote holds"),
+                                    &d);
+                        return false;
+                }
+                if (!cJSON_IsString(x)) {
+                        pb_api_fail(c, pb_diag_set(&d, PB_ERR_PARSE, path, "expected a contest id"), &d);
+                        return false;
+                }
+                ids[n] = x->valuestring;
+        }
+        if (n == 0) {
+                pb_api_fail(
+                        c,
+                        pb_diag_set(&d, PB_ERR_INVALID, "$.contests", "codes are for at least one contest"),
+                        &d);
+                return false;
+        }
+        *ret_n = n;
+        return true;
+}
+
 void pb_h_codes(struct pb_api_ctx *c)
 {
         static const struct pb_json_field fields[] = { { "count", PB_JSON_INT, true },
+                                                       { "contests", PB_JSON_ARRAY, false },
                                                        { NULL, PB_JSON_ANY, false } };
+        const char *ids[PB_MANIFEST_MAX_CONTESTS];
         struct pb_buf b;
         struct pb_jw w;
         struct pb_diag d;
+        size_t n_ids = 0;
         int64_t n;
         pb_err r;
 
@@ -242,13 +284,15 @@ void pb_h_codes(struct pb_api_ctx *c)
                             &d);
                 return;
         }
+        if (!contest_ids(c, ids, &n_ids))
+                return;
         pb_buf_init(&b, 0);
         pb_jw_init(&w, &b);
         pb_jw_object_begin(&w);
         pb_jw_key(&w, "codes");
         pb_jw_array_begin(&w);
         pthread_mutex_lock(&c->el->lock);
-        r = pb_box_codes_issue(c->el->box, (size_t)n, add_code, &w, &d);
+        r = pb_box_codes_issue_for(c->el->box, (size_t)n, ids, n_ids, add_code, &w, &d);
         pthread_mutex_unlock(&c->el->lock);
         pb_jw_array_end(&w);
         pb_jw_object_end(&w);

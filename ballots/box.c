@@ -397,6 +397,32 @@ out:
         return r;
 }
 
+/* Once codes exist, a draft's contests are fixed: a code's contests are indexes into them
+ * (docs/ballot-box.md, "Contests").  Their projects, budgets and rules may still change. */
+static pb_err same_contests_for_codes(struct pb_box *b, const struct pb_manifest *m, struct pb_diag *d)
+{
+        const struct pb_manifest *old = b->manifest;
+        sqlite3_stmt *st = box_stmt(b, ST_CODES_ANY);
+        bool same = old->has_contests == m->has_contests && old->n_contests == m->n_contests;
+        int rc;
+
+        for (size_t i = 0; same && i < m->n_contests; i++)
+                same = !strcmp(old->contests[i].election->id, m->contests[i].election->id);
+        if (same)
+                return PB_OK;
+        if (!st)
+                return box_sqlite_err(b, sqlite3_errcode(b->db), d);
+        rc = sqlite3_step(st);
+        same = rc == SQLITE_ROW && sqlite3_column_int(st, 0) == 0;
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW)
+                return box_sqlite_err(b, rc, d);
+        return same ? PB_OK
+                    : pb_diag_set(d, PB_ERR_STATE, "$.contests",
+                                  "voter codes were issued for this draft's contests: they can no longer "
+                                  "change (the projects, budgets and rules can)");
+}
+
 pb_err pb_box_set_manifest(struct pb_box *b, const struct pb_manifest *m, struct pb_diag *reterr)
 {
         enum pb_box_state s;
@@ -409,6 +435,8 @@ pb_err pb_box_set_manifest(struct pb_box *b, const struct pb_manifest *m, struct
                 r = pb_diag_set(reterr, PB_ERR_STATE, "state", "the manifest can change only in draft");
         if (r == PB_OK && strcmp(m->election->id, b->manifest->election->id))
                 r = pb_diag_set(reterr, PB_ERR_INVALID, "$.id", "the election id cannot change");
+        if (r == PB_OK)
+                r = same_contests_for_codes(b, m, reterr);
         if (r == PB_OK)
                 r = store_manifest(b, m, reterr);
         if (r == PB_OK)
@@ -431,6 +459,29 @@ void box_alarm(struct pb_box *b)
                 if (!suspend || box_commit(b, NULL) < 0)
                         box_rollback(b);
         }
+}
+
+/* The counters of ballots by contest of a vote of the contests form, from 0 (at open: the contests
+ * of an open election never change). */
+static pb_err add_contest_counters(struct pb_box *b, struct pb_diag *d)
+{
+        char name[BOX_COUNTER_NAME_MAX];
+        pb_err r = PB_OK;
+
+        for (size_t i = 0; r == PB_OK && b->manifest->has_contests && i < b->manifest->n_contests; i++) {
+                sqlite3_stmt *st = NULL;
+                int rc = sqlite3_prepare_v2(b->db, "INSERT OR IGNORE INTO counts(name, n) VALUES (?, 0)", -1,
+                                            &st, NULL);
+
+                if (rc == SQLITE_OK) {
+                        sqlite3_bind_text(st, 1, box_contest_counter(i, name), -1, SQLITE_TRANSIENT);
+                        rc = sqlite3_step(st);
+                }
+                sqlite3_finalize(st);
+                if (rc != SQLITE_DONE)
+                        r = box_sqlite_err(b, rc, d);
+        }
+        return r;
 }
 
 pb_err pb_box_election_open(struct pb_box *b, const struct pb_key_secret *office, struct pb_diag *reterr)
@@ -480,6 +531,8 @@ pb_err pb_box_election_open(struct pb_box *b, const struct pb_key_secret *office
                 r = box_set_blob(b, ST_SET_MANIFEST, payload.data, payload.len, reterr);
         if (r == PB_OK)
                 r = box_set_blob(b, ST_SET_MANIFEST_ENVELOPE, env.data, env.len, reterr);
+        if (r == PB_OK)
+                r = add_contest_counters(b, reterr);
         if (r == PB_OK)
                 r = box_log_load(b, reterr);
         if (r == PB_OK)
@@ -539,6 +592,12 @@ const char *box_channel_counter(enum pb_channel c, char buf[BOX_COUNTER_NAME_MAX
         return buf;
 }
 
+const char *box_contest_counter(size_t i, char buf[BOX_COUNTER_NAME_MAX])
+{
+        snprintf(buf, BOX_COUNTER_NAME_MAX, "contest.%zu", i);
+        return buf;
+}
+
 const char *box_reject_counter(enum pb_reject r, char buf[BOX_COUNTER_NAME_MAX])
 {
         snprintf(buf, BOX_COUNTER_NAME_MAX, "rejected.%s", pb_reject_name(r));
@@ -565,6 +624,12 @@ pb_err box_counts(struct pb_box *b, struct pb_turnout *t, struct pb_diag *d)
                 r = box_get_count(b, box_channel_counter((enum pb_channel)i, name), &t->by_channel[i], d);
         for (int i = 0; r == PB_OK && i < PB_REJECT_COUNT; i++)
                 r = box_get_count(b, box_reject_counter((enum pb_reject)i, name), &t->rejected[i], d);
+        /* by contest once open (the counters are made at open; a draft's contests may change) */
+        if (b->manifest->has_contests && t->state != PB_BOX_DRAFT) {
+                t->n_contests = (uint32_t)b->manifest->n_contests;
+                for (uint32_t i = 0; r == PB_OK && i < t->n_contests; i++)
+                        r = box_get_count(b, box_contest_counter(i, name), &t->by_contest[i], d);
+        }
         t->log_size = logged;
         t->ballots = logged + t->pending;
         return r;
@@ -599,6 +664,7 @@ static pb_err close_payload(struct pb_box *b, const char *closed_at, const struc
         c.log.size = b->frontier_size;
         memcpy(c.closed_at, closed_at, PB_DOC_TIME_LEN + 1);
         c.counts = *t;
+        c.manifest = b->manifest;
         return pb_doc_close_format(&c, out);
 }
 

@@ -15,10 +15,14 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_SET_STATE] = "UPDATE election SET state = ? WHERE id = 1",
         [ST_GET_COUNT] = "SELECT n FROM counts WHERE name = ?",
         [ST_ADD_COUNT] = "UPDATE counts SET n = n + ? WHERE name = ?",
-        [ST_CODE_INSERT] = "INSERT INTO codes(hash, tag) VALUES (?, zeroblob(32))",
-        /* schema 3: a code spent with a submission id keeps the submission's tag until close */
-        [ST_CODE_SPEND] = "UPDATE codes SET spent = 1, tag = ?2 WHERE hash = ?1 AND spent = 0",
-        [ST_CODE_GET] = "SELECT spent, tag FROM codes WHERE hash = ?",
+        [ST_CODE_INSERT] = "INSERT INTO codes(hash, tag, contests) VALUES (?, zeroblob(32), ?)",
+        /* schema 3: a code spent with a submission id keeps the submission's tag until close;
+         * schema 6: only by a submission whose contests fit the code's (?3: NULL in a vote of one
+         * contest), so a refusal for its contests leaves the code unspent in one statement */
+        [ST_CODE_SPEND] = ("UPDATE codes SET spent = 1, tag = ?2 WHERE hash = ?1 AND spent = 0 AND "
+                           "pbv_contests_fit(contests, ?3)"),
+        [ST_CODE_GET] = "SELECT spent, tag, contests FROM codes WHERE hash = ?",
+        [ST_CODES_ANY] = "SELECT EXISTS (SELECT 1 FROM codes)",
         /* schema 2: one row per ballot; leaf is NULL while it waits for the log (docs/ballot-box.md) */
         [ST_BALLOT_INSERT] = "INSERT INTO ballots(commitment, nonce, cvr) VALUES (?, ?, ?)",
         [ST_BALLOT_INSERT_LOGGED] = "INSERT INTO ballots(commitment, leaf, nonce, cvr) VALUES (?, ?, ?, ?)",
@@ -134,6 +138,16 @@ static const char *const migrations[PB_BOX_SCHEMA_VERSION] = {
          * code to its ballot, so it is forgotten: a retry of a submission cast before the upgrade
          * is answered code_spent, whatever its ballot. */
         "UPDATE codes SET tag = NULL WHERE spent = 1 AND tag IS NOT NULL;",
+
+        /* 5 -> 6: votes of several contests (issue 14, docs/ballot-box.md "Contests"): a voter code
+         * is issued for a set of contests (a bitmap of their indexes in the manifest, NULL: every
+         * contest, which is what every code of a one-contest vote is), and a kiosk token may be
+         * restricted to some contests (NULL: all).  Counters of ballots by contest are added when
+         * such a vote opens. */
+        ("ALTER TABLE codes ADD COLUMN contests BLOB CHECK (contests IS NULL OR length(contests) BETWEEN 1 "
+         "AND 32);"
+         "ALTER TABLE tokens ADD COLUMN contests BLOB CHECK (contests IS NULL OR length(contests) BETWEEN 1 "
+         "AND 32);"),
 };
 
 pb_err box_sqlite_err(struct pb_box *b, int rc, struct pb_diag *d)
@@ -446,6 +460,32 @@ static void sync_folder(const char *path)
         }
 }
 
+/*
+ * pbv_contests_fit(allowed, fit): may a submission whose contests and non-skippable contests are
+ * @fit (pb_box_prepared.fit: two sets of equal length) spend a code for the contests @allowed (NULL:
+ * every contest)?  A NULL @fit (a vote of one contest) always fits.  The cast's UPDATE asks it, so
+ * that a submission refused for its contests never spends its code (box_cast.c).
+ */
+static void contests_fit_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+        const uint8_t *allowed = sqlite3_value_blob(argv[0]), *fit = sqlite3_value_blob(argv[1]);
+        int alen = sqlite3_value_bytes(argv[0]), flen = sqlite3_value_bytes(argv[1]);
+
+        (void)argc;
+        if (sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+                sqlite3_result_int(ctx, 1);
+                return;
+        }
+        if (flen <= 0 || flen % 2) {
+                sqlite3_result_int(ctx, 0);
+                return;
+        }
+        if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+                allowed = NULL;
+        sqlite3_result_int(ctx, box_contests_fit(allowed, alen > 0 ? (size_t)alen : 0, fit, (size_t)flen / 2,
+                                                 NULL) == BOX_FIT_OK);
+}
+
 pb_err box_db_open(struct pb_box *b, const char *path, bool create, struct pb_diag *d)
 {
         /* verifiability.md §9.1; journal_mode=WAL is persistent and set at creation */
@@ -485,6 +525,11 @@ pb_err box_db_open(struct pb_box *b, const char *path, bool create, struct pb_di
         if (rc != SQLITE_OK)
                 return box_sqlite_err(b, rc, d);
         sqlite3_extended_result_codes(b->db, 1);
+        rc = sqlite3_create_function_v2(b->db, "pbv_contests_fit", 2,
+                                        SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, NULL,
+                                        contests_fit_fn, NULL, NULL, NULL);
+        if (rc != SQLITE_OK)
+                return box_sqlite_err(b, rc, d);
         sqlite3_db_config(b->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
         sqlite3_db_config(b->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
         r = exec_sql(b, pragmas, d);

@@ -5,10 +5,10 @@
 #include "ballots/box_int.h"
 #include "formats/pb_json_ballot.h"
 #include "ballots/pb_docs.h"
+#include "ballots/pb_vote.h"
 #include "formats/pb_envelope.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_seal.h"
-#include "engine/pb_tally.h"
 
 /* The payload of a stored envelope (column @col), parsed strictly. */
 static pb_err stored_payload(struct pb_box *b, int col, struct pb_seal_envelope *env, struct pb_buf *raw,
@@ -23,36 +23,48 @@ static pb_err stored_payload(struct pb_box *b, int col, struct pb_seal_envelope 
 
 /* What load_ballots() carries from one ballot to the next. */
 struct ballot_load {
-        struct pb_election *e;
-        uint32_t *items;
-        int64_t *points;
+        struct pb_manifest *m;
+        struct pb_vote_ballots vb;
 };
 
 static pb_err load_one(void *ctx, const struct box_ballot_row *row, struct pb_diag *d)
 {
         struct ballot_load *l = ctx;
-        size_t n = 0;
-        pb_err r = pb_cvr_parse(l->e, row->cvr, row->cvr_len, l->items, l->points, &n, NULL, NULL);
+        pb_err r = pb_vote_cvr_parse(l->m, row->cvr, row->cvr_len, &l->vb, NULL, NULL);
 
         if (r < 0 && r != PB_ERR_NOMEM)
-                r = pb_diag_set(d, PB_ERR_INTERNAL, "ballots", "a stored CVR does not parse");
-        for (size_t i = 0; r == PB_OK && i < n; i++)
-                r = pb_ballots_add_item(l->e, l->items[i], l->points[i]);
-        return r == PB_OK ? pb_ballots_end(l->e, NULL) : r;
+                return pb_diag_set(d, PB_ERR_INTERNAL, "ballots", "a stored CVR does not parse");
+        return r == PB_OK ? pb_vote_add_ballots(l->m, &l->vb) : r;
 }
 
-/* Add every logged ballot of the box to @e, in log order. */
-static pb_err load_ballots(struct pb_box *b, struct pb_election *e, struct pb_diag *d)
+/* Add every logged ballot of the box to the contests of @m, in log order. */
+static pb_err load_ballots(struct pb_box *b, struct pb_manifest *m, struct pb_diag *d)
 {
-        struct ballot_load l = { e, NULL, NULL };
-        pb_err r = PB_ERR_NOMEM;
+        struct ballot_load l = { m, { 0 } };
+        pb_err r = pb_vote_ballots_init(&l.vb, m);
 
-        l.items = pb_calloc(e->n_projects, sizeof(*l.items));
-        l.points = pb_calloc(e->n_projects, sizeof(*l.points));
-        if (l.items && l.points)
+        if (r == PB_OK)
                 r = box_each_ballot(b, load_one, &l, d);
-        pb_free(l.items);
-        pb_free(l.points);
+        pb_vote_ballots_release(&l.vb);
+        return r;
+}
+
+/* The close statement and the manifest as stored, parsed (@m owned by the caller). */
+static pb_err stored_close(struct pb_box *b, struct pb_seal_envelope *env, struct pb_buf *raw,
+                           struct pb_buf *manifest, struct pb_doc_close *close, struct pb_manifest **m,
+                           struct pb_diag *d)
+{
+        pb_err r = stored_payload(b, DOC_CLOSE, env, raw, d);
+
+        if (r == PB_OK)
+                r = box_get_doc(b, DOC_MANIFEST, manifest, d);
+        if (r == PB_OK)
+                r = pb_manifest_parse(manifest->data, manifest->len, m, d);
+        if (r == PB_OK)
+                r = pb_doc_close_parse((const char *)env->payload, env->payload_len, *m, close, d);
+        if (r < 0 && r != PB_ERR_NOMEM)
+                r = pb_diag_set(d, PB_ERR_INTERNAL, "database",
+                                "the stored close statement or manifest is damaged");
         return r;
 }
 
@@ -65,57 +77,24 @@ static pb_err result_payload(struct pb_box *b, const uint64_t *seed, const char 
         struct pb_buf raw, manifest, tally;
         struct pb_doc_close close;
         struct pb_doc_result doc;
-        struct pb_result res;
-        struct pb_rule rule;
         pb_err r;
 
         pb_seal_envelope_init(&env);
         pb_buf_init(&raw, 0);
         pb_buf_init(&manifest, PB_MANIFEST_MAX_BYTES);
         pb_buf_init(&tally, 0);
-        pb_result_init(&res);
         memset(&doc, 0, sizeof(doc));
         if (strlen(engine_version) > PB_DOC_ENGINE_MAX) {
                 r = pb_diag_set(d, PB_ERR_INVALID, "engine", "engine version too long");
                 goto out;
         }
-        r = stored_payload(b, DOC_CLOSE, &env, &raw, d);
+        r = stored_close(b, &env, &raw, &manifest, &close, &m, d);
         if (r == PB_OK)
-                r = pb_doc_close_parse((const char *)env.payload, env.payload_len, &close, d);
+                r = pb_vote_seed_check(m, seed, d);
         if (r == PB_OK)
-                r = box_get_doc(b, DOC_MANIFEST, &manifest, d);
+                r = load_ballots(b, m, d);
         if (r == PB_OK)
-                r = pb_manifest_parse(manifest.data, manifest.len, &m, d);
-        if (r < 0) {
-                if (r != PB_ERR_NOMEM)
-                        r = pb_diag_set(d, PB_ERR_INTERNAL, "database",
-                                        "the stored close statement or manifest is damaged");
-                goto out;
-        }
-        rule = m->rule;
-        if (m->has_seed_commitment) {
-                uint8_t c[32];
-                if (!seed) {
-                        r = pb_diag_set(d, PB_ERR_INVALID, "seed",
-                                        "this rule breaks ties with a seed: give it");
-                        goto out;
-                }
-                pb_manifest_seed_commitment(*seed, c);
-                if (sodium_memcmp(c, m->seed_sha256, 32)) {
-                        r = pb_diag_set(d, PB_ERR_INVALID, "seed",
-                                        "the seed does not match the manifest's commitment");
-                        goto out;
-                }
-                rule.seed = *seed;
-        } else if (seed) {
-                r = pb_diag_set(d, PB_ERR_INVALID, "seed", "this election's rule takes no seed");
-                goto out;
-        }
-        r = load_ballots(b, m->election, d);
-        if (r == PB_OK)
-                r = pb_tally_run(m->election, &rule, &res, d);
-        if (r == PB_OK)
-                r = pb_result_format_json(&res, m->election, engine_version, &tally);
+                r = pb_vote_tally(m, seed, engine_version, NULL, &tally, d);
         if (r < 0)
                 goto out;
         memcpy(doc.election, close.election, sizeof(doc.election));
@@ -123,12 +102,12 @@ static pb_err result_payload(struct pb_box *b, const uint64_t *seed, const char 
         crypto_hash_sha256(doc.close_sha256, env.payload, env.payload_len);
         doc.log = close.log;
         doc.counts = close.counts;
+        doc.manifest = m;
         memcpy(doc.engine, engine_version, strlen(engine_version) + 1);
         doc.tally = tally.data;
         doc.tally_len = tally.len;
         r = pb_doc_result_format(&doc, out);
 out:
-        pb_result_release(&res);
         pb_manifest_free(m);
         pb_seal_envelope_release(&env);
         pb_buf_release(&raw);

@@ -38,7 +38,7 @@
 
 /** SQLite application_id of a ballot box ('PBV1') and the schema version this build writes. */
 #define PB_BOX_APPLICATION_ID 0x50425631
-#define PB_BOX_SCHEMA_VERSION 5
+#define PB_BOX_SCHEMA_VERSION 6
 
 /** API roles (issue 6). */
 enum pb_role { PB_ROLE_ADMIN, PB_ROLE_KIOSK, PB_ROLE_AUDITOR, PB_ROLE_COUNT };
@@ -140,22 +140,40 @@ typedef pb_err (*pb_box_code_fn)(void *ctx, const struct pb_code *code);
 /**
  * Issue @count new 80-bit voter codes (randombytes_buf), store their keyed hashes in one
  * transaction, then hand each code to @fn once (the only time a code exists in the clear).
- * Allowed in draft, open and suspended.  Needs the engine key.
+ * Allowed in draft, open and suspended.  Needs the engine key.  The codes are for every contest
+ * of the vote: a vote of several contests needs pb_box_codes_issue_for().
  * @return PB_OK, PB_ERR_STATE, PB_ERR_AUTH, PB_ERR_LIMIT (@count 0 or above PB_BOX_CODES_MAX),
- *         PB_ERR_STORAGE, PB_ERR_NOMEM, or @fn's error (the codes are stored all the same)
+ *         PB_ERR_INVALID (a vote of several contests), PB_ERR_STORAGE, PB_ERR_NOMEM, or @fn's error
+ *         (the codes are stored all the same)
  */
 PB_NODISCARD pb_err pb_box_codes_issue(struct pb_box *b, size_t count, pb_box_code_fn fn, void *ctx,
                                        struct pb_diag *reterr);
 
-/** One ballot submission: a voter code and a ballot (project indexes of the manifest's election). */
+/**
+ * pb_box_codes_issue() for the contests named @contests (@n ids, each once; NULL and 0: every
+ * contest, allowed only for a vote of one contest): a submission with such a code carries a ballot
+ * for some of them, and for each of them the manifest does not let a voter skip (docs/ballot-box.md,
+ * "Contests").  The ids are looked up in the manifest of the issuing transaction.
+ * @return as pb_box_codes_issue(); PB_ERR_INVALID for a contest the vote does not hold or named
+ *         twice (path "$.contests[i]"), or no contest named for a vote of several (path "$.contests")
+ */
+PB_NODISCARD pb_err pb_box_codes_issue_for(struct pb_box *b, size_t count, const char *const *contests,
+                                           size_t n, pb_box_code_fn fn, void *ctx, struct pb_diag *reterr);
+
+/**
+ * One submission: a voter code and its ballots, one per contest it votes in (project indexes of
+ * that contest).  A vote of one contest may give its ballot as @items, @points, @n instead.
+ */
 struct pb_submission {
         const char *code; /* as typed (forgiving: case, I/L/O, dashes) */
         size_t code_len;
         bool has_submission_id;    /* idempotency key given */
         uint8_t submission_id[16]; /* a retry with the same id gets the same receipt */
-        const uint32_t *items;     /* the ballot: @n project indexes (ballot order) */
+        const uint32_t *items;     /* @ballots NULL: the one contest's ballot, @n project indexes */
         const int64_t *points;     /* parallel to @items for point ballots, else NULL */
         size_t n;
+        const struct pb_contest_ballot *ballots; /* a ballot per contest ("ballots"), or NULL */
+        size_t n_ballots;
         enum pb_channel channel; /* electronic, paper (officer entry) or imported */
 };
 
@@ -221,6 +239,10 @@ struct pb_box_prepared {
         uint8_t idem_key[32]; /* when it has an id and the box legacy idempotency records */
         uint8_t tag[32];      /* when it has an id and the box a retry key: the sealed commitment */
         bool tagged;
+        /* the contests voted in and those that may not be skipped (a vote of the contests form),
+         * pb_contest_set_bytes() each: the code's own set must fit them (docs/ballot-box.md) */
+        uint8_t fit[2 * PB_CONTEST_SET_BYTES];
+        uint32_t fit_len; /* bytes used of fit: 0 for the one-contest form */
         uint8_t cvr_id[PB_CVR_ID_BYTES];
         uint8_t nonce[PB_CVR_NONCE_BYTES];
         uint8_t commitment[PB_CVR_HASH_BYTES];
@@ -239,8 +261,8 @@ struct pb_box_snapshot;
 PB_NODISCARD pb_err pb_box_snapshot_take(struct pb_box *b, struct pb_box_snapshot **ret,
                                          struct pb_diag *reterr);
 void pb_box_snapshot_free(struct pb_box_snapshot *s);
-/** The election of the snapshot's manifest (owned by the snapshot). */
-const struct pb_election *pb_box_snapshot_election(const struct pb_box_snapshot *s);
+/** The snapshot's manifest (owned by the snapshot). */
+const struct pb_manifest *pb_box_snapshot_manifest(const struct pb_box_snapshot *s);
 /** The generation of the inputs a snapshot holds, and the box's current one: equal while the
  *  snapshot is up to date (a prepared submission of an older one is prepared again at its cast). */
 uint64_t pb_box_snapshot_gen(const struct pb_box_snapshot *s);

@@ -233,8 +233,12 @@ static int do_create(const struct opts *o)
                 rc = cli_fail(o->db, r, &d);
                 goto out;
         }
-        printf("created %s: election %s (draft), %zu projects, rule %s\n", o->db, m->election->id,
-               m->election->n_projects, pb_rule_kind_name(m->rule.kind));
+        if (m->has_contests)
+                printf("created %s: election %s (draft), %zu contests\n", o->db, m->election->id,
+                       m->n_contests);
+        else
+                printf("created %s: election %s (draft), %zu projects, rule %s\n", o->db, m->election->id,
+                       m->election->n_projects, pb_rule_kind_name(m->contests[0].rule.kind));
 out:
         pb_box_free(b);
         pb_manifest_free(m);

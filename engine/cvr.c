@@ -41,17 +41,13 @@ static void sort_by_id(const struct pb_election *e, const uint32_t *items, size_
         }
 }
 
-pb_err pb_cvr_format(const struct pb_election *e, const uint32_t *items, const int64_t *points, size_t n,
-                     enum pb_channel channel, const uint8_t cvr_id[PB_CVR_ID_BYTES], struct pb_buf *out)
+/* Check one ballot of @e as pb_cvr_format() takes it. */
+static pb_err ballot_is_writable(const struct pb_election *e, const uint32_t *items, const int64_t *points,
+                                 size_t n)
 {
         const bool with_points = pb_vote_type_has_points(e->vote_type);
-        const size_t old_len = out->len;
-        size_t *order = NULL;
-        struct pb_jw w;
-        pb_err r;
 
-        if ((unsigned)channel >= PB_CHANNEL_COUNT || (with_points && n && !points) ||
-            (!with_points && points))
+        if ((with_points && n && !points) || (!with_points && points))
                 return PB_ERR_INVALID;
         for (size_t i = 0; i < n; i++) {
                 if (items[i] >= e->n_projects)
@@ -60,7 +56,15 @@ pb_err pb_cvr_format(const struct pb_election *e, const uint32_t *items, const i
                         if (items[j] == items[i])
                                 return PB_ERR_INVALID;
         }
-        order = pb_reallocarray(NULL, n ? n : 1, sizeof(*order));
+        return PB_OK;
+}
+
+/* The ballot object B of one ballot of @e (checked by ballot_is_writable). */
+static pb_err write_ballot(struct pb_jw *w, const struct pb_election *e, const uint32_t *items,
+                           const int64_t *points, size_t n)
+{
+        size_t *order = pb_reallocarray(NULL, n ? n : 1, sizeof(*order));
+
         if (!order)
                 return PB_ERR_NOMEM;
         if (e->vote_type == PB_VOTE_ORDINAL)
@@ -68,41 +72,115 @@ pb_err pb_cvr_format(const struct pb_election *e, const uint32_t *items, const i
                         order[i] = i;
         else
                 sort_by_id(e, items, order, n);
-
-        pb_jw_init(&w, out);
-        pb_jw_object_begin(&w);
-        pb_jw_key(&w, "ballot");
-        pb_jw_object_begin(&w);
-        if (with_points) {
-                pb_jw_key(&w, "points");
-                pb_jw_object_begin(&w);
+        pb_jw_object_begin(w);
+        if (pb_vote_type_has_points(e->vote_type)) {
+                pb_jw_key(w, "points");
+                pb_jw_object_begin(w);
                 for (size_t i = 0; i < n; i++) {
-                        pb_jw_key(&w, e->projects[items[order[i]]].id);
-                        pb_jw_int(&w, points[order[i]]);
+                        pb_jw_key(w, e->projects[items[order[i]]].id);
+                        pb_jw_int(w, points[order[i]]);
                 }
-                pb_jw_object_end(&w);
+                pb_jw_object_end(w);
         } else {
-                pb_jw_key(&w, pb_ballot_member(e->vote_type));
-                pb_jw_array_begin(&w);
+                pb_jw_key(w, pb_ballot_member(e->vote_type));
+                pb_jw_array_begin(w);
                 for (size_t i = 0; i < n; i++)
-                        pb_jw_string(&w, e->projects[items[order[i]]].id);
-                pb_jw_array_end(&w);
+                        pb_jw_string(w, e->projects[items[order[i]]].id);
+                pb_jw_array_end(w);
         }
-        pb_jw_object_end(&w);
-        pb_jw_kv_string(&w, "channel", pb_channel_name(channel));
-        pb_jw_key(&w, "cvr_id");
-        pb_jw_hex(&w, cvr_id, PB_CVR_ID_BYTES);
-        pb_jw_kv_string(&w, "election", e->id);
-        pb_jw_object_end(&w);
-        r = pb_jw_finish(&w);
+        pb_jw_object_end(w);
         pb_free(order);
+        return PB_OK;
+}
+
+/* The members after the ballot(s), then the end: keeps @out unchanged on failure. */
+static pb_err finish(struct pb_jw *w, pb_err r, const char *election, enum pb_channel channel,
+                     const uint8_t cvr_id[PB_CVR_ID_BYTES], struct pb_buf *out, size_t old_len)
+{
+        pb_jw_kv_string(w, "channel", pb_channel_name(channel));
+        pb_jw_key(w, "cvr_id");
+        pb_jw_hex(w, cvr_id, PB_CVR_ID_BYTES);
+        pb_jw_kv_string(w, "election", election);
+        pb_jw_object_end(w);
+        if (r == PB_OK)
+                r = pb_jw_finish(w);
         if (r < 0) {
-                /* keep the promise that @out is unchanged on failure */
                 out->len = old_len;
                 if (out->data)
                         out->data[old_len] = '\0';
         }
         return r;
+}
+
+pb_err pb_cvr_format(const struct pb_election *e, const uint32_t *items, const int64_t *points, size_t n,
+                     enum pb_channel channel, const uint8_t cvr_id[PB_CVR_ID_BYTES], struct pb_buf *out)
+{
+        const size_t old_len = out->len;
+        struct pb_jw w;
+        pb_err r;
+
+        if ((unsigned)channel >= PB_CHANNEL_COUNT || ballot_is_writable(e, items, points, n) < 0)
+                return PB_ERR_INVALID;
+        pb_jw_init(&w, out);
+        pb_jw_object_begin(&w);
+        pb_jw_key(&w, "ballot");
+        r = write_ballot(&w, e, items, points, n);
+        return finish(&w, r, e->id, channel, cvr_id, out, old_len);
+}
+
+/* Positions of @parts sorted by contest id (insertion sort: a vote has few contests); PB_ERR_INVALID
+ * when a contest comes twice. */
+static pb_err sort_parts(const struct pb_cvr_part *parts, size_t n, size_t *order)
+{
+        for (size_t i = 0; i < n; i++) {
+                size_t j = i;
+                order[i] = i;
+                while (j > 0 && strcmp(parts[order[j - 1]].contest->id, parts[order[j]].contest->id) > 0) {
+                        size_t t = order[j];
+                        order[j] = order[j - 1];
+                        order[j - 1] = t;
+                        j--;
+                }
+        }
+        for (size_t i = 1; i < n; i++)
+                if (!strcmp(parts[order[i - 1]].contest->id, parts[order[i]].contest->id))
+                        return PB_ERR_INVALID;
+        return PB_OK;
+}
+
+pb_err pb_cvr_format_vote(const char *vote_id, const struct pb_cvr_part *parts, size_t n_parts,
+                          enum pb_channel channel, const uint8_t cvr_id[PB_CVR_ID_BYTES], struct pb_buf *out)
+{
+        const size_t old_len = out->len;
+        size_t *order;
+        struct pb_jw w;
+        pb_err r;
+
+        if ((unsigned)channel >= PB_CHANNEL_COUNT || n_parts == 0)
+                return PB_ERR_INVALID;
+        for (size_t i = 0; i < n_parts; i++)
+                if (ballot_is_writable(parts[i].contest, parts[i].items, parts[i].points, parts[i].n) < 0)
+                        return PB_ERR_INVALID;
+        order = pb_reallocarray(NULL, n_parts, sizeof(*order));
+        if (!order)
+                return PB_ERR_NOMEM;
+        r = sort_parts(parts, n_parts, order);
+        if (r < 0) {
+                pb_free(order);
+                return r;
+        }
+        pb_jw_init(&w, out);
+        pb_jw_object_begin(&w);
+        pb_jw_key(&w, "ballots");
+        pb_jw_object_begin(&w);
+        for (size_t i = 0; r == PB_OK && i < n_parts; i++) {
+                const struct pb_cvr_part *p = &parts[order[i]];
+                pb_jw_key(&w, p->contest->id);
+                r = write_ballot(&w, p->contest, p->items, p->points, p->n);
+        }
+        pb_jw_object_end(&w);
+        pb_free(order);
+        return finish(&w, r, vote_id, channel, cvr_id, out, old_len);
 }
 
 pb_err pb_cvr_commitment(const char *election_id, const uint8_t nonce[PB_CVR_NONCE_BYTES], const uint8_t *cvr,

@@ -5,7 +5,10 @@
  * CVR bytes are canonical JSON (pb_canon.h) with exactly these members:
  *   {"ballot":B,"channel":"electronic"|"paper"|"imported","cvr_id":"<32 hex>","election":"<id>"}
  * where B is {"approvals":[ids]} (approval and choose-1; ids in byte order), {"ranking":[ids]}
- * (ordinal; most preferred first) or {"points":{"<id>":n,...}} (cumulative and scoring).
+ * (ordinal; most preferred first) or {"points":{"<id>":n,...}} (cumulative and scoring).  A vote
+ * of several contests (DESIGN.md §3) has one CVR per voter carrying a ballot per contest voted in:
+ *   {"ballots":{"<contest id>":B,...},"channel":...,"cvr_id":...,"election":"<vote id>"}
+ * (contests in byte order of their ids, as every canonical object; a contest left out is absent).
  *
  *   commitment = SHA-256("pbv/commit/v1\0" || u8 len(election id) || election id || nonce(32) || cvr)
  *   leaf input = "pbv/leaf/v1\0" || commitment
@@ -58,6 +61,24 @@ PB_NODISCARD pb_err pb_channel_parse(const char *s, size_t len, enum pb_channel 
 PB_NODISCARD pb_err pb_cvr_format(const struct pb_election *e, const uint32_t *items, const int64_t *points,
                                   size_t n, enum pb_channel channel, const uint8_t cvr_id[PB_CVR_ID_BYTES],
                                   struct pb_buf *out);
+
+/** One contest's ballot in the CVR of a vote of several contests. */
+struct pb_cvr_part {
+        const struct pb_election *contest; /* its id names the ballot in the CVR */
+        const uint32_t *items;             /* @n project indexes of @contest, as for pb_cvr_format() */
+        const int64_t *points;             /* parallel to @items for point ballots, NULL otherwise */
+        size_t n;
+};
+
+/**
+ * Append the canonical CVR of a vote of several contests to @out: the ballots of @parts (any
+ * order: they are written in byte order of their contest ids), under the vote's id @vote_id.
+ * @return PB_OK, PB_ERR_INVALID (no part, a contest twice, a ballot pb_cvr_format() refuses),
+ *         PB_ERR_NOMEM, PB_ERR_LIMIT; @out is unchanged on failure
+ */
+PB_NODISCARD pb_err pb_cvr_format_vote(const char *vote_id, const struct pb_cvr_part *parts, size_t n_parts,
+                                       enum pb_channel channel, const uint8_t cvr_id[PB_CVR_ID_BYTES],
+                                       struct pb_buf *out);
 
 /**
  * The commitment to CVR bytes @cvr[0..len) of election @election_id (1..PB_ID_MAX bytes; anything

@@ -56,6 +56,10 @@ const char *pb_err_message(pb_err e);
 /** The HTTP status the API answers with for @e (200 for PB_OK). */
 int pb_err_http_status(pb_err e);
 
+/** Bytes of a diagnostic's field path, NUL included: room for a path into a contest's ballot,
+ *  `$.ballots["<64-byte contest id>"].approvals[12]`, or a manifest's `$.contests[255].projects[9999].name`. */
+#define PB_DIAG_PATH_MAX 128
+
 /**
  * Where and why something failed.  Always optional: functions take a `struct pb_diag *reterr`
  * that may be NULL.  @reason points to static storage and never to user data; @subject is a
@@ -63,13 +67,13 @@ int pb_err_http_status(pb_err e);
  * empty.  Front ends must not log @subject for ballot-box requests (it may echo ballot content).
  */
 struct pb_diag {
-        pb_err code;         /* the error this describes */
-        unsigned line;       /* 1-based line (or record) number, 0 when not applicable */
-        unsigned col;        /* 1-based column (field) number, 0 when not applicable */
-        char path[64];       /* field, JSON path or column name ("VOTES.vote", "$.ballot.points") */
-        char subject[64];    /* the offending token, truncated; "" when none */
-        const char *reason;  /* static English text: why */
-        const char *refusal; /* a refused ballot or code: the stable reason ("over_budget",
+        pb_err code;                 /* the error this describes */
+        unsigned line;               /* 1-based line (or record) number, 0 when not applicable */
+        unsigned col;                /* 1-based column (field) number, 0 when not applicable */
+        char path[PB_DIAG_PATH_MAX]; /* field, JSON path or column name ("VOTES.vote", "$.ballot.points") */
+        char subject[64];            /* the offending token, truncated; "" when none */
+        const char *reason;          /* static English text: why */
+        const char *refusal;         /* a refused ballot or code: the stable reason ("over_budget",
                                 engine/pb_refusal.h); NULL otherwise */
 };
 

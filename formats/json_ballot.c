@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/pb_alloc.h"
 #include "engine/pb_canon.h"
 #include "engine/pb_refusal.h"
 
@@ -38,7 +39,7 @@ pb_err pb_ballot_json_read(const struct pb_election *e, const cJSON *v, const ch
         const bool with_points = pb_vote_type_has_points(e->vote_type);
         const char *want = pb_ballot_member(e->vote_type);
         const cJSON *list;
-        char sub[64];
+        char sub[PB_DIAG_PATH_MAX];
         size_t n = 0;
         pb_err r;
 
@@ -105,58 +106,220 @@ static const struct pb_json_field cvr_fields[] = {
         { NULL, PB_JSON_ANY, false },
 };
 
+static const struct pb_json_field cvr_vote_fields[] = {
+        { "ballots", PB_JSON_OBJECT, true }, { "channel", PB_JSON_STRING, true },
+        { "cvr_id", PB_JSON_STRING, true },  { "election", PB_JSON_STRING, true },
+        { NULL, PB_JSON_ANY, false },
+};
+
+/* The members of CVR @v besides its ballots: the election (@id), the channel and the cvr_id. */
+static pb_err read_meta(const cJSON *v, const char *id, struct pb_cvr_meta *meta, struct pb_diag *d)
+{
+        const char *s = cJSON_GetObjectItemCaseSensitive(v, "election")->valuestring;
+        size_t bin_len = 0;
+
+        if (strcmp(s, id))
+                return bad(d, PB_ERR_INVALID, "$.election", "a CVR of another election");
+        s = cJSON_GetObjectItemCaseSensitive(v, "channel")->valuestring;
+        if (pb_channel_parse(s, strlen(s), &meta->channel) < 0)
+                return bad(d, PB_ERR_PARSE, "$.channel", "expected electronic, paper or imported");
+        s = cJSON_GetObjectItemCaseSensitive(v, "cvr_id")->valuestring;
+        if (strlen(s) != 2 * PB_CVR_ID_BYTES ||
+            sodium_hex2bin(meta->cvr_id, sizeof(meta->cvr_id), s, strlen(s), NULL, &bin_len, NULL) != 0 ||
+            bin_len != PB_CVR_ID_BYTES)
+                return bad(d, PB_ERR_PARSE, "$.cvr_id", "expected 32 lowercase hex digits");
+        return PB_OK;
+}
+
+/* One spelling per CVR: @again (what pbvote writes for what was read) must be @buf exactly. */
+static pb_err same_bytes(pb_err r, const struct pb_buf *again, const char *buf, size_t len, struct pb_diag *d)
+{
+        if (r == PB_ERR_NOMEM)
+                return r;
+        if (r < 0 || again->len != len || memcmp(again->data, buf, len))
+                return bad(d, PB_ERR_PARSE, "$", "not the canonical form of this CVR");
+        return PB_OK;
+}
+
 pb_err pb_cvr_parse(const struct pb_election *e, const char *buf, size_t len, uint32_t *items,
                     int64_t *points, size_t *ret_n, struct pb_cvr_meta *ret_meta, struct pb_diag *reterr)
 {
         struct pb_cvr_meta meta;
         struct pb_buf again;
         cJSON *v = NULL;
-        const char *s;
-        size_t n = 0, bin_len = 0;
+        size_t n = 0;
         pb_err r;
 
         pb_buf_init(&again, len + 1);
         r = pb_json_parse(buf, len, 4, &v, reterr);
-        if (r < 0)
-                goto out;
-        r = pb_json_check_object(v, cvr_fields, "$", reterr);
-        if (r < 0)
-                goto out;
-        s = cJSON_GetObjectItemCaseSensitive(v, "election")->valuestring;
-        if (strcmp(s, e->id)) {
-                r = bad(reterr, PB_ERR_INVALID, "$.election", "a CVR of another election");
-                goto out;
+        if (r == PB_OK)
+                r = pb_json_check_object(v, cvr_fields, "$", reterr);
+        if (r == PB_OK)
+                r = read_meta(v, e->id, &meta, reterr);
+        if (r == PB_OK)
+                r = pb_ballot_json_read(e, cJSON_GetObjectItemCaseSensitive(v, "ballot"), "$.ballot", items,
+                                        points, &n, reterr);
+        if (r == PB_OK) {
+                r = pb_cvr_format(e, items, pb_vote_type_has_points(e->vote_type) ? points : NULL, n,
+                                  meta.channel, meta.cvr_id, &again);
+                r = same_bytes(r, &again, buf, len, reterr);
         }
-        s = cJSON_GetObjectItemCaseSensitive(v, "channel")->valuestring;
-        if (pb_channel_parse(s, strlen(s), &meta.channel) < 0) {
-                r = bad(reterr, PB_ERR_PARSE, "$.channel", "expected electronic, paper or imported");
-                goto out;
+        if (r == PB_OK) {
+                *ret_n = n;
+                if (ret_meta)
+                        *ret_meta = meta;
         }
-        s = cJSON_GetObjectItemCaseSensitive(v, "cvr_id")->valuestring;
-        if (strlen(s) != 2 * PB_CVR_ID_BYTES ||
-            sodium_hex2bin(meta.cvr_id, sizeof(meta.cvr_id), s, strlen(s), NULL, &bin_len, NULL) != 0 ||
-            bin_len != PB_CVR_ID_BYTES) {
-                r = bad(reterr, PB_ERR_PARSE, "$.cvr_id", "expected 32 lowercase hex digits");
-                goto out;
-        }
-        r = pb_ballot_json_read(e, cJSON_GetObjectItemCaseSensitive(v, "ballot"), "$.ballot", items, points,
-                                &n, reterr);
-        if (r < 0)
-                goto out;
-        /* one spelling per CVR: exactly the bytes pbvote writes for what was read */
-        r = pb_cvr_format(e, items, pb_vote_type_has_points(e->vote_type) ? points : NULL, n, meta.channel,
-                          meta.cvr_id, &again);
-        if (r == PB_ERR_NOMEM)
-                goto out;
-        if (r < 0 || again.len != len || memcmp(again.data, buf, len)) {
-                r = bad(reterr, PB_ERR_PARSE, "$", "not the canonical form of this CVR");
-                goto out;
-        }
-        *ret_n = n;
-        if (ret_meta)
-                *ret_meta = meta;
-out:
         pb_buf_release(&again);
         cJSON_Delete(v);
+        return r;
+}
+
+/* ---- votes of several contests ------------------------------------------------------------------ */
+
+pb_err pb_vote_ballots_init(struct pb_vote_ballots *vb, const struct pb_manifest *m)
+{
+        size_t total = 0;
+
+        memset(vb, 0, sizeof(*vb));
+        for (size_t i = 0; i < m->n_contests; i++)
+                total += m->contests[i].election->n_projects;
+        vb->part = pb_calloc(m->n_contests, sizeof(*vb->part));
+        vb->items = pb_calloc(total ? total : 1, sizeof(*vb->items));
+        vb->points = pb_calloc(total ? total : 1, sizeof(*vb->points));
+        if (!vb->part || !vb->items || !vb->points) {
+                pb_vote_ballots_release(vb);
+                return PB_ERR_NOMEM;
+        }
+        vb->cap = m->n_contests;
+        return PB_OK;
+}
+
+void pb_vote_ballots_release(struct pb_vote_ballots *vb)
+{
+        pb_free(vb->part);
+        pb_free(vb->items);
+        pb_free(vb->points);
+        memset(vb, 0, sizeof(*vb));
+}
+
+/* Contest @k's ballot @c into the next part of @vb, its entries at @vb->items + *@used. */
+static pb_err read_part(const struct pb_manifest *m, uint32_t k, const cJSON *c, const char *path,
+                        struct pb_vote_ballots *vb, size_t *used, struct pb_diag *d)
+{
+        const struct pb_election *e = m->contests[k].election;
+        struct pb_contest_ballot *part = &vb->part[vb->n];
+        size_t n = 0;
+        pb_err r = pb_ballot_json_read(e, c, path, vb->items + *used, vb->points + *used, &n, d);
+
+        if (r < 0)
+                return r;
+        part->contest = k;
+        part->items = vb->items + *used;
+        part->points = pb_vote_type_has_points(e->vote_type) ? vb->points + *used : NULL;
+        part->n = n;
+        *used += e->n_projects;
+        vb->n++;
+        return PB_OK;
+}
+
+pb_err pb_vote_ballots_read(const struct pb_manifest *m, const cJSON *v, const char *path,
+                            struct pb_vote_ballots *vb, struct pb_diag *reterr)
+{
+        size_t used = 0;
+        pb_err r = PB_OK;
+
+        vb->n = 0;
+        if (!cJSON_IsObject(v))
+                return bad(reterr, PB_ERR_PARSE, path, "expected an object of contest id -> ballot");
+        for (const cJSON *c = v->child; r == PB_OK && c; c = c->next) {
+                long k = pb_manifest_find_contest(m, c->string, strlen(c->string));
+                char sub[PB_DIAG_PATH_MAX];
+
+                /* strict JSON has no key twice, so no contest comes twice */
+                if (k < 0 || vb->n >= vb->cap)
+                        return pb_diag_refuse(reterr, PB_REFUSAL_CONTEST_UNKNOWN, path);
+                snprintf(sub, sizeof(sub), "%s[\"%s\"]", path, c->string);
+                r = read_part(m, (uint32_t)k, c, sub, vb, &used, reterr);
+        }
+        return r;
+}
+
+pb_err pb_vote_cvr_format(const struct pb_manifest *m, const struct pb_contest_ballot *b, size_t n,
+                          enum pb_channel channel, const uint8_t cvr_id[PB_CVR_ID_BYTES], struct pb_buf *out)
+{
+        struct pb_cvr_part *parts;
+        pb_err r;
+
+        if (!m->has_contests)
+                return n == 1 && b[0].contest == 0 ? pb_cvr_format(m->election, b[0].items, b[0].points,
+                                                                   b[0].n, channel, cvr_id, out)
+                                                   : PB_ERR_INVALID;
+        if (n == 0 || n > m->n_contests)
+                return PB_ERR_INVALID;
+        parts = pb_calloc(n, sizeof(*parts));
+        if (!parts)
+                return PB_ERR_NOMEM;
+        r = PB_OK;
+        for (size_t i = 0; r == PB_OK && i < n; i++) {
+                if (b[i].contest >= m->n_contests)
+                        r = PB_ERR_INVALID;
+                else
+                        parts[i] = (struct pb_cvr_part){ m->contests[b[i].contest].election, b[i].items,
+                                                         b[i].points, b[i].n };
+        }
+        if (r == PB_OK)
+                r = pb_cvr_format_vote(m->election->id, parts, n, channel, cvr_id, out);
+        pb_free(parts);
+        return r;
+}
+
+/* A CVR of the contests form. */
+static pb_err parse_vote_cvr(const struct pb_manifest *m, const char *buf, size_t len,
+                             struct pb_vote_ballots *vb, struct pb_cvr_meta *meta, struct pb_diag *d)
+{
+        struct pb_buf again;
+        cJSON *v = NULL;
+        pb_err r;
+
+        pb_buf_init(&again, len + 1);
+        r = pb_json_parse(buf, len, 5, &v, d);
+        if (r == PB_OK)
+                r = pb_json_check_object(v, cvr_vote_fields, "$", d);
+        if (r == PB_OK)
+                r = read_meta(v, m->election->id, meta, d);
+        if (r == PB_OK)
+                r = pb_vote_ballots_read(m, cJSON_GetObjectItemCaseSensitive(v, "ballots"), "$.ballots", vb,
+                                         d);
+        if (r == PB_OK) {
+                r = pb_vote_cvr_format(m, vb->part, vb->n, meta->channel, meta->cvr_id, &again);
+                r = same_bytes(r, &again, buf, len, d);
+        }
+        pb_buf_release(&again);
+        cJSON_Delete(v);
+        return r;
+}
+
+pb_err pb_vote_cvr_parse(const struct pb_manifest *m, const char *buf, size_t len, struct pb_vote_ballots *vb,
+                         struct pb_cvr_meta *ret_meta, struct pb_diag *reterr)
+{
+        const struct pb_election *e = m->election;
+        struct pb_cvr_meta meta;
+        size_t n = 0;
+        pb_err r;
+
+        vb->n = 0;
+        if (m->has_contests) {
+                r = parse_vote_cvr(m, buf, len, vb, &meta, reterr);
+        } else {
+                r = pb_cvr_parse(e, buf, len, vb->items, vb->points, &n, &meta, reterr);
+                if (r == PB_OK) {
+                        vb->part[0] = (struct pb_contest_ballot){
+                                0, vb->items, pb_vote_type_has_points(e->vote_type) ? vb->points : NULL, n
+                        };
+                        vb->n = 1;
+                }
+        }
+        if (r == PB_OK && ret_meta)
+                *ret_meta = meta;
         return r;
 }

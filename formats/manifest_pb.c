@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "formats/pb_manifest.h"
+#include "formats/manifest_int.h"
 #include "engine/pb_alloc.h"
 
 static pb_err copy_str(struct pb_election *e, const char *s, const char **ret)
@@ -19,6 +19,7 @@ pb_err pb_manifest_from_pb(const struct pb_election *pb, const char *id, const s
                            struct pb_manifest **ret, struct pb_diag *reterr)
 {
         struct pb_manifest *m = NULL;
+        struct pb_contest *c;
         struct pb_election *e;
         struct pb_rule ru;
         pb_err r;
@@ -41,6 +42,7 @@ pb_err pb_manifest_from_pb(const struct pb_election *pb, const char *id, const s
         if (!m)
                 return PB_ERR_NOMEM;
         e = m->election;
+        c = &m->contests[0];
         r = copy_str(e, id, &e->id);
         if (r == PB_OK)
                 r = copy_str(e, pb->title[0] ? pb->title : id, &m->title.plain);
@@ -55,13 +57,13 @@ pb_err pb_manifest_from_pb(const struct pb_election *pb, const char *id, const s
         e->budget = pb->budget;
         e->vote_type = pb->vote_type;
         e->limits = pb->limits;
-        m->names = pb_calloc(pb->n_projects ? pb->n_projects : 1, sizeof(*m->names));
-        m->descriptions = pb_calloc(pb->n_projects ? pb->n_projects : 1, sizeof(*m->descriptions));
-        if (!m->names || !m->descriptions) {
+        c->names = pb_calloc(pb->n_projects ? pb->n_projects : 1, sizeof(*c->names));
+        c->descriptions = pb_calloc(pb->n_projects ? pb->n_projects : 1, sizeof(*c->descriptions));
+        if (!c->names || !c->descriptions) {
                 r = PB_ERR_NOMEM;
                 goto out;
         }
-        m->projects_cap = pb->n_projects ? pb->n_projects : 1;
+        c->projects_cap = pb->n_projects ? pb->n_projects : 1;
         for (size_t i = 0; i < pb->n_projects; i++) {
                 const struct pb_project *src = &pb->projects[i];
                 struct pb_project *dst;
@@ -77,24 +79,24 @@ pb_err pb_manifest_from_pb(const struct pb_election *pb, const char *id, const s
                 if (r < 0)
                         goto out;
                 dst = &e->projects[idx];
-                r = copy_str(e, src->name, &m->names[idx].plain);
+                r = copy_str(e, src->name, &c->names[idx].plain);
                 if (r == PB_OK && src->category && src->category[0])
                         r = copy_str(e, src->category, &dst->category);
                 if (r < 0)
                         goto out;
-                dst->name = m->names[idx].plain;
+                dst->name = c->names[idx].plain;
                 dst->withdrawn = src->withdrawn;
         }
         r = pb_origin_derive(id, m->origin);
         PB_ASSERT(r == PB_OK); /* every valid id (checked above) names a ballot log */
-        m->rule = ru;
+        c->rule = ru;
         if (ru.tie_break == PB_TIE_SEEDED) {
-                m->has_seed_commitment = true;
-                pb_manifest_seed_commitment(ru.seed, m->seed_sha256);
+                c->has_seed_commitment = true;
+                pb_manifest_seed_commitment(ru.seed, c->seed_sha256);
         }
         r = pb_election_check(e, reterr);
         if (r == PB_OK)
-                r = pb_rule_check(&m->rule, e, reterr);
+                r = pb_rule_check(&c->rule, e, reterr);
         if (r < 0)
                 goto out;
         *ret = m;

@@ -42,27 +42,88 @@ struct pb_text {
         const char **value; /* texts, parallel to lang */
 };
 
-/** An election manifest.  Create with pb_manifest_new(), free with pb_manifest_free(). */
-struct pb_manifest {
-        struct pb_election *election; /* owned: id, title (display), currency, scale, budget, ballot
-                                       * type and limits, projects; never any ballots */
+/**
+ * One contest of a vote (DESIGN.md §3): its own projects, budget, ballot type, limits and rule.
+ * Strings are borrowed from its election's pool; the text arrays are owned.
+ */
+struct pb_contest {
+        struct pb_election *election; /* id: the contest id; ballot type, limits, budget, projects, and
+                                       * the vote's currency and scale.  Owned by the manifest; in the
+                                       * one-contest form it is the manifest's own election */
         struct pb_rule rule;          /* the counting rule, score resolved (never PB_SCORE_AUTO) */
         bool has_seed_commitment;     /* rule.tie_break is seeded: the seed is committed here */
         uint8_t seed_sha256[32];      /* SHA-256(PB_TIE_SEED_TAG "\0" || decimal seed) */
+        struct pb_text title;         /* the contests form; empty in the one-contest form (the vote's) */
+        struct pb_text *names;        /* per project (election->n_projects) */
+        struct pb_text *descriptions; /* per project; plain NULL and n 0 when absent */
+        size_t projects_cap;          /* allocated entries of names[] and descriptions[] */
+        bool optional;                /* a voter whose code is for it may leave it out */
+};
+
+#define PB_MANIFEST_MAX_CONTESTS 256 /* contests of one vote (Katowice 2021: 23; Warsaw: 19) */
+
+/**
+ * An election manifest: a vote of one or more contests.  Create with pb_manifest_new(), free with
+ * pb_manifest_free().
+ *
+ * Two forms (docs/api.md, "Manifest").  The one-contest form, the only one before issue 14, has
+ * the contest's budget, projects, ballot and rule at the top; it is read as a vote of one contest
+ * whose id is the vote's id, and is written back byte for byte as it was, so every existing box,
+ * bundle and receipt stays valid.  The contests form (`"contests": [...]`) has them per contest.
+ */
+struct pb_manifest {
+        struct pb_election *election; /* owned: the vote's id, title (display), currency and scale; in
+                                       * the one-contest form also its one contest (contests[0]) */
+        bool has_contests;            /* the contests form */
+        size_t n_contests;            /* 1..PB_MANIFEST_MAX_CONTESTS */
+        struct pb_contest *contests;  /* owned, in manifest order */
+        uint32_t *by_id;              /* owned: contest indexes in byte order of their ids (the
+                                       * canonical order of JSON keys named by contest) */
         char origin[PB_CHECKPOINT_ORIGIN_MAX + 1]; /* the ballot log's checkpoint origin */
         struct pb_text title;
-        struct pb_text *names;        /* per project (e->n_projects) */
-        struct pb_text *descriptions; /* per project; plain NULL and n 0 when absent */
-        const char *period_start;     /* as written (pool), NULL when absent */
+        const char *period_start; /* as written (pool), NULL when absent */
         const char *period_end;
         uint32_t batch_min;              /* ballots per log batch (flush) */
         bool has_keys;                   /* keys are set when the election opens */
         struct pb_key_public engine_key; /* signs checkpoints, promises, the close statement, results */
         struct pb_key_public office_key; /* signs the manifest and the certification */
-        size_t projects_cap;             /* allocated entries of names[] and descriptions[] */
 };
 
-/** A new empty manifest (an empty election, greedy rule).  NULL on OOM. */
+/** One contest's ballot in a submission or a CVR of a vote: project indexes of that contest. */
+struct pb_contest_ballot {
+        uint32_t contest;      /* index into the manifest's contests */
+        const uint32_t *items; /* @n project indexes of the contest (ballot order) */
+        const int64_t *points; /* parallel to @items for point ballots, else NULL */
+        size_t n;
+};
+
+#define PB_CONTEST_SET_BYTES (PB_MANIFEST_MAX_CONTESTS / 8)
+
+/** A set of contests of a vote (the contests a voter code is for): contest i is bit i % 8 of byte
+ *  i / 8.  Stored as its first pb_contest_set_bytes() bytes. */
+struct pb_contest_set {
+        uint8_t bits[PB_CONTEST_SET_BYTES];
+};
+
+/** Add contest @i (< PB_MANIFEST_MAX_CONTESTS) to @s. */
+static inline void pb_contest_set_add(struct pb_contest_set *s, size_t i)
+{
+        s->bits[i / 8] = (uint8_t)(s->bits[i / 8] | (1u << (i % 8)));
+}
+
+/** True if contest @i is in @s. */
+static inline bool pb_contest_set_has(const struct pb_contest_set *s, size_t i)
+{
+        return i < PB_MANIFEST_MAX_CONTESTS && (s->bits[i / 8] >> (i % 8)) & 1u;
+}
+
+/** The bytes a set of @n_contests contests is stored in: ceil(@n_contests / 8). */
+static inline size_t pb_contest_set_bytes(size_t n_contests)
+{
+        return (n_contests + 7) / 8;
+}
+
+/** A new empty manifest of one contest (an empty election, greedy rule).  NULL on OOM. */
 struct pb_manifest *pb_manifest_new(void);
 /** Free @m and everything it owns.  Accepts NULL. */
 void pb_manifest_free(struct pb_manifest *m);
@@ -95,6 +156,12 @@ PB_NODISCARD pb_err pb_manifest_format(const struct pb_manifest *m, struct pb_bu
 PB_NODISCARD pb_err pb_manifest_from_pb(const struct pb_election *pb, const char *id,
                                         const struct pb_rule *rule, struct pb_manifest **ret,
                                         struct pb_diag *reterr);
+
+/** The index of the contest whose id is @id[0..len), or -1.  O(log n). */
+long pb_manifest_find_contest(const struct pb_manifest *m, const char *id, size_t len);
+
+/** The largest number of projects of any contest of @m (room for one ballot of any contest). */
+size_t pb_manifest_max_projects(const struct pb_manifest *m);
 
 /** SHA-256 commitment to a tie-break seed: SHA-256(PB_TIE_SEED_TAG "\0" || decimal @seed). */
 void pb_manifest_seed_commitment(uint64_t seed, uint8_t ret[32]);
