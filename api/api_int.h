@@ -74,9 +74,11 @@ struct pb_api_job {
 
 /** What the credentials of a request are, beyond their roles. */
 struct pb_api_token {
-        bool election_token;          /* one of the election's tokens (not a server admin's) */
-        char id[PB_TOKEN_ID_LEN + 1]; /* its public id */
-        unsigned flags;               /* PB_TOKEN_DEVICE, PB_TOKEN_LOCKED (as of the cached verdict) */
+        bool election_token;            /* one of the election's tokens (not a server admin's) */
+        char id[PB_TOKEN_ID_LEN + 1];   /* its public id */
+        unsigned flags;                 /* PB_TOKEN_DEVICE, PB_TOKEN_LOCKED (as of the cached verdict) */
+        bool restricted;                /* a kiosk for some contests only (pbvote token create --contest): */
+        struct pb_contest_set contests; /* those contests */
 };
 
 /** Per-kiosk state of a device token (kiosk.c). */

@@ -102,6 +102,31 @@ static bool read_ballots(struct pb_api_ctx *c, const struct pb_manifest *m, stru
         return true;
 }
 
+/* A kiosk restricted to some contests casts no ballot for another (the box checks the code's). */
+static bool kiosk_allows(struct pb_api_ctx *c, const struct pb_manifest *m, const struct pb_api_job *job)
+{
+        const struct pb_contest_ballot *b = job->sub.ballots;
+        size_t n = b ? job->sub.n_ballots : 1;
+        struct pb_diag d;
+
+        if (!c->token.restricted)
+                return true;
+        for (size_t i = 0; i < n; i++) {
+                uint32_t k = b ? b[i].contest : 0;
+                char path[PB_DIAG_PATH_MAX];
+
+                if (pb_contest_set_has(&c->token.contests, k))
+                        continue;
+                snprintf(path, sizeof(path), "$.ballots[\"%s\"]", m->contests[k].election->id);
+                pb_diag_clear(&d);
+                pb_diag_refuse(&d, PB_REFUSAL_CONTEST_NOT_ALLOWED, b ? path : "$.ballot");
+                d.reason = "this kiosk does not take ballots for this contest";
+                pb_api_problem(c->resp, d.code, NULL, &d);
+                return false;
+        }
+        return true;
+}
+
 void pb_h_ballots(struct pb_api_ctx *c)
 {
         const struct pb_manifest *m;
@@ -171,7 +196,7 @@ void pb_h_ballots(struct pb_api_ctx *c)
                 pb_api_fail(c, pb_diag_refuse(&d, PB_REFUSAL_CODE_MALFORMED, "$.code"), &d);
                 goto out;
         }
-        if (!read_ballots(c, m, job))
+        if (!read_ballots(c, m, job) || !kiosk_allows(c, m, job))
                 goto out;
         job->code = pb_strndup(code, strlen(code));
         if (!job->code) {
@@ -188,6 +213,8 @@ void pb_h_ballots(struct pb_api_ctx *c)
         job->el = c->el;
         job->device = c->token.election_token && (c->token.flags & PB_TOKEN_DEVICE);
         memcpy(job->token_id, c->token.id, sizeof(job->token_id));
+        /* counted by kiosk (turnout): the token's public id, as `pbvote token list` shows it */
+        job->sub.kiosk = c->token.election_token ? job->token_id : NULL;
         job->resp = c->resp;
         job->done = c->req->done;
         job->done_cls = c->req->done_cls;

@@ -104,9 +104,20 @@ static void write_rejected(struct pb_jw *w, const struct pb_turnout *t)
         pb_jw_object_end(w);
 }
 
+/* The ballots by kiosk, gathered as canonical JSON while the turnout's transaction reads them. */
+static pb_err kiosk_count(void *ctx, const char *kiosk, uint64_t ballots)
+{
+        struct pb_jw *w = ctx;
+
+        pb_jw_kv_int(w, kiosk, (int64_t)ballots);
+        return w->err;
+}
+
 /* The counts (never a per-project figure: nothing here tells how anyone voted), with the ballots
- * by contest of a vote of several contests, keyed by contest id (@m, the box's manifest). */
-static void write_turnout(struct pb_jw *w, const struct pb_turnout *t, const struct pb_manifest *m)
+ * by contest of a vote of several contests, keyed by contest id (@m, the box's manifest), and by
+ * kiosk (@kiosks, the object already written). */
+static void write_turnout(struct pb_jw *w, const struct pb_turnout *t, const struct pb_manifest *m,
+                          const struct pb_buf *kiosks)
 {
         pb_jw_object_begin(w);
         pb_jw_kv_int(w, "ballots", (int64_t)t->ballots);
@@ -125,6 +136,8 @@ static void write_turnout(struct pb_jw *w, const struct pb_turnout *t, const str
                                      (int64_t)t->by_contest[m->by_id[i]]);
                 pb_jw_object_end(w);
         }
+        pb_jw_key(w, "by_kiosk");
+        pb_jw_raw(w, kiosks->data, kiosks->len);
         pb_jw_kv_int(w, "codes_issued", (int64_t)t->codes_issued);
         pb_jw_kv_int(w, "codes_spent", (int64_t)t->codes_spent);
         pb_jw_kv_int(w, "log_size", (int64_t)t->log_size);
@@ -138,9 +151,9 @@ static void write_turnout(struct pb_jw *w, const struct pb_turnout *t, const str
 void pb_h_turnout(struct pb_api_ctx *c)
 {
         struct pb_turnout *t = pb_calloc(1, sizeof(*t)); /* 2 KiB of counts by contest */
+        struct pb_buf b, kiosks;
+        struct pb_jw w, kw;
         struct pb_diag d;
-        struct pb_buf b;
-        struct pb_jw w;
         pb_err r;
 
         pb_diag_clear(&d);
@@ -149,17 +162,25 @@ void pb_h_turnout(struct pb_api_ctx *c)
                 return;
         }
         pb_buf_init(&b, 0);
+        pb_buf_init(&kiosks, 0);
         pb_jw_init(&w, &b);
+        pb_jw_init(&kw, &kiosks);
+        pb_jw_object_begin(&kw);
         pthread_mutex_lock(&c->el->lock);
-        r = pb_box_turnout(c->el->box, t, &d);
+        /* counts and counts by kiosk from one read transaction: they reconcile */
+        r = pb_box_turnout_kiosks(c->el->box, t, kiosk_count, &kw, &d);
+        pb_jw_object_end(&kw);
+        if (r == PB_OK)
+                r = pb_jw_finish(&kw);
         /* the contests' ids are the box's manifest's, read under its lock (a few microseconds) */
         if (r == PB_OK)
-                write_turnout(&w, t, pb_box_manifest(c->el->box));
+                write_turnout(&w, t, pb_box_manifest(c->el->box), &kiosks);
         pthread_mutex_unlock(&c->el->lock);
         if (r < 0)
                 pb_api_fail(c, r, &d);
         else
                 finish_json(c, &b, &w);
         pb_buf_release(&b);
+        pb_buf_release(&kiosks);
         pb_free(t);
 }

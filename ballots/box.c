@@ -397,8 +397,8 @@ out:
         return r;
 }
 
-/* Once codes exist, a draft's contests are fixed: a code's contests are indexes into them
- * (docs/ballot-box.md, "Contests").  Their projects, budgets and rules may still change. */
+/* Once codes (or kiosk tokens for some contests) exist, a draft's contests are fixed: their sets
+ * are indexes into them (docs/ballot-box.md, "Contests").  Projects, budgets and rules may change. */
 static pb_err same_contests_for_codes(struct pb_box *b, const struct pb_manifest *m, struct pb_diag *d)
 {
         const struct pb_manifest *old = b->manifest;
@@ -419,8 +419,8 @@ static pb_err same_contests_for_codes(struct pb_box *b, const struct pb_manifest
                 return box_sqlite_err(b, rc, d);
         return same ? PB_OK
                     : pb_diag_set(d, PB_ERR_STATE, "$.contests",
-                                  "voter codes were issued for this draft's contests: they can no longer "
-                                  "change (the projects, budgets and rules can)");
+                                  "voter codes (or kiosk tokens) were issued for this draft's contests: "
+                                  "they can no longer change (the projects, budgets and rules can)");
 }
 
 pb_err pb_box_set_manifest(struct pb_box *b, const struct pb_manifest *m, struct pb_diag *reterr)
@@ -646,6 +646,37 @@ pb_err pb_box_turnout(struct pb_box *b, struct pb_turnout *ret, struct pb_diag *
         box_rollback(b);
         if (r == PB_OK)
                 *ret = t;
+        return r;
+}
+
+pb_err pb_box_turnout_kiosks(struct pb_box *b, struct pb_turnout *ret, pb_box_kiosk_fn fn, void *ctx,
+                             struct pb_diag *reterr)
+{
+        struct pb_turnout *t = pb_calloc(1, sizeof(*t));
+        sqlite3_stmt *st = NULL;
+        pb_err r = t ? box_begin_read(b, reterr) : PB_ERR_NOMEM;
+        int rc = SQLITE_DONE;
+
+        if (r < 0) {
+                pb_free(t);
+                return r;
+        }
+        r = box_counts(b, t, reterr);
+        if (r == PB_OK && !(st = box_stmt(b, ST_KIOSK_COUNTS)))
+                if (!st)
+                        r = box_sqlite_err(b, sqlite3_errcode(b->db), reterr);
+        while (r == PB_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+                const char *name = (const char *)sqlite3_column_text(st, 0);
+                r = fn(ctx, name + strlen(CNT_KIOSK_PREFIX), (uint64_t)sqlite3_column_int64(st, 1));
+        }
+        if (st)
+                sqlite3_reset(st);
+        if (r == PB_OK && rc != SQLITE_DONE)
+                r = box_sqlite_err(b, rc, reterr);
+        box_rollback(b);
+        if (r == PB_OK)
+                *ret = *t;
+        pb_free(t);
         return r;
 }
 

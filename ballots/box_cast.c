@@ -1,6 +1,7 @@
 /** @file Casting ballots: N submissions in one transaction (group commit), receipts after COMMIT. */
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ballots/box_int.h"
@@ -367,6 +368,45 @@ static pb_err admit(struct pb_box *b, struct cast_batch *c, size_t i, struct pb_
         return PB_OK;
 }
 
+static int by_kiosk(const void *a, const void *b)
+{
+        return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Add @n to the counter of kiosk @id (made at its first ballot). */
+static pb_err add_kiosk_count(struct pb_box *b, const char *id, int64_t n, struct pb_diag *d)
+{
+        char name[BOX_COUNTER_NAME_MAX];
+        sqlite3_stmt *st = box_stmt(b, ST_COUNT_UPSERT);
+
+        snprintf(name, sizeof(name), CNT_KIOSK_PREFIX "%.32s", id);
+        if (st) {
+                sqlite3_bind_int64(st, 1, n);
+                sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+        }
+        return box_exec_stmt(b, st, d);
+}
+
+/* The accepted ballots counted by the kiosk that cast them: sorted by id, one update per kiosk. */
+static pb_err count_kiosks(struct pb_box *b, struct cast_batch *c, struct pb_diag *reterr)
+{
+        const char **ids = pb_calloc(c->n ? c->n : 1, sizeof(*ids));
+        size_t n = 0;
+        pb_err r = ids ? PB_OK : PB_ERR_NOMEM;
+
+        for (size_t i = 0; r == PB_OK && i < c->n; i++)
+                if (c->out[i].status == PB_OK && !c->out[i].replayed && c->subs[i].kiosk)
+                        ids[n++] = c->subs[i].kiosk;
+        qsort(ids, n, sizeof(*ids), by_kiosk);
+        for (size_t i = 0, run = 1; r == PB_OK && i < n; i++, run++)
+                if (i + 1 == n || strcmp(ids[i], ids[i + 1])) {
+                        r = add_kiosk_count(b, ids[i], (int64_t)run, reterr);
+                        run = 0;
+                }
+        pb_free(ids);
+        return r;
+}
+
 /* The counters, then the accepted ballots: into the log at once when they complete a batch of
  * batch_min, else as pending rows.  *ret_flushed says which. */
 static pb_err store(struct pb_box *b, struct cast_batch *c, bool *ret_flushed, struct pb_diag *reterr)
@@ -385,6 +425,8 @@ static pb_err store(struct pb_box *b, struct cast_batch *c, bool *ret_flushed, s
                                   reterr);
         for (size_t k = 0; r == PB_OK && b->manifest->has_contests && k < b->manifest->n_contests; k++)
                 r = box_add_count(b, box_contest_counter(k, name), (int64_t)c->by_contest[k], reterr);
+        if (r == PB_OK)
+                r = count_kiosks(b, c, reterr);
         if (r == PB_OK)
                 r = box_get_count(b, CNT_PENDING, &pending, reterr);
         *ret_flushed = r == PB_OK && c->total && pending >= b->manifest->batch_min;

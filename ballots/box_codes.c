@@ -7,18 +7,16 @@
 
 #define COMPACT_LEN (PB_CODE_COMPACT_MAX + 1)
 
-/* The contests named @ids (@n) as a set of @m's, *@ret_len bytes of it stored (0: NULL, every
- * contest: what the codes of a vote of one contest are). */
-static pb_err set_of(const struct pb_manifest *m, const char *const *ids, size_t n,
-                     struct pb_contest_set *ret, size_t *ret_len, struct pb_diag *d)
+pb_err pb_box_contest_set(const struct pb_manifest *m, const char *const *ids, size_t n, bool need,
+                          struct pb_contest_set *ret, size_t *ret_len, struct pb_diag *d)
 {
         memset(ret, 0, sizeof(*ret));
         *ret_len = 0;
         if (n == 0)
-                return m->n_contests > 1
-                               ? pb_diag_set(d, PB_ERR_INVALID, "$.contests",
-                                             "this vote has several contests: name the ones the codes "
-                                             "are for")
+                return need && m->n_contests > 1
+                               ? pb_diag_set(
+                                         d, PB_ERR_INVALID, "$.contests",
+                                         "this vote has several contests: name the ones the codes are for")
                                : PB_OK;
         for (size_t i = 0; i < n; i++) {
                 long k = pb_manifest_find_contest(m, ids[i], strlen(ids[i]));
@@ -112,7 +110,7 @@ pb_err pb_box_codes_issue_for(struct pb_box *b, size_t count, const char *const 
                                 "codes can be issued only before the election closes");
         /* the contests of the manifest of this transaction (a draft's may have changed) */
         if (r == PB_OK)
-                r = set_of(b->manifest, contests, n, &set, &set_len, reterr);
+                r = pb_box_contest_set(b->manifest, contests, n, true, &set, &set_len, reterr);
         if (r == PB_OK)
                 r = insert_codes(b, count, &set, set_len, codes, reterr);
         if (r == PB_OK)

@@ -22,7 +22,9 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_CODE_SPEND] = ("UPDATE codes SET spent = 1, tag = ?2 WHERE hash = ?1 AND spent = 0 AND "
                            "pbv_contests_fit(contests, ?3)"),
         [ST_CODE_GET] = "SELECT spent, tag, contests FROM codes WHERE hash = ?",
-        [ST_CODES_ANY] = "SELECT EXISTS (SELECT 1 FROM codes)",
+        [ST_CODES_ANY] =
+                ("SELECT EXISTS (SELECT 1 FROM codes) OR EXISTS (SELECT 1 FROM tokens WHERE contests IS NOT "
+                 "NULL)"),
         /* schema 2: one row per ballot; leaf is NULL while it waits for the log (docs/ballot-box.md) */
         [ST_BALLOT_INSERT] = "INSERT INTO ballots(commitment, nonce, cvr) VALUES (?, ?, ?)",
         [ST_BALLOT_INSERT_LOGGED] = "INSERT INTO ballots(commitment, leaf, nonce, cvr) VALUES (?, ?, ?, ?)",
@@ -55,15 +57,21 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_SET_CLOSE] = "UPDATE election SET close_envelope = ? WHERE id = 1",
         [ST_SET_RESULT] = "UPDATE election SET result_envelope = ? WHERE id = 1",
         [ST_SET_CERTIFICATION] = "UPDATE election SET certification_envelope = ? WHERE id = 1",
-        [ST_TOKEN_INSERT] = "INSERT INTO tokens(hash, role, label, device) VALUES (?, ?, ?, ?)",
-        [ST_TOKEN_GET] = "SELECT hash, role, revoked, device, locked FROM tokens WHERE hash = ?",
-        [ST_TOKEN_LIST] = "SELECT hash, role, label, revoked, device, locked FROM tokens ORDER BY hash",
+        [ST_TOKEN_INSERT] = "INSERT INTO tokens(hash, role, label, device, contests) VALUES (?, ?, ?, ?, ?)",
+        [ST_TOKEN_GET] = "SELECT hash, role, revoked, device, locked, contests FROM tokens WHERE hash = ?",
+        [ST_TOKEN_LIST] =
+                "SELECT hash, role, label, revoked, device, locked, contests FROM tokens ORDER BY hash",
         /* the token updates take their value as ?1 (when they have one) and the public id as ?2 */
         [ST_TOKEN_LOCK] =
                 ("UPDATE tokens SET locked = ?1 WHERE substr(hex(hash), 1, 16) = upper(?2) AND device = 1 "
                  "AND role = 'kiosk'"),
         [ST_TOKEN_REVOKE] = "UPDATE tokens SET revoked = 1 WHERE substr(hex(hash), 1, 16) = upper(?2)",
         [ST_DATA_VERSION] = "PRAGMA data_version",
+        /* counters that exist only once counted (a kiosk's): made by their first addition */
+        [ST_COUNT_UPSERT] =
+                ("INSERT INTO counts(name, n) VALUES (?2, ?1) ON CONFLICT(name) DO UPDATE SET n = n + "
+                 "excluded.n"),
+        [ST_KIOSK_COUNTS] = "SELECT name, n FROM counts WHERE name GLOB 'kiosk.*' ORDER BY name",
 };
 
 /*

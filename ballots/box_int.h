@@ -48,6 +48,8 @@ enum box_stmt {
         ST_TOKEN_LOCK,
         ST_DATA_VERSION,
         ST_CODES_ANY,
+        ST_COUNT_UPSERT,
+        ST_KIOSK_COUNTS,
         ST_COUNT
 };
 
@@ -56,6 +58,8 @@ enum box_stmt {
 #define CNT_CODES_SPENT "codes_spent"
 #define CNT_PENDING "pending"
 #define CNT_LOGGED "logged"
+/** The prefix of the counters of ballots by kiosk token ("kiosk.<public id>"), made at its first. */
+#define CNT_KIOSK_PREFIX "kiosk."
 /** The counter of ballots for contest @i of a vote of the contests form ("contest.3"). */
 const char *box_contest_counter(size_t i, char buf[64]);
 /** The name of the counter of ballots accepted by channel @c ("channel.electronic"), or refused

@@ -138,6 +138,17 @@ typedef pb_err (*pb_box_code_fn)(void *ctx, const struct pb_code *code);
 #define PB_BOX_CODES_MAX 1000000 /* codes per call */
 
 /**
+ * The contests named @ids (@n, each a contest of @m, once) as a set of @m's contests; *@ret_len is
+ * the bytes the box stores of it (0: none stored, NULL, every contest: @n is 0 and @m has one
+ * contest, or @m is of the one-contest form).
+ * @return PB_OK, PB_ERR_INVALID at "$.contests[i]" (unknown or twice) or "$.contests" (none named
+ *         in a vote of several contests, when @need is true)
+ */
+PB_NODISCARD pb_err pb_box_contest_set(const struct pb_manifest *m, const char *const *ids, size_t n,
+                                       bool need, struct pb_contest_set *ret, size_t *ret_len,
+                                       struct pb_diag *reterr);
+
+/**
  * Issue @count new 80-bit voter codes (randombytes_buf), store their keyed hashes in one
  * transaction, then hand each code to @fn once (the only time a code exists in the clear).
  * Allowed in draft, open and suspended.  Needs the engine key.  The codes are for every contest
@@ -175,6 +186,8 @@ struct pb_submission {
         const struct pb_contest_ballot *ballots; /* a ballot per contest ("ballots"), or NULL */
         size_t n_ballots;
         enum pb_channel channel; /* electronic, paper (officer entry) or imported */
+        const char *kiosk;       /* the public id of the kiosk token that cast it (turnout by kiosk), or
+                                  * NULL (an officer's or an import's command line) */
 };
 
 #define PB_RECEIPT_PROMISE_MAX 1024
@@ -315,6 +328,18 @@ PB_NODISCARD pb_err pb_box_flush(struct pb_box *b, struct pb_diag *reterr);
 /** Read the counts (one read transaction).  PB_ERR_STORAGE. */
 PB_NODISCARD pb_err pb_box_turnout(struct pb_box *b, struct pb_turnout *ret, struct pb_diag *reterr);
 
+/** Receives the ballots cast by one kiosk token (its public id). */
+typedef pb_err (*pb_box_kiosk_fn)(void *ctx, const char *kiosk, uint64_t ballots);
+
+/**
+ * pb_box_turnout() and, in the same read transaction (so the two reconcile), the ballots accepted
+ * from each kiosk token (pb_submission.kiosk) to @fn, in byte order of the ids: turnout by kiosk,
+ * counts only.  Ballots cast without a kiosk (pbvote cast, pbvote import) are in no kiosk's count.
+ * @fn's error stops it and is returned; @ret is filled only on PB_OK.
+ */
+PB_NODISCARD pb_err pb_box_turnout_kiosks(struct pb_box *b, struct pb_turnout *ret, pb_box_kiosk_fn fn,
+                                          void *ctx, struct pb_diag *reterr);
+
 /** Append the latest signed checkpoint (a note) to @note.  @ret optional.  PB_ERR_NOT_FOUND in draft. */
 PB_NODISCARD pb_err pb_box_checkpoint(struct pb_box *b, struct pb_buf *note, struct pb_checkpoint *ret,
                                       struct pb_diag *reterr);
@@ -451,11 +476,25 @@ PB_NODISCARD pb_err pb_box_token_create_flags(struct pb_box *b, enum pb_role rol
                                               unsigned flags, char ret_token[PB_TOKEN_TEXT_LEN + 1],
                                               char ret_id[PB_TOKEN_ID_LEN + 1], struct pb_diag *reterr);
 
+/**
+ * pb_box_token_create_flags() for a kiosk that takes ballots only for the contests named @contests
+ * (@n ids of the manifest's contests, each once; 0: every contest, as any other token): the server
+ * refuses its submissions with a ballot for another contest (contest_not_allowed).
+ * @return as pb_box_token_create_flags(); PB_ERR_INVALID (path "$.contests[i]") for a contest the
+ *         vote does not hold or named twice, or contests for another role than kiosk
+ */
+PB_NODISCARD pb_err pb_box_token_create_for(struct pb_box *b, enum pb_role role, const char *label,
+                                            unsigned flags, const char *const *contests, size_t n,
+                                            char ret_token[PB_TOKEN_TEXT_LEN + 1],
+                                            char ret_id[PB_TOKEN_ID_LEN + 1], struct pb_diag *reterr);
+
 /** What a valid token is. */
 struct pb_token_info {
         enum pb_role role;
-        char id[PB_TOKEN_ID_LEN + 1]; /* its public id */
-        unsigned flags;               /* PB_TOKEN_DEVICE, PB_TOKEN_LOCKED */
+        char id[PB_TOKEN_ID_LEN + 1];   /* its public id */
+        unsigned flags;                 /* PB_TOKEN_DEVICE, PB_TOKEN_LOCKED */
+        bool restricted;                /* a kiosk for some contests only: */
+        struct pb_contest_set contests; /* those contests (by index in the manifest) */
 };
 
 /**
@@ -469,9 +508,10 @@ PB_NODISCARD pb_err pb_box_token_check(struct pb_box *b, const char *token, size
 PB_NODISCARD pb_err pb_box_token_lookup(struct pb_box *b, const char *token, size_t len,
                                         struct pb_token_info *ret);
 
-/** Receives each token's public description. */
+/** Receives each token's public description (@contests: NULL, or the contests a restricted kiosk
+ *  is for; borrowed for the call). */
 typedef pb_err (*pb_box_token_fn)(void *ctx, const char *id, enum pb_role role, const char *label,
-                                  bool revoked, unsigned flags);
+                                  bool revoked, unsigned flags, const struct pb_contest_set *contests);
 
 /** List the tokens (never the tokens themselves). */
 PB_NODISCARD pb_err pb_box_token_list(struct pb_box *b, pb_box_token_fn fn, void *ctx,

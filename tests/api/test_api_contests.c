@@ -19,7 +19,7 @@
 #define PER_THREAD 6
 
 static struct fixture fx;
-static char kiosk[PB_TOKEN_TEXT_LEN + 1], auditor[PB_TOKEN_TEXT_LEN + 1];
+static char kiosk[PB_TOKEN_TEXT_LEN + 1], auditor[PB_TOKEN_TEXT_LEN + 1], north_kiosk[PB_TOKEN_TEXT_LEN + 1];
 static char north[THREADS * PER_THREAD / 2 + 4][32], south[THREADS * PER_THREAD / 2 + 4][32];
 static int statuses[THREADS * PER_THREAD];
 static char receipts[THREADS * PER_THREAD][4096];
@@ -100,6 +100,20 @@ static void create_and_open(void)
         if (b) {
                 CHECK_INT(pb_box_token_create(b, PB_ROLE_KIOSK, "k", kiosk, NULL, NULL), PB_OK);
                 CHECK_INT(pb_box_token_create(b, PB_ROLE_AUDITOR, "a", auditor, NULL, NULL), PB_OK);
+                /* the north district office's kiosk: north and city-wide ballots only */
+                {
+                        static const char *const nc[2] = { "north", "city" }, *const bad[1] = { "west" };
+                        char tmp[PB_TOKEN_TEXT_LEN + 1];
+                        struct pb_diag d;
+                        CHECK_INT(pb_box_token_create_for(b, PB_ROLE_KIOSK, "north office", 0, nc, 2,
+                                                          north_kiosk, NULL, NULL),
+                                  PB_OK);
+                        CHECK_INT(pb_box_token_create_for(b, PB_ROLE_KIOSK, "x", 0, bad, 1, tmp, NULL, &d),
+                                  PB_ERR_INVALID);
+                        CHECK_STR(d.path, "$.contests[0]");
+                        CHECK_INT(pb_box_token_create_for(b, PB_ROLE_AUDITOR, "x", 0, nc, 1, tmp, NULL, &d),
+                                  PB_ERR_INVALID);
+                }
                 pb_box_free(b);
         }
         /* codes must name their contests, each one of the vote, once */
@@ -191,9 +205,32 @@ static void refusals(void)
         CHECK(strstr(after, "\"ballots\":0,") != NULL);
         CHECK(strstr(after, "\"codes_spent\":0") != NULL);
         CHECK(strstr(after, "\"by_contest\":{\"city\":0,\"north\":0,\"south\":0}") != NULL);
-        /* the refused code still votes */
-        CHECK_INT(submit("\"ballots\":{\"north\":{\"points\":{\"n3\":3}}}", code, 909, out, sizeof(out)),
-                  201);
+        /* the north office's kiosk takes no south ballot, whatever the code */
+        {
+                char body[512];
+                snprintf(
+                        body, sizeof(body),
+                        "{\"ballots\":{\"south\":{\"approvals\":[\"s1\"]}},\"code\":\"%s\",\"submission_id\":"
+                        "\"%032x\"}",
+                        south[THREADS * PER_THREAD / 2], 910u);
+                CHECK_INT(
+                        call(&fx, "POST", "/v1/elections/metro/ballots", north_kiosk, body, out, sizeof(out)),
+                        403);
+                CHECK(strstr(out, "\"reason\":\"contest_not_allowed\"") != NULL);
+                CHECK(strstr(out, "\"field\":\"$.ballots[\\\"south\\\"]\"") != NULL);
+                CHECK(strstr(out, "kiosk") != NULL);
+        }
+        /* the refused code still votes, at the north office's kiosk */
+        {
+                char body[512];
+                snprintf(body, sizeof(body),
+                         "{\"ballots\":{\"north\":{\"points\":{\"n3\":3}}},\"code\":\"%s\",\"submission_id\":"
+                         "\"%032x\"}",
+                         code, 909u);
+                CHECK_INT(
+                        call(&fx, "POST", "/v1/elections/metro/ballots", north_kiosk, body, out, sizeof(out)),
+                        201);
+        }
 }
 
 static void cast_concurrently(void)
@@ -223,6 +260,24 @@ static void cast_concurrently(void)
                 CHECK(strstr(out, want) != NULL);
         }
         CHECK(strstr(out, "\"c1\"") == NULL && strstr(out, "\"n1\"") == NULL);
+        /* the counts reconcile: by channel and by kiosk to the ballots (every ballot here came
+         * through a kiosk token: the general one and the north office's) */
+        {
+                cJSON *j = cJSON_Parse(out), *x;
+                double ballots = j ? cJSON_GetObjectItem(j, "ballots")->valuedouble : -1, kiosks = 0,
+                       channels = 0;
+                int n_kiosks = 0;
+
+                for (x = j ? cJSON_GetObjectItem(j, "by_kiosk")->child : NULL; x; x = x->next, n_kiosks++)
+                        kiosks += x->valuedouble;
+                for (x = j ? cJSON_GetObjectItem(j, "by_channel")->child : NULL; x; x = x->next)
+                        channels += x->valuedouble;
+                CHECK_INT(n_kiosks, 2);
+                CHECK_INT((long long)kiosks, (long long)ballots);
+                CHECK_INT((long long)channels, (long long)ballots);
+                CHECK_INT((long long)ballots, THREADS * PER_THREAD + 1);
+                cJSON_Delete(j);
+        }
         CHECK_INT(call(&fx, "POST", "/v1/elections/metro/tally", fx.admin, NULL, out, sizeof(out)), 409);
 }
 

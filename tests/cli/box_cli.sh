@@ -33,7 +33,7 @@ token=$(cat out)
 mv "logs/$expect_step.out" token.printed
 expect 0 "token list" "$pbvote" token list --db e.db
 check "token list begins with the column headers (issue 11)" \
-        [ "$(head -n 1 out)" = "ID               ROLE    STATE   DEVICE LOCKED LABEL" ]
+        [ "$(head -n 1 out)" = "ID               ROLE    STATE   DEVICE LOCKED CONTESTS LABEL" ]
 has out "kiosk" "token list shows the role"
 hasnt out "$token" "token list never shows the token"
 expect 2 "token create needs a known role" "$pbvote" token create --db e.db --role voter
@@ -41,7 +41,7 @@ expect 0 "token create a physical kiosk's" "$pbvote" token create --db e.db --ro
 kid=$(sed -n 's/.*kiosk token \([0-9a-f]*\) created.*/\1/p' err)
 mv "logs/$expect_step.out" device.printed
 expect 0 "token list" "$pbvote" token list --db e.db
-has out "$kid kiosk   active  device -" "the list says it is a device's, not locked"
+has out "$kid kiosk   active  device -      -        kiosk 7" "the list says it is a device's, not locked, for every contest"
 expect 3 "only a kiosk token can be a device's" "$pbvote" token create --db e.db --role auditor --device
 expect 0 "unlock a kiosk" "$pbvote" token unlock --db e.db "$kid"
 has err "unlocked" "unlock says so"

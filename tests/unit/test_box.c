@@ -1087,9 +1087,10 @@ out:
 }
 
 static pb_err count_tokens(void *ctx, const char *id, enum pb_role role, const char *label, bool revoked,
-                           unsigned flags)
+                           unsigned flags, const struct pb_contest_set *contests)
 {
         (void)flags;
+        CHECK(contests == NULL); /* a token for every contest */
         int *n = ctx;
         (void)role;
         (void)label;
