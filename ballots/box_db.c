@@ -72,6 +72,7 @@ static const char *const stmt_sql[ST_COUNT] = {
                 ("INSERT INTO counts(name, n) VALUES (?2, ?1) ON CONFLICT(name) DO UPDATE SET n = n + "
                  "excluded.n"),
         [ST_KIOSK_COUNTS] = "SELECT name, n FROM counts WHERE name GLOB 'kiosk.*' ORDER BY name",
+        [ST_CVR_BY_LEAF] = "SELECT cvr FROM ballots INDEXED BY ballots_leaf WHERE leaf = ?",
 };
 
 /*

@@ -50,6 +50,7 @@ enum box_stmt {
         ST_CODES_ANY,
         ST_COUNT_UPSERT,
         ST_KIOSK_COUNTS,
+        ST_CVR_BY_LEAF,
         ST_COUNT
 };
 

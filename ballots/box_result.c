@@ -1,5 +1,7 @@
 /** @file The signed result of a closed election, and the finance office's certification. */
 #include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ballots/box_int.h"
@@ -34,7 +36,7 @@ static pb_err load_one(void *ctx, const struct box_ballot_row *row, struct pb_di
 
         if (r < 0 && r != PB_ERR_NOMEM)
                 return pb_diag_set(d, PB_ERR_INTERNAL, "ballots", "a stored CVR does not parse");
-        return r == PB_OK ? pb_vote_add_ballots(l->m, &l->vb) : r;
+        return r == PB_OK ? pb_vote_add_ballots(l->m, &l->vb, NULL) : r;
 }
 
 /* Add every logged ballot of the box to the contests of @m, in log order. */
@@ -113,6 +115,139 @@ out:
         pb_buf_release(&raw);
         pb_buf_release(&manifest);
         pb_buf_release(&tally);
+        return r;
+}
+
+/* What publish_order() keeps of each logged ballot: its cvr_id and leaf. */
+struct cvr_key {
+        uint8_t cvr_id[PB_CVR_ID_BYTES];
+        uint64_t leaf;
+};
+
+struct key_list {
+        const struct pb_manifest *m;
+        struct pb_vote_ballots vb;
+        struct cvr_key *k;
+        size_t n, cap;
+};
+
+static pb_err key_one(void *ctx, const struct box_ballot_row *row, struct pb_diag *d)
+{
+        struct key_list *l = ctx;
+        struct pb_cvr_meta meta;
+        struct cvr_key *g;
+        pb_err r = pb_vote_cvr_parse(l->m, row->cvr, row->cvr_len, &l->vb, &meta, NULL);
+
+        if (r < 0)
+                return r == PB_ERR_NOMEM
+                               ? r
+                               : pb_diag_set(d, PB_ERR_INTERNAL, "ballots", "a stored CVR does not parse");
+        g = pb_grow(l->k, &l->cap, l->n + 1, sizeof(*l->k), 1024);
+        if (!g)
+                return PB_ERR_NOMEM;
+        l->k = g;
+        memcpy(l->k[l->n].cvr_id, meta.cvr_id, PB_CVR_ID_BYTES);
+        l->k[l->n++].leaf = row->leaf;
+        return PB_OK;
+}
+
+static int by_cvr_id(const void *a, const void *b)
+{
+        return memcmp(((const struct cvr_key *)a)->cvr_id, ((const struct cvr_key *)b)->cvr_id,
+                      PB_CVR_ID_BYTES);
+}
+
+/* Every logged ballot into @m's contests in the order of its cvr_id, numbered from 1 (inside a
+ * transaction). */
+static pb_err load_published(struct pb_box *b, struct pb_manifest *m, struct pb_diag *d)
+{
+        struct key_list l = { m, { 0 }, NULL, 0, 0 };
+        pb_err r = pb_vote_ballots_init(&l.vb, m);
+
+        if (r == PB_OK)
+                r = box_each_ballot(b, key_one, &l, d);
+        if (r == PB_OK)
+                qsort(l.k, l.n, sizeof(*l.k), by_cvr_id);
+        for (size_t i = 0; r == PB_OK && i < l.n; i++) {
+                sqlite3_stmt *st = box_stmt(b, ST_CVR_BY_LEAF);
+                char voter[24];
+                int rc;
+
+                if (!st)
+                        return box_sqlite_err(b, sqlite3_errcode(b->db), d);
+                sqlite3_bind_int64(st, 1, (int64_t)l.k[i].leaf);
+                rc = sqlite3_step(st);
+                if (rc != SQLITE_ROW)
+                        r = rc == SQLITE_DONE
+                                    ? pb_diag_set(d, PB_ERR_INTERNAL, "ballots", "a leaf without its ballot")
+                                    : box_sqlite_err(b, rc, d);
+                else
+                        r = pb_vote_cvr_parse(m, (const char *)sqlite3_column_blob(st, 0),
+                                              (size_t)sqlite3_column_bytes(st, 0), &l.vb, NULL, NULL);
+                snprintf(voter, sizeof(voter), "%zu", i + 1);
+                if (r == PB_OK)
+                        r = pb_vote_add_ballots(m, &l.vb, voter);
+                sqlite3_reset(st);
+        }
+        pb_vote_ballots_release(&l.vb);
+        pb_free(l.k);
+        return r;
+}
+
+/* The tie-break seed of the stored result, if it has one. */
+static pb_err stored_seed(struct pb_box *b, const struct pb_manifest *m, uint64_t *seed, bool *has,
+                          struct pb_diag *d)
+{
+        struct pb_seal_envelope env;
+        struct pb_doc_result res;
+        struct pb_buf raw;
+        pb_err r;
+
+        pb_seal_envelope_init(&env);
+        pb_buf_init(&raw, 0);
+        r = stored_payload(b, DOC_RESULT, &env, &raw, d);
+        if (r == PB_OK)
+                r = pb_doc_result_parse((const char *)env.payload, env.payload_len, m, &res, seed, has, d);
+        pb_seal_envelope_release(&env);
+        pb_buf_release(&raw);
+        return r;
+}
+
+pb_err pb_box_ballots_load(struct pb_box *b, struct pb_manifest **ret, uint64_t *ret_seed, bool *ret_has_seed,
+                           struct pb_diag *reterr)
+{
+        struct pb_manifest *m = NULL;
+        struct pb_buf text;
+        enum pb_box_state s;
+        pb_err r;
+
+        pb_buf_init(&text, PB_MANIFEST_MAX_BYTES);
+        box_cache_for_scan(b, true); /* every ballot is read */
+        r = box_begin_read(b, reterr);
+        if (r < 0) {
+                box_cache_for_scan(b, false);
+                return r;
+        }
+        r = box_get_state(b, &s, reterr);
+        if (r == PB_OK && s != PB_BOX_TALLIED && s != PB_BOX_CERTIFIED)
+                r = pb_diag_set(reterr, PB_ERR_STATE, "state",
+                                "the ballots are published only once the vote is tallied");
+        if (r == PB_OK)
+                r = box_get_doc(b, DOC_MANIFEST, &text, reterr);
+        if (r == PB_OK && pb_manifest_parse(text.data, text.len, &m, NULL) < 0)
+                r = pb_diag_set(reterr, PB_ERR_INTERNAL, "manifest", "the stored manifest does not parse");
+        if (r == PB_OK)
+                r = stored_seed(b, m, ret_seed, ret_has_seed, reterr);
+        if (r == PB_OK)
+                r = load_published(b, m, reterr);
+        box_rollback(b);
+        box_cache_for_scan(b, false);
+        pb_buf_release(&text);
+        if (r == PB_OK) {
+                *ret = m;
+                m = NULL;
+        }
+        pb_manifest_free(m);
         return r;
 }
 

@@ -398,6 +398,20 @@ PB_NODISCARD pb_err pb_box_certify(struct pb_box *b, const char *result, size_t 
                                    const struct pb_key_secret *office, const char *certified_at,
                                    struct pb_buf *out, struct pb_diag *reterr);
 
+/**
+ * The ballots of a tallied vote for publication (`pbvote export --pb`): a freshly parsed copy of the
+ * manifest whose contests' elections hold every logged ballot, each CVR under one voter id ("1",
+ * "2", ...) shared by its ballots for several contests.  The CVRs are numbered and listed in the
+ * order of their cvr_id (random, inside the CVR only), never in the order of the log: a voter's
+ * receipt names a commitment and a leaf, and must not name a line of a published file.
+ * @param ret       [out] owned by the caller (pb_manifest_free); set only on PB_OK
+ * @param ret_seed  [out] the seed of the signed result's tie-break, when *@ret_has_seed
+ * @return PB_OK, PB_ERR_STATE (not tallied), PB_ERR_INTERNAL (a stored CVR or document does not
+ *         parse), PB_ERR_STORAGE, PB_ERR_NOMEM
+ */
+PB_NODISCARD pb_err pb_box_ballots_load(struct pb_box *b, struct pb_manifest **ret, uint64_t *ret_seed,
+                                        bool *ret_has_seed, struct pb_diag *reterr);
+
 /** The stored signed documents (any may be absent: PB_ERR_NOT_FOUND).  Appended to @out. */
 enum pb_box_doc { PB_BOX_DOC_MANIFEST, PB_BOX_DOC_CLOSE, PB_BOX_DOC_RESULT, PB_BOX_DOC_CERTIFICATION };
 PB_NODISCARD pb_err pb_box_document(struct pb_box *b, enum pb_box_doc doc, struct pb_buf *out,

@@ -30,9 +30,11 @@ void pb_vote_count_release(struct pb_vote_count *c);
 
 /**
  * Add the ballots of one CVR (@vb, read by pb_vote_cvr_parse() against @m) to the elections of
- * their contests, the ballots a count counts.  PB_ERR_NOMEM, PB_ERR_LIMIT.
+ * their contests, the ballots a count counts, under the voter id @voter_id (copied into each
+ * contest's pool; NULL: none).  PB_ERR_NOMEM, PB_ERR_LIMIT.
  */
-PB_NODISCARD pb_err pb_vote_add_ballots(struct pb_manifest *m, const struct pb_vote_ballots *vb);
+PB_NODISCARD pb_err pb_vote_add_ballots(struct pb_manifest *m, const struct pb_vote_ballots *vb,
+                                        const char *voter_id);
 
 /**
  * Is @seed (NULL: none given) what the manifest's seeded contests committed to?  Every contest with

@@ -93,7 +93,7 @@ static const char *check_ballot_line(struct vctx *v, const char *p, size_t n, st
         v->by_channel[meta.channel]++;
         for (size_t i = 0; i < vb->n; i++)
                 v->by_contest[vb->part[i].contest]++;
-        r = pb_vote_add_ballots(v->m, vb);
+        r = pb_vote_add_ballots(v->m, vb, NULL);
         if (r < 0) {
                 verify_fatal(v, r);
                 why = "out of memory";

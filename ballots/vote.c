@@ -15,18 +15,21 @@ void pb_vote_count_release(struct pb_vote_count *c)
         memset(c, 0, sizeof(*c));
 }
 
-pb_err pb_vote_add_ballots(struct pb_manifest *m, const struct pb_vote_ballots *vb)
+pb_err pb_vote_add_ballots(struct pb_manifest *m, const struct pb_vote_ballots *vb, const char *voter_id)
 {
         pb_err r = PB_OK;
 
         for (size_t i = 0; r == PB_OK && i < vb->n; i++) {
                 const struct pb_contest_ballot *b = &vb->part[i];
                 struct pb_election *e = m->contests[b->contest].election;
+                const char *id = voter_id ? pb_election_str(e, voter_id, strlen(voter_id)) : NULL;
 
+                if (voter_id && !id)
+                        return PB_ERR_NOMEM;
                 for (size_t k = 0; r == PB_OK && k < b->n; k++)
                         r = pb_ballots_add_item(e, b->items[k], b->points ? b->points[k] : 0);
                 if (r == PB_OK)
-                        r = pb_ballots_end(e, NULL);
+                        r = pb_ballots_end(e, id);
         }
         return r;
 }

@@ -131,8 +131,7 @@ const struct cli_group cli_group_election = {
                                                       &election_show, &election_check, NULL },
 };
 
-/* The id of an election made from FILE.pb: the file's name without folders and ".pb". */
-static void stem_of(const char *path, char *out, size_t cap)
+void cli_stem_of(const char *path, char *out, size_t cap)
 {
         const char *base = strrchr(path, '/');
         size_t n;
@@ -147,32 +146,20 @@ static void stem_of(const char *path, char *out, size_t cap)
         out[n] = '\0';
 }
 
-int cli_manifest_from_pb_file(const char *path, const char *id, const char *rule_name,
-                              struct pb_manifest **ret)
+int cli_manifest_from_pb(const struct pb_election *e, const char *path, const char *id, const char *rule_name,
+                         struct pb_manifest **ret)
 {
-        struct pb_election *e = NULL;
         struct pb_rule rule;
         struct pb_diag d;
         char stem[PB_ID_MAX + 1];
-        char *data = NULL;
-        size_t len = 0;
-        int rc = PB_EXIT_OK;
         pb_err r;
 
         pb_diag_clear(&d);
-        r = pb_file_read(path, PB_PB_MAX_BYTES, &data, &len, &d);
-        if (r == PB_OK)
-                r = pb_format_pb_parse(data, len, &e, NULL, &d);
-        if (r < 0) {
-                rc = cli_fail(path, r, &d);
-                goto out;
-        }
         if (rule_name) {
                 pb_rule_init(&rule);
                 if (pb_rule_set_name(&rule, rule_name) < 0) {
                         fprintf(stderr, "pbvote: --rule %s: unknown rule\n", rule_name);
-                        rc = PB_EXIT_USAGE;
-                        goto out;
+                        return PB_EXIT_USAGE;
                 }
                 if (rule.kind == PB_RULE_EQUAL_SHARES)
                         rule.tie_break = PB_TIE_COST_THEN_VOTES;
@@ -182,16 +169,34 @@ int cli_manifest_from_pb_file(const char *path, const char *id, const char *rule
                 }
         }
         if (!id) {
-                stem_of(path, stem, sizeof(stem));
+                cli_stem_of(path, stem, sizeof(stem));
                 id = stem;
         }
         r = pb_manifest_from_pb(e, id, rule_name ? &rule : NULL, ret, &d);
         if (r < 0) {
-                rc = cli_fail(path, r, &d);
+                int rc = cli_fail(path, r, &d);
                 if (r == PB_ERR_UNSUPPORTED)
                         fprintf(stderr, "pbvote: pass --rule to choose how to count this election\n");
+                return rc;
         }
-out:
+        return PB_EXIT_OK;
+}
+
+int cli_manifest_from_pb_file(const char *path, const char *id, const char *rule_name,
+                              struct pb_manifest **ret)
+{
+        struct pb_election *e = NULL;
+        struct pb_diag d;
+        char *data = NULL;
+        size_t len = 0;
+        int rc;
+        pb_err r;
+
+        pb_diag_clear(&d);
+        r = pb_file_read(path, PB_PB_MAX_BYTES, &data, &len, &d);
+        if (r == PB_OK)
+                r = pb_format_pb_parse(data, len, &e, NULL, &d);
+        rc = r < 0 ? cli_fail(path, r, &d) : cli_manifest_from_pb(e, path, id, rule_name, ret);
         pb_election_free(e);
         pb_free(data);
         return rc;

@@ -597,8 +597,7 @@ static pb_err parse_contest(struct parser *p, struct pb_contest *c, const cJSON 
         return parse_contest_body(p, c, obj);
 }
 
-/* Insert contest @i into the sorted index by_id[0..i). */
-static void index_contest(struct pb_manifest *m, size_t i)
+void manifest_index_contest(struct pb_manifest *m, size_t i)
 {
         size_t pos = i;
         const char *id = m->contests[i].election->id;
@@ -636,7 +635,7 @@ static pb_err parse_contests(struct parser *p, const cJSON *arr)
                 size_t i = m->n_contests++;
                 r = parse_contest(p, &m->contests[i], c, i);
                 if (r == PB_OK)
-                        index_contest(m, i);
+                        manifest_index_contest(m, i);
         }
         p->e = m->election;
         return r;

@@ -11,4 +11,7 @@ const char *manifest_text_display(const struct pb_text *t);
 /** Room in @c's names[] and descriptions[] for one more project.  PB_ERR_NOMEM. */
 PB_NODISCARD pb_err manifest_grow_texts(struct pb_contest *c);
 
+/** Insert contest @i into the sorted index by_id[0..i) of @m. */
+void manifest_index_contest(struct pb_manifest *m, size_t i);
+
 #endif

@@ -163,6 +163,22 @@ long pb_manifest_find_contest(const struct pb_manifest *m, const char *id, size_
 /** The largest number of projects of any contest of @m (room for one ballot of any contest). */
 size_t pb_manifest_max_projects(const struct pb_manifest *m);
 
+/**
+ * A vote of several contests from the one-contest manifests @parts (pb_manifest_from_pb of each
+ * file of a city's vote), contest i being @parts[i] under its own id.  The vote's currency is the
+ * parts' (each the same, or ""), its scale the largest of theirs (the amounts of the others are
+ * multiplied to it); every contest is optional, since a resident voted in some of them.  The parts
+ * are taken (freed) whatever happens, and *@parts[i] set to NULL.
+ * @param id     the vote's id (a valid id, not one of a part's)
+ * @param title  its display title (copied)
+ * @param ret    [out] the vote, in canonical form; set only on PB_OK
+ * @return PB_OK, PB_ERR_INVALID (two parts of one id, currencies that differ, an id), PB_ERR_LIMIT
+ *         (more than PB_MANIFEST_MAX_CONTESTS), PB_ERR_OVERFLOW (an amount beyond 2^53 - 1 at the
+ *         vote's scale), PB_ERR_NOMEM
+ */
+PB_NODISCARD pb_err pb_manifest_join(struct pb_manifest **parts, size_t n, const char *id, const char *title,
+                                     struct pb_manifest **ret, struct pb_diag *reterr);
+
 /** SHA-256 commitment to a tie-break seed: SHA-256(PB_TIE_SEED_TAG "\0" || decimal @seed). */
 void pb_manifest_seed_commitment(uint64_t seed, uint8_t ret[32]);
 

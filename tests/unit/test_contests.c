@@ -14,6 +14,7 @@
 #include "ballots/pb_docs.h"
 #include "ballots/pb_vote.h"
 #include "check.h"
+#include "engine/pb_canon.h"
 #include "engine/pb_refusal.h"
 #include "engine/pb_seal.h"
 #include "engine/pb_tally.h"
@@ -607,7 +608,7 @@ static void test_tally_per_contest(void)
                         vb.part[vb.n++] = (struct pb_contest_ballot){ NORTH, n, pts, 2 };
                 else
                         vb.part[vb.n++] = (struct pb_contest_ballot){ SOUTH, s, NULL, (size_t)(1 + i % 2) };
-                CHECK(pb_vote_add_ballots(m, &vb) == PB_OK);
+                CHECK(pb_vote_add_ballots(m, &vb, NULL) == PB_OK);
         }
         CHECK(pb_vote_tally(m, NULL, "pbvote test", &count, &doc, NULL) == PB_OK);
         CHECK_INT(count.n, 3);
@@ -629,6 +630,58 @@ static void test_tally_per_contest(void)
         pb_manifest_free(m);
 }
 
+/* A one-contest manifest of id @id, currency @cur and scale @scale (budget 100 units, one project). */
+static struct pb_manifest *one(const char *id, const char *cur, int scale, int64_t budget, int64_t cost)
+{
+        char t[1024];
+        struct pb_manifest *m = NULL;
+
+        snprintf(t, sizeof(t),
+                 "{\"ballot\":{\"type\":\"approval\"},\"budget\":%lld,\"currency\":\"%s\",\"id\":\"%s\","
+                 "\"projects\":[{\"cost\":%lld,\"id\":\"p\",\"name\":\"P\"}],\"rule\":{\"name\":\"greedy\","
+                 "\"tie_break\":\"lexico\"},\"scale\":%d,\"title\":\"%s\",\"type\":\"pbvote.manifest/v1\"}",
+                 (long long)budget, cur, id, (long long)cost, scale, id);
+        CHECK(pb_manifest_parse(t, strlen(t), &m, NULL) == PB_OK);
+        return m;
+}
+
+/* A city's files made one vote: the largest scale, the one currency, each contest optional. */
+static void test_join(void)
+{
+        struct pb_manifest *parts[3], *m = NULL;
+        struct pb_diag d;
+
+        parts[0] = one("city", "PLN", 0, 100, 40);
+        parts[1] = one("dab", "", 2, 5050, 1025);
+        CHECK_INT(pb_manifest_join(parts, 2, "katowice", "Katowice 2021", &m, NULL), PB_OK);
+        CHECK(parts[0] == NULL && parts[1] == NULL);
+        if (m) {
+                CHECK(m->has_contests && m->n_contests == 2);
+                CHECK_INT(m->election->scale, 2);
+                CHECK_STR(m->election->currency, "PLN");
+                CHECK_STR(m->contests[1].election->currency, "PLN");
+                CHECK_INT(m->contests[0].election->budget, 10000);
+                CHECK_INT(m->contests[0].election->projects[0].cost, 4000);
+                CHECK_INT(m->contests[1].election->budget, 5050);
+                CHECK(m->contests[0].optional && m->contests[1].optional);
+                CHECK_STR(m->contests[0].election->title, "city");
+        }
+        pb_manifest_free(m);
+        m = NULL;
+        parts[0] = one("a", "PLN", 0, 100, 40);
+        parts[1] = one("b", "EUR", 0, 100, 40);
+        CHECK_INT(pb_manifest_join(parts, 2, "v", "V", &m, &d), PB_ERR_INVALID);
+        CHECK_STR(d.path, "currency");
+        parts[0] = one("a", "PLN", 0, 100, 40);
+        parts[1] = one("b", "PLN", 0, 100, 40);
+        parts[2] = one("a", "PLN", 0, 100, 40);
+        CHECK_INT(pb_manifest_join(parts, 3, "v", "V", &m, &d), PB_ERR_INVALID);
+        CHECK(m == NULL && parts[2] == NULL);
+        parts[0] = one("a", "PLN", 0, PB_JW_INT_MAX / 10, 40);
+        parts[1] = one("b", "PLN", 6, 100, 40);
+        CHECK_INT(pb_manifest_join(parts, 2, "v", "V", &m, &d), PB_ERR_OVERFLOW);
+}
+
 int main(void)
 {
         uint8_t seed[32];
@@ -647,6 +700,7 @@ int main(void)
         RUN(test_cvr);
         RUN(test_submission_json);
         RUN(test_tally_per_contest);
+        RUN(test_join);
         RUN(test_box_lifecycle);
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
         if (system(cmd) != 0)
