@@ -179,6 +179,11 @@ void pb_h_ballots(struct pb_api_ctx *c)
                 return;
         }
         m = pb_box_snapshot_manifest(snap->box);
+        if (pb_api_period_refuse(c->api, m, &d)) {
+                /* outside the manifest's voting period, by the server's clock: nothing stored */
+                pb_api_problem(c->resp, d.code, NULL, &d);
+                goto out;
+        }
         job = pb_calloc(1, sizeof(*job));
         if (!job) {
                 pb_api_fail(c, PB_ERR_NOMEM, NULL);

@@ -8,10 +8,10 @@
 #include "formats/pb_manifest.h"
 #include "engine/pb_canon.h"
 
-/* "YYYY-MM-DDTHH:MM:SSZ": the API layer reads the clock; the engine never does. */
-static void utc_now(char out[21])
+/* "YYYY-MM-DDTHH:MM:SSZ" of the API's clock: the API layer reads the clock; the engine never does. */
+static void utc_now(const struct pb_api *api, char out[21])
 {
-        time_t t = time(NULL);
+        time_t t = (time_t)api->wall_s();
         struct tm tm;
 
         gmtime_r(&t, &tm);
@@ -82,6 +82,7 @@ void pb_h_elections_list(struct pb_api_ctx *c)
         struct pb_buf b;
         struct pb_jw w;
 
+        pb_api_store_sweep(api); /* never list an election whose file is gone */
         pb_buf_init(&b, 0);
         pb_jw_init(&w, &b);
         pb_jw_object_begin(&w);
@@ -113,6 +114,65 @@ void pb_h_elections_list(struct pb_api_ctx *c)
         }
         pthread_rwlock_unlock(&api->elections_lock);
         pb_jw_array_end(&w);
+        pb_jw_object_end(&w);
+        reply_writer(c, 200, &b, &w);
+}
+
+/* PUT /v1/elections/{id}: replace a draft's manifest (its id stays; once codes exist, its contests
+ * too).  The snapshot of a draft is never used to prepare a ballot, so nothing else changes. */
+void pb_h_election_put(struct pb_api_ctx *c)
+{
+        struct pb_manifest *m = NULL;
+        struct pb_buf canon;
+        struct pb_diag d;
+        pb_err r;
+
+        pb_diag_clear(&d);
+        pb_buf_init(&canon, 0);
+        r = pb_json_canonical(c->json, &canon);
+        if (r == PB_OK)
+                r = pb_manifest_parse(canon.data, canon.len, &m, &d);
+        if (r == PB_OK && strcmp(m->election->id, c->el->id))
+                r = pb_diag_set(&d, PB_ERR_INVALID, "$.id", "the manifest's id is not this election's");
+        if (r == PB_OK) {
+                pthread_mutex_lock(&c->el->lock);
+                r = pb_box_set_manifest(c->el->box, m, &d);
+                pthread_mutex_unlock(&c->el->lock);
+        }
+        pb_buf_release(&canon);
+        pb_manifest_free(m);
+        if (r < 0) {
+                pb_api_fail(c, r, &d);
+                return;
+        }
+        reply_state(c, 200);
+}
+
+/* DELETE /v1/elections/{id}: a draft's files removed, the election no longer served. */
+void pb_h_election_delete(struct pb_api_ctx *c)
+{
+        struct pb_buf b;
+        struct pb_jw w;
+        struct pb_diag d;
+        char path[4096];
+        pb_err r;
+
+        pb_diag_clear(&d);
+        pb_api_store_path(c->api, c->el, path, sizeof(path));
+        pthread_mutex_lock(&c->el->lock);
+        r = pb_box_delete(c->el->box, path, &d);
+        pthread_mutex_unlock(&c->el->lock);
+        if (r == PB_OK)
+                r = pb_api_store_retire(c->api, c->el);
+        if (r < 0) {
+                pb_api_fail(c, r, &d);
+                return;
+        }
+        pb_buf_init(&b, 0);
+        pb_jw_init(&w, &b);
+        pb_jw_object_begin(&w);
+        pb_jw_kv_bool(&w, "deleted", true);
+        pb_jw_kv_string(&w, "id", c->el->id);
         pb_jw_object_end(&w);
         reply_writer(c, 200, &b, &w);
 }
@@ -171,7 +231,7 @@ static void transition(struct pb_api_ctx *c, enum transition t)
                 pb_api_fail(c, PB_ERR_FORBIDDEN, &d);
                 return;
         }
-        utc_now(now);
+        utc_now(c->api, now);
         pthread_mutex_lock(&c->el->lock);
         switch (t) {
         case T_OPEN: r = pb_box_election_open(c->el->box, c->api->office, &d); break;

@@ -448,6 +448,23 @@ pb_err pb_box_set_manifest(struct pb_box *b, const struct pb_manifest *m, struct
         return r;
 }
 
+pb_err pb_box_delete(struct pb_box *b, const char *path, struct pb_diag *reterr)
+{
+        enum pb_box_state s;
+        pb_err r = box_begin(b, reterr);
+
+        if (r < 0)
+                return r;
+        r = box_get_state(b, &s, reterr);
+        if (r == PB_OK && s != PB_BOX_DRAFT)
+                r = pb_diag_set(reterr, PB_ERR_STATE, "state", "only a draft can be deleted");
+        /* removed under the write lock: nobody opens or changes the election in between */
+        if (r == PB_OK)
+                pb_box_remove(path);
+        box_rollback(b);
+        return r;
+}
+
 void box_alarm(struct pb_box *b)
 {
         box_rollback(b);

@@ -103,6 +103,16 @@ PB_NODISCARD pb_err pb_box_state(struct pb_box *b, enum pb_box_state *ret);
  *  may replace it when another connection changed it, as pb_box_set_manifest and open do). */
 const struct pb_manifest *pb_box_manifest(const struct pb_box *b);
 
+/**
+ * Delete the draft election of @b, whose file is @path: its files (the database, -wal, -shm,
+ * -journal) are removed while @b holds the write lock, so that no other process can open the
+ * election meanwhile.  @b must then be freed; a process that had the file open keeps an unlinked
+ * copy (a server notices: api.md, "Drafts").
+ * @return PB_OK, PB_ERR_STATE (not a draft: an election that ran is never deleted), PB_ERR_BUSY,
+ *         PB_ERR_STORAGE
+ */
+PB_NODISCARD pb_err pb_box_delete(struct pb_box *b, const char *path, struct pb_diag *reterr);
+
 /** Replace the manifest of a draft election (@m borrowed, its canonical form stored).  PB_ERR_STATE. */
 PB_NODISCARD pb_err pb_box_set_manifest(struct pb_box *b, const struct pb_manifest *m,
                                         struct pb_diag *reterr);

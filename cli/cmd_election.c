@@ -2,6 +2,8 @@
  * @file `pbvote election`: create a ballot box and move the election through its states.
  *
  *   pbvote election create --db DB (--manifest FILE.json | --pb FILE.pb [--id ID] [--rule RULE])
+ *   pbvote election update --db DB --manifest FILE.json
+ *   pbvote election delete --db DB
  *   pbvote election open   --db DB --key ENGINE.key --office-key OFFICE.key
  *   pbvote election suspend|resume --db DB
  *   pbvote election close  --db DB --key ENGINE.key [--at YYYY-MM-DDTHH:MM:SSZ]
@@ -45,6 +47,11 @@ static const struct cli_option create_options[] = {
         CLI_CHOICE("rule", O, rule, "RULE", cli_pb_rule_names, "with --pb: the rule (default: the file's)"),
         CLI_END,
 };
+static const struct cli_option update_options[] = {
+        CLI_PATH("db", O, db, "DB", "the ballot box of a draft"),
+        CLI_PATH("manifest", O, manifest, "FILE.json", "the draft's new manifest (the same election id)"),
+        CLI_END,
+};
 static const struct cli_option open_options[] = {
         DB,
         KEY,
@@ -74,6 +81,21 @@ static const struct cli_command election_create = {
                  "(docs/api.md) or a pabulib file (its projects, budget, limits and rule; no ballots: see\n"
                  "pbvote import).\n",
         .options = create_options,
+};
+static const struct cli_command election_update = {
+        .name = "election update",
+        .synopsis = "election update --db DB --manifest FILE.json",
+        .about = "Replaces the manifest of a draft (the election id stays; once voter codes exist, its\n"
+                 "contests too).  An election that has opened never changes.\n",
+        .options = update_options,
+};
+static const struct cli_command election_delete = {
+        .name = "election delete",
+        .synopsis = "election delete --db DB",
+        .about = "Deletes a draft: its ballot box file is removed (a server serving it stops within a "
+                 "second).\n"
+                 "An election that has opened is never deleted.\n",
+        .options = db_options,
 };
 static const struct cli_command election_open = {
         .name = "election open",
@@ -126,9 +148,10 @@ const struct cli_group cli_group_election = {
         .name = "election",
         .about = "States: draft -> open <-> suspended -> closed -> tallied -> certified (never back to "
                  "open).\n",
-        .verbs = (const struct cli_command *const[]){ &election_create, &election_open, &election_suspend,
-                                                      &election_resume, &election_close, &election_flush,
-                                                      &election_show, &election_check, NULL },
+        .verbs = (const struct cli_command *const[]){ &election_create, &election_update, &election_delete,
+                                                      &election_open, &election_suspend, &election_resume,
+                                                      &election_close, &election_flush, &election_show,
+                                                      &election_check, NULL },
 };
 
 void cli_stem_of(const char *path, char *out, size_t cap)
@@ -246,6 +269,33 @@ static int do_create(const struct opts *o)
                        m->election->n_projects, pb_rule_kind_name(m->contests[0].rule.kind));
 out:
         pb_box_free(b);
+        pb_manifest_free(m);
+        pb_free(data);
+        return rc;
+}
+
+/* A draft's new manifest, from --manifest: an exit status. */
+static int do_update(struct pb_box *b, const struct opts *o)
+{
+        struct pb_manifest *m = NULL;
+        struct pb_diag d;
+        char *data = NULL;
+        size_t len = 0;
+        int rc = PB_EXIT_OK;
+        pb_err r;
+
+        pb_diag_clear(&d);
+        if (!o->manifest)
+                return cli_missing(&election_update, "--manifest FILE.json");
+        r = pb_file_read(o->manifest, PB_MANIFEST_MAX_BYTES, &data, &len, &d);
+        if (r == PB_OK)
+                r = pb_manifest_parse(data, len, &m, &d);
+        if (r < 0)
+                rc = cli_fail(o->manifest, r, &d);
+        else if ((r = pb_box_set_manifest(b, m, &d)) < 0)
+                rc = cli_fail(o->db, r, &d);
+        else
+                printf("updated the draft %s: its manifest is %s's\n", m->election->id, o->manifest);
         pb_manifest_free(m);
         pb_free(data);
         return rc;
@@ -411,6 +461,15 @@ int cmd_election(int argc, char **argv)
                 r = pb_box_election_close(b, o.at ? o.at : now, &d);
         } else if (!strcmp(verb, "flush")) {
                 r = pb_box_flush(b, &d);
+        } else if (!strcmp(verb, "update")) {
+                rc = do_update(b, &o);
+                goto out;
+        } else if (!strcmp(verb, "delete")) {
+                r = pb_box_delete(b, o.db, &d);
+                if (r == PB_OK) {
+                        printf("deleted the draft %s (%s)\n", pb_box_manifest(b)->election->id, o.db);
+                        goto out;
+                }
         } else if (!strcmp(verb, "check")) {
                 rc = do_check(b, o.db);
                 goto out;

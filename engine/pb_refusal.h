@@ -36,6 +36,8 @@ enum pb_refusal {
         PB_REFUSAL_CONTEST_UNKNOWN,     /* a ballot for a contest the vote does not hold */
         PB_REFUSAL_CONTEST_NOT_ALLOWED, /* a ballot for a contest the voter code (or kiosk) is not for */
         PB_REFUSAL_CONTEST_MISSING,     /* no ballot for a contest the code is for and may not be skipped */
+        PB_REFUSAL_PERIOD_NOT_STARTED,  /* before the start of the manifest's voting period */
+        PB_REFUSAL_PERIOD_OVER,         /* after the end of the manifest's voting period */
         PB_REFUSAL_COUNT
 };
 

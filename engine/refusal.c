@@ -44,6 +44,10 @@ static const struct {
         [PB_REFUSAL_CONTEST_MISSING] = { "contest_missing", PB_ERR_INVALID,
                                          "a ballot is needed for every contest of this voter code that "
                                          "may not be skipped" },
+        [PB_REFUSAL_PERIOD_NOT_STARTED] = { "period_not_started", PB_ERR_STATE,
+                                            "voting has not started: the voting period opens later" },
+        [PB_REFUSAL_PERIOD_OVER] = { "period_over", PB_ERR_STATE,
+                                     "voting is over: the voting period has ended" },
 };
 
 const char *pb_refusal_name(enum pb_refusal r)

@@ -27,6 +27,17 @@ JSON
 
 expect 0 "election create from a manifest" "$pbvote" election create --db e.db --manifest manifest.json
 expect 3 "create refuses an existing file" "$pbvote" election create --db e.db --manifest manifest.json
+# a draft corrected and deleted (issue 14); an election that ran is never deleted (below)
+sed 's/"budget": 10000000/"budget": 12000000/' manifest.json > manifest2.json
+expect 0 "election update corrects a draft" "$pbvote" election update --db e.db --manifest manifest2.json
+expect 0 "election show" "$pbvote" election show --db e.db
+sed 's/"cli-2026"/"other-2026"/' manifest.json > other.json
+expect 3 "election update keeps the id" "$pbvote" election update --db e.db --manifest other.json
+has err '$.id' "the refusal names the id"
+expect 0 "election create another draft" "$pbvote" election create --db d.db --manifest other.json
+expect 0 "election delete a draft" "$pbvote" election delete --db d.db
+check "the draft's file is gone" [ ! -e d.db ]
+expect 0 "election update back" "$pbvote" election update --db e.db --manifest manifest.json
 expect 0 "token create kiosk" "$pbvote" token create --db e.db --role kiosk --label "library"
 token=$(cat out)
 [ ${#token} = 64 ] && ok "a token is 64 hex digits" || not_ok "token length ${#token}"
@@ -51,6 +62,10 @@ expect 2 "open needs the office key" "$pbvote" election open --db e.db $E --offi
 expect 0 "election open" "$pbvote" election open --db e.db $E --office-key office.key
 has out "is open" "the election is open"
 has err "office.key is NOT encrypted" "an unencrypted key is announced"
+expect 3 "an open election is never deleted" "$pbvote" election delete --db e.db
+has err "only a draft" "the refusal says why"
+check "its file stays" [ -e e.db ]
+expect 3 "an open election's manifest never changes" "$pbvote" election update --db e.db --manifest manifest2.json
 expect 0 "codes issue" "$pbvote" codes issue --db e.db $E --count 8 --csv codes.csv --cards cards.html
 [ "$(wc -l < codes.csv)" = 9 ] && ok "8 codes in the CSV" || not_ok "codes.csv has $(wc -l < codes.csv) lines"
 [ "$(grep -c 'class="card"' cards.html)" = 8 ] && ok "8 printable cards" || not_ok "cards"
