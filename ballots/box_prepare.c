@@ -105,7 +105,7 @@ static pb_err refuse_ballots(struct pb_box_prepared *p, enum pb_refusal why, con
 static const char *ballot_path(const struct pb_manifest *m, const struct pb_submission *s, uint32_t k,
                                char out[PB_DIAG_PATH_MAX])
 {
-        if (!s->ballots)
+        if (!s->ballots || s->as_ballot)
                 return memcpy(out, "$.ballot", sizeof("$.ballot"));
         snprintf(out, PB_DIAG_PATH_MAX, "$.ballots[\"%s\"]", m->contests[k].election->id);
         return out;
@@ -125,7 +125,7 @@ static pb_err ballots_of(const struct pb_manifest *m, const struct pb_submission
         if (!b) {
                 if (m->n_contests > 1)
                         return refuse_ballots(p, PB_REFUSAL_CONTEST_MISSING, "$.ballots");
-                *one = (struct pb_contest_ballot){ 0, s->items, s->points, s->n };
+                *one = (struct pb_contest_ballot){ 0, s->items, s->points, s->n, PB_MARK_NONE };
                 b = one;
                 n = 1;
         }
@@ -162,8 +162,14 @@ static pb_err check_ballots(const struct pb_manifest *m, const struct pb_submiss
                 pb_err r;
 
                 ballot_path(m, s, b[i].contest, base);
-                if ((b[i].n && !b[i].items) || b[i].n > e->n_projects)
+                if ((b[i].n && !b[i].items) || b[i].n > e->n_projects || (unsigned)b[i].mark >= PB_MARK_COUNT)
                         return refuse_ballots(p, PB_REFUSAL_BALLOT_MALFORMED, base);
+                /* a paper's blank or spoiled part is recorded as such, never checked nor counted */
+                if (b[i].mark != PB_MARK_NONE) {
+                        if (s->channel != PB_CHANNEL_PAPER || b[i].n)
+                                return refuse_ballots(p, PB_REFUSAL_BALLOT_MALFORMED, base);
+                        continue;
+                }
                 /* imported ballots were accepted by their own process: pabulib's checker treats the
                  * sum limits as warnings, and so does the import; everything cast here is strict */
                 r = pb_ballot_check(e, b[i].items, points, b[i].n,
@@ -218,7 +224,7 @@ static pb_err commit(const struct box_prep_inputs *in, const struct pb_submissio
         randombytes_buf(p->cvr_id, sizeof(p->cvr_id));
         randombytes_buf(p->nonce, sizeof(p->nonce));
         pb_buf_init(&cvr, 0);
-        r = pb_vote_cvr_format(m, b, n, s->channel, p->cvr_id, &cvr);
+        r = pb_vote_cvr_write(m, b, n, s->channel, s->paper, p->cvr_id, &cvr);
         if (r == PB_OK)
                 r = pb_cvr_commitment(m->election->id, p->nonce, (const uint8_t *)cvr.data, cvr.len,
                                       p->commitment);

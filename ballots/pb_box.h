@@ -198,6 +198,9 @@ struct pb_submission {
         enum pb_channel channel; /* electronic, paper (officer entry) or imported */
         const char *kiosk;       /* the public id of the kiosk token that cast it (turnout by kiosk), or
                                   * NULL (an officer's or an import's command line) */
+        const struct pb_cvr_paper *paper; /* a paper ballot entered over the API: its batch and officer,
+                                           * recorded in its CVR; NULL otherwise */
+        bool as_ballot; /* @ballots holds the one-contest form's "ballot" (diagnostics say $.ballot) */
 };
 
 #define PB_RECEIPT_PROMISE_MAX 1024

@@ -31,7 +31,8 @@ void pb_vote_count_release(struct pb_vote_count *c);
 /**
  * Add the ballots of one CVR (@vb, read by pb_vote_cvr_parse() against @m) to the elections of
  * their contests, the ballots a count counts, under the voter id @voter_id (copied into each
- * contest's pool; NULL: none).  PB_ERR_NOMEM, PB_ERR_LIMIT.
+ * contest's pool; NULL: none).  A paper's blank or spoiled part is not counted.  PB_ERR_NOMEM,
+ * PB_ERR_LIMIT.
  */
 PB_NODISCARD pb_err pb_vote_add_ballots(struct pb_manifest *m, const struct pb_vote_ballots *vb,
                                         const char *voter_id);

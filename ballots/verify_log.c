@@ -35,6 +35,8 @@ static bool ballots_valid(const struct pb_manifest *m, const struct pb_vote_ball
 {
         for (size_t i = 0; i < vb->n; i++) {
                 const struct pb_contest_ballot *b = &vb->part[i];
+                if (b->mark != PB_MARK_NONE)
+                        continue; /* a paper's blank or spoiled part: recorded as such */
                 if (pb_ballot_check(m->contests[b->contest].election, b->items, b->points, b->n,
                                     ch == PB_CHANNEL_IMPORTED ? PB_CHECK_PABULIB : PB_CHECK_STRICT, NULL,
                                     NULL) < 0)

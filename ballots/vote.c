@@ -22,8 +22,11 @@ pb_err pb_vote_add_ballots(struct pb_manifest *m, const struct pb_vote_ballots *
         for (size_t i = 0; r == PB_OK && i < vb->n; i++) {
                 const struct pb_contest_ballot *b = &vb->part[i];
                 struct pb_election *e = m->contests[b->contest].election;
-                const char *id = voter_id ? pb_election_str(e, voter_id, strlen(voter_id)) : NULL;
+                const char *id;
 
+                if (b->mark != PB_MARK_NONE)
+                        continue; /* a paper's blank or spoiled part: recorded, never counted */
+                id = voter_id ? pb_election_str(e, voter_id, strlen(voter_id)) : NULL;
                 if (voter_id && !id)
                         return PB_ERR_NOMEM;
                 for (size_t k = 0; r == PB_OK && k < b->n; k++)

@@ -395,7 +395,7 @@ static void submission_of(const struct city *c, uint32_t r, struct pb_contest_ba
                 from = b->start[i];
                 parts[k++] = (struct pb_contest_ballot){ (uint32_t)f, c->f[f].items + from,
                                                          b->points ? b->points + from : NULL,
-                                                         pb_ballot_len(b, (size_t)i) };
+                                                         pb_ballot_len(b, (size_t)i), PB_MARK_NONE };
         }
         s->code = c->codes[r];
         s->code_len = strlen(c->codes[r]);

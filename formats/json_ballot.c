@@ -107,16 +107,33 @@ static const struct pb_json_field cvr_fields[] = {
 };
 
 static const struct pb_json_field cvr_vote_fields[] = {
-        { "ballots", PB_JSON_OBJECT, true }, { "channel", PB_JSON_STRING, true },
-        { "cvr_id", PB_JSON_STRING, true },  { "election", PB_JSON_STRING, true },
-        { NULL, PB_JSON_ANY, false },
+        { "ballot", PB_JSON_OBJECT, false },  { "ballots", PB_JSON_OBJECT, false },
+        { "batch", PB_JSON_STRING, false },   { "channel", PB_JSON_STRING, true },
+        { "cvr_id", PB_JSON_STRING, true },   { "election", PB_JSON_STRING, true },
+        { "officer", PB_JSON_STRING, false }, { NULL, PB_JSON_ANY, false },
 };
 
-/* The members of CVR @v besides its ballots: the election (@id), the channel and the cvr_id. */
+/* A paper record's label (batch, officer) into @out, when the CVR has it. */
+static pb_err read_label(const cJSON *v, const char *key, char out[PB_CVR_BATCH_MAX + 1], struct pb_diag *d)
+{
+        const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, key));
+
+        out[0] = '\0';
+        if (!s)
+                return PB_OK;
+        if (strlen(s) > PB_CVR_BATCH_MAX)
+                return bad(d, PB_ERR_PARSE, key[0] == 'b' ? "$.batch" : "$.officer", "longer than 64 bytes");
+        memcpy(out, s, strlen(s) + 1);
+        return PB_OK;
+}
+
+/* The members of CVR @v besides its ballots: the election (@id), the channel, the cvr_id and a
+ * paper's record. */
 static pb_err read_meta(const cJSON *v, const char *id, struct pb_cvr_meta *meta, struct pb_diag *d)
 {
         const char *s = cJSON_GetObjectItemCaseSensitive(v, "election")->valuestring;
         size_t bin_len = 0;
+        pb_err r;
 
         if (strcmp(s, id))
                 return bad(d, PB_ERR_INVALID, "$.election", "a CVR of another election");
@@ -128,7 +145,8 @@ static pb_err read_meta(const cJSON *v, const char *id, struct pb_cvr_meta *meta
             sodium_hex2bin(meta->cvr_id, sizeof(meta->cvr_id), s, strlen(s), NULL, &bin_len, NULL) != 0 ||
             bin_len != PB_CVR_ID_BYTES)
                 return bad(d, PB_ERR_PARSE, "$.cvr_id", "expected 32 lowercase hex digits");
-        return PB_OK;
+        r = read_label(v, "batch", meta->batch, d);
+        return r == PB_OK ? read_label(v, "officer", meta->officer, d) : r;
 }
 
 /* One spelling per CVR: @again (what pbvote writes for what was read) must be @buf exactly. */
@@ -202,14 +220,30 @@ void pb_vote_ballots_release(struct pb_vote_ballots *vb)
         memset(vb, 0, sizeof(*vb));
 }
 
-/* Contest @k's ballot @c into the next part of @vb, its entries at @vb->items + *@used. */
-static pb_err read_part(const struct pb_manifest *m, uint32_t k, const cJSON *c, const char *path,
+/* A paper's mark instead of a ballot: exactly {"blank":true} or {"spoiled":true}. */
+static enum pb_mark mark_of(const cJSON *v)
+{
+        const cJSON *c = cJSON_IsObject(v) ? v->child : NULL;
+
+        if (!c || c->next || !cJSON_IsTrue(c))
+                return PB_MARK_NONE;
+        for (int k = PB_MARK_BLANK; k < PB_MARK_COUNT; k++)
+                if (!strcmp(c->string, pb_mark_name((enum pb_mark)k)))
+                        return (enum pb_mark)k;
+        return PB_MARK_NONE;
+}
+
+/* Contest @k's ballot @c (with @marks, also a mark) into the next part of @vb, its entries at
+ * @vb->items + *@used. */
+static pb_err read_part(const struct pb_manifest *m, uint32_t k, const cJSON *c, const char *path, bool marks,
                         struct pb_vote_ballots *vb, size_t *used, struct pb_diag *d)
 {
         const struct pb_election *e = m->contests[k].election;
         struct pb_contest_ballot *part = &vb->part[vb->n];
+        enum pb_mark mark = marks ? mark_of(c) : PB_MARK_NONE;
         size_t n = 0;
-        pb_err r = pb_ballot_json_read(e, c, path, vb->items + *used, vb->points + *used, &n, d);
+        pb_err r =
+                mark ? PB_OK : pb_ballot_json_read(e, c, path, vb->items + *used, vb->points + *used, &n, d);
 
         if (r < 0)
                 return r;
@@ -217,13 +251,15 @@ static pb_err read_part(const struct pb_manifest *m, uint32_t k, const cJSON *c,
         part->items = vb->items + *used;
         part->points = pb_vote_type_has_points(e->vote_type) ? vb->points + *used : NULL;
         part->n = n;
+        part->mark = mark;
         *used += e->n_projects;
         vb->n++;
         return PB_OK;
 }
 
-pb_err pb_vote_ballots_read(const struct pb_manifest *m, const cJSON *v, const char *path,
-                            struct pb_vote_ballots *vb, struct pb_diag *reterr)
+/* The "ballots" object @v (contest id -> ballot), marks allowed with @marks. */
+static pb_err read_ballots(const struct pb_manifest *m, const cJSON *v, const char *path, bool marks,
+                           struct pb_vote_ballots *vb, struct pb_diag *reterr)
 {
         size_t used = 0;
         pb_err r = PB_OK;
@@ -239,87 +275,106 @@ pb_err pb_vote_ballots_read(const struct pb_manifest *m, const cJSON *v, const c
                 if (k < 0 || vb->n >= vb->cap)
                         return pb_diag_refuse(reterr, PB_REFUSAL_CONTEST_UNKNOWN, path);
                 snprintf(sub, sizeof(sub), "%s[\"%s\"]", path, c->string);
-                r = read_part(m, (uint32_t)k, c, sub, vb, &used, reterr);
+                r = read_part(m, (uint32_t)k, c, sub, marks, vb, &used, reterr);
         }
+        return r;
+}
+
+pb_err pb_vote_ballots_read(const struct pb_manifest *m, const cJSON *v, const char *path,
+                            struct pb_vote_ballots *vb, struct pb_diag *reterr)
+{
+        return read_ballots(m, v, path, false, vb, reterr);
+}
+
+pb_err pb_vote_paper_read(const struct pb_manifest *m, const cJSON *v, const char *path, bool one,
+                          struct pb_vote_ballots *vb, struct pb_diag *reterr)
+{
+        size_t used = 0;
+
+        if (!one)
+                return read_ballots(m, v, path, true, vb, reterr);
+        vb->n = 0;
+        return read_part(m, 0, v, path, true, vb, &used, reterr);
+}
+
+pb_err pb_vote_cvr_write(const struct pb_manifest *m, const struct pb_contest_ballot *b, size_t n,
+                         enum pb_channel channel, const struct pb_cvr_paper *paper,
+                         const uint8_t cvr_id[PB_CVR_ID_BYTES], struct pb_buf *out)
+{
+        struct pb_cvr_part *parts;
+        pb_err r = PB_OK;
+
+        if (n == 0 || n > m->n_contests || (!m->has_contests && (n != 1 || b[0].contest != 0)))
+                return PB_ERR_INVALID;
+        parts = pb_calloc(n, sizeof(*parts));
+        if (!parts)
+                return PB_ERR_NOMEM;
+        for (size_t i = 0; r == PB_OK && i < n; i++) {
+                if (b[i].contest >= m->n_contests)
+                        r = PB_ERR_INVALID;
+                else
+                        parts[i] = (struct pb_cvr_part){ m->contests[b[i].contest].election, b[i].items,
+                                                         b[i].points, b[i].n, b[i].mark };
+        }
+        if (r == PB_OK)
+                r = pb_cvr_write(m->election->id, m->has_contests, parts, n, channel, paper, cvr_id, out);
+        pb_free(parts);
         return r;
 }
 
 pb_err pb_vote_cvr_format(const struct pb_manifest *m, const struct pb_contest_ballot *b, size_t n,
                           enum pb_channel channel, const uint8_t cvr_id[PB_CVR_ID_BYTES], struct pb_buf *out)
 {
-        struct pb_cvr_part *parts;
-        pb_err r;
-
-        if (!m->has_contests)
-                return n == 1 && b[0].contest == 0 ? pb_cvr_format(m->election, b[0].items, b[0].points,
-                                                                   b[0].n, channel, cvr_id, out)
-                                                   : PB_ERR_INVALID;
-        if (n == 0 || n > m->n_contests)
-                return PB_ERR_INVALID;
-        parts = pb_calloc(n, sizeof(*parts));
-        if (!parts)
-                return PB_ERR_NOMEM;
-        r = PB_OK;
-        for (size_t i = 0; r == PB_OK && i < n; i++) {
-                if (b[i].contest >= m->n_contests)
-                        r = PB_ERR_INVALID;
-                else
-                        parts[i] = (struct pb_cvr_part){ m->contests[b[i].contest].election, b[i].items,
-                                                         b[i].points, b[i].n };
-        }
-        if (r == PB_OK)
-                r = pb_cvr_format_vote(m->election->id, parts, n, channel, cvr_id, out);
-        pb_free(parts);
-        return r;
+        return pb_vote_cvr_write(m, b, n, channel, NULL, cvr_id, out);
 }
 
-/* A CVR of the contests form. */
-static pb_err parse_vote_cvr(const struct pb_manifest *m, const char *buf, size_t len,
-                             struct pb_vote_ballots *vb, struct pb_cvr_meta *meta, struct pb_diag *d)
+/* The ballots of CVR @v: "ballots" in the contests form, else "ballot" (marks only on paper). */
+static pb_err read_cvr_ballots(const struct pb_manifest *m, const cJSON *v, const struct pb_cvr_meta *meta,
+                               struct pb_vote_ballots *vb, struct pb_diag *d)
 {
-        struct pb_buf again;
-        cJSON *v = NULL;
-        pb_err r;
+        const cJSON *one = cJSON_GetObjectItemCaseSensitive(v, "ballot"),
+                    *many = cJSON_GetObjectItemCaseSensitive(v, "ballots");
+        bool marks = meta->channel == PB_CHANNEL_PAPER;
+        size_t used = 0;
 
-        pb_buf_init(&again, len + 1);
-        r = pb_json_parse(buf, len, 5, &v, d);
-        if (r == PB_OK)
-                r = pb_json_check_object(v, cvr_vote_fields, "$", d);
-        if (r == PB_OK)
-                r = read_meta(v, m->election->id, meta, d);
-        if (r == PB_OK)
-                r = pb_vote_ballots_read(m, cJSON_GetObjectItemCaseSensitive(v, "ballots"), "$.ballots", vb,
-                                         d);
-        if (r == PB_OK) {
-                r = pb_vote_cvr_format(m, vb->part, vb->n, meta->channel, meta->cvr_id, &again);
-                r = same_bytes(r, &again, buf, len, d);
-        }
-        pb_buf_release(&again);
-        cJSON_Delete(v);
-        return r;
+        if (m->has_contests ? !many || one : !one || many)
+                return bad(d, PB_ERR_PARSE, "$",
+                           m->has_contests ? "expected \"ballots\"" : "expected \"ballot\"");
+        if (many)
+                return read_ballots(m, many, "$.ballots", marks, vb, d);
+        vb->n = 0;
+        return read_part(m, 0, one, "$.ballot", marks, vb, &used, d);
 }
 
 pb_err pb_vote_cvr_parse(const struct pb_manifest *m, const char *buf, size_t len, struct pb_vote_ballots *vb,
                          struct pb_cvr_meta *ret_meta, struct pb_diag *reterr)
 {
-        const struct pb_election *e = m->election;
+        struct pb_cvr_paper paper = { NULL, NULL };
         struct pb_cvr_meta meta;
-        size_t n = 0;
+        struct pb_buf again;
+        cJSON *v = NULL;
         pb_err r;
 
         vb->n = 0;
-        if (m->has_contests) {
-                r = parse_vote_cvr(m, buf, len, vb, &meta, reterr);
-        } else {
-                r = pb_cvr_parse(e, buf, len, vb->items, vb->points, &n, &meta, reterr);
-                if (r == PB_OK) {
-                        vb->part[0] = (struct pb_contest_ballot){
-                                0, vb->items, pb_vote_type_has_points(e->vote_type) ? vb->points : NULL, n
-                        };
-                        vb->n = 1;
-                }
+        memset(&meta, 0, sizeof(meta));
+        pb_buf_init(&again, len + 1);
+        r = pb_json_parse(buf, len, 5, &v, reterr);
+        if (r == PB_OK)
+                r = pb_json_check_object(v, cvr_vote_fields, "$", reterr);
+        if (r == PB_OK)
+                r = read_meta(v, m->election->id, &meta, reterr);
+        if (r == PB_OK)
+                r = read_cvr_ballots(m, v, &meta, vb, reterr);
+        if (r == PB_OK) {
+                paper.batch = meta.batch[0] ? meta.batch : NULL;
+                paper.officer = meta.officer[0] ? meta.officer : NULL;
+                r = pb_vote_cvr_write(m, vb->part, vb->n, meta.channel,
+                                      paper.batch || paper.officer ? &paper : NULL, meta.cvr_id, &again);
+                r = same_bytes(r, &again, buf, len, reterr);
         }
         if (r == PB_OK && ret_meta)
                 *ret_meta = meta;
+        pb_buf_release(&again);
+        cJSON_Delete(v);
         return r;
 }

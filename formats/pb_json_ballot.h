@@ -42,6 +42,8 @@ PB_NODISCARD pb_err pb_ballot_json_parse(const struct pb_election *e, const char
 struct pb_cvr_meta {
         enum pb_channel channel;
         uint8_t cvr_id[PB_CVR_ID_BYTES];
+        char batch[PB_CVR_BATCH_MAX + 1];   /* a paper entered over the API: its batch, else "" */
+        char officer[PB_CVR_BATCH_MAX + 1]; /* and who entered it, else "" */
 };
 
 /**
@@ -85,6 +87,22 @@ PB_NODISCARD pb_err pb_vote_ballots_read(const struct pb_manifest *m, const cJSO
                                          struct pb_vote_ballots *vb, struct pb_diag *reterr);
 
 /**
+ * pb_vote_ballots_read() of a paper ballot an officer enters: a contest's ballot may also be
+ * {"blank": true} or {"spoiled": true} (the part's mark; engine/pb_cvr.h).  A "ballot" of the
+ * one-contest form is read the same way into part 0 (@path "$.ballot", @one true).
+ */
+PB_NODISCARD pb_err pb_vote_paper_read(const struct pb_manifest *m, const cJSON *v, const char *path,
+                                       bool one, struct pb_vote_ballots *vb, struct pb_diag *reterr);
+
+/**
+ * pb_vote_cvr_format() of a paper ballot with its record (@paper: batch and officer; NULL: none)
+ * and the parts' marks.
+ */
+PB_NODISCARD pb_err pb_vote_cvr_write(const struct pb_manifest *m, const struct pb_contest_ballot *b,
+                                      size_t n, enum pb_channel channel, const struct pb_cvr_paper *paper,
+                                      const uint8_t cvr_id[PB_CVR_ID_BYTES], struct pb_buf *out);
+
+/**
  * Append the canonical CVR of @n ballots of vote @m (pb_cvr_format() for the one-contest form,
  * pb_cvr_format_vote() for the contests form).
  * @return as those: PB_ERR_INVALID for a ballot they refuse (or a contest index out of range, or
@@ -96,7 +114,8 @@ PB_NODISCARD pb_err pb_vote_cvr_format(const struct pb_manifest *m, const struct
 
 /**
  * Read a CVR of vote @m, in the form of its manifest, into @vb: exactly the canonical bytes
- * pb_vote_cvr_format() writes for what it holds, the vote's id.
+ * pb_vote_cvr_write() writes for what it holds, the vote's id (a paper ballot's record and marks
+ * included: marks only on the paper channel).
  * @return as pb_cvr_parse()
  */
 PB_NODISCARD pb_err pb_vote_cvr_parse(const struct pb_manifest *m, const char *buf, size_t len,

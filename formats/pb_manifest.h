@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "engine/pb_buf.h"
+#include "engine/pb_cvr.h"
 #include "engine/pb_election.h"
 #include "engine/pb_err.h"
 #include "engine/pb_key.h"
@@ -95,6 +96,7 @@ struct pb_contest_ballot {
         const uint32_t *items; /* @n project indexes of the contest (ballot order) */
         const int64_t *points; /* parallel to @items for point ballots, else NULL */
         size_t n;
+        enum pb_mark mark; /* a paper's blank or spoiled part (engine/pb_cvr.h): no picks, not counted */
 };
 
 #define PB_CONTEST_SET_BYTES (PB_MANIFEST_MAX_CONTESTS / 8)

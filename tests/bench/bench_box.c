@@ -119,9 +119,10 @@ static double run(const char *dir, size_t n, size_t group, unsigned batch_min, d
                         subs[j].channel = PB_CHANNEL_ELECTRONIC;
                         if (n_contests == 2) {
                                 /* the district ballot as long as the city-wide one, other picks */
-                                parts[j][0] = (struct pb_contest_ballot){ 0, choice, NULL, subs[j].n };
+                                parts[j][0] = (struct pb_contest_ballot){ 0, choice, NULL, subs[j].n,
+                                                                          PB_MARK_NONE };
                                 parts[j][1] = (struct pb_contest_ballot){ 1, choice + 5 - subs[j].n, NULL,
-                                                                          subs[j].n };
+                                                                          subs[j].n, PB_MARK_NONE };
                                 subs[j].ballots = parts[j];
                                 subs[j].n_ballots = 2;
                         }

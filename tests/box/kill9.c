@@ -86,11 +86,11 @@ static void contest_ballots(size_t idx, struct pb_contest_ballot bl[2], size_t *
         size_t n = 0;
 
         if (idx % 5)
-                bl[n++] = (struct pb_contest_ballot){ 0, choices[idx % 4], NULL, 1 + idx % 3 };
+                bl[n++] = (struct pb_contest_ballot){ 0, choices[idx % 4], NULL, 1 + idx % 3, PB_MARK_NONE };
         if (idx % 2 == 0)
-                bl[n++] = (struct pb_contest_ballot){ 1, n12, pts, 2 };
+                bl[n++] = (struct pb_contest_ballot){ 1, n12, pts, 2, PB_MARK_NONE };
         else
-                bl[n++] = (struct pb_contest_ballot){ 2, s2, NULL, 1 };
+                bl[n++] = (struct pb_contest_ballot){ 2, s2, NULL, 1, PB_MARK_NONE };
         *ret_n = n;
 }
 

@@ -57,7 +57,8 @@ static const char vote_text[] =
         "{\"id\":\"south\",\"title\":\"South\",\"budget\":50,"
         "\"projects\":[{\"id\":\"s1\",\"name\":\"Square\",\"cost\":30},{\"id\":\"s2\",\"name\":\"Bikes\","
         "\"cost\":25}],"
-        "\"ballot\":{\"type\":\"approval\"},\"rule\":{\"name\":\"equalshares\",\"tie_break\":\"lexico\"}}]}";
+        "\"ballot\":{\"type\":\"approval\",\"min_length\":1},\"rule\":{\"name\":\"equalshares\",\"tie_"
+        "break\":\"lexico\"}}]}";
 
 enum { CITY, NORTH, SOUTH };
 
@@ -166,7 +167,8 @@ static void test_cvr(void)
                 "{\"ballots\":{\"city\":{\"approvals\":[\"p1\",\"p3\"]},\"north\":{\"points\":{\"n2\":1,"
                 "\"p1\":2}}},\"channel\":\"paper\",\"cvr_id\":\"0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a\","
                 "\"election\":\"city-2026\"}";
-        struct pb_contest_ballot parts[2] = { { NORTH, north, north_points, 2 }, { CITY, city, NULL, 2 } };
+        struct pb_contest_ballot parts[2] = { { NORTH, north, north_points, 2, PB_MARK_NONE },
+                                              { CITY, city, NULL, 2, PB_MARK_NONE } };
         struct pb_vote_ballots vb;
         struct pb_cvr_meta meta;
         struct pb_buf out;
@@ -212,6 +214,91 @@ static void test_cvr(void)
         pb_vote_ballots_release(&vb);
         pb_buf_release(&out);
         pb_manifest_free(m);
+}
+
+static struct pb_manifest *one(const char *id, const char *cur, int scale, int64_t budget, int64_t cost);
+
+/* A paper ballot's CVR: the batch and officer recorded, a blank or spoiled contest as such; only
+ * on the paper channel, and only the canonical bytes read back. */
+static void test_cvr_paper(void)
+{
+        struct pb_manifest *m = vote(), *m1 = one("solo", "PLN", 0, 100, 40);
+        static const uint32_t north[2] = { 1, 0 };
+        static const int64_t north_points[2] = { 1, 2 };
+        static const char want[] =
+                "{\"ballots\":{\"city\":{\"blank\":true},\"north\":{\"points\":{\"n2\":1,\"p1\":2}}},"
+                "\"batch\":\"B-7\",\"channel\":\"paper\",\"cvr_id\":\"0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a\","
+                "\"election\":\"city-2026\",\"officer\":\"0123456789abcdef\"}";
+        static const char want1[] =
+                "{\"ballot\":{\"spoiled\":true},\"channel\":\"paper\",\"cvr_id\":"
+                "\"0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a\",\"election\":\"solo\",\"officer\":\"o1\"}";
+        struct pb_contest_ballot parts[2] = { { NORTH, north, north_points, 2, PB_MARK_NONE },
+                                              { CITY, NULL, NULL, 0, PB_MARK_BLANK } };
+        struct pb_cvr_paper paper = { "B-7", "0123456789abcdef" }, officer_only = { NULL, "o1" };
+        struct pb_vote_ballots vb, vb1;
+        struct pb_cvr_meta meta;
+        struct pb_buf out;
+        uint8_t id[PB_CVR_ID_BYTES];
+        char t[512];
+
+        pb_buf_init(&out, 0);
+        memset(id, 10, sizeof(id));
+        if (!m || !m1)
+                goto out;
+        CHECK(pb_vote_ballots_init(&vb, m) == PB_OK);
+        CHECK(pb_vote_ballots_init(&vb1, m1) == PB_OK);
+        CHECK(pb_vote_cvr_write(m, parts, 2, PB_CHANNEL_PAPER, &paper, id, &out) == PB_OK);
+        CHECK_STR(out.data, want);
+        CHECK(pb_vote_cvr_parse(m, out.data, out.len, &vb, &meta, NULL) == PB_OK);
+        CHECK_STR(meta.batch, "B-7");
+        CHECK_STR(meta.officer, "0123456789abcdef");
+        CHECK_INT(vb.n, 2);
+        CHECK_INT(vb.part[0].contest, CITY);
+        CHECK_INT(vb.part[0].mark, PB_MARK_BLANK);
+        CHECK_INT(vb.part[1].mark, PB_MARK_NONE);
+        /* the one-contest form takes a mark too, and a record of only the officer */
+        pb_buf_reset(&out);
+        parts[0] = (struct pb_contest_ballot){ 0, NULL, NULL, 0, PB_MARK_SPOILED };
+        CHECK(pb_vote_cvr_write(m1, parts, 1, PB_CHANNEL_PAPER, &officer_only, id, &out) == PB_OK);
+        CHECK_STR(out.data, want1);
+        CHECK(pb_vote_cvr_parse(m1, out.data, out.len, &vb1, &meta, NULL) == PB_OK);
+        CHECK(vb1.n == 1 && vb1.part[0].mark == PB_MARK_SPOILED);
+        CHECK(meta.batch[0] == '\0');
+        CHECK_STR(meta.officer, "o1");
+        /* marks and records only on paper; a mark has no picks; labels are plain */
+        CHECK(pb_vote_cvr_write(m1, parts, 1, PB_CHANNEL_ELECTRONIC, NULL, id, &out) == PB_ERR_INVALID);
+        CHECK(pb_vote_cvr_write(m1, parts, 1, PB_CHANNEL_IMPORTED, NULL, id, &out) == PB_ERR_INVALID);
+        parts[0].mark = PB_MARK_NONE;
+        CHECK(pb_vote_cvr_write(m1, parts, 1, PB_CHANNEL_ELECTRONIC, &officer_only, id, &out) ==
+              PB_ERR_INVALID);
+        parts[0] = (struct pb_contest_ballot){ 0, north, NULL, 1, PB_MARK_BLANK };
+        CHECK(pb_vote_cvr_write(m1, parts, 1, PB_CHANNEL_PAPER, NULL, id, &out) == PB_ERR_INVALID);
+        parts[0] = (struct pb_contest_ballot){ 0, NULL, NULL, 0, PB_MARK_COUNT };
+        CHECK(pb_vote_cvr_write(m1, parts, 1, PB_CHANNEL_PAPER, NULL, id, &out) == PB_ERR_INVALID);
+        parts[0].mark = PB_MARK_BLANK;
+        paper.batch = "a\"b";
+        CHECK(pb_vote_cvr_write(m1, parts, 1, PB_CHANNEL_PAPER, &paper, id, &out) == PB_ERR_INVALID);
+        paper.batch = "";
+        CHECK(pb_vote_cvr_write(m1, parts, 1, PB_CHANNEL_PAPER, &paper, id, &out) == PB_ERR_INVALID);
+        CHECK_STR(out.data, want1); /* unchanged by the refusals */
+        /* read back: a mark on another channel, another spelling of a mark, two marks */
+        edit(want, "\"paper\"", "\"electronic\"", t, sizeof(t));
+        CHECK(pb_vote_cvr_parse(m, t, strlen(t), &vb, NULL, NULL) < 0);
+        edit(want, "{\"blank\":true}", "{\"blank\":false}", t, sizeof(t));
+        CHECK(pb_vote_cvr_parse(m, t, strlen(t), &vb, NULL, NULL) < 0);
+        edit(want, "{\"blank\":true}", "{\"blank\":true,\"spoiled\":true}", t, sizeof(t));
+        CHECK(pb_vote_cvr_parse(m, t, strlen(t), &vb, NULL, NULL) < 0);
+        edit(want, "\"batch\":\"B-7\",", "", t, sizeof(t));
+        CHECK(pb_vote_cvr_parse(m, t, strlen(t), &vb, &meta, NULL) == PB_OK);
+        CHECK(meta.batch[0] == '\0');
+        edit(want, "\"officer\":\"0123456789abcdef\"}", "\"officer\":\"\"}", t, sizeof(t));
+        CHECK(pb_vote_cvr_parse(m, t, strlen(t), &vb, NULL, NULL) < 0);
+        pb_vote_ballots_release(&vb);
+        pb_vote_ballots_release(&vb1);
+out:
+        pb_buf_release(&out);
+        pb_manifest_free(m);
+        pb_manifest_free(m1);
 }
 
 /* Parse @text into *@v (the previous tree freed) and read it as a submission's "ballots". */
@@ -345,8 +432,9 @@ static void test_refusals(struct pb_box *b, const struct codes *north, const cha
 {
         static const uint32_t p1[1] = { 0 }, s1[1] = { 0 }, p1p2p3[3] = { 0, 1, 2 };
         static const int64_t three[1] = { 3 }, four[1] = { 4 };
-        struct pb_contest_ballot city = { CITY, p1, NULL, 1 }, nb = { NORTH, p1, three, 1 },
-                                 sb = { SOUTH, s1, NULL, 1 };
+        struct pb_contest_ballot city = { CITY, p1, NULL, 1, PB_MARK_NONE },
+                                 nb = { NORTH, p1, three, 1, PB_MARK_NONE },
+                                 sb = { SOUTH, s1, NULL, 1, PB_MARK_NONE };
         struct pb_contest_ballot two[2], over[2];
         struct pb_cast_outcome o;
         struct pb_turnout before, after;
@@ -366,7 +454,7 @@ static void test_refusals(struct pb_box *b, const struct codes *north, const cha
         CHECK_STR(o.diag.path, "$.ballots[\"south\"]");
         CHECK_INT(o.status, PB_ERR_FORBIDDEN);
         /* unknown: a contest index the vote does not hold */
-        two[1] = (struct pb_contest_ballot){ 9, s1, NULL, 1 };
+        two[1] = (struct pb_contest_ballot){ 9, s1, NULL, 1, PB_MARK_NONE };
         o = cast1(b, sub(north->text[0], two, 2));
         CHECK_STR(o.diag.refusal, "contest_unknown");
         CHECK_STR(o.diag.path, "$.ballots");
@@ -386,15 +474,27 @@ static void test_refusals(struct pb_box *b, const struct codes *north, const cha
         CHECK_STR(o.diag.refusal, "ballot_malformed");
         /* a ballot that breaks its own contest's rules: the contest's path */
         over[0] = city;
-        over[1] = (struct pb_contest_ballot){ NORTH, p1, four, 1 };
+        over[1] = (struct pb_contest_ballot){ NORTH, p1, four, 1, PB_MARK_NONE };
         o = cast1(b, sub(north->text[0], over, 2));
         CHECK_STR(o.diag.refusal, "too_many_points");
         CHECK_STR(o.diag.path, "$.ballots[\"north\"].points");
         over[1] = nb;
-        over[0] = (struct pb_contest_ballot){ CITY, p1p2p3, NULL, 3 };
+        over[0] = (struct pb_contest_ballot){ CITY, p1p2p3, NULL, 3, PB_MARK_NONE };
         o = cast1(b, sub(north->text[0], over, 2));
         CHECK_STR(o.diag.refusal, "too_many_picks");
         CHECK_STR(o.diag.path, "$.ballots[\"city\"].approvals");
+        /* a blank or spoiled mark is a paper's, never an electronic ballot's */
+        two[0] = city;
+        two[1] = (struct pb_contest_ballot){ NORTH, NULL, NULL, 0, PB_MARK_BLANK };
+        o = cast1(b, sub(north->text[0], two, 2));
+        CHECK_STR(o.diag.refusal, "ballot_malformed");
+        CHECK_STR(o.diag.path, "$.ballots[\"north\"]");
+        s = sub(north->text[0], two, 2);
+        s.channel = PB_CHANNEL_PAPER;
+        two[1].n = 1; /* a mark with picks */
+        two[1].items = p1;
+        o = cast1(b, s);
+        CHECK_STR(o.diag.refusal, "ballot_malformed");
         /* a code of another vote: unknown here */
         two[0] = city;
         two[1] = nb;
@@ -423,8 +523,8 @@ static void cast_some(struct pb_box *b, const struct codes *north, const struct 
         struct pb_submission s;
 
         for (size_t i = 1; i < 6; i++) {
-                bl[0] = (struct pb_contest_ballot){ NORTH, n2n3, pts, 2 };
-                bl[1] = (struct pb_contest_ballot){ CITY, i % 2 ? ab : c, NULL, i % 2 ? 2 : 1 };
+                bl[0] = (struct pb_contest_ballot){ NORTH, n2n3, pts, 2, PB_MARK_NONE };
+                bl[1] = (struct pb_contest_ballot){ CITY, i % 2 ? ab : c, NULL, i % 2 ? 2 : 1, PB_MARK_NONE };
                 s = sub(north->text[i], bl, i == 5 ? 1 : 2); /* the last leaves city out */
                 s.has_submission_id = true;
                 memset(s.submission_id, (int)i, 16);
@@ -433,16 +533,30 @@ static void cast_some(struct pb_box *b, const struct codes *north, const struct 
                 want[NORTH]++;
                 want[CITY] += i == 5 ? 0 : 1;
                 /* a retry with other contests gets the first commitment: never its ballots */
-                bl[0] = (struct pb_contest_ballot){ SOUTH, s2, NULL, 1 };
+                bl[0] = (struct pb_contest_ballot){ SOUTH, s2, NULL, 1, PB_MARK_NONE };
                 s.n_ballots = 1;
                 retry = cast1(b, s);
                 CHECK(retry.status == PB_OK && retry.replayed);
                 CHECK(!memcmp(retry.receipt.commitment, o.receipt.commitment, 32));
         }
         for (size_t i = 0; i < 3; i++) {
-                bl[0] = (struct pb_contest_ballot){ SOUTH, i ? s2 : s12, NULL, i ? 1 : 2 };
-                bl[1] = (struct pb_contest_ballot){ CITY, ab, NULL, 2 };
+                bl[0] = (struct pb_contest_ballot){ SOUTH, i ? s2 : s12, NULL, i ? 1 : 2, PB_MARK_NONE };
+                bl[1] = (struct pb_contest_ballot){ CITY, ab, NULL, 2, PB_MARK_NONE };
                 o = cast1(b, sub(south->text[i], bl, 2));
+                CHECK_INT(o.status, PB_OK);
+                want[SOUTH]++;
+                want[CITY]++;
+        }
+        /* a paper an officer entered: its south ballot blank, recorded and counted as a paper for
+         * south (turnout) but not in south's tally */
+        {
+                static const struct pb_cvr_paper paper = { "ward-3/1", "0011223344556677" };
+                bl[0] = (struct pb_contest_ballot){ SOUTH, NULL, NULL, 0, PB_MARK_BLANK };
+                bl[1] = (struct pb_contest_ballot){ CITY, c, NULL, 1, PB_MARK_NONE };
+                s = sub(south->text[3], bl, 2);
+                s.channel = PB_CHANNEL_PAPER;
+                s.paper = &paper;
+                o = cast1(b, s);
                 CHECK_INT(o.status, PB_OK);
                 want[SOUTH]++;
                 want[CITY]++;
@@ -564,8 +678,8 @@ static void test_box_lifecycle(void)
         CHECK(pb_box_turnout(b, &t, NULL) == PB_OK);
         for (int i = 0; i < 3; i++)
                 CHECK_INT(t.by_contest[i], want[i]);
-        CHECK_INT(t.ballots, 9);
-        CHECK_INT(t.codes_spent, 9);
+        CHECK_INT(t.ballots, 10);
+        CHECK_INT(t.codes_spent, 10);
         CHECK(pb_box_check(b, NULL) == PB_OK);
         CHECK(pb_box_election_close(b, "2026-06-01T20:00:00Z", NULL) == PB_OK);
         CHECK(pb_box_tally(b, NULL, "pbvote test", &out, NULL) == PB_OK);
@@ -603,17 +717,26 @@ static void test_tally_per_contest(void)
         CHECK(pb_vote_ballots_init(&vb, m) == PB_OK);
         for (int i = 0; i < 7; i++) {
                 vb.n = 0;
-                vb.part[vb.n++] = (struct pb_contest_ballot){ CITY, i % 3 ? ab : c, NULL, i % 3 ? 2 : 1 };
+                vb.part[vb.n++] =
+                        (struct pb_contest_ballot){ CITY, i % 3 ? ab : c, NULL, i % 3 ? 2 : 1, PB_MARK_NONE };
                 if (i % 2)
-                        vb.part[vb.n++] = (struct pb_contest_ballot){ NORTH, n, pts, 2 };
+                        vb.part[vb.n++] = (struct pb_contest_ballot){ NORTH, n, pts, 2, PB_MARK_NONE };
                 else
-                        vb.part[vb.n++] = (struct pb_contest_ballot){ SOUTH, s, NULL, (size_t)(1 + i % 2) };
+                        vb.part[vb.n++] = (struct pb_contest_ballot){ SOUTH, s, NULL, (size_t)(1 + i % 2),
+                                                                      PB_MARK_NONE };
                 CHECK(pb_vote_add_ballots(m, &vb, NULL) == PB_OK);
         }
         CHECK(pb_vote_tally(m, NULL, "pbvote test", &count, &doc, NULL) == PB_OK);
         CHECK_INT(count.n, 3);
         CHECK_INT(m->contests[CITY].election->ballots.n, 7);
         CHECK_INT(m->contests[NORTH].election->ballots.n, 3);
+        CHECK_INT(m->contests[SOUTH].election->ballots.n, 4);
+        /* a paper's blank and spoiled parts are not counted */
+        vb.n = 0;
+        vb.part[vb.n++] = (struct pb_contest_ballot){ CITY, NULL, NULL, 0, PB_MARK_BLANK };
+        vb.part[vb.n++] = (struct pb_contest_ballot){ SOUTH, NULL, NULL, 0, PB_MARK_SPOILED };
+        CHECK(pb_vote_add_ballots(m, &vb, NULL) == PB_OK);
+        CHECK_INT(m->contests[CITY].election->ballots.n, 7);
         CHECK_INT(m->contests[SOUTH].election->ballots.n, 4);
         if (count.n == 3)
                 check_contest_alone(m, &count);
@@ -698,6 +821,7 @@ int main(void)
         CHECK(pb_key_secret_from_seed(&office, "pb.test/office", seed, NULL) == PB_OK);
         RUN(test_manifest);
         RUN(test_cvr);
+        RUN(test_cvr_paper);
         RUN(test_submission_json);
         RUN(test_tally_per_contest);
         RUN(test_join);
