@@ -8,6 +8,7 @@
 #include "ballots/pb_docs.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_seal.h"
+#include "engine/pb_utc.h"
 
 static const char *const role_names[PB_ROLE_COUNT] = { "admin", "kiosk", "auditor" };
 
@@ -24,18 +25,6 @@ pb_err pb_role_parse(const char *s, enum pb_role *ret)
                         return PB_OK;
                 }
         return PB_ERR_NOT_FOUND;
-}
-
-bool box_time_is_valid(const char *s)
-{
-        static const char pattern[] = "dddd-dd-ddTdd:dd:ddZ";
-
-        if (!s || strlen(s) != sizeof(pattern) - 1)
-                return false;
-        for (size_t i = 0; pattern[i]; i++)
-                if (pattern[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != pattern[i])
-                        return false;
-        return true;
 }
 
 pb_err box_need_engine(struct pb_box *b, struct pb_diag *d)
@@ -612,8 +601,9 @@ pb_err pb_box_election_close(struct pb_box *b, const char *closed_at, struct pb_
 
         pb_buf_init(&payload, 0);
         pb_buf_init(&env, 0);
-        if (!box_time_is_valid(closed_at))
-                return pb_diag_set(reterr, PB_ERR_INVALID, "closed_at", "expected YYYY-MM-DDTHH:MM:SSZ");
+        if (!pb_utc_is_valid(closed_at))
+                return pb_diag_set(reterr, PB_ERR_INVALID, "closed_at",
+                                   "expected a real UTC time, YYYY-MM-DDTHH:MM:SSZ");
         r = box_need_engine(b, reterr);
         if (r < 0)
                 return r;

@@ -260,9 +260,6 @@ void box_alarm(struct pb_box *b);
 /** Check that the engine key is set.  PB_ERR_AUTH otherwise. */
 PB_NODISCARD pb_err box_need_engine(struct pb_box *b, struct pb_diag *d);
 
-/** "YYYY-MM-DDTHH:MM:SSZ". */
-bool box_time_is_valid(const char *s);
-
 /** The counters (inside a transaction). */
 PB_NODISCARD pb_err box_counts(struct pb_box *b, struct pb_turnout *ret, struct pb_diag *d);
 

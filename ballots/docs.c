@@ -6,6 +6,7 @@
 
 #include "formats/pb_json.h"
 #include "engine/pb_canon.h"
+#include "engine/pb_utc.h"
 
 /* ---- writing ----------------------------------------------------------------------------------- */
 
@@ -258,6 +259,8 @@ pb_err pb_doc_close_parse(const char *buf, size_t len, struct pb_doc_close *ret,
         r = get_log(v, &c.log, NULL, reterr);
         if (r == PB_OK)
                 r = get_str(v, "closed_at", c.closed_at, sizeof(c.closed_at), "$.closed_at", reterr);
+        if (r == PB_OK && !pb_utc_is_valid(c.closed_at))
+                r = pb_diag_set(reterr, PB_ERR_PARSE, "$.closed_at", "not a real UTC time");
         if (r == PB_OK)
                 r = get_counts(v, &c.counts, reterr);
         if (r == PB_OK)
@@ -356,6 +359,8 @@ pb_err pb_doc_certification_parse(const char *buf, size_t len, struct pb_doc_cer
         if (r < 0)
                 return r;
         r = get_str(v, "certified_at", c.certified_at, sizeof(c.certified_at), "$.certified_at", reterr);
+        if (r == PB_OK && !pb_utc_is_valid(c.certified_at))
+                r = pb_diag_set(reterr, PB_ERR_PARSE, "$.certified_at", "not a real UTC time");
         if (r == PB_OK)
                 r = get_str(v, "election", c.election, sizeof(c.election), "$.election", reterr);
         if (r == PB_OK)

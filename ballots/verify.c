@@ -440,6 +440,8 @@ static void check_certification(struct vctx *v)
                 crypto_hash_sha256(digest, v->result_env.payload, v->result_env.payload_len);
                 if (memcmp(digest, c.result_sha256, 32))
                         why = "the certification certifies another result";
+                else if (strcmp(c.certified_at, v->close.closed_at) < 0)
+                        why = "the certification is dated before the close";
         }
         verify_report(v, "B5", "certification", !why, 1,
                       why ? why : "signed by the finance office key, for this result",

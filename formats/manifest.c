@@ -9,6 +9,7 @@
 #include "engine/pb_alloc.h"
 #include "engine/pb_canon.h"
 #include "engine/pb_money.h"
+#include "engine/pb_utc.h"
 
 struct pb_manifest *pb_manifest_new(void)
 {
@@ -461,19 +462,6 @@ static const struct pb_json_field period_fields[] = {
         { NULL, PB_JSON_ANY, false },
 };
 
-/* RFC 3339 in UTC, to the second: YYYY-MM-DDTHH:MM:SSZ. */
-static bool time_is_valid(const char *s)
-{
-        static const char pattern[] = "dddd-dd-ddTdd:dd:ddZ";
-
-        if (strlen(s) != sizeof(pattern) - 1)
-                return false;
-        for (size_t i = 0; pattern[i]; i++)
-                if (pattern[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != pattern[i])
-                        return false;
-        return true;
-}
-
 static pb_err parse_key(struct parser *p, const cJSON *keys, const char *role, struct pb_key_public *ret)
 {
         const char *s = member_string(keys, role);
@@ -549,9 +537,9 @@ static pb_err parse_root(struct parser *p, const cJSON *root)
                 r = pb_json_check_object(v, period_fields, "$.period", p->d);
                 if (r < 0)
                         return r;
-                if (!time_is_valid(member_string(v, "start")))
+                if (!pb_utc_is_valid(member_string(v, "start")))
                         return fail(p, PB_ERR_PARSE, "$.period.start", "expected YYYY-MM-DDTHH:MM:SSZ");
-                if (!time_is_valid(member_string(v, "end")))
+                if (!pb_utc_is_valid(member_string(v, "end")))
                         return fail(p, PB_ERR_PARSE, "$.period.end", "expected YYYY-MM-DDTHH:MM:SSZ");
                 if (strcmp(member_string(v, "start"), member_string(v, "end")) > 0)
                         return fail(p, PB_ERR_INVALID, "$.period", "the period ends before it starts");

@@ -393,6 +393,7 @@ static void test_lifecycle(void)
         CHECK(pb_box_cast(b, subs, 1, out, &d) == PB_OK && out[0].status == PB_OK); /* pending at close */
         CHECK(pb_box_check(b, &d) == PB_OK);
         CHECK(pb_box_election_close(b, "2026 June", &d) == PB_ERR_INVALID);
+        CHECK_INT(pb_box_election_close(b, "2026-02-30T20:00:00Z", &d), PB_ERR_INVALID); /* no such day */
         CHECK(pb_box_election_close(b, "2026-06-01T20:00:00Z", &d) == PB_OK);
         CHECK(pb_box_election_close(b, "2026-06-01T20:00:00Z", &d) == PB_ERR_STATE);
         CHECK(pb_box_election_resume(b, &d) == PB_ERR_STATE);
@@ -437,6 +438,12 @@ static void test_lifecycle(void)
                       PB_ERR_FORBIDDEN);
                 CHECK(pb_box_certify(b, env.data, env.len - 1, &office, "2026-06-02T10:00:00Z", &cert, &d) ==
                       PB_ERR_CONFLICT);
+                /* not a real time, and a time before the close (2026-06-01T20:00:00Z) */
+                CHECK_INT(pb_box_certify(b, env.data, env.len, &office, "2026-13-01T10:00:00Z", &cert, &d),
+                          PB_ERR_INVALID);
+                CHECK_INT(pb_box_certify(b, env.data, env.len, &office, "2026-06-01T19:59:59Z", &cert, &d),
+                          PB_ERR_INVALID);
+                CHECK_STR(d.reason, "a certification dated before the close");
                 CHECK(pb_box_certify(b, env.data, env.len, &office, "2026-06-02T10:00:00Z", &cert, &d) ==
                       PB_OK);
                 pb_buf_reset(&cert);

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "engine/pb_utc.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_buf.h"
 #include "engine/pb_err.h"
@@ -99,8 +100,33 @@ static void test_alloc_injection(void)
         pb_free(a);
 }
 
+static void test_utc(void)
+{
+        static const char *const good[] = { "2026-06-01T20:00:00Z", "2024-02-29T23:59:59Z",
+                                            "2000-02-29T00:00:00Z", "1970-01-01T00:00:00Z",
+                                            "9999-12-31T23:59:59Z" };
+        static const char *const bad[] = {
+                "2026-13-01T00:00:00Z",      "2026-02-30T10:00:00Z",
+                "2023-02-29T10:00:00Z",      "1900-02-29T10:00:00Z",
+                "2026-04-31T10:00:00Z",      "2026-06-00T10:00:00Z",
+                "2026-00-10T10:00:00Z",      "2026-06-01T24:00:00Z",
+                "2026-06-01T20:60:00Z",      "2026-06-01T20:00:60Z",
+                "0000-00-00T00:00:00Z",      "1969-12-31T23:59:59Z",
+                "2026-06-01 20:00:00Z",      "2026-06-01T20:00:00",
+                "2026-06-01T20:00:00+00:00", "",
+        };
+
+        for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+                CHECK(pb_utc_is_valid(good[i]));
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+                if (pb_utc_is_valid(bad[i]))
+                        CHECK_FAIL(bad[i]);
+        CHECK(!pb_utc_is_valid(NULL));
+}
+
 int main(void)
 {
+        RUN(test_utc);
         RUN(test_registry);
         RUN(test_diag);
         RUN(test_buf);
