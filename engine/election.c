@@ -306,10 +306,25 @@ static pb_err field_error(struct pb_diag *reterr, const char *path, const char *
         return pb_diag_set(reterr, PB_ERR_INVALID, path, why);
 }
 
+/* Project @i's cost is wrong: the path states its index as text for people, item as a number for
+ * callers (format_pb_read.c points at the project's line), subject its id. */
+static pb_err project_error(struct pb_diag *reterr, const struct pb_election *e, size_t i, const char *why)
+{
+        char path[sizeof(reterr->path)];
+        pb_err r;
+
+        snprintf(path, sizeof(path), "projects[%zu].cost", i);
+        r = field_error(reterr, path, why);
+        if (reterr) {
+                reterr->item = i + 1;
+                pb_diag_subject(reterr, e->projects[i].id, strlen(e->projects[i].id));
+        }
+        return r;
+}
+
 pb_err pb_election_check(const struct pb_election *e, struct pb_diag *reterr)
 {
         const struct pb_limits *l = &e->limits;
-        char path[64];
 
         if (e->scale > PB_MONEY_MAX_SCALE)
                 return field_error(reterr, "budget", "more than 6 decimal places");
@@ -322,17 +337,10 @@ pb_err pb_election_check(const struct pb_election *e, struct pb_diag *reterr)
         for (size_t i = 0; i < e->n_projects; i++) {
                 const struct pb_project *p = &e->projects[i];
 
-                snprintf(path, sizeof(path), "projects[%zu].cost", i);
-                if (p->cost <= 0) {
-                        pb_err r = field_error(reterr, path, "project cost must be positive");
-                        pb_diag_subject(reterr, p->id, strlen(p->id));
-                        return r;
-                }
-                if (p->cost > e->budget && !p->withdrawn) {
-                        pb_err r = field_error(reterr, path, "project cost exceeds the budget");
-                        pb_diag_subject(reterr, p->id, strlen(p->id));
-                        return r;
-                }
+                if (p->cost <= 0)
+                        return project_error(reterr, e, i, "project cost must be positive");
+                if (p->cost > e->budget && !p->withdrawn)
+                        return project_error(reterr, e, i, "project cost exceeds the budget");
         }
         for (int k = 0; k < PB_LIM_COUNT; k++)
                 if (l->has[k] && l->v[k] < 0 && k != PB_LIM_MIN_POINTS && k != PB_LIM_MAX_POINTS &&

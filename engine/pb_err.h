@@ -66,6 +66,8 @@ struct pb_diag {
         pb_err code;         /* the error this describes */
         unsigned line;       /* 1-based line (or record) number, 0 when not applicable */
         unsigned col;        /* 1-based column (field) number, 0 when not applicable */
+        size_t item;         /* 1-based index of the offending element of a list (a project), 0 when
+                                none; the number @path states as text, so nothing parses it back */
         char path[64];       /* field, JSON path or column name ("VOTES.vote", "$.ballot.points") */
         char subject[64];    /* the offending token, truncated; "" when none */
         const char *reason;  /* static English text: why */
@@ -79,10 +81,11 @@ void pb_diag_clear(struct pb_diag *d);
 /**
  * Fill @d (if not NULL) and return @code, so callers write `return pb_diag_set(...)`.
  * @path and @reason may be NULL.  @path is copied (truncated); @reason must be static.
+ * Resets @d->subject, @d->item and @d->refusal.
  */
 pb_err pb_diag_set(struct pb_diag *d, pb_err code, const char *path, const char *reason);
 
-/** As pb_diag_set(), with a position. */
+/** As pb_diag_set(), with a position (and the same resets). */
 pb_err pb_diag_at(struct pb_diag *d, pb_err code, unsigned line, unsigned col, const char *path,
                   const char *reason);
 

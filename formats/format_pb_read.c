@@ -1263,15 +1263,10 @@ static pb_err parse(const char *buf, size_t len, struct pb_election **ret_electi
                 struct pb_diag d;
                 pb_diag_clear(&d);
                 e = pb_election_check(r.e, &d);
-                if (e < 0 && !strncmp(d.path, "projects[", 9)) {
-                        /* point at the project's line in the file */
-                        size_t i = 0;
-                        for (const char *c = d.path + 9; *c >= '0' && *c <= '9'; c++)
-                                i = i * 10 + (size_t)(*c - '0');
-                        if (i < r.e->n_projects) {
-                                d.line = r.cost_line[i];
-                                d.col = 2;
-                        }
+                if (e < 0 && d.item && d.item <= r.e->n_projects) {
+                        /* a project's fault: point at its line in the file */
+                        d.line = r.cost_line[d.item - 1];
+                        d.col = 2;
                 }
                 if (e < 0) {
                         if (!report) {

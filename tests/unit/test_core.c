@@ -42,6 +42,13 @@ static void test_diag(void)
         line[200] = '\0';
         pb_diag_set(&d, PB_ERR_INVALID, line, "x");
         CHECK_INT(strlen(d.path), sizeof(d.path) - 1);
+        /* a new diagnostic forgets the element number an earlier one carried */
+        d.item = 7;
+        pb_diag_set(&d, PB_ERR_INVALID, "budget", "x");
+        CHECK_INT(d.item, 0);
+        d.item = 7;
+        pb_diag_at(&d, PB_ERR_PARSE, 3, 1, "budget", "x");
+        CHECK_INT(d.item, 0);
 }
 
 static void test_buf(void)
