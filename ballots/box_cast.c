@@ -198,8 +198,8 @@ static pb_err sign_batch(const struct pb_receipt_signer *s, const uint8_t *commi
  */
 void pb_receipts_sign(const struct pb_receipt_signer *s, struct pb_cast_outcome *out, size_t n)
 {
-        uint8_t *commitments = pb_malloc((n ? n : 1) * PB_CVR_HASH_BYTES);
-        struct pb_receipt **rcs = pb_calloc(n ? n : 1, sizeof(*rcs));
+        uint8_t *commitments = pb_reallocarray(NULL, n, PB_CVR_HASH_BYTES);
+        struct pb_receipt **rcs = pb_calloc(n, sizeof(*rcs));
         size_t k = 0;
         pb_err r = commitments && rcs ? PB_OK : PB_ERR_NOMEM;
 

@@ -105,7 +105,7 @@ static int cmp32(const void *a, const void *b)
 /* Every commitment once: a duplicated CVR would count twice. */
 static const char *unique(const uint8_t *commits, size_t n, struct vctx *v)
 {
-        uint8_t *sorted = pb_reallocarray(NULL, n ? n : 1, 32);
+        uint8_t *sorted = pb_reallocarray(NULL, n, 32);
         const char *why = NULL;
 
         if (!sorted) {
@@ -170,8 +170,8 @@ static void check_batches(struct vctx *v, const uint8_t *commits, size_t n)
 static const char *read_ballots(struct vctx *v, uint8_t **ret_commits, size_t *ret_n, unsigned *ret_line)
 {
         const size_t np = v->m->election->n_projects;
-        uint32_t *items = pb_calloc(np ? np : 1, sizeof(*items));
-        int64_t *points = pb_calloc(np ? np : 1, sizeof(*points));
+        uint32_t *items = pb_calloc(np, sizeof(*items));
+        int64_t *points = pb_calloc(np, sizeof(*points));
         uint8_t *commits = NULL; /* every commitment, 32 bytes each, in log order */
         size_t n = 0, cap = 0;
         struct vlines l;

@@ -60,7 +60,7 @@ pb_err pb_cvr_format(const struct pb_election *e, const uint32_t *items, const i
                         if (items[j] == items[i])
                                 return PB_ERR_INVALID;
         }
-        order = pb_reallocarray(NULL, n ? n : 1, sizeof(*order));
+        order = pb_reallocarray(NULL, n, sizeof(*order));
         if (!order)
                 return PB_ERR_NOMEM;
         if (e->vote_type == PB_VOTE_ORDINAL)

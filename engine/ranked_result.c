@@ -91,7 +91,7 @@ pb_err pb_rk_outcome_collect(struct pb_ranked_outcome *o)
 
         for (i = 0; i < o->n_passes; i++)
                 n += o->passes[i].n_winners;
-        w = pb_calloc(n ? n : 1, sizeof(*w));
+        w = pb_calloc(n, sizeof(*w));
         if (!w)
                 return PB_ERR_NOMEM;
         n = 0;
@@ -116,8 +116,8 @@ pb_err pb_rk_round_add(struct pb_ranked_result *r, struct pb_ranked_round **ret)
         r->rounds = rd;
         rd = &r->rounds[r->n_rounds];
         memset(rd, 0, sizeof(*rd));
-        rd->tally = pb_calloc(r->n_cand ? r->n_cand : 1, sizeof(*rd->tally));
-        rd->present = pb_calloc(r->n_cand ? r->n_cand : 1, sizeof(*rd->present));
+        rd->tally = pb_calloc(r->n_cand, sizeof(*rd->tally));
+        rd->present = pb_calloc(r->n_cand, sizeof(*rd->present));
         if (!rd->tally || !rd->present) {
                 pb_free(rd->tally);
                 pb_free(rd->present);

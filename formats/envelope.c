@@ -127,7 +127,7 @@ static pb_err parse_tree(const cJSON *root, struct pb_seal_envelope *env, struct
         if (r < 0)
                 return r;
         cap = n / 4 * 3;
-        env->payload = pb_malloc(cap ? cap : 1);
+        env->payload = pb_malloc(cap);
         if (!env->payload)
                 return PB_ERR_NOMEM;
         if (pb_b64_decode(s, n, env->payload, cap, &env->payload_len) < 0)

@@ -725,7 +725,7 @@ static pb_err finish_projects(struct reader *r)
                 if (err < 0)
                         return err;
         }
-        r->seen = pb_calloc(e->n_projects ? e->n_projects : 1, 1);
+        r->seen = pb_calloc(e->n_projects, 1);
         return r->seen ? PB_OK : PB_ERR_NOMEM;
 }
 

@@ -55,13 +55,13 @@ pb_err pb_manifest_from_pb(const struct pb_election *pb, const char *id, const s
         e->budget = pb->budget;
         e->vote_type = pb->vote_type;
         e->limits = pb->limits;
-        m->names = pb_calloc(pb->n_projects ? pb->n_projects : 1, sizeof(*m->names));
-        m->descriptions = pb_calloc(pb->n_projects ? pb->n_projects : 1, sizeof(*m->descriptions));
+        m->names = pb_calloc(pb->n_projects, sizeof(*m->names));
+        m->descriptions = pb_calloc(pb->n_projects, sizeof(*m->descriptions));
         if (!m->names || !m->descriptions) {
                 r = PB_ERR_NOMEM;
                 goto out;
         }
-        m->projects_cap = pb->n_projects ? pb->n_projects : 1;
+        m->projects_cap = pb->n_projects;
         for (size_t i = 0; i < pb->n_projects; i++) {
                 const struct pb_project *src = &pb->projects[i];
                 struct pb_project *dst;

@@ -395,7 +395,7 @@ static pb_err read_pax(struct pb_tar_reader *t, const unsigned char *h, struct p
         r = skip_data(t, off, size, NULL, d);
         if (r < 0)
                 return r;
-        data = pb_malloc(size ? (size_t)size : 1);
+        data = pb_malloc((size_t)size);
         if (!data)
                 return PB_ERR_NOMEM;
         r = read_at(t, off, data, (size_t)size);
