@@ -241,13 +241,14 @@ pb_err pb_ballots_add_item(struct pb_election *e, uint32_t project, int64_t poin
         if (b->n_items >= UINT32_MAX)
                 return PB_ERR_LIMIT;
         if (b->n_items == b->items_cap) {
-                size_t cap = b->items_cap ? b->items_cap * 2 : 1024;
-                uint32_t *ni = pb_reallocarray(b->item, cap, sizeof(*ni));
+                /* points[] is parallel to item[]: both grow from items_cap to the same capacity */
+                size_t cap = b->items_cap, pcap = b->items_cap;
+                uint32_t *ni = pb_grow(b->item, &cap, b->n_items + 1, sizeof(*ni), 1024);
                 if (!ni)
                         return PB_ERR_NOMEM;
                 b->item = ni;
                 if (pb_vote_type_has_points(e->vote_type)) {
-                        int64_t *np = pb_reallocarray(b->points, cap, sizeof(*np));
+                        int64_t *np = pb_grow(b->points, &pcap, b->n_items + 1, sizeof(*np), 1024);
                         if (!np)
                                 return PB_ERR_NOMEM;
                         b->points = np;
@@ -270,17 +271,18 @@ pb_err pb_ballots_end(struct pb_election *e, const char *voter_id)
         struct pb_ballots *b = &e->ballots;
 
         if (b->n + 2 > b->cap) {
-                size_t cap = b->cap < 1024 ? 1024 : b->cap * 2;
-                size_t *ns = pb_reallocarray(b->start, cap, sizeof(*ns));
+                /* voter_id[] is parallel to start[]: both grow from cap to the same capacity */
+                size_t cap = b->cap, vcap = b->cap;
+                size_t *ns = pb_grow(b->start, &cap, b->n + 2, sizeof(*ns), 1024);
                 if (!ns)
                         return PB_ERR_NOMEM;
                 b->start = ns;
                 if (b->voter_id || voter_id) {
-                        const char **nv = pb_reallocarray(b->voter_id, cap, sizeof(*nv));
+                        const char **nv = pb_grow(b->voter_id, &vcap, b->n + 2, sizeof(*nv), 1024);
                         if (!nv)
                                 return PB_ERR_NOMEM;
                         if (!b->voter_id)
-                                memset(nv, 0, cap * sizeof(*nv));
+                                memset(nv, 0, vcap * sizeof(*nv));
                         b->voter_id = nv;
                 }
                 b->cap = cap;

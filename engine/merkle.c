@@ -337,21 +337,14 @@ void pb_merkle_tree_release(struct pb_merkle_tree *t)
 
 static pb_err level_reserve(struct pb_merkle_level *l, uint64_t need)
 {
-        uint64_t ncap;
         uint8_t *p;
 
-        if (need <= l->cap)
-                return PB_OK;
-        ncap = l->cap ? l->cap : 16;
-        while (ncap < need)
-                ncap *= 2;
-        if (ncap > SIZE_MAX / HB)
+        if (need > SIZE_MAX / HB) /* more hashes than memory holds (a 32-bit build) */
                 return PB_ERR_NOMEM;
-        p = pb_reallocarray(l->hashes, (size_t)ncap, HB);
+        p = pb_grow(l->hashes, &l->cap, (size_t)need, HB, 16);
         if (!p)
                 return PB_ERR_NOMEM;
         l->hashes = p;
-        l->cap = ncap;
         return PB_OK;
 }
 

@@ -119,7 +119,7 @@ PB_NODISCARD pb_err pb_merkle_verify_consistency(uint64_t old_size, uint64_t siz
 struct pb_merkle_level {
         uint8_t *hashes; /* owned; count * 32 bytes used */
         uint64_t count;  /* == tree size >> level */
-        uint64_t cap;    /* hashes allocated */
+        size_t cap;      /* hashes allocated */
 };
 
 /**

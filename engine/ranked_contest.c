@@ -42,7 +42,7 @@ pb_err pb_ranked_candidate_add(struct pb_ranked_contest *c, const char *name, si
                 return PB_ERR_INVALID;
         if (c->n_cand >= PB_RANKED_MAX_CANDIDATES)
                 return PB_ERR_LIMIT;
-        nc = pb_reallocarray(c->cand, c->n_cand + 1, sizeof(*nc));
+        nc = pb_grow(c->cand, &c->cap_cand, c->n_cand + 1, sizeof(*nc), 16);
         if (!nc)
                 return PB_ERR_NOMEM;
         c->cand = nc;

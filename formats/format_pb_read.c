@@ -545,14 +545,15 @@ static pb_err project_row(struct reader *r)
                                e == PB_ERR_CONFLICT ? "duplicated project id" : "invalid project id",
                                r->rec_line, 1, "project_id", d.reason, id.s, id.len);
         if (idx == r->cost_cap) {
-                size_t cap = r->cost_cap ? r->cost_cap * 2 : 64;
-                const char **ct = pb_reallocarray(r->cost_text, cap, sizeof(*ct));
+                /* cost_line[] is parallel to cost_text[]: both grow from cost_cap to the same capacity */
+                size_t cap = r->cost_cap, lcap = r->cost_cap;
+                const char **ct = pb_grow(r->cost_text, &cap, idx + 1, sizeof(*ct), 64);
                 unsigned *cl;
 
                 if (!ct)
                         return PB_ERR_NOMEM;
                 r->cost_text = ct;
-                cl = pb_reallocarray(r->cost_line, cap, sizeof(*cl));
+                cl = pb_grow(r->cost_line, &lcap, idx + 1, sizeof(*cl), 64);
                 if (!cl)
                         return PB_ERR_NOMEM;
                 r->cost_line = cl;
@@ -894,17 +895,15 @@ static pb_err vote_item(struct reader *r, const char *s, size_t len, size_t k, v
 static pb_err grow_extra(struct reader *r)
 {
         struct pb_ballots *b = &r->e->ballots;
-        size_t cap;
         const char **nx;
 
-        if (!b->n_extra || b->n < r->extra_cap)
+        if (!b->n_extra)
                 return PB_OK;
-        cap = r->extra_cap ? r->extra_cap * 2 : 1024;
-        nx = pb_reallocarray(b->extra, cap * b->n_extra, sizeof(*nx));
+        /* one row of n_extra values per ballot; extra_cap counts rows */
+        nx = pb_grow(b->extra, &r->extra_cap, b->n + 1, b->n_extra * sizeof(*nx), 1024);
         if (!nx)
                 return PB_ERR_NOMEM;
         b->extra = nx;
-        r->extra_cap = cap;
         return PB_OK;
 }
 

@@ -309,7 +309,7 @@ static int cmp_alias(const void *a, const void *b)
 
 static pb_err alias_add(struct pb_rctab_config *cfg, const char *name, uint32_t cand)
 {
-        struct pb_rctab_alias *a = pb_reallocarray(cfg->alias, cfg->n_alias + 1, sizeof(*a));
+        struct pb_rctab_alias *a = pb_grow(cfg->alias, &cfg->cap_alias, cfg->n_alias + 1, sizeof(*a), 16);
 
         if (!a)
                 return PB_ERR_NOMEM;

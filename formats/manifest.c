@@ -350,25 +350,23 @@ static const struct pb_json_field project_fields[] = {
 static pb_err grow_texts(struct pb_manifest *m)
 {
         size_t n = m->election->n_projects;
+        /* descriptions[] is parallel to names[]: both grow from projects_cap to the same capacity */
+        size_t cap = m->projects_cap, dcap = m->projects_cap;
+        struct pb_text *nn, *nd;
 
         if (n < m->projects_cap)
                 return PB_OK;
-        {
-                size_t cap = m->projects_cap ? m->projects_cap * 2 : 16;
-                struct pb_text *nn = pb_reallocarray(m->names, cap, sizeof(*nn));
-                struct pb_text *nd;
-
-                if (!nn)
-                        return PB_ERR_NOMEM;
-                m->names = nn;
-                nd = pb_reallocarray(m->descriptions, cap, sizeof(*nd));
-                if (!nd)
-                        return PB_ERR_NOMEM;
-                m->descriptions = nd;
-                memset(m->names + n, 0, (cap - n) * sizeof(*nn));
-                memset(m->descriptions + n, 0, (cap - n) * sizeof(*nd));
-                m->projects_cap = cap;
-        }
+        nn = pb_grow(m->names, &cap, n + 1, sizeof(*nn), 16);
+        if (!nn)
+                return PB_ERR_NOMEM;
+        m->names = nn;
+        nd = pb_grow(m->descriptions, &dcap, n + 1, sizeof(*nd), 16);
+        if (!nd)
+                return PB_ERR_NOMEM;
+        m->descriptions = nd;
+        memset(m->names + n, 0, (cap - n) * sizeof(*nn));
+        memset(m->descriptions + n, 0, (cap - n) * sizeof(*nd));
+        m->projects_cap = cap;
         return PB_OK;
 }
 
