@@ -8,6 +8,8 @@
 #include "engine/pb_canon.h"
 #include "engine/pb_merkle.h"
 
+_Static_assert(PB_CVR_ID_HEX_LEN == 2 * PB_CVR_ID_BYTES, "a cvr_id's hex is two digits a byte");
+
 static const char *const channel_names[PB_CHANNEL_COUNT] = { "electronic", "paper", "imported" };
 
 const char *pb_channel_name(enum pb_channel c)
@@ -134,7 +136,7 @@ void pb_cvr_leaf_input(const uint8_t commitment[PB_CVR_HASH_BYTES], uint8_t ret[
         memcpy(ret + sizeof(tag), commitment, PB_CVR_HASH_BYTES);
 }
 
-void pb_cvr_leaf_hash(const uint8_t commitment[PB_CVR_HASH_BYTES], uint8_t ret_hash[PB_CVR_HASH_BYTES])
+void pb_cvr_leaf_hash(const uint8_t commitment[PB_CVR_HASH_BYTES], uint8_t ret_hash[PB_MERKLE_HASH_BYTES])
 {
         uint8_t in[PB_CVR_LEAF_INPUT_BYTES];
 

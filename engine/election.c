@@ -147,7 +147,7 @@ static const char *id_problem(const char *id, size_t len)
         if (len == 0)
                 return "empty id";
         if (len > PB_ID_MAX)
-                return "id longer than 64 bytes";
+                return "id longer than " PB_STRINGIFY(PB_ID_MAX) " bytes";
         for (size_t i = 0; i < len; i++) {
                 unsigned char c = (unsigned char)id[i];
                 if (c < 0x20 || c == 0x7f)
@@ -329,7 +329,8 @@ pb_err pb_election_check(const struct pb_election *e, struct pb_diag *reterr)
         const struct pb_limits *l = &e->limits;
 
         if (e->scale > PB_MONEY_MAX_SCALE)
-                return field_error(reterr, "budget", "more than 6 decimal places");
+                return field_error(reterr, "budget",
+                                   "more than " PB_STRINGIFY(PB_MONEY_MAX_SCALE) " decimal places");
         if (e->budget <= 0)
                 return field_error(reterr, "budget", "budget must be positive");
         if ((unsigned)e->vote_type >= PB_VOTE_TYPE_COUNT)

@@ -8,6 +8,10 @@
 
 #define HB PB_MERKLE_HASH_BYTES
 
+/* The named sizes state libsodium's: a tree, a commitment or a document digest is one SHA-256. */
+_Static_assert(PB_SHA256_BYTES == crypto_hash_sha256_BYTES, "PB_SHA256_BYTES is SHA-256's size");
+_Static_assert(PB_SHA256_HEX_LEN == 2 * PB_SHA256_BYTES, "PB_SHA256_HEX_LEN is its hex length");
+
 void pb_merkle_leaf_hash(const uint8_t *data, size_t len, uint8_t ret_hash[HB])
 {
         crypto_hash_sha256_state st;
