@@ -115,8 +115,8 @@ struct vctx {
         char *data[F_COUNT]; /* the files read whole (not the .jsonl ones: read line by line) */
         size_t len[F_COUNT];
 
-        struct pb_manifest *m;   /* from the signed manifest; its election collects the ballots */
-        char manifest_field[64]; /* the JSON path a manifest that does not parse breaks */
+        struct pb_manifest *m; /* from the signed manifest; its election collects the ballots */
+        char manifest_field[PB_DIAG_PATH_MAX]; /* the JSON path a manifest that does not parse breaks */
         uint8_t manifest_sha256[32];
         bool manifest_ok, keys_ok;
 

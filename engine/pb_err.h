@@ -56,6 +56,9 @@ const char *pb_err_message(pb_err e);
 /** The HTTP status the API answers with for @e (200 for PB_OK). */
 int pb_err_http_status(pb_err e);
 
+#define PB_DIAG_PATH_MAX 64    /* bytes of pb_diag.path, NUL included: callers size their paths by it */
+#define PB_DIAG_SUBJECT_MAX 64 /* bytes of pb_diag.subject, NUL included */
+
 /**
  * Where and why something failed.  Always optional: functions take a `struct pb_diag *reterr`
  * that may be NULL.  @reason points to static storage and never to user data; @subject is a
@@ -63,16 +66,18 @@ int pb_err_http_status(pb_err e);
  * empty.  Front ends must not log @subject for ballot-box requests (it may echo ballot content).
  */
 struct pb_diag {
-        pb_err code;         /* the error this describes */
-        unsigned line;       /* 1-based line (or record) number, 0 when not applicable */
-        unsigned col;        /* 1-based column (field) number, 0 when not applicable */
-        size_t item;         /* 1-based index of the offending element of a list (a project), 0 when
-                                none; the number @path states as text, so nothing parses it back */
-        char path[64];       /* field, JSON path or column name ("VOTES.vote", "$.ballot.points") */
-        char subject[64];    /* the offending token, truncated; "" when none */
-        const char *reason;  /* static English text: why */
-        const char *refusal; /* a refused ballot or code: the stable reason ("over_budget",
-                                engine/pb_refusal.h); NULL otherwise */
+        pb_err code;   /* the error this describes */
+        unsigned line; /* 1-based line (or record) number, 0 when not applicable */
+        unsigned col;  /* 1-based column (field) number, 0 when not applicable */
+        /* 1-based index of the offending element of a list (a project), 0 when none: the number
+         * @path states as text, so that nothing parses it back */
+        size_t item;
+        char path[PB_DIAG_PATH_MAX];       /* field, JSON path or column ("VOTES.vote", "$.ballot.points") */
+        char subject[PB_DIAG_SUBJECT_MAX]; /* the offending token, truncated; "" when none */
+        const char *reason;                /* static English text: why */
+        /* a refused ballot or code: the stable reason ("over_budget", engine/pb_refusal.h); NULL
+         * otherwise */
+        const char *refusal;
 };
 
 /** Zero @d (no error, empty strings). */

@@ -32,8 +32,10 @@
 #define PB_RANKED_MAX_RANK 0x7fffu
 /** Most tokens (ranks + marks) one ballot may hold. */
 #define PB_RANKED_MAX_TOKENS 0xffffu
-/** Most decimal places of vote arithmetic (values are int64 in units of 10^-scale). */
-#define PB_RANKED_MAX_SCALE 9u
+/** Most decimal places of vote arithmetic (values are int64 in units of 10^-scale); the literal
+ *  is for messages, which state it. */
+#define PB_RANKED_MAX_DECIMALS 9
+#define PB_RANKED_MAX_SCALE ((unsigned)PB_RANKED_MAX_DECIMALS)
 
 struct pb_ranked_candidate {
         char *name;    /* owned, NUL-terminated UTF-8 as spelled in the input */

@@ -8,6 +8,8 @@
 #include "engine/pb_canon.h"
 #include "engine/pb_money.h"
 
+#define FIELDS_MAX 4096 /* fields on one line: far above any pabulib file, a bound on a bad one */
+
 /* A field of the current record: points into the reader's private copy of the input, where
  * quoted fields have been unescaped in place. */
 struct field {
@@ -147,9 +149,9 @@ static pb_err push_field(struct reader *r, char *s, size_t len, bool quoted)
         if (r->nf == r->fcap) {
                 struct field *nf;
 
-                if (r->fcap >= 4096)
+                if (r->fcap >= FIELDS_MAX)
                         return fatal(r, PB_ERR_LIMIT, r->rec_line, 0, NULL,
-                                     "more than 4096 fields on a line");
+                                     "more than " PB_STRINGIFY(FIELDS_MAX) " fields on a line");
                 nf = pb_grow(r->f, &r->fcap, r->nf + 1, sizeof(*nf), 16);
                 if (!nf)
                         return PB_ERR_NOMEM;
@@ -675,7 +677,8 @@ static pb_err finish_projects(struct reader *r)
                 }
         if (scale > PB_MONEY_MAX_SCALE)
                 return fatal(r, PB_ERR_LIMIT, r->budget_line, 2, "budget",
-                             "amounts with more than 6 decimal places are not supported");
+                             "amounts with more than " PB_STRINGIFY(
+                                     PB_MONEY_MAX_SCALE) " decimal places are not supported");
         e->scale = scale;
         err = money_cell(r, r->budget_text, r->budget_line, "budget", &e->budget);
         if (err < 0)
@@ -1174,7 +1177,8 @@ static pb_err parse(const char *buf, size_t len, struct pb_election **ret_electi
         if (!reterr)
                 reterr = &local;
         if (len > PB_PB_MAX_BYTES)
-                return pb_diag_set(reterr, PB_ERR_LIMIT, NULL, "file larger than 1 GiB");
+                return pb_diag_set(reterr, PB_ERR_LIMIT, NULL,
+                                   "file larger than " PB_STRINGIFY(PB_PB_MAX_GIB) " GiB");
         e = check_encoding(buf, len, report, reterr);
         if (e < 0)
                 return e;

@@ -24,9 +24,7 @@ pb_err pb_manifest_from_pb(const struct pb_election *pb, const char *id, const s
         pb_err r;
 
         if (!pb_manifest_id_is_valid(id, strlen(id)))
-                return pb_diag_set(
-                        reterr, PB_ERR_INVALID, "id",
-                        "ids are 1 to 64 bytes of printable ASCII without '\"', '\\\\', ',' or ';'");
+                return pb_diag_set(reterr, PB_ERR_INVALID, "id", PB_MANIFEST_ID_RULE);
         if (rule) {
                 ru = *rule;
         } else {
