@@ -47,8 +47,9 @@ pb_err pb_note_sign(const char *text, size_t len, const struct pb_key_secret *co
         if (!note_chars_ok(text, len, &bad))
                 return pb_diag_at(reterr, PB_ERR_INVALID, line_of(text, bad), 0, "text",
                                   "note text must be UTF-8 without control characters");
-        if (nkeys == 0 || nkeys > 16)
-                return pb_diag_set(reterr, PB_ERR_INVALID, "keys", "a note needs 1 to 16 signers");
+        if (nkeys == 0 || nkeys > PB_NOTE_MAX_SIGNERS)
+                return pb_diag_set(reterr, PB_ERR_INVALID, "keys",
+                                   "a note needs 1 to " PB_STRINGIFY(PB_NOTE_MAX_SIGNERS) " signers");
         r = pb_buf_add(out, text, len);
         if (r >= 0)
                 r = pb_buf_addc(out, '\n');

@@ -33,11 +33,12 @@
 #define PB_NOTE_MAX_SIGS 100       /* signature lines per note (the spec's floor is 16; Go's cap is 100) */
 #define PB_NOTE_MAX_KEYS 64        /* trusted keys per pb_note_open() call */
 #define PB_NOTE_MAX_SIG_BYTES 8192 /* decoded size of one signature line (post-quantum fits) */
+#define PB_NOTE_MAX_SIGNERS 16     /* keys per pb_note_sign() call (the spec's floor for verifiers) */
 
 /**
  * Sign @text with each of @keys and append the whole note to @out.
  * @param text  non-empty, ends with '\n', valid UTF-8, no control character other than '\n'
- * @param keys  borrowed; 1 to 16 keys, lines are written in this order
+ * @param keys  borrowed; 1 to PB_NOTE_MAX_SIGNERS keys, lines are written in this order
  * @return PB_OK, PB_ERR_INVALID (bad text or key count), PB_ERR_NOMEM or PB_ERR_LIMIT;
  *         @out is unchanged on failure
  */

@@ -120,7 +120,7 @@ pb_err pb_tar_dir(const char *dir, const char *prefix, struct pb_buf *out, struc
                 return pb_diag_set(reterr, r, "export",
                                    r == PB_ERR_IO ? "cannot read the bundle folder" : NULL);
         for (size_t i = 0; r == PB_OK && i < n; i++) {
-                char path[4096], name[256];
+                char path[4096], name[PB_TAR_NAME_MAX + 1];
                 char *data = NULL;
                 size_t len = 0;
 

@@ -199,6 +199,8 @@ static void test_lifecycle(void)
         CHECK(pb_box_set_engine_key(b, &other, &d) == PB_ERR_FORBIDDEN);
         CHECK(pb_box_set_engine_key(b, &engine, &d) == PB_OK);
         CHECK(pb_box_codes_issue(b, 0, collect, &cs, &d) == PB_ERR_LIMIT);
+        CHECK_STR(d.reason, "issue 1 to 1000000 codes at a time"); /* the limit, PB_BOX_CODES_MAX */
+        CHECK(pb_box_codes_issue(b, PB_BOX_CODES_MAX + 1, collect, &cs, &d) == PB_ERR_LIMIT);
         CHECK(pb_box_codes_issue(b, 10, collect, &cs, &d) == PB_OK);
         CHECK_INT(cs.n, 10);
         /* no casting in draft */
