@@ -549,7 +549,7 @@ pb_err box_ballot_next(struct pb_box *b, sqlite3_stmt *st, struct box_ballot_row
 pb_err box_each_ballot(struct pb_box *b, box_ballot_fn fn, void *ctx, struct pb_diag *d)
 {
         sqlite3_stmt *st = box_stmt(b, ST_BALLOTS_BY_LEAF);
-        struct box_ballot_row row;
+        struct box_ballot_row row = { 0 }; /* gcc 12 -O3 cannot see that fn() only reads a filled row */
         bool done = false;
         pb_err r = PB_OK;
 
