@@ -46,7 +46,7 @@ void pb_box_free(struct pb_box *b)
 }
 
 /* Parse the stored manifest @text (whose SHA-256 is @sha256) into b->manifest. */
-static pb_err use_manifest(struct pb_box *b, const struct pb_buf *text, const uint8_t sha256[32],
+static pb_err use_manifest(struct pb_box *b, const struct pb_buf *text, const uint8_t sha256[PB_SHA256_BYTES],
                            struct pb_diag *d)
 {
         struct pb_manifest *m = NULL;
@@ -58,7 +58,7 @@ static pb_err use_manifest(struct pb_box *b, const struct pb_buf *text, const ui
                                                        "the stored manifest does not parse");
         pb_manifest_free(b->manifest);
         b->manifest = m;
-        memcpy(b->manifest_sha256, sha256, 32);
+        memcpy(b->manifest_sha256, sha256, sizeof(b->manifest_sha256));
         b->prep_gen++;
         return PB_OK;
 }
@@ -66,7 +66,7 @@ static pb_err use_manifest(struct pb_box *b, const struct pb_buf *text, const ui
 /* Parse the stored manifest into b->manifest (again: open changes the parsed copy in place). */
 static pb_err load_manifest(struct pb_box *b, struct pb_diag *d)
 {
-        uint8_t sha256[32];
+        uint8_t sha256[PB_SHA256_BYTES];
         struct pb_buf text;
         pb_err r;
 
@@ -289,7 +289,7 @@ pb_err box_retry_key_load(struct pb_box *b, struct pb_diag *d)
 
 pb_err box_reload(struct pb_box *b, struct pb_diag *d)
 {
-        uint8_t sha256[32];
+        uint8_t sha256[PB_SHA256_BYTES];
         struct pb_buf text;
         bool open, changed = false;
         pb_err r;
@@ -303,7 +303,7 @@ pb_err box_reload(struct pb_box *b, struct pb_diag *d)
         if (r == PB_OK) {
                 crypto_hash_sha256(sha256, (const uint8_t *)text.data, text.len);
                 /* open adds the keys, or a draft was replaced: parse only what changed */
-                if (memcmp(sha256, b->manifest_sha256, 32))
+                if (memcmp(sha256, b->manifest_sha256, sizeof(sha256)))
                         r = use_manifest(b, &text, sha256, d);
         }
         pb_buf_release(&text);
@@ -581,7 +581,7 @@ static pb_err close_payload(struct pb_box *b, const char *closed_at, const struc
 
         memset(&c, 0, sizeof(c));
         /* the stored manifest's bytes, which box_docs_check() found to be the signed ones */
-        memcpy(c.manifest_sha256, b->manifest_sha256, 32);
+        memcpy(c.manifest_sha256, b->manifest_sha256, sizeof(c.manifest_sha256));
         memcpy(c.election, b->manifest->election->id, strlen(b->manifest->election->id) + 1);
         memcpy(c.log.origin, b->manifest->origin, sizeof(c.log.origin));
         box_log_root(b, c.log.root);

@@ -115,14 +115,14 @@ static pb_err result_payload(struct pb_box *b, const uint64_t *seed, const char 
         }
         rule = m->rule;
         if (m->has_seed_commitment) {
-                uint8_t c[32];
+                uint8_t c[PB_SHA256_BYTES];
                 if (!seed) {
                         r = pb_diag_set(d, PB_ERR_INVALID, "seed",
                                         "this rule breaks ties with a seed: give it");
                         goto out;
                 }
                 pb_manifest_seed_commitment(*seed, c);
-                if (sodium_memcmp(c, m->seed_sha256, 32)) {
+                if (sodium_memcmp(c, m->seed_sha256, sizeof(c))) {
                         r = pb_diag_set(d, PB_ERR_INVALID, "seed",
                                         "the seed does not match the manifest's commitment");
                         goto out;

@@ -35,7 +35,8 @@ const struct cli_command cli_cmd_certify = {
         .name = "certify",
         .synopsis = "certify RESULT --key OFFICE.key [--db DB] [--out FILE] [--at YYYY-MM-DDTHH:MM:SSZ]",
         .about = "Signs the finance office's certification of the signed result RESULT (the file\n"
-                 "pbvote tally --db --out writes, or the body of POST /v1/elections/{id}/tally).  With --db it must be the result stored in the ballot box, the key "
+                 "pbvote tally --db --out writes, or the body of POST /v1/elections/{id}/tally).  With --db "
+                 "it must be the result stored in the ballot box, the key "
                  "must\n"
                  "be the office key its manifest names, and the certification is stored there (state\n"
                  "certified).  The certification goes to --out, else to stdout.\n",

@@ -278,7 +278,8 @@ int cmd_verify(int argc, char **argv)
                        vo.exp_result ? ""
                        : vo.exp_manifest || vo.exp_election
                                ? " (result not pinned: use --expect-result with the published hash)"
-                               : " (election not pinned: use --expect-result, or at least --expect-manifest)");
+                               : " (election not pinned: use --expect-result, or at least "
+                                 "--expect-manifest)");
                 return PB_EXIT_OK;
         }
         if (r == PB_ERR_SIGNATURE) {
