@@ -73,7 +73,7 @@ pb_err pb_tar_header(const char *name, uint64_t size, char out[PB_TAR_BLOCK])
                 return PB_ERR_LIMIT;
         memset(out, 0, PB_TAR_BLOCK);
         memcpy(out, name, strlen(name));
-        octal(out + 100, 8, 0644);
+        octal(out + 100, 8, 0600); /* CVRs and nonces: the owner's only, as in the exported folder */
         octal(out + 108, 8, 0);
         octal(out + 116, 8, 0);
         octal(out + 124, 12, size);

@@ -127,7 +127,7 @@ struct bad_case {
 static const struct bad_case bad_cases[] = {
         { "\"batch_min\":20,", "\"batch_min\":20,\"extra\":1,", PB_ERR_PARSE, "$.extra" },
         { "\"batch_min\":20,", "\"batch_min\":20,\"batch_min\":21,", PB_ERR_PARSE, "$.batch_min" },
-        { "\"budget\":45000000", "\"budget\":4.5e7", PB_ERR_PARSE, "$" },
+        { "\"budget\":45000000", "\"budget\":4.5e7", PB_ERR_PARSE, "$.budget" },
         { "\"budget\":45000000", "\"budget\":0", PB_ERR_INVALID, "$.budget" },
         { "\"budget\":45000000", "\"Budget\":45000000", PB_ERR_PARSE, "$.Budget" },
         { "\"cost\":20000000", "\"cost\":-5", PB_ERR_INVALID, "$.projects[0].cost" },
@@ -172,7 +172,7 @@ static const struct bad_case bad_cases[] = {
         { "\"currency\":\"EUR\",", "", PB_ERR_PARSE, "$.currency" },
         { "\"name\":\"Trees\"", "\"name\":[\"Trees\"]", PB_ERR_PARSE, "$.projects[0].name" },
         { "{\"ballot\"", "[{\"ballot\"", PB_ERR_PARSE, "$" },
-        { "\"category\":\"green\"", "\"category\":\"gr\\u0000een\"", PB_ERR_PARSE, "$" },
+        { "\"category\":\"green\"", "\"category\":\"gr\\u0000een\"", PB_ERR_PARSE, "$.projects[0].category" },
 };
 
 static void test_bad(void)
