@@ -116,7 +116,7 @@ int cmd_certify(int argc, char **argv)
         if (rc)
                 goto out;
         if (o.db) {
-                rc = cli_box_open(o.db, &b);
+                rc = cli_box_open(&cli_cmd_certify, o.db, &b);
                 if (rc)
                         goto out;
                 r = pb_box_certify(b, data, len, office, at, &cert, &d);

@@ -65,7 +65,7 @@ int cmd_export(int argc, char **argv)
                 return rc;
         if (!o.out)
                 return cli_missing(&cli_cmd_export, "--out DIR");
-        rc = cli_box_open(o.db, &b);
+        rc = cli_box_open(&cli_cmd_export, o.db, &b);
         if (rc)
                 return rc;
         pb_diag_clear(&d);

@@ -173,7 +173,7 @@ int cmd_token(int argc, char **argv)
                 return cli_missing(v, "--role admin|kiosk|auditor");
         if (o.data)
                 return create_admin(&o);
-        rc = cli_box_open(o.db, &b);
+        rc = cli_box_open(v, o.db, &b);
         if (rc)
                 return rc;
         pb_diag_clear(&d);

@@ -123,6 +123,8 @@ expect 3 "no ballots while suspended" "$pbvote" cast --db e.db $E --code "$(code
 expect 0 "resume" "$pbvote" election resume --db e.db
 expect 3 "no tally while open" "$pbvote" tally --db e.db $E --out result.json
 expect 0 "show" "$pbvote" election show --db e.db
+expect_msg 2 "pbvote election show: missing --db DB" "$pbvote" election show
+expect_msg 2 "pbvote export: missing --db DB" "$pbvote" export --out nowhere
 has out "ballots: 4 accepted (0 electronic, 4 paper, 0 imported)" "turnout counts"
 has out "code_spent 2" "refusals counted"
 # (the checkpoint's base64 root and signature are random text that may contain "p1" by chance)
