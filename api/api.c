@@ -154,6 +154,8 @@ enum pb_api_outcome pb_api_dispatch(struct pb_api *api, const struct pb_api_requ
         c.resp = resp;
         c.outcome = PB_API_DONE;
         pb_diag_clear(&d);
+        if (pb_api_pages(req, resp))
+                return PB_API_DONE; /* a page or an asset: everything outside /v1/ */
         if (!req->method || !req->path || !path_ok(req->path)) {
                 pb_api_problem(resp, 404, PB_ERR_NOT_FOUND, "no such resource", NULL);
                 return PB_API_DONE;

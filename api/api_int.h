@@ -197,6 +197,13 @@ void pb_api_writer_stop(struct pb_api *api);
 PB_NODISCARD pb_err pb_api_writer_submit(struct pb_api *api, struct pb_api_job *job);
 void pb_api_job_free(struct pb_api_job *job);
 
+/* h_pages.c: the pages and their assets (every path outside /v1/) */
+/** Answer @req when its path is a page's (anything outside /v1/): true when it did. */
+bool pb_api_pages(const struct pb_api_request *req, struct pb_api_response *resp);
+struct pb_web_asset;
+/** The built-in asset at @path ("/js/app.js"), or NULL. */
+const struct pb_web_asset *pb_web_find(const char *path);
+
 /* replies */
 void pb_api_reply_json(struct pb_api_ctx *c, unsigned status, const struct pb_buf *body);
 /** A problem for error @code with @d, status from the registry unless @status is given. */

@@ -170,13 +170,23 @@ static enum MHD_Result send_response(struct MHD_Connection *con, struct req *rq,
         struct MHD_Response *resp;
         enum MHD_Result ret;
 
-        resp = MHD_create_response_from_buffer(r->body.len, r->body.data ? r->body.data : (char *)"",
-                                               MHD_RESPMEM_MUST_COPY);
+        if (r->static_body) /* a built-in page or asset (api/h_pages.c): no copy */
+                resp = MHD_create_response_from_buffer(r->static_len, (void *)r->static_body,
+                                                       MHD_RESPMEM_PERSISTENT);
+        else
+                resp = MHD_create_response_from_buffer(r->body.len, r->body.data ? r->body.data : (char *)"",
+                                                       MHD_RESPMEM_MUST_COPY);
         if (!resp)
                 return MHD_NO;
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                                 r->content_type ? r->content_type : "text/plain");
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+                                r->cache_control ? r->cache_control : "no-store");
+        if (r->etag)
+                MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
+        /* the pages (docs/pages.md): no script, style or request from anywhere but this server */
+        MHD_add_response_header(resp, "Content-Security-Policy", PB_HTTP_CSP);
+        MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
         MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
         if (r->allow[0])
                 MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
@@ -289,6 +299,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
         q.path = url;
         q.content_type = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
         q.authorization = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+        q.if_none_match = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
         q.body = rq->body.data;
         q.body_len = rq->body.len;
         q.done = answered;

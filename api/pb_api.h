@@ -31,6 +31,7 @@ struct pb_api_request {
         const char *path;          /* the URL path, as received (no query string) */
         const char *content_type;  /* NULL when absent */
         const char *authorization; /* NULL when absent */
+        const char *if_none_match; /* NULL when absent (pages' assets answer 304 to their ETag) */
         const char *body;          /* NULL or body_len bytes */
         size_t body_len;
         /* A response the writer thread completes later (a ballot waiting for COMMIT) is announced by
@@ -53,6 +54,11 @@ struct pb_api_response {
         const char *route;              /* static route pattern, for the access log ("-" when none matched) */
         char content_disposition[128];  /* "" or a Content-Disposition value (exports) */
         struct pb_api_receipt *receipt; /* owned: a receipt still to write out (pb_api_response_complete) */
+        /* a page or asset built into the binary (api/h_pages.c): sent instead of @body */
+        const unsigned char *static_body; /* static; NULL: @body is the answer */
+        size_t static_len;
+        const char *cache_control; /* static; NULL: "no-store" (every API answer and page) */
+        const char *etag;          /* static quoted strong ETag, or NULL */
 };
 
 void pb_api_response_init(struct pb_api_response *r);
