@@ -130,14 +130,15 @@ export function removeData(data) {
   rmSync(data.dir, { recursive: true, force: true });
 }
 
-/** The files of a ustar archive: name -> Buffer (the audit bundle is one). */
+/** The files of a flat ustar archive: file name -> Buffer (the audit bundle is one). */
 export function untar(buf) {
   const files = {};
   for (let off = 0; off + 512 <= buf.length;) {
     const name = buf.subarray(off, off + 100).toString('utf8').replace(/\0.*$/s, '');
     if (!name) break;
     const size = parseInt(buf.subarray(off + 124, off + 136).toString('utf8').replace(/\0.*$/s, '').trim() || '0', 8);
-    files[name] = buf.subarray(off + 512, off + 512 + size);
+    files[name.split('/').pop()] = buf.subarray(off + 512, off + 512 + size); // "<prefix>/<file>"
+
     off += 512 + Math.ceil(size / 512) * 512;
   }
   return files;

@@ -10,6 +10,34 @@ function named(key, name) {
   return [t(key), h('span', { class: 'visually-hidden', text: ` – ${name}` })];
 }
 
+/**
+ * Dragging by @handle (mouse, pen and touch alike: pointer events, since touch screens have no
+ * HTML drag and drop): onDrop(index of the ranked item it is dropped on).  Keyboard and screen
+ * reader users move items with the buttons instead, so the handle is hidden from them.
+ */
+function dragWith(handle, item, onDrop) {
+  handle.addEventListener('pointerdown', (down) => {
+    down.preventDefault();
+    handle.setPointerCapture(down.pointerId);
+    item.classList.add('dragging');
+    const list = item.parentElement;
+    const over = (ev) => document.elementFromPoint(ev.clientX, ev.clientY)?.closest('.ranked');
+    const mark = (ev) => {
+      for (const li of list.children) li.classList.toggle('drop-target', li === over(ev) && li !== item);
+    };
+    const end = (ev) => {
+      handle.removeEventListener('pointermove', mark);
+      item.classList.remove('dragging');
+      for (const li of list.children) li.classList.remove('drop-target');
+      const target = ev.type === 'pointerup' ? over(ev) : null;
+      if (target && target !== item && target.parentElement === list) onDrop([...list.children].indexOf(target));
+    };
+    handle.addEventListener('pointermove', mark);
+    handle.addEventListener('pointerup', end, { once: true });
+    handle.addEventListener('pointercancel', end, { once: true });
+  });
+}
+
 function limits(manifest) {
   const b = manifest.ballot;
   return { min: b.min_length ?? 0, max: b.max_length ?? manifest.projects.length };
@@ -48,7 +76,8 @@ export function render(ctx) {
     choice.ranking.forEach((id, i) => {
       const p = byId.get(id);
       const name = projectName(p);
-      const item = h('li', { class: 'ranked', draggable: 'true', 'data-id': id },
+      const item = h('li', { class: 'ranked', 'data-id': id },
+        h('span', { class: 'drag-handle', 'aria-hidden': 'true', text: '⠿' }),
         h('span', { class: 'rank-number', 'aria-hidden': 'true', text: `${i + 1}.` }),
         nameNode(p, { class: 'ranked-name' }),
         h('span', { class: 'rank-buttons' },
@@ -67,18 +96,7 @@ export function render(ctx) {
               },
             },
           }, named('ranking.remove', name))));
-      item.addEventListener('dragstart', (ev) => {
-        ev.dataTransfer.setData('text/plain', String(i));
-        ev.dataTransfer.effectAllowed = 'move';
-        item.classList.add('dragging');
-      });
-      item.addEventListener('dragend', () => item.classList.remove('dragging'));
-      item.addEventListener('dragover', (ev) => ev.preventDefault());
-      item.addEventListener('drop', (ev) => {
-        ev.preventDefault();
-        const from = Number(ev.dataTransfer.getData('text/plain'));
-        if (Number.isInteger(from) && from !== i) move(from, i, null);
-      });
+      dragWith(item.querySelector('.drag-handle'), item, (to) => move(i, to, null));
       ol.append(item);
     });
     return ol;
