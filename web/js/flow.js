@@ -372,7 +372,8 @@ export function createFlow(app, election, { kiosk = null, initialCode = '' } = {
         h('p', { class: 'receipt-line' }, h('span', { class: 'receipt-label', text: t('receipt.code') }), ' ',
           h('strong', { class: 'short-code', text: r.short_code })),
         h('div', { class: 'receipt-qr' }),
-        h('p', { class: 'receipt-how', text: t('receipt.how', { address: `${location.host}/receipt` }) }),
+        // the address isolated (U+2068 ... U+2069), so that a right-to-left sentence keeps it whole
+        h('p', { class: 'receipt-how', text: t('receipt.how', { address: `\u2068${location.host}/receipt\u2069` }) }),
         h('p', { class: 'receipt-commitment' }, h('span', { text: t('receipt.commitment') }), ' ', h('code', { text: r.commitment }))),
       h('div', { class: 'button-row no-print' },
         h('button', { type: 'button', class: 'button button-secondary', text: t('receipt.print'), on: { click: () => window.print() } }),

@@ -44,11 +44,12 @@ function canonical(b) {
 }
 
 /**
- * Nothing of a previous resident is left on a kiosk: the page is a fresh document at /kiosk, one
- * history entry, no storage but the enrolment, no cookie, no cache, and none of @secrets (codes,
- * project names chosen, receipt codes) anywhere in the DOM.
+ * Nothing of a previous resident is left on a kiosk: the page is a fresh document at /kiosk, the
+ * history as long as before the resident came (@history, from historyLength()), no storage but
+ * the enrolment, no cookie, no cache, and none of @secrets (codes, project names chosen, receipt
+ * codes) anywhere in the DOM.
  */
-export async function checkKioskClean(page, secrets) {
+export async function checkKioskClean(page, history, secrets) {
   const state = await page.evaluate(async () => ({
     path: location.pathname + location.search + location.hash,
     history: history.length,
@@ -62,7 +63,7 @@ export async function checkKioskClean(page, secrets) {
     inputs: [...document.querySelectorAll('input')].map((i) => i.value).filter(Boolean),
   }));
   assert.equal(state.path, '/kiosk');
-  assert.equal(state.history, 1, 'one history entry');
+  assert.equal(state.history, history, 'no history entry added by the vote');
   assert.notEqual(state.navigation, 'back_forward');
   assert.deepEqual(state.local, ['pbvote.kiosk'], 'only the enrolment in localStorage');
   assert.equal(state.session, 0, 'sessionStorage is empty');
@@ -121,4 +122,9 @@ export async function checkTargets(page, what) {
     .filter(({ r }) => r.width < 44 || r.height < 44)
     .map(({ el, r }) => `${Math.round(r.width)}x${Math.round(r.height)} ${el}`));
   assert.deepEqual(small, [], `${what}: targets under 44 px`);
+}
+
+/** The length of the page's session history now. */
+export async function historyLength(page) {
+  return page.evaluate(() => history.length);
 }
