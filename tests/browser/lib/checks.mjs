@@ -51,6 +51,7 @@ function canonical(b) {
  */
 export async function checkKioskClean(page, history, secrets) {
   const state = await page.evaluate(async () => ({
+    marked: window.pbvoteTestMark !== undefined,
     path: location.pathname + location.search + location.hash,
     history: history.length,
     navigation: performance.getEntriesByType('navigation')[0]?.type,
@@ -62,6 +63,7 @@ export async function checkKioskClean(page, history, secrets) {
     html: document.documentElement.outerHTML,
     inputs: [...document.querySelectorAll('input')].map((i) => i.value).filter(Boolean),
   }));
+  assert.equal(state.marked, false, 'a fresh page: the previous one (marked by markPage) is gone');
   assert.equal(state.path, '/kiosk');
   assert.equal(state.history, history, 'no history entry added by the vote');
   assert.notEqual(state.navigation, 'back_forward');
@@ -124,7 +126,11 @@ export async function checkTargets(page, what) {
   assert.deepEqual(small, [], `${what}: targets under 44 px`);
 }
 
-/** The length of the page's session history now. */
+/** The length of the page's session history now; and marks the document (see checkKioskClean):
+ *  call it when the resident arrives. */
 export async function historyLength(page) {
-  return page.evaluate(() => history.length);
+  return page.evaluate(() => {
+    window.pbvoteTestMark = 1;
+    return history.length;
+  });
 }
