@@ -29,9 +29,12 @@ pb_err pb_api_new(const struct pb_api_config *cfg, struct pb_api **ret, struct p
         api->clock_ms = cfg->clock_ms ? cfg->clock_ms : pb_api_monotonic_ms;
         if (!api->limits.writer_queue)
                 api->limits.writer_queue = 10000;
+        if (!api->limits.max_exports)
+                api->limits.max_exports = 4;
         snprintf(api->version, sizeof(api->version), "%s", cfg->version ? cfg->version : "pbvote");
         api->engine = cfg->engine;
         api->office = cfg->office;
+        api->max_elections = cfg->max_elections;
         api->data_dir =
                 pb_strndup(cfg->data_dir ? cfg->data_dir : ".", strlen(cfg->data_dir ? cfg->data_dir : "."));
         if (!api->data_dir) {
@@ -90,9 +93,9 @@ size_t pb_api_body_limit(const struct pb_api *api, const char *method, const cha
         return r ? limit_for(api, r->body) : 0;
 }
 
-void pb_api_fail(struct pb_api_ctx *c, unsigned status, pb_err code, const struct pb_diag *d)
+void pb_api_fail(struct pb_api_ctx *c, pb_err code, const struct pb_diag *d)
 {
-        pb_api_problem(c->resp, status, code, NULL, d);
+        pb_api_problem(c->resp, code, NULL, d);
 }
 
 void pb_api_reply_json(struct pb_api_ctx *c, unsigned status, const struct pb_buf *body)
@@ -101,7 +104,7 @@ void pb_api_reply_json(struct pb_api_ctx *c, unsigned status, const struct pb_bu
         c->resp->content_type = "application/json";
         pb_buf_reset(&c->resp->body);
         if (pb_buf_add(&c->resp->body, body->data, body->len) < 0)
-                pb_api_problem(c->resp, 503, PB_ERR_NOMEM, NULL, NULL);
+                pb_api_problem(c->resp, PB_ERR_NOMEM, NULL, NULL);
 }
 
 /* Printable ASCII, starts with '/', at most 512 bytes, no empty, "." or ".." segment. */
@@ -157,16 +160,15 @@ enum pb_api_outcome pb_api_dispatch(struct pb_api *api, const struct pb_api_requ
         if (pb_api_pages(req, resp))
                 return PB_API_DONE; /* a page or an asset: everything outside /v1/ */
         if (!req->method || !req->path || !path_ok(req->path)) {
-                pb_api_problem(resp, 404, PB_ERR_NOT_FOUND, "no such resource", NULL);
+                pb_api_problem(resp, PB_ERR_NOT_FOUND, "no such resource", NULL);
                 return PB_API_DONE;
         }
         r = pb_api_route_find(req->method, req->path, &c, resp->allow);
         if (!r) {
                 if (resp->allow[0])
-                        pb_api_problem(resp, 405, PB_ERR_UNSUPPORTED, "method not allowed on this resource",
-                                       NULL);
+                        pb_api_problem(resp, PB_ERR_METHOD, "method not allowed on this resource", NULL);
                 else
-                        pb_api_problem(resp, 404, PB_ERR_NOT_FOUND, "no such resource", NULL);
+                        pb_api_problem(resp, PB_ERR_NOT_FOUND, "no such resource", NULL);
                 return PB_API_DONE;
         }
         resp->route = r->pattern;
@@ -174,39 +176,42 @@ enum pb_api_outcome pb_api_dispatch(struct pb_api *api, const struct pb_api_requ
                 c.el = pb_api_store_find(api, c.param[0]);
                 if (!c.el) {
                         pb_diag_set(&d, PB_ERR_NOT_FOUND, "id", "no such election");
-                        pb_api_problem(resp, 404, PB_ERR_NOT_FOUND, NULL, &d);
+                        pb_api_problem(resp, PB_ERR_NOT_FOUND, NULL, &d);
+                        return PB_API_DONE;
+                }
+                if (!c.el->box) {
+                        /* its box could not be opened at start: say why, serve the others */
+                        pb_api_problem(resp, PB_ERR_UNAVAILABLE, c.el->reason, NULL);
                         return PB_API_DONE;
                 }
         }
         if (r->roles) {
                 c.roles = pb_api_roles(api, req->authorization, c.el, &c.token);
                 if (!c.roles) {
-                        pb_api_problem(resp, 401, PB_ERR_AUTH, "missing or unknown bearer token", NULL);
+                        pb_api_problem(resp, PB_ERR_AUTH, "missing or unknown bearer token", NULL);
                         return PB_API_DONE;
                 }
                 if (!(c.roles & r->roles)) {
-                        pb_api_problem(resp, 403, PB_ERR_FORBIDDEN, "this token's role may not do this",
-                                       NULL);
+                        pb_api_problem(resp, PB_ERR_FORBIDDEN, "this token's role may not do this", NULL);
                         return PB_API_DONE;
                 }
         }
         if (r->body == PB_BODY_NONE || (r->body == PB_BODY_OPTIONAL && !req->body_len)) {
                 if (req->body_len) {
-                        pb_api_problem(resp, 400, PB_ERR_PARSE, "this resource takes no request body", NULL);
+                        pb_api_problem(resp, PB_ERR_PARSE, "this resource takes no request body", NULL);
                         return PB_API_DONE;
                 }
         } else {
                 if (!json_content_type(req->content_type)) {
-                        pb_api_problem(resp, 415, PB_ERR_UNSUPPORTED, "the body must be application/json",
-                                       NULL);
+                        pb_api_problem(resp, PB_ERR_MEDIA_TYPE, "the body must be application/json", NULL);
                         return PB_API_DONE;
                 }
                 if (req->body_len > limit_for(api, r->body)) {
-                        pb_api_problem(resp, 413, PB_ERR_LIMIT, "request body too large", NULL);
+                        pb_api_problem(resp, PB_ERR_LIMIT, "request body too large", NULL);
                         return PB_API_DONE;
                 }
                 if (pb_json_parse(req->body ? req->body : "", req->body_len, 0, &c.json, &d) < 0) {
-                        pb_api_problem(resp, 400, d.code ? d.code : PB_ERR_PARSE, NULL, &d);
+                        pb_api_problem(resp, d.code ? d.code : PB_ERR_PARSE, NULL, &d);
                         return PB_API_DONE;
                 }
         }
@@ -229,7 +234,7 @@ void pb_h_health(struct pb_api_ctx *c)
         pb_jw_kv_string(&w, "version", c->api->version);
         pb_jw_object_end(&w);
         if (pb_jw_finish(&w) < 0)
-                pb_api_problem(c->resp, 503, PB_ERR_NOMEM, NULL, NULL);
+                pb_api_problem(c->resp, PB_ERR_NOMEM, NULL, NULL);
         else
                 pb_api_reply_json(c, 200, &b);
         pb_buf_release(&b);

@@ -12,25 +12,33 @@
 /** A box snapshot shared by the request threads that prepare ballots with it (refcounted). */
 struct pb_api_snap {
         struct pb_box_snapshot *box;
+        bool final;    /* taken once the election had left draft: its manifest can no longer change */
         unsigned refs; /* under the election's snap_lock */
 };
+
+#define PB_API_REASON_MAX 160
 
 /** One election the server serves: its ballot box and the lock every use of it takes. */
 struct pb_api_election {
         char id[65];
-        struct pb_box *box;
+        struct pb_box *box; /* NULL: unavailable (its box could not be opened), see below */
+        pb_err unavailable; /* why not, when box is NULL: its routes answer 503 with @reason */
+        char reason[PB_API_REASON_MAX];
         pthread_mutex_t lock; /* the box's statements are not shareable between threads */
         /* the box's preparation inputs, for request threads (prepare ballots off the writer) */
         pthread_mutex_t snap_lock;
         struct pb_api_snap *snap; /* NULL until first needed */
 };
 
-/** Take a reference to the election's current snapshot, making one first if there is none.
- *  NULL when none can be made (*ret_err says why).  Never call with el->lock held. */
+/** Take a reference to a snapshot of the election taken after it left draft (a draft's manifest,
+ *  so the meaning of a project index, may still change, also by another process), making one
+ *  first if needed.  NULL when none can be made (*ret_err says why; PB_ERR_STATE: the election
+ *  is still a draft).  Never call with el->lock held. */
 struct pb_api_snap *pb_api_snap_acquire(struct pb_api_election *el, pb_err *ret_err);
 void pb_api_snap_release(struct pb_api_election *el, struct pb_api_snap *s);
-/** Replace the snapshot when the box's inputs changed since (el->lock held).  A failure only
- *  leaves the older snapshot (or none) in place: a ballot prepared from it is prepared again. */
+/** Replace the snapshot when the box's inputs changed since, or when it was taken in draft (then
+ *  the box first takes in what other processes committed) (el->lock held).  A failure only leaves
+ *  the older snapshot (or none) in place: a ballot prepared from it is prepared again. */
 pb_err pb_api_snap_refresh(struct pb_api_election *el);
 /** Drop the snapshot (at shutdown, when no request runs). */
 void pb_api_snap_drop(struct pb_api_election *el);
@@ -77,10 +85,14 @@ struct pb_api_kiosk;
 struct pb_api {
         struct pb_api_limits limits;
         uint64_t (*clock_ms)(void);
-        struct pb_api_kiosk *kiosks; /* table of KIOSK_SLOTS, guarded by kiosks_lock */
+        struct pb_api_kiosk **kiosks; /* hash table of kiosk_buckets chains, guarded by kiosks_lock */
+        size_t kiosk_buckets, n_kiosks;
         pthread_mutex_t kiosks_lock;
+        unsigned exports; /* audit bundles streaming now (limits.max_exports at most), atomic */
         char version[64];
         char *data_dir;
+        unsigned max_elections; /* boxes open at once at most (the open-file limit); 0: no limit */
+        size_t n_open;          /* elections with an open box (under elections_lock) */
         const struct pb_key_secret *engine;
         const struct pb_key_secret *office;
 
@@ -150,11 +162,16 @@ const struct pb_api_route *pb_api_route_find(const char *method, const char *pat
                                              char allow[32]);
 
 /* store.c: the elections */
+/** Open every DATA_DIR/<id>.db.  One that cannot be opened (damaged, not a ballot box, another
+ *  engine key, a file name that is not its id, beyond max_elections) is kept as unavailable with
+ *  its reason, logged on stderr, and the others are served.  PB_ERR_IO (no folder), PB_ERR_NOMEM. */
 PB_NODISCARD pb_err pb_api_store_load(struct pb_api *api, struct pb_diag *reterr);
 void pb_api_store_close(struct pb_api *api);
 /** The election @id, or NULL.  Valid for the API's lifetime (elections are never removed). */
 struct pb_api_election *pb_api_store_find(struct pb_api *api, const char *id);
-/** Create DATA_DIR/<id>.db from @m (borrowed) and serve it.  PB_ERR_CONFLICT when it exists. */
+/** Create DATA_DIR/<id>.db from @m (borrowed) and serve it.  PB_ERR_CONFLICT when it exists,
+ *  PB_ERR_BUSY when the server holds max_elections boxes already or the process is out of file
+ *  descriptors; a failed create leaves no file behind. */
 PB_NODISCARD pb_err pb_api_store_create(struct pb_api *api, const struct pb_manifest *m,
                                         struct pb_api_election **ret, struct pb_diag *reterr);
 
@@ -178,6 +195,7 @@ enum pb_kiosk_verdict {
         PB_KIOSK_RATE,    /* over its cast rate: 429, Retry-After */
         PB_KIOSK_BACKOFF, /* failed codes: 429, Retry-After */
         PB_KIOSK_LOCKED,  /* locked: 403 until unlocked */
+        PB_KIOSK_NOMEM,   /* no memory for its state: 503, Retry-After */
 };
 PB_NODISCARD pb_err pb_api_kiosks_init(struct pb_api *api);
 void pb_api_kiosks_free(struct pb_api *api);
@@ -206,8 +224,8 @@ const struct pb_web_asset *pb_web_find(const char *path);
 
 /* replies */
 void pb_api_reply_json(struct pb_api_ctx *c, unsigned status, const struct pb_buf *body);
-/** A problem for error @code with @d, status from the registry unless @status is given. */
-void pb_api_fail(struct pb_api_ctx *c, unsigned status, pb_err code, const struct pb_diag *d);
+/** A problem for error @code with @d (pb_api_problem()). */
+void pb_api_fail(struct pb_api_ctx *c, pb_err code, const struct pb_diag *d);
 
 /* handlers (h_*.c) */
 void pb_h_health(struct pb_api_ctx *c);

@@ -12,6 +12,8 @@
 
 #include "api/api_int.h"
 #include "engine/pb_alloc.h"
+#include "engine/pb_refusal.h"
+#include "formats/pb_json_ballot.h"
 
 static const struct pb_json_field body_fields[] = {
         { "ballot", PB_JSON_OBJECT, true },
@@ -26,69 +28,45 @@ static void bad(struct pb_api_ctx *c, pb_err code, const char *path, const char 
 
         pb_diag_clear(&d);
         pb_diag_set(&d, code, path, why);
-        pb_api_fail(c, code == PB_ERR_INVALID ? 422 : 400, code, &d);
+        pb_api_fail(c, code, &d);
 }
 
-/* The ballot object: exactly the one key its vote type uses. */
+/* Refuse the submission with @why (its reason, code and status), @detail when the refusal's own
+ * message is not specific enough, and Retry-After @retry_after seconds when not 0. */
+static void refuse(struct pb_api_ctx *c, enum pb_refusal why, const char *detail, unsigned retry_after)
+{
+        struct pb_diag d;
+
+        pb_diag_clear(&d);
+        pb_diag_refuse(&d, why, NULL);
+        if (detail)
+                d.reason = detail;
+        pb_api_problem(c->resp, d.code, NULL, &d);
+        c->resp->retry_after = retry_after;
+}
+
+/* The ballot object, read as the ballot box reads CVRs (formats/json_ballot.c): exactly the one
+ * member its vote type uses, known projects, each once.  A refusal names its reason. */
 static bool read_ballot(struct pb_api_ctx *c, const struct pb_election *e, const cJSON *b,
                         struct pb_api_job *job)
 {
         const bool points = pb_vote_type_has_points(e->vote_type);
-        const char *key = points ? "points" : e->vote_type == PB_VOTE_ORDINAL ? "ranking" : "approvals";
-        const cJSON *list = cJSON_GetObjectItemCaseSensitive(b, key);
-        char path[64];
-        size_t n, i = 0;
+        struct pb_diag d;
+        size_t n = 0;
+        pb_err r;
 
-        if (!list || cJSON_GetArraySize(b) != 1) {
-                snprintf(path, sizeof(path), "$.ballot.%s", key);
-                bad(c, PB_ERR_PARSE, path,
-                    points ? "this election's ballots are {\"points\": {project: n}}"
-                    : e->vote_type == PB_VOTE_ORDINAL
-                            ? "this election's ballots are {\"ranking\": [projects]}"
-                            : "this election's ballots are {\"approvals\": [projects]}");
-                return false;
-        }
-        if (points ? !cJSON_IsObject(list) : !cJSON_IsArray(list)) {
-                snprintf(path, sizeof(path), "$.ballot.%s", key);
-                bad(c, PB_ERR_PARSE, path, points ? "expected an object" : "expected an array");
-                return false;
-        }
-        n = (size_t)cJSON_GetArraySize(list);
-        if (n > e->n_projects) {
-                snprintf(path, sizeof(path), "$.ballot.%s", key);
-                bad(c, PB_ERR_INVALID, path, "more entries than the election has projects");
-                return false;
-        }
-        job->items = pb_calloc(n ? n : 1, sizeof(*job->items));
-        job->points = points ? pb_calloc(n ? n : 1, sizeof(*job->points)) : NULL;
+        job->items = pb_calloc(e->n_projects, sizeof(*job->items));
+        job->points = points ? pb_calloc(e->n_projects, sizeof(*job->points)) : NULL;
         if (!job->items || (points && !job->points)) {
-                pb_api_fail(c, 503, PB_ERR_NOMEM, NULL);
+                pb_api_fail(c, PB_ERR_NOMEM, NULL);
                 return false;
         }
-        for (const cJSON *x = list->child; x; x = x->next, i++) {
-                const char *id = points ? x->string : cJSON_GetStringValue(x);
-                long p;
-
-                if (points)
-                        snprintf(path, sizeof(path), "$.ballot.points.%.40s", id);
-                else
-                        snprintf(path, sizeof(path), "$.ballot.%s[%zu]", key, i);
-                if (!id) {
-                        bad(c, PB_ERR_PARSE, path, "expected a project id");
-                        return false;
-                }
-                p = pb_election_find_project(e, id, strlen(id));
-                if (p < 0) {
-                        bad(c, PB_ERR_INVALID, path, "no such project in this election");
-                        return false;
-                }
-                if (points && !cJSON_IsNumber(x)) {
-                        bad(c, PB_ERR_PARSE, path, "expected an integer");
-                        return false;
-                }
-                job->items[i] = (uint32_t)p;
-                if (points)
-                        job->points[i] = pb_json_int(x);
+        pb_diag_clear(&d);
+        r = pb_ballot_json_read(e, b, "$.ballot", job->items, job->points, &n, &d);
+        if (r < 0) {
+                d.subject[0] = '\0'; /* a project id from the ballot: content, never echoed */
+                pb_api_fail(c, r, &d);
+                return false;
         }
         job->sub.items = job->items;
         job->sub.points = job->points;
@@ -113,27 +91,23 @@ void pb_h_ballots(struct pb_api_ctx *c)
                 unsigned wait = 0;
                 switch (pb_api_kiosk_admit(c->api, c->el, &c->token, &wait)) {
                 case PB_KIOSK_ADMIT: break;
-                case PB_KIOSK_LOCKED:
-                        pb_api_problem(
-                                c->resp, 403, PB_ERR_FORBIDDEN,
-                                "this kiosk is locked after too many failed voter codes; a poll worker "
-                                "must have it unlocked",
-                                NULL);
-                        return;
+                case PB_KIOSK_LOCKED: refuse(c, PB_REFUSAL_KIOSK_LOCKED, NULL, 0); return;
                 case PB_KIOSK_RATE:
-                        pb_api_problem(c->resp, 429, PB_ERR_BUSY, "this kiosk casts faster than voters can",
-                                       NULL);
-                        c->resp->retry_after = wait ? wait : 1;
+                        refuse(c, PB_REFUSAL_RATE_LIMITED, "this kiosk casts faster than voters can",
+                               wait ? wait : 1);
                         return;
                 case PB_KIOSK_BACKOFF:
-                        pb_api_problem(c->resp, 429, PB_ERR_BUSY,
-                                       "too many failed voter codes in a row from this kiosk; wait", NULL);
-                        c->resp->retry_after = wait ? wait : 1;
+                        refuse(c, PB_REFUSAL_RATE_LIMITED,
+                               "too many failed voter codes in a row from this kiosk; wait", wait ? wait : 1);
+                        return;
+                case PB_KIOSK_NOMEM:
+                        pb_api_fail(c, PB_ERR_NOMEM, NULL);
+                        c->resp->retry_after = 1;
                         return;
                 }
         }
         if (pb_json_check_object(c->json, body_fields, "$", &d) < 0) {
-                pb_api_fail(c, 400, PB_ERR_PARSE, &d);
+                pb_api_fail(c, PB_ERR_PARSE, &d);
                 return;
         }
         code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c->json, "code"));
@@ -141,14 +115,20 @@ void pb_h_ballots(struct pb_api_ctx *c)
         /* the election's projects and the keys to prepare with, as an immutable snapshot: the
          * box itself belongs to whoever holds its lock (the writer, most of the time) */
         snap = pb_api_snap_acquire(c->el, &r);
+        if (!snap && r == PB_ERR_STATE) {
+                /* a draft: its project list may still change, so no ballot is read against it; the
+                 * same answer as the writer's for an election that is not open */
+                pb_api_problem(c->resp, pb_diag_refuse(&d, PB_REFUSAL_NOT_OPEN, NULL), NULL, &d);
+                return;
+        }
         if (!snap) {
-                pb_api_fail(c, r == PB_ERR_AUTH ? 503 : 0, r, NULL);
+                pb_api_fail(c, r == PB_ERR_AUTH ? PB_ERR_BUSY : r, NULL); /* no engine key: read-only */
                 return;
         }
         e = pb_box_snapshot_election(snap->box);
         job = pb_calloc(1, sizeof(*job));
         if (!job) {
-                pb_api_fail(c, 503, PB_ERR_NOMEM, NULL);
+                pb_api_fail(c, PB_ERR_NOMEM, NULL);
                 goto out;
         }
         sid_len = strlen(sid);
@@ -159,14 +139,15 @@ void pb_h_ballots(struct pb_api_ctx *c)
         }
         job->sub.has_submission_id = true;
         if (strlen(code) > 128) {
-                bad(c, PB_ERR_PARSE, "$.code", "not a voter code");
+                pb_diag_clear(&d);
+                pb_api_fail(c, pb_diag_refuse(&d, PB_REFUSAL_CODE_MALFORMED, "$.code"), &d);
                 goto out;
         }
         if (!read_ballot(c, e, cJSON_GetObjectItemCaseSensitive(c->json, "ballot"), job))
                 goto out;
         job->code = pb_strndup(code, strlen(code));
         if (!job->code) {
-                pb_api_fail(c, 503, PB_ERR_NOMEM, NULL);
+                pb_api_fail(c, PB_ERR_NOMEM, NULL);
                 goto out;
         }
         job->sub.code = job->code;
@@ -185,8 +166,7 @@ void pb_h_ballots(struct pb_api_ctx *c)
         async = job->done != NULL; /* read before submitting: the writer may free the job at once */
         r = pb_api_writer_submit(c->api, job);
         if (r == PB_ERR_BUSY) {
-                pb_api_fail(c, 503, PB_ERR_BUSY, NULL);
-                c->resp->retry_after = 1;
+                refuse(c, PB_REFUSAL_BUSY, NULL, 1); /* the writer's queue is full */
                 goto out;
         }
         if (async) {

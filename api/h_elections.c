@@ -21,7 +21,7 @@ static void utc_now(char out[21])
 static void reply_writer(struct pb_api_ctx *c, unsigned status, struct pb_buf *b, struct pb_jw *w)
 {
         if (pb_jw_finish(w) < 0)
-                pb_api_fail(c, 503, PB_ERR_NOMEM, NULL);
+                pb_api_fail(c, PB_ERR_NOMEM, NULL);
         else
                 pb_api_reply_json(c, status, b);
         pb_buf_release(b);
@@ -38,7 +38,7 @@ static void reply_state(struct pb_api_ctx *c, unsigned status)
         r = pb_box_state(c->el->box, &st);
         pthread_mutex_unlock(&c->el->lock);
         if (r < 0) {
-                pb_api_fail(c, 0, r, NULL);
+                pb_api_fail(c, r, NULL);
                 return;
         }
         pb_buf_init(&b, 0);
@@ -69,7 +69,7 @@ void pb_h_elections_create(struct pb_api_ctx *c)
         pb_buf_release(&canon);
         pb_manifest_free(m);
         if (r < 0) {
-                pb_api_fail(c, r == PB_ERR_PARSE ? 400 : 0, r, &d);
+                pb_api_fail(c, r, &d);
                 return;
         }
         c->el = el;
@@ -91,12 +91,21 @@ void pb_h_elections_list(struct pb_api_ctx *c)
         for (size_t i = 0; i < api->n_elections; i++) {
                 struct pb_api_election *el = api->elections[i];
                 enum pb_box_state st = PB_BOX_DRAFT;
-                pb_err r;
+                pb_err r = PB_ERR_STORAGE;
 
-                pthread_mutex_lock(&el->lock); /* opening replaces the box's manifest */
-                r = pb_box_state(el->box, &st);
                 pb_jw_object_begin(&w);
                 pb_jw_kv_string(&w, "id", el->id);
+                if (!el->box) {
+                        /* its box could not be opened at start (its routes answer 503) */
+                        pb_jw_kv_string(&w, "reason", el->reason);
+                        pb_jw_kv_string(&w, "state", "unavailable");
+                        pb_jw_kv_string(&w, "title", "");
+                        pb_jw_object_end(&w);
+                        continue;
+                }
+                /* the state first: it takes in what another process changed, the manifest too */
+                pthread_mutex_lock(&el->lock);
+                r = pb_box_state(el->box, &st);
                 pb_jw_kv_string(&w, "state", r == PB_OK ? pb_box_state_name(st) : "unavailable");
                 pb_jw_kv_string(&w, "title", pb_box_manifest(el->box)->election->title);
                 pthread_mutex_unlock(&el->lock);
@@ -125,7 +134,7 @@ void pb_h_election_get(struct pb_api_ctx *c)
         rs = r == PB_OK ? pb_box_document(c->el->box, PB_BOX_DOC_MANIFEST, &signed_doc, NULL) : r;
         pthread_mutex_unlock(&c->el->lock);
         if (r < 0 || (rs < 0 && rs != PB_ERR_NOT_FOUND)) {
-                pb_api_fail(c, 0, r < 0 ? r : rs, NULL);
+                pb_api_fail(c, r < 0 ? r : rs, NULL);
                 goto out;
         }
         pb_jw_init(&w, &b);
@@ -159,7 +168,7 @@ static void transition(struct pb_api_ctx *c, enum transition t)
         if (t == T_OPEN && !c->api->office) {
                 pb_diag_set(&d, PB_ERR_FORBIDDEN, "office_key",
                             "this server holds no finance-office key: open with `pbvote election open`");
-                pb_api_fail(c, 403, PB_ERR_FORBIDDEN, &d);
+                pb_api_fail(c, PB_ERR_FORBIDDEN, &d);
                 return;
         }
         utc_now(now);
@@ -173,7 +182,7 @@ static void transition(struct pb_api_ctx *c, enum transition t)
         (void)pb_api_snap_refresh(c->el); /* the keys or the state changed: ballots prepare anew */
         pthread_mutex_unlock(&c->el->lock);
         if (r < 0) {
-                pb_api_fail(c, 0, r, &d);
+                pb_api_fail(c, r, &d);
                 return;
         }
         reply_state(c, 200);
@@ -222,14 +231,15 @@ void pb_h_codes(struct pb_api_ctx *c)
 
         pb_diag_clear(&d);
         if (pb_json_check_object(c->json, fields, "$", &d) < 0) {
-                pb_api_fail(c, 400, PB_ERR_PARSE, &d);
+                pb_api_fail(c, PB_ERR_PARSE, &d);
                 return;
         }
         n = pb_json_int(cJSON_GetObjectItemCaseSensitive(c->json, "count"));
         if (n < 1 || n > (int64_t)c->api->limits.max_codes) {
-                pb_diag_set(&d, PB_ERR_LIMIT, "$.count",
-                            "count must be from 1 to the server's per-request limit");
-                pb_api_fail(c, 422, PB_ERR_LIMIT, &d);
+                pb_api_fail(c,
+                            pb_diag_set(&d, PB_ERR_INVALID, "$.count",
+                                        "count must be from 1 to the server's per-request limit"),
+                            &d);
                 return;
         }
         pb_buf_init(&b, 0);
@@ -246,7 +256,7 @@ void pb_h_codes(struct pb_api_ctx *c)
                 /* codes stored but not shown are simply never used: they cannot vote without being known */
                 sodium_memzero(b.data, b.len);
                 pb_buf_release(&b);
-                pb_api_fail(c, 0, r, &d);
+                pb_api_fail(c, r, &d);
                 return;
         }
         reply_writer(c, 201, &b, &w);

@@ -9,7 +9,7 @@
 static void finish_json(struct pb_api_ctx *c, struct pb_buf *b, struct pb_jw *w)
 {
         if (pb_jw_finish(w) < 0)
-                pb_api_fail(c, 503, PB_ERR_NOMEM, NULL);
+                pb_api_fail(c, PB_ERR_NOMEM, NULL);
         else
                 pb_api_reply_json(c, 200, b);
 }
@@ -26,7 +26,7 @@ void pb_h_receipt(struct pb_api_ctx *c)
         pb_diag_clear(&d);
         /* the route pattern admits 64 lowercase hex digits only */
         if (sodium_hex2bin(commitment, sizeof(commitment), c->param[1], 64, NULL, NULL, NULL) != 0) {
-                pb_api_fail(c, 400, PB_ERR_PARSE, NULL);
+                pb_api_fail(c, PB_ERR_PARSE, NULL);
                 return;
         }
         pb_buf_init(&note, 0);
@@ -35,7 +35,7 @@ void pb_h_receipt(struct pb_api_ctx *c)
         r = pb_box_inclusion(c->el->box, commitment, &proof, &note, &d);
         pthread_mutex_unlock(&c->el->lock);
         if (r < 0) {
-                pb_api_fail(c, 0, r, &d);
+                pb_api_fail(c, r, &d);
                 goto out;
         }
         pb_jw_init(&w, &b);
@@ -72,7 +72,7 @@ void pb_h_checkpoint(struct pb_api_ctx *c)
         r = pb_box_checkpoint(c->el->box, &note, NULL, &d);
         pthread_mutex_unlock(&c->el->lock);
         if (r < 0) {
-                pb_api_fail(c, 0, r, &d);
+                pb_api_fail(c, r, &d);
         } else {
                 /* a C2SP signed note is text; clients verify it as it is */
                 pb_api_reply_json(c, 200, &note);
@@ -94,7 +94,7 @@ void pb_h_turnout(struct pb_api_ctx *c)
         r = pb_box_turnout(c->el->box, &t, &d);
         pthread_mutex_unlock(&c->el->lock);
         if (r < 0) {
-                pb_api_fail(c, 0, r, &d);
+                pb_api_fail(c, r, &d);
                 return;
         }
         pb_buf_init(&b, 0);

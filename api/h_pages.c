@@ -97,7 +97,7 @@ bool pb_api_pages(const struct pb_api_request *req, struct pb_api_response *resp
         resp->route = "/ (pages)";
         if (!req->method || (strcmp(req->method, "GET") && strcmp(req->method, "HEAD"))) {
                 snprintf(resp->allow, sizeof(resp->allow), "GET, HEAD");
-                pb_api_problem(resp, 405, PB_ERR_UNSUPPORTED, "a page is only read (GET)", NULL);
+                pb_api_problem(resp, PB_ERR_METHOD, "a page is only read (GET)", NULL);
                 return true;
         }
         shell = pb_web_find("/index.html");

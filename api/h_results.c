@@ -3,10 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "api/api_int.h"
-#include "formats/pb_tar.h"
+#include "engine/pb_alloc.h"
 #include "engine/pb_canon.h"
 #include "engine/pb_money.h"
 
@@ -24,7 +23,7 @@ void pb_h_tally(struct pb_api_ctx *c)
         if (c->json) {
                 const char *s;
                 if (pb_json_check_object(c->json, fields, "$", &d) < 0) {
-                        pb_api_fail(c, 400, PB_ERR_PARSE, &d);
+                        pb_api_fail(c, PB_ERR_PARSE, &d);
                         return;
                 }
                 /* the seed is text: a 64-bit value does not fit JSON's exact integers */
@@ -36,7 +35,7 @@ void pb_h_tally(struct pb_api_ctx *c)
                         if (!*s || *s == '-' || *end || errno) {
                                 pb_diag_set(&d, PB_ERR_PARSE, "$.seed",
                                             "expected a decimal integer from 0 to 2^64-1");
-                                pb_api_fail(c, 400, PB_ERR_PARSE, &d);
+                                pb_api_fail(c, PB_ERR_PARSE, &d);
                                 return;
                         }
                         has_seed = true;
@@ -47,7 +46,7 @@ void pb_h_tally(struct pb_api_ctx *c)
         r = pb_box_tally(c->el->box, has_seed ? &seed : NULL, c->api->version, &out, &d);
         pthread_mutex_unlock(&c->el->lock);
         if (r < 0)
-                pb_api_fail(c, 0, r, &d);
+                pb_api_fail(c, r, &d);
         else
                 pb_api_reply_json(c, 200, &out);
         pb_buf_release(&out);
@@ -71,11 +70,11 @@ void pb_h_result(struct pb_api_ctx *c)
         if (r == PB_ERR_NOT_FOUND) {
                 pb_diag_set(&d, PB_ERR_NOT_FOUND, "result",
                             "no result yet: the election is counted after it closes");
-                pb_api_fail(c, 404, PB_ERR_NOT_FOUND, &d);
+                pb_api_fail(c, PB_ERR_NOT_FOUND, &d);
                 goto out;
         }
         if (r < 0 || (rc < 0 && rc != PB_ERR_NOT_FOUND)) {
-                pb_api_fail(c, 0, r < 0 ? r : rc, &d);
+                pb_api_fail(c, r < 0 ? r : rc, &d);
                 goto out;
         }
         pb_jw_init(&w, &b);
@@ -89,7 +88,7 @@ void pb_h_result(struct pb_api_ctx *c)
         pb_jw_raw(&w, result.data, result.len);
         pb_jw_object_end(&w);
         if (pb_jw_finish(&w) < 0)
-                pb_api_fail(c, 503, PB_ERR_NOMEM, NULL);
+                pb_api_fail(c, PB_ERR_NOMEM, NULL);
         else
                 pb_api_reply_json(c, 200, &b);
 out:
@@ -98,37 +97,81 @@ out:
         pb_buf_release(&b);
 }
 
+/* The stream of one export: the bundle, and the slot it holds among limits.max_exports. */
+struct export_stream {
+        struct pb_box_export *x;
+        struct pb_api *api;
+};
+
+static pb_err export_read(void *cls, char *buf, size_t cap, size_t *ret_n)
+{
+        struct export_stream *s = cls;
+        return pb_box_export_read(s->x, buf, cap, ret_n, NULL);
+}
+
+static void export_free(void *cls)
+{
+        struct export_stream *s = cls;
+
+        pb_box_export_free(s->x);
+        __atomic_sub_fetch(&s->api->exports, 1, __ATOMIC_SEQ_CST);
+        pb_free(s);
+}
+
+/* Take one of the export slots; false when all are taken. */
+static bool export_slot_take(struct pb_api *api)
+{
+        unsigned n = __atomic_load_n(&api->exports, __ATOMIC_SEQ_CST);
+
+        do {
+                if (n >= api->limits.max_exports)
+                        return false;
+        } while (!__atomic_compare_exchange_n(&api->exports, &n, n + 1, false, __ATOMIC_SEQ_CST,
+                                              __ATOMIC_SEQ_CST));
+        return true;
+}
+
+/*
+ * The audit bundle, streamed (issue 11): the archive is read from the box piece by piece while
+ * the client reads it, through a read-only connection of its own in one read transaction (a
+ * consistent snapshot; the election's lock is never taken), so the server's memory does not grow
+ * with the bundle or with slow readers.  Each export holds one of limits.max_exports slots until
+ * its transfer ends; beyond, 503 with Retry-After.
+ */
 void pb_h_export(struct pb_api_ctx *c)
 {
-        char tmp[4096], dir[4200];
-        struct pb_buf tar;
+        struct export_stream *s = NULL;
+        char path[4200];
         struct pb_diag d;
         pb_err r;
 
         pb_diag_clear(&d);
-        /* pb_box_export writes a folder; it is archived from a private scratch folder, then removed */
-        snprintf(tmp, sizeof(tmp), "%s/.export-XXXXXX", c->api->data_dir);
-        if (!mkdtemp(tmp)) {
-                pb_api_fail(c, 500, PB_ERR_IO, NULL);
+        if (!export_slot_take(c->api)) {
+                pb_api_problem(c->resp, PB_ERR_BUSY, "too many exports at once; retry later", NULL);
+                c->resp->retry_after = 10;
                 return;
         }
-        snprintf(dir, sizeof(dir), "%s/bundle", tmp);
-        pb_buf_init(&tar, 0);
-        pthread_mutex_lock(&c->el->lock);
-        r = pb_box_export(c->el->box, dir, &d);
-        pthread_mutex_unlock(&c->el->lock);
-        if (r == PB_OK)
-                r = pb_tar_dir(dir, c->el->id, &tar, &d);
-        if (pb_tar_remove_dir(dir) < 0 && r == PB_OK)
-                r = PB_ERR_IO;
-        rmdir(tmp);
-        if (r < 0) {
-                pb_api_fail(c, 0, r, &d);
-        } else {
-                pb_api_reply_json(c, 200, &tar);
-                c->resp->content_type = "application/x-tar";
-                snprintf(c->resp->content_disposition, sizeof(c->resp->content_disposition),
-                         "attachment; filename=\"%s-bundle.tar\"", c->el->id);
+        s = pb_calloc(1, sizeof(*s));
+        if (!s) {
+                __atomic_sub_fetch(&c->api->exports, 1, __ATOMIC_SEQ_CST);
+                pb_api_fail(c, PB_ERR_NOMEM, NULL);
+                return;
         }
-        pb_buf_release(&tar);
+        s->api = c->api;
+        /* DATA_DIR/<id>.db: the file the store opened this election from (api/store.c) */
+        snprintf(path, sizeof(path), "%s/%s.db", c->api->data_dir, c->el->id);
+        r = pb_box_export_new(path, c->el->id, &s->x, &d);
+        if (r < 0) {
+                export_free(s);
+                pb_api_fail(c, r, &d);
+                return;
+        }
+        c->resp->status = 200;
+        c->resp->content_type = "application/x-tar";
+        snprintf(c->resp->content_disposition, sizeof(c->resp->content_disposition),
+                 "attachment; filename=\"%s-bundle.tar\"", c->el->id);
+        c->resp->stream.cls = s;
+        c->resp->stream.size = pb_box_export_size(s->x);
+        c->resp->stream.read = export_read;
+        c->resp->stream.free = export_free;
 }

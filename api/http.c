@@ -165,12 +165,60 @@ static size_t keep_escaped(void *cls, struct MHD_Connection *con, char *s)
         return strlen(s);
 }
 
+/* A streamed body (an export) as libmicrohttpd reads it: from the connection's thread, in order. */
+struct http_stream {
+        struct pb_api_stream s;
+        uint64_t pos; /* bytes given so far */
+};
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+        struct http_stream *hs = cls;
+        size_t n = 0;
+
+        if (pos != hs->pos || !max || hs->s.read(hs->s.cls, buf, max, &n) < 0)
+                return MHD_CONTENT_READER_END_WITH_ERROR; /* the client sees a short body */
+        hs->pos += n;
+        return n ? (ssize_t)n : MHD_CONTENT_READER_END_OF_STREAM;
+}
+
+/* Called by libmicrohttpd once the response is done with, whether sent whole or not. */
+static void stream_free(void *cls)
+{
+        struct http_stream *hs = cls;
+
+        hs->s.free(hs->s.cls);
+        pb_free(hs);
+}
+
+/* The response's stream, taken over by libmicrohttpd; NULL (the stream left to @r) on failure. */
+static struct MHD_Response *stream_response(struct pb_api_response *r)
+{
+        struct http_stream *hs = pb_calloc(1, sizeof(*hs));
+        struct MHD_Response *resp;
+
+        if (!hs)
+                return NULL;
+        hs->s = r->stream;
+        /* 16 KiB pieces: the connection's write buffer comes out of its 32 KiB memory pool */
+        resp = MHD_create_response_from_callback(r->stream.size, 16 * 1024, stream_read, hs, stream_free);
+        if (!resp) {
+                pb_free(hs);
+                return NULL;
+        }
+        memset(&r->stream, 0, sizeof(r->stream));
+        return resp;
+}
+
 static enum MHD_Result send_response(struct MHD_Connection *con, struct req *rq, struct pb_api_response *r)
 {
         struct MHD_Response *resp;
         enum MHD_Result ret;
+        size_t sent = r->stream.cls ? (size_t)r->stream.size : r->static_body ? r->static_len : r->body.len;
 
-        if (r->static_body) /* a built-in page or asset (api/h_pages.c): no copy */
+        if (r->stream.cls)
+                resp = stream_response(r);
+        else if (r->static_body) /* a built-in page or asset (api/h_pages.c): no copy */
                 resp = MHD_create_response_from_buffer(r->static_len, (void *)r->static_body,
                                                        MHD_RESPMEM_PERSISTENT);
         else
@@ -204,19 +252,18 @@ static enum MHD_Result send_response(struct MHD_Connection *con, struct req *rq,
         set_busy(rq->http, con, true);
         rq->status = r->status;
         rq->route = r->route;
-        rq->sent = r->body.len;
+        rq->sent = sent;
         return ret;
 }
 
 /* A response decided before the body is read (too large, or an unknown route's body). */
-static enum MHD_Result early_problem(struct MHD_Connection *con, struct req *rq, unsigned status, pb_err code,
-                                     const char *why)
+static enum MHD_Result early_problem(struct MHD_Connection *con, struct req *rq, pb_err code, const char *why)
 {
         struct pb_api_response r;
         enum MHD_Result ret;
 
         pb_api_response_init(&r);
-        pb_api_problem(&r, status, code, why, NULL);
+        pb_api_problem(&r, code, why, NULL);
         ret = send_response(con, rq, &r);
         pb_api_response_release(&r);
         return ret;
@@ -273,7 +320,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
                         char *end;
                         unsigned long long n = strtoull(cl, &end, 10);
                         if (*end || n > rq->cap)
-                                return early_problem(con, rq, 413, PB_ERR_LIMIT, "request body too large");
+                                return early_problem(con, rq, PB_ERR_LIMIT, "request body too large");
                 }
                 return MHD_YES;
         }

@@ -4,18 +4,22 @@
  * rate algorithm: one "theoretical arrival time" per kiosk), and failed voter codes in a row: after
  * PB_KIOSK_BACKOFF_AFTER of them the kiosk waits 2^(n-5) s before its next cast, and at
  * PB_KIOSK_LOCK_AT it is locked (stored in the box) until `pbvote token unlock`.  The state lives in
- * memory, in a fixed table (a kiosk whose slot is taken by another starts afresh, which only ever
- * lets it cast sooner); the lock is what must survive a restart, and it is in the database.
+ * memory, one entry per device token that has cast (keyed by its election and its whole public
+ * id, in a chained hash table, so two kiosks never share an entry: issue 11 found kiosks that
+ * reset each other's counts in the fixed table of 4,096 slots this replaced); the lock is what
+ * must survive a restart, and it is in the database.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "api/api_int.h"
 #include "engine/pb_alloc.h"
 
-#define KIOSK_SLOTS 4096
+#define KIOSK_BUCKETS_MIN 256
 
 struct pb_api_kiosk {
-        const struct pb_api_election *el; /* NULL: a free slot */
+        struct pb_api_kiosk *next; /* in its bucket's chain */
+        const struct pb_api_election *el;
         char id[PB_TOKEN_ID_LEN + 1];
         uint64_t tat;           /* when the bucket is full again, in ms of the API's clock */
         unsigned failures;      /* failed voter codes in a row */
@@ -25,9 +29,11 @@ struct pb_api_kiosk {
 
 pb_err pb_api_kiosks_init(struct pb_api *api)
 {
-        api->kiosks = pb_calloc(KIOSK_SLOTS, sizeof(*api->kiosks));
+        api->kiosks = pb_calloc(KIOSK_BUCKETS_MIN, sizeof(*api->kiosks));
         if (!api->kiosks)
                 return PB_ERR_NOMEM;
+        api->kiosk_buckets = KIOSK_BUCKETS_MIN;
+        api->n_kiosks = 0;
         pthread_mutex_init(&api->kiosks_lock, NULL);
         return PB_OK;
 }
@@ -36,26 +42,69 @@ void pb_api_kiosks_free(struct pb_api *api)
 {
         if (!api->kiosks)
                 return;
+        for (size_t i = 0; i < api->kiosk_buckets; i++)
+                for (struct pb_api_kiosk *k = api->kiosks[i], *next; k; k = next) {
+                        next = k->next;
+                        pb_free(k);
+                }
         pthread_mutex_destroy(&api->kiosks_lock);
         pb_free(api->kiosks);
         api->kiosks = NULL;
 }
 
-/* The slot of (el, id), taken over when another kiosk held it.  kiosks_lock held. */
-static struct pb_api_kiosk *slot(struct pb_api *api, const struct pb_api_election *el, const char *id)
+/* FNV-1a of the id and the election's address: only spreads entries over buckets; the entry is
+ * found by comparing both in full. */
+static size_t hash_of(const struct pb_api_election *el, const char *id)
 {
-        uint32_t h = 2166136261u; /* FNV-1a of the id and the election's address */
-        struct pb_api_kiosk *k;
+        uint32_t h = 2166136261u;
 
         for (const char *p = id; *p; p++)
                 h = (h ^ (uint8_t)*p) * 16777619u;
         h ^= (uint32_t)((uintptr_t)el >> 4);
-        k = &api->kiosks[h % KIOSK_SLOTS];
-        if (k->el != el || strcmp(k->id, id)) {
-                memset(k, 0, sizeof(*k));
-                k->el = el;
-                memcpy(k->id, id, sizeof(k->id));
-        }
+        return h;
+}
+
+/* Twice the buckets once there are more entries than buckets (a chain stays short).  Without the
+ * memory for it the table stays as it is: longer chains, the same answers. */
+static void grow(struct pb_api *api)
+{
+        size_t n = api->kiosk_buckets * 2;
+        struct pb_api_kiosk **t;
+
+        if (api->n_kiosks <= api->kiosk_buckets || !(t = pb_calloc(n, sizeof(*t))))
+                return;
+        for (size_t i = 0; i < api->kiosk_buckets; i++)
+                for (struct pb_api_kiosk *k = api->kiosks[i], *next; k; k = next) {
+                        size_t at = hash_of(k->el, k->id) % n;
+                        next = k->next;
+                        k->next = t[at];
+                        t[at] = k;
+                }
+        pb_free(api->kiosks);
+        api->kiosks = t;
+        api->kiosk_buckets = n;
+}
+
+/* The entry of (el, id), made when it has none; NULL only when there is no memory for one.
+ * kiosks_lock held.  Entries are made only for authenticated device tokens, so there are at most
+ * as many as the boxes hold device tokens. */
+static struct pb_api_kiosk *entry(struct pb_api *api, const struct pb_api_election *el, const char *id)
+{
+        size_t at = hash_of(el, id) % api->kiosk_buckets;
+        struct pb_api_kiosk *k;
+
+        for (k = api->kiosks[at]; k; k = k->next)
+                if (k->el == el && !strcmp(k->id, id))
+                        return k;
+        k = pb_calloc(1, sizeof(*k));
+        if (!k)
+                return NULL;
+        k->el = el;
+        snprintf(k->id, sizeof(k->id), "%s", id);
+        k->next = api->kiosks[at];
+        api->kiosks[at] = k;
+        api->n_kiosks++;
+        grow(api);
         return k;
 }
 
@@ -74,8 +123,10 @@ enum pb_kiosk_verdict pb_api_kiosk_admit(struct pb_api *api, const struct pb_api
 
         *ret_retry_s = 0;
         pthread_mutex_lock(&api->kiosks_lock);
-        k = slot(api, el, t->id);
-        if (t->flags & PB_TOKEN_LOCKED) {
+        k = entry(api, el, t->id);
+        if (!k) {
+                v = PB_KIOSK_NOMEM;
+        } else if (t->flags & PB_TOKEN_LOCKED) {
                 v = PB_KIOSK_LOCKED;
         } else if (k->locked_here) {
                 /* locked here, and the box says unlocked: a poll worker unlocked it since */
@@ -108,8 +159,10 @@ bool pb_api_kiosk_outcome(struct pb_api *api, const struct pb_api_election *el, 
         bool lock = false;
 
         pthread_mutex_lock(&api->kiosks_lock);
-        k = slot(api, el, id);
-        if (!code_failed) {
+        k = entry(api, el, id);
+        if (!k) {
+                /* admit made its entry before the cast; only a lack of memory gets here */
+        } else if (!code_failed) {
                 k->failures = 0;
                 k->backoff_until = 0;
         } else if (++k->failures >= PB_KIOSK_LOCK_AT) {

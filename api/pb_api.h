@@ -20,6 +20,7 @@ struct pb_api_limits {
         size_t max_body_admin;  /* bytes of an admin request such as a manifest (1 MiB) */
         unsigned max_codes;     /* voter codes per request (100,000) */
         unsigned writer_queue;  /* ballot submissions waiting for the writer; beyond: 503 (10,000) */
+        unsigned max_exports;   /* audit bundles streaming at once; beyond: 503 (4; 0: the default) */
 };
 
 /** Defaults for struct pb_api_limits. */
@@ -44,6 +45,19 @@ struct pb_api_request {
 
 struct pb_api_receipt;
 
+/**
+ * A body produced piece by piece (the audit bundle), sent in place of a response's @body.  The
+ * response owns it until the HTTP layer takes it (it then frees it when the transfer ends, however
+ * it ends); pb_api_response_release() frees one never taken.
+ */
+struct pb_api_stream {
+        void *cls;     /* NULL: no stream */
+        uint64_t size; /* bytes in all (Content-Length) */
+        /* copy up to @cap (at least 1) next bytes to @buf, *ret_n 0 at the end; one thread at a time */
+        pb_err (*read)(void *cls, char *buf, size_t cap, size_t *ret_n);
+        void (*free)(void *cls); /* called once, for a stream read or not */
+};
+
 /** A response.  Caller storage: pb_api_response_init() / pb_api_response_release(). */
 struct pb_api_response {
         unsigned status;                /* HTTP status */
@@ -54,6 +68,7 @@ struct pb_api_response {
         const char *route;              /* static route pattern, for the access log ("-" when none matched) */
         char content_disposition[128];  /* "" or a Content-Disposition value (exports) */
         struct pb_api_receipt *receipt; /* owned: a receipt still to write out (pb_api_response_complete) */
+        struct pb_api_stream stream;    /* owned when cls is set: the body, streamed (exports) */
         /* a page or asset built into the binary (api/h_pages.c): sent instead of @body */
         const unsigned char *static_body; /* static; NULL: @body is the answer */
         size_t static_len;
@@ -72,12 +87,12 @@ void pb_api_response_release(struct pb_api_response *r);
 void pb_api_response_complete(struct pb_api_response *r);
 
 /**
- * Fill @r as an RFC 9457 problem document: `{"detail","field","status","title","type"}`, type
- * `tag:pbvote.org,2026:error/<name>` with the error registry's name (docs/errors.md), status from
- * @status (0: the registry's status for @code).  @d may be NULL; its path becomes "field".
+ * Fill @r as an RFC 9457 problem document: `{"detail","field","reason","status","title","type"}`,
+ * type `tag:pbvote.org,2026:error/<name>` with the error registry's name and status for @code, and
+ * nothing else (docs/errors.md).  @d may be NULL; its path becomes "field", its refusal "reason",
+ * its reason the detail (else @detail, else the registry's message).
  */
-void pb_api_problem(struct pb_api_response *r, unsigned status, pb_err code, const char *detail,
-                    const struct pb_diag *d);
+void pb_api_problem(struct pb_api_response *r, pb_err code, const char *detail, const struct pb_diag *d);
 
 /** The API: configuration, the elections it serves, the writer thread.  Opaque. */
 struct pb_api;
@@ -90,6 +105,10 @@ struct pb_api_config {
         const char *data_dir;               /* the elections: DATA_DIR/<election id>.db */
         const struct pb_key_secret *engine; /* signs receipts, checkpoints, close statements, results */
         const struct pb_key_secret *office; /* signs the manifest at open; NULL: open from the command line */
+        /* ballot boxes open at once at most (3 file descriptors each: the database, its WAL and
+         * shared memory), from the open-file limit; 0: no limit.  Beyond, a box is unavailable at
+         * start and a create is refused (503) */
+        unsigned max_elections;
         /* milliseconds of a monotonic clock, for per-kiosk limits and the token cache; NULL:
          * CLOCK_MONOTONIC (tests step a clock of their own) */
         uint64_t (*clock_ms)(void);
@@ -97,10 +116,11 @@ struct pb_api_config {
 
 /**
  * Create the API: open every election of @cfg->data_dir (recovering each, pb_box_open), attach the
- * engine key, start the writer thread.  libsodium must be initialised (sodium_init()) first.
+ * engine key, start the writer thread.  A box that cannot be opened does not stop the server: its
+ * election is listed as unavailable and its routes answer 503 with the reason (also logged on
+ * stderr).  libsodium must be initialised (sodium_init()) first.
  * @ret owned by the caller (pb_api_free).
- * @return PB_OK, PB_ERR_IO (no such folder), the error of a box that cannot be opened (reterr
- *         names it), PB_ERR_NOMEM
+ * @return PB_OK, PB_ERR_IO (no such folder), PB_ERR_NOMEM
  */
 PB_NODISCARD pb_err pb_api_new(const struct pb_api_config *cfg, struct pb_api **ret, struct pb_diag *reterr);
 /** Stop the writer (answering what is queued), close every election, free @api.  Accepts NULL. */
@@ -131,7 +151,8 @@ enum pb_api_outcome { PB_API_DONE, PB_API_PENDING };
  * Thread-safe.  A ballot submission is queued for the writer thread: with @req->done set the call
  * returns PB_API_PENDING at once and @req->done runs when @resp is ready (after COMMIT) to be
  * completed (pb_api_response_complete); without it the call waits, and returns @resp complete.
- * @req and @resp must stay valid until then.
+ * @req and @resp must stay valid until then.  An export's body is @resp->stream (not @resp->body):
+ * the caller reads it through stream.read or leaves it to pb_api_response_release().
  */
 enum pb_api_outcome pb_api_dispatch(struct pb_api *api, const struct pb_api_request *req,
                                     struct pb_api_response *resp);

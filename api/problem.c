@@ -12,6 +12,15 @@ void pb_api_limits_default(struct pb_api_limits *l)
         l->max_body_admin = 1024 * 1024;
         l->max_codes = 100000;
         l->writer_queue = 10000;
+        l->max_exports = 4;
+}
+
+/* Free the response's stream, if it still has one. */
+static void stream_drop(struct pb_api_response *r)
+{
+        if (r->stream.cls)
+                r->stream.free(r->stream.cls);
+        memset(&r->stream, 0, sizeof(r->stream));
 }
 
 void pb_api_response_init(struct pb_api_response *r)
@@ -28,18 +37,19 @@ void pb_api_response_release(struct pb_api_response *r)
         pb_buf_release(&r->body);
         pb_free(r->receipt); /* plain data: a receipt never written out */
         r->receipt = NULL;
+        stream_drop(r);
 }
 
-void pb_api_problem(struct pb_api_response *r, unsigned status, pb_err code, const char *detail,
-                    const struct pb_diag *d)
+void pb_api_problem(struct pb_api_response *r, pb_err code, const char *detail, const struct pb_diag *d)
 {
         struct pb_jw w;
         char type[96];
         const char *reason = d && d->reason ? d->reason : detail;
 
-        pb_free(r->receipt); /* a problem replaces a receipt left to write out */
+        pb_free(r->receipt); /* a problem replaces a receipt left to write out, or a stream */
         r->receipt = NULL;
-        r->status = status ? status : (unsigned)pb_err_http_status(code);
+        stream_drop(r);
+        r->status = (unsigned)pb_err_http_status(code);
         r->content_type = "application/problem+json";
         r->static_body = NULL;
         r->cache_control = NULL;
@@ -51,6 +61,8 @@ void pb_api_problem(struct pb_api_response *r, unsigned status, pb_err code, con
         pb_jw_kv_string(&w, "detail", reason ? reason : pb_err_message(code));
         if (d && d->path[0])
                 pb_jw_kv_string(&w, "field", d->path);
+        if (d && d->refusal)
+                pb_jw_kv_string(&w, "reason", d->refusal);
         pb_jw_kv_int(&w, "status", r->status);
         pb_jw_kv_string(&w, "title", pb_err_message(code));
         pb_jw_kv_string(&w, "type", type);

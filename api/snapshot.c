@@ -2,7 +2,9 @@
  * @file Box snapshots for the request threads: a ballot is checked and prepared (code hash, CVR,
  * commitment) on the thread that received it, from an immutable copy of the box's inputs, so that
  * the one writer thread only runs the transaction (docs/api.md, "Casting").  A stale snapshot is
- * harmless: the box prepares such a ballot again at its cast.
+ * harmless once the election has left draft: its manifest (what a project index means) is final,
+ * and the box prepares a ballot of older inputs (keys) again at its cast.  A snapshot of a draft
+ * is never used to prepare a ballot: a draft's manifest may change, also in another process.
  */
 #include "api/api_int.h"
 #include "engine/pb_alloc.h"
@@ -16,18 +18,38 @@ static void unref(struct pb_api_snap *s)
         }
 }
 
+/* Is the election's snapshot current?  (snap_lock held) */
+static bool current(const struct pb_api_election *el, bool final)
+{
+        const struct pb_api_snap *old = el->snap;
+
+        return old && old->final == final && pb_box_snapshot_gen(old->box) == pb_box_gen(el->box);
+}
+
 pb_err pb_api_snap_refresh(struct pb_api_election *el)
 {
         struct pb_api_snap *s, *old;
+        enum pb_box_state st;
+        bool up_to_date;
         pb_err r;
 
+        /* once the election has left draft its manifest is final, and the box's generation says
+         * whether its other inputs changed: no need to look at the database */
         pthread_mutex_lock(&el->snap_lock);
-        old = el->snap;
-        if (old && pb_box_snapshot_gen(old->box) == pb_box_gen(el->box)) {
-                pthread_mutex_unlock(&el->snap_lock);
-                return PB_OK;
-        }
+        up_to_date = current(el, true);
         pthread_mutex_unlock(&el->snap_lock);
+        if (up_to_date)
+                return PB_OK;
+        /* a draft (or none yet): take in what another process committed (`pbvote election open`
+         * on the server host) before deciding */
+        r = pb_box_state(el->box, &st);
+        if (r < 0)
+                return r;
+        pthread_mutex_lock(&el->snap_lock);
+        up_to_date = current(el, st != PB_BOX_DRAFT);
+        pthread_mutex_unlock(&el->snap_lock);
+        if (up_to_date)
+                return PB_OK;
         s = pb_calloc(1, sizeof(*s));
         if (!s)
                 return PB_ERR_NOMEM;
@@ -36,6 +58,7 @@ pb_err pb_api_snap_refresh(struct pb_api_election *el)
                 pb_free(s);
                 return r;
         }
+        s->final = st != PB_BOX_DRAFT;
         s->refs = 1; /* the election's own reference */
         pthread_mutex_lock(&el->snap_lock);
         old = el->snap;
@@ -53,11 +76,18 @@ struct pb_api_snap *pb_api_snap_acquire(struct pb_api_election *el, pb_err *ret_
         for (int tries = 0; tries < 2; tries++) {
                 pthread_mutex_lock(&el->snap_lock);
                 s = el->snap;
-                if (s)
+                if (s && s->final)
                         s->refs++;
+                else
+                        s = NULL;
                 pthread_mutex_unlock(&el->snap_lock);
-                if (s || tries)
+                if (s)
                         return s;
+                if (tries) {
+                        *ret_err = PB_ERR_STATE; /* still a draft */
+                        return NULL;
+                }
+                /* none yet, or one of a draft, which another process may have opened since */
                 pthread_mutex_lock(&el->lock);
                 *ret_err = pb_api_snap_refresh(el);
                 pthread_mutex_unlock(&el->lock);

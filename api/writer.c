@@ -16,6 +16,7 @@
 #include "api/api_int.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_canon.h"
+#include "engine/pb_refusal.h"
 
 void pb_api_job_free(struct pb_api_job *job)
 {
@@ -61,7 +62,7 @@ void pb_api_response_complete(struct pb_api_response *r)
         pb_jw_object_end(&w);
         pb_jw_object_end(&w);
         if (pb_jw_finish(&w) < 0) {
-                pb_api_problem(r, 503, PB_ERR_NOMEM, NULL, NULL);
+                pb_api_problem(r, PB_ERR_NOMEM, NULL, NULL);
         } else {
                 /* a retried submission: the same commitment, as a plain 200 */
                 r->status = k->replayed ? 200 : 201;
@@ -76,7 +77,7 @@ static void reply_receipt(struct pb_api_job *job, const struct pb_cast_outcome *
         struct pb_api_receipt *k = pb_calloc(1, sizeof(*k));
 
         if (!k) {
-                pb_api_problem(job->resp, 503, PB_ERR_NOMEM,
+                pb_api_problem(job->resp, PB_ERR_NOMEM,
                                "the ballot is stored but its receipt could not be written; retry", NULL);
                 job->resp->retry_after = 1;
                 return;
@@ -90,28 +91,15 @@ static void reply_receipt(struct pb_api_job *job, const struct pb_cast_outcome *
 
 static void reply_outcome(struct pb_api_job *job, const struct pb_cast_outcome *o)
 {
-        struct pb_diag d = o->diag;
-
-        switch (o->status) {
-        case PB_OK: reply_receipt(job, o); return;
-        case PB_ERR_PARSE: /* a malformed code */
-                snprintf(d.path, sizeof(d.path), "code");
-                pb_api_problem(job->resp, 400, PB_ERR_PARSE, "not a voter code", &d);
+        if (o->status == PB_OK) {
+                reply_receipt(job, o);
                 return;
-        case PB_ERR_NOT_FOUND: /* a well-formed code that was never issued */
-                snprintf(d.path, sizeof(d.path), "code");
-                pb_api_problem(job->resp, 403, PB_ERR_FORBIDDEN, "unknown voter code", &d);
-                return;
-        case PB_ERR_CONFLICT: /* spent code, or a submission id reused for another ballot */
-                pb_api_problem(job->resp, 409, PB_ERR_CONFLICT, NULL, &d);
-                return;
-        case PB_ERR_INVALID: pb_api_problem(job->resp, 422, PB_ERR_INVALID, NULL, &d); return;
-        case PB_ERR_NOMEM: /* stored, but its promise could not be signed: a retry gets one */
-                pb_api_problem(job->resp, 503, PB_ERR_NOMEM, NULL, &d);
-                job->resp->retry_after = 1;
-                return;
-        default: pb_api_problem(job->resp, 0, o->status, NULL, &d);
         }
+        /* a refusal (its reason from engine/pb_refusal.h), or PB_ERR_NOMEM: the ballot is stored
+         * but its promise could not be signed, and a retry gets one */
+        pb_api_problem(job->resp, o->status, NULL, &o->diag);
+        if (o->status == PB_ERR_NOMEM)
+                job->resp->retry_after = 1;
 }
 
 static void finish(struct pb_api *api, struct pb_api_job *job)
@@ -151,15 +139,25 @@ static void cast_free(struct pb_api_cast *c)
         pb_free(c);
 }
 
-/* A device token's cast counts for its per-kiosk limits: a voter code accepted, or one unknown or
- * malformed (a failed code entry).  The 20th failure in a row locks the kiosk in the box. */
-static void kiosk_outcome(struct pb_api *api, struct pb_api_job *job, pb_err status)
+/* A failed code entry: a voter code unknown or malformed. */
+static bool is_failed_code(const struct pb_cast_outcome *o)
+{
+        const char *why = o->status != PB_OK ? o->diag.refusal : NULL;
+
+        return why && (!strcmp(why, pb_refusal_name(PB_REFUSAL_CODE_UNKNOWN)) ||
+                       !strcmp(why, pb_refusal_name(PB_REFUSAL_CODE_MALFORMED)));
+}
+
+/* A device token's cast counts for its per-kiosk limits: a voter code accepted, or a failed code
+ * entry.  The 20th failure in a row locks the kiosk in the box. */
+static void kiosk_outcome(struct pb_api *api, struct pb_api_job *job, const struct pb_cast_outcome *o)
 {
         struct pb_api_election *el = job->el;
+        bool failed = is_failed_code(o);
 
-        if (status != PB_OK && status != PB_ERR_NOT_FOUND && status != PB_ERR_PARSE)
+        if (o->status != PB_OK && !failed)
                 return;
-        if (!pb_api_kiosk_outcome(api, el, job->token_id, status != PB_OK))
+        if (!pb_api_kiosk_outcome(api, el, job->token_id, failed))
                 return;
         pthread_mutex_lock(&el->lock);
         if (pb_box_token_set_locked(el->box, job->token_id, true, NULL) < 0)
@@ -178,17 +176,18 @@ static void reply_batch(struct pb_api *api, struct pb_api_cast *c)
                 struct pb_api_job *job = c->jobs[i];
                 pb_err r = c->r;
                 if (r == PB_OK && job->device)
-                        kiosk_outcome(api, job, c->outs[i].status);
-                if (r == PB_OK)
+                        kiosk_outcome(api, job, &c->outs[i]);
+                if (r == PB_OK) {
                         reply_outcome(job, &c->outs[i]);
-                else if (r == PB_ERR_STATE)
-                        pb_api_problem(job->resp, 409, r, "the election is not open for voting", &c->d);
-                else if (r == PB_ERR_BUSY || r == PB_ERR_STORAGE || r == PB_ERR_NOMEM) {
+                } else if (r == PB_ERR_BUSY || r == PB_ERR_STORAGE || r == PB_ERR_NOMEM) {
                         /* nothing was stored: the kiosk may retry with the same submission id */
-                        pb_api_problem(job->resp, 503, r, "ballot not stored; retry", &c->d);
+                        struct pb_diag d;
+                        pb_diag_refuse(&d, PB_REFUSAL_BUSY, NULL);
+                        pb_api_problem(job->resp, d.code, NULL, &d);
                         job->resp->retry_after = 1;
-                } else
-                        pb_api_problem(job->resp, 0, r, NULL, &c->d);
+                } else {
+                        pb_api_problem(job->resp, r, NULL, &c->d); /* not_open, among others */
+                }
                 finish(api, job);
         }
 }

@@ -1,6 +1,8 @@
 /** @file The ballot box: creation, opening and recovery, keys, the election's states. */
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ballots/box_int.h"
 #include "ballots/pb_docs.h"
@@ -54,26 +56,39 @@ void pb_box_free(struct pb_box *b)
         pb_free(b);
 }
 
-/* Parse the stored manifest into b->manifest. */
-static pb_err load_manifest(struct pb_box *b, struct pb_diag *d)
+/* Parse the stored manifest @text (whose SHA-256 is @sha256) into b->manifest. */
+static pb_err use_manifest(struct pb_box *b, const struct pb_buf *text, const uint8_t sha256[32],
+                           struct pb_diag *d)
 {
         struct pb_manifest *m = NULL;
-        struct pb_buf text;
-        pb_err r;
+        pb_err r = pb_manifest_parse(text->data, text->len, &m, d);
 
-        pb_buf_init(&text, 0);
-        r = box_get_doc(b, DOC_MANIFEST, &text, d);
-        if (r == PB_OK)
-                r = pb_manifest_parse(text.data, text.len, &m, d);
-        pb_buf_release(&text);
         if (r < 0)
                 return r == PB_ERR_NOMEM ? r
                                          : pb_diag_set(d, PB_ERR_INTERNAL, "manifest",
                                                        "the stored manifest does not parse");
         pb_manifest_free(b->manifest);
         b->manifest = m;
+        memcpy(b->manifest_sha256, sha256, 32);
         b->prep_gen++;
         return PB_OK;
+}
+
+/* Parse the stored manifest into b->manifest (again: open changes the parsed copy in place). */
+static pb_err load_manifest(struct pb_box *b, struct pb_diag *d)
+{
+        uint8_t sha256[32];
+        struct pb_buf text;
+        pb_err r;
+
+        pb_buf_init(&text, 0);
+        r = box_get_doc(b, DOC_MANIFEST, &text, d);
+        if (r == PB_OK) {
+                crypto_hash_sha256(sha256, (const uint8_t *)text.data, text.len);
+                r = use_manifest(b, &text, sha256, d);
+        }
+        pb_buf_release(&text);
+        return r;
 }
 
 static pb_err store_manifest(struct pb_box *b, const struct pb_manifest *m, struct pb_diag *d)
@@ -89,18 +104,33 @@ static pb_err store_manifest(struct pb_box *b, const struct pb_manifest *m, stru
         return r;
 }
 
+void pb_box_remove(const char *path)
+{
+        static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+        char name[4200];
+
+        for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+                snprintf(name, sizeof(name), "%s%s", path, suffixes[i]);
+                (void)unlink(name);
+        }
+}
+
 pb_err pb_box_create(const char *path, const struct pb_manifest *m, struct pb_box **ret,
                      struct pb_diag *reterr)
 {
         struct pb_box *b = pb_calloc(1, sizeof(*b));
         sqlite3_stmt *st = NULL;
         struct pb_buf text;
+        bool made = false;
         pb_err r;
 
         pb_buf_init(&text, PB_MANIFEST_MAX_BYTES);
         if (!b)
                 return PB_ERR_NOMEM;
         r = box_db_open(b, path, true, reterr);
+        /* once the file is ours, a failure removes it (issue 11: out of file handles, a create
+         * left a 4 KiB file that later stopped the server from starting) */
+        made = b->created;
         if (r == PB_OK)
                 r = box_db_migrate(b, reterr);
         if (r == PB_OK)
@@ -132,6 +162,8 @@ pb_err pb_box_create(const char *path, const struct pb_manifest *m, struct pb_bo
 out:
         pb_buf_release(&text);
         pb_box_free(b);
+        if (r < 0 && made)
+                pb_box_remove(path);
         return r;
 }
 
@@ -173,39 +205,71 @@ const struct pb_manifest *pb_box_manifest(const struct pb_box *b)
 
 pb_err pb_box_state(struct pb_box *b, enum pb_box_state *ret)
 {
-        return box_get_state(b, ret, NULL);
+        /* in a read transaction, so that what another process changed is taken in first and
+         * pb_box_manifest() afterwards agrees with the state */
+        pb_err r = box_begin_read(b, NULL);
+
+        if (r < 0)
+                return r;
+        r = box_get_state(b, ret, NULL);
+        box_rollback(b);
+        return r;
+}
+
+/* Read the retry key and the legacy flag into @b (inside a transaction).  *ret_open: the election
+ * is open; *ret_changed: either differs from what @b held. */
+static pb_err retry_read(struct pb_box *b, bool *ret_open, bool *ret_changed, struct pb_diag *d)
+{
+        uint8_t key[BOX_RETRY_KEY_BYTES];
+        sqlite3_stmt *st = box_stmt(b, ST_RETRY_GET);
+        bool open = false, legacy = false, has = false, changed;
+        pb_err r = PB_OK;
+        int rc;
+
+        if (!st)
+                return box_sqlite_err(b, sqlite3_errcode(b->db), d);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                const char *state = (const char *)sqlite3_column_text(st, 1);
+                open = state && !strcmp(state, "open");
+                legacy = sqlite3_column_int(st, 2) != 0;
+                has = sqlite3_column_bytes(st, 0) == BOX_RETRY_KEY_BYTES;
+                if (has)
+                        memcpy(key, sqlite3_column_blob(st, 0), BOX_RETRY_KEY_BYTES);
+                rc = SQLITE_OK;
+        }
+        sqlite3_reset(st);
+        if (rc != SQLITE_OK)
+                return box_sqlite_err(b, rc, d);
+        changed = legacy != b->legacy_idem || has != (b->retry_key != NULL) ||
+                  (has && sodium_memcmp(key, b->retry_key, BOX_RETRY_KEY_BYTES) != 0);
+        if (has && !b->retry_key && !(b->retry_key = sodium_malloc(BOX_RETRY_KEY_BYTES)))
+                r = PB_ERR_NOMEM;
+        else if (has)
+                memcpy(b->retry_key, key, BOX_RETRY_KEY_BYTES);
+        if (!has) {
+                sodium_free(b->retry_key);
+                b->retry_key = NULL;
+        }
+        sodium_memzero(key, sizeof(key));
+        b->legacy_idem = legacy;
+        *ret_open = open;
+        *ret_changed = changed;
+        return r;
 }
 
 pb_err box_retry_key_load(struct pb_box *b, struct pb_diag *d)
 {
         uint8_t fresh[BOX_RETRY_KEY_BYTES];
-        sqlite3_stmt *st;
-        bool open = false;
+        bool open = false, changed;
         pb_err r;
-        int rc;
 
         if (b->retry_loaded)
                 return PB_OK;
         r = box_begin(b, d);
         if (r < 0)
                 return r;
-        st = box_stmt(b, ST_RETRY_GET);
-        rc = st ? sqlite3_step(st) : sqlite3_errcode(b->db);
-        if (rc == SQLITE_ROW) {
-                const char *state = (const char *)sqlite3_column_text(st, 1);
-                open = state && !strcmp(state, "open");
-                b->legacy_idem = sqlite3_column_int(st, 2) != 0;
-                if (sqlite3_column_bytes(st, 0) == BOX_RETRY_KEY_BYTES) {
-                        if (!b->retry_key)
-                                b->retry_key = sodium_malloc(BOX_RETRY_KEY_BYTES);
-                        if (b->retry_key)
-                                memcpy(b->retry_key, sqlite3_column_blob(st, 0), BOX_RETRY_KEY_BYTES);
-                }
-                rc = SQLITE_OK;
-        }
-        if (st)
-                sqlite3_reset(st);
-        r = rc == SQLITE_OK ? PB_OK : box_sqlite_err(b, rc, d);
+        r = retry_read(b, &open, &changed, d);
         if (r == PB_OK && !b->retry_key && open) {
                 /* the first cast of the election: the key lives in the database until close */
                 randombytes_buf(fresh, sizeof(fresh));
@@ -232,6 +296,35 @@ pb_err box_retry_key_load(struct pb_box *b, struct pb_diag *d)
         /* before the election opens there is no key yet: look again at the next cast */
         b->retry_loaded = b->retry_key != NULL;
         return PB_OK;
+}
+
+pb_err box_reload(struct pb_box *b, struct pb_diag *d)
+{
+        uint8_t sha256[32];
+        struct pb_buf text;
+        bool open, changed = false;
+        pb_err r;
+
+        /* the log's frontier is read again at its next use; the WAL may now hold another
+         * process's small cast (docs/ballot-box.md, "Unlinkability") */
+        b->frontier_valid = false;
+        b->wal_small_cast = true;
+        pb_buf_init(&text, 0);
+        r = box_get_doc(b, DOC_MANIFEST, &text, d);
+        if (r == PB_OK) {
+                crypto_hash_sha256(sha256, (const uint8_t *)text.data, text.len);
+                /* open adds the keys, or a draft was replaced: parse only what changed */
+                if (memcmp(sha256, b->manifest_sha256, 32))
+                        r = use_manifest(b, &text, sha256, d);
+        }
+        pb_buf_release(&text);
+        if (r == PB_OK)
+                r = retry_read(b, &open, &changed, d);
+        if (r == PB_OK && changed)
+                b->prep_gen++;
+        /* without a key, the next cast looks again (and makes one once the election is open) */
+        b->retry_loaded = r == PB_OK && b->retry_key != NULL;
+        return r;
 }
 
 pb_err box_retry_forget(struct pb_box *b, struct pb_diag *d)
@@ -440,11 +533,21 @@ pb_err pb_box_election_resume(struct pb_box *b, struct pb_diag *reterr)
         return transition(b, PB_BOX_SUSPENDED, PB_BOX_OPEN, "only a suspended election can resume", reterr);
 }
 
+const char *box_channel_counter(enum pb_channel c, char buf[BOX_COUNTER_NAME_MAX])
+{
+        snprintf(buf, BOX_COUNTER_NAME_MAX, "channel.%s", pb_channel_name(c));
+        return buf;
+}
+
+const char *box_reject_counter(enum pb_reject r, char buf[BOX_COUNTER_NAME_MAX])
+{
+        snprintf(buf, BOX_COUNTER_NAME_MAX, "rejected.%s", pb_reject_name(r));
+        return buf;
+}
+
 pb_err box_counts(struct pb_box *b, struct pb_turnout *t, struct pb_diag *d)
 {
-        static const char *const channel_counter[PB_CHANNEL_COUNT] = { "channel.electronic", "channel.paper",
-                                                                       "channel.imported" };
-        char name[64];
+        char name[BOX_COUNTER_NAME_MAX];
         uint64_t logged = 0;
         pb_err r;
 
@@ -459,11 +562,9 @@ pb_err box_counts(struct pb_box *b, struct pb_turnout *t, struct pb_diag *d)
         if (r == PB_OK)
                 r = box_get_count(b, CNT_LOGGED, &logged, d);
         for (int i = 0; r == PB_OK && i < PB_CHANNEL_COUNT; i++)
-                r = box_get_count(b, channel_counter[i], &t->by_channel[i], d);
-        for (int i = 0; r == PB_OK && i < PB_REJECT_COUNT; i++) {
-                snprintf(name, sizeof(name), "rejected.%s", pb_reject_name((enum pb_reject)i));
-                r = box_get_count(b, name, &t->rejected[i], d);
-        }
+                r = box_get_count(b, box_channel_counter((enum pb_channel)i, name), &t->by_channel[i], d);
+        for (int i = 0; r == PB_OK && i < PB_REJECT_COUNT; i++)
+                r = box_get_count(b, box_reject_counter((enum pb_reject)i, name), &t->rejected[i], d);
         t->log_size = logged;
         t->ballots = logged + t->pending;
         return r;
@@ -488,24 +589,17 @@ static pb_err close_payload(struct pb_box *b, const char *closed_at, const struc
                             struct pb_buf *out)
 {
         struct pb_doc_close c;
-        struct pb_buf manifest;
-        pb_err r;
 
         memset(&c, 0, sizeof(c));
-        pb_buf_init(&manifest, PB_MANIFEST_MAX_BYTES);
-        r = pb_manifest_format(b->manifest, &manifest);
-        if (r == PB_OK) {
-                crypto_hash_sha256(c.manifest_sha256, (const uint8_t *)manifest.data, manifest.len);
-                memcpy(c.election, b->manifest->election->id, strlen(b->manifest->election->id) + 1);
-                memcpy(c.log.origin, b->manifest->origin, sizeof(c.log.origin));
-                box_log_root(b, c.log.root);
-                c.log.size = b->frontier_size;
-                memcpy(c.closed_at, closed_at, PB_DOC_TIME_LEN + 1);
-                c.counts = *t;
-                r = pb_doc_close_format(&c, out);
-        }
-        pb_buf_release(&manifest);
-        return r;
+        /* the stored manifest's bytes, which box_docs_check() found to be the signed ones */
+        memcpy(c.manifest_sha256, b->manifest_sha256, 32);
+        memcpy(c.election, b->manifest->election->id, strlen(b->manifest->election->id) + 1);
+        memcpy(c.log.origin, b->manifest->origin, sizeof(c.log.origin));
+        box_log_root(b, c.log.root);
+        c.log.size = b->frontier_size;
+        memcpy(c.closed_at, closed_at, PB_DOC_TIME_LEN + 1);
+        c.counts = *t;
+        return pb_doc_close_format(&c, out);
 }
 
 pb_err pb_box_election_close(struct pb_box *b, const char *closed_at, struct pb_diag *reterr)
@@ -531,6 +625,9 @@ pb_err pb_box_election_close(struct pb_box *b, const char *closed_at, struct pb_
         if (r == PB_OK && s != PB_BOX_OPEN && s != PB_BOX_SUSPENDED)
                 r = pb_diag_set(reterr, PB_ERR_STATE, "state",
                                 "only an open or suspended election can close");
+        /* never sign a close statement over a manifest other than the signed one (issue 11) */
+        if (r == PB_OK)
+                r = box_docs_check(b, BOX_DOCS_MANIFEST, reterr);
         if (r == PB_OK)
                 r = box_log_load(b, reterr);
         if (r == PB_OK)

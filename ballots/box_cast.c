@@ -5,24 +5,26 @@
 
 #include "ballots/box_int.h"
 #include "engine/pb_alloc.h"
+#include "engine/pb_refusal.h"
 #include "engine/pb_validate.h"
 
-/* The stored commitment of an earlier submission with this id, if any. */
-static pb_err idem_lookup(struct pb_box *b, const struct pb_box_prepared *p, bool *found, bool *same,
+/* The stored commitment of an earlier submission with this id (a record of schema 1 or 2), if
+ * any.  Whatever the ballot of this submission: comparing the two would tell a voter's retry with
+ * a guessed ballot whether the guess is the stored ballot (issue 11). */
+static pb_err idem_lookup(struct pb_box *b, const struct pb_box_prepared *p, bool *found,
                           uint8_t commitment[32], struct pb_diag *d)
 {
         sqlite3_stmt *st = box_stmt(b, ST_IDEM_GET);
         int rc;
 
-        *found = *same = false;
+        *found = false;
         if (!st)
                 return box_sqlite_err(b, sqlite3_errcode(b->db), d);
         sqlite3_bind_blob(st, 1, p->idem_key, 32, SQLITE_STATIC);
         rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32 && sqlite3_column_bytes(st, 1) == 32) {
+        if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
                 *found = true;
-                *same = !memcmp(sqlite3_column_blob(st, 0), p->request, 32);
-                memcpy(commitment, sqlite3_column_blob(st, 1), 32);
+                memcpy(commitment, sqlite3_column_blob(st, 0), 32);
         }
         sqlite3_reset(st);
         return rc == SQLITE_ROW || rc == SQLITE_DONE ? PB_OK : box_sqlite_err(b, rc, d);
@@ -31,19 +33,49 @@ static pb_err idem_lookup(struct pb_box *b, const struct pb_box_prepared *p, boo
 /* What became of spending a code. */
 enum spend {
         SPEND_OK,      /* spent now, by this submission */
-        SPEND_RETRY,   /* spent earlier by this very submission (same id and ballot) */
-        SPEND_REUSED,  /* spent earlier with this submission id and another ballot */
+        SPEND_RETRY,   /* spent earlier by this code and submission id (whatever the ballot) */
         SPEND_SPENT,   /* spent earlier by another submission */
         SPEND_UNKNOWN, /* never issued */
 };
 
-/* Spend the code, storing the submission's tag in the same row: exactly one unspent row must
- * change.  Otherwise the row's tag tells a retry from a second use. */
-static pb_err spend_code(struct pb_box *b, const struct pb_box_prepared *p, enum spend *ret,
-                         struct pb_diag *d)
+/* Is @c the commitment of a ballot accepted earlier in this transaction (@fresh, @n_fresh) or
+ * stored before? */
+static pb_err ballot_exists(struct pb_box *b, const uint8_t c[32], const struct box_fresh *fresh,
+                            size_t n_fresh, bool *ret, struct pb_diag *d)
+{
+        sqlite3_stmt *st;
+        int rc;
+
+        *ret = false;
+        for (size_t i = 0; i < n_fresh; i++)
+                if (!memcmp(fresh[i].commitment, c, 32)) {
+                        *ret = true;
+                        return PB_OK;
+                }
+        st = box_stmt(b, ST_BALLOT_LEAF);
+        if (!st)
+                return box_sqlite_err(b, sqlite3_errcode(b->db), d);
+        sqlite3_bind_blob(st, 1, c, 32, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        *ret = rc == SQLITE_ROW;
+        return rc == SQLITE_ROW || rc == SQLITE_DONE ? PB_OK : box_sqlite_err(b, rc, d);
+}
+
+/*
+ * Spend the code, storing the submission's sealed commitment in the same row: exactly one unspent
+ * row must change.  Otherwise, for a submission with an id, the row's tag is opened with this
+ * code's and id's pad (p->tag ^ p->commitment): the same code and id give the first submission's
+ * commitment back, which is then a stored ballot (or one of this transaction's, @fresh); another
+ * submission's tag opens to 32 bytes that name no ballot.  The ballot this submission carries is
+ * never looked at, so the answer cannot depend on it (docs/ballot-box.md, "Retries").
+ */
+static pb_err spend_code(struct pb_box *b, const struct pb_box_prepared *p, const struct box_fresh *fresh,
+                         size_t n_fresh, enum spend *ret, uint8_t ret_commitment[32], struct pb_diag *d)
 {
         sqlite3_stmt *st = box_stmt(b, ST_CODE_SPEND);
-        const size_t half = BOX_RETRY_TAG_BYTES / 2;
+        uint8_t first[32];
+        bool tagged = false, exists = false;
         pb_err r;
         int rc;
 
@@ -67,13 +99,21 @@ static pb_err spend_code(struct pb_box *b, const struct pb_box_prepared *p, enum
         *ret = rc == SQLITE_ROW ? SPEND_SPENT : SPEND_UNKNOWN;
         if (rc == SQLITE_ROW && p->tagged && sqlite3_column_bytes(st, 1) == BOX_RETRY_TAG_BYTES) {
                 const uint8_t *tag = sqlite3_column_blob(st, 1);
-                if (!sodium_memcmp(tag, p->tag, half))
-                        *ret = !sodium_memcmp(tag + half, p->tag + half, half) ? SPEND_RETRY : SPEND_REUSED;
+                for (size_t i = 0; i < sizeof(first); i++)
+                        first[i] = (uint8_t)(tag[i] ^ p->tag[i] ^ p->commitment[i]);
+                tagged = true;
         }
         sqlite3_reset(st);
         if (rc != SQLITE_ROW && rc != SQLITE_DONE)
                 return box_sqlite_err(b, rc, d);
-        return PB_OK;
+        if (tagged)
+                r = ballot_exists(b, first, fresh, n_fresh, &exists, d);
+        if (r == PB_OK && exists) {
+                *ret = SPEND_RETRY;
+                memcpy(ret_commitment, first, 32);
+        }
+        sodium_memzero(first, sizeof(first));
+        return r;
 }
 
 /* A ballot row without a leaf: it waits for the log. */
@@ -91,25 +131,21 @@ static pb_err store_pending(struct pb_box *b, const struct box_fresh *f, struct 
 
 static void refuse(struct pb_cast_outcome *o, enum pb_reject why, uint64_t rejected[PB_REJECT_COUNT])
 {
-        static const struct {
-                pb_err code;
-                const char *path, *reason;
-        } what[PB_REJECT_COUNT] = {
-                [PB_REJECT_MALFORMED_CODE] = { PB_ERR_PARSE, "$.code", "not a voter code" },
-                [PB_REJECT_CODE_UNKNOWN] = { PB_ERR_NOT_FOUND, "$.code", "unknown voter code" },
-                [PB_REJECT_CODE_SPENT] = { PB_ERR_CONFLICT, "$.code",
-                                           "this voter code has already been used" },
-                [PB_REJECT_INVALID_BALLOT] = { PB_ERR_INVALID, "$.ballot",
-                                               "the ballot breaks the election's rules" },
-                [PB_REJECT_SUBMISSION_REUSED] = { PB_ERR_CONFLICT, "$.submission_id",
-                                                  "this submission id was used for another ballot" },
+        /* the refusal each counted reason is reported as; an invalid ballot keeps the check's own
+         * (over_budget, too_many_picks, ...).  PB_REJECT_SUBMISSION_REUSED is no longer given
+         * (schema 5): a retry gets the first receipt whatever its ballot; its counter stays in
+         * the close statement. */
+        static const enum pb_refusal as[PB_REJECT_COUNT] = {
+                [PB_REJECT_MALFORMED_CODE] = PB_REFUSAL_CODE_MALFORMED,
+                [PB_REJECT_CODE_UNKNOWN] = PB_REFUSAL_CODE_UNKNOWN,
+                [PB_REJECT_CODE_SPENT] = PB_REFUSAL_CODE_SPENT,
+                [PB_REJECT_INVALID_BALLOT] = PB_REFUSAL_BALLOT_MALFORMED,
         };
 
         rejected[why]++;
-        o->status = what[why].code;
-        if (!o->diag.reason)
-                pb_diag_set(&o->diag, what[why].code, what[why].path, what[why].reason);
-        o->diag.code = what[why].code;
+        if (!o->diag.refusal)
+                pb_diag_refuse(&o->diag, as[why], why == PB_REJECT_INVALID_BALLOT ? "$.ballot" : "$.code");
+        o->status = o->diag.code;
 }
 
 pb_err pb_box_receipt_signer(const struct pb_box *b, struct pb_receipt_signer *ret, struct pb_diag *reterr)
@@ -118,6 +154,7 @@ pb_err pb_box_receipt_signer(const struct pb_box *b, struct pb_receipt_signer *r
                 return pb_diag_set(reterr, PB_ERR_AUTH, "key", "this needs the engine key");
         memset(ret, 0, sizeof(*ret));
         memcpy(ret->origin, b->manifest->origin, sizeof(ret->origin));
+        memcpy(ret->election, b->manifest->election->id, strlen(b->manifest->election->id) + 1);
         ret->engine = b->engine;
         return PB_OK;
 }
@@ -136,6 +173,7 @@ static pb_err sign_batch(const struct pb_receipt_signer *s, const uint8_t *commi
                 return PB_ERR_NOMEM;
         memset(&promise, 0, sizeof(promise));
         memcpy(promise.origin, s->origin, sizeof(promise.origin));
+        memcpy(promise.election, s->election, sizeof(promise.election));
         pb_buf_init(&note, PB_RECEIPT_PROMISE_MAX - 1);
         r = pb_promise_batch(commitments, n, &promise, proofs, reterr);
         if (r == PB_OK)
@@ -193,148 +231,189 @@ void pb_receipts_sign(const struct pb_receipt_signer *s, struct pb_cast_outcome 
         pb_free(rcs);
 }
 
-static pb_err cast(struct pb_box *b, const struct pb_submission *subs, struct pb_box_prepared *const *given,
-                   size_t n, struct pb_cast_outcome *out, bool sign, struct pb_diag *reterr)
-{
-        static const char *const channel_counter[PB_CHANNEL_COUNT] = { "channel.electronic", "channel.paper",
-                                                                       "channel.imported" };
-        uint64_t rejected[PB_REJECT_COUNT] = { 0 }, accepted[PB_CHANNEL_COUNT] = { 0 }, total = 0, pending;
-        struct pb_box_prepared *own = NULL;   /* the submissions prepared here */
-        struct pb_box_prepared **prep = NULL; /* each submission's: the caller's or own */
-        struct box_fresh *fresh = NULL;       /* the accepted ballots, rows written after the loop */
+/* One call of cast(): its submissions' preparations and what became of them. */
+struct cast_batch {
+        const struct pb_submission *subs;
+        size_t n;
+        struct pb_cast_outcome *out;
+        struct pb_box_prepared *own;   /* the submissions prepared here */
+        struct pb_box_prepared **prep; /* each submission's: the caller's or own */
+        struct box_fresh *fresh;       /* the accepted ballots, rows written after the loop */
         struct box_prep_inputs in;
-        enum pb_box_state s;
-        bool flushed = false;
-        pb_err r;
+        uint64_t rejected[PB_REJECT_COUNT], accepted[PB_CHANNEL_COUNT], total;
+};
 
-        if (n > PB_BOX_BATCH_MAX)
-                return pb_diag_set(reterr, PB_ERR_LIMIT, "batch", "more than 4096 submissions in one batch");
-        r = box_need_engine(b, reterr);
-        if (r == PB_OK)
-                r = box_retry_key_load(b, reterr);
-        if (r < 0)
-                return r;
-        own = pb_calloc(n ? n : 1, sizeof(*own));
-        prep = pb_calloc(n ? n : 1, sizeof(*prep));
-        fresh = pb_calloc(n ? n : 1, sizeof(*fresh));
-        if (!own || !prep || !fresh) {
-                r = PB_ERR_NOMEM;
-                goto out;
-        }
-        box_prep_inputs_of(b, &in);
-        for (size_t i = 0; i < n; i++) {
-                struct pb_box_prepared *p = given && given[i] ? given[i] : &own[i];
+static void batch_release(struct cast_batch *c)
+{
+        for (size_t i = 0; c->own && i < c->n; i++)
+                pb_box_prepared_release(&c->own[i]);
+        pb_free(c->own);
+        pb_free(c->prep);
+        pb_free(c->fresh);
+}
 
-                memset(&out[i], 0, sizeof(out[i]));
-                if (!p->prepared || p->gen != in.gen) {
+/* Every submission prepared from the box's current inputs: the caller's preparation when it was
+ * made from them, else one made here.  A refused one keeps its diagnostic in its outcome. */
+static pb_err batch_prepare(struct pb_box *b, struct cast_batch *c, struct pb_box_prepared *const *given)
+{
+        c->own = pb_calloc(c->n, sizeof(*c->own));
+        c->prep = pb_calloc(c->n, sizeof(*c->prep));
+        c->fresh = pb_calloc(c->n, sizeof(*c->fresh));
+        if (!c->own || !c->prep || !c->fresh)
+                return PB_ERR_NOMEM;
+        box_prep_inputs_of(b, &c->in);
+        for (size_t i = 0; i < c->n; i++) {
+                struct pb_box_prepared *p = given && given[i] ? given[i] : &c->own[i];
+
+                memset(&c->out[i], 0, sizeof(c->out[i]));
+                if (!p->prepared || p->gen != c->in.gen) {
                         /* not prepared, or from inputs that changed since (a snapshot taken before
                          * the retry key existed, or before the election opened) */
                         pb_box_prepared_release(p);
-                        box_prepare(&in, &subs[i], p);
+                        box_prepare(&c->in, &c->subs[i], p);
                 }
-                prep[i] = p;
-                if (p->status < 0) {
-                        r = p->status;
-                        goto out;
-                }
+                c->prep[i] = p;
+                if (p->status < 0)
+                        return p->status;
                 if (!p->ok)
-                        out[i].diag = p->diag;
+                        c->out[i].diag = p->diag;
         }
+        return PB_OK;
+}
 
-        r = box_begin(b, reterr);
-        if (r < 0)
-                goto out;
-        r = box_get_state(b, &s, reterr);
-        if (r == PB_OK && s != PB_BOX_OPEN)
-                r = pb_diag_set(reterr, PB_ERR_STATE, "state",
-                                "ballots are accepted only while the election is open");
-        for (size_t i = 0; r == PB_OK && i < n; i++) {
-                const struct pb_box_prepared *p = prep[i];
-                struct pb_cast_outcome *o = &out[i];
-                enum spend spend = SPEND_UNKNOWN;
-                bool found, same;
+/* Submission @i inside the transaction: refused, a retry answered with its first commitment, or
+ * its code spent and its ballot accepted (written after the loop). */
+static pb_err admit(struct pb_box *b, struct cast_batch *c, size_t i, struct pb_diag *reterr)
+{
+        const struct pb_box_prepared *p = c->prep[i];
+        struct pb_cast_outcome *o = &c->out[i];
+        enum spend spend = SPEND_UNKNOWN;
+        bool found = false;
+        pb_err r;
 
-                if (!p->ok) {
-                        refuse(o, p->reject, rejected);
-                        continue;
-                }
-                if (subs[i].has_submission_id && b->legacy_idem) {
-                        /* a submission from before schema 3, retried after the upgrade: its record
-                         * answers first, as it did then */
-                        r = idem_lookup(b, p, &found, &same, o->receipt.commitment, reterr);
-                        if (r < 0)
-                                break;
-                        if (found && same) {
-                                o->status = PB_OK;
-                                o->replayed = true;
-                                continue;
-                        }
-                        if (found) {
-                                refuse(o, PB_REJECT_SUBMISSION_REUSED, rejected);
-                                continue;
-                        }
-                }
-                r = spend_code(b, p, &spend, reterr);
-                if (r < 0)
-                        break;
-                if (spend == SPEND_RETRY) {
-                        /* the commitment derives from the retry key: the same as the first time */
+        if (!p->ok) {
+                refuse(o, p->reject, c->rejected);
+                return PB_OK;
+        }
+        if (c->subs[i].has_submission_id && b->legacy_idem) {
+                /* a submission from before schema 3, retried after the upgrade: its record answers
+                 * first, as it did then */
+                r = idem_lookup(b, p, &found, o->receipt.commitment, reterr);
+                if (r < 0 || found) {
                         o->status = PB_OK;
-                        o->replayed = true;
-                        memcpy(o->receipt.commitment, p->commitment, 32);
-                        continue;
+                        o->replayed = found;
+                        return r;
                 }
-                if (spend != SPEND_OK) {
-                        refuse(o,
-                               spend == SPEND_REUSED  ? PB_REJECT_SUBMISSION_REUSED
-                               : spend == SPEND_SPENT ? PB_REJECT_CODE_SPENT
-                                                      : PB_REJECT_CODE_UNKNOWN,
-                               rejected);
-                        continue;
-                }
-                fresh[total].commitment = p->commitment;
-                fresh[total].nonce = p->nonce;
-                fresh[total].cvr = p->cvr;
-                fresh[total].cvr_len = p->cvr_len;
+        }
+        r = spend_code(b, p, c->fresh, (size_t)c->total, &spend, o->receipt.commitment, reterr);
+        if (r < 0)
+                return r;
+        if (spend == SPEND_RETRY) {
+                /* the first submission's commitment, opened from the code's tag */
                 o->status = PB_OK;
-                memcpy(o->receipt.commitment, p->commitment, 32);
-                accepted[subs[i].channel]++;
-                total++;
+                o->replayed = true;
+                return PB_OK;
         }
-        if (r == PB_OK)
-                r = box_add_count(b, CNT_CODES_SPENT, (int64_t)total, reterr);
-        if (r == PB_OK)
-                r = box_add_count(b, CNT_PENDING, (int64_t)total, reterr);
-        for (int c = 0; r == PB_OK && c < PB_CHANNEL_COUNT; c++)
-                r = box_add_count(b, channel_counter[c], (int64_t)accepted[c], reterr);
-        for (int k = 0; r == PB_OK && k < PB_REJECT_COUNT; k++) {
-                char name[64];
-                snprintf(name, sizeof(name), "rejected.%s", pb_reject_name((enum pb_reject)k));
-                r = box_add_count(b, name, (int64_t)rejected[k], reterr);
+        if (spend != SPEND_OK) {
+                refuse(o, spend == SPEND_SPENT ? PB_REJECT_CODE_SPENT : PB_REJECT_CODE_UNKNOWN, c->rejected);
+                return PB_OK;
         }
+        c->fresh[c->total] = (struct box_fresh){ p->commitment, p->nonce, p->cvr, p->cvr_len };
+        o->status = PB_OK;
+        memcpy(o->receipt.commitment, p->commitment, PB_CVR_HASH_BYTES);
+        c->accepted[c->subs[i].channel]++;
+        c->total++;
+        return PB_OK;
+}
+
+/* The counters, then the accepted ballots: into the log at once when they complete a batch of
+ * batch_min, else as pending rows.  *ret_flushed says which. */
+static pb_err store(struct pb_box *b, struct cast_batch *c, bool *ret_flushed, struct pb_diag *reterr)
+{
+        char name[BOX_COUNTER_NAME_MAX];
+        uint64_t pending;
+        pb_err r = box_add_count(b, CNT_CODES_SPENT, (int64_t)c->total, reterr);
+
+        if (r == PB_OK)
+                r = box_add_count(b, CNT_PENDING, (int64_t)c->total, reterr);
+        for (int k = 0; r == PB_OK && k < PB_CHANNEL_COUNT; k++)
+                r = box_add_count(b, box_channel_counter((enum pb_channel)k, name), (int64_t)c->accepted[k],
+                                  reterr);
+        for (int k = 0; r == PB_OK && k < PB_REJECT_COUNT; k++)
+                r = box_add_count(b, box_reject_counter((enum pb_reject)k, name), (int64_t)c->rejected[k],
+                                  reterr);
         if (r == PB_OK)
                 r = box_get_count(b, CNT_PENDING, &pending, reterr);
-        if (r == PB_OK && total && pending >= b->manifest->batch_min) {
-                /* the batch is complete: this transaction's ballots are written once, with their leaf */
-                r = box_log_flush(b, fresh, (size_t)total, reterr);
-                flushed = true;
-        } else {
-                for (size_t k = 0; r == PB_OK && k < total; k++)
-                        r = store_pending(b, &fresh[k], reterr);
+        *ret_flushed = r == PB_OK && c->total && pending >= b->manifest->batch_min;
+        if (*ret_flushed) /* this transaction's ballots are written once, with their leaf */
+                return box_log_flush(b, c->fresh, (size_t)c->total, reterr);
+        for (size_t k = 0; r == PB_OK && k < c->total; k++)
+                r = store_pending(b, &c->fresh[k], reterr);
+        return r;
+}
+
+/* One transaction: the state checked, every submission admitted, the counters and ballots
+ * stored, committed. */
+static pb_err cast_txn(struct pb_box *b, struct cast_batch *c, bool *ret_flushed, struct pb_diag *reterr)
+{
+        enum pb_box_state s;
+        pb_err r = box_begin(b, reterr);
+
+        if (r < 0)
+                return r;
+        if (b->prep_gen != c->in.gen) {
+                /* another process changed an input of the preparations (box_sync) since they were
+                 * made: nothing is stored, and a retry prepares from the new inputs */
+                box_rollback(b);
+                return pb_diag_set(reterr, PB_ERR_BUSY, "database",
+                                   "the ballot box changed during the cast; retry");
         }
+        r = box_get_state(b, &s, reterr);
+        if (r == PB_OK && s != PB_BOX_OPEN)
+                r = pb_diag_refuse(reterr, PB_REFUSAL_NOT_OPEN, NULL);
+        for (size_t i = 0; r == PB_OK && i < c->n; i++)
+                r = admit(b, c, i, reterr);
+        if (r == PB_OK)
+                r = store(b, c, ret_flushed, reterr);
         if (r < 0) {
                 box_rollback(b);
                 if (r == PB_ERR_INTERNAL)
                         box_alarm(b);
-                goto out;
+                return r;
         }
-        r = box_commit(b, reterr);
-        if (r < 0)
-                goto out;
+        return box_commit(b, reterr);
+}
+
+static pb_err cast(struct pb_box *b, const struct pb_submission *subs, struct pb_box_prepared *const *given,
+                   size_t n, struct pb_cast_outcome *out, bool sign, struct pb_diag *reterr)
+{
+        struct cast_batch c = { .subs = subs, .n = n, .out = out };
+        bool flushed = false;
+        pb_err r;
+
+        if (n > PB_BOX_BATCH_MAX)
+                return pb_diag_set(reterr, PB_ERR_LIMIT, "batch",
+                                   "more than " PB_STRINGIFY(PB_BOX_BATCH_MAX) " submissions in one batch");
+        r = box_need_engine(b, reterr);
+        if (r == PB_OK)
+                r = box_retry_key_load(b, reterr);
+        if (r == PB_OK)
+                r = batch_prepare(b, &c, given);
+        if (r == PB_OK)
+                r = cast_txn(b, &c, &flushed, reterr);
+        if (r < 0) {
+                for (size_t i = 0; i < n; i++) {
+                        /* nothing may be read as accepted when the call failed */
+                        out[i].status = r;
+                        out[i].replayed = false;
+                }
+                batch_release(&c);
+                return r;
+        }
         /* the WAL now holds this transaction's frames: its spent codes beside its ballots (set to set:
          * frames are written in page order).  A set smaller than a log batch is emptied out of the WAL
          * at the next flush (this one, if it flushed); larger ones when the WAL reaches its bound. */
-        if (total && total < b->manifest->batch_min)
+        if (c.total && c.total < b->manifest->batch_min)
                 b->wal_small_cast = true;
         /* durable now: only from here on may a receipt exist */
         if (sign) {
@@ -345,19 +424,8 @@ static pb_err cast(struct pb_box *b, const struct pb_submission *subs, struct pb
         }
         if (flushed && b->wal_small_cast)
                 box_wal_truncate(b);
-out:
-        if (r < 0)
-                for (size_t i = 0; i < n; i++) {
-                        /* nothing may be read as accepted when the call failed */
-                        out[i].status = r;
-                        out[i].replayed = false;
-                }
-        for (size_t i = 0; own && i < n; i++)
-                pb_box_prepared_release(&own[i]);
-        pb_free(own);
-        pb_free(prep);
-        pb_free(fresh);
-        return r;
+        batch_release(&c);
+        return PB_OK;
 }
 
 pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *subs, size_t n, struct pb_cast_outcome *out,

@@ -36,7 +36,7 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_CP_INSERT] = "INSERT INTO checkpoints(size, root, note) VALUES (?, ?, ?)",
         [ST_CP_LATEST] = "SELECT size, root, note FROM checkpoints ORDER BY size DESC LIMIT 1",
         [ST_CP_ALL] = "SELECT size, root, note FROM checkpoints ORDER BY size",
-        [ST_IDEM_GET] = "SELECT request, commitment FROM idem WHERE key = ?",
+        [ST_IDEM_GET] = "SELECT commitment FROM idem WHERE key = ?",
         [ST_IDEM_CLEAR] = "DELETE FROM idem",
         [ST_RETRY_GET] = ("SELECT e.retry_key, e.state, EXISTS (SELECT 1 FROM idem) FROM election AS e "
                           "WHERE e.id = 1"),
@@ -59,6 +59,7 @@ static const char *const stmt_sql[ST_COUNT] = {
                 ("UPDATE tokens SET locked = ?1 WHERE substr(hex(hash), 1, 16) = upper(?2) AND device = 1 "
                  "AND role = 'kiosk'"),
         [ST_TOKEN_REVOKE] = "UPDATE tokens SET revoked = 1 WHERE substr(hex(hash), 1, 16) = upper(?2)",
+        [ST_DATA_VERSION] = "PRAGMA data_version",
 };
 
 /*
@@ -126,11 +127,24 @@ static const char *const migrations[PB_BOX_SCHEMA_VERSION] = {
          * such a token locks after too many failed codes until it is unlocked */
         ("ALTER TABLE tokens ADD COLUMN device INTEGER NOT NULL DEFAULT 0 CHECK (device IN (0, 1));"
          "ALTER TABLE tokens ADD COLUMN locked INTEGER NOT NULL DEFAULT 0 CHECK (locked IN (0, 1));"),
+
+        /* 4 -> 5: a spent code's tag is its first submission's commitment, sealed (docs/ballot-box.md,
+         * "Retries"; issue 11).  A tag of schemas 3 and 4 held a fingerprint of the ballot, which let
+         * a retry test a guessed ballot; it cannot be turned into the new form without linking the
+         * code to its ballot, so it is forgotten: a retry of a submission cast before the upgrade
+         * is answered code_spent, whatever its ballot. */
+        "UPDATE codes SET tag = NULL WHERE spent = 1 AND tag IS NOT NULL;",
 };
 
 pb_err box_sqlite_err(struct pb_box *b, int rc, struct pb_diag *d)
 {
-        (void)b;
+        if (((rc & 0xff) == SQLITE_CANTOPEN || (rc & 0xff) == SQLITE_IOERR) && b && b->db) {
+                /* out of file descriptors is the process's limit, not damage: say so (issue 11) */
+                int e = sqlite3_system_errno(b->db);
+                if (e == EMFILE || e == ENFILE)
+                        return pb_diag_set(d, PB_ERR_BUSY, "database",
+                                           "too many open files (the process's open-file limit)");
+        }
         switch (rc & 0xff) {
         case SQLITE_BUSY:
         case SQLITE_LOCKED:
@@ -185,15 +199,63 @@ static pb_err exec_sql(struct pb_box *b, const char *sql, struct pb_diag *d)
 pb_err box_begin(struct pb_box *b, struct pb_diag *d)
 {
         int rc = SQLITE_BUSY;
+        pb_err r;
 
         for (int attempt = 0; attempt < 3 && (rc & 0xff) == SQLITE_BUSY; attempt++)
                 rc = sqlite3_exec(b->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-        return rc == SQLITE_OK ? PB_OK : box_sqlite_err(b, rc, d);
+        if (rc != SQLITE_OK)
+                return box_sqlite_err(b, rc, d);
+        r = box_sync(b, d);
+        if (r < 0)
+                box_rollback(b);
+        return r;
 }
 
 pb_err box_begin_read(struct pb_box *b, struct pb_diag *d)
 {
-        return exec_sql(b, "BEGIN", d);
+        pb_err r = exec_sql(b, "BEGIN", d);
+
+        if (r == PB_OK)
+                r = box_sync(b, d);
+        if (r < 0)
+                box_rollback(b);
+        return r;
+}
+
+/*
+ * PRAGMA data_version is per connection and changes only when another connection commits (this
+ * one's own commits leave it alone), so an unchanged value proves that nothing cached here is
+ * stale.  Read inside the transaction, it describes the snapshot the transaction reads: a commit
+ * by another process after this point is seen at the next transaction, never half-way.  It costs
+ * one step of a prepared statement per transaction (docs/ballot-box.md, "Threads and processes").
+ */
+pb_err box_sync(struct pb_box *b, struct pb_diag *d)
+{
+        sqlite3_stmt *st = box_stmt(b, ST_DATA_VERSION);
+        sqlite3_int64 v;
+        bool changed;
+        int rc;
+
+        if (!st)
+                return box_sqlite_err(b, sqlite3_errcode(b->db), d);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW) {
+                sqlite3_reset(st);
+                return box_sqlite_err(b, rc, d);
+        }
+        v = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        changed = b->data_version_known && v != b->data_version;
+        /* nothing is cached before the manifest is loaded (create, open); a failed reload leaves
+         * the old version, so the next transaction tries again */
+        if (changed && b->manifest) {
+                pb_err r = box_reload(b, d);
+                if (r < 0)
+                        return r;
+        }
+        b->data_version = v;
+        b->data_version_known = true;
+        return PB_OK;
 }
 
 static void box_wal_restart(struct pb_box *b);
@@ -402,9 +464,20 @@ pb_err box_db_open(struct pb_box *b, const char *path, bool create, struct pb_di
         int rc;
 
         if (create) {
-                if (lstat(path, &st) == 0)
-                        return pb_diag_set(d, PB_ERR_CONFLICT, NULL, "the database file exists already");
-                flags |= SQLITE_OPEN_CREATE;
+                /* the ballots of an open election: the owner's only (issue 11: a box made 0644 let
+                 * any local user read them).  SQLite gives the -wal and -shm files the mode of the
+                 * database file, so the empty file is made here, 0600, and SQLite fills it */
+                int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (fd < 0 && (errno == EMFILE || errno == ENFILE))
+                        return pb_diag_set(d, PB_ERR_BUSY, NULL,
+                                           "too many open files (the process's open-file limit)");
+                if (fd < 0)
+                        return errno == EEXIST
+                                       ? pb_diag_set(d, PB_ERR_CONFLICT, NULL,
+                                                     "the database file exists already")
+                                       : pb_diag_set(d, PB_ERR_IO, NULL, "cannot create the database file");
+                close(fd);
+                b->created = true; /* from here on a failed create removes the files */
         } else if (stat(path, &st) != 0) {
                 return pb_diag_set(d, PB_ERR_NOT_FOUND, NULL, "no such database file");
         }

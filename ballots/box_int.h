@@ -46,6 +46,7 @@ enum box_stmt {
         ST_TOKEN_LIST,
         ST_TOKEN_REVOKE,
         ST_TOKEN_LOCK,
+        ST_DATA_VERSION,
         ST_COUNT
 };
 
@@ -54,11 +55,23 @@ enum box_stmt {
 #define CNT_CODES_SPENT "codes_spent"
 #define CNT_PENDING "pending"
 #define CNT_LOGGED "logged"
+/** The name of the counter of ballots accepted by channel @c ("channel.electronic"), or refused
+ *  for reason @r ("rejected.code_spent"), into @buf (BOX_COUNTER_NAME_MAX bytes). */
+#define BOX_COUNTER_NAME_MAX 64
+const char *box_channel_counter(enum pb_channel c, char buf[BOX_COUNTER_NAME_MAX]);
+const char *box_reject_counter(enum pb_reject r, char buf[BOX_COUNTER_NAME_MAX]);
 
 struct pb_box {
         sqlite3 *db;
         sqlite3_stmt *st[ST_COUNT];
-        struct pb_manifest *manifest;       /* the stored manifest, parsed */
+        struct pb_manifest *manifest; /* the stored manifest, parsed */
+        uint8_t manifest_sha256[32];  /* SHA-256 of the stored bytes b->manifest was parsed from */
+        /* PRAGMA data_version as of this connection's last transaction: it changes when another
+         * connection (another process) commits, and box_begin*() then reloads what is cached here
+         * (docs/ballot-box.md, "Threads and processes") */
+        int64_t data_version;
+        bool data_version_known;
+        bool created; /* box_db_open made the file (pb_box_create removes it when it fails) */
         const struct pb_key_secret *engine; /* borrowed; NULL until pb_box_set_engine_key */
         uint8_t *pepper;                    /* sodium_malloc'd code-hash key derived from the engine key */
         /* the retry key (docs/ballot-box.md, "Retries"): random, stored from the first cast while
@@ -78,7 +91,7 @@ struct pb_box {
 };
 
 #define BOX_RETRY_KEY_BYTES 32
-#define BOX_RETRY_TAG_BYTES 32 /* stored in a spent code's row: submission half, request half */
+#define BOX_RETRY_TAG_BYTES 32 /* stored in a spent code's row: the sealed commitment (box_prepare.c) */
 
 /**
  * Read the retry key into b->retry_key, creating it (randombytes_buf) in its own transaction when
@@ -121,10 +134,43 @@ sqlite3_stmt *box_stmt(struct pb_box *b, enum box_stmt s);
 /** Map an SQLite result code to pb_err, filling @d with a storage diagnostic. */
 pb_err box_sqlite_err(struct pb_box *b, int rc, struct pb_diag *d);
 
-/** BEGIN IMMEDIATE with a bounded retry on SQLITE_BUSY.  PB_ERR_BUSY when the lock stays taken. */
+/** BEGIN IMMEDIATE with a bounded retry on SQLITE_BUSY, then box_sync().  PB_ERR_BUSY when the lock
+ *  stays taken; on any failure no transaction is left open. */
 PB_NODISCARD pb_err box_begin(struct pb_box *b, struct pb_diag *d);
-/** BEGIN (deferred, for reads). */
+/** BEGIN (deferred, for reads), then box_sync() (which starts the read transaction). */
 PB_NODISCARD pb_err box_begin_read(struct pb_box *b, struct pb_diag *d);
+/**
+ * Inside a transaction: when another connection committed since this one last looked (PRAGMA
+ * data_version), reload what the box caches from the database (box_reload).  Race-free: the
+ * transaction's snapshot is the one the version was read in.
+ */
+PB_NODISCARD pb_err box_sync(struct pb_box *b, struct pb_diag *d);
+/**
+ * Reload the cached state after another connection committed (inside a transaction): the manifest
+ * (parsed again only if its bytes changed), the retry key and the legacy flag; the log's frontier
+ * is read again at its next use, and the WAL is assumed to hold a small cast.  prep_gen changes
+ * only when a preparation input did.
+ */
+PB_NODISCARD pb_err box_reload(struct pb_box *b, struct pb_diag *d);
+
+/* ---- the signed documents against the stored state (box_docs.c) ---- */
+
+/** How far box_docs_check() goes: each level checks the ones before it too. */
+enum box_docs_level {
+        BOX_DOCS_MANIFEST,      /* the stored manifest is the one parsed here, and the signed one once open */
+        BOX_DOCS_CLOSE,         /* the close statement: engine-signed, this manifest, the log, the counts */
+        BOX_DOCS_RESULT,        /* the result: engine-signed, this manifest and close statement */
+        BOX_DOCS_CERTIFICATION, /* the certification: office-signed, this result */
+};
+
+/**
+ * Check the stored signed documents up to @level against each other and against the box, as the
+ * offline verifier checks the bundle (docs/auditor.md B1, B3, B4, B5, D1, D2), inside a
+ * transaction.  What the box signs next is then built on documents that verify.
+ * @return PB_OK, PB_ERR_INTERNAL (@d says which document disagrees with what), PB_ERR_STORAGE,
+ *         PB_ERR_NOMEM
+ */
+PB_NODISCARD pb_err box_docs_check(struct pb_box *b, enum box_docs_level level, struct pb_diag *d);
 /** COMMIT.  On failure the transaction is rolled back and nothing was stored.  Afterwards, a WAL of
  *  BOX_WAL_MAX_FRAMES or more is truncated. */
 PB_NODISCARD pb_err box_commit(struct pb_box *b, struct pb_diag *d);
@@ -182,6 +228,29 @@ struct box_fresh {
  */
 PB_NODISCARD pb_err box_log_flush(struct pb_box *b, const struct box_fresh *fresh, size_t n_fresh,
                                   struct pb_diag *d);
+/** One logged ballot row, as a scan in log order reads it (all borrowed until the next step). */
+struct box_ballot_row {
+        const uint8_t *commitment; /* PB_CVR_HASH_BYTES */
+        uint64_t leaf;             /* its index in the log */
+        const uint8_t *nonce;      /* PB_CVR_NONCE_BYTES */
+        const char *cvr;           /* the canonical CVR text */
+        size_t cvr_len;
+};
+
+/**
+ * The next row of a scan of the logged ballots in log order (@st from box_stmt(b,
+ * ST_BALLOTS_BY_LEAF)): *ret_done at the end.  A row whose commitment or nonce has the wrong size
+ * is PB_ERR_INTERNAL ("a damaged ballot row").  The caller resets @st.
+ */
+PB_NODISCARD pb_err box_ballot_next(struct pb_box *b, sqlite3_stmt *st, struct box_ballot_row *row,
+                                    bool *ret_done, struct pb_diag *d);
+
+/** Called for each logged ballot by box_each_ballot(); a failure stops the scan and is returned. */
+typedef pb_err (*box_ballot_fn)(void *ctx, const struct box_ballot_row *row, struct pb_diag *d);
+
+/** Call @fn for every logged ballot, in log order (inside a transaction). */
+PB_NODISCARD pb_err box_each_ballot(struct pb_box *b, box_ballot_fn fn, void *ctx, struct pb_diag *d);
+
 /** The invariants of verifiability.md §9.3 from the counters and the stored tree. */
 PB_NODISCARD pb_err box_log_invariants(struct pb_box *b, struct pb_diag *d);
 

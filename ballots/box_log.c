@@ -521,62 +521,100 @@ static pb_err mismatch(struct pb_diag *d, const char *what)
         return pb_diag_set(d, PB_ERR_INTERNAL, "check", what);
 }
 
+pb_err box_ballot_next(struct pb_box *b, sqlite3_stmt *st, struct box_ballot_row *row, bool *ret_done,
+                       struct pb_diag *d)
+{
+        int rc = sqlite3_step(st);
+
+        *ret_done = rc != SQLITE_ROW;
+        if (rc == SQLITE_DONE)
+                return PB_OK;
+        if (rc != SQLITE_ROW)
+                return box_sqlite_err(b, rc, d);
+        if (sqlite3_column_bytes(st, 0) != PB_CVR_HASH_BYTES ||
+            sqlite3_column_bytes(st, 2) != PB_CVR_NONCE_BYTES)
+                return pb_diag_set(d, PB_ERR_INTERNAL, "database", "a damaged ballot row");
+        row->commitment = sqlite3_column_blob(st, 0);
+        row->leaf = (uint64_t)sqlite3_column_int64(st, 1);
+        row->nonce = sqlite3_column_blob(st, 2);
+        row->cvr = sqlite3_column_blob(st, 3);
+        row->cvr_len = (size_t)sqlite3_column_bytes(st, 3);
+        return PB_OK;
+}
+
+pb_err box_each_ballot(struct pb_box *b, box_ballot_fn fn, void *ctx, struct pb_diag *d)
+{
+        sqlite3_stmt *st = box_stmt(b, ST_BALLOTS_BY_LEAF);
+        struct box_ballot_row row;
+        bool done = false;
+        pb_err r = PB_OK;
+
+        if (!st)
+                return box_sqlite_err(b, sqlite3_errcode(b->db), d);
+        while (r == PB_OK && !done) {
+                r = box_ballot_next(b, st, &row, &done, d);
+                if (r == PB_OK && !done)
+                        r = fn(ctx, &row, d);
+        }
+        sqlite3_reset(st);
+        return r;
+}
+
+/* What check_ballots() carries from one ballot to the next. */
+struct ballot_check {
+        struct pb_box *b;
+        const struct pb_election *e;
+        struct pb_merkle_tree *t;
+        uint64_t *by_channel;
+        uint32_t *items;
+        int64_t *points;
+        uint64_t expect; /* the next leaf index */
+};
+
+static pb_err check_one(void *ctx, const struct box_ballot_row *row, struct pb_diag *d)
+{
+        struct ballot_check *k = ctx;
+        uint8_t commitment[PB_CVR_HASH_BYTES], leaf[PB_MERKLE_HASH_BYTES], stored[PB_MERKLE_HASH_BYTES];
+        struct pb_cvr_meta meta;
+        size_t n;
+        pb_err r;
+
+        if (row->leaf != k->expect)
+                return mismatch(d, "ballot rows are not a numbered sequence of leaves");
+        r = pb_cvr_commitment(k->e->id, row->nonce, (const uint8_t *)row->cvr, row->cvr_len, commitment);
+        if (r == PB_OK && memcmp(commitment, row->commitment, sizeof(commitment)))
+                r = mismatch(d, "a CVR does not match its commitment");
+        if (r == PB_OK)
+                r = pb_cvr_parse(k->e, row->cvr, row->cvr_len, k->items, k->points, &n, &meta, NULL);
+        if (r < 0 && r != PB_ERR_NOMEM && r != PB_ERR_INTERNAL)
+                r = mismatch(d, "a stored CVR does not parse");
+        if (r < 0)
+                return r;
+        k->by_channel[meta.channel]++;
+        pb_cvr_leaf_hash(commitment, leaf);
+        r = tree_get(k->b, 0, k->expect, stored, d);
+        if (r == PB_OK && memcmp(leaf, stored, sizeof(leaf)))
+                r = mismatch(d, "a stored leaf is not its ballot's leaf hash");
+        if (r == PB_OK)
+                r = pb_merkle_tree_append(k->t, leaf);
+        k->expect++;
+        return r;
+}
+
 /* Every stored ballot: its CVR parses and recommits, its leaf is the next one, the tree over them. */
 static pb_err check_ballots(struct pb_box *b, struct pb_merkle_tree *t, uint64_t by_channel[PB_CHANNEL_COUNT],
                             struct pb_diag *d)
 {
         const struct pb_election *e = b->manifest->election;
-        uint32_t *items = pb_calloc(e->n_projects, sizeof(*items));
-        int64_t *points = pb_calloc(e->n_projects, sizeof(*points));
-        sqlite3_stmt *st = box_stmt(b, ST_BALLOTS_BY_LEAF);
-        uint64_t expect = 0;
-        pb_err r = PB_OK;
-        int rc = SQLITE_DONE;
+        struct ballot_check k = { b, e, t, by_channel, NULL, NULL, 0 };
+        pb_err r = PB_ERR_NOMEM;
 
-        if (!items || !points) {
-                r = PB_ERR_NOMEM;
-                goto out;
-        }
-        if (!st) {
-                r = box_sqlite_err(b, sqlite3_errcode(b->db), d);
-                goto out;
-        }
-        while (r == PB_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-                uint8_t commitment[32], leaf[32], stored[32];
-                struct pb_cvr_meta meta;
-                size_t n;
-
-                if (sqlite3_column_bytes(st, 0) != 32 || sqlite3_column_bytes(st, 2) != PB_CVR_NONCE_BYTES ||
-                    (uint64_t)sqlite3_column_int64(st, 1) != expect) {
-                        r = mismatch(d, "ballot rows are not a numbered sequence of leaves");
-                        break;
-                }
-                r = pb_cvr_commitment(e->id, sqlite3_column_blob(st, 2), sqlite3_column_blob(st, 3),
-                                      (size_t)sqlite3_column_bytes(st, 3), commitment);
-                if (r == PB_OK && memcmp(commitment, sqlite3_column_blob(st, 0), 32))
-                        r = mismatch(d, "a CVR does not match its commitment");
-                if (r == PB_OK)
-                        r = pb_cvr_parse(e, sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3),
-                                         items, points, &n, &meta, NULL);
-                if (r < 0 && r != PB_ERR_NOMEM && r != PB_ERR_INTERNAL)
-                        r = mismatch(d, "a stored CVR does not parse");
-                if (r < 0)
-                        break;
-                by_channel[meta.channel]++;
-                pb_cvr_leaf_hash(commitment, leaf);
-                r = tree_get(b, 0, expect, stored, d);
-                if (r == PB_OK && memcmp(leaf, stored, 32))
-                        r = mismatch(d, "a stored leaf is not its ballot's leaf hash");
-                if (r == PB_OK)
-                        r = pb_merkle_tree_append(t, leaf);
-                expect++;
-        }
-        sqlite3_reset(st);
-        if (r == PB_OK && rc != SQLITE_DONE)
-                r = box_sqlite_err(b, rc, d);
-out:
-        pb_free(items);
-        pb_free(points);
+        k.items = pb_calloc(e->n_projects, sizeof(*k.items));
+        k.points = pb_calloc(e->n_projects, sizeof(*k.points));
+        if (k.items && k.points)
+                r = box_each_ballot(b, check_one, &k, d);
+        pb_free(k.items);
+        pb_free(k.points);
         return r;
 }
 
@@ -656,6 +694,17 @@ static pb_err check_checkpoints(struct pb_box *b, struct pb_merkle_tree *t, stru
         if (m->has_keys && (last < 0 || (uint64_t)last != t->size))
                 return mismatch(d, "the latest checkpoint does not cover the whole log");
         return PB_OK;
+}
+
+/* The signed documents an election in state @s has. */
+static enum box_docs_level docs_level(enum pb_box_state s)
+{
+        switch (s) {
+        case PB_BOX_CLOSED: return BOX_DOCS_CLOSE;
+        case PB_BOX_TALLIED: return BOX_DOCS_RESULT;
+        case PB_BOX_CERTIFIED: return BOX_DOCS_CERTIFICATION;
+        default: return BOX_DOCS_MANIFEST;
+        }
 }
 
 pb_err pb_box_check(struct pb_box *b, struct pb_diag *reterr)
@@ -747,6 +796,10 @@ pb_err pb_box_check(struct pb_box *b, struct pb_diag *reterr)
                 r = count_rows(b, "SELECT count(*) FROM codes", &n, reterr);
         if (r == PB_OK && n != c.codes_issued)
                 r = mismatch(reterr, "the issued-code counter differs from the codes");
+        /* the signed documents of the state, as the verifier checks them (issue 11: a box whose
+         * bundle fails verification must not pass its check) */
+        if (r == PB_OK)
+                r = box_docs_check(b, docs_level(c.state), reterr);
         box_rollback(b);
         box_cache_for_scan(b, false);
         pb_merkle_tree_release(&t);

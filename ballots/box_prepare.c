@@ -1,6 +1,6 @@
 /**
  * @file Preparing submissions before their cast: the code parsed and hashed, the ballot checked,
- * its CVR written, cvr_id and nonce drawn (or derived for a retry) and the commitment computed.
+ * its CVR written, cvr_id and nonce drawn, the commitment computed (and sealed into the retry tag).
  * All of it needs only a few inputs of the box (election, pepper, retry key), so it can run on any
  * thread from a snapshot of them while the one writer casts (docs/ballot-box.md, "Casting").
  */
@@ -10,6 +10,7 @@
 
 #include "ballots/box_int.h"
 #include "engine/pb_alloc.h"
+#include "engine/pb_refusal.h"
 #include "engine/pb_validate.h"
 
 /** The immutable copy of a box's preparation inputs (pb_box_snapshot_take). */
@@ -39,38 +40,31 @@ static void idem_key(const struct box_prep_inputs *in, const uint8_t sid[16], ui
                                                  personal);
 }
 
-/* BLAKE2b keyed with the retry key, personalised by @what, over the code hash, the submission id
- * and (for the request half of the tag) the ballot's fingerprint. */
-static void retry_derive(const struct box_prep_inputs *in, const char what[16],
-                         const struct pb_box_prepared *p, const uint8_t sid[16], bool with_request,
-                         uint8_t *ret, size_t len)
+/*
+ * A submission with an id, in a box with a retry key (docs/ballot-box.md, "Retries"): the tag
+ * stored in its code's row is its commitment sealed under a pad that only this code, this id and
+ * the retry key give: BLAKE2b-256 keyed with the retry key, personalised "pbv-retry-seal01", over
+ * the code hash and the id.  A retry of the same code and id opens the tag to the first
+ * commitment whatever ballot it carries, so its answer cannot depend on that ballot (issue 11: a
+ * voter could otherwise prove a vote by testing guessed ballots).  Each pad seals one commitment
+ * only: a code is spent once.
+ */
+static void retry_seal(const struct box_prep_inputs *in, const uint8_t sid[16], struct pb_box_prepared *p)
 {
+        static const unsigned char personal[crypto_generichash_blake2b_PERSONALBYTES] = "pbv-retry-seal01";
         crypto_generichash_blake2b_state st;
+        uint8_t pad[BOX_RETRY_TAG_BYTES];
 
-        crypto_generichash_blake2b_init_salt_personal(&st, in->retry_key, BOX_RETRY_KEY_BYTES, len, NULL,
-                                                      (const unsigned char *)what);
+        crypto_generichash_blake2b_init_salt_personal(&st, in->retry_key, BOX_RETRY_KEY_BYTES, sizeof(pad),
+                                                      NULL, personal);
         crypto_generichash_blake2b_update(&st, p->code_hash, sizeof(p->code_hash));
         crypto_generichash_blake2b_update(&st, sid, 16);
-        if (with_request)
-                crypto_generichash_blake2b_update(&st, p->request, sizeof(p->request));
-        crypto_generichash_blake2b_final(&st, ret, len);
-        sodium_memzero(&st, sizeof(st));
-}
-
-/*
- * A submission with an id, in a box with a retry key (docs/ballot-box.md, "Retries"): its cvr_id
- * and nonce are derived from the key, the code and the id, so that a retry computes the same
- * commitment again without any stored link; the tag stored in the code's row tells a retry (both
- * halves equal) from the id reused for another ballot (first half equal) or another submission.
- */
-static void retry_prepare(const struct box_prep_inputs *in, const uint8_t sid[16], struct pb_box_prepared *p)
-{
-        retry_derive(in, "pbv-retry-cvrid1", p, sid, false, p->cvr_id, sizeof(p->cvr_id));
-        retry_derive(in, "pbv-retry-nonce1", p, sid, false, p->nonce, sizeof(p->nonce));
-        retry_derive(in, "pbv-retry-subm01", p, sid, false, p->tag, BOX_RETRY_TAG_BYTES / 2);
-        retry_derive(in, "pbv-retry-reqst1", p, sid, true, p->tag + BOX_RETRY_TAG_BYTES / 2,
-                     BOX_RETRY_TAG_BYTES / 2);
+        crypto_generichash_blake2b_final(&st, pad, sizeof(pad));
+        for (size_t i = 0; i < sizeof(pad); i++)
+                p->tag[i] = (uint8_t)(p->commitment[i] ^ pad[i]);
         p->tagged = true;
+        sodium_memzero(&st, sizeof(st));
+        sodium_memzero(pad, sizeof(pad));
 }
 
 /* Fill @p; a refusal leaves p->ok false with p->reject and p->diag; another error is returned. */
@@ -79,7 +73,6 @@ static pb_err prepare(const struct box_prep_inputs *in, const struct pb_submissi
 {
         const struct pb_election *e = in->election;
         const int64_t *points = pb_vote_type_has_points(e->vote_type) ? s->points : NULL;
-        static const uint8_t zero_id[PB_CVR_ID_BYTES];
         struct pb_diag *d = &p->diag;
         struct pb_code code;
         struct pb_buf cvr;
@@ -87,13 +80,17 @@ static pb_err prepare(const struct box_prep_inputs *in, const struct pb_submissi
 
         if ((unsigned)s->channel >= PB_CHANNEL_COUNT || (s->n && !s->items) || s->n > e->n_projects) {
                 p->reject = PB_REJECT_INVALID_BALLOT;
-                return pb_diag_set(d, PB_ERR_INVALID, "$.ballot", "not a ballot");
+                return pb_diag_refuse(d, PB_REFUSAL_BALLOT_MALFORMED, "$.ballot");
         }
         r = pb_code_parse(s->code ? s->code : "", s->code ? s->code_len : 0, PB_CODE_BYTES, &code, d);
         if (r < 0) {
                 p->reject = PB_REJECT_MALFORMED_CODE;
-                memcpy(d->path, "$.code", sizeof("$.code"));
-                return r == PB_ERR_INVALID ? PB_ERR_PARSE : r;
+                if (r != PB_ERR_INVALID && r != PB_ERR_PARSE)
+                        return r;
+                /* the parser's reason (a bad character, length, check symbol), refused as malformed */
+                r = pb_diag_at(d, pb_refusal_code(PB_REFUSAL_CODE_MALFORMED), 0, 0, "$.code", d->reason);
+                d->refusal = pb_refusal_name(PB_REFUSAL_CODE_MALFORMED);
+                return r;
         }
         pb_code_hash(&code, in->pepper, p->code_hash);
         pb_code_wipe(&code);
@@ -102,33 +99,24 @@ static pb_err prepare(const struct box_prep_inputs *in, const struct pb_submissi
         r = pb_ballot_check(e, s->items, points, s->n,
                             s->channel == PB_CHANNEL_IMPORTED ? PB_CHECK_PABULIB : PB_CHECK_STRICT, NULL, d);
         if (r < 0) {
-                char path[64];
                 p->reject = PB_REJECT_INVALID_BALLOT;
                 d->subject[0] = '\0'; /* a project id from the ballot: content, never echoed */
-                snprintf(path, sizeof(path), "$.ballot.%.54s", d->path);
-                memcpy(d->path, path, sizeof(d->path));
+                /* the engine's field ("vote", "points") as the member of the submitted ballot */
+                snprintf(d->path, sizeof(d->path), "$.ballot.%s", pb_ballot_member(e->vote_type));
                 return r == PB_ERR_OVERFLOW ? PB_ERR_INVALID : r;
         }
-        /* the request fingerprint for idempotency: the ballot and channel, never the code */
-        pb_buf_init(&cvr, 0);
-        r = pb_cvr_format(e, s->items, points, s->n, s->channel, zero_id, &cvr);
-        if (r < 0)
-                goto out;
-        crypto_hash_sha256(p->request, (const uint8_t *)cvr.data, cvr.len);
-        sodium_memzero(cvr.data, cvr.len);
-        cvr.len = 0;
         if (s->has_submission_id && in->legacy_idem)
                 idem_key(in, s->submission_id, p->idem_key);
-        if (s->has_submission_id && in->retry_key) {
-                retry_prepare(in, s->submission_id, p);
-        } else {
-                randombytes_buf(p->cvr_id, sizeof(p->cvr_id));
-                randombytes_buf(p->nonce, sizeof(p->nonce));
-        }
+        /* random, also for a submission with an id: a retry finds its commitment through the
+         * code's sealed tag, never by computing it again */
+        randombytes_buf(p->cvr_id, sizeof(p->cvr_id));
+        randombytes_buf(p->nonce, sizeof(p->nonce));
+        pb_buf_init(&cvr, 0);
         r = pb_cvr_format(e, s->items, points, s->n, s->channel, p->cvr_id, &cvr);
         if (r == PB_OK)
                 r = pb_cvr_commitment(e->id, p->nonce, (const uint8_t *)cvr.data, cvr.len, p->commitment);
-out:
+        if (r == PB_OK && s->has_submission_id && in->retry_key)
+                retry_seal(in, s->submission_id, p);
         if (r < 0) {
                 if (cvr.data)
                         sodium_memzero(cvr.data, cvr.cap);

@@ -21,41 +21,38 @@ static pb_err stored_payload(struct pb_box *b, int col, struct pb_seal_envelope 
         return r;
 }
 
+/* What load_ballots() carries from one ballot to the next. */
+struct ballot_load {
+        struct pb_election *e;
+        uint32_t *items;
+        int64_t *points;
+};
+
+static pb_err load_one(void *ctx, const struct box_ballot_row *row, struct pb_diag *d)
+{
+        struct ballot_load *l = ctx;
+        size_t n = 0;
+        pb_err r = pb_cvr_parse(l->e, row->cvr, row->cvr_len, l->items, l->points, &n, NULL, NULL);
+
+        if (r < 0 && r != PB_ERR_NOMEM)
+                r = pb_diag_set(d, PB_ERR_INTERNAL, "ballots", "a stored CVR does not parse");
+        for (size_t i = 0; r == PB_OK && i < n; i++)
+                r = pb_ballots_add_item(l->e, l->items[i], l->points[i]);
+        return r == PB_OK ? pb_ballots_end(l->e, NULL) : r;
+}
+
 /* Add every logged ballot of the box to @e, in log order. */
 static pb_err load_ballots(struct pb_box *b, struct pb_election *e, struct pb_diag *d)
 {
-        uint32_t *items = pb_calloc(e->n_projects, sizeof(*items));
-        int64_t *points = pb_calloc(e->n_projects, sizeof(*points));
-        sqlite3_stmt *st = box_stmt(b, ST_BALLOTS_BY_LEAF);
-        pb_err r = PB_OK;
-        int rc = SQLITE_DONE;
+        struct ballot_load l = { e, NULL, NULL };
+        pb_err r = PB_ERR_NOMEM;
 
-        if (!items || !points) {
-                r = PB_ERR_NOMEM;
-                goto out;
-        }
-        if (!st) {
-                r = box_sqlite_err(b, sqlite3_errcode(b->db), d);
-                goto out;
-        }
-        while (r == PB_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-                size_t n = 0;
-
-                r = pb_cvr_parse(e, sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3), items,
-                                 points, &n, NULL, NULL);
-                if (r < 0 && r != PB_ERR_NOMEM)
-                        r = pb_diag_set(d, PB_ERR_INTERNAL, "ballots", "a stored CVR does not parse");
-                for (size_t i = 0; r == PB_OK && i < n; i++)
-                        r = pb_ballots_add_item(e, items[i], points[i]);
-                if (r == PB_OK)
-                        r = pb_ballots_end(e, NULL);
-        }
-        sqlite3_reset(st);
-        if (r == PB_OK && rc != SQLITE_DONE)
-                r = box_sqlite_err(b, rc, d);
-out:
-        pb_free(items);
-        pb_free(points);
+        l.items = pb_calloc(e->n_projects, sizeof(*l.items));
+        l.points = pb_calloc(e->n_projects, sizeof(*l.points));
+        if (l.items && l.points)
+                r = box_each_ballot(b, load_one, &l, d);
+        pb_free(l.items);
+        pb_free(l.points);
         return r;
 }
 
@@ -162,6 +159,9 @@ pb_err pb_box_tally(struct pb_box *b, const uint64_t *seed, const char *engine_v
         r = box_get_state(b, &s, reterr);
         if (r == PB_OK && s != PB_BOX_CLOSED && s != PB_BOX_TALLIED && s != PB_BOX_CERTIFIED)
                 r = pb_diag_set(reterr, PB_ERR_STATE, "state", "only a closed election can be tallied");
+        /* count only on top of a close statement that verifies, over the signed manifest (issue 11) */
+        if (r == PB_OK)
+                r = box_docs_check(b, BOX_DOCS_CLOSE, reterr);
         if (r == PB_OK)
                 r = result_payload(b, seed, engine_version, &payload, reterr);
         if (r == PB_OK)
@@ -216,6 +216,9 @@ pb_err pb_box_certify(struct pb_box *b, const char *result, size_t result_len,
         r = box_get_state(b, &s, reterr);
         if (r == PB_OK && s != PB_BOX_TALLIED && s != PB_BOX_CERTIFIED)
                 r = pb_diag_set(reterr, PB_ERR_STATE, "state", "only a tallied election can be certified");
+        /* the office certifies only a result that verifies, over the manifest it signed (issue 11) */
+        if (r == PB_OK)
+                r = box_docs_check(b, BOX_DOCS_RESULT, reterr);
         if (r == PB_OK && (!b->manifest->has_keys || !pb_key_equal(&office->pub, &b->manifest->office_key)))
                 r = pb_diag_set(reterr, PB_ERR_FORBIDDEN, "key",
                                 "not the finance office key named in the manifest");

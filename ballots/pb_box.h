@@ -38,7 +38,7 @@
 
 /** SQLite application_id of a ballot box ('PBV1') and the schema version this build writes. */
 #define PB_BOX_APPLICATION_ID 0x50425631
-#define PB_BOX_SCHEMA_VERSION 4
+#define PB_BOX_SCHEMA_VERSION 5
 
 /** API roles (issue 6). */
 enum pb_role { PB_ROLE_ADMIN, PB_ROLE_KIOSK, PB_ROLE_AUDITOR, PB_ROLE_COUNT };
@@ -51,13 +51,23 @@ struct pb_box;
 
 /**
  * Create a new ballot box file at @path (which must not exist) holding @m, in state draft.
- * Sets WAL mode, the application id and the schema, and syncs the folder.
+ * The file is created 0600 (its -wal and -shm get the same mode from SQLite).  Sets WAL mode,
+ * the application id and the schema, and syncs the folder.  On failure nothing of it is left: the
+ * files it made (@path, its -wal and -shm) are removed.
  * @param m    borrowed; its canonical form is stored
  * @param ret  [out] the open box, owned by the caller (pb_box_free); set only on PB_OK
- * @return PB_OK, PB_ERR_CONFLICT (@path exists), PB_ERR_STORAGE, PB_ERR_IO, PB_ERR_NOMEM
+ * @return PB_OK, PB_ERR_CONFLICT (@path exists), PB_ERR_BUSY (out of file descriptors),
+ *         PB_ERR_STORAGE, PB_ERR_IO, PB_ERR_NOMEM
  */
 PB_NODISCARD pb_err pb_box_create(const char *path, const struct pb_manifest *m, struct pb_box **ret,
                                   struct pb_diag *reterr);
+
+/**
+ * Remove the files of the ballot box at @path (the database, its -wal, -shm and -journal), for a
+ * caller whose pb_box_create() succeeded but who cannot use the box (no handle may remain open on
+ * it).  Best effort; files that do not exist are fine.  Never use it on an election that ran.
+ */
+void pb_box_remove(const char *path);
 
 /**
  * Open an existing ballot box and recover (verifiability.md §9.2): quick_check, application id,
@@ -80,10 +90,17 @@ void pb_box_free(struct pb_box *b);
 PB_NODISCARD pb_err pb_box_set_engine_key(struct pb_box *b, const struct pb_key_secret *key,
                                           struct pb_diag *reterr);
 
-/** The current state (read from the database).  PB_ERR_STORAGE. */
+/**
+ * The current state, read in a read transaction.  Like every call that reads or writes the box, it
+ * first takes in what other connections (another process: the command line beside a server)
+ * committed since @b last looked (PRAGMA data_version), so a handle never signs, counts or
+ * publishes from a stale copy; call it before pb_box_manifest() when no other call came first.
+ * @return PB_OK, PB_ERR_INTERNAL (the stored manifest no longer parses), PB_ERR_STORAGE, PB_ERR_BUSY
+ */
 PB_NODISCARD pb_err pb_box_state(struct pb_box *b, enum pb_box_state *ret);
 
-/** The manifest (borrowed, valid until the next call that changes it: pb_box_set_manifest, open). */
+/** The manifest as of @b's last transaction (borrowed, valid until the next call on @b: any of them
+ *  may replace it when another connection changed it, as pb_box_set_manifest and open do). */
 const struct pb_manifest *pb_box_manifest(const struct pb_box *b);
 
 /** Replace the manifest of a draft election (@m borrowed, its canonical form stored).  PB_ERR_STATE. */
@@ -106,10 +123,12 @@ PB_NODISCARD pb_err pb_box_election_resume(struct pb_box *b, struct pb_diag *ret
 /**
  * Close the election (from open or suspended): flush every pending ballot into the log (the final
  * batch), sign the close statement (engine key) with the final tree and the counts, forget the
- * idempotency records.  Final: nothing is accepted afterwards.
+ * idempotency records.  Final: nothing is accepted afterwards.  The statement names the SHA-256 of
+ * the stored manifest, which must first be the one the finance office signed, under the keys it
+ * names (else PB_ERR_INTERNAL: nothing is signed, and an open election is suspended).
  * @param closed_at  "YYYY-MM-DDTHH:MM:SSZ" (the engine reads no clock)
  * @return PB_OK, PB_ERR_STATE, PB_ERR_AUTH (no engine key), PB_ERR_INVALID (@closed_at),
- *         PB_ERR_INTERNAL (an invariant failed), PB_ERR_STORAGE
+ *         PB_ERR_INTERNAL (an invariant failed, or the manifest is not the signed one), PB_ERR_STORAGE
  */
 PB_NODISCARD pb_err pb_box_election_close(struct pb_box *b, const char *closed_at, struct pb_diag *reterr);
 
@@ -157,10 +176,11 @@ struct pb_receipt {
 /** What became of one submission. */
 struct pb_cast_outcome {
         pb_err status;       /* PB_OK (accepted), PB_ERR_PARSE (malformed code), PB_ERR_NOT_FOUND (unknown
-                         * code), PB_ERR_CONFLICT (spent code, or a submission id reused for another
-                         * ballot), PB_ERR_INVALID (the ballot breaks the rules) */
-        bool replayed;       /* PB_OK for a retried submission: the same commitment, under a promise of
-                              * its own (the batch it came with is not kept) */
+                         * code), PB_ERR_CONFLICT (spent code), PB_ERR_INVALID (the ballot breaks the
+                         * rules) */
+        bool replayed;       /* PB_OK for a retried submission (its code and submission id, whatever
+                              * ballot it carries): the first one's commitment, under a promise of its
+                              * own (the batch it came with is not kept) */
         struct pb_diag diag; /* why, when refused (never the code or the ballot's content) */
         struct pb_receipt receipt; /* when accepted */
 };
@@ -178,7 +198,8 @@ struct pb_cast_outcome {
  * @param out  [out] @n outcomes, filled when the call returns PB_OK
  * @return PB_OK (the transaction committed; see each outcome: an accepted ballot whose promise
  *         could not be signed has PB_ERR_NOMEM, and a retry gets it), PB_ERR_STATE (not open:
- *         nothing was done), PB_ERR_AUTH, PB_ERR_LIMIT (@n above PB_BOX_BATCH_MAX), PB_ERR_BUSY or
+ *         nothing was done), PB_ERR_AUTH, PB_ERR_LIMIT (@n above PB_BOX_BATCH_MAX), PB_ERR_BUSY
+ *         (the database is locked, or another process changed the box's inputs meanwhile) or
  *         PB_ERR_STORAGE (nothing was stored: no receipt may be given), PB_ERR_INTERNAL (an
  *         invariant failed: the election is suspended), PB_ERR_NOMEM
  */
@@ -198,9 +219,8 @@ struct pb_box_prepared {
         struct pb_diag diag;
         uint8_t code_hash[PB_CODE_HASH_BYTES];
         uint8_t idem_key[32]; /* when it has an id and the box legacy idempotency records */
-        uint8_t tag[32];      /* when it has an id and the box a retry key */
+        uint8_t tag[32];      /* when it has an id and the box a retry key: the sealed commitment */
         bool tagged;
-        uint8_t request[32]; /* SHA-256 of the ballot as submitted (no code) */
         uint8_t cvr_id[PB_CVR_ID_BYTES];
         uint8_t nonce[PB_CVR_NONCE_BYTES];
         uint8_t commitment[PB_CVR_HASH_BYTES];
@@ -248,6 +268,7 @@ PB_NODISCARD pb_err pb_box_cast_prepared(struct pb_box *b, const struct pb_submi
 /** What signing promises needs, copied out of a box: any thread may then sign with it. */
 struct pb_receipt_signer {
         char origin[PB_CHECKPOINT_ORIGIN_MAX + 1]; /* the ballot log's origin */
+        char election[PB_ID_MAX + 1];              /* the election id, signed in every promise */
         const struct pb_key_secret *engine;        /* borrowed: the box's engine key */
 };
 
@@ -305,11 +326,13 @@ PB_NODISCARD pb_err pb_box_consistency(struct pb_box *b, uint64_t old_size, uint
  * Count a closed election with the manifest's rule and sign the result (DSSE, engine key); store
  * it (state tallied) and append the envelope to @out.  A seeded tie-break needs the @seed whose
  * commitment the manifest holds.  Tallying an election already tallied gives the stored result if
- * it is the same, byte for byte, and PB_ERR_CONFLICT otherwise.
+ * it is the same, byte for byte, and PB_ERR_CONFLICT otherwise.  Nothing is counted unless the
+ * stored manifest is the signed one and the close statement verifies, names it and states the
+ * ballot log and the counts as they are (box_docs_check; else PB_ERR_INTERNAL naming the document).
  * @param engine_version  written into the result ("pbvote 0.1.0")
  * @return PB_OK, PB_ERR_STATE (not closed), PB_ERR_AUTH, PB_ERR_INVALID (seed missing or wrong),
- *         PB_ERR_UNSUPPORTED (a rule this build does not count), PB_ERR_CONFLICT, PB_ERR_STORAGE,
- *         PB_ERR_NOMEM
+ *         PB_ERR_UNSUPPORTED (a rule this build does not count), PB_ERR_CONFLICT, PB_ERR_INTERNAL
+ *         (inconsistent documents), PB_ERR_STORAGE, PB_ERR_NOMEM
  */
 PB_NODISCARD pb_err pb_box_tally(struct pb_box *b, const uint64_t *seed, const char *engine_version,
                                  struct pb_buf *out, struct pb_diag *reterr);
@@ -317,10 +340,12 @@ PB_NODISCARD pb_err pb_box_tally(struct pb_box *b, const uint64_t *seed, const c
 /**
  * Certify the stored result: @result must be byte for byte the stored result envelope; the
  * finance office's @office key (the manifest's office key) signs a certification naming the
- * result's SHA-256; it is stored (state certified) and appended to @out.
+ * result's SHA-256; it is stored (state certified) and appended to @out.  Refused unless the stored
+ * manifest, close statement and result verify and name each other (PB_ERR_INTERNAL).
  * @param certified_at  "YYYY-MM-DDTHH:MM:SSZ"
  * @return PB_OK, PB_ERR_STATE (not tallied), PB_ERR_CONFLICT (another result, or already certified
- *         differently), PB_ERR_FORBIDDEN (not the manifest's office key), PB_ERR_STORAGE
+ *         differently), PB_ERR_FORBIDDEN (not the manifest's office key), PB_ERR_INTERNAL
+ *         (inconsistent documents), PB_ERR_STORAGE
  */
 PB_NODISCARD pb_err pb_box_certify(struct pb_box *b, const char *result, size_t result_len,
                                    const struct pb_key_secret *office, const char *certified_at,
@@ -333,15 +358,52 @@ PB_NODISCARD pb_err pb_box_document(struct pb_box *b, enum pb_box_doc doc, struc
 
 /**
  * Write the audit bundle (docs/auditor.md) into the folder @dir, which must not exist.  Allowed
- * once the election is tallied.  Every file is written to a temporary name, synced and renamed.
+ * once the election is tallied.  The folder is created 0700 and every file 0600 (they hold every
+ * CVR with its nonce), each written to a temporary name, synced and renamed.
  * @return PB_OK, PB_ERR_STATE, PB_ERR_CONFLICT (@dir exists), PB_ERR_IO, PB_ERR_STORAGE, PB_ERR_NOMEM
  */
 PB_NODISCARD pb_err pb_box_export(struct pb_box *b, const char *dir, struct pb_diag *reterr);
 
+/** The audit bundle as a ustar archive read piece by piece (the HTTP export). */
+struct pb_box_export;
+
+/**
+ * Open the audit bundle of the ballot box file @path as a stream: byte for byte the archive
+ * pb_tar_dir(@prefix) makes of the folder pb_box_export() writes (members @prefix/<file> in name
+ * order).  It reads through a read-only SQLite connection of its own, in one read transaction
+ * held until pb_box_export_free(): a consistent snapshot, whatever is written meanwhile, and no
+ * use of any struct pb_box (no lock to take).  Its memory does not grow with the ballots: the
+ * signed documents, a buffer of about 64 KiB and SQLite's 2 MB page cache.  The files' sizes are
+ * computed here, in one pass over the checkpoints and the ballots, so the length is known before
+ * the first byte.
+ * @param path    a ballot box of this schema version (a server's boxes are: it opened them)
+ * @param prefix  1..PB_ID_MAX bytes (copied)
+ * @param ret     [out] owned by the caller (pb_box_export_free); set only on PB_OK
+ * @return PB_OK, PB_ERR_NOT_FOUND (no such file), PB_ERR_UNSUPPORTED (not a ballot box, or another
+ *         schema version), PB_ERR_STATE (not tallied), PB_ERR_LIMIT (a file of 8 GiB or more),
+ *         PB_ERR_STORAGE, PB_ERR_BUSY, PB_ERR_NOMEM
+ */
+PB_NODISCARD pb_err pb_box_export_new(const char *path, const char *prefix, struct pb_box_export **ret,
+                                      struct pb_diag *reterr);
+/** The archive's length in bytes. */
+uint64_t pb_box_export_size(const struct pb_box_export *x);
+/**
+ * Copy the next bytes of the archive, up to @cap (at least 1), to @buf; *@ret_n is 0 at the end.
+ * One thread at a time.  After a failure every later call fails.
+ * @return PB_OK, PB_ERR_STORAGE, PB_ERR_NOMEM, PB_ERR_INTERNAL (the snapshot did not hold)
+ */
+PB_NODISCARD pb_err pb_box_export_read(struct pb_box_export *x, char *buf, size_t cap, size_t *ret_n,
+                                       struct pb_diag *reterr);
+/** Close the stream's connection and free it.  Accepts NULL. */
+void pb_box_export_free(struct pb_box_export *x);
+
 /**
  * Full check of the stored log (slow: O(ballots)): every CVR parses and recommits to its
  * commitment, leaves are the commitments' leaf hashes, the stored tree is the tree of the leaves,
- * every checkpoint verifies and matches, the counters equal the rows.  For audits and tests.
+ * every checkpoint verifies and matches, the counters equal the rows; and the signed documents the
+ * state has (manifest, close statement, result, certification) verify under the manifest's keys
+ * and name each other, the log and the counts, as the offline verifier checks them.  For audits
+ * and tests; `pbvote election check` also verifies the exported bundle once there is a result.
  * @return PB_OK or PB_ERR_INTERNAL naming what disagrees
  */
 PB_NODISCARD pb_err pb_box_check(struct pb_box *b, struct pb_diag *reterr);

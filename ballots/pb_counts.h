@@ -29,7 +29,7 @@ enum pb_reject {
         PB_REJECT_CODE_UNKNOWN,      /* a well-formed code that was never issued */
         PB_REJECT_CODE_SPENT,        /* the code has already cast a ballot (HTTP 409) */
         PB_REJECT_INVALID_BALLOT,    /* the ballot breaks the election's rules */
-        PB_REJECT_SUBMISSION_REUSED, /* a submission id already used for another ballot */
+        PB_REJECT_SUBMISSION_REUSED, /* not given since box schema 5 (kept: the counts' shape) */
         PB_REJECT_COUNT
 };
 

@@ -18,23 +18,30 @@
 /** What a checked receipt says.  Plain data. */
 struct pb_receipt_info {
         uint8_t commitment[PB_MERKLE_HASH_BYTES];
-        struct pb_promise promise; /* origin, batch size, root */
-        uint64_t index;            /* the commitment's leaf in the promise's batch */
-        char election[65];
+        struct pb_promise promise;    /* origin, election, batch size, root */
+        uint64_t index;               /* the commitment's leaf in the promise's batch */
+        char election[PB_ID_MAX + 1]; /* the receipt's, equal to the promise's once checked */
         char short_code[16];
 };
 
 /**
  * Check a receipt: @json is {"receipt": {...}} as the HTTP API answers, or the inner object as
- * `pbvote cast` prints it.  Its promise must open under @engine (and name @origin when not NULL),
- * its path must place its commitment in the promise's batch, and its short code must be the
+ * `pbvote cast` prints it.  Its promise must open under @engine; its `election` must be the
+ * election id the promise signs, and the promise's log origin the one derived from that id
+ * (pb_origin_derive); the promise must be for @election and @origin when they are not NULL; its
+ * path must place its commitment in the promise's batch, and its short code must be the
  * commitment's.
- * @return PB_OK; PB_ERR_PARSE (not a receipt: reterr->path names the field); PB_ERR_SIGNATURE
- *         (the promise is not signed by @engine, or the path does not lead to its root);
- *         PB_ERR_INVALID (another origin, a short code that does not match, an impossible path)
+ * @param election  the election id the voter expects (NULL: any)
+ * @param origin    the ballot log origin the voter expects (NULL: any)
+ * @return PB_OK; PB_ERR_PARSE (not a receipt, or a promise of an older version: reterr->path names
+ *         the field); PB_ERR_SIGNATURE (the promise is not signed by @engine, or the path does not
+ *         lead to its root); PB_ERR_INVALID (a receipt election that is not the signed one, a log
+ *         that is not the election's, another election or origin than expected, a short code that
+ *         does not match, an impossible path)
  */
 PB_NODISCARD pb_err pb_receipt_check(const char *json, size_t len, const struct pb_key_public *engine,
-                                     const char *origin, struct pb_receipt_info *ret, struct pb_diag *reterr);
+                                     const char *election, const char *origin, struct pb_receipt_info *ret,
+                                     struct pb_diag *reterr);
 
 /** What a checked inclusion proof says. */
 struct pb_receipt_inclusion {

@@ -52,8 +52,35 @@ static pb_err hashes(const cJSON *arr, const char *path, uint8_t *out, size_t ma
         return PB_OK;
 }
 
-pb_err pb_receipt_check(const char *json, size_t len, const struct pb_key_public *engine, const char *origin,
-                        struct pb_receipt_info *ret, struct pb_diag *reterr)
+/*
+ * What the signed promise says against what the receipt and the caller say: the receipt's
+ * election is the signed one, the promise's log is the one derived from that election (so a
+ * server cannot promise one election's ballots into another's log), and both are what the
+ * caller expects.
+ */
+static pb_err check_binding(const struct pb_receipt_info *info, const char *election, const char *origin,
+                            struct pb_diag *reterr)
+{
+        char derived[PB_CHECKPOINT_ORIGIN_MAX + 1];
+
+        if (strcmp(info->election, info->promise.election))
+                return pb_diag_set(reterr, PB_ERR_INVALID, "election",
+                                   "not the election the promise is signed for");
+        if (pb_origin_derive(info->promise.election, derived) < 0 || strcmp(derived, info->promise.origin))
+                return pb_diag_set(reterr, PB_ERR_INVALID, "promise",
+                                   "the promise names a ballot log that is not its election's "
+                                   "(pbvote/<election>/ballots)");
+        if (election && strcmp(election, info->promise.election))
+                return pb_diag_set(reterr, PB_ERR_INVALID, "election", "the receipt is of another election");
+        if (origin && strcmp(origin, info->promise.origin))
+                return pb_diag_set(reterr, PB_ERR_INVALID, "promise",
+                                   "the promise is for another ballot log");
+        return PB_OK;
+}
+
+pb_err pb_receipt_check(const char *json, size_t len, const struct pb_key_public *engine,
+                        const char *election, const char *origin, struct pb_receipt_info *ret,
+                        struct pb_diag *reterr)
 {
         struct pb_promise_proof proof;
         struct pb_receipt_info info;
@@ -112,10 +139,9 @@ pb_err pb_receipt_check(const char *json, size_t len, const struct pb_key_public
                         memcpy(reterr->path, "promise", sizeof("promise"));
                 goto out;
         }
-        if (origin && strcmp(origin, info.promise.origin)) {
-                e = pb_diag_set(reterr, PB_ERR_INVALID, "promise", "the promise is for another ballot log");
+        e = check_binding(&info, election, origin, reterr);
+        if (e < 0)
                 goto out;
-        }
         e = pb_promise_check(&info.promise, info.commitment, &proof, reterr);
         if (e < 0) {
                 if (reterr)

@@ -85,6 +85,9 @@ int cli_demo_create(const char *db, char *ret_json_path, size_t cap)
 
         snprintf(dir_buf, sizeof(dir_buf), "%s", db);
         dir = dirname(dir_buf);
+        /* demo.json holds the tokens and unused voter codes, the box the ballots: every file made
+         * here is the owner's only (issue 11) */
+        umask(077);
         snprintf(ret_json_path, cap, "%s/demo.json", dir);
         pb_buf_init(&json, 0);
         pb_diag_clear(&d);

@@ -9,11 +9,16 @@
  *   pbvote election show   --db DB
  *   pbvote election check  --db DB
  */
+#include <libgen.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "ballots/pb_bundle.h"
 #include "formats/pb_file.h"
 #include "formats/pb_format_pb.h"
+#include "formats/pb_tar.h"
 #include "cli/cli.h"
 #include "cli/cli_key.h"
 #include "engine/pb_alloc.h"
@@ -34,6 +39,8 @@ static const char usage_text[] =
         "pabulib file (its projects, budget, limits and rule; no ballots: see pbvote import).\n"
         "open signs the manifest with the finance office key and the zero checkpoint with the engine\n"
         "key; close appends the last batch to the ballot log and signs the close statement.\n"
+        "check reads the whole box: the ballot log, checkpoints, counters and signed documents; once\n"
+        "there is a result it also exports the audit bundle beside DB and runs pbvote verify on it.\n"
         "Passphrases: --passphrase-file (engine key), --office-passphrase-file, else PBVOTE_PASSPHRASE\n"
         "or the terminal.\n";
 
@@ -182,6 +189,85 @@ static int do_show(struct pb_box *b)
         return PB_EXIT_OK;
 }
 
+/* A failed check of the verifier, as pbvote verify prints it. */
+static void print_failed(void *ctx, const struct pb_verify_check *c)
+{
+        unsigned *n = ctx;
+
+        if (c->pass)
+                return;
+        (*n)++;
+        printf("FAIL %-4s %-20s %s", c->id, c->name, c->detail);
+        if (c->line)
+                printf(" (line %u)", c->line);
+        printf("\n");
+}
+
+/*
+ * Once there is a result: export the bundle into a scratch folder beside @db (same file system, no
+ * size surprise in /tmp; a server's data folder ignores dot names) and verify it as an auditor
+ * would, so that check cannot say ok for a box whose bundle fails (issue 11).
+ */
+static int check_bundle(struct pb_box *b, const char *db, bool certified)
+{
+        struct pb_verify_options o;
+        char copy[4096], tmp[4200], dir[4300];
+        struct pb_diag d;
+        unsigned failed = 0, printed = 0;
+        int rc = PB_EXIT_OK;
+        pb_err r;
+
+        pb_diag_clear(&d);
+        memset(&o, 0, sizeof(o));
+        o.allow_uncertified = !certified;
+        snprintf(copy, sizeof(copy), "%s", db);
+        snprintf(tmp, sizeof(tmp), "%s/.pbvote-check-XXXXXX", dirname(copy));
+        if (!mkdtemp(tmp)) {
+                fprintf(stderr, "pbvote: %s: cannot make a scratch folder to export the bundle into\n", tmp);
+                return PB_EXIT_INPUT;
+        }
+        snprintf(dir, sizeof(dir), "%s/bundle", tmp);
+        r = pb_box_export(b, dir, &d);
+        if (r < 0)
+                rc = cli_fail(db, r, &d);
+        else
+                r = pb_bundle_verify(dir, &o, print_failed, &printed, &failed);
+        if (!rc && r == PB_ERR_SIGNATURE) {
+                fprintf(stderr, "pbvote: %s: the exported bundle fails %u check%s of pbvote verify\n", db,
+                        failed, failed == 1 ? "" : "s");
+                rc = PB_EXIT_FAIL;
+        } else if (!rc && r < 0) {
+                fprintf(stderr, "pbvote: %s: the verifier could not run: %s\n", db, pb_err_message(r));
+                rc = PB_EXIT_SOFTWARE;
+        }
+        if (pb_tar_remove_dir(dir) < 0 && access(dir, F_OK) == 0)
+                fprintf(stderr, "pbvote: cannot remove the scratch bundle %s\n", dir);
+        (void)rmdir(tmp);
+        if (!rc)
+                printf("ok: the exported bundle passes every check of pbvote verify\n");
+        return rc;
+}
+
+static int do_check(struct pb_box *b, const char *db)
+{
+        enum pb_box_state s = PB_BOX_DRAFT;
+        struct pb_diag d;
+        pb_err r;
+
+        pb_diag_clear(&d);
+        r = pb_box_check(b, &d);
+        if (r < 0) {
+                cli_fail(db, r, &d);
+                return r == PB_ERR_INTERNAL ? PB_EXIT_FAIL : cli_exit_for(r);
+        }
+        printf("ok: the ballot log, the checkpoints, the counters and the signed documents agree\n");
+        r = pb_box_state(b, &s);
+        if (r < 0)
+                return cli_fail(db, r, &d);
+        return s == PB_BOX_TALLIED || s == PB_BOX_CERTIFIED ? check_bundle(b, db, s == PB_BOX_CERTIFIED)
+                                                            : PB_EXIT_OK;
+}
+
 int cmd_election(int argc, char **argv)
 {
         struct opts o;
@@ -251,14 +337,8 @@ int cmd_election(int argc, char **argv)
         } else if (!strcmp(verb, "flush")) {
                 r = pb_box_flush(b, &d);
         } else if (!strcmp(verb, "check")) {
-                r = pb_box_check(b, &d);
-                if (r == PB_OK)
-                        printf("ok: the ballot log, the checkpoints and the counters agree\n");
-                else if (r == PB_ERR_INTERNAL) {
-                        cli_fail(o.db, r, &d);
-                        rc = PB_EXIT_FAIL;
-                        goto out;
-                }
+                rc = do_check(b, o.db);
+                goto out;
         } else {
                 rc = do_show(b);
                 goto out;

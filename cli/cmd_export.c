@@ -1,7 +1,9 @@
 /** @file `pbvote export --db DB --out DIR`: the audit bundle of a tallied election. */
+#include <sodium.h>
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "formats/pb_envelope.h"
 #include "cli/cli_key.h"
 
 static const char usage_text[] =
@@ -10,6 +12,30 @@ static const char usage_text[] =
         "Writes the audit bundle of a tallied (or certified) election into the new folder DIR: the\n"
         "signed manifest, keys.txt, every checkpoint, every CVR with its nonce, the close statement,\n"
         "the signed result and the certification (docs/auditor.md).  Check it with pbvote verify DIR.\n";
+
+/* The SHA-256 of the payloads an auditor pins (pbvote verify --expect-manifest, --expect-result). */
+static void print_pins(struct pb_box *b)
+{
+        static const enum pb_box_doc docs[2] = { PB_BOX_DOC_MANIFEST, PB_BOX_DOC_RESULT };
+        char hex[2][65] = { "?", "?" };
+
+        for (int i = 0; i < 2; i++) {
+                struct pb_seal_envelope env;
+                struct pb_buf text;
+                uint8_t h[32];
+
+                pb_buf_init(&text, 0);
+                pb_seal_envelope_init(&env);
+                if (pb_box_document(b, docs[i], &text, NULL) == PB_OK &&
+                    pb_envelope_parse(text.data, text.len, 0, &env, NULL) == PB_OK) {
+                        crypto_hash_sha256(h, env.payload, env.payload_len);
+                        sodium_bin2hex(hex[i], sizeof(hex[i]), h, 32);
+                }
+                pb_seal_envelope_release(&env);
+                pb_buf_release(&text);
+        }
+        fprintf(stderr, "pbvote: manifest SHA-256 %s, result SHA-256 %s\n", hex[0], hex[1]);
+}
 
 int cmd_export(int argc, char **argv)
 {
@@ -39,6 +65,8 @@ int cmd_export(int argc, char **argv)
         else
                 fprintf(stderr, "pbvote: wrote the audit bundle of election %s to %s\n",
                         pb_box_manifest(b)->election->id, out);
+        if (r == PB_OK)
+                print_pins(b);
         pb_box_free(b);
         return rc;
 }

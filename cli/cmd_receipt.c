@@ -1,6 +1,6 @@
 /**
- * @file `pbvote receipt RECEIPT --engine-key KEY [--origin ORIGIN] [--proof PROOF]`: check a
- * voter's receipt offline, and later its inclusion proof in the ballot log.
+ * @file `pbvote receipt RECEIPT --engine-key KEY [--election ID] [--origin ORIGIN] [--proof PROOF]`:
+ * check a voter's receipt offline, and later its inclusion proof in the ballot log.
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -13,13 +13,14 @@
 #include "engine/pb_alloc.h"
 
 static const char usage_text[] =
-        "usage: pbvote receipt RECEIPT --engine-key KEY [--origin ORIGIN] [--proof PROOF]\n"
+        "usage: pbvote receipt RECEIPT --engine-key KEY [--election ID] [--origin ORIGIN] [--proof PROOF]\n"
         "\n"
         "Checks a receipt offline (docs/integrity.md §3.2): RECEIPT is the JSON the server answered\n"
         "to a cast, or that pbvote cast printed; KEY is the election's engine verifier key as the\n"
         "city publishes it (a .pub file of pbvote keygen: one line).  The receipt's promise must be\n"
-        "signed by that key (and be for the ballot log ORIGIN, when given), and its path must place\n"
-        "the commitment in the batch the promise covers.  With --proof, PROOF is the answer of\n"
+        "signed by that key for the receipt's election and that election's ballot log\n"
+        "(pbvote/<election>/ballots), for election ID and log ORIGIN when given, and its path must\n"
+        "place the commitment in the batch the promise covers.  With --proof, PROOF is the answer of\n"
         "GET /v1/elections/ID/receipts/COMMITMENT: its checkpoint must be signed by the same key and\n"
         "its proof must place the commitment in the log (or it says the ballot is still pending).\n"
         "Exit status: 0 checked, 1 a check failed, 2 usage, 3 unreadable or malformed input.\n";
@@ -49,11 +50,10 @@ static int verdict(const char *what, pb_err r, struct pb_diag *d)
 
 int cmd_receipt(int argc, char **argv)
 {
-        const char *key = NULL, *origin = NULL, *proof = NULL, *file = NULL;
+        const char *key = NULL, *election = NULL, *origin = NULL, *proof = NULL, *file = NULL;
         const struct cli_opt opts[] = {
-                { "--engine-key", &key, NULL },
-                { "--origin", &origin, NULL },
-                { "--proof", &proof, NULL },
+                { "--engine-key", &key, NULL }, { "--election", &election, NULL },
+                { "--origin", &origin, NULL },  { "--proof", &proof, NULL },
                 { NULL, NULL, NULL },
         };
         struct pb_receipt_inclusion inc;
@@ -82,7 +82,7 @@ int cmd_receipt(int argc, char **argv)
                 rc = read_json(proof, &proof_json, &plen);
         if (rc)
                 goto out;
-        r = pb_receipt_check(receipt, len, &engine, origin, &info, &d);
+        r = pb_receipt_check(receipt, len, &engine, election, origin, &info, &d);
         if (r < 0) {
                 rc = verdict(file, r, &d);
                 goto out;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <libgen.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "api/pb_api.h"
@@ -16,7 +17,8 @@
 #include "pb_config.h"
 
 static const char usage_text[] =
-        "usage: pbvote serve [--data DIR | --db FILE] [--demo] [--listen HOST:PORT]\n"
+        "usage: pbvote serve [--data DIR | --db FILE] [--demo] [--allow-shared-data-dir] [--listen "
+        "HOST:PORT]\n"
         "                    [--engine-key FILE] [--office-key FILE] [--passphrase-file FILE]\n"
         "                    [--access-log FILE|-] [--max-connections N] [--max-per-ip N]\n"
         "                    [--timeout S] [--request-timeout S] [--threads N] [--queue N]\n"
@@ -27,6 +29,8 @@ static const char usage_text[] =
         "\n"
         "  --data DIR            the elections, keys and admin.tokens (default: pbvote-data)\n"
         "  --demo                on first start, create the demo election in DIR (see pbvote demo)\n"
+        "  --allow-shared-data-dir  serve a DIR that group or others may read, write or enter (refused\n"
+        "                        otherwise: the ballot boxes in it hold the votes; DIR is created 0700)\n"
         "  --engine-key FILE     signs receipts, checkpoints, close statements, results (default "
         "DIR/engine.key)\n"
         "  --office-key FILE     lets POST .../open sign the manifest (default DIR/office.key if present;\n"
@@ -47,6 +51,79 @@ static void on_signal(int sig)
 {
         (void)sig;
         stop = 1;
+}
+
+/*
+ * File descriptors: every election keeps FD_PER_ELECTION open (its database, WAL and shared
+ * memory), every connection one, every polling thread two (its epoll and its wake-up pipe), and
+ * FD_RESERVE more are left for the listening socket, key and token files, exports and SQLite's
+ * passing needs.  At 1024 (a common default) 63 of 400 creates once failed halfway (issue 11).
+ */
+#define FD_PER_ELECTION 3
+#define FD_RESERVE 64
+
+/* Raise the soft open-file limit to the hard one and say how many elections fit; 0 if none do. */
+static unsigned file_budget(const struct pb_http_config *hc)
+{
+        unsigned long long others = (unsigned long long)hc->max_connections + 2ull * hc->threads + FD_RESERVE;
+        unsigned long long n;
+        struct rlimit rl;
+        rlim_t before;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+                fprintf(stderr, "pbvote serve: cannot read the open-file limit (getrlimit)\n");
+                return 0;
+        }
+        before = rl.rlim_cur;
+        if (rl.rlim_cur != rl.rlim_max) {
+                rl.rlim_cur = rl.rlim_max;
+                if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                        rl.rlim_cur = before;
+        }
+        if (rl.rlim_cur == RLIM_INFINITY)
+                n = 1000000;
+        else
+                n = rl.rlim_cur > others ? (rl.rlim_cur - others) / FD_PER_ELECTION : 0;
+        if (n > 1000000)
+                n = 1000000;
+        printf("pbvote: open-file limit %llu (was %llu): room for %llu elections beside %u connections\n",
+               (unsigned long long)rl.rlim_cur, (unsigned long long)before, n, hc->max_connections);
+        fflush(stdout); /* a log file is fully buffered: the operator sees this at once */
+        if (!n)
+                fprintf(stderr,
+                        "pbvote serve: the open-file limit %llu leaves no room for an election beside %u "
+                        "connections: raise `ulimit -n` (hard limit) or lower --max-connections\n",
+                        (unsigned long long)rl.rlim_cur, hc->max_connections);
+        return (unsigned)n;
+}
+
+/*
+ * The data folder holds the ballot boxes, the keys and admin.tokens: it is created 0700 when
+ * missing, and one that group or others may read, write or enter is refused unless @allow_shared
+ * (issue 11: boxes made 0644 in a 0755 folder let any local user read the votes of an open
+ * election).  Files the server makes are 0600 (the umask), but older files or a copied folder
+ * may not be: the folder's mode is what protects them.
+ */
+static int data_folder_check(const char *data, bool allow_shared)
+{
+        struct stat st;
+
+        if (mkdir(data, 0700) < 0 && errno != EEXIST) {
+                fprintf(stderr, "pbvote serve: cannot create %s\n", data);
+                return PB_EXIT_INPUT;
+        }
+        if (stat(data, &st) < 0 || !S_ISDIR(st.st_mode)) {
+                fprintf(stderr, "pbvote serve: %s is not a folder\n", data);
+                return PB_EXIT_INPUT;
+        }
+        if ((st.st_mode & 077) && !allow_shared) {
+                fprintf(stderr,
+                        "pbvote serve: %s is open to group or others (mode %04o), and so would be the ballot "
+                        "boxes in it: chmod 700 %s, or pass --allow-shared-data-dir\n",
+                        data, (unsigned)(st.st_mode & 07777), data);
+                return PB_EXIT_INPUT;
+        }
+        return 0;
 }
 
 static int parse_uint(const char *s, unsigned long max, unsigned long *ret)
@@ -74,11 +151,12 @@ int cmd_serve(int argc, char **argv)
         const char *data = NULL, *db = NULL, *engine_path = NULL, *office_path = NULL, *pass_file = NULL;
         char data_buf[4096], path_buf[4200], office_buf[4200];
         struct pb_key_secret *engine = NULL, *office = NULL;
-        bool demo = false;
+        bool demo = false, allow_shared = false;
         unsigned long v;
         int rc = PB_EXIT_OK;
         pb_err err;
 
+        umask(077); /* every file the server makes: boxes, admin.tokens, the demo, the access log */
         pb_http_config_default(&hc);
         memset(&ac, 0, sizeof(ac));
         pb_api_limits_default(&ac.limits);
@@ -92,6 +170,10 @@ int cmd_serve(int argc, char **argv)
                 }
                 if (!strcmp(a, "--demo")) {
                         demo = true;
+                        continue;
+                }
+                if (!strcmp(a, "--allow-shared-data-dir")) {
+                        allow_shared = true;
                         continue;
                 }
                 if (!val) {
@@ -156,6 +238,8 @@ int cmd_serve(int argc, char **argv)
         } else if (!data) {
                 data = "pbvote-data";
         }
+        if ((rc = data_folder_check(data, allow_shared)))
+                goto out;
         if (demo) {
                 char json_path[4096];
                 snprintf(path_buf, sizeof(path_buf), "%s/%s", data, "warszawa-rembertow-2023.db");
@@ -166,11 +250,6 @@ int cmd_serve(int argc, char **argv)
                                 goto out;
                 }
                 printf("pbvote: demo election: tokens and voter codes in %s\n", json_path);
-        }
-        if (mkdir(data, 0700) < 0 && errno != EEXIST) {
-                fprintf(stderr, "pbvote serve: cannot create %s\n", data);
-                rc = PB_EXIT_INPUT;
-                goto out;
         }
         if (!engine_path) {
                 snprintf(path_buf, sizeof(path_buf), "%s/engine.key", data);
@@ -192,6 +271,11 @@ int cmd_serve(int argc, char **argv)
         ac.data_dir = data;
         ac.engine = engine;
         ac.office = office;
+        ac.max_elections = file_budget(&hc);
+        if (!ac.max_elections) {
+                rc = PB_EXIT_INPUT;
+                goto out;
+        }
         hc.host = host;
         hc.access_log = log;
         pb_diag_clear(&d);

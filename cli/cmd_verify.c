@@ -1,7 +1,10 @@
 /**
- * @file `pbvote verify DIR [--trust KEYS] [--allow-uncertified]`: the offline audit of a bundle.
- * One line per named check; exit 0 only if every check passed.
+ * @file `pbvote verify BUNDLE [--trust KEYS] [--expect-manifest HEX] [--expect-result HEX]
+ * [--expect-election ID] [--allow-uncertified]`: the offline audit of a bundle (a folder or its
+ * tar archive).  One line per named check, then what was checked (election, title, hashes,
+ * ballots, winners, money); exit 0 only if every check passed.
  */
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,17 +13,25 @@
 #include "cli/cli.h"
 #include "cli/cli_key.h"
 #include "engine/pb_alloc.h"
+#include "engine/pb_money.h"
 
 static const char usage_text[] =
-        "usage: pbvote verify DIR [--trust KEYS] [--allow-uncertified]\n"
+        "usage: pbvote verify BUNDLE [--trust KEYS] [--expect-manifest HEX] [--expect-result HEX]\n"
+        "                     [--expect-election ID] [--allow-uncertified]\n"
         "\n"
         "Checks an audit bundle offline: files, signatures, every checkpoint, every CVR recommitted\n"
         "and the tree rebuilt, sorted batches, the documents against each other and the counts, and a\n"
-        "re-tally from the CVRs compared byte for byte with the signed result (docs/auditor.md).\n"
+        "re-tally from the CVRs compared byte for byte with the signed result (docs/auditor.md), then\n"
+        "prints what it checked: the election, its title, the manifest's and the result's SHA-256,\n"
+        "the ballots, the winners and the money.  BUNDLE is the folder pbvote export writes or the tar\n"
+        "archive GET /v1/elections/ID/export answers, as it comes.\n"
         "KEYS holds the engine and office verifier keys published out of band, one per line\n"
         "prefixed by \"engine \" or \"office \" to pin the role (as keys.txt of a bundle does; bare\n"
         "verifier keys, such as the .pub files of pbvote keygen, are trusted for either role).\n"
-        "Without --trust the bundle's own keys are used, and the output says so.\n"
+        "Without --trust the bundle's own keys are used, and the output says so.  The keys sign\n"
+        "every election of a city: --expect-manifest (SHA-256 of the signed manifest payload, 64 hex\n"
+        "digits), --expect-election and --expect-result (SHA-256 of the signed result payload) pin\n"
+        "the one election and result the auditor was asked to check.\n"
         "Exit status: 0 every check passed, 1 a check failed, 2 usage, 3 unreadable KEYS, 4 internal.\n";
 
 #define MAX_TRUSTED 16
@@ -74,42 +85,158 @@ static int load_trust(const char *path, struct pb_key_public *keys, enum pb_trus
         return PB_EXIT_OK;
 }
 
+/*
+ * Text from the bundle (file names, JSON paths, titles, project names) printed with every control
+ * byte escaped (and quoted, by print_text): a bundle must not be able to write "VALID" over the verdict with a carriage
+ * return or a terminal escape sequence.  U+0080..U+009F (C1 controls, two bytes in UTF-8) too.
+ */
+static void print_raw(const char *s)
+{
+        const unsigned char *p = (const unsigned char *)s;
+
+        for (; *p; p++) {
+                if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+                        printf("\\u%04x", p[1]);
+                        p++;
+                } else if (*p == '"' || *p == '\\') {
+                        printf("\\%c", *p);
+                } else if (*p < 0x20 || *p == 0x7f) {
+                        printf("\\x%02x", *p);
+                } else {
+                        putchar(*p);
+                }
+        }
+}
+
+static void print_text(const char *s)
+{
+        putchar('"');
+        print_raw(s);
+        putchar('"');
+}
+
 static void print_check(void *ctx, const struct pb_verify_check *c)
 {
         (void)ctx;
         printf("%s %-4s %-20s", c->pass ? "PASS" : "FAIL", c->id, c->name);
         if (c->count)
                 printf(" (%llu)", (unsigned long long)c->count);
-        printf(" %s", c->detail);
-        if (c->line)
-                printf(" (line %u)", c->line);
-        printf("\n");
+        if (c->file) {
+                putchar(' ');
+                print_text(c->file);
+                if (c->line)
+                        printf(" line %u", c->line);
+                if (c->field) { /* a JSON path may hold a key from the bundle */
+                        putchar(' ');
+                        print_raw(c->field);
+                }
+                putchar(':');
+        }
+        printf(" %s\n", c->detail);
+}
+
+/* A display text of the manifest: the plain string, or each language's as stored. */
+static void print_multi(const struct pb_text *t)
+{
+        if (t->plain || !t->n) {
+                print_text(t->plain ? t->plain : "");
+                return;
+        }
+        for (size_t i = 0; i < t->n; i++) {
+                printf("%s", i ? ", " : "");
+                print_raw(t->lang[i]);
+                printf(": ");
+                print_text(t->value[i]);
+        }
+}
+
+static void print_hash(const char *label, const uint8_t h[32])
+{
+        char hex[65];
+
+        sodium_bin2hex(hex, sizeof(hex), h, 32);
+        printf("%-10s SHA-256 %s\n", label, hex);
+}
+
+static void print_summary(void *ctx, const struct pb_verify_summary *s)
+{
+        const struct pb_manifest *m = s->manifest;
+        char a[PB_MONEY_STR_MAX], b[PB_MONEY_STR_MAX];
+
+        (void)ctx;
+        if (!m)
+                return; /* nothing about an election is known if its manifest failed */
+        printf("election:  ");
+        print_text(m->election->id);
+        printf("\ntitle:     ");
+        print_multi(&m->title);
+        putchar('\n');
+        print_hash("manifest:", s->manifest_sha256);
+        if (s->has_result)
+                print_hash("result:", s->result_sha256);
+        if (s->has_ballots)
+                printf("ballots:   %llu\n", (unsigned long long)s->ballots);
+        if (!s->has_tally)
+                return;
+        printf("winners:   %zu\n", s->n_winners);
+        for (size_t i = 0; i < s->n_winners; i++) {
+                printf("  ");
+                print_text(m->election->projects[s->winners[i]].id);
+                putchar(' ');
+                print_multi(&m->names[s->winners[i]]);
+                putchar('\n');
+        }
+        printf("spent:     %s of %s%s%s\n", pb_money_format(s->spent, m->election->scale, a),
+               pb_money_format(m->election->budget, m->election->scale, b),
+               m->election->currency[0] ? " " : "", m->election->currency);
+}
+
+/* 64 hex digits (either case) into @out. */
+static int parse_hash(const char *opt, const char *hex, uint8_t out[32])
+{
+        size_t got = 0;
+
+        if (strlen(hex) != 64 || strspn(hex, "0123456789abcdefABCDEF") != 64 ||
+            sodium_hex2bin(out, 32, hex, 64, NULL, &got, NULL) != 0 || got != 32) {
+                fprintf(stderr, "pbvote verify: %s needs a SHA-256 as 64 hex digits\n", opt);
+                return PB_EXIT_USAGE;
+        }
+        return PB_EXIT_OK;
 }
 
 int cmd_verify(int argc, char **argv)
 {
-        const char *trust = NULL, *dir = NULL;
+        const char *trust = NULL, *path = NULL, *exp_manifest = NULL, *exp_result = NULL,
+                   *exp_election = NULL;
         bool uncertified = false;
         const struct cli_opt opts[] = {
                 { "--trust", &trust, NULL },
+                { "--expect-manifest", &exp_manifest, NULL },
+                { "--expect-result", &exp_result, NULL },
+                { "--expect-election", &exp_election, NULL },
                 { "--allow-uncertified", NULL, &uncertified },
                 { NULL, NULL, NULL },
         };
         struct pb_key_public keys[MAX_TRUSTED];
         enum pb_trust_role roles[MAX_TRUSTED];
+        uint8_t want_manifest[32], want_result[32];
         struct pb_verify_options o;
         unsigned failed = 0;
         int rc, n;
         pb_err r;
 
         memset(&o, 0, sizeof(o));
-        rc = cli_parse(argc, argv, opts, &dir, 1, &n, usage_text);
+        rc = cli_parse(argc, argv, opts, &path, 1, &n, usage_text);
         if (rc)
                 return rc;
-        if (!dir) {
+        if (!path) {
                 fputs(usage_text, stderr);
                 return PB_EXIT_USAGE;
         }
+        if (exp_manifest && (rc = parse_hash("--expect-manifest", exp_manifest, want_manifest)))
+                return rc;
+        if (exp_result && (rc = parse_hash("--expect-result", exp_result, want_result)))
+                return rc;
         if (trust) {
                 rc = load_trust(trust, keys, roles, &o.n_trusted);
                 if (rc)
@@ -118,9 +245,14 @@ int cmd_verify(int argc, char **argv)
                 o.roles = roles;
         }
         o.allow_uncertified = uncertified;
-        r = pb_bundle_verify(dir, &o, print_check, NULL, &failed);
+        o.expect_election = exp_election;
+        o.expect_manifest = exp_manifest ? want_manifest : NULL;
+        o.expect_result = exp_result ? want_result : NULL;
+        o.summary = print_summary;
+        r = pb_bundle_verify(path, &o, print_check, NULL, &failed);
         if (r == PB_OK) {
-                printf("VALID: every check passed%s\n", trust ? "" : " (keys not pinned: use --trust)");
+                printf("VALID: every check passed%s%s\n", trust ? "" : " (keys not pinned: use --trust)",
+                       exp_manifest || exp_election ? "" : " (election not pinned: use --expect-manifest)");
                 return PB_EXIT_OK;
         }
         if (r == PB_ERR_SIGNATURE) {

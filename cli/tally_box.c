@@ -4,6 +4,7 @@
  * --format json` prints it) goes to stdout.
  */
 #include <errno.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,8 +84,17 @@ int cli_tally_box(int argc, char **argv)
                 goto out;
         }
         if (pb_envelope_parse(result.data, result.len - 1, 0, &env, NULL) == PB_OK &&
-            pb_doc_result_parse((const char *)env.payload, env.payload_len, &doc, NULL, NULL, NULL) == PB_OK)
+            pb_doc_result_parse((const char *)env.payload, env.payload_len, &doc, NULL, NULL, NULL) ==
+                    PB_OK) {
+                uint8_t h[32];
+                char hex[2][65];
                 printf("%.*s\n", (int)doc.tally_len, doc.tally);
+                /* what an auditor pins: pbvote verify --expect-result / --expect-manifest */
+                crypto_hash_sha256(h, env.payload, env.payload_len);
+                sodium_bin2hex(hex[0], sizeof(hex[0]), h, 32);
+                sodium_bin2hex(hex[1], sizeof(hex[1]), doc.manifest_sha256, 32);
+                fprintf(stderr, "pbvote: result SHA-256 %s, manifest SHA-256 %s\n", hex[0], hex[1]);
+        }
         fprintf(stderr, "pbvote: wrote %s: the signed result of election %s\n", out,
                 pb_box_manifest(b)->election->id);
 out:

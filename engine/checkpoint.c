@@ -128,6 +128,43 @@ pb_err pb_checkpoint_open(const char *msg, size_t len, const struct pb_key_publi
         return pb_checkpoint_parse(msg, text_len, ret, reterr);
 }
 
+/* An election id as a promise carries it: 1..PB_ID_MAX bytes of printable ASCII (one line). */
+static bool election_ok(const char *s, size_t len)
+{
+        if (len == 0 || len > PB_ID_MAX)
+                return false;
+        for (size_t i = 0; i < len; i++)
+                if (s[i] < 0x20 || s[i] > 0x7e)
+                        return false;
+        return true;
+}
+
+pb_err pb_origin_derive(const char *election_id, char ret[PB_CHECKPOINT_ORIGIN_MAX + 1])
+{
+        static const char hex[] = "0123456789ABCDEF";
+        char o[PB_CHECKPOINT_ORIGIN_MAX + 1];
+        size_t len = strlen(election_id), n = sizeof("pbvote/") - 1;
+
+        if (!election_ok(election_id, len))
+                return PB_ERR_INVALID;
+        memcpy(o, "pbvote/", n);
+        /* 7 + 3 * 64 + 8 = 207 bytes at most: always within the 255 of an origin */
+        for (size_t i = 0; i < len; i++) {
+                unsigned char c = (unsigned char)election_id[i];
+                if (c == ' ' || c == '+' || c == '%') { /* not allowed in a key name; '%' escapes */
+                        o[n++] = '%';
+                        o[n++] = hex[c >> 4];
+                        o[n++] = hex[c & 15];
+                } else {
+                        o[n++] = (char)c;
+                }
+        }
+        memcpy(o + n, "/ballots", sizeof("/ballots"));
+        PB_ASSERT(origin_ok(o, strlen(o)));
+        memcpy(ret, o, strlen(o) + 1);
+        return PB_OK;
+}
+
 pb_err pb_promise_format(const struct pb_promise *p, struct pb_buf *out, struct pb_diag *reterr)
 {
         size_t old = out->len;
@@ -136,9 +173,13 @@ pb_err pb_promise_format(const struct pb_promise *p, struct pb_buf *out, struct 
         if (!origin_ok(p->origin, strlen(p->origin)))
                 return pb_diag_set(reterr, PB_ERR_INVALID, "origin",
                                    "origin must be 1-255 bytes of UTF-8 without spaces or '+'");
+        if (!election_ok(p->election, strlen(p->election)))
+                return pb_diag_set(reterr, PB_ERR_INVALID, "election",
+                                   "the election id must be 1-64 bytes of printable ASCII");
         if (p->size < 1 || p->size > PB_PROMISE_BATCH_MAX)
                 return pb_diag_set(reterr, PB_ERR_INVALID, "size", "a promise covers 1 to 4096 commitments");
-        r = pb_buf_addf(out, "%s\n%s\n%llu\n", PB_PROMISE_HEADER, p->origin, (unsigned long long)p->size);
+        r = pb_buf_addf(out, "%s\n%s\n%s\n%llu\n", PB_PROMISE_HEADER, p->origin, p->election,
+                        (unsigned long long)p->size);
         if (r >= 0)
                 r = add_line_b64(out, p->root, PB_MERKLE_HASH_BYTES);
         if (r >= 0)
@@ -155,23 +196,28 @@ pb_err pb_promise_parse(const char *text, size_t len, struct pb_promise *ret, st
         memset(&p, 0, sizeof(p));
         if (!next_line(text, len, &pos, &l, &n) || n != strlen(PB_PROMISE_HEADER) ||
             memcmp(l, PB_PROMISE_HEADER, n))
-                return pb_diag_at(reterr, PB_ERR_PARSE, 1, 0, "header", "not a pbv-promise/v2 note");
+                return pb_diag_at(reterr, PB_ERR_PARSE, 1, 0, "header",
+                                  "not a pbv-promise/v3 note (older promises do not sign the election id)");
         if (!next_line(text, len, &pos, &l, &n) || !origin_ok(l, n))
                 return pb_diag_at(reterr, PB_ERR_PARSE, 2, 0, "origin",
                                   "origin must be 1-255 bytes of UTF-8 without spaces or '+'");
         memcpy(p.origin, l, n);
+        if (!next_line(text, len, &pos, &l, &n) || !election_ok(l, n))
+                return pb_diag_at(reterr, PB_ERR_PARSE, 3, 0, "election",
+                                  "the election id must be 1-64 bytes of printable ASCII");
+        memcpy(p.election, l, n);
         if (!next_line(text, len, &pos, &l, &n) || !parse_size(l, n, &p.size) || p.size < 1 ||
             p.size > PB_PROMISE_BATCH_MAX)
-                return pb_diag_at(reterr, PB_ERR_PARSE, 3, 0, "size",
+                return pb_diag_at(reterr, PB_ERR_PARSE, 4, 0, "size",
                                   "size must be a decimal number from 1 to 4096 without leading zeros");
         if (!next_line(text, len, &pos, &l, &n) ||
             pb_b64_decode_exact(l, n, p.root, PB_MERKLE_HASH_BYTES) < 0)
-                return pb_diag_at(reterr, PB_ERR_PARSE, 4, 0, "root", "root must be base64 of 32 bytes");
+                return pb_diag_at(reterr, PB_ERR_PARSE, 5, 0, "root", "root must be base64 of 32 bytes");
         if (!next_line(text, len, &pos, &l, &n) || n != strlen(PB_PROMISE_DEADLINE) ||
             memcmp(l, PB_PROMISE_DEADLINE, n))
-                return pb_diag_at(reterr, PB_ERR_PARSE, 5, 0, "deadline", "deadline must be 'by-close'");
+                return pb_diag_at(reterr, PB_ERR_PARSE, 6, 0, "deadline", "deadline must be 'by-close'");
         if (pos != len)
-                return pb_diag_at(reterr, PB_ERR_PARSE, 6, 0, "promise",
+                return pb_diag_at(reterr, PB_ERR_PARSE, 7, 0, "promise",
                                   "unexpected text after the deadline");
         *ret = p;
         return PB_OK;

@@ -82,7 +82,7 @@ pb_err pb_cvr_format(const struct pb_election *e, const uint32_t *items, const i
                 }
                 pb_jw_object_end(&w);
         } else {
-                pb_jw_key(&w, e->vote_type == PB_VOTE_ORDINAL ? "ranking" : "approvals");
+                pb_jw_key(&w, pb_ballot_member(e->vote_type));
                 pb_jw_array_begin(&w);
                 for (size_t i = 0; i < n; i++)
                         pb_jw_string(&w, e->projects[items[order[i]]].id);

@@ -37,6 +37,11 @@ bool pb_vote_type_has_points(enum pb_vote_type t)
         return t == PB_VOTE_CUMULATIVE || t == PB_VOTE_SCORING;
 }
 
+const char *pb_ballot_member(enum pb_vote_type t)
+{
+        return pb_vote_type_has_points(t) ? "points" : t == PB_VOTE_ORDINAL ? "ranking" : "approvals";
+}
+
 const char *pb_limit_name(enum pb_limit k)
 {
         return (unsigned)k < PB_LIM_COUNT ? limit_names[k] : "?";

@@ -30,6 +30,10 @@ static const struct err_entry registry[PB_ERR_COUNT] = {
         { "forbidden", "not allowed for this role", 403 },
         { "busy", "temporarily unavailable", 503 },
         { "unsupported", "not supported", 400 },
+        { "rate_limited", "too many requests from this client", 429 },
+        { "method_not_allowed", "method not allowed on this resource", 405 },
+        { "unsupported_media_type", "unsupported media type", 415 },
+        { "unavailable", "this resource cannot be served now", 503 },
 };
 
 static const struct err_entry *lookup(pb_err e)
@@ -87,6 +91,7 @@ pb_err pb_diag_at(struct pb_diag *d, pb_err code, unsigned line, unsigned col, c
         d->line = line;
         d->col = col;
         d->reason = reason;
+        d->refusal = NULL;
         d->subject[0] = '\0';
         if (path)
                 copy_clean(d->path, sizeof(d->path), path, strlen(path));

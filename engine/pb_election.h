@@ -25,6 +25,9 @@ const char *pb_vote_type_name(enum pb_vote_type t);
 PB_NODISCARD pb_err pb_vote_type_parse(const char *s, enum pb_vote_type *ret);
 /** True for types whose ballots carry points (cumulative, scoring). */
 bool pb_vote_type_has_points(enum pb_vote_type t);
+/** The member of a ballot's JSON object for ballots of type @t (DESIGN.md §5.2): "points",
+ *  "ranking" or "approvals". */
+const char *pb_ballot_member(enum pb_vote_type t);
 
 /**
  * Ballot limits (pabulib META keys of the same names).  Each is optional: has[k] says whether

@@ -21,25 +21,33 @@
  */
 typedef enum pb_err {
         PB_OK = 0,
-        PB_ERR_NOMEM = -1,       /* an allocation failed */
-        PB_ERR_INVALID = -2,     /* well-formed input that breaks a rule (a ballot over its limit) */
-        PB_ERR_PARSE = -3,       /* malformed input: bad syntax, wrong type, bad encoding */
-        PB_ERR_LIMIT = -4,       /* input larger than a documented limit */
-        PB_ERR_OVERFLOW = -5,    /* arithmetic would overflow int64 (or the exact type in use) */
-        PB_ERR_NOT_FOUND = -6,   /* a named thing does not exist */
-        PB_ERR_CONFLICT = -7,    /* already exists, already spent, duplicate */
-        PB_ERR_STORAGE = -8,     /* the database failed */
-        PB_ERR_SIGNATURE = -9,   /* a signature or hash does not verify */
-        PB_ERR_INTERNAL = -10,   /* our own inconsistency detected at run time */
-        PB_ERR_IO = -11,         /* a file or socket operation failed */
-        PB_ERR_STATE = -12,      /* not allowed in the current election state */
-        PB_ERR_AUTH = -13,       /* missing or unknown credentials */
-        PB_ERR_FORBIDDEN = -14,  /* credentials valid but not for this action */
-        PB_ERR_BUSY = -15,       /* temporarily unable (queue full, database locked) */
-        PB_ERR_UNSUPPORTED = -16 /* a valid request for something this build does not do */
+        PB_ERR_NOMEM = -1,        /* an allocation failed */
+        PB_ERR_INVALID = -2,      /* well-formed input that breaks a rule (a ballot over its limit) */
+        PB_ERR_PARSE = -3,        /* malformed input: bad syntax, wrong type, bad encoding */
+        PB_ERR_LIMIT = -4,        /* input larger than a documented limit */
+        PB_ERR_OVERFLOW = -5,     /* arithmetic would overflow int64 (or the exact type in use) */
+        PB_ERR_NOT_FOUND = -6,    /* a named thing does not exist */
+        PB_ERR_CONFLICT = -7,     /* already exists, already spent, duplicate */
+        PB_ERR_STORAGE = -8,      /* the database failed */
+        PB_ERR_SIGNATURE = -9,    /* a signature or hash does not verify */
+        PB_ERR_INTERNAL = -10,    /* our own inconsistency detected at run time */
+        PB_ERR_IO = -11,          /* a file or socket operation failed */
+        PB_ERR_STATE = -12,       /* not allowed in the current election state */
+        PB_ERR_AUTH = -13,        /* missing or unknown credentials */
+        PB_ERR_FORBIDDEN = -14,   /* credentials valid but not for this action */
+        PB_ERR_BUSY = -15,        /* temporarily unable (queue full, database locked) */
+        PB_ERR_UNSUPPORTED = -16, /* a valid request for something this build does not do */
+        PB_ERR_RATE = -17,        /* a client over its rate limits (a kiosk casting too fast) */
+        PB_ERR_METHOD = -18,      /* an HTTP method the resource does not answer */
+        PB_ERR_MEDIA_TYPE = -19,  /* a request body of a media type the resource does not take */
+        PB_ERR_UNAVAILABLE = -20 /* a resource that cannot be served (an election whose box failed to open) */
 } pb_err;
 
-#define PB_ERR_COUNT 17
+/** The text of a macro's value ("4096"), so that a message states the constant it names. */
+#define PB_STRINGIFY_(x) #x
+#define PB_STRINGIFY(x) PB_STRINGIFY_(x)
+
+#define PB_ERR_COUNT 21
 
 /** Stable snake_case name of @e ("parse_error"); "unknown_error" for a value outside the enum. */
 const char *pb_err_name(pb_err e);
@@ -55,12 +63,14 @@ int pb_err_http_status(pb_err e);
  * empty.  Front ends must not log @subject for ballot-box requests (it may echo ballot content).
  */
 struct pb_diag {
-        pb_err code;        /* the error this describes */
-        unsigned line;      /* 1-based line (or record) number, 0 when not applicable */
-        unsigned col;       /* 1-based column (field) number, 0 when not applicable */
-        char path[64];      /* field, JSON path or column name ("VOTES.vote", "$.ballot.points") */
-        char subject[64];   /* the offending token, truncated; "" when none */
-        const char *reason; /* static English text: why */
+        pb_err code;         /* the error this describes */
+        unsigned line;       /* 1-based line (or record) number, 0 when not applicable */
+        unsigned col;        /* 1-based column (field) number, 0 when not applicable */
+        char path[64];       /* field, JSON path or column name ("VOTES.vote", "$.ballot.points") */
+        char subject[64];    /* the offending token, truncated; "" when none */
+        const char *reason;  /* static English text: why */
+        const char *refusal; /* a refused ballot or code: the stable reason ("over_budget",
+                                engine/pb_refusal.h); NULL otherwise */
 };
 
 /** Zero @d (no error, empty strings). */

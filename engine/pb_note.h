@@ -9,10 +9,11 @@
  * note when a known key's signature fails or when no known key signed.
  *
  * Checkpoint text:  "<origin>\n<tree size>\n<base64 root hash>\n"
- * Promise text:     "pbv-promise/v1\n<log origin>\n<base64 commitment>\nby-close\n"
- * The promise is the engine's signed statement, given when a ballot is accepted, that the
- * commitment will be a leaf of the ballot log named by the origin no later than the log's final
- * (close) checkpoint.  Its second line is not a number, so it never parses as a checkpoint.
+ * Promise text:     "pbv-promise/v3\n<log origin>\n<election id>\n<batch size>\n<base64 root>\nby-close\n"
+ * The promise is the engine's signed statement, given when a batch of ballots is accepted, that
+ * their commitments will be leaves of the ballot log named by the origin (the log of the named
+ * election) no later than the log's final (close) checkpoint.  Its second line is not a number,
+ * so it never parses as a checkpoint.
  */
 #ifndef PB_NOTE_H
 #define PB_NOTE_H
@@ -22,6 +23,7 @@
 #include <stdint.h>
 
 #include "engine/pb_buf.h"
+#include "engine/pb_election.h"
 #include "engine/pb_err.h"
 #include "engine/pb_key.h"
 #include "engine/pb_merkle.h"
@@ -91,7 +93,18 @@ PB_NODISCARD pb_err pb_checkpoint_sign(const struct pb_checkpoint *c, const stru
 PB_NODISCARD pb_err pb_checkpoint_open(const char *msg, size_t len, const struct pb_key_public *key,
                                        struct pb_checkpoint *ret, struct pb_diag *reterr);
 
-#define PB_PROMISE_HEADER "pbv-promise/v2"
+/**
+ * The ballot log's origin of election @election_id, derived, never chosen (docs/integrity.md §3.1):
+ * "pbvote/" + the id with ' ', '+' and '%' written as "%20", "%2B", "%25" + "/ballots".  The
+ * mapping is one-to-one, so elections with distinct ids (every election of a server, hence every
+ * election one engine key signs for) have distinct logs, and anyone holding the id can recompute
+ * it.  @ret is written only on PB_OK.
+ * @param election_id  1..PB_ID_MAX bytes of printable ASCII
+ * @return PB_OK or PB_ERR_INVALID (the id is empty, too long, or not printable ASCII)
+ */
+PB_NODISCARD pb_err pb_origin_derive(const char *election_id, char ret[PB_CHECKPOINT_ORIGIN_MAX + 1]);
+
+#define PB_PROMISE_HEADER "pbv-promise/v3"
 #define PB_PROMISE_DEADLINE "by-close"
 #define PB_PROMISE_BATCH_MAX 4096 /* commitments under one promise */
 #define PB_PROMISE_PATH_MAX 12    /* hashes in the audit path of a batch of PB_PROMISE_BATCH_MAX */
@@ -105,6 +118,7 @@ PB_NODISCARD pb_err pb_checkpoint_open(const char *msg, size_t len, const struct
  */
 struct pb_promise {
         char origin[PB_CHECKPOINT_ORIGIN_MAX + 1]; /* the ballot log's checkpoint origin */
+        char election[PB_ID_MAX + 1];              /* the election id (printable ASCII), signed with it */
         uint64_t size;                             /* commitments in the batch, 1..PB_PROMISE_BATCH_MAX */
         uint8_t root[PB_MERKLE_HASH_BYTES];        /* root of their tree */
 };
@@ -117,11 +131,12 @@ struct pb_promise_proof {
 };
 
 /** Append the promise text of @p to @out.  Errors as pb_checkpoint_format(); PB_ERR_INVALID for a
- *  size out of range. */
+ *  size out of range or an election id that is empty, too long or not printable ASCII. */
 PB_NODISCARD pb_err pb_promise_format(const struct pb_promise *p, struct pb_buf *out, struct pb_diag *reterr);
 
 /**
- * Parse promise text: exactly the five lines (header, origin, size, base64 root, deadline).
+ * Parse promise text: exactly the six lines (header, origin, election id, size, base64 root,
+ * deadline).  Older versions (pbv-promise/v1, v2: no election id) are refused.
  * @ret is written only on PB_OK.
  * @return PB_OK or PB_ERR_PARSE (reterr->line names the line)
  */
@@ -137,7 +152,7 @@ PB_NODISCARD pb_err pb_promise_open(const char *msg, size_t len, const struct pb
                                     struct pb_promise *ret, struct pb_diag *reterr);
 
 /**
- * The promise of a batch: fills @ret's size and root (not its origin) for the @n commitments at
+ * The promise of a batch: fills @ret's size and root (not its origin or election) for the @n commitments at
  * @commitments (32 bytes each, distinct, in any order) and, for each commitment i, @ret_proofs[i].
  * Allocates only temporaries.
  * @return PB_OK, PB_ERR_LIMIT (@n is 0 or above PB_PROMISE_BATCH_MAX), PB_ERR_INVALID (a commitment

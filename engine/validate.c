@@ -4,11 +4,12 @@
 #include <string.h>
 
 #include "engine/pb_int128.h"
+#include "engine/pb_refusal.h"
 
-static pb_err bad(struct pb_diag *d, const char *path, const char *why, const struct pb_election *e,
+static pb_err bad(struct pb_diag *d, const char *path, enum pb_refusal why, const struct pb_election *e,
                   long project)
 {
-        pb_err r = pb_diag_set(d, PB_ERR_INVALID, path, why);
+        pb_err r = pb_diag_refuse(d, why, path);
 
         if (project >= 0)
                 pb_diag_subject(d, e->projects[project].id, strlen(e->projects[project].id));
@@ -17,10 +18,10 @@ static pb_err bad(struct pb_diag *d, const char *path, const char *why, const st
 
 /* A soft limit: an error in strict mode, a warning flag otherwise. */
 static pb_err soft(enum pb_check_mode mode, unsigned *warn, unsigned flag, struct pb_diag *d,
-                   const char *path, const char *why)
+                   const char *path, enum pb_refusal why)
 {
         if (mode == PB_CHECK_STRICT)
-                return pb_diag_set(d, PB_ERR_INVALID, path, why);
+                return pb_diag_refuse(d, why, path);
         *warn |= flag;
         return PB_OK;
 }
@@ -37,31 +38,31 @@ pb_err pb_ballot_check(const struct pb_election *e, const uint32_t *items, const
         pb_err r;
 
         if (with_points && n && !points)
-                return bad(reterr, "points", "point ballots need points", e, -1);
+                return bad(reterr, "points", PB_REFUSAL_POINTS_MISSING, e, -1);
         if (!with_points && points)
-                return bad(reterr, "points", "only cumulative and scoring ballots carry points", e, -1);
+                return bad(reterr, "points", PB_REFUSAL_POINTS_NOT_ALLOWED, e, -1);
         if (e->vote_type == PB_VOTE_CHOOSE1 && n != 1)
-                return bad(reterr, "vote", "choose-1 ballots name exactly one project", e, -1);
+                return bad(reterr, "vote", PB_REFUSAL_NOT_ONE_PICK, e, -1);
         if (l->has[PB_LIM_MIN_LENGTH] && (int64_t)n < l->v[PB_LIM_MIN_LENGTH])
-                return bad(reterr, "vote", "fewer projects than min_length", e, -1);
+                return bad(reterr, "vote", PB_REFUSAL_TOO_FEW_PICKS, e, -1);
         if (l->has[PB_LIM_MAX_LENGTH] && (int64_t)n > l->v[PB_LIM_MAX_LENGTH])
-                return bad(reterr, "vote", "more projects than max_length", e, -1);
+                return bad(reterr, "vote", PB_REFUSAL_TOO_MANY_PICKS, e, -1);
         for (size_t i = 0; i < n; i++) {
                 if (items[i] >= e->n_projects)
-                        return bad(reterr, "vote", "unknown project", e, -1);
+                        return bad(reterr, "vote", PB_REFUSAL_UNKNOWN_PROJECT, e, -1);
                 /* quadratic, but ballots are short (max_length) and this avoids an allocation */
                 for (size_t j = 0; j < i; j++)
                         if (items[j] == items[i])
-                                return bad(reterr, "vote", "project listed twice", e, items[i]);
+                                return bad(reterr, "vote", PB_REFUSAL_DUPLICATE_PICK, e, items[i]);
                 sum_cost += e->projects[items[i]].cost;
                 if (!with_points)
                         continue;
                 if (e->vote_type == PB_VOTE_CUMULATIVE && points[i] < 0)
-                        return bad(reterr, "points", "negative points", e, items[i]);
+                        return bad(reterr, "points", PB_REFUSAL_NEGATIVE_POINTS, e, items[i]);
                 if (l->has[PB_LIM_MIN_POINTS] && points[i] < l->v[PB_LIM_MIN_POINTS])
-                        return bad(reterr, "points", "fewer points than min_points", e, items[i]);
+                        return bad(reterr, "points", PB_REFUSAL_POINTS_BELOW_MIN, e, items[i]);
                 if (l->has[PB_LIM_MAX_POINTS] && points[i] > l->v[PB_LIM_MAX_POINTS])
-                        return bad(reterr, "points", "more points than max_points", e, items[i]);
+                        return bad(reterr, "points", PB_REFUSAL_POINTS_ABOVE_MAX, e, items[i]);
                 sum_points += points[i];
                 if (e->vote_type == PB_VOTE_CUMULATIVE && i && points[i] > points[i - 1])
                         warn |= PB_WARN_POINTS_ORDER;
@@ -69,13 +70,12 @@ pb_err pb_ballot_check(const struct pb_election *e, const uint32_t *items, const
         if (e->vote_type == PB_VOTE_APPROVAL || e->vote_type == PB_VOTE_CHOOSE1) {
                 if (l->has[PB_LIM_MIN_SUM_COST] && sum_cost < l->v[PB_LIM_MIN_SUM_COST]) {
                         r = soft(mode, &warn, PB_WARN_MIN_SUM_COST, reterr, "vote",
-                                 "picks cost less than min_sum_cost");
+                                 PB_REFUSAL_UNDER_MIN_COST);
                         if (r < 0)
                                 return r;
                 }
                 if (l->has[PB_LIM_MAX_SUM_COST] && sum_cost > l->v[PB_LIM_MAX_SUM_COST]) {
-                        r = soft(mode, &warn, PB_WARN_MAX_SUM_COST, reterr, "vote",
-                                 "picks cost more than max_sum_cost");
+                        r = soft(mode, &warn, PB_WARN_MAX_SUM_COST, reterr, "vote", PB_REFUSAL_OVER_BUDGET);
                         if (r < 0)
                                 return r;
                 }
@@ -83,13 +83,13 @@ pb_err pb_ballot_check(const struct pb_election *e, const uint32_t *items, const
         if (with_points) {
                 if (l->has[PB_LIM_MIN_SUM_POINTS] && sum_points < l->v[PB_LIM_MIN_SUM_POINTS]) {
                         r = soft(mode, &warn, PB_WARN_MIN_SUM_POINTS, reterr, "points",
-                                 "fewer points in total than min_sum_points");
+                                 PB_REFUSAL_TOO_FEW_POINTS);
                         if (r < 0)
                                 return r;
                 }
                 if (l->has[PB_LIM_MAX_SUM_POINTS] && sum_points > l->v[PB_LIM_MAX_SUM_POINTS]) {
                         r = soft(mode, &warn, PB_WARN_MAX_SUM_POINTS, reterr, "points",
-                                 "more points in total than max_sum_points");
+                                 PB_REFUSAL_TOO_MANY_POINTS);
                         if (r < 0)
                                 return r;
                 }

@@ -6,10 +6,15 @@
 #include <string.h>
 
 #include "engine/pb_canon.h"
+#include "engine/pb_refusal.h"
 
+/* A ballot that is not one of this election's type: refused as ballot_malformed, with @why. */
 static pb_err bad(struct pb_diag *d, pb_err code, const char *path, const char *why)
 {
-        return pb_diag_set(d, code, path, why);
+        pb_diag_set(d, code, path, why);
+        if (d)
+                d->refusal = pb_refusal_name(PB_REFUSAL_BALLOT_MALFORMED);
+        return code;
 }
 
 /* The project index of string node @c, checking it is new in items[0..n). */
@@ -19,10 +24,10 @@ static pb_err project_of(const struct pb_election *e, const char *id, const uint
         long p = pb_election_find_project(e, id, strlen(id));
 
         if (p < 0)
-                return bad(d, PB_ERR_INVALID, path, "unknown project");
+                return pb_diag_refuse(d, PB_REFUSAL_UNKNOWN_PROJECT, path);
         for (size_t i = 0; i < n; i++)
                 if (items[i] == (uint32_t)p)
-                        return bad(d, PB_ERR_INVALID, path, "project listed twice");
+                        return pb_diag_refuse(d, PB_REFUSAL_DUPLICATE_PICK, path);
         *ret = (uint32_t)p;
         return PB_OK;
 }
@@ -31,7 +36,7 @@ pb_err pb_ballot_json_read(const struct pb_election *e, const cJSON *v, const ch
                            int64_t *points, size_t *ret_n, struct pb_diag *reterr)
 {
         const bool with_points = pb_vote_type_has_points(e->vote_type);
-        const char *want = with_points ? "points" : e->vote_type == PB_VOTE_ORDINAL ? "ranking" : "approvals";
+        const char *want = pb_ballot_member(e->vote_type);
         const cJSON *list;
         char sub[64];
         size_t n = 0;
@@ -56,7 +61,7 @@ pb_err pb_ballot_json_read(const struct pb_election *e, const cJSON *v, const ch
         for (const cJSON *c = list->child; c; c = c->next) {
                 if (n >= e->n_projects) {
                         snprintf(sub, sizeof(sub), "%s.%s", path, want);
-                        return bad(reterr, PB_ERR_INVALID, sub, "more entries than projects");
+                        return pb_diag_refuse(reterr, PB_REFUSAL_TOO_MANY_PICKS, sub);
                 }
                 if (with_points) {
                         /* the member name is ballot content: the path says "points" and no more */

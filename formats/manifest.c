@@ -485,16 +485,6 @@ static pb_err parse_key(struct parser *p, const cJSON *keys, const char *role, s
         return PB_OK;
 }
 
-/* The default origin: "pbvote/<id>/ballots", when the id makes a valid key name. */
-static pb_err default_origin(const char *id, char out[PB_CHECKPOINT_ORIGIN_MAX + 1])
-{
-        int n = snprintf(out, PB_CHECKPOINT_ORIGIN_MAX + 1, "pbvote/%s/ballots", id);
-
-        if (n < 0 || n > PB_CHECKPOINT_ORIGIN_MAX || !pb_key_name_is_valid(out, (size_t)n))
-                return PB_ERR_INVALID;
-        return PB_OK;
-}
-
 static pb_err parse_root(struct parser *p, const cJSON *root)
 {
         struct pb_manifest *m = p->m;
@@ -547,16 +537,14 @@ static pb_err parse_root(struct parser *p, const cJSON *root)
         r = parse_rule(p, cJSON_GetObjectItemCaseSensitive(root, "rule"));
         if (r < 0)
                 return r;
-        if ((s = member_string(root, "origin"))) {
-                size_t n = strlen(s);
-                if (n > PB_CHECKPOINT_ORIGIN_MAX || !pb_key_name_is_valid(s, n))
-                        return fail(p, PB_ERR_INVALID, "$.origin",
-                                    "expected at most 255 bytes without spaces or '+' (a C2SP key name)");
-                memcpy(m->origin, s, n + 1);
-        } else if (default_origin(e->id, m->origin) < 0) {
+        /* the log's origin is derived from the id, never chosen: two elections of a server (one
+         * engine key) can then never sign checkpoints or promises for one log (integrity.md §3.1) */
+        if (pb_origin_derive(e->id, m->origin) < 0)
+                return fail(p, PB_ERR_INVALID, "$.id", "the id cannot name a ballot log");
+        if ((s = member_string(root, "origin")) && strcmp(s, m->origin))
                 return fail(p, PB_ERR_INVALID, "$.origin",
-                            "the id cannot name the ballot log (it has a space or '+'): give an origin");
-        }
+                            "the ballot log's origin is derived from the id (pbvote/<id>/ballots) and "
+                            "cannot be chosen");
         if ((v = cJSON_GetObjectItemCaseSensitive(root, "period"))) {
                 r = pb_json_check_object(v, period_fields, "$.period", p->d);
                 if (r < 0)

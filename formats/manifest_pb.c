@@ -85,14 +85,8 @@ pb_err pb_manifest_from_pb(const struct pb_election *pb, const char *id, const s
                 dst->name = m->names[idx].plain;
                 dst->withdrawn = src->withdrawn;
         }
-        if (pb_manifest_id_is_valid(id, strlen(id))) {
-                int n = snprintf(m->origin, sizeof(m->origin), "pbvote/%s/ballots", id);
-                if (n < 0 || (size_t)n >= sizeof(m->origin) || !pb_key_name_is_valid(m->origin, (size_t)n)) {
-                        r = pb_diag_set(reterr, PB_ERR_INVALID, "id",
-                                        "the id cannot name the ballot log (it has a space or '+')");
-                        goto out;
-                }
-        }
+        r = pb_origin_derive(id, m->origin);
+        PB_ASSERT(r == PB_OK); /* every valid id (checked above) names a ballot log */
         m->rule = ru;
         if (ru.tie_break == PB_TIE_SEEDED) {
                 m->has_seed_commitment = true;

@@ -27,7 +27,8 @@ hit formats '#include <(sqlite3|microhttpd)\.h>|#include "(ballots|api|cli)/' \
         "formats/ must not include SQLite, libmicrohttpd or a higher layer:"
 hit ballots '#include <microhttpd\.h>|#include "(api|cli)/' "ballots/ must not include libmicrohttpd, api/ or cli/:"
 # The documents, the bundle, the verifier and the receipt check: an auditor's code, no ballot box.
-for f in ballots/bundle.c ballots/counts.c ballots/docs.c ballots/receipt.c ballots/verify.c \
+for f in ballots/bundle.c ballots/counts.c ballots/docs.c ballots/receipt.c ballots/verify.c ballots/verify_log.c \
+         ballots/verify_src.c ballots/verify_int.h \
          ballots/pb_bundle.h ballots/pb_counts.h ballots/pb_docs.h ballots/pb_receipt.h; do
         hit "$f" '#include <sqlite3\.h>|#include "ballots/(pb_box|box_int)\.h"' \
                 "$f (a signed document or the verifier) must not need the ballot box:"

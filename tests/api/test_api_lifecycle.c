@@ -91,7 +91,7 @@ static void create_and_open(void)
 static bool check_promise(const char *body, struct pb_promise *ret)
 {
         struct pb_receipt_info info;
-        pb_err r = pb_receipt_check(body, strlen(body), &fx.engine.pub, NULL, &info, NULL);
+        pb_err r = pb_receipt_check(body, strlen(body), &fx.engine.pub, NULL, NULL, &info, NULL);
 
         CHECK_INT(r, PB_OK);
         *ret = info.promise;
@@ -138,27 +138,50 @@ static void cast_concurrently(void)
         }
         CHECK_INT(call(&fx, "POST", "/v1/elections/life/ballots", kiosk, body, out, sizeof(out)), 200);
         CHECK_STR(out, first);
+        /* the same code and submission id with other ballots: the same bytes, so a retry cannot
+         * tell whether a guessed ballot is the stored one (issue 11, vote buying by replay) */
+        {
+                static const char *const others[3] = { "[\"p2\"]", "[\"p3\"]", "[\"p1\",\"p2\"]" };
+                for (int k = 0; k < 3; k++) {
+                        snprintf(
+                                body, sizeof(body),
+                                "{\"ballot\":{\"approvals\":%s},\"code\":\"%s\",\"submission_id\":\"%032x\"}",
+                                others[k], codes[0], 1u);
+                        CHECK_INT(call(&fx, "POST", "/v1/elections/life/ballots", kiosk, body, out,
+                                       sizeof(out)),
+                                  200);
+                        CHECK_STR(out, first);
+                }
+        }
         /* a spent code with a new submission: 409 */
         snprintf(body, sizeof(body),
                  "{\"ballot\":{\"approvals\":[\"p2\"]},\"code\":\"%s\",\"submission_id\":\"%032x\"}",
                  codes[1], 999u);
         CHECK_INT(call(&fx, "POST", "/v1/elections/life/ballots", kiosk, body, out, sizeof(out)), 409);
         CHECK(strstr(out, "\"status\":409") != NULL);
+        CHECK(strstr(out, "\"reason\":\"code_spent\"") != NULL);
+        CHECK(strstr(out, "\"field\":\"$.code\"") != NULL);
         /* an unknown code, a ballot over max_length, a project that does not exist, an admin token */
         snprintf(body, sizeof(body),
                  "{\"ballot\":{\"approvals\":[\"p2\"]},\"code\":\"%s\",\"submission_id\":\"%032x\"}",
                  "0000-0000-0000-0000-0", 1000u);
         CHECK(call(&fx, "POST", "/v1/elections/life/ballots", kiosk, body, out, sizeof(out)) / 100 == 4);
+        CHECK(strstr(out, "\"reason\":\"code_malformed\"") != NULL ||
+              strstr(out, "\"reason\":\"code_unknown\"") != NULL);
+        CHECK(strstr(out, "\"field\":\"$.code\"") != NULL);
         snprintf(body, sizeof(body),
                  "{\"ballot\":{\"approvals\":[\"p1\",\"p2\",\"p3\"]},\"code\":\"%s\",\"submission_id\":\"%"
                  "032x\"}",
                  codes[THREADS * PER_THREAD], 1001u);
         CHECK_INT(call(&fx, "POST", "/v1/elections/life/ballots", kiosk, body, out, sizeof(out)), 422);
+        CHECK(strstr(out, "\"reason\":\"too_many_picks\"") != NULL);
+        CHECK(strstr(out, "\"field\":\"$.ballot.approvals\"") != NULL);
         snprintf(body, sizeof(body),
                  "{\"ballot\":{\"approvals\":[\"p9\"]},\"code\":\"%s\",\"submission_id\":\"%032x\"}",
                  codes[THREADS * PER_THREAD], 1002u);
         CHECK_INT(call(&fx, "POST", "/v1/elections/life/ballots", kiosk, body, out, sizeof(out)), 422);
         CHECK(strstr(out, "\"field\":\"$.ballot.approvals[0]\"") != NULL);
+        CHECK(strstr(out, "\"reason\":\"unknown_project\"") != NULL);
         CHECK_INT(call(&fx, "POST", "/v1/elections/life/ballots", fx.admin, body, out, sizeof(out)), 403);
         /* no partial results while open; counts only */
         CHECK_INT(call(&fx, "POST", "/v1/elections/life/tally", fx.admin, NULL, out, sizeof(out)), 409);
@@ -194,16 +217,16 @@ static void check_receipts(bool all_logged)
                         struct pb_receipt_inclusion inc;
                         struct pb_key_public other = fx.engine.pub;
                         CHECK_INT(pb_receipt_check(receipts[i], strlen(receipts[i]), &fx.engine.pub, NULL,
-                                                   &info, NULL),
+                                                   NULL, &info, NULL),
                                   PB_OK);
                         CHECK_INT(pb_receipt_check_inclusion(out, strlen(out), info.commitment,
                                                              &fx.engine.pub, info.promise.origin, &inc, NULL),
                                   PB_OK);
                         CHECK(inc.pending == cJSON_IsTrue(cJSON_GetObjectItem(j, "pending")));
                         other.pk[0] ^= 1; /* the same key name and ID, another key */
-                        CHECK_INT(
-                                pb_receipt_check(receipts[i], strlen(receipts[i]), &other, NULL, &info, NULL),
-                                PB_ERR_SIGNATURE);
+                        CHECK_INT(pb_receipt_check(receipts[i], strlen(receipts[i]), &other, NULL, NULL,
+                                                   &info, NULL),
+                                  PB_ERR_SIGNATURE);
                         if (!inc.pending) {
                                 uint8_t another[32];
                                 memcpy(another, info.commitment, 32);
@@ -254,6 +277,7 @@ static void close_tally_export(const char *pbvote)
                        "\"0000000000000000000000000000abcd\"}",
                        out, sizeof(out)),
                   409);
+        CHECK(strstr(out, "\"reason\":\"not_open\"") != NULL);
         CHECK_INT(call(&fx, "GET", "/v1/elections/life/export", auditor, NULL, out, sizeof(out)),
                   409); /* not tallied */
         CHECK_INT(call(&fx, "POST", "/v1/elections/life/tally", fx.admin, NULL, out, sizeof(out)), 200);

@@ -97,6 +97,27 @@ static int setup_election(void)
 
 /* What must not change: accepted ballots, spent codes, the log and its signed checkpoint (refusals
  * are counted, by reason, which is what turnout's "rejected" is for). */
+/* The fork of issue 11 over HTTP: an administrator creating a second election with the first
+ * one's log origin is refused (the origin is derived from the id), and nothing is created. */
+static int fork_refused(void)
+{
+        char manifest[2048], out[4096];
+        int st;
+
+        snprintf(manifest, sizeof(manifest), fixture_manifest, "evil", "demo");
+        st = call(&fx, "POST", "/v1/elections", fx.admin, manifest, out, sizeof(out));
+        if (st != 422 || !strstr(out, "\"field\":\"$.origin\"")) {
+                fprintf(stderr, "FAIL a second election with the first one's origin: %d %s\n", st, out);
+                return 1;
+        }
+        st = call(&fx, "GET", "/v1/elections/evil", NULL, NULL, out, sizeof(out));
+        if (st != 404) {
+                fprintf(stderr, "FAIL the refused election exists: %d\n", st);
+                return 1;
+        }
+        return 0;
+}
+
 static void snapshot(char *out, size_t cap)
 {
         char t[4096], cp[4096];
@@ -363,6 +384,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "cannot start the server and its election\n");
                 return 1;
         }
+        fail = fork_refused();
         snapshot(before, sizeof(before));
         for (int k = 0; k < 8; k++) {
                 slows[k].port = fx.port;

@@ -18,6 +18,7 @@
 #include "ballots/pb_bundle.h"
 #include "formats/pb_envelope.h"
 #include "formats/pb_file.h"
+#include "formats/pb_tar.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_b64.h"
 #include "engine/pb_seal.h"
@@ -510,39 +511,196 @@ static bool rewrite_keep(const char *dir, size_t i)
         return ok;
 }
 
+/* Append @extra to file @name (a text-mode transfer's "\r\n", say). */
+static bool append(const char *dir, const char *name, const char *extra)
+{
+        size_t l;
+        char *c = slurp(dir, name, &l);
+        struct pb_buf out;
+        bool ok;
+
+        pb_buf_init(&out, 0);
+        ok = c && pb_buf_add(&out, c, l) == PB_OK && pb_buf_adds(&out, extra) == PB_OK;
+        if (ok)
+                spit(dir, name, out.data, out.len);
+        pb_buf_release(&out);
+        pb_free(c);
+        return ok;
+}
+
+/* Every "\n" of file @name becomes "\r\n", as a text-mode FTP transfer or a Windows editor does. */
+static bool crlf(const char *dir, const char *name)
+{
+        size_t l;
+        char *c = slurp(dir, name, &l);
+        struct pb_buf out;
+        bool ok = c != NULL;
+
+        pb_buf_init(&out, 0);
+        for (size_t i = 0; ok && i < l; i++)
+                ok = (c[i] != '\n' || pb_buf_addc(&out, '\r') == PB_OK) && pb_buf_addc(&out, c[i]) == PB_OK;
+        if (ok)
+                spit(dir, name, out.data, out.len);
+        pb_buf_release(&out);
+        pb_free(c);
+        return ok;
+}
+
+/* File @name becomes a symbolic link to a copy outside the bundle (@extra: the link is added
+ * beside it, named "link"). */
+static bool symlinked(const char *dir, const char *name, bool extra)
+{
+        char path[512], outside[512];
+
+        snprintf(path, sizeof(path), "%s/%s", dir, extra ? "link" : name);
+        snprintf(outside, sizeof(outside), "%s.%s", dir, name);
+        if (!copy_file(dir, name, top, strrchr(outside, '/') + 1))
+                return false;
+        if (!extra)
+                unlink(path);
+        return symlink(outside, path) == 0;
+}
+
+/* A line of @n bytes without a newline at the end of file @name (a file that never ends). */
+static bool long_line(const char *dir, const char *name, size_t n)
+{
+        char *junk = malloc(n + 1);
+        bool ok;
+
+        if (!junk)
+                return false;
+        memset(junk, '{', n);
+        junk[n] = '\0';
+        ok = append(dir, name, junk);
+        free(junk);
+        return ok;
+}
+
+/* ---- tar archives of a bundle ---- */
+
+static void octal_field(char *field, size_t width, uint64_t v)
+{
+        field[width - 1] = '\0';
+        for (size_t i = width - 1; i-- > 0;) {
+                field[i] = (char)('0' + (v & 7));
+                v >>= 3;
+        }
+}
+
+/* One ustar member: @type '0' a file of @len bytes at @data, '1'/'2' a link to @data, '5' a folder. */
+static void tar_add(struct pb_buf *out, const char *name, char type, const char *data, size_t len)
+{
+        static const char zeros[512];
+        char h[512];
+        unsigned sum = 0;
+        size_t size = type == '0' || type == 'x' ? len : 0;
+
+        memset(h, 0, sizeof(h));
+        memcpy(h, name, strlen(name) < 100 ? strlen(name) : 99);
+        octal_field(h + 100, 8, type == '5' ? 0755 : 0644);
+        octal_field(h + 108, 8, 0);
+        octal_field(h + 116, 8, 0);
+        octal_field(h + 124, 12, size);
+        octal_field(h + 136, 12, 0);
+        h[156] = type;
+        if (type == '1' || type == '2')
+                memcpy(h + 157, data, len < 100 ? len : 99);
+        memcpy(h + 257, "ustar", 6);
+        memcpy(h + 263, "00", 2);
+        memset(h + 148, ' ', 8);
+        for (size_t i = 0; i < sizeof(h); i++)
+                sum += (unsigned char)h[i];
+        octal_field(h + 148, 7, sum);
+        h[155] = ' ';
+        if (pb_buf_add(out, h, sizeof(h)) < 0 || (size && pb_buf_add(out, data, size) < 0) ||
+            (size % 512 && pb_buf_add(out, zeros, 512 - size % 512) < 0))
+                FAIL("cannot build a tar member\n");
+}
+
+/* The bundle @dir as pbvote export's tar writes it (members "@prefix/<file>"), without its end. */
+static bool tar_bundle(const char *dir, const char *prefix, struct pb_buf *out)
+{
+        if (pb_tar_dir(dir, prefix, out, NULL) < 0 || out->len < 1024)
+                return false;
+        out->len -= 1024; /* the end marker: members may follow */
+        return true;
+}
+
+static bool tar_write(const char *path, struct pb_buf *t, bool end)
+{
+        static const char zeros[1024];
+        bool ok = !end || pb_buf_add(t, zeros, sizeof(zeros)) == PB_OK;
+
+        if (ok && pb_file_write_atomic(path, t->data, t->len, NULL) < 0)
+                ok = false;
+        pb_buf_release(t);
+        return ok;
+}
+
 /* ---- running the verifier ---- */
 
 struct seen {
         char failed[512];
+        char file[300]; /* the file the first failure names ("-" for none), then " line N" */
 };
 
 static void note(void *ctx, const struct pb_verify_check *c)
 {
         struct seen *s = ctx;
+        if (!c->pass && !s->file[0]) {
+                if (c->line)
+                        snprintf(s->file, sizeof(s->file), "%s line %u", c->file ? c->file : "-", c->line);
+                else
+                        snprintf(s->file, sizeof(s->file), "%s", c->file ? c->file : "-");
+        }
         if (!c->pass && strlen(s->failed) + 8 < sizeof(s->failed)) {
                 strcat(s->failed, " ");
                 strcat(s->failed, c->id);
         }
 }
 
-static pb_err verify(const char *dir, struct seen *s, bool with_roles)
+/* What the auditor pins besides the keys: NULL members pin nothing. */
+struct expected {
+        const char *election;
+        const uint8_t *manifest, *result;
+};
+
+static pb_err verify_pinned(const char *dir, struct seen *s, bool with_roles, const struct expected *x)
 {
         struct pb_key_public keys[2] = { engine.pub, office.pub };
         enum pb_trust_role roles[2] = { PB_TRUST_ENGINE, PB_TRUST_OFFICE };
-        struct pb_verify_options o = { keys, with_roles ? roles : NULL, 2, false };
+        struct pb_verify_options o;
 
+        memset(&o, 0, sizeof(o));
+        o.trusted = keys;
+        o.roles = with_roles ? roles : NULL;
+        o.n_trusted = 2;
+        if (x) {
+                o.expect_election = x->election;
+                o.expect_manifest = x->manifest;
+                o.expect_result = x->result;
+        }
         memset(s, 0, sizeof(*s));
         return pb_bundle_verify(dir, &o, note, s, NULL);
 }
 
+static pb_err verify(const char *dir, struct seen *s, bool with_roles)
+{
+        return verify_pinned(dir, s, with_roles, NULL);
+}
+
 static int classes;
 
-/* A tampered copy of the honest bundle must fail, with check @want among the failures. */
-static void expect(const char *name, const char *dir, const char *want)
+/*
+ * A tampered copy of the honest bundle must fail, with check @want among the failures and, when
+ * @file is not NULL, the first failure naming @file (the offending file, member, or "FILE line N").
+ */
+static void expect_at(const char *name, const char *dir, const char *want, const char *file,
+                      const struct expected *x)
 {
         struct seen s;
         char padded[16];
-        pb_err r = verify(dir, &s, true);
+        pb_err r = verify_pinned(dir, &s, true, x);
 
         classes++;
         snprintf(padded, sizeof(padded), " %s", want);
@@ -552,8 +710,16 @@ static void expect(const char *name, const char *dir, const char *want)
                  (s.failed[strlen(padded)] != '\0' && strncmp(s.failed + strlen(padded), " ", 1) &&
                   !strstr(s.failed, padded)))
                 FAIL("tamper %-45s detected by%s, expected %s\n", name, s.failed, want);
+        else if (file && strcmp(s.file, file))
+                FAIL("tamper %-45s detected by%s, but names \"%s\", expected \"%s\"\n", name, s.failed,
+                     s.file, file);
         else
-                fprintf(stderr, "tamper %-45s detected by%s\n", name, s.failed);
+                fprintf(stderr, "tamper %-45s detected by%s (%s)\n", name, s.failed, s.file);
+}
+
+static void expect(const char *name, const char *dir, const char *want)
+{
+        expect_at(name, dir, want, NULL, NULL);
 }
 
 static void fresh(const char *honest_dir, char *dir, size_t cap, const char *name)
@@ -570,6 +736,232 @@ static void fresh(const char *honest_dir, char *dir, size_t cap, const char *nam
                         FAIL("tamper %s: the mutation did not apply\n", name);                               \
                 expect(name, dir, want);                                                                     \
         } while (0)
+
+/* As CASE, and the first failure must name @file. */
+#define CASE_AT(name, want, file, mutation)                                                                  \
+        do {                                                                                                 \
+                char dir[256];                                                                               \
+                fresh(good, dir, sizeof(dir), name);                                                         \
+                if (!(mutation))                                                                             \
+                        FAIL("tamper %s: the mutation did not apply\n", name);                               \
+                expect_at(name, dir, want, file, NULL);                                                      \
+        } while (0)
+
+/* A tar archive at @tar built by @build (which sees the honest bundle's copy as dir); it must fail
+ * check @want, the first failure naming @file. */
+#define TAR_CASE(name, want, file, build)                                                                    \
+        do {                                                                                                 \
+                char dir[256], tar[300];                                                                     \
+                struct pb_buf t;                                                                             \
+                fresh(good, dir, sizeof(dir), name);                                                         \
+                snprintf(tar, sizeof(tar), "%s.tar", dir);                                                   \
+                pb_buf_init(&t, 0);                                                                          \
+                if (!(build))                                                                                \
+                        FAIL("tamper %s: the archive could not be built\n", name);                           \
+                expect_at(name, tar, want, file, NULL);                                                      \
+        } while (0)
+
+/* The bundle @dir as an archive of bare file names (no folder around them), without its end. */
+static bool tar_flat(const char *dir, struct pb_buf *out)
+{
+        static const char *const names[] = { PB_BUNDLE_BALLOTS,     PB_BUNDLE_CERTIFICATION,
+                                             PB_BUNDLE_CHECKPOINTS, PB_BUNDLE_CLOSE,
+                                             PB_BUNDLE_KEYS,        PB_BUNDLE_MANIFEST,
+                                             PB_BUNDLE_RESULT };
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+                size_t l;
+                char *c = slurp(dir, names[i], &l);
+                if (!c)
+                        return false;
+                tar_add(out, names[i], '0', c, l);
+                pb_free(c);
+        }
+        return true;
+}
+
+/* SHA-256 of the payload of envelope @name in @dir (what a city publishes to pin it). */
+static bool payload_sha256(const char *dir, const char *name, uint8_t out[32])
+{
+        struct pb_seal_envelope env;
+        size_t len;
+        char *data = slurp(dir, name, &len);
+        bool ok;
+
+        pb_seal_envelope_init(&env);
+        ok = data && pb_envelope_parse(data, len, 0, &env, NULL) == PB_OK;
+        if (ok)
+                crypto_hash_sha256(out, env.payload, env.payload_len);
+        pb_seal_envelope_release(&env);
+        pb_free(data);
+        return ok;
+}
+
+static size_t count_lines(const char *dir, const char *name)
+{
+        size_t l, n = 0;
+        char *c = slurp(dir, name, &l);
+
+        for (size_t i = 0; c && i < l; i++)
+                n += c[i] == '\n';
+        pb_free(c);
+        return n;
+}
+
+static void mkdir_in(const char *dir, const char *name)
+{
+        char path[512];
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        if (mkdir(path, 0755) < 0)
+                FAIL("cannot make %s\n", path);
+}
+
+/* A pax extended header ('x') naming the next member @path, as `tar --format=pax` writes for
+ * long or non-ASCII names. */
+static void tar_pax_path(struct pb_buf *out, const char *path)
+{
+        char rec[512];
+        size_t n = strlen(" path=\n") + strlen(path), len = n + 1;
+
+        while ((size_t)snprintf(NULL, 0, "%zu", len) + n != len)
+                len++;
+        snprintf(rec, sizeof(rec), "%zu path=%s\n", len, path);
+        tar_add(out, "PaxHeaders/x", 'x', rec, strlen(rec));
+}
+
+/* A member with the bytes of file @name of @dir, named @as in the archive. */
+static bool tar_file(struct pb_buf *out, const char *dir, const char *name, const char *as)
+{
+        size_t l;
+        char *c = slurp(dir, name, &l);
+
+        if (c)
+                tar_add(out, as, '0', c, l);
+        pb_free(c);
+        return c != NULL;
+}
+
+/* The bundle @dir with ballots.jsonl stored under a short name and its real name in a pax header. */
+static bool tar_pax(const char *dir, struct pb_buf *t)
+{
+        static const char *const rest[] = {
+                PB_BUNDLE_CERTIFICATION, PB_BUNDLE_CHECKPOINTS, PB_BUNDLE_CLOSE,
+                PB_BUNDLE_KEYS,          PB_BUNDLE_MANIFEST,    PB_BUNDLE_RESULT
+        };
+        bool ok;
+
+        tar_pax_path(t, "good/" PB_BUNDLE_BALLOTS);
+        ok = tar_file(t, dir, PB_BUNDLE_BALLOTS, "good/b");
+        for (size_t i = 0; ok && i < sizeof(rest) / sizeof(rest[0]); i++) {
+                char as[64];
+                snprintf(as, sizeof(as), "good/%s", rest[i]);
+                ok = tar_file(t, dir, rest[i], as);
+        }
+        return ok;
+}
+
+/* The honest bundle as pbvote writes it, with the folder's own member first (tar cf of the folder),
+ * with bare names, and with a pax header naming one member: all of them verify. */
+static void honest_tars(const char *good)
+{
+        for (int k = 0; k < 4; k++) {
+                char tar[300];
+                struct pb_buf t;
+                struct seen s;
+                bool ok;
+
+                snprintf(tar, sizeof(tar), "%s/honest-%d.tar", top, k);
+                pb_buf_init(&t, 0);
+                if (k == 1)
+                        tar_add(&t, "good/", '5', NULL, 0);
+                ok = k == 2 ? tar_flat(good, &t) : k == 3 ? tar_pax(good, &t) : tar_bundle(good, "good", &t);
+                ok = tar_write(tar, &t, true) && ok;
+                memset(&s, 0, sizeof(s));
+                if (!ok || verify(tar, &s, true) != PB_OK)
+                        FAIL("honest archive %d fails:%s (%s)\n", k, s.failed, s.file);
+        }
+        fprintf(stderr, "4 honest archives verified\n");
+}
+
+static void tar_cases(const char *good)
+{
+        honest_tars(good);
+        TAR_CASE(".DS_Store in the archive", "A1", "good/.DS_Store",
+                 tar_bundle(dir, "good", &t) && (tar_add(&t, "good/.DS_Store", '0', "x", 1), true) &&
+                         tar_write(tar, &t, true));
+        TAR_CASE("a symbolic link in the archive", "A1", "good/link",
+                 tar_bundle(dir, "good", &t) && (tar_add(&t, "good/link", '2', "keys.txt", 8), true) &&
+                         tar_write(tar, &t, true));
+        TAR_CASE("keys.txt as a symbolic link in the archive", "A1", "good/keys.txt",
+                 (remove_file(dir, PB_BUNDLE_KEYS), tar_bundle(dir, "good", &t)) &&
+                         (tar_add(&t, "good/keys.txt", '2', "/etc/passwd", 11), true) &&
+                         tar_write(tar, &t, true));
+        TAR_CASE("a hard link in the archive", "A1", "good/x",
+                 tar_bundle(dir, "good", &t) && (tar_add(&t, "good/x", '1', "good/keys.txt", 13), true) &&
+                         tar_write(tar, &t, true));
+        TAR_CASE("a device in the archive", "A1", "good/null",
+                 tar_bundle(dir, "good", &t) && (tar_add(&t, "good/null", '3', NULL, 0), true) &&
+                         tar_write(tar, &t, true));
+        TAR_CASE("a name with .. in the archive", "A1", "good/../keys.txt",
+                 tar_bundle(dir, "good", &t) && tar_file(&t, dir, PB_BUNDLE_KEYS, "good/../keys.txt") &&
+                         tar_write(tar, &t, true));
+        TAR_CASE("an absolute name in the archive", "A1", "/tmp/keys.txt",
+                 tar_bundle(dir, "good", &t) && tar_file(&t, dir, PB_BUNDLE_KEYS, "/tmp/keys.txt") &&
+                         tar_write(tar, &t, true));
+        TAR_CASE("a file twice in the archive", "A1", "good/keys.txt",
+                 tar_bundle(dir, "good", &t) && tar_file(&t, dir, PB_BUNDLE_KEYS, "good/keys.txt") &&
+                         tar_write(tar, &t, true));
+        TAR_CASE("a subfolder in the archive", "A1", "good/sub/keys.txt",
+                 tar_bundle(dir, "good", &t) && tar_file(&t, dir, PB_BUNDLE_KEYS, "good/sub/keys.txt") &&
+                         tar_write(tar, &t, true));
+        TAR_CASE("a member outside the bundle's folder", "A1", "other/keys.txt",
+                 tar_bundle(dir, "good", &t) && tar_file(&t, dir, PB_BUNDLE_KEYS, "other/keys.txt") &&
+                         tar_write(tar, &t, true));
+        TAR_CASE("a file missing from the archive", "A1", PB_BUNDLE_CERTIFICATION,
+                 (remove_file(dir, PB_BUNDLE_CERTIFICATION), tar_bundle(dir, "good", &t)) &&
+                         tar_write(tar, &t, true));
+        /* pbvote's archive starts with ballots.jsonl: cut inside it */
+        TAR_CASE("a truncated archive", "A1", "good/ballots.jsonl",
+                 tar_bundle(dir, "good", &t) && (t.len = 512 + 700, true) && tar_write(tar, &t, false));
+        TAR_CASE("data after the end of the archive", "A1", tar,
+                 tar_bundle(dir, "good", &t) && tar_write(tar, &t, true) &&
+                         append(top, strrchr(tar, '/') + 1, "x"));
+        TAR_CASE("a damaged header", "A1", tar,
+                 tar_bundle(dir, "good", &t) && (t.data[3] ^= 1, true) && tar_write(tar, &t, true));
+        TAR_CASE("not an archive", "A1", tar, (spit(top, strrchr(tar, '/') + 1, "hello\n", 6), true));
+        TAR_CASE("a changed ballot inside the archive", "C1", "ballots.jsonl line 5",
+                 rewrite_keep(dir, 4) && tar_bundle(dir, "good", &t) && tar_write(tar, &t, true));
+        TAR_CASE("CRLF keys.txt inside the archive", "B0", PB_BUNDLE_KEYS,
+                 crlf(dir, PB_BUNDLE_KEYS) && tar_bundle(dir, "good", &t) && tar_write(tar, &t, true));
+        TAR_CASE("a long ballot line inside the archive", "C1", "ballots.jsonl line 61",
+                 long_line(dir, PB_BUNDLE_BALLOTS, (size_t)4 << 20) && tar_bundle(dir, "good", &t) &&
+                         tar_write(tar, &t, true));
+}
+
+/* Issue 11: a valid bundle of another election (same keys) cannot pass for this one once the
+ * auditor pins the election, and the one pinned passes. */
+static void pinned_cases(const char *good, const char *other)
+{
+        uint8_t good_m[32], good_r[32], zero[32] = { 0 };
+        struct expected all = { "good", good_m, good_r }, by_m = { NULL, good_m, NULL },
+                        by_id = { "good", NULL, NULL }, by_r = { NULL, NULL, good_r },
+                        wrong = { NULL, zero, NULL };
+        struct seen s;
+
+        if (!payload_sha256(good, PB_BUNDLE_MANIFEST, good_m) ||
+            !payload_sha256(good, PB_BUNDLE_RESULT, good_r)) {
+                FAIL("cannot hash the honest bundle\n");
+                return;
+        }
+        if (verify_pinned(good, &s, true, &all) != PB_OK)
+                FAIL("the honest bundle fails with its own pins:%s\n", s.failed);
+        if (verify_pinned(other, &s, true, NULL) != PB_OK)
+                FAIL("the other honest bundle fails unpinned:%s\n", s.failed);
+        expect_at("another election's bundle, --expect-manifest", other, "B1P", PB_BUNDLE_MANIFEST, &by_m);
+        expect_at("another election's bundle, --expect-election", other, "B1P", PB_BUNDLE_MANIFEST, &by_id);
+        expect_at("another election's bundle, --expect-result", other, "B4P", PB_BUNDLE_RESULT, &by_r);
+        expect_at("the bundle against another published manifest hash", good, "B1P", PB_BUNDLE_MANIFEST,
+                  &wrong);
+}
 
 int main(int argc, char **argv)
 {
@@ -708,6 +1100,32 @@ int main(int argc, char **argv)
                 }
         }
         CASE("added file", "A1", (spit(dir, "notes.txt", "hello\n", 6), true));
+        /* issue 11: every failure names the file, and the bundle may arrive as a tar archive */
+        pinned_cases(good, other);
+        CASE_AT("added .DS_Store", "A1", ".DS_Store", (spit(dir, ".DS_Store", "\0\0\0\1Bud1", 8), true));
+        CASE_AT("keys.txt replaced by a symbolic link", "A1", PB_BUNDLE_KEYS,
+                symlinked(dir, PB_BUNDLE_KEYS, false));
+        CASE_AT("a symbolic link added", "A1", "link", symlinked(dir, PB_BUNDLE_KEYS, true));
+        CASE_AT("a folder added", "A1", "sub", (mkdir_in(dir, "sub"), true));
+        CASE_AT("CRLF line endings in keys.txt", "B0", PB_BUNDLE_KEYS, crlf(dir, PB_BUNDLE_KEYS));
+        CASE_AT("CRLF line endings in checkpoints.jsonl", "B2", "checkpoints.jsonl line 1",
+                crlf(dir, PB_BUNDLE_CHECKPOINTS));
+        CASE_AT("CRLF line endings in ballots.jsonl", "C1", "ballots.jsonl line 1",
+                crlf(dir, PB_BUNDLE_BALLOTS));
+        CASE_AT("CRLF after an envelope", "B4", PB_BUNDLE_RESULT, append(dir, PB_BUNDLE_RESULT, "\r\n"));
+        CASE_AT("a ballot line longer than any valid one (no newline)", "C1", "ballots.jsonl line 61",
+                long_line(dir, PB_BUNDLE_BALLOTS, (size_t)4 << 20));
+        {
+                char at[64];
+                snprintf(at, sizeof(at), "checkpoints.jsonl line %zu",
+                         count_lines(good, PB_BUNDLE_CHECKPOINTS) + 1);
+                CASE_AT("a checkpoint line longer than any valid one", "B2", at,
+                        long_line(dir, PB_BUNDLE_CHECKPOINTS, (size_t)4 << 20));
+        }
+        CASE_AT("a manifest naming another log origin (re-signed by the office)", "B1", PB_BUNDLE_MANIFEST,
+                resign(dir, PB_BUNDLE_MANIFEST, "\"origin\":\"pbvote/good/ballots\"",
+                       "\"origin\":\"pbvote/other/ballots\"", &office, NULL));
+        tar_cases(good);
         /* an attacker who re-signs everything with keys of its own: only pinning catches it */
         {
                 char dir[256];

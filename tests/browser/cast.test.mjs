@@ -83,16 +83,56 @@ test('a code the server cannot read, in Ukrainian', async () => {
   await page.context().close();
 });
 
-test('a ballot the server refuses: back to the ballot, told why, in English', async () => {
-  const page = await atReview('approval', 'en', data.elections.approval.codes[0]);
-  await page.route('**/ballots', (route) => {
-    const body = JSON.parse(route.request().postData());
-    route.continue({ postData: JSON.stringify({ ...body, ballot: { approvals: ['p1', 'p2', 'p3'] } }) });
-  });
-  await castRefused(page, 'en', tr('en', 'reason.invalid'), 'ballot.title.approval');
-  await page.context().close();
-  const turnout = await server.api('GET', '/v1/elections/approval/turnout', { token: null });
-  assert.equal(turnout.body.ballots, 0, 'nothing stored');
+// Each reason the server gives for a ballot (docs/errors.md), forced by rewriting the ballot on its
+// way out (the page itself never sends one that breaks a rule): back to the ballot, told why.
+const BALLOT_REFUSALS = [
+  ['approval', 'en', { approvals: ['p1', 'p2', 'p3'] }, 'too_many_picks'],
+  ['approval', 'en', { approvals: [] }, 'too_few_picks'],
+  ['approval', 'en', { approvals: ['p1', 'p9'] }, 'unknown_project'],
+  ['approval', 'en', { approvals: ['p1', 'p1'] }, 'duplicate_pick'],
+  ['approval', 'en', { ranking: ['p1'] }, 'ballot_malformed'],
+  ['knapsack', 'pl', { approvals: ['p1', 'p2', 'p3'] }, 'over_budget'],
+  ['choose1', 'uk', { approvals: ['p1', 'p2'] }, 'not_one_pick'],
+  ['cumulative', 'ar', { points: { p1: 7 } }, 'points_above_max'],
+  ['cumulative', 'ar', { points: { p1: 6, p2: 5 } }, 'too_many_points'],
+  ['cumulative', 'ar', { points: { p1: -1 } }, 'negative_points'],
+];
+
+test("every ballot refusal of the server, in the resident's language; nothing stored", async () => {
+  const pages = {};
+  let rewrite = null;
+  for (const [id, lang, ballot, reason] of BALLOT_REFUSALS) {
+    const el = data.elections[id];
+    if (!pages[id]) {
+      const page = await newPage(browser, server);
+      await enrolKiosk(page, id, el.kiosk);
+      await startAtKiosk(page, lang);
+      await enterCode(page, lang, el.codes[5]);
+      // a ballot the page accepts (each of these elections needs a pick), rewritten on the way out
+      const first = projectName(el.manifest, 'p1', lang);
+      if (id === 'choose1') await page.getByRole('radio', { name: first }).check();
+      else if (id !== 'cumulative') await page.getByRole('checkbox', { name: first }).check();
+      await page.route('**/ballots', (route) => {
+        const body = JSON.parse(route.request().postData());
+        route.continue({ postData: JSON.stringify({ ...body, ballot: rewrite }) });
+      });
+      pages[id] = page;
+    }
+    const page = pages[id];
+    rewrite = ballot;
+    await page.getByRole('button', { name: tr(lang, 'ballot.next') }).click();
+    const answer = page.waitForResponse((r) => r.url().endsWith('/ballots'));
+    await page.getByRole('button', { name: tr(lang, 'review.cast') }).click();
+    assert.equal((await (await answer).json()).reason, reason, `the server's reason for ${JSON.stringify(ballot)}`);
+    const summary = page.getByRole('alert').filter({ has: page.getByRole('heading', { name: tr(lang, 'error.summary') }) });
+    await summary.getByText(tr(lang, `reason.${reason}`)).waitFor();
+    await page.getByRole('heading', { level: 1, name: tr(lang, `ballot.title.${{ cumulative: 'points' }[id] || 'approval'}`) }).waitFor();
+  }
+  for (const page of Object.values(pages)) await page.context().close();
+  for (const id of ['approval', 'knapsack', 'choose1', 'cumulative']) {
+    const turnout = await server.api('GET', `/v1/elections/${id}/turnout`, { token: null });
+    assert.equal(turnout.body.ballots, id === 'knapsack' ? 1 : 0, `nothing stored in ${id}`);
+  }
 });
 
 test('the vote is not open (suspended meanwhile), in Polish', async () => {

@@ -33,6 +33,10 @@ export function translationProblems(lang, table, en) {
   return problems;
 }
 
+/** Every refusal reason of the API (docs/errors.md, engine/pb_refusal.h), read from the docs. */
+const REASONS = [...readFileSync(join(WEB, '..', 'docs', 'errors.md'), 'utf8').matchAll(/^\| `([a-z_]+)` \| `[a-z_]+` \(\d+\) \|/gm)]
+  .map((m) => m[1]).concat(['offline', 'kiosk', 'web', 'invalid', 'unknown']);
+
 function sources(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? sources(join(dir, d.name)) : d.name.endsWith('.js') ? [join(dir, d.name)] : []));
 }
@@ -62,12 +66,12 @@ test('every key the pages use is in the English file', () => {
     for (const m of src.matchAll(/t\(\w+ \? '([\w.]+)' : '([\w.]+)'\)/g)) { used.add(m[1]); used.add(m[2]); }
   }
   // keys made at run time: reasons (docs/errors.md), election states, ballot titles
-  for (const r of ['over_budget', 'under_budget', 'too_many_picks', 'too_few_picks', 'too_many_points', 'too_few_points',
-    'unknown_project', 'duplicate_pick', 'invalid', 'code_unknown', 'code_spent', 'code_malformed', 'not_open', 'busy',
-    'offline', 'kiosk', 'web', 'unknown']) used.add(`reason.${r}`);
+  // (every reason of docs/errors.md, and the page's own: offline, kiosk, web, invalid, unknown)
+  for (const r of REASONS) used.add(`reason.${r}`);
   for (const s of ['draft', 'open', 'suspended', 'closed', 'tallied', 'certified']) used.add(`state.${s}`);
   for (const k of ['approval', 'ordinal', 'points']) used.add(`ballot.title.${k}`);
   const missing = [...used].filter((k) => !(k in en)).sort();
   assert.deepEqual(missing, []);
   assert.ok(used.size > 150, `found the keys in the sources (${used.size})`);
+  assert.ok(REASONS.length >= 25, `read the reasons of docs/errors.md (${REASONS.length})`);
 });

@@ -74,13 +74,19 @@ code() { sed -n "$(($1 + 1))p" codes.csv; }
 
 expect 0 "cast a paper ballot" "$pbvote" cast --db e.db $E --code "$(code 1)" --ballot '{"approvals":["p2","p1"]}'
 has out '"short_code"' "the receipt has a short code"
-has out 'pbv-promise/v2' "the receipt is a signed promise"
+has out 'pbv-promise/v3\npbvote/cli-2026/ballots\ncli-2026\n' "the receipt is a signed promise for the election's log"
 cp out receipt.json
 expect 0 "the receipt checks offline against the engine key" "$pbvote" receipt receipt.json --engine-key engine.key.pub
 has out "receipt: ok:" "the check says so"
 expect 0 "and names its ballot log" "$pbvote" receipt receipt.json --engine-key engine.key.pub \
-        --origin "$(sed -n 's/.*"promise":"pbv-promise\/v2\\n\([^\\]*\)\\n.*/\1/p' receipt.json)"
+        --origin "$(sed -n 's/.*"promise":"pbv-promise\/v3\\n\([^\\]*\)\\n.*/\1/p' receipt.json)"
 expect 1 "another ballot log is refused" "$pbvote" receipt receipt.json --engine-key engine.key.pub --origin x/y
+expect 0 "the voter's election pins it" "$pbvote" receipt receipt.json --engine-key engine.key.pub --election cli-2026
+expect 1 "another election is refused" "$pbvote" receipt receipt.json --engine-key engine.key.pub --election cli-2025
+sed 's/"election":"cli-2026"/"election":"cli-2025"/' receipt.json > renamed.json
+expect 1 "a receipt whose election field was changed is refused" "$pbvote" receipt renamed.json \
+        --engine-key engine.key.pub
+has err "election" "the refusal names the election"
 expect 1 "another key is refused" "$pbvote" receipt receipt.json --engine-key office.key.pub
 has err "promise" "the refusal names the promise"
 # one hex digit of the commitment changed: the path no longer leads to the signed root

@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         abort();
                 ready = true;
         }
-        r = pb_receipt_check(text, size, &key.pub, NULL, &info, NULL);
+        r = pb_receipt_check(text, size, &key.pub, NULL, NULL, &info, NULL);
         check_verdict(r);
         if (r == PB_OK) {
                 char s[PB_CODE_SHORT_LEN + 1];

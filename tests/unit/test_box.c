@@ -4,17 +4,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "ballots/pb_box.h"
+#include "ballots/pb_bundle.h"
 #include "ballots/pb_docs.h"
 #include "formats/pb_envelope.h"
 #include "ballots/pb_receipt.h"
 #include "check.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_b64.h"
+#include "engine/pb_canon.h"
 #include "engine/pb_seal.h"
+#include "formats/pb_tar.h"
 
 static char dir[64];
 static struct pb_key_secret engine, office, other;
@@ -82,6 +86,85 @@ static void check_no_code(const struct pb_cast_outcome *o, const char *code)
 {
         CHECK(!strstr(o->diag.path, code) && !strstr(o->diag.subject, code) &&
               (!o->diag.reason || !strstr(o->diag.reason, code)));
+}
+
+/* A receipt for @rc's commitment under a promise of @election for log @origin, signed by the engine. */
+static void forged_receipt(const struct pb_receipt *rc, const char *election, const char *origin,
+                           const char *receipt_election, struct pb_buf *out)
+{
+        struct pb_promise p;
+        struct pb_promise_proof proof;
+        struct pb_buf note;
+        struct pb_jw w;
+
+        memset(&p, 0, sizeof(p));
+        pb_buf_init(&note, 0);
+        CHECK(pb_promise_batch(rc->commitment, 1, &p, &proof, NULL) == PB_OK);
+        snprintf(p.origin, sizeof(p.origin), "%s", origin);
+        snprintf(p.election, sizeof(p.election), "%s", election);
+        CHECK(pb_promise_sign(&p, &engine, &note, NULL) == PB_OK);
+        pb_buf_reset(out);
+        pb_jw_init(&w, out);
+        pb_jw_object_begin(&w);
+        pb_jw_key(&w, "commitment");
+        pb_jw_hex(&w, rc->commitment, 32);
+        pb_jw_kv_string(&w, "election", receipt_election);
+        pb_jw_kv_string(&w, "promise", note.data);
+        pb_jw_kv_int(&w, "promise_index", 0);
+        pb_jw_key(&w, "promise_path");
+        pb_jw_array_begin(&w);
+        pb_jw_array_end(&w);
+        pb_jw_kv_string(&w, "short_code", rc->short_code);
+        pb_jw_object_end(&w);
+        CHECK(pb_jw_finish(&w) == PB_OK);
+        pb_buf_release(&note);
+}
+
+/*
+ * The fork of issue 11: a second election ("evil") created on the same server with the first
+ * one's log origin made the engine key sign promises (and checkpoints) for that log that are not
+ * in it.  The origin is now derived from the id: such a manifest is refused when it is created,
+ * and a promise for a log that is not its election's is refused by the receipt check, whatever
+ * the receipt's election says and whatever origin the voter pins.
+ */
+static void check_forked_promise(const struct pb_receipt *rc)
+{
+        char evil[sizeof(manifest_text) + 64];
+        struct pb_manifest *m = NULL;
+        struct pb_receipt_info info;
+        struct pb_buf json;
+        struct pb_diag d;
+        const char *at = strstr(manifest_text, "\"id\":\"t1\"");
+
+        pb_buf_init(&json, 0);
+        snprintf(evil, sizeof(evil), "%.*s\"id\":\"evil\",\"origin\":\"pbvote/t1/ballots\"%s",
+                 (int)(at - manifest_text), manifest_text, at + strlen("\"id\":\"t1\""));
+        CHECK_INT(pb_manifest_parse(evil, strlen(evil), &m, &d), PB_ERR_INVALID);
+        CHECK_STR(d.path, "$.origin");
+        pb_manifest_free(m);
+        m = NULL;
+        /* its own derived origin may be given back (a manifest read from GET round-trips) */
+        snprintf(evil, sizeof(evil), "%.*s\"id\":\"evil\",\"origin\":\"pbvote/evil/ballots\"%s",
+                 (int)(at - manifest_text), manifest_text, at + strlen("\"id\":\"t1\""));
+        CHECK_INT(pb_manifest_parse(evil, strlen(evil), &m, &d), PB_OK);
+        CHECK_STR(m ? m->origin : "", "pbvote/evil/ballots");
+        pb_manifest_free(m);
+
+        /* what the old server signed for "evil": the log of e1 */
+        forged_receipt(rc, "evil", "pbvote/t1/ballots", "evil", &json);
+        CHECK_INT(pb_receipt_check(json.data, json.len, &engine.pub, NULL, NULL, &info, &d), PB_ERR_INVALID);
+        CHECK_STR(d.path, "promise");
+        CHECK_INT(pb_receipt_check(json.data, json.len, &engine.pub, NULL, "pbvote/t1/ballots", &info, &d),
+                  PB_ERR_INVALID);
+        forged_receipt(rc, "evil", "pbvote/t1/ballots", "t1", &json);
+        CHECK_INT(pb_receipt_check(json.data, json.len, &engine.pub, "t1", "pbvote/t1/ballots", &info, &d),
+                  PB_ERR_INVALID);
+        CHECK_STR(d.path, "election");
+        /* the honest promise of the same commitment, for comparison, passes */
+        forged_receipt(rc, "t1", "pbvote/t1/ballots", "t1", &json);
+        CHECK_INT(pb_receipt_check(json.data, json.len, &engine.pub, "t1", "pbvote/t1/ballots", &info, &d),
+                  PB_OK);
+        pb_buf_release(&json);
 }
 
 static void test_lifecycle(void)
@@ -163,25 +246,34 @@ static void test_lifecycle(void)
         subs[5].has_submission_id = true;
         memset(subs[5].submission_id, 7, 16);
         subs[6] = subs[5];                      /* repeated in the same batch: the same receipt */
-        subs[7] = sub(cs.c[2].text, b_only, 1); /* same code and submission id, another ballot */
+        subs[7] = sub(cs.c[2].text, b_only, 1); /* same code and id, another ballot: the same receipt */
         subs[7].has_submission_id = true;
         memset(subs[7].submission_id, 7, 16);
         CHECK(pb_box_cast(b, subs, 8, out, &d) == PB_OK);
         CHECK_INT(out[0].status, PB_OK);
         CHECK(!out[0].replayed);
-        CHECK_INT(out[1].status, PB_ERR_NOT_FOUND);
+        CHECK_INT(out[1].status, PB_ERR_FORBIDDEN);
+        CHECK_STR(out[1].diag.refusal, "code_unknown");
+        CHECK_STR(out[1].diag.path, "$.code");
         CHECK_INT(out[2].status, PB_ERR_PARSE);
+        CHECK_STR(out[2].diag.refusal, "code_malformed");
+        CHECK_STR(out[2].diag.path, "$.code");
         CHECK_INT(out[3].status, PB_ERR_CONFLICT);
+        CHECK_STR(out[3].diag.refusal, "code_spent");
         CHECK_INT(out[4].status, PB_ERR_INVALID);
-        CHECK_STR(out[4].diag.path, "$.ballot.vote");
+        CHECK_STR(out[4].diag.path, "$.ballot.approvals");
+        CHECK_STR(out[4].diag.refusal, "too_many_picks");
         CHECK_INT(out[5].status, PB_OK);
         CHECK_INT(out[6].status, PB_OK);
         CHECK(out[6].replayed);
-        CHECK_INT(out[7].status, PB_ERR_CONFLICT);
-        CHECK_STR(out[7].diag.path, "$.submission_id");
-        /* the retry in the same batch: the same commitment, under a promise of its own */
+        CHECK_INT(out[7].status, PB_OK);
+        CHECK(out[7].replayed);
+        /* the retries in the same batch: the same commitment, under a promise of its own, whatever
+         * ballot they carry (issue 11) */
         CHECK(!memcmp(out[5].receipt.commitment, out[6].receipt.commitment, 32));
+        CHECK(!memcmp(out[5].receipt.commitment, out[7].receipt.commitment, 32));
         check_receipt(&out[6].receipt, 1);
+        CHECK_STR(out[7].receipt.promise, out[6].receipt.promise);
         for (int i = 0; i < 8; i++)
                 if (subs[i].code)
                         check_no_code(&out[i], subs[i].code);
@@ -214,7 +306,7 @@ static void test_lifecycle(void)
         CHECK_INT(t.rejected[PB_REJECT_MALFORMED_CODE], 1);
         CHECK_INT(t.rejected[PB_REJECT_CODE_SPENT], 1);
         CHECK_INT(t.rejected[PB_REJECT_INVALID_BALLOT], 1);
-        CHECK_INT(t.rejected[PB_REJECT_SUBMISSION_REUSED], 1);
+        CHECK_INT(t.rejected[PB_REJECT_SUBMISSION_REUSED], 0);
         {
                 struct pb_box_proof p;
                 CHECK(pb_box_inclusion(b, committed[0], &p, &note, &d) == PB_OK);
@@ -409,6 +501,21 @@ static int sql(const char *db, const char *stmt)
 }
 
 /* Damage the log behind the box's back: opening must refuse (integrity alarm). */
+/* The integer the query @q gives (-1 when it gives none). */
+static long long sql_int(const char *db, const char *q)
+{
+        sqlite3 *h = NULL;
+        sqlite3_stmt *st = NULL;
+        long long v = -1;
+
+        if (sqlite3_open(db, &h) == SQLITE_OK && sqlite3_prepare_v2(h, q, -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+                v = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        sqlite3_close(h);
+        return v;
+}
+
 static void test_recovery_refuses_damage(void)
 {
         static const char *const damage[] = {
@@ -584,16 +691,26 @@ static void test_retry(void)
                 }
                 promise_json[k] = '\0';
                 snprintf(json, sizeof(json),
-                         "{\"commitment\":\"%s\",\"election\":\"e1\",\"promise\":\"%s\",\"promise_index\":0,"
+                         "{\"commitment\":\"%s\",\"election\":\"t1\",\"promise\":\"%s\",\"promise_index\":0,"
                          "\"promise_path\":[],\"short_code\":\"%s\"}",
                          hex, promise_json, out.receipt.short_code);
-                CHECK_INT(pb_receipt_check(json, strlen(json), &engine.pub, NULL, &info, &d), PB_OK);
+                CHECK_INT(pb_receipt_check(json, strlen(json), &engine.pub, NULL, NULL, &info, &d), PB_OK);
                 CHECK(!memcmp(info.commitment, out.receipt.commitment, 32) && info.promise.size == 1);
-                CHECK_INT(pb_receipt_check(json, strlen(json), &other.pub, NULL, &info, &d),
+                CHECK_INT(pb_receipt_check(json, strlen(json), &other.pub, NULL, NULL, &info, &d),
                           PB_ERR_SIGNATURE);
                 CHECK_STR(d.path, "promise");
-                CHECK_INT(pb_receipt_check(json, strlen(json), &engine.pub, "other/origin", &info, &d),
+                CHECK_INT(pb_receipt_check(json, strlen(json), &engine.pub, NULL, "other/origin", &info, &d),
                           PB_ERR_INVALID);
+                CHECK_INT(pb_receipt_check(json, strlen(json), &engine.pub, NULL, "pbvote/t1/ballots", &info,
+                                           &d),
+                          PB_OK);
+                /* the voter's election pins the receipt: another election's receipt is refused */
+                CHECK_INT(pb_receipt_check(json, strlen(json), &engine.pub, "t1", NULL, &info, &d), PB_OK);
+                CHECK_STR(info.promise.election, "t1");
+                CHECK_INT(pb_receipt_check(json, strlen(json), &engine.pub, "t2", NULL, &info, &d),
+                          PB_ERR_INVALID);
+                CHECK_STR(d.path, "election");
+                check_forked_promise(&out.receipt);
                 {
                         static const struct {
                                 const char *from, *to, *path;
@@ -607,13 +724,17 @@ static void test_retry(void)
                                   PB_ERR_PARSE },
                                 { "\"promise_path\":[]", "\"promise_path\":[1]", "promise_path",
                                   PB_ERR_PARSE },
-                                { "\"election\":\"e1\",", "", "$.election", PB_ERR_PARSE },
-                                { "\"election\":\"e1\",", "\"election\":\"e1\",\"extra\":1,", "$.extra",
+                                { "\"election\":\"t1\",", "", "$.election", PB_ERR_PARSE },
+                                { "\"election\":\"t1\",", "\"election\":\"t1\",\"extra\":1,", "$.extra",
                                   PB_ERR_PARSE },
                                 { "\"commitment\":\"", "\"commitment\":\"0", "commitment", PB_ERR_PARSE },
                                 /* the note's text is what is signed: a changed header fails the signature */
-                                { "\"promise\":\"pbv-promise/v2", "\"promise\":\"pbv-promise/v1", "promise",
+                                { "\"promise\":\"pbv-promise/v3", "\"promise\":\"pbv-promise/v2", "promise",
                                   PB_ERR_SIGNATURE },
+                                /* the election is signed inside the promise (issue 11): another one in
+                                 * the receipt's own field is refused */
+                                { "\"election\":\"t1\"", "\"election\":\"t2\"", "election", PB_ERR_INVALID },
+                                { "\\nt1\\n", "\\nt2\\n", "promise", PB_ERR_SIGNATURE },
                                 { "\"promise_index\":0", "\"promise_index\":1", "promise_path",
                                   PB_ERR_INVALID },
                         };
@@ -626,7 +747,8 @@ static void test_retry(void)
                                 snprintf(bad, sizeof(bad), "%.*s%s%s", (int)(at - json), json, cases[c].to,
                                          at + strlen(cases[c].from));
                                 pb_diag_clear(&d);
-                                CHECK_INT(pb_receipt_check(bad, strlen(bad), &engine.pub, NULL, &info, &d),
+                                CHECK_INT(pb_receipt_check(bad, strlen(bad), &engine.pub, NULL, NULL, &info,
+                                                           &d),
                                           cases[c].want);
                                 CHECK_STR(d.path, cases[c].path);
                         }
@@ -639,10 +761,10 @@ static void test_retry(void)
                                 at += (size_t)snprintf(path13 + at, sizeof(path13) - at, "%s\"%s\"",
                                                        h ? "," : "", hex);
                         snprintf(bad, sizeof(bad),
-                                 "{\"receipt\":{\"commitment\":\"%s\",\"election\":\"e1\",\"promise\":\"%s\","
+                                 "{\"receipt\":{\"commitment\":\"%s\",\"election\":\"t1\",\"promise\":\"%s\","
                                  "\"promise_index\":0,\"promise_path\":[%s],\"short_code\":\"%s\"}}",
                                  hex, promise_json, path13, out.receipt.short_code);
-                        CHECK_INT(pb_receipt_check(bad, strlen(bad), &engine.pub, NULL, &info, &d),
+                        CHECK_INT(pb_receipt_check(bad, strlen(bad), &engine.pub, NULL, NULL, &info, &d),
                                   PB_ERR_INVALID);
                         CHECK_STR(d.path, "promise_path");
                 }
@@ -696,6 +818,270 @@ static void test_retry(void)
                 CHECK(pb_box_check(b, NULL) == PB_OK);
         }
 out:
+        pb_box_free(b);
+        pb_manifest_free(m);
+}
+
+/* The CVR stored for @commitment (hex into @out), "" when there is none. */
+static void stored_cvr(const char *db, const uint8_t commitment[32], char *out, size_t cap)
+{
+        sqlite3 *h = NULL;
+        sqlite3_stmt *st = NULL;
+
+        out[0] = '\0';
+        CHECK(sqlite3_open(db, &h) == SQLITE_OK);
+        CHECK(sqlite3_prepare_v2(
+                      h, "SELECT hex(nonce) || ':' || CAST(cvr AS TEXT) FROM ballots WHERE commitment = ?",
+                      -1, &st, NULL) == SQLITE_OK);
+        sqlite3_bind_blob(st, 1, commitment, 32, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+                snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        sqlite3_close(h);
+}
+
+/*
+ * Vote buying by replay (issue 11): whoever holds a voter's code and submission id must not learn
+ * whether a guessed ballot is the stored one.  Retries of (code, id) with three different ballots,
+ * and with the first ballot, get byte-identical receipts, from this handle and from a restarted
+ * one; the stored ballot and every counter stay as they were.  Another id with the spent code is
+ * code_spent whatever its ballot.
+ */
+static void test_retry_any_ballot(void)
+{
+        static const uint32_t ab[2] = { 0, 1 }, ballots[3][2] = { { 2, 0 }, { 1, 0 }, { 0, 2 } };
+        static const size_t lens[3] = { 1, 1, 2 };
+        struct pb_manifest *m = manifest();
+        struct pb_box *b = NULL;
+        struct pb_submission s;
+        struct pb_cast_outcome first, again[4];
+        struct pb_turnout t0, t1;
+        struct codes cs;
+        char db[128], cvr0[4096], cvr1[4096];
+
+        memset(&cs, 0, sizeof(cs));
+        path_of(db, sizeof(db), "replay.db");
+        CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
+        if (!b)
+                goto out;
+        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
+        CHECK(pb_box_codes_issue(b, 2, collect, &cs, NULL) == PB_OK);
+        s = sub(cs.c[0].text, ab, 2);
+        s.has_submission_id = true;
+        memset(s.submission_id, 0x5a, 16);
+        CHECK(pb_box_cast(b, &s, 1, &first, NULL) == PB_OK);
+        CHECK(first.status == PB_OK && !first.replayed);
+        stored_cvr(db, first.receipt.commitment, cvr0, sizeof(cvr0));
+        CHECK(cvr0[0] != '\0');
+        CHECK(pb_box_turnout(b, &t0, NULL) == PB_OK);
+        for (int round = 0; round < 2; round++) {
+                for (int k = 0; k < 4; k++) {
+                        s.items = k < 3 ? ballots[k] : ab;
+                        s.n = k < 3 ? lens[k] : 2;
+                        CHECK(pb_box_cast(b, &s, 1, &again[k], NULL) == PB_OK);
+                        CHECK(again[k].status == PB_OK && again[k].replayed);
+                        CHECK(!memcmp(again[k].receipt.commitment, first.receipt.commitment, 32));
+                        CHECK_STR(again[k].receipt.promise, again[0].receipt.promise);
+                        CHECK_STR(again[k].receipt.short_code, again[0].receipt.short_code);
+                        CHECK(!memcmp(&again[k].receipt.proof, &again[0].receipt.proof,
+                                      sizeof(again[0].receipt.proof)));
+                }
+                /* another id with the spent code: code_spent, whatever the ballot */
+                s.submission_id[0] ^= 1;
+                for (int k = 0; k < 4; k++) {
+                        struct pb_cast_outcome o;
+                        s.items = k < 3 ? ballots[k] : ab;
+                        s.n = k < 3 ? lens[k] : 2;
+                        CHECK(pb_box_cast(b, &s, 1, &o, NULL) == PB_OK);
+                        CHECK_INT(o.status, PB_ERR_CONFLICT);
+                        CHECK_STR(o.diag.path, "$.code");
+                }
+                s.submission_id[0] ^= 1;
+                /* a restarted server answers the same */
+                pb_box_free(b);
+                b = NULL;
+                CHECK(pb_box_open(db, &b, NULL) == PB_OK);
+                if (!b)
+                        goto out;
+                CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+        }
+        stored_cvr(db, first.receipt.commitment, cvr1, sizeof(cvr1));
+        CHECK_STR(cvr1, cvr0);
+        CHECK(pb_box_turnout(b, &t1, NULL) == PB_OK);
+        CHECK_INT(t1.codes_spent, t0.codes_spent);
+        CHECK_INT(t1.ballots, t0.ballots);
+        CHECK_INT(t1.pending, t0.pending);
+        CHECK_INT(t1.rejected[PB_REJECT_CODE_SPENT], t0.rejected[PB_REJECT_CODE_SPENT] + 8);
+        CHECK_INT(t1.rejected[PB_REJECT_SUBMISSION_REUSED], 0);
+        CHECK(pb_box_check(b, NULL) == PB_OK);
+out:
+        pb_box_free(b);
+        pb_manifest_free(m);
+}
+
+/* The whole stream of @x, read @step bytes at a time, into @out. */
+static pb_err read_stream(struct pb_box_export *x, size_t step, struct pb_buf *out)
+{
+        char buf[1 << 16];
+        size_t n = 0;
+        pb_err r;
+
+        do {
+                r = pb_box_export_read(x, buf, step < sizeof(buf) ? step : sizeof(buf), &n, NULL);
+                if (r == PB_OK)
+                        r = pb_buf_add(out, buf, n);
+        } while (r == PB_OK && n);
+        return r;
+}
+
+static unsigned mode_of(const char *path)
+{
+        struct stat st;
+        return stat(path, &st) == 0 ? (unsigned)(st.st_mode & 07777) : 0;
+}
+
+/*
+ * The streamed export (issue 11: GET .../export built the whole archive in memory) is byte for
+ * byte the ustar archive of the folder pbvote export writes, whatever the size of the reads; it
+ * reads a snapshot (a certification stored meanwhile is not in it); the folder is 0700 and its
+ * files 0600.  600 ballots make ballots.jsonl several chunks long.
+ */
+static void test_export_stream(void)
+{
+        static const uint32_t ballots[3][2] = { { 0, 1 }, { 2, 0 }, { 1, 0 } };
+        static const size_t steps[] = { 1, 7, 511, 512, 513, 4096, 65536 };
+        struct pb_manifest *m = manifest();
+        struct pb_box *b = NULL;
+        struct pb_box_export *x = NULL, *snap = NULL;
+        struct pb_submission subs[100];
+        struct pb_cast_outcome out[100];
+        struct pb_buf want, got, env, cert;
+        struct pb_code *codes = NULL;
+        char db[128], folder[160], file[200];
+        size_t n = 0, uncertified = 0;
+
+        pb_buf_init(&want, 0);
+        pb_buf_init(&got, 0);
+        pb_buf_init(&env, 0);
+        pb_buf_init(&cert, 0);
+        path_of(db, sizeof(db), "export.db");
+        path_of(folder, sizeof(folder), "export-bundle");
+        CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
+        codes = calloc(600, sizeof(*codes));
+        if (!b || !codes)
+                goto out;
+        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
+        CHECK(pb_box_export_new(db, "t1", &x, NULL) == PB_ERR_STATE);
+        for (int k = 0; k < 12; k++) {
+                struct codes cs;
+                memset(&cs, 0, sizeof(cs));
+                CHECK(pb_box_codes_issue(b, 50, collect, &cs, NULL) == PB_OK);
+                for (size_t i = 0; i < cs.n; i++)
+                        codes[n++] = cs.c[i];
+        }
+        CHECK_INT(n, 600);
+        for (size_t k = 0; k + 100 <= n; k += 100) {
+                for (size_t i = 0; i < 100; i++)
+                        subs[i] = sub(codes[k + i].text, ballots[(k + i) % 3], (k + i) % 3 ? 1 : 2);
+                CHECK(pb_box_cast(b, subs, 100, out, NULL) == PB_OK);
+                for (size_t i = 0; i < 100; i++)
+                        CHECK_INT(out[i].status, PB_OK);
+        }
+        CHECK(pb_box_election_close(b, "2026-06-01T20:00:00Z", NULL) == PB_OK);
+        CHECK(pb_box_export_new(db, "t1", &x, NULL) == PB_ERR_STATE);
+        CHECK(pb_box_tally(b, NULL, "pbvote test", &env, NULL) == PB_OK);
+        CHECK(pb_box_export_new("/nonexistent/x.db", "t1", &x, NULL) == PB_ERR_NOT_FOUND);
+
+        /* the reference: pbvote export's folder, archived by pb_tar_dir */
+        CHECK(pb_box_export(b, folder, NULL) == PB_OK);
+        CHECK_INT(mode_of(folder), 0700);
+        snprintf(file, sizeof(file), "%s/%s", folder, "ballots.jsonl");
+        CHECK_INT(mode_of(file), 0600);
+        snprintf(file, sizeof(file), "%s/%s", folder, "manifest.dsse.json");
+        CHECK_INT(mode_of(file), 0600);
+        CHECK(pb_tar_dir(folder, "t1", &want, NULL) == PB_OK);
+        CHECK(want.len > 2 * 65536); /* ballots.jsonl: more than one chunk */
+        for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+                x = NULL;
+                CHECK(pb_box_export_new(db, "t1", &x, NULL) == PB_OK);
+                if (!x)
+                        break;
+                CHECK_INT(pb_box_export_size(x), want.len);
+                pb_buf_reset(&got);
+                CHECK(read_stream(x, steps[i], &got) == PB_OK);
+                CHECK(got.len == want.len && !memcmp(got.data, want.data, want.len));
+                pb_box_export_free(x);
+        }
+        /* a snapshot: opened before the certification, it does not show it */
+        CHECK(pb_box_export_new(db, "t1", &snap, NULL) == PB_OK);
+        CHECK(pb_box_certify(b, env.data, env.len, &office, "2026-06-02T10:00:00Z", &cert, NULL) == PB_OK);
+        pb_buf_reset(&got);
+        if (snap)
+                CHECK(read_stream(snap, 1000, &got) == PB_OK);
+        CHECK(got.len == want.len && !memcmp(got.data, want.data, want.len));
+        /* opened after it, it has the certification, as a new folder does */
+        path_of(folder, sizeof(folder), "export-certified");
+        CHECK(pb_box_export(b, folder, NULL) == PB_OK);
+        uncertified = want.len;
+        pb_buf_reset(&want);
+        CHECK(pb_tar_dir(folder, "t1", &want, NULL) == PB_OK);
+        x = NULL;
+        CHECK(pb_box_export_new(db, "t1", &x, NULL) == PB_OK);
+        pb_buf_reset(&got);
+        if (x)
+                CHECK(read_stream(x, 65536, &got) == PB_OK);
+        CHECK(got.len == want.len && !memcmp(got.data, want.data, want.len));
+        CHECK(want.len > uncertified);
+        pb_box_export_free(x);
+out:
+        pb_box_export_free(snap);
+        free(codes);
+        pb_box_free(b);
+        pb_manifest_free(m);
+        pb_buf_release(&want);
+        pb_buf_release(&got);
+        pb_buf_release(&env);
+        pb_buf_release(&cert);
+}
+
+/* A box and its -wal and -shm are the owner's only, whatever the umask (issue 11: they were 0644,
+ * so any local user could read the ballots of an open election). */
+static void test_file_modes(void)
+{
+        static const uint32_t ab[2] = { 0, 1 };
+        struct pb_manifest *m = manifest();
+        struct pb_box *b = NULL;
+        struct pb_submission s;
+        struct pb_cast_outcome out;
+        struct codes cs;
+        char db[128], file[160];
+        mode_t old = umask(022);
+
+        memset(&cs, 0, sizeof(cs));
+        path_of(db, sizeof(db), "modes.db");
+        CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
+        if (!b)
+                goto out;
+        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
+        CHECK(pb_box_codes_issue(b, 1, collect, &cs, NULL) == PB_OK);
+        s = sub(cs.c[0].text, ab, 2);
+        CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK && out.status == PB_OK);
+        CHECK_INT(mode_of(db), 0600);
+        snprintf(file, sizeof(file), "%s-wal", db);
+        CHECK_INT(mode_of(file), 0600);
+        snprintf(file, sizeof(file), "%s-shm", db);
+        CHECK_INT(mode_of(file), 0600);
+        /* an existing file is never taken over */
+        {
+                struct pb_box *again = NULL;
+                CHECK(pb_box_create(db, m, &again, NULL) == PB_ERR_CONFLICT);
+                pb_box_free(again);
+        }
+out:
+        umask(old);
         pb_box_free(b);
         pb_manifest_free(m);
 }
@@ -888,11 +1274,406 @@ out:
         (void)o1;
 }
 
+/*
+ * A ballot box written by schema 4 (tests/box/box-v4.db, made with pbvote at commit b7c9a54
+ * through the public API: election "v4", engine key "v4test/engine" from 32 bytes of 0x04, office
+ * key "v4test/office" from 0x05; 8 codes; batch_min 3; four ballots cast one by one: {a,b} with
+ * submission id 16 bytes 0x40, {c} with 0x41, {b} without an id, {a} with 0x43; so 3 logged and 1
+ * pending, open).  Its spent codes' tags held a fingerprint of their ballot, which a retry could
+ * test (issue 11): the migration forgets them, so such a retry is code_spent whatever its ballot,
+ * and casting, retries of new submissions, close and tally go on.
+ */
+static void test_schema4_migrates(const char *fixture)
+{
+        static const char first_code[] = "21XKZ8X867MT3YH0T";
+        static const char first_commitment[] =
+                "ac821fc46ec2510126cd17b63bbb1215eeb2fd40438387f5d5627699b76b16ea";
+        static const char *const unused[4] = { "Z099FPYHQFMRCXGKE", "6EFSJR48R2Y28DFS0", "2KA5YYKPRNND57KP6",
+                                               "7DJ1ZZR317T1ZPAJU" };
+        static const uint32_t ab[2] = { 0, 1 }, c_only[1] = { 2 };
+        struct pb_key_secret e4;
+        struct pb_box *b = NULL;
+        struct pb_submission s;
+        struct pb_cast_outcome out, retry;
+        struct pb_turnout t;
+        struct pb_buf note;
+        char db[128], cmd[512];
+        uint8_t seed[32], c[32];
+
+        pb_buf_init(&note, 0);
+        memset(seed, 4, 32);
+        CHECK(pb_key_secret_from_seed(&e4, "v4test/engine", seed, NULL) == PB_OK);
+        path_of(db, sizeof(db), "schema4.db");
+        snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", fixture, db);
+        if (access(fixture, R_OK) != 0 || system(cmd) != 0) {
+                CHECK_FAIL("cannot copy the schema-4 fixture");
+                goto out;
+        }
+        CHECK_INT(sql_int(db, "SELECT count(*) FROM codes WHERE spent = 1 AND tag IS NOT NULL"), 3);
+        CHECK(pb_box_open(db, &b, NULL) == PB_OK);
+        if (!b)
+                goto out;
+        CHECK_INT(sql_int(db, "PRAGMA user_version"), PB_BOX_SCHEMA_VERSION);
+        CHECK_INT(sql_int(db, "SELECT count(*) FROM codes WHERE spent = 1 AND tag IS NOT NULL"), 0);
+        CHECK_INT(sql_int(db, "SELECT count(*) FROM codes WHERE spent = 0 AND tag = zeroblob(32)"), 4);
+        CHECK(pb_box_check(b, NULL) == PB_OK);
+        CHECK(pb_box_set_engine_key(b, &e4, NULL) == PB_OK);
+        CHECK(sodium_hex2bin(c, 32, first_commitment, 64, NULL, NULL, NULL) == 0);
+        {
+                struct pb_box_proof p;
+                CHECK(pb_box_inclusion(b, c, &p, &note, NULL) == PB_OK);
+        }
+        /* the first submission retried after the upgrade: code_spent with its own ballot as with
+         * another, nothing spent or stored */
+        memset(&s, 0, sizeof(s));
+        s = sub(first_code, ab, 2);
+        s.has_submission_id = true;
+        memset(s.submission_id, 0x40, 16);
+        CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK);
+        CHECK_INT(out.status, PB_ERR_CONFLICT);
+        s.items = c_only;
+        s.n = 1;
+        CHECK(pb_box_cast(b, &s, 1, &retry, NULL) == PB_OK);
+        CHECK_INT(retry.status, PB_ERR_CONFLICT);
+        CHECK_STR(retry.diag.path, out.diag.path);
+        CHECK_STR(retry.diag.reason, out.diag.reason);
+        CHECK(pb_box_turnout(b, &t, NULL) == PB_OK);
+        CHECK_INT(t.codes_spent, 4);
+        CHECK_INT(t.ballots, 4);
+        /* a new submission with an id, and its retry with another ballot: the first receipt */
+        s = sub(unused[0], ab, 2);
+        s.has_submission_id = true;
+        memset(s.submission_id, 0x44, 16);
+        CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK);
+        CHECK(out.status == PB_OK && !out.replayed);
+        s.items = c_only;
+        s.n = 1;
+        CHECK(pb_box_cast(b, &s, 1, &retry, NULL) == PB_OK);
+        CHECK(retry.status == PB_OK && retry.replayed);
+        CHECK(!memcmp(retry.receipt.commitment, out.receipt.commitment, 32));
+        for (int i = 1; i < 4; i++) {
+                s = sub(unused[i], c_only, 1);
+                CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK);
+                CHECK_INT(out.status, PB_OK);
+        }
+        CHECK(pb_box_turnout(b, &t, NULL) == PB_OK);
+        CHECK_INT(t.codes_spent, 8);
+        CHECK_INT(t.log_size, 6);
+        CHECK(pb_box_election_close(b, "2026-06-01T20:00:00Z", NULL) == PB_OK);
+        CHECK(pb_box_check(b, NULL) == PB_OK);
+        pb_buf_reset(&note);
+        CHECK(pb_box_tally(b, NULL, "pbvote test", &note, NULL) == PB_OK);
+out:
+        pb_box_free(b);
+        pb_buf_release(&note);
+}
+
 static void key(struct pb_key_secret *k, const char *name, uint8_t fill)
 {
         uint8_t seed[32];
         memset(seed, fill, sizeof(seed));
         CHECK(pb_key_secret_from_seed(k, name, seed, NULL) == PB_OK);
+}
+
+/* Verify the bundle of @b (tallied) exported to @name: every check must pass. */
+static void check_bundle_verifies(struct pb_box *b, const char *name)
+{
+        struct pb_verify_options o;
+        char out[128];
+        unsigned failed = 0;
+
+        memset(&o, 0, sizeof(o));
+        o.allow_uncertified = true;
+        path_of(out, sizeof(out), name);
+        CHECK(pb_box_export(b, out, NULL) == PB_OK);
+        CHECK_INT(pb_bundle_verify(out, &o, NULL, NULL, &failed), PB_OK);
+        CHECK_INT(failed, 0);
+}
+
+/*
+ * Issue 11: a server holds one handle on the box while the command line opens the election with
+ * another.  The server's handle must take in every change committed elsewhere before it uses what
+ * it caches: the manifest it publishes and closes over is the signed one (with its keys), and the
+ * bundle it exports verifies.
+ */
+static void test_two_handles(void)
+{
+        static const uint32_t a_only[1] = { 0 }, b_only[1] = { 1 };
+        struct pb_manifest *m = manifest();
+        struct pb_box *server = NULL, *cli = NULL;
+        struct pb_submission subs[4];
+        struct pb_cast_outcome out[4];
+        struct pb_buf env, cert;
+        struct codes cs;
+        enum pb_box_state s;
+        char db[128];
+
+        memset(&cs, 0, sizeof(cs));
+        pb_buf_init(&env, 0);
+        pb_buf_init(&cert, 0);
+        path_of(db, sizeof(db), "two.db");
+        CHECK(pb_box_create(db, m, &server, NULL) == PB_OK);
+        if (!server)
+                goto out;
+        CHECK(pb_box_set_engine_key(server, &engine, NULL) == PB_OK);
+        CHECK(pb_box_codes_issue(server, 4, collect, &cs, NULL) == PB_OK);
+        CHECK(!pb_box_manifest(server)->has_keys);
+        /* the command line opens it: the office key never reaches the server */
+        CHECK(pb_box_open(db, &cli, NULL) == PB_OK);
+        CHECK(cli && pb_box_set_engine_key(cli, &engine, NULL) == PB_OK);
+        CHECK(cli && pb_box_election_open(cli, &office, NULL) == PB_OK);
+        pb_box_free(cli);
+        cli = NULL;
+        /* the server sees the state and the signed manifest's keys at its next look */
+        CHECK(pb_box_state(server, &s) == PB_OK && s == PB_BOX_OPEN);
+        CHECK(pb_box_manifest(server)->has_keys);
+        CHECK(pb_key_equal(&pb_box_manifest(server)->office_key, &office.pub));
+        for (int i = 0; i < 4; i++)
+                subs[i] = sub(cs.c[i].text, i % 2 ? b_only : a_only, 1);
+        CHECK(pb_box_cast(server, subs, 4, out, NULL) == PB_OK && out[3].status == PB_OK);
+        CHECK(pb_box_election_close(server, "2026-06-01T20:00:00Z", NULL) == PB_OK);
+        CHECK(pb_box_tally(server, NULL, "pbvote test", &env, NULL) == PB_OK);
+        /* certified by the command line again, exported by the server */
+        CHECK(pb_box_open(db, &cli, NULL) == PB_OK);
+        CHECK(cli &&
+              pb_box_certify(cli, env.data, env.len, &office, "2026-06-02T10:00:00Z", &cert, NULL) == PB_OK);
+        pb_box_free(cli);
+        cli = NULL;
+        check_bundle_verifies(server, "two-bundle");
+        CHECK(pb_box_check(server, NULL) == PB_OK);
+out:
+        pb_box_free(server);
+        pb_manifest_free(m);
+        pb_buf_release(&env);
+        pb_buf_release(&cert);
+}
+
+/*
+ * A cast whose submissions were prepared from inputs another process changed before its
+ * transaction began (here the retry key, rewritten behind the handle's back) stores nothing and
+ * says so: a ballot stored with the old key's nonce would not be found again by its retry.
+ */
+static void test_cast_sees_other_process(void)
+{
+        static const uint32_t a_only[1] = { 0 };
+        struct pb_manifest *m = manifest();
+        struct pb_box *b = NULL;
+        struct pb_submission s;
+        struct pb_cast_outcome out;
+        struct pb_turnout t;
+        struct pb_diag d;
+        struct codes cs;
+        char db[128];
+
+        memset(&cs, 0, sizeof(cs));
+        path_of(db, sizeof(db), "other-process.db");
+        CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
+        if (!b)
+                goto out;
+        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
+        CHECK(pb_box_codes_issue(b, 3, collect, &cs, NULL) == PB_OK);
+        s = sub(cs.c[0].text, a_only, 1);
+        s.has_submission_id = true;
+        memset(s.submission_id, 1, 16);
+        CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK && out.status == PB_OK);
+        CHECK(sql(db, "UPDATE election SET retry_key = randomblob(32)") == SQLITE_OK);
+        s = sub(cs.c[1].text, a_only, 1);
+        s.has_submission_id = true;
+        memset(s.submission_id, 2, 16);
+        CHECK_INT(pb_box_cast(b, &s, 1, &out, &d), PB_ERR_BUSY);
+        CHECK(pb_box_turnout(b, &t, NULL) == PB_OK && t.ballots == 1 && t.codes_spent == 1);
+        /* the next cast prepares from the key now stored, and a retry of it finds its commitment */
+        CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK && out.status == PB_OK && !out.replayed);
+        {
+                struct pb_cast_outcome again;
+                CHECK(pb_box_cast(b, &s, 1, &again, NULL) == PB_OK && again.status == PB_OK &&
+                      again.replayed);
+                CHECK(!memcmp(again.receipt.commitment, out.receipt.commitment, 32));
+        }
+out:
+        pb_box_free(b);
+        pb_manifest_free(m);
+}
+
+/* Box @name from the test manifest titled @title: opened, three ballots, closed; tallied if @tally. */
+static void make_closed(const char *name, const char *title, bool tally, char *db, size_t cap,
+                        struct pb_buf *result)
+{
+        static const uint32_t a_only[1] = { 0 };
+        struct pb_manifest *m = NULL;
+        struct pb_box *b = NULL;
+        struct pb_submission subs[3];
+        struct pb_cast_outcome out[3];
+        struct codes cs;
+        char text[sizeof(manifest_text) + 64];
+        const char *at = strstr(manifest_text, "\"title\":\"Test\"");
+
+        memset(&cs, 0, sizeof(cs));
+        path_of(db, cap, name);
+        /* the test manifest with another title: the same election, another manifest */
+        snprintf(text, sizeof(text), "%.*s\"title\":\"%s\"%s", (int)(at - manifest_text), manifest_text,
+                 title, at + strlen("\"title\":\"Test\""));
+        CHECK(pb_manifest_parse(text, strlen(text), &m, NULL) == PB_OK);
+        CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
+        CHECK(b && pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+        CHECK(b && pb_box_election_open(b, &office, NULL) == PB_OK);
+        CHECK(b && pb_box_codes_issue(b, 3, collect, &cs, NULL) == PB_OK);
+        for (int i = 0; i < 3; i++)
+                subs[i] = sub(cs.c[i].text, a_only, 1);
+        CHECK(b && pb_box_cast(b, subs, 3, out, NULL) == PB_OK);
+        CHECK(b && pb_box_election_close(b, "2026-06-01T20:00:00Z", NULL) == PB_OK);
+        if (b && tally)
+                CHECK(pb_box_tally(b, NULL, "pbvote test", result, NULL) == PB_OK);
+        pb_box_free(b);
+        pb_manifest_free(m);
+}
+
+/* Take column @col of election @from's box into box @db (a document signed by the same key for
+ * another manifest: what a stale copy of the manifest made the server sign in issue 11). */
+static int graft(const char *db, const char *from, const char *col)
+{
+        char q[512];
+
+        snprintf(q, sizeof(q),
+                 "ATTACH '%s' AS o; UPDATE main.election SET %s = (SELECT %s FROM o.election WHERE id = 1);"
+                 "DETACH o;",
+                 from, col, col);
+        return sql(db, q);
+}
+
+/* Close, tally and certify refuse to sign on top of documents that would not verify, and the full
+ * check finds each such box, naming the document. */
+static void test_inconsistent_documents(void)
+{
+        char a[128], elsewhere[128];
+        struct pb_buf result, other_result, cert;
+        struct pb_box *b = NULL;
+        enum pb_box_state s;
+        struct pb_diag d;
+
+        pb_buf_init(&result, 0);
+        pb_buf_init(&other_result, 0);
+        pb_buf_init(&cert, 0);
+        make_closed("doc-other.db", "Another title", true, elsewhere, sizeof(elsewhere), &other_result);
+        /* a close statement naming another manifest: nothing is counted */
+        make_closed("doc-close.db", "Test", false, a, sizeof(a), &result);
+        CHECK(graft(a, elsewhere, "close_envelope") == SQLITE_OK);
+        CHECK(pb_box_open(a, &b, NULL) == PB_OK);
+        CHECK(b && pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+        if (b) {
+                CHECK_INT(pb_box_tally(b, NULL, "pbvote test", &result, &d), PB_ERR_INTERNAL);
+                CHECK_STR(d.reason, "the close statement names another manifest");
+                CHECK(pb_box_state(b, &s) == PB_OK && s == PB_BOX_CLOSED);
+                CHECK_INT(pb_box_check(b, &d), PB_ERR_INTERNAL);
+                CHECK_STR(d.path, "close");
+        }
+        pb_box_free(b);
+        b = NULL;
+        /* a result naming another manifest and close statement: the office certifies nothing */
+        pb_buf_reset(&result);
+        make_closed("doc-result.db", "Test", true, a, sizeof(a), &result);
+        CHECK(graft(a, elsewhere, "result_envelope") == SQLITE_OK);
+        CHECK(pb_box_open(a, &b, NULL) == PB_OK);
+        if (b) {
+                CHECK_INT(pb_box_certify(b, other_result.data, other_result.len, &office,
+                                         "2026-06-02T10:00:00Z", &cert, &d),
+                          PB_ERR_INTERNAL);
+                CHECK_STR(d.reason, "the result names another manifest");
+                CHECK_INT(pb_box_check(b, &d), PB_ERR_INTERNAL);
+                CHECK_STR(d.path, "result");
+        }
+        pb_box_free(b);
+        b = NULL;
+        /* the stored manifest is not the signed one: the close signs nothing and voting stops */
+        {
+                static const uint32_t a_only[1] = { 0 };
+                struct pb_manifest *m = manifest();
+                struct pb_submission sb;
+                struct pb_cast_outcome out;
+                struct codes cs;
+
+                memset(&cs, 0, sizeof(cs));
+                path_of(a, sizeof(a), "doc-manifest.db");
+                CHECK(pb_box_create(a, m, &b, NULL) == PB_OK);
+                CHECK(b && pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+                CHECK(b && pb_box_election_open(b, &office, NULL) == PB_OK);
+                CHECK(b && pb_box_codes_issue(b, 1, collect, &cs, NULL) == PB_OK);
+                sb = sub(cs.c[0].text, a_only, 1);
+                CHECK(b && pb_box_cast(b, &sb, 1, &out, NULL) == PB_OK);
+                CHECK(graft(a, elsewhere, "manifest") == SQLITE_OK);
+                if (b) {
+                        CHECK_INT(pb_box_check(b, &d), PB_ERR_INTERNAL);
+                        CHECK_STR(d.reason, "the stored manifest is not the one the finance office signed");
+                        CHECK_INT(pb_box_election_close(b, "2026-06-01T20:00:00Z", &d), PB_ERR_INTERNAL);
+                        CHECK_STR(d.reason, "the stored manifest is not the one the finance office signed");
+                        CHECK(pb_box_state(b, &s) == PB_OK && s == PB_BOX_SUSPENDED);
+                        CHECK(pb_box_document(b, PB_BOX_DOC_CLOSE, &cert, NULL) == PB_ERR_NOT_FOUND);
+                }
+                pb_manifest_free(m);
+        }
+        pb_box_free(b);
+        pb_buf_release(&result);
+        pb_buf_release(&other_result);
+        pb_buf_release(&cert);
+}
+
+static bool exists(const char *path, const char *suffix)
+{
+        char name[200];
+        struct stat st;
+
+        snprintf(name, sizeof(name), "%s%s", path, suffix);
+        return lstat(name, &st) == 0;
+}
+
+/*
+ * Issue 11: out of file descriptors, a create failed halfway and left a 4 KiB file that stopped the
+ * server at its next start.  With one, two, ... descriptors left, a create either works or fails
+ * saying why (PB_ERR_BUSY) and leaves no file behind.
+ */
+static void test_create_out_of_files(void)
+{
+        struct pb_manifest *m = manifest();
+        struct rlimit old, rl;
+        int lowest = dup(0), failed = 0, made = 0;
+
+        if (lowest < 0 || getrlimit(RLIMIT_NOFILE, &old) < 0) {
+                CHECK_FAIL("no descriptor to start from");
+                goto out;
+        }
+        close(lowest);
+        for (int k = 0; k < 8; k++) {
+                struct pb_box *b = NULL;
+                struct pb_diag d;
+                char db[128], name[32];
+                pb_err r;
+
+                snprintf(name, sizeof(name), "nofile%d.db", k);
+                path_of(db, sizeof(db), name);
+                rl.rlim_cur = (rlim_t)(lowest + k);
+                rl.rlim_max = old.rlim_max;
+                CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+                r = pb_box_create(db, m, &b, &d);
+                CHECK(setrlimit(RLIMIT_NOFILE, &old) == 0);
+                if (r == PB_OK) {
+                        made++;
+                        CHECK(exists(db, "") && exists(db, "-wal"));
+                        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+                        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
+                } else {
+                        failed++;
+                        CHECK_INT(r, PB_ERR_BUSY);
+                        CHECK_STR(d.reason, "too many open files (the process's open-file limit)");
+                        CHECK(!exists(db, "") && !exists(db, "-wal") && !exists(db, "-shm") &&
+                              !exists(db, "-journal"));
+                }
+                pb_box_free(b);
+        }
+        CHECK(failed >= 2); /* no descriptor at all, and one: the file, then its WAL */
+        CHECK(made > 0);
+out:
+        pb_manifest_free(m);
 }
 
 int main(int argc, char **argv)
@@ -912,8 +1693,15 @@ int main(int argc, char **argv)
         RUN(test_tokens);
         RUN(test_wal_truncation);
         RUN(test_retry);
-        if (argc < 2) {
-                fprintf(stderr, "usage: test-box SCHEMA1_FIXTURE\n");
+        RUN(test_retry_any_ballot);
+        RUN(test_export_stream);
+        RUN(test_file_modes);
+        RUN(test_two_handles);
+        RUN(test_cast_sees_other_process);
+        RUN(test_inconsistent_documents);
+        RUN(test_create_out_of_files);
+        if (argc < 3) {
+                fprintf(stderr, "usage: test-box SCHEMA1_FIXTURE SCHEMA4_FIXTURE\n");
                 return 1;
         }
         {
@@ -923,6 +1711,10 @@ int main(int argc, char **argv)
                 test_schema1_migrates(fixture);
                 if (check_failures != before)
                         fprintf(stderr, "FAIL test_schema1_migrates\n");
+                before = check_failures;
+                test_schema4_migrates(argv[2]);
+                if (check_failures != before)
+                        fprintf(stderr, "FAIL test_schema4_migrates\n");
         }
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
         if (system(cmd) != 0)

@@ -404,14 +404,23 @@ static void test_promise(void)
 
         memset(&p, 0, sizeof(p));
         snprintf(p.origin, sizeof(p.origin), "pb.city.example/pb/2026-d3/ballots");
+        snprintf(p.election, sizeof(p.election), "2026 d3");
         p.size = 3;
         crypto_hash_sha256(p.root, (const uint8_t *)"abc", 3);
         pb_buf_init(&b, 0);
         CHECK_INT(pb_promise_format(&p, &b, &d), PB_OK);
-        CHECK_STR(b.data, "pbv-promise/v2\npb.city.example/pb/2026-d3/ballots\n3\n"
+        CHECK_STR(b.data, "pbv-promise/v3\npb.city.example/pb/2026-d3/ballots\n2026 d3\n3\n"
                           "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\nby-close\n");
         CHECK_INT(pb_promise_parse(b.data, b.len, &q, &d), PB_OK);
-        CHECK(!strcmp(q.origin, p.origin) && q.size == 3 && !memcmp(q.root, p.root, 32));
+        CHECK(!strcmp(q.origin, p.origin) && !strcmp(q.election, "2026 d3") && q.size == 3 &&
+              !memcmp(q.root, p.root, 32));
+        /* the election id is one line of printable ASCII: nothing else is formatted */
+        snprintf(p.election, sizeof(p.election), "a\nb");
+        CHECK_INT(pb_promise_format(&p, &b, &d), PB_ERR_INVALID);
+        CHECK_STR(d.path, "election");
+        p.election[0] = '\0';
+        CHECK_INT(pb_promise_format(&p, &b, &d), PB_ERR_INVALID);
+        snprintf(p.election, sizeof(p.election), "2026 d3");
         /* a promise is never a checkpoint */
         CHECK_INT(pb_checkpoint_parse(b.data, b.len, &c, &d), PB_ERR_PARSE);
         CHECK_INT(d.line, 2);
@@ -448,24 +457,44 @@ static void test_promise(void)
                         int line;
                 } bad[] = {
                         { "pbv-promise/v1\no\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\nby-close\n", 1 },
-                        { "pbv-promise/v2\no\n3\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\nby-size 5\n",
-                          5 },
-                        { "pbv-promise/v2\no\n3\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/"
-                          "YfIAFa0=\nby-close\nmore\n",
+                        /* v2, the batch promise without the election id, is no longer read */
+                        { "pbv-promise/v2\no\n3\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\nby-close\n",
+                          1 },
+                        { "pbv-promise/v3\no\ne\n3\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\nby-size "
+                          "5\n",
                           6 },
-                        { "pbv-promise/v2\no\n3\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0\nby-close\n",
-                          4 },
-                        { "pbv-promise/v2\n\n3\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\nby-close\n",
+                        { "pbv-promise/v3\no\ne\n3\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/"
+                          "YfIAFa0=\nby-close\nmore\n",
+                          7 },
+                        { "pbv-promise/v3\no\ne\n3\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0\nby-close\n",
+                          5 },
+                        { "pbv-promise/v3\n\ne\n3\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\nby-close\n",
                           2 },
-                        { "pbv-promise/v2\no\n3\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\nby-close", 5 },
-                        { "pbv-promise/v2\no\n0\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\nby-close\n",
+                        { "pbv-promise/v3\no\n\n3\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\nby-close\n",
                           3 },
-                        { "pbv-promise/v2\no\n4097\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\nby-close\n",
+                        { "pbv-promise/v3\no\ne\te\n3\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/"
+                          "YfIAFa0=\nby-close\n",
                           3 },
-                        { "pbv-promise/v2\no\n03\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\nby-close\n",
+                        { "pbv-promise/v3\no\n\xc3\xa9\n3\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/"
+                          "YfIAFa0=\nby-close\n",
                           3 },
-                        { "pbv-promise/v2\no\n+3\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\nby-close\n",
+                        { "pbv-promise/v3\no\n"
+                          "01234567890123456789012345678901234567890123456789012345678901234"
+                          "\n3\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\nby-close\n",
                           3 },
+                        { "pbv-promise/v3\no\ne\n3\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\nby-close",
+                          6 },
+                        { "pbv-promise/v3\no\ne\n0\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\nby-close\n",
+                          4 },
+                        { "pbv-promise/v3\no\ne\n4097\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/"
+                          "YfIAFa0=\nby-close\n",
+                          4 },
+                        { "pbv-promise/v3\no\ne\n03\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/"
+                          "YfIAFa0=\nby-close\n",
+                          4 },
+                        { "pbv-promise/v3\no\ne\n+3\nungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/"
+                          "YfIAFa0=\nby-close\n",
+                          4 },
                 };
                 for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
                         CHECK_INT(pb_promise_parse(bad[i].text, strlen(bad[i].text), &q, &d), PB_ERR_PARSE);
@@ -626,6 +655,43 @@ static void test_oom(void)
         pb_key_secret_wipe(&k);
 }
 
+/* The derived log origin (integrity.md §3.1): written out by hand here, one-to-one, every id. */
+static void test_origin(void)
+{
+        static const struct {
+                const char *id, *origin;
+        } good[] = {
+                { "city-2026", "pbvote/city-2026/ballots" },
+                { "BO.OM.97/24", "pbvote/BO.OM.97/24/ballots" },
+                { "a b", "pbvote/a%20b/ballots" },
+                { "a%20b", "pbvote/a%2520b/ballots" }, /* not the origin of "a b" */
+                { "x+y", "pbvote/x%2By/ballots" },
+                { "~!#$&'()*:<=>?@[]^_`{|}", "pbvote/~!#$&'()*:<=>?@[]^_`{|}/ballots" },
+        };
+        static const char *const bad[] = {
+                "", "a\nb", "tab\there", "\xc3\xa9t\xc3\xa9",
+                "0123456789012345678901234567890123456789012345678901234567890123x"
+        };
+        char o[PB_CHECKPOINT_ORIGIN_MAX + 1], id[PB_ID_MAX + 1];
+
+        for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+                memset(o, 0, sizeof(o));
+                CHECK_INT(pb_origin_derive(good[i].id, o), PB_OK);
+                CHECK_STR(o, good[i].origin);
+                CHECK(pb_key_name_is_valid(o, strlen(o)));
+        }
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                snprintf(o, sizeof(o), "untouched");
+                CHECK_INT(pb_origin_derive(bad[i], o), PB_ERR_INVALID);
+                CHECK_STR(o, "untouched");
+        }
+        /* the longest: 64 escaped bytes still make an origin of at most 255 bytes */
+        memset(id, '%', PB_ID_MAX);
+        id[PB_ID_MAX] = '\0';
+        CHECK_INT(pb_origin_derive(id, o), PB_OK);
+        CHECK_INT(strlen(o), 7 + 3 * PB_ID_MAX + 8);
+}
+
 int main(void)
 {
         if (sodium_init() < 0)
@@ -636,6 +702,7 @@ int main(void)
         RUN(test_vkey_mangling);
         RUN(test_key_names);
         RUN(test_checkpoint);
+        RUN(test_origin);
         RUN(test_promise);
         RUN(test_promise_batch);
         RUN(test_oom);

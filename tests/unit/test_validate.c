@@ -2,6 +2,7 @@
  *  outcomes on hand-built elections (the worked example of docs/rules.md). */
 #include "check.h"
 #include "engine/pb_alloc.h"
+#include "engine/pb_refusal.h"
 #include "engine/pb_tally.h"
 #include "engine/pb_validate.h"
 
@@ -24,6 +25,8 @@ static struct pb_election *make(enum pb_vote_type t, const int64_t *costs, size_
         return e;
 }
 
+static const char *refusal; /* the last check's refusal reason, "" when none */
+
 static pb_err chk(const struct pb_election *e, const uint32_t *it, const int64_t *pts, size_t n,
                   enum pb_check_mode m, unsigned *warn, const char **why)
 {
@@ -33,6 +36,7 @@ static pb_err chk(const struct pb_election *e, const uint32_t *it, const int64_t
         pb_diag_clear(&d);
         r = pb_ballot_check(e, it, pts, n, m, warn, &d);
         *why = d.reason ? d.reason : "";
+        refusal = d.refusal ? d.refusal : "";
         return r;
 }
 
@@ -55,10 +59,13 @@ static void test_approval(void)
         e->limits.v[PB_LIM_MAX_SUM_COST] = 80;
         CHECK_INT(chk(e, ok, NULL, 0, PB_CHECK_STRICT, &w, &why), PB_ERR_INVALID);
         CHECK(strstr(why, "min_length") != NULL);
+        CHECK_STR(refusal, "too_few_picks");
         CHECK_INT(chk(e, three, NULL, 3, PB_CHECK_PABULIB, &w, &why), PB_ERR_INVALID);
         CHECK(strstr(why, "max_length") != NULL);
+        CHECK_STR(refusal, "too_many_picks");
         CHECK_INT(chk(e, dup, NULL, 2, PB_CHECK_PABULIB, &w, &why), PB_ERR_INVALID);
         CHECK(strstr(why, "twice") != NULL);
+        CHECK_STR(refusal, "duplicate_pick");
         CHECK_INT(chk(e, bad, NULL, 1, PB_CHECK_PABULIB, &w, &why), PB_ERR_INVALID);
         /* 60 + 30 = 90 > max_sum_cost 80: a warning for pabulib, an error for the ballot box */
         w = 0;
@@ -66,6 +73,7 @@ static void test_approval(void)
         CHECK_INT(w, PB_WARN_MAX_SUM_COST);
         CHECK_INT(chk(e, ok, NULL, 2, PB_CHECK_STRICT, &w, &why), PB_ERR_INVALID);
         CHECK(strstr(why, "max_sum_cost") != NULL);
+        CHECK_STR(refusal, "over_budget");
         {
                 const int64_t pts[] = { 1, 1 };
                 CHECK_INT(chk(e, ok, pts, 2, PB_CHECK_PABULIB, &w, &why),
@@ -91,10 +99,13 @@ static void test_points(void)
         e->limits.has[PB_LIM_MAX_POINTS] = true;
         e->limits.v[PB_LIM_MAX_POINTS] = 4;
         CHECK_INT(chk(e, it, good, 2, PB_CHECK_STRICT, &w, &why), PB_OK);
+        CHECK_STR(refusal, "");
         CHECK_INT(chk(e, it, neg, 2, PB_CHECK_PABULIB, &w, &why), PB_ERR_INVALID);
         CHECK(strstr(why, "negative") != NULL);
+        CHECK_STR(refusal, "negative_points");
         CHECK_INT(chk(e, it, big, 2, PB_CHECK_PABULIB, &w, &why), PB_ERR_INVALID);
         CHECK(strstr(why, "max_points") != NULL);
+        CHECK_STR(refusal, "points_above_max");
         CHECK_INT(chk(e, it, NULL, 2, PB_CHECK_PABULIB, &w, &why), PB_ERR_INVALID);
         w = 0;
         CHECK_INT(chk(e, it, up, 2, PB_CHECK_PABULIB, &w, &why), PB_OK);
@@ -120,6 +131,7 @@ static void test_choose1_and_election(void)
         if (!e)
                 return;
         CHECK_INT(chk(e, two, NULL, 2, PB_CHECK_PABULIB, &w, &why), PB_ERR_INVALID);
+        CHECK_STR(refusal, "not_one_pick");
         CHECK_INT(chk(e, two, NULL, 1, PB_CHECK_PABULIB, &w, &why), PB_OK);
         CHECK_INT(pb_election_check(e, &d), PB_OK);
         e->projects[1].cost = 0;
@@ -229,8 +241,26 @@ static void test_tie_policies(void)
         pb_election_free(e);
 }
 
+/* The refusal table: every reason named, names unique, each with a code whose HTTP status is a
+ * client error or 503/429 (never 200 or 500). */
+static void test_refusal_table(void)
+{
+        for (int i = 0; i < PB_REFUSAL_COUNT; i++) {
+                int st = pb_err_http_status(pb_refusal_code((enum pb_refusal)i));
+                CHECK(strcmp(pb_refusal_name((enum pb_refusal)i), "?") != 0);
+                CHECK(st >= 400 && st != 500);
+                for (int j = i + 1; j < PB_REFUSAL_COUNT; j++)
+                        CHECK(strcmp(pb_refusal_name((enum pb_refusal)i),
+                                     pb_refusal_name((enum pb_refusal)j)));
+        }
+        CHECK_STR(pb_refusal_name(PB_REFUSAL_COUNT), "?");
+        CHECK_INT(pb_err_http_status(pb_refusal_code(PB_REFUSAL_RATE_LIMITED)), 429);
+        CHECK_INT(pb_err_http_status(pb_refusal_code(PB_REFUSAL_CODE_UNKNOWN)), 403);
+}
+
 int main(void)
 {
+        RUN(test_refusal_table);
         RUN(test_approval);
         RUN(test_points);
         RUN(test_choose1_and_election);

@@ -20,7 +20,8 @@ export function reasonOf(status, problem = {}) {
   if (problem.reason) return problem.reason;
   const type = String(problem.type || '').split('/').pop();
   if (status === 401) return 'token_unknown';
-  if (status === 429 || status === 503) return 'busy';
+  if (status === 429) return 'rate_limited';
+  if (status === 503) return 'busy';
   if (type === 'wrong_state') return 'not_open';
   if (status === 403) return problem.field === '$.code' || problem.field === 'code' ? 'code_unknown' : 'forbidden';
   if (status === 409) return 'code_spent';
@@ -106,7 +107,8 @@ export async function cast(electionId, { code, ballot, submissionId, token }, on
       });
       return answer.receipt;
     } catch (e) {
-      if (e instanceof ApiError && e.reason !== 'busy') throw e;
+      // nothing was stored: the same submission again, after the wait the server asks for
+      if (e instanceof ApiError && e.reason !== 'busy' && e.reason !== 'rate_limited') throw e;
       onState(e instanceof ApiError ? 'busy' : 'offline');
       const until = e instanceof ApiError && e.retryAfter ? e.retryAfter * 1000 : wait;
       const cut = new AbortController();

@@ -24,8 +24,9 @@ export function widgetFor(manifest) {
 }
 
 /** Reasons a ballot's rules refused it: the resident goes back to the ballot. */
-const BALLOT_REASONS = new Set(['over_budget', 'under_budget', 'too_many_picks', 'too_few_picks', 'unknown_project',
-  'duplicate_pick', 'too_many_points', 'too_few_points', 'invalid']);
+const BALLOT_REASONS = new Set(['ballot_malformed', 'unknown_project', 'duplicate_pick', 'too_few_picks', 'too_many_picks',
+  'not_one_pick', 'over_budget', 'under_min_cost', 'points_missing', 'points_not_allowed', 'negative_points',
+  'points_below_min', 'points_above_max', 'too_few_points', 'too_many_points', 'invalid']);
 /** Reasons about the voter code: back to the code. */
 const CODE_REASONS = new Set(['code_unknown', 'code_spent', 'code_malformed']);
 

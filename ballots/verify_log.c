@@ -1,0 +1,408 @@
+/**
+ * @file The verifier's C, D and F checks (docs/auditor.md): every ballot line recommitted and
+ * re-validated, the tree rebuilt against the signed checkpoints, the documents against the log
+ * and the counts, and the recount against the signed result.
+ */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ballots/verify_int.h"
+#include "formats/pb_json.h"
+#include "formats/pb_json_ballot.h"
+#include "formats/pb_manifest.h"
+#include "engine/pb_alloc.h"
+#include "engine/pb_tally.h"
+#include "engine/pb_validate.h"
+
+/* ---- C: the ballots and the log --------------------------------------------------------------- */
+
+static const struct pb_json_field ballot_fields[] = {
+        { "commitment", PB_JSON_STRING, true },
+        { "cvr", PB_JSON_STRING, true },
+        { "nonce", PB_JSON_STRING, true },
+        { NULL, PB_JSON_ANY, false },
+};
+
+static bool hex_to(const char *s, uint8_t *out, size_t n)
+{
+        size_t got = 0;
+        return strlen(s) == 2 * n && sodium_hex2bin(out, n, s, 2 * n, NULL, &got, NULL) == 0 && got == n;
+}
+
+/* One line of ballots.jsonl: canonical, recommits, a valid CVR; its ballot joins the election. */
+static const char *check_ballot_line(struct vctx *v, const char *p, size_t n, uint32_t *items,
+                                     int64_t *points, uint8_t commitment[32])
+{
+        struct pb_election *e = v->m->election;
+        uint8_t nonce[32], again_c[32];
+        struct pb_cvr_meta meta;
+        struct pb_buf again;
+        const char *why = NULL, *cvr;
+        cJSON *j = NULL;
+        size_t k = 0;
+        pb_err r;
+
+        pb_buf_init(&again, 0);
+        r = pb_json_parse(p, n, 2, &j, NULL);
+        if (r == PB_OK)
+                r = pb_json_check_object(j, ballot_fields, "$", NULL);
+        if (r < 0) {
+                verify_fatal(v, r);
+                why = "a line is not {commitment, cvr, nonce}";
+                goto out;
+        }
+        cvr = cJSON_GetObjectItemCaseSensitive(j, "cvr")->valuestring;
+        if (!hex_to(cJSON_GetObjectItemCaseSensitive(j, "commitment")->valuestring, commitment, 32) ||
+            !hex_to(cJSON_GetObjectItemCaseSensitive(j, "nonce")->valuestring, nonce, 32)) {
+                why = "a commitment or nonce is not hex of 32 bytes";
+                goto out;
+        }
+        r = pb_bundle_ballot_line(commitment, nonce, cvr, strlen(cvr), &again);
+        if (r < 0 || again.len != n + 1 || memcmp(again.data, p, n + 1)) {
+                verify_fatal(v, r);
+                why = "a line is not in canonical form";
+                goto out;
+        }
+        r = pb_cvr_commitment(e->id, nonce, (const uint8_t *)cvr, strlen(cvr), again_c);
+        if (r < 0 || memcmp(again_c, commitment, 32)) {
+                why = "a CVR does not match its commitment (changed ballot or nonce)";
+                goto out;
+        }
+        r = pb_cvr_parse(e, cvr, strlen(cvr), items, points, &k, &meta, NULL);
+        if (r < 0) {
+                verify_fatal(v, r);
+                why = "a CVR is not a canonical CVR of this election";
+                goto out;
+        }
+        r = pb_ballot_check(e, items, pb_vote_type_has_points(e->vote_type) ? points : NULL, k,
+                            meta.channel == PB_CHANNEL_IMPORTED ? PB_CHECK_PABULIB : PB_CHECK_STRICT, NULL,
+                            NULL);
+        if (r < 0) {
+                why = "a ballot breaks the election's rules";
+                goto out;
+        }
+        v->by_channel[meta.channel]++;
+        for (size_t i = 0; r == PB_OK && i < k; i++)
+                r = pb_ballots_add_item(e, items[i], points[i]);
+        if (r == PB_OK)
+                r = pb_ballots_end(e, NULL);
+        if (r < 0) {
+                verify_fatal(v, r);
+                why = "out of memory";
+        }
+out:
+        cJSON_Delete(j);
+        pb_buf_release(&again);
+        return why;
+}
+
+static int cmp32(const void *a, const void *b)
+{
+        return memcmp(a, b, 32);
+}
+
+/* Every commitment once: a duplicated CVR would count twice. */
+static const char *unique(const uint8_t *commits, size_t n, struct vctx *v)
+{
+        uint8_t *sorted = pb_reallocarray(NULL, n ? n : 1, 32);
+        const char *why = NULL;
+
+        if (!sorted) {
+                verify_fatal(v, PB_ERR_NOMEM);
+                return "out of memory";
+        }
+        memcpy(sorted, commits, 32 * n);
+        qsort(sorted, n, 32, cmp32);
+        for (size_t i = 1; i < n && !why; i++)
+                if (!memcmp(sorted + 32 * (i - 1), sorted + 32 * i, 32))
+                        why = "the same commitment twice (a duplicated ballot)";
+        pb_free(sorted);
+        return why;
+}
+
+/* C2: each checkpoint's root is the root of its first `size` leaves; the last covers all. */
+static void check_tree(struct vctx *v, size_t n)
+{
+        struct pb_merkle_source src;
+        const char *why = NULL;
+
+        pb_merkle_tree_source(&v->tree, &src);
+        for (size_t i = 0; i < v->n_cps && !why; i++) {
+                uint8_t root[32];
+                if (v->cps[i].size > n)
+                        why = "a checkpoint covers more leaves than there are ballots (a dropped ballot)";
+                else if (pb_merkle_root(&src, v->cps[i].size, root) < 0 || memcmp(root, v->cps[i].root, 32))
+                        why = "a checkpoint's root is not the root of the ballots' leaves";
+        }
+        if (!why && (!v->n_cps || v->cps[v->n_cps - 1].size != n))
+                why = "ballots beyond the last checkpoint (an added ballot)";
+        verify_report(
+                v, "C2", "tree", !why, v->n_cps,
+                why ? why
+                    : "every checkpoint is the root of the recomputed tree; the last covers every ballot",
+                why ? F_BALLOTS : NO_FILE, 0, NULL);
+}
+
+/* C3: inside each batch (between two checkpoints) the leaves are sorted by commitment. */
+static void check_batches(struct vctx *v, const uint8_t *commits, size_t n)
+{
+        const char *why = NULL;
+        size_t next_cp = 1;
+        unsigned line = 0;
+
+        for (size_t i = 1; i < n && !why; i++) {
+                while (next_cp < v->n_cps && v->cps[next_cp].size <= i)
+                        next_cp++;
+                /* i is the first leaf of a batch when a checkpoint ends right before it */
+                if (v->cps[next_cp - 1].size == i)
+                        continue;
+                if (memcmp(commits + 32 * (i - 1), commits + 32 * i, 32) >= 0) {
+                        why = "a batch is not sorted by commitment (arrival order, or a reordered ballot)";
+                        line = (unsigned)i + 1;
+                }
+        }
+        verify_report(v, "C3", "batches sorted", !why, n, why ? why : "every batch is sorted by commitment",
+                      why ? F_BALLOTS : NO_FILE, line, NULL);
+}
+
+/* C1 over the lines of ballots.jsonl, each read on its own; the leaves go into v->tree. */
+static const char *read_ballots(struct vctx *v, uint8_t **ret_commits, size_t *ret_n, unsigned *ret_line)
+{
+        const size_t np = v->m->election->n_projects;
+        uint32_t *items = pb_calloc(np ? np : 1, sizeof(*items));
+        int64_t *points = pb_calloc(np ? np : 1, sizeof(*points));
+        uint8_t *commits = NULL; /* every commitment, 32 bytes each, in log order */
+        size_t n = 0, cap = 0;
+        struct vlines l;
+        const char *why = NULL;
+        pb_err r;
+
+        memset(&l, 0, sizeof(l));
+        if (!items || !points) {
+                verify_fatal(v, PB_ERR_NOMEM);
+                why = "out of memory";
+        } else if ((r = vlines_open(&v->src, F_BALLOTS, PB_BUNDLE_BALLOT_LINE_MAX(np), &l, &why)) < 0) {
+                verify_fatal(v, r == PB_ERR_NOMEM ? r : PB_OK);
+        }
+        while (!why) {
+                uint8_t c[32], leaf[32], *g;
+                const char *p;
+                size_t len;
+                bool end;
+
+                r = vlines_next(&l, &p, &len, &end, &why);
+                if (r < 0 || end) {
+                        verify_fatal(v, r == PB_ERR_IO ? r : PB_OK);
+                        break;
+                }
+                if (len && p[len - 1] == '\r') {
+                        why = VERIFY_CRLF;
+                        break;
+                }
+                if (memchr(p, '\0', len)) {
+                        why = "a line holds a NUL byte";
+                        break;
+                }
+                why = check_ballot_line(v, p, len, items, points, c);
+                if (why)
+                        break;
+                pb_cvr_leaf_hash(c, leaf);
+                g = pb_grow(commits, &cap, n + 1, 32, 1024);
+                commits = g ? g : commits; /* on failure pb_grow leaves the old array */
+                if (!g || pb_merkle_tree_append(&v->tree, leaf) < 0) {
+                        verify_fatal(v, PB_ERR_NOMEM);
+                        why = "out of memory";
+                        break;
+                }
+                memcpy(commits + 32 * n, c, 32);
+                n++;
+        }
+        *ret_line = why ? l.line : 0;
+        vlines_close(&l);
+        pb_free(items);
+        pb_free(points);
+        if (!why)
+                why = unique(commits, n, v);
+        *ret_commits = commits;
+        *ret_n = n;
+        return why;
+}
+
+void verify_ballots(struct vctx *v)
+{
+        uint8_t *commits = NULL;
+        size_t n = 0;
+        unsigned line = 0;
+        const char *why;
+
+        if (!v->cps_ok || !v->manifest_ok) {
+                verify_report(v, "C1", "ballots", false, 0,
+                              "cannot be checked: the manifest or the checkpoints failed", F_BALLOTS, 0,
+                              NULL);
+                verify_report(v, "C2", "tree", false, 0, "cannot be checked", F_BALLOTS, 0, NULL);
+                verify_report(v, "C3", "batches sorted", false, 0, "cannot be checked", F_BALLOTS, 0, NULL);
+                return;
+        }
+        why = read_ballots(v, &commits, &n, &line);
+        v->ballots_ok = !why;
+        verify_report(v, "C1", "ballots", !why, n,
+                      why ? why : "every line canonical, every CVR valid and recommitted, no duplicate",
+                      why ? F_BALLOTS : NO_FILE, line, NULL);
+        if (why) {
+                verify_report(v, "C2", "tree", false, 0, "cannot be checked: the ballots failed", F_BALLOTS,
+                              0, NULL);
+                verify_report(v, "C3", "batches sorted", false, 0, "cannot be checked: the ballots failed",
+                              F_BALLOTS, 0, NULL);
+        } else {
+                check_tree(v, n);
+                check_batches(v, commits, n);
+        }
+        pb_free(commits);
+}
+
+/* ---- D: cross-document consistency ----------------------------------------------------------- */
+
+static bool same_log(const struct pb_doc_log *a, const struct pb_doc_log *b)
+{
+        return !strcmp(a->origin, b->origin) && a->size == b->size && !memcmp(a->root, b->root, 32);
+}
+
+static bool same_counts(const struct pb_turnout *a, const struct pb_turnout *b)
+{
+        bool same = a->ballots == b->ballots && a->codes_issued == b->codes_issued &&
+                    a->codes_spent == b->codes_spent;
+
+        for (int i = 0; i < PB_CHANNEL_COUNT; i++)
+                same = same && a->by_channel[i] == b->by_channel[i];
+        for (int i = 0; i < PB_REJECT_COUNT; i++)
+                same = same && a->rejected[i] == b->rejected[i];
+        return same;
+}
+
+void verify_consistency(struct vctx *v)
+{
+        const struct pb_turnout *c = &v->close.counts;
+        const char *why = NULL;
+        uint64_t n = v->tree.size, sum = 0;
+        int file = F_CLOSE;
+
+        if (!v->close_ok || !v->ballots_ok || !v->cps_ok) {
+                verify_report(v, "D1", "close = log", false, 0, "cannot be checked", F_CLOSE, 0, NULL);
+                verify_report(v, "D2", "counts", false, 0, "cannot be checked", F_CLOSE, 0, NULL);
+                return;
+        }
+        if (strcmp(v->close.log.origin, v->m->origin) || v->close.log.size != v->cps[v->n_cps - 1].size ||
+            memcmp(v->close.log.root, v->cps[v->n_cps - 1].root, 32)) {
+                why = "the close statement's tree is not the final checkpoint";
+        } else if (v->result_ok && (!same_log(&v->result.log, &v->close.log) ||
+                                    !same_counts(&v->result.counts, &v->close.counts))) {
+                why = "the result's tree or counts are not the close statement's";
+                file = F_RESULT;
+        }
+        verify_report(v, "D1", "close = log", !why, 1,
+                      why ? why : "close statement, final checkpoint and result name one tree",
+                      why ? file : NO_FILE, 0, NULL);
+        why = NULL;
+        for (int i = 0; i < PB_CHANNEL_COUNT; i++) {
+                sum += c->by_channel[i];
+                if (c->by_channel[i] != v->by_channel[i])
+                        why = "ballots by channel differ from the CVRs";
+        }
+        if (c->ballots != n || sum != n)
+                why = "the ballot count is not the number of ballots in the log";
+        else if (c->codes_spent != n)
+                why = "spent codes differ from ballots";
+        else if (c->codes_spent > c->codes_issued)
+                why = "more codes spent than issued";
+        verify_report(v, "D2", "counts", !why, n,
+                      why ? why : "ballots = leaves = CVRs = spent codes <= issued codes",
+                      why ? F_CLOSE : NO_FILE, 0, NULL);
+}
+
+/* ---- F: the tally ------------------------------------------------------------------------------ */
+
+/* F2: a seeded rule's seed is the one the manifest committed to; *@rule gets it. */
+static bool check_seed(struct vctx *v, struct pb_rule *rule)
+{
+        const char *why = NULL;
+
+        if (v->m->has_seed_commitment) {
+                uint8_t c[32];
+                pb_manifest_seed_commitment(v->seed, c);
+                if (!v->has_seed || memcmp(c, v->m->seed_sha256, 32))
+                        why = "the result's seed does not match the manifest's commitment";
+                rule->seed = v->seed;
+        } else if (v->has_seed) {
+                why = "a seed in the result, but the manifest's rule has none";
+        }
+        verify_report(v, "F2", "tie-break seed", !why, v->m->has_seed_commitment,
+                      why                         ? why
+                      : v->m->has_seed_commitment ? "the seed matches the manifest's commitment"
+                                                  : "no seeded draw",
+                      why ? F_RESULT : NO_FILE, 0, why ? "$.tally.rule.seed" : NULL);
+        return !why;
+}
+
+/* F1: the recount, its tally document and the whole result payload rebuilt, against the signed one. */
+static const char *recount(struct vctx *v, const struct pb_rule *rule)
+{
+        struct pb_buf tally, payload;
+        struct pb_doc_result doc;
+        const char *why = NULL;
+        pb_err r;
+
+        pb_buf_init(&tally, 0);
+        pb_buf_init(&payload, 0);
+        r = pb_tally_run(v->m->election, rule, &v->recount, NULL);
+        if (r == PB_OK)
+                r = pb_result_format_json(&v->recount, v->m->election, v->result.engine, &tally);
+        if (r < 0) {
+                verify_fatal(v, r);
+                why = r == PB_ERR_UNSUPPORTED ? "this verifier cannot count the manifest's rule"
+                                              : "the recount failed";
+                goto out;
+        }
+        doc = v->result;
+        doc.tally = tally.data;
+        doc.tally_len = tally.len;
+        r = pb_doc_result_format(&doc, &payload);
+        if (r < 0) {
+                verify_fatal(v, r);
+                why = "out of memory";
+        } else if (tally.len != v->result.tally_len || memcmp(tally.data, v->result.tally, tally.len)) {
+                why = "the recount from the CVRs differs from the signed result (tallies, ties, winners or "
+                      "money)";
+        } else if (payload.len != v->result_env.payload_len ||
+                   memcmp(payload.data, v->result_env.payload, payload.len)) {
+                why = "the result document differs from the one rebuilt from the bundle";
+        }
+out:
+        pb_buf_release(&tally);
+        pb_buf_release(&payload);
+        return why;
+}
+
+void verify_tally(struct vctx *v)
+{
+        struct pb_rule rule;
+        const char *why;
+
+        if (!v->result_ok || !v->ballots_ok) {
+                verify_report(v, "F2", "tie-break seed", false, 0, "cannot be checked", F_RESULT, 0, NULL);
+                verify_report(v, "F1", "re-tally", false, 0,
+                              "cannot be checked: the result or the ballots failed", F_RESULT, 0, NULL);
+                return;
+        }
+        rule = v->m->rule;
+        if (!check_seed(v, &rule)) {
+                verify_report(v, "F1", "re-tally", false, 0, "cannot be checked: the seed failed", F_RESULT,
+                              0, NULL);
+                return;
+        }
+        why = recount(v, &rule);
+        v->tally_ok = !why;
+        verify_report(v, "F1", "re-tally", !why, v->m->election->ballots.n,
+                      why ? why : "the recount from the CVRs gives the signed result, byte for byte",
+                      why ? F_RESULT : NO_FILE, 0, NULL);
+}
