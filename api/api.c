@@ -44,12 +44,15 @@ pb_err pb_api_new(const struct pb_api_config *cfg, struct pb_api **ret, struct p
         pthread_rwlock_init(&api->elections_lock, NULL);
         r = pb_api_kiosks_init(api);
         if (r == PB_OK)
+                r = pb_api_web_init(api);
+        if (r == PB_OK)
                 r = pb_api_store_load(api, reterr);
         if (r == PB_OK)
                 r = pb_api_writer_start(api);
         if (r < 0) {
                 pb_api_store_close(api);
                 pb_api_kiosks_free(api);
+                pb_api_web_free(api);
                 pthread_rwlock_destroy(&api->elections_lock);
                 pb_free(api->data_dir);
                 pb_free(api);
@@ -66,6 +69,7 @@ void pb_api_free(struct pb_api *api)
         pb_api_writer_stop(api);
         pb_api_store_close(api);
         pb_api_kiosks_free(api);
+        pb_api_web_free(api);
         pthread_rwlock_destroy(&api->elections_lock);
         pb_free(api->data_dir);
         pb_free(api);
@@ -187,11 +191,13 @@ enum pb_api_outcome pb_api_dispatch(struct pb_api *api, const struct pb_api_requ
         }
         if (r->roles) {
                 c.roles = pb_api_roles(api, req->authorization, c.el, &c.token);
-                if (!c.roles) {
+                /* a resident voting from home: no credentials, if the election allows it */
+                c.web = !c.roles && !req->authorization && r->web && pb_api_web_allowed(c.el);
+                if (!c.roles && !c.web) {
                         pb_api_problem(resp, PB_ERR_AUTH, "missing or unknown bearer token", NULL);
                         return PB_API_DONE;
                 }
-                if (!(c.roles & r->roles)) {
+                if (!c.web && !(c.roles & r->roles)) {
                         pb_api_problem(resp, PB_ERR_FORBIDDEN, "this token's role may not do this", NULL);
                         return PB_API_DONE;
                 }

@@ -12,6 +12,8 @@
 
 #include "engine/pb_alloc.h"
 
+#define PB_HTTP_CLIENT_MAX 48 /* INET6_ADDRSTRLEN and some */
+
 /*
  * Slow clients.  libmicrohttpd's timeout is per idle period, so a client sending a byte a second
  * never trips it (slowloris).  Every connection is therefore tracked, and a watchdog shuts down the
@@ -269,6 +271,23 @@ static enum MHD_Result early_problem(struct MHD_Connection *con, struct req *rq,
         return ret;
 }
 
+/* The peer's address as text (web voting's limits per address), or NULL. */
+static const char *client_address(struct MHD_Connection *con, char *buf, size_t cap)
+{
+        const union MHD_ConnectionInfo *i = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        const struct sockaddr *sa = i ? i->client_addr : NULL;
+
+        if (!sa)
+                return NULL;
+        if (sa->sa_family == AF_INET)
+                return inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, buf,
+                                 (socklen_t)cap);
+        if (sa->sa_family == AF_INET6)
+                return inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, buf,
+                                 (socklen_t)cap);
+        return NULL;
+}
+
 /* Called by the writer thread once rq->resp is filled. */
 static void answered(void *cls)
 {
@@ -294,6 +313,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
         struct pb_http *h = cls;
         struct req *rq = *con_cls;
         struct pb_api_request q;
+        char client[PB_HTTP_CLIENT_MAX];
 
         (void)version;
         if (!rq) {
@@ -347,6 +367,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
         q.content_type = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
         q.authorization = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
         q.if_none_match = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+        q.client = client_address(con, client, sizeof(client));
         q.body = rq->body.data;
         q.body_len = rq->body.len;
         q.done = answered;

@@ -33,6 +33,7 @@ struct pb_api_request {
         const char *content_type;  /* NULL when absent */
         const char *authorization; /* NULL when absent */
         const char *if_none_match; /* NULL when absent (pages' assets answer 304 to their ETag) */
+        const char *client;        /* the client's address ("192.0.2.7"), or NULL: web voting's limits */
         const char *body;          /* NULL or body_len bytes */
         size_t body_len;
         /* A response the writer thread completes later (a ballot waiting for COMMIT) is announced by

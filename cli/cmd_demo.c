@@ -34,6 +34,7 @@ static const char usage_text[] =
         "Create a ready, open election from the bundled Warsaw-Rembertow 2023 participatory budget\n"
         "(38 projects, approval ballots, greedy): FILE (the ballot box), unencrypted engine and office\n"
         "keys, 50 voter codes and one API token per role, all listed in demo.json next to FILE.\n"
+        "Residents may vote on its page with a demo code alone (web voting), the projects shuffled.\n"
         "For trying pbvote only: the keys are not protected by a passphrase.\n";
 
 static pb_err add_code(void *ctx, const struct pb_code *code)
@@ -65,6 +66,18 @@ static int demo_key(const char *dir, const char *name, enum pb_key_role role)
                 "pbvote: WARNING: %s is a demo key WITHOUT a passphrase: never use it for a real vote\n",
                 path);
         return 0;
+}
+
+/* The demo is for trying the pages too (docs/pages.md): residents may vote from home with a demo
+ * code alone, and each sees the projects in an order of their own, shuffled from a fresh seed. */
+static void demo_pages(struct pb_manifest *m)
+{
+        uint8_t seed[32];
+
+        randombytes_buf(seed, sizeof(seed));
+        sodium_bin2hex(m->order_seed, sizeof(m->order_seed), seed, sizeof(seed));
+        m->shuffled = true;
+        m->web_voting = true;
 }
 
 int cli_demo_create(const char *db, char *ret_json_path, size_t cap)
@@ -109,6 +122,8 @@ int cli_demo_create(const char *db, char *ret_json_path, size_t cap)
                 r = pb_rule_for_election(e, &rule, &d);
         if (r == PB_OK)
                 r = pb_manifest_from_pb(e, DEMO_ID, &rule, &m, &d);
+        if (r == PB_OK)
+                demo_pages(m);
         if (r == PB_OK)
                 r = pb_box_create(db, m, &box, &d);
         if (r == PB_OK)

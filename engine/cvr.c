@@ -8,7 +8,7 @@
 #include "engine/pb_canon.h"
 #include "engine/pb_merkle.h"
 
-static const char *const channel_names[PB_CHANNEL_COUNT] = { "electronic", "paper", "imported" };
+static const char *const channel_names[PB_CHANNEL_COUNT] = { "electronic", "paper", "imported", "web" };
 
 const char *pb_channel_name(enum pb_channel c)
 {

@@ -39,6 +39,9 @@ async function everyScreen(lang, check, options = {}) {
   await page.getByRole('heading', { level: 1, name: tr(lang, 'home.title') }).waitFor();
   await at('home');
   await page.goto('/vote/knapsack');
+  await page.getByText(tr(lang, 'reason.web')).waitFor();
+  await at('a vote without web voting');
+  await page.goto('/vote/warszawa-rembertow-2023');
   await page.getByLabel(tr(lang, 'code.label'), { exact: true }).waitFor();
   await at('code');
   await enterCode(page, lang, 'ABC');

@@ -53,7 +53,7 @@ test('a missing translation or plural form is found', () => {
 test('axe-core finds an unlabelled voter-code field', async () => {
   const page = await newPage(browser, server);
   await breakAsset(page, 'js/flow.js', ["h('label', { for: 'code',", "h('span', { 'data-for': 'code',"]);
-  await page.goto('/vote/knapsack');
+  await page.goto('/vote/warszawa-rembertow-2023');
   await page.locator('#code').waitFor();
   await assert.rejects(checkAxe(page, 'broken code step'), /label/);
   await page.context().close();
@@ -150,7 +150,7 @@ test('a control the keyboard cannot reach is found', async () => {
 test('an invisible focus is found', async () => {
   const page = await newPage(browser, server);
   await breakAsset(page, 'css/app.css', [':focus-visible {', ':focus-visible { outline: none !important; box-shadow: none !important; } .unused {']);
-  await page.goto('/vote/knapsack');
+  await page.goto('/vote/warszawa-rembertow-2023');
   await assert.rejects(tabTo(page, page.getByLabel(tr('en', 'code.label'), { exact: true })), /focus is visible/);
   await page.context().close();
 });
@@ -158,7 +158,7 @@ test('an invisible focus is found', async () => {
 test('small targets and a page wider than the screen are found', async () => {
   const page = await newPage(browser, server, { viewport: { width: 320, height: 640 } });
   await breakAsset(page, 'css/app.css', ['--target: 2.75rem;', '--target: 1rem;'], ['.main {\n', '.main {\n  min-inline-size: 40rem;\n']);
-  await page.goto('/vote/knapsack');
+  await page.goto('/vote/warszawa-rembertow-2023');
   await page.getByLabel(tr('en', 'code.label'), { exact: true }).waitFor();
   await assert.rejects(checkTargets(page, 'broken'), /targets under 44 px/);
   await assert.rejects(checkReflow(page, 'broken'), /scrolls sideways/);

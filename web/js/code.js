@@ -8,7 +8,7 @@ const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ*~$=U';
 export const CODE_SYMBOLS = 17;
 
 /**
- * Read @typed.  Returns {ok: true, code} with the canonical printed form ("7Q2M-K9XD-3RTB-H8VW-4"),
+ * Read @typed.  Returns {ok: true, code} with the canonical printed form ("7Q2M-K9XD-3RTB-H8VW-G"),
  * or {ok: false, error, position?, count?}: error is 'empty', 'char' (position: 1-based place of
  * the character in what was typed), 'short' / 'long' (count: symbols typed), 'last_only' (a
  * check-only symbol before the end) or 'check' (a character was mistyped).

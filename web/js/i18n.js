@@ -65,9 +65,18 @@ export function onLanguage(fn) {
   return () => listeners.delete(fn);
 }
 
+// Intl objects are costly to make (about a millisecond each): one per language, kept.
+const numberFormats = new Map();
+const pluralRules = new Map();
+
+function cached(map, code, make) {
+  if (!map.has(code)) map.set(code, make(code));
+  return map.get(code);
+}
+
 /** A number in the page's language (Arabic digits in Arabic, and so on). */
 export function num(n) {
-  return new Intl.NumberFormat(lang).format(n);
+  return cached(numberFormats, lang, (c) => new Intl.NumberFormat(c)).format(n);
 }
 
 /**
@@ -78,7 +87,7 @@ export function num(n) {
 export function t(key, vars = {}) {
   let s = strings[key] ?? english[key] ?? key;
   if (typeof s === 'object') {
-    const cat = new Intl.PluralRules(lang).select(Number(vars.count ?? 0));
+    const cat = cached(pluralRules, lang, (c) => new Intl.PluralRules(c)).select(Number(vars.count ?? 0));
     s = s[cat] ?? s.other;
   }
   return s.replace(/\{(\w+)\}/g, (m, name) => {

@@ -13,6 +13,16 @@ export function decimalString(minor, scale) {
   return `${neg ? '-' : ''}${whole}${frac}`;
 }
 
+// Intl.NumberFormat objects are costly to make (a ballot of 500 projects formats 1,000 amounts):
+// one per language, currency, scale and decimals shown, kept.
+const formats = new Map();
+
+function formatter(opts) {
+  const key = JSON.stringify([current(), opts]);
+  if (!formats.has(key)) formats.set(key, new Intl.NumberFormat(current(), opts));
+  return formats.get(key);
+}
+
 /** @minor formatted in the page's language with the manifest's currency (or plainly when ""). */
 export function formatMoney(minor, manifest) {
   const scale = manifest.scale ?? 0;
@@ -23,13 +33,13 @@ export function formatMoney(minor, manifest) {
   // A whole amount is shown without decimals; otherwise with the scale's decimals.
   if (BigInt(minor) % (10n ** BigInt(scale)) !== 0n) opts.minimumFractionDigits = scale;
   try {
-    return new Intl.NumberFormat(current(), opts).format(decimalString(minor, scale));
+    return formatter(opts).format(decimalString(minor, scale));
   } catch {
     // an unknown currency code: the number, then the code
     delete opts.style;
     delete opts.currency;
     delete opts.currencyDisplay;
-    const n = new Intl.NumberFormat(current(), opts).format(decimalString(minor, scale));
+    const n = formatter(opts).format(decimalString(minor, scale));
     return manifest.currency ? `${n} ${manifest.currency}` : n;
   }
 }

@@ -23,11 +23,13 @@ export async function checkAxe(page, what) {
 }
 
 /**
- * The ballots stored in election @id (read from its audit bundle after close and tally) are
- * exactly @expected (a list of API ballots, in any order).
+ * The ballots stored in election @id (read from its audit bundle after close and tally, which
+ * `pbvote verify` accepts) are exactly @expected (a list of API ballots, in any order), each
+ * cast through @channel.
  */
-export async function checkStored(server, data, id, expected) {
+export async function checkStored(server, data, id, expected, channel = 'electronic') {
   const cvrs = (await exportedBallots(server, data, id)).map((c) => JSON.parse(c));
+  for (const c of cvrs) assert.equal(c.channel, channel, `ballots of ${id} came by ${channel}`);
   const norm = (b) => JSON.stringify(b, Object.keys(b).sort());
   const got = cvrs.map((c) => JSON.stringify(c.ballot)).sort();
   const want = expected.map((b) => JSON.stringify(canonical(b))).sort();

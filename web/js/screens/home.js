@@ -33,7 +33,9 @@ export async function start(app) {
         const item = h('li', { class: 'card' },
           h('h2', { class: 'card-title', id: titleId, text: title }),
           h('p', { class: `state state-${e.state}`, text: t(`state.${e.state}`) }));
-        if (e.state === 'open') {
+        if (e.state === 'open' && !e.web_voting) {
+          item.append(h('p', { class: 'hint', text: t('home.kioskOnly') }));
+        } else if (e.state === 'open') {
           item.append(h('a', {
             class: 'button',
             href: `/vote/${encodeURIComponent(e.id)}`,

@@ -46,6 +46,12 @@ export async function start(app, [id]) {
     screen.render();
     return screen;
   }
+  if (!election.manifest.web_voting) {
+    // said before the resident fills a ballot that this page could not cast
+    const screen = closedScreen(app, () => text(election.manifest.title), () => t('reason.web'));
+    screen.render();
+    return screen;
+  }
   const flow = createFlow(app, election, { initialCode });
   flow.render();
   return flow;
