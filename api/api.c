@@ -46,6 +46,8 @@ pb_err pb_api_new(const struct pb_api_config *cfg, struct pb_api **ret, struct p
         if (r == PB_OK)
                 r = pb_api_web_init(api);
         if (r == PB_OK)
+                r = pb_api_cors_init(api, cfg, reterr);
+        if (r == PB_OK)
                 r = pb_api_store_load(api, reterr);
         if (r == PB_OK)
                 r = pb_api_writer_start(api);
@@ -53,6 +55,7 @@ pb_err pb_api_new(const struct pb_api_config *cfg, struct pb_api **ret, struct p
                 pb_api_store_close(api);
                 pb_api_kiosks_free(api);
                 pb_api_web_free(api);
+                pb_api_cors_free(api);
                 pthread_rwlock_destroy(&api->elections_lock);
                 pb_free(api->data_dir);
                 pb_free(api);
@@ -70,6 +73,7 @@ void pb_api_free(struct pb_api *api)
         pb_api_store_close(api);
         pb_api_kiosks_free(api);
         pb_api_web_free(api);
+        pb_api_cors_free(api);
         pthread_rwlock_destroy(&api->elections_lock);
         pb_free(api->data_dir);
         pb_free(api);
@@ -148,6 +152,33 @@ static bool json_content_type(const char *ct)
         return !strcasecmp(rest, "charset=utf-8");
 }
 
+static size_t skip_json_space(const char *b, size_t i, size_t n)
+{
+        while (i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'))
+                i++;
+        return i;
+}
+
+/*
+ * An action that takes no body (open, suspend, resume, close) accepts the empty JSON object as
+ * well: clients that always send a JSON body send "{}", which asks for nothing (issue 11).
+ */
+static bool empty_action_body(const struct pb_api_route *r, const struct pb_api_request *req)
+{
+        const char *b = req->body;
+        size_t i, n = req->body_len;
+
+        if (strcmp(r->method, "POST") || !json_content_type(req->content_type) || !b)
+                return false;
+        i = skip_json_space(b, 0, n);
+        if (i >= n || b[i++] != '{')
+                return false;
+        i = skip_json_space(b, i, n);
+        if (i >= n || b[i++] != '}')
+                return false;
+        return skip_json_space(b, i, n) == n;
+}
+
 enum pb_api_outcome pb_api_dispatch(struct pb_api *api, const struct pb_api_request *req,
                                     struct pb_api_response *resp)
 {
@@ -167,6 +198,8 @@ enum pb_api_outcome pb_api_dispatch(struct pb_api *api, const struct pb_api_requ
                 pb_api_problem(resp, PB_ERR_NOT_FOUND, "no such resource", NULL);
                 return PB_API_DONE;
         }
+        if (pb_api_cors(api, req, resp))
+                return PB_API_DONE; /* a preflight of another origin's page */
         r = pb_api_route_find(req->method, req->path, &c, resp->allow);
         if (!r) {
                 if (resp->allow[0])
@@ -203,8 +236,9 @@ enum pb_api_outcome pb_api_dispatch(struct pb_api *api, const struct pb_api_requ
                 }
         }
         if (r->body == PB_BODY_NONE || (r->body == PB_BODY_OPTIONAL && !req->body_len)) {
-                if (req->body_len) {
-                        pb_api_problem(resp, PB_ERR_PARSE, "this resource takes no request body", NULL);
+                if (req->body_len && !empty_action_body(r, req)) {
+                        pb_api_problem(resp, PB_ERR_PARSE,
+                                       "this resource takes no request body (or the empty object {})", NULL);
                         return PB_API_DONE;
                 }
         } else {

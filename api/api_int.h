@@ -102,6 +102,8 @@ struct pb_api {
         unsigned exports; /* audit bundles streaming now (limits.max_exports at most), atomic */
         char version[64];
         char *data_dir;
+        char **cors_origins; /* owned copies of the allowed origins (CORS, cors.c) */
+        size_t n_cors_origins;
         unsigned max_elections; /* boxes open at once at most (the open-file limit); 0: no limit */
         size_t n_open;          /* elections with an open box (under elections_lock) */
         const struct pb_key_secret *engine;
@@ -255,6 +257,14 @@ void pb_api_writer_stop(struct pb_api *api);
 /** Queue @job; PB_ERR_BUSY when the queue is full (the caller answers 503 with Retry-After). */
 PB_NODISCARD pb_err pb_api_writer_submit(struct pb_api *api, struct pb_api_job *job);
 void pb_api_job_free(struct pb_api_job *job);
+
+/* cors.c: other origins' pages calling the API (docs/api.md, "CORS") */
+PB_NODISCARD pb_err pb_api_cors_init(struct pb_api *api, const struct pb_api_config *cfg,
+                                     struct pb_diag *reterr);
+void pb_api_cors_free(struct pb_api *api);
+/** Answer a CORS preflight (OPTIONS with Origin and Access-Control-Request-Method): true when
+ *  @req is one (answered); else name an allowed Origin in @resp (Access-Control-Allow-Origin). */
+bool pb_api_cors(struct pb_api *api, const struct pb_api_request *req, struct pb_api_response *resp);
 
 /* h_pages.c: the pages and their assets (every path outside /v1/) */
 /** Answer @req when its path is a page's (anything outside /v1/): true when it did. */

@@ -234,11 +234,22 @@ static enum MHD_Result send_response(struct MHD_Connection *con, struct req *rq,
                                 r->cache_control ? r->cache_control : "no-store");
         if (r->etag)
                 MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
+        if (r->cors_origin) { /* a page of an origin the operator allows (api/cors.c) */
+                MHD_add_response_header(resp, "Access-Control-Allow-Origin", r->cors_origin);
+                MHD_add_response_header(resp, "Access-Control-Expose-Headers", "Retry-After");
+        }
+        if (r->preflight) {
+                MHD_add_response_header(resp, "Access-Control-Allow-Methods", r->allow);
+                MHD_add_response_header(resp, "Access-Control-Allow-Headers", "Authorization, Content-Type");
+                MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
+        }
+        /* answers differ by Origin only for the API; a shared cache must keep them apart */
+        MHD_add_response_header(resp, "Vary", "Origin");
         /* the pages (docs/pages.md): no script, style or request from anywhere but this server */
         MHD_add_response_header(resp, "Content-Security-Policy", PB_HTTP_CSP);
         MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
         MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-        if (r->allow[0])
+        if (r->allow[0] && !r->preflight)
                 MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
         if (r->status == 401)
                 MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
@@ -368,6 +379,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
         q.authorization = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
         q.if_none_match = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
         q.client = client_address(con, client, sizeof(client));
+        q.origin = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Origin");
+        q.cors_method = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Access-Control-Request-Method");
         q.body = rq->body.data;
         q.body_len = rq->body.len;
         q.done = answered;

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "cli/options.h"
 #include "engine/pb_err.h"
 
 /** Exit statuses of every subcommand (docs/cli.md). */
@@ -19,6 +20,8 @@ enum pb_exit {
 typedef int (*pb_cmd_fn)(int argc, char **argv);
 
 int cmd_check(int argc, char **argv);
+/** `pbvote version` (commands.c). */
+int cmd_version(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 /** Create the demo election at @db (cmd_demo.c); @ret_json_path receives DIR/demo.json.  0 or a status. */
@@ -44,6 +47,34 @@ int cli_tally_pb(int argc, char **argv);
 int cli_tally_box(int argc, char **argv);
 /** `pbvote tally` for ranked contests: .blt files and RCTab contest configs (tally_ranked.c). */
 int cli_tally_ranked(int argc, char **argv);
+
+/**
+ * The option tables (options.h), one per subcommand; `election`, `token` and `codes` have one per
+ * action, `tally` one per counting path.  Data only: walk them through cli_commands[].
+ */
+extern const struct cli_command cli_cmd_cast, cli_cmd_certify, cli_cmd_check, cli_cmd_demo, cli_cmd_export,
+        cli_cmd_import, cli_cmd_keygen, cli_cmd_receipt, cli_cmd_serve, cli_cmd_verify, cli_cmd_version;
+/** `pbvote tally`: a .pb file, a ballot box (--db), a ranked contest (.blt, RCTab config). */
+extern const struct cli_command cli_cmd_tally_pb, cli_cmd_tally_box, cli_cmd_tally_ranked;
+/** The counting paths of `pbvote tally`, NULL-terminated: whether an option takes a value is read from them. */
+extern const struct cli_command *const cli_tally_paths[];
+/** The commands whose first operand names an action. */
+extern const struct cli_group cli_group_election, cli_group_token, cli_group_codes;
+
+/** The rule names `--rule` accepts for PB elections (pb_rule_set_name's), NULL-terminated. */
+extern const char *const cli_pb_rule_names[];
+
+/** One subcommand of `pbvote`: what runs it and the tables it parses with. */
+struct cli_entry {
+        const char *name;                        /* argv[1] */
+        pb_cmd_fn fn;                            /* runs it with argv[0] = name */
+        const char *summary;                     /* one line for `pbvote --help` */
+        const struct cli_command *const *tables; /* NULL-terminated: the tables it parses with, */
+        const struct cli_group *group;           /* or the group of its actions */
+};
+
+/** Every subcommand, in the order `pbvote --help` lists them; ended by a NULL name (commands.c). */
+extern const struct cli_entry cli_commands[];
 
 /** Print "pbvote: FILE:LINE:COL: PATH: REASON" for @d on stderr. */
 void cli_report(const char *file, const struct pb_diag *d);

@@ -1,4 +1,4 @@
-/** @file Shared helpers of the ballot-box subcommands: key files, options, opening a box. */
+/** @file Shared helpers of the subcommands: key files, opening a box, messages and exit statuses. */
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +36,7 @@ int cli_key_load(const char *path, enum pb_key_role role, const char *pass_file,
                 rc = cli_passphrase(pass_file, false, pass, &pass_len);
                 if (rc)
                         goto out;
-        } else {
+        } else if (cli_key_first_warning(path)) {
                 fprintf(stderr, "pbvote: WARNING: %s is NOT encrypted (tests and demos only)\n", path);
         }
         r = pb_keyfile_load(path, info.encrypted ? pass : NULL, pass_len, NULL, k, &d);
@@ -52,54 +52,27 @@ out:
         return rc;
 }
 
+bool cli_key_first_warning(const char *path)
+{
+        /* a handful of key files per process; a longer path is always warned about */
+        static char warned[8][256];
+        size_t i, len = strlen(path);
+
+        if (len >= sizeof(warned[0]))
+                return true;
+        for (i = 0; i < 8 && warned[i][0]; i++)
+                if (!strcmp(warned[i], path))
+                        return false;
+        if (i < 8)
+                memcpy(warned[i], path, len + 1);
+        return true;
+}
+
 void cli_key_free(struct pb_key_secret *k)
 {
         if (k)
                 pb_key_secret_wipe(k);
         sodium_free(k);
-}
-
-int cli_parse(int argc, char **argv, const struct cli_opt *opts, const char **operands, int max_operands,
-              int *ret_n_operands, const char *usage)
-{
-        int n = 0;
-
-        for (int i = 1; i < argc; i++) {
-                const char *a = argv[i];
-                const struct cli_opt *o;
-
-                if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-                        fputs(usage, stdout);
-                        exit(PB_EXIT_OK);
-                }
-                if (a[0] != '-' || !a[1]) {
-                        if (n >= max_operands) {
-                                fprintf(stderr, "pbvote %s: unexpected argument '%s'\n\n%s", argv[0], a,
-                                        usage);
-                                return PB_EXIT_USAGE;
-                        }
-                        operands[n++] = a;
-                        continue;
-                }
-                for (o = opts; o->name && strcmp(o->name, a); o++)
-                        ;
-                if (!o->name) {
-                        fprintf(stderr, "pbvote %s: unknown option '%s'\n\n%s", argv[0], a, usage);
-                        return PB_EXIT_USAGE;
-                }
-                if (o->flag) {
-                        *o->flag = true;
-                        continue;
-                }
-                if (i + 1 >= argc) {
-                        fprintf(stderr, "pbvote %s: %s needs a value\n\n%s", argv[0], a, usage);
-                        return PB_EXIT_USAGE;
-                }
-                *o->value = argv[++i];
-        }
-        if (ret_n_operands)
-                *ret_n_operands = n;
-        return PB_EXIT_OK;
 }
 
 int cli_fail(const char *what, pb_err r, const struct pb_diag *d)
@@ -157,4 +130,23 @@ void cli_now(char out[21])
 
         gmtime_r(&t, &tm);
         strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void cli_report(const char *file, const struct pb_diag *d)
+{
+        char line[512];
+
+        pb_diag_format(d, file, line, sizeof(line));
+        fprintf(stderr, "pbvote: %s\n", line);
+}
+
+int cli_exit_for(pb_err e)
+{
+        switch (e) {
+        case PB_OK: return PB_EXIT_OK;
+        case PB_ERR_NOMEM:
+        case PB_ERR_STORAGE:
+        case PB_ERR_INTERNAL: return PB_EXIT_SOFTWARE;
+        default: return PB_EXIT_INPUT;
+        }
 }

@@ -1,4 +1,4 @@
-/** @file Shared helpers of the ballot-box subcommands: passphrases, key files, options, the box. */
+/** @file Shared helpers of the ballot-box subcommands: passphrases, key files, the box. */
 #ifndef PB_CLI_KEY_H
 #define PB_CLI_KEY_H
 
@@ -26,23 +26,14 @@ int cli_passphrase(const char *file, bool twice, char *buf, size_t *ret_len);
  * @return 0, or an exit status after printing why
  */
 int cli_key_load(const char *path, enum pb_key_role role, const char *pass_file, struct pb_key_secret **ret);
+/**
+ * Whether this process has not yet warned that the key file @path is not encrypted; records it.
+ * `serve --demo` creates the demo keys, loads them to open the demo election and loads them again
+ * to serve: one warning per key file says it.
+ */
+bool cli_key_first_warning(const char *path);
 /** Wipe and free a key from cli_key_load().  Accepts NULL. */
 void cli_key_free(struct pb_key_secret *k);
-
-/** One option of a subcommand: "--name VALUE" (value != NULL) or a flag "--name" (flag != NULL). */
-struct cli_opt {
-        const char *name;
-        const char **value;
-        bool *flag;
-};
-
-/**
- * Parse argv[1..argc) against @opts (terminated by a NULL name); other arguments are operands,
- * at most @max_operands of them, stored in @operands.  "--help" prints @usage and exits 0.
- * @return 0, or PB_EXIT_USAGE after printing why and @usage
- */
-int cli_parse(int argc, char **argv, const struct cli_opt *opts, const char **operands, int max_operands,
-              int *ret_n_operands, const char *usage);
 
 /** Open the ballot box @db (printing why not).  @return 0 or an exit status. */
 int cli_box_open(const char *db, struct pb_box **ret);

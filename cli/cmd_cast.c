@@ -19,16 +19,40 @@
 #include "engine/pb_alloc.h"
 #include "engine/pb_canon.h"
 
-static const char usage_text[] =
-        "usage: pbvote cast --db DB --key ENGINE.key --code CODE --ballot JSON [--submission-id HEX32]\n"
-        "       pbvote cast --db DB --key ENGINE.key --file BALLOTS.jsonl\n"
-        "\n"
-        "Enters paper ballots through the normal cast path (flagged \"paper\").  A ballot is\n"
-        "{\"approvals\": [ids]}, {\"ranking\": [ids]} or {\"points\": {id: n}} as the election's type says.\n"
-        "Each line of BALLOTS.jsonl is {\"ballot\": {...}, \"code\": \"...\"} (optionally "
-        "\"submission_id\").\n"
-        "Prints one receipt per ballot as a JSON line; refusals name the line and the reason.\n"
-        "Exit status: 0 every ballot accepted, 1 some refused, 2 usage, 3 bad input, 4 storage.\n";
+struct cast_opts {
+        const char *db, *key, *pass_file, *code, *ballot, *sid, *file;
+};
+
+#define O struct cast_opts
+static const struct cli_option cast_options[] = {
+        CLI_PATH("db", O, db, "DB", "the ballot box of an open election"),
+        CLI_PATH("key", O, key, "ENGINE.key", "the engine key, which signs the receipts"),
+        CLI_PATH("passphrase-file", O, pass_file, "FILE",
+                 "the engine key's passphrase (else\nPBVOTE_PASSPHRASE or the terminal)"),
+        CLI_STRING("code", O, code, "CODE", "the voter code of the ballot"),
+        CLI_STRING("ballot", O, ballot, "JSON",
+                   "the ballot: {\"approvals\": [ids]}, {\"ranking\":\n[ids]} or "
+                   "{\"points\": {id: n}}"),
+        CLI_STRING("submission-id", O, sid, "HEX32", "the submission's id: a retry gets the same receipt"),
+        CLI_PATH("file", O, file, "BALLOTS.jsonl",
+                 "many ballots, one JSON line each, cast in group\ncommits"),
+        CLI_END,
+};
+#undef O
+
+const struct cli_command cli_cmd_cast = {
+        .name = "cast",
+        .synopsis = "cast --db DB --key ENGINE.key --code CODE --ballot JSON [--submission-id HEX32]\n"
+                    "cast --db DB --key ENGINE.key --file BALLOTS.jsonl",
+        .about = "Enters paper ballots through the normal cast path (flagged \"paper\").  A ballot is\n"
+                 "{\"approvals\": [ids]}, {\"ranking\": [ids]} or {\"points\": {id: n}} as the election's "
+                 "type says.\n"
+                 "Each line of BALLOTS.jsonl is {\"ballot\": {...}, \"code\": \"...\"} (optionally "
+                 "\"submission_id\").\n"
+                 "Prints one receipt per ballot as a JSON line; refusals name the line and the reason.\n",
+        .options = cast_options,
+        .notes = "Exit status: 0 every ballot accepted, 1 some refused, 2 usage, 3 bad input, 4 storage.\n",
+};
 
 /* One parsed submission of the batch: its ballot storage. */
 struct entry {
@@ -271,35 +295,25 @@ out:
 
 int cmd_cast(int argc, char **argv)
 {
-        const char *db = NULL, *key = NULL, *pass_file = NULL, *code = NULL, *ballot = NULL, *sid = NULL,
-                   *file = NULL;
-        const struct cli_opt opts[] = {
-                { "--db", &db, NULL },
-                { "--key", &key, NULL },
-                { "--passphrase-file", &pass_file, NULL },
-                { "--code", &code, NULL },
-                { "--ballot", &ballot, NULL },
-                { "--submission-id", &sid, NULL },
-                { "--file", &file, NULL },
-                { NULL, NULL, NULL },
-        };
+        struct cast_opts o = { NULL, NULL, NULL, NULL, NULL, NULL, NULL };
         struct pb_key_secret *engine = NULL;
+        struct cli_args args;
         struct pb_box *b = NULL;
         int rc;
 
-        rc = cli_parse(argc, argv, opts, NULL, 0, NULL, usage_text);
+        rc = cli_parse(&cli_cmd_cast, argc, argv, &o, &args);
+        if (rc != CLI_PARSED)
+                return rc;
+        if (o.file && (o.code || o.ballot || o.sid))
+                return cli_usage_error(&cli_cmd_cast, "--file excludes --code, --ballot and --submission-id");
+        if (!o.file && (!o.code || !o.ballot))
+                return cli_missing(&cli_cmd_cast, "--code CODE and --ballot JSON, or --file BALLOTS.jsonl");
+        rc = cli_box_open(o.db, &b);
         if (rc)
                 return rc;
-        if (file ? (code || ballot || sid) : (!code || !ballot)) {
-                fputs(usage_text, stderr);
-                return PB_EXIT_USAGE;
-        }
-        rc = cli_box_open(db, &b);
-        if (rc)
-                return rc;
-        rc = cli_box_engine(b, key, pass_file, &engine);
+        rc = cli_box_engine(b, o.key, o.pass_file, &engine);
         if (rc == PB_EXIT_OK)
-                rc = file ? cast_file(b, file) : cast_one(b, code, ballot, sid);
+                rc = o.file ? cast_file(b, o.file) : cast_one(b, o.code, o.ballot, o.sid);
         cli_key_free(engine);
         pb_box_free(b);
         return rc;

@@ -14,13 +14,36 @@
 #include "engine/pb_alloc.h"
 #include "engine/pb_seal.h"
 
-static const char usage_text[] =
-        "usage: pbvote certify RESULT --key OFFICE.key [--db DB] [--out FILE] [--at YYYY-MM-DDTHH:MM:SSZ]\n"
-        "\n"
-        "Signs the finance office's certification of the signed result RESULT (written by\n"
-        "pbvote tally --db).  With --db it must be the result stored in the ballot box, the key must\n"
-        "be the office key its manifest names, and the certification is stored there (state\n"
-        "certified).  The certification goes to --out, else to stdout.\n";
+struct certify_opts {
+        const char *db, *key, *out, *at, *pass_file;
+};
+
+#define O struct certify_opts
+static const struct cli_option certify_options[] = {
+        CLI_PATH("key", O, key, "OFFICE.key", "the finance office's key"),
+        CLI_PATH("db", O, db, "DB",
+                 "the ballot box holding RESULT: check it and store\nthe certification there"),
+        CLI_PATH("out", O, out, "FILE", "where the certification goes (default: stdout)"),
+        CLI_STRING("at", O, at, "YYYY-MM-DDTHH:MM:SSZ", "the time of the certification (default: now)"),
+        CLI_PATH("passphrase-file", O, pass_file, "FILE",
+                 "the office key's passphrase (else\nPBVOTE_PASSPHRASE or the terminal)"),
+        CLI_END,
+};
+#undef O
+
+const struct cli_command cli_cmd_certify = {
+        .name = "certify",
+        .synopsis = "certify RESULT --key OFFICE.key [--db DB] [--out FILE] [--at YYYY-MM-DDTHH:MM:SSZ]",
+        .about = "Signs the finance office's certification of the signed result RESULT (written by\n"
+                 "pbvote tally --db).  With --db it must be the result stored in the ballot box, the key "
+                 "must\n"
+                 "be the office key its manifest names, and the certification is stored there (state\n"
+                 "certified).  The certification goes to --out, else to stdout.\n",
+        .options = certify_options,
+        .operands = "RESULT",
+        .min_operands = 1,
+        .max_operands = 1,
+};
 
 /* Without a box: certify what the file says, after checking it is a well-formed signed result. */
 static pb_err certify_file(const char *data, size_t len, const struct pb_key_secret *office, const char *at,
@@ -57,38 +80,30 @@ static pb_err certify_file(const char *data, size_t len, const struct pb_key_sec
 
 int cmd_certify(int argc, char **argv)
 {
-        const char *db = NULL, *key = NULL, *out = NULL, *at = NULL, *pass_file = NULL, *result = NULL;
-        const struct cli_opt opts[] = {
-                { "--db", &db, NULL },
-                { "--key", &key, NULL },
-                { "--out", &out, NULL },
-                { "--at", &at, NULL },
-                { "--passphrase-file", &pass_file, NULL },
-                { NULL, NULL, NULL },
-        };
+        struct certify_opts o = { NULL, NULL, NULL, NULL, NULL };
+        struct cli_args args;
+        const char *result, *at;
         struct pb_key_secret *office = NULL;
         struct pb_box *b = NULL;
         struct pb_buf cert;
         struct pb_diag d;
         char now[21], *data = NULL;
         size_t len = 0;
-        int rc, n;
+        int rc;
         pb_err r;
 
-        rc = cli_parse(argc, argv, opts, &result, 1, &n, usage_text);
-        if (rc)
+        rc = cli_parse(&cli_cmd_certify, argc, argv, &o, &args);
+        if (rc != CLI_PARSED)
                 return rc;
-        if (!result || !key) {
-                fputs(usage_text, stderr);
-                return PB_EXIT_USAGE;
-        }
+        if (!o.key)
+                return cli_missing(&cli_cmd_certify, "--key OFFICE.key");
+        result = args.operands[0];
+        at = o.at;
         cli_now(now);
         if (!at)
                 at = now;
-        if (strlen(at) != PB_DOC_TIME_LEN) {
-                fprintf(stderr, "pbvote certify: --at must be YYYY-MM-DDTHH:MM:SSZ\n");
-                return PB_EXIT_USAGE;
-        }
+        if (strlen(at) != PB_DOC_TIME_LEN)
+                return cli_usage_error(&cli_cmd_certify, "--at '%s': expected YYYY-MM-DDTHH:MM:SSZ", at);
         pb_buf_init(&cert, 0);
         pb_diag_clear(&d);
         r = pb_file_read(result, PB_ENVELOPE_MAX_BYTES, &data, &len, &d);
@@ -96,11 +111,11 @@ int cmd_certify(int argc, char **argv)
                 return cli_fail(result, r, &d);
         if (len && data[len - 1] == '\n')
                 len--; /* pbvote tally writes the envelope and a newline */
-        rc = cli_key_load(key, PB_KEY_ROLE_OFFICE, pass_file, &office);
+        rc = cli_key_load(o.key, PB_KEY_ROLE_OFFICE, o.pass_file, &office);
         if (rc)
                 goto out;
-        if (db) {
-                rc = cli_box_open(db, &b);
+        if (o.db) {
+                rc = cli_box_open(o.db, &b);
                 if (rc)
                         goto out;
                 r = pb_box_certify(b, data, len, office, at, &cert, &d);
@@ -110,16 +125,16 @@ int cmd_certify(int argc, char **argv)
         if (r == PB_OK)
                 r = pb_buf_addc(&cert, '\n');
         if (r < 0) {
-                rc = cli_fail(db ? db : result, r, &d);
+                rc = cli_fail(o.db ? o.db : result, r, &d);
                 goto out;
         }
-        if (out) {
-                r = pb_file_write_atomic(out, cert.data, cert.len, &d);
+        if (o.out) {
+                r = pb_file_write_atomic(o.out, cert.data, cert.len, &d);
                 if (r < 0) {
-                        rc = cli_fail(out, r, &d);
+                        rc = cli_fail(o.out, r, &d);
                         goto out;
                 }
-                fprintf(stderr, "pbvote: wrote %s\n", out);
+                fprintf(stderr, "pbvote: wrote %s\n", o.out);
         } else {
                 fwrite(cert.data, 1, cert.len, stdout);
         }

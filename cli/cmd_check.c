@@ -1,6 +1,5 @@
 /** @file `pbvote check FILE.pb`: what pabulib's checker would report, with line numbers. */
 #include <stdio.h>
-#include <string.h>
 
 #include "formats/pb_file.h"
 #include "formats/pb_format_pb.h"
@@ -8,15 +7,20 @@
 #include "cli/cli.h"
 #include "engine/pb_alloc.h"
 
-static const char usage_text[] =
-        "usage: pbvote check FILE.pb...\n"
-        "\n"
-        "Report the errors and warnings pabulib's checker reports: structure, META, PROJECTS and VOTES\n"
-        "fields, every vote against the limits, the votes/score columns against the votes, the budget,\n"
-        "and whether the file's rule selects its `selected` projects.  One line per finding:\n"
-        "  FILE:LINE: error|warning: TYPE: FIELD: REASON ('VALUE')\n"
-        "\n"
-        "Exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage, 3 unreadable file.\n";
+const struct cli_command cli_cmd_check = {
+        .name = "check",
+        .synopsis = "check FILE.pb...",
+        .about = "Reports the errors and warnings pabulib's checker reports: structure, META, PROJECTS and\n"
+                 "VOTES fields, every vote against the limits, the votes/score columns against the votes, "
+                 "the\n"
+                 "budget, and whether the file's rule selects its `selected` projects.  One line per "
+                 "finding:\n"
+                 "  FILE:LINE: error|warning: TYPE: FIELD: REASON ('VALUE')\n",
+        .operands = "FILE.pb",
+        .min_operands = 1,
+        .max_operands = CLI_MANY,
+        .notes = "Exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage, 3 unreadable file.\n",
+};
 
 static int check_file(const char *path)
 {
@@ -68,27 +72,16 @@ out:
 
 int cmd_check(int argc, char **argv)
 {
-        int worst = PB_EXIT_OK, n = 0;
+        struct cli_args args;
+        int worst = PB_EXIT_OK, rc;
 
-        for (int i = 1; i < argc; i++) {
-                int rc;
-
-                if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-                        fputs(usage_text, stdout);
-                        return PB_EXIT_OK;
-                }
-                if (argv[i][0] == '-') {
-                        fprintf(stderr, "pbvote check: unknown option %s\n%s", argv[i], usage_text);
-                        return PB_EXIT_USAGE;
-                }
-                rc = check_file(argv[i]);
-                n++;
+        rc = cli_parse(&cli_cmd_check, argc, argv, NULL, &args);
+        if (rc != CLI_PARSED)
+                return rc;
+        for (int i = 0; i < args.n; i++) {
+                rc = check_file(args.operands[i]);
                 if (rc > worst)
                         worst = rc;
-        }
-        if (!n) {
-                fputs(usage_text, stderr);
-                return PB_EXIT_USAGE;
         }
         return worst;
 }

@@ -14,13 +14,42 @@
 #include "cli/cli.h"
 #include "cli/cli_key.h"
 
-static const char usage_text[] =
-        "usage: pbvote codes issue --db DB --key ENGINE.key --count N [--csv FILE] [--cards FILE.html]\n"
-        "\n"
-        "Issues N new voter codes (80 random bits, Crockford base32 with a check symbol).  The box keeps\n"
-        "only keyed hashes: the codes exist in the clear only in the files written now (mode 0600, never\n"
-        "overwritten), a CSV and a printable page of cards; without --csv or --cards they go to stdout.\n"
-        "Hand them out at random: nothing records which person got which code.\n";
+struct codes_opts {
+        const char *db, *key, *pass_file, *csv, *cards;
+        int64_t count;
+};
+
+#define O struct codes_opts
+static const struct cli_option codes_issue_options[] = {
+        CLI_PATH("db", O, db, "DB", "the ballot box (draft, open or suspended)"),
+        CLI_PATH("key", O, key, "ENGINE.key", "the engine key (its key derives the codes' hashes)"),
+        CLI_PATH("passphrase-file", O, pass_file, "FILE",
+                 "the engine key's passphrase (else\nPBVOTE_PASSPHRASE or the terminal)"),
+        CLI_INT("count", O, count, "N", 1, PB_BOX_CODES_MAX, "how many codes (1 to 1000000)"),
+        CLI_PATH("csv", O, csv, "FILE", "write the codes to the new file FILE, one per line"),
+        CLI_PATH("cards", O, cards, "FILE.html", "write a printable page of cards to the new file"),
+        CLI_END,
+};
+#undef O
+
+static const struct cli_command codes_issue = {
+        .name = "codes issue",
+        .synopsis = "codes issue --db DB --key ENGINE.key --count N [--csv FILE] [--cards FILE.html]",
+        .about = "Issues N new voter codes (80 random bits, Crockford base32 with a check symbol).  The box "
+                 "keeps\n"
+                 "only keyed hashes: the codes exist in the clear only in the files written now (mode 0600, "
+                 "never\n"
+                 "overwritten), a CSV and a printable page of cards; without --csv or --cards they go to "
+                 "stdout.\n"
+                 "Hand them out at random: nothing records which person got which code.\n",
+        .options = codes_issue_options,
+};
+
+const struct cli_group cli_group_codes = {
+        .name = "codes",
+        .about = "Voter codes: single use, shown once, stored only as keyed hashes.\n",
+        .verbs = (const struct cli_command *const[]){ &codes_issue, NULL },
+};
 
 struct sink {
         FILE *csv, *cards, *out;
@@ -98,58 +127,40 @@ static int finish(FILE *f, const char *path)
 
 int cmd_codes(int argc, char **argv)
 {
-        const char *db = NULL, *key = NULL, *pass_file = NULL, *count_s = NULL, *csv = NULL, *cards = NULL;
-        const struct cli_opt opts[] = {
-                { "--db", &db, NULL },
-                { "--key", &key, NULL },
-                { "--passphrase-file", &pass_file, NULL },
-                { "--count", &count_s, NULL },
-                { "--csv", &csv, NULL },
-                { "--cards", &cards, NULL },
-                { NULL, NULL, NULL },
-        };
-        const char *verb = NULL;
+        struct codes_opts o = { NULL, NULL, NULL, NULL, NULL, 0 };
+        const struct cli_command *verb;
+        struct cli_args args;
         struct pb_key_secret *engine = NULL;
         struct pb_box *b = NULL;
         struct sink s;
         struct pb_diag d;
-        unsigned long count;
-        char *end;
-        int rc, n, rc2;
+        int rc, rc2;
         pb_err r;
 
         memset(&s, 0, sizeof(s));
         pb_diag_clear(&d);
-        rc = cli_parse(argc, argv, opts, &verb, 1, &n, usage_text);
+        rc = cli_parse_group(&cli_group_codes, argc, argv, &o, &verb, &args);
+        if (rc != CLI_PARSED)
+                return rc;
+        if (!cli_given(verb, &args, "count"))
+                return cli_missing(verb, "--count N");
+        rc = cli_box_open(o.db, &b);
         if (rc)
                 return rc;
-        if (!verb || strcmp(verb, "issue") || !count_s) {
-                fputs(usage_text, stderr);
-                return PB_EXIT_USAGE;
-        }
-        errno = 0;
-        count = strtoul(count_s, &end, 10);
-        if (errno || *end || !count || count > PB_BOX_CODES_MAX || count_s[0] == '-') {
-                fprintf(stderr, "pbvote codes: --count must be 1 to %d\n", PB_BOX_CODES_MAX);
-                return PB_EXIT_USAGE;
-        }
-        rc = cli_box_open(db, &b);
-        if (rc)
-                return rc;
-        rc = cli_box_engine(b, key, pass_file, &engine);
+        rc = cli_box_engine(b, o.key, o.pass_file, &engine);
         if (rc)
                 goto out;
         s.title = pb_box_manifest(b)->election->title;
         s.election = pb_box_manifest(b)->election->id;
-        if (csv && !(s.csv = create_secret(csv))) {
+        if (o.csv && !(s.csv = create_secret(o.csv))) {
                 rc = PB_EXIT_INPUT;
                 goto out;
         }
-        if (cards && !(s.cards = create_secret(cards))) {
+        if (o.cards && !(s.cards = create_secret(o.cards))) {
                 rc = PB_EXIT_INPUT;
                 goto out;
         }
-        if (!csv && !cards)
+        if (!o.csv && !o.cards)
                 s.out = stdout;
         if (s.csv)
                 fputs("code\n", s.csv);
@@ -163,14 +174,14 @@ int cmd_codes(int argc, char **argv)
                       ".c{font-family:monospace;font-size:22pt;margin:.4cm 0}.h{font-size:small}\n"
                       "</style></head><body>\n",
                       s.cards);
-        r = pb_box_codes_issue(b, count, take_code, &s, &d);
+        r = pb_box_codes_issue(b, (size_t)o.count, take_code, &s, &d);
         if (s.cards)
                 fputs("</body></html>\n", s.cards);
-        rc2 = finish(s.csv, csv);
-        rc2 = rc2 ? rc2 : finish(s.cards, cards);
+        rc2 = finish(s.csv, o.csv);
+        rc2 = rc2 ? rc2 : finish(s.cards, o.cards);
         s.csv = s.cards = NULL;
         if (r < 0) {
-                rc = cli_fail(db, r, &d);
+                rc = cli_fail(o.db, r, &d);
                 goto out;
         }
         rc = rc2;

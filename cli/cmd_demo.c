@@ -1,8 +1,12 @@
 /**
- * @file `pbvote demo --db FILE`: a ready, open election a person can vote on, from the bundled real
- * election (Warsaw-Rembertów 2023, docs/examples): the keys, the box, 50 voter codes, one token per
- * role, and DIR/demo.json (DESIGN.md §5.2) next to FILE.  `pbvote serve --demo` calls the same.
- * Demo keys are NOT encrypted: a demo is for trying pbvote, never for a real vote.
+ * @file `pbvote demo --db DIR/ID.db`: a ready, open election a person can vote on, from the bundled
+ * real election (Warsaw-Rembertów 2023, docs/examples): the keys, the box, 50 voter codes, one token
+ * per role, and DIR/demo.json (DESIGN.md §5.2) next to the box.  `pbvote serve --demo` calls the
+ * same.  Demo keys are NOT encrypted: a demo is for trying pbvote, never for a real vote.
+ *
+ * The election's id is the file's name without ".db": `pbvote serve` serves every DIR/<id>.db
+ * and refuses a box whose file name is not its election's id (clients find an election by the
+ * name its signed documents carry), so a demo made under any other name could not be served.
  */
 #include <errno.h>
 #include <libgen.h>
@@ -25,17 +29,60 @@
 extern const unsigned char pb_demo_election[];
 extern const size_t pb_demo_election_len;
 
-#define DEMO_ID "warszawa-rembertow-2023"
 #define DEMO_CODES 50
+#define ID_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
 
-static const char usage_text[] =
-        "usage: pbvote demo --db FILE\n"
-        "\n"
-        "Create a ready, open election from the bundled Warsaw-Rembertow 2023 participatory budget\n"
-        "(38 projects, approval ballots, greedy): FILE (the ballot box), unencrypted engine and office\n"
-        "keys, 50 voter codes and one API token per role, all listed in demo.json next to FILE.\n"
-        "Residents may vote on its page with a demo code alone (web voting), the projects shuffled.\n"
-        "For trying pbvote only: the keys are not protected by a passphrase.\n";
+struct demo_opts {
+        const char *db;
+};
+
+static const struct cli_option demo_options[] = {
+        CLI_PATH("db", struct demo_opts, db, "DIR/ID.db", "the new ballot box; ID becomes the election's id"),
+        CLI_END,
+};
+
+const struct cli_command cli_cmd_demo = {
+        .name = "demo",
+        .synopsis = "demo --db DIR/ID.db",
+        .about =
+                "Creates a ready, open election from the bundled Warsaw-Rembertow 2023 participatory budget\n"
+                "(38 projects, approval ballots, greedy): the ballot box DIR/ID.db, whose election is named\n"
+                "ID so that `pbvote serve --db DIR/ID.db` serves it, unencrypted engine and office keys in\n"
+                "DIR, 50 voter codes and one API token per role, all listed in DIR/demo.json.\n"
+                "Residents may vote on its page with a demo code alone (web voting), the projects shuffled.\n"
+                "For trying pbvote only: the keys are not protected by a passphrase.\n",
+        .options = demo_options,
+};
+
+/*
+ * The id of the demo at @db: its file name without folders and ".db".  The server's rule for ids
+ * (api/routes.c, api/store.c): 1 to 64 letters, digits, '.', '_' or '-', not starting with '.'.
+ */
+static int demo_id(const char *db, char id[65])
+{
+        const char *base = strrchr(db, '/');
+        size_t n;
+
+        base = base ? base + 1 : db;
+        n = strlen(base);
+        if (n < 4 || strcmp(base + n - 3, ".db")) {
+                fprintf(stderr,
+                        "pbvote demo: %s: the file name must end in .db (pbvote serve serves DIR/<id>.db)\n",
+                        db);
+                return PB_EXIT_USAGE;
+        }
+        n -= 3;
+        if (n > 64 || base[0] == '.' || strspn(base, ID_CHARS) < n) {
+                fprintf(stderr,
+                        "pbvote demo: %s: the file name names the election: 1 to 64 letters, digits,\n"
+                        "'.', '_' or '-' before .db, not starting with '.'\n",
+                        db);
+                return PB_EXIT_USAGE;
+        }
+        memcpy(id, base, n);
+        id[n] = '\0';
+        return 0;
+}
 
 static pb_err add_code(void *ctx, const struct pb_code *code)
 {
@@ -62,9 +109,11 @@ static int demo_key(const char *dir, const char *name, enum pb_key_role role)
                               0, NULL, PB_KEYFILE_UNENCRYPTED, NULL, &d);
         if (r < 0)
                 return cli_fail(path, r, &d);
-        fprintf(stderr,
-                "pbvote: WARNING: %s is a demo key WITHOUT a passphrase: never use it for a real vote\n",
-                path);
+        if (cli_key_first_warning(path))
+                fprintf(stderr,
+                        "pbvote: WARNING: %s is a demo key WITHOUT a passphrase: never use it for a real "
+                        "vote\n",
+                        path);
         return 0;
 }
 
@@ -80,123 +129,145 @@ static void demo_pages(struct pb_manifest *m)
         m->web_voting = true;
 }
 
-int cli_demo_create(const char *db, char *ret_json_path, size_t cap)
+/* The demo's ballot box, open, and the keys it holds (borrowed by the box: freed after it). */
+struct demo {
+        struct pb_key_secret *engine, *office;
+        struct pb_box *box;
+};
+
+static void demo_release(struct demo *dm)
 {
-        char dir_buf[4096], path[4096], admin[65], kiosk[PB_TOKEN_TEXT_LEN + 1],
-                auditor[PB_TOKEN_TEXT_LEN + 1];
-        const char *dir;
+        pb_box_free(dm->box);
+        cli_key_free(dm->engine);
+        cli_key_free(dm->office);
+}
+
+/* The box @db of election @id, opened with the keys of @dir (made when missing). */
+static int demo_box(const char *db, const char *dir, const char *id, struct demo *dm)
+{
+        char path[4096];
         struct pb_election *e = NULL;
         struct pb_manifest *m = NULL;
-        struct pb_key_secret *engine = NULL, *office = NULL;
-        struct pb_box *box = NULL;
         struct pb_rule rule;
-        struct pb_buf json;
-        struct pb_jw w;
         struct pb_diag d;
-        pb_err r = PB_OK;
-        int rc = 0;
+        pb_err r;
+        int rc;
 
-        snprintf(dir_buf, sizeof(dir_buf), "%s", db);
-        dir = dirname(dir_buf);
-        /* demo.json holds the tokens and unused voter codes, the box the ballots: every file made
-         * here is the owner's only (issue 11) */
-        umask(077);
-        snprintf(ret_json_path, cap, "%s/demo.json", dir);
-        pb_buf_init(&json, 0);
-        pb_diag_clear(&d);
-        if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-                fprintf(stderr, "pbvote demo: cannot create %s\n", dir);
-                return PB_EXIT_INPUT;
-        }
         if ((rc = demo_key(dir, "engine.key", PB_KEY_ROLE_ENGINE)) ||
             (rc = demo_key(dir, "office.key", PB_KEY_ROLE_OFFICE)))
                 return rc;
         snprintf(path, sizeof(path), "%s/engine.key", dir);
-        if ((rc = cli_key_load(path, PB_KEY_ROLE_ENGINE, NULL, &engine)))
-                goto out;
+        if ((rc = cli_key_load(path, PB_KEY_ROLE_ENGINE, NULL, &dm->engine)))
+                return rc;
         snprintf(path, sizeof(path), "%s/office.key", dir);
-        if ((rc = cli_key_load(path, PB_KEY_ROLE_OFFICE, NULL, &office)))
-                goto out;
+        if ((rc = cli_key_load(path, PB_KEY_ROLE_OFFICE, NULL, &dm->office)))
+                return rc;
+        pb_diag_clear(&d);
         r = pb_format_pb_parse((const char *)pb_demo_election, pb_demo_election_len, &e, NULL, &d);
         if (r == PB_OK)
                 r = pb_rule_for_election(e, &rule, &d);
         if (r == PB_OK)
-                r = pb_manifest_from_pb(e, DEMO_ID, &rule, &m, &d);
+                r = pb_manifest_from_pb(e, id, &rule, &m, &d);
         if (r == PB_OK)
                 demo_pages(m);
         if (r == PB_OK)
-                r = pb_box_create(db, m, &box, &d);
+                r = pb_box_create(db, m, &dm->box, &d);
         if (r == PB_OK)
-                r = pb_box_set_engine_key(box, engine, &d);
+                r = pb_box_set_engine_key(dm->box, dm->engine, &d);
         if (r == PB_OK)
-                r = pb_box_election_open(box, office, &d);
-        if (r < 0) {
-                rc = cli_fail(db, r, &d);
-                goto out;
-        }
+                r = pb_box_election_open(dm->box, dm->office, &d);
+        pb_manifest_free(m);
+        pb_election_free(e);
+        return r < 0 ? cli_fail(db, r, &d) : PB_EXIT_OK;
+}
+
+/* @json_path: the election's id, its voter codes and one token per role (DESIGN.md §5.2). */
+static int demo_json(const struct demo *dm, const char *dir, const char *id, const char *json_path)
+{
+        char admin[65], kiosk[PB_TOKEN_TEXT_LEN + 1], auditor[PB_TOKEN_TEXT_LEN + 1];
+        struct pb_buf json;
+        struct pb_jw w;
+        struct pb_diag d;
+        pb_err r;
+
+        pb_diag_clear(&d);
+        pb_buf_init(&json, 0);
         pb_jw_init(&w, &json);
         pb_jw_object_begin(&w);
         pb_jw_key(&w, "codes");
         pb_jw_array_begin(&w);
-        r = pb_box_codes_issue(box, DEMO_CODES, add_code, &w, &d);
+        r = pb_box_codes_issue(dm->box, DEMO_CODES, add_code, &w, &d);
         pb_jw_array_end(&w);
         if (r == PB_OK)
-                r = pb_box_token_create(box, PB_ROLE_KIOSK, "demo kiosk", kiosk, NULL, &d);
+                r = pb_box_token_create(dm->box, PB_ROLE_KIOSK, "demo kiosk", kiosk, NULL, &d);
         if (r == PB_OK)
-                r = pb_box_token_create(box, PB_ROLE_AUDITOR, "demo auditor", auditor, NULL, &d);
+                r = pb_box_token_create(dm->box, PB_ROLE_AUDITOR, "demo auditor", auditor, NULL, &d);
         if (r == PB_OK)
                 r = pb_admin_token_create(dir, "demo admin", admin, &d);
-        if (r < 0) {
-                rc = cli_fail(db, r, &d);
-                goto out;
+        if (r == PB_OK) {
+                pb_jw_kv_string(&w, "election", id);
+                pb_jw_key(&w, "tokens");
+                pb_jw_object_begin(&w);
+                pb_jw_kv_string(&w, "admin", admin);
+                pb_jw_kv_string(&w, "auditor", auditor);
+                pb_jw_kv_string(&w, "kiosk", kiosk);
+                pb_jw_object_end(&w);
+                pb_jw_object_end(&w);
+                r = pb_jw_finish(&w);
         }
-        pb_jw_kv_string(&w, "election", DEMO_ID);
-        pb_jw_key(&w, "tokens");
-        pb_jw_object_begin(&w);
-        pb_jw_kv_string(&w, "admin", admin);
-        pb_jw_kv_string(&w, "auditor", auditor);
-        pb_jw_kv_string(&w, "kiosk", kiosk);
-        pb_jw_object_end(&w);
-        pb_jw_object_end(&w);
-        r = pb_jw_finish(&w);
         if (r == PB_OK)
                 r = pb_buf_addc(&json, '\n');
         if (r == PB_OK)
-                r = pb_file_write_atomic(ret_json_path, json.data, json.len, &d);
-        if (r < 0)
-                rc = cli_fail(ret_json_path, r, &d);
-out:
+                r = pb_file_write_atomic(json_path, json.data, json.len, &d);
         sodium_memzero(admin, sizeof(admin));
         sodium_memzero(kiosk, sizeof(kiosk));
         sodium_memzero(auditor, sizeof(auditor));
         if (json.data)
                 sodium_memzero(json.data, json.len);
         pb_buf_release(&json);
-        pb_box_free(box);
-        pb_manifest_free(m);
-        pb_election_free(e);
-        cli_key_free(engine);
-        cli_key_free(office);
+        return r < 0 ? cli_fail(json_path, r, &d) : PB_EXIT_OK;
+}
+
+int cli_demo_create(const char *db, char *ret_json_path, size_t cap)
+{
+        char dir_buf[4096], id[65];
+        struct demo dm = { NULL, NULL, NULL };
+        const char *dir;
+        int rc;
+
+        if ((rc = demo_id(db, id)))
+                return rc;
+        snprintf(dir_buf, sizeof(dir_buf), "%s", db);
+        dir = dirname(dir_buf);
+        /* demo.json holds the tokens and unused voter codes, the box the ballots: every file made
+         * here is the owner's only (issue 11) */
+        umask(077);
+        snprintf(ret_json_path, cap, "%s/demo.json", dir);
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+                fprintf(stderr, "pbvote demo: cannot create %s: %s\n", dir, strerror(errno));
+                return PB_EXIT_INPUT;
+        }
+        rc = demo_box(db, dir, id, &dm);
+        if (rc == PB_EXIT_OK)
+                rc = demo_json(&dm, dir, id, ret_json_path);
+        demo_release(&dm);
         return rc;
 }
 
 int cmd_demo(int argc, char **argv)
 {
-        const char *db = NULL;
-        const struct cli_opt opts[] = { { "--db", &db, NULL }, { NULL, NULL, NULL } };
+        struct demo_opts o = { NULL };
+        struct cli_args args;
         char json_path[4096];
-        int rc, n = 0;
+        int rc;
 
-        rc = cli_parse(argc, argv, opts, NULL, 0, &n, usage_text);
-        if (rc)
+        rc = cli_parse(&cli_cmd_demo, argc, argv, &o, &args);
+        if (rc != CLI_PARSED)
                 return rc;
-        if (!db) {
-                fputs(usage_text, stderr);
-                return PB_EXIT_USAGE;
-        }
-        rc = cli_demo_create(db, json_path, sizeof(json_path));
+        if (!o.db)
+                return cli_missing(&cli_cmd_demo, "--db DIR/ID.db");
+        rc = cli_demo_create(o.db, json_path, sizeof(json_path));
         if (rc == 0)
-                printf("pbvote: demo election %s is open; tokens and voter codes are in %s\n", DEMO_ID,
-                       json_path);
+                printf("pbvote: the demo election is open; tokens and voter codes are in %s\n", json_path);
         return rc;
 }

@@ -23,29 +23,112 @@
 #include "cli/cli_key.h"
 #include "engine/pb_alloc.h"
 
-static const char usage_text[] =
-        "usage: pbvote election create --db DB (--manifest FILE.json | --pb FILE.pb [--id ID] [--rule "
-        "RULE])\n"
-        "       pbvote election open --db DB --key ENGINE.key --office-key OFFICE.key\n"
-        "       pbvote election suspend --db DB\n"
-        "       pbvote election resume --db DB\n"
-        "       pbvote election close --db DB --key ENGINE.key [--at YYYY-MM-DDTHH:MM:SSZ]\n"
-        "       pbvote election flush --db DB --key ENGINE.key\n"
-        "       pbvote election show --db DB\n"
-        "       pbvote election check --db DB\n"
-        "\n"
-        "States: draft -> open <-> suspended -> closed -> tallied -> certified (never back to open).\n"
-        "create makes a new ballot box file (one per election) from a JSON manifest (docs/api.md) or a\n"
-        "pabulib file (its projects, budget, limits and rule; no ballots: see pbvote import).\n"
-        "open signs the manifest with the finance office key and the zero checkpoint with the engine\n"
-        "key; close appends the last batch to the ballot log and signs the close statement.\n"
-        "check reads the whole box: the ballot log, checkpoints, counters and signed documents; once\n"
-        "there is a result it also exports the audit bundle beside DB and runs pbvote verify on it.\n"
-        "Passphrases: --passphrase-file (engine key), --office-passphrase-file, else PBVOTE_PASSPHRASE\n"
-        "or the terminal.\n";
-
 struct opts {
-        const char *db, *manifest, *pb, *id, *rule, *key, *office_key, *pass_file, *office_pass_file, *at;
+        const char *db, *manifest, *pb, *id, *key, *office_key, *pass_file, *office_pass_file, *at;
+        int rule;
+};
+
+/* The options the actions share. */
+#define O struct opts
+#define DB CLI_PATH("db", O, db, "DB", "the ballot box (one file per election)")
+#define KEY CLI_PATH("key", O, key, "ENGINE.key", "the engine key")
+#define PASS                                                                                                 \
+        CLI_PATH("passphrase-file", O, pass_file, "FILE",                                                    \
+                 "the engine key's passphrase (else\nPBVOTE_PASSPHRASE or the terminal)")
+
+static const struct cli_option create_options[] = {
+        CLI_PATH("db", O, db, "DB", "the new ballot box"),
+        CLI_PATH("manifest", O, manifest, "FILE.json", "the election's manifest (docs/api.md)"),
+        CLI_PATH("pb", O, pb, "FILE.pb",
+                 "or a pabulib file's projects, budget, limits and\nrule (no ballots)"),
+        CLI_STRING("id", O, id, "ID", "with --pb: the election's id (default: the file\nname without .pb)"),
+        CLI_CHOICE("rule", O, rule, "RULE", cli_pb_rule_names, "with --pb: the rule (default: the file's)"),
+        CLI_END,
+};
+static const struct cli_option open_options[] = {
+        DB,
+        KEY,
+        CLI_PATH("office-key", O, office_key, "OFFICE.key",
+                 "the finance office key, which signs the manifest"),
+        PASS,
+        CLI_PATH("office-passphrase-file", O, office_pass_file, "FILE", "the office key's passphrase"),
+        CLI_END,
+};
+static const struct cli_option db_options[] = { DB, CLI_END };
+static const struct cli_option close_options[] = {
+        DB,      KEY,
+        PASS,    CLI_STRING("at", O, at, "YYYY-MM-DDTHH:MM:SSZ", "the time of the close (default: now)"),
+        CLI_END,
+};
+static const struct cli_option flush_options[] = { DB, KEY, PASS, CLI_END };
+#undef O
+#undef DB
+#undef KEY
+#undef PASS
+
+static const struct cli_command election_create = {
+        .name = "election create",
+        .synopsis = "election create --db DB --manifest FILE.json\n"
+                    "election create --db DB --pb FILE.pb [--id ID] [--rule RULE]",
+        .about = "Makes a new ballot box file (one per election, state draft) from a JSON manifest\n"
+                 "(docs/api.md) or a pabulib file (its projects, budget, limits and rule; no ballots: see\n"
+                 "pbvote import).\n",
+        .options = create_options,
+};
+static const struct cli_command election_open = {
+        .name = "election open",
+        .synopsis = "election open --db DB --key ENGINE.key --office-key OFFICE.key",
+        .about = "Signs the manifest with the finance office key and the zero checkpoint with the engine\n"
+                 "key; voting starts.\n",
+        .options = open_options,
+};
+static const struct cli_command election_suspend = {
+        .name = "election suspend",
+        .synopsis = "election suspend --db DB",
+        .about = "Pauses voting.\n",
+        .options = db_options,
+};
+static const struct cli_command election_resume = {
+        .name = "election resume",
+        .synopsis = "election resume --db DB",
+        .about = "Resumes voting.\n",
+        .options = db_options,
+};
+static const struct cli_command election_close = {
+        .name = "election close",
+        .synopsis = "election close --db DB --key ENGINE.key [--at YYYY-MM-DDTHH:MM:SSZ]",
+        .about = "Appends the last batch to the ballot log and signs the close statement; final.\n",
+        .options = close_options,
+};
+static const struct cli_command election_flush = {
+        .name = "election flush",
+        .synopsis = "election flush --db DB --key ENGINE.key",
+        .about = "Appends the pending ballots to the ballot log now.\n",
+        .options = flush_options,
+};
+static const struct cli_command election_show = {
+        .name = "election show",
+        .synopsis = "election show --db DB",
+        .about = "Prints the state, the turnout counts and the latest checkpoint.\n",
+        .options = db_options,
+};
+static const struct cli_command election_check = {
+        .name = "election check",
+        .synopsis = "election check --db DB",
+        .about = "Reads the whole box: the ballot log, checkpoints, counters and signed documents; once\n"
+                 "there is a result it also exports the audit bundle beside DB and runs pbvote verify on "
+                 "it.\n",
+        .options = db_options,
+        .notes = "Exit status: 0 consistent, 1 a problem found (named), 3 unreadable box.\n",
+};
+
+const struct cli_group cli_group_election = {
+        .name = "election",
+        .about = "States: draft -> open <-> suspended -> closed -> tallied -> certified (never back to "
+                 "open).\n",
+        .verbs = (const struct cli_command *const[]){ &election_create, &election_open, &election_suspend,
+                                                      &election_resume, &election_close, &election_flush,
+                                                      &election_show, &election_check, NULL },
 };
 
 /* The id of an election made from FILE.pb: the file's name without folders and ".pb". */
@@ -125,10 +208,12 @@ static int do_create(const struct opts *o)
         pb_err r;
 
         pb_diag_clear(&d);
-        if (!o->db || !o->manifest == !o->pb || (o->manifest && (o->id || o->rule))) {
-                fputs(usage_text, stderr);
-                return PB_EXIT_USAGE;
-        }
+        if (!o->db)
+                return cli_missing(&election_create, "--db DB");
+        if (!o->manifest == !o->pb)
+                return cli_usage_error(&election_create, "give --manifest or --pb (one of them)");
+        if (o->manifest && (o->id || o->rule >= 0))
+                return cli_usage_error(&election_create, "--id and --rule go with --pb");
         if (o->manifest) {
                 r = pb_file_read(o->manifest, PB_MANIFEST_MAX_BYTES, &data, &len, &d);
                 if (r == PB_OK)
@@ -138,7 +223,8 @@ static int do_create(const struct opts *o)
                         goto out;
                 }
         } else {
-                rc = cli_manifest_from_pb_file(o->pb, o->id, o->rule, &m);
+                rc = cli_manifest_from_pb_file(o->pb, o->id, o->rule >= 0 ? cli_pb_rule_names[o->rule] : NULL,
+                                               &m);
                 if (rc)
                         goto out;
         }
@@ -271,43 +357,25 @@ static int do_check(struct pb_box *b, const char *db)
 int cmd_election(int argc, char **argv)
 {
         struct opts o;
-        const struct cli_opt opts[] = {
-                { "--db", &o.db, NULL },
-                { "--manifest", &o.manifest, NULL },
-                { "--pb", &o.pb, NULL },
-                { "--id", &o.id, NULL },
-                { "--rule", &o.rule, NULL },
-                { "--key", &o.key, NULL },
-                { "--office-key", &o.office_key, NULL },
-                { "--passphrase-file", &o.pass_file, NULL },
-                { "--office-passphrase-file", &o.office_pass_file, NULL },
-                { "--at", &o.at, NULL },
-                { NULL, NULL, NULL },
-        };
-        const char *verb = NULL;
+        const struct cli_command *v;
+        struct cli_args args;
+        const char *verb;
         struct pb_key_secret *engine = NULL, *office = NULL;
         struct pb_box *b = NULL;
         struct pb_diag d;
         char now[21];
-        int rc, n;
+        int rc;
         pb_err r = PB_OK;
 
         memset(&o, 0, sizeof(o));
+        o.rule = -1;
         pb_diag_clear(&d);
-        rc = cli_parse(argc, argv, opts, &verb, 1, &n, usage_text);
-        if (rc)
+        rc = cli_parse_group(&cli_group_election, argc, argv, &o, &v, &args);
+        if (rc != CLI_PARSED)
                 return rc;
-        if (!verb) {
-                fputs(usage_text, stderr);
-                return PB_EXIT_USAGE;
-        }
+        verb = strchr(v->name, ' ') + 1;
         if (!strcmp(verb, "create"))
                 return do_create(&o);
-        if (strcmp(verb, "open") && strcmp(verb, "suspend") && strcmp(verb, "resume") &&
-            strcmp(verb, "close") && strcmp(verb, "flush") && strcmp(verb, "show") && strcmp(verb, "check")) {
-                fprintf(stderr, "pbvote election: unknown action '%s'\n\n%s", verb, usage_text);
-                return PB_EXIT_USAGE;
-        }
         rc = cli_box_open(o.db, &b);
         if (rc)
                 return rc;
@@ -318,9 +386,7 @@ int cmd_election(int argc, char **argv)
         }
         if (!strcmp(verb, "open")) {
                 if (!o.office_key) {
-                        fprintf(stderr, "pbvote election open: --office-key FILE (the finance office key) is "
-                                        "required\n");
-                        rc = PB_EXIT_USAGE;
+                        rc = cli_missing(v, "--office-key OFFICE.key (the finance office key)");
                         goto out;
                 }
                 rc = cli_key_load(o.office_key, PB_KEY_ROLE_OFFICE, o.office_pass_file, &office);

@@ -3,15 +3,29 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
-#include "formats/pb_envelope.h"
 #include "cli/cli_key.h"
+#include "formats/pb_envelope.h"
 
-static const char usage_text[] =
-        "usage: pbvote export --db DB --out DIR\n"
-        "\n"
-        "Writes the audit bundle of a tallied (or certified) election into the new folder DIR: the\n"
-        "signed manifest, keys.txt, every checkpoint, every CVR with its nonce, the close statement,\n"
-        "the signed result and the certification (docs/auditor.md).  Check it with pbvote verify DIR.\n";
+struct export_opts {
+        const char *db, *out;
+};
+
+static const struct cli_option export_options[] = {
+        CLI_PATH("db", struct export_opts, db, "DB", "the ballot box of a tallied election"),
+        CLI_PATH("out", struct export_opts, out, "DIR", "the new folder to write the bundle into"),
+        CLI_END,
+};
+
+const struct cli_command cli_cmd_export = {
+        .name = "export",
+        .synopsis = "export --db DB --out DIR",
+        .about = "Writes the audit bundle of a tallied (or certified) election into the new folder DIR: the\n"
+                 "signed manifest, keys.txt, every checkpoint, every CVR with its nonce, the close "
+                 "statement,\n"
+                 "the signed result and the certification (docs/auditor.md).  Check it with pbvote verify "
+                 "DIR.\n",
+        .options = export_options,
+};
 
 /* The SHA-256 of the payloads an auditor pins (pbvote verify --expect-manifest, --expect-result). */
 static void print_pins(struct pb_box *b)
@@ -39,32 +53,28 @@ static void print_pins(struct pb_box *b)
 
 int cmd_export(int argc, char **argv)
 {
-        const char *db = NULL, *out = NULL;
-        const struct cli_opt opts[] = { { "--db", &db, NULL },
-                                        { "--out", &out, NULL },
-                                        { NULL, NULL, NULL } };
+        struct export_opts o = { NULL, NULL };
+        struct cli_args args;
         struct pb_box *b = NULL;
         struct pb_diag d;
         int rc;
         pb_err r;
 
-        rc = cli_parse(argc, argv, opts, NULL, 0, NULL, usage_text);
-        if (rc)
+        rc = cli_parse(&cli_cmd_export, argc, argv, &o, &args);
+        if (rc != CLI_PARSED)
                 return rc;
-        if (!db || !out) {
-                fputs(usage_text, stderr);
-                return PB_EXIT_USAGE;
-        }
-        rc = cli_box_open(db, &b);
+        if (!o.out)
+                return cli_missing(&cli_cmd_export, "--out DIR");
+        rc = cli_box_open(o.db, &b);
         if (rc)
                 return rc;
         pb_diag_clear(&d);
-        r = pb_box_export(b, out, &d);
+        r = pb_box_export(b, o.out, &d);
         if (r < 0)
-                rc = cli_fail(out, r, &d);
+                rc = cli_fail(o.out, r, &d);
         else
                 fprintf(stderr, "pbvote: wrote the audit bundle of election %s to %s\n",
-                        pb_box_manifest(b)->election->id, out);
+                        pb_box_manifest(b)->election->id, o.out);
         if (r == PB_OK)
                 print_pins(b);
         pb_box_free(b);

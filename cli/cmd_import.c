@@ -12,16 +12,42 @@
 #include "cli/cli_key.h"
 #include "engine/pb_alloc.h"
 
-static const char usage_text[] =
-        "usage: pbvote import FILE.pb --db DB --key ENGINE.key [--office-key OFFICE.key] [--id ID]\n"
-        "                     [--rule RULE] [--at YYYY-MM-DDTHH:MM:SSZ] [--passphrase-file FILE]\n"
-        "                     [--office-passphrase-file FILE]\n"
-        "\n"
-        "Creates the ballot box DB for the election of a pabulib file, opens it, casts every ballot\n"
-        "of the file through the normal cast path (each with its own single-use code, never shown;\n"
-        "flagged \"imported\"; checked as pabulib's checker checks them) and closes it.  Then\n"
-        "`pbvote tally --db DB` counts it with the file's rule (or --rule).  Without --office-key the\n"
-        "engine key also signs the manifest (the manifest then names it as the office key).\n";
+struct import_opts {
+        const char *db, *key, *office_key, *id, *at, *pass_file, *office_pass_file;
+        int rule;
+};
+
+#define O struct import_opts
+static const struct cli_option import_options[] = {
+        CLI_PATH("db", O, db, "DB", "the new ballot box"),
+        CLI_PATH("key", O, key, "ENGINE.key",
+                 "the engine key: signs receipts, checkpoints and the\nclose statement"),
+        CLI_PATH("office-key", O, office_key, "OFFICE.key", "signs the manifest (default: the engine key)"),
+        CLI_STRING("id", O, id, "ID", "the election's id (default: the file name without\n.pb)"),
+        CLI_CHOICE("rule", O, rule, "RULE", cli_pb_rule_names, "the rule (default: the file's META rule)"),
+        CLI_STRING("at", O, at, "YYYY-MM-DDTHH:MM:SSZ", "the time of the close statement (default: now)"),
+        CLI_PATH("passphrase-file", O, pass_file, "FILE", "the engine key's passphrase"),
+        CLI_PATH("office-passphrase-file", O, office_pass_file, "FILE", "the office key's passphrase"),
+        CLI_END,
+};
+#undef O
+
+const struct cli_command cli_cmd_import = {
+        .name = "import",
+        .synopsis = "import FILE.pb --db DB --key ENGINE.key [--office-key OFFICE.key] [--id ID] [options]",
+        .about =
+                "Creates the ballot box DB for the election of a pabulib file, opens it, casts every ballot\n"
+                "of the file through the normal cast path (each with its own single-use code, never shown;\n"
+                "flagged \"imported\"; checked as pabulib's checker checks them) and closes it.  Then\n"
+                "`pbvote tally --db DB` counts it with the file's rule (or --rule).  Without --office-key "
+                "the\n"
+                "engine key also signs the manifest (the manifest then names it as the office key).\n"
+                "Passphrases without --passphrase-file: PBVOTE_PASSPHRASE or the terminal.\n",
+        .options = import_options,
+        .operands = "FILE.pb",
+        .min_operands = 1,
+        .max_operands = 1,
+};
 
 #define BATCH 2048
 
@@ -97,88 +123,98 @@ out:
         return rc;
 }
 
+/* The box for @pb: created, opened, with one code per ballot in @codes. */
+static pb_err make_box(const struct import_opts *o, struct pb_manifest *m, const struct pb_election *pb,
+                       struct pb_key_secret *engine, struct pb_key_secret *office, struct code_list *codes,
+                       struct pb_box **ret, struct pb_diag *d)
+{
+        pb_err r;
+
+        /* a historic election: batches are for hiding the order of arrival, which a file does not have */
+        m->batch_min = 1000;
+        r = pb_box_create(o->db, m, ret, d);
+        if (r == PB_OK)
+                r = pb_box_set_engine_key(*ret, engine, d);
+        if (r == PB_OK)
+                r = pb_box_election_open(*ret, office ? office : engine, d);
+        if (r == PB_OK && pb->ballots.n) {
+                codes->c = sodium_allocarray(pb->ballots.n, sizeof(*codes->c));
+                r = codes->c ? pb_box_codes_issue(*ret, pb->ballots.n, keep_code, codes, d) : PB_ERR_NOMEM;
+        }
+        return r;
+}
+
+/* The keys, the manifest and the ballots of the file. */
+static int load_inputs(const struct import_opts *o, const char *file, struct pb_key_secret **engine,
+                       struct pb_key_secret **office, struct pb_manifest **m, struct pb_election **pb)
+{
+        struct pb_diag d;
+        char *data = NULL;
+        size_t len = 0;
+        int rc;
+        pb_err r;
+
+        rc = cli_key_load(o->key, PB_KEY_ROLE_ENGINE, o->pass_file, engine);
+        if (rc == PB_EXIT_OK && o->office_key)
+                rc = cli_key_load(o->office_key, PB_KEY_ROLE_OFFICE, o->office_pass_file, office);
+        if (rc == PB_EXIT_OK)
+                rc = cli_manifest_from_pb_file(file, o->id, o->rule >= 0 ? cli_pb_rule_names[o->rule] : NULL,
+                                               m);
+        if (rc)
+                return rc;
+        pb_diag_clear(&d);
+        r = pb_file_read(file, PB_PB_MAX_BYTES, &data, &len, &d);
+        if (r == PB_OK)
+                r = pb_format_pb_parse(data, len, pb, NULL, &d);
+        pb_free(data);
+        return r < 0 ? cli_fail(file, r, &d) : PB_EXIT_OK;
+}
+
 int cmd_import(int argc, char **argv)
 {
-        const char *db = NULL, *key = NULL, *office_key = NULL, *id = NULL, *rule = NULL, *at = NULL,
-                   *pass_file = NULL, *office_pass_file = NULL, *file = NULL;
-        const struct cli_opt opts[] = {
-                { "--db", &db, NULL },
-                { "--key", &key, NULL },
-                { "--office-key", &office_key, NULL },
-                { "--id", &id, NULL },
-                { "--rule", &rule, NULL },
-                { "--at", &at, NULL },
-                { "--passphrase-file", &pass_file, NULL },
-                { "--office-passphrase-file", &office_pass_file, NULL },
-                { NULL, NULL, NULL },
-        };
+        struct import_opts o = { NULL, NULL, NULL, NULL, NULL, NULL, NULL, -1 };
         struct pb_key_secret *engine = NULL, *office = NULL;
         struct pb_manifest *m = NULL;
         struct pb_election *pb = NULL;
         struct pb_box *b = NULL;
         struct code_list codes = { NULL, 0 };
+        struct cli_args args;
         struct pb_diag d;
-        char now[21], *data = NULL;
-        size_t len = 0;
-        int rc, n;
+        const char *file;
+        char now[21];
+        int rc;
         pb_err r;
 
-        rc = cli_parse(argc, argv, opts, &file, 1, &n, usage_text);
-        if (rc)
+        rc = cli_parse(&cli_cmd_import, argc, argv, &o, &args);
+        if (rc != CLI_PARSED)
                 return rc;
-        if (!file || !db || !key) {
-                fputs(usage_text, stderr);
-                return PB_EXIT_USAGE;
-        }
+        if (!o.db || !o.key)
+                return cli_missing(&cli_cmd_import, o.db ? "--key ENGINE.key" : "--db DB");
+        file = args.operands[0];
         cli_now(now);
         pb_diag_clear(&d);
-        rc = cli_key_load(key, PB_KEY_ROLE_ENGINE, pass_file, &engine);
-        if (rc == PB_EXIT_OK && office_key)
-                rc = cli_key_load(office_key, PB_KEY_ROLE_OFFICE, office_pass_file, &office);
-        if (rc == PB_EXIT_OK)
-                rc = cli_manifest_from_pb_file(file, id, rule, &m);
+        rc = load_inputs(&o, file, &engine, &office, &m, &pb);
         if (rc)
                 goto out;
-        r = pb_file_read(file, PB_PB_MAX_BYTES, &data, &len, &d);
-        if (r == PB_OK)
-                r = pb_format_pb_parse(data, len, &pb, NULL, &d);
+        r = make_box(&o, m, pb, engine, office, &codes, &b, &d);
         if (r < 0) {
-                rc = cli_fail(file, r, &d);
+                rc = cli_fail(o.db, r, &d);
                 goto out;
         }
-        /* a historic election: batches are for hiding the order of arrival, which a file does not have */
-        m->batch_min = 1000;
-        r = pb_box_create(db, m, &b, &d);
-        if (r == PB_OK)
-                r = pb_box_set_engine_key(b, engine, &d);
-        if (r == PB_OK)
-                r = pb_box_election_open(b, office ? office : engine, &d);
-        if (r == PB_OK && pb->ballots.n) {
-                codes.c = sodium_allocarray(pb->ballots.n, sizeof(*codes.c));
-                r = codes.c ? pb_box_codes_issue(b, pb->ballots.n, keep_code, &codes, &d) : PB_ERR_NOMEM;
-        }
-        if (r < 0) {
-                rc = cli_fail(db, r, &d);
+        if (pb->ballots.n && (rc = cast_all(b, pb, &codes, file)))
                 goto out;
-        }
-        if (pb->ballots.n) {
-                rc = cast_all(b, pb, &codes, file);
-                if (rc)
-                        goto out;
-        }
-        r = pb_box_election_close(b, at ? at : now, &d);
+        r = pb_box_election_close(b, o.at ? o.at : now, &d);
         if (r < 0) {
-                rc = cli_fail(db, r, &d);
+                rc = cli_fail(o.db, r, &d);
                 goto out;
         }
         fprintf(stderr, "pbvote: imported %zu ballots of %s into %s (election %s, closed)\n", pb->ballots.n,
-                file, db, m->election->id);
+                file, o.db, m->election->id);
 out:
         sodium_free(codes.c);
         pb_box_free(b);
         pb_manifest_free(m);
         pb_election_free(pb);
-        pb_free(data);
         cli_key_free(engine);
         cli_key_free(office);
         return rc;

@@ -29,17 +29,42 @@
 #define PASS_CAP CLI_PASS_CAP
 #define PASS_MIN_NEW 8 /* bytes, for new keys */
 
-static void usage(FILE *f)
-{
-        fprintf(f, "usage: pbvote keygen --role engine|office --out FILE [--name NAME]\n"
-                   "                     [--kdf moderate|interactive|sensitive]\n"
-                   "                     [--passphrase-file FILE | --no-passphrase]\n"
-                   "       pbvote keygen --check FILE [--passphrase-file FILE]\n"
-                   "       pbvote keygen --public FILE\n\n"
-                   "Writes FILE (mode 0600, never overwritten) and FILE.pub (the C2SP verifier key).\n"
-                   "The passphrase is read from --passphrase-file, PBVOTE_PASSPHRASE, or the terminal.\n"
-                   "--kdf sets the Argon2id limits (default moderate: 3 passes, 256 MiB).\n");
-}
+static const char *const role_words[] = { "engine", "office", NULL };
+static const char *const kdf_words[] = { "moderate", "interactive", "sensitive", NULL };
+
+struct keygen_opts {
+        int role, kdf;
+        const char *out, *name, *pass_file, *check, *pub;
+        bool no_pass;
+};
+
+#define O struct keygen_opts
+static const struct cli_option keygen_options[] = {
+        CLI_CHOICE("role", O, role, NULL, role_words, "what the new key signs (docs/ballot-box.md)"),
+        CLI_PATH("out", O, out, "FILE",
+                 "the new key file (mode 0600, never overwritten);\nFILE.pub gets the "
+                 "verifier key"),
+        CLI_STRING("name", O, name, "NAME", "the key's name in its verifier key\n(default pbvote-ROLE)"),
+        CLI_CHOICE("kdf", O, kdf, NULL, kdf_words,
+                   "Argon2id limits of the passphrase (default\nmoderate: 3 passes, 256 MiB)"),
+        CLI_PATH("passphrase-file", O, pass_file, "FILE", "the passphrase is the first line of FILE"),
+        CLI_FLAG("no-passphrase", O, no_pass, "write the secret key unencrypted (tests, demos)"),
+        CLI_PATH("check", O, check, "FILE", "check the key file FILE opens (asks its passphrase)"),
+        CLI_PATH("public", O, pub, "FILE", "print the verifier key of the key file FILE"),
+        CLI_END,
+};
+#undef O
+
+const struct cli_command cli_cmd_keygen = {
+        .name = "keygen",
+        .synopsis = "keygen --role engine|office --out FILE [--name NAME] [--kdf WORD]\n"
+                    "keygen --role engine|office --out FILE --no-passphrase [--name NAME]\n"
+                    "keygen --check FILE [--passphrase-file FILE]\n"
+                    "keygen --public FILE",
+        .about = "Writes FILE (mode 0600, never overwritten) and FILE.pub (the C2SP verifier key).\n"
+                 "The passphrase is read from --passphrase-file, PBVOTE_PASSPHRASE, or the terminal.\n",
+        .options = keygen_options,
+};
 
 static int get_passphrase(const char *file, bool twice, char *buf, size_t *ret_len)
 {
@@ -124,9 +149,10 @@ out:
         return rc;
 }
 
-static int do_create(const char *out, const char *role_s, const char *name, const char *kdf_s,
-                     const char *pass_file, bool no_pass)
+static int do_create(const struct keygen_opts *o)
 {
+        const char *out = o->out, *role_s = role_words[o->role], *name = o->name, *pass_file = o->pass_file;
+        bool no_pass = o->no_pass;
         char default_name[32], pub_path[4096], *pass = NULL;
         struct pb_keyfile_info info;
         struct pb_keyfile_kdf kdf;
@@ -139,14 +165,9 @@ static int do_create(const char *out, const char *role_s, const char *name, cons
 
         pb_diag_clear(&d);
         pb_buf_init(&vk, 0);
-        if (pb_key_role_parse(role_s, &role) < 0) {
-                fprintf(stderr, "pbvote: --role must be engine or office\n");
-                return PB_EXIT_USAGE;
-        }
-        if (pb_keyfile_kdf_preset(kdf_s, &kdf) < 0) {
-                fprintf(stderr, "pbvote: --kdf must be interactive, moderate or sensitive\n");
-                return PB_EXIT_USAGE;
-        }
+        /* every word of role_words and kdf_words is known below (test-cli-options checks) */
+        if (pb_key_role_parse(role_s, &role) < 0 || pb_keyfile_kdf_preset(kdf_words[o->kdf], &kdf) < 0)
+                return PB_EXIT_SOFTWARE;
         if (!name) {
                 snprintf(default_name, sizeof(default_name), "pbvote-%s", role_s);
                 name = default_name;
@@ -214,56 +235,26 @@ out:
 
 int cmd_keygen(int argc, char **argv)
 {
-        const char *role = NULL, *out = NULL, *name = NULL, *kdf = "moderate", *pass_file = NULL,
-                   *check = NULL, *pub = NULL;
-        bool no_pass = false;
-        int i;
+        struct keygen_opts o = { -1, 0, NULL, NULL, NULL, NULL, NULL, false };
+        struct cli_args args;
+        int rc;
 
-        for (i = 1; i < argc; i++) {
-                const char *a = argv[i];
-                const char **slot = NULL;
-
-                if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-                        usage(stdout);
-                        return PB_EXIT_OK;
-                }
-                if (!strcmp(a, "--no-passphrase")) {
-                        no_pass = true;
-                        continue;
-                }
-                if (!strcmp(a, "--role"))
-                        slot = &role;
-                else if (!strcmp(a, "--out"))
-                        slot = &out;
-                else if (!strcmp(a, "--name"))
-                        slot = &name;
-                else if (!strcmp(a, "--kdf"))
-                        slot = &kdf;
-                else if (!strcmp(a, "--passphrase-file"))
-                        slot = &pass_file;
-                else if (!strcmp(a, "--check"))
-                        slot = &check;
-                else if (!strcmp(a, "--public"))
-                        slot = &pub;
-                if (!slot || i + 1 >= argc) {
-                        fprintf(stderr, "pbvote keygen: %s '%s'\n",
-                                slot ? "missing value for" : "unknown option", a);
-                        usage(stderr);
-                        return PB_EXIT_USAGE;
-                }
-                *slot = argv[++i];
-        }
-        if (sodium_init() < 0) {
-                fprintf(stderr, "pbvote: libsodium cannot start\n");
-                return PB_EXIT_SOFTWARE;
-        }
-        if (pub && !check && !out && !role && !no_pass && !pass_file)
-                return do_public(pub);
-        if (check && !pub && !out && !role && !no_pass)
-                return do_check(check, pass_file);
-        if (!out || !role || check || pub || (no_pass && pass_file)) {
-                usage(stderr);
-                return PB_EXIT_USAGE;
-        }
-        return do_create(out, role, name, kdf, pass_file, no_pass);
+        rc = cli_parse(&cli_cmd_keygen, argc, argv, &o, &args);
+        if (rc != CLI_PARSED)
+                return rc;
+        if (o.pub && !o.check && !o.out && o.role < 0 && !o.no_pass && !o.pass_file)
+                return do_public(o.pub);
+        if (o.check && !o.pub && !o.out && o.role < 0 && !o.no_pass)
+                return do_check(o.check, o.pass_file);
+        if (o.check || o.pub)
+                return cli_usage_error(&cli_cmd_keygen, "--check and --public take no other option%s",
+                                       o.check && !o.pub ? " but --passphrase-file" : "");
+        if (o.role < 0)
+                return cli_missing(&cli_cmd_keygen, "--role engine|office");
+        if (!o.out)
+                return cli_missing(&cli_cmd_keygen, "--out FILE");
+        if (o.no_pass && o.pass_file)
+                return cli_usage_error(&cli_cmd_keygen,
+                                       "--no-passphrase and --passphrase-file exclude each other");
+        return do_create(&o);
 }

@@ -12,18 +12,40 @@
 #include "cli/cli_key.h"
 #include "engine/pb_alloc.h"
 
-static const char usage_text[] =
-        "usage: pbvote receipt RECEIPT --engine-key KEY [--election ID] [--origin ORIGIN] [--proof PROOF]\n"
-        "\n"
-        "Checks a receipt offline (docs/integrity.md §3.2): RECEIPT is the JSON the server answered\n"
-        "to a cast, or that pbvote cast printed; KEY is the election's engine verifier key as the\n"
-        "city publishes it (a .pub file of pbvote keygen: one line).  The receipt's promise must be\n"
-        "signed by that key for the receipt's election and that election's ballot log\n"
-        "(pbvote/<election>/ballots), for election ID and log ORIGIN when given, and its path must\n"
-        "place the commitment in the batch the promise covers.  With --proof, PROOF is the answer of\n"
-        "GET /v1/elections/ID/receipts/COMMITMENT: its checkpoint must be signed by the same key and\n"
-        "its proof must place the commitment in the log (or it says the ballot is still pending).\n"
-        "Exit status: 0 checked, 1 a check failed, 2 usage, 3 unreadable or malformed input.\n";
+struct receipt_opts {
+        const char *key, *election, *origin, *proof;
+};
+
+static const struct cli_option receipt_options[] = {
+        CLI_PATH("engine-key", struct receipt_opts, key, "KEY",
+                 "the election's engine verifier key (a .pub file\nof pbvote keygen: one line)"),
+        CLI_STRING("election", struct receipt_opts, election, "ID", "the election the receipt must be of"),
+        CLI_STRING("origin", struct receipt_opts, origin, "ORIGIN", "the ballot log the promise must be for"),
+        CLI_PATH("proof", struct receipt_opts, proof, "PROOF",
+                 "the answer of GET /v1/elections/ID/receipts/COMMITMENT"),
+        CLI_END,
+};
+
+const struct cli_command cli_cmd_receipt = {
+        .name = "receipt",
+        .synopsis = "receipt RECEIPT --engine-key KEY [--election ID] [--origin ORIGIN] [--proof PROOF]",
+        .about =
+                "Checks a receipt offline (docs/integrity.md §3.2): RECEIPT is the JSON the server answered\n"
+                "to a cast, or that pbvote cast printed; KEY is the election's engine verifier key as the\n"
+                "city publishes it (a .pub file of pbvote keygen: one line).  The receipt's promise must be\n"
+                "signed by that key for the receipt's election and that election's ballot log\n"
+                "(pbvote/<election>/ballots), for election ID and log ORIGIN when given, and its path must\n"
+                "place the commitment in the batch the promise covers.  With --proof, PROOF is the answer "
+                "of\n"
+                "GET /v1/elections/ID/receipts/COMMITMENT: its checkpoint must be signed by the same key "
+                "and\n"
+                "its proof must place the commitment in the log (or it says the ballot is still pending).\n",
+        .options = receipt_options,
+        .operands = "RECEIPT",
+        .min_operands = 1,
+        .max_operands = 1,
+        .notes = "Exit status: 0 checked, 1 a check failed, 2 usage, 3 unreadable or malformed input.\n",
+};
 
 #define MAX_JSON (64 * 1024)
 
@@ -50,39 +72,35 @@ static int verdict(const char *what, pb_err r, struct pb_diag *d)
 
 int cmd_receipt(int argc, char **argv)
 {
-        const char *key = NULL, *election = NULL, *origin = NULL, *proof = NULL, *file = NULL;
-        const struct cli_opt opts[] = {
-                { "--engine-key", &key, NULL }, { "--election", &election, NULL },
-                { "--origin", &origin, NULL },  { "--proof", &proof, NULL },
-                { NULL, NULL, NULL },
-        };
+        struct receipt_opts o = { NULL, NULL, NULL, NULL };
+        struct cli_args args;
+        const char *file;
         struct pb_receipt_inclusion inc;
         struct pb_receipt_info info;
         struct pb_key_public engine;
         char *receipt = NULL, *vkey = NULL, *proof_json = NULL, hex[65];
         size_t len = 0, klen = 0, plen = 0;
         struct pb_diag d;
-        int rc, n;
+        int rc;
         pb_err r;
 
-        rc = cli_parse(argc, argv, opts, &file, 1, &n, usage_text);
-        if (rc)
+        rc = cli_parse(&cli_cmd_receipt, argc, argv, &o, &args);
+        if (rc != CLI_PARSED)
                 return rc;
-        if (!file || !key) {
-                fputs(usage_text, stderr);
-                return PB_EXIT_USAGE;
-        }
+        if (!o.key)
+                return cli_missing(&cli_cmd_receipt, "--engine-key KEY");
+        file = args.operands[0];
         pb_diag_clear(&d);
-        rc = read_json(key, &vkey, &klen);
+        rc = read_json(o.key, &vkey, &klen);
         if (!rc && pb_key_vkey_parse(vkey, klen, &engine, &d) < 0)
-                rc = cli_fail(key, d.code, &d);
+                rc = cli_fail(o.key, d.code, &d);
         if (!rc)
                 rc = read_json(file, &receipt, &len);
-        if (!rc && proof)
-                rc = read_json(proof, &proof_json, &plen);
+        if (!rc && o.proof)
+                rc = read_json(o.proof, &proof_json, &plen);
         if (rc)
                 goto out;
-        r = pb_receipt_check(receipt, len, &engine, election, origin, &info, &d);
+        r = pb_receipt_check(receipt, len, &engine, o.election, o.origin, &info, &d);
         if (r < 0) {
                 rc = verdict(file, r, &d);
                 goto out;
@@ -92,11 +110,11 @@ int cmd_receipt(int argc, char **argv)
                "that %s promised to log by close in %s\n",
                hex, info.short_code, info.election, (unsigned long long)info.index + 1,
                (unsigned long long)info.promise.size, engine.name, info.promise.origin);
-        if (proof) {
+        if (o.proof) {
                 r = pb_receipt_check_inclusion(proof_json, plen, info.commitment, &engine,
                                                info.promise.origin, &inc, &d);
                 if (r < 0) {
-                        rc = verdict(proof, r, &d);
+                        rc = verdict(o.proof, r, &d);
                         goto out;
                 }
                 if (inc.pending)

@@ -16,34 +16,71 @@
 #include "cli/cli_key.h"
 #include "pb_config.h"
 
-static const char usage_text[] =
-        "usage: pbvote serve [--data DIR | --db FILE] [--demo] [--allow-shared-data-dir] [--listen "
-        "HOST:PORT]\n"
-        "                    [--engine-key FILE] [--office-key FILE] [--passphrase-file FILE]\n"
-        "                    [--access-log FILE|-] [--max-connections N] [--max-per-ip N]\n"
-        "                    [--timeout S] [--request-timeout S] [--threads N] [--queue N]\n"
-        "\n"
-        "Serve the JSON HTTP API (docs/api.md) until SIGINT or SIGTERM.  Every DIR/<id>.db is an election\n"
-        "(--db FILE serves FILE's folder); new elections are created there.  Put it behind a reverse\n"
-        "proxy that terminates TLS; then raise --max-per-ip, since every request comes from the proxy.\n"
-        "\n"
-        "  --data DIR            the elections, keys and admin.tokens (default: pbvote-data)\n"
-        "  --demo                on first start, create the demo election in DIR (see pbvote demo)\n"
-        "  --allow-shared-data-dir  serve a DIR that group or others may read, write or enter (refused\n"
-        "                        otherwise: the ballot boxes in it hold the votes; DIR is created 0700)\n"
-        "  --engine-key FILE     signs receipts, checkpoints, close statements, results (default "
-        "DIR/engine.key)\n"
-        "  --office-key FILE     lets POST .../open sign the manifest (default DIR/office.key if present;\n"
-        "                        without it, open elections with `pbvote election open`)\n"
-        "  --passphrase-file F   passphrase of the key files (else PBVOTE_PASSPHRASE or the terminal)\n"
-        "  --listen HOST:PORT    IPv4 address and port (default 127.0.0.1:8080; port 0: any free port)\n"
-        "  --access-log FILE     one line per request (method, route, status, bytes, time); - for stderr\n"
-        "  --max-connections N   all clients together (default 512)\n"
-        "  --max-per-ip N        per client address (default 64)\n"
-        "  --timeout S           idle connection timeout in seconds (default 15)\n"
-        "  --request-timeout S   a whole request must arrive within S seconds (default 10)\n"
-        "  --threads N           polling threads (default 2)\n"
-        "  --queue N             ballots waiting for the writer before 503 (default 10000)\n";
+struct serve_opts {
+        const char *data, *db, *engine_key, *office_key, *pass_file, *listen, *access_log;
+        bool demo, allow_shared;
+        int64_t max_connections, max_per_ip, timeout, request_timeout, threads, queue;
+        struct cli_list cors; /* --cors-origin, repeatable */
+};
+
+#define S struct serve_opts
+static const struct cli_option serve_options[] = {
+        CLI_PATH("data", S, data, "DIR",
+                 "the elections (DIR/<id>.db), keys and admin.tokens\n(default: pbvote-data)"),
+        CLI_PATH("db", S, db, "FILE", "serve FILE's folder (FILE is DIR/<id>.db)"),
+        CLI_FLAG("demo", S, demo, "on first start, create the demo election in DIR\n(see pbvote demo)"),
+        CLI_FLAG("allow-shared-data-dir", S, allow_shared,
+                 "serve a DIR that group or others may read, write\nor enter (refused otherwise: the ballot "
+                 "boxes in\nit hold the votes; DIR is created 0700)"),
+        CLI_STRING("listen", S, listen, "HOST:PORT",
+                   "IPv4 address and port (default 127.0.0.1:8080;\nport 0: any free port)"),
+        CLI_PATH("engine-key", S, engine_key, "FILE",
+                 "signs receipts, checkpoints, close statements and\nresults (default DIR/engine.key)"),
+        CLI_PATH(
+                "office-key", S, office_key, "FILE",
+                "lets POST .../open sign the manifest (default\nDIR/office.key if present; without it, open\n"
+                "elections with `pbvote election open`)"),
+        CLI_PATH("passphrase-file", S, pass_file, "FILE",
+                 "passphrase of the key files (else\nPBVOTE_PASSPHRASE or the terminal)"),
+        CLI_PATH("access-log", S, access_log, "FILE|-",
+                 "one line per request (method, route, status,\nbytes, time); - for stderr"),
+        CLI_INT("max-connections", S, max_connections, "N", 1, 100000, "all clients together (default 512)"),
+        CLI_INT("max-per-ip", S, max_per_ip, "N", 1, 100000, "per client address (default 64)"),
+        CLI_INT("timeout", S, timeout, "S", 1, 3600, "idle connection timeout in seconds (default 15)"),
+        CLI_INT("request-timeout", S, request_timeout, "S", 1, 3600,
+                "a whole request must arrive within S seconds\n(default 10)"),
+        CLI_INT("threads", S, threads, "N", 1, 64, "polling threads (default 2)"),
+        CLI_INT("queue", S, queue, "N", 1, 10000000,
+                "ballots waiting for the writer before 503\n(default 10000)"),
+        CLI_LIST("cors-origin", S, cors, "ORIGIN",
+                 "let pages of ORIGIN (https://city.example) call\nthe API from a browser (CORS); "
+                 "repeatable;\nnone by default"),
+        CLI_END,
+};
+#undef S
+
+const struct cli_command cli_cmd_serve = {
+        .name = "serve",
+        .synopsis = "serve [--data DIR | --db FILE] [--demo] [--allow-shared-data-dir] [--listen HOST:PORT] "
+                    "[options]",
+        .about =
+                "Serves the JSON HTTP API (docs/api.md) until SIGINT or SIGTERM.  Every DIR/<id>.db is an\n"
+                "election (--db FILE serves FILE's folder); new elections are created there.  Put it behind\n"
+                "a reverse proxy that terminates TLS; then raise --max-per-ip, since every request comes\n"
+                "from the proxy.\n",
+        .options = serve_options,
+};
+
+/* What the server runs with, built from the options. */
+struct serve {
+        struct pb_http_config hc;
+        struct pb_api_config ac;
+        char host[64];
+        FILE *log;
+        const char *data;
+        char data_buf[4096], engine_buf[4200], office_buf[4200];
+        struct pb_key_secret *engine, *office;
+};
 
 static volatile sig_atomic_t stop;
 
@@ -51,6 +88,65 @@ static void on_signal(int sig)
 {
         (void)sig;
         stop = 1;
+}
+
+/* --listen HOST:PORT into s->host and s->hc.port. */
+static int set_listen(struct serve *s, const char *v)
+{
+        const char *colon = strrchr(v, ':');
+        char *end;
+        unsigned long port = 0;
+
+        if (colon && colon[1] >= '0' && colon[1] <= '9') {
+                errno = 0;
+                port = strtoul(colon + 1, &end, 10);
+        }
+        if (!colon || colon == v || (size_t)(colon - v) >= sizeof(s->host) ||
+            !(colon[1] >= '0' && colon[1] <= '9') || errno || *end || port > 65535)
+                return cli_usage_error(
+                        &cli_cmd_serve,
+                        "--listen '%s': expected HOST:PORT (an IPv4 address, a port from 0 to 65535)", v);
+        memcpy(s->host, v, (size_t)(colon - v));
+        s->host[colon - v] = '\0';
+        s->hc.port = (uint16_t)port;
+        return PB_EXIT_OK;
+}
+
+static int set_options(struct serve *s, const struct serve_opts *o)
+{
+        s->hc.max_connections = (unsigned)o->max_connections;
+        s->hc.max_per_ip = (unsigned)o->max_per_ip;
+        s->hc.timeout_s = (unsigned)o->timeout;
+        s->hc.request_timeout_s = (unsigned)o->request_timeout;
+        s->hc.threads = (unsigned)o->threads;
+        s->ac.limits.writer_queue = (unsigned)o->queue;
+        if (o->data && o->db)
+                return cli_usage_error(&cli_cmd_serve, "give --data or --db, not both");
+        for (size_t i = 0; i < o->cors.n; i++)
+                if (!pb_api_origin_is_valid(o->cors.v[i]))
+                        return cli_usage_error(&cli_cmd_serve,
+                                               "--cors-origin '%s': expected http:// or https://, a host and "
+                                               "an optional :port, nothing more (https://city.example)",
+                                               o->cors.v[i]);
+        s->ac.cors_origins = o->cors.v;
+        s->ac.n_cors_origins = o->cors.n;
+        if (o->listen && set_listen(s, o->listen))
+                return PB_EXIT_USAGE;
+        if (o->db) {
+                snprintf(s->data_buf, sizeof(s->data_buf), "%s", o->db);
+                s->data = dirname(s->data_buf);
+        } else {
+                s->data = o->data ? o->data : "pbvote-data";
+        }
+        if (o->access_log) {
+                s->log = !strcmp(o->access_log, "-") ? stderr : fopen(o->access_log, "a");
+                if (!s->log) {
+                        fprintf(stderr, "pbvote serve: %s: cannot open for appending: %s\n", o->access_log,
+                                strerror(errno));
+                        return PB_EXIT_INPUT;
+                }
+        }
+        return PB_EXIT_OK;
 }
 
 /*
@@ -109,7 +205,7 @@ static int data_folder_check(const char *data, bool allow_shared)
         struct stat st;
 
         if (mkdir(data, 0700) < 0 && errno != EEXIST) {
-                fprintf(stderr, "pbvote serve: cannot create %s\n", data);
+                fprintf(stderr, "pbvote serve: cannot create %s: %s\n", data, strerror(errno));
                 return PB_EXIT_INPUT;
         }
         if (stat(data, &st) < 0 || !S_ISDIR(st.st_mode)) {
@@ -126,181 +222,126 @@ static int data_folder_check(const char *data, bool allow_shared)
         return 0;
 }
 
-static int parse_uint(const char *s, unsigned long max, unsigned long *ret)
+/* --demo: the demo election, made once (demo.json says it exists). */
+static int make_demo(const struct serve *s, const struct serve_opts *o)
 {
-        char *end;
-        unsigned long v;
+        char box[4200], json_path[4200];
 
-        errno = 0;
-        v = strtoul(s, &end, 10);
-        if (errno || *end || !*s || *s == '-' || v > max)
-                return -1;
-        *ret = v;
-        return 0;
+        snprintf(box, sizeof(box), "%s/%s", s->data, "warszawa-rembertow-2023.db");
+        snprintf(json_path, sizeof(json_path), "%s/demo.json", s->data);
+        if (access(json_path, F_OK) != 0) {
+                int rc = cli_demo_create(o->db ? o->db : box, json_path, sizeof(json_path));
+                if (rc)
+                        return rc;
+        }
+        printf("pbvote: demo election: tokens and voter codes in %s\n", json_path);
+        return PB_EXIT_OK;
 }
 
-int cmd_serve(int argc, char **argv)
+static int load_keys(struct serve *s, const struct serve_opts *o)
 {
-        struct pb_http_config hc;
-        struct pb_api_config ac;
+        const char *engine = o->engine_key, *office = o->office_key;
+        int rc;
+
+        if (!engine) {
+                snprintf(s->engine_buf, sizeof(s->engine_buf), "%s/engine.key", s->data);
+                engine = s->engine_buf;
+        }
+        if (!office) {
+                snprintf(s->office_buf, sizeof(s->office_buf), "%s/office.key", s->data);
+                if (access(s->office_buf, F_OK) == 0)
+                        office = s->office_buf;
+        }
+        if (access(engine, F_OK) == 0) {
+                if ((rc = cli_key_load(engine, PB_KEY_ROLE_ENGINE, o->pass_file, &s->engine)))
+                        return rc;
+        } else {
+                fprintf(stderr, "pbvote serve: no engine key (%s): elections are read-only\n", engine);
+        }
+        if (office && (rc = cli_key_load(office, PB_KEY_ROLE_OFFICE, o->pass_file, &s->office)))
+                return rc;
+        return PB_EXIT_OK;
+}
+
+static int setup(struct serve *s, const struct serve_opts *o)
+{
+        int rc = set_options(s, o);
+
+        if (rc == PB_EXIT_OK)
+                rc = data_folder_check(s->data, o->allow_shared);
+        if (rc == PB_EXIT_OK && o->demo)
+                rc = make_demo(s, o);
+        return rc ? rc : load_keys(s, o);
+}
+
+static int run(struct serve *s)
+{
         struct pb_api *api = NULL;
         struct pb_http *http = NULL;
         struct pb_diag d;
-        char host[64] = "127.0.0.1";
-        FILE *log = NULL;
-        const char *data = NULL, *db = NULL, *engine_path = NULL, *office_path = NULL, *pass_file = NULL;
-        char data_buf[4096], path_buf[4200], office_buf[4200];
-        struct pb_key_secret *engine = NULL, *office = NULL;
-        bool demo = false, allow_shared = false;
-        unsigned long v;
-        int rc = PB_EXIT_OK;
         pb_err err;
 
-        umask(077); /* every file the server makes: boxes, admin.tokens, the demo, the access log */
-        pb_http_config_default(&hc);
-        memset(&ac, 0, sizeof(ac));
-        pb_api_limits_default(&ac.limits);
-        ac.version = "pbvote " PBVOTE_VERSION;
-        for (int i = 1; i < argc; i++) {
-                const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-
-                if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-                        fputs(usage_text, stdout);
-                        return PB_EXIT_OK;
-                }
-                if (!strcmp(a, "--demo")) {
-                        demo = true;
-                        continue;
-                }
-                if (!strcmp(a, "--allow-shared-data-dir")) {
-                        allow_shared = true;
-                        continue;
-                }
-                if (!val) {
-                        fprintf(stderr, "pbvote serve: %s: unknown option or missing value\n%s", a,
-                                usage_text);
-                        return PB_EXIT_USAGE;
-                }
-                i++;
-                if (!strcmp(a, "--listen")) {
-                        const char *colon = strrchr(val, ':');
-                        if (!colon || (size_t)(colon - val) >= sizeof(host) ||
-                            parse_uint(colon + 1, 65535, &v) < 0) {
-                                fprintf(stderr, "pbvote serve: --listen %s: expected HOST:PORT\n", val);
-                                return PB_EXIT_USAGE;
-                        }
-                        memcpy(host, val, (size_t)(colon - val));
-                        host[colon - val] = '\0';
-                        hc.port = (uint16_t)v;
-                } else if (!strcmp(a, "--access-log")) {
-                        log = !strcmp(val, "-") ? stderr : fopen(val, "a");
-                        if (!log) {
-                                fprintf(stderr, "pbvote serve: cannot open %s for appending\n", val);
-                                return PB_EXIT_INPUT;
-                        }
-                } else if (!strcmp(a, "--data")) {
-                        data = val;
-                } else if (!strcmp(a, "--db")) {
-                        db = val;
-                } else if (!strcmp(a, "--engine-key")) {
-                        engine_path = val;
-                } else if (!strcmp(a, "--office-key")) {
-                        office_path = val;
-                } else if (!strcmp(a, "--passphrase-file")) {
-                        pass_file = val;
-                } else if (!strcmp(a, "--request-timeout") && parse_uint(val, 3600, &v) == 0 && v) {
-                        hc.request_timeout_s = (unsigned)v;
-                } else if (!strcmp(a, "--queue") && parse_uint(val, 10000000, &v) == 0 && v) {
-                        ac.limits.writer_queue = (unsigned)v;
-                } else if (!strcmp(a, "--max-connections") && parse_uint(val, 100000, &v) == 0 && v) {
-                        hc.max_connections = (unsigned)v;
-                } else if (!strcmp(a, "--max-per-ip") && parse_uint(val, 100000, &v) == 0 && v) {
-                        hc.max_per_ip = (unsigned)v;
-                } else if (!strcmp(a, "--timeout") && parse_uint(val, 3600, &v) == 0 && v) {
-                        hc.timeout_s = (unsigned)v;
-                } else if (!strcmp(a, "--threads") && parse_uint(val, 64, &v) == 0 && v) {
-                        hc.threads = (unsigned)v;
-                } else {
-                        fprintf(stderr, "pbvote serve: %s %s: unknown option or bad value\n%s", a, val,
-                                usage_text);
-                        rc = PB_EXIT_USAGE;
-                        goto out;
-                }
-        }
-        if (data && db) {
-                fprintf(stderr, "pbvote serve: give --data or --db, not both\n");
-                rc = PB_EXIT_USAGE;
-                goto out;
-        }
-        if (db) {
-                snprintf(data_buf, sizeof(data_buf), "%s", db);
-                data = dirname(data_buf);
-        } else if (!data) {
-                data = "pbvote-data";
-        }
-        if ((rc = data_folder_check(data, allow_shared)))
-                goto out;
-        if (demo) {
-                char json_path[4096];
-                snprintf(path_buf, sizeof(path_buf), "%s/%s", data, "warszawa-rembertow-2023.db");
-                snprintf(json_path, sizeof(json_path), "%s/demo.json", data);
-                if (access(json_path, F_OK) != 0) {
-                        rc = cli_demo_create(db ? db : path_buf, json_path, sizeof(json_path));
-                        if (rc)
-                                goto out;
-                }
-                printf("pbvote: demo election: tokens and voter codes in %s\n", json_path);
-        }
-        if (!engine_path) {
-                snprintf(path_buf, sizeof(path_buf), "%s/engine.key", data);
-                engine_path = path_buf;
-        }
-        if (!office_path) {
-                snprintf(office_buf, sizeof(office_buf), "%s/office.key", data);
-                if (access(office_buf, F_OK) == 0)
-                        office_path = office_buf;
-        }
-        if (access(engine_path, F_OK) == 0) {
-                if ((rc = cli_key_load(engine_path, PB_KEY_ROLE_ENGINE, pass_file, &engine)))
-                        goto out;
-        } else {
-                fprintf(stderr, "pbvote serve: no engine key (%s): elections are read-only\n", engine_path);
-        }
-        if (office_path && (rc = cli_key_load(office_path, PB_KEY_ROLE_OFFICE, pass_file, &office)))
-                goto out;
-        ac.data_dir = data;
-        ac.engine = engine;
-        ac.office = office;
-        ac.max_elections = file_budget(&hc);
-        if (!ac.max_elections) {
-                rc = PB_EXIT_INPUT;
-                goto out;
-        }
-        hc.host = host;
-        hc.access_log = log;
+        s->ac.data_dir = s->data;
+        s->ac.engine = s->engine;
+        s->ac.office = s->office;
+        s->ac.max_elections = file_budget(&s->hc);
+        if (!s->ac.max_elections)
+                return PB_EXIT_INPUT;
+        s->hc.host = s->host;
+        s->hc.access_log = s->log;
         pb_diag_clear(&d);
-        err = pb_api_new(&ac, &api, &d);
+        err = pb_api_new(&s->ac, &api, &d);
         if (err == PB_OK)
-                err = pb_http_start(api, &hc, &http, &d);
+                err = pb_http_start(api, &s->hc, &http, &d);
         if (err < 0) {
-                cli_report(data, &d);
-                rc = cli_exit_for(err);
-                goto out;
+                cli_report(s->data, &d);
+                pb_api_free(api);
+                return cli_exit_for(err);
         }
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);
         signal(SIGPIPE, SIG_IGN);
-        printf("pbvote: serving http://%s:%u/v1/ (Ctrl-C to stop)\n", host, (unsigned)pb_http_port(http));
+        printf("pbvote: serving http://%s:%u/v1/ (Ctrl-C to stop)\n", s->host, (unsigned)pb_http_port(http));
         fflush(stdout);
         while (!stop)
                 pause();
         fprintf(stderr, "pbvote: stopping\n");
-out:
         pb_http_stop(http);
         pb_api_free(api);
-        cli_key_free(engine);
-        cli_key_free(office);
-        if (log && log != stderr)
-                fclose(log);
+        return PB_EXIT_OK;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+        struct serve_opts o;
+        struct cli_args args;
+        struct serve s;
+        int rc;
+
+        umask(077); /* every file the server makes: boxes, admin.tokens, the demo, the access log */
+        memset(&s, 0, sizeof(s));
+        memset(&o, 0, sizeof(o));
+        pb_http_config_default(&s.hc);
+        pb_api_limits_default(&s.ac.limits);
+        s.ac.version = "pbvote " PBVOTE_VERSION;
+        snprintf(s.host, sizeof(s.host), "127.0.0.1");
+        /* the defaults are the API's: an option not given keeps them */
+        o.max_connections = s.hc.max_connections;
+        o.max_per_ip = s.hc.max_per_ip;
+        o.timeout = s.hc.timeout_s;
+        o.request_timeout = s.hc.request_timeout_s;
+        o.threads = s.hc.threads;
+        o.queue = s.ac.limits.writer_queue;
+        rc = cli_parse(&cli_cmd_serve, argc, argv, &o, &args);
+        if (rc != CLI_PARSED)
+                return rc;
+        rc = setup(&s, &o);
+        if (rc == PB_EXIT_OK)
+                rc = run(&s);
+        cli_key_free(s.engine);
+        cli_key_free(s.office);
+        cli_list_release(&o.cors);
+        if (s.log && s.log != stderr)
+                fclose(s.log);
         return rc;
 }

@@ -1,55 +1,55 @@
-/** @file `pbvote tally`: pick the counting path from the kind of input. */
+/**
+ * @file `pbvote tally`: pick the counting path from the command line.  A ballot box (--db) is
+ * counted by tally_box.c; otherwise the first operand decides: .blt files and RCTab contest
+ * configs are ranked contests (tally_ranked.c), everything else a PB election (tally_pb.c).
+ * Finding the first operand needs to know which options take a value: that is read from the
+ * paths' own tables (cli_scan), so no third list can drift from them.
+ */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
 
-static int has_suffix(const char *s, const char *suffix)
+const struct cli_command *const cli_tally_paths[] = { &cli_cmd_tally_pb, &cli_cmd_tally_box,
+                                                      &cli_cmd_tally_ranked, NULL };
+
+static bool has_suffix(const char *s, const char *suffix)
 {
         size_t n = strlen(s), m = strlen(suffix);
         return n >= m && !strcmp(s + n - m, suffix);
 }
 
-/* Options of either counting path that take a value: their values are not operands. */
-static const char *const value_options[] = { "--rule",       "--format",   "--score",        "--tie-break",
-                                             "--tiebreak",   "--seed",     "--threshold",    "--utility",
-                                             "--completion", "--decimals", "--meek-variant", "--tie-answer",
-                                             "--db",         "--key",      "--out",          NULL };
-
-static bool takes_value(const char *opt)
+/* No input and no --db: every path's help, or their usage after the error. */
+static int no_input(int argc, char **argv)
 {
-        for (const char *const *v = value_options; *v; v++)
-                if (!strcmp(*v, opt))
-                        return true;
-        return false;
+        bool help = cli_wants_help(argc, argv);
+        FILE *f = help ? stdout : stderr;
+
+        if (!help)
+                fprintf(stderr,
+                        "pbvote tally: missing input file (FILE.pb, FILE.blt or CONFIG.json) or --db DB\n");
+        for (const struct cli_command *const *p = cli_tally_paths; *p; p++) {
+                if (help)
+                        cli_help(*p, f);
+                else
+                        cli_usage(*p, f);
+                if (help && p[1])
+                        fputs("\n", f);
+        }
+        return help ? PB_EXIT_OK : PB_EXIT_USAGE;
 }
 
 int cmd_tally(int argc, char **argv)
 {
-        int i;
+        bool db = false;
+        int first = cli_scan(cli_tally_paths, argc, argv, "db", &db);
 
-        /* The first operand decides: .blt files and RCTab contest configs are ranked contests,
-         * everything else (.pb files, --db ballot boxes, export bundles) is a PB election. */
-        for (i = 1; i < argc; i++)
-                if (!strcmp(argv[i], "--db"))
-                        return cli_tally_pb(argc, argv); /* a ballot box (its --out may end in .json) */
-        for (i = 1; i < argc; i++) {
-                if (argv[i][0] == '-') {
-                        if (takes_value(argv[i]))
-                                i++;
-                        continue;
-                }
-                if (has_suffix(argv[i], ".blt") || has_suffix(argv[i], ".json"))
-                        return cli_tally_ranked(argc, argv);
-                return cli_tally_pb(argc, argv);
-        }
-        for (i = 1; i < argc; i++)
-                if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-                        /* no operand: describe both kinds of input */
-                        int rc = cli_tally_pb(argc, argv);
-                        fputs("\n", stdout);
-                        return rc ? rc : cli_tally_ranked(argc, argv);
-                }
+        if (db)
+                return cli_tally_box(argc, argv); /* a ballot box (its --out may end in .json) */
+        if (!first)
+                return no_input(argc, argv);
+        if (has_suffix(argv[first], ".blt") || has_suffix(argv[first], ".json"))
+                return cli_tally_ranked(argc, argv);
         return cli_tally_pb(argc, argv);
 }

@@ -15,24 +15,53 @@
 #include "engine/pb_alloc.h"
 #include "engine/pb_money.h"
 
-static const char usage_text[] =
-        "usage: pbvote verify BUNDLE [--trust KEYS] [--expect-manifest HEX] [--expect-result HEX]\n"
-        "                     [--expect-election ID] [--allow-uncertified]\n"
-        "\n"
-        "Checks an audit bundle offline: files, signatures, every checkpoint, every CVR recommitted\n"
-        "and the tree rebuilt, sorted batches, the documents against each other and the counts, and a\n"
-        "re-tally from the CVRs compared byte for byte with the signed result (docs/auditor.md), then\n"
-        "prints what it checked: the election, its title, the manifest's and the result's SHA-256,\n"
-        "the ballots, the winners and the money.  BUNDLE is the folder pbvote export writes or the tar\n"
-        "archive GET /v1/elections/ID/export answers, as it comes.\n"
-        "KEYS holds the engine and office verifier keys published out of band, one per line\n"
-        "prefixed by \"engine \" or \"office \" to pin the role (as keys.txt of a bundle does; bare\n"
-        "verifier keys, such as the .pub files of pbvote keygen, are trusted for either role).\n"
-        "Without --trust the bundle's own keys are used, and the output says so.  The keys sign\n"
-        "every election of a city: --expect-manifest (SHA-256 of the signed manifest payload, 64 hex\n"
-        "digits), --expect-election and --expect-result (SHA-256 of the signed result payload) pin\n"
-        "the one election and result the auditor was asked to check.\n"
-        "Exit status: 0 every check passed, 1 a check failed, 2 usage, 3 unreadable KEYS, 4 internal.\n";
+struct verify_opts {
+        const char *trust, *exp_manifest, *exp_result, *exp_election;
+        bool uncertified;
+};
+
+#define O struct verify_opts
+static const struct cli_option verify_options[] = {
+        CLI_PATH("trust", O, trust, "KEYS",
+                 "the engine and office verifier keys published out\nof band, one per line"),
+        CLI_STRING("expect-manifest", O, exp_manifest, "HEX",
+                   "the SHA-256 of the signed manifest payload (64 hex\ndigits): pins the election"),
+        CLI_STRING("expect-result", O, exp_result, "HEX", "the SHA-256 of the signed result payload"),
+        CLI_STRING("expect-election", O, exp_election, "ID", "the election's id"),
+        CLI_FLAG("allow-uncertified", O, uncertified, "a bundle without a certification may pass"),
+        CLI_END,
+};
+#undef O
+
+const struct cli_command cli_cmd_verify = {
+        .name = "verify",
+        .synopsis = "verify BUNDLE [--trust KEYS] [--expect-manifest HEX] [--expect-result HEX]\n"
+                    "verify BUNDLE [--expect-election ID] [--allow-uncertified]",
+        .about =
+                "Checks an audit bundle offline: files, signatures, every checkpoint, every CVR recommitted\n"
+                "and the tree rebuilt, sorted batches, the documents against each other and the counts, and "
+                "a\n"
+                "re-tally from the CVRs compared byte for byte with the signed result (docs/auditor.md), "
+                "then\n"
+                "prints what it checked: the election, its title, the manifest's and the result's SHA-256,\n"
+                "the ballots, the winners and the money.  BUNDLE is the folder pbvote export writes or the "
+                "tar\n"
+                "archive GET /v1/elections/ID/export answers, as it comes.\n"
+                "KEYS holds the engine and office verifier keys published out of band, one per line\n"
+                "prefixed by \"engine \" or \"office \" to pin the role (as keys.txt of a bundle does; bare\n"
+                "verifier keys, such as the .pub files of pbvote keygen, are trusted for either role).\n"
+                "Without --trust the bundle's own keys are used, and the output says so.  The keys sign\n"
+                "every election of a city: --expect-manifest (SHA-256 of the signed manifest payload, 64 "
+                "hex\n"
+                "digits), --expect-election and --expect-result (SHA-256 of the signed result payload) pin\n"
+                "the one election and result the auditor was asked to check.\n",
+        .options = verify_options,
+        .operands = "BUNDLE",
+        .min_operands = 1,
+        .max_operands = 1,
+        .notes = "Exit status: 0 every check passed, 1 a check failed, 2 usage, 3 unreadable KEYS, 4 "
+                 "internal.\n",
+};
 
 #define MAX_TRUSTED 16
 
@@ -206,53 +235,41 @@ static int parse_hash(const char *opt, const char *hex, uint8_t out[32])
 
 int cmd_verify(int argc, char **argv)
 {
-        const char *trust = NULL, *path = NULL, *exp_manifest = NULL, *exp_result = NULL,
-                   *exp_election = NULL;
-        bool uncertified = false;
-        const struct cli_opt opts[] = {
-                { "--trust", &trust, NULL },
-                { "--expect-manifest", &exp_manifest, NULL },
-                { "--expect-result", &exp_result, NULL },
-                { "--expect-election", &exp_election, NULL },
-                { "--allow-uncertified", NULL, &uncertified },
-                { NULL, NULL, NULL },
-        };
+        struct verify_opts vo = { NULL, NULL, NULL, NULL, false };
+        struct cli_args args;
         struct pb_key_public keys[MAX_TRUSTED];
         enum pb_trust_role roles[MAX_TRUSTED];
         uint8_t want_manifest[32], want_result[32];
         struct pb_verify_options o;
         unsigned failed = 0;
-        int rc, n;
+        int rc;
         pb_err r;
 
         memset(&o, 0, sizeof(o));
-        rc = cli_parse(argc, argv, opts, &path, 1, &n, usage_text);
-        if (rc)
+        rc = cli_parse(&cli_cmd_verify, argc, argv, &vo, &args);
+        if (rc != CLI_PARSED)
                 return rc;
-        if (!path) {
-                fputs(usage_text, stderr);
-                return PB_EXIT_USAGE;
-        }
-        if (exp_manifest && (rc = parse_hash("--expect-manifest", exp_manifest, want_manifest)))
+        if (vo.exp_manifest && (rc = parse_hash("--expect-manifest", vo.exp_manifest, want_manifest)))
                 return rc;
-        if (exp_result && (rc = parse_hash("--expect-result", exp_result, want_result)))
+        if (vo.exp_result && (rc = parse_hash("--expect-result", vo.exp_result, want_result)))
                 return rc;
-        if (trust) {
-                rc = load_trust(trust, keys, roles, &o.n_trusted);
+        if (vo.trust) {
+                rc = load_trust(vo.trust, keys, roles, &o.n_trusted);
                 if (rc)
                         return rc;
                 o.trusted = keys;
                 o.roles = roles;
         }
-        o.allow_uncertified = uncertified;
-        o.expect_election = exp_election;
-        o.expect_manifest = exp_manifest ? want_manifest : NULL;
-        o.expect_result = exp_result ? want_result : NULL;
+        o.allow_uncertified = vo.uncertified;
+        o.expect_election = vo.exp_election;
+        o.expect_manifest = vo.exp_manifest ? want_manifest : NULL;
+        o.expect_result = vo.exp_result ? want_result : NULL;
         o.summary = print_summary;
-        r = pb_bundle_verify(path, &o, print_check, NULL, &failed);
+        r = pb_bundle_verify(args.operands[0], &o, print_check, NULL, &failed);
         if (r == PB_OK) {
-                printf("VALID: every check passed%s%s\n", trust ? "" : " (keys not pinned: use --trust)",
-                       exp_manifest || exp_election ? "" : " (election not pinned: use --expect-manifest)");
+                printf("VALID: every check passed%s%s\n", vo.trust ? "" : " (keys not pinned: use --trust)",
+                       vo.exp_manifest || vo.exp_election ? ""
+                                                          : " (election not pinned: use --expect-manifest)");
                 return PB_EXIT_OK;
         }
         if (r == PB_ERR_SIGNATURE) {

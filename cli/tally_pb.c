@@ -1,5 +1,4 @@
 /** @file `pbvote tally` for PB elections (.pb files): options, counting, JSON or text output. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,162 +12,102 @@
 #include "engine/pb_tally.h"
 #include "pb_config.h"
 
-static const char usage_text[] =
-        "usage: pbvote tally FILE.pb [options]\n"
-        "       pbvote tally --db DB --key ENGINE.key --out RESULT [--seed N]  (a closed ballot box)\n"
-        "\n"
-        "Count a pabulib election and print the result.  With no options the file is counted by the\n"
-        "rule its META names, exactly as pabulib's checker counts it.\n"
-        "\n"
-        "  --rule R           greedy | greedy-no-skip | greedy-threshold | greedy-ratio | equalshares |\n"
-        "                     phragmen | maximin-support (approval ballots), or a pabulib rule name\n"
-        "                     (equalshares/add1, equalshares/add1-comparison, ...)\n"
-        "  --score S          greedy ranking: auto | votes | points | borda (L..1) | borda0 (L-1..0)\n"
-        "  --threshold N      only projects scoring at least N are eligible\n"
-        "  --tie-break T      file-order | lexico | cost-then-votes | seeded\n"
-        "  --seed N           the published seed for --tie-break seeded (0 .. 2^64-1)\n"
-        "  --utility U        equal shares: cost | approval | points | borda (L-1..0, as pabutools)\n"
-        "  --completion C     equal shares, raising the per-voter budget by one currency unit at a time:\n"
-        "                       none             plain equal shares, per-voter budget B/n\n"
-        "                       add1             pabulib (official), the default of --rule equalshares:\n"
-        "                                        from floor(B/n), until the outcome no longer fits;\n"
-        "                                        keep the last that fits\n"
-        "                       add1-exhaustive  pabutools' voter_budget_increment: from B/n, until the\n"
-        "                                        outcome is exhaustive (or no longer fits)\n"
-        "                       add1-unfloored   pabutools' exhaustion_by_budget_increase: from B/n,\n"
-        "                                        until the outcome no longer fits\n"
-        "  --utilitarian-completion   equal shares: then greedy by votes with the money left\n"
-        "  --comparison       equal shares: compare with greedy as Wieliczka did\n"
-        "  --format F         text (default) | json\n"
-        "  --strict           refuse the file at its first problem, even one the city resolved (a\n"
-        "                     project repeated in an approval vote, whitespace around a cell)\n"
-        "\n"
-        "Exit status: 0 counted, 2 bad options, 3 bad input file (the message names the line), 4 internal.\n";
+const char *const cli_pb_rule_names[] = {
+        /* pb_rule_kind_name() of every kind, in enum order */
+        "greedy", "greedy-no-skip", "greedy-threshold", "greedy-ratio", "equalshares", "phragmen",
+        "maximin-support",
+        /* pabulib's META names */
+        "greedy-exclusive", "greedy-custom", "equalshares-comparison", "equalshares/add1",
+        "equalshares/add1-comparison", NULL
+};
+/* The words of the options below, in the order of the engine's enums (test-cli-options checks). */
+static const char *const score_words[] = { "auto", "votes", "points", "borda", "borda0", NULL };
+static const char *const tie_words[] = { "file-order", "lexico", "cost-then-votes", "seeded", NULL };
+static const char *const utility_words[] = { "cost", "approval", "points", "borda", NULL };
+static const char *const completion_words[] = { "none", "add1", "add1-exhaustive", "add1-unfloored", NULL };
+static const char *const format_words[] = { "text", "json", NULL };
+enum format { FORMAT_TEXT, FORMAT_JSON }; /* the indexes of format_words */
 
+/* What the command line says; a choice not given is -1, and the file's defaults stand. */
 struct options {
         const char *input;
-        const char *format;
-        struct pb_rule rule;
-        bool rule_set; /* --rule given */
-        bool strict;   /* --strict: no lenient reading */
-        const char *rule_name;
-        /* explicit overrides, applied after the file's defaults */
-        bool score_set, tie_set, seed_set, threshold_set, utility_set, completion_set, util_set,
-                comparison_set;
-        enum pb_score score;
-        enum pb_tie_break tie;
-        uint64_t seed;
+        int rule, score, tie, utility, completion, format;
         int64_t threshold;
-        enum pb_utility utility;
-        enum pb_completion completion;
+        uint64_t seed;
+        bool utilitarian, comparison;
+        bool strict; /* --strict: no lenient reading */
+        bool threshold_set, seed_set;
 };
 
-static int bad_option(const char *opt, const char *value, const char *why)
-{
-        fprintf(stderr, "pbvote tally: %s%s%s: %s\n", opt, value ? " " : "", value ? value : "", why);
-        fprintf(stderr, "try `pbvote tally --help`\n");
-        return PB_EXIT_USAGE;
-}
+#define O struct options
+static const struct cli_option tally_pb_options[] = {
+        CLI_CHOICE("rule", O, rule, "R", cli_pb_rule_names, "the rule (default: the file's META rule)"),
+        CLI_CHOICE("score", O, score, NULL, score_words,
+                   "greedy ranking (default auto: points or ranks\nwhere ballots carry them, else votes); "
+                   "borda:\n"
+                   "L..1 as pabulib; borda0: L-1..0 as pabutools"),
+        CLI_INT("threshold", O, threshold, "N", INT64_MIN, INT64_MAX,
+                "only projects scoring at least N are eligible"),
+        CLI_CHOICE("tie-break", O, tie, NULL, tie_words,
+                   "how ties are broken (default: file-order for\ngreedy, cost-then-votes for equal shares)"),
+        CLI_U64("seed", O, seed, "N", "the published seed of --tie-break seeded"),
+        CLI_CHOICE("utility", O, utility, NULL, utility_words,
+                   "equal shares: a voter's utility of a project\n(borda: L-1..0, as pabutools)"),
+        CLI_CHOICE("completion", O, completion, NULL, completion_words,
+                   "equal shares, raising the per-voter budget by one\ncurrency unit at a time:\n"
+                   "none: plain equal shares, per-voter budget B/n\n"
+                   "add1: pabulib (official), the default of --rule\n  equalshares: from floor(B/n), until "
+                   "the outcome\n"
+                   "  no longer fits; keep the last that fits\n"
+                   "add1-exhaustive: pabutools' voter_budget_increment:\n  from B/n, until the outcome is "
+                   "exhaustive\n"
+                   "add1-unfloored: pabutools' exhaustion_by_budget_\n  increase: from B/n, until it no "
+                   "longer fits"),
+        CLI_FLAG("utilitarian-completion", O, utilitarian,
+                 "equal shares: then greedy by votes with the money left"),
+        CLI_FLAG("comparison", O, comparison, "equal shares: compare with greedy as Wieliczka did"),
+        CLI_CHOICE("format", O, format, NULL, format_words,
+                   "text: a table (default); json: the result document"),
+        CLI_FLAG(
+                "strict", O, strict,
+                "refuse the file at its first problem, even one the\ncity resolved (a project repeated in an "
+                "approval\nvote, whitespace around a cell)"),
+        CLI_END,
+};
+#undef O
 
-static int parse_u64(const char *s, uint64_t *ret)
-{
-        char *end;
-        unsigned long long v;
-
-        if (!*s || *s == '-')
-                return -1;
-        errno = 0;
-        v = strtoull(s, &end, 10);
-        if (errno || *end)
-                return -1;
-        *ret = v;
-        return 0;
-}
+const struct cli_command cli_cmd_tally_pb = {
+        .name = "tally",
+        .synopsis = "tally FILE.pb [options]",
+        .about = "Counts a pabulib election and prints the result.  With no options the file is counted by "
+                 "the\n"
+                 "rule its META names, exactly as pabulib's checker counts it.\n",
+        .options = tally_pb_options,
+        .operands = "input file (FILE.pb)",
+        .min_operands = 1,
+        .max_operands = 1,
+        .notes = "Exit status: 0 counted, 2 bad options, 3 bad input file (the message names the line), 4 "
+                 "internal.\n",
+};
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-        memset(o, 0, sizeof(*o));
-        o->format = "text";
-        for (int i = 1; i < argc; i++) {
-                const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        struct cli_args args;
+        int rc;
 
-                if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-                        fputs(usage_text, stdout);
-                        return -1; /* help shown */
-                }
-                if (a[0] != '-') {
-                        if (o->input)
-                                return bad_option(a, NULL, "only one input file");
-                        o->input = a;
-                        continue;
-                }
-                if (!strcmp(a, "--utilitarian-completion")) {
-                        o->util_set = true;
-                        continue;
-                }
-                if (!strcmp(a, "--comparison")) {
-                        o->comparison_set = true;
-                        continue;
-                }
-                if (!strcmp(a, "--strict")) {
-                        o->strict = true;
-                        continue;
-                }
-                {
-                        static const char *const with_value[] = { "--rule",      "--format",    "--score",
-                                                                  "--tie-break", "--seed",      "--threshold",
-                                                                  "--utility",   "--completion" };
-                        bool known = false;
-                        for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
-                                known |= !strcmp(a, with_value[k]);
-                        if (!known)
-                                return bad_option(a, NULL, "unknown option");
-                }
-                if (!v)
-                        return bad_option(a, NULL, "needs a value");
-                if (!strcmp(a, "--rule")) {
-                        o->rule_set = true;
-                        o->rule_name = v;
-                } else if (!strcmp(a, "--format")) {
-                        if (strcmp(v, "json") && strcmp(v, "text"))
-                                return bad_option(a, v, "expected json or text");
-                        o->format = v;
-                } else if (!strcmp(a, "--score")) {
-                        if (pb_score_parse(v, &o->score) < 0)
-                                return bad_option(a, v, "expected auto, votes, points, borda or borda0");
-                        o->score_set = true;
-                } else if (!strcmp(a, "--tie-break")) {
-                        if (pb_tie_break_parse(v, &o->tie) < 0)
-                                return bad_option(a, v,
-                                                  "expected file-order, lexico, cost-then-votes or seeded");
-                        o->tie_set = true;
-                } else if (!strcmp(a, "--seed")) {
-                        if (parse_u64(v, &o->seed) < 0)
-                                return bad_option(a, v, "expected an integer from 0 to 18446744073709551615");
-                        o->seed_set = true;
-                } else if (!strcmp(a, "--threshold")) {
-                        if (pb_int_parse(v, strlen(v), &o->threshold, NULL) < 0)
-                                return bad_option(a, v, "expected an integer");
-                        o->threshold_set = true;
-                } else if (!strcmp(a, "--utility")) {
-                        if (pb_utility_parse(v, &o->utility) < 0)
-                                return bad_option(a, v, "expected cost, approval, points or borda");
-                        o->utility_set = true;
-                } else if (!strcmp(a, "--completion")) {
-                        if (pb_completion_parse(v, &o->completion) < 0)
-                                return bad_option(a, v,
-                                                  "expected none, add1, add1-exhaustive or add1-unfloored");
-                        o->completion_set = true;
-                }
-                i++;
-        }
-        if (!o->input)
-                return bad_option("FILE.pb", NULL, "missing input file");
-        if (o->seed_set && (!o->tie_set || o->tie != PB_TIE_SEEDED))
-                return bad_option("--seed", NULL, "only with --tie-break seeded");
-        if (o->tie_set && o->tie == PB_TIE_SEEDED && !o->seed_set)
-                return bad_option("--tie-break seeded", NULL, "needs --seed");
-        return PB_EXIT_OK;
+        memset(o, 0, sizeof(*o));
+        o->rule = o->score = o->tie = o->utility = o->completion = o->format = -1;
+        rc = cli_parse(&cli_cmd_tally_pb, argc, argv, o, &args);
+        if (rc != CLI_PARSED)
+                return rc;
+        o->input = args.operands[0];
+        o->threshold_set = cli_given(&cli_cmd_tally_pb, &args, "threshold");
+        o->seed_set = cli_given(&cli_cmd_tally_pb, &args, "seed");
+        if (o->seed_set && o->tie != PB_TIE_SEEDED)
+                return cli_usage_error(&cli_cmd_tally_pb, "--seed only with --tie-break seeded");
+        if (o->tie == PB_TIE_SEEDED && !o->seed_set)
+                return cli_usage_error(&cli_cmd_tally_pb, "--tie-break seeded needs --seed");
+        return CLI_PARSED;
 }
 
 /* The file's rule and defaults, then what the command line says. */
@@ -179,11 +118,10 @@ static int build_rule(const struct options *o, const struct pb_election *e, stru
         pb_err err;
 
         pb_diag_clear(&d);
-        if (o->rule_set) {
+        if (o->rule >= 0) {
                 pb_rule_init(&r);
-                err = pb_rule_set_name(&r, o->rule_name);
-                if (err < 0)
-                        return bad_option("--rule", o->rule_name, "unknown rule (see pbvote tally --help)");
+                err = pb_rule_set_name(&r, cli_pb_rule_names[o->rule]);
+                PB_ASSERT(err == PB_OK); /* every word of the choice is a rule name */
                 if (r.kind == PB_RULE_EQUAL_SHARES)
                         r.tie_break = PB_TIE_COST_THEN_VOTES;
                 if (r.kind == PB_RULE_GREEDY_THRESHOLD && e->has_threshold) {
@@ -198,23 +136,23 @@ static int build_rule(const struct options *o, const struct pb_election *e, stru
                         return PB_EXIT_USAGE;
                 }
         }
-        if (o->score_set)
-                r.score = o->score;
-        if (o->tie_set)
-                r.tie_break = o->tie;
+        if (o->score >= 0)
+                r.score = (enum pb_score)o->score;
+        if (o->tie >= 0)
+                r.tie_break = (enum pb_tie_break)o->tie;
         if (o->seed_set)
                 r.seed = o->seed;
         if (o->threshold_set) {
                 r.has_threshold = true;
                 r.threshold = o->threshold;
         }
-        if (o->utility_set)
-                r.utility = o->utility;
-        if (o->completion_set)
-                r.completion = o->completion;
-        if (o->util_set)
+        if (o->utility >= 0)
+                r.utility = (enum pb_utility)o->utility;
+        if (o->completion >= 0)
+                r.completion = (enum pb_completion)o->completion;
+        if (o->utilitarian)
                 r.utilitarian_completion = true;
-        if (o->comparison_set)
+        if (o->comparison)
                 r.comparison = true;
         *ret = r;
         return PB_EXIT_OK;
@@ -367,12 +305,9 @@ int cli_tally_pb(int argc, char **argv)
         int rc;
         pb_err err;
 
-        for (int i = 1; i < argc; i++)
-                if (!strcmp(argv[i], "--db"))
-                        return cli_tally_box(argc, argv); /* a closed ballot box: the signed result */
         rc = parse_options(argc, argv, &o);
-        if (rc != PB_EXIT_OK)
-                return rc < 0 ? PB_EXIT_OK : rc;
+        if (rc != CLI_PARSED)
+                return rc;
         pb_result_init(&res);
         pb_diag_clear(&d);
         memset(&tol, 0, sizeof(tol));
@@ -397,7 +332,7 @@ int cli_tally_pb(int argc, char **argv)
                 rc = err == PB_ERR_INVALID || err == PB_ERR_UNSUPPORTED ? PB_EXIT_USAGE : cli_exit_for(err);
                 goto out;
         }
-        if (!strcmp(o.format, "json")) {
+        if (o.format == FORMAT_JSON) {
                 struct pb_buf out;
                 pb_buf_init(&out, 0);
                 err = pb_result_format_json(&res, e, "pbvote " PBVOTE_VERSION, &out);

@@ -1,8 +1,6 @@
 /** @file `pbvote tally` for ranked contests: .blt files and RCTab contest configs. */
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "formats/pb_file.h"
@@ -13,64 +11,86 @@
 #include "engine/pb_buf.h"
 #include "engine/pb_ranked.h"
 
-enum fmt { FMT_TEXT, FMT_JSON, FMT_RCTAB };
-enum rule { RULE_DEFAULT, RULE_RCTAB, RULE_IRV, RULE_STV, RULE_SCOTTISH, RULE_MEEK };
+enum fmt { FMT_TEXT, FMT_JSON, FMT_RCTAB };                             /* the indexes of format_words */
+enum rule { RULE_RCTAB, RULE_IRV, RULE_STV, RULE_SCOTTISH, RULE_MEEK }; /* the indexes of rule_words */
+
+static const char *const format_words[] = { "text", "json", "rctab", NULL };
+static const char *const rule_words[] = { "rctab", "irv", "stv", "scottish-stv", "meek-stv", NULL };
+static const char *const tiebreak_words[] = { "useCandidateOrder",
+                                              "random",
+                                              "previousRoundCountsThenRandom",
+                                              "previousRoundCountsThenAsk",
+                                              "stopCountingAndAsk",
+                                              "generatePermutation",
+                                              NULL };
+static const enum pb_rctab_tiebreak tiebreak_modes[] = {
+        PB_RCTAB_TIE_CANDIDATE_ORDER,   PB_RCTAB_TIE_RANDOM, PB_RCTAB_TIE_PREVIOUS_THEN_RANDOM,
+        PB_RCTAB_TIE_PREVIOUS_THEN_ASK, PB_RCTAB_TIE_ASK,    PB_RCTAB_TIE_PERMUTATION,
+};
+static const char *const meek_words[] = { "prf", "fixed9", NULL };
+static const enum pb_meek_variant meek_variants[] = { PB_MEEK_PRF, PB_MEEK_FIXED9 };
 
 struct opts {
         const char *input;
-        enum fmt fmt;
-        enum rule rule;
-        const char *tiebreak;      /* --tiebreak for irv/stv on .blt */
-        const char *seed;          /* --seed */
-        const char *scale;         /* --decimals for irv/stv on .blt */
-        enum pb_meek_variant meek; /* --meek-variant */
-        const char *slices;        /* --slices DIR: RCTab's precinct / batch reports */
-        const char **answers;      /* --tie-answer NAME, in order */
-        size_t n_answers, next_answer;
+        int fmt;       /* enum fmt */
+        int rule;      /* enum rule, -1: the input's default */
+        int tiebreak;  /* --tiebreak for irv/stv on .blt: tiebreak_modes[], -1: the default */
+        int meek;      /* --meek-variant: meek_variants[] */
+        int64_t seed;  /* --seed */
+        int64_t scale; /* --decimals for irv/stv on .blt */
+        bool seed_set, scale_set;
+        const char *slices;      /* --slices DIR: RCTab's precinct / batch reports */
+        struct cli_list answers; /* --tie-answer NAME, in order */
+        size_t next_answer;
         const struct pb_ranked_contest *contest; /* for the ask callback */
 };
 
-static void usage(FILE *f)
-{
-        fputs("usage: pbvote tally FILE.blt|CONFIG.json [options]\n"
-              "\n"
-              "Count a ranked contest: a .blt ballot file or an RCTab contest config (the CVR\n"
-              "files it names are read; an ES&S X.xlsx source is read from X.xlsx.csv).\n"
-              "\n"
-              "options:\n"
-              "  --format text|json|rctab  text: a round-by-round table (default); json: the\n"
-              "                            pbvote result document; rctab: RCTab's detailed\n"
-              "                            report JSON (an array of reports for multi-pass IRV)\n"
-              "  --rule RULE               rctab: the config's RCTab rules (default for .json)\n"
-              "                            irv: RCTab single-winner IRV (default for 1-seat .blt)\n"
-              "                            stv: RCTab multi-winner STV (fractional transfers)\n"
-              "                            scottish-stv: Scottish STV, SSI 2007/42 (default for\n"
-              "                            .blt with several seats)\n"
-              "                            meek-stv: Meek STV, PR Foundation reference rule\n"
-              "  --tiebreak MODE           irv/stv on .blt: useCandidateOrder (default: the\n"
-              "                            file's [tie] order, whose first candidate loses a\n"
-              "                            tie, else file order), random,\n"
-              "                            previousRoundCountsThenRandom, generatePermutation\n"
-              "  --seed N                  random seed for the random tie-break modes\n"
-              "                            (java.util.Random, as RCTab); overrides the config's\n"
-              "  --decimals N              irv/stv on .blt: decimal places (default 4)\n"
-              "  --meek-variant prf|fixed9 meek-stv rounding: prf (default) is the PR Foundation\n"
-              "                            reference rule (Droop meek-prf); fixed9 is Droop's\n"
-              "                            parametric Meek at 9 digits, as stv-rs fixed9\n"
-              "  --tie-answer NAME         the operator's choice for the next tie in\n"
-              "                            stopCountingAndAsk / previousRoundCountsThenAsk modes\n"
-              "                            (repeat for several ties)\n"
-              "  --slices DIR              RCTab configs with tabulateByPrecinct or\n"
-              "                            tabulateByBatch: also write one RCTab detailed report\n"
-              "                            per precinct / batch, named as RCTab names them:\n"
-              "                            DIR/Tabulate by Precinct/<id>_precinct_detailed_report.json\n"
-              "                            DIR/Tabulate by Batch/<id>_batch_detailed_report.json\n"
-              "                            (<id>: the id with characters other than A-Z a-z 0-9\n"
-              "                            _ - . replaced by _); DIR is made if missing\n"
-              "\n"
-              "Rules, options and formats: docs/ranked.md.\n",
-              f);
-}
+#define O struct opts
+static const struct cli_option tally_ranked_options[] = {
+        CLI_CHOICE(
+                "format", O, fmt, NULL, format_words,
+                "text: a round-by-round table (default); json: the\npbvote result document; rctab: RCTab's "
+                "detailed\nreport JSON (an array of reports for multi-pass IRV)"),
+        CLI_CHOICE("rule", O, rule, NULL, rule_words,
+                   "rctab: the config's RCTab rules (default for .json)\nirv: RCTab single-winner IRV "
+                   "(default for a\n1-seat .blt)\nstv: RCTab multi-winner STV (fractional transfers)\n"
+                   "scottish-stv: Scottish STV, SSI 2007/42 (default\nfor a .blt with several seats)\n"
+                   "meek-stv: Meek STV, PR Foundation reference rule"),
+        CLI_CHOICE("tiebreak", O, tiebreak, "MODE", tiebreak_words,
+                   "irv/stv on .blt: RCTab's tie-break mode (default:\nthe file's [tie] order, whose first "
+                   "candidate\nloses a tie, else file order)"),
+        CLI_INT("seed", O, seed, "N", -140737488355328, 140737488355327,
+                "random seed for the random tie-break modes\n(java.util.Random, as RCTab); overrides the "
+                "config's"),
+        CLI_INT("decimals", O, scale, "N", 1, PB_RANKED_MAX_SCALE,
+                "irv/stv on .blt: decimal places (default 4)"),
+        CLI_CHOICE("meek-variant", O, meek, NULL, meek_words,
+                   "meek-stv rounding: prf (default) is the PR\nFoundation reference rule (Droop meek-prf); "
+                   "fixed9\nis Droop's parametric Meek at 9 digits, as\nstv-rs fixed9"),
+        CLI_LIST(
+                "tie-answer", O, answers, "NAME",
+                "the operator's choice for the next tie in\nstopCountingAndAsk / previousRoundCountsThenAsk\n"
+                "modes (repeat for several ties)"),
+        CLI_PATH("slices", O, slices, "DIR",
+                 "RCTab configs with tabulateByPrecinct or\ntabulateByBatch: also write one RCTab detailed\n"
+                 "report per precinct / batch, named as RCTab does:\nDIR/Tabulate by Precinct/<id>_precinct_"
+                 "detailed_report.json\nDIR/Tabulate by Batch/<id>_batch_detailed_report.json\n(<id>: the id "
+                 "with characters other than A-Z a-z\n0-9 _ - . replaced by _); DIR is made if missing"),
+        CLI_END,
+};
+#undef O
+
+const struct cli_command cli_cmd_tally_ranked = {
+        .name = "tally",
+        .synopsis = "tally FILE.blt|CONFIG.json [options]",
+        .about = "Counts a ranked contest: a .blt ballot file or an RCTab contest config (the CVR files it\n"
+                 "names are read; an ES&S X.xlsx source is read from X.xlsx.csv).\n",
+        .options = tally_ranked_options,
+        .operands = "input file (FILE.blt or CONFIG.json)",
+        .min_operands = 1,
+        .max_operands = 1,
+        .notes = "Rules, options and formats: docs/ranked.md.\n",
+};
 
 static pb_err ask(void *ctx, unsigned round, bool for_winner, const uint32_t *tied, size_t n, uint32_t *ret)
 {
@@ -78,7 +98,7 @@ static pb_err ask(void *ctx, unsigned round, bool for_winner, const uint32_t *ti
         const char *name;
         size_t i;
 
-        if (o->next_answer >= o->n_answers) {
+        if (o->next_answer >= o->answers.n) {
                 fprintf(stderr, "pbvote: round %u: a tie to pick the %s among:", round,
                         for_winner ? "winner" : "candidate to eliminate");
                 for (i = 0; i < n; i++)
@@ -86,7 +106,7 @@ static pb_err ask(void *ctx, unsigned round, bool for_winner, const uint32_t *ti
                 fprintf(stderr, "\npbvote: the rules ask the operator; give --tie-answer NAME\n");
                 return PB_ERR_INVALID;
         }
-        name = o->answers[o->next_answer++];
+        name = o->answers.v[o->next_answer++];
         for (i = 0; i < n; i++)
                 if (!strcmp(o->contest->cand[tied[i]].name, name)) {
                         *ret = tied[i];
@@ -100,104 +120,6 @@ static bool has_suffix(const char *s, const char *suffix)
 {
         size_t n = strlen(s), m = strlen(suffix);
         return n >= m && !strcmp(s + n - m, suffix);
-}
-
-static int parse_args(int argc, char **argv, struct opts *o)
-{
-        int i;
-
-        for (i = 1; i < argc; i++) {
-                const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-
-                if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-                        usage(stdout);
-                        return 1;
-                }
-                if (a[0] != '-') {
-                        if (o->input) {
-                                fprintf(stderr, "pbvote: tally takes one input file\n");
-                                return -1;
-                        }
-                        o->input = a;
-                        continue;
-                }
-                if (!v) {
-                        fprintf(stderr, "pbvote: %s needs a value\n", a);
-                        return -1;
-                }
-                i++;
-                if (!strcmp(a, "--format")) {
-                        if (!strcmp(v, "text"))
-                                o->fmt = FMT_TEXT;
-                        else if (!strcmp(v, "json"))
-                                o->fmt = FMT_JSON;
-                        else if (!strcmp(v, "rctab"))
-                                o->fmt = FMT_RCTAB;
-                        else {
-                                fprintf(stderr, "pbvote: unknown --format '%s'\n", v);
-                                return -1;
-                        }
-                } else if (!strcmp(a, "--rule")) {
-                        if (!strcmp(v, "rctab"))
-                                o->rule = RULE_RCTAB;
-                        else if (!strcmp(v, "irv"))
-                                o->rule = RULE_IRV;
-                        else if (!strcmp(v, "stv"))
-                                o->rule = RULE_STV;
-                        else if (!strcmp(v, "scottish-stv"))
-                                o->rule = RULE_SCOTTISH;
-                        else if (!strcmp(v, "meek-stv"))
-                                o->rule = RULE_MEEK;
-                        else {
-                                fprintf(stderr, "pbvote: unknown --rule '%s'\n", v);
-                                return -1;
-                        }
-                } else if (!strcmp(a, "--tiebreak")) {
-                        o->tiebreak = v;
-                } else if (!strcmp(a, "--seed")) {
-                        o->seed = v;
-                } else if (!strcmp(a, "--decimals")) {
-                        o->scale = v;
-                } else if (!strcmp(a, "--meek-variant")) {
-                        if (!strcmp(v, "prf"))
-                                o->meek = PB_MEEK_PRF;
-                        else if (!strcmp(v, "fixed9"))
-                                o->meek = PB_MEEK_FIXED9;
-                        else {
-                                fprintf(stderr, "pbvote: unknown --meek-variant '%s'\n", v);
-                                return -1;
-                        }
-                } else if (!strcmp(a, "--slices")) {
-                        o->slices = v;
-                } else if (!strcmp(a, "--tie-answer")) {
-                        const char **na = realloc(o->answers, (o->n_answers + 1) * sizeof(*na));
-                        if (!na)
-                                return -1;
-                        o->answers = na;
-                        o->answers[o->n_answers++] = v;
-                } else {
-                        fprintf(stderr, "pbvote: unknown option '%s' (see pbvote tally --help)\n", a);
-                        return -1;
-                }
-        }
-        if (!o->input) {
-                usage(stderr);
-                return -1;
-        }
-        return 0;
-}
-
-static bool parse_num(const char *s, long lo, long hi, long *ret)
-{
-        char *end;
-        long v;
-
-        errno = 0;
-        v = strtol(s, &end, 10);
-        if (errno || end == s || *end || v < lo || v > hi)
-                return false;
-        *ret = v;
-        return true;
 }
 
 static const char *rule_name(enum rule r)
@@ -283,29 +205,6 @@ static int emit(const struct pb_ranked_contest *c, const struct pb_ranked_outcom
         return PB_EXIT_OK;
 }
 
-static bool tiebreak_mode(const char *s, enum pb_rctab_tiebreak *ret)
-{
-        static const struct {
-                const char *name;
-                enum pb_rctab_tiebreak mode;
-        } m[] = {
-                { "useCandidateOrder", PB_RCTAB_TIE_CANDIDATE_ORDER },
-                { "random", PB_RCTAB_TIE_RANDOM },
-                { "previousRoundCountsThenRandom", PB_RCTAB_TIE_PREVIOUS_THEN_RANDOM },
-                { "previousRoundCountsThenAsk", PB_RCTAB_TIE_PREVIOUS_THEN_ASK },
-                { "stopCountingAndAsk", PB_RCTAB_TIE_ASK },
-                { "generatePermutation", PB_RCTAB_TIE_PERMUTATION },
-        };
-        size_t i;
-
-        for (i = 0; i < sizeof(m) / sizeof(m[0]); i++)
-                if (!strcmp(s, m[i].name)) {
-                        *ret = m[i].mode;
-                        return true;
-                }
-        return false;
-}
-
 /* --slices DIR: every precinct / batch report, as RCTab writes them. */
 static int write_slices(const char *dir, const struct pb_rctab_config *cfg, const struct pb_ranked_outcome *o,
                         const struct pb_rctab_meta *meta)
@@ -341,7 +240,6 @@ static int tally_rctab(struct opts *op)
         struct pb_diag d;
         struct pb_rctab_meta meta;
         const char *file = NULL;
-        long seed;
         int ex;
         pb_err r;
 
@@ -354,7 +252,7 @@ static int tally_rctab(struct opts *op)
                 ex = cli_exit_for(r);
                 goto out;
         }
-        if (op->rule != RULE_DEFAULT && op->rule != RULE_RCTAB) {
+        if (op->rule >= 0 && op->rule != RULE_RCTAB) {
                 fprintf(stderr, "pbvote: an RCTab config is counted with its own rules (--rule rctab)\n");
                 ex = PB_EXIT_USAGE;
                 goto out;
@@ -367,14 +265,8 @@ static int tally_rctab(struct opts *op)
                 ex = PB_EXIT_USAGE;
                 goto out;
         }
-        if (op->seed) {
-                if (!parse_num(op->seed, -140737488355328L, 140737488355327L, &seed)) {
-                        fprintf(stderr, "pbvote: bad --seed\n");
-                        ex = PB_EXIT_USAGE;
-                        goto out;
-                }
-                cfg.rules.seed = seed;
-        }
+        if (op->seed_set)
+                cfg.rules.seed = op->seed;
         cfg.rules.ask = ask;
         cfg.rules.ask_ctx = op;
         op->contest = &cfg.contest;
@@ -397,17 +289,64 @@ out:
         return ex;
 }
 
+/* RCTab's rules for irv or stv on a .blt file; @ret_order (owned) is its [tie] order, reversed. */
+static int blt_rules(struct opts *op, const struct pb_blt *b, struct pb_rctab_rules *ru, uint32_t **ret_order)
+{
+        pb_rctab_rules_init(ru);
+        ru->mode = op->rule == RULE_IRV ? PB_RCTAB_SINGLE : PB_RCTAB_MULTI;
+        ru->seats = op->rule == RULE_IRV ? 1 : b->contest.seats;
+        ru->overvote = PB_RCTAB_ALWAYS_SKIP; /* an equal ranking is skipped over */
+        ru->max_skipped = -1;
+        if (b->tie_order) {
+                /* Droop picks the first of a [tie] list to lose; RCTab's candidate order
+                 * favours the earliest, so the list is used reversed */
+                size_t i, n = b->contest.n_cand;
+                uint32_t *order = pb_calloc(n, sizeof(*order));
+                if (!order)
+                        return PB_EXIT_SOFTWARE;
+                for (i = 0; i < n; i++)
+                        order[i] = b->tie_order[n - 1 - i];
+                ru->order = order;
+                *ret_order = order;
+        }
+        ru->ask = ask;
+        ru->ask_ctx = op;
+        if (op->tiebreak >= 0)
+                ru->tiebreak = tiebreak_modes[op->tiebreak];
+        if (op->seed_set)
+                ru->seed = op->seed;
+        if (op->scale_set)
+                ru->scale = (unsigned)op->scale;
+        return PB_EXIT_OK;
+}
+
+/* Count @b by op->rule. */
+static pb_err blt_run(struct opts *op, const struct pb_blt *b, struct pb_ranked_outcome *o,
+                      uint32_t **ret_order, struct pb_diag *d)
+{
+        struct pb_rctab_rules ru;
+
+        switch (op->rule) {
+        case RULE_SCOTTISH: return pb_scottish_run(&b->contest, b->tie_order, o, d);
+        case RULE_MEEK: return pb_meek_run(&b->contest, b->tie_order, meek_variants[op->meek], o, d);
+        case RULE_IRV:
+        case RULE_STV:
+                if (blt_rules(op, b, &ru, ret_order))
+                        return pb_diag_set(d, PB_ERR_NOMEM, NULL, "out of memory");
+                return pb_rctab_run(&b->contest, &ru, o, d);
+        default: return pb_diag_set(d, PB_ERR_INVALID, "--rule", "rctab needs an RCTab config");
+        }
+}
+
 static int tally_blt(struct opts *op)
 {
         struct pb_blt b;
         struct pb_ranked_outcome o;
-        struct pb_rctab_rules ru;
         struct pb_rctab_meta meta;
         struct pb_diag d;
         char *data = NULL;
         uint32_t *order = NULL;
         size_t len;
-        long v;
         int ex;
         pb_err r;
 
@@ -417,78 +356,20 @@ static int tally_blt(struct opts *op)
         r = pb_file_read(op->input, PB_BLT_MAX_FILE, &data, &len, &d);
         if (r >= 0)
                 r = pb_blt_parse(data, len, &b, &d);
-        if (r < 0) {
-                cli_report(op->input, &d);
-                ex = cli_exit_for(r);
-                goto out;
-        }
-        if (op->rule == RULE_DEFAULT)
-                op->rule = b.contest.seats > 1 ? RULE_SCOTTISH : RULE_IRV;
-        op->contest = &b.contest;
-        switch (op->rule) {
-        case RULE_SCOTTISH: r = pb_scottish_run(&b.contest, b.tie_order, &o, &d); break;
-        case RULE_MEEK: r = pb_meek_run(&b.contest, b.tie_order, op->meek, &o, &d); break;
-        case RULE_IRV:
-        case RULE_STV:
-                pb_rctab_rules_init(&ru);
-                ru.mode = op->rule == RULE_IRV ? PB_RCTAB_SINGLE : PB_RCTAB_MULTI;
-                ru.seats = op->rule == RULE_IRV ? 1 : b.contest.seats;
-                ru.overvote = PB_RCTAB_ALWAYS_SKIP; /* an equal ranking is skipped over */
-                ru.max_skipped = -1;
-                if (b.tie_order) {
-                        /* Droop picks the first of a [tie] list to lose; RCTab's candidate order
-                         * favours the earliest, so the list is used reversed */
-                        size_t i, n = b.contest.n_cand;
-                        order = pb_calloc(n, sizeof(*order));
-                        if (!order) {
-                                ex = PB_EXIT_SOFTWARE;
-                                goto out;
-                        }
-                        for (i = 0; i < n; i++)
-                                order[i] = b.tie_order[n - 1 - i];
-                        ru.order = order;
-                }
-                ru.ask = ask;
-                ru.ask_ctx = op;
-                if (op->tiebreak && !tiebreak_mode(op->tiebreak, &ru.tiebreak)) {
-                        fprintf(stderr, "pbvote: unknown --tiebreak '%s'\n", op->tiebreak);
-                        ex = PB_EXIT_USAGE;
-                        goto out;
-                }
-                if (op->seed) {
-                        if (!parse_num(op->seed, -140737488355328L, 140737488355327L, &v)) {
-                                fprintf(stderr, "pbvote: bad --seed\n");
-                                ex = PB_EXIT_USAGE;
-                                goto out;
-                        }
-                        ru.seed = v;
-                }
-                if (op->scale) {
-                        if (!parse_num(op->scale, 1, PB_RANKED_MAX_SCALE, &v)) {
-                                fprintf(stderr, "pbvote: --decimals must be 1 to %u\n", PB_RANKED_MAX_SCALE);
-                                ex = PB_EXIT_USAGE;
-                                goto out;
-                        }
-                        ru.scale = (unsigned)v;
-                }
-                r = pb_rctab_run(&b.contest, &ru, &o, &d);
-                break;
-        default:
-                fprintf(stderr, "pbvote: --rule rctab needs an RCTab config\n");
-                ex = PB_EXIT_USAGE;
-                goto out;
+        if (r >= 0) {
+                if (op->rule < 0)
+                        op->rule = b.contest.seats > 1 ? RULE_SCOTTISH : RULE_IRV;
+                op->contest = &b.contest;
+                r = blt_run(op, &b, &o, &order, &d);
         }
         if (r < 0) {
                 cli_report(op->input, &d);
-                ex = cli_exit_for(r);
+                ex = op->rule == RULE_RCTAB ? PB_EXIT_USAGE : cli_exit_for(r);
                 goto out;
         }
         memset(&meta, 0, sizeof(meta));
         meta.contest = b.contest.title;
-        meta.date = NULL;
-        meta.jurisdiction = NULL;
-        meta.office = NULL;
-        ex = emit(&b.contest, &o, op, &meta, false, rule_name(op->rule));
+        ex = emit(&b.contest, &o, op, &meta, false, rule_name((enum rule)op->rule));
 out:
         pb_free(order);
         pb_free(data);
@@ -499,22 +380,27 @@ out:
 
 int cli_tally_ranked(int argc, char **argv)
 {
+        struct cli_args args;
         struct opts op;
         int ex;
 
         memset(&op, 0, sizeof(op));
-        ex = parse_args(argc, argv, &op);
-        if (ex) {
-                free(op.answers);
-                return ex > 0 ? PB_EXIT_OK : PB_EXIT_USAGE;
+        op.rule = op.tiebreak = -1;
+        ex = cli_parse(&cli_cmd_tally_ranked, argc, argv, &op, &args);
+        if (ex != CLI_PARSED) {
+                cli_list_release(&op.answers);
+                return ex;
         }
-        if (has_suffix(op.input, ".blt") && op.slices) {
-                fprintf(stderr, "pbvote: --slices needs an RCTab config (tabulate by precinct / batch)\n");
-                ex = PB_EXIT_USAGE;
-        } else if (has_suffix(op.input, ".blt"))
+        op.input = args.operands[0];
+        op.seed_set = cli_given(&cli_cmd_tally_ranked, &args, "seed");
+        op.scale_set = cli_given(&cli_cmd_tally_ranked, &args, "decimals");
+        if (has_suffix(op.input, ".blt") && op.slices)
+                ex = cli_usage_error(&cli_cmd_tally_ranked,
+                                     "--slices needs an RCTab config (tabulate by precinct / batch)");
+        else if (has_suffix(op.input, ".blt"))
                 ex = tally_blt(&op);
         else
                 ex = tally_rctab(&op);
-        free(op.answers);
+        cli_list_release(&op.answers);
         return ex;
 }

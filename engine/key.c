@@ -74,7 +74,7 @@ static pb_err check_name(const char *name, size_t *ret_len, struct pb_diag *rete
 pb_err pb_key_public_init(struct pb_key_public *ret, const char *name, const uint8_t pk[PB_KEY_PUBLIC_BYTES],
                           struct pb_diag *reterr)
 {
-        size_t n;
+        size_t n = 0; /* gcc 12 -O3 cannot see that check_name() sets it whenever it returns PB_OK */
         pb_err r = check_name(name, &n, reterr);
 
         if (r < 0)
@@ -90,7 +90,7 @@ pb_err pb_key_secret_from_seed(struct pb_key_secret *ret, const char *name,
                                const uint8_t seed[PB_KEY_SEED_BYTES], struct pb_diag *reterr)
 {
         uint8_t pk[PB_KEY_PUBLIC_BYTES];
-        size_t n;
+        size_t n = 0;
         pb_err r = check_name(name, &n, reterr);
 
         if (r < 0)

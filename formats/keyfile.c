@@ -501,7 +501,13 @@ static pb_err write_new_file(const char *path, const char *data, size_t len, str
                 return pb_diag_set(reterr, PB_ERR_IO, NULL, "path too long");
         fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0)
-                return pb_diag_set(reterr, PB_ERR_IO, NULL, "cannot create key file");
+                return pb_diag_set(
+                        reterr, PB_ERR_IO, NULL,
+                        errno == ENOENT || errno == ENOTDIR ? "cannot create key file: no such folder"
+                        : errno == EACCES || errno == EPERM ? "cannot create key file: permission denied"
+                        : errno == EROFS                    ? "cannot create key file: read-only file system"
+                        : errno == ENOSPC                   ? "cannot create key file: no space left"
+                                                            : "cannot create key file");
         while (len) {
                 ssize_t w = write(fd, data, len);
                 if (w < 0 && errno == EINTR)

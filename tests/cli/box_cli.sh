@@ -5,27 +5,11 @@
 set -u
 pbvote=${1:?usage: box_cli.sh PBVOTE}
 case $pbvote in /*) ;; *) pbvote=$(pwd)/$pbvote ;; esac
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/pbvote-box.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 1
+. "$(dirname "$0")/lib.sh"
+in_tmpdir box
 unset PBVOTE_PASSPHRASE
 mkdir logs
-n=0 failed=0 step=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-# expect STATUS DESCRIPTION COMMAND...: output kept in out/err and copied to logs/ for the secret scan
-expect() {
-        want=$1 what=$2
-        shift 2
-        "$@" >out 2>err
-        got=$?
-        step=$((step + 1))
-        cp out "logs/$step.out"
-        cp err "logs/$step.err"
-        if [ "$got" = "$want" ]; then ok "$what"; else not_ok "$what (exit $got, want $want)"; sed 's/^/#   /' err; fi
-}
-has() { if grep -qF -- "$2" "$1"; then ok "$3"; else not_ok "$3"; fi; }
-hasnt() { if grep -qF -- "$2" "$1"; then not_ok "$3"; else ok "$3"; fi; }
+EXPECT_LOG=logs # every output, for the scan for secrets at the end
 
 printf 'a long enough passphrase\n' > pass
 "$pbvote" keygen --role engine --out engine.key --name pb.test/engine --kdf interactive --passphrase-file pass \
@@ -46,14 +30,16 @@ expect 3 "create refuses an existing file" "$pbvote" election create --db e.db -
 expect 0 "token create kiosk" "$pbvote" token create --db e.db --role kiosk --label "library"
 token=$(cat out)
 [ ${#token} = 64 ] && ok "a token is 64 hex digits" || not_ok "token length ${#token}"
-mv "logs/$step.out" token.printed
+mv "logs/$expect_step.out" token.printed
 expect 0 "token list" "$pbvote" token list --db e.db
+check "token list begins with the column headers (issue 11)" \
+        [ "$(head -n 1 out)" = "ID               ROLE    STATE   DEVICE LOCKED LABEL" ]
 has out "kiosk" "token list shows the role"
 hasnt out "$token" "token list never shows the token"
 expect 2 "token create needs a known role" "$pbvote" token create --db e.db --role voter
 expect 0 "token create a physical kiosk's" "$pbvote" token create --db e.db --role kiosk --device --label "kiosk 7"
 kid=$(sed -n 's/.*kiosk token \([0-9a-f]*\) created.*/\1/p' err)
-mv "logs/$step.out" device.printed
+mv "logs/$expect_step.out" device.printed
 expect 0 "token list" "$pbvote" token list --db e.db
 has out "$kid kiosk   active  device -" "the list says it is a device's, not locked"
 expect 3 "only a kiosk token can be a device's" "$pbvote" token create --db e.db --role auditor --device
@@ -199,5 +185,4 @@ for c in $(sed 1d codes.csv) $(sed 1d s-codes.csv) "$(sed 1d codes.csv | tr -d '
 done
 [ "$secret_hits" = 0 ] && ok "no code, token or canary ballot content in any output or in the database" ||
         not_ok "$secret_hits secrets found"
-echo "1..$n"
-[ "$failed" = 0 ] || { echo "# $failed failed"; exit 1; }
+finish

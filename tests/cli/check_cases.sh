@@ -5,29 +5,29 @@
 set -u
 pbvote=$1
 dir=$2
-fail=0
-n=0
+. "$(dirname "$0")/lib.sh"
 for f in "$dir"/*.pb; do
         b=$(basename "$f")
-        grep -q "^$b	" "$dir/cases.tsv" || { echo "FAIL $b is not listed in cases.tsv"; fail=1; }
+        grep -q "^$b	" "$dir/cases.tsv" || not_ok "$b is listed in cases.tsv"
 done
+cases=0
 while IFS='	' read -r file code line type; do
         case "$file" in '#'*|'') continue ;; esac
-        n=$((n + 1))
+        cases=$((cases + 1))
         out=$("$pbvote" check "$dir/$file" 2>&1)
         st=$?
         if [ "$st" != "$code" ]; then
-                echo "FAIL $file: exit $st, expected $code"; echo "$out"; fail=1; continue
+                not_ok "$file: exit $st, expected $code"; echo "$out" | sed 's/^/#   /'; continue
         fi
         if [ "$type" = "-" ]; then
-                echo "$out" | grep -q ': 0 errors' || { echo "FAIL $file: expected no errors"; echo "$out"; fail=1; }
+                if echo "$out" | grep -q ': 0 errors'; then ok "$file: no errors"; else
+                        not_ok "$file: expected no errors"; echo "$out" | sed 's/^/#   /'; fi
                 continue
         fi
         if [ "$line" = 0 ]; then pat="^$dir/$file: [a-z]*: $type"; else pat="^$dir/$file:$line: [a-z]*: $type"; fi
-        if ! echo "$out" | grep -q -- "$pat"; then
-                echo "FAIL $file: no '$type' finding at line $line"; echo "$out"; fail=1
-        fi
+        if echo "$out" | grep -q -- "$pat"; then ok "$file: '$type' at line $line (exit $code)"; else
+                not_ok "$file: no '$type' finding at line $line"; echo "$out" | sed 's/^/#   /'; fi
 done < "$dir/cases.tsv"
-echo "$n check cases"
-[ "$n" -gt 0 ] || fail=1
-exit $fail
+echo "# $cases check cases"
+[ "$cases" -gt 0 ] || not_ok "cases.tsv lists cases"
+finish

@@ -5,25 +5,30 @@
 set -u
 pbvote=$1
 dir=$2
-fail=0
-n=0
+. "$(dirname "$0")/lib.sh"
+files=0
 for f in "$dir"/*.pb; do
-        [ -e "$f" ] || { echo "FAIL no .pb files in $dir"; exit 1; }
-        n=$((n + 1))
+        [ -e "$f" ] || { not_ok "no .pb files in $dir"; finish; }
+        files=$((files + 1))
         out=$("$pbvote" check "$f" 2>&1)
         st=$?
         case "$(basename "$f")" in
         Worldwide_Mechanical_Turk_*)
                 others=$(echo "$out" | grep ': error: ' | grep -v ': error: whitespace around list separator:')
                 if [ "$st" != 1 ] || ! echo "$out" | grep -q ': error: whitespace around list separator:' || [ -n "$others" ]; then
-                        echo "FAIL $f: expected only 'whitespace around list separator' errors (exit $st)"; echo "$out"; fail=1
+                        not_ok "$f: expected only 'whitespace around list separator' errors (exit $st)"
+                        echo "$out" | sed 's/^/#   /'
+                else
+                        ok "$f: only 'whitespace around list separator' errors"
                 fi ;;
         *)
                 if [ "$st" != 0 ]; then
-                        echo "FAIL $f: exit $st, expected 0"; echo "$out"; fail=1
+                        not_ok "$f: exit $st, expected 0"; echo "$out" | sed 's/^/#   /'
+                else
+                        ok "$f: no errors"
                 fi ;;
         esac
 done
-echo "$n shared files checked"
-[ "$n" -ge 26 ] || { echo "FAIL expected the 26 shared files"; fail=1; }
-exit $fail
+echo "# $files shared files checked"
+[ "$files" -ge 26 ] || not_ok "expected the 26 shared files"
+finish

@@ -5,28 +5,13 @@ set -u
 pbvote=${1:?usage: keygen.sh PBVOTE}
 case $pbvote in /*) ;; *) pbvote=$(pwd)/$pbvote ;; esac
 [ -x "$pbvote" ] || { echo "not executable: $pbvote"; exit 1; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/pbvote-keygen.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 1
+. "$(dirname "$0")/lib.sh"
+in_tmpdir keygen
 unset PBVOTE_PASSPHRASE
 pass='correct horse battery staple'
 printf '%s\n' "$pass" > pass
 printf 'not the passphrase\n' > wrong
-n=0 failed=0
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-# expect STATUS DESCRIPTION COMMAND...: the command exits with STATUS (stdout/stderr kept in out/err)
-expect() {
-        want=$1 what=$2
-        shift 2
-        "$@" >out 2>err
-        got=$?
-        if [ "$got" = "$want" ]; then ok "$what"; else not_ok "$what (exit $got, want $want)"; sed 's/^/#   /' err; fi
-}
-# has FILE TEXT DESCRIPTION
-has() { if grep -qF -- "$2" "$1"; then ok "$3"; else not_ok "$3"; fi; }
-hasnt() { if grep -qF -- "$2" "$1"; then not_ok "$3"; else ok "$3"; fi; }
 # A copy of e.key changed by a sed script, mode 0600.
 tampered() { sed -E "$1" e.key > t.key; chmod 600 t.key; cmp -s e.key t.key && echo "# sed changed nothing: $1"; }
 
@@ -109,11 +94,23 @@ expect 2 "short passphrase refused for a new key" "$pbvote" keygen --role engine
 [ -e s.key ] && not_ok "no file after a refusal" || ok "no file after a refusal"
 expect 2 "missing --role" "$pbvote" keygen --out x.key --passphrase-file pass
 expect 2 "unknown role" "$pbvote" keygen --role witness --out x.key --passphrase-file pass
+has err "--role 'witness': expected one of: engine, office" "the refusal lists the roles"
 expect 2 "unknown --kdf" "$pbvote" keygen --role engine --out x.key --kdf fast --passphrase-file pass
 expect 2 "bad --name" "$pbvote" keygen --role engine --out x.key --name 'a b' --passphrase-file pass
 expect 2 "--no-passphrase with --passphrase-file" "$pbvote" keygen --role engine --out x.key --no-passphrase \
         --passphrase-file pass
 expect 2 "unknown option" "$pbvote" keygen --role engine --out x.key --frobnicate
+has err "unknown option '--frobnicate'" "the refusal names the option"
+expect 2 "an option given twice" "$pbvote" keygen --role engine --role office --out x.key --no-passphrase
+has err "--role given twice" "the refusal says so"
+# issue 11: "cannot create key file" said nothing of why
+expect 3 "a key file in a folder that does not exist" "$pbvote" keygen --role engine --out missing/dir/k.key \
+        --no-passphrase
+has err "missing/dir/k.key: cannot create key file: no such folder" "the refusal names the file and says why"
+check "nothing made for the refusal" [ ! -e missing ]
+expect 0 "--name=VALUE and options after the others" "$pbvote" keygen --out=eq.key --no-passphrase --role=office \
+        --name=pb.test/eq
+has eq.key.pub "pb.test/eq+" "the name given as --name=VALUE"
 expect 0 "--help" "$pbvote" keygen --help
 if command -v setsid >/dev/null 2>&1; then
         setsid "$pbvote" keygen --role engine --out x.key </dev/null >out 2>err
@@ -122,5 +119,4 @@ if command -v setsid >/dev/null 2>&1; then
 fi
 [ -e x.key ] && not_ok "no x.key after refusals" || ok "no x.key after refusals"
 
-echo "1..$n"
-[ "$failed" = 0 ] || { echo "# $failed of $n failed"; exit 1; }
+finish

@@ -7,21 +7,9 @@
 set -u
 pbvote=${1:?usage: verify_cli.sh PBVOTE}
 case $pbvote in /*) ;; *) pbvote=$(pwd)/$pbvote ;; esac
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/pbvote-verify.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 1
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-expect() {
-        want=$1 what=$2
-        shift 2
-        "$@" >out 2>err
-        got=$?
-        if [ "$got" = "$want" ]; then ok "$what"; else not_ok "$what (exit $got, want $want)"; sed 's/^/#   /' out err; fi
-}
-has() { if grep -qF -- "$2" "$1"; then ok "$3"; else not_ok "$3"; sed 's/^/#   /' "$1"; fi; }
-hasnt() { if grep -qF -- "$2" "$1"; then not_ok "$3"; else ok "$3"; fi; }
+. "$(dirname "$0")/lib.sh"
+in_tmpdir verify
+tmp=$lib_tmp
 
 "$pbvote" keygen --role engine --out engine.key --name pb.test/engine --no-passphrase >/dev/null 2>&1 || exit 1
 "$pbvote" keygen --role office --out office.key --name pb.test/office --no-passphrase >/dev/null 2>&1 || exit 1
@@ -139,5 +127,4 @@ has out '"junk.tar": ' "names the archive"
 expect 1 "no such bundle" "$pbvote" verify nothing-here --trust trust
 has out '"nothing-here": no such bundle folder or archive' "names the path"
 
-echo "1..$n"
-[ "$failed" = 0 ] || { echo "# $failed failed"; exit 1; }
+finish
