@@ -29,7 +29,11 @@ function manifest(id, what, ballot, rule, extra = {}) {
 /** id -> manifest: the ballot types (approval with a cost limit, choose-1, cumulative, scoring, ordinal). */
 export const ELECTIONS = {
   knapsack: manifest('knapsack', 'knapsack', { type: 'approval', max_sum_cost: 45000000, min_length: 1 }, { name: 'greedy', tie_break: 'lexico' }),
-  approval: manifest('approval', 'approval', { type: 'approval', min_length: 1, max_length: 2 }, { name: 'greedy', tie_break: 'lexico' }),
+  // also taken from home, and its first project has a picture and a link (per language)
+  approval: manifest('approval', 'approval', { type: 'approval', min_length: 1, max_length: 2 }, { name: 'greedy', tie_break: 'lexico' }, {
+    web_voting: true,
+    projects: PROJECTS.map((p) => (p.id === 'p1' ? { ...p, image: '/media/p1.svg', url: { en: 'https://city.example/en/p1', pl: 'https://city.example/pl/p1' } } : p)),
+  }),
   choose1: manifest('choose1', 'choose-1', { type: 'choose-1' }, { name: 'greedy', tie_break: 'lexico' }),
   cumulative: manifest('cumulative', 'cumulative', { type: 'cumulative', max_sum_points: 10, max_points: 6 }, { name: 'greedy', score: 'points', tie_break: 'lexico' }),
   scoring: manifest('scoring', 'scoring', { type: 'scoring', min_points: 0, max_points: 5, default_score: 0 }, { name: 'greedy', score: 'points', tie_break: 'lexico' }),
