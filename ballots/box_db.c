@@ -15,7 +15,8 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_SET_STATE] = "UPDATE election SET state = ? WHERE id = 1",
         [ST_GET_COUNT] = "SELECT n FROM counts WHERE name = ?",
         [ST_ADD_COUNT] = "UPDATE counts SET n = n + ? WHERE name = ?",
-        [ST_CODE_INSERT] = "INSERT INTO codes(hash, tag) VALUES (?, zeroblob(32))",
+        [ST_CODE_INSERT] =
+                "INSERT INTO codes(hash, tag) VALUES (?, zeroblob(" PB_STRINGIFY(BOX_RETRY_TAG_BYTES) "))",
         /* schema 3: a code spent with a submission id keeps the submission's tag until close */
         [ST_CODE_SPEND] = "UPDATE codes SET spent = 1, tag = ?2 WHERE hash = ?1 AND spent = 0",
         [ST_CODE_GET] = "SELECT spent, tag FROM codes WHERE hash = ?",
@@ -61,6 +62,14 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_TOKEN_REVOKE] = "UPDATE tokens SET revoked = 1 WHERE substr(hex(hash), 1, 16) = upper(?2)",
         [ST_DATA_VERSION] = "PRAGMA data_version",
 };
+
+/*
+ * The released migrations state blob sizes as text (CHECK (length(...) = 32)): they are never
+ * edited, so they keep their literals, and a constant that changed would need a new migration.
+ */
+_Static_assert(PB_CODE_HASH_BYTES == 32 && PB_CVR_HASH_BYTES == 32 && BOX_RETRY_TAG_BYTES == 32 &&
+                       BOX_RETRY_KEY_BYTES == 32,
+               "the released schema's CHECKs state 32 bytes: a new size needs a new migration");
 
 /*
  * Schema migrations: migrations[v] takes a database from user_version v to v + 1.  A migration is

@@ -6,6 +6,7 @@
 
 #include "formats/pb_json.h"
 #include "engine/pb_canon.h"
+#include "engine/pb_utc.h"
 
 /* ---- writing ----------------------------------------------------------------------------------- */
 
@@ -14,11 +15,11 @@ static void write_log(struct pb_jw *w, const struct pb_doc_log *l, const uint8_t
         pb_jw_object_begin(w);
         if (close_sha256) {
                 pb_jw_key(w, "close_sha256");
-                pb_jw_hex(w, close_sha256, 32);
+                pb_jw_hex(w, close_sha256, PB_SHA256_BYTES);
         }
         pb_jw_kv_string(w, "origin", l->origin);
         pb_jw_key(w, "root");
-        pb_jw_hex(w, l->root, 32);
+        pb_jw_hex(w, l->root, sizeof(l->root));
         pb_jw_kv_int(w, "size", (int64_t)l->size);
         pb_jw_object_end(w);
 }
@@ -76,7 +77,7 @@ pb_err pb_doc_close_format(const struct pb_doc_close *c, struct pb_buf *out)
         write_counts(&w, &c->counts);
         pb_jw_kv_string(&w, "election", c->election);
         pb_jw_key(&w, "manifest_sha256");
-        pb_jw_hex(&w, c->manifest_sha256, 32);
+        pb_jw_hex(&w, c->manifest_sha256, sizeof(c->manifest_sha256));
         pb_jw_kv_string(&w, "type", PB_DOC_CLOSE_TYPE);
         pb_jw_object_end(&w);
         return finish(&w, out, old_len);
@@ -99,7 +100,7 @@ static pb_err result_format(const struct pb_doc_result *d, struct pb_buf *out, s
         pb_jw_kv_string(&w, "election", d->election);
         pb_jw_kv_string(&w, "engine", d->engine);
         pb_jw_key(&w, "manifest_sha256");
-        pb_jw_hex(&w, d->manifest_sha256, 32);
+        pb_jw_hex(&w, d->manifest_sha256, sizeof(d->manifest_sha256));
         pb_jw_key(&w, "tally");
         if (ret_tally_off)
                 *ret_tally_off = out->len;
@@ -127,7 +128,7 @@ pb_err pb_doc_certification_format(const struct pb_doc_certification *c, struct 
         pb_jw_kv_string(&w, "decision", "certified");
         pb_jw_kv_string(&w, "election", c->election);
         pb_jw_key(&w, "result_sha256");
-        pb_jw_hex(&w, c->result_sha256, 32);
+        pb_jw_hex(&w, c->result_sha256, sizeof(c->result_sha256));
         pb_jw_kv_string(&w, "type", PB_DOC_CERTIFICATION_TYPE);
         pb_jw_object_end(&w);
         return finish(&w, out, old_len);
@@ -170,14 +171,17 @@ static pb_err get_u64(const cJSON *o, const char *k, uint64_t *out, const char *
         return PB_OK;
 }
 
-static pb_err get_hex32(const cJSON *o, const char *k, uint8_t out[32], const char *path, struct pb_diag *d)
+/* A SHA-256 digest (a document's, or the log's root) as hex. */
+static pb_err get_sha256_hex(const cJSON *o, const char *k, uint8_t out[PB_SHA256_BYTES], const char *path,
+                             struct pb_diag *d)
 {
         const cJSON *v = member(o, k);
         size_t n = 0;
 
-        if (!cJSON_IsString(v) || strlen(v->valuestring) != 64 ||
-            sodium_hex2bin(out, 32, v->valuestring, 64, NULL, &n, NULL) != 0 || n != 32)
-                return bad(d, path, "expected 64 hex digits");
+        if (!cJSON_IsString(v) || strlen(v->valuestring) != PB_SHA256_HEX_LEN ||
+            sodium_hex2bin(out, PB_SHA256_BYTES, v->valuestring, PB_SHA256_HEX_LEN, NULL, &n, NULL) != 0 ||
+            n != PB_SHA256_BYTES)
+                return bad(d, path, "expected " PB_STRINGIFY(PB_SHA256_HEX_LEN) " hex digits");
         return PB_OK;
 }
 
@@ -190,11 +194,11 @@ static pb_err get_log(const cJSON *o, struct pb_doc_log *l, uint8_t *close_sha25
                 return bad(d, "$.ballot_log", "expected an object");
         r = get_str(v, "origin", l->origin, sizeof(l->origin), "$.ballot_log.origin", d);
         if (r == PB_OK)
-                r = get_hex32(v, "root", l->root, "$.ballot_log.root", d);
+                r = get_sha256_hex(v, "root", l->root, "$.ballot_log.root", d);
         if (r == PB_OK)
                 r = get_u64(v, "size", &l->size, "$.ballot_log.size", d);
         if (r == PB_OK && close_sha256)
-                r = get_hex32(v, "close_sha256", close_sha256, "$.ballot_log.close_sha256", d);
+                r = get_sha256_hex(v, "close_sha256", close_sha256, "$.ballot_log.close_sha256", d);
         return r;
 }
 
@@ -263,12 +267,14 @@ pb_err pb_doc_close_parse(const char *buf, size_t len, struct pb_doc_close *ret,
         r = get_log(v, &c.log, NULL, reterr);
         if (r == PB_OK)
                 r = get_str(v, "closed_at", c.closed_at, sizeof(c.closed_at), "$.closed_at", reterr);
+        if (r == PB_OK && !pb_utc_is_valid(c.closed_at))
+                r = pb_diag_set(reterr, PB_ERR_PARSE, "$.closed_at", "not a real UTC time");
         if (r == PB_OK)
                 r = get_counts(v, &c.counts, reterr);
         if (r == PB_OK)
                 r = get_str(v, "election", c.election, sizeof(c.election), "$.election", reterr);
         if (r == PB_OK)
-                r = get_hex32(v, "manifest_sha256", c.manifest_sha256, "$.manifest_sha256", reterr);
+                r = get_sha256_hex(v, "manifest_sha256", c.manifest_sha256, "$.manifest_sha256", reterr);
         if (r == PB_OK)
                 r = pb_doc_close_format(&c, &again);
         if (r == PB_OK)
@@ -306,7 +312,7 @@ pb_err pb_doc_result_parse(const char *buf, size_t len, struct pb_doc_result *re
         if (r == PB_OK)
                 r = get_str(v, "engine", d.engine, sizeof(d.engine), "$.engine", reterr);
         if (r == PB_OK)
-                r = get_hex32(v, "manifest_sha256", d.manifest_sha256, "$.manifest_sha256", reterr);
+                r = get_sha256_hex(v, "manifest_sha256", d.manifest_sha256, "$.manifest_sha256", reterr);
         t = member(v, "tally");
         if (r == PB_OK && !cJSON_IsObject(t))
                 r = bad(reterr, "$.tally", "expected an object");
@@ -361,10 +367,12 @@ pb_err pb_doc_certification_parse(const char *buf, size_t len, struct pb_doc_cer
         if (r < 0)
                 return r;
         r = get_str(v, "certified_at", c.certified_at, sizeof(c.certified_at), "$.certified_at", reterr);
+        if (r == PB_OK && !pb_utc_is_valid(c.certified_at))
+                r = pb_diag_set(reterr, PB_ERR_PARSE, "$.certified_at", "not a real UTC time");
         if (r == PB_OK)
                 r = get_str(v, "election", c.election, sizeof(c.election), "$.election", reterr);
         if (r == PB_OK)
-                r = get_hex32(v, "result_sha256", c.result_sha256, "$.result_sha256", reterr);
+                r = get_sha256_hex(v, "result_sha256", c.result_sha256, "$.result_sha256", reterr);
         if (r == PB_OK)
                 r = pb_doc_certification_format(&c, &again);
         if (r == PB_OK)

@@ -147,14 +147,16 @@ typedef pb_err (*pb_box_code_fn)(void *ctx, const struct pb_code *code);
 PB_NODISCARD pb_err pb_box_codes_issue(struct pb_box *b, size_t count, pb_box_code_fn fn, void *ctx,
                                        struct pb_diag *reterr);
 
+#define PB_SUBMISSION_ID_BYTES 16 /* a submission's idempotency key (hex in the API) */
+
 /** One ballot submission: a voter code and a ballot (project indexes of the manifest's election). */
 struct pb_submission {
         const char *code; /* as typed (forgiving: case, I/L/O, dashes) */
         size_t code_len;
-        bool has_submission_id;    /* idempotency key given */
-        uint8_t submission_id[16]; /* a retry with the same id gets the same receipt */
-        const uint32_t *items;     /* the ballot: @n project indexes (ballot order) */
-        const int64_t *points;     /* parallel to @items for point ballots, else NULL */
+        bool has_submission_id;                        /* idempotency key given */
+        uint8_t submission_id[PB_SUBMISSION_ID_BYTES]; /* a retry with the same id gets the same receipt */
+        const uint32_t *items;                         /* the ballot: @n project indexes (ballot order) */
+        const int64_t *points;                         /* parallel to @items for point ballots, else NULL */
         size_t n;
         enum pb_channel channel; /* electronic, paper (officer entry) or imported */
 };
@@ -206,6 +208,8 @@ struct pb_cast_outcome {
 PB_NODISCARD pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *subs, size_t n,
                                 struct pb_cast_outcome *out, struct pb_diag *reterr);
 
+#define PB_BOX_IDEM_KEY_BYTES 32 /* BLAKE2b-256 of a submission id: the key of the legacy idem table */
+
 /**
  * A submission prepared ahead of its cast (pb_box_prepare): everything about it that needs no
  * database.  Owned by the caller: pb_box_prepared_release() wipes it and frees the CVR.
@@ -218,8 +222,9 @@ struct pb_box_prepared {
         enum pb_reject reject; /* when !ok, with @diag */
         struct pb_diag diag;
         uint8_t code_hash[PB_CODE_HASH_BYTES];
-        uint8_t idem_key[32]; /* when it has an id and the box legacy idempotency records */
-        uint8_t tag[32];      /* when it has an id and the box a retry key: the sealed commitment */
+        uint8_t idem_key
+                [PB_BOX_IDEM_KEY_BYTES]; /* when it has an id and the box legacy idempotency records */
+        uint8_t tag[PB_CVR_HASH_BYTES]; /* when it has an id and the box a retry key: the sealed commitment */
         bool tagged;
         uint8_t cvr_id[PB_CVR_ID_BYTES];
         uint8_t nonce[PB_CVR_NONCE_BYTES];
@@ -319,7 +324,7 @@ PB_NODISCARD pb_err pb_box_inclusion(struct pb_box *b, const uint8_t commitment[
 
 /**
  * RFC 6962 consistency proof between two checkpoint sizes (@old_size <= @size <= log size).
- * @param ret_path  PB_MERKLE_MAX_PROOF * 32 bytes of caller storage
+ * @param ret_path  PB_MERKLE_MAX_PROOF * PB_MERKLE_HASH_BYTES bytes of caller storage
  */
 PB_NODISCARD pb_err pb_box_consistency(struct pb_box *b, uint64_t old_size, uint64_t size, uint8_t *ret_path,
                                        size_t *ret_len, struct pb_diag *reterr);
@@ -410,16 +415,19 @@ void pb_box_export_free(struct pb_box_export *x);
  */
 PB_NODISCARD pb_err pb_box_check(struct pb_box *b, struct pb_diag *reterr);
 
-#define PB_TOKEN_TEXT_LEN 64 /* a token: 32 random bytes as lowercase hex */
-#define PB_TOKEN_ID_LEN 16   /* a token's public id: the first 8 bytes of its hash, as hex */
+#define PB_TOKEN_BYTES 32     /* random bytes of an API token (an election's or an administrator's) */
+#define PB_TOKEN_TEXT_LEN 64  /* a token as lowercase hex: 2 * PB_TOKEN_BYTES (box_token.c checks) */
+#define PB_TOKEN_ID_LEN 16    /* a token's public id: the first 8 bytes of its hash, as hex */
+#define PB_TOKEN_LABEL_MAX 64 /* bytes of a token's label */
 
 /** Token flags. */
 #define PB_TOKEN_DEVICE 1u /* the token of one physical kiosk: per-kiosk limits apply (docs/api.md) */
 #define PB_TOKEN_LOCKED 2u /* a device token locked after too many failed codes, until unlocked */
 
 /**
- * Create an API token for @role: 32 random bytes, returned once in @ret_token (hex, NUL-terminated);
- * only its SHA-256 is stored, with @label (optional, at most 64 printable bytes).
+ * Create an API token for @role: PB_TOKEN_BYTES random bytes, returned once in @ret_token (hex,
+ * NUL-terminated); only its SHA-256 is stored, with @label (optional, at most PB_TOKEN_LABEL_MAX
+ * printable bytes).
  * @param ret_id  [out] optional: the token's public id (hex, NUL-terminated), for list and revoke
  */
 PB_NODISCARD pb_err pb_box_token_create(struct pb_box *b, enum pb_role role, const char *label,

@@ -8,6 +8,8 @@
 #include "engine/pb_canon.h"
 #include "engine/pb_merkle.h"
 
+_Static_assert(PB_CVR_ID_HEX_LEN == 2 * PB_CVR_ID_BYTES, "a cvr_id's hex is two digits a byte");
+
 static const char *const channel_names[PB_CHANNEL_COUNT] = { "electronic", "paper", "imported", "web" };
 
 const char *pb_channel_name(enum pb_channel c)
@@ -60,7 +62,7 @@ pb_err pb_cvr_format(const struct pb_election *e, const uint32_t *items, const i
                         if (items[j] == items[i])
                                 return PB_ERR_INVALID;
         }
-        order = pb_reallocarray(NULL, n ? n : 1, sizeof(*order));
+        order = pb_reallocarray(NULL, n, sizeof(*order));
         if (!order)
                 return PB_ERR_NOMEM;
         if (e->vote_type == PB_VOTE_ORDINAL)
@@ -134,7 +136,7 @@ void pb_cvr_leaf_input(const uint8_t commitment[PB_CVR_HASH_BYTES], uint8_t ret[
         memcpy(ret + sizeof(tag), commitment, PB_CVR_HASH_BYTES);
 }
 
-void pb_cvr_leaf_hash(const uint8_t commitment[PB_CVR_HASH_BYTES], uint8_t ret_hash[PB_CVR_HASH_BYTES])
+void pb_cvr_leaf_hash(const uint8_t commitment[PB_CVR_HASH_BYTES], uint8_t ret_hash[PB_MERKLE_HASH_BYTES])
 {
         uint8_t in[PB_CVR_LEAF_INPUT_BYTES];
 

@@ -7,6 +7,8 @@
 
 #include "engine/pb_canon.h"
 
+static const char int_range[] = "integer beyond 2^" PB_STRINGIFY(PB_JW_INT_BITS) " - 1";
+
 /* ---- lexical pass: numbers, string escapes and depth, on the raw text ------------------------ */
 
 struct lex {
@@ -79,8 +81,8 @@ static pb_err lex_number(struct lex *l, const char *start)
                 return lex_fail(l, start, PB_ERR_PARSE, "malformed number");
         if ((s[0] == '0' && n > 1) || (s[0] == '-' && s[1] == '0'))
                 return lex_fail(l, start, PB_ERR_PARSE, "non-canonical number (leading zero or -0)");
-        if (n - (*s == '-') > 16)
-                return lex_fail(l, start, PB_ERR_PARSE, "integer beyond 2^53 - 1");
+        if (n - (*s == '-') > PB_JW_INT_DIGITS)
+                return lex_fail(l, start, PB_ERR_PARSE, int_range);
         return PB_OK;
 }
 
@@ -125,13 +127,13 @@ static void child_path(char *buf, size_t cap, const char *parent, const cJSON *c
 
 static pb_err check_tree(const cJSON *v, const char *path, struct pb_diag *d)
 {
-        char sub[64];
+        char sub[PB_DIAG_PATH_MAX];
         int i = 0;
 
         if (cJSON_IsNumber(v)) {
                 double x = v->valuedouble;
-                if (x != floor(x) || fabs(x) > 9007199254740991.0)
-                        return pb_diag_set(d, PB_ERR_PARSE, path, "integer beyond 2^53 - 1");
+                if (x != floor(x) || fabs(x) > (double)PB_JW_INT_MAX)
+                        return pb_diag_set(d, PB_ERR_PARSE, path, int_range);
                 return PB_OK;
         }
         if (!cJSON_IsObject(v) && !cJSON_IsArray(v))
@@ -230,7 +232,7 @@ static void write_value(struct pb_jw *w, const cJSON *v)
         } else if (cJSON_IsNumber(v)) {
                 double x = v->valuedouble;
                 /* a non-integer cannot come from pb_json_parse(); refuse it (OVERFLOW) all the same */
-                pb_jw_int(w, x == floor(x) && fabs(x) <= 9007199254740991.0 ? (int64_t)x : INT64_MAX);
+                pb_jw_int(w, x == floor(x) && fabs(x) <= (double)PB_JW_INT_MAX ? (int64_t)x : INT64_MAX);
         } else if (cJSON_IsBool(v)) {
                 pb_jw_bool(w, cJSON_IsTrue(v));
         } else {
@@ -282,7 +284,7 @@ static const char *type_name(enum pb_json_type t)
 pb_err pb_json_check_object(const cJSON *obj, const struct pb_json_field *fields, const char *path,
                             struct pb_diag *reterr)
 {
-        char sub[64];
+        char sub[PB_DIAG_PATH_MAX];
 
         if (!cJSON_IsObject(obj))
                 return pb_diag_set(reterr, PB_ERR_PARSE, path, "expected an object");

@@ -38,7 +38,7 @@ pb_err pb_ballot_json_read(const struct pb_election *e, const cJSON *v, const ch
         const bool with_points = pb_vote_type_has_points(e->vote_type);
         const char *want = pb_ballot_member(e->vote_type);
         const cJSON *list;
-        char sub[64];
+        char sub[PB_DIAG_PATH_MAX];
         size_t n = 0;
         pb_err r;
 
@@ -133,10 +133,11 @@ pb_err pb_cvr_parse(const struct pb_election *e, const char *buf, size_t len, ui
                 goto out;
         }
         s = cJSON_GetObjectItemCaseSensitive(v, "cvr_id")->valuestring;
-        if (strlen(s) != 2 * PB_CVR_ID_BYTES ||
+        if (strlen(s) != PB_CVR_ID_HEX_LEN ||
             sodium_hex2bin(meta.cvr_id, sizeof(meta.cvr_id), s, strlen(s), NULL, &bin_len, NULL) != 0 ||
             bin_len != PB_CVR_ID_BYTES) {
-                r = bad(reterr, PB_ERR_PARSE, "$.cvr_id", "expected 32 lowercase hex digits");
+                r = bad(reterr, PB_ERR_PARSE, "$.cvr_id",
+                        "expected " PB_STRINGIFY(PB_CVR_ID_HEX_LEN) " lowercase hex digits");
                 goto out;
         }
         r = pb_ballot_json_read(e, cJSON_GetObjectItemCaseSensitive(v, "ballot"), "$.ballot", items, points,

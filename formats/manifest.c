@@ -9,6 +9,7 @@
 #include "engine/pb_alloc.h"
 #include "engine/pb_canon.h"
 #include "engine/pb_money.h"
+#include "engine/pb_utc.h"
 
 struct pb_manifest *pb_manifest_new(void)
 {
@@ -66,7 +67,7 @@ bool pb_manifest_id_is_valid(const char *s, size_t len)
         return true;
 }
 
-void pb_manifest_seed_commitment(uint64_t seed, uint8_t ret[32])
+void pb_manifest_seed_commitment(uint64_t seed, uint8_t ret[PB_SHA256_BYTES])
 {
         static const char tag[] = PB_TIE_SEED_TAG;
         crypto_hash_sha256_state st;
@@ -87,7 +88,7 @@ void pb_manifest_seed_commitment(uint64_t seed, uint8_t ret[32])
 struct parser {
         struct pb_manifest *m;
         struct pb_diag *d;
-        char path[64];
+        char path[PB_DIAG_PATH_MAX];
 };
 
 static pb_err fail(struct parser *p, pb_err code, const char *path, const char *why)
@@ -142,7 +143,8 @@ static pb_err parse_text(struct parser *p, const cJSON *v, const char *path, boo
                 if (len == 0 && !allow_empty)
                         return fail(p, PB_ERR_INVALID, path, "must not be empty");
                 if (len > PB_MANIFEST_TEXT_MAX)
-                        return fail(p, PB_ERR_LIMIT, path, "text longer than 4096 bytes");
+                        return fail(p, PB_ERR_LIMIT, path,
+                                    "text longer than " PB_STRINGIFY(PB_MANIFEST_TEXT_MAX) " bytes");
                 t.plain = str_copy(p, v->valuestring);
                 if (!t.plain)
                         return PB_ERR_NOMEM;
@@ -156,7 +158,8 @@ static pb_err parse_text(struct parser *p, const cJSON *v, const char *path, boo
         if (n == 0)
                 return fail(p, PB_ERR_INVALID, path, "no language");
         if (n > PB_MANIFEST_LANG_MAX)
-                return fail(p, PB_ERR_LIMIT, path, "more than 16 languages");
+                return fail(p, PB_ERR_LIMIT, path,
+                            "more than " PB_STRINGIFY(PB_MANIFEST_LANG_MAX) " languages");
         t.lang = pb_calloc(n, sizeof(*t.lang));
         t.value = pb_calloc(n, sizeof(*t.value));
         if (!t.lang || !t.value)
@@ -174,7 +177,8 @@ static pb_err parse_text(struct parser *p, const cJSON *v, const char *path, boo
                 }
                 if (strlen(c->valuestring) > PB_MANIFEST_TEXT_MAX) {
                         text_release(&t);
-                        return fail(p, PB_ERR_LIMIT, path, "text longer than 4096 bytes");
+                        return fail(p, PB_ERR_LIMIT, path,
+                                    "text longer than " PB_STRINGIFY(PB_MANIFEST_TEXT_MAX) " bytes");
                 }
                 /* insert in byte order of the tag (the canonical order) */
                 for (pos = k; pos > 0 && strcmp(t.lang[pos - 1], c->string) > 0; pos--) {
@@ -246,7 +250,7 @@ static pb_err parse_ballot(struct parser *p, const cJSON *b)
                 return fail(p, PB_ERR_INVALID, "$.ballot.type",
                             "expected approval, choose-1, ordinal, cumulative or scoring");
         for (int k = 0; k < PB_LIM_COUNT; k++) {
-                char path[64];
+                char path[PB_DIAG_PATH_MAX];
                 int64_t v = 0;
 
                 snprintf(path, sizeof(path), "$.ballot.%s", pb_limit_name((enum pb_limit)k));
@@ -275,16 +279,18 @@ static const char *member_string(const cJSON *obj, const char *key)
         return v ? v->valuestring : NULL;
 }
 
-static pb_err parse_hex32(const char *s, uint8_t out[32])
+/* A SHA-256 digest as lowercase hex. */
+static pb_err parse_sha256_hex(const char *s, uint8_t out[PB_SHA256_BYTES])
 {
         size_t bin_len = 0;
 
-        if (strlen(s) != 64)
+        if (strlen(s) != PB_SHA256_HEX_LEN)
                 return PB_ERR_PARSE;
-        for (size_t i = 0; i < 64; i++)
+        for (size_t i = 0; i < PB_SHA256_HEX_LEN; i++)
                 if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
                         return PB_ERR_PARSE;
-        if (sodium_hex2bin(out, 32, s, 64, NULL, &bin_len, NULL) != 0 || bin_len != 32)
+        if (sodium_hex2bin(out, PB_SHA256_BYTES, s, PB_SHA256_HEX_LEN, NULL, &bin_len, NULL) != 0 ||
+            bin_len != PB_SHA256_BYTES)
                 return PB_ERR_PARSE;
         return PB_OK;
 }
@@ -328,9 +334,9 @@ static pb_err parse_rule(struct parser *p, const cJSON *obj)
                 if (!s)
                         return fail(p, PB_ERR_INVALID, "$.rule.seed_sha256",
                                     "a seeded tie-break needs the commitment to its seed");
-                if (parse_hex32(s, m->seed_sha256) < 0)
+                if (parse_sha256_hex(s, m->seed_sha256) < 0)
                         return fail(p, PB_ERR_PARSE, "$.rule.seed_sha256",
-                                    "expected 64 lowercase hex digits");
+                                    "expected " PB_STRINGIFY(PB_SHA256_HEX_LEN) " lowercase hex digits");
                 m->has_seed_commitment = true;
         } else if (s) {
                 return fail(p, PB_ERR_INVALID, "$.rule.seed_sha256", "only with tie_break seeded");
@@ -357,18 +363,20 @@ static const struct pb_json_field project_fields[] = {
 static pb_err grow_texts(struct pb_manifest *m)
 {
         struct pb_text **arrays[] = { &m->names, &m->descriptions, &m->images, &m->urls };
-        size_t n = m->election->n_projects, cap;
+        size_t n = m->election->n_projects, cap = m->projects_cap;
 
         if (n < m->projects_cap)
                 return PB_OK;
-        cap = m->projects_cap ? m->projects_cap * 2 : 16;
+        /* the four arrays are parallel: each grows from projects_cap to the same capacity */
         for (size_t k = 0; k < sizeof(arrays) / sizeof(arrays[0]); k++) {
-                struct pb_text *grown = pb_reallocarray(*arrays[k], cap, sizeof(*grown));
+                size_t c = m->projects_cap;
+                struct pb_text *grown = pb_grow(*arrays[k], &c, n + 1, sizeof(*grown), 16);
 
                 if (!grown)
-                        return PB_ERR_NOMEM; /* the arrays grown so far keep their old entries */
-                memset(grown + n, 0, (cap - n) * sizeof(*grown));
+                        return PB_ERR_NOMEM; /* the arrays grown so far keep their entries */
+                memset(grown + n, 0, (c - n) * sizeof(*grown));
                 *arrays[k] = grown;
+                cap = c;
         }
         m->projects_cap = cap;
         return PB_OK;
@@ -424,7 +432,7 @@ static pb_err parse_project(struct parser *p, const cJSON *obj, int i)
         struct pb_election *e = m->election;
         struct pb_text name, desc;
         struct pb_project *pr;
-        char path[64], sub[64];
+        char path[PB_DIAG_PATH_MAX], sub[PB_DIAG_PATH_MAX];
         const char *id, *cat;
         const cJSON *v;
         size_t idx;
@@ -438,8 +446,7 @@ static pb_err parse_project(struct parser *p, const cJSON *obj, int i)
         id = member_string(obj, "id");
         path_join(sub, sizeof(sub), path, ".id");
         if (!pb_manifest_id_is_valid(id, strlen(id)))
-                return fail(p, PB_ERR_INVALID, sub,
-                            "ids are 1 to 64 bytes of printable ASCII without '\"', '\\\\', ',' or ';'");
+                return fail(p, PB_ERR_INVALID, sub, PB_MANIFEST_ID_RULE);
         path_join(sub, sizeof(sub), path, ".cost");
         r = get_int(p, obj, "cost", sub, 1, PB_JW_INT_MAX, &cost);
         if (r < 0)
@@ -483,7 +490,8 @@ static pb_err parse_project(struct parser *p, const cJSON *obj, int i)
         if ((cat = member_string(obj, "category"))) {
                 if (strlen(cat) > PB_MANIFEST_TEXT_MAX) {
                         path_join(sub, sizeof(sub), path, ".category");
-                        return fail(p, PB_ERR_LIMIT, sub, "text longer than 4096 bytes");
+                        return fail(p, PB_ERR_LIMIT, sub,
+                                    "text longer than " PB_STRINGIFY(PB_MANIFEST_TEXT_MAX) " bytes");
                 }
                 pr->category = str_copy(p, cat);
                 if (!pr->category)
@@ -550,19 +558,6 @@ static const struct pb_json_field period_fields[] = {
         { NULL, PB_JSON_ANY, false },
 };
 
-/* RFC 3339 in UTC, to the second: YYYY-MM-DDTHH:MM:SSZ. */
-static bool time_is_valid(const char *s)
-{
-        static const char pattern[] = "dddd-dd-ddTdd:dd:ddZ";
-
-        if (strlen(s) != sizeof(pattern) - 1)
-                return false;
-        for (size_t i = 0; pattern[i]; i++)
-                if (pattern[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != pattern[i])
-                        return false;
-        return true;
-}
-
 static pb_err parse_key(struct parser *p, const cJSON *keys, const char *role, struct pb_key_public *ret)
 {
         const char *s = member_string(keys, role);
@@ -591,8 +586,7 @@ static pb_err parse_root(struct parser *p, const cJSON *root)
                 return fail(p, PB_ERR_UNSUPPORTED, "$.type", "expected \"pbvote.manifest/v1\"");
         s = member_string(root, "id");
         if (!pb_manifest_id_is_valid(s, strlen(s)))
-                return fail(p, PB_ERR_INVALID, "$.id",
-                            "ids are 1 to 64 bytes of printable ASCII without '\"', '\\\\', ',' or ';'");
+                return fail(p, PB_ERR_INVALID, "$.id", PB_MANIFEST_ID_RULE);
         if (!(e->id = str_copy(p, s)))
                 return PB_ERR_NOMEM;
         r = parse_text(p, cJSON_GetObjectItemCaseSensitive(root, "title"), "$.title", false, &m->title);
@@ -618,7 +612,8 @@ static pb_err parse_root(struct parser *p, const cJSON *root)
         for (const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "projects")->child; c;
              c = c->next, i++) {
                 if (i >= PB_MANIFEST_MAX_PROJECTS)
-                        return fail(p, PB_ERR_LIMIT, "$.projects", "more than 10000 projects");
+                        return fail(p, PB_ERR_LIMIT, "$.projects",
+                                    "more than " PB_STRINGIFY(PB_MANIFEST_MAX_PROJECTS) " projects");
                 r = parse_project(p, c, i);
                 if (r < 0)
                         return r;
@@ -638,9 +633,9 @@ static pb_err parse_root(struct parser *p, const cJSON *root)
                 r = pb_json_check_object(v, period_fields, "$.period", p->d);
                 if (r < 0)
                         return r;
-                if (!time_is_valid(member_string(v, "start")))
+                if (!pb_utc_is_valid(member_string(v, "start")))
                         return fail(p, PB_ERR_PARSE, "$.period.start", "expected YYYY-MM-DDTHH:MM:SSZ");
-                if (!time_is_valid(member_string(v, "end")))
+                if (!pb_utc_is_valid(member_string(v, "end")))
                         return fail(p, PB_ERR_PARSE, "$.period.end", "expected YYYY-MM-DDTHH:MM:SSZ");
                 if (strcmp(member_string(v, "start"), member_string(v, "end")) > 0)
                         return fail(p, PB_ERR_INVALID, "$.period", "the period ends before it starts");
@@ -678,7 +673,7 @@ static pb_err check_all(struct pb_manifest *m, struct pb_diag *d)
 
         if (r < 0) {
                 if (d) {
-                        char path[64];
+                        char path[PB_DIAG_PATH_MAX];
                         bool in_ballot = !strcmp(d->path, "vote_type");
 
                         for (int k = 0; k < PB_LIM_COUNT; k++)
@@ -693,7 +688,7 @@ static pb_err check_all(struct pb_manifest *m, struct pb_diag *d)
         m->rule.score = pb_rule_score(&m->rule, m->election);
         r = pb_rule_check(&m->rule, m->election, d);
         if (r < 0 && d) {
-                char path[64];
+                char path[PB_DIAG_PATH_MAX];
                 path_join(path, sizeof(path), "$.rule.", d->path);
                 memcpy(d->path, path, sizeof(d->path));
         }
@@ -707,7 +702,8 @@ pb_err pb_manifest_parse(const char *buf, size_t len, struct pb_manifest **ret, 
         pb_err r;
 
         if (len > PB_MANIFEST_MAX_BYTES)
-                return pb_diag_set(reterr, PB_ERR_LIMIT, "$", "manifest larger than 4 MiB");
+                return pb_diag_set(reterr, PB_ERR_LIMIT, "$",
+                                   "manifest larger than " PB_STRINGIFY(PB_MANIFEST_MAX_MIB) " MiB");
         r = pb_json_parse(buf, len, 8, &root, reterr);
         if (r < 0)
                 return r;
@@ -799,7 +795,7 @@ static void write_rule(struct pb_jw *w, const struct pb_manifest *m)
                 pb_jw_kv_string(w, "score", pb_score_name(ru->score));
         if (m->has_seed_commitment) {
                 pb_jw_key(w, "seed_sha256");
-                pb_jw_hex(w, m->seed_sha256, 32);
+                pb_jw_hex(w, m->seed_sha256, sizeof(m->seed_sha256));
         }
         if (ru->has_threshold)
                 pb_jw_kv_int(w, "threshold", ru->threshold);

@@ -24,9 +24,7 @@ pb_err pb_manifest_from_pb(const struct pb_election *pb, const char *id, const s
         pb_err r;
 
         if (!pb_manifest_id_is_valid(id, strlen(id)))
-                return pb_diag_set(
-                        reterr, PB_ERR_INVALID, "id",
-                        "ids are 1 to 64 bytes of printable ASCII without '\"', '\\\\', ',' or ';'");
+                return pb_diag_set(reterr, PB_ERR_INVALID, "id", PB_MANIFEST_ID_RULE);
         if (rule) {
                 ru = *rule;
         } else {
@@ -55,13 +53,13 @@ pb_err pb_manifest_from_pb(const struct pb_election *pb, const char *id, const s
         e->budget = pb->budget;
         e->vote_type = pb->vote_type;
         e->limits = pb->limits;
-        m->names = pb_calloc(pb->n_projects ? pb->n_projects : 1, sizeof(*m->names));
-        m->descriptions = pb_calloc(pb->n_projects ? pb->n_projects : 1, sizeof(*m->descriptions));
+        m->names = pb_calloc(pb->n_projects, sizeof(*m->names));
+        m->descriptions = pb_calloc(pb->n_projects, sizeof(*m->descriptions));
         if (!m->names || !m->descriptions) {
                 r = PB_ERR_NOMEM;
                 goto out;
         }
-        m->projects_cap = pb->n_projects ? pb->n_projects : 1;
+        m->projects_cap = pb->n_projects;
         for (size_t i = 0; i < pb->n_projects; i++) {
                 const struct pb_project *src = &pb->projects[i];
                 struct pb_project *dst;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "engine/pb_buf.h"
+#include "engine/pb_digest.h"
 #include "engine/pb_election.h"
 #include "engine/pb_err.h"
 #include "engine/pb_key.h"
@@ -22,7 +23,8 @@
 #include "engine/pb_rule.h"
 
 #define PB_MANIFEST_TYPE "pbvote.manifest/v1"
-#define PB_MANIFEST_MAX_BYTES ((size_t)4 << 20) /* 4 MiB: thousands of projects with descriptions */
+#define PB_MANIFEST_MAX_MIB 4 /* thousands of projects with descriptions */
+#define PB_MANIFEST_MAX_BYTES ((size_t)PB_MANIFEST_MAX_MIB << 20)
 #define PB_MANIFEST_MAX_PROJECTS 10000
 #define PB_MANIFEST_TEXT_MAX 4096         /* bytes of one display text (title, name, description) */
 #define PB_MANIFEST_LANG_MAX 16           /* languages per text */
@@ -44,11 +46,11 @@ struct pb_text {
 
 /** An election manifest.  Create with pb_manifest_new(), free with pb_manifest_free(). */
 struct pb_manifest {
-        struct pb_election *election; /* owned: id, title (display), currency, scale, budget, ballot
+        struct pb_election *election;         /* owned: id, title (display), currency, scale, budget, ballot
                                        * type and limits, projects; never any ballots */
-        struct pb_rule rule;          /* the counting rule, score resolved (never PB_SCORE_AUTO) */
-        bool has_seed_commitment;     /* rule.tie_break is seeded: the seed is committed here */
-        uint8_t seed_sha256[32];      /* SHA-256(PB_TIE_SEED_TAG "\0" || decimal seed) */
+        struct pb_rule rule;                  /* the counting rule, score resolved (never PB_SCORE_AUTO) */
+        bool has_seed_commitment;             /* rule.tie_break is seeded: the seed is committed here */
+        uint8_t seed_sha256[PB_SHA256_BYTES]; /* SHA-256(PB_TIE_SEED_TAG "\0" || decimal seed) */
         char origin[PB_CHECKPOINT_ORIGIN_MAX + 1]; /* the ballot log's checkpoint origin */
         struct pb_text title;
         struct pb_text *names;        /* per project (e->n_projects) */
@@ -103,7 +105,7 @@ PB_NODISCARD pb_err pb_manifest_from_pb(const struct pb_election *pb, const char
                                         struct pb_diag *reterr);
 
 /** SHA-256 commitment to a tie-break seed: SHA-256(PB_TIE_SEED_TAG "\0" || decimal @seed). */
-void pb_manifest_seed_commitment(uint64_t seed, uint8_t ret[32]);
+void pb_manifest_seed_commitment(uint64_t seed, uint8_t ret[PB_SHA256_BYTES]);
 
 /**
  * True if @s[0..len) is a valid election or project id for a manifest: 1..PB_ID_MAX bytes of
@@ -111,5 +113,8 @@ void pb_manifest_seed_commitment(uint64_t seed, uint8_t ret[32]);
  * ballots and cells of .pb files).
  */
 bool pb_manifest_id_is_valid(const char *s, size_t len);
+/** What pb_manifest_id_is_valid() requires, as the reason of an error. */
+#define PB_MANIFEST_ID_RULE                                                                                  \
+        "ids are 1 to " PB_STRINGIFY(PB_ID_MAX) " bytes of printable ASCII without '\"', '\\\\', ',' or ';'"
 
 #endif
