@@ -301,7 +301,9 @@ static int run(struct serve *s)
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);
         signal(SIGPIPE, SIG_IGN);
-        printf("pbvote: serving http://%s:%u/v1/ (Ctrl-C to stop)\n", s->host, (unsigned)pb_http_port(http));
+        /* the address a person opens: the voting pages; the API is under /v1/ */
+        printf("pbvote: serving http://%s:%u/ (the voting pages; the API under /v1/; Ctrl-C to stop)\n",
+               s->host, (unsigned)pb_http_port(http));
         fflush(stdout);
         while (!stop)
                 pause();
