@@ -3,6 +3,7 @@
 // target is at least 44 px; the larger-text and high-contrast switches pass too.  Screenshots of
 // the screens in left-to-right and right-to-left languages go to the build folder (README.md's
 // come from here: scripts/screenshots.sh).
+import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { checkAxe, checkReflow, checkTargets } from './lib/checks.mjs';
 import { OUT, assertClean, enrolKiosk, launch, makeData, newPage, removeData, startServer } from './lib/harness.mjs';
@@ -144,6 +145,13 @@ test('screenshots: the voting page and the receipt, left to right and right to l
     await page.getByRole('button', { name: tr(lang, 'review.cast') }).click();
     await page.getByRole('img', { name: tr(lang, 'receipt.qr') }).waitFor();
     await page.screenshot({ path: `${OUT}/receipt-${lang}.png`, fullPage: true });
+    // printed (a kiosk's receipt printer): the receipt alone, no header, buttons or settings
+    await page.emulateMedia({ media: 'print' });
+    assert.equal(await page.getByRole('button', { name: tr(lang, 'receipt.print') }).isVisible(), false);
+    assert.equal(await page.getByLabel(tr(lang, 'settings.language'), { exact: true }).isVisible(), false);
+    assert.equal(await page.getByRole('img', { name: tr(lang, 'receipt.qr') }).isVisible(), true);
+    assert.equal(await page.locator('.receipt-line').getByText(/\S{10}/).isVisible(), true);
+    await page.screenshot({ path: `${OUT}/receipt-print-${lang}.png`, fullPage: true });
     await page.context().close();
   }
 });
