@@ -74,6 +74,26 @@ static bool read_ballot(struct pb_api_ctx *c, const struct pb_election *e, const
         return true;
 }
 
+/* A resident voting from home (no credentials, an election that allows it): the limits on failed
+ * voter codes per client address and overall (api/web.c).  False when refused (answered). */
+static bool web_admit(struct pb_api_ctx *c)
+{
+        unsigned wait = 0;
+
+        switch (pb_api_web_admit(c->api, c->req->client, &wait)) {
+        case PB_WEB_ADMIT: return true;
+        case PB_WEB_BACKOFF:
+                refuse(c, PB_REFUSAL_RATE_LIMITED,
+                       "too many failed voter codes in a row from this address; wait", wait ? wait : 1);
+                return false;
+        case PB_WEB_BUSY:
+                refuse(c, PB_REFUSAL_RATE_LIMITED, "too many failed voter codes from the web; wait",
+                       wait ? wait : 1);
+                return false;
+        }
+        return false;
+}
+
 void pb_h_ballots(struct pb_api_ctx *c)
 {
         const struct pb_election *e;
@@ -82,11 +102,13 @@ void pb_h_ballots(struct pb_api_ctx *c)
         struct pb_diag d;
         const char *code, *sid;
         size_t sid_len;
-        bool async;
+        bool async, device = c->token.election_token && (c->token.flags & PB_TOKEN_DEVICE);
         pb_err r;
 
         pb_diag_clear(&d);
-        if (c->token.election_token && (c->token.flags & PB_TOKEN_DEVICE)) {
+        if (c->web && !web_admit(c))
+                return;
+        if (device) {
                 /* one physical kiosk's token: its per-kiosk limits (docs/api.md, "Limits") */
                 unsigned wait = 0;
                 switch (pb_api_kiosk_admit(c->api, c->el, &c->token, &wait)) {
@@ -108,7 +130,7 @@ void pb_h_ballots(struct pb_api_ctx *c)
         }
         if (pb_json_check_object(c->json, body_fields, "$", &d) < 0) {
                 pb_api_fail(c, PB_ERR_PARSE, &d);
-                return;
+                goto out;
         }
         code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c->json, "code"));
         sid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c->json, "submission_id"));
@@ -119,11 +141,11 @@ void pb_h_ballots(struct pb_api_ctx *c)
                 /* a draft: its project list may still change, so no ballot is read against it; the
                  * same answer as the writer's for an election that is not open */
                 pb_api_problem(c->resp, pb_diag_refuse(&d, PB_REFUSAL_NOT_OPEN, NULL), NULL, &d);
-                return;
+                goto out;
         }
         if (!snap) {
                 pb_api_fail(c, r == PB_ERR_AUTH ? PB_ERR_BUSY : r, NULL); /* no engine key: read-only */
-                return;
+                goto out;
         }
         e = pb_box_snapshot_election(snap->box);
         job = pb_calloc(1, sizeof(*job));
@@ -152,13 +174,16 @@ void pb_h_ballots(struct pb_api_ctx *c)
         }
         job->sub.code = job->code;
         job->sub.code_len = strlen(job->code);
-        job->sub.channel = PB_CHANNEL_ELECTRONIC;
+        /* from home on pbvote's own page, or from a kiosk or a frontend with a kiosk token */
+        job->sub.channel = c->web ? PB_CHANNEL_WEB : PB_CHANNEL_ELECTRONIC;
         /* code hash, checks, CVR and commitment here, in parallel, rather than on the one writer */
         pb_box_prepare(snap->box, &job->sub, &job->prep);
         pb_api_snap_release(c->el, snap);
         snap = NULL;
         job->el = c->el;
-        job->device = c->token.election_token && (c->token.flags & PB_TOKEN_DEVICE);
+        job->device = device;
+        job->web = c->web;
+        snprintf(job->client, sizeof(job->client), "%s", c->req->client ? c->req->client : "");
         memcpy(job->token_id, c->token.id, sizeof(job->token_id));
         job->resp = c->resp;
         job->done = c->req->done;
@@ -173,7 +198,11 @@ void pb_h_ballots(struct pb_api_ctx *c)
                 c->outcome = PB_API_PENDING; /* the writer owns the job and answers */
                 return;
         }
+        if (r == PB_OK)
+                device = false; /* cast (dispatch waited for it): the writer counted it */
 out:
+        if (device) /* refused before the writer: nothing stored, the cast given back (issue 12) */
+                pb_api_kiosk_refund(c->api, c->el, c->token.id);
         if (snap)
                 pb_api_snap_release(c->el, snap);
         pb_api_job_free(job);

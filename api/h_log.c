@@ -103,10 +103,11 @@ void pb_h_turnout(struct pb_api_ctx *c)
         pb_jw_kv_int(&w, "ballots", (int64_t)t.ballots);
         pb_jw_key(&w, "by_channel");
         pb_jw_object_begin(&w);
-        /* sorted keys: electronic, imported, paper */
+        /* sorted keys: electronic, imported, paper, web */
         pb_jw_kv_int(&w, "electronic", (int64_t)t.by_channel[PB_CHANNEL_ELECTRONIC]);
         pb_jw_kv_int(&w, "imported", (int64_t)t.by_channel[PB_CHANNEL_IMPORTED]);
         pb_jw_kv_int(&w, "paper", (int64_t)t.by_channel[PB_CHANNEL_PAPER]);
+        pb_jw_kv_int(&w, "web", (int64_t)t.by_channel[PB_CHANNEL_WEB]);
         pb_jw_object_end(&w);
         pb_jw_kv_int(&w, "codes_issued", (int64_t)t.codes_issued);
         pb_jw_kv_int(&w, "codes_spent", (int64_t)t.codes_spent);

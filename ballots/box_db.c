@@ -143,6 +143,10 @@ static const char *const migrations[PB_BOX_SCHEMA_VERSION] = {
          * code to its ballot, so it is forgotten: a retry of a submission cast before the upgrade
          * is answered code_spent, whatever its ballot. */
         "UPDATE codes SET tag = NULL WHERE spent = 1 AND tag IS NOT NULL;",
+
+        /* 5 -> 6: ballots cast from home with the voter code alone on pbvote's own page (issue 12,
+         * docs/pages.md), counted apart from the kiosks' */
+        "INSERT INTO counts(name, n) VALUES ('channel.web', 0);",
 };
 
 pb_err box_sqlite_err(struct pb_box *b, int rc, struct pb_diag *d)

@@ -216,6 +216,11 @@ const struct pb_election *pb_box_snapshot_election(const struct pb_box_snapshot 
         return s->in.election;
 }
 
+const struct pb_manifest *pb_box_snapshot_manifest(const struct pb_box_snapshot *s)
+{
+        return s->manifest;
+}
+
 uint64_t pb_box_snapshot_gen(const struct pb_box_snapshot *s)
 {
         return s->in.gen;

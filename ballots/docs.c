@@ -33,6 +33,10 @@ static void write_counts(struct pb_jw *w, const struct pb_turnout *t)
         pb_jw_kv_int(w, "electronic", (int64_t)t->by_channel[PB_CHANNEL_ELECTRONIC]);
         pb_jw_kv_int(w, "imported", (int64_t)t->by_channel[PB_CHANNEL_IMPORTED]);
         pb_jw_kv_int(w, "paper", (int64_t)t->by_channel[PB_CHANNEL_PAPER]);
+        /* written only when some ballot came from the web (issue 12): the documents of an
+         * election without web ballots, every one signed before, keep their bytes */
+        if (t->by_channel[PB_CHANNEL_WEB])
+                pb_jw_kv_int(w, "web", (int64_t)t->by_channel[PB_CHANNEL_WEB]);
         pb_jw_object_end(w);
         pb_jw_kv_int(w, "codes_issued", (int64_t)t->codes_issued);
         pb_jw_kv_int(w, "codes_spent", (int64_t)t->codes_spent);
@@ -216,8 +220,9 @@ static pb_err get_counts(const cJSON *o, struct pb_turnout *t, struct pb_diag *d
         if (r == PB_OK)
                 r = get_u64(c, "codes_spent", &t->codes_spent, "$.counts.codes_spent", d);
         for (int i = 0; r == PB_OK && i < PB_CHANNEL_COUNT; i++)
-                r = get_u64(ch, pb_channel_name((enum pb_channel)i), &t->by_channel[i], "$.counts.by_channel",
-                            d);
+                if (i != PB_CHANNEL_WEB || member(ch, "web")) /* absent: none (write_counts) */
+                        r = get_u64(ch, pb_channel_name((enum pb_channel)i), &t->by_channel[i],
+                                    "$.counts.by_channel", d);
         for (int i = 0; r == PB_OK && i < PB_REJECT_COUNT; i++)
                 r = get_u64(rj, pb_reject_name((enum pb_reject)i), &t->rejected[i], "$.counts.rejected", d);
         return r;

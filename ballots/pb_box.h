@@ -38,7 +38,7 @@
 
 /** SQLite application_id of a ballot box ('PBV1') and the schema version this build writes. */
 #define PB_BOX_APPLICATION_ID 0x50425631
-#define PB_BOX_SCHEMA_VERSION 5
+#define PB_BOX_SCHEMA_VERSION 6
 
 /** API roles (issue 6). */
 enum pb_role { PB_ROLE_ADMIN, PB_ROLE_KIOSK, PB_ROLE_AUDITOR, PB_ROLE_COUNT };
@@ -246,6 +246,8 @@ PB_NODISCARD pb_err pb_box_snapshot_take(struct pb_box *b, struct pb_box_snapsho
 void pb_box_snapshot_free(struct pb_box_snapshot *s);
 /** The election of the snapshot's manifest (owned by the snapshot). */
 const struct pb_election *pb_box_snapshot_election(const struct pb_box_snapshot *s);
+/** The snapshot's manifest (owned by the snapshot): whether residents may vote from the web. */
+const struct pb_manifest *pb_box_snapshot_manifest(const struct pb_box_snapshot *s);
 /** The generation of the inputs a snapshot holds, and the box's current one: equal while the
  *  snapshot is up to date (a prepared submission of an older one is prepared again at its cast). */
 uint64_t pb_box_snapshot_gen(const struct pb_box_snapshot *s);

@@ -10,7 +10,7 @@
 
 _Static_assert(PB_CVR_ID_HEX_LEN == 2 * PB_CVR_ID_BYTES, "a cvr_id's hex is two digits a byte");
 
-static const char *const channel_names[PB_CHANNEL_COUNT] = { "electronic", "paper", "imported" };
+static const char *const channel_names[PB_CHANNEL_COUNT] = { "electronic", "paper", "imported", "web" };
 
 const char *pb_channel_name(enum pb_channel c)
 {

@@ -3,7 +3,7 @@
  * its ballot-log leaf (verifiability.md §4.1, docs/ballot-box.md).  Pure functions.
  *
  * CVR bytes are canonical JSON (pb_canon.h) with exactly these members:
- *   {"ballot":B,"channel":"electronic"|"paper"|"imported","cvr_id":"<hex>","election":"<id>"}
+ *   {"ballot":B,"channel":"electronic"|"paper"|"imported"|"web","cvr_id":"<hex>","election":"<id>"}
  * where B is {"approvals":[ids]} (approval and choose-1; ids in byte order), {"ranking":[ids]}
  * (ordinal; most preferred first) or {"points":{"<id>":n,...}} (cumulative and scoring).
  *
@@ -40,13 +40,14 @@
 
 /** How a ballot reached the box; recorded in its CVR (and counted in the result). */
 enum pb_channel {
-        PB_CHANNEL_ELECTRONIC, /* cast by a voter at a kiosk or a web page */
+        PB_CHANNEL_ELECTRONIC, /* cast by a voter at a kiosk, or through a frontend with a kiosk token */
         PB_CHANNEL_PAPER,      /* a paper ballot entered by an officer */
         PB_CHANNEL_IMPORTED,   /* a historic ballot imported from a file (pbvote import) */
+        PB_CHANNEL_WEB,        /* cast from home with the voter code alone, on pbvote's own page (issue 12) */
         PB_CHANNEL_COUNT
 };
 
-/** "electronic", "paper", "imported"; "?" outside the enum. */
+/** "electronic", "paper", "imported", "web"; "?" outside the enum. */
 const char *pb_channel_name(enum pb_channel c);
 /** Parse a channel name.  PB_ERR_NOT_FOUND for anything else (*ret untouched). */
 PB_NODISCARD pb_err pb_channel_parse(const char *s, size_t len, enum pb_channel *ret);

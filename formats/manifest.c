@@ -43,8 +43,14 @@ void pb_manifest_free(struct pb_manifest *m)
                 text_release(&m->names[i]);
         for (size_t i = 0; m->descriptions && i < m->election->n_projects; i++)
                 text_release(&m->descriptions[i]);
+        for (size_t i = 0; m->images && i < m->election->n_projects; i++)
+                text_release(&m->images[i]);
+        for (size_t i = 0; m->urls && i < m->election->n_projects; i++)
+                text_release(&m->urls[i]);
         pb_free(m->names);
         pb_free(m->descriptions);
+        pb_free(m->images);
+        pb_free(m->urls);
         pb_election_free(m->election);
         pb_free(m);
 }
@@ -349,31 +355,75 @@ static const struct pb_json_field project_fields[] = {
         { "id", PB_JSON_STRING, true },        { "name", PB_JSON_ANY, true },
         { "cost", PB_JSON_INT, true },         { "category", PB_JSON_STRING, false },
         { "description", PB_JSON_ANY, false }, { "withdrawn", PB_JSON_BOOL, false },
+        { "image", PB_JSON_ANY, false },       { "url", PB_JSON_ANY, false },
         { NULL, PB_JSON_ANY, false },
 };
 
-/* Room for one more project's texts. */
+/* Room for one more project's texts (names, descriptions, images, links: parallel arrays). */
 static pb_err grow_texts(struct pb_manifest *m)
 {
-        size_t n = m->election->n_projects;
-        /* descriptions[] is parallel to names[]: both grow from projects_cap to the same capacity */
-        size_t cap = m->projects_cap, dcap = m->projects_cap;
-        struct pb_text *nn, *nd;
+        struct pb_text **arrays[] = { &m->names, &m->descriptions, &m->images, &m->urls };
+        size_t n = m->election->n_projects, cap = m->projects_cap;
 
         if (n < m->projects_cap)
                 return PB_OK;
-        nn = pb_grow(m->names, &cap, n + 1, sizeof(*nn), 16);
-        if (!nn)
-                return PB_ERR_NOMEM;
-        m->names = nn;
-        nd = pb_grow(m->descriptions, &dcap, n + 1, sizeof(*nd), 16);
-        if (!nd)
-                return PB_ERR_NOMEM;
-        m->descriptions = nd;
-        memset(m->names + n, 0, (cap - n) * sizeof(*nn));
-        memset(m->descriptions + n, 0, (cap - n) * sizeof(*nd));
+        /* the four arrays are parallel: each grows from projects_cap to the same capacity */
+        for (size_t k = 0; k < sizeof(arrays) / sizeof(arrays[0]); k++) {
+                size_t c = m->projects_cap;
+                struct pb_text *grown = pb_grow(*arrays[k], &c, n + 1, sizeof(*grown), 16);
+
+                if (!grown)
+                        return PB_ERR_NOMEM; /* the arrays grown so far keep their entries */
+                memset(grown + n, 0, (c - n) * sizeof(*grown));
+                *arrays[k] = grown;
+                cap = c;
+        }
         m->projects_cap = cap;
         return PB_OK;
+}
+
+/* Every text of @t passes @ok (a picture's path, a link). */
+static bool text_all(const struct pb_text *t, bool (*ok)(const char *))
+{
+        if (t->plain)
+                return ok(t->plain);
+        for (size_t i = 0; i < t->n; i++)
+                if (!ok(t->value[i]))
+                        return false;
+        return true;
+}
+
+/* A picture is a path on the server of the pages ("/media/p1.jpg"): the pages load nothing from
+ * another site (Content-Security-Policy: default-src 'self'), so a resident's browser tells no
+ * third party that it votes.  No "//" (another host), no quote, space or backslash. */
+static bool image_ok(const char *s)
+{
+        return s[0] == '/' && s[1] != '/' && !strpbrk(s, " \"'<>\\");
+}
+
+/* A link to more about a project: http or https, no space, quote or backslash. */
+static bool url_ok(const char *s)
+{
+        return (!strncmp(s, "https://", 8) || !strncmp(s, "http://", 7)) && !strpbrk(s, " \"'<>\\");
+}
+
+/* The optional text @key (".image") of project @obj at @path into @ret, each value passing @ok. */
+static pb_err project_link(struct parser *p, const cJSON *obj, const char *key, const char *path,
+                           bool (*ok)(const char *), const char *why, struct pb_text *ret)
+{
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key + 1);
+        char sub[64];
+        pb_err r;
+
+        if (!v)
+                return PB_OK;
+        path_join(sub, sizeof(sub), path, key);
+        r = parse_text(p, v, sub, false, ret);
+        if (r == PB_OK && !text_all(ret, ok)) {
+                text_release(ret);
+                r = fail(p, PB_ERR_INVALID, sub, why);
+        }
+        return r;
 }
 
 static pb_err parse_project(struct parser *p, const cJSON *obj, int i)
@@ -428,6 +478,15 @@ static pb_err parse_project(struct parser *p, const cJSON *obj, int i)
                         return r;
                 m->descriptions[idx] = desc;
         }
+        r = project_link(p, obj, ".image", path, image_ok,
+                         "a picture is a path on this server, such as /media/p1.jpg (the pages load "
+                         "nothing from another site)",
+                         &m->images[idx]);
+        if (r == PB_OK)
+                r = project_link(p, obj, ".url", path, url_ok, "a link starts with https:// or http://",
+                                 &m->urls[idx]);
+        if (r < 0)
+                return r;
         if ((cat = member_string(obj, "category"))) {
                 if (strlen(cat) > PB_MANIFEST_TEXT_MAX) {
                         path_join(sub, sizeof(sub), path, ".category");
@@ -450,8 +509,42 @@ static const struct pb_json_field top_fields[] = {
         { "projects", PB_JSON_ARRAY, true }, { "ballot", PB_JSON_OBJECT, true },
         { "rule", PB_JSON_OBJECT, true },    { "origin", PB_JSON_STRING, false },
         { "period", PB_JSON_OBJECT, false }, { "batch_min", PB_JSON_INT, false },
-        { "keys", PB_JSON_OBJECT, false },   { NULL, PB_JSON_ANY, false },
+        { "keys", PB_JSON_OBJECT, false },   { "web_voting", PB_JSON_BOOL, false },
+        { "order", PB_JSON_OBJECT, false },  { NULL, PB_JSON_ANY, false },
 };
+
+static const struct pb_json_field order_fields[] = {
+        { "policy", PB_JSON_STRING, true },
+        { "seed", PB_JSON_STRING, false },
+        { NULL, PB_JSON_ANY, false },
+};
+
+/* "order": {"policy": "file"} (the default) or {"policy": "shuffled", "seed": "<64 hex>"}: the
+ * order in which the pages show the projects (docs/pages.md, "Project order"). */
+static pb_err parse_order(struct parser *p, const cJSON *v)
+{
+        struct pb_manifest *m = p->m;
+        const char *policy, *seed;
+        pb_err r = pb_json_check_object(v, order_fields, "$.order", p->d);
+
+        if (r < 0)
+                return r;
+        policy = member_string(v, "policy");
+        seed = member_string(v, "seed");
+        if (!strcmp(policy, "file")) {
+                if (seed)
+                        return fail(p, PB_ERR_INVALID, "$.order.seed", "file order has no seed");
+                return PB_OK;
+        }
+        if (strcmp(policy, "shuffled"))
+                return fail(p, PB_ERR_INVALID, "$.order.policy", "expected \"file\" or \"shuffled\"");
+        if (!seed || strlen(seed) != 64 || strspn(seed, "0123456789abcdef") != 64)
+                return fail(p, PB_ERR_INVALID, "$.order.seed",
+                            "a shuffled order needs its published seed: 64 lowercase hex digits");
+        m->shuffled = true;
+        memcpy(m->order_seed, seed, 65);
+        return PB_OK;
+}
 
 static const struct pb_json_field keys_fields[] = {
         { "engine", PB_JSON_STRING, true },
@@ -555,6 +648,10 @@ static pb_err parse_root(struct parser *p, const cJSON *root)
         if (r == PB_OK)
                 m->batch_min = (uint32_t)x;
         else if (r != PB_ERR_NOT_FOUND)
+                return r;
+        if ((v = cJSON_GetObjectItemCaseSensitive(root, "web_voting")))
+                m->web_voting = cJSON_IsTrue(v);
+        if ((v = cJSON_GetObjectItemCaseSensitive(root, "order")) && (r = parse_order(p, v)) < 0)
                 return r;
         if ((v = cJSON_GetObjectItemCaseSensitive(root, "keys"))) {
                 r = pb_json_check_object(v, keys_fields, "$.keys", p->d);
@@ -745,6 +842,13 @@ pb_err pb_manifest_format(const struct pb_manifest *m, struct pb_buf *out)
                 write_vkey(&w, "office", &m->office_key, &tmp);
                 pb_jw_object_end(&w);
         }
+        if (m->shuffled) { /* file order, the default, is written as no "order" */
+                pb_jw_key(&w, "order");
+                pb_jw_object_begin(&w);
+                pb_jw_kv_string(&w, "policy", "shuffled");
+                pb_jw_kv_string(&w, "seed", m->order_seed);
+                pb_jw_object_end(&w);
+        }
         pb_jw_kv_string(&w, "origin", m->origin);
         if (m->period_start) {
                 pb_jw_key(&w, "period");
@@ -767,11 +871,19 @@ pb_err pb_manifest_format(const struct pb_manifest *m, struct pb_buf *out)
                         write_text(&w, &m->descriptions[i]);
                 }
                 pb_jw_kv_string(&w, "id", p->id);
+                if (m->images && (m->images[i].plain || m->images[i].n)) {
+                        pb_jw_key(&w, "image");
+                        write_text(&w, &m->images[i]);
+                }
                 pb_jw_key(&w, "name");
                 if (m->names)
                         write_text(&w, &m->names[i]);
                 else
                         pb_jw_string(&w, p->name);
+                if (m->urls && (m->urls[i].plain || m->urls[i].n)) {
+                        pb_jw_key(&w, "url");
+                        write_text(&w, &m->urls[i]);
+                }
                 if (p->withdrawn)
                         pb_jw_kv_bool(&w, "withdrawn", true);
                 pb_jw_object_end(&w);
@@ -783,6 +895,8 @@ pb_err pb_manifest_format(const struct pb_manifest *m, struct pb_buf *out)
         pb_jw_key(&w, "title");
         write_text(&w, &m->title);
         pb_jw_kv_string(&w, "type", PB_MANIFEST_TYPE);
+        if (m->web_voting) /* written only when allowed, so older manifests keep their bytes */
+                pb_jw_kv_bool(&w, "web_voting", true);
         pb_jw_object_end(&w);
         r = pb_jw_finish(&w);
         pb_buf_release(&tmp);

@@ -55,9 +55,15 @@ struct pb_manifest {
         struct pb_text title;
         struct pb_text *names;        /* per project (e->n_projects) */
         struct pb_text *descriptions; /* per project; plain NULL and n 0 when absent */
+        struct pb_text *images;       /* per project, as descriptions: a picture's path on this server */
+        struct pb_text *urls;         /* per project, as descriptions: a link to more (http or https) */
         const char *period_start;     /* as written (pool), NULL when absent */
         const char *period_end;
         uint32_t batch_min;              /* ballots per log batch (flush) */
+        bool web_voting;                 /* residents may cast with the voter code alone, on pbvote's own
+                                          * page (channel web; docs/pages.md) */
+        bool shuffled;                   /* projects shown in an order shuffled per voter (else file order) */
+        char order_seed[65];             /* the published seed of the shuffle: 64 hex digits, or "" */
         bool has_keys;                   /* keys are set when the election opens */
         struct pb_key_public engine_key; /* signs checkpoints, promises, the close statement, results */
         struct pb_key_public office_key; /* signs the manifest and the certification */
