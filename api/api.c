@@ -45,6 +45,10 @@ pb_err pb_api_new(const struct pb_api_config *cfg, struct pb_api **ret, struct p
         pthread_rwlock_init(&api->elections_lock, NULL);
         r = pb_api_kiosks_init(api);
         if (r == PB_OK)
+                r = pb_api_web_init(api);
+        if (r == PB_OK)
+                r = pb_api_cors_init(api, cfg, reterr);
+        if (r == PB_OK)
                 r = pb_api_store_load(api, reterr);
         if (r == PB_OK)
                 r = pb_api_writer_start(api);
@@ -53,6 +57,8 @@ pb_err pb_api_new(const struct pb_api_config *cfg, struct pb_api **ret, struct p
         if (r < 0) {
                 pb_api_store_close(api);
                 pb_api_kiosks_free(api);
+                pb_api_web_free(api);
+                pb_api_cors_free(api);
                 pthread_rwlock_destroy(&api->elections_lock);
                 pb_free(api->data_dir);
                 pb_free(api);
@@ -70,6 +76,8 @@ void pb_api_free(struct pb_api *api)
         pb_api_writer_stop(api);
         pb_api_store_close(api);
         pb_api_kiosks_free(api);
+        pb_api_web_free(api);
+        pb_api_cors_free(api);
         pthread_rwlock_destroy(&api->elections_lock);
         pb_free(api->data_dir);
         pb_free(api);
@@ -188,10 +196,14 @@ enum pb_api_outcome pb_api_dispatch(struct pb_api *api, const struct pb_api_requ
         c.resp = resp;
         c.outcome = PB_API_DONE;
         pb_diag_clear(&d);
+        if (pb_api_pages(req, resp))
+                return PB_API_DONE; /* a page or an asset: everything outside /v1/ */
         if (!req->method || !req->path || !path_ok(req->path)) {
                 pb_api_problem(resp, PB_ERR_NOT_FOUND, "no such resource", NULL);
                 return PB_API_DONE;
         }
+        if (pb_api_cors(api, req, resp))
+                return PB_API_DONE; /* a preflight of another origin's page */
         r = pb_api_route_find(req->method, req->path, &c, resp->allow);
         if (!r) {
                 if (resp->allow[0])
@@ -216,11 +228,13 @@ enum pb_api_outcome pb_api_dispatch(struct pb_api *api, const struct pb_api_requ
         }
         if (r->roles) {
                 c.roles = pb_api_roles(api, req->authorization, c.el, &c.token);
-                if (!c.roles) {
+                /* a resident voting from home: no credentials, if the election allows it */
+                c.web = !c.roles && !req->authorization && r->web && pb_api_web_allowed(c.el);
+                if (!c.roles && !c.web) {
                         pb_api_problem(resp, PB_ERR_AUTH, "missing or unknown bearer token", NULL);
                         return PB_API_DONE;
                 }
-                if (!(c.roles & r->roles)) {
+                if (!c.web && !(c.roles & r->roles)) {
                         pb_api_problem(resp, PB_ERR_FORBIDDEN, "this token's role may not do this", NULL);
                         return PB_API_DONE;
                 }

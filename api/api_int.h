@@ -63,15 +63,21 @@ struct pb_api_receipt {
 #define PB_API_WRITER_LINGER_MIN 32
 #define PB_API_WRITER_LINGER_US 1000
 
+#define PB_API_CLIENT_MAX 48 /* an IPv6 address in text, with its NUL */
+
 /** A ballot waiting for the writer thread. */
 struct pb_api_job {
         struct pb_api_election *el;
         struct pb_submission sub;    /* its ballots and code are owned by the job */
         struct pb_box_prepared prep; /* owned: prepared on the request's thread when it could be */
-        bool device;                 /* cast by a device token (per-kiosk limits): its id */
+        bool web;                    /* cast from the web with the voter code alone: its client */
+        char client[PB_API_CLIENT_MAX];
+        bool device; /* cast by a device token (per-kiosk limits): its id */
         char token_id[PB_TOKEN_ID_LEN + 1];
         char *code;
-        struct pb_vote_ballots ballots; /* owned: the ballots sub points into */
+        struct pb_vote_ballots ballots;   /* owned: the ballots sub points into */
+        struct pb_cvr_paper paper;        /* an officer's paper ballot: sub.paper, into the two below */
+        char batch[PB_CVR_BATCH_MAX + 1]; /* its batch; its officer is token_id */
         struct pb_api_response *resp;
         void (*done)(void *cls);
         void *done_cls;
@@ -89,6 +95,8 @@ struct pb_api_token {
 
 /** Per-kiosk state of a device token (kiosk.c). */
 struct pb_api_kiosk;
+/** Failed voter codes of one client address that voted from the web (web.c). */
+struct pb_api_web_client;
 
 struct pb_api {
         struct pb_api_limits limits;
@@ -97,9 +105,16 @@ struct pb_api {
         struct pb_api_kiosk **kiosks; /* hash table of kiosk_buckets chains, guarded by kiosks_lock */
         size_t kiosk_buckets, n_kiosks;
         pthread_mutex_t kiosks_lock;
+        /* web voting's limits (web.c): failed codes per client address and overall */
+        struct pb_api_web_client **web_clients; /* buckets of chained entries, guarded by web_lock */
+        size_t n_web_clients;
+        uint64_t web_tat; /* overall failures: when the allowance is whole again (GCRA, ms) */
+        pthread_mutex_t web_lock;
         unsigned exports; /* audit bundles streaming now (limits.max_exports at most), atomic */
         char version[64];
         char *data_dir;
+        char **cors_origins; /* owned copies of the allowed origins (CORS, cors.c) */
+        size_t n_cors_origins;
         unsigned max_elections; /* boxes open at once at most (the open-file limit); 0: no limit */
         size_t n_open;          /* elections with an open box (under elections_lock) */
         const struct pb_key_secret *engine;
@@ -159,7 +174,8 @@ struct pb_api_ctx {
         struct pb_api_election *el;                      /* the election of {id}, when the route has one */
         struct pb_api_token token;                       /* who the credentials are */
         cJSON *json;                                     /* parsed body, owned (deleted after) */
-        enum pb_api_outcome outcome;                     /* PB_API_PENDING: a job owns resp now */
+        bool web; /* no credentials, on a route and election that take web votes (issue 12) */
+        enum pb_api_outcome outcome; /* PB_API_PENDING: a job owns resp now */
 };
 
 typedef void (*pb_api_handler)(struct pb_api_ctx *c);
@@ -171,6 +187,7 @@ struct pb_api_route {
         enum pb_api_body body;
         pb_api_handler fn;
         const char *summary; /* one line, for docs and the route listing */
+        bool web;            /* without credentials too, when the election allows web voting */
 };
 
 /** The route table (routes.c), terminated by a NULL method. */
@@ -249,12 +266,55 @@ enum pb_kiosk_verdict pb_api_kiosk_admit(struct pb_api *api, const struct pb_api
 bool pb_api_kiosk_outcome(struct pb_api *api, const struct pb_api_election *el, const char *id,
                           bool code_failed);
 
+/** Give back the cast a device token was admitted for when nothing was stored (a refused code
+ *  or ballot): the cast rate limits ballots, and a resident's mistakes must not make the next
+ *  resident wait (issue 12). */
+void pb_api_kiosk_refund(struct pb_api *api, const struct pb_api_election *el, const char *id);
+
+/* web.c: voting from home with the voter code alone (docs/api.md, "Limits", issue 12) */
+#define PB_WEB_BACKOFF_AFTER 5       /* failed codes in a row from one address before it waits */
+#define PB_WEB_BACKOFF_MAX_S 3600    /* the longest an address waits (no lock: addresses are shared) */
+#define PB_WEB_FAILS_BURST 600       /* failed codes from all addresses at once... */
+#define PB_WEB_FAIL_PERIOD_MS 100    /* ...then one per 100 ms (10 a second) */
+#define PB_WEB_CLIENTS_MAX 65536     /* addresses remembered; the oldest go first */
+#define PB_WEB_FORGET_MS 86400000ull /* an address's failures are forgotten after a day without one */
+
+enum pb_web_verdict {
+        PB_WEB_ADMIT,   /* go on */
+        PB_WEB_BACKOFF, /* this address failed too often: 429, Retry-After */
+        PB_WEB_BUSY,    /* too many failed codes from everyone: 429, Retry-After */
+};
+PB_NODISCARD pb_err pb_api_web_init(struct pb_api *api);
+void pb_api_web_free(struct pb_api *api);
+/** Does @el take votes from the web (its manifest's web_voting)?  False for a draft or a box that
+ *  cannot be read. */
+bool pb_api_web_allowed(struct pb_api_election *el);
+/** May @client cast from the web now?  *ret_retry_s: the wait for the other verdicts. */
+enum pb_web_verdict pb_api_web_admit(struct pb_api *api, const char *client, unsigned *ret_retry_s);
+/** What became of @client's web cast: @code_failed for an unknown or malformed voter code. */
+void pb_api_web_outcome(struct pb_api *api, const char *client, bool code_failed);
+
 /* writer.c */
 PB_NODISCARD pb_err pb_api_writer_start(struct pb_api *api);
 void pb_api_writer_stop(struct pb_api *api);
 /** Queue @job; PB_ERR_BUSY when the queue is full (the caller answers 503 with Retry-After). */
 PB_NODISCARD pb_err pb_api_writer_submit(struct pb_api *api, struct pb_api_job *job);
 void pb_api_job_free(struct pb_api_job *job);
+
+/* cors.c: other origins' pages calling the API (docs/api.md, "CORS") */
+PB_NODISCARD pb_err pb_api_cors_init(struct pb_api *api, const struct pb_api_config *cfg,
+                                     struct pb_diag *reterr);
+void pb_api_cors_free(struct pb_api *api);
+/** Answer a CORS preflight (OPTIONS with Origin and Access-Control-Request-Method): true when
+ *  @req is one (answered); else name an allowed Origin in @resp (Access-Control-Allow-Origin). */
+bool pb_api_cors(struct pb_api *api, const struct pb_api_request *req, struct pb_api_response *resp);
+
+/* h_pages.c: the pages and their assets (every path outside /v1/) */
+/** Answer @req when its path is a page's (anything outside /v1/): true when it did. */
+bool pb_api_pages(const struct pb_api_request *req, struct pb_api_response *resp);
+struct pb_web_asset;
+/** The built-in asset at @path ("/js/app.js"), or NULL. */
+const struct pb_web_asset *pb_web_find(const char *path);
 
 /* replies */
 void pb_api_reply_json(struct pb_api_ctx *c, unsigned status, const struct pb_buf *body);
@@ -274,6 +334,7 @@ void pb_h_election_resume(struct pb_api_ctx *c);
 void pb_h_election_close(struct pb_api_ctx *c);
 void pb_h_codes(struct pb_api_ctx *c);
 void pb_h_ballots(struct pb_api_ctx *c);
+void pb_h_paper(struct pb_api_ctx *c);
 void pb_h_receipt(struct pb_api_ctx *c);
 void pb_h_checkpoint(struct pb_api_ctx *c);
 void pb_h_turnout(struct pb_api_ctx *c);

@@ -8,6 +8,9 @@
  *   {"code": "...", "submission_id": "<32 hex>", "ballots": {"<contest id>": {...}, ...}}
  * The ballot's rules (lengths, limits, points) and which contests the code is for are checked by
  * the ballot box, strictly.
+ *
+ * POST /v1/elections/{id}/paper: an officer enters a paper ballot the same way (channel paper), with
+ * its "batch"; a contest's paper may be {"blank": true} or {"spoiled": true}, recorded as such.
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -22,6 +25,12 @@ static const struct pb_json_field body_fields[] = {
         { "ballot", PB_JSON_OBJECT, false }, { "ballots", PB_JSON_OBJECT, false },
         { "code", PB_JSON_STRING, true },    { "submission_id", PB_JSON_STRING, true },
         { NULL, PB_JSON_ANY, false },
+};
+
+static const struct pb_json_field paper_fields[] = {
+        { "ballot", PB_JSON_OBJECT, false },       { "ballots", PB_JSON_OBJECT, false },
+        { "batch", PB_JSON_STRING, true },         { "code", PB_JSON_STRING, true },
+        { "submission_id", PB_JSON_STRING, true }, { NULL, PB_JSON_ANY, false },
 };
 
 static void bad(struct pb_api_ctx *c, pb_err code, const char *path, const char *why)
@@ -48,8 +57,9 @@ static void refuse(struct pb_api_ctx *c, enum pb_refusal why, const char *detail
 }
 
 /* The "ballot" of a vote of one contest, read as the ballot box reads CVRs (formats/json_ballot.c):
- * exactly the one member its vote type uses, known projects, each once. */
-static pb_err read_one(const struct pb_manifest *m, const cJSON *b, struct pb_api_job *job, struct pb_diag *d)
+ * exactly the one member its vote type uses, known projects, each once; a @paper's may be a mark. */
+static pb_err read_one(const struct pb_manifest *m, const cJSON *b, bool paper, struct pb_api_job *job,
+                       struct pb_diag *d)
 {
         const struct pb_election *e = m->contests[0].election;
         size_t n = 0;
@@ -59,6 +69,13 @@ static pb_err read_one(const struct pb_manifest *m, const cJSON *b, struct pb_ap
                 pb_diag_refuse(d, PB_REFUSAL_BALLOT_MALFORMED, "$.ballot");
                 d->reason = "this vote has several contests: send \"ballots\", a ballot per contest";
                 return d->code;
+        }
+        if (paper) {
+                r = pb_vote_paper_read(m, b, "$.ballot", true, &job->ballots, d);
+                job->sub.ballots = job->ballots.part;
+                job->sub.n_ballots = job->ballots.n;
+                job->sub.as_ballot = true;
+                return r;
         }
         r = pb_ballot_json_read(e, b, "$.ballot", job->ballots.items, job->ballots.points, &n, d);
         if (r < 0)
@@ -71,7 +88,8 @@ static pb_err read_one(const struct pb_manifest *m, const cJSON *b, struct pb_ap
 
 /* The ballot ("ballot") or ballots ("ballots", one per contest) of the body, exactly one of the two.
  * A refusal names its reason. */
-static bool read_ballots(struct pb_api_ctx *c, const struct pb_manifest *m, struct pb_api_job *job)
+static bool read_ballots(struct pb_api_ctx *c, const struct pb_manifest *m, bool paper,
+                         struct pb_api_job *job)
 {
         const cJSON *one = cJSON_GetObjectItemCaseSensitive(c->json, "ballot");
         const cJSON *many = cJSON_GetObjectItemCaseSensitive(c->json, "ballots");
@@ -89,7 +107,12 @@ static bool read_ballots(struct pb_api_ctx *c, const struct pb_manifest *m, stru
                         : "missing \"ballots\" (or \"ballot\" for a vote of one contest)");
                 return false;
         }
-        r = one ? read_one(m, one, job, &d) : pb_vote_ballots_read(m, many, "$.ballots", &job->ballots, &d);
+        if (one)
+                r = read_one(m, one, paper, job, &d);
+        else if (paper)
+                r = pb_vote_paper_read(m, many, "$.ballots", false, &job->ballots, &d);
+        else
+                r = pb_vote_ballots_read(m, many, "$.ballots", &job->ballots, &d);
         if (r < 0) {
                 d.subject[0] = '\0'; /* a project id from the ballot: content, never echoed */
                 pb_api_fail(c, r, &d);
@@ -120,14 +143,57 @@ static bool kiosk_allows(struct pb_api_ctx *c, const struct pb_manifest *m, cons
                 snprintf(path, sizeof(path), "$.ballots[\"%s\"]", m->contests[k].election->id);
                 pb_diag_clear(&d);
                 pb_diag_refuse(&d, PB_REFUSAL_CONTEST_NOT_ALLOWED, b ? path : "$.ballot");
-                d.reason = "this kiosk does not take ballots for this contest";
+                d.reason = "this kiosk or officer token does not take ballots for this contest";
                 pb_api_problem(c->resp, d.code, NULL, &d);
                 return false;
         }
         return true;
 }
 
-void pb_h_ballots(struct pb_api_ctx *c)
+/* A resident voting from home (no credentials, an election that allows it): the limits on failed
+ * voter codes per client address and overall (api/web.c).  False when refused (answered). */
+static bool web_admit(struct pb_api_ctx *c)
+{
+        unsigned wait = 0;
+
+        switch (pb_api_web_admit(c->api, c->req->client, &wait)) {
+        case PB_WEB_ADMIT: return true;
+        case PB_WEB_BACKOFF:
+                refuse(c, PB_REFUSAL_RATE_LIMITED,
+                       "too many failed voter codes in a row from this address; wait", wait ? wait : 1);
+                return false;
+        case PB_WEB_BUSY:
+                refuse(c, PB_REFUSAL_RATE_LIMITED, "too many failed voter codes from the web; wait",
+                       wait ? wait : 1);
+                return false;
+        }
+        return false;
+}
+
+/* A paper's batch, recorded in its CVR with the officer's token id (@job->paper).  False when
+ * refused (answered). */
+static bool read_batch(struct pb_api_ctx *c, struct pb_api_job *job)
+{
+        const char *batch = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c->json, "batch"));
+        size_t n = strlen(batch);
+
+        for (size_t i = 0; i < n; i++)
+                if (batch[i] < 0x20 || batch[i] > 0x7e || batch[i] == '"' || batch[i] == '\\')
+                        n = 0;
+        if (n == 0 || n > PB_CVR_BATCH_MAX) {
+                bad(c, PB_ERR_PARSE, "$.batch",
+                    "a batch is 1 to " PB_STRINGIFY(
+                            PB_CVR_BATCH_MAX) " printable ASCII characters without '\"' or '\\\\'");
+                return false;
+        }
+        memcpy(job->batch, batch, n + 1);
+        job->paper = (struct pb_cvr_paper){ job->batch, job->token_id };
+        job->sub.paper = &job->paper;
+        return true;
+}
+
+/* A submission of a kiosk or a resident (electronic, web), or of an officer (@paper). */
+static void cast(struct pb_api_ctx *c, bool paper)
 {
         const struct pb_manifest *m;
         struct pb_api_snap *snap = NULL;
@@ -135,11 +201,13 @@ void pb_h_ballots(struct pb_api_ctx *c)
         struct pb_diag d;
         const char *code, *sid;
         size_t sid_len;
-        bool async;
+        bool async, device = c->token.election_token && (c->token.flags & PB_TOKEN_DEVICE);
         pb_err r;
 
         pb_diag_clear(&d);
-        if (c->token.election_token && (c->token.flags & PB_TOKEN_DEVICE)) {
+        if (c->web && !web_admit(c))
+                return;
+        if (device) {
                 /* one physical kiosk's token: its per-kiosk limits (docs/api.md, "Limits") */
                 unsigned wait = 0;
                 switch (pb_api_kiosk_admit(c->api, c->el, &c->token, &wait)) {
@@ -159,9 +227,9 @@ void pb_h_ballots(struct pb_api_ctx *c)
                         return;
                 }
         }
-        if (pb_json_check_object(c->json, body_fields, "$", &d) < 0) {
+        if (pb_json_check_object(c->json, paper ? paper_fields : body_fields, "$", &d) < 0) {
                 pb_api_fail(c, PB_ERR_PARSE, &d);
-                return;
+                goto out;
         }
         code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c->json, "code"));
         sid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c->json, "submission_id"));
@@ -172,11 +240,11 @@ void pb_h_ballots(struct pb_api_ctx *c)
                 /* a draft: its project list may still change, so no ballot is read against it; the
                  * same answer as the writer's for an election that is not open */
                 pb_api_problem(c->resp, pb_diag_refuse(&d, PB_REFUSAL_NOT_OPEN, NULL), NULL, &d);
-                return;
+                goto out;
         }
         if (!snap) {
                 pb_api_fail(c, r == PB_ERR_AUTH ? PB_ERR_BUSY : r, NULL); /* no engine key: read-only */
-                return;
+                goto out;
         }
         m = pb_box_snapshot_manifest(snap->box);
         if (pb_api_period_refuse(c->api, m, &d)) {
@@ -201,7 +269,8 @@ void pb_h_ballots(struct pb_api_ctx *c)
                 pb_api_fail(c, pb_diag_refuse(&d, PB_REFUSAL_CODE_MALFORMED, "$.code"), &d);
                 goto out;
         }
-        if (!read_ballots(c, m, job) || !kiosk_allows(c, m, job))
+        memcpy(job->token_id, c->token.id, sizeof(job->token_id));
+        if (!read_ballots(c, m, paper, job) || !kiosk_allows(c, m, job) || (paper && !read_batch(c, job)))
                 goto out;
         job->code = pb_strndup(code, strlen(code));
         if (!job->code) {
@@ -210,14 +279,16 @@ void pb_h_ballots(struct pb_api_ctx *c)
         }
         job->sub.code = job->code;
         job->sub.code_len = strlen(job->code);
-        job->sub.channel = PB_CHANNEL_ELECTRONIC;
+        /* from home on pbvote's own page, or from a kiosk or a frontend with a kiosk token */
+        job->sub.channel = paper ? PB_CHANNEL_PAPER : c->web ? PB_CHANNEL_WEB : PB_CHANNEL_ELECTRONIC;
         /* code hash, checks, CVR and commitment here, in parallel, rather than on the one writer */
         pb_box_prepare(snap->box, &job->sub, &job->prep);
         pb_api_snap_release(c->el, snap);
         snap = NULL;
         job->el = c->el;
-        job->device = c->token.election_token && (c->token.flags & PB_TOKEN_DEVICE);
-        memcpy(job->token_id, c->token.id, sizeof(job->token_id));
+        job->device = device;
+        job->web = c->web;
+        snprintf(job->client, sizeof(job->client), "%s", c->req->client ? c->req->client : "");
         /* counted by kiosk (turnout): the token's public id, as `pbvote token list` shows it */
         job->sub.kiosk = c->token.election_token ? job->token_id : NULL;
         job->resp = c->resp;
@@ -233,8 +304,22 @@ void pb_h_ballots(struct pb_api_ctx *c)
                 c->outcome = PB_API_PENDING; /* the writer owns the job and answers */
                 return;
         }
+        if (r == PB_OK)
+                device = false; /* cast (dispatch waited for it): the writer counted it */
 out:
+        if (device) /* refused before the writer: nothing stored, the cast given back (issue 12) */
+                pb_api_kiosk_refund(c->api, c->el, c->token.id);
         if (snap)
                 pb_api_snap_release(c->el, snap);
         pb_api_job_free(job);
+}
+
+void pb_h_ballots(struct pb_api_ctx *c)
+{
+        cast(c, false);
+}
+
+void pb_h_paper(struct pb_api_ctx *c)
+{
+        cast(c, true);
 }

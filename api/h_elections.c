@@ -109,6 +109,10 @@ void pb_h_elections_list(struct pb_api_ctx *c)
                 r = pb_box_state(el->box, &st);
                 pb_jw_kv_string(&w, "state", r == PB_OK ? pb_box_state_name(st) : "unavailable");
                 pb_jw_kv_string(&w, "title", pb_box_manifest(el->box)->election->title);
+                /* its page takes votes from home (issue 12): the start page links to it; written
+                 * only then, as in the manifest */
+                if (pb_box_manifest(el->box)->web_voting)
+                        pb_jw_kv_bool(&w, "web_voting", true);
                 pthread_mutex_unlock(&el->lock);
                 pb_jw_object_end(&w);
         }

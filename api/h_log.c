@@ -123,10 +123,11 @@ static void write_turnout(struct pb_jw *w, const struct pb_turnout *t, const str
         pb_jw_kv_int(w, "ballots", (int64_t)t->ballots);
         pb_jw_key(w, "by_channel");
         pb_jw_object_begin(w);
-        /* sorted keys: electronic, imported, paper */
+        /* sorted keys: electronic, imported, paper, web */
         pb_jw_kv_int(w, "electronic", (int64_t)t->by_channel[PB_CHANNEL_ELECTRONIC]);
         pb_jw_kv_int(w, "imported", (int64_t)t->by_channel[PB_CHANNEL_IMPORTED]);
         pb_jw_kv_int(w, "paper", (int64_t)t->by_channel[PB_CHANNEL_PAPER]);
+        pb_jw_kv_int(w, "web", (int64_t)t->by_channel[PB_CHANNEL_WEB]);
         pb_jw_object_end(w);
         if (t->n_contests && m->n_contests == t->n_contests) {
                 pb_jw_key(w, "by_contest");

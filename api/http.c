@@ -12,6 +12,8 @@
 
 #include "engine/pb_alloc.h"
 
+#define PB_HTTP_CLIENT_MAX 48 /* INET6_ADDRSTRLEN and some */
+
 /*
  * Slow clients.  libmicrohttpd's timeout is per idle period, so a client sending a byte a second
  * never trips it (slowloris).  Every connection is therefore tracked, and a watchdog shuts down the
@@ -214,10 +216,13 @@ static enum MHD_Result send_response(struct MHD_Connection *con, struct req *rq,
 {
         struct MHD_Response *resp;
         enum MHD_Result ret;
-        size_t sent = r->stream.cls ? (size_t)r->stream.size : r->body.len;
+        size_t sent = r->stream.cls ? (size_t)r->stream.size : r->static_body ? r->static_len : r->body.len;
 
         if (r->stream.cls)
                 resp = stream_response(r);
+        else if (r->static_body) /* a built-in page or asset (api/h_pages.c): no copy */
+                resp = MHD_create_response_from_buffer(r->static_len, (void *)r->static_body,
+                                                       MHD_RESPMEM_PERSISTENT);
         else
                 resp = MHD_create_response_from_buffer(r->body.len, r->body.data ? r->body.data : (char *)"",
                                                        MHD_RESPMEM_MUST_COPY);
@@ -225,9 +230,26 @@ static enum MHD_Result send_response(struct MHD_Connection *con, struct req *rq,
                 return MHD_NO;
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                                 r->content_type ? r->content_type : "text/plain");
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+                                r->cache_control ? r->cache_control : "no-store");
+        if (r->etag)
+                MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
+        if (r->cors_origin) { /* a page of an origin the operator allows (api/cors.c) */
+                MHD_add_response_header(resp, "Access-Control-Allow-Origin", r->cors_origin);
+                MHD_add_response_header(resp, "Access-Control-Expose-Headers", "Retry-After");
+        }
+        if (r->preflight) {
+                MHD_add_response_header(resp, "Access-Control-Allow-Methods", r->allow);
+                MHD_add_response_header(resp, "Access-Control-Allow-Headers", "Authorization, Content-Type");
+                MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
+        }
+        /* answers differ by Origin only for the API; a shared cache must keep them apart */
+        MHD_add_response_header(resp, "Vary", "Origin");
+        /* the pages (docs/pages.md): no script, style or request from anywhere but this server */
+        MHD_add_response_header(resp, "Content-Security-Policy", PB_HTTP_CSP);
+        MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
         MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-        if (r->allow[0])
+        if (r->allow[0] && !r->preflight)
                 MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
         if (r->status == 401)
                 MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
@@ -260,6 +282,23 @@ static enum MHD_Result early_problem(struct MHD_Connection *con, struct req *rq,
         return ret;
 }
 
+/* The peer's address as text (web voting's limits per address), or NULL. */
+static const char *client_address(struct MHD_Connection *con, char *buf, size_t cap)
+{
+        const union MHD_ConnectionInfo *i = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        const struct sockaddr *sa = i ? i->client_addr : NULL;
+
+        if (!sa)
+                return NULL;
+        if (sa->sa_family == AF_INET)
+                return inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, buf,
+                                 (socklen_t)cap);
+        if (sa->sa_family == AF_INET6)
+                return inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, buf,
+                                 (socklen_t)cap);
+        return NULL;
+}
+
 /* Called by the writer thread once rq->resp is filled. */
 static void answered(void *cls)
 {
@@ -285,6 +324,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
         struct pb_http *h = cls;
         struct req *rq = *con_cls;
         struct pb_api_request q;
+        char client[PB_HTTP_CLIENT_MAX];
 
         (void)version;
         if (!rq) {
@@ -337,6 +377,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
         q.path = url;
         q.content_type = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
         q.authorization = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+        q.if_none_match = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+        q.client = client_address(con, client, sizeof(client));
+        q.origin = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Origin");
+        q.cors_method = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Access-Control-Request-Method");
         q.body = rq->body.data;
         q.body_len = rq->body.len;
         q.done = answered;

@@ -151,6 +151,17 @@ enum pb_kiosk_verdict pb_api_kiosk_admit(struct pb_api *api, const struct pb_api
         return v;
 }
 
+void pb_api_kiosk_refund(struct pb_api *api, const struct pb_api_election *el, const char *id)
+{
+        struct pb_api_kiosk *k;
+
+        pthread_mutex_lock(&api->kiosks_lock);
+        k = entry(api, el, id);
+        if (k && k->tat >= PB_KIOSK_PERIOD_MS)
+                k->tat -= PB_KIOSK_PERIOD_MS; /* the slot admit took, given back */
+        pthread_mutex_unlock(&api->kiosks_lock);
+}
+
 bool pb_api_kiosk_outcome(struct pb_api *api, const struct pb_api_election *el, const char *id,
                           bool code_failed)
 {

@@ -32,6 +32,10 @@ struct pb_api_request {
         const char *path;          /* the URL path, as received (no query string) */
         const char *content_type;  /* NULL when absent */
         const char *authorization; /* NULL when absent */
+        const char *if_none_match; /* NULL when absent (pages' assets answer 304 to their ETag) */
+        const char *client;        /* the client's address ("192.0.2.7"), or NULL: web voting's limits */
+        const char *origin;        /* the Origin header, or NULL (CORS) */
+        const char *cors_method;   /* Access-Control-Request-Method of a preflight, or NULL */
         const char *body;          /* NULL or body_len bytes */
         size_t body_len;
         /* A response the writer thread completes later (a ballot waiting for COMMIT) is announced by
@@ -68,6 +72,13 @@ struct pb_api_response {
         char content_disposition[128];  /* "" or a Content-Disposition value (exports) */
         struct pb_api_receipt *receipt; /* owned: a receipt still to write out (pb_api_response_complete) */
         struct pb_api_stream stream;    /* owned when cls is set: the body, streamed (exports) */
+        /* a page or asset built into the binary (api/h_pages.c): sent instead of @body */
+        const unsigned char *static_body; /* static; NULL: @body is the answer */
+        size_t static_len;
+        const char *cache_control; /* static; NULL: "no-store" (every API answer and page) */
+        const char *etag;          /* static quoted strong ETag, or NULL */
+        const char *cors_origin;   /* an allowed Origin the answer names (the API's copy), or NULL */
+        bool preflight;            /* a CORS preflight answered: @allow lists the methods */
 };
 
 void pb_api_response_init(struct pb_api_response *r);
@@ -109,7 +120,15 @@ struct pb_api_config {
         /* seconds since 1970-01-01 UTC, for the manifests' voting periods (api.md, "The voting
          * period"); NULL: time(NULL) (tests step a clock of their own) */
         int64_t (*wall_s)(void);
+        /* origins whose pages may call the API from a browser (CORS; docs/api.md): "https://city.example",
+         * scheme and host and optional port, nothing else; copied.  None by default: the pages pbvote
+         * serves itself are same-origin. */
+        const char *const *cors_origins;
+        size_t n_cors_origins;
 };
+
+/** True if @s can be a CORS origin: http or https, a host, an optional port, no path. */
+bool pb_api_origin_is_valid(const char *s);
 
 /**
  * Create the API: open every election of @cfg->data_dir (recovering each, pb_box_open), attach the
@@ -117,7 +136,7 @@ struct pb_api_config {
  * election is listed as unavailable and its routes answer 503 with the reason (also logged on
  * stderr).  libsodium must be initialised (sodium_init()) first.
  * @ret owned by the caller (pb_api_free).
- * @return PB_OK, PB_ERR_IO (no such folder), PB_ERR_NOMEM
+ * @return PB_OK, PB_ERR_IO (no such folder), PB_ERR_INVALID (a CORS origin that is not one), PB_ERR_NOMEM
  */
 PB_NODISCARD pb_err pb_api_new(const struct pb_api_config *cfg, struct pb_api **ret, struct pb_diag *reterr);
 /** Stop the writer (answering what is queued), close every election, free @api.  Accepts NULL. */

@@ -24,6 +24,10 @@ struct pb_http_config {
 
 void pb_http_config_default(struct pb_http_config *c);
 
+/** Content-Security-Policy of every response (docs/pages.md): the pages load scripts, styles,
+ *  images and data from this server only, are never framed, and post forms nowhere else. */
+#define PB_HTTP_CSP "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
 struct pb_http;
 
 /**

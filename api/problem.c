@@ -51,6 +51,9 @@ void pb_api_problem(struct pb_api_response *r, pb_err code, const char *detail, 
         stream_drop(r);
         r->status = (unsigned)pb_err_http_status(code);
         r->content_type = "application/problem+json";
+        r->static_body = NULL;
+        r->cache_control = NULL;
+        r->etag = NULL;
         pb_buf_reset(&r->body);
         snprintf(type, sizeof(type), "tag:pbvote.org,2026:error/%s", pb_err_name(code));
         pb_jw_init(&w, &r->body);

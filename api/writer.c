@@ -154,6 +154,8 @@ static void kiosk_outcome(struct pb_api *api, struct pb_api_job *job, const stru
         struct pb_api_election *el = job->el;
         bool failed = is_failed_code(o);
 
+        if (o->status != PB_OK) /* nothing stored: the cast rate is for ballots (issue 12) */
+                pb_api_kiosk_refund(api, el, job->token_id);
         if (o->status != PB_OK && !failed)
                 return;
         if (!pb_api_kiosk_outcome(api, el, job->token_id, failed))
@@ -176,6 +178,10 @@ static void reply_batch(struct pb_api *api, struct pb_api_cast *c)
                 pb_err r = c->r;
                 if (r == PB_OK && job->device)
                         kiosk_outcome(api, job, &c->outs[i]);
+                if (r == PB_OK && job->web && (c->outs[i].status == PB_OK || is_failed_code(&c->outs[i])))
+                        pb_api_web_outcome(api, job->client, is_failed_code(&c->outs[i]));
+                if (r != PB_OK && job->device) /* the whole batch failed: nothing stored */
+                        pb_api_kiosk_refund(api, job->el, job->token_id);
                 if (r == PB_OK) {
                         reply_outcome(job, &c->outs[i]);
                 } else if (r == PB_ERR_BUSY || r == PB_ERR_STORAGE || r == PB_ERR_NOMEM) {

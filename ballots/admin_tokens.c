@@ -8,25 +8,26 @@
 #include <string.h>
 #include <unistd.h>
 
-pb_err pb_admin_token_create(const char *data_dir, const char *label, char ret_token[65],
+pb_err pb_admin_token_create(const char *data_dir, const char *label, char ret_token[PB_TOKEN_TEXT_LEN + 1],
                              struct pb_diag *reterr)
 {
-        uint8_t raw[32], h[32];
-        char path[4096], line[256], hex[65];
+        uint8_t raw[PB_TOKEN_BYTES], h[PB_SHA256_BYTES];
+        char path[4096], line[256], hex[PB_SHA256_HEX_LEN + 1];
         int fd, n;
         ssize_t w;
 
         if (!label)
                 label = "";
-        if (strlen(label) > 64 || strpbrk(label, "\r\n"))
-                return pb_diag_set(reterr, PB_ERR_INVALID, "label", "at most 64 bytes on one line");
+        if (strlen(label) > PB_TOKEN_LABEL_MAX || strpbrk(label, "\r\n"))
+                return pb_diag_set(reterr, PB_ERR_INVALID, "label",
+                                   "at most " PB_STRINGIFY(PB_TOKEN_LABEL_MAX) " bytes on one line");
         snprintf(path, sizeof(path), "%s/%s", data_dir, PB_ADMIN_TOKENS_FILE);
         fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return pb_diag_set(reterr, PB_ERR_IO, "data", "cannot write admin.tokens in the data folder");
         randombytes_buf(raw, sizeof(raw));
-        sodium_bin2hex(ret_token, 65, raw, sizeof(raw));
-        crypto_hash_sha256(h, (const uint8_t *)ret_token, 64);
+        sodium_bin2hex(ret_token, PB_TOKEN_TEXT_LEN + 1, raw, sizeof(raw));
+        crypto_hash_sha256(h, (const uint8_t *)ret_token, PB_TOKEN_TEXT_LEN);
         sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
         n = snprintf(line, sizeof(line), "%s %s\n", hex, label);
         do
@@ -35,7 +36,7 @@ pb_err pb_admin_token_create(const char *data_dir, const char *label, char ret_t
         sodium_memzero(raw, sizeof(raw));
         if (w != n || fsync(fd) < 0) {
                 close(fd);
-                sodium_memzero(ret_token, 65);
+                sodium_memzero(ret_token, PB_TOKEN_TEXT_LEN + 1);
                 return pb_diag_set(reterr, PB_ERR_IO, "data", "cannot write admin.tokens");
         }
         close(fd);
@@ -44,7 +45,7 @@ pb_err pb_admin_token_create(const char *data_dir, const char *label, char ret_t
 
 bool pb_admin_token_check(const char *data_dir, const char *token, size_t len)
 {
-        uint8_t h[32], want[32];
+        uint8_t h[PB_SHA256_BYTES], want[PB_SHA256_BYTES];
         char path[4096], line[256];
         bool ok = false;
         FILE *f;
@@ -56,10 +57,10 @@ bool pb_admin_token_check(const char *data_dir, const char *token, size_t len)
         crypto_hash_sha256(h, (const uint8_t *)token, len);
         while (fgets(line, sizeof(line), f)) {
                 size_t bin_len = 0;
-                if (line[0] == '#' || strlen(line) < 64)
+                if (line[0] == '#' || strlen(line) < PB_SHA256_HEX_LEN)
                         continue;
-                if (sodium_hex2bin(want, sizeof(want), line, 64, NULL, &bin_len, NULL) == 0 &&
-                    bin_len == 32 && sodium_memcmp(want, h, 32) == 0)
+                if (sodium_hex2bin(want, sizeof(want), line, PB_SHA256_HEX_LEN, NULL, &bin_len, NULL) == 0 &&
+                    bin_len == sizeof(want) && sodium_memcmp(want, h, sizeof(h)) == 0)
                         ok = true; /* read on: the time taken does not depend on where it is */
         }
         fclose(f);

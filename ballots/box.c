@@ -8,8 +8,9 @@
 #include "ballots/pb_docs.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_seal.h"
+#include "engine/pb_utc.h"
 
-static const char *const role_names[PB_ROLE_COUNT] = { "admin", "kiosk", "auditor" };
+static const char *const role_names[PB_ROLE_COUNT] = { "admin", "kiosk", "auditor", "officer" };
 
 const char *pb_role_name(enum pb_role r)
 {
@@ -24,18 +25,6 @@ pb_err pb_role_parse(const char *s, enum pb_role *ret)
                         return PB_OK;
                 }
         return PB_ERR_NOT_FOUND;
-}
-
-bool box_time_is_valid(const char *s)
-{
-        static const char pattern[] = "dddd-dd-ddTdd:dd:ddZ";
-
-        if (!s || strlen(s) != sizeof(pattern) - 1)
-                return false;
-        for (size_t i = 0; pattern[i]; i++)
-                if (pattern[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != pattern[i])
-                        return false;
-        return true;
 }
 
 pb_err box_need_engine(struct pb_box *b, struct pb_diag *d)
@@ -57,7 +46,7 @@ void pb_box_free(struct pb_box *b)
 }
 
 /* Parse the stored manifest @text (whose SHA-256 is @sha256) into b->manifest. */
-static pb_err use_manifest(struct pb_box *b, const struct pb_buf *text, const uint8_t sha256[32],
+static pb_err use_manifest(struct pb_box *b, const struct pb_buf *text, const uint8_t sha256[PB_SHA256_BYTES],
                            struct pb_diag *d)
 {
         struct pb_manifest *m = NULL;
@@ -69,7 +58,7 @@ static pb_err use_manifest(struct pb_box *b, const struct pb_buf *text, const ui
                                                        "the stored manifest does not parse");
         pb_manifest_free(b->manifest);
         b->manifest = m;
-        memcpy(b->manifest_sha256, sha256, 32);
+        memcpy(b->manifest_sha256, sha256, sizeof(b->manifest_sha256));
         b->prep_gen++;
         return PB_OK;
 }
@@ -77,7 +66,7 @@ static pb_err use_manifest(struct pb_box *b, const struct pb_buf *text, const ui
 /* Parse the stored manifest into b->manifest (again: open changes the parsed copy in place). */
 static pb_err load_manifest(struct pb_box *b, struct pb_diag *d)
 {
-        uint8_t sha256[32];
+        uint8_t sha256[PB_SHA256_BYTES];
         struct pb_buf text;
         pb_err r;
 
@@ -300,7 +289,7 @@ pb_err box_retry_key_load(struct pb_box *b, struct pb_diag *d)
 
 pb_err box_reload(struct pb_box *b, struct pb_diag *d)
 {
-        uint8_t sha256[32];
+        uint8_t sha256[PB_SHA256_BYTES];
         struct pb_buf text;
         bool open, changed = false;
         pb_err r;
@@ -314,7 +303,7 @@ pb_err box_reload(struct pb_box *b, struct pb_diag *d)
         if (r == PB_OK) {
                 crypto_hash_sha256(sha256, (const uint8_t *)text.data, text.len);
                 /* open adds the keys, or a draft was replaced: parse only what changed */
-                if (memcmp(sha256, b->manifest_sha256, 32))
+                if (memcmp(sha256, b->manifest_sha256, sizeof(sha256)))
                         r = use_manifest(b, &text, sha256, d);
         }
         pb_buf_release(&text);
@@ -705,7 +694,7 @@ static pb_err close_payload(struct pb_box *b, const char *closed_at, const struc
 
         memset(&c, 0, sizeof(c));
         /* the stored manifest's bytes, which box_docs_check() found to be the signed ones */
-        memcpy(c.manifest_sha256, b->manifest_sha256, 32);
+        memcpy(c.manifest_sha256, b->manifest_sha256, sizeof(c.manifest_sha256));
         memcpy(c.election, b->manifest->election->id, strlen(b->manifest->election->id) + 1);
         memcpy(c.log.origin, b->manifest->origin, sizeof(c.log.origin));
         box_log_root(b, c.log.root);
@@ -726,8 +715,9 @@ pb_err pb_box_election_close(struct pb_box *b, const char *closed_at, struct pb_
 
         pb_buf_init(&payload, 0);
         pb_buf_init(&env, 0);
-        if (!box_time_is_valid(closed_at))
-                return pb_diag_set(reterr, PB_ERR_INVALID, "closed_at", "expected YYYY-MM-DDTHH:MM:SSZ");
+        if (!pb_utc_is_valid(closed_at))
+                return pb_diag_set(reterr, PB_ERR_INVALID, "closed_at",
+                                   "expected a real UTC time, YYYY-MM-DDTHH:MM:SSZ");
         r = box_need_engine(b, reterr);
         if (r < 0)
                 return r;

@@ -13,7 +13,7 @@
  * any.  Whatever the ballot of this submission: comparing the two would tell a voter's retry with
  * a guessed ballot whether the guess is the stored ballot (issue 11). */
 static pb_err idem_lookup(struct pb_box *b, const struct pb_box_prepared *p, bool *found,
-                          uint8_t commitment[32], struct pb_diag *d)
+                          uint8_t commitment[PB_CVR_HASH_BYTES], struct pb_diag *d)
 {
         sqlite3_stmt *st = box_stmt(b, ST_IDEM_GET);
         int rc;
@@ -21,11 +21,11 @@ static pb_err idem_lookup(struct pb_box *b, const struct pb_box_prepared *p, boo
         *found = false;
         if (!st)
                 return box_sqlite_err(b, sqlite3_errcode(b->db), d);
-        sqlite3_bind_blob(st, 1, p->idem_key, 32, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 1, p->idem_key, sizeof(p->idem_key), SQLITE_STATIC);
         rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
+        if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == PB_CVR_HASH_BYTES) {
                 *found = true;
-                memcpy(commitment, sqlite3_column_blob(st, 0), 32);
+                memcpy(commitment, sqlite3_column_blob(st, 0), PB_CVR_HASH_BYTES);
         }
         sqlite3_reset(st);
         return rc == SQLITE_ROW || rc == SQLITE_DONE ? PB_OK : box_sqlite_err(b, rc, d);
@@ -43,22 +43,22 @@ enum spend {
 
 /* Is @c the commitment of a ballot accepted earlier in this transaction (@fresh, @n_fresh) or
  * stored before? */
-static pb_err ballot_exists(struct pb_box *b, const uint8_t c[32], const struct box_fresh *fresh,
-                            size_t n_fresh, bool *ret, struct pb_diag *d)
+static pb_err ballot_exists(struct pb_box *b, const uint8_t c[PB_CVR_HASH_BYTES],
+                            const struct box_fresh *fresh, size_t n_fresh, bool *ret, struct pb_diag *d)
 {
         sqlite3_stmt *st;
         int rc;
 
         *ret = false;
         for (size_t i = 0; i < n_fresh; i++)
-                if (!memcmp(fresh[i].commitment, c, 32)) {
+                if (!memcmp(fresh[i].commitment, c, PB_CVR_HASH_BYTES)) {
                         *ret = true;
                         return PB_OK;
                 }
         st = box_stmt(b, ST_BALLOT_LEAF);
         if (!st)
                 return box_sqlite_err(b, sqlite3_errcode(b->db), d);
-        sqlite3_bind_blob(st, 1, c, 32, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 1, c, PB_CVR_HASH_BYTES, SQLITE_STATIC);
         rc = sqlite3_step(st);
         sqlite3_reset(st);
         *ret = rc == SQLITE_ROW;
@@ -82,16 +82,16 @@ static enum spend unfit(const struct pb_box_prepared *p, const void *allowed, in
  * contests (refused, not spent); for a spent one with a submission id, the row's tag is opened with
  * this code's and id's pad (p->tag ^ p->commitment): the same code and id give the first
  * submission's commitment back, which is then a stored ballot (or one of this transaction's,
- * @fresh); another submission's tag opens to 32 bytes that name no ballot.  The ballot this
+ * @fresh); another submission's tag opens to a commitment that names no ballot.  The ballot this
  * submission carries is never looked at for a spent code, so the answer cannot depend on it
  * (docs/ballot-box.md, "Retries").
  */
 static pb_err spend_code(struct pb_box *b, const struct pb_box_prepared *p, const struct box_fresh *fresh,
-                         size_t n_fresh, enum spend *ret, uint8_t ret_commitment[32], size_t *ret_contest,
-                         struct pb_diag *d)
+                         size_t n_fresh, enum spend *ret, uint8_t ret_commitment[PB_CVR_HASH_BYTES],
+                         size_t *ret_contest, struct pb_diag *d)
 {
         sqlite3_stmt *st = box_stmt(b, ST_CODE_SPEND);
-        uint8_t first[32];
+        uint8_t first[PB_CVR_HASH_BYTES];
         bool tagged = false, exists = false;
         pb_err r;
         int rc;
@@ -134,7 +134,7 @@ static pb_err spend_code(struct pb_box *b, const struct pb_box_prepared *p, cons
                 r = ballot_exists(b, first, fresh, n_fresh, &exists, d);
         if (r == PB_OK && exists) {
                 *ret = SPEND_RETRY;
-                memcpy(ret_commitment, first, 32);
+                memcpy(ret_commitment, first, sizeof(first));
         }
         sodium_memzero(first, sizeof(first));
         return r;
@@ -146,7 +146,7 @@ static pb_err store_pending(struct pb_box *b, const struct box_fresh *f, struct 
         sqlite3_stmt *st = box_stmt(b, ST_BALLOT_INSERT);
 
         if (st) {
-                sqlite3_bind_blob(st, 1, f->commitment, 32, SQLITE_STATIC);
+                sqlite3_bind_blob(st, 1, f->commitment, PB_CVR_HASH_BYTES, SQLITE_STATIC);
                 sqlite3_bind_blob(st, 2, f->nonce, PB_CVR_NONCE_BYTES, SQLITE_STATIC);
                 sqlite3_bind_blob64(st, 3, f->cvr, f->cvr_len, SQLITE_STATIC);
         }
@@ -183,7 +183,7 @@ pb_err pb_box_receipt_signer(const struct pb_box *b, struct pb_receipt_signer *r
         return PB_OK;
 }
 
-/* Sign one promise for the @n commitments at @commitments (32 bytes each) and fill the receipts
+/* Sign one promise for the @n commitments at @commitments (PB_CVR_HASH_BYTES each) and fill the receipts
  * @rcs[0..n) in the same order. */
 static pb_err sign_batch(const struct pb_receipt_signer *s, const uint8_t *commitments, size_t n,
                          struct pb_receipt *const *rcs, struct pb_diag *reterr)
@@ -222,8 +222,8 @@ static pb_err sign_batch(const struct pb_receipt_signer *s, const uint8_t *commi
  */
 void pb_receipts_sign(const struct pb_receipt_signer *s, struct pb_cast_outcome *out, size_t n)
 {
-        uint8_t *commitments = pb_malloc((n ? n : 1) * PB_CVR_HASH_BYTES);
-        struct pb_receipt **rcs = pb_calloc(n ? n : 1, sizeof(*rcs));
+        uint8_t *commitments = pb_reallocarray(NULL, n, PB_CVR_HASH_BYTES);
+        struct pb_receipt **rcs = pb_calloc(n, sizeof(*rcs));
         size_t k = 0;
         pb_err r = commitments && rcs ? PB_OK : PB_ERR_NOMEM;
 

@@ -94,11 +94,14 @@ pb_err pb_box_codes_issue_for(struct pb_box *b, size_t count, const char *const 
         pb_err r;
 
         if (count == 0 || count > PB_BOX_CODES_MAX)
-                return pb_diag_set(reterr, PB_ERR_LIMIT, "count", "issue 1 to 1,000,000 codes at a time");
+                return pb_diag_set(reterr, PB_ERR_LIMIT, "count",
+                                   "issue 1 to " PB_STRINGIFY(PB_BOX_CODES_MAX) " codes at a time");
         r = box_need_engine(b, reterr);
         if (r < 0)
                 return r;
         codes = sodium_allocarray(count, COMPACT_LEN);
+        if (!codes)
+                return PB_ERR_NOMEM;
         if (!codes)
                 return PB_ERR_NOMEM;
         r = box_begin(b, reterr);

@@ -15,9 +15,10 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_SET_STATE] = "UPDATE election SET state = ? WHERE id = 1",
         [ST_GET_COUNT] = "SELECT n FROM counts WHERE name = ?",
         [ST_ADD_COUNT] = "UPDATE counts SET n = n + ? WHERE name = ?",
-        [ST_CODE_INSERT] = "INSERT INTO codes(hash, tag, contests) VALUES (?, zeroblob(32), ?)",
+        [ST_CODE_INSERT] = "INSERT INTO codes(hash, tag, contests) VALUES (?, zeroblob(" PB_STRINGIFY(
+                BOX_RETRY_TAG_BYTES) "), ?)",
         /* schema 3: a code spent with a submission id keeps the submission's tag until close;
-         * schema 6: only by a submission whose contests fit the code's (?3: NULL in a vote of one
+         * schema 7: only by a submission whose contests fit the code's (?3: NULL in a vote of one
          * contest), so a refusal for its contests leaves the code unspent in one statement */
         [ST_CODE_SPEND] = ("UPDATE codes SET spent = 1, tag = ?2 WHERE hash = ?1 AND spent = 0 AND "
                            "pbv_contests_fit(contests, ?3)"),
@@ -74,6 +75,14 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_KIOSK_COUNTS] = "SELECT name, n FROM counts WHERE name GLOB 'kiosk.*' ORDER BY name",
         [ST_CVR_BY_LEAF] = "SELECT cvr FROM ballots INDEXED BY ballots_leaf WHERE leaf = ?",
 };
+
+/*
+ * The released migrations state blob sizes as text (CHECK (length(...) = 32)): they are never
+ * edited, so they keep their literals, and a constant that changed would need a new migration.
+ */
+_Static_assert(PB_CODE_HASH_BYTES == 32 && PB_CVR_HASH_BYTES == 32 && BOX_RETRY_TAG_BYTES == 32 &&
+                       BOX_RETRY_KEY_BYTES == 32 && PB_CONTEST_SET_BYTES == 32,
+               "the released schema's CHECKs state 32 bytes: a new size needs a new migration");
 
 /*
  * Schema migrations: migrations[v] takes a database from user_version v to v + 1.  A migration is
@@ -148,15 +157,28 @@ static const char *const migrations[PB_BOX_SCHEMA_VERSION] = {
          * is answered code_spent, whatever its ballot. */
         "UPDATE codes SET tag = NULL WHERE spent = 1 AND tag IS NOT NULL;",
 
-        /* 5 -> 6: votes of several contests (issue 14, docs/ballot-box.md "Contests"): a voter code
+        /* 5 -> 6: ballots cast from home with the voter code alone on pbvote's own page (issue 12,
+         * docs/pages.md), counted apart from the kiosks' */
+        "INSERT INTO counts(name, n) VALUES ('channel.web', 0);",
+
+        /* 6 -> 7: votes of several contests (issue 14, docs/ballot-box.md "Contests"): a voter code
          * is issued for a set of contests (a bitmap of their indexes in the manifest, NULL: every
-         * contest, which is what every code of a one-contest vote is), and a kiosk token may be
-         * restricted to some contests (NULL: all).  Counters of ballots by contest are added when
-         * such a vote opens. */
+         * contest, which is what every code of a one-contest vote is), and a kiosk or officer token
+         * may be restricted to some contests (NULL: all).  Counters of ballots by contest are added
+         * when such a vote opens.  The tokens table is rebuilt for its role CHECK to take the
+         * officer, who enters paper ballots over the API. */
         ("ALTER TABLE codes ADD COLUMN contests BLOB CHECK (contests IS NULL OR length(contests) BETWEEN 1 "
          "AND 32);"
-         "ALTER TABLE tokens ADD COLUMN contests BLOB CHECK (contests IS NULL OR length(contests) BETWEEN 1 "
-         "AND 32);"),
+         "CREATE TABLE tokens_v7(hash BLOB PRIMARY KEY, role TEXT NOT NULL CHECK (role IN "
+         "('admin','kiosk','auditor','officer')),"
+         " label TEXT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)),"
+         " device INTEGER NOT NULL DEFAULT 0 CHECK (device IN (0, 1)),"
+         " locked INTEGER NOT NULL DEFAULT 0 CHECK (locked IN (0, 1)),"
+         " contests BLOB CHECK (contests IS NULL OR length(contests) BETWEEN 1 AND 32)) WITHOUT ROWID;"
+         "INSERT INTO tokens_v7(hash, role, label, revoked, device, locked)"
+         " SELECT hash, role, label, revoked, device, locked FROM tokens;"
+         "DROP TABLE tokens;"
+         "ALTER TABLE tokens_v7 RENAME TO tokens;"),
 };
 
 pb_err box_sqlite_err(struct pb_box *b, int rc, struct pb_diag *d)

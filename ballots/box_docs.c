@@ -14,9 +14,9 @@
 
 /* What one check reads, for the next level to use. */
 struct docs {
-        struct pb_buf manifest;      /* the stored manifest's bytes */
-        uint8_t manifest_sha256[32]; /* their SHA-256 */
-        enum pb_box_state state;     /* as stored */
+        struct pb_buf manifest;                   /* the stored manifest's bytes */
+        uint8_t manifest_sha256[PB_SHA256_BYTES]; /* their SHA-256 */
+        enum pb_box_state state;                  /* as stored */
         struct pb_seal_envelope close_env, result_env, cert_env;
         struct pb_doc_close close;
         struct pb_doc_result result;
@@ -75,8 +75,8 @@ static pb_err check_manifest(struct pb_box *b, struct docs *x, struct pb_diag *d
         if (r < 0)
                 goto out;
         crypto_hash_sha256(x->manifest_sha256, (const uint8_t *)x->manifest.data, x->manifest.len);
-        if (memcmp(x->manifest_sha256, b->manifest_sha256, 32) || again.len != x->manifest.len ||
-            memcmp(again.data, x->manifest.data, again.len)) {
+        if (memcmp(x->manifest_sha256, b->manifest_sha256, sizeof(x->manifest_sha256)) ||
+            again.len != x->manifest.len || memcmp(again.data, x->manifest.data, again.len)) {
                 r = bad(d, "manifest", "the manifest in use is not the stored one, in canonical form");
                 goto out;
         }
@@ -134,7 +134,8 @@ out:
 
 static bool same_log(const struct pb_doc_log *a, const struct pb_doc_log *b)
 {
-        return !strcmp(a->origin, b->origin) && a->size == b->size && !memcmp(a->root, b->root, 32);
+        return !strcmp(a->origin, b->origin) && a->size == b->size &&
+               !memcmp(a->root, b->root, sizeof(a->root));
 }
 
 /* B3, D1, D2: the close statement, signed by the engine key, about this election and manifest,
@@ -156,7 +157,7 @@ static pb_err check_close(struct pb_box *b, struct docs *x, struct pb_diag *d)
                                : bad(d, "close", "the close statement is not in its canonical form");
         if (strcmp(x->close.election, m->election->id))
                 return bad(d, "close", "the close statement is about another election");
-        if (memcmp(x->close.manifest_sha256, x->manifest_sha256, 32))
+        if (memcmp(x->close.manifest_sha256, x->manifest_sha256, sizeof(x->manifest_sha256)))
                 return bad(d, "close", "the close statement names another manifest");
         /* the stored tree, its latest checkpoint and the counters agree (O(log n)) */
         r = box_log_invariants(b, d);
@@ -180,7 +181,7 @@ static pb_err check_close(struct pb_box *b, struct docs *x, struct pb_diag *d)
 static pb_err check_result(struct pb_box *b, struct docs *x, struct pb_diag *d)
 {
         const struct pb_manifest *m = b->manifest;
-        uint8_t digest[32];
+        uint8_t digest[PB_SHA256_BYTES];
         pb_err r = open_doc(b, DOC_RESULT, PB_SEAL_TYPE_RESULT, &m->engine_key, "result", &x->result_env, d);
 
         if (r < 0)
@@ -191,10 +192,10 @@ static pb_err check_result(struct pb_box *b, struct docs *x, struct pb_diag *d)
                 return r == PB_ERR_NOMEM ? r : bad(d, "result", "the result is not in its canonical form");
         if (strcmp(x->result.election, m->election->id))
                 return bad(d, "result", "the result is about another election");
-        if (memcmp(x->result.manifest_sha256, x->manifest_sha256, 32))
+        if (memcmp(x->result.manifest_sha256, x->manifest_sha256, sizeof(x->manifest_sha256)))
                 return bad(d, "result", "the result names another manifest");
         crypto_hash_sha256(digest, x->close_env.payload, x->close_env.payload_len);
-        if (memcmp(digest, x->result.close_sha256, 32))
+        if (memcmp(digest, x->result.close_sha256, sizeof(digest)))
                 return bad(d, "result", "the result names another close statement");
         if (!same_log(&x->result.log, &x->close.log) ||
             !pb_turnout_same_counts(&x->result.counts, &x->close.counts))
@@ -207,7 +208,7 @@ static pb_err check_certification(struct pb_box *b, struct docs *x, struct pb_di
 {
         const struct pb_manifest *m = b->manifest;
         struct pb_doc_certification c;
-        uint8_t digest[32];
+        uint8_t digest[PB_SHA256_BYTES];
         pb_err r = open_doc(b, DOC_CERTIFICATION, PB_SEAL_TYPE_CERTIFICATION, &m->office_key, "certification",
                             &x->cert_env, d);
 
@@ -221,7 +222,7 @@ static pb_err check_certification(struct pb_box *b, struct docs *x, struct pb_di
         if (strcmp(c.election, m->election->id))
                 return bad(d, "certification", "the certification is about another election");
         crypto_hash_sha256(digest, x->result_env.payload, x->result_env.payload_len);
-        if (memcmp(digest, c.result_sha256, 32))
+        if (memcmp(digest, c.result_sha256, sizeof(digest)))
                 return bad(d, "certification", "the certification certifies another result");
         return PB_OK;
 }

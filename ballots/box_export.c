@@ -52,7 +52,7 @@ static const struct member members[] = {
 static pb_err line_next(struct pb_box *b, const struct member *m, sqlite3_stmt *st, struct pb_buf *out,
                         bool *ret_done, struct pb_diag *d)
 {
-        struct box_ballot_row row;
+        struct box_ballot_row row = { 0 };
         pb_err r;
         int rc;
 

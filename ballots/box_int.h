@@ -72,8 +72,8 @@ const char *box_reject_counter(enum pb_reject r, char buf[BOX_COUNTER_NAME_MAX])
 struct pb_box {
         sqlite3 *db;
         sqlite3_stmt *st[ST_COUNT];
-        struct pb_manifest *manifest; /* the stored manifest, parsed */
-        uint8_t manifest_sha256[32];  /* SHA-256 of the stored bytes b->manifest was parsed from */
+        struct pb_manifest *manifest;             /* the stored manifest, parsed */
+        uint8_t manifest_sha256[PB_SHA256_BYTES]; /* of the stored bytes b->manifest was parsed from */
         /* PRAGMA data_version as of this connection's last transaction: it changes when another
          * connection (another process) commits, and box_begin*() then reloads what is cached here
          * (docs/ballot-box.md, "Threads and processes") */
@@ -91,7 +91,7 @@ struct pb_box {
         /* the right edge of the log's tree: the roots of its perfect subtrees, largest first */
         bool frontier_valid;
         uint64_t frontier_size;
-        uint8_t frontier[64][32];
+        uint8_t frontier[PB_MERKLE_MAX_LEVELS][PB_MERKLE_HASH_BYTES];
         /* the WAL (docs/ballot-box.md, "Unlinkability"): its frames since the last truncation, and
          * whether it may hold a cast transaction of fewer than batch_min ballots */
         int wal_frames;
@@ -99,7 +99,7 @@ struct pb_box {
 };
 
 #define BOX_RETRY_KEY_BYTES 32
-#define BOX_RETRY_TAG_BYTES 32 /* stored in a spent code's row: the sealed commitment (box_prepare.c) */
+#define BOX_RETRY_TAG_BYTES PB_CVR_HASH_BYTES /* stored in a spent code's row: the sealed commitment */
 
 /**
  * Read the retry key into b->retry_key, creating it (randombytes_buf) in its own transaction when
@@ -234,7 +234,7 @@ PB_NODISCARD pb_err box_log_load(struct pb_box *b, struct pb_diag *d);
 /** A Merkle source over the stored tree (every level). */
 void box_log_source(struct pb_box *b, struct pb_merkle_source *ret);
 /** The root of the whole current tree (from the frontier). */
-void box_log_root(const struct pb_box *b, uint8_t ret[32]);
+void box_log_root(const struct pb_box *b, uint8_t ret[PB_MERKLE_HASH_BYTES]);
 /** Sign and store a checkpoint of the current tree (inside a write transaction). */
 PB_NODISCARD pb_err box_log_checkpoint(struct pb_box *b, struct pb_diag *d);
 /** A ballot accepted in the current transaction whose row is not written yet (all borrowed). */
@@ -283,9 +283,6 @@ void box_alarm(struct pb_box *b);
 
 /** Check that the engine key is set.  PB_ERR_AUTH otherwise. */
 PB_NODISCARD pb_err box_need_engine(struct pb_box *b, struct pb_diag *d);
-
-/** "YYYY-MM-DDTHH:MM:SSZ". */
-bool box_time_is_valid(const char *s);
 
 /** The counters (inside a transaction). */
 PB_NODISCARD pb_err box_counts(struct pb_box *b, struct pb_turnout *ret, struct pb_diag *d);

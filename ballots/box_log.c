@@ -15,7 +15,8 @@
  * the size) is read from the table at the start of each flush, inside its transaction.
  */
 
-static pb_err tree_get(struct pb_box *b, unsigned level, uint64_t idx, uint8_t ret[32], struct pb_diag *d)
+static pb_err tree_get(struct pb_box *b, unsigned level, uint64_t idx, uint8_t ret[PB_MERKLE_HASH_BYTES],
+                       struct pb_diag *d)
 {
         sqlite3_stmt *st = box_stmt(b, ST_TREE_GET);
         int rc;
@@ -25,8 +26,8 @@ static pb_err tree_get(struct pb_box *b, unsigned level, uint64_t idx, uint8_t r
         sqlite3_bind_int64(st, 1, level);
         sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
         rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
-                memcpy(ret, sqlite3_column_blob(st, 0), 32);
+        if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == PB_MERKLE_HASH_BYTES) {
+                memcpy(ret, sqlite3_column_blob(st, 0), PB_MERKLE_HASH_BYTES);
                 sqlite3_reset(st);
                 return PB_OK;
         }
@@ -36,15 +37,15 @@ static pb_err tree_get(struct pb_box *b, unsigned level, uint64_t idx, uint8_t r
         return box_sqlite_err(b, rc, d);
 }
 
-static pb_err tree_put(struct pb_box *b, unsigned level, uint64_t idx, const uint8_t hash[32],
-                       struct pb_diag *d)
+static pb_err tree_put(struct pb_box *b, unsigned level, uint64_t idx,
+                       const uint8_t hash[PB_MERKLE_HASH_BYTES], struct pb_diag *d)
 {
         sqlite3_stmt *st = box_stmt(b, ST_TREE_INSERT);
 
         if (st) {
                 sqlite3_bind_int64(st, 1, level);
                 sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
-                sqlite3_bind_blob(st, 3, hash, 32, SQLITE_STATIC);
+                sqlite3_bind_blob(st, 3, hash, PB_MERKLE_HASH_BYTES, SQLITE_STATIC);
         }
         return box_exec_stmt(b, st, d);
 }
@@ -58,7 +59,7 @@ void box_log_source(struct pb_box *b, struct pb_merkle_source *ret)
 {
         ret->subtree = source_read;
         ret->ctx = b;
-        ret->max_level = 63;
+        ret->max_level = PB_MERKLE_MAX_LEVELS - 1;
 }
 
 pb_err box_log_load(struct pb_box *b, struct pb_diag *d)
@@ -68,7 +69,7 @@ pb_err box_log_load(struct pb_box *b, struct pb_diag *d)
 
         if (r < 0)
                 return r;
-        for (int level = 63; level >= 0; level--) {
+        for (int level = PB_MERKLE_MAX_LEVELS - 1; level >= 0; level--) {
                 if (!((size >> level) & 1))
                         continue;
                 r = tree_get(b, (unsigned)level, offset >> level, b->frontier[level], d);
@@ -81,15 +82,15 @@ pb_err box_log_load(struct pb_box *b, struct pb_diag *d)
         return PB_OK;
 }
 
-void box_log_root(const struct pb_box *b, uint8_t ret[32])
+void box_log_root(const struct pb_box *b, uint8_t ret[PB_MERKLE_HASH_BYTES])
 {
         bool have = false;
 
-        for (int level = 0; level < 64; level++) {
+        for (int level = 0; level < PB_MERKLE_MAX_LEVELS; level++) {
                 if (!((b->frontier_size >> level) & 1))
                         continue;
                 if (!have)
-                        memcpy(ret, b->frontier[level], 32);
+                        memcpy(ret, b->frontier[level], PB_MERKLE_HASH_BYTES);
                 else
                         pb_merkle_node_hash(b->frontier[level], ret,
                                             ret); /* the larger subtree is on the left */
@@ -100,16 +101,16 @@ void box_log_root(const struct pb_box *b, uint8_t ret[32])
 }
 
 /* Append one leaf hash: store it and every node it completes, and update the frontier. */
-static pb_err append_leaf(struct pb_box *b, const uint8_t leaf[32], struct pb_diag *d)
+static pb_err append_leaf(struct pb_box *b, const uint8_t leaf[PB_MERKLE_HASH_BYTES], struct pb_diag *d)
 {
         uint64_t n = b->frontier_size;
-        uint8_t cur[32];
+        uint8_t cur[PB_MERKLE_HASH_BYTES];
         unsigned level = 0;
         pb_err r = tree_put(b, 0, n, leaf, d);
 
         if (r < 0)
                 return r;
-        memcpy(cur, leaf, 32);
+        memcpy(cur, leaf, sizeof(cur));
         while ((n >> level) & 1) {
                 pb_merkle_node_hash(b->frontier[level], cur, cur);
                 level++;
@@ -117,7 +118,7 @@ static pb_err append_leaf(struct pb_box *b, const uint8_t leaf[32], struct pb_di
                 if (r < 0)
                         return r;
         }
-        memcpy(b->frontier[level], cur, 32);
+        memcpy(b->frontier[level], cur, sizeof(cur));
         b->frontier_size = n + 1;
         return PB_OK;
 }
@@ -143,7 +144,7 @@ pb_err box_log_checkpoint(struct pb_box *b, struct pb_diag *d)
         st = box_stmt(b, ST_CP_INSERT);
         if (st) {
                 sqlite3_bind_int64(st, 1, (sqlite3_int64)cp.size);
-                sqlite3_bind_blob(st, 2, cp.root, 32, SQLITE_STATIC);
+                sqlite3_bind_blob(st, 2, cp.root, sizeof(cp.root), SQLITE_STATIC);
                 sqlite3_bind_blob64(st, 3, note.data, note.len, SQLITE_STATIC);
         }
         r = box_exec_stmt(b, st, d);
@@ -163,11 +164,13 @@ static pb_err pending_list(struct pb_box *b, struct pb_buf *out, size_t *ret_n, 
         if (!st)
                 return box_sqlite_err(b, sqlite3_errcode(b->db), d);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                if (sqlite3_column_bytes(st, 0) != 32) {
-                        r = pb_diag_set(d, PB_ERR_INTERNAL, "log", "a pending commitment is not 32 bytes");
+                if (sqlite3_column_bytes(st, 0) != PB_CVR_HASH_BYTES) {
+                        r = pb_diag_set(
+                                d, PB_ERR_INTERNAL, "log",
+                                "a pending commitment is not " PB_STRINGIFY(PB_CVR_HASH_BYTES) " bytes");
                         break;
                 }
-                r = pb_buf_add(out, sqlite3_column_blob(st, 0), 32);
+                r = pb_buf_add(out, sqlite3_column_blob(st, 0), PB_CVR_HASH_BYTES);
                 if (r < 0)
                         break;
                 n++;
@@ -187,14 +190,14 @@ static int fresh_cmp(const void *x, const void *y)
 }
 
 /* Give a pending ballot (its row exists) the next leaf. */
-static pb_err log_pending(struct pb_box *b, const uint8_t commitment[32], struct pb_diag *d)
+static pb_err log_pending(struct pb_box *b, const uint8_t commitment[PB_CVR_HASH_BYTES], struct pb_diag *d)
 {
         sqlite3_stmt *st = box_stmt(b, ST_BALLOT_SET_LEAF);
         pb_err r;
 
         if (st) {
                 sqlite3_bind_int64(st, 1, (sqlite3_int64)b->frontier_size);
-                sqlite3_bind_blob(st, 2, commitment, 32, SQLITE_STATIC);
+                sqlite3_bind_blob(st, 2, commitment, PB_CVR_HASH_BYTES, SQLITE_STATIC);
         }
         r = box_exec_stmt(b, st, d);
         if (r == PB_OK && sqlite3_changes(b->db) != 1)
@@ -208,7 +211,7 @@ static pb_err log_fresh(struct pb_box *b, const struct box_fresh *f, struct pb_d
         sqlite3_stmt *st = box_stmt(b, ST_BALLOT_INSERT_LOGGED);
 
         if (st) {
-                sqlite3_bind_blob(st, 1, f->commitment, 32, SQLITE_STATIC);
+                sqlite3_bind_blob(st, 1, f->commitment, PB_CVR_HASH_BYTES, SQLITE_STATIC);
                 sqlite3_bind_int64(st, 2, (sqlite3_int64)b->frontier_size);
                 sqlite3_bind_blob(st, 3, f->nonce, PB_CVR_NONCE_BYTES, SQLITE_STATIC);
                 sqlite3_bind_blob64(st, 4, f->cvr, f->cvr_len, SQLITE_STATIC);
@@ -240,11 +243,11 @@ pb_err box_log_flush(struct pb_box *b, const struct box_fresh *fresh, size_t n_f
         /* one sequence sorted by commitment (pseudo-random, so the order of arrival inside the batch
          * is lost), merged from the pending rows and this transaction's ballots */
         while (r == PB_OK && (i < n_old || j < n_fresh)) {
-                const uint8_t *old = i < n_old ? (const uint8_t *)list.data + 32 * i : NULL;
+                const uint8_t *old = i < n_old ? (const uint8_t *)list.data + PB_CVR_HASH_BYTES * i : NULL;
                 const uint8_t *commitment;
-                uint8_t leaf[32];
+                uint8_t leaf[PB_MERKLE_HASH_BYTES];
 
-                if (old && (j == n_fresh || memcmp(old, sorted[j]->commitment, 32) < 0)) {
+                if (old && (j == n_fresh || memcmp(old, sorted[j]->commitment, PB_CVR_HASH_BYTES) < 0)) {
                         commitment = old;
                         r = log_pending(b, old, d);
                         i++;
@@ -277,7 +280,7 @@ pb_err box_log_invariants(struct pb_box *b, struct pb_diag *d)
 {
         uint64_t spent, pending, logged, cp_size = 0, pending_rows = 0;
         struct pb_merkle_source src;
-        uint8_t root[32], stored[32], cp_root[32];
+        uint8_t root[PB_MERKLE_HASH_BYTES], stored[PB_MERKLE_HASH_BYTES], cp_root[PB_MERKLE_HASH_BYTES];
         bool have_cp = false;
         sqlite3_stmt *st;
         pb_err r;
@@ -317,17 +320,17 @@ pb_err box_log_invariants(struct pb_box *b, struct pb_diag *d)
                 return r == PB_ERR_INTERNAL || r == PB_ERR_NOT_FOUND
                                ? pb_diag_set(d, PB_ERR_INTERNAL, "invariant", "the stored tree is incomplete")
                                : r;
-        if (memcmp(root, stored, 32))
+        if (memcmp(root, stored, sizeof(root)))
                 return pb_diag_set(d, PB_ERR_INTERNAL, "invariant",
                                    "the stored tree does not agree with itself");
         st = box_stmt(b, ST_CP_LATEST);
         if (!st)
                 return box_sqlite_err(b, sqlite3_errcode(b->db), d);
         rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 1) == 32) {
+        if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 1) == PB_MERKLE_HASH_BYTES) {
                 have_cp = true;
                 cp_size = (uint64_t)sqlite3_column_int64(st, 0);
-                memcpy(cp_root, sqlite3_column_blob(st, 1), 32);
+                memcpy(cp_root, sqlite3_column_blob(st, 1), sizeof(cp_root));
         }
         sqlite3_reset(st);
         if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -340,7 +343,7 @@ pb_err box_log_invariants(struct pb_box *b, struct pb_diag *d)
                                    "a checkpoint covers leaves that do not exist");
         if (cp_size < logged)
                 return pb_diag_set(d, PB_ERR_INTERNAL, "invariant", "leaves beyond the latest checkpoint");
-        if (memcmp(cp_root, root, 32))
+        if (memcmp(cp_root, root, sizeof(root)))
                 return pb_diag_set(d, PB_ERR_INTERNAL, "invariant", "the latest checkpoint has another root");
         return PB_OK;
 }
@@ -399,7 +402,7 @@ pb_err pb_box_checkpoint(struct pb_box *b, struct pb_buf *note, struct pb_checkp
                         memset(ret, 0, sizeof(*ret));
                         memcpy(ret->origin, b->manifest->origin, sizeof(ret->origin));
                         ret->size = (uint64_t)sqlite3_column_int64(st, 0);
-                        memcpy(ret->root, sqlite3_column_blob(st, 1), 32);
+                        memcpy(ret->root, sqlite3_column_blob(st, 1), sizeof(ret->root));
                 }
         }
         sqlite3_reset(st);
@@ -408,14 +411,15 @@ out:
         return r;
 }
 
-static pb_err find_leaf(struct pb_box *b, const uint8_t commitment[32], int64_t *ret, struct pb_diag *d)
+static pb_err find_leaf(struct pb_box *b, const uint8_t commitment[PB_CVR_HASH_BYTES], int64_t *ret,
+                        struct pb_diag *d)
 {
         sqlite3_stmt *st = box_stmt(b, ST_BALLOT_LEAF);
         int rc;
 
         if (!st)
                 return box_sqlite_err(b, sqlite3_errcode(b->db), d);
-        sqlite3_bind_blob(st, 1, commitment, 32, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 1, commitment, PB_CVR_HASH_BYTES, SQLITE_STATIC);
         rc = sqlite3_step(st);
         /* -1: no such ballot; -2: pending (no leaf yet) */
         *ret = rc != SQLITE_ROW                            ? -1
@@ -545,7 +549,7 @@ pb_err box_ballot_next(struct pb_box *b, sqlite3_stmt *st, struct box_ballot_row
 pb_err box_each_ballot(struct pb_box *b, box_ballot_fn fn, void *ctx, struct pb_diag *d)
 {
         sqlite3_stmt *st = box_stmt(b, ST_BALLOTS_BY_LEAF);
-        struct box_ballot_row row;
+        struct box_ballot_row row = { 0 }; /* gcc 12 -O3 cannot see that fn() only reads a filled row */
         bool done = false;
         pb_err r = PB_OK;
 
@@ -645,8 +649,11 @@ static pb_err check_pending(struct pb_box *b, struct cvr_counts *k, struct pb_di
         if (r == PB_OK && !st)
                 r = box_sqlite_err(b, sqlite3_errcode(b->db), d);
         while (r == PB_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-                if (sqlite3_column_bytes(st, 1) != PB_CVR_NONCE_BYTES || sqlite3_column_bytes(st, 0) != 32) {
-                        r = mismatch(d, "a pending ballot's nonce or commitment is not 32 bytes");
+                if (sqlite3_column_bytes(st, 1) != PB_CVR_NONCE_BYTES ||
+                    sqlite3_column_bytes(st, 0) != PB_CVR_HASH_BYTES) {
+                        r = mismatch(d, "a pending ballot's nonce is not " PB_STRINGIFY(
+                                                PB_CVR_NONCE_BYTES) " bytes or its commitment "
+                                                                    "not " PB_STRINGIFY(PB_CVR_HASH_BYTES));
                         break;
                 }
                 r = check_cvr(b, sqlite3_column_blob(st, 1), sqlite3_column_blob(st, 2),
@@ -689,8 +696,11 @@ static pb_err check_nodes(struct pb_box *b, const struct pb_merkle_tree *t, stru
                 int64_t level = sqlite3_column_int64(st, 0), idx = sqlite3_column_int64(st, 1);
 
                 if (level < 0 || level >= PB_MERKLE_MAX_LEVELS || idx < 0 ||
-                    (uint64_t)idx >= t->levels[level].count || sqlite3_column_bytes(st, 2) != 32 ||
-                    memcmp(sqlite3_column_blob(st, 2), t->levels[level].hashes + 32 * (uint64_t)idx, 32)) {
+                    (uint64_t)idx >= t->levels[level].count ||
+                    sqlite3_column_bytes(st, 2) != PB_MERKLE_HASH_BYTES ||
+                    memcmp(sqlite3_column_blob(st, 2),
+                           t->levels[level].hashes + PB_MERKLE_HASH_BYTES * (uint64_t)idx,
+                           PB_MERKLE_HASH_BYTES)) {
                         r = mismatch(d, "a stored tree node is wrong");
                         break;
                 }
@@ -721,7 +731,7 @@ static pb_err check_checkpoints(struct pb_box *b, struct pb_merkle_tree *t, stru
         pb_merkle_tree_source(t, &src);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
                 struct pb_checkpoint cp;
-                uint8_t root[32];
+                uint8_t root[PB_MERKLE_HASH_BYTES];
                 int64_t size = sqlite3_column_int64(st, 0);
 
                 if (!m->has_keys) {
@@ -731,13 +741,13 @@ static pb_err check_checkpoints(struct pb_box *b, struct pb_merkle_tree *t, stru
                 r = pb_checkpoint_open(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2),
                                        &m->engine_key, &cp, NULL);
                 if (r < 0 || strcmp(cp.origin, m->origin) || cp.size != (uint64_t)size || size <= last ||
-                    (uint64_t)size > t->size || sqlite3_column_bytes(st, 1) != 32 ||
-                    memcmp(sqlite3_column_blob(st, 1), cp.root, 32)) {
+                    (uint64_t)size > t->size || sqlite3_column_bytes(st, 1) != PB_MERKLE_HASH_BYTES ||
+                    memcmp(sqlite3_column_blob(st, 1), cp.root, sizeof(cp.root))) {
                         r = mismatch(d, "a stored checkpoint does not verify");
                         break;
                 }
                 r = pb_merkle_root(&src, cp.size, root);
-                if (r == PB_OK && memcmp(root, cp.root, 32))
+                if (r == PB_OK && memcmp(root, cp.root, sizeof(root)))
                         r = mismatch(d, "a checkpoint's root is not the root of its leaves");
                 if (r < 0)
                         break;

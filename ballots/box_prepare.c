@@ -34,12 +34,13 @@ void box_prep_inputs_of(const struct pb_box *b, struct box_prep_inputs *ret)
 
 /* Key of the idem table that schema 1 and 2 wrote: the submission id hashed with the pepper.  Read
  * only for a box that still holds such records (legacy_idem: migrated while open). */
-static void idem_key(const struct box_prep_inputs *in, const uint8_t sid[16], uint8_t ret[32])
+static void idem_key(const struct box_prep_inputs *in, const uint8_t sid[PB_SUBMISSION_ID_BYTES],
+                     uint8_t ret[PB_BOX_IDEM_KEY_BYTES])
 {
         static const unsigned char personal[crypto_generichash_blake2b_PERSONALBYTES] = "pbv-idem-key/v1";
 
-        crypto_generichash_blake2b_salt_personal(ret, 32, sid, 16, in->pepper, PB_CODE_KEY_BYTES, NULL,
-                                                 personal);
+        crypto_generichash_blake2b_salt_personal(ret, PB_BOX_IDEM_KEY_BYTES, sid, PB_SUBMISSION_ID_BYTES,
+                                                 in->pepper, PB_CODE_KEY_BYTES, NULL, personal);
 }
 
 /*
@@ -51,7 +52,8 @@ static void idem_key(const struct box_prep_inputs *in, const uint8_t sid[16], ui
  * voter could otherwise prove a vote by testing guessed ballots).  Each pad seals one commitment
  * only: a code is spent once.
  */
-static void retry_seal(const struct box_prep_inputs *in, const uint8_t sid[16], struct pb_box_prepared *p)
+static void retry_seal(const struct box_prep_inputs *in, const uint8_t sid[PB_SUBMISSION_ID_BYTES],
+                       struct pb_box_prepared *p)
 {
         static const unsigned char personal[crypto_generichash_blake2b_PERSONALBYTES] = "pbv-retry-seal01";
         crypto_generichash_blake2b_state st;
@@ -60,7 +62,7 @@ static void retry_seal(const struct box_prep_inputs *in, const uint8_t sid[16], 
         crypto_generichash_blake2b_init_salt_personal(&st, in->retry_key, BOX_RETRY_KEY_BYTES, sizeof(pad),
                                                       NULL, personal);
         crypto_generichash_blake2b_update(&st, p->code_hash, sizeof(p->code_hash));
-        crypto_generichash_blake2b_update(&st, sid, 16);
+        crypto_generichash_blake2b_update(&st, sid, PB_SUBMISSION_ID_BYTES);
         crypto_generichash_blake2b_final(&st, pad, sizeof(pad));
         for (size_t i = 0; i < sizeof(pad); i++)
                 p->tag[i] = (uint8_t)(p->commitment[i] ^ pad[i]);

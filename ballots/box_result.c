@@ -11,6 +11,7 @@
 #include "formats/pb_envelope.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_seal.h"
+#include "engine/pb_utc.h"
 
 /* The payload of a stored envelope (column @col), parsed strictly. */
 static pb_err stored_payload(struct pb_box *b, int col, struct pb_seal_envelope *env, struct pb_buf *raw,
@@ -20,6 +21,26 @@ static pb_err stored_payload(struct pb_box *b, int col, struct pb_seal_envelope 
 
         if (r == PB_OK)
                 r = pb_envelope_parse(raw->data, raw->len, 0, env, d);
+        return r;
+}
+
+/* A certification dated @certified_at comes at or after the stored close statement's time. */
+static pb_err certified_after_close(struct pb_box *b, const char *certified_at, struct pb_diag *d)
+{
+        struct pb_seal_envelope env;
+        struct pb_doc_close close;
+        struct pb_buf raw;
+        pb_err r;
+
+        pb_seal_envelope_init(&env);
+        pb_buf_init(&raw, 0);
+        r = stored_payload(b, DOC_CLOSE, &env, &raw, d);
+        if (r == PB_OK)
+                r = pb_doc_close_parse((const char *)env.payload, env.payload_len, NULL, &close, d);
+        if (r == PB_OK && strcmp(certified_at, close.closed_at) < 0)
+                r = pb_diag_set(d, PB_ERR_INVALID, "certified_at", "a certification dated before the close");
+        pb_seal_envelope_release(&env);
+        pb_buf_release(&raw);
         return r;
 }
 
@@ -317,8 +338,9 @@ pb_err pb_box_certify(struct pb_box *b, const char *result, size_t result_len,
         enum pb_box_state s;
         pb_err r;
 
-        if (!box_time_is_valid(certified_at))
-                return pb_diag_set(reterr, PB_ERR_INVALID, "certified_at", "expected YYYY-MM-DDTHH:MM:SSZ");
+        if (!pb_utc_is_valid(certified_at))
+                return pb_diag_set(reterr, PB_ERR_INVALID, "certified_at",
+                                   "expected a real UTC time, YYYY-MM-DDTHH:MM:SSZ");
         memset(&c, 0, sizeof(c));
         pb_seal_envelope_init(&env);
         pb_buf_init(&stored, 0);
@@ -333,6 +355,8 @@ pb_err pb_box_certify(struct pb_box *b, const char *result, size_t result_len,
         /* the office certifies only a result that verifies, over the manifest it signed (issue 11) */
         if (r == PB_OK)
                 r = box_docs_check(b, BOX_DOCS_RESULT, reterr);
+        if (r == PB_OK)
+                r = certified_after_close(b, certified_at, reterr);
         if (r == PB_OK && (!b->manifest->has_keys || !pb_key_equal(&office->pub, &b->manifest->office_key)))
                 r = pb_diag_set(reterr, PB_ERR_FORBIDDEN, "key",
                                 "not the finance office key named in the manifest");

@@ -4,13 +4,14 @@
 
 #include "ballots/box_int.h"
 
-#define LABEL_MAX 64
+_Static_assert(PB_TOKEN_TEXT_LEN == 2 * PB_TOKEN_BYTES, "a token's text is its bytes in hex");
+_Static_assert(PB_TOKEN_ID_LEN / 2 <= PB_SHA256_BYTES, "a token's id is a prefix of its hash");
 
 static bool label_is_valid(const char *s)
 {
         size_t n = strlen(s);
 
-        if (n > LABEL_MAX)
+        if (n > PB_TOKEN_LABEL_MAX)
                 return false;
         for (size_t i = 0; i < n; i++)
                 if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
@@ -19,7 +20,7 @@ static bool label_is_valid(const char *s)
 }
 
 /* The public id of a token: the first 8 bytes of its hash, as hex. */
-static void token_id(const uint8_t hash[32], char out[PB_TOKEN_ID_LEN + 1])
+static void token_id(const uint8_t hash[PB_SHA256_BYTES], char out[PB_TOKEN_ID_LEN + 1])
 {
         sodium_bin2hex(out, PB_TOKEN_ID_LEN + 1, hash, PB_TOKEN_ID_LEN / 2);
 }
@@ -54,7 +55,7 @@ pb_err pb_box_token_create_for(struct pb_box *b, enum pb_role role, const char *
                                const char *const *contests, size_t n, char ret_token[PB_TOKEN_TEXT_LEN + 1],
                                char ret_id[PB_TOKEN_ID_LEN + 1], struct pb_diag *reterr)
 {
-        uint8_t raw[32], hash[32];
+        uint8_t raw[PB_TOKEN_BYTES], hash[PB_SHA256_BYTES];
         char text[PB_TOKEN_TEXT_LEN + 1];
         struct pb_contest_set set;
         size_t set_len = 0;
@@ -62,16 +63,18 @@ pb_err pb_box_token_create_for(struct pb_box *b, enum pb_role role, const char *
         pb_err r;
 
         if ((unsigned)role >= PB_ROLE_COUNT)
-                return pb_diag_set(reterr, PB_ERR_INVALID, "role", "expected admin, kiosk or auditor");
+                return pb_diag_set(reterr, PB_ERR_INVALID, "role",
+                                   "expected admin, kiosk, auditor or officer");
         if (!label)
                 label = "";
         if (!label_is_valid(label))
-                return pb_diag_set(reterr, PB_ERR_INVALID, "label", "at most 64 printable ASCII characters");
+                return pb_diag_set(reterr, PB_ERR_INVALID, "label",
+                                   "at most " PB_STRINGIFY(PB_TOKEN_LABEL_MAX) " printable ASCII characters");
         if ((flags & ~PB_TOKEN_DEVICE) || ((flags & PB_TOKEN_DEVICE) && role != PB_ROLE_KIOSK))
                 return pb_diag_set(reterr, PB_ERR_INVALID, "device", "only a kiosk token can be a device's");
-        if (n && role != PB_ROLE_KIOSK)
+        if (n && role != PB_ROLE_KIOSK && role != PB_ROLE_OFFICER)
                 return pb_diag_set(reterr, PB_ERR_INVALID, "$.contests",
-                                   "only a kiosk token can be restricted to contests");
+                                   "only a kiosk or an officer token can be restricted to contests");
         randombytes_buf(raw, sizeof(raw));
         crypto_hash_sha256(hash, raw, sizeof(raw));
         sodium_bin2hex(text, sizeof(text), raw, sizeof(raw));
@@ -84,7 +87,7 @@ pb_err pb_box_token_create_for(struct pb_box *b, enum pb_role role, const char *
         r = pb_box_contest_set(b->manifest, contests, n, false, &set, &set_len, reterr);
         st = r == PB_OK ? box_stmt(b, ST_TOKEN_INSERT) : NULL;
         if (st) {
-                sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+                sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_STATIC);
                 sqlite3_bind_text(st, 2, pb_role_name(role), -1, SQLITE_STATIC);
                 sqlite3_bind_text(st, 3, label, -1, SQLITE_STATIC);
                 sqlite3_bind_int(st, 4, (flags & PB_TOKEN_DEVICE) != 0);
@@ -109,7 +112,7 @@ out:
 
 pb_err pb_box_token_lookup(struct pb_box *b, const char *token, size_t len, struct pb_token_info *ret)
 {
-        uint8_t raw[32], hash[32];
+        uint8_t raw[PB_TOKEN_BYTES], hash[PB_SHA256_BYTES];
         struct pb_token_info info;
         bool ok = false;
         size_t n = 0;
@@ -129,10 +132,10 @@ pb_err pb_box_token_lookup(struct pb_box *b, const char *token, size_t len, stru
         st = box_stmt(b, ST_TOKEN_GET);
         if (!st)
                 return PB_ERR_STORAGE;
-        sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
+        sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == PB_SHA256_BYTES) {
                 /* the lookup is by hash; compare the whole hash in constant time all the same */
-                ok = sodium_memcmp(sqlite3_column_blob(st, 0), hash, 32) == 0 &&
+                ok = sodium_memcmp(sqlite3_column_blob(st, 0), hash, sizeof(hash)) == 0 &&
                      sqlite3_column_int(st, 2) == 0 &&
                      pb_role_parse((const char *)sqlite3_column_text(st, 1), &info.role) == PB_OK;
                 info.flags = (sqlite3_column_int(st, 3) ? PB_TOKEN_DEVICE : 0u) |
@@ -176,7 +179,7 @@ pb_err pb_box_token_list(struct pb_box *b, pb_box_token_fn fn, void *ctx, struct
                 bool restricted;
                 enum pb_role role;
 
-                if (sqlite3_column_bytes(st, 0) != 32 ||
+                if (sqlite3_column_bytes(st, 0) != PB_SHA256_BYTES ||
                     pb_role_parse((const char *)sqlite3_column_text(st, 1), &role) < 0) {
                         r = pb_diag_set(reterr, PB_ERR_INTERNAL, "tokens", "a damaged token row");
                         break;

@@ -7,6 +7,7 @@
 #include "formats/pb_json.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_canon.h"
+#include "engine/pb_utc.h"
 
 /* ---- writing ----------------------------------------------------------------------------------- */
 
@@ -15,11 +16,11 @@ static void write_log(struct pb_jw *w, const struct pb_doc_log *l, const uint8_t
         pb_jw_object_begin(w);
         if (close_sha256) {
                 pb_jw_key(w, "close_sha256");
-                pb_jw_hex(w, close_sha256, 32);
+                pb_jw_hex(w, close_sha256, PB_SHA256_BYTES);
         }
         pb_jw_kv_string(w, "origin", l->origin);
         pb_jw_key(w, "root");
-        pb_jw_hex(w, l->root, 32);
+        pb_jw_hex(w, l->root, sizeof(l->root));
         pb_jw_kv_int(w, "size", (int64_t)l->size);
         pb_jw_object_end(w);
 }
@@ -56,6 +57,10 @@ static void write_counts(struct pb_jw *w, const struct pb_turnout *t, const stru
         pb_jw_kv_int(w, "electronic", (int64_t)t->by_channel[PB_CHANNEL_ELECTRONIC]);
         pb_jw_kv_int(w, "imported", (int64_t)t->by_channel[PB_CHANNEL_IMPORTED]);
         pb_jw_kv_int(w, "paper", (int64_t)t->by_channel[PB_CHANNEL_PAPER]);
+        /* written only when some ballot came from the web (issue 12): the documents of an
+         * election without web ballots, every one signed before, keep their bytes */
+        if (t->by_channel[PB_CHANNEL_WEB])
+                pb_jw_kv_int(w, "web", (int64_t)t->by_channel[PB_CHANNEL_WEB]);
         pb_jw_object_end(w);
         if (names->n) {
                 pb_jw_key(w, "by_contest");
@@ -104,7 +109,7 @@ static pb_err close_format(const struct pb_doc_close *c, const struct contest_na
         write_counts(&w, &c->counts, names);
         pb_jw_kv_string(&w, "election", c->election);
         pb_jw_key(&w, "manifest_sha256");
-        pb_jw_hex(&w, c->manifest_sha256, 32);
+        pb_jw_hex(&w, c->manifest_sha256, sizeof(c->manifest_sha256));
         pb_jw_kv_string(&w, "type", PB_DOC_CLOSE_TYPE);
         pb_jw_object_end(&w);
         return finish(&w, out, old_len);
@@ -128,7 +133,7 @@ static pb_err result_format(const struct pb_doc_result *d, const struct contest_
         pb_jw_kv_string(&w, "election", d->election);
         pb_jw_kv_string(&w, "engine", d->engine);
         pb_jw_key(&w, "manifest_sha256");
-        pb_jw_hex(&w, d->manifest_sha256, 32);
+        pb_jw_hex(&w, d->manifest_sha256, sizeof(d->manifest_sha256));
         pb_jw_key(&w, "tally");
         if (ret_tally_off)
                 *ret_tally_off = out->len;
@@ -167,7 +172,7 @@ pb_err pb_doc_certification_format(const struct pb_doc_certification *c, struct 
         pb_jw_kv_string(&w, "decision", "certified");
         pb_jw_kv_string(&w, "election", c->election);
         pb_jw_key(&w, "result_sha256");
-        pb_jw_hex(&w, c->result_sha256, 32);
+        pb_jw_hex(&w, c->result_sha256, sizeof(c->result_sha256));
         pb_jw_kv_string(&w, "type", PB_DOC_CERTIFICATION_TYPE);
         pb_jw_object_end(&w);
         return finish(&w, out, old_len);
@@ -210,14 +215,17 @@ static pb_err get_u64(const cJSON *o, const char *k, uint64_t *out, const char *
         return PB_OK;
 }
 
-static pb_err get_hex32(const cJSON *o, const char *k, uint8_t out[32], const char *path, struct pb_diag *d)
+/* A SHA-256 digest (a document's, or the log's root) as hex. */
+static pb_err get_sha256_hex(const cJSON *o, const char *k, uint8_t out[PB_SHA256_BYTES], const char *path,
+                             struct pb_diag *d)
 {
         const cJSON *v = member(o, k);
         size_t n = 0;
 
-        if (!cJSON_IsString(v) || strlen(v->valuestring) != 64 ||
-            sodium_hex2bin(out, 32, v->valuestring, 64, NULL, &n, NULL) != 0 || n != 32)
-                return bad(d, path, "expected 64 hex digits");
+        if (!cJSON_IsString(v) || strlen(v->valuestring) != PB_SHA256_HEX_LEN ||
+            sodium_hex2bin(out, PB_SHA256_BYTES, v->valuestring, PB_SHA256_HEX_LEN, NULL, &n, NULL) != 0 ||
+            n != PB_SHA256_BYTES)
+                return bad(d, path, "expected " PB_STRINGIFY(PB_SHA256_HEX_LEN) " hex digits");
         return PB_OK;
 }
 
@@ -230,11 +238,11 @@ static pb_err get_log(const cJSON *o, struct pb_doc_log *l, uint8_t *close_sha25
                 return bad(d, "$.ballot_log", "expected an object");
         r = get_str(v, "origin", l->origin, sizeof(l->origin), "$.ballot_log.origin", d);
         if (r == PB_OK)
-                r = get_hex32(v, "root", l->root, "$.ballot_log.root", d);
+                r = get_sha256_hex(v, "root", l->root, "$.ballot_log.root", d);
         if (r == PB_OK)
                 r = get_u64(v, "size", &l->size, "$.ballot_log.size", d);
         if (r == PB_OK && close_sha256)
-                r = get_hex32(v, "close_sha256", close_sha256, "$.ballot_log.close_sha256", d);
+                r = get_sha256_hex(v, "close_sha256", close_sha256, "$.ballot_log.close_sha256", d);
         return r;
 }
 
@@ -291,8 +299,9 @@ static pb_err get_counts(const cJSON *o, const struct pb_manifest *m, struct pb_
         if (r == PB_OK)
                 r = get_u64(c, "codes_spent", &t->codes_spent, "$.counts.codes_spent", d);
         for (int i = 0; r == PB_OK && i < PB_CHANNEL_COUNT; i++)
-                r = get_u64(ch, pb_channel_name((enum pb_channel)i), &t->by_channel[i], "$.counts.by_channel",
-                            d);
+                if (i != PB_CHANNEL_WEB || member(ch, "web")) /* absent: none (write_counts) */
+                        r = get_u64(ch, pb_channel_name((enum pb_channel)i), &t->by_channel[i],
+                                    "$.counts.by_channel", d);
         for (int i = 0; r == PB_OK && i < PB_REJECT_COUNT; i++)
                 r = get_u64(rj, pb_reject_name((enum pb_reject)i), &t->rejected[i], "$.counts.rejected", d);
         if (r == PB_OK)
@@ -346,12 +355,14 @@ pb_err pb_doc_close_parse(const char *buf, size_t len, const struct pb_manifest 
         r = get_log(v, &c.log, NULL, reterr);
         if (r == PB_OK)
                 r = get_str(v, "closed_at", c.closed_at, sizeof(c.closed_at), "$.closed_at", reterr);
+        if (r == PB_OK && !pb_utc_is_valid(c.closed_at))
+                r = pb_diag_set(reterr, PB_ERR_PARSE, "$.closed_at", "not a real UTC time");
         if (r == PB_OK)
                 r = get_counts(v, m, &c.counts, names, reterr);
         if (r == PB_OK)
                 r = get_str(v, "election", c.election, sizeof(c.election), "$.election", reterr);
         if (r == PB_OK)
-                r = get_hex32(v, "manifest_sha256", c.manifest_sha256, "$.manifest_sha256", reterr);
+                r = get_sha256_hex(v, "manifest_sha256", c.manifest_sha256, "$.manifest_sha256", reterr);
         if (r == PB_OK)
                 r = close_format(&c, names, &again);
         if (r == PB_OK)
@@ -427,7 +438,7 @@ static pb_err result_members(const cJSON *v, const struct pb_manifest *m, struct
         if (r == PB_OK)
                 r = get_str(v, "engine", d->engine, sizeof(d->engine), "$.engine", reterr);
         if (r == PB_OK)
-                r = get_hex32(v, "manifest_sha256", d->manifest_sha256, "$.manifest_sha256", reterr);
+                r = get_sha256_hex(v, "manifest_sha256", d->manifest_sha256, "$.manifest_sha256", reterr);
         return r;
 }
 
@@ -501,10 +512,12 @@ pb_err pb_doc_certification_parse(const char *buf, size_t len, struct pb_doc_cer
         if (r < 0)
                 return r;
         r = get_str(v, "certified_at", c.certified_at, sizeof(c.certified_at), "$.certified_at", reterr);
+        if (r == PB_OK && !pb_utc_is_valid(c.certified_at))
+                r = pb_diag_set(reterr, PB_ERR_PARSE, "$.certified_at", "not a real UTC time");
         if (r == PB_OK)
                 r = get_str(v, "election", c.election, sizeof(c.election), "$.election", reterr);
         if (r == PB_OK)
-                r = get_hex32(v, "result_sha256", c.result_sha256, "$.result_sha256", reterr);
+                r = get_sha256_hex(v, "result_sha256", c.result_sha256, "$.result_sha256", reterr);
         if (r == PB_OK)
                 r = pb_doc_certification_format(&c, &again);
         if (r == PB_OK)

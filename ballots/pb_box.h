@@ -38,11 +38,17 @@
 
 /** SQLite application_id of a ballot box ('PBV1') and the schema version this build writes. */
 #define PB_BOX_APPLICATION_ID 0x50425631
-#define PB_BOX_SCHEMA_VERSION 6
+#define PB_BOX_SCHEMA_VERSION 7
 
 /** API roles (issue 6). */
-enum pb_role { PB_ROLE_ADMIN, PB_ROLE_KIOSK, PB_ROLE_AUDITOR, PB_ROLE_COUNT };
-/** "admin", "kiosk", "auditor"; "?" outside the enum. */
+enum pb_role {
+        PB_ROLE_ADMIN,
+        PB_ROLE_KIOSK,
+        PB_ROLE_AUDITOR,
+        PB_ROLE_OFFICER, /* an election officer entering paper ballots over the API (issue 14) */
+        PB_ROLE_COUNT
+};
+/** "admin", "kiosk", "auditor", "officer"; "?" outside the enum. */
 const char *pb_role_name(enum pb_role r);
 /** Parse a role name.  PB_ERR_NOT_FOUND for anything else. */
 PB_NODISCARD pb_err pb_role_parse(const char *s, enum pb_role *ret);
@@ -181,6 +187,8 @@ PB_NODISCARD pb_err pb_box_codes_issue(struct pb_box *b, size_t count, pb_box_co
 PB_NODISCARD pb_err pb_box_codes_issue_for(struct pb_box *b, size_t count, const char *const *contests,
                                            size_t n, pb_box_code_fn fn, void *ctx, struct pb_diag *reterr);
 
+#define PB_SUBMISSION_ID_BYTES 16 /* a submission's idempotency key (hex in the API) */
+
 /**
  * One submission: a voter code and its ballots, one per contest it votes in (project indexes of
  * that contest).  A vote of one contest may give its ballot as @items, @points, @n instead.
@@ -188,10 +196,10 @@ PB_NODISCARD pb_err pb_box_codes_issue_for(struct pb_box *b, size_t count, const
 struct pb_submission {
         const char *code; /* as typed (forgiving: case, I/L/O, dashes) */
         size_t code_len;
-        bool has_submission_id;    /* idempotency key given */
-        uint8_t submission_id[16]; /* a retry with the same id gets the same receipt */
-        const uint32_t *items;     /* @ballots NULL: the one contest's ballot, @n project indexes */
-        const int64_t *points;     /* parallel to @items for point ballots, else NULL */
+        bool has_submission_id;                        /* idempotency key given */
+        uint8_t submission_id[PB_SUBMISSION_ID_BYTES]; /* a retry with the same id gets the same receipt */
+        const uint32_t *items; /* @ballots NULL: the one contest's ballot, @n project indexes */
+        const int64_t *points; /* parallel to @items for point ballots, else NULL */
         size_t n;
         const struct pb_contest_ballot *ballots; /* a ballot per contest ("ballots"), or NULL */
         size_t n_ballots;
@@ -250,6 +258,8 @@ struct pb_cast_outcome {
 PB_NODISCARD pb_err pb_box_cast(struct pb_box *b, const struct pb_submission *subs, size_t n,
                                 struct pb_cast_outcome *out, struct pb_diag *reterr);
 
+#define PB_BOX_IDEM_KEY_BYTES 32 /* BLAKE2b-256 of a submission id: the key of the legacy idem table */
+
 /**
  * A submission prepared ahead of its cast (pb_box_prepare): everything about it that needs no
  * database.  Owned by the caller: pb_box_prepared_release() wipes it and frees the CVR.
@@ -262,8 +272,9 @@ struct pb_box_prepared {
         enum pb_reject reject; /* when !ok, with @diag */
         struct pb_diag diag;
         uint8_t code_hash[PB_CODE_HASH_BYTES];
-        uint8_t idem_key[32]; /* when it has an id and the box legacy idempotency records */
-        uint8_t tag[32];      /* when it has an id and the box a retry key: the sealed commitment */
+        uint8_t idem_key
+                [PB_BOX_IDEM_KEY_BYTES]; /* when it has an id and the box legacy idempotency records */
+        uint8_t tag[PB_CVR_HASH_BYTES]; /* when it has an id and the box a retry key: the sealed commitment */
         bool tagged;
         /* the contests voted in and those that may not be skipped (a vote of the contests form),
          * pb_contest_set_bytes() each: the code's own set must fit them (docs/ballot-box.md) */
@@ -287,7 +298,7 @@ struct pb_box_snapshot;
 PB_NODISCARD pb_err pb_box_snapshot_take(struct pb_box *b, struct pb_box_snapshot **ret,
                                          struct pb_diag *reterr);
 void pb_box_snapshot_free(struct pb_box_snapshot *s);
-/** The snapshot's manifest (owned by the snapshot). */
+/** The snapshot's manifest (owned by the snapshot): its contests, whether residents may vote from the web. */
 const struct pb_manifest *pb_box_snapshot_manifest(const struct pb_box_snapshot *s);
 /** The generation of the inputs a snapshot holds, and the box's current one: equal while the
  *  snapshot is up to date (a prepared submission of an older one is prepared again at its cast). */
@@ -377,7 +388,7 @@ PB_NODISCARD pb_err pb_box_inclusion(struct pb_box *b, const uint8_t commitment[
 
 /**
  * RFC 6962 consistency proof between two checkpoint sizes (@old_size <= @size <= log size).
- * @param ret_path  PB_MERKLE_MAX_PROOF * 32 bytes of caller storage
+ * @param ret_path  PB_MERKLE_MAX_PROOF * PB_MERKLE_HASH_BYTES bytes of caller storage
  */
 PB_NODISCARD pb_err pb_box_consistency(struct pb_box *b, uint64_t old_size, uint64_t size, uint8_t *ret_path,
                                        size_t *ret_len, struct pb_diag *reterr);
@@ -482,16 +493,19 @@ void pb_box_export_free(struct pb_box_export *x);
  */
 PB_NODISCARD pb_err pb_box_check(struct pb_box *b, struct pb_diag *reterr);
 
-#define PB_TOKEN_TEXT_LEN 64 /* a token: 32 random bytes as lowercase hex */
-#define PB_TOKEN_ID_LEN 16   /* a token's public id: the first 8 bytes of its hash, as hex */
+#define PB_TOKEN_BYTES 32     /* random bytes of an API token (an election's or an administrator's) */
+#define PB_TOKEN_TEXT_LEN 64  /* a token as lowercase hex: 2 * PB_TOKEN_BYTES (box_token.c checks) */
+#define PB_TOKEN_ID_LEN 16    /* a token's public id: the first 8 bytes of its hash, as hex */
+#define PB_TOKEN_LABEL_MAX 64 /* bytes of a token's label */
 
 /** Token flags. */
 #define PB_TOKEN_DEVICE 1u /* the token of one physical kiosk: per-kiosk limits apply (docs/api.md) */
 #define PB_TOKEN_LOCKED 2u /* a device token locked after too many failed codes, until unlocked */
 
 /**
- * Create an API token for @role: 32 random bytes, returned once in @ret_token (hex, NUL-terminated);
- * only its SHA-256 is stored, with @label (optional, at most 64 printable bytes).
+ * Create an API token for @role: PB_TOKEN_BYTES random bytes, returned once in @ret_token (hex,
+ * NUL-terminated); only its SHA-256 is stored, with @label (optional, at most PB_TOKEN_LABEL_MAX
+ * printable bytes).
  * @param ret_id  [out] optional: the token's public id (hex, NUL-terminated), for list and revoke
  */
 PB_NODISCARD pb_err pb_box_token_create(struct pb_box *b, enum pb_role role, const char *label,

@@ -17,6 +17,7 @@
 
 #include "engine/pb_buf.h"
 #include "engine/pb_cvr.h"
+#include "engine/pb_digest.h"
 #include "engine/pb_err.h"
 #include "engine/pb_result.h"
 #include "engine/pb_key.h"
@@ -81,19 +82,19 @@ typedef void (*pb_verify_fn)(void *ctx, const struct pb_verify_check *c);
  * from passed.
  */
 struct pb_verify_summary {
-        const struct pb_manifest *manifest; /* the signed manifest (B1 passed), else NULL: id,
+        const struct pb_manifest *manifest;       /* the signed manifest (B1 passed), else NULL: id,
                                              * title per language, currency, scale, budget, names */
-        uint8_t manifest_sha256[32];        /* SHA-256 of the manifest payload (when manifest) */
-        bool has_result;                    /* B4 passed: */
-        uint8_t result_sha256[32];          /* SHA-256 of the signed result's payload */
-        bool has_ballots;                   /* C1 passed: */
-        uint64_t ballots;                   /* the ballots in the log */
-        bool has_tally;                     /* F1 passed: the recount, equal to the signed result: */
-        const struct pb_result *results;    /* each contest's outcome (manifest order): winners as
+        uint8_t manifest_sha256[PB_SHA256_BYTES]; /* SHA-256 of the manifest payload (when manifest) */
+        bool has_result;                          /* B4 passed: */
+        uint8_t result_sha256[PB_SHA256_BYTES];   /* SHA-256 of the signed result's payload */
+        bool has_ballots;                         /* C1 passed: */
+        uint64_t ballots;                         /* the ballots in the log */
+        bool has_tally;                           /* F1 passed: the recount, equal to the signed result: */
+        const struct pb_result *results;          /* each contest's outcome (manifest order): winners as
                                              * project indexes of the contest's election, money spent
                                              * in minor units (the manifest's currency and scale) */
-        size_t n_results;                   /* the manifest's contests */
-        bool valid;                         /* every check passed */
+        size_t n_results;                         /* the manifest's contests */
+        bool valid;                               /* every check passed */
 };
 
 /** Receives the summary once, after the last check. */
@@ -109,8 +110,8 @@ struct pb_verify_options {
         size_t n_trusted;                    /* 0: keys are taken from the bundle itself (reported) */
         bool allow_uncertified;              /* a bundle without certification.dsse.json may pass */
         const char *expect_election;         /* the election id the auditor was asked to check */
-        const uint8_t *expect_manifest;      /* 32 bytes: SHA-256 of the published manifest payload */
-        const uint8_t *expect_result;        /* 32 bytes: SHA-256 of the published result payload */
+        const uint8_t *expect_manifest;      /* PB_SHA256_BYTES: of the published manifest payload */
+        const uint8_t *expect_result;        /* PB_SHA256_BYTES: of the published result payload */
         pb_verify_summary_fn summary;        /* called with the check callback's @ctx; may be NULL */
 };
 

@@ -13,6 +13,7 @@
 #include "ballots/pb_counts.h"
 #include "formats/pb_manifest.h"
 #include "engine/pb_buf.h"
+#include "engine/pb_digest.h"
 #include "engine/pb_election.h"
 #include "engine/pb_err.h"
 #include "engine/pb_note.h"
@@ -26,14 +27,14 @@
 /** The ballot log as a document states it. */
 struct pb_doc_log {
         char origin[PB_CHECKPOINT_ORIGIN_MAX + 1];
-        uint8_t root[32];
+        uint8_t root[PB_MERKLE_HASH_BYTES];
         uint64_t size;
 };
 
 /** The close statement: the final tree, the counts, when. */
 struct pb_doc_close {
         char election[PB_ID_MAX + 1];
-        uint8_t manifest_sha256[32];
+        uint8_t manifest_sha256[PB_SHA256_BYTES];
         struct pb_doc_log log;
         char closed_at[PB_DOC_TIME_LEN + 1];
         struct pb_turnout counts;           /* ballots, by_channel, codes_issued, codes_spent, rejected, and
@@ -45,8 +46,8 @@ struct pb_doc_close {
 /** The result's frame around the tally document (pb_result_format_json). */
 struct pb_doc_result {
         char election[PB_ID_MAX + 1];
-        uint8_t manifest_sha256[32];
-        uint8_t close_sha256[32]; /* SHA-256 of the close statement's payload */
+        uint8_t manifest_sha256[PB_SHA256_BYTES];
+        uint8_t close_sha256[PB_SHA256_BYTES]; /* SHA-256 of the close statement's payload */
         struct pb_doc_log log;
         struct pb_turnout counts;
         const struct pb_manifest *manifest; /* borrowed, as in struct pb_doc_close */
@@ -58,7 +59,7 @@ struct pb_doc_result {
 /** The finance office's certification of a result. */
 struct pb_doc_certification {
         char election[PB_ID_MAX + 1];
-        uint8_t result_sha256[32]; /* SHA-256 of the result's payload */
+        uint8_t result_sha256[PB_SHA256_BYTES]; /* SHA-256 of the result's payload */
         char certified_at[PB_DOC_TIME_LEN + 1];
 };
 

@@ -11,13 +11,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/pb_cvr.h"
 #include "engine/pb_err.h"
 #include "engine/pb_key.h"
 #include "engine/pb_note.h"
 
 /** What a checked receipt says.  Plain data. */
 struct pb_receipt_info {
-        uint8_t commitment[PB_MERKLE_HASH_BYTES];
+        uint8_t commitment[PB_CVR_HASH_BYTES];
         struct pb_promise promise;    /* origin, election, batch size, root */
         uint64_t index;               /* the commitment's leaf in the promise's batch */
         char election[PB_ID_MAX + 1]; /* the receipt's, equal to the promise's once checked */
@@ -59,7 +60,7 @@ struct pb_receipt_inclusion {
  * @return as pb_receipt_check()
  */
 PB_NODISCARD pb_err pb_receipt_check_inclusion(const char *json, size_t len,
-                                               const uint8_t commitment[PB_MERKLE_HASH_BYTES],
+                                               const uint8_t commitment[PB_CVR_HASH_BYTES],
                                                const struct pb_key_public *engine, const char *origin,
                                                struct pb_receipt_inclusion *ret, struct pb_diag *reterr);
 

@@ -25,13 +25,13 @@ static const struct pb_json_field proof_fields[] = {
         { "proof", PB_JSON_ARRAY, false }, { NULL, PB_JSON_ANY, false },
 };
 
-/* 64 lowercase hex digits into 32 bytes. */
-static bool hex32(const cJSON *s, uint8_t out[32])
+/* A SHA-256 (a commitment or a tree hash): PB_SHA256_HEX_LEN lowercase hex digits into @out. */
+static bool sha256_hex(const cJSON *s, uint8_t out[PB_SHA256_BYTES])
 {
         const char *v = cJSON_GetStringValue(s);
 
-        return v && strlen(v) == 64 && strspn(v, "0123456789abcdef") == 64 &&
-               sodium_hex2bin(out, 32, v, 64, NULL, NULL, NULL) == 0;
+        return v && strlen(v) == PB_SHA256_HEX_LEN && strspn(v, "0123456789abcdef") == PB_SHA256_HEX_LEN &&
+               sodium_hex2bin(out, PB_SHA256_BYTES, v, PB_SHA256_HEX_LEN, NULL, NULL, NULL) == 0;
 }
 
 /* An array of at most @max hashes (hex) into @out; *ret_n is their number. */
@@ -43,9 +43,10 @@ static pb_err hashes(const cJSON *arr, const char *path, uint8_t *out, size_t ma
         for (const cJSON *h = arr->child; h; h = h->next) {
                 if (n == max)
                         return pb_diag_set(d, PB_ERR_INVALID, path, "longer than any proof can be");
-                if (!hex32(h, out + 32 * n))
-                        return pb_diag_set(d, PB_ERR_PARSE, path,
-                                           "each hash must be 64 lowercase hex digits");
+                if (!sha256_hex(h, out + PB_MERKLE_HASH_BYTES * n))
+                        return pb_diag_set(
+                                d, PB_ERR_PARSE, path,
+                                "each hash must be " PB_STRINGIFY(PB_SHA256_HEX_LEN) " lowercase hex digits");
                 n++;
         }
         *ret_n = n;
@@ -106,13 +107,15 @@ pb_err pb_receipt_check(const char *json, size_t len, const struct pb_key_public
         e = pb_json_check_object(r, receipt_fields, r == root ? "$" : "$.receipt", reterr);
         if (e < 0)
                 goto out;
-        if (!hex32(cJSON_GetObjectItemCaseSensitive(r, "commitment"), info.commitment)) {
-                e = pb_diag_set(reterr, PB_ERR_PARSE, "commitment", "must be 64 lowercase hex digits");
+        if (!sha256_hex(cJSON_GetObjectItemCaseSensitive(r, "commitment"), info.commitment)) {
+                e = pb_diag_set(reterr, PB_ERR_PARSE, "commitment",
+                                "must be " PB_STRINGIFY(PB_SHA256_HEX_LEN) " lowercase hex digits");
                 goto out;
         }
         s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "election"));
         if (strlen(s) >= sizeof(info.election)) {
-                e = pb_diag_set(reterr, PB_ERR_PARSE, "election", "longer than 64 bytes");
+                e = pb_diag_set(reterr, PB_ERR_PARSE, "election",
+                                "longer than " PB_STRINGIFY(PB_ID_MAX) " bytes");
                 goto out;
         }
         memcpy(info.election, s, strlen(s) + 1);
@@ -160,12 +163,11 @@ out:
         return e;
 }
 
-pb_err pb_receipt_check_inclusion(const char *json, size_t len,
-                                  const uint8_t commitment[PB_MERKLE_HASH_BYTES],
+pb_err pb_receipt_check_inclusion(const char *json, size_t len, const uint8_t commitment[PB_CVR_HASH_BYTES],
                                   const struct pb_key_public *engine, const char *origin,
                                   struct pb_receipt_inclusion *ret, struct pb_diag *reterr)
 {
-        uint8_t path[PB_MERKLE_MAX_PROOF * 32], leaf[32];
+        uint8_t path[PB_MERKLE_MAX_PROOF * PB_MERKLE_HASH_BYTES], leaf[PB_MERKLE_HASH_BYTES];
         struct pb_receipt_inclusion inc;
         struct pb_checkpoint cp;
         const cJSON *note, *idx, *size, *proof;

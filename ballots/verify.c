@@ -227,7 +227,8 @@ static void check_expected_election(struct vctx *v)
                 why = "cannot be checked: the manifest failed";
         else if (o->expect_election && strcmp(o->expect_election, v->m->election->id))
                 why = "the bundle is of another election (its id is not the expected one)", field = "$.id";
-        else if (o->expect_manifest && sodium_memcmp(o->expect_manifest, v->manifest_sha256, 32))
+        else if (o->expect_manifest &&
+                 sodium_memcmp(o->expect_manifest, v->manifest_sha256, sizeof(v->manifest_sha256)))
                 why = "the bundle's manifest is not the expected one (SHA-256 differs)";
         verify_report(v, "B1P", "expected election", !why, 1, why ? why : "the manifest is the expected one",
                       why ? F_MANIFEST : NO_FILE, 0, field);
@@ -299,7 +300,7 @@ static const char *add_checkpoint(struct vctx *v, const struct pb_checkpoint *cp
         }
         v->cps = g;
         v->cps[v->n_cps].size = cp->size;
-        memcpy(v->cps[v->n_cps].root, cp->root, 32);
+        memcpy(v->cps[v->n_cps].root, cp->root, sizeof(cp->root));
         v->n_cps++;
         return NULL;
 }
@@ -336,9 +337,9 @@ static void check_checkpoints(struct vctx *v)
         if (!why && !v->n_cps)
                 why = "empty: not even the zero checkpoint";
         if (!why) {
-                uint8_t empty[32];
+                uint8_t empty[PB_MERKLE_HASH_BYTES];
                 pb_merkle_empty_root(empty);
-                if (memcmp(v->cps[0].root, empty, 32)) {
+                if (memcmp(v->cps[0].root, empty, sizeof(empty))) {
                         why = "the zero checkpoint does not have the empty tree's root";
                         l.line = 1;
                 }
@@ -363,7 +364,7 @@ static void check_close(struct vctx *v)
                 why = "the close statement is not in its canonical form";
         if (!why && strcmp(v->close.election, v->m->election->id))
                 why = "the close statement is about another election";
-        if (!why && memcmp(v->close.manifest_sha256, v->manifest_sha256, 32))
+        if (!why && memcmp(v->close.manifest_sha256, v->manifest_sha256, sizeof(v->manifest_sha256)))
                 why = "the close statement names another manifest";
         v->close_ok = !why;
         verify_report(v, "B3", "close statement", !why, 1,
@@ -374,7 +375,7 @@ static void check_close(struct vctx *v)
 static void check_result(struct vctx *v)
 {
         const char *why = NULL;
-        uint8_t close_sha[32];
+        uint8_t close_sha[PB_SHA256_BYTES];
 
         if (!v->close_ok)
                 why = "cannot be checked: the close statement failed";
@@ -385,11 +386,11 @@ static void check_result(struct vctx *v)
                 why = "the result is not in its canonical form";
         if (!why && strcmp(v->result.election, v->m->election->id))
                 why = "the result is about another election";
-        if (!why && memcmp(v->result.manifest_sha256, v->manifest_sha256, 32))
+        if (!why && memcmp(v->result.manifest_sha256, v->manifest_sha256, sizeof(v->manifest_sha256)))
                 why = "the result names another manifest";
         if (!why) {
                 crypto_hash_sha256(close_sha, v->close_env.payload, v->close_env.payload_len);
-                if (memcmp(close_sha, v->result.close_sha256, 32))
+                if (memcmp(close_sha, v->result.close_sha256, sizeof(close_sha)))
                         why = "the result names another close statement";
         }
         if (!why)
@@ -409,7 +410,7 @@ static void check_expected_result(struct vctx *v)
                 return;
         if (!v->result_ok)
                 why = "cannot be checked: the result failed";
-        else if (sodium_memcmp(v->o->expect_result, v->result_sha256, 32))
+        else if (sodium_memcmp(v->o->expect_result, v->result_sha256, sizeof(v->result_sha256)))
                 why = "the signed result is not the expected one (SHA-256 differs)";
         verify_report(v, "B4P", "expected result", !why, 1, why ? why : "the result is the expected one",
                       why ? F_RESULT : NO_FILE, 0, NULL);
@@ -418,7 +419,7 @@ static void check_expected_result(struct vctx *v)
 static void check_certification(struct vctx *v)
 {
         struct pb_doc_certification c;
-        uint8_t digest[32];
+        uint8_t digest[PB_SHA256_BYTES];
         const char *why = NULL;
 
         if (!v->src.f[F_CERTIFICATION].present && v->o->allow_uncertified) {
@@ -438,8 +439,10 @@ static void check_certification(struct vctx *v)
                 why = "the certification is about another election";
         if (!why) {
                 crypto_hash_sha256(digest, v->result_env.payload, v->result_env.payload_len);
-                if (memcmp(digest, c.result_sha256, 32))
+                if (memcmp(digest, c.result_sha256, sizeof(digest)))
                         why = "the certification certifies another result";
+                else if (strcmp(c.certified_at, v->close.closed_at) < 0)
+                        why = "the certification is dated before the close";
         }
         verify_report(v, "B5", "certification", !why, 1,
                       why ? why : "signed by the finance office key, for this result",
@@ -457,10 +460,10 @@ static void summarize(struct vctx *v, void *ctx)
         memset(&s, 0, sizeof(s));
         if (v->manifest_ok) {
                 s.manifest = v->m;
-                memcpy(s.manifest_sha256, v->manifest_sha256, 32);
+                memcpy(s.manifest_sha256, v->manifest_sha256, sizeof(s.manifest_sha256));
         }
         s.has_result = v->result_ok;
-        memcpy(s.result_sha256, v->result_sha256, 32);
+        memcpy(s.result_sha256, v->result_sha256, sizeof(s.result_sha256));
         s.has_ballots = v->ballots_ok;
         s.ballots = v->tree.size;
         s.has_tally = v->tally_ok;

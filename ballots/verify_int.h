@@ -101,7 +101,7 @@ bool vsrc_has_crlf(const char *p, size_t n);
 /** A checkpoint as the ballots are checked against it. */
 struct cp {
         uint64_t size;
-        uint8_t root[32];
+        uint8_t root[PB_MERKLE_HASH_BYTES];
 };
 
 /** One verification: what each check found, for the checks after it.  verify.c owns it. */
@@ -116,9 +116,9 @@ struct vctx {
         char *data[F_COUNT]; /* the files read whole (not the .jsonl ones: read line by line) */
         size_t len[F_COUNT];
 
-        struct pb_manifest *m;   /* from the signed manifest; its contests collect the ballots */
-        char manifest_field[64]; /* the JSON path a manifest that does not parse breaks */
-        uint8_t manifest_sha256[32];
+        struct pb_manifest *m; /* from the signed manifest; its contests collect the ballots */
+        char manifest_field[PB_DIAG_PATH_MAX]; /* the JSON path a manifest that does not parse breaks */
+        uint8_t manifest_sha256[PB_SHA256_BYTES];
         bool manifest_ok, keys_ok;
 
         struct cp *cps;
@@ -129,7 +129,7 @@ struct vctx {
         struct pb_doc_close close;
         bool close_ok;
         struct pb_doc_result result;
-        uint8_t result_sha256[32];
+        uint8_t result_sha256[PB_SHA256_BYTES];
         bool result_ok, has_seed;
         uint64_t seed;
 

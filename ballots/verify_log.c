@@ -30,6 +30,8 @@ static bool hex_to(const char *s, uint8_t *out, size_t n)
         return strlen(s) == 2 * n && sodium_hex2bin(out, n, s, 2 * n, NULL, &got, NULL) == 0 && got == n;
 }
 
+_Static_assert(PB_CVR_NONCE_BYTES == PB_CVR_HASH_BYTES, "one message states the size of both");
+
 /* Every ballot of a CVR against its contest's rules (strict; imported ballots as pabulib's checker). */
 static bool ballots_valid(const struct pb_manifest *m, const struct pb_vote_ballots *vb, enum pb_channel ch)
 {
@@ -47,9 +49,9 @@ static bool ballots_valid(const struct pb_manifest *m, const struct pb_vote_ball
 
 /* One line of ballots.jsonl: canonical, recommits, a valid CVR; its ballots join their contests. */
 static const char *check_ballot_line(struct vctx *v, const char *p, size_t n, struct pb_vote_ballots *vb,
-                                     uint8_t commitment[32])
+                                     uint8_t commitment[PB_CVR_HASH_BYTES])
 {
-        uint8_t nonce[32], again_c[32];
+        uint8_t nonce[PB_CVR_NONCE_BYTES], again_c[PB_CVR_HASH_BYTES];
         struct pb_cvr_meta meta;
         struct pb_buf again;
         const char *why = NULL, *cvr;
@@ -66,9 +68,10 @@ static const char *check_ballot_line(struct vctx *v, const char *p, size_t n, st
                 goto out;
         }
         cvr = cJSON_GetObjectItemCaseSensitive(j, "cvr")->valuestring;
-        if (!hex_to(cJSON_GetObjectItemCaseSensitive(j, "commitment")->valuestring, commitment, 32) ||
-            !hex_to(cJSON_GetObjectItemCaseSensitive(j, "nonce")->valuestring, nonce, 32)) {
-                why = "a commitment or nonce is not hex of 32 bytes";
+        if (!hex_to(cJSON_GetObjectItemCaseSensitive(j, "commitment")->valuestring, commitment,
+                    PB_CVR_HASH_BYTES) ||
+            !hex_to(cJSON_GetObjectItemCaseSensitive(j, "nonce")->valuestring, nonce, sizeof(nonce))) {
+                why = "a commitment or nonce is not hex of " PB_STRINGIFY(PB_CVR_HASH_BYTES) " bytes";
                 goto out;
         }
         r = pb_bundle_ballot_line(commitment, nonce, cvr, strlen(cvr), &again);
@@ -78,7 +81,7 @@ static const char *check_ballot_line(struct vctx *v, const char *p, size_t n, st
                 goto out;
         }
         r = pb_cvr_commitment(v->m->election->id, nonce, (const uint8_t *)cvr, strlen(cvr), again_c);
-        if (r < 0 || memcmp(again_c, commitment, 32)) {
+        if (r < 0 || memcmp(again_c, commitment, sizeof(again_c))) {
                 why = "a CVR does not match its commitment (changed ballot or nonce)";
                 goto out;
         }
@@ -106,25 +109,27 @@ out:
         return why;
 }
 
-static int cmp32(const void *a, const void *b)
+static int cmp_commitment(const void *a, const void *b)
 {
-        return memcmp(a, b, 32);
+        return memcmp(a, b, PB_CVR_HASH_BYTES);
 }
 
 /* Every commitment once: a duplicated CVR would count twice. */
 static const char *unique(const uint8_t *commits, size_t n, struct vctx *v)
 {
-        uint8_t *sorted = pb_reallocarray(NULL, n ? n : 1, 32);
+        uint8_t *sorted = pb_reallocarray(NULL, n, PB_CVR_HASH_BYTES);
         const char *why = NULL;
 
         if (!sorted) {
                 verify_fatal(v, PB_ERR_NOMEM);
                 return "out of memory";
         }
-        memcpy(sorted, commits, 32 * n);
-        qsort(sorted, n, 32, cmp32);
+        if (n) /* commits is NULL when there are no ballots */
+                memcpy(sorted, commits, PB_CVR_HASH_BYTES * n);
+        qsort(sorted, n, PB_CVR_HASH_BYTES, cmp_commitment);
         for (size_t i = 1; i < n && !why; i++)
-                if (!memcmp(sorted + 32 * (i - 1), sorted + 32 * i, 32))
+                if (!memcmp(sorted + PB_CVR_HASH_BYTES * (i - 1), sorted + PB_CVR_HASH_BYTES * i,
+                            PB_CVR_HASH_BYTES))
                         why = "the same commitment twice (a duplicated ballot)";
         pb_free(sorted);
         return why;
@@ -138,10 +143,11 @@ static void check_tree(struct vctx *v, size_t n)
 
         pb_merkle_tree_source(&v->tree, &src);
         for (size_t i = 0; i < v->n_cps && !why; i++) {
-                uint8_t root[32];
+                uint8_t root[PB_MERKLE_HASH_BYTES];
                 if (v->cps[i].size > n)
                         why = "a checkpoint covers more leaves than there are ballots (a dropped ballot)";
-                else if (pb_merkle_root(&src, v->cps[i].size, root) < 0 || memcmp(root, v->cps[i].root, 32))
+                else if (pb_merkle_root(&src, v->cps[i].size, root) < 0 ||
+                         memcmp(root, v->cps[i].root, sizeof(root)))
                         why = "a checkpoint's root is not the root of the ballots' leaves";
         }
         if (!why && (!v->n_cps || v->cps[v->n_cps - 1].size != n))
@@ -166,7 +172,8 @@ static void check_batches(struct vctx *v, const uint8_t *commits, size_t n)
                 /* i is the first leaf of a batch when a checkpoint ends right before it */
                 if (v->cps[next_cp - 1].size == i)
                         continue;
-                if (memcmp(commits + 32 * (i - 1), commits + 32 * i, 32) >= 0) {
+                if (memcmp(commits + PB_CVR_HASH_BYTES * (i - 1), commits + PB_CVR_HASH_BYTES * i,
+                           PB_CVR_HASH_BYTES) >= 0) {
                         why = "a batch is not sorted by commitment (arrival order, or a reordered ballot)";
                         line = (unsigned)i + 1;
                 }
@@ -180,7 +187,7 @@ static const char *read_ballots(struct vctx *v, uint8_t **ret_commits, size_t *r
 {
         size_t np = 0; /* the projects of every contest: the longest CVR names them all */
         struct pb_vote_ballots vb;
-        uint8_t *commits = NULL; /* every commitment, 32 bytes each, in log order */
+        uint8_t *commits = NULL; /* every commitment, PB_CVR_HASH_BYTES each, in log order */
         size_t n = 0, cap = 0;
         struct vlines l;
         const char *why = NULL;
@@ -196,7 +203,7 @@ static const char *read_ballots(struct vctx *v, uint8_t **ret_commits, size_t *r
                 verify_fatal(v, r == PB_ERR_NOMEM ? r : PB_OK);
         }
         while (!why) {
-                uint8_t c[32], leaf[32], *g;
+                uint8_t c[PB_CVR_HASH_BYTES], leaf[PB_MERKLE_HASH_BYTES], *g;
                 const char *p;
                 size_t len;
                 bool end;
@@ -218,14 +225,14 @@ static const char *read_ballots(struct vctx *v, uint8_t **ret_commits, size_t *r
                 if (why)
                         break;
                 pb_cvr_leaf_hash(c, leaf);
-                g = pb_grow(commits, &cap, n + 1, 32, 1024);
+                g = pb_grow(commits, &cap, n + 1, PB_CVR_HASH_BYTES, 1024);
                 commits = g ? g : commits; /* on failure pb_grow leaves the old array */
                 if (!g || pb_merkle_tree_append(&v->tree, leaf) < 0) {
                         verify_fatal(v, PB_ERR_NOMEM);
                         why = "out of memory";
                         break;
                 }
-                memcpy(commits + 32 * n, c, 32);
+                memcpy(commits + PB_CVR_HASH_BYTES * n, c, sizeof(c));
                 n++;
         }
         *ret_line = why ? l.line : 0;
@@ -274,7 +281,8 @@ void verify_ballots(struct vctx *v)
 
 static bool same_log(const struct pb_doc_log *a, const struct pb_doc_log *b)
 {
-        return !strcmp(a->origin, b->origin) && a->size == b->size && !memcmp(a->root, b->root, 32);
+        return !strcmp(a->origin, b->origin) && a->size == b->size &&
+               !memcmp(a->root, b->root, sizeof(a->root));
 }
 
 /* D2 by contest: each contest's count is the CVRs with a ballot for it, at most every ballot. */
@@ -299,7 +307,7 @@ void verify_consistency(struct vctx *v)
                 return;
         }
         if (strcmp(v->close.log.origin, v->m->origin) || v->close.log.size != v->cps[v->n_cps - 1].size ||
-            memcmp(v->close.log.root, v->cps[v->n_cps - 1].root, 32)) {
+            memcmp(v->close.log.root, v->cps[v->n_cps - 1].root, sizeof(v->close.log.root))) {
                 why = "the close statement's tree is not the final checkpoint";
         } else if (v->result_ok && (!same_log(&v->result.log, &v->close.log) ||
                                     !pb_turnout_same_counts(&v->result.counts, &v->close.counts))) {

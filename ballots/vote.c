@@ -1,6 +1,7 @@
 /** @file Counting every contest of a vote into one tally document. */
 #include "ballots/pb_vote.h"
 
+#include <sodium.h>
 #include <string.h>
 
 #include "engine/pb_alloc.h"
@@ -47,7 +48,7 @@ bool pb_vote_is_seeded(const struct pb_manifest *m)
 
 pb_err pb_vote_seed_check(const struct pb_manifest *m, const uint64_t *seed, struct pb_diag *reterr)
 {
-        uint8_t c[32];
+        uint8_t c[PB_SHA256_BYTES];
 
         if (!pb_vote_is_seeded(m))
                 return seed ? pb_diag_set(reterr, PB_ERR_INVALID, "seed",
@@ -58,7 +59,8 @@ pb_err pb_vote_seed_check(const struct pb_manifest *m, const uint64_t *seed, str
                                    "this rule breaks ties with a seed: give it");
         pb_manifest_seed_commitment(*seed, c);
         for (size_t i = 0; i < m->n_contests; i++)
-                if (m->contests[i].has_seed_commitment && memcmp(c, m->contests[i].seed_sha256, 32))
+                if (m->contests[i].has_seed_commitment &&
+                    sodium_memcmp(c, m->contests[i].seed_sha256, sizeof(c)))
                         return pb_diag_set(reterr, PB_ERR_INVALID, "seed",
                                            "the seed does not match the manifest's commitment");
         return PB_OK;

@@ -85,16 +85,14 @@ int cli_fail(const char *what, pb_err r, const struct pb_diag *d)
         return cli_exit_for(r);
 }
 
-int cli_box_open(const char *db, struct pb_box **ret)
+int cli_box_open(const struct cli_command *cmd, const char *db, struct pb_box **ret)
 {
         struct pb_diag d;
         pb_err r;
 
         pb_diag_clear(&d);
-        if (!db) {
-                fprintf(stderr, "pbvote: --db FILE is required\n");
-                return PB_EXIT_USAGE;
-        }
+        if (!db)
+                return cli_missing(cmd, "--db DB");
         r = pb_box_open(db, ret, &d);
         return r < 0 ? cli_fail(db, r, &d) : PB_EXIT_OK;
 }

@@ -10,6 +10,8 @@
 #include "formats/pb_keyfile.h"
 #include "engine/pb_key.h"
 
+struct cli_command;
+
 #define CLI_PASS_CAP (PB_KEYFILE_PASS_MAX + 2)
 
 /**
@@ -35,8 +37,9 @@ bool cli_key_first_warning(const char *path);
 /** Wipe and free a key from cli_key_load().  Accepts NULL. */
 void cli_key_free(struct pb_key_secret *k);
 
-/** Open the ballot box @db (printing why not).  @return 0 or an exit status. */
-int cli_box_open(const char *db, struct pb_box **ret);
+/** Open the ballot box @db of command @cmd (printing why not; a missing --db is a usage error of
+ *  @cmd).  @return 0 or an exit status. */
+int cli_box_open(const struct cli_command *cmd, const char *db, struct pb_box **ret);
 /** Load the engine key @path and attach it to @b.  @ret owns it (cli_key_free).  @return 0 or a status. */
 int cli_box_engine(struct pb_box *b, const char *path, const char *pass_file, struct pb_key_secret **ret);
 /** Report @d about @what (the database or a file) and return the exit status for @r. */

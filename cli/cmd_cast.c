@@ -335,7 +335,7 @@ int cmd_cast(int argc, char **argv)
                 return cli_missing(
                         &cli_cmd_cast,
                         "--code CODE and --ballot JSON (or --ballots JSON), or --file BALLOTS.jsonl");
-        rc = cli_box_open(o.db, &b);
+        rc = cli_box_open(&cli_cmd_cast, o.db, &b);
         if (rc)
                 return rc;
         rc = cli_box_engine(b, o.key, o.pass_file, &engine);

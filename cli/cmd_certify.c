@@ -34,8 +34,9 @@ static const struct cli_option certify_options[] = {
 const struct cli_command cli_cmd_certify = {
         .name = "certify",
         .synopsis = "certify RESULT --key OFFICE.key [--db DB] [--out FILE] [--at YYYY-MM-DDTHH:MM:SSZ]",
-        .about = "Signs the finance office's certification of the signed result RESULT (written by\n"
-                 "pbvote tally --db).  With --db it must be the result stored in the ballot box, the key "
+        .about = "Signs the finance office's certification of the signed result RESULT (the file\n"
+                 "pbvote tally --db --out writes, or the body of POST /v1/elections/{id}/tally).  With --db "
+                 "it must be the result stored in the ballot box, the key "
                  "must\n"
                  "be the office key its manifest names, and the certification is stored there (state\n"
                  "certified).  The certification goes to --out, else to stdout.\n",
@@ -116,7 +117,7 @@ int cmd_certify(int argc, char **argv)
         if (rc)
                 goto out;
         if (o.db) {
-                rc = cli_box_open(o.db, &b);
+                rc = cli_box_open(&cli_cmd_certify, o.db, &b);
                 if (rc)
                         goto out;
                 r = pb_box_certify(b, data, len, office, at, &cert, &d);

@@ -174,7 +174,7 @@ int cmd_codes(int argc, char **argv)
                 return rc;
         if (!cli_given(verb, &args, "count"))
                 return cli_missing(verb, "--count N");
-        rc = cli_box_open(o.db, &b);
+        rc = cli_box_open(verb, o.db, &b);
         if (rc)
                 return rc;
         rc = cli_box_engine(b, o.key, o.pass_file, &engine);

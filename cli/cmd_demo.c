@@ -49,6 +49,7 @@ const struct cli_command cli_cmd_demo = {
                 "(38 projects, approval ballots, greedy): the ballot box DIR/ID.db, whose election is named\n"
                 "ID so that `pbvote serve --db DIR/ID.db` serves it, unencrypted engine and office keys in\n"
                 "DIR, 50 voter codes and one API token per role, all listed in DIR/demo.json.\n"
+                "Residents may vote on its page with a demo code alone (web voting), the projects shuffled.\n"
                 "For trying pbvote only: the keys are not protected by a passphrase.\n",
         .options = demo_options,
 };
@@ -116,6 +117,18 @@ static int demo_key(const char *dir, const char *name, enum pb_key_role role)
         return 0;
 }
 
+/* The demo is for trying the pages too (docs/pages.md): residents may vote from home with a demo
+ * code alone, and each sees the projects in an order of their own, shuffled from a fresh seed. */
+static void demo_pages(struct pb_manifest *m)
+{
+        uint8_t seed[32];
+
+        randombytes_buf(seed, sizeof(seed));
+        sodium_bin2hex(m->order_seed, sizeof(m->order_seed), seed, sizeof(seed));
+        m->shuffled = true;
+        m->web_voting = true;
+}
+
 /* The demo's ballot box, open, and the keys it holds (borrowed by the box: freed after it). */
 struct demo {
         struct pb_key_secret *engine, *office;
@@ -155,6 +168,8 @@ static int demo_box(const char *db, const char *dir, const char *id, struct demo
                 r = pb_rule_for_election(e, &rule, &d);
         if (r == PB_OK)
                 r = pb_manifest_from_pb(e, id, &rule, &m, &d);
+        if (r == PB_OK)
+                demo_pages(m);
         if (r == PB_OK)
                 r = pb_box_create(db, m, &dm->box, &d);
         if (r == PB_OK)

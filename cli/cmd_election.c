@@ -435,7 +435,7 @@ int cmd_election(int argc, char **argv)
         verb = strchr(v->name, ' ') + 1;
         if (!strcmp(verb, "create"))
                 return do_create(&o);
-        rc = cli_box_open(o.db, &b);
+        rc = cli_box_open(v, o.db, &b);
         if (rc)
                 return rc;
         if (!strcmp(verb, "open") || !strcmp(verb, "close") || !strcmp(verb, "flush")) {

@@ -108,7 +108,7 @@ int cmd_export(int argc, char **argv)
                 return cli_missing(&cli_cmd_export, "--out DIR (or --pb DIR)");
         if (!o.pb && (o.country || o.unit || o.instance))
                 return cli_usage_error(&cli_cmd_export, "--country, --unit and --instance go with --pb");
-        rc = cli_box_open(o.db, &b);
+        rc = cli_box_open(&cli_cmd_export, o.db, &b);
         if (rc)
                 return rc;
         if (o.pb) {

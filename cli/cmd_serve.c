@@ -20,6 +20,7 @@ struct serve_opts {
         const char *data, *db, *engine_key, *office_key, *pass_file, *listen, *access_log;
         bool demo, allow_shared;
         int64_t max_connections, max_per_ip, timeout, request_timeout, threads, queue;
+        struct cli_list cors; /* --cors-origin, repeatable */
 };
 
 #define S struct serve_opts
@@ -51,6 +52,9 @@ static const struct cli_option serve_options[] = {
         CLI_INT("threads", S, threads, "N", 1, 64, "polling threads (default 2)"),
         CLI_INT("queue", S, queue, "N", 1, 10000000,
                 "ballots waiting for the writer before 503\n(default 10000)"),
+        CLI_LIST("cors-origin", S, cors, "ORIGIN",
+                 "let pages of ORIGIN (https://city.example) call\nthe API from a browser (CORS); "
+                 "repeatable;\nnone by default"),
         CLI_END,
 };
 #undef S
@@ -118,6 +122,14 @@ static int set_options(struct serve *s, const struct serve_opts *o)
         s->ac.limits.writer_queue = (unsigned)o->queue;
         if (o->data && o->db)
                 return cli_usage_error(&cli_cmd_serve, "give --data or --db, not both");
+        for (size_t i = 0; i < o->cors.n; i++)
+                if (!pb_api_origin_is_valid(o->cors.v[i]))
+                        return cli_usage_error(&cli_cmd_serve,
+                                               "--cors-origin '%s': expected http:// or https://, a host and "
+                                               "an optional :port, nothing more (https://city.example)",
+                                               o->cors.v[i]);
+        s->ac.cors_origins = o->cors.v;
+        s->ac.n_cors_origins = o->cors.n;
         if (o->listen && set_listen(s, o->listen))
                 return PB_EXIT_USAGE;
         if (o->db) {
@@ -289,7 +301,9 @@ static int run(struct serve *s)
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);
         signal(SIGPIPE, SIG_IGN);
-        printf("pbvote: serving http://%s:%u/v1/ (Ctrl-C to stop)\n", s->host, (unsigned)pb_http_port(http));
+        /* the address a person opens: the voting pages; the API is under /v1/ */
+        printf("pbvote: serving http://%s:%u/ (the voting pages; the API under /v1/; Ctrl-C to stop)\n",
+               s->host, (unsigned)pb_http_port(http));
         fflush(stdout);
         while (!stop)
                 pause();
@@ -328,6 +342,7 @@ int cmd_serve(int argc, char **argv)
                 rc = run(&s);
         cli_key_free(s.engine);
         cli_key_free(s.office);
+        cli_list_release(&o.cors);
         if (s.log && s.log != stderr)
                 fclose(s.log);
         return rc;

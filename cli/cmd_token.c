@@ -1,5 +1,5 @@
 /**
- * @file `pbvote token create|list|revoke|unlock`: API tokens per role (admin, kiosk, auditor).
+ * @file `pbvote token create|list|revoke|unlock`: API tokens per role (admin, kiosk, auditor, officer).
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,7 +11,7 @@
 #include "cli/cli_key.h"
 
 /* The words of --role, in the order of enum pb_role (test-cli-options checks). */
-static const char *const role_words[] = { "admin", "kiosk", "auditor", NULL };
+static const char *const role_words[] = { "admin", "kiosk", "auditor", "officer", NULL };
 
 struct token_opts {
         const char *db, *data, *label;
@@ -32,7 +32,8 @@ static const struct cli_option create_options[] = {
                  "a physical kiosk's token, under the per-kiosk\nlimits (docs/api.md, \"Limits\")"),
         CLI_STRING("label", O, label, "TEXT", "a label for people (\"library kiosk\")"),
         CLI_LIST("contest", O, contests, "ID",
-                 "a kiosk for some contests of a vote only (repeat\nit): it casts no ballot for another"),
+                 "a kiosk or officer for some contests of a vote only\n(repeat it): it casts no ballot for "
+                 "another"),
         CLI_END,
 };
 static const struct cli_option db_options[] = { DB, CLI_END };
@@ -41,7 +42,8 @@ static const struct cli_option db_options[] = { DB, CLI_END };
 
 static const struct cli_command token_create = {
         .name = "token create",
-        .synopsis = "token create --db DB --role admin|kiosk|auditor [--device] [--label TEXT] [--contest "
+        .synopsis = "token create --db DB --role admin|kiosk|auditor|officer [--device] [--label TEXT] "
+                    "[--contest "
                     "ID]...\n"
                     "token create --data DIR --role admin [--label TEXT]",
         .about = "Prints a new bearer token once (256 random bits); the box keeps only its SHA-256.\n"
@@ -83,7 +85,7 @@ static const struct cli_command token_unlock = {
 
 const struct cli_group cli_group_token = {
         .name = "token",
-        .about = "API tokens per role: admin, kiosk, auditor (docs/api.md).\n",
+        .about = "API tokens per role: admin, kiosk, auditor, officer (docs/api.md).\n",
         .verbs = (const struct cli_command *const[]){ &token_create, &token_list, &token_revoke,
                                                       &token_unlock, NULL },
 };
@@ -187,12 +189,12 @@ int cmd_token(int argc, char **argv)
         if (rc != CLI_PARSED)
                 return rc;
         if (v == &token_create && o.role < 0)
-                return cli_missing(v, "--role admin|kiosk|auditor");
+                return cli_missing(v, "--role admin|kiosk|auditor|officer");
         if (o.data) {
                 cli_list_release(&o.contests);
                 return create_admin(&o);
         }
-        rc = cli_box_open(o.db, &b);
+        rc = cli_box_open(v, o.db, &b);
         if (rc)
                 return rc;
         pb_diag_clear(&d);

@@ -4,9 +4,11 @@
  * tar archive).  One line per named check, then what was checked (election, title, hashes,
  * ballots, winners, money); exit 0 only if every check passed.
  */
+#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ballots/pb_bundle.h"
 #include "formats/pb_file.h"
@@ -281,11 +283,19 @@ int cmd_verify(int argc, char **argv)
         o.expect_manifest = vo.exp_manifest ? want_manifest : NULL;
         o.expect_result = vo.exp_result ? want_result : NULL;
         o.summary = print_summary;
+        if (access(args.operands[0], R_OK) != 0) {
+                /* a mistyped path is not a failed audit: say so, as for any unreadable input */
+                fprintf(stderr, "pbvote verify: %s: %s\n", args.operands[0], strerror(errno));
+                return PB_EXIT_INPUT;
+        }
         r = pb_bundle_verify(args.operands[0], &o, print_check, NULL, &failed);
         if (r == PB_OK) {
                 printf("VALID: every check passed%s%s\n", vo.trust ? "" : " (keys not pinned: use --trust)",
-                       vo.exp_manifest || vo.exp_election ? ""
-                                                          : " (election not pinned: use --expect-manifest)");
+                       vo.exp_result ? ""
+                       : vo.exp_manifest || vo.exp_election
+                               ? " (result not pinned: use --expect-result with the published hash)"
+                               : " (election not pinned: use --expect-result, or at least "
+                                 "--expect-manifest)");
                 return PB_EXIT_OK;
         }
         if (r == PB_ERR_SIGNATURE) {

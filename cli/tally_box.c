@@ -66,7 +66,7 @@ int cli_tally_box(int argc, char **argv)
         pb_buf_init(&result, 0);
         pb_seal_envelope_init(&env);
         pb_diag_clear(&d);
-        rc = cli_box_open(o.db, &b);
+        rc = cli_box_open(&cli_cmd_tally_box, o.db, &b);
         if (rc)
                 return rc;
         rc = cli_box_engine(b, o.key, o.pass_file, &engine);

@@ -71,7 +71,9 @@ void *pb_grow(void *p, size_t *cap, size_t need, size_t elem, size_t first)
 {
         size_t ncap = *cap ? *cap : (first ? first : 1);
 
-        if (need <= *cap)
+        /* A NULL array is allocated even for a need of 0 (at least @first entries): returning the
+         * NULL would make "nothing to do" look like "out of memory" to every caller. */
+        if (p && need <= *cap)
                 return p;
         while (ncap < need)
                 ncap = ncap > SIZE_MAX / 4 ? need : ncap * 2;

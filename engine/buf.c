@@ -42,6 +42,8 @@ pb_err pb_buf_reserve(struct pb_buf *b, size_t more)
         need = b->len + more + 1;
         if (need <= b->cap)
                 return PB_OK;
+        /* Not pb_grow: the capacity stops at the buffer's limit (max + 1 with the NUL), so a
+         * buffer near its limit never takes up to twice that. */
         ncap = b->cap ? b->cap : 64;
         while (ncap < need)
                 ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;

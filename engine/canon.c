@@ -3,6 +3,10 @@
 
 #include <string.h>
 
+_Static_assert(PB_JW_INT_MAX == (1LL << PB_JW_INT_BITS) - 1, "PB_JW_INT_MAX is 2^PB_JW_INT_BITS - 1");
+_Static_assert(PB_JW_INT_MAX >= 1000000000000000LL && PB_JW_INT_MAX < 10000000000000000LL,
+               "PB_JW_INT_MAX has PB_JW_INT_DIGITS (16) digits");
+
 bool pb_utf8_valid(const char *str, size_t len)
 {
         const unsigned char *s = (const unsigned char *)str;

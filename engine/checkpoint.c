@@ -7,6 +7,12 @@
 
 #define SIZE_MAX_ALLOWED ((uint64_t)INT64_MAX) /* sizes travel through SQLite integers */
 
+static const char origin_rule[] =
+        "origin must be 1-" PB_STRINGIFY(PB_CHECKPOINT_ORIGIN_MAX) " bytes of UTF-8 without spaces or '+'";
+static const char election_rule[] =
+        "the election id must be 1-" PB_STRINGIFY(PB_ID_MAX) " bytes of printable ASCII";
+static const char batch_rule[] = "a promise covers 1 to " PB_STRINGIFY(PB_PROMISE_BATCH_MAX) " commitments";
+
 static bool origin_ok(const char *s, size_t len)
 {
         return len <= PB_CHECKPOINT_ORIGIN_MAX && pb_key_name_is_valid(s, len);
@@ -35,8 +41,7 @@ pb_err pb_checkpoint_format(const struct pb_checkpoint *c, struct pb_buf *out, s
         pb_err r;
 
         if (!origin_ok(c->origin, strlen(c->origin)))
-                return pb_diag_set(reterr, PB_ERR_INVALID, "origin",
-                                   "origin must be 1-255 bytes of UTF-8 without spaces or '+'");
+                return pb_diag_set(reterr, PB_ERR_INVALID, "origin", origin_rule);
         if (c->size > SIZE_MAX_ALLOWED)
                 return pb_diag_set(reterr, PB_ERR_INVALID, "size", "tree size above 2^63 - 1");
         r = pb_buf_addf(out, "%s\n%llu\n", c->origin, (unsigned long long)c->size);
@@ -87,15 +92,15 @@ pb_err pb_checkpoint_parse(const char *text, size_t len, struct pb_checkpoint *r
 
         memset(&c, 0, sizeof(c));
         if (!next_line(text, len, &pos, &l, &n) || !origin_ok(l, n))
-                return pb_diag_at(reterr, PB_ERR_PARSE, 1, 0, "origin",
-                                  "origin must be 1-255 bytes of UTF-8 without spaces or '+'");
+                return pb_diag_at(reterr, PB_ERR_PARSE, 1, 0, "origin", origin_rule);
         memcpy(c.origin, l, n);
         if (!next_line(text, len, &pos, &l, &n) || !parse_size(l, n, &c.size))
                 return pb_diag_at(reterr, PB_ERR_PARSE, 2, 0, "size",
                                   "tree size must be a decimal number without leading zeros");
         if (!next_line(text, len, &pos, &l, &n) ||
             pb_b64_decode_exact(l, n, c.root, PB_MERKLE_HASH_BYTES) < 0)
-                return pb_diag_at(reterr, PB_ERR_PARSE, 3, 0, "root", "root hash must be base64 of 32 bytes");
+                return pb_diag_at(reterr, PB_ERR_PARSE, 3, 0, "root",
+                                  "root hash must be base64 of " PB_STRINGIFY(PB_MERKLE_HASH_BYTES) " bytes");
         if (pos != len)
                 return pb_diag_at(reterr, PB_ERR_UNSUPPORTED, 4, 0, "extension",
                                   "checkpoint extension lines are not used by pbvote");
@@ -171,13 +176,11 @@ pb_err pb_promise_format(const struct pb_promise *p, struct pb_buf *out, struct 
         pb_err r;
 
         if (!origin_ok(p->origin, strlen(p->origin)))
-                return pb_diag_set(reterr, PB_ERR_INVALID, "origin",
-                                   "origin must be 1-255 bytes of UTF-8 without spaces or '+'");
+                return pb_diag_set(reterr, PB_ERR_INVALID, "origin", origin_rule);
         if (!election_ok(p->election, strlen(p->election)))
-                return pb_diag_set(reterr, PB_ERR_INVALID, "election",
-                                   "the election id must be 1-64 bytes of printable ASCII");
+                return pb_diag_set(reterr, PB_ERR_INVALID, "election", election_rule);
         if (p->size < 1 || p->size > PB_PROMISE_BATCH_MAX)
-                return pb_diag_set(reterr, PB_ERR_INVALID, "size", "a promise covers 1 to 4096 commitments");
+                return pb_diag_set(reterr, PB_ERR_INVALID, "size", batch_rule);
         r = pb_buf_addf(out, "%s\n%s\n%s\n%llu\n", PB_PROMISE_HEADER, p->origin, p->election,
                         (unsigned long long)p->size);
         if (r >= 0)
@@ -199,20 +202,20 @@ pb_err pb_promise_parse(const char *text, size_t len, struct pb_promise *ret, st
                 return pb_diag_at(reterr, PB_ERR_PARSE, 1, 0, "header",
                                   "not a pbv-promise/v3 note (older promises do not sign the election id)");
         if (!next_line(text, len, &pos, &l, &n) || !origin_ok(l, n))
-                return pb_diag_at(reterr, PB_ERR_PARSE, 2, 0, "origin",
-                                  "origin must be 1-255 bytes of UTF-8 without spaces or '+'");
+                return pb_diag_at(reterr, PB_ERR_PARSE, 2, 0, "origin", origin_rule);
         memcpy(p.origin, l, n);
         if (!next_line(text, len, &pos, &l, &n) || !election_ok(l, n))
-                return pb_diag_at(reterr, PB_ERR_PARSE, 3, 0, "election",
-                                  "the election id must be 1-64 bytes of printable ASCII");
+                return pb_diag_at(reterr, PB_ERR_PARSE, 3, 0, "election", election_rule);
         memcpy(p.election, l, n);
         if (!next_line(text, len, &pos, &l, &n) || !parse_size(l, n, &p.size) || p.size < 1 ||
             p.size > PB_PROMISE_BATCH_MAX)
                 return pb_diag_at(reterr, PB_ERR_PARSE, 4, 0, "size",
-                                  "size must be a decimal number from 1 to 4096 without leading zeros");
+                                  "size must be a decimal number from 1 to " PB_STRINGIFY(
+                                          PB_PROMISE_BATCH_MAX) " without leading zeros");
         if (!next_line(text, len, &pos, &l, &n) ||
             pb_b64_decode_exact(l, n, p.root, PB_MERKLE_HASH_BYTES) < 0)
-                return pb_diag_at(reterr, PB_ERR_PARSE, 5, 0, "root", "root must be base64 of 32 bytes");
+                return pb_diag_at(reterr, PB_ERR_PARSE, 5, 0, "root",
+                                  "root must be base64 of " PB_STRINGIFY(PB_MERKLE_HASH_BYTES) " bytes");
         if (!next_line(text, len, &pos, &l, &n) || n != strlen(PB_PROMISE_DEADLINE) ||
             memcmp(l, PB_PROMISE_DEADLINE, n))
                 return pb_diag_at(reterr, PB_ERR_PARSE, 6, 0, "deadline", "deadline must be 'by-close'");

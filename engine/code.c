@@ -7,6 +7,14 @@
 
 static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ*~$=U"; /* 37 check symbols */
 
+#define SYMBOL_BITS 5     /* bits of one data symbol */
+#define DATA_SYMBOLS 32   /* 2^SYMBOL_BITS: the first 32 of the alphabet */
+#define CHECK_MODULUS 37  /* the check symbol: the whole alphabet, a prime above DATA_SYMBOLS */
+#define CODE_BYTES_STEP 5 /* code lengths in bytes: 8 * 5 bits are whole symbols (gcd(8, 5) = 1) */
+static const char code_length_rule[] =
+        "code length must be " PB_STRINGIFY(PB_CODE_MIN_BYTES) "-" PB_STRINGIFY(
+                PB_CODE_MAX_BYTES) " bytes, a multiple of " PB_STRINGIFY(CODE_BYTES_STEP);
+
 /* Value of one typed character: 0-31 for a data symbol, 32-36 for a check-only symbol, -1 for a
  * separator, -2 for a character that cannot be in a code.  Crockford's decoding rules. */
 static int symbol_value(unsigned char c)
@@ -27,20 +35,21 @@ static int symbol_value(unsigned char c)
         return p ? (int)(p - alphabet) : -2;
 }
 
-/* Number modulo 37 of the symbol values @v[0..n) read as base 32, most significant first. */
+/* Number modulo CHECK_MODULUS of the symbol values @v[0..n) read as base DATA_SYMBOLS, most
+ * significant first. */
 static unsigned check_value(const uint8_t *v, size_t n)
 {
         unsigned m = 0;
         size_t i;
 
         for (i = 0; i < n; i++)
-                m = (m * 32 + v[i]) % 37;
+                m = (m * DATA_SYMBOLS + v[i]) % CHECK_MODULUS;
         return m;
 }
 
 static bool nbytes_ok(size_t nbytes)
 {
-        return nbytes >= PB_CODE_MIN_BYTES && nbytes <= PB_CODE_MAX_BYTES && nbytes % 5 == 0;
+        return nbytes >= PB_CODE_MIN_BYTES && nbytes <= PB_CODE_MAX_BYTES && nbytes % CODE_BYTES_STEP == 0;
 }
 
 pb_err pb_code_from_bytes(const uint8_t *bytes, size_t nbytes, struct pb_code *ret, struct pb_diag *reterr)
@@ -49,13 +58,12 @@ pb_err pb_code_from_bytes(const uint8_t *bytes, size_t nbytes, struct pb_code *r
         size_t nsym, i, bit;
 
         if (!nbytes_ok(nbytes))
-                return pb_diag_set(reterr, PB_ERR_INVALID, "code",
-                                   "code length must be 10-40 bytes, a multiple of 5");
-        nsym = nbytes * 8 / 5;
-        for (i = 0, bit = 0; i < nsym; i++, bit += 5) {
-                /* 5 bits starting at bit offset @bit of the big-endian byte string */
+                return pb_diag_set(reterr, PB_ERR_INVALID, "code", code_length_rule);
+        nsym = nbytes * 8 / SYMBOL_BITS;
+        for (i = 0, bit = 0; i < nsym; i++, bit += SYMBOL_BITS) {
+                /* SYMBOL_BITS bits starting at bit offset @bit of the big-endian byte string */
                 unsigned w = (unsigned)bytes[bit / 8] << 8 | (bit / 8 + 1 < nbytes ? bytes[bit / 8 + 1] : 0);
-                v[i] = (uint8_t)((w >> (11 - bit % 8)) & 31);
+                v[i] = (uint8_t)((w >> (16 - SYMBOL_BITS - bit % 8)) & (DATA_SYMBOLS - 1));
         }
         memset(ret, 0, sizeof(*ret));
         for (i = 0; i < nsym; i++)
@@ -73,9 +81,8 @@ pb_err pb_code_parse(const char *s, size_t len, size_t nbytes, struct pb_code *r
         pb_err r = PB_OK;
 
         if (!nbytes_ok(nbytes))
-                return pb_diag_set(reterr, PB_ERR_INVALID, "code",
-                                   "code length must be 10-40 bytes, a multiple of 5");
-        want = nbytes * 8 / 5 + 1;
+                return pb_diag_set(reterr, PB_ERR_INVALID, "code", code_length_rule);
+        want = nbytes * 8 / SYMBOL_BITS + 1;
         for (i = 0; i < len; i++) {
                 int x = symbol_value((unsigned char)s[i]);
 
@@ -97,7 +104,7 @@ pb_err pb_code_parse(const char *s, size_t len, size_t nbytes, struct pb_code *r
                 goto out;
         }
         for (i = 0; i + 1 < n; i++)
-                if (v[i] >= 32) {
+                if (v[i] >= DATA_SYMBOLS) {
                         r = pb_diag_set(reterr, PB_ERR_PARSE, "code",
                                         "*, ~, $, = and U may only be the last (check) character");
                         goto out;
@@ -150,13 +157,13 @@ void pb_code_wipe(struct pb_code *c)
                 sodium_memzero(c, sizeof(*c));
 }
 
-void pb_code_short(const uint8_t hash[32], char out[PB_CODE_SHORT_LEN + 1])
+void pb_code_short(const uint8_t commitment[PB_CVR_HASH_BYTES], char out[PB_CODE_SHORT_LEN + 1])
 {
         size_t i, bit;
 
-        for (i = 0, bit = 0; i < PB_CODE_SHORT_LEN; i++, bit += 5) {
-                unsigned w = (unsigned)hash[bit / 8] << 8 | hash[bit / 8 + 1];
-                out[i] = alphabet[(w >> (11 - bit % 8)) & 31];
+        for (i = 0, bit = 0; i < PB_CODE_SHORT_LEN; i++, bit += SYMBOL_BITS) {
+                unsigned w = (unsigned)commitment[bit / 8] << 8 | commitment[bit / 8 + 1];
+                out[i] = alphabet[(w >> (16 - SYMBOL_BITS - bit % 8)) & (DATA_SYMBOLS - 1)];
         }
         out[PB_CODE_SHORT_LEN] = '\0';
 }

@@ -8,7 +8,9 @@
 #include "engine/pb_canon.h"
 #include "engine/pb_merkle.h"
 
-static const char *const channel_names[PB_CHANNEL_COUNT] = { "electronic", "paper", "imported" };
+_Static_assert(PB_CVR_ID_HEX_LEN == 2 * PB_CVR_ID_BYTES, "a cvr_id's hex is two digits a byte");
+
+static const char *const channel_names[PB_CHANNEL_COUNT] = { "electronic", "paper", "imported", "web" };
 
 const char *pb_channel_name(enum pb_channel c)
 {
@@ -63,7 +65,7 @@ static pb_err ballot_is_writable(const struct pb_election *e, const uint32_t *it
 static pb_err write_ballot(struct pb_jw *w, const struct pb_election *e, const uint32_t *items,
                            const int64_t *points, size_t n)
 {
-        size_t *order = pb_reallocarray(NULL, n ? n : 1, sizeof(*order));
+        size_t *order = pb_reallocarray(NULL, n, sizeof(*order));
 
         if (!order)
                 return PB_ERR_NOMEM;
@@ -262,7 +264,7 @@ void pb_cvr_leaf_input(const uint8_t commitment[PB_CVR_HASH_BYTES], uint8_t ret[
         memcpy(ret + sizeof(tag), commitment, PB_CVR_HASH_BYTES);
 }
 
-void pb_cvr_leaf_hash(const uint8_t commitment[PB_CVR_HASH_BYTES], uint8_t ret_hash[PB_CVR_HASH_BYTES])
+void pb_cvr_leaf_hash(const uint8_t commitment[PB_CVR_HASH_BYTES], uint8_t ret_hash[PB_MERKLE_HASH_BYTES])
 {
         uint8_t in[PB_CVR_LEAF_INPUT_BYTES];
 

@@ -147,7 +147,7 @@ static const char *id_problem(const char *id, size_t len)
         if (len == 0)
                 return "empty id";
         if (len > PB_ID_MAX)
-                return "id longer than 64 bytes";
+                return "id longer than " PB_STRINGIFY(PB_ID_MAX) " bytes";
         for (size_t i = 0; i < len; i++) {
                 unsigned char c = (unsigned char)id[i];
                 if (c < 0x20 || c == 0x7f)
@@ -241,13 +241,14 @@ pb_err pb_ballots_add_item(struct pb_election *e, uint32_t project, int64_t poin
         if (b->n_items >= UINT32_MAX)
                 return PB_ERR_LIMIT;
         if (b->n_items == b->items_cap) {
-                size_t cap = b->items_cap ? b->items_cap * 2 : 1024;
-                uint32_t *ni = pb_reallocarray(b->item, cap, sizeof(*ni));
+                /* points[] is parallel to item[]: both grow from items_cap to the same capacity */
+                size_t cap = b->items_cap, pcap = b->items_cap;
+                uint32_t *ni = pb_grow(b->item, &cap, b->n_items + 1, sizeof(*ni), 1024);
                 if (!ni)
                         return PB_ERR_NOMEM;
                 b->item = ni;
                 if (pb_vote_type_has_points(e->vote_type)) {
-                        int64_t *np = pb_reallocarray(b->points, cap, sizeof(*np));
+                        int64_t *np = pb_grow(b->points, &pcap, b->n_items + 1, sizeof(*np), 1024);
                         if (!np)
                                 return PB_ERR_NOMEM;
                         b->points = np;
@@ -270,17 +271,18 @@ pb_err pb_ballots_end(struct pb_election *e, const char *voter_id)
         struct pb_ballots *b = &e->ballots;
 
         if (b->n + 2 > b->cap) {
-                size_t cap = b->cap < 1024 ? 1024 : b->cap * 2;
-                size_t *ns = pb_reallocarray(b->start, cap, sizeof(*ns));
+                /* voter_id[] is parallel to start[]: both grow from cap to the same capacity */
+                size_t cap = b->cap, vcap = b->cap;
+                size_t *ns = pb_grow(b->start, &cap, b->n + 2, sizeof(*ns), 1024);
                 if (!ns)
                         return PB_ERR_NOMEM;
                 b->start = ns;
                 if (b->voter_id || voter_id) {
-                        const char **nv = pb_reallocarray(b->voter_id, cap, sizeof(*nv));
+                        const char **nv = pb_grow(b->voter_id, &vcap, b->n + 2, sizeof(*nv), 1024);
                         if (!nv)
                                 return PB_ERR_NOMEM;
                         if (!b->voter_id)
-                                memset(nv, 0, cap * sizeof(*nv));
+                                memset(nv, 0, vcap * sizeof(*nv));
                         b->voter_id = nv;
                 }
                 b->cap = cap;
@@ -306,13 +308,29 @@ static pb_err field_error(struct pb_diag *reterr, const char *path, const char *
         return pb_diag_set(reterr, PB_ERR_INVALID, path, why);
 }
 
+/* Project @i's cost is wrong: the path states its index as text for people, item as a number for
+ * callers (format_pb_read.c points at the project's line), subject its id. */
+static pb_err project_error(struct pb_diag *reterr, const struct pb_election *e, size_t i, const char *why)
+{
+        char path[sizeof(reterr->path)];
+        pb_err r;
+
+        snprintf(path, sizeof(path), "projects[%zu].cost", i);
+        r = field_error(reterr, path, why);
+        if (reterr) {
+                reterr->item = i + 1;
+                pb_diag_subject(reterr, e->projects[i].id, strlen(e->projects[i].id));
+        }
+        return r;
+}
+
 pb_err pb_election_check(const struct pb_election *e, struct pb_diag *reterr)
 {
         const struct pb_limits *l = &e->limits;
-        char path[64];
 
         if (e->scale > PB_MONEY_MAX_SCALE)
-                return field_error(reterr, "budget", "more than 6 decimal places");
+                return field_error(reterr, "budget",
+                                   "more than " PB_STRINGIFY(PB_MONEY_MAX_SCALE) " decimal places");
         if (e->budget <= 0)
                 return field_error(reterr, "budget", "budget must be positive");
         if ((unsigned)e->vote_type >= PB_VOTE_TYPE_COUNT)
@@ -322,17 +340,10 @@ pb_err pb_election_check(const struct pb_election *e, struct pb_diag *reterr)
         for (size_t i = 0; i < e->n_projects; i++) {
                 const struct pb_project *p = &e->projects[i];
 
-                snprintf(path, sizeof(path), "projects[%zu].cost", i);
-                if (p->cost <= 0) {
-                        pb_err r = field_error(reterr, path, "project cost must be positive");
-                        pb_diag_subject(reterr, p->id, strlen(p->id));
-                        return r;
-                }
-                if (p->cost > e->budget && !p->withdrawn) {
-                        pb_err r = field_error(reterr, path, "project cost exceeds the budget");
-                        pb_diag_subject(reterr, p->id, strlen(p->id));
-                        return r;
-                }
+                if (p->cost <= 0)
+                        return project_error(reterr, e, i, "project cost must be positive");
+                if (p->cost > e->budget && !p->withdrawn)
+                        return project_error(reterr, e, i, "project cost exceeds the budget");
         }
         for (int k = 0; k < PB_LIM_COUNT; k++)
                 if (l->has[k] && l->v[k] < 0 && k != PB_LIM_MIN_POINTS && k != PB_LIM_MAX_POINTS &&

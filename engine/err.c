@@ -90,6 +90,7 @@ pb_err pb_diag_at(struct pb_diag *d, pb_err code, unsigned line, unsigned col, c
         d->code = code;
         d->line = line;
         d->col = col;
+        d->item = 0;
         d->reason = reason;
         d->refusal = NULL;
         d->subject[0] = '\0';

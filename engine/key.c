@@ -63,7 +63,8 @@ static pb_err check_name(const char *name, size_t *ret_len, struct pb_diag *rete
         size_t n = strlen(name);
 
         if (n > PB_KEY_NAME_MAX)
-                return pb_diag_set(reterr, PB_ERR_INVALID, "key name", "key name longer than 128 bytes");
+                return pb_diag_set(reterr, PB_ERR_INVALID, "key name",
+                                   "key name longer than " PB_STRINGIFY(PB_KEY_NAME_MAX) " bytes");
         if (!pb_key_name_is_valid(name, n))
                 return pb_diag_set(reterr, PB_ERR_INVALID, "key name",
                                    "key name must be non-empty UTF-8 without spaces or '+'");
@@ -150,6 +151,8 @@ pb_err pb_key_vkey_format(const struct pb_key_public *k, struct pb_buf *out)
         return r;
 }
 
+static const char key_id_rule[] = "key ID must be " PB_STRINGIFY(PB_KEY_ID_HEX_LEN) " lowercase hex digits";
+
 static int hexval(char c)
 {
         if (c >= '0' && c <= '9')
@@ -174,19 +177,18 @@ pb_err pb_key_vkey_parse(const char *s, size_t len, struct pb_key_public *ret, s
         if (name_len > PB_KEY_NAME_MAX || !pb_key_name_is_valid(s, name_len))
                 return pb_diag_set(reterr, PB_ERR_PARSE, "verifier key", "invalid key name");
         p2 = memchr(p1 + 1, '+', len - name_len - 1);
-        if (!p2 || p2 - p1 - 1 != 8)
-                return pb_diag_set(reterr, PB_ERR_PARSE, "verifier key",
-                                   "key ID must be 8 lowercase hex digits");
-        for (i = 0; i < 8; i++) {
+        if (!p2 || p2 - p1 - 1 != PB_KEY_ID_HEX_LEN)
+                return pb_diag_set(reterr, PB_ERR_PARSE, "verifier key", key_id_rule);
+        for (i = 0; i < PB_KEY_ID_HEX_LEN; i++) {
                 int v = hexval(p1[1 + i]);
                 if (v < 0)
-                        return pb_diag_set(reterr, PB_ERR_PARSE, "verifier key",
-                                           "key ID must be 8 lowercase hex digits");
+                        return pb_diag_set(reterr, PB_ERR_PARSE, "verifier key", key_id_rule);
                 id = id << 4 | (uint32_t)v;
         }
         if (pb_b64_decode_exact(p2 + 1, len - (size_t)(p2 + 1 - s), typed, sizeof(typed)) < 0)
                 return pb_diag_set(reterr, PB_ERR_PARSE, "verifier key",
-                                   "key must be the base64 of a type byte and a 32-byte key");
+                                   "key must be the base64 of a type byte and a " PB_STRINGIFY(
+                                           PB_KEY_PUBLIC_BYTES) "-byte key");
         if (typed[0] != PB_KEY_TYPE_ED25519)
                 return pb_diag_set(reterr, PB_ERR_UNSUPPORTED, "verifier key",
                                    "not an Ed25519 key (type 0x01)");

@@ -8,6 +8,10 @@
 
 #define HB PB_MERKLE_HASH_BYTES
 
+/* The named sizes state libsodium's: a tree, a commitment or a document digest is one SHA-256. */
+_Static_assert(PB_SHA256_BYTES == crypto_hash_sha256_BYTES, "PB_SHA256_BYTES is SHA-256's size");
+_Static_assert(PB_SHA256_HEX_LEN == 2 * PB_SHA256_BYTES, "PB_SHA256_HEX_LEN is its hex length");
+
 void pb_merkle_leaf_hash(const uint8_t *data, size_t len, uint8_t ret_hash[HB])
 {
         crypto_hash_sha256_state st;
@@ -337,21 +341,14 @@ void pb_merkle_tree_release(struct pb_merkle_tree *t)
 
 static pb_err level_reserve(struct pb_merkle_level *l, uint64_t need)
 {
-        uint64_t ncap;
         uint8_t *p;
 
-        if (need <= l->cap)
-                return PB_OK;
-        ncap = l->cap ? l->cap : 16;
-        while (ncap < need)
-                ncap *= 2;
-        if (ncap > SIZE_MAX / HB)
+        if (need > SIZE_MAX / HB) /* more hashes than memory holds (a 32-bit build) */
                 return PB_ERR_NOMEM;
-        p = pb_reallocarray(l->hashes, (size_t)ncap, HB);
+        p = pb_grow(l->hashes, &l->cap, (size_t)need, HB, 16);
         if (!p)
                 return PB_ERR_NOMEM;
         l->hashes = p;
-        l->cap = ncap;
         return PB_OK;
 }
 

@@ -47,8 +47,9 @@ pb_err pb_note_sign(const char *text, size_t len, const struct pb_key_secret *co
         if (!note_chars_ok(text, len, &bad))
                 return pb_diag_at(reterr, PB_ERR_INVALID, line_of(text, bad), 0, "text",
                                   "note text must be UTF-8 without control characters");
-        if (nkeys == 0 || nkeys > 16)
-                return pb_diag_set(reterr, PB_ERR_INVALID, "keys", "a note needs 1 to 16 signers");
+        if (nkeys == 0 || nkeys > PB_NOTE_MAX_SIGNERS)
+                return pb_diag_set(reterr, PB_ERR_INVALID, "keys",
+                                   "a note needs 1 to " PB_STRINGIFY(PB_NOTE_MAX_SIGNERS) " signers");
         r = pb_buf_add(out, text, len);
         if (r >= 0)
                 r = pb_buf_addc(out, '\n');
@@ -102,9 +103,11 @@ pb_err pb_note_open(const char *msg, size_t len, const struct pb_key_public *key
         unsigned line;
 
         if (len > PB_NOTE_MAX_BYTES)
-                return pb_diag_set(reterr, PB_ERR_LIMIT, "note", "note larger than 1 MiB");
+                return pb_diag_set(reterr, PB_ERR_LIMIT, "note",
+                                   "note larger than " PB_STRINGIFY(PB_NOTE_MAX_MIB) " MiB");
         if (nkeys > PB_NOTE_MAX_KEYS)
-                return pb_diag_set(reterr, PB_ERR_INVALID, "keys", "more than 64 trusted keys");
+                return pb_diag_set(reterr, PB_ERR_INVALID, "keys",
+                                   "more than " PB_STRINGIFY(PB_NOTE_MAX_KEYS) " trusted keys");
         if (!note_chars_ok(msg, len, &bad))
                 return pb_diag_at(reterr, PB_ERR_PARSE, line_of(msg, bad), 0, "note",
                                   "not UTF-8, or a control character other than newline");
@@ -144,7 +147,7 @@ pb_err pb_note_open(const char *msg, size_t len, const struct pb_key_public *key
                                           "signature must be base64 of a key ID and a signature");
                 if (++nsig > PB_NOTE_MAX_SIGS)
                         return pb_diag_at(reterr, PB_ERR_PARSE, line, 0, "signature",
-                                          "more than 100 signatures");
+                                          "more than " PB_STRINGIFY(PB_NOTE_MAX_SIGS) " signatures");
                 id = (uint32_t)blob[0] << 24 | (uint32_t)blob[1] << 16 | (uint32_t)blob[2] << 8 | blob[3];
                 k = find_key(keys, nkeys, name, name_len, id);
                 if (k == -2)

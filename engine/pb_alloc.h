@@ -7,16 +7,20 @@
 /** malloc(); NULL on failure (or when an injected failure is due).  pb_malloc(0) returns a
  *  unique pointer, never NULL on success. */
 void *pb_malloc(size_t n);
-/** calloc() with an overflow check on @n * @size. */
+/** calloc() with an overflow check on @n * @size.  pb_calloc(0, x) and pb_calloc(x, 0) return a
+ *  unique pointer, never NULL on success, like pb_malloc(0). */
 void *pb_calloc(size_t n, size_t size);
-/** realloc(); on failure @p is untouched and still owned by the caller. */
+/** realloc(); on failure @p is untouched and still owned by the caller.  A size of 0 keeps a
+ *  unique pointer of its own (never frees @p nor returns NULL on success). */
 void *pb_realloc(void *p, size_t n);
-/** reallocarray(): realloc to @n * @size bytes, NULL on overflow. */
+/** reallocarray(): realloc to @n * @size bytes, NULL on overflow; 0 bytes as pb_realloc(). */
 void *pb_reallocarray(void *p, size_t n, size_t size);
 /**
  * Grow an array: make @p (of @elem-byte entries, *@cap allocated) hold at least @need entries,
  * doubling from @first.  Returns the array, possibly moved, and updates *@cap; on failure
- * returns NULL and leaves @p and *@cap as they were.  Returns @p unchanged when it is big enough.
+ * returns NULL and leaves @p and *@cap as they were.  Returns @p unchanged when it is not NULL
+ * and big enough.  A NULL @p is always allocated (at least @first entries, even for a @need of
+ * 0), so NULL means out of memory and nothing else.
  */
 void *pb_grow(void *p, size_t *cap, size_t need, size_t elem, size_t first);
 /** free(); accepts NULL. */

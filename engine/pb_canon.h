@@ -18,7 +18,9 @@
  * returns it.
  */
 #define PB_JW_MAX_DEPTH 32
-#define PB_JW_INT_MAX 9007199254740991LL /* 2^53 - 1 */
+#define PB_JW_INT_BITS 53                /* integers within +-(2^PB_JW_INT_BITS - 1) */
+#define PB_JW_INT_MAX 9007199254740991LL /* 2^53 - 1 (canon.c checks it against PB_JW_INT_BITS) */
+#define PB_JW_INT_DIGITS 16              /* decimal digits of PB_JW_INT_MAX */
 
 struct pb_jw_level {
         char kind;       /* '{' or '[' */

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/pb_cvr.h"
 #include "engine/pb_err.h"
 
 #define PB_CODE_BYTES 10                                    /* the default: 80 bits, 16 symbols + check */
@@ -22,8 +23,8 @@
 #define PB_CODE_MAX_BYTES 40                                /* 320 bits */
 #define PB_CODE_COMPACT_MAX (PB_CODE_MAX_BYTES * 8 / 5 + 1) /* symbols + check */
 #define PB_CODE_PRINT_MAX (PB_CODE_COMPACT_MAX + PB_CODE_COMPACT_MAX / 4 + 1) /* with dashes */
-#define PB_CODE_HASH_BYTES 32
-#define PB_CODE_KEY_BYTES 32 /* the per-election secret (pepper) */
+#define PB_CODE_HASH_BYTES 32 /* keyed BLAKE2b-256 of a code: what the box stores */
+#define PB_CODE_KEY_BYTES 32  /* the per-election secret (pepper) */
 /** BLAKE2b personalisation (16 bytes, NUL-padded): domain separation of code hashes. */
 #define PB_CODE_HASH_PERSONAL "pbv-code-hash01"
 #define PB_CODE_SHORT_LEN 10 /* short code: 50 bits of a commitment */
@@ -82,6 +83,6 @@ void pb_code_wipe(struct pb_code *c);
  * NUL-terminated in @out.  Not a secret and not a voter code: it only helps a person find a
  * receipt.
  */
-void pb_code_short(const uint8_t hash[32], char out[PB_CODE_SHORT_LEN + 1]);
+void pb_code_short(const uint8_t commitment[PB_CVR_HASH_BYTES], char out[PB_CODE_SHORT_LEN + 1]);
 
 #endif

@@ -187,7 +187,8 @@ static inline size_t pb_ballot_len(const struct pb_ballots *b, size_t i)
  * Check the election's definition: positive budget, every cost positive and (unless withdrawn)
  * within the budget, limits consistent (min <= max, max_length <= number of projects, cumulative
  * has max_sum_points, choose-1 has length 1), scale within PB_MONEY_MAX_SCALE.
- * @return PB_OK or PB_ERR_INVALID with reterr naming the field (path "budget", "projects[3].cost").
+ * @return PB_OK or PB_ERR_INVALID with reterr naming the field (path "budget", "projects[3].cost");
+ *         for a project's fault reterr->item is its index + 1 (4 for "projects[3].cost").
  */
 PB_NODISCARD pb_err pb_election_check(const struct pb_election *e, struct pb_diag *reterr);
 

@@ -56,9 +56,11 @@ const char *pb_err_message(pb_err e);
 /** The HTTP status the API answers with for @e (200 for PB_OK). */
 int pb_err_http_status(pb_err e);
 
-/** Bytes of a diagnostic's field path, NUL included: room for a path into a contest's ballot,
- *  `$.ballots["<64-byte contest id>"].approvals[12]`, or a manifest's `$.contests[255].projects[9999].name`. */
+/* bytes of pb_diag.path, NUL included (callers size their paths by it): room for a path into a
+ * contest's ballot, `$.ballots["<64-byte contest id>"].approvals[12]`, or a manifest's
+ * `$.contests[255].projects[9999].name` */
 #define PB_DIAG_PATH_MAX 128
+#define PB_DIAG_SUBJECT_MAX 64 /* bytes of pb_diag.subject, NUL included */
 
 /**
  * Where and why something failed.  Always optional: functions take a `struct pb_diag *reterr`
@@ -67,14 +69,18 @@ int pb_err_http_status(pb_err e);
  * empty.  Front ends must not log @subject for ballot-box requests (it may echo ballot content).
  */
 struct pb_diag {
-        pb_err code;                 /* the error this describes */
-        unsigned line;               /* 1-based line (or record) number, 0 when not applicable */
-        unsigned col;                /* 1-based column (field) number, 0 when not applicable */
-        char path[PB_DIAG_PATH_MAX]; /* field, JSON path or column name ("VOTES.vote", "$.ballot.points") */
-        char subject[64];            /* the offending token, truncated; "" when none */
-        const char *reason;          /* static English text: why */
-        const char *refusal;         /* a refused ballot or code: the stable reason ("over_budget",
-                                engine/pb_refusal.h); NULL otherwise */
+        pb_err code;   /* the error this describes */
+        unsigned line; /* 1-based line (or record) number, 0 when not applicable */
+        unsigned col;  /* 1-based column (field) number, 0 when not applicable */
+        /* 1-based index of the offending element of a list (a project), 0 when none: the number
+         * @path states as text, so that nothing parses it back */
+        size_t item;
+        char path[PB_DIAG_PATH_MAX];       /* field, JSON path or column ("VOTES.vote", "$.ballot.points") */
+        char subject[PB_DIAG_SUBJECT_MAX]; /* the offending token, truncated; "" when none */
+        const char *reason;                /* static English text: why */
+        /* a refused ballot or code: the stable reason ("over_budget", engine/pb_refusal.h); NULL
+         * otherwise */
+        const char *refusal;
 };
 
 /** Zero @d (no error, empty strings). */
@@ -83,10 +89,11 @@ void pb_diag_clear(struct pb_diag *d);
 /**
  * Fill @d (if not NULL) and return @code, so callers write `return pb_diag_set(...)`.
  * @path and @reason may be NULL.  @path is copied (truncated); @reason must be static.
+ * Resets @d->subject, @d->item and @d->refusal.
  */
 pb_err pb_diag_set(struct pb_diag *d, pb_err code, const char *path, const char *reason);
 
-/** As pb_diag_set(), with a position. */
+/** As pb_diag_set(), with a position (and the same resets). */
 pb_err pb_diag_at(struct pb_diag *d, pb_err code, unsigned line, unsigned col, const char *path,
                   const char *reason);
 

@@ -5,7 +5,7 @@
  * A key has a name (a schema-less URL such as "pb.city.example/engine" is recommended) and a
  * 32-bit key ID, SHA-256(name || 0x0A || 0x01 || public key)[:4] read big-endian.  The ID is a
  * hint for picking a key, never a reason to trust one: verifiers always hold the full public key.
- * The engine never generates keys; the 32-byte seed is an argument.
+ * The engine never generates keys; the seed (PB_KEY_SEED_BYTES) is an argument.
  */
 #ifndef PB_KEY_H
 #define PB_KEY_H
@@ -23,6 +23,7 @@
 #define PB_KEY_SECRET_BYTES 64   /* libsodium secret key: seed || public key */
 #define PB_KEY_SIG_BYTES 64      /* Ed25519 signature */
 #define PB_KEY_TYPE_ED25519 0x01 /* C2SP signature type byte */
+#define PB_KEY_ID_HEX_LEN 8      /* a 32-bit key ID as lowercase hex */
 /** Longest verifier key text: name '+' 8 hex '+' base64(33 bytes) = name + 54. */
 #define PB_KEY_VKEY_MAX (PB_KEY_NAME_MAX + 54)
 

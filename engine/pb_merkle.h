@@ -23,9 +23,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/pb_digest.h"
 #include "engine/pb_err.h"
 
-#define PB_MERKLE_HASH_BYTES 32
+#define PB_MERKLE_HASH_BYTES PB_SHA256_BYTES /* a leaf, node or root hash */
 /** Longest inclusion (64) or consistency (65) proof for any tree size below 2^64. */
 #define PB_MERKLE_MAX_PROOF 66
 #define PB_MERKLE_MAX_LEVELS 64
@@ -54,9 +55,9 @@ struct pb_merkle_source {
         unsigned max_level;           /* highest level subtree answers (0 = leaves only, 63 = all) */
 };
 
-/** A leaf-only source over a caller's array of leaf hashes (borrowed, @size * 32 bytes). */
+/** A leaf-only source over a caller's array of leaf hashes (borrowed, @size * PB_MERKLE_HASH_BYTES). */
 struct pb_merkle_array {
-        const uint8_t *hashes; /* leaf i at hashes + 32 * i */
+        const uint8_t *hashes; /* leaf i at hashes + PB_MERKLE_HASH_BYTES * i */
         uint64_t size;         /* number of leaves; reads past it fail with PB_ERR_INTERNAL */
 };
 
@@ -72,8 +73,8 @@ PB_NODISCARD pb_err pb_merkle_root(const struct pb_merkle_source *src, uint64_t 
 
 /**
  * RFC 6962 §2.1.1 PATH(index, D[size]): the audit path of leaf @index, lowest level first.
- * @param ret_path [out] caller storage for PB_MERKLE_MAX_PROOF hashes (PB_MERKLE_MAX_PROOF * 32
- *                 bytes); hash i is at ret_path + 32 * i
+ * @param ret_path [out] caller storage for PB_MERKLE_MAX_PROOF hashes (PB_MERKLE_MAX_PROOF *
+ *                 PB_MERKLE_HASH_BYTES bytes); hash i is at ret_path + PB_MERKLE_HASH_BYTES * i
  * @param ret_len  [out] number of hashes written; set only on PB_OK
  * @return PB_OK, PB_ERR_INVALID (@index >= @size) or the source's error
  */
@@ -92,7 +93,7 @@ PB_NODISCARD pb_err pb_merkle_consistency_proof(const struct pb_merkle_source *s
 
 /**
  * RFC 9162 §2.1.3.2: does @path prove that @leaf_hash is leaf @index of the tree of @size leaves
- * whose root is @root?  @path holds @path_len hashes of 32 bytes, lowest level first; it must
+ * whose root is @root?  @path holds @path_len hashes of PB_MERKLE_HASH_BYTES, lowest level first; it must
  * have exactly the right length.
  * @return PB_OK, PB_ERR_INVALID (@index >= @size, path too long) or PB_ERR_SIGNATURE (does not verify)
  */
@@ -117,9 +118,9 @@ PB_NODISCARD pb_err pb_merkle_verify_consistency(uint64_t old_size, uint64_t siz
 
 /** One level of a pb_merkle_tree: the hashes of its complete subtrees, left to right. */
 struct pb_merkle_level {
-        uint8_t *hashes; /* owned; count * 32 bytes used */
+        uint8_t *hashes; /* owned; count * PB_MERKLE_HASH_BYTES bytes used */
         uint64_t count;  /* == tree size >> level */
-        uint64_t cap;    /* hashes allocated */
+        size_t cap;      /* hashes allocated */
 };
 
 /**

@@ -28,15 +28,17 @@
 #include "engine/pb_key.h"
 #include "engine/pb_merkle.h"
 
-#define PB_NOTE_MAX_BYTES (1u << 20) /* a whole note */
-#define PB_NOTE_MAX_SIGS 100         /* signature lines per note (the spec's floor is 16; Go's cap is 100) */
-#define PB_NOTE_MAX_KEYS 64          /* trusted keys per pb_note_open() call */
-#define PB_NOTE_MAX_SIG_BYTES 8192   /* decoded size of one signature line (post-quantum fits) */
+#define PB_NOTE_MAX_MIB 1                                   /* a whole note, in MiB (stated in messages) */
+#define PB_NOTE_MAX_BYTES ((unsigned)PB_NOTE_MAX_MIB << 20) /* a whole note */
+#define PB_NOTE_MAX_SIGS 100       /* signature lines per note (the spec's floor is 16; Go's cap is 100) */
+#define PB_NOTE_MAX_KEYS 64        /* trusted keys per pb_note_open() call */
+#define PB_NOTE_MAX_SIG_BYTES 8192 /* decoded size of one signature line (post-quantum fits) */
+#define PB_NOTE_MAX_SIGNERS 16     /* keys per pb_note_sign() call (the spec's floor for verifiers) */
 
 /**
  * Sign @text with each of @keys and append the whole note to @out.
  * @param text  non-empty, ends with '\n', valid UTF-8, no control character other than '\n'
- * @param keys  borrowed; 1 to 16 keys, lines are written in this order
+ * @param keys  borrowed; 1 to PB_NOTE_MAX_SIGNERS keys, lines are written in this order
  * @return PB_OK, PB_ERR_INVALID (bad text or key count), PB_ERR_NOMEM or PB_ERR_LIMIT;
  *         @out is unchanged on failure
  */
@@ -76,7 +78,7 @@ PB_NODISCARD pb_err pb_checkpoint_format(const struct pb_checkpoint *c, struct p
 /**
  * Parse checkpoint text (the text of an opened note).  Exactly three lines: pbvote writes no
  * extension lines and refuses them (PB_ERR_UNSUPPORTED).  The size has no leading zeros; the root
- * is strict base64 of 32 bytes.  @ret is written only on PB_OK.
+ * is strict base64 of PB_MERKLE_HASH_BYTES.  @ret is written only on PB_OK.
  * @return PB_OK, PB_ERR_PARSE (reterr->line names the line) or PB_ERR_UNSUPPORTED
  */
 PB_NODISCARD pb_err pb_checkpoint_parse(const char *text, size_t len, struct pb_checkpoint *ret,
@@ -153,7 +155,7 @@ PB_NODISCARD pb_err pb_promise_open(const char *msg, size_t len, const struct pb
 
 /**
  * The promise of a batch: fills @ret's size and root (not its origin or election) for the @n commitments at
- * @commitments (32 bytes each, distinct, in any order) and, for each commitment i, @ret_proofs[i].
+ * @commitments (PB_CVR_HASH_BYTES each, distinct, in any order) and, for each commitment i, @ret_proofs[i].
  * Allocates only temporaries.
  * @return PB_OK, PB_ERR_LIMIT (@n is 0 or above PB_PROMISE_BATCH_MAX), PB_ERR_INVALID (a commitment
  *         appears twice), PB_ERR_NOMEM

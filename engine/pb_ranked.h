@@ -32,8 +32,10 @@
 #define PB_RANKED_MAX_RANK 0x7fffu
 /** Most tokens (ranks + marks) one ballot may hold. */
 #define PB_RANKED_MAX_TOKENS 0xffffu
-/** Most decimal places of vote arithmetic (values are int64 in units of 10^-scale). */
-#define PB_RANKED_MAX_SCALE 9u
+/** Most decimal places of vote arithmetic (values are int64 in units of 10^-scale); the literal
+ *  is for messages, which state it. */
+#define PB_RANKED_MAX_DECIMALS 9
+#define PB_RANKED_MAX_SCALE ((unsigned)PB_RANKED_MAX_DECIMALS)
 
 struct pb_ranked_candidate {
         char *name;    /* owned, NUL-terminated UTF-8 as spelled in the input */
@@ -79,7 +81,7 @@ struct pb_ranked_ballot {
 struct pb_ranked_contest {
         char *title;                      /* owned, may be NULL */
         unsigned seats;                   /* seats to fill (.blt header; RCTab keeps it in its rules) */
-        size_t n_cand;                    /* candidates, in input order */
+        size_t n_cand, cap_cand;          /* candidates, in input order / allocated */
         struct pb_ranked_candidate *cand; /* [n_cand] */
         uint16_t *tokens;                 /* all ballots' tokens */
         size_t n_tokens, cap_tokens;      /* used / allocated */
@@ -185,7 +187,7 @@ struct pb_ranked_round {
         int64_t threshold;                          /* votes needed this round (quota) */
         int64_t inactive[PB_RANKED_INACTIVE_COUNT]; /* value of inactive ballots by reason */
         int64_t residual;                           /* residual surplus so far (cumulative) */
-        size_t n_dec;                               /* decisions made in this round */
+        size_t n_dec, cap_dec;                      /* decisions made in this round / allocated */
         struct pb_ranked_decision *dec;             /* owned, [n_dec] */
 };
 
@@ -195,13 +197,13 @@ struct pb_ranked_result {
         size_t n_cand;                  /* candidates (copied from the contest) */
         size_t n_rounds, cap_rounds;    /* rounds used / allocated */
         struct pb_ranked_round *rounds; /* owned */
-        size_t n_winners;               /* winners of this count */
+        size_t n_winners, cap_winners;  /* winners of this count / allocated */
         uint32_t *winners;              /* owned, candidate indexes in order of election */
         int64_t total_ballots;          /* ballots counted (RCTab totalNumBallots), in whole ballots */
         int64_t final_threshold;        /* threshold of the last round */
         unsigned seats;                 /* seats this count filled (RCTab numWinners) */
         bool surplus_rule;              /* surpluses are transferred (RCTab's usesSurpluses()) */
-        size_t n_ties;                  /* ties broken */
+        size_t n_ties, cap_ties;        /* ties broken / allocated */
         struct pb_ranked_tie *ties;     /* owned, [n_ties] */
         /* RCTab counts only: the same count seen from each slice's ballots (see pb_rctab_run()).
          * slices[k][s] belongs to contest slice s of kind k; n_slices[k] is 0 when the contest
@@ -221,7 +223,7 @@ struct pb_ranked_tie {
 
 /** What a count produced: one result per pass (multi-pass IRV) or exactly one. */
 struct pb_ranked_outcome {
-        size_t n_passes;
+        size_t n_passes, cap_passes;     /* used / allocated */
         struct pb_ranked_result *passes; /* owned */
         size_t n_winners;                /* all winners over all passes */
         uint32_t *winners;               /* owned, in order of election */

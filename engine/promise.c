@@ -25,7 +25,9 @@ pb_err pb_promise_batch(const uint8_t *commitments, size_t n, struct pb_promise 
         pb_err r = PB_OK;
 
         if (n < 1 || n > PB_PROMISE_BATCH_MAX)
-                return pb_diag_set(reterr, PB_ERR_LIMIT, "batch", "a promise covers 1 to 4096 commitments");
+                return pb_diag_set(
+                        reterr, PB_ERR_LIMIT, "batch",
+                        "a promise covers 1 to " PB_STRINGIFY(PB_PROMISE_BATCH_MAX) " commitments");
         sorted = pb_malloc(n * h);
         if (!sorted)
                 return PB_ERR_NOMEM;

@@ -42,7 +42,7 @@ pb_err pb_ranked_candidate_add(struct pb_ranked_contest *c, const char *name, si
                 return PB_ERR_INVALID;
         if (c->n_cand >= PB_RANKED_MAX_CANDIDATES)
                 return PB_ERR_LIMIT;
-        nc = pb_reallocarray(c->cand, c->n_cand + 1, sizeof(*nc));
+        nc = pb_grow(c->cand, &c->cap_cand, c->n_cand + 1, sizeof(*nc), 16);
         if (!nc)
                 return PB_ERR_NOMEM;
         c->cand = nc;
@@ -196,8 +196,8 @@ static pb_err reserve_tokens(struct pb_ranked_contest *c, size_t more)
 
         if (c->n_tokens + more > UINT32_MAX)
                 return PB_ERR_LIMIT;
-        /* at least one token, so that every ballot's tokens pointer is valid */
-        t = pb_grow(c->tokens, &c->cap_tokens, c->n_tokens + (more ? more : 1), sizeof(*t), 4096);
+        /* pb_grow allocates a NULL array even for no tokens, so every ballot's tokens pointer is valid */
+        t = pb_grow(c->tokens, &c->cap_tokens, c->n_tokens + more, sizeof(*t), 4096);
         if (!t)
                 return PB_ERR_NOMEM;
         c->tokens = t;

@@ -187,7 +187,7 @@ pb_err pb_java_hashset_order(const struct pb_ranked_contest *c, uint32_t *v, siz
         /* new HashSet<>(collection): capacity tableSizeFor(max(size / .75f + 1, 16)) */
         while ((size_t)cap < n * 4 / 3 + 1)
                 cap <<= 1;
-        it = pb_calloc(n ? n : 1, sizeof(*it));
+        it = pb_calloc(n, sizeof(*it));
         if (!it)
                 return PB_ERR_NOMEM;
         for (i = 0; i < n; i++) {

@@ -321,7 +321,7 @@ pb_err pb_meek_run(const struct pb_ranked_contest *c, const uint32_t *tie_order,
         if (r < 0)
                 return r;
         m.kf = pb_calloc(m.k.n, sizeof(int64_t));
-        m.equal = pb_calloc(c->n_ballots ? c->n_ballots : 1, sizeof(bool));
+        m.equal = pb_calloc(c->n_ballots, sizeof(bool));
         m.parametric = variant == PB_MEEK_FIXED9;
         r = PB_ERR_NOMEM;
         if (!m.kf || !m.equal)

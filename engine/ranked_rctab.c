@@ -866,7 +866,7 @@ static void tab_free(struct tab *t)
 
 static pb_err tab_alloc(struct tab *t)
 {
-        size_t n = t->n ? t->n : 1, nb = t->c->n_ballots ? t->c->n_ballots : 1;
+        size_t n = t->n, nb = t->c->n_ballots;
 
         t->st = pb_calloc(n, 1);
         t->win_round = pb_calloc(n, sizeof(unsigned));

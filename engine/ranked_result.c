@@ -71,7 +71,7 @@ void pb_ranked_outcome_release(struct pb_ranked_outcome *o)
 pb_err pb_rk_outcome_add_pass(struct pb_ranked_outcome *o, size_t n_cand, unsigned scale,
                               struct pb_ranked_result **ret)
 {
-        struct pb_ranked_result *p = pb_reallocarray(o->passes, o->n_passes + 1, sizeof(*p));
+        struct pb_ranked_result *p = pb_grow(o->passes, &o->cap_passes, o->n_passes + 1, sizeof(*p), 2);
 
         if (!p)
                 return PB_ERR_NOMEM;
@@ -91,7 +91,7 @@ pb_err pb_rk_outcome_collect(struct pb_ranked_outcome *o)
 
         for (i = 0; i < o->n_passes; i++)
                 n += o->passes[i].n_winners;
-        w = pb_calloc(n ? n : 1, sizeof(*w));
+        w = pb_calloc(n, sizeof(*w));
         if (!w)
                 return PB_ERR_NOMEM;
         n = 0;
@@ -116,8 +116,8 @@ pb_err pb_rk_round_add(struct pb_ranked_result *r, struct pb_ranked_round **ret)
         r->rounds = rd;
         rd = &r->rounds[r->n_rounds];
         memset(rd, 0, sizeof(*rd));
-        rd->tally = pb_calloc(r->n_cand ? r->n_cand : 1, sizeof(*rd->tally));
-        rd->present = pb_calloc(r->n_cand ? r->n_cand : 1, sizeof(*rd->present));
+        rd->tally = pb_calloc(r->n_cand, sizeof(*rd->tally));
+        rd->present = pb_calloc(r->n_cand, sizeof(*rd->present));
         if (!rd->tally || !rd->present) {
                 pb_free(rd->tally);
                 pb_free(rd->present);
@@ -130,7 +130,7 @@ pb_err pb_rk_round_add(struct pb_ranked_result *r, struct pb_ranked_round **ret)
 
 pb_err pb_rk_decision_add(struct pb_ranked_round *rd, size_t n_cand, uint32_t cand, bool elected)
 {
-        struct pb_ranked_decision *d = pb_reallocarray(rd->dec, rd->n_dec + 1, sizeof(*d));
+        struct pb_ranked_decision *d = pb_grow(rd->dec, &rd->cap_dec, rd->n_dec + 1, sizeof(*d), 4);
 
         if (!d)
                 return PB_ERR_NOMEM;
@@ -158,7 +158,7 @@ struct pb_ranked_decision *pb_rk_decision_find(struct pb_ranked_round *rd, uint3
 
 pb_err pb_rk_winner_add(struct pb_ranked_result *r, uint32_t cand)
 {
-        uint32_t *w = pb_reallocarray(r->winners, r->n_winners + 1, sizeof(*w));
+        uint32_t *w = pb_grow(r->winners, &r->cap_winners, r->n_winners + 1, sizeof(*w), 8);
 
         if (!w)
                 return PB_ERR_NOMEM;
@@ -170,7 +170,7 @@ pb_err pb_rk_winner_add(struct pb_ranked_result *r, uint32_t cand)
 pb_err pb_rk_tie_add(struct pb_ranked_result *r, unsigned round, bool for_winner, uint32_t chosen,
                      uint32_t n_tied, const char *method)
 {
-        struct pb_ranked_tie *t = pb_reallocarray(r->ties, r->n_ties + 1, sizeof(*t));
+        struct pb_ranked_tie *t = pb_grow(r->ties, &r->cap_ties, r->n_ties + 1, sizeof(*t), 8);
 
         if (!t)
                 return PB_ERR_NOMEM;

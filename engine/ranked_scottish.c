@@ -299,7 +299,7 @@ pb_err pb_scottish_run(const struct pb_ranked_contest *c, const uint32_t *tie_or
                        struct pb_ranked_outcome *ret, struct pb_diag *reterr)
 {
         struct sc s;
-        size_t nb = c->n_ballots ? c->n_ballots : 1;
+        size_t nb = c->n_ballots;
         pb_err r;
 
         memset(&s, 0, sizeof(s));

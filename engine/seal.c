@@ -113,11 +113,12 @@ pb_err pb_seal_sign(const char *type, const uint8_t *payload, size_t payload_len
         pb_err r = PB_OK;
 
         if (!type_is_valid(type, type_len))
-                return pb_diag_set(reterr, PB_ERR_INVALID, "payloadType",
-                                   "payload type must be 1-256 bytes of UTF-8");
+                return pb_diag_set(
+                        reterr, PB_ERR_INVALID, "payloadType",
+                        "payload type must be 1-" PB_STRINGIFY(PB_SEAL_TYPE_MAX) " bytes of UTF-8");
         if (nkeys == 0 || nkeys > PB_SEAL_MAX_SIGS)
                 return pb_diag_set(reterr, PB_ERR_INVALID, "signatures",
-                                   "an envelope needs 1 to 16 signatures");
+                                   "an envelope needs 1 to " PB_STRINGIFY(PB_SEAL_MAX_SIGS) " signatures");
         pb_buf_init(&pae, 0);
         for (i = 0; i < nkeys; i++)
                 pb_buf_init(&ids[i], PB_SEAL_KEYID_MAX);

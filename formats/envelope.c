@@ -87,7 +87,8 @@ static pb_err parse_sig(const cJSON *obj, struct pb_seal_sig *ret, struct pb_dia
                 return r;
         if (pb_b64_decode_exact(s, n, ret->sig, PB_KEY_SIG_BYTES) < 0)
                 return pb_diag_set(reterr, PB_ERR_PARSE, "signatures[].sig",
-                                   "must be standard base64 of a 64-byte Ed25519 signature");
+                                   "must be standard base64 of a " PB_STRINGIFY(
+                                           PB_KEY_SIG_BYTES) "-byte Ed25519 signature");
         if (m[0]) {
                 r = get_string(m[0], "signatures[].keyid", PB_SEAL_KEYID_MAX, &s, &n, reterr);
                 if (r < 0)
@@ -127,7 +128,7 @@ static pb_err parse_tree(const cJSON *root, struct pb_seal_envelope *env, struct
         if (r < 0)
                 return r;
         cap = n / 4 * 3;
-        env->payload = pb_malloc(cap ? cap : 1);
+        env->payload = pb_malloc(cap);
         if (!env->payload)
                 return PB_ERR_NOMEM;
         if (pb_b64_decode(s, n, env->payload, cap, &env->payload_len) < 0)
@@ -137,7 +138,8 @@ static pb_err parse_tree(const cJSON *root, struct pb_seal_envelope *env, struct
                 return pb_diag_set(reterr, PB_ERR_PARSE, "signatures", "must be an array");
         n = (size_t)cJSON_GetArraySize(m[2]);
         if (n == 0 || n > PB_SEAL_MAX_SIGS)
-                return pb_diag_set(reterr, PB_ERR_PARSE, "signatures", "must hold 1 to 16 signatures");
+                return pb_diag_set(reterr, PB_ERR_PARSE, "signatures",
+                                   "must hold 1 to " PB_STRINGIFY(PB_SEAL_MAX_SIGS) " signatures");
         env->sigs = pb_calloc(n, sizeof(*env->sigs));
         if (!env->sigs)
                 return PB_ERR_NOMEM;
@@ -164,7 +166,8 @@ pb_err pb_envelope_parse(const char *buf, size_t len, unsigned flags, struct pb_
         pb_seal_envelope_init(&env);
         pb_buf_init(&again, PB_ENVELOPE_MAX_BYTES);
         if (len > PB_ENVELOPE_MAX_BYTES)
-                return pb_diag_set(reterr, PB_ERR_LIMIT, "$", "envelope larger than 16 MiB");
+                return pb_diag_set(reterr, PB_ERR_LIMIT, "$",
+                                   "envelope larger than " PB_STRINGIFY(PB_ENVELOPE_MAX_MIB) " MiB");
         if (memchr(buf, '\0', len) || has_escaped_nul(buf, len)) {
                 r = pb_diag_set(reterr, PB_ERR_PARSE, "$", "NUL character in the envelope");
                 goto out;

@@ -48,13 +48,12 @@ pb_err pb_file_read(const char *path, size_t max, char **ret_data, size_t *ret_l
                                 r = pb_diag_set(reterr, PB_ERR_LIMIT, NULL, "file too large");
                                 goto out;
                         }
-                        p = pb_realloc(data, cap * 2);
+                        p = pb_grow(data, &cap, len + 2, 1, 0); /* doubles cap */
                         if (!p) {
                                 r = PB_ERR_NOMEM;
                                 goto out;
                         }
                         data = p;
-                        cap *= 2;
                 }
                 n = read(fd, data + len, cap - len - 1);
                 if (n < 0 && errno == EINTR)

@@ -8,6 +8,8 @@
 #include "engine/pb_canon.h"
 #include "engine/pb_money.h"
 
+#define FIELDS_MAX 4096 /* fields on one line: far above any pabulib file, a bound on a bad one */
+
 /* A field of the current record: points into the reader's private copy of the input, where
  * quoted fields have been unescaped in place. */
 struct field {
@@ -147,9 +149,9 @@ static pb_err push_field(struct reader *r, char *s, size_t len, bool quoted)
         if (r->nf == r->fcap) {
                 struct field *nf;
 
-                if (r->fcap >= 4096)
+                if (r->fcap >= FIELDS_MAX)
                         return fatal(r, PB_ERR_LIMIT, r->rec_line, 0, NULL,
-                                     "more than 4096 fields on a line");
+                                     "more than " PB_STRINGIFY(FIELDS_MAX) " fields on a line");
                 nf = pb_grow(r->f, &r->fcap, r->nf + 1, sizeof(*nf), 16);
                 if (!nf)
                         return PB_ERR_NOMEM;
@@ -545,14 +547,15 @@ static pb_err project_row(struct reader *r)
                                e == PB_ERR_CONFLICT ? "duplicated project id" : "invalid project id",
                                r->rec_line, 1, "project_id", d.reason, id.s, id.len);
         if (idx == r->cost_cap) {
-                size_t cap = r->cost_cap ? r->cost_cap * 2 : 64;
-                const char **ct = pb_reallocarray(r->cost_text, cap, sizeof(*ct));
+                /* cost_line[] is parallel to cost_text[]: both grow from cost_cap to the same capacity */
+                size_t cap = r->cost_cap, lcap = r->cost_cap;
+                const char **ct = pb_grow(r->cost_text, &cap, idx + 1, sizeof(*ct), 64);
                 unsigned *cl;
 
                 if (!ct)
                         return PB_ERR_NOMEM;
                 r->cost_text = ct;
-                cl = pb_reallocarray(r->cost_line, cap, sizeof(*cl));
+                cl = pb_grow(r->cost_line, &lcap, idx + 1, sizeof(*cl), 64);
                 if (!cl)
                         return PB_ERR_NOMEM;
                 r->cost_line = cl;
@@ -674,7 +677,8 @@ static pb_err finish_projects(struct reader *r)
                 }
         if (scale > PB_MONEY_MAX_SCALE)
                 return fatal(r, PB_ERR_LIMIT, r->budget_line, 2, "budget",
-                             "amounts with more than 6 decimal places are not supported");
+                             "amounts with more than " PB_STRINGIFY(
+                                     PB_MONEY_MAX_SCALE) " decimal places are not supported");
         e->scale = scale;
         err = money_cell(r, r->budget_text, r->budget_line, "budget", &e->budget);
         if (err < 0)
@@ -725,7 +729,7 @@ static pb_err finish_projects(struct reader *r)
                 if (err < 0)
                         return err;
         }
-        r->seen = pb_calloc(e->n_projects ? e->n_projects : 1, 1);
+        r->seen = pb_calloc(e->n_projects, 1);
         return r->seen ? PB_OK : PB_ERR_NOMEM;
 }
 
@@ -894,17 +898,15 @@ static pb_err vote_item(struct reader *r, const char *s, size_t len, size_t k, v
 static pb_err grow_extra(struct reader *r)
 {
         struct pb_ballots *b = &r->e->ballots;
-        size_t cap;
         const char **nx;
 
-        if (!b->n_extra || b->n < r->extra_cap)
+        if (!b->n_extra)
                 return PB_OK;
-        cap = r->extra_cap ? r->extra_cap * 2 : 1024;
-        nx = pb_reallocarray(b->extra, cap * b->n_extra, sizeof(*nx));
+        /* one row of n_extra values per ballot; extra_cap counts rows */
+        nx = pb_grow(b->extra, &r->extra_cap, b->n + 1, b->n_extra * sizeof(*nx), 1024);
         if (!nx)
                 return PB_ERR_NOMEM;
         b->extra = nx;
-        r->extra_cap = cap;
         return PB_OK;
 }
 
@@ -1175,7 +1177,8 @@ static pb_err parse(const char *buf, size_t len, struct pb_election **ret_electi
         if (!reterr)
                 reterr = &local;
         if (len > PB_PB_MAX_BYTES)
-                return pb_diag_set(reterr, PB_ERR_LIMIT, NULL, "file larger than 1 GiB");
+                return pb_diag_set(reterr, PB_ERR_LIMIT, NULL,
+                                   "file larger than " PB_STRINGIFY(PB_PB_MAX_GIB) " GiB");
         e = check_encoding(buf, len, report, reterr);
         if (e < 0)
                 return e;
@@ -1263,15 +1266,10 @@ static pb_err parse(const char *buf, size_t len, struct pb_election **ret_electi
                 struct pb_diag d;
                 pb_diag_clear(&d);
                 e = pb_election_check(r.e, &d);
-                if (e < 0 && !strncmp(d.path, "projects[", 9)) {
-                        /* point at the project's line in the file */
-                        size_t i = 0;
-                        for (const char *c = d.path + 9; *c >= '0' && *c <= '9'; c++)
-                                i = i * 10 + (size_t)(*c - '0');
-                        if (i < r.e->n_projects) {
-                                d.line = r.cost_line[i];
-                                d.col = 2;
-                        }
+                if (e < 0 && d.item && d.item <= r.e->n_projects) {
+                        /* a project's fault: point at its line in the file */
+                        d.line = r.cost_line[d.item - 1];
+                        d.col = 2;
                 }
                 if (e < 0) {
                         if (!report) {

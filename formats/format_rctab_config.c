@@ -309,7 +309,7 @@ static int cmp_alias(const void *a, const void *b)
 
 static pb_err alias_add(struct pb_rctab_config *cfg, const char *name, uint32_t cand)
 {
-        struct pb_rctab_alias *a = pb_reallocarray(cfg->alias, cfg->n_alias + 1, sizeof(*a));
+        struct pb_rctab_alias *a = pb_grow(cfg->alias, &cfg->cap_alias, cfg->n_alias + 1, sizeof(*a), 16);
 
         if (!a)
                 return PB_ERR_NOMEM;
@@ -472,7 +472,8 @@ static pb_err parse_rules(const cJSON *ru, struct pb_rctab_config *cfg, struct p
                 return err;
         if (v > (long)PB_RANKED_MAX_SCALE)
                 return fail(reterr, PB_ERR_UNSUPPORTED, "rules.decimalPlacesForVoteArithmetic",
-                            "this build counts with at most 9 decimal places");
+                            "this build counts with at most " PB_STRINGIFY(
+                                    PB_RANKED_MAX_DECIMALS) " decimal places");
         r->scale = (unsigned)v;
         if ((err = get_long(ru, "numberOfWinners", "rules.numberOfWinners", 0, 4000, 1, &v, reterr)) < 0)
                 return err;
@@ -696,7 +697,7 @@ static bool duplicate_key(const cJSON *node, char *path, size_t cap, unsigned de
 pb_err pb_rctab_config_parse(const char *buf, size_t len, const char *base_dir, struct pb_rctab_config *cfg,
                              struct pb_diag *reterr)
 {
-        char path[64] = "";
+        char path[PB_DIAG_PATH_MAX] = "";
         cJSON *root;
         pb_err r;
 

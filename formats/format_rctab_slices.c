@@ -120,8 +120,8 @@ pb_err pb_rctab_slice_stems(const struct pb_ranked_contest *c, enum pb_ranked_sl
         sl = &c->slices[kind];
         n = sl->n;
         pb_buf_init(&b, 0);
-        ss.stems = pb_calloc(n ? n : 1, sizeof(*ss.stems));
-        order = pb_calloc(n ? n : 1, sizeof(*order));
+        ss.stems = pb_calloc(n, sizeof(*ss.stems));
+        order = pb_calloc(n, sizeof(*order));
         ss.n_slots = 16;
         while (ss.n_slots < n * 2)
                 ss.n_slots *= 2;

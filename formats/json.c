@@ -2,23 +2,79 @@
 #include "formats/pb_json.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "engine/pb_canon.h"
 
+static const char int_range[] = "integer beyond 2^" PB_STRINGIFY(PB_JW_INT_BITS) " - 1";
+
 /* ---- lexical pass: numbers, string escapes and depth, on the raw text ------------------------ */
+
+/* Where the lexer is, so that a refusal names its field: one frame per open object or array. */
+#define LEX_FRAMES 32
+
+struct lex_frame {
+        bool object;     /* an object (else an array) */
+        bool want_key;   /* in an object: the next string is a key */
+        unsigned index;  /* in an array: the element's index */
+        const char *key; /* in an object: the current member's key (raw, as in the text) */
+        size_t key_len;
+};
 
 struct lex {
         const char *p, *end;
         unsigned depth, max_depth;
+        struct lex_frame frame[LEX_FRAMES]; /* the innermost LEX_FRAMES levels are named */
         struct pb_diag *d;
 };
 
+/* The JSON path of the value being read ("$.budget", "$.projects[2].cost"). */
+static void lex_path(const struct lex *l, char *buf, size_t cap)
+{
+        size_t n = (size_t)snprintf(buf, cap, "$");
+
+        for (unsigned i = 0; i < l->depth && i < LEX_FRAMES && n < cap; i++) {
+                const struct lex_frame *f = &l->frame[i];
+                int k = 0;
+                if (f->object && f->key)
+                        k = snprintf(buf + n, cap - n, ".%.*s", (int)f->key_len, f->key);
+                else if (!f->object)
+                        k = snprintf(buf + n, cap - n, "[%u]", f->index);
+                n += k > 0 ? (size_t)k : 0;
+        }
+}
+
 static pb_err lex_fail(struct lex *l, const char *start, pb_err code, const char *why)
 {
+        char path[PB_DIAG_PATH_MAX];
+
+        lex_path(l, path, sizeof(path));
         /* position as a byte offset (JSON documents are usually one line): col = offset + 1 */
-        return pb_diag_at(l->d, code, 1, (unsigned)(l->p - start) + 1, "$", why);
+        return pb_diag_at(l->d, code, 1, (unsigned)(l->p - start) + 1, path, why);
+}
+
+/* The structure around the next token: a key, a member, an element, a nested value. */
+static void lex_struct(struct lex *l, char c, const char *at)
+{
+        struct lex_frame *top = l->depth && l->depth <= LEX_FRAMES ? &l->frame[l->depth - 1] : NULL;
+
+        if (c == '{' || c == '[') {
+                if (l->depth < LEX_FRAMES)
+                        l->frame[l->depth] = (struct lex_frame){ c == '{', c == '{', 0, NULL, 0 };
+                l->depth++;
+        } else if ((c == '}' || c == ']') && l->depth) {
+                l->depth--;
+        } else if (c == ',' && top) {
+                top->want_key = top->object;
+                top->index += !top->object;
+        } else if (c == ':' && top) {
+                top->want_key = false;
+        } else if (c == '"' && top && top->object && top->want_key) {
+                top->key = at + 1;
+                top->key_len = (size_t)(l->p - at - 2); /* after lex_string: between the quotes */
+        }
 }
 
 static pb_err lex_string(struct lex *l, const char *start)
@@ -79,8 +135,8 @@ static pb_err lex_number(struct lex *l, const char *start)
                 return lex_fail(l, start, PB_ERR_PARSE, "malformed number");
         if ((s[0] == '0' && n > 1) || (s[0] == '-' && s[1] == '0'))
                 return lex_fail(l, start, PB_ERR_PARSE, "non-canonical number (leading zero or -0)");
-        if (n - (*s == '-') > 16)
-                return lex_fail(l, start, PB_ERR_PARSE, "integer beyond 2^53 - 1");
+        if (n - (*s == '-') > PB_JW_INT_DIGITS)
+                return lex_fail(l, start, PB_ERR_PARSE, int_range);
         return PB_OK;
 }
 
@@ -94,16 +150,16 @@ static pb_err lex_all(struct lex *l)
                 char c = *l->p;
 
                 if (c == '"') {
+                        const char *at = l->p;
                         r = lex_string(l, start);
+                        if (r == PB_OK)
+                                lex_struct(l, c, at);
                 } else if (c == '-' || (c >= '0' && c <= '9')) {
                         r = lex_number(l, start);
                 } else {
-                        if (c == '{' || c == '[') {
-                                if (++l->depth > l->max_depth)
-                                        return lex_fail(l, start, PB_ERR_LIMIT, "nested too deeply");
-                        } else if ((c == '}' || c == ']') && l->depth) {
-                                l->depth--;
-                        }
+                        if ((c == '{' || c == '[') && l->depth + 1 > l->max_depth)
+                                return lex_fail(l, start, PB_ERR_LIMIT, "nested too deeply");
+                        lex_struct(l, c, l->p);
                         l->p++;
                         r = PB_OK;
                 }
@@ -125,13 +181,13 @@ static void child_path(char *buf, size_t cap, const char *parent, const cJSON *c
 
 static pb_err check_tree(const cJSON *v, const char *path, struct pb_diag *d)
 {
-        char sub[64];
+        char sub[PB_DIAG_PATH_MAX];
         int i = 0;
 
         if (cJSON_IsNumber(v)) {
                 double x = v->valuedouble;
-                if (x != floor(x) || fabs(x) > 9007199254740991.0)
-                        return pb_diag_set(d, PB_ERR_PARSE, path, "integer beyond 2^53 - 1");
+                if (x != floor(x) || fabs(x) > (double)PB_JW_INT_MAX)
+                        return pb_diag_set(d, PB_ERR_PARSE, path, int_range);
                 return PB_OK;
         }
         if (!cJSON_IsObject(v) && !cJSON_IsArray(v))
@@ -230,7 +286,7 @@ static void write_value(struct pb_jw *w, const cJSON *v)
         } else if (cJSON_IsNumber(v)) {
                 double x = v->valuedouble;
                 /* a non-integer cannot come from pb_json_parse(); refuse it (OVERFLOW) all the same */
-                pb_jw_int(w, x == floor(x) && fabs(x) <= 9007199254740991.0 ? (int64_t)x : INT64_MAX);
+                pb_jw_int(w, x == floor(x) && fabs(x) <= (double)PB_JW_INT_MAX ? (int64_t)x : INT64_MAX);
         } else if (cJSON_IsBool(v)) {
                 pb_jw_bool(w, cJSON_IsTrue(v));
         } else {
@@ -282,7 +338,7 @@ static const char *type_name(enum pb_json_type t)
 pb_err pb_json_check_object(const cJSON *obj, const struct pb_json_field *fields, const char *path,
                             struct pb_diag *reterr)
 {
-        char sub[64];
+        char sub[PB_DIAG_PATH_MAX];
 
         if (!cJSON_IsObject(obj))
                 return pb_diag_set(reterr, PB_ERR_PARSE, path, "expected an object");

@@ -122,7 +122,8 @@ static pb_err read_label(const cJSON *v, const char *key, char out[PB_CVR_BATCH_
         if (!s)
                 return PB_OK;
         if (strlen(s) > PB_CVR_BATCH_MAX)
-                return bad(d, PB_ERR_PARSE, key[0] == 'b' ? "$.batch" : "$.officer", "longer than 64 bytes");
+                return bad(d, PB_ERR_PARSE, key[0] == 'b' ? "$.batch" : "$.officer",
+                           "longer than " PB_STRINGIFY(PB_CVR_BATCH_MAX) " bytes");
         memcpy(out, s, strlen(s) + 1);
         return PB_OK;
 }
@@ -141,10 +142,11 @@ static pb_err read_meta(const cJSON *v, const char *id, struct pb_cvr_meta *meta
         if (pb_channel_parse(s, strlen(s), &meta->channel) < 0)
                 return bad(d, PB_ERR_PARSE, "$.channel", "expected electronic, paper or imported");
         s = cJSON_GetObjectItemCaseSensitive(v, "cvr_id")->valuestring;
-        if (strlen(s) != 2 * PB_CVR_ID_BYTES ||
+        if (strlen(s) != PB_CVR_ID_HEX_LEN ||
             sodium_hex2bin(meta->cvr_id, sizeof(meta->cvr_id), s, strlen(s), NULL, &bin_len, NULL) != 0 ||
             bin_len != PB_CVR_ID_BYTES)
-                return bad(d, PB_ERR_PARSE, "$.cvr_id", "expected 32 lowercase hex digits");
+                return bad(d, PB_ERR_PARSE, "$.cvr_id",
+                           "expected " PB_STRINGIFY(PB_CVR_ID_HEX_LEN) " lowercase hex digits");
         r = read_label(v, "batch", meta->batch, d);
         return r == PB_OK ? read_label(v, "officer", meta->officer, d) : r;
 }

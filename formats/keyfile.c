@@ -13,8 +13,10 @@
 
 #define MAGIC "pbvote-secret-key/v1"
 #define WARNING "UNENCRYPTED: anyone who can read this file can sign as this key; for tests and demos only"
-#define SEALED_BYTES (PB_KEY_SEED_BYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES)
-#define CHECK_BYTES 32
+#define SEALED_BYTES 48 /* the seed and its tag, a literal so that messages can state it: */
+_Static_assert(SEALED_BYTES == PB_KEY_SEED_BYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES,
+               "sealed seed size");
+#define CHECK_BYTES 32 /* BLAKE2b-256 of an unencrypted file's text */
 
 static const char *const role_names[PB_KEY_ROLE_COUNT] = { "engine", "office" };
 
@@ -112,7 +114,8 @@ pb_err pb_keyfile_format(enum pb_key_role role, const char *name, const uint8_t 
                 return pb_diag_set(reterr, PB_ERR_INVALID, "passphrase",
                                    "a passphrase is needed exactly when the key is encrypted");
         if (enc && (pass_len == 0 || pass_len > PB_KEYFILE_PASS_MAX))
-                return pb_diag_set(reterr, PB_ERR_INVALID, "passphrase", "passphrase must be 1-1024 bytes");
+                return pb_diag_set(reterr, PB_ERR_INVALID, "passphrase",
+                                   "passphrase must be 1-" PB_STRINGIFY(PB_KEYFILE_PASS_MAX) " bytes");
         if (enc && !kdf_ok(kdf))
                 return pb_diag_set(reterr, PB_ERR_INVALID, "kdf", "Argon2id limits out of range");
         k = sodium_malloc(sizeof(*k));
@@ -245,7 +248,8 @@ static pb_err parse_file(const char *buf, size_t len, struct parsed *p, struct p
 
         memset(p, 0, sizeof(*p));
         if (len > PB_KEYFILE_MAX_BYTES)
-                return pb_diag_set(reterr, PB_ERR_LIMIT, NULL, "key file larger than 4 KiB");
+                return pb_diag_set(reterr, PB_ERR_LIMIT, NULL,
+                                   "key file larger than " PB_STRINGIFY(PB_KEYFILE_MAX_KIB) " KiB");
         if (!take_line(buf, len, &pos, "", &v, &n) || n != strlen(MAGIC) || memcmp(v, MAGIC, n))
                 return pb_diag_at(reterr, PB_ERR_PARSE, 1, 0, "format", "not a pbvote-secret-key/v1 file");
         if (!take_line(buf, len, &pos, "role: ", &v, &n) || n >= sizeof(role))
@@ -271,11 +275,11 @@ static pb_err parse_file(const char *buf, size_t len, struct parsed *p, struct p
                 if (!take_line(buf, len, &pos, "seed: ", &v, &n) ||
                     pb_b64_decode_exact(v, n, p->seed, PB_KEY_SEED_BYTES) < 0)
                         return pb_diag_at(reterr, PB_ERR_PARSE, 6, 0, "seed",
-                                          "seed must be base64 of 32 bytes");
+                                          "seed must be base64 of " PB_STRINGIFY(PB_KEY_SEED_BYTES) " bytes");
                 if (!take_line(buf, len, &pos, "check: ", &v, &n) ||
                     pb_b64_decode_exact(v, n, check, CHECK_BYTES) < 0)
                         return pb_diag_at(reterr, PB_ERR_PARSE, 7, 0, "check",
-                                          "check must be base64 of 32 bytes");
+                                          "check must be base64 of " PB_STRINGIFY(CHECK_BYTES) " bytes");
                 unencrypted_check(buf, (size_t)(v - buf) - strlen("check: "), want);
                 if (sodium_memcmp(check, want, CHECK_BYTES) != 0)
                         return pb_diag_at(reterr, PB_ERR_SIGNATURE, 7, 0, "check",
@@ -288,17 +292,20 @@ static pb_err parse_file(const char *buf, size_t len, struct parsed *p, struct p
                                 "expected 'kdf: argon2id13 ops=N mem=BYTES' within the allowed limits");
                 if (!take_line(buf, len, &pos, "salt: ", &v, &n) ||
                     pb_b64_decode_exact(v, n, p->salt, PB_KEYFILE_SALT_BYTES) < 0)
-                        return pb_diag_at(reterr, PB_ERR_PARSE, 5, 0, "salt",
-                                          "salt must be base64 of 16 bytes");
+                        return pb_diag_at(
+                                reterr, PB_ERR_PARSE, 5, 0, "salt",
+                                "salt must be base64 of " PB_STRINGIFY(PB_KEYFILE_SALT_BYTES) " bytes");
                 if (!take_line(buf, len, &pos, "nonce: ", &v, &n) ||
                     pb_b64_decode_exact(v, n, p->nonce, PB_KEYFILE_NONCE_BYTES) < 0)
-                        return pb_diag_at(reterr, PB_ERR_PARSE, 6, 0, "nonce",
-                                          "nonce must be base64 of 24 bytes");
+                        return pb_diag_at(
+                                reterr, PB_ERR_PARSE, 6, 0, "nonce",
+                                "nonce must be base64 of " PB_STRINGIFY(PB_KEYFILE_NONCE_BYTES) " bytes");
                 p->ad_len = pos;
                 if (!take_line(buf, len, &pos, "sealed-seed: ", &v, &n) ||
                     pb_b64_decode_exact(v, n, p->sealed, SEALED_BYTES) < 0)
-                        return pb_diag_at(reterr, PB_ERR_PARSE, 7, 0, "sealed-seed",
-                                          "sealed seed must be base64 of 48 bytes");
+                        return pb_diag_at(
+                                reterr, PB_ERR_PARSE, 7, 0, "sealed-seed",
+                                "sealed seed must be base64 of " PB_STRINGIFY(SEALED_BYTES) " bytes");
         }
         if (pos != len)
                 return pb_diag_at(reterr, PB_ERR_PARSE, 8, 0, "format",
@@ -357,7 +364,7 @@ pb_err pb_keyfile_unlock(const char *buf, size_t len, const char *pass, size_t p
                 }
                 if (pass_len > PB_KEYFILE_PASS_MAX) {
                         r = pb_diag_set(reterr, PB_ERR_AUTH, "passphrase",
-                                        "passphrase longer than 1024 bytes");
+                                        "passphrase longer than " PB_STRINGIFY(PB_KEYFILE_PASS_MAX) " bytes");
                         goto out;
                 }
                 if (crypto_pwhash(s->kek, sizeof(s->kek), pass, pass_len, s->p.salt, s->p.info.kdf.opslimit,
@@ -427,7 +434,8 @@ static pb_err read_key_file(const char *path, char *buf, size_t cap, size_t *ret
                         break;
                 len += (size_t)n;
                 if (len == cap) {
-                        r = pb_diag_set(reterr, PB_ERR_LIMIT, NULL, "key file larger than 4 KiB");
+                        r = pb_diag_set(reterr, PB_ERR_LIMIT, NULL,
+                                        "key file larger than " PB_STRINGIFY(PB_KEYFILE_MAX_KIB) " KiB");
                         goto out;
                 }
         }

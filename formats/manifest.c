@@ -10,6 +10,7 @@
 #include "engine/pb_alloc.h"
 #include "engine/pb_canon.h"
 #include "engine/pb_money.h"
+#include "engine/pb_utc.h"
 
 struct pb_manifest *pb_manifest_new(void)
 {
@@ -49,8 +50,14 @@ static void contest_release(struct pb_contest *c, const struct pb_election *vote
                 manifest_text_release(&c->names[i]);
         for (size_t i = 0; c->descriptions && i < n; i++)
                 manifest_text_release(&c->descriptions[i]);
+        for (size_t i = 0; c->images && i < n; i++)
+                manifest_text_release(&c->images[i]);
+        for (size_t i = 0; c->urls && i < n; i++)
+                manifest_text_release(&c->urls[i]);
         pb_free(c->names);
         pb_free(c->descriptions);
+        pb_free(c->images);
+        pb_free(c->urls);
         if (c->election != vote)
                 pb_election_free(c->election);
         memset(c, 0, sizeof(*c));
@@ -81,7 +88,7 @@ bool pb_manifest_id_is_valid(const char *s, size_t len)
         return true;
 }
 
-void pb_manifest_seed_commitment(uint64_t seed, uint8_t ret[32])
+void pb_manifest_seed_commitment(uint64_t seed, uint8_t ret[PB_SHA256_BYTES])
 {
         static const char tag[] = PB_TIE_SEED_TAG;
         crypto_hash_sha256_state st;
@@ -142,7 +149,7 @@ struct parser {
         struct pb_manifest *m;
         struct pb_election *e; /* the election whose pool the strings being read go to */
         struct pb_diag *d;
-        char prefix[48]; /* "$" or "$.contests[12]": the JSON path of the contest being read */
+        char prefix[PB_DIAG_PATH_MAX]; /* "$" or "$.contests[12]": the path of the contest being read */
 };
 
 static pb_err fail(struct parser *p, pb_err code, const char *path, const char *why)
@@ -207,7 +214,8 @@ static pb_err text_add_lang(struct parser *p, const cJSON *c, const char *path, 
         if (!cJSON_IsString(c) || !c->valuestring[0])
                 return fail(p, PB_ERR_PARSE, path, "each language needs a non-empty string");
         if (strlen(c->valuestring) > PB_MANIFEST_TEXT_MAX)
-                return fail(p, PB_ERR_LIMIT, path, "text longer than 4096 bytes");
+                return fail(p, PB_ERR_LIMIT, path,
+                            "text longer than " PB_STRINGIFY(PB_MANIFEST_TEXT_MAX) " bytes");
         for (pos = t->n; pos > 0 && strcmp(t->lang[pos - 1], c->string) > 0; pos--) {
                 t->lang[pos] = t->lang[pos - 1];
                 t->value[pos] = t->value[pos - 1];
@@ -234,7 +242,8 @@ static pb_err parse_text(struct parser *p, const cJSON *v, const char *path, boo
                 if (len == 0 && !allow_empty)
                         return fail(p, PB_ERR_INVALID, path, "must not be empty");
                 if (len > PB_MANIFEST_TEXT_MAX)
-                        return fail(p, PB_ERR_LIMIT, path, "text longer than 4096 bytes");
+                        return fail(p, PB_ERR_LIMIT, path,
+                                    "text longer than " PB_STRINGIFY(PB_MANIFEST_TEXT_MAX) " bytes");
                 t.plain = str_copy(p, v->valuestring);
                 if (!t.plain)
                         return PB_ERR_NOMEM;
@@ -248,7 +257,8 @@ static pb_err parse_text(struct parser *p, const cJSON *v, const char *path, boo
         if (n == 0)
                 return fail(p, PB_ERR_INVALID, path, "no language");
         if (n > PB_MANIFEST_LANG_MAX)
-                return fail(p, PB_ERR_LIMIT, path, "more than 16 languages");
+                return fail(p, PB_ERR_LIMIT, path,
+                            "more than " PB_STRINGIFY(PB_MANIFEST_LANG_MAX) " languages");
         t.lang = pb_calloc(n, sizeof(*t.lang));
         t.value = pb_calloc(n, sizeof(*t.value));
         if (!t.lang || !t.value)
@@ -313,7 +323,7 @@ static pb_err parse_ballot(struct parser *p, struct pb_election *e, const cJSON 
                 return fail_at(p, PB_ERR_INVALID, ".ballot.type",
                                "expected approval, choose-1, ordinal, cumulative or scoring");
         for (int k = 0; k < PB_LIM_COUNT; k++) {
-                char sub[48];
+                char sub[PB_DIAG_PATH_MAX];
                 int64_t v = 0;
 
                 snprintf(sub, sizeof(sub), ".ballot.%s", pb_limit_name((enum pb_limit)k));
@@ -343,16 +353,18 @@ static const char *member_string(const cJSON *obj, const char *key)
         return v ? v->valuestring : NULL;
 }
 
-static pb_err parse_hex32(const char *s, uint8_t out[32])
+/* A SHA-256 digest as lowercase hex. */
+static pb_err parse_sha256_hex(const char *s, uint8_t out[PB_SHA256_BYTES])
 {
         size_t bin_len = 0;
 
-        if (strlen(s) != 64)
+        if (strlen(s) != PB_SHA256_HEX_LEN)
                 return PB_ERR_PARSE;
-        for (size_t i = 0; i < 64; i++)
+        for (size_t i = 0; i < PB_SHA256_HEX_LEN; i++)
                 if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
                         return PB_ERR_PARSE;
-        if (sodium_hex2bin(out, 32, s, 64, NULL, &bin_len, NULL) != 0 || bin_len != 32)
+        if (sodium_hex2bin(out, PB_SHA256_BYTES, s, PB_SHA256_HEX_LEN, NULL, &bin_len, NULL) != 0 ||
+            bin_len != PB_SHA256_BYTES)
                 return PB_ERR_PARSE;
         return PB_OK;
 }
@@ -391,8 +403,9 @@ static pb_err parse_seed(struct parser *p, const cJSON *obj, struct pb_contest *
         if (!s)
                 return fail_at(p, PB_ERR_INVALID, ".rule.seed_sha256",
                                "a seeded tie-break needs the commitment to its seed");
-        if (parse_hex32(s, c->seed_sha256) < 0)
-                return fail_at(p, PB_ERR_PARSE, ".rule.seed_sha256", "expected 64 lowercase hex digits");
+        if (parse_sha256_hex(s, c->seed_sha256) < 0)
+                return fail_at(p, PB_ERR_PARSE, ".rule.seed_sha256",
+                               "expected " PB_STRINGIFY(PB_SHA256_HEX_LEN) " lowercase hex digits");
         c->has_seed_commitment = true;
         return PB_OK;
 }
@@ -437,29 +450,74 @@ static const struct pb_json_field project_fields[] = {
         { "id", PB_JSON_STRING, true },        { "name", PB_JSON_ANY, true },
         { "cost", PB_JSON_INT, true },         { "category", PB_JSON_STRING, false },
         { "description", PB_JSON_ANY, false }, { "withdrawn", PB_JSON_BOOL, false },
+        { "image", PB_JSON_ANY, false },       { "url", PB_JSON_ANY, false },
         { NULL, PB_JSON_ANY, false },
 };
 
 pb_err manifest_grow_texts(struct pb_contest *c)
 {
-        size_t n = c->election->n_projects, cap;
-        struct pb_text *nn, *nd;
+        struct pb_text **arrays[] = { &c->names, &c->descriptions, &c->images, &c->urls };
+        size_t n = c->election->n_projects, cap = c->projects_cap;
 
         if (n < c->projects_cap)
                 return PB_OK;
-        cap = c->projects_cap ? c->projects_cap * 2 : 16;
-        nn = pb_reallocarray(c->names, cap, sizeof(*nn));
-        if (!nn)
-                return PB_ERR_NOMEM;
-        c->names = nn;
-        nd = pb_reallocarray(c->descriptions, cap, sizeof(*nd));
-        if (!nd)
-                return PB_ERR_NOMEM;
-        c->descriptions = nd;
-        memset(c->names + n, 0, (cap - n) * sizeof(*nn));
-        memset(c->descriptions + n, 0, (cap - n) * sizeof(*nd));
+        /* the four arrays are parallel: each grows from projects_cap to the same capacity */
+        for (size_t k = 0; k < sizeof(arrays) / sizeof(arrays[0]); k++) {
+                size_t got = c->projects_cap;
+                struct pb_text *grown = pb_grow(*arrays[k], &got, n + 1, sizeof(*grown), 16);
+
+                if (!grown)
+                        return PB_ERR_NOMEM; /* the arrays grown so far keep their entries */
+                memset(grown + n, 0, (got - n) * sizeof(*grown));
+                *arrays[k] = grown;
+                cap = got;
+        }
         c->projects_cap = cap;
         return PB_OK;
+}
+
+/* Every text of @t passes @ok (a picture's path, a link). */
+static bool text_all(const struct pb_text *t, bool (*ok)(const char *))
+{
+        if (t->plain)
+                return ok(t->plain);
+        for (size_t i = 0; i < t->n; i++)
+                if (!ok(t->value[i]))
+                        return false;
+        return true;
+}
+
+/* A picture is a path on the server of the pages ("/media/p1.jpg"): the pages load nothing from
+ * another site (Content-Security-Policy: default-src 'self'), so a resident's browser tells no
+ * third party that it votes.  No "//" (another host), no quote, space or backslash. */
+static bool image_ok(const char *s)
+{
+        return s[0] == '/' && s[1] != '/' && !strpbrk(s, " \"'<>\\");
+}
+
+/* A link to more about a project: http or https, no space, quote or backslash. */
+static bool url_ok(const char *s)
+{
+        return (!strncmp(s, "https://", 8) || !strncmp(s, "http://", 7)) && !strpbrk(s, " \"'<>\\");
+}
+
+/* The optional text @key (".image") of project @obj at @path into @ret, each value passing @ok. */
+static pb_err project_link(struct parser *p, const cJSON *obj, const char *key, const char *path,
+                           bool (*ok)(const char *), const char *why, struct pb_text *ret)
+{
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key + 1);
+        char sub[PB_DIAG_PATH_MAX];
+        pb_err r;
+
+        if (!v)
+                return PB_OK;
+        path_join(sub, sizeof(sub), path, key);
+        r = parse_text(p, v, sub, false, ret);
+        if (r == PB_OK && !text_all(ret, ok)) {
+                manifest_text_release(ret);
+                r = fail(p, PB_ERR_INVALID, sub, why);
+        }
+        return r;
 }
 
 /* A project's id and cost, added to the contest's election; *@ret_idx its index. */
@@ -473,8 +531,7 @@ static pb_err add_project(struct parser *p, struct pb_contest *c, const cJSON *o
 
         path_join(sub, sizeof(sub), path, ".id");
         if (!pb_manifest_id_is_valid(id, strlen(id)))
-                return fail(p, PB_ERR_INVALID, sub,
-                            "ids are 1 to 64 bytes of printable ASCII without '\"', '\\\\', ',' or ';'");
+                return fail(p, PB_ERR_INVALID, sub, PB_MANIFEST_ID_RULE);
         path_join(sub, sizeof(sub), path, ".cost");
         r = get_int(p, obj, "cost", sub, 1, PB_JW_INT_MAX, &cost);
         if (r < 0)
@@ -519,10 +576,20 @@ static pb_err parse_project(struct parser *p, struct pb_contest *c, const cJSON 
                 if (r < 0)
                         return r;
         }
+        r = project_link(p, obj, ".image", path, image_ok,
+                         "a picture is a path on this server, such as /media/p1.jpg (the pages load "
+                         "nothing from another site)",
+                         &c->images[idx]);
+        if (r == PB_OK)
+                r = project_link(p, obj, ".url", path, url_ok, "a link starts with https:// or http://",
+                                 &c->urls[idx]);
+        if (r < 0)
+                return r;
         if ((cat = member_string(obj, "category"))) {
                 path_join(sub, sizeof(sub), path, ".category");
                 if (strlen(cat) > PB_MANIFEST_TEXT_MAX)
-                        return fail(p, PB_ERR_LIMIT, sub, "text longer than 4096 bytes");
+                        return fail(p, PB_ERR_LIMIT, sub,
+                                    "text longer than " PB_STRINGIFY(PB_MANIFEST_TEXT_MAX) " bytes");
                 if (!(pr->category = str_copy(p, cat)))
                         return PB_ERR_NOMEM;
         }
@@ -544,7 +611,8 @@ static pb_err parse_contest_body(struct parser *p, struct pb_contest *c, const c
         for (const cJSON *x = cJSON_GetObjectItemCaseSensitive(obj, "projects")->child; r == PB_OK && x;
              x = x->next, i++) {
                 if (i >= PB_MANIFEST_MAX_PROJECTS)
-                        return fail_at(p, PB_ERR_LIMIT, ".projects", "more than 10000 projects");
+                        return fail_at(p, PB_ERR_LIMIT, ".projects",
+                                       "more than " PB_STRINGIFY(PB_MANIFEST_MAX_PROJECTS) " projects");
                 r = parse_project(p, c, x, i);
         }
         if (r == PB_OK)
@@ -578,8 +646,7 @@ static pb_err parse_contest(struct parser *p, struct pb_contest *c, const cJSON 
         p->e = c->election;
         id = member_string(obj, "id");
         if (!pb_manifest_id_is_valid(id, strlen(id)))
-                return fail_at(p, PB_ERR_INVALID, ".id",
-                               "ids are 1 to 64 bytes of printable ASCII without '\"', '\\\\', ',' or ';'");
+                return fail_at(p, PB_ERR_INVALID, ".id", PB_MANIFEST_ID_RULE);
         if (find_contest(p->m, i, id, strlen(id)) >= 0) /* by_id holds the contests before this one */
                 return fail_at(p, PB_ERR_INVALID, ".id", "two contests with this id");
         c->election->id = str_copy(p, id);
@@ -642,13 +709,20 @@ static pb_err parse_contests(struct parser *p, const cJSON *arr)
 }
 
 static const struct pb_json_field top_fields[] = {
-        { "type", PB_JSON_STRING, true },     { "id", PB_JSON_STRING, true },
-        { "title", PB_JSON_ANY, true },       { "currency", PB_JSON_STRING, true },
-        { "scale", PB_JSON_INT, true },       { "budget", PB_JSON_INT, false },
-        { "projects", PB_JSON_ARRAY, false }, { "ballot", PB_JSON_OBJECT, false },
-        { "rule", PB_JSON_OBJECT, false },    { "contests", PB_JSON_ARRAY, false },
-        { "origin", PB_JSON_STRING, false },  { "period", PB_JSON_OBJECT, false },
-        { "batch_min", PB_JSON_INT, false },  { "keys", PB_JSON_OBJECT, false },
+        { "type", PB_JSON_STRING, true },      { "id", PB_JSON_STRING, true },
+        { "title", PB_JSON_ANY, true },        { "currency", PB_JSON_STRING, true },
+        { "scale", PB_JSON_INT, true },        { "budget", PB_JSON_INT, false },
+        { "projects", PB_JSON_ARRAY, false },  { "ballot", PB_JSON_OBJECT, false },
+        { "rule", PB_JSON_OBJECT, false },     { "contests", PB_JSON_ARRAY, false },
+        { "origin", PB_JSON_STRING, false },   { "period", PB_JSON_OBJECT, false },
+        { "batch_min", PB_JSON_INT, false },   { "keys", PB_JSON_OBJECT, false },
+        { "web_voting", PB_JSON_BOOL, false }, { "order", PB_JSON_OBJECT, false },
+        { NULL, PB_JSON_ANY, false },
+};
+
+static const struct pb_json_field order_fields[] = {
+        { "policy", PB_JSON_STRING, true },
+        { "seed", PB_JSON_STRING, false },
         { NULL, PB_JSON_ANY, false },
 };
 
@@ -683,17 +757,31 @@ static const struct pb_json_field period_fields[] = {
         { NULL, PB_JSON_ANY, false },
 };
 
-/* RFC 3339 in UTC, to the second: YYYY-MM-DDTHH:MM:SSZ. */
-static bool time_is_valid(const char *s)
+/* "order": {"policy": "file"} (the default) or {"policy": "shuffled", "seed": "<64 hex>"}: the
+ * order in which the pages show the projects (docs/pages.md, "Project order"). */
+static pb_err parse_order(struct parser *p, const cJSON *v)
 {
-        static const char pattern[] = "dddd-dd-ddTdd:dd:ddZ";
+        struct pb_manifest *m = p->m;
+        const char *policy, *seed;
+        pb_err r = pb_json_check_object(v, order_fields, "$.order", p->d);
 
-        if (strlen(s) != sizeof(pattern) - 1)
-                return false;
-        for (size_t i = 0; pattern[i]; i++)
-                if (pattern[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != pattern[i])
-                        return false;
-        return true;
+        if (r < 0)
+                return r;
+        policy = member_string(v, "policy");
+        seed = member_string(v, "seed");
+        if (!strcmp(policy, "file")) {
+                if (seed)
+                        return fail(p, PB_ERR_INVALID, "$.order.seed", "file order has no seed");
+                return PB_OK;
+        }
+        if (strcmp(policy, "shuffled"))
+                return fail(p, PB_ERR_INVALID, "$.order.policy", "expected \"file\" or \"shuffled\"");
+        if (!seed || strlen(seed) != 64 || strspn(seed, "0123456789abcdef") != 64)
+                return fail(p, PB_ERR_INVALID, "$.order.seed",
+                            "a shuffled order needs its published seed: 64 lowercase hex digits");
+        m->shuffled = true;
+        memcpy(m->order_seed, seed, 65);
+        return PB_OK;
 }
 
 static pb_err parse_key(struct parser *p, const cJSON *keys, const char *role, struct pb_key_public *ret)
@@ -720,8 +808,7 @@ static pb_err parse_identity(struct parser *p, const cJSON *root)
                 return fail(p, PB_ERR_UNSUPPORTED, "$.type", "expected \"pbvote.manifest/v1\"");
         s = member_string(root, "id");
         if (!pb_manifest_id_is_valid(s, strlen(s)))
-                return fail(p, PB_ERR_INVALID, "$.id",
-                            "ids are 1 to 64 bytes of printable ASCII without '\"', '\\\\', ',' or ';'");
+                return fail(p, PB_ERR_INVALID, "$.id", PB_MANIFEST_ID_RULE);
         if (!(e->id = str_copy(p, s)))
                 return PB_ERR_NOMEM;
         r = parse_text(p, cJSON_GetObjectItemCaseSensitive(root, "title"), "$.title", false, &m->title);
@@ -748,9 +835,9 @@ static pb_err parse_period(struct parser *p, const cJSON *v)
 
         if (r < 0)
                 return r;
-        if (!time_is_valid(member_string(v, "start")))
+        if (!pb_utc_is_valid(member_string(v, "start")))
                 return fail(p, PB_ERR_PARSE, "$.period.start", "expected YYYY-MM-DDTHH:MM:SSZ");
-        if (!time_is_valid(member_string(v, "end")))
+        if (!pb_utc_is_valid(member_string(v, "end")))
                 return fail(p, PB_ERR_PARSE, "$.period.end", "expected YYYY-MM-DDTHH:MM:SSZ");
         if (strcmp(member_string(v, "start"), member_string(v, "end")) > 0)
                 return fail(p, PB_ERR_INVALID, "$.period", "the period ends before it starts");
@@ -782,6 +869,10 @@ static pb_err parse_log(struct parser *p, const cJSON *root)
         if (r == PB_OK)
                 m->batch_min = (uint32_t)x;
         else if (r != PB_ERR_NOT_FOUND)
+                return r;
+        if ((v = cJSON_GetObjectItemCaseSensitive(root, "web_voting")))
+                m->web_voting = cJSON_IsTrue(v);
+        if ((v = cJSON_GetObjectItemCaseSensitive(root, "order")) && (r = parse_order(p, v)) < 0)
                 return r;
         if ((v = cJSON_GetObjectItemCaseSensitive(root, "keys"))) {
                 r = pb_json_check_object(v, keys_fields, "$.keys", p->d);
@@ -817,7 +908,7 @@ static pb_err parse_root(struct parser *p, const cJSON *root)
  * field names (projects[3].cost, max_length, vote_type) become the manifest's JSON paths. */
 static pb_err check_contest(struct pb_contest *c, const char *prefix, struct pb_diag *d)
 {
-        char path[PB_DIAG_PATH_MAX], base[64];
+        char path[PB_DIAG_PATH_MAX], base[PB_DIAG_PATH_MAX];
         pb_err r = pb_election_check(c->election, d);
 
         if (r < 0) {
@@ -849,7 +940,7 @@ static pb_err check_all(struct pb_manifest *m, struct pb_diag *d)
         pb_err r = PB_OK;
 
         for (size_t i = 0; r == PB_OK && i < m->n_contests; i++) {
-                char prefix[48] = "$";
+                char prefix[PB_DIAG_PATH_MAX] = "$";
                 if (m->has_contests)
                         snprintf(prefix, sizeof(prefix), "$.contests[%zu]", i);
                 r = check_contest(&m->contests[i], prefix, d);
@@ -864,7 +955,8 @@ pb_err pb_manifest_parse(const char *buf, size_t len, struct pb_manifest **ret, 
         pb_err r;
 
         if (len > PB_MANIFEST_MAX_BYTES)
-                return pb_diag_set(reterr, PB_ERR_LIMIT, "$", "manifest larger than 4 MiB");
+                return pb_diag_set(reterr, PB_ERR_LIMIT, "$",
+                                   "manifest larger than " PB_STRINGIFY(PB_MANIFEST_MAX_MIB) " MiB");
         r = pb_json_parse(buf, len, 8, &root, reterr);
         if (r < 0)
                 return r;

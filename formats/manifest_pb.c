@@ -26,9 +26,7 @@ pb_err pb_manifest_from_pb(const struct pb_election *pb, const char *id, const s
         pb_err r;
 
         if (!pb_manifest_id_is_valid(id, strlen(id)))
-                return pb_diag_set(
-                        reterr, PB_ERR_INVALID, "id",
-                        "ids are 1 to 64 bytes of printable ASCII without '\"', '\\\\', ',' or ';'");
+                return pb_diag_set(reterr, PB_ERR_INVALID, "id", PB_MANIFEST_ID_RULE);
         if (rule) {
                 ru = *rule;
         } else {
@@ -58,13 +56,13 @@ pb_err pb_manifest_from_pb(const struct pb_election *pb, const char *id, const s
         e->budget = pb->budget;
         e->vote_type = pb->vote_type;
         e->limits = pb->limits;
-        c->names = pb_calloc(pb->n_projects ? pb->n_projects : 1, sizeof(*c->names));
-        c->descriptions = pb_calloc(pb->n_projects ? pb->n_projects : 1, sizeof(*c->descriptions));
+        c->names = pb_calloc(pb->n_projects, sizeof(*c->names));
+        c->descriptions = pb_calloc(pb->n_projects, sizeof(*c->descriptions));
         if (!c->names || !c->descriptions) {
                 r = PB_ERR_NOMEM;
                 goto out;
         }
-        c->projects_cap = pb->n_projects ? pb->n_projects : 1;
+        c->projects_cap = pb->n_projects;
         for (size_t i = 0; i < pb->n_projects; i++) {
                 const struct pb_project *src = &pb->projects[i];
                 struct pb_project *dst;
@@ -209,8 +207,7 @@ pb_err pb_manifest_join(struct pb_manifest **parts, size_t n, const char *id, co
                 r = pb_diag_set(reterr, n ? PB_ERR_LIMIT : PB_ERR_INVALID, "contests",
                                 "a vote holds 1 to " PB_STRINGIFY(PB_MANIFEST_MAX_CONTESTS) " contests");
         else if (!pb_manifest_id_is_valid(id, strlen(id)))
-                r = pb_diag_set(reterr, PB_ERR_INVALID, "id",
-                                "ids are 1 to 64 bytes of printable ASCII without '\"', '\\\\', ',' or ';'");
+                r = pb_diag_set(reterr, PB_ERR_INVALID, "id", PB_MANIFEST_ID_RULE);
         if (r == PB_OK && !(m = pb_manifest_new()))
                 r = PB_ERR_NOMEM;
         if (r == PB_OK) {

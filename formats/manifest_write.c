@@ -68,7 +68,7 @@ static void write_rule(struct pb_jw *w, const struct pb_contest *c)
                 pb_jw_kv_string(w, "score", pb_score_name(ru->score));
         if (c->has_seed_commitment) {
                 pb_jw_key(w, "seed_sha256");
-                pb_jw_hex(w, c->seed_sha256, 32);
+                pb_jw_hex(w, c->seed_sha256, sizeof(c->seed_sha256));
         }
         if (ru->has_threshold)
                 pb_jw_kv_int(w, "threshold", ru->threshold);
@@ -93,11 +93,19 @@ static void write_project(struct pb_jw *w, const struct pb_contest *c, size_t i)
                 write_text(w, &c->descriptions[i]);
         }
         pb_jw_kv_string(w, "id", p->id);
+        if (c->images && (c->images[i].plain || c->images[i].n)) {
+                pb_jw_key(w, "image");
+                write_text(w, &c->images[i]);
+        }
         pb_jw_key(w, "name");
         if (c->names)
                 write_text(w, &c->names[i]);
         else
                 pb_jw_string(w, p->name);
+        if (c->urls && (c->urls[i].plain || c->urls[i].n)) {
+                pb_jw_key(w, "url");
+                write_text(w, &c->urls[i]);
+        }
         if (p->withdrawn)
                 pb_jw_kv_bool(w, "withdrawn", true);
         pb_jw_object_end(w);
@@ -140,7 +148,8 @@ static void write_vkey(struct pb_jw *w, const char *role, const struct pb_key_pu
         pb_jw_kv_string(w, role, tmp->data);
 }
 
-/* The members from "id" to "period", shared by both forms. */
+/* The members from "id" to "period", shared by both forms ("order" only when shuffled: file order,
+ * the default, is written as no "order", so older manifests keep their bytes). */
 static void write_middle(struct pb_jw *w, const struct pb_manifest *m, struct pb_buf *tmp)
 {
         pb_jw_kv_string(w, "id", m->election->id);
@@ -149,6 +158,13 @@ static void write_middle(struct pb_jw *w, const struct pb_manifest *m, struct pb
                 pb_jw_object_begin(w);
                 write_vkey(w, "engine", &m->engine_key, tmp);
                 write_vkey(w, "office", &m->office_key, tmp);
+                pb_jw_object_end(w);
+        }
+        if (m->shuffled) {
+                pb_jw_key(w, "order");
+                pb_jw_object_begin(w);
+                pb_jw_kv_string(w, "policy", "shuffled");
+                pb_jw_kv_string(w, "seed", m->order_seed);
                 pb_jw_object_end(w);
         }
         pb_jw_kv_string(w, "origin", m->origin);
@@ -208,6 +224,8 @@ pb_err pb_manifest_format(const struct pb_manifest *m, struct pb_buf *out)
         pb_jw_key(&w, "title");
         write_text(&w, &m->title);
         pb_jw_kv_string(&w, "type", PB_MANIFEST_TYPE);
+        if (m->web_voting) /* written only when allowed, so older manifests keep their bytes */
+                pb_jw_kv_bool(&w, "web_voting", true);
         pb_jw_object_end(&w);
         r = pb_jw_finish(&w);
         pb_buf_release(&tmp);

@@ -19,7 +19,8 @@
 #include "engine/pb_err.h"
 #include "engine/pb_seal.h"
 
-#define PB_ENVELOPE_MAX_BYTES ((size_t)16 << 20) /* 16 MiB: far above any result document */
+#define PB_ENVELOPE_MAX_MIB 16 /* far above any result document */
+#define PB_ENVELOPE_MAX_BYTES ((size_t)PB_ENVELOPE_MAX_MIB << 20)
 
 enum pb_envelope_flags {
         PB_ENVELOPE_ANY_LAYOUT = 1 << 0, /* accept whitespace and any member order */

@@ -10,7 +10,8 @@
 #include "engine/pb_err.h"
 
 /** Files larger than this are refused (PB_ERR_LIMIT); the largest real file is 60 MB. */
-#define PB_PB_MAX_BYTES ((size_t)1 << 30)
+#define PB_PB_MAX_GIB 1 /* the largest .pb file read, in GiB (stated in messages) */
+#define PB_PB_MAX_BYTES ((size_t)PB_PB_MAX_GIB << 30)
 
 /**
  * Parse a pabulib file (reference/pabulib.md §1) from @buf[0..len).

@@ -57,7 +57,7 @@ struct pb_rctab_config {
         size_t n_sources;
         struct pb_rctab_source *sources;
         struct pb_ranked_contest contest;
-        size_t n_alias;
+        size_t n_alias, cap_alias;    /* used / allocated */
         struct pb_rctab_alias *alias; /* names and aliases, sorted by byte order */
         uint32_t *alias_slots;        /* hash table of alias index + 1 (0 = free) */
         size_t n_alias_slots;         /* power of two */

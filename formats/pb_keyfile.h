@@ -54,7 +54,8 @@ struct pb_keyfile_kdf {
 #define PB_KEYFILE_MEM_MIN ((uint64_t)8 << 10)
 #define PB_KEYFILE_MEM_MAX ((uint64_t)1 << 30)
 #define PB_KEYFILE_PASS_MAX 1024 /* passphrase bytes */
-#define PB_KEYFILE_MAX_BYTES 4096
+#define PB_KEYFILE_MAX_KIB 4     /* a key file, in KiB (stated in messages) */
+#define PB_KEYFILE_MAX_BYTES (PB_KEYFILE_MAX_KIB * 1024)
 #define PB_KEYFILE_SALT_BYTES 16
 #define PB_KEYFILE_NONCE_BYTES 24
 

@@ -16,6 +16,7 @@
 
 #include "engine/pb_buf.h"
 #include "engine/pb_cvr.h"
+#include "engine/pb_digest.h"
 #include "engine/pb_election.h"
 #include "engine/pb_err.h"
 #include "engine/pb_key.h"
@@ -23,7 +24,8 @@
 #include "engine/pb_rule.h"
 
 #define PB_MANIFEST_TYPE "pbvote.manifest/v1"
-#define PB_MANIFEST_MAX_BYTES ((size_t)4 << 20) /* 4 MiB: thousands of projects with descriptions */
+#define PB_MANIFEST_MAX_MIB 4 /* thousands of projects with descriptions */
+#define PB_MANIFEST_MAX_BYTES ((size_t)PB_MANIFEST_MAX_MIB << 20)
 #define PB_MANIFEST_MAX_PROJECTS 10000
 #define PB_MANIFEST_TEXT_MAX 4096         /* bytes of one display text (title, name, description) */
 #define PB_MANIFEST_LANG_MAX 16           /* languages per text */
@@ -53,11 +55,13 @@ struct pb_contest {
                                        * one-contest form it is the manifest's own election */
         struct pb_rule rule;          /* the counting rule, score resolved (never PB_SCORE_AUTO) */
         bool has_seed_commitment;     /* rule.tie_break is seeded: the seed is committed here */
-        uint8_t seed_sha256[32];      /* SHA-256(PB_TIE_SEED_TAG "\0" || decimal seed) */
+        uint8_t seed_sha256[PB_SHA256_BYTES]; /* SHA-256(PB_TIE_SEED_TAG "\0" || decimal seed) */
         struct pb_text title;         /* the contests form; empty in the one-contest form (the vote's) */
         struct pb_text *names;        /* per project (election->n_projects) */
         struct pb_text *descriptions; /* per project; plain NULL and n 0 when absent */
-        size_t projects_cap;          /* allocated entries of names[] and descriptions[] */
+        struct pb_text *images;       /* per project, as descriptions: a picture's path on this server */
+        struct pb_text *urls;         /* per project, as descriptions: a link to more (http or https) */
+        size_t projects_cap;          /* allocated entries of the four arrays above (parallel) */
         bool optional;                /* a voter whose code is for it may leave it out */
 };
 
@@ -85,6 +89,10 @@ struct pb_manifest {
         const char *period_start; /* as written (pool), NULL when absent */
         const char *period_end;
         uint32_t batch_min;              /* ballots per log batch (flush) */
+        bool web_voting;                 /* residents may cast with the voter code alone, on pbvote's own
+                                          * page (channel web; docs/pages.md) */
+        bool shuffled;                   /* projects shown in an order shuffled per voter (else file order) */
+        char order_seed[65];             /* the published seed of the shuffle: 64 hex digits, or "" */
         bool has_keys;                   /* keys are set when the election opens */
         struct pb_key_public engine_key; /* signs checkpoints, promises, the close statement, results */
         struct pb_key_public office_key; /* signs the manifest and the certification */
@@ -182,7 +190,7 @@ PB_NODISCARD pb_err pb_manifest_join(struct pb_manifest **parts, size_t n, const
                                      struct pb_manifest **ret, struct pb_diag *reterr);
 
 /** SHA-256 commitment to a tie-break seed: SHA-256(PB_TIE_SEED_TAG "\0" || decimal @seed). */
-void pb_manifest_seed_commitment(uint64_t seed, uint8_t ret[32]);
+void pb_manifest_seed_commitment(uint64_t seed, uint8_t ret[PB_SHA256_BYTES]);
 
 /**
  * True if @s[0..len) is a valid election or project id for a manifest: 1..PB_ID_MAX bytes of
@@ -190,5 +198,8 @@ void pb_manifest_seed_commitment(uint64_t seed, uint8_t ret[32]);
  * ballots and cells of .pb files).
  */
 bool pb_manifest_id_is_valid(const char *s, size_t len);
+/** What pb_manifest_id_is_valid() requires, as the reason of an error. */
+#define PB_MANIFEST_ID_RULE                                                                                  \
+        "ids are 1 to " PB_STRINGIFY(PB_ID_MAX) " bytes of printable ASCII without '\"', '\\\\', ',' or ';'"
 
 #endif

@@ -41,8 +41,9 @@ PB_NODISCARD pb_err pb_tar_dir(const char *dir, const char *prefix, struct pb_bu
 /** Remove the folder @dir and the regular files directly in it (undo of an export).  PB_ERR_IO. */
 PB_NODISCARD pb_err pb_tar_remove_dir(const char *dir);
 
-#define PB_TAR_NAME_MAX 255        /* longest member name read (a pax path included) */
-#define PB_TAR_PAX_MAX (64u << 10) /* largest pax extended header read */
+#define PB_TAR_NAME_MAX 255   /* longest member name read (a pax path included) */
+#define PB_TAR_PAX_MAX_KIB 64 /* largest pax extended header read, in KiB */
+#define PB_TAR_PAX_MAX ((unsigned)PB_TAR_PAX_MAX_KIB << 10) /* the same in bytes */
 
 /** One member of an archive as pb_tar_next() reads it.  Plain data. */
 struct pb_tar_entry {

@@ -73,7 +73,7 @@ pb_err pb_tar_header(const char *name, uint64_t size, char out[PB_TAR_BLOCK])
                 return PB_ERR_LIMIT;
         memset(out, 0, PB_TAR_BLOCK);
         memcpy(out, name, strlen(name));
-        octal(out + 100, 8, 0644);
+        octal(out + 100, 8, 0600); /* CVRs and nonces: the owner's only, as in the exported folder */
         octal(out + 108, 8, 0);
         octal(out + 116, 8, 0);
         octal(out + 124, 12, size);
@@ -120,7 +120,7 @@ pb_err pb_tar_dir(const char *dir, const char *prefix, struct pb_buf *out, struc
                 return pb_diag_set(reterr, r, "export",
                                    r == PB_ERR_IO ? "cannot read the bundle folder" : NULL);
         for (size_t i = 0; r == PB_OK && i < n; i++) {
-                char path[4096], name[256];
+                char path[4096], name[PB_TAR_NAME_MAX + 1];
                 char *data = NULL;
                 size_t len = 0;
 
@@ -282,7 +282,8 @@ static pb_err pax_apply(struct pb_tar_reader *t, const char *p, size_t n, bool g
                         if (key[0] == 'p') {
                                 if (vlen > PB_TAR_NAME_MAX || memchr(val, '\0', vlen))
                                         return at_member(t, d, PB_ERR_LIMIT, NULL,
-                                                         "a pax path longer than 255 bytes, or with a NUL");
+                                                         "a pax path longer than " PB_STRINGIFY(
+                                                                 PB_TAR_NAME_MAX) " bytes, or with a NUL");
                                 memcpy(e->name, val, vlen);
                                 e->name[vlen] = '\0';
                                 *has_path = true;
@@ -349,7 +350,8 @@ static pb_err parse_header(struct pb_tar_reader *t, const unsigned char *h, stru
                 if (!memcmp(h + 257, "ustar  \0", 8))
                         plen = 0; /* GNU keeps times there, not a prefix */
                 if (plen + 1 + nlen > PB_TAR_NAME_MAX)
-                        return at_member(t, d, PB_ERR_LIMIT, NULL, "a member name longer than 255 bytes");
+                        return at_member(t, d, PB_ERR_LIMIT, NULL,
+                                         "a member name longer than " PB_STRINGIFY(PB_TAR_NAME_MAX) " bytes");
                 memcpy(e->name, prefix, plen);
                 if (plen)
                         e->name[plen++] = '/';
@@ -391,11 +393,13 @@ static pb_err read_pax(struct pb_tar_reader *t, const unsigned char *h, struct p
         if (!number((const char *)h + 124, 12, &size))
                 return at_member(t, d, PB_ERR_PARSE, NULL, "a pax header size does not parse");
         if (size > PB_TAR_PAX_MAX)
-                return at_member(t, d, PB_ERR_LIMIT, NULL, "a pax extended header larger than 64 KiB");
+                return at_member(
+                        t, d, PB_ERR_LIMIT, NULL,
+                        "a pax extended header larger than " PB_STRINGIFY(PB_TAR_PAX_MAX_KIB) " KiB");
         r = skip_data(t, off, size, NULL, d);
         if (r < 0)
                 return r;
-        data = pb_malloc(size ? (size_t)size : 1);
+        data = pb_malloc((size_t)size);
         if (!data)
                 return PB_ERR_NOMEM;
         r = read_at(t, off, data, (size_t)size);

@@ -3,6 +3,8 @@
  * device token casts a burst of 3 and then one per 10 s (429 with Retry-After, the code not spent);
  * a web frontend's kiosk token is not limited; failed voter codes slow a device down after 5 in a
  * row (2^(n-5) s) and lock it at 20, in the box, until it is unlocked; a good code resets the count.
+ * A cast that stores nothing (a refused code or ballot) does not count against the cast rate: one
+ * resident's typing mistakes never make the next one wait (issue 12).
  */
 #include <cjson/cJSON.h>
 
@@ -79,6 +81,7 @@ int main(void)
 {
         char manifest[2048], out[65536], path[400];
         char device[PB_TOKEN_TEXT_LEN + 1], device2[PB_TOKEN_TEXT_LEN + 1], device3[PB_TOKEN_TEXT_LEN + 1];
+        char device4[PB_TOKEN_TEXT_LEN + 1];
         char frontend[PB_TOKEN_TEXT_LEN + 1], id2[PB_TOKEN_ID_LEN + 1];
         struct pb_box *b = NULL;
         cJSON *j;
@@ -100,6 +103,9 @@ int main(void)
                 pb_box_token_create_flags(b, PB_ROLE_KIOSK, "library 2", PB_TOKEN_DEVICE, device2, id2, NULL),
                 PB_OK);
         CHECK_INT(pb_box_token_create_flags(b, PB_ROLE_KIOSK, "library 3", PB_TOKEN_DEVICE, device3, NULL,
+                                            NULL),
+                  PB_OK);
+        CHECK_INT(pb_box_token_create_flags(b, PB_ROLE_KIOSK, "library 4", PB_TOKEN_DEVICE, device4, NULL,
                                             NULL),
                   PB_OK);
         CHECK_INT(pb_box_token_create(b, PB_ROLE_KIOSK, "web", frontend, NULL, NULL), PB_OK);
@@ -182,6 +188,26 @@ int main(void)
                 advance(10000);
                 CHECK_INT(cast(device3, codes[next_code++], out, sizeof(out)), 201);
         }
+        /* issue 12: a resident mistypes a code three times (the page catches typing mistakes; these
+         * are well-formed codes never issued) and sends a ballot that breaks a rule; nothing is
+         * stored, so nothing of the cast rate is spent: the next resident votes at once, three
+         * times in a row, as a fresh kiosk would.  Before, the three failures spent the burst and
+         * the next resident waited 10 s (429). */
+        for (int f = 0; f < 3; f++)
+                CHECK_INT(cast(device4, NULL, out, sizeof(out)), 403);
+        {
+                char body[256];
+                snprintf(body, sizeof(body),
+                         "{\"ballot\":{\"approvals\":[\"p1\",\"p2\",\"p3\"]},\"code\":\"%s\","
+                         "\"submission_id\":\"%032x\"}",
+                         codes[next_code], ++sid);
+                CHECK_INT(call(&fx, "POST", "/v1/elections/kio/ballots", device4, body, out, sizeof(out)),
+                          422);
+        }
+        for (int i = 0; i < 3; i++)
+                CHECK_INT(cast(device4, codes[next_code++], out, sizeof(out)), 201);
+        CHECK_INT(cast(device4, codes[next_code], out, sizeof(out)), 429); /* the rate still holds */
+
         /* every kiosk keeps its own count, however many there are (issue 11: in a table of 4,096
          * slots, two of 144 device tokens shared one and reset each other's failures).  N_MANY
          * kiosks fail 5 codes each, in turns; then each one is in its back-off.  With 400 of them,

@@ -168,7 +168,7 @@ static int make(struct election *e, enum state s)
                 pb_buf_init(&cert, 0);
                 r = pb_box_document(b, PB_BOX_DOC_RESULT, &result, NULL);
                 if (r == PB_OK)
-                        r = pb_box_certify(b, result.data, result.len, &fx.office, "2026-11-23T12:00:00Z",
+                        r = pb_box_certify(b, result.data, result.len, &fx.office, "2099-12-31T23:59:59Z",
                                            &cert, NULL);
                 pb_box_free(b);
                 pb_buf_release(&result);

@@ -1087,6 +1087,14 @@ int main(int argc, char **argv)
              copy_file(other, PB_BUNDLE_CERTIFICATION, dir, PB_BUNDLE_CERTIFICATION));
         CASE("certification signed by the engine key", "B5",
              resign(dir, PB_BUNDLE_CERTIFICATION, NULL, NULL, &engine, NULL));
+        CASE("certification dated before the close, signed by the office", "B5",
+             resign(dir, PB_BUNDLE_CERTIFICATION, "2026-06-02T10:00:00Z", "2026-06-01T19:00:00Z", &office,
+                    NULL));
+        CASE("certification dated on no real day, signed by the office", "B5",
+             resign(dir, PB_BUNDLE_CERTIFICATION, "2026-06-02T10:00:00Z", "2026-02-30T10:00:00Z", &office,
+                    NULL));
+        CASE("close statement dated on no real day, signed by the engine", "B3",
+             resign(dir, PB_BUNDLE_CLOSE, "2026-06-01T20:00:00Z", "2026-13-01T20:00:00Z", &engine, NULL));
         /* files */
         {
                 static const char *const names[] = { PB_BUNDLE_MANIFEST,     PB_BUNDLE_KEYS,

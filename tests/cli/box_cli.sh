@@ -137,6 +137,8 @@ expect 0 "suspend" "$pbvote" election suspend --db e.db
 expect 3 "no ballots while suspended" "$pbvote" cast --db e.db $E --code "$(code 6)" --ballot '{"approvals":["p3"]}'
 expect 0 "resume" "$pbvote" election resume --db e.db
 expect 3 "no tally while open" "$pbvote" tally --db e.db $E --out result.json
+expect_msg 2 "pbvote election show: missing --db DB" "$pbvote" election show
+expect_msg 2 "pbvote export: missing --db DB" "$pbvote" export --out nowhere
 expect 0 "show" "$pbvote" election show --db e.db
 has out "ballots: 4 accepted (0 electronic, 4 paper, 0 imported)" "turnout counts"
 has out "code_spent 2" "refusals counted"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# (needs curl: scripts/deps.sh installs it)
 # `pbvote demo --db DIR/ID.db` makes an election that `pbvote serve --db DIR/ID.db` serves (issue 11:
 # the demo's election was always warszawa-rembertow-2023, and serve refused any other file name);
 # serve warns once about each unencrypted key (it warned three times on the first start of
@@ -44,8 +45,18 @@ check "serve warns once about the engine key" [ "$(count s1.err engine.key)" = 1
 check "and once about the office key" [ "$(count s1.err office.key)" = 1 ]
 stop
 
-serve s2 --demo --data fresh
+serve s2 --demo --data fresh --cors-origin https://city.example --cors-origin http://localhost:5173
 has s2.out "pbvote: serving http://127.0.0.1:" "serve --demo serves on its first start"
+has fresh/demo.json '"election":"warszawa-rembertow-2023"' "the demo of serve --demo keeps its name"
+port=$(sed -n 's|^pbvote: serving http://127.0.0.1:\([0-9]*\)/.*|\1|p' s2.out)
+curl -s -D h1 -o /dev/null -H 'Origin: http://localhost:5173' "http://127.0.0.1:$port/v1/health"
+has h1 "Access-Control-Allow-Origin: http://localhost:5173" "--cors-origin, repeated: the second origin is allowed"
+curl -s -D h2 -o /dev/null -H 'Origin: https://other.example' "http://127.0.0.1:$port/v1/health"
+hasnt h2 "Access-Control-Allow-Origin" "another origin is not"
+curl -s -o page "http://127.0.0.1:$port/vote/warszawa-rembertow-2023"
+has page "<main" "the voting page is served"
+curl -s -o list "http://127.0.0.1:$port/v1/elections"
+has list '"web_voting":true' "the demo takes votes from home"
 has fresh/demo.json '"election":"warszawa-rembertow-2023"' "the demo of serve --demo keeps its name"
 check "serve --demo warns once about the engine key" [ "$(count s2.err fresh/engine.key)" = 1 ]
 check "and once about the office key" [ "$(count s2.err fresh/office.key)" = 1 ]
@@ -61,7 +72,8 @@ check "nothing made for a refused name" [ ! -e e ]
 
 # every refusal of serve ends its line
 for args in "--listen x" "--threads 0" "--timeout" "--frobnicate" "--db d/my-city.db --data d" \
-        "--access-log d/none/log"; do
+        "--access-log d/none/log" "--cors-origin https://city.example/" "--cors-origin city.example" \
+        "--cors-origin"; do
         # shellcheck disable=SC2086
         "$pbvote" serve $args > out 2> err
         st=$?

@@ -66,7 +66,7 @@ has out '  "p1" en: "Trees", fr: "Arbres"' "the first winner with its names"
 has out '  "p2" "Bench"' "the second winner"
 hasnt out '"p3" "Pond"' "no other winner"
 has out "spent:     80000 of 100000 EUR" "money spent of the budget, with the currency"
-has out "election not pinned: use --expect-manifest" "an unpinned election is said"
+has out "election not pinned: use --expect-result, or at least --expect-manifest" "an unpinned election is said"
 has out "PASS B1P  expected election    NOT PINNED" "and has its check line"
 
 # pinned: a valid bundle of another election with the same keys no longer passes
@@ -75,6 +75,8 @@ expect 0 "verify park pinned by manifest, election and result" "$pbvote" verify 
 has out "PASS B1P" "the expected election passes"
 has out "PASS B4P" "the expected result passes"
 hasnt out "not pinned" "nothing unpinned is reported"
+expect 0 "verify park pinned by its manifest only" "$pbvote" verify park --trust trust --expect-manifest "$m_park"
+has out "result not pinned: use --expect-result" "a manifest pin alone says the result is not pinned"
 expect 0 "the pool bundle alone is valid" "$pbvote" verify pool --trust trust
 expect 1 "the pool bundle is not the park election (--expect-manifest)" "$pbvote" verify pool --trust trust \
         --expect-manifest "$m_park"
@@ -124,7 +126,9 @@ if grep -q "$(printf '\033')" out; then not_ok "no raw escape byte in the output
 printf 'not a tar\n' > junk.tar
 expect 1 "not a tar archive" "$pbvote" verify junk.tar --trust trust
 has out '"junk.tar": ' "names the archive"
-expect 1 "no such bundle" "$pbvote" verify nothing-here --trust trust
-has out '"nothing-here": no such bundle folder or archive' "names the path"
+# a mistyped path is unreadable input (exit 3), not a failed audit
+expect 3 "no such bundle" "$pbvote" verify nothing-here --trust trust
+has err "nothing-here: No such file or directory" "names the path and why"
+hasnt out "INVALID" "no verdict is printed"
 
 finish

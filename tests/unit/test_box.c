@@ -199,6 +199,8 @@ static void test_lifecycle(void)
         CHECK(pb_box_set_engine_key(b, &other, &d) == PB_ERR_FORBIDDEN);
         CHECK(pb_box_set_engine_key(b, &engine, &d) == PB_OK);
         CHECK(pb_box_codes_issue(b, 0, collect, &cs, &d) == PB_ERR_LIMIT);
+        CHECK_STR(d.reason, "issue 1 to 1000000 codes at a time"); /* the limit, PB_BOX_CODES_MAX */
+        CHECK(pb_box_codes_issue(b, PB_BOX_CODES_MAX + 1, collect, &cs, &d) == PB_ERR_LIMIT);
         CHECK(pb_box_codes_issue(b, 10, collect, &cs, &d) == PB_OK);
         CHECK_INT(cs.n, 10);
         /* no casting in draft */
@@ -393,6 +395,7 @@ static void test_lifecycle(void)
         CHECK(pb_box_cast(b, subs, 1, out, &d) == PB_OK && out[0].status == PB_OK); /* pending at close */
         CHECK(pb_box_check(b, &d) == PB_OK);
         CHECK(pb_box_election_close(b, "2026 June", &d) == PB_ERR_INVALID);
+        CHECK_INT(pb_box_election_close(b, "2026-02-30T20:00:00Z", &d), PB_ERR_INVALID); /* no such day */
         CHECK(pb_box_election_close(b, "2026-06-01T20:00:00Z", &d) == PB_OK);
         CHECK(pb_box_election_close(b, "2026-06-01T20:00:00Z", &d) == PB_ERR_STATE);
         CHECK(pb_box_election_resume(b, &d) == PB_ERR_STATE);
@@ -437,6 +440,12 @@ static void test_lifecycle(void)
                       PB_ERR_FORBIDDEN);
                 CHECK(pb_box_certify(b, env.data, env.len - 1, &office, "2026-06-02T10:00:00Z", &cert, &d) ==
                       PB_ERR_CONFLICT);
+                /* not a real time, and a time before the close (2026-06-01T20:00:00Z) */
+                CHECK_INT(pb_box_certify(b, env.data, env.len, &office, "2026-13-01T10:00:00Z", &cert, &d),
+                          PB_ERR_INVALID);
+                CHECK_INT(pb_box_certify(b, env.data, env.len, &office, "2026-06-01T19:59:59Z", &cert, &d),
+                          PB_ERR_INVALID);
+                CHECK_STR(d.reason, "a certification dated before the close");
                 CHECK(pb_box_certify(b, env.data, env.len, &office, "2026-06-02T10:00:00Z", &cert, &d) ==
                       PB_OK);
                 pb_buf_reset(&cert);
@@ -1484,6 +1493,31 @@ static void check_bundle_verifies(struct pb_box *b, const char *name)
         CHECK_INT(failed, 0);
 }
 
+/* An election closed without a ballot: its bundle holds none and verifies (the verifier's
+ * duplicate check used to memcpy() from the NULL array of no commitments: UBSan stops on it). */
+static void test_empty_election_verifies(void)
+{
+        struct pb_manifest *m = manifest();
+        struct pb_box *b = NULL;
+        struct pb_buf env;
+        char db[128];
+
+        pb_buf_init(&env, 0);
+        path_of(db, sizeof(db), "no-ballots.db");
+        CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
+        if (!b)
+                goto out;
+        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
+        CHECK(pb_box_election_close(b, "2026-06-01T20:00:00Z", NULL) == PB_OK);
+        CHECK(pb_box_tally(b, NULL, "pbvote test", &env, NULL) == PB_OK);
+        check_bundle_verifies(b, "no-ballots-bundle");
+out:
+        pb_box_free(b);
+        pb_manifest_free(m);
+        pb_buf_release(&env);
+}
+
 /*
  * Issue 11: a server holds one handle on the box while the command line opens the election with
  * another.  The server's handle must take in every change committed elsewhere before it uses what
@@ -1791,6 +1825,7 @@ int main(int argc, char **argv)
         RUN(test_export_stream);
         RUN(test_file_modes);
         RUN(test_two_handles);
+        RUN(test_empty_election_verifies);
         RUN(test_cast_sees_other_process);
         RUN(test_inconsistent_documents);
         RUN(test_create_out_of_files);

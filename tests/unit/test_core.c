@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "engine/pb_utc.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_buf.h"
 #include "engine/pb_err.h"
@@ -42,6 +43,13 @@ static void test_diag(void)
         line[200] = '\0';
         pb_diag_set(&d, PB_ERR_INVALID, line, "x");
         CHECK_INT(strlen(d.path), sizeof(d.path) - 1);
+        /* a new diagnostic forgets the element number an earlier one carried */
+        d.item = 7;
+        pb_diag_set(&d, PB_ERR_INVALID, "budget", "x");
+        CHECK_INT(d.item, 0);
+        d.item = 7;
+        pb_diag_at(&d, PB_ERR_PARSE, 3, 1, "budget", "x");
+        CHECK_INT(d.item, 0);
 }
 
 static void test_buf(void)
@@ -99,11 +107,91 @@ static void test_alloc_injection(void)
         pb_free(a);
 }
 
+static void test_utc(void)
+{
+        static const char *const good[] = { "2026-06-01T20:00:00Z", "2024-02-29T23:59:59Z",
+                                            "2000-02-29T00:00:00Z", "1970-01-01T00:00:00Z",
+                                            "9999-12-31T23:59:59Z" };
+        static const char *const bad[] = {
+                "2026-13-01T00:00:00Z",      "2026-02-30T10:00:00Z",
+                "2023-02-29T10:00:00Z",      "1900-02-29T10:00:00Z",
+                "2026-04-31T10:00:00Z",      "2026-06-00T10:00:00Z",
+                "2026-00-10T10:00:00Z",      "2026-06-01T24:00:00Z",
+                "2026-06-01T20:60:00Z",      "2026-06-01T20:00:60Z",
+                "0000-00-00T00:00:00Z",      "1969-12-31T23:59:59Z",
+                "2026-06-01 20:00:00Z",      "2026-06-01T20:00:00",
+                "2026-06-01T20:00:00+00:00", "",
+        };
+
+        for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+                CHECK(pb_utc_is_valid(good[i]));
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+                if (pb_utc_is_valid(bad[i]))
+                        CHECK_FAIL(bad[i]);
+        CHECK(!pb_utc_is_valid(NULL));
+}
+
+/* Zero-sized requests give a unique pointer, never NULL, so a caller needs no `n ? n : 1` guard:
+ * NULL from an allocator means out of memory and nothing else. */
+static void test_alloc_zero(void)
+{
+        void *a = pb_malloc(0), *b = pb_calloc(0, 8), *c = pb_calloc(8, 0), *d = pb_reallocarray(NULL, 0, 8);
+
+        CHECK(a != NULL && b != NULL && c != NULL && d != NULL);
+        CHECK(a != b && b != c && c != d && a != d);
+        pb_free(a);
+        pb_free(b);
+        pb_free(c);
+        pb_free(d);
+}
+
+static void test_grow(void)
+{
+        uint32_t *v = NULL, *w;
+        size_t cap = 0;
+
+        /* a need of 0 on a NULL array still allocates: NULL must mean out of memory */
+        v = pb_grow(NULL, &cap, 0, sizeof(*v), 8);
+        CHECK(v != NULL);
+        CHECK_INT(cap, 8);
+        w = pb_grow(v, &cap, 8, sizeof(*v), 8); /* big enough: unchanged */
+        CHECK(w == v);
+        CHECK_INT(cap, 8);
+        v = pb_grow(v, &cap, 9, sizeof(*v), 8); /* doubles */
+        CHECK(v != NULL);
+        CHECK_INT(cap, 16);
+        if (v)
+                v[15] = 1;
+        w = pb_grow(v, &cap, 100, sizeof(*v), 8);
+        CHECK(w != NULL);
+        CHECK_INT(cap, 128);
+        v = w ? w : v;
+        /* out of memory: NULL, and the array and its capacity are left as they were */
+        pb_alloc_fail_after(0);
+        w = pb_grow(v, &cap, 129, sizeof(*v), 8);
+        CHECK(w == NULL);
+        CHECK_INT(cap, 128);
+        {
+                size_t cap0 = 0;
+                CHECK(pb_grow(NULL, &cap0, 0, sizeof(*v), 8) == NULL);
+                CHECK_INT(cap0, 0);
+        }
+        pb_alloc_fail_after(-1);
+        /* a size past SIZE_MAX is refused, not wrapped */
+        w = pb_grow(v, &cap, SIZE_MAX / 2, sizeof(*v), 8);
+        CHECK(w == NULL);
+        CHECK_INT(cap, 128);
+        pb_free(v);
+}
+
 int main(void)
 {
+        RUN(test_utc);
         RUN(test_registry);
         RUN(test_diag);
         RUN(test_buf);
         RUN(test_alloc_injection);
+        RUN(test_alloc_zero);
+        RUN(test_grow);
         return check_summary("core");
 }

@@ -7,6 +7,7 @@
 #include "formats/pb_format_pb.h"
 #include "check.h"
 #include "engine/pb_alloc.h"
+#include "engine/pb_buf.h"
 
 static struct pb_election *parse(const char *text, pb_err *ret_err, struct pb_diag *d)
 {
@@ -318,6 +319,49 @@ static void test_oom(void)
         CHECK(n > 5 && n < 10000);
 }
 
+/* Out of memory at every allocation of a file large enough that each growing array grows more
+ * than once (70 projects, 1,100 ballots with points, voter ids and an extra column). */
+static void test_oom_growth(void)
+{
+        struct pb_buf t;
+        long n;
+        bool ok = true;
+
+        pb_buf_init(&t, 0);
+        ok &= pb_buf_addf(&t, "META\nkey;value\ndescription;test\ncountry;Poland\nunit;Test\ninstance;2024\n"
+                              "num_projects;70\nnum_votes;1100\nbudget;100000\nvote_type;cumulative\n"
+                              "max_sum_points;5\nrule;greedy\nPROJECTS\nproject_id;cost\n") == PB_OK;
+        for (int i = 1; i <= 70; i++)
+                ok &= pb_buf_addf(&t, "%d;%d\n", i, 10 * i) == PB_OK;
+        ok &= pb_buf_addf(&t, "VOTES\nvoter_id;vote;points;age\n") == PB_OK;
+        for (int i = 0; i < 1100; i++)
+                ok &= pb_buf_addf(&t, "v%d;%d,%d;3,2;%d\n", i, i % 70 + 1, (i + 1) % 70 + 1, 18 + i % 60) ==
+                      PB_OK;
+        CHECK(ok);
+        for (n = 0; ok && n < 10000; n++) {
+                struct pb_election *e = NULL;
+                pb_err r;
+
+                pb_alloc_fail_after(n);
+                r = pb_format_pb_parse(t.data, t.len, &e, NULL, NULL);
+                pb_alloc_fail_after(-1);
+                if (r == PB_OK) {
+                        CHECK_INT(e->n_projects, 70);
+                        CHECK_INT(e->ballots.n, 1100);
+                        CHECK_INT(e->ballots.n_items, 2200);
+                        CHECK_INT(e->ballots.points[2199], 2);
+                        CHECK_STR(e->ballots.voter_id[1099], "v1099");
+                        CHECK_STR(e->ballots.extra[1099], "37"); /* 18 + 1099 % 60 */
+                        pb_election_free(e);
+                        break;
+                }
+                CHECK_INT(r, PB_ERR_NOMEM);
+                CHECK(e == NULL);
+        }
+        CHECK(n > 10 && n < 10000);
+        pb_buf_release(&t);
+}
+
 /*
  * The lenient read of the tally (docs/formats.md, "Lenient reading"): a project repeated in an
  * approval vote is kept once, whitespace around cells and list items is dropped, each kind
@@ -375,6 +419,7 @@ int main(int argc, char **argv)
         RUN(test_errors);
         RUN(test_lenient);
         RUN(test_oom);
+        RUN(test_oom_growth);
         if (argc > 1)
                 test_shared_files(argv[1]);
         else

@@ -57,6 +57,29 @@ static void test_refusals(void)
         }
 }
 
+/* A lexical refusal names the field it is in, as a JSON path. */
+static void test_lexical_paths(void)
+{
+        static const struct {
+                const char *in, *path;
+        } cases[] = {
+                { "{\"budget\":100000.00}", "$.budget" },
+                { "{\"a\":{\"b\":[1,2,1e3]}}", "$.a.b[2]" },
+                { "{\"p\":[{\"id\":\"x\",\"cost\":-0}]}", "$.p[0].cost" },
+                { "[{},{\"t\":\"a\\u0000\"}]", "$[1].t" },
+                { "{\"x\":1,\"y\":[\"a\",\"b\"],\"z\":01}", "$.z" },
+                { "1.5", "$" },
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct pb_diag d;
+                cJSON *v = NULL;
+                pb_diag_clear(&d);
+                CHECK_INT(pb_json_parse(cases[i].in, strlen(cases[i].in), 0, &v, &d), PB_ERR_PARSE);
+                CHECK_STR(d.path, cases[i].path);
+                cJSON_Delete(v);
+        }
+}
+
 static void test_accepts_and_canonical(void)
 {
         const char *in = " {\"b\": [1, -2, 9007199254740991], \"a\": {\"y\": true, \"x\": null}, \"c\": "
@@ -115,6 +138,7 @@ static void test_spec_table(void)
 int main(void)
 {
         RUN(test_refusals);
+        RUN(test_lexical_paths);
         RUN(test_accepts_and_canonical);
         RUN(test_spec_table);
         return check_summary("json");

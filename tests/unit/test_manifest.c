@@ -125,9 +125,32 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
+        /* the pages' members (issue 12): web voting, the project order, a picture and a link */
+        { "\"batch_min\":20,", "\"batch_min\":20,\"web_voting\":1,", PB_ERR_PARSE, "$.web_voting" },
+        { "\"batch_min\":20,", "\"batch_min\":20,\"order\":{\"policy\":\"random\"},", PB_ERR_INVALID,
+          "$.order.policy" },
+        { "\"batch_min\":20,", "\"batch_min\":20,\"order\":{\"policy\":\"shuffled\"},", PB_ERR_INVALID,
+          "$.order.seed" },
+        { "\"batch_min\":20,", "\"batch_min\":20,\"order\":{\"policy\":\"shuffled\",\"seed\":\"AB\"},",
+          PB_ERR_INVALID, "$.order.seed" },
+        { "\"batch_min\":20,", "\"batch_min\":20,\"order\":{\"policy\":\"file\",\"seed\":\"ab\"},",
+          PB_ERR_INVALID, "$.order.seed" },
+        { "\"batch_min\":20,", "\"batch_min\":20,\"order\":{\"policy\":\"file\",\"x\":1},", PB_ERR_PARSE,
+          "$.order.x" },
+        { "\"id\":\"p1\",", "\"id\":\"p1\",\"image\":\"https://cdn.example/p1.jpg\",", PB_ERR_INVALID,
+          "$.projects[0].image" },
+        { "\"id\":\"p1\",", "\"id\":\"p1\",\"image\":\"//cdn.example/p1.jpg\",", PB_ERR_INVALID,
+          "$.projects[0].image" },
+        { "\"id\":\"p1\",", "\"id\":\"p1\",\"image\":{\"en\":\"/a.jpg\",\"pl\":\"x.jpg\"},", PB_ERR_INVALID,
+          "$.projects[0].image" },
+        { "\"id\":\"p1\",", "\"id\":\"p1\",\"url\":\"javascript:alert(1)\",", PB_ERR_INVALID,
+          "$.projects[0].url" },
+        { "\"id\":\"p1\",", "\"id\":\"p1\",\"url\":\"https://a.example/x y\",", PB_ERR_INVALID,
+          "$.projects[0].url" },
+        { "\"id\":\"p1\",", "\"id\":\"p1\",\"url\":\"\",", PB_ERR_INVALID, "$.projects[0].url" },
         { "\"batch_min\":20,", "\"batch_min\":20,\"extra\":1,", PB_ERR_PARSE, "$.extra" },
         { "\"batch_min\":20,", "\"batch_min\":20,\"batch_min\":21,", PB_ERR_PARSE, "$.batch_min" },
-        { "\"budget\":45000000", "\"budget\":4.5e7", PB_ERR_PARSE, "$" },
+        { "\"budget\":45000000", "\"budget\":4.5e7", PB_ERR_PARSE, "$.budget" },
         { "\"budget\":45000000", "\"budget\":0", PB_ERR_INVALID, "$.budget" },
         { "\"budget\":45000000", "\"Budget\":45000000", PB_ERR_PARSE, "$.Budget" },
         { "\"cost\":20000000", "\"cost\":-5", PB_ERR_INVALID, "$.projects[0].cost" },
@@ -172,7 +195,7 @@ static const struct bad_case bad_cases[] = {
         { "\"currency\":\"EUR\",", "", PB_ERR_PARSE, "$.currency" },
         { "\"name\":\"Trees\"", "\"name\":[\"Trees\"]", PB_ERR_PARSE, "$.projects[0].name" },
         { "{\"ballot\"", "[{\"ballot\"", PB_ERR_PARSE, "$" },
-        { "\"category\":\"green\"", "\"category\":\"gr\\u0000een\"", PB_ERR_PARSE, "$" },
+        { "\"category\":\"green\"", "\"category\":\"gr\\u0000een\"", PB_ERR_PARSE, "$.projects[0].category" },
 };
 
 static void test_bad(void)
@@ -202,6 +225,50 @@ static void test_bad(void)
                 CHECK(m == NULL);
                 pb_manifest_free(m);
         }
+}
+
+/* The pages' members (issue 12) round-trip in sorted places, and a manifest without them keeps
+ * the bytes it had before they existed (test_canonical: absent, nothing is written). */
+static void test_pages_members(void)
+{
+        static const char with[] =
+                "{\"ballot\":{\"type\":\"approval\"},\"batch_min\":20,\"budget\":100,\"currency\":\"PLN\","
+                "\"id\":\"e1\",\"order\":{\"policy\":\"shuffled\",\"seed\":"
+                "\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"},\"origin\":\"pbvote/"
+                "e1/"
+                "ballots\",\"projects\":[{\"cost\":10,\"id\":\"p1\",\"image\":{\"en\":\"/media/p1-en.jpg\","
+                "\"pl\":\"/media/p1.jpg\"},\"name\":\"Park\",\"url\":\"https://city.example/p1\"}],"
+                "\"rule\":{\"name\":\"greedy\",\"score\":\"votes\",\"tie_break\":\"lexico\"},\"scale\":0,"
+                "\"title\":\"T\",\"type\":\"pbvote.manifest/v1\",\"web_voting\":true}";
+        static const char file_order[] =
+                "{\"ballot\":{\"type\":\"approval\"},\"budget\":100,\"currency\":\"\",\"id\":\"e2\","
+                "\"order\":{\"policy\":\"file\"},\"projects\":[{\"cost\":10,\"id\":\"p1\",\"name\":\"P\"}],"
+                "\"rule\":{\"name\":\"greedy\",\"tie_break\":\"lexico\"},\"scale\":0,\"title\":\"T\","
+                "\"type\":\"pbvote.manifest/v1\",\"web_voting\":false}";
+        struct pb_manifest *m = NULL;
+        struct pb_diag d;
+        struct pb_buf out;
+
+        pb_buf_init(&out, 0);
+        CHECK_INT(pb_manifest_parse(with, strlen(with), &m, &d), PB_OK);
+        if (m) {
+                CHECK(m->web_voting && m->shuffled);
+                CHECK_STR(m->order_seed, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
+                CHECK_INT(pb_manifest_format(m, &out), PB_OK);
+                CHECK_STR(out.data, with);
+        }
+        pb_manifest_free(m);
+        m = NULL;
+        pb_buf_reset(&out);
+        /* file order and no web voting are the defaults: written as nothing */
+        CHECK_INT(pb_manifest_parse(file_order, strlen(file_order), &m, &d), PB_OK);
+        if (m) {
+                CHECK(!m->web_voting && !m->shuffled);
+                CHECK_INT(pb_manifest_format(m, &out), PB_OK);
+                CHECK(out.data && !strstr(out.data, "order") && !strstr(out.data, "web_voting"));
+        }
+        pb_manifest_free(m);
+        pb_buf_release(&out);
 }
 
 static void test_seed(void)
@@ -307,6 +374,7 @@ int main(int argc, char **argv)
         RUN(test_equalshares_default);
         RUN(test_bad);
         RUN(test_seed);
+        RUN(test_pages_members);
         RUN(test_oom);
         test_shared(argv[1]);
         return check_summary("manifest");

@@ -91,7 +91,7 @@ static void build_env(struct pb_seal_envelope *env, const char *type, const uint
         pb_seal_envelope_init(env);
         env->payload_type = pb_strndup(type, strlen(type));
         env->payload_type_len = strlen(type);
-        env->payload = pb_malloc(plen ? plen : 1);
+        env->payload = pb_malloc(plen);
         memcpy(env->payload, payload, plen);
         env->payload_len = plen;
         env->sigs = pb_calloc(1, sizeof(*env->sigs));

@@ -127,6 +127,15 @@ static void test_roundtrip(void)
         pb_buf_release(&b);
 }
 
+/* The bundle's members are the owner's only once extracted (CVRs and nonces), as in the folder. */
+static void test_member_mode(void)
+{
+        char h[PB_TAR_BLOCK];
+
+        CHECK_INT(pb_tar_header("bundle/ballots.jsonl", 10, h), PB_OK);
+        CHECK(!memcmp(h + 100, "0000600", 8));
+}
+
 static void test_layouts(void)
 {
         char h[512], rec[128];
@@ -298,6 +307,7 @@ static void test_refusals(void)
 
 int main(void)
 {
+        RUN(test_member_mode);
         RUN(test_roundtrip);
         RUN(test_layouts);
         RUN(test_refusals);

@@ -137,13 +137,17 @@ static void test_choose1_and_election(void)
         e->projects[1].cost = 0;
         CHECK_INT(pb_election_check(e, &d), PB_ERR_INVALID);
         CHECK_STR(d.path, "projects[1].cost");
+        CHECK_INT(d.item, 2); /* the same project as a number: 1-based */
         e->projects[1].cost = 300;
         CHECK_INT(pb_election_check(e, &d), PB_ERR_INVALID);
+        CHECK_STR(d.path, "projects[1].cost");
+        CHECK_INT(d.item, 2);
         e->projects[1].withdrawn = true; /* the withdrawn marker may exceed the budget */
         CHECK_INT(pb_election_check(e, &d), PB_OK);
         e->vote_type = PB_VOTE_CUMULATIVE;
         CHECK_INT(pb_election_check(e, &d), PB_ERR_INVALID);
         CHECK_STR(d.path, "max_sum_points");
+        CHECK_INT(d.item, 0); /* not a project's fault */
         CHECK_INT(pb_election_add_project(e, "p1", 2, 5, NULL, &d), PB_ERR_CONFLICT);
         CHECK_INT(pb_election_add_project(e, "a;b", 3, 5, NULL, &d), PB_ERR_PARSE);
         CHECK_INT(pb_election_add_project(e, "", 0, 5, NULL, &d), PB_ERR_PARSE);
