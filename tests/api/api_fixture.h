@@ -34,6 +34,8 @@ static const char fixture_manifest[] =
 
 /* The API's clock for the next fixture_start() (NULL: the real one). */
 static uint64_t (*fixture_clock)(void);
+/* The API's wall clock (voting periods) for the next fixture_start() (NULL: the real one). */
+static int64_t (*fixture_wall)(void);
 
 static inline int fixture_start(struct fixture *f, bool with_office)
 {
@@ -65,6 +67,7 @@ static inline int fixture_start(struct fixture *f, bool with_office)
         ac.engine = &f->engine;
         ac.office = with_office ? &f->office : NULL;
         ac.clock_ms = fixture_clock;
+        ac.wall_s = fixture_wall;
         pb_http_config_default(&hc);
         hc.port = 0;
         hc.max_per_ip = 2000;

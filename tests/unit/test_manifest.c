@@ -59,7 +59,7 @@ static void test_canonical(void)
         CHECK_STR(m->election->projects[1].name, "Bikes");
         CHECK_INT(m->election->budget, 45000000);
         CHECK_INT(m->election->limits.v[PB_LIM_MAX_LENGTH], 2);
-        CHECK(m->rule.tie_break == PB_TIE_LEXICO);
+        CHECK(m->contests[0].rule.tie_break == PB_TIE_LEXICO);
         CHECK(pb_manifest_parse(out.data, out.len, &m2, &d) == PB_OK);
         if (m2) {
                 CHECK(pb_manifest_format(m2, &again) == PB_OK);
@@ -343,7 +343,7 @@ static void test_shared(const char *dir)
                                 CHECK(a.len == b.len && !memcmp(a.data, b.data, a.len));
                                 CHECK_INT(m2->election->n_projects, e->n_projects);
                                 CHECK_INT(m2->election->budget, e->budget);
-                                CHECK(m2->rule.score == pb_rule_score(&m->rule, e));
+                                CHECK(m2->contests[0].rule.score == pb_rule_score(&m->contests[0].rule, e));
                                 for (size_t i = 0; i < e->n_projects; i++) {
                                         CHECK_STR(m2->election->projects[i].id, e->projects[i].id);
                                         CHECK_INT(m2->election->projects[i].cost, e->projects[i].cost);
