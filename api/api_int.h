@@ -78,6 +78,7 @@ struct pb_api_job {
         struct pb_vote_ballots ballots;   /* owned: the ballots sub points into */
         struct pb_cvr_paper paper;        /* an officer's paper ballot: sub.paper, into the two below */
         char batch[PB_CVR_BATCH_MAX + 1]; /* its batch; its officer is token_id */
+        struct pb_diag refused;           /* sub.refused: the ballot's JSON refused, counted by the box */
         struct pb_api_response *resp;
         void (*done)(void *cls);
         void *done_cls;

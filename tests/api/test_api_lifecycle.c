@@ -98,10 +98,29 @@ static bool check_promise(const char *body, struct pb_promise *ret)
         return r == PB_OK;
 }
 
+/* The turnout's count of invalid ballots (rejected.invalid_ballot), or -1. */
+static int invalid_ballots(void)
+{
+        char out[4096];
+        cJSON *j, *n;
+        int v = -1;
+
+        if (call(&fx, "GET", "/v1/elections/life/turnout", NULL, NULL, out, sizeof(out)) != 200)
+                return -1;
+        j = cJSON_Parse(out);
+        n = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "rejected"),
+                                             "invalid_ballot");
+        if (cJSON_IsNumber(n))
+                v = n->valueint;
+        cJSON_Delete(j);
+        return v;
+}
+
 static void cast_concurrently(void)
 {
         pthread_t th[THREADS];
         char out[4096], body[512], first[4096];
+        int invalid;
 
         for (long t = 0; t < THREADS; t++)
                 pthread_create(&th[t], NULL, caster, (void *)t);
@@ -176,12 +195,21 @@ static void cast_concurrently(void)
         CHECK_INT(call(&fx, "POST", "/v1/elections/life/ballots", kiosk, body, out, sizeof(out)), 422);
         CHECK(strstr(out, "\"reason\":\"too_many_picks\"") != NULL);
         CHECK(strstr(out, "\"field\":\"$.ballot.approvals\"") != NULL);
+        invalid = invalid_ballots();
         snprintf(body, sizeof(body),
                  "{\"ballot\":{\"approvals\":[\"p9\"]},\"code\":\"%s\",\"submission_id\":\"%032x\"}",
                  codes[THREADS * PER_THREAD], 1002u);
         CHECK_INT(call(&fx, "POST", "/v1/elections/life/ballots", kiosk, body, out, sizeof(out)), 422);
         CHECK(strstr(out, "\"field\":\"$.ballot.approvals[0]\"") != NULL);
         CHECK(strstr(out, "\"reason\":\"unknown_project\"") != NULL);
+        snprintf(body, sizeof(body),
+                 "{\"ballot\":{\"approvals\":[\"p1\",\"p1\"]},\"code\":\"%s\",\"submission_id\":\"%"
+                 "032x\"}",
+                 codes[THREADS * PER_THREAD], 1003u);
+        CHECK_INT(call(&fx, "POST", "/v1/elections/life/ballots", kiosk, body, out, sizeof(out)), 422);
+        CHECK(strstr(out, "\"reason\":\"duplicate_pick\"") != NULL);
+        /* refused while reading the ballot's JSON, and counted as the box's own refusals are */
+        CHECK_INT(invalid_ballots(), invalid + 2);
         CHECK_INT(call(&fx, "POST", "/v1/elections/life/ballots", fx.admin, body, out, sizeof(out)), 403);
         /* no partial results while open; counts only */
         CHECK_INT(call(&fx, "POST", "/v1/elections/life/tally", fx.admin, NULL, out, sizeof(out)), 409);
