@@ -230,9 +230,12 @@ static void transition(struct pb_api_ctx *c, enum transition t)
 
         pb_diag_clear(&d);
         if (t == T_OPEN && !c->api->office) {
-                pb_diag_set(&d, PB_ERR_FORBIDDEN, "office_key",
-                            "this server holds no finance-office key: open with `pbvote election open`");
-                pb_api_fail(c, PB_ERR_FORBIDDEN, &d);
+                /* not the admin's fault (403 said "not allowed for this role"): this server was started
+                 * without the office key, as docs/api.md advises for a real election */
+                pb_diag_set(&d, PB_ERR_UNSUPPORTED, "office_key",
+                            "this server holds no finance-office key: open on the server host with `pbvote "
+                            "election open --db DB --key ENGINE.key --office-key OFFICE.key`");
+                pb_api_fail(c, PB_ERR_UNSUPPORTED, &d);
                 return;
         }
         utc_now(c->api, now);
