@@ -345,10 +345,12 @@ void pb_h_codes(struct pb_api_ctx *c)
         }
         n = pb_json_int(cJSON_GetObjectItemCaseSensitive(c->json, "count"));
         if (n < 1 || n > (int64_t)c->api->limits.max_codes) {
-                pb_api_fail(c,
-                            pb_diag_set(&d, PB_ERR_INVALID, "$.count",
-                                        "count must be from 1 to the server's per-request limit"),
-                            &d);
+                char why[96]; /* the limit is the server's setting: the detail states it */
+
+                snprintf(why, sizeof(why), "count must be from 1 to %zu, this server's limit per request",
+                         (size_t)c->api->limits.max_codes);
+                pb_diag_set(&d, PB_ERR_INVALID, "$.count", NULL);
+                pb_api_problem(c->resp, PB_ERR_INVALID, why, &d);
                 return;
         }
         if (!contest_ids(c, ids, &n_ids))

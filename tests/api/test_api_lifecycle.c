@@ -76,6 +76,12 @@ static void create_and_open(void)
         CHECK(strstr(out, "\"state\":\"open\"") != NULL);
         CHECK_INT(call(&fx, "GET", "/v1/elections/life", NULL, NULL, out, sizeof(out)), 200);
         CHECK(strstr(out, "\"signed_manifest\":{") != NULL);
+        /* a count over the server's limit: the refusal states the limit (100,000 by default) */
+        CHECK_INT(call(&fx, "POST", "/v1/elections/life/codes", fx.admin, "{\"count\":100001}", out,
+                       sizeof(out)),
+                  422);
+        CHECK(strstr(out, "from 1 to 100000") != NULL);
+        CHECK(strstr(out, "\"field\":\"$.count\"") != NULL);
         CHECK_INT(call(&fx, "POST", "/v1/elections/life/codes", fx.admin, "{\"count\":52}", out, sizeof(out)),
                   201);
         j = cJSON_Parse(out);
