@@ -525,9 +525,98 @@ static pb_err wrong_field_count(struct reader *r, const char *where, size_t want
 
 /* ---- PROJECTS ------------------------------------------------------------------------------- */
 
+/* Room for project @idx in the cost texts and their lines: both grow from cost_cap to the same capacity. */
+static pb_err cost_slot(struct reader *r, size_t idx)
+{
+        if (idx == r->cost_cap) {
+                /* cost_line[] is parallel to cost_text[]: both grow from cost_cap to the same capacity */
+                size_t cap = r->cost_cap, lcap = r->cost_cap;
+                const char **ct = pb_grow(r->cost_text, &cap, idx + 1, sizeof(*ct), 64);
+                unsigned *cl;
+
+                if (!ct)
+                        return PB_ERR_NOMEM;
+                r->cost_text = ct;
+                cl = pb_grow(r->cost_line, &lcap, idx + 1, sizeof(*cl), 64);
+                if (!cl)
+                        return PB_ERR_NOMEM;
+                r->cost_line = cl;
+                r->cost_cap = cap;
+        }
+        return PB_OK;
+}
+
+/* Cell @i (its text @v) of project @idx's row; @x counts the extra columns read so far. */
+static pb_err project_cell(struct reader *r, size_t idx, size_t i, size_t *x, const struct field *vp)
+{
+        struct pb_project *p = &r->e->projects[idx];
+        struct field v = *vp;
+        bool ok;
+        int64_t n;
+        pb_err e;
+
+        switch ((enum pcol)r->pcols[i]) {
+        case PC_ID: break;
+        case PC_COST:
+                r->cost_text[idx] = dup_field(r, &v);
+                if (!r->cost_text[idx])
+                        return PB_ERR_NOMEM;
+                break;
+        case PC_VOTES:
+        case PC_SCORE:
+                if (is_none(&v) || v.len == 0)
+                        break;
+                e = int_cell(r, &v, (unsigned)i + 1, r->pcols[i] == PC_VOTES ? "votes" : "score", &n, &ok);
+                if (e < 0)
+                        return e;
+                if (!ok)
+                        break;
+                if (r->pcols[i] == PC_VOTES) {
+                        p->has_votes = true;
+                        p->declared_votes = n;
+                } else {
+                        p->has_score = true;
+                        p->declared_score = n;
+                }
+                break;
+        case PC_NAME:
+        case PC_CATEGORY:
+                if (is_none(&v))
+                        break;
+                if (r->pcols[i] == PC_NAME)
+                        p->name = dup_field(r, &v);
+                else
+                        p->category = dup_field(r, &v);
+                if (!p->name || !p->category)
+                        return PB_ERR_NOMEM;
+                break;
+        case PC_SELECTED:
+                if (is_none(&v) || v.len == 0)
+                        break;
+                e = int_cell(r, &v, (unsigned)i + 1, "selected", &n, &ok);
+                if (e < 0)
+                        return e;
+                if (ok && (n < 0 || n > 3))
+                        return problem(r, PB_ISSUE_ERROR, PB_ERR_INVALID, "incorrect selected value",
+                                       r->rec_line, (unsigned)i + 1, "selected",
+                                       "selected must be 0, 1, 2 or 3", v.s, v.len);
+                if (ok)
+                        p->selected = (int8_t)n;
+                break;
+        case PC_EXTRA:
+                if (!is_none(&v) && v.len) {
+                        p->extra[*x] = dup_field(r, &v);
+                        if (!p->extra[*x])
+                                return PB_ERR_NOMEM;
+                }
+                (*x)++;
+                break;
+        }
+        return PB_OK;
+}
+
 static pb_err project_row(struct reader *r)
 {
-        struct pb_project *p;
         struct pb_diag d;
         size_t idx;
         pb_err e;
@@ -546,93 +635,22 @@ static pb_err project_row(struct reader *r)
                 return problem(r, PB_ISSUE_ERROR, e,
                                e == PB_ERR_CONFLICT ? "duplicated project id" : "invalid project id",
                                r->rec_line, 1, "project_id", d.reason, id.s, id.len);
-        if (idx == r->cost_cap) {
-                /* cost_line[] is parallel to cost_text[]: both grow from cost_cap to the same capacity */
-                size_t cap = r->cost_cap, lcap = r->cost_cap;
-                const char **ct = pb_grow(r->cost_text, &cap, idx + 1, sizeof(*ct), 64);
-                unsigned *cl;
-
-                if (!ct)
-                        return PB_ERR_NOMEM;
-                r->cost_text = ct;
-                cl = pb_grow(r->cost_line, &lcap, idx + 1, sizeof(*cl), 64);
-                if (!cl)
-                        return PB_ERR_NOMEM;
-                r->cost_line = cl;
-                r->cost_cap = cap;
-        }
+        e = cost_slot(r, idx);
+        if (e < 0)
+                return e;
         r->cost_text[idx] = "";
         r->cost_line[idx] = r->rec_line;
-        p = &r->e->projects[idx];
-        p->line = r->rec_line;
+        r->e->projects[idx].line = r->rec_line;
         for (size_t i = 1, x = 0; i < r->nf; i++) {
                 const char *col =
                         r->e->n_project_extra && r->pcols[i] == PC_EXTRA ? r->e->project_extra_cols[x] : NULL;
                 struct field v;
-                bool ok;
-                int64_t n;
 
                 e = trimmed(r, &r->f[i], (unsigned)i + 1, col ? col : "PROJECTS", &v);
+                if (e >= 0)
+                        e = project_cell(r, idx, i, &x, &v);
                 if (e < 0)
                         return e;
-                switch ((enum pcol)r->pcols[i]) {
-                case PC_ID: break;
-                case PC_COST:
-                        r->cost_text[idx] = dup_field(r, &v);
-                        if (!r->cost_text[idx])
-                                return PB_ERR_NOMEM;
-                        break;
-                case PC_VOTES:
-                case PC_SCORE:
-                        if (is_none(&v) || v.len == 0)
-                                break;
-                        e = int_cell(r, &v, (unsigned)i + 1, r->pcols[i] == PC_VOTES ? "votes" : "score", &n,
-                                     &ok);
-                        if (e < 0)
-                                return e;
-                        if (!ok)
-                                break;
-                        if (r->pcols[i] == PC_VOTES) {
-                                p->has_votes = true;
-                                p->declared_votes = n;
-                        } else {
-                                p->has_score = true;
-                                p->declared_score = n;
-                        }
-                        break;
-                case PC_NAME:
-                case PC_CATEGORY:
-                        if (is_none(&v))
-                                break;
-                        if (r->pcols[i] == PC_NAME)
-                                p->name = dup_field(r, &v);
-                        else
-                                p->category = dup_field(r, &v);
-                        if (!p->name || !p->category)
-                                return PB_ERR_NOMEM;
-                        break;
-                case PC_SELECTED:
-                        if (is_none(&v) || v.len == 0)
-                                break;
-                        e = int_cell(r, &v, (unsigned)i + 1, "selected", &n, &ok);
-                        if (e < 0)
-                                return e;
-                        if (ok && (n < 0 || n > 3))
-                                return problem(r, PB_ISSUE_ERROR, PB_ERR_INVALID, "incorrect selected value",
-                                               r->rec_line, (unsigned)i + 1, "selected",
-                                               "selected must be 0, 1, 2 or 3", v.s, v.len);
-                        if (ok)
-                                p->selected = (int8_t)n;
-                        break;
-                case PC_EXTRA:
-                        if (!is_none(&v) && v.len) {
-                                p->extra[x] = dup_field(r, &v);
-                                if (!p->extra[x])
-                                        return PB_ERR_NOMEM;
-                        }
-                        x++;
-                        break;
-                }
         }
         return PB_OK;
 }
