@@ -941,6 +941,60 @@ static pb_err note_line(struct reader *r)
         return PB_OK;
 }
 
+/* The vote and points columns of a VOTES row (-1 where absent), and its extra cells stored. */
+static pb_err vote_columns(struct reader *r, long *vote_col, long *points_col)
+{
+        struct pb_ballots *b = &r->e->ballots;
+        pb_err err;
+
+        for (size_t i = 1, x = 0; i < r->nf; i++) {
+                if (r->vcols[i] == VC_VOTE)
+                        *vote_col = (long)i;
+                else if (r->vcols[i] == VC_POINTS)
+                        *points_col = (long)i;
+                else if (r->vcols[i] == VC_EXTRA) {
+                        struct field v;
+                        err = trimmed(r, &r->f[i], (unsigned)i + 1, b->extra_cols[x], &v);
+                        if (err < 0)
+                                return err;
+                        /* "none" and an empty cell both mean absent */
+                        b->extra[b->n * b->n_extra + x] = is_none(&v) || !v.len ? NULL : dup_field(r, &v);
+                        if (v.len && !is_none(&v) && !b->extra[b->n * b->n_extra + x])
+                                return PB_ERR_NOMEM;
+                        x++;
+                }
+        }
+        return PB_OK;
+}
+
+/* The points cell of a point ballot (@points_col, -1: none, which is an error), into @pctx. */
+static pb_err read_points(struct reader *r, long points_col, struct vote_ctx *vctx, struct points_ctx *pctx)
+{
+        struct field cell;
+        pb_err err;
+
+        vctx->with_points = pb_vote_type_has_points(r->e->vote_type);
+        if (vctx->with_points) {
+                if (points_col < 0) {
+                        err = problem(r, PB_ISSUE_ERROR, PB_ERR_PARSE, "missing points", r->rec_line, 0,
+                                      "points", "point ballots need a points column", NULL, 0);
+                        if (err < 0)
+                                return err;
+                } else {
+                        err = trimmed(r, &r->f[points_col], (unsigned)points_col + 1, "points", &cell);
+                        if (err < 0)
+                                return err;
+                        pctx->col = (unsigned)points_col + 1;
+                        if (cell.len && !is_none(&cell)) {
+                                err = list_items(r, &cell, pctx->col, "points", point_item, pctx);
+                                if (err < 0)
+                                        return err;
+                        }
+                }
+        }
+        return PB_OK;
+}
+
 static pb_err vote_row(struct reader *r)
 {
         struct pb_election *e = r->e;
@@ -976,45 +1030,13 @@ static pb_err vote_row(struct reader *r)
                 err = note_line(r);
         if (err < 0)
                 return err;
-        for (size_t i = 1, x = 0; i < r->nf; i++) {
-                if (r->vcols[i] == VC_VOTE)
-                        vote_col = (long)i;
-                else if (r->vcols[i] == VC_POINTS)
-                        points_col = (long)i;
-                else if (r->vcols[i] == VC_EXTRA) {
-                        struct field v;
-                        err = trimmed(r, &r->f[i], (unsigned)i + 1, b->extra_cols[x], &v);
-                        if (err < 0)
-                                return err;
-                        /* "none" and an empty cell both mean absent */
-                        b->extra[b->n * b->n_extra + x] = is_none(&v) || !v.len ? NULL : dup_field(r, &v);
-                        if (v.len && !is_none(&v) && !b->extra[b->n * b->n_extra + x])
-                                return PB_ERR_NOMEM;
-                        x++;
-                }
-        }
-
         memset(&pctx, 0, sizeof(pctx));
         memset(&vctx, 0, sizeof(vctx));
-        vctx.with_points = pb_vote_type_has_points(e->vote_type);
-        if (vctx.with_points) {
-                if (points_col < 0) {
-                        err = problem(r, PB_ISSUE_ERROR, PB_ERR_PARSE, "missing points", r->rec_line, 0,
-                                      "points", "point ballots need a points column", NULL, 0);
-                        if (err < 0)
-                                return err;
-                } else {
-                        err = trimmed(r, &r->f[points_col], (unsigned)points_col + 1, "points", &cell);
-                        if (err < 0)
-                                return err;
-                        pctx.col = (unsigned)points_col + 1;
-                        if (cell.len && !is_none(&cell)) {
-                                err = list_items(r, &cell, pctx.col, "points", point_item, &pctx);
-                                if (err < 0)
-                                        return err;
-                        }
-                }
-        }
+        err = vote_columns(r, &vote_col, &points_col);
+        if (err == PB_OK)
+                err = read_points(r, points_col, &vctx, &pctx);
+        if (err < 0)
+                return err;
         vctx.n_points = pctx.n;
         vctx.col = (unsigned)vote_col + 1;
         err = trimmed(r, &r->f[vote_col], vctx.col, "vote", &cell);
