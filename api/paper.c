@@ -44,15 +44,16 @@ static long first_difference(const struct pb_buf *a, const struct pb_buf *b)
         size_t i = 0, j = 0;
 
         for (long k = 0; i < a->len || j < b->len; k++) {
-                const char *ea = memchr(a->data + i, '\n', a->len - i),
-                           *eb = memchr(b->data + j, '\n', b->len - j);
-                size_t la = ea ? (size_t)(ea - (a->data + i)) : a->len - i;
-                size_t lb = eb ? (size_t)(eb - (b->data + j)) : b->len - j;
+                const char *pa = a->data + i, *pb = b->data + j;
+                const char *ea = i < a->len ? memchr(pa, '\n', a->len - i) : NULL;
+                const char *eb = j < b->len ? memchr(pb, '\n', b->len - j) : NULL;
+                size_t la = ea ? (size_t)(ea - pa) : a->len - i, lb = eb ? (size_t)(eb - pb) : b->len - j;
 
-                if (la != lb || memcmp(a->data + i, b->data + j, la) != 0)
+                if (la != lb || memcmp(pa, pb, la) != 0)
                         return k;
-                i += la + 1;
-                j += lb + 1;
+                /* the last line has no '\n': i and j stop at len, so the loop ends when both are done */
+                i += ea ? la + 1 : la;
+                j += eb ? lb + 1 : lb;
         }
         return -1;
 }
@@ -121,12 +122,13 @@ static bool hold(struct pb_api_ctx *c, struct pb_api_entry *e, const struct pb_a
                         c->resp->retry_after = 60;
                         return false;
                 }
-                el->entries =
+                struct pb_api_entry *grown =
                         pb_grow(el->entries, &el->cap_entries, el->n_entries + 1, sizeof(*el->entries), 64);
-                if (!el->entries) {
+                if (!grown) { /* the entries held so far stay */
                         pb_api_fail(c, PB_ERR_NOMEM, NULL);
                         return false;
                 }
+                el->entries = grown;
                 e = &el->entries[el->n_entries++];
                 memcpy(e->code_hash, job->prep.code_hash, PB_CODE_HASH_BYTES);
         } else {
