@@ -225,13 +225,10 @@ static void refusals(void)
         CHECK_INT(enter("paper", officer, ok, 0, 5, out, sizeof(out)), 400);
         CHECK(strstr(out, "\"field\":\"$.batch\"") != NULL);
         {
-                static const char *const bad[] = { "\"\"",
-                                                   "\"a\\\"b\"",
-                                                   "\"a\\u0001b\"",
-                                                   "\"a\\\\b\"",
-                                                   "7",
-                                                   "\"12345678901234567890123456789012345678901234567890123"
-                                                   "456789012345\"" };
+                static const char *const bad[] = { "\"\"", "\"a\\\"b\"", "\"a\\u0001b\"", "\"a\\\\b\"", "7",
+                                                   /* 65 characters: one more than PB_CVR_BATCH_MAX */
+                                                   ("\"12345678901234567890123456789012345678901234567890123"
+                                                    "456789012345\"") };
                 for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
                         snprintf(members, sizeof(members), "\"batch\":%s,%s", bad[i], ok);
                         CHECK_INT(enter("paper", officer, members, 0, 6 + (unsigned)i, out, sizeof(out)),
