@@ -95,6 +95,7 @@ struct pb_api_job {
         struct pb_cvr_paper paper;              /* an officer's paper ballot: sub.paper, into the two below */
         char batch[PB_CVR_BATCH_MAX + 1];       /* its batch; its officer is token_id */
         char officers[2 * PB_TOKEN_ID_LEN + 2]; /* double entry: "<first>+<second>", the CVR's officer */
+        struct pb_diag refused; /* sub.refused: the ballot's JSON refused, counted by the box */
         struct pb_api_response *resp;
         void (*done)(void *cls);
         void *done_cls;

@@ -115,8 +115,16 @@ static bool read_ballots(struct pb_api_ctx *c, const struct pb_manifest *m, bool
                 r = pb_vote_ballots_read(m, many, "$.ballots", &job->ballots, &d);
         if (r < 0) {
                 d.subject[0] = '\0'; /* a project id from the ballot: content, never echoed */
-                pb_api_fail(c, r, &d);
-                return false;
+                if (!d.refusal) {
+                        pb_api_fail(c, r, &d);
+                        return false;
+                }
+                /* a ballot refused for its content goes to the box all the same, which counts it in
+                 * the turnout's rejected.invalid_ballot as every other invalid ballot (and answers
+                 * with this diagnostic); nothing is stored, the code is not spent */
+                job->refused = d;
+                job->sub.refused = &job->refused;
+                return true;
         }
         if (many) {
                 job->sub.ballots = job->ballots.part;
@@ -270,7 +278,8 @@ static void cast(struct pb_api_ctx *c, bool paper)
                 goto out;
         }
         memcpy(job->token_id, c->token.id, sizeof(job->token_id));
-        if (!read_ballots(c, m, paper, job) || !kiosk_allows(c, m, job) || (paper && !read_batch(c, job)))
+        if (!read_ballots(c, m, paper, job) ||
+            (!job->sub.refused && (!kiosk_allows(c, m, job) || (paper && !read_batch(c, job)))))
                 goto out;
         job->code = pb_strndup(code, strlen(code));
         if (!job->code) {

@@ -50,23 +50,32 @@ static void reply_state(struct pb_api_ctx *c, unsigned status)
         reply_writer(c, status, &b, &w);
 }
 
-void pb_h_elections_create(struct pb_api_ctx *c)
+/* The request's body read as a manifest (the caller frees *@ret). */
+static pb_err body_manifest(const struct pb_api_ctx *c, struct pb_manifest **ret, struct pb_diag *d)
 {
-        struct pb_manifest *m = NULL;
-        struct pb_api_election *el = NULL;
         struct pb_buf canon;
-        struct pb_diag d;
         pb_err r;
 
-        pb_diag_clear(&d);
         pb_buf_init(&canon, 0);
         /* the manifest parser reads bytes: give it the canonical form of the strict-parsed body */
         r = pb_json_canonical(c->json, &canon);
         if (r == PB_OK)
-                r = pb_manifest_parse(canon.data, canon.len, &m, &d);
+                r = pb_manifest_parse(canon.data, canon.len, ret, d);
+        pb_buf_release(&canon);
+        return r;
+}
+
+void pb_h_elections_create(struct pb_api_ctx *c)
+{
+        struct pb_manifest *m = NULL;
+        struct pb_api_election *el = NULL;
+        struct pb_diag d;
+        pb_err r;
+
+        pb_diag_clear(&d);
+        r = body_manifest(c, &m, &d);
         if (r == PB_OK)
                 r = pb_api_store_create(c->api, m, &el, &d);
-        pb_buf_release(&canon);
         pb_manifest_free(m);
         if (r < 0) {
                 pb_api_fail(c, r, &d);
@@ -127,15 +136,11 @@ void pb_h_elections_list(struct pb_api_ctx *c)
 void pb_h_election_put(struct pb_api_ctx *c)
 {
         struct pb_manifest *m = NULL;
-        struct pb_buf canon;
         struct pb_diag d;
         pb_err r;
 
         pb_diag_clear(&d);
-        pb_buf_init(&canon, 0);
-        r = pb_json_canonical(c->json, &canon);
-        if (r == PB_OK)
-                r = pb_manifest_parse(canon.data, canon.len, &m, &d);
+        r = body_manifest(c, &m, &d);
         if (r == PB_OK && strcmp(m->election->id, c->el->id))
                 r = pb_diag_set(&d, PB_ERR_INVALID, "$.id", "the manifest's id is not this election's");
         if (r == PB_OK) {
@@ -143,7 +148,6 @@ void pb_h_election_put(struct pb_api_ctx *c)
                 r = pb_box_set_manifest(c->el->box, m, &d);
                 pthread_mutex_unlock(&c->el->lock);
         }
-        pb_buf_release(&canon);
         pb_manifest_free(m);
         if (r < 0) {
                 pb_api_fail(c, r, &d);
@@ -230,9 +234,12 @@ static void transition(struct pb_api_ctx *c, enum transition t)
 
         pb_diag_clear(&d);
         if (t == T_OPEN && !c->api->office) {
-                pb_diag_set(&d, PB_ERR_FORBIDDEN, "office_key",
-                            "this server holds no finance-office key: open with `pbvote election open`");
-                pb_api_fail(c, PB_ERR_FORBIDDEN, &d);
+                /* not the admin's fault (403 said "not allowed for this role"): this server was started
+                 * without the office key, as docs/api.md advises for a real election */
+                pb_diag_set(&d, PB_ERR_UNSUPPORTED, "office_key",
+                            "this server holds no finance-office key: open on the server host with `pbvote "
+                            "election open --db DB --key ENGINE.key --office-key OFFICE.key`");
+                pb_api_fail(c, PB_ERR_UNSUPPORTED, &d);
                 return;
         }
         utc_now(c->api, now);
@@ -342,10 +349,12 @@ void pb_h_codes(struct pb_api_ctx *c)
         }
         n = pb_json_int(cJSON_GetObjectItemCaseSensitive(c->json, "count"));
         if (n < 1 || n > (int64_t)c->api->limits.max_codes) {
-                pb_api_fail(c,
-                            pb_diag_set(&d, PB_ERR_INVALID, "$.count",
-                                        "count must be from 1 to the server's per-request limit"),
-                            &d);
+                char why[96]; /* the limit is the server's setting: the detail states it */
+
+                snprintf(why, sizeof(why), "count must be from 1 to %zu, this server's limit per request",
+                         (size_t)c->api->limits.max_codes);
+                pb_diag_set(&d, PB_ERR_INVALID, "$.count", NULL);
+                pb_api_problem(c->resp, PB_ERR_INVALID, why, &d);
                 return;
         }
         if (!contest_ids(c, ids, &n_ids))

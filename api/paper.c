@@ -198,7 +198,8 @@ enum pb_api_entry_step pb_api_paper_double(struct pb_api_ctx *c, const struct pb
         struct pb_buf canon;
 
         /* a code or ballot the checks refuse, or a preparation that failed: the writer answers */
-        if (!m->double_entry || !job->prep.prepared || job->prep.status != PB_OK || !job->prep.ok)
+        if (!m->double_entry || job->sub.refused || !job->prep.prepared || job->prep.status != PB_OK ||
+            !job->prep.ok)
                 return PB_API_ENTRY_CAST;
         pb_buf_init(&canon, 0);
         if (entry_canon(m, job, &canon) < 0) {

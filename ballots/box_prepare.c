@@ -253,6 +253,11 @@ static pb_err prepare(const struct box_prep_inputs *in, const struct pb_submissi
         size_t n = 0;
         pb_err r;
 
+        if (s->refused) {
+                p->reject = PB_REJECT_INVALID_BALLOT;
+                p->diag = *s->refused;
+                return PB_OK; /* p->ok stays false: the refusal is the ballot's outcome */
+        }
         if ((unsigned)s->channel >= PB_CHANNEL_COUNT)
                 return refuse_ballots(p, PB_REFUSAL_BALLOT_MALFORMED, s->ballots ? "$.ballots" : "$.ballot");
         r = ballots_of(in->manifest, s, &one, &b, &n, p);

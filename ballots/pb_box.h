@@ -209,6 +209,10 @@ struct pb_submission {
         const struct pb_cvr_paper *paper; /* a paper ballot entered over the API: its batch and officer,
                                            * recorded in its CVR; NULL otherwise */
         bool as_ballot; /* @ballots holds the one-contest form's "ballot" (diagnostics say $.ballot) */
+        /* the ballot was refused before the box could read it (the API's reading of its JSON: an
+         * unknown project, a pick twice, a malformed ballot): counted as an invalid ballot with this
+         * diagnostic, like every refusal of the box, and nothing else of the submission is read */
+        const struct pb_diag *refused;
 };
 
 #define PB_RECEIPT_PROMISE_MAX 1024

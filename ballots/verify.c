@@ -429,6 +429,10 @@ static void check_certification(struct vctx *v)
         }
         if (!v->result_ok)
                 why = "cannot be checked: the result failed";
+        else if (!v->src.f[F_CERTIFICATION].present)
+                /* the usual case before the office certifies: say how to check the rest meanwhile */
+                why = "absent: the finance office has not certified this result yet (check the rest with "
+                      "--allow-uncertified until it has)";
         else
                 why = open_envelope(v, F_CERTIFICATION, PB_SEAL_TYPE_CERTIFICATION, &v->m->office_key,
                                     &v->cert_env);

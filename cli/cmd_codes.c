@@ -38,7 +38,7 @@ static const struct cli_option codes_issue_options[] = {
 
 static const struct cli_command codes_issue = {
         .name = "codes issue",
-        .synopsis = "codes issue --db DB --key ENGINE.key --count N [--contest ID]... [--csv FILE]\n"
+        .synopsis = "codes issue --db DB --key ENGINE.key --count N [--contest ID]... [--csv FILE] "
                     "[--cards FILE.html]",
         .about = "Issues N new voter codes (80 random bits, Crockford base32 with a check symbol).  The box "
                  "keeps\n"

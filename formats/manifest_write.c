@@ -238,10 +238,7 @@ pb_err pb_manifest_format(const struct pb_manifest *m, struct pb_buf *out)
         pb_jw_object_end(&w);
         r = pb_jw_finish(&w);
         pb_buf_release(&tmp);
-        if (r < 0) {
-                out->len = old_len;
-                if (out->data)
-                        out->data[old_len] = '\0';
-        }
+        if (r < 0)
+                pb_buf_truncate(out, old_len); /* @out unchanged on failure */
         return r;
 }

@@ -90,6 +90,9 @@ expect 1 "a receipt whose election field was changed is refused" "$pbvote" recei
 has err "election" "the refusal names the election"
 expect 1 "another key is refused" "$pbvote" receipt receipt.json --engine-key office.key.pub
 has err "promise" "the refusal names the promise"
+expect 2 "the secret key file where its .pub belongs is a usage error" "$pbvote" receipt receipt.json \
+        --engine-key engine.key
+has err "engine.key.pub" "the refusal names the public key file to pass"
 # one hex digit of the commitment changed: the path no longer leads to the signed root
 sed 's/"commitment":"\(.\)/"commitment":"X\1/; s/"commitment":"X0/"commitment":"1/; s/"commitment":"X[^"]/"commitment":"0/' \
         receipt.json > forged.json
