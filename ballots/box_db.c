@@ -517,6 +517,18 @@ static void contests_fit_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv
                                                  NULL) == BOX_FIT_OK);
 }
 
+static const char *test_vfs; /* box_test_set_vfs: a test's power-loss shim, else NULL */
+
+void box_test_set_vfs(const char *name)
+{
+        test_vfs = name;
+}
+
+const char *box_vfs(void)
+{
+        return test_vfs;
+}
+
 pb_err box_db_open(struct pb_box *b, const char *path, bool create, struct pb_diag *d)
 {
         /* verifiability.md §9.1; journal_mode=WAL is persistent and set at creation */
@@ -552,7 +564,7 @@ pb_err box_db_open(struct pb_box *b, const char *path, bool create, struct pb_di
         } else if (stat(path, &st) != 0) {
                 return pb_diag_set(d, PB_ERR_NOT_FOUND, NULL, "no such database file");
         }
-        rc = sqlite3_open_v2(path, &b->db, flags, NULL);
+        rc = sqlite3_open_v2(path, &b->db, flags, test_vfs);
         if (rc != SQLITE_OK)
                 return box_sqlite_err(b, rc, d);
         sqlite3_extended_result_codes(b->db, 1);

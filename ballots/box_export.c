@@ -244,7 +244,7 @@ static pb_err stream_db_open(struct pb_box *b, const char *path, struct pb_diag 
         if (stat(path, &st) != 0)
                 return pb_diag_set(d, PB_ERR_NOT_FOUND, NULL, "no such database file");
         rc = sqlite3_open_v2(path, &b->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
-                             NULL);
+                             box_vfs());
         if (rc == SQLITE_OK)
                 rc = sqlite3_exec(b->db, pragmas, NULL, NULL, NULL);
         if (rc == SQLITE_OK)
