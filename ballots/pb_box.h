@@ -448,7 +448,9 @@ PB_NODISCARD pb_err pb_box_document(struct pb_box *b, enum pb_box_doc doc, struc
 /**
  * Write the audit bundle (docs/auditor.md) into the folder @dir, which must not exist.  Allowed
  * once the election is tallied.  The folder is created 0700 and every file 0600 (they hold every
- * CVR with its nonce), each written to a temporary name, synced and renamed.
+ * CVR with its nonce), each written to a temporary name, synced and renamed.  When it fails after
+ * creating the folder (a full disk, an I/O error) it removes what it wrote and the folder, so the
+ * same call can be made again.
  * @return PB_OK, PB_ERR_STATE, PB_ERR_CONFLICT (@dir exists), PB_ERR_IO, PB_ERR_STORAGE, PB_ERR_NOMEM
  */
 PB_NODISCARD pb_err pb_box_export(struct pb_box *b, const char *dir, struct pb_diag *reterr);

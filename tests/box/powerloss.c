@@ -20,7 +20,7 @@
  *                                what was committed comes back as replays, never twice).
  *   box-powerloss crash N SEED nosync   the negative control: the box's connection never syncs;
  *                                the campaign must find acknowledged ballots lost (should_fail).
- *   box-powerloss faults [STEP|all [one|contests|both]]  campaign 2: for every step (or the one named), its writes and syncs
+ *   box-powerloss faults [STEP|all [one|contests|both [restart]]]  campaign 2: for every step (or the one named), its writes and syncs
  *                                are counted in a clean run; then for every write index, ENOSPC
  *                                (SQLITE_FULL) and EIO (SQLITE_IOERR_WRITE) from that write on, and
  *                                for every sync index EIO (SQLITE_IOERR_FSYNC): the step fails with
@@ -28,19 +28,25 @@
  *                                fault hit only what follows its COMMIT), the same handle then passes
  *                                pb_box_check with everything acknowledged, the fault is removed and
  *                                the same handle retries the step, which completes; the box then
- *                                reopens through the real VFS and passes the checks again.
+ *                                reopens through the real VFS and passes the checks again.  With
+ *                                `restart` the handle is closed after the failure and the box
+ *                                reopened before the retry (a server restarted after the error).
  *
  * The files live in /dev/shm when it exists (the shim simulates the disk; tmpfs makes the runs fast).
  */
+#include <dirent.h>
+#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ballots/box_int.h"
 #include "ballots/pb_box.h"
+#include "ballots/pb_bundle.h"
 #include "engine/pb_alloc.h"
 #include "powerloss_vfs.h"
 
@@ -266,16 +272,20 @@ static pb_err run_step(struct vote *v, const struct step *s, struct pb_diag *d)
 
         switch (s->op) {
         case OP_CREATE: {
+                /* create, then bind the engine key (its own transaction): a retry after the second
+                 * failed binds the key only */
                 const char *text = v->contests ? manifest_contests : manifest_one;
-                r = pb_manifest_parse(text, strlen(text), &m, d);
-                if (r == PB_OK)
-                        r = pb_box_create(v->db, m, &v->b, d);
-                pb_manifest_free(m);
-                if (r == PB_OK)
-                        r = pb_box_set_engine_key(v->b, &engine, d);
-                maybe_nosync(v);
-                v->created |= r == PB_OK;
-                return r;
+                if (!v->b) {
+                        r = pb_manifest_parse(text, strlen(text), &m, d);
+                        if (r == PB_OK)
+                                r = pb_box_create(v->db, m, &v->b, d);
+                        pb_manifest_free(m);
+                        if (r < 0)
+                                return r;
+                        v->created = true;
+                        maybe_nosync(v);
+                }
+                return pb_box_set_engine_key(v->b, &engine, d);
         }
         case OP_CODES: return do_codes(v, s->n, d);
         case OP_OPEN:
@@ -537,6 +547,9 @@ static int campaign_crash(const char *dir, unsigned n, uint64_t seed)
 
 struct fault_totals {
         unsigned cases, failed_storage, succeeded, unreached;
+        /* restarts after a failed step that found more ballots than were acknowledged: the failed
+         * COMMIT's frames were in the WAL all the same (an fsync that failed after the write) */
+        unsigned unacked_back;
 };
 
 /* Run the vote's steps before @k without faults; the box is left open on step @k's threshold. */
@@ -562,8 +575,30 @@ static bool vote_prefix(struct vote *v, size_t k)
 }
 
 /* One case: step @k with @kind from its @idx-th write (or sync) on. */
+struct turnout_peek {
+        uint64_t ballots;
+};
+
+/* The ballots of the closed box at v->db, through the real VFS. */
+static bool peek_ballots(struct vote *v, struct turnout_peek *ret)
+{
+        struct pb_box *b = NULL;
+        struct pb_turnout t;
+        bool ok;
+
+        box_test_set_vfs(NULL);
+        ok = pb_box_open(v->db, &b, NULL) == PB_OK && pb_box_turnout(b, &t, NULL) == PB_OK;
+        if (ok)
+                ret->ballots = t.ballots;
+        pb_box_free(b);
+        box_test_set_vfs(PLV_NAME);
+        return ok;
+}
+
+/* One case: step @k with @kind from its @idx-th write (or sync) on; @restart: the handle is closed
+ * and the box reopened after the failure, before the retry (a server restarted after the error). */
 static void fault_case(const char *dir, bool contests, size_t k, enum plv_fault kind, uint64_t idx,
-                       struct fault_totals *tot)
+                       bool restart, struct fault_totals *tot)
 {
         struct vote *v = calloc(1, sizeof(*v));
         struct plv_stats before;
@@ -595,7 +630,15 @@ static void fault_case(const char *dir, bool contests, size_t k, enum plv_fault 
                 FAIL("%s: returned %d, %s", when, r, reason(&d));
         }
         plv_disarm();
-        if (!v->b && steps[k].op != OP_CREATE) { /* a reopen that failed to open */
+        if (restart && v->b && r != PB_OK) {
+                /* the process restarts before retrying: the box opens from the files as they are */
+                struct turnout_peek t;
+                pb_box_free(v->b);
+                v->b = NULL;
+                if (peek_ballots(v, &t) && t.ballots > v->n_acked)
+                        tot->unacked_back++;
+        }
+        if (!v->b && (steps[k].op != OP_CREATE || v->created)) { /* a reopen that failed, or a restart */
                 if (open_box(v, &d) != PB_OK) {
                         FAIL("%s: the box does not open once the fault is gone: %s", when, reason(&d));
                         goto out;
@@ -604,10 +647,6 @@ static void fault_case(const char *dir, bool contests, size_t k, enum plv_fault 
         if (v->b)
                 check_box(v, v->b, when);
         if (r != PB_OK) { /* the same handle retries, now that the disk is back */
-                if (steps[k].op == OP_CREATE && v->b) {
-                        FAIL("%s: a failed create left a handle", when);
-                        goto out;
-                }
                 pb_diag_clear(&d);
                 r = run_step(v, &steps[k], &d);
                 if (r != PB_OK)
@@ -630,7 +669,197 @@ out:
         free(v);
 }
 
-static int campaign_faults(const char *dir, const char *only, const char *votes)
+/* ---- the export: its files are written with write() and fsync(), not through SQLite ---- */
+
+/*
+ * The executable is linked with -Wl,--wrap=write,--wrap=fsync: every call of write() and fsync()
+ * in pbvote's own code (the box's static library: the export, the folder sync at create) comes
+ * here; SQLite's (a shared library) does not.  While counting, the @fail_write-th write (or the
+ * @fail_sync-th fsync) and every later one fails with @err (EIO for fsync).
+ */
+ssize_t __real_write(int fd, const void *p, size_t n);
+ssize_t __wrap_write(int fd, const void *p, size_t n);
+int __real_fsync(int fd);
+int __wrap_fsync(int fd);
+
+static struct {
+        bool counting;
+        uint64_t writes, syncs;
+        uint64_t fail_write, fail_sync; /* 0: never */
+        int err;
+} xw;
+
+ssize_t __wrap_write(int fd, const void *p, size_t n)
+{
+        if (xw.counting && ++xw.writes >= xw.fail_write && xw.fail_write) {
+                errno = xw.err;
+                return -1;
+        }
+        return __real_write(fd, p, n);
+}
+
+int __wrap_fsync(int fd)
+{
+        if (xw.counting && ++xw.syncs >= xw.fail_sync && xw.fail_sync) {
+                errno = EIO;
+                return -1;
+        }
+        return __real_fsync(fd);
+}
+
+static bool read_all(const char *path, struct pb_buf *out)
+{
+        FILE *f = fopen(path, "rb");
+        char buf[8192];
+        size_t n;
+        bool ok = f != NULL;
+
+        while (ok && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+                ok = pb_buf_add(out, buf, n) == PB_OK;
+        if (f)
+                fclose(f);
+        return ok;
+}
+
+/* Remove the folder @dir and the files in it. */
+static void remove_bundle(const char *dir)
+{
+        DIR *d = opendir(dir);
+        struct dirent *e;
+
+        while (d && (e = readdir(d))) {
+                char p[600];
+                if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                        continue;
+                snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+                unlink(p);
+        }
+        if (d)
+                closedir(d);
+        rmdir(dir);
+}
+
+/* Does the folder @b hold exactly the files of @a, byte for byte?  (Then @b is removed.) */
+static bool same_bundle(const char *a, const char *b)
+{
+        DIR *d = opendir(b);
+        struct dirent *e;
+        size_t na = 0, nb = 0;
+        bool same = d != NULL;
+
+        while (d && (e = readdir(d))) {
+                char pa[600], pbp[600];
+                struct pb_buf x, y;
+
+                if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                        continue;
+                nb++;
+                snprintf(pa, sizeof(pa), "%s/%s", a, e->d_name);
+                snprintf(pbp, sizeof(pbp), "%s/%s", b, e->d_name);
+                pb_buf_init(&x, 0);
+                pb_buf_init(&y, 0);
+                if (!read_all(pa, &x) || !read_all(pbp, &y) || x.len != y.len ||
+                    memcmp(x.data, y.data, x.len))
+                        same = false;
+                pb_buf_release(&x);
+                pb_buf_release(&y);
+        }
+        if (d)
+                closedir(d);
+        remove_bundle(b);
+        d = opendir(a);
+        while (d && (e = readdir(d)))
+                na += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+        if (d)
+                closedir(d);
+        return same && na == nb;
+}
+
+/* One export with its @i-th write (ENOSPC, or EIO when @eio) or, past the @w writes, its (i-w)-th
+ * fsync failing: PB_ERR_IO with a reason, no folder left, and the retry gives the clean bytes. */
+static void export_case(struct vote *v, const char *clean, const char *out, uint64_t i, uint64_t w, bool eio,
+                        struct fault_totals *tot)
+{
+        struct pb_diag d;
+        struct stat st;
+        char when[96];
+        pb_err r;
+
+        snprintf(when, sizeof(when), "export, %s at %s %llu", eio ? "EIO" : "ENOSPC",
+                 i <= w ? "write" : "fsync", (unsigned long long)(i <= w ? i : i - w));
+        memset(&xw, 0, sizeof(xw));
+        xw.counting = true;
+        if (i <= w)
+                xw.fail_write = i;
+        else
+                xw.fail_sync = i - w;
+        xw.err = eio ? EIO : ENOSPC;
+        pb_diag_clear(&d);
+        r = pb_box_export(v->b, out, &d);
+        xw.counting = false;
+        tot->cases++;
+        if (r == PB_OK) {
+                tot->succeeded++; /* the folder's own fsync is best effort */
+                remove_bundle(out);
+                return;
+        }
+        if (r == PB_ERR_IO && d.reason)
+                tot->failed_storage++;
+        else
+                FAIL("%s: returned %d, %s", when, r, reason(&d));
+        if (stat(out, &st) == 0) {
+                FAIL("%s: the failed export left the folder behind", when);
+                remove_bundle(out);
+        }
+        check_box(v, v->b, when);
+        if (pb_box_export(v->b, out, &d) != PB_OK)
+                FAIL("%s: the retry failed: %s", when, reason(&d));
+        else if (!same_bundle(clean, out))
+                FAIL("%s: the retry's files are not the clean export's", when);
+}
+
+/* ENOSPC and EIO at every write, EIO at every fsync, of the export of a tallied vote. */
+static void export_faults(const char *dir, bool contests, struct fault_totals *tot)
+{
+        struct vote *v = calloc(1, sizeof(*v));
+        char clean[300], out[300];
+        unsigned before = tot->cases;
+        struct pb_diag d;
+        uint64_t w, s;
+
+        if (!v)
+                abort();
+        vote_init(v, dir, contests, 0);
+        if (!vote_prefix(v, N_STEPS))
+                goto out;
+        snprintf(clean, sizeof(clean), "%s/bundle-clean", dir);
+        snprintf(out, sizeof(out), "%s/bundle", dir);
+        memset(&xw, 0, sizeof(xw));
+        xw.counting = true;
+        pb_diag_clear(&d);
+        if (pb_box_export(v->b, clean, &d) != PB_OK) {
+                xw.counting = false;
+                FAIL("the clean export failed: %s", reason(&d));
+                goto out;
+        }
+        xw.counting = false;
+        w = xw.writes;
+        s = xw.syncs;
+        for (uint64_t i = 1; i <= w + s; i++) {
+                export_case(v, clean, out, i, w, true, tot);
+                if (i <= w)
+                        export_case(v, clean, out, i, w, false, tot);
+        }
+        fprintf(stderr, "powerloss: %s vote, the export: %llu writes %llu fsyncs: %u cases\n",
+                contests ? "contests" : "one", (unsigned long long)w, (unsigned long long)s,
+                tot->cases - before);
+        remove_bundle(clean);
+out:
+        vote_free(v);
+        free(v);
+}
+
+static int campaign_faults(const char *dir, const char *only, const char *votes, bool restart)
 {
         struct fault_totals tot = { 0 };
         double t0 = now();
@@ -663,11 +892,11 @@ static int campaign_faults(const char *dir, const char *only, const char *votes)
                         vote_free(v);
                         free(v);
                         for (uint64_t w = 1; w <= b.writes - a.writes; w++) {
-                                fault_case(dir, c == 1, k, PLV_FAULT_FULL, w, &tot);
-                                fault_case(dir, c == 1, k, PLV_FAULT_EIO_WRITE, w, &tot);
+                                fault_case(dir, c == 1, k, PLV_FAULT_FULL, w, restart, &tot);
+                                fault_case(dir, c == 1, k, PLV_FAULT_EIO_WRITE, w, restart, &tot);
                         }
                         for (uint64_t s = 1; s <= b.syncs - a.syncs; s++)
-                                fault_case(dir, c == 1, k, PLV_FAULT_EIO_FSYNC, s, &tot);
+                                fault_case(dir, c == 1, k, PLV_FAULT_EIO_FSYNC, s, restart, &tot);
                         fprintf(stderr,
                                 "powerloss: %s vote, step %2zu %-8s %3llu writes %2llu syncs: %u cases\n",
                                 c ? "contests" : "one", k, op_names[steps[k].op],
@@ -675,11 +904,18 @@ static int campaign_faults(const char *dir, const char *only, const char *votes)
                                 (unsigned long long)(b.syncs - a.syncs), tot.cases - before);
                 }
         }
+        for (int c = 0; c < 2 && (!strcmp(only, "all") || !strcmp(only, "export")); c++)
+                if (!((c == 0 && !strcmp(votes, "contests")) || (c == 1 && !strcmp(votes, "one"))))
+                        export_faults(dir, c == 1, &tot);
         fprintf(stderr,
-                "powerloss: %u fault cases: %u failed with PB_ERR_STORAGE, %u succeeded (fault after "
-                "COMMIT), "
+                "powerloss: %u fault cases: %u failed with PB_ERR_STORAGE (PB_ERR_IO for the export), "
+                "%u succeeded (fault after COMMIT), "
                 "%u not reached, %.1f s\n",
                 tot.cases, tot.failed_storage, tot.succeeded, tot.unreached, now() - t0);
+        if (restart)
+                fprintf(stderr,
+                        "powerloss: restarts after a failure that found an unacknowledged ballot: %u\n",
+                        tot.unacked_back);
         fprintf(stderr, "powerloss: %s\n", failures ? "FAILED" : "ok");
         return failures ? 1 : 0;
 }
@@ -711,7 +947,8 @@ int main(int argc, char **argv)
                 rc = campaign_crash(dir, argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 100,
                                     argc > 3 ? strtoull(argv[3], NULL, 10) : 20261207u);
         else
-                rc = campaign_faults(dir, argc > 2 ? argv[2] : "all", argc > 3 ? argv[3] : "both");
+                rc = campaign_faults(dir, argc > 2 ? argv[2] : "all", argc > 3 ? argv[3] : "both",
+                                     argc > 4 && !strcmp(argv[4], "restart"));
         if (rmdir(dir) != 0)
                 fprintf(stderr, "powerloss: could not remove %s\n", dir);
         return rc;
