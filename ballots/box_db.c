@@ -475,8 +475,7 @@ pb_err box_set_blob(struct pb_box *b, enum box_stmt s, const void *p, size_t len
         return box_exec_stmt(b, st, d);
 }
 
-/* fsync the folder holding @path, so that a newly created file's directory entry is durable. */
-static void sync_folder(const char *path)
+void box_sync_folder(const char *path)
 {
         char copy[4096];
         int fd;
@@ -623,7 +622,7 @@ pb_err box_db_open(struct pb_box *b, const char *path, bool create, struct pb_di
         sqlite3_wal_hook(b->db, wal_hook, b);
         box_cache_for_scan(b, false); /* the check above ran with SQLite's small default */
         if (create)
-                sync_folder(path);
+                box_sync_folder(path);
         return PB_OK;
 }
 

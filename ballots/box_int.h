@@ -231,6 +231,10 @@ void box_test_set_vfs(const char *name);
 /** The VFS box connections are opened with (NULL: the default). */
 const char *box_vfs(void);
 
+/** fsync the folder holding @path, so that a newly created file's directory entry is durable
+ *  (best effort). */
+void box_sync_folder(const char *path);
+
 /** Open the SQLite connection with the pragmas of verifiability.md §9.1. */
 PB_NODISCARD pb_err box_db_open(struct pb_box *b, const char *path, bool create, struct pb_diag *d);
 /** Create or migrate the schema to PB_BOX_SCHEMA_VERSION (in one transaction). */

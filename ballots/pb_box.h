@@ -58,8 +58,10 @@ struct pb_box;
 /**
  * Create a new ballot box file at @path (which must not exist) holding @m, in state draft.
  * The file is created 0600 (its -wal and -shm get the same mode from SQLite).  Sets WAL mode,
- * the application id and the schema, and syncs the folder.  On failure nothing of it is left: the
- * files it made (@path, its -wal and -shm) are removed.
+ * the application id and the schema.  The box is made under a temporary name beside @path
+ * (".NAME.new-RANDOM"), its WAL emptied into it and synced, and only then linked to @path, and the
+ * folder synced: @path is a whole box or absent, also after a power loss.  On failure nothing of
+ * it is left: the files it made are removed (a power loss may leave the temporary ones).
  * @param m    borrowed; its canonical form is stored
  * @param ret  [out] the open box, owned by the caller (pb_box_free); set only on PB_OK
  * @return PB_OK, PB_ERR_CONFLICT (@path exists), PB_ERR_BUSY (out of file descriptors),

@@ -10,6 +10,7 @@
  */
 #include "powerloss_vfs.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -193,6 +194,8 @@ static void power_loss(void)
                               last = (r->off + (sqlite3_int64)r->len - 1) / PLV_SECTOR;
                 int fd = open(g.paths[r->path], O_WRONLY | O_CLOEXEC);
 
+                if (fd < 0 && errno == ENOENT)
+                        continue; /* removed since (a temporary file): what it held is gone anyway */
                 if (fd < 0)
                         abort();
                 g.st.lost_kept += fate == 0;
