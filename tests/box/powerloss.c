@@ -20,7 +20,12 @@
  *                                what was committed comes back as replays, never twice).
  *   box-powerloss crash N SEED nosync   the negative control: the box's connection never syncs;
  *                                the campaign must find acknowledged ballots lost (should_fail).
- *   box-powerloss faults [STEP|all [one|contests|both [restart]]]  campaign 2: for every step (or the one named), its writes and syncs
+ *                                A loss inside the creation may leave no box (nothing was
+ *                                acknowledged): the creation is then made again as it is, and must
+ *                                succeed (before the fix a half-made file at the name stopped it).
+ *   box-powerloss faults [STEP|all [one|contests|both [restart]]]
+ *                                campaign 2: for every step (or the one named; "export": the audit
+ *                                bundle's writes and fsyncs, after the tally), its writes and syncs
  *                                are counted in a clean run; then for every write index, ENOSPC
  *                                (SQLITE_FULL) and EIO (SQLITE_IOERR_WRITE) from that write on, and
  *                                for every sync index EIO (SQLITE_IOERR_FSYNC): the step fails with
@@ -33,6 +38,8 @@
  *                                reopened before the retry (a server restarted after the error).
  *
  * The files live in /dev/shm when it exists (the shim simulates the disk; tmpfs makes the runs fast).
+ * The binary is linked with -Wl,--wrap for write(), fsync() and unlink(): the export's faults, and
+ * no file removed while the power is off.  Campaigns and figures: docs/reliability.md.
  */
 #include <dirent.h>
 #include <errno.h>
