@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,8 @@ struct plv_file {
         sqlite3_file *real;
         int path; /* index in g.paths, or -1 (a temporary file without a name: nothing to keep) */
 };
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static struct {
         sqlite3_vfs *real;
@@ -258,14 +261,14 @@ static int x_close(sqlite3_file *f)
         return rc;
 }
 
-static int x_read(sqlite3_file *f, void *p, int n, sqlite3_int64 off)
+static int x_read_locked(sqlite3_file *f, void *p, int n, sqlite3_int64 off)
 {
         if (g.st.crashed)
                 return SQLITE_IOERR_READ;
         return pf(f)->real->pMethods->xRead(pf(f)->real, p, n, off);
 }
 
-static int x_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 off)
+static int x_write_locked(sqlite3_file *f, const void *p, int n, sqlite3_int64 off)
 {
         int rc;
 
@@ -287,7 +290,7 @@ static int x_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 off)
         return rc;
 }
 
-static int x_truncate(sqlite3_file *f, sqlite3_int64 size)
+static int x_truncate_locked(sqlite3_file *f, sqlite3_int64 size)
 {
         sqlite3_int64 old = 0;
         int rc;
@@ -312,7 +315,7 @@ static int x_truncate(sqlite3_file *f, sqlite3_int64 size)
         return rc;
 }
 
-static int x_sync(sqlite3_file *f, int flags)
+static int x_sync_locked(sqlite3_file *f, int flags)
 {
         int rc;
 
@@ -334,7 +337,7 @@ static int x_sync(sqlite3_file *f, int flags)
         return rc;
 }
 
-static int x_file_size(sqlite3_file *f, sqlite3_int64 *size)
+static int x_file_size_locked(sqlite3_file *f, sqlite3_int64 *size)
 {
         if (g.st.crashed)
                 return SQLITE_IOERR_FSTAT;
@@ -373,7 +376,7 @@ static int x_device_chars(sqlite3_file *f)
 
 /* The wal-index (-shm) is shared memory: a reboot clears it (SQLite rebuilds it from the WAL when
  * the first connection opens), so its writes are not recorded; after the crash it cannot be mapped. */
-static int x_shm_map(sqlite3_file *f, int pg, int sz, int extend, void volatile **pp)
+static int x_shm_map_locked(sqlite3_file *f, int pg, int sz, int extend, void volatile **pp)
 {
         if (g.st.crashed)
                 return SQLITE_IOERR_SHMMAP;
@@ -393,6 +396,68 @@ static void x_shm_barrier(sqlite3_file *f)
 static int x_shm_unmap(sqlite3_file *f, int del)
 {
         return pf(f)->real->pMethods->xShmUnmap(pf(f)->real, del);
+}
+
+/* One lock over the shim's state: a server's writer thread writes while the test's thread arms
+ * faults and reads the counters. */
+static int x_read(sqlite3_file *f, void *p, int n, sqlite3_int64 off)
+{
+        int rc;
+
+        pthread_mutex_lock(&lock);
+        rc = x_read_locked(f, p, n, off);
+        pthread_mutex_unlock(&lock);
+        return rc;
+}
+
+static int x_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 off)
+{
+        int rc;
+
+        pthread_mutex_lock(&lock);
+        rc = x_write_locked(f, p, n, off);
+        pthread_mutex_unlock(&lock);
+        return rc;
+}
+
+static int x_truncate(sqlite3_file *f, sqlite3_int64 size)
+{
+        int rc;
+
+        pthread_mutex_lock(&lock);
+        rc = x_truncate_locked(f, size);
+        pthread_mutex_unlock(&lock);
+        return rc;
+}
+
+static int x_sync(sqlite3_file *f, int flags)
+{
+        int rc;
+
+        pthread_mutex_lock(&lock);
+        rc = x_sync_locked(f, flags);
+        pthread_mutex_unlock(&lock);
+        return rc;
+}
+
+static int x_file_size(sqlite3_file *f, sqlite3_int64 *size)
+{
+        int rc;
+
+        pthread_mutex_lock(&lock);
+        rc = x_file_size_locked(f, size);
+        pthread_mutex_unlock(&lock);
+        return rc;
+}
+
+static int x_shm_map(sqlite3_file *f, int pg, int sz, int extend, void volatile **pp)
+{
+        int rc;
+
+        pthread_mutex_lock(&lock);
+        rc = x_shm_map_locked(f, pg, sz, extend, pp);
+        pthread_mutex_unlock(&lock);
+        return rc;
 }
 
 /* version 2: no xFetch, so SQLite never memory-maps the database and every read comes here */
@@ -420,7 +485,7 @@ static const sqlite3_io_methods io_methods = {
 
 /* ---- the vfs ---- */
 
-static int v_open(sqlite3_vfs *v, sqlite3_filename name, sqlite3_file *f, int flags, int *out)
+static int v_open_locked(sqlite3_vfs *v, sqlite3_filename name, sqlite3_file *f, int flags, int *out)
 {
         struct plv_file *p = pf(f);
         int rc;
@@ -441,7 +506,7 @@ static int v_open(sqlite3_vfs *v, sqlite3_filename name, sqlite3_file *f, int fl
         return rc;
 }
 
-static int v_delete(sqlite3_vfs *v, const char *name, int sync_dir)
+static int v_delete_locked(sqlite3_vfs *v, const char *name, int sync_dir)
 {
         (void)v;
         if (g.st.crashed)
@@ -449,7 +514,7 @@ static int v_delete(sqlite3_vfs *v, const char *name, int sync_dir)
         return g.real->xDelete(g.real, name, sync_dir);
 }
 
-static int v_access(sqlite3_vfs *v, const char *name, int flags, int *out)
+static int v_access_locked(sqlite3_vfs *v, const char *name, int flags, int *out)
 {
         (void)v;
         if (g.st.crashed)
@@ -517,6 +582,36 @@ static int v_current_time64(sqlite3_vfs *v, sqlite3_int64 *t)
         return g.real->xCurrentTimeInt64(g.real, t);
 }
 
+static int v_open(sqlite3_vfs *v, sqlite3_filename name, sqlite3_file *f, int flags, int *out)
+{
+        int rc;
+
+        pthread_mutex_lock(&lock);
+        rc = v_open_locked(v, name, f, flags, out);
+        pthread_mutex_unlock(&lock);
+        return rc;
+}
+
+static int v_delete(sqlite3_vfs *v, const char *name, int sync_dir)
+{
+        int rc;
+
+        pthread_mutex_lock(&lock);
+        rc = v_delete_locked(v, name, sync_dir);
+        pthread_mutex_unlock(&lock);
+        return rc;
+}
+
+static int v_access(sqlite3_vfs *v, const char *name, int flags, int *out)
+{
+        int rc;
+
+        pthread_mutex_lock(&lock);
+        rc = v_access_locked(v, name, flags, out);
+        pthread_mutex_unlock(&lock);
+        return rc;
+}
+
 static sqlite3_vfs vfs = {
         .iVersion = 2,
         .zName = PLV_NAME,
@@ -549,33 +644,46 @@ int plv_register(void)
 
 void plv_reset(void)
 {
+        pthread_mutex_lock(&lock);
         for (size_t i = 0; i < g.n_recs; i++)
                 free(g.recs[i].old);
         g.n_recs = 0;
         memset(&g.st, 0, sizeof(g.st));
         g.crash_at = 0;
         g.fault_armed = false;
+        pthread_mutex_unlock(&lock);
 }
 
 void plv_arm_crash(uint64_t event, uint64_t seed)
 {
+        pthread_mutex_lock(&lock);
         g.crash_at = event;
         g.rng = seed;
+        pthread_mutex_unlock(&lock);
 }
 
 void plv_arm_fault(enum plv_fault kind, uint64_t index)
 {
+        pthread_mutex_lock(&lock);
         g.fault_armed = true;
         g.fault = kind;
         g.fault_at = index;
+        pthread_mutex_unlock(&lock);
 }
 
 void plv_disarm(void)
 {
+        pthread_mutex_lock(&lock);
         g.fault_armed = false;
+        pthread_mutex_unlock(&lock);
 }
 
 struct plv_stats plv_stats(void)
 {
-        return g.st;
+        struct plv_stats st;
+
+        pthread_mutex_lock(&lock);
+        st = g.st;
+        pthread_mutex_unlock(&lock);
+        return st;
 }
