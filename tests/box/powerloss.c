@@ -946,15 +946,133 @@ static int campaign_faults(const char *dir, const char *only, const char *votes,
         return failures ? 1 : 0;
 }
 
+/* ---- a real full disk (tests/box/fullfs.sh: @dir is a tmpfs of its own, 1 MiB) ---- */
+
+/* Fill the file system of @dir with DIR/ballast until it is full.  The bytes written. */
+static size_t fill(const char *dir)
+{
+        static char block[4096];
+        char path[300];
+        size_t n = 0;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/ballast", dir);
+        f = fopen(path, "ab");
+        if (!f)
+                return 0;
+        setvbuf(f, NULL, _IONBF, 0);
+        while (fwrite(block, 1, sizeof(block), f) == sizeof(block))
+                n += sizeof(block);
+        while (fwrite(block, 1, 1, f) == 1) /* the last partial block */
+                n++;
+        fclose(f);
+        return n;
+}
+
+static void unfill(const char *dir)
+{
+        char path[300];
+
+        snprintf(path, sizeof(path), "%s/ballast", dir);
+        unlink(path);
+}
+
+/* Each step of the one-contest vote with the disk full: it completes (its pages fit where the WAL
+ * already had room) or fails with "the disk is full", the same handle passes the checks, and once
+ * the ballast is deleted the same handle retries it and it completes.  Then the export. */
+static int campaign_fullfs(const char *dir)
+{
+        struct vote *v = calloc(1, sizeof(*v));
+        unsigned fit = 0, full = 0;
+        char out[300];
+        struct pb_diag d;
+        struct stat st;
+        pb_err r;
+
+        if (!v)
+                return 1;
+        box_test_set_vfs(NULL); /* the real VFS and a real file system */
+        vote_init(v, dir, false, 0);
+        for (size_t k = 0; k < N_STEPS && failures < 20; k++) {
+                if (!v->b && k > 0 && open_box(v, &d) != PB_OK)
+                        FAIL("%s (step %zu): the box does not open: %s", op_names[steps[k].op], k,
+                             reason(&d));
+                if (fill(dir) == 0 && k == 0)
+                        FAIL("could not fill %s", dir);
+                pb_diag_clear(&d);
+                r = run_step(v, &steps[k], &d);
+                if (r == PB_OK) {
+                        fit++;
+                } else if (r == PB_ERR_STORAGE && d.reason && strstr(d.reason, "disk is full")) {
+                        full++;
+                        if (v->b)
+                                check_box(v, v->b, "the disk full");
+                } else {
+                        FAIL("%s (step %zu) on a full disk: %d %s", op_names[steps[k].op], k, r, reason(&d));
+                }
+                unfill(dir);
+                if (r != PB_OK) {
+                        if (!v->b && k > 0 && steps[k].op != OP_REOPEN && open_box(v, &d) != PB_OK)
+                                FAIL("%s (step %zu): no box once the space is back: %s",
+                                     op_names[steps[k].op], k, reason(&d));
+                        pb_diag_clear(&d);
+                        if (run_step(v, &steps[k], &d) != PB_OK)
+                                FAIL("%s (step %zu): the retry with space failed: %s", op_names[steps[k].op],
+                                     k, reason(&d));
+                }
+                if (v->b)
+                        check_box(v, v->b, "after the disk was full");
+        }
+        /* the export onto the full disk, then with space */
+        snprintf(out, sizeof(out), "%s/bundle", dir);
+        fill(dir);
+        pb_diag_clear(&d);
+        r = v->b ? pb_box_export(v->b, out, &d) : PB_ERR_STATE;
+        unfill(dir);
+        if (r == PB_OK) {
+                fit++;
+        } else if (r == PB_ERR_IO && stat(out, &st) != 0) {
+                full++;
+                if (pb_box_export(v->b, out, &d) != PB_OK)
+                        FAIL("export: the retry with space failed: %s", reason(&d));
+        } else {
+                FAIL("export on a full disk: %d %s (its folder %s)", r, reason(&d),
+                     stat(out, &st) == 0 ? "left behind" : "removed");
+        }
+        remove_bundle(out);
+        pb_box_free(v->b);
+        v->b = NULL;
+        if (pb_box_open(v->db, &v->b, &d) != PB_OK)
+                FAIL("the box does not reopen: %s", reason(&d));
+        else
+                check_box(v, v->b, "reopened");
+        fprintf(stderr,
+                "powerloss: a real full disk: %u steps and the export failed with 'the disk is full' and "
+                "completed once space was back, %u completed on the full disk; %zu acknowledged ballots\n",
+                full, fit, v->n_acked);
+        vote_free(v);
+        free(v);
+        fprintf(stderr, "powerloss: %s\n", failures ? "FAILED" : "ok");
+        return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
         char dir[64];
         uint8_t s1[32], s2[32];
         int rc;
 
+        if (argc == 3 && !strcmp(argv[1], "fullfs")) { /* tests/box/fullfs.sh */
+                memset(s1, 1, 32);
+                memset(s2, 2, 32);
+                if (sodium_init() < 0 || pb_key_secret_from_seed(&engine, "pb.test/engine", s1, NULL) < 0 ||
+                    pb_key_secret_from_seed(&office, "pb.test/office", s2, NULL) < 0)
+                        return 1;
+                return campaign_fullfs(argv[2]);
+        }
         if (argc < 2 || (strcmp(argv[1], "crash") && strcmp(argv[1], "faults"))) {
                 fprintf(stderr, "usage: box-powerloss crash N SEED [nosync] | faults [STEP|all "
-                                "[one|contests|both]]\n");
+                                "[one|contests|both [restart]]] | fullfs DIR\n");
                 return 2;
         }
         memset(s1, 1, 32);
