@@ -1,4 +1,5 @@
 /** @file The ballot box: creation, opening and recovery, keys, the election's states. */
+#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -104,29 +105,27 @@ void pb_box_remove(const char *path)
         }
 }
 
-pb_err pb_box_create(const char *path, const struct pb_manifest *m, struct pb_box **ret,
-                     struct pb_diag *reterr)
+/* Build the box for @m in the new file @path (the manifest stored, WAL mode, the schema), then
+ * empty its WAL into it, synced, and close it. */
+static pb_err create_at(const char *path, const struct pb_manifest *m, bool *made, struct pb_diag *reterr)
 {
         struct pb_box *b = pb_calloc(1, sizeof(*b));
         sqlite3_stmt *st = NULL;
         struct pb_buf text;
-        bool made = false;
+        int log = -1, done = -1, rc;
         pb_err r;
 
         pb_buf_init(&text, PB_MANIFEST_MAX_BYTES);
         if (!b)
                 return PB_ERR_NOMEM;
         r = box_db_open(b, path, true, reterr);
-        /* once the file is ours, a failure removes it (issue 11: out of file handles, a create
-         * left a 4 KiB file that later stopped the server from starting) */
-        made = b->created;
+        *made = b->created;
         if (r == PB_OK)
                 r = box_db_migrate(b, reterr);
         if (r == PB_OK)
                 r = pb_manifest_format(m, &text);
-        if (r < 0)
-                goto out;
-        r = box_begin(b, reterr);
+        if (r == PB_OK)
+                r = box_begin(b, reterr);
         if (r < 0)
                 goto out;
         if (sqlite3_prepare_v2(b->db, "INSERT INTO election(id, state, manifest) VALUES (1, 'draft', ?)", -1,
@@ -142,17 +141,64 @@ pb_err pb_box_create(const char *path, const struct pb_manifest *m, struct pb_bo
                 r = box_commit(b, reterr);
         else
                 box_rollback(b);
-        if (r == PB_OK)
-                r = load_manifest(b, reterr);
-        if (r == PB_OK) {
-                *ret = b;
-                b = NULL;
-        }
+        if (r < 0)
+                goto out;
+        /* everything into the database file, synced (synchronous = FULL), the WAL emptied: the file
+         * alone is the box once it has its name */
+        rc = sqlite3_wal_checkpoint_v2(b->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+        if (rc != SQLITE_OK)
+                r = box_sqlite_err(b, rc, reterr);
+        else if (log != 0 || done != 0)
+                r = pb_diag_set(reterr, PB_ERR_BUSY, "database", "the new box's log could not be emptied");
 out:
         pb_buf_release(&text);
         pb_box_free(b);
-        if (r < 0 && made)
-                pb_box_remove(path);
+        return r;
+}
+
+pb_err pb_box_create(const char *path, const struct pb_manifest *m, struct pb_box **ret,
+                     struct pb_diag *reterr)
+{
+        char tmp[4200], copy[4096], *slash;
+        uint8_t rnd[6];
+        bool made = false;
+        pb_err r;
+
+        /*
+         * The box is made under a temporary name beside @path (a dot file, which a server's data
+         * folder ignores) and given its name by link(), atomically, once complete and synced
+         * (issue 16): a power loss while creating left a half-made file at @path that did not open
+         * as a box, stopped the same creation being made again ("exists already") and made the
+         * election unavailable on the server.  link() refuses an existing @path, as O_EXCL did.
+         */
+        if (access(path, F_OK) == 0)
+                return pb_diag_set(reterr, PB_ERR_CONFLICT, NULL, "the database file exists already");
+        if (strlen(path) >= sizeof(copy))
+                return pb_diag_set(reterr, PB_ERR_IO, NULL, "path too long");
+        memcpy(copy, path, strlen(path) + 1);
+        slash = strrchr(copy, '/');
+        randombytes_buf(rnd, sizeof(rnd));
+        if (slash) {
+                *slash = '\0';
+                snprintf(tmp, sizeof(tmp), "%s/.%s.new-%02x%02x%02x%02x%02x%02x", copy, slash + 1, rnd[0],
+                         rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
+        } else {
+                snprintf(tmp, sizeof(tmp), ".%s.new-%02x%02x%02x%02x%02x%02x", copy, rnd[0], rnd[1], rnd[2],
+                         rnd[3], rnd[4], rnd[5]);
+        }
+        r = create_at(tmp, m, &made, reterr);
+        if (r == PB_OK && link(tmp, path) != 0)
+                r = errno == EEXIST
+                            ? pb_diag_set(reterr, PB_ERR_CONFLICT, NULL, "the database file exists already")
+                            : pb_diag_set(reterr, PB_ERR_IO, NULL, "cannot create the database file");
+        if (made)
+                pb_box_remove(tmp); /* the box is at @path now, or nowhere */
+        if (r < 0)
+                return r;
+        box_sync_folder(path);
+        r = pb_box_open(path, ret, reterr);
+        if (r < 0)
+                pb_box_remove(path); /* ours, made a moment ago: nothing was acknowledged on it */
         return r;
 }
 

@@ -475,8 +475,7 @@ pb_err box_set_blob(struct pb_box *b, enum box_stmt s, const void *p, size_t len
         return box_exec_stmt(b, st, d);
 }
 
-/* fsync the folder holding @path, so that a newly created file's directory entry is durable. */
-static void sync_folder(const char *path)
+void box_sync_folder(const char *path)
 {
         char copy[4096];
         int fd;
@@ -517,6 +516,18 @@ static void contests_fit_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv
                                                  NULL) == BOX_FIT_OK);
 }
 
+static const char *test_vfs; /* box_test_set_vfs: a test's power-loss shim, else NULL */
+
+void box_test_set_vfs(const char *name)
+{
+        test_vfs = name;
+}
+
+const char *box_vfs(void)
+{
+        return test_vfs;
+}
+
 pb_err box_db_open(struct pb_box *b, const char *path, bool create, struct pb_diag *d)
 {
         /* verifiability.md §9.1; journal_mode=WAL is persistent and set at creation */
@@ -552,7 +563,7 @@ pb_err box_db_open(struct pb_box *b, const char *path, bool create, struct pb_di
         } else if (stat(path, &st) != 0) {
                 return pb_diag_set(d, PB_ERR_NOT_FOUND, NULL, "no such database file");
         }
-        rc = sqlite3_open_v2(path, &b->db, flags, NULL);
+        rc = sqlite3_open_v2(path, &b->db, flags, test_vfs);
         if (rc != SQLITE_OK)
                 return box_sqlite_err(b, rc, d);
         sqlite3_extended_result_codes(b->db, 1);
@@ -611,7 +622,7 @@ pb_err box_db_open(struct pb_box *b, const char *path, bool create, struct pb_di
         sqlite3_wal_hook(b->db, wal_hook, b);
         box_cache_for_scan(b, false); /* the check above ran with SQLite's small default */
         if (create)
-                sync_folder(path);
+                box_sync_folder(path);
         return PB_OK;
 }
 

@@ -172,6 +172,22 @@ static pb_err write_member(struct pb_box *b, const char *dir, const struct membe
         return of_close(&f, r, d);
 }
 
+/* A failed export removes the files it wrote and its folder (issue 16: a full disk or an I/O error
+ * left a folder that looks like a bundle but lacks files, and the same export into it was then
+ * refused because the folder existed).  The temporary file of the member that failed is already
+ * gone (of_close); the folder was made by this export, 0700, so nothing else is in it. */
+static void export_undo(const char *dir)
+{
+        char p[4096];
+
+        for (size_t i = 0; i < N_MEMBERS; i++) {
+                int n = snprintf(p, sizeof(p), "%s/%s", dir, members[i].name);
+                if (n > 0 && (size_t)n < sizeof(p))
+                        (void)unlink(p);
+        }
+        (void)rmdir(dir);
+}
+
 pb_err pb_box_export(struct pb_box *b, const char *dir, struct pb_diag *reterr)
 {
         enum pb_box_state s;
@@ -197,6 +213,8 @@ pb_err pb_box_export(struct pb_box *b, const char *dir, struct pb_diag *reterr)
         }
         for (size_t i = 0; r == PB_OK && i < N_MEMBERS; i++)
                 r = write_member(b, dir, &members[i], reterr);
+        if (r < 0)
+                export_undo(dir);
         if (r == PB_OK) {
                 fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (fd >= 0) {
@@ -244,7 +262,7 @@ static pb_err stream_db_open(struct pb_box *b, const char *path, struct pb_diag 
         if (stat(path, &st) != 0)
                 return pb_diag_set(d, PB_ERR_NOT_FOUND, NULL, "no such database file");
         rc = sqlite3_open_v2(path, &b->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
-                             NULL);
+                             box_vfs());
         if (rc == SQLITE_OK)
                 rc = sqlite3_exec(b->db, pragmas, NULL, NULL, NULL);
         if (rc == SQLITE_OK)

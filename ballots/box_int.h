@@ -222,6 +222,19 @@ PB_NODISCARD pb_err box_get_doc(struct pb_box *b, int col, struct pb_buf *out, s
 PB_NODISCARD pb_err box_set_blob(struct pb_box *b, enum box_stmt s, const void *p, size_t len,
                                  struct pb_diag *d);
 
+/**
+ * Tests only (tests/box/powerloss_vfs.c, issue 16): open every later box connection through the
+ * registered SQLite VFS @name (NULL: SQLite's default).  Not in the public API: no program sets it,
+ * so the pbvote binary uses the default VFS and does not depend on the test's.
+ */
+void box_test_set_vfs(const char *name);
+/** The VFS box connections are opened with (NULL: the default). */
+const char *box_vfs(void);
+
+/** fsync the folder holding @path, so that a newly created file's directory entry is durable
+ *  (best effort). */
+void box_sync_folder(const char *path);
+
 /** Open the SQLite connection with the pragmas of verifiability.md §9.1. */
 PB_NODISCARD pb_err box_db_open(struct pb_box *b, const char *path, bool create, struct pb_diag *d);
 /** Create or migrate the schema to PB_BOX_SCHEMA_VERSION (in one transaction). */

@@ -58,8 +58,10 @@ struct pb_box;
 /**
  * Create a new ballot box file at @path (which must not exist) holding @m, in state draft.
  * The file is created 0600 (its -wal and -shm get the same mode from SQLite).  Sets WAL mode,
- * the application id and the schema, and syncs the folder.  On failure nothing of it is left: the
- * files it made (@path, its -wal and -shm) are removed.
+ * the application id and the schema.  The box is made under a temporary name beside @path
+ * (".NAME.new-RANDOM"), its WAL emptied into it and synced, and only then linked to @path, and the
+ * folder synced: @path is a whole box or absent, also after a power loss.  On failure nothing of
+ * it is left: the files it made are removed (a power loss may leave the temporary ones).
  * @param m    borrowed; its canonical form is stored
  * @param ret  [out] the open box, owned by the caller (pb_box_free); set only on PB_OK
  * @return PB_OK, PB_ERR_CONFLICT (@path exists), PB_ERR_BUSY (out of file descriptors),
@@ -457,7 +459,9 @@ PB_NODISCARD pb_err pb_box_document(struct pb_box *b, enum pb_box_doc doc, struc
 /**
  * Write the audit bundle (docs/auditor.md) into the folder @dir, which must not exist.  Allowed
  * once the election is tallied.  The folder is created 0700 and every file 0600 (they hold every
- * CVR with its nonce), each written to a temporary name, synced and renamed.
+ * CVR with its nonce), each written to a temporary name, synced and renamed.  When it fails after
+ * creating the folder (a full disk, an I/O error) it removes what it wrote and the folder, so the
+ * same call can be made again.
  * @return PB_OK, PB_ERR_STATE, PB_ERR_CONFLICT (@dir exists), PB_ERR_IO, PB_ERR_STORAGE, PB_ERR_NOMEM
  */
 PB_NODISCARD pb_err pb_box_export(struct pb_box *b, const char *dir, struct pb_diag *reterr);
