@@ -106,8 +106,9 @@ pb_err mx_flow_attach(struct mx_flow *f, const struct mes_model *mm)
         f->src = pb_calloc(m1, sizeof(*f->src));
         f->gap = pb_calloc(m1, sizeof(*f->gap));
         f->gst = pb_calloc(m1, sizeof(*f->gst));
-        if (!f->gap || !f->gst || !f->edge || !f->voter || !f->adj || !f->in || !f->bdef || !f->def || !f->dst || !f->wlist ||
-            !f->level || !f->lvst || !f->arc || !f->queue || !f->pnode || !f->pedge || !f->src)
+        if (!f->gap || !f->gst || !f->edge || !f->voter || !f->adj || !f->in || !f->bdef || !f->def ||
+            !f->dst || !f->wlist || !f->level || !f->lvst || !f->arc || !f->queue || !f->pnode || !f->pedge ||
+            !f->src)
                 return PB_ERR_NOMEM;
         build_voter_side(f);
         f->unit = 1;
@@ -373,7 +374,7 @@ static void reroute(struct mx_flow *f, uint32_t q0, uint32_t k0)
         const struct mx_voter *vo = &f->voter[f->edge[k0].voter];
         pb_i128 *def = def_at(f, q0);
 
-        for (uint32_t i = vo->start; i < vo->start + vo->nw && *def > 0; i++) {
+        for (uint32_t i = vo->start; i<vo->start + vo->nw && * def> 0; i++) {
                 const struct mx_adj *a = &f->adj[i];
                 uint32_t k;
                 pb_i128 s, x;

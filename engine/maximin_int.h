@@ -28,21 +28,21 @@ struct mx_load {
 
 /** A supporter entry (project q, voter v), in the model's order (mm->sup_start). */
 struct mx_edge {
-        pb_i128 base;   /* W's flow on it, in units of 1 / unit (0 outside W) */
-        pb_i128 cur;    /* the test's flow, valid when stamp is the test's */
+        pb_i128 base; /* W's flow on it, in units of 1 / unit (0 outside W) */
+        pb_i128 cur;  /* the test's flow, valid when stamp is the test's */
         uint32_t stamp;
         uint32_t voter; /* mm->sup_voter */
 };
 
 /** A voter's side: her entries, W's first. */
 struct mx_voter {
-        pb_i128 base;    /* W's load on her, in units of 1 / unit */
-        pb_i128 cur;     /* the test's load */
+        pb_i128 base; /* W's load on her, in units of 1 / unit */
+        pb_i128 cur;  /* the test's load */
         uint32_t stamp;
         uint32_t weight; /* ballots */
         uint32_t start;  /* her entries: adj[start .. start + deg) */
         uint32_t deg;
-        uint32_t nw;     /* the first nw are projects of W */
+        uint32_t nw; /* the first nw are projects of W */
 };
 
 /** A voter's entry: the supporter entry k and its project. */
@@ -74,14 +74,14 @@ struct mx_flow {
         /* one test: each value is its base value times mult until first touched (stamps) */
         uint32_t stamp;
         pb_i128 mult;
-        pb_i128 capf; /* a voter's capacity: capf times her ballots */
-        uint32_t last_p;          /* the candidate of the last test, if it succeeded (else UINT32_MAX) */
-        struct mx_load last_lam;  /* and its load */
+        pb_i128 capf;            /* a voter's capacity: capf times her ballots */
+        uint32_t last_p;         /* the candidate of the last test, if it succeeded (else UINT32_MAX) */
+        struct mx_load last_lam; /* and its load */
         /* Dinic's search over the m + nv nodes (projects, then voters) */
         uint32_t *level, *lvst, *arc, *queue, *pnode, *pedge, *src;
         uint32_t bfs;
-        uint32_t tlev; /* the sink's level in the last search (UINT32_MAX: not reached) */
-        size_t qn;     /* nodes the last search labeled (the reachable set when it failed) */
+        uint32_t tlev;  /* the sink's level in the last search (UINT32_MAX: not reached) */
+        size_t qn;      /* nodes the last search labeled (the reachable set when it failed) */
         uint64_t tests; /* statistics: max-flow tests run */
 };
 

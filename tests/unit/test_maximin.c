@@ -192,7 +192,8 @@ static void compare(const struct relection *r, const struct pb_result *res, int 
         ok = ok && step == res->n_steps && tie == res->n_ties;
         CHECK(ok);
         if (!ok)
-                fprintf(stderr, "  maximin trial %d (n=%d m=%d): differs at step %zu\n", trial, r->n, r->m, step);
+                fprintf(stderr, "  maximin trial %d (n=%d m=%d): differs at step %zu\n", trial, r->n, r->m,
+                        step);
 }
 
 static uint64_t rs = 0x853c49e6748fea9bull;
