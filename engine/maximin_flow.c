@@ -472,7 +472,7 @@ static bool test(struct mx_flow *f, uint32_t p, struct mx_load lam)
 }
 
 /* After a failed test: the load of the set still reachable from the source (all its voters full). */
-static struct mx_load reachable_load(const struct mx_flow *f)
+static struct mx_load reachable_load(struct mx_flow *f)
 {
         const struct mes_model *mm = f->mm;
         int64_t tc = 0, tw = 0;
@@ -485,6 +485,8 @@ static struct mx_load reachable_load(const struct mx_flow *f)
                         tw += f->voter[x - mm->m].weight;
         }
         PB_ASSERT(tw > 0);
+        f->last_tc = tc;
+        f->last_tw = tw;
         return reduced(tc, tw);
 }
 

@@ -80,9 +80,10 @@ struct mx_flow {
         /* Dinic's search over the m + nv nodes (projects, then voters) */
         uint32_t *level, *lvst, *arc, *queue, *pnode, *pedge, *src;
         uint32_t bfs;
-        uint32_t tlev;  /* the sink's level in the last search (UINT32_MAX: not reached) */
-        size_t qn;      /* nodes the last search labeled (the reachable set when it failed) */
-        uint64_t tests; /* statistics: max-flow tests run */
+        uint32_t tlev;            /* the sink's level in the last search (UINT32_MAX: not reached) */
+        size_t qn;                /* nodes the last search labeled (the reachable set when it failed) */
+        int64_t last_tc, last_tw; /* after a failed test: the reachable set's cost and ballots */
+        uint64_t tests;           /* statistics: max-flow tests run */
 };
 
 /** Zero @f so that mx_flow_release() is safe before mx_flow_attach(). */

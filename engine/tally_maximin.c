@@ -41,7 +41,10 @@ struct mm_state {
         struct mx_load *lb;          /* m: lower bound on z(W + p); the exact z once computed */
         bool *avail;                 /* m: not funded, not withdrawn, still fits */
         int64_t *overlap;            /* m x m, or NULL: ballots supporting both p and the i-th of W */
-        uint32_t *heap, *tied;       /* m each */
+        uint64_t *tset;              /* m x words, or NULL: per candidate, a dense set T (p and some of W) */
+        int64_t *tcost, *tw;         /* m: its cost and the ballots supporting it (tw 0: none yet) */
+        size_t words;
+        uint32_t *heap, *tied; /* m each */
         size_t n_heap, n_tied;
         int64_t left; /* money left */
 };
@@ -52,6 +55,9 @@ static void state_release(struct mm_state *s)
         mx_flow_release(&s->flow);
         pb_free(s->covered);
         pb_free(s->overlap);
+        pb_free(s->tset);
+        pb_free(s->tcost);
+        pb_free(s->tw);
         pb_free(s->lb);
         pb_free(s->avail);
         pb_free(s->heap);
@@ -82,8 +88,12 @@ static pb_err state_init(struct mm_state *s, const struct pb_election *e, const 
         if (!s->covered || !s->lb || !s->avail || !s->heap || !s->tied)
                 return PB_ERR_NOMEM;
         if (e->n_projects <= MAX_PAIRS) {
+                s->words = (m1 + 63) / 64;
                 s->overlap = pb_calloc(m1 * m1, sizeof(*s->overlap));
-                if (!s->overlap)
+                s->tset = pb_calloc(m1 * s->words, sizeof(*s->tset));
+                s->tcost = pb_calloc(m1, sizeof(*s->tcost));
+                s->tw = pb_calloc(m1, sizeof(*s->tw));
+                if (!s->overlap || !s->tset || !s->tcost || !s->tw)
                         return PB_ERR_NOMEM;
         }
         r = mx_flow_attach(&s->flow, &s->mm);
@@ -160,6 +170,54 @@ static void raise_bound(struct mm_state *s, uint32_t p)
                 s->lb[p] = whole;
 }
 
+/* After p's test failed: the set it found (p and the projects of W it reached), for later bounds. */
+static void keep_set(struct mm_state *s, uint32_t p)
+{
+        const struct mx_flow *f = &s->flow;
+        uint64_t *t = s->tset ? s->tset + (size_t)p * s->words : NULL;
+
+        if (!t)
+                return;
+        memset(t, 0, s->words * sizeof(*t));
+        for (size_t i = 0; i < f->qn; i++)
+                if (f->queue[i] < s->mm.m)
+                        t[f->queue[i] / 64] |= (uint64_t)1 << (f->queue[i] % 64);
+        s->tcost[p] = f->last_tc;
+        s->tw[p] = f->last_tw;
+}
+
+/* Once j joins W: each candidate's kept set with j added, when that is denser (a lower bound on
+ * z(W + p): a subset of W + p). */
+static void grow_sets(struct mm_state *s, uint32_t j)
+{
+        const struct mes_model *mm = &s->mm;
+        const struct mx_flow *f = &s->flow;
+
+        for (uint32_t p = 0; s->tset && p < mm->m; p++) {
+                uint64_t *t = s->tset + (size_t)p * s->words;
+                int64_t extra = 0;
+                struct mx_load d;
+                if (!s->avail[p] || !s->tw[p])
+                        continue;
+                for (size_t k = mm->sup_start[j]; k < mm->sup_start[j + 1]; k++) {
+                        const struct mx_voter *vo = &f->voter[mm->sup_voter[k]];
+                        bool in = false;
+                        for (uint32_t i = vo->start; i < vo->start + vo->deg && !in; i++)
+                                in = (t[f->adj[i].q / 64] >> (f->adj[i].q % 64)) & 1;
+                        if (!in)
+                                extra += vo->weight;
+                }
+                d.num = s->tcost[p] + s->e->projects[j].cost;
+                d.den = s->tw[p] + extra;
+                if (!mx_load_lt(s->lb[p], d))
+                        continue;
+                s->lb[p] = d;
+                t[j / 64] |= (uint64_t)1 << (j % 64);
+                s->tcost[p] = d.num;
+                s->tw[p] = d.den;
+        }
+}
+
 static void heap_push(struct mm_state *s, uint32_t p)
 {
         size_t i = s->n_heap++;
@@ -203,6 +261,7 @@ static void round_finite(struct mm_state *s, struct mx_load *ret_z)
                         continue;
                 }
                 s->lb[p] = next; /* still a lower bound in every later round (W only grows) */
+                keep_set(s, p);
                 if (!s->n_tied)
                         heap_push(s, p);
         }
@@ -246,6 +305,7 @@ static void fund(struct mm_state *s, uint32_t j, struct mx_load z, bool inf)
         }
         mx_flow_add(&s->flow, j, z);
         s->zw = z;
+        grow_sets(s, j);
         for (size_t k = mm->sup_start[j]; s->overlap && k < mm->sup_start[j + 1]; k++) {
                 const struct mx_voter *vo = &s->flow.voter[mm->sup_voter[k]];
                 for (uint32_t i = vo->start; i < vo->start + vo->deg; i++)
