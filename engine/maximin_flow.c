@@ -211,7 +211,7 @@ static void expand(struct mx_flow *f, uint32_t x, size_t *qt)
 
         if (x < m) {
                 for (size_t k = mm->sup_start[x]; k < mm->sup_start[x + 1]; k++) {
-                        uint32_t v = m + f->edge[k].voter;
+                        uint32_t v = m + mm->sup_voter[k];
                         if (f->lvst[v] != f->bfs)
                                 label(f, v, lev, qt);
                 }
@@ -258,7 +258,7 @@ static uint32_t advance(struct mx_flow *f, uint32_t x, uint32_t *ret_k)
 
         if (x < m) {
                 for (; f->arc[x] < mm->sup_start[x + 1]; f->arc[x]++) {
-                        uint32_t v = m + f->edge[f->arc[x]].voter;
+                        uint32_t v = m + mm->sup_voter[f->arc[x]];
                         if (f->level[v] == lev && labeled(f, v)) {
                                 *ret_k = f->arc[x];
                                 return v;

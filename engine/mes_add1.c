@@ -83,7 +83,8 @@ static struct mf_beta grid_mf(const struct grid *g, uint64_t k)
 static bool exhaustive(const struct mes_model *mm, const bool *funded, int64_t spent, int64_t budget)
 {
         for (size_t p = 0; p < mm->m; p++)
-                if (mm->role[p] == MES_ROLE_CANDIDATE && !funded[p] && spent + mm->e->projects[p].cost <= budget)
+                if (mm->role[p] == MES_ROLE_CANDIDATE && !funded[p] &&
+                    spent + mm->e->projects[p].cost <= budget)
                         return false;
         return true;
 }
@@ -102,7 +103,7 @@ struct search {
         struct mes_work *w; /* borrowed: the exact engine's work area */
         struct grid g;
         bool stop_exhaustive;
-        bool fast;           /* the bounded engine may be tried */
+        bool fast; /* the bounded engine may be tried */
         unsigned fbits;
         struct mf_work fw;
         struct mf_run fa, fb;  /* fa: the bounded engine's last run (have_fast); fb scratch */
@@ -192,7 +193,8 @@ static pb_err search_init(struct search *s, struct mes_work *w, const struct mes
         *ret_cap = cap > UINT64_MAX / 4 ? UINT64_MAX / 4 : (uint64_t)cap;
         beta_max = (pb_u128)(uint64_t)e->budget / s->g.n + 1 + ((pb_u128)*ret_cap + 1) * s->g.step;
         s->fast = !exact_only && (*ret_cap >> 62) == 0 && mf_usable(mm, beta_max, &s->fbits);
-        return seq_alloc(&s->cur, mm->m) == PB_OK && seq_alloc(&s->next, mm->m) == PB_OK ? PB_OK : PB_ERR_NOMEM;
+        return seq_alloc(&s->cur, mm->m) == PB_OK && seq_alloc(&s->next, mm->m) == PB_OK ? PB_OK
+                                                                                         : PB_ERR_NOMEM;
 }
 
 /* MES at grid point k into s->next: the bounded engine from its last run, else the exact one
@@ -345,8 +347,8 @@ out:
         return PB_OK;
 }
 
-pb_err mes_add1(struct mes_work *w, const struct mes_model *mm, enum pb_completion completion, bool exact_only,
-                struct mes_run *final, struct pb_rat *beta, struct mes_add1_stats *st)
+pb_err mes_add1(struct mes_work *w, const struct mes_model *mm, enum pb_completion completion,
+                bool exact_only, struct mes_run *final, struct pb_rat *beta, struct mes_add1_stats *st)
 {
         struct search s;
         uint64_t k_cap, k_bound = UINT64_MAX, good = 0;

@@ -1,6 +1,6 @@
 /**
  * @file The Method of Equal Shares in bounded arithmetic, for the Add1 search
- * (engine/mes_fast_int.h; docs/rules.md (proportional rules), "Add1 in bounded arithmetic").
+ * (engine/mes_fast_int.h; docs/rules.md (proportional rules), §4 (c), "Bounded arithmetic").
  *
  * Same rule, same structure as engine/mes.c (budget classes, laziness, incremental runs,
  * certificates); what differs is the arithmetic.  A class budget is an interval [lo, hi] of
@@ -45,7 +45,8 @@ struct u256 {
 static struct u256 mul128(pb_u128 a, pb_u128 b)
 {
         uint64_t a0 = (uint64_t)a, a1 = (uint64_t)(a >> 64), b0 = (uint64_t)b, b1 = (uint64_t)(b >> 64);
-        pb_u128 p00 = (pb_u128)a0 * b0, p01 = (pb_u128)a0 * b1, p10 = (pb_u128)a1 * b0, p11 = (pb_u128)a1 * b1;
+        pb_u128 p00 = (pb_u128)a0 * b0, p01 = (pb_u128)a0 * b1, p10 = (pb_u128)a1 * b0,
+                p11 = (pb_u128)a1 * b1;
         pb_u128 mid = (p00 >> 64) + (uint64_t)p01 + (uint64_t)p10;
         struct u256 r;
 
@@ -303,8 +304,8 @@ static uint64_t util_of(const struct mes_model *mm, uint32_t p)
 
 /* Start a run: everyone in one class with budget beta (floor and ceiling in units of 2^-F);
  * the candidates' bounds at cost / total utility (every supporter paying in full), exact. */
-static pb_err work_start(struct mf_work *w, const struct mes_model *mm, unsigned fbits, const struct mf_beta *beta,
-                         struct mf_run *trace)
+static pb_err work_start(struct mf_work *w, const struct mes_model *mm, unsigned fbits,
+                         const struct mf_beta *beta, struct mf_run *trace)
 {
         uint32_t c0;
         pb_u128 q, rem;
@@ -705,7 +706,8 @@ static void fund(struct mf_work *w, struct mf_run *out, uint32_t p)
 }
 
 /* Fund p at the evaluation in w; the voters move now when @move, else later (sync_moves). */
-static pb_err fund_eval(struct mf_work *w, struct mf_run *out, uint32_t p, bool move, const struct mes_tgroup *expect)
+static pb_err fund_eval(struct mf_work *w, struct mf_run *out, uint32_t p, bool move,
+                        const struct mes_tgroup *expect)
 {
         struct mf_pick *pk = &out->picks[out->n_picks];
         pb_err r;
@@ -798,7 +800,8 @@ static void sort_candidates(struct mf_work *w)
 }
 
 /* Can a candidate whose bound is @lb (rank of @p) no longer beat @best at price up to @hi? */
-static bool beaten(const struct mf_work *w, uint32_t p, const struct mf_q *lb, uint32_t best, const struct mf_q *hi)
+static bool beaten(const struct mf_work *w, uint32_t p, const struct mf_q *lb, uint32_t best,
+                   const struct mf_q *hi)
 {
         int c = cmp_q(*lb, *hi);
         return c > 0 || (c == 0 && w->mm->rank[p] > w->mm->rank[best]);

@@ -11,7 +11,7 @@
  * project is affordable, whether a group of voters pays in full) is taken only when the
  * intervals prove it; otherwise the run answers "unknown" and the caller asks the exact engine.
  * So an answer of this engine is the exact outcome, never an approximation (docs/rules.md,
- * "Add1 in bounded arithmetic").
+ * §4 (c), "Bounded arithmetic").
  *
  * Runs, incremental runs and certificates follow mes.c step by step (budget classes, laziness,
  * the records and their growth bounds); only the arithmetic differs.  Only projects whose
@@ -156,7 +156,7 @@ PB_NODISCARD pb_err mf_run(struct mf_work *w, const struct mes_model *mm, unsign
  * @return PB_OK, PB_ERR_NOMEM
  */
 PB_NODISCARD pb_err mf_certify(struct mf_work *w, const struct mes_model *mm, unsigned fbits,
-                               const struct mf_run *ref, const struct mf_beta *beta_hi, struct mf_run *scratch,
-                               bool *ret_ok);
+                               const struct mf_run *ref, const struct mf_beta *beta_hi,
+                               struct mf_run *scratch, bool *ret_ok);
 
 #endif

@@ -65,7 +65,8 @@ int main(int argc, char **argv)
         t0 = now();
         if (mes_add1(&w, &mm, rule.completion, exact, &run, &beta, &st) < 0)
                 return 1;
-        printf("%s %s%s: %.3f s, %llu grid steps, %llu runs (%llu exact), %llu certificates (%llu exact), %zu "
+        printf("%s %s%s: %.3f s, %llu grid steps, %llu runs (%llu exact), %llu certificates (%llu exact), "
+               "%zu "
                "selected; %llu prices of %llu groups\n",
                argv[1], argc > 2 ? argv[2] : "add1", exact ? " exact" : "", now() - t0,
                (unsigned long long)st.final_k, (unsigned long long)st.runs, (unsigned long long)st.exact_runs,

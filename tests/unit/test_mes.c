@@ -372,7 +372,7 @@ static void naive_letters(const struct noutcome *o, char *out)
 static void test_random_against_naive(void)
 {
         static const enum pb_utility utils[] = { PB_UTIL_COST, PB_UTIL_APPROVAL, PB_UTIL_POINTS };
-        for (int trial = 0; trial < 4000; trial++) {
+        for (int trial = 0; trial < 3000; trial++) {
                 enum pb_utility u = utils[trial % 3];
                 struct nelection ne;
                 struct pb_election *e = random_election(&ne, u, u == PB_UTIL_POINTS);
@@ -436,7 +436,7 @@ static void test_random_against_naive(void)
 }
 
 /*
- * The bounded engine against the exact one on elections too large for the naive reference: up to
+ * The bounded engine against the exact one on elections too large for the naive reference (400): up to
  * 60 voters (repeated ballots up to 40 times), 12 projects, costs up to 10^6 or up to 10^12,
  * budgets up to the total cost, each Add1 grid, cost and approval utilities, three tie-breaks.
  * The outcomes and the grid index must agree; the bounded engine must have decided most points.
@@ -448,7 +448,7 @@ static void test_fast_against_exact(void)
         static const enum pb_tie_break ties[] = { PB_TIE_LEXICO, PB_TIE_COST_THEN_VOTES, PB_TIE_FILE_ORDER };
         uint64_t fast_runs = 0, all_runs = 0;
 
-        for (int trial = 0; trial < 600; trial++) {
+        for (int trial = 0; trial < 400; trial++) {
                 struct pb_election *e = pb_election_new();
                 struct pb_diag d;
                 struct pb_rule r;
