@@ -32,37 +32,6 @@ enum { ST_OUT, ST_CAND, ST_DONE, ST_GONE };
 
 #define NO_SLOT UINT32_MAX
 
-/* Growth bounds are fixed-point numbers in units of 2^-64, rounded up, saturating (still safe). */
-#define GROW_ONE ((pb_u128)1 << 64)
-#define GROW_MAX ((pb_u128)1 << 120)
-
-static pb_u128 grow_add(pb_u128 a, pb_u128 b)
-{
-        return a >= GROW_MAX || b >= GROW_MAX - a ? GROW_MAX : a + b;
-}
-
-static pb_u128 grow_mul(pb_u128 a, uint64_t k)
-{
-        if (k && a > GROW_MAX / k)
-                return GROW_MAX;
-        return a * k;
-}
-
-/* ceil(a k / d), saturating. */
-static pb_u128 grow_muldiv(pb_u128 a, uint64_t k, pb_u128 d)
-{
-        pb_u128 q = a / d, r = a % d, hi, lo;
-
-        /* a k / d = q k + r k / d, and r < d */
-        hi = grow_mul(q, k);
-        if (hi >= GROW_MAX)
-                return GROW_MAX;
-        if (k && r > (~(pb_u128)0) / k)
-                return GROW_MAX; /* r k would overflow: d is huge, give up precision safely */
-        lo = r * k;
-        return grow_add(hi, lo / d + (lo % d != 0));
-}
-
 static pb_u128 gcd128(pb_u128 a, pb_u128 b)
 {
         while (b) {

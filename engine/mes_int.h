@@ -194,4 +194,60 @@ PB_NODISCARD pb_err mes_run(struct mes_work *w, const struct mes_model *mm, cons
 PB_NODISCARD pb_err mes_certify(struct mes_work *w, const struct mes_model *mm, const struct mes_run *ref,
                                 const struct pb_rat *beta_hi, struct mes_run *scratch, bool *ret_ok);
 
+/** What an Add1 search did (statistics for tests and benchmarks; not part of any result). */
+struct mes_add1_stats {
+        uint64_t final_k;      /* grid index of the reported outcome */
+        uint64_t runs;         /* grid points run, by either engine */
+        uint64_t exact_runs;   /* of which by the exact engine */
+        uint64_t probes;       /* certificates tried */
+        uint64_t exact_probes; /* of which by the exact engine */
+        uint64_t evaluations;  /* prices computed by the bounded engine */
+        uint64_t groups;       /* budget classes visited by those computations */
+};
+
+/**
+ * The Add1 completions (engine/mes_add1.c): raise the per-voter budget along @completion's grid
+ * until its stopping rule, decided exactly at every grid point; on return @final holds a fresh
+ * exact run at the budget reported, and @beta that budget.
+ * @param exact_only  never use the bounded engine (engine/mes_fast.c): tests compare both ways
+ * @param st          [out] what the search did
+ * @return PB_OK, PB_ERR_NOMEM, PB_ERR_OVERFLOW (numbers past PB_BIG_MAX_LIMBS)
+ */
+PB_NODISCARD pb_err mes_add1(struct mes_work *w, const struct mes_model *mm, enum pb_completion completion,
+                             bool exact_only, struct mes_run *final, struct pb_rat *beta,
+                             struct mes_add1_stats *st);
+
+/* Growth bounds (budget growth per unit of per-voter budget, and the kappa of a record) are
+ * fixed-point numbers in units of 2^-64, rounded up and saturating: a larger bound is still a
+ * bound.  Shared by the exact engine (mes.c) and the bounded one (mes_fast.c). */
+#define GROW_ONE ((pb_u128)1 << 64)
+#define GROW_MAX ((pb_u128)1 << 120)
+
+static inline pb_u128 grow_add(pb_u128 a, pb_u128 b)
+{
+        return a >= GROW_MAX || b >= GROW_MAX - a ? GROW_MAX : a + b;
+}
+
+static inline pb_u128 grow_mul(pb_u128 a, uint64_t k)
+{
+        if (k && a > GROW_MAX / k)
+                return GROW_MAX;
+        return a * k;
+}
+
+/* ceil(a k / d), saturating. */
+static inline pb_u128 grow_muldiv(pb_u128 a, uint64_t k, pb_u128 d)
+{
+        pb_u128 q = a / d, r = a % d, hi, lo;
+
+        /* a k / d = q k + r k / d, and r < d */
+        hi = grow_mul(q, k);
+        if (hi >= GROW_MAX)
+                return GROW_MAX;
+        if (k && r > (~(pb_u128)0) / k)
+                return GROW_MAX; /* r k would overflow: d is huge, give up precision safely */
+        lo = r * k;
+        return grow_add(hi, lo / d + (lo % d != 0));
+}
+
 #endif

@@ -4,11 +4,7 @@
  * greedy completion, the comparison with greedy, and the explanation in the result
  * (reference/pabulib.md §1.5, §3.3; docs/rules.md (proportional rules)).
  *
- * Add1 without a run per +1.  After running MES at a grid budget, a certificate (mes_certify)
- * proves the same outcome for every budget up to a later grid point; the search gallops (2, 4,
- * 8, ... steps ahead) and bisects, and the next full run happens only at the first grid point
- * the certificates could not cover.  Every grid point is thereby decided exactly: either run, or
- * inside an interval on which the outcome is proven constant.
+ * The Add1 search itself is engine/mes_add1.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,222 +14,6 @@
 #include "engine/pb_alloc.h"
 #include "engine/pb_money.h"
 #include "engine/tally_int.h"
-
-/* The Add1 grid: beta(0) = B/n, beta(k) = base + k step for k >= 1. */
-struct grid {
-        const struct pb_election *e;
-        uint64_t n;          /* voters */
-        uint64_t step;       /* one currency unit in minor units: 10^scale */
-        bool from_floor;     /* pabulib: base = floor(B / n) (whole currency units); pabutools: base = B/n */
-        uint64_t base_units; /* floor(B / (n step)) when from_floor */
-};
-
-static pb_err grid_beta(const struct grid *g, uint64_t k, struct pb_rat *ret)
-{
-        pb_err r;
-
-        if (k == 0)
-                return pb_rat_set_u64(ret, (uint64_t)g->e->budget, g->n);
-        if (g->from_floor) {
-                /* (base_units + k) step, an integer */
-                r = pb_big_set_u64(&ret->num, g->base_units);
-                if (r == PB_OK)
-                        r = pb_big_set_u64(&ret->den, k);
-                if (r == PB_OK)
-                        r = pb_big_add(&ret->num, &ret->num, &ret->den);
-                if (r == PB_OK)
-                        r = pb_big_mul_u64(&ret->num, &ret->num, g->step);
-                if (r == PB_OK)
-                        r = pb_big_set_u64(&ret->den, 1);
-                return r;
-        }
-        /* (B + k step n) / n */
-        r = pb_big_set_u64(&ret->num, k);
-        if (r == PB_OK)
-                r = pb_big_mul_u64(&ret->num, &ret->num, g->step);
-        if (r == PB_OK)
-                r = pb_big_mul_u64(&ret->num, &ret->num, g->n);
-        if (r == PB_OK)
-                r = pb_big_set_u64(&ret->den, (uint64_t)g->e->budget);
-        if (r == PB_OK)
-                r = pb_big_add(&ret->num, &ret->num, &ret->den);
-        if (r == PB_OK)
-                r = pb_big_set_u64(&ret->den, g->n);
-        return r;
-}
-
-/* pabutools' exhaustiveness test: no unfunded candidate (supported, positive cost) fits what is left. */
-static bool exhaustive(const struct mes_model *mm, const struct mes_run *run, int64_t budget)
-{
-        for (size_t p = 0; p < mm->m; p++)
-                if (mm->role[p] == MES_ROLE_CANDIDATE && !run->funded[p] &&
-                    run->spent + mm->e->projects[p].cost <= budget)
-                        return false;
-        return true;
-}
-
-struct add1_stats {
-        uint64_t final_k;  /* grid index of the reported outcome */
-        uint64_t runs;     /* MES runs (incremental ones included) */
-        uint64_t probes;   /* certificate replays */
-        uint64_t rounds;   /* rounds of the incremental runs */
-        uint64_t replayed; /* of which taken over from the previous run per class, without visiting voters */
-};
-
-/* Largest K <= limit such that the outcome of @ref (at grid k) is proven for grid k .. k + K. */
-static pb_err gallop(struct mes_work *w, const struct mes_model *mm, const struct grid *g,
-                     const struct mes_run *ref, uint64_t k, uint64_t limit, struct pb_rat *beta,
-                     struct mes_run *scratch, struct add1_stats *st, uint64_t *ret)
-{
-        uint64_t ok_k = 0, bad_k = UINT64_MAX, K = 2;
-        bool ok;
-        pb_err r;
-
-        *ret = 0;
-        if (limit < 2)
-                return PB_OK;
-        for (;;) {
-                if (K > limit)
-                        K = limit;
-                r = grid_beta(g, k + K, beta);
-                if (r == PB_OK)
-                        r = mes_certify(w, mm, ref, beta, scratch, &ok);
-                if (r < 0)
-                        return r;
-                st->probes++;
-                if (!ok) {
-                        bad_k = K;
-                        break;
-                }
-                ok_k = K;
-                if (K == limit)
-                        break;
-                K = K > UINT64_MAX / 2 ? limit : K * 2;
-        }
-        /* bisect while a probe can still save more than one run */
-        while (bad_k != UINT64_MAX && bad_k - ok_k > 3) {
-                uint64_t mid = ok_k + (bad_k - ok_k) / 2;
-                r = grid_beta(g, k + mid, beta);
-                if (r == PB_OK)
-                        r = mes_certify(w, mm, ref, beta, scratch, &ok);
-                if (r < 0)
-                        return r;
-                st->probes++;
-                if (ok)
-                        ok_k = mid;
-                else
-                        bad_k = mid;
-        }
-        *ret = ok_k;
-        return PB_OK;
-}
-
-static bool same_sequence(const struct mes_run *a, const struct mes_run *b)
-{
-        if (a->n_picks != b->n_picks)
-                return false;
-        for (size_t i = 0; i < a->n_picks; i++)
-                if (a->picks[i].project != b->picks[i].project)
-                        return false;
-        return true;
-}
-
-/*
- * The completions that raise the per-voter budget.  On return @final holds the reported run and
- * @beta its per-voter budget.
- */
-static pb_err add1(struct mes_work *w, const struct mes_model *mm, const struct pb_rule *rule,
-                   struct mes_run *final, struct pb_rat *beta, struct add1_stats *st)
-{
-        const struct pb_election *e = mm->e;
-        const bool stop_exhaustive = rule->completion == PB_COMPLETE_ADD1_EXHAUSTIVE;
-        struct grid g;
-        struct mes_run cur;
-        struct pb_rat scratch;
-        uint64_t good = 0, k_cap, k_bound = UINT64_MAX;
-        pb_err r;
-
-        memset(&g, 0, sizeof(g));
-        g.e = e;
-        g.n = mm->n;
-        g.step = 1;
-        for (unsigned s = 0; s < e->scale; s++)
-                g.step *= 10;
-        g.from_floor = rule->completion == PB_COMPLETE_ADD1;
-        g.base_units = (uint64_t)e->budget / g.n / g.step;
-        /*
-         * From a per-voter budget of sum(candidate costs) on, every voter alone can pay for
-         * everything, so every candidate is funded at every larger budget: nothing changes after.
-         */
-        {
-                pb_u128 cap = mm->candidate_cost / g.step + 1;
-                k_cap = cap > UINT64_MAX / 4 ? UINT64_MAX / 4 : (uint64_t)cap;
-        }
-        if (rule->completion == PB_COMPLETE_ADD1_UNFLOORED)
-                k_bound = (uint64_t)e->budget / g.step; /* pabutools' budget_bound, B (n + 1) */
-        mes_run_init(&cur);
-        pb_rat_init(&scratch);
-        r = grid_beta(&g, 0, beta);
-        if (r == PB_OK)
-                r = mes_run(w, mm, beta, NULL, final);
-        st->runs = 1;
-        if (r < 0)
-                goto out;
-        if (stop_exhaustive && exhaustive(mm, final, e->budget))
-                goto report;
-        for (uint64_t k = 1; k <= k_bound; k = good + 1) {
-                uint64_t jump, limit;
-
-                r = grid_beta(&g, k, &scratch);
-                if (r == PB_OK)
-                        r = mes_run(w, mm, &scratch, final, &cur); /* incremental from the last one */
-                if (r < 0)
-                        goto out;
-                st->runs++;
-                st->rounds += cur.n_picks;
-                st->replayed += cur.rounds_replayed;
-                if (cur.spent > e->budget)
-                        break; /* infeasible: keep the previous outcome */
-                {
-                        struct mes_run t = *final;
-                        *final = cur;
-                        cur = t;
-                }
-                r = pb_rat_copy(beta, &scratch);
-                if (r < 0)
-                        goto out;
-                good = k;
-                if (stop_exhaustive && exhaustive(mm, final, e->budget))
-                        goto report;
-                if (k >= k_cap)
-                        break; /* every candidate funded, and it fits */
-                /*
-                 * Probe ahead only inside a stretch of unchanged selections: where they change at
-                 * (almost) every step, as on Łódź, a failing certificate would cost a run for nothing.
-                 */
-                jump = 0;
-                limit = (k_bound < k_cap ? k_bound : k_cap) - k;
-                if (same_sequence(final, &cur)) {
-                        r = gallop(w, mm, &g, final, k, limit, &scratch, &cur, st, &jump);
-                        if (r < 0)
-                                goto out;
-                }
-                good = k + jump; /* proven: the same outcome at every grid point up to here */
-                if (good >= k_cap)
-                        break;
-        }
-report:
-        /* a full run at the reported budget: its prices, payers and every tie are what is shown */
-        r = grid_beta(&g, good, beta);
-        if (r == PB_OK)
-                r = mes_run(w, mm, beta, NULL, final);
-        st->runs++;
-out:
-        st->final_k = good;
-        mes_run_release(&cur);
-        pb_rat_release(&scratch);
-        return r;
-}
 
 /* A final selection in the order it was made, with what explains it. */
 struct pick {
@@ -379,7 +159,7 @@ struct mes_tally {
         struct outcome mes; /* equal shares, then its utilitarian completion */
         struct outcome greedy, tmp;
         const struct outcome *chosen;
-        struct add1_stats st;
+        struct mes_add1_stats st;
         uint32_t *grank; /* tie-break order of the greedy parts */
         pb_i128 *score;
         bool *dropped; /* funded by the outcome the comparison did not choose */
@@ -460,7 +240,7 @@ static pb_err run_equal_shares(struct mes_tally *t, struct pb_diag *reterr)
                         r = mes_run(&t->w, &t->mm, &t->beta, NULL, &t->run);
                 t->st.runs = 1;
         } else {
-                r = add1(&t->w, &t->mm, t->rule, &t->run, &t->beta, &t->st);
+                r = mes_add1(&t->w, &t->mm, t->rule->completion, false, &t->run, &t->beta, &t->st);
         }
         if (r == PB_ERR_OVERFLOW)
                 return pb_diag_set(reterr, r, "rule", "exact arithmetic outgrew its limit");
@@ -564,18 +344,6 @@ static pb_err report_details(const struct mes_tally *t, struct pb_result *res)
                 r = pb_result_add_detail(res, "voter_budget", buf);
         if (r == PB_OK && rule->completion != PB_COMPLETE_NONE)
                 r = detail_u64(res, "add1_steps", t->st.final_k);
-        if (r == PB_OK && rule->completion != PB_COMPLETE_NONE) {
-                /* runs, certified jumps, rounds reused */
-                char n1[24], n2[24], n3[24], n4[24];
-                pb_i128_format(t->st.runs, n1, sizeof(n1));
-                pb_i128_format(t->st.probes, n2, sizeof(n2));
-                pb_i128_format(t->st.replayed, n3, sizeof(n3));
-                pb_i128_format(t->st.rounds, n4, sizeof(n4));
-                snprintf(buf, sizeof(buf), "%s runs, %s certificates, %s of %s rounds replayed", n1, n2, n3,
-                         n4);
-                if (strlen(buf) < PB_MEASURE_MAX)
-                        r = pb_result_add_detail(res, "add1_work", buf);
-        }
         if (r == PB_OK && (rule->utilitarian_completion || rule->comparison))
                 r = detail_u64(res, "mes_spent", (uint64_t)t->mes_spent);
         if (r == PB_OK && rule->comparison) {

@@ -2,11 +2,15 @@
  * @file Unit tests for the Method of Equal Shares and its completions (engine/tally_mes.c):
  * pabulib checker's hand-checkable cases (reference/pabulib.md §1.6), small cases computed by
  * hand (the arithmetic is in the comments), and randomized comparisons with the naive reference
- * in naive_rules.h (one voter at a time, every grid point run, no certificates).
+ * in naive_rules.h (one voter at a time, every grid point run, no certificates): the Add1 search
+ * with the bounded engine (engine/mes_fast.c) and with the exact engine alone, each against the
+ * naive definition, and both against each other on larger elections.
  */
 #include <stdio.h>
 
 #include "check.h"
+#include "engine/mes_fast_int.h"
+#include "engine/mes_int.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_tally.h"
 #include "naive_rules.h"
@@ -330,11 +334,45 @@ static void same_outcome(const struct nelection *ne, const struct noutcome *o, c
         }
 }
 
+/* The Add1 search called directly (engine/mes_add1.c), with or without the bounded engine: its
+ * selections into @out (letters), the grid index into *ret_k. */
+static void add1_direct(const struct pb_election *e, const struct pb_rule *rule, bool exact_only, char *out,
+                        uint64_t *ret_k, struct mes_add1_stats *st)
+{
+        struct mes_model mm;
+        struct mes_work w;
+        struct mes_run run;
+        struct pb_rat beta;
+        struct pb_diag d;
+
+        mes_work_init(&w);
+        mes_run_init(&run);
+        pb_rat_init(&beta);
+        CHECK_INT(mes_model_build(&mm, e, rule, &d), PB_OK);
+        CHECK_INT(mes_add1(&w, &mm, rule->completion, exact_only, &run, &beta, st), PB_OK);
+        for (size_t i = 0; i < run.n_picks; i++)
+                out[i] = (char)('a' + run.picks[i].project);
+        out[run.n_picks] = 0;
+        *ret_k = st->final_k;
+        pb_rat_release(&beta);
+        mes_run_release(&run);
+        mes_work_release(&w);
+        mes_model_release(&mm);
+}
+
+/* The naive outcome as letters. */
+static void naive_letters(const struct noutcome *o, char *out)
+{
+        for (int i = 0; i < o->n; i++)
+                out[i] = (char)('a' + o->pick[i]);
+        out[o->n] = 0;
+}
+
 /* The engine (classes, laziness, certified jumps) against the naive definitions. */
 static void test_random_against_naive(void)
 {
         static const enum pb_utility utils[] = { PB_UTIL_COST, PB_UTIL_APPROVAL, PB_UTIL_POINTS };
-        for (int trial = 0; trial < 1500; trial++) {
+        for (int trial = 0; trial < 3000; trial++) {
                 enum pb_utility u = utils[trial % 3];
                 struct nelection ne;
                 struct pb_election *e = random_election(&ne, u, u == PB_UTIL_POINTS);
@@ -382,9 +420,191 @@ static void test_random_against_naive(void)
                                               : "add1-exhaustive",
                                      trial);
                         pb_result_release(&res);
+                        if (!r.utilitarian_completion) {
+                                /* the same search without the bounded engine: the exact one alone */
+                                char got[16], want[16];
+                                uint64_t k;
+                                struct mes_add1_stats st;
+                                add1_direct(e, &r, true, got, &k, &st);
+                                naive_letters(&o, want);
+                                CHECK_STR(got, want);
+                                CHECK_INT(st.exact_runs, st.runs);
+                        }
                 }
                 pb_election_free(e);
         }
+}
+
+/*
+ * The bounded engine against the exact one on elections too large for the naive reference (400): up to
+ * 60 voters (repeated ballots up to 40 times), 12 projects, costs up to 10^6 or up to 10^12,
+ * budgets up to the total cost, each Add1 grid, cost and approval utilities, three tie-breaks.
+ * The outcomes and the grid index must agree; the bounded engine must have decided most points.
+ */
+static void test_fast_against_exact(void)
+{
+        static const enum pb_completion comp[] = { PB_COMPLETE_ADD1, PB_COMPLETE_ADD1_UNFLOORED,
+                                                   PB_COMPLETE_ADD1_EXHAUSTIVE };
+        static const enum pb_tie_break ties[] = { PB_TIE_LEXICO, PB_TIE_COST_THEN_VOTES, PB_TIE_FILE_ORDER };
+        uint64_t fast_runs = 0, all_runs = 0;
+
+        for (int trial = 0; trial < 400; trial++) {
+                struct pb_election *e = pb_election_new();
+                struct pb_diag d;
+                struct pb_rule r;
+                int64_t total = 0;
+                int n = 1 + (int)rnd(60), m = 1 + (int)rnd(12);
+                uint64_t big = rnd(3) ? 1000000 : 1000000000000ull, dens = 2 + rnd(4);
+
+                e->vote_type = PB_VOTE_APPROVAL;
+                for (int p = 0; p < m; p++) {
+                        char id[3] = { (char)('a' + p), 0, 0 };
+                        int64_t c = 1 + (int64_t)rnd(rnd(4) ? big : 50);
+                        total += c;
+                        CHECK_INT(pb_election_add_project(e, id, 1, c, NULL, &d), PB_OK);
+                }
+                e->budget = 1 + (int64_t)rnd((uint64_t)total);
+                for (int v = 0; v < n; v++) {
+                        bool pick[12];
+                        int copies = 1 + (int)rnd(rnd(3) ? 2 : 40);
+                        for (int p = 0; p < m; p++)
+                                pick[p] = rnd(dens) == 0;
+                        for (int c = 0; c < copies; c++) {
+                                for (int p = 0; p < m; p++)
+                                        if (pick[p])
+                                                CHECK_INT(pb_ballots_add_item(e, (uint32_t)p, 0), PB_OK);
+                                CHECK_INT(pb_ballots_end(e, NULL), PB_OK);
+                        }
+                }
+                pb_rule_init(&r);
+                r.kind = PB_RULE_EQUAL_SHARES;
+                r.utility = trial % 2 ? PB_UTIL_APPROVAL : PB_UTIL_COST;
+                r.tie_break = ties[trial % 3];
+                for (int c = 0; c < 3; c++) {
+                        char fast[16], exact[16];
+                        uint64_t kf, ke;
+                        struct mes_add1_stats sf, se;
+                        r.completion = comp[c];
+                        add1_direct(e, &r, false, fast, &kf, &sf);
+                        add1_direct(e, &r, true, exact, &ke, &se);
+                        CHECK_STR(fast, exact);
+                        CHECK_INT(kf, ke);
+                        fast_runs += sf.runs - sf.exact_runs;
+                        all_runs += sf.runs;
+                }
+                pb_election_free(e);
+        }
+        /* ties (equal prices) send some points to the exact engine, but most are decided fast */
+        CHECK(fast_runs * 2 > all_runs);
+}
+
+/* lo / 2^F <= num / den <= hi / 2^F, exactly. */
+static bool encloses(pb_u128 lo, pb_u128 hi, unsigned fbits, const struct pb_big *num,
+                     const struct pb_big *den)
+{
+        struct pb_big a, b;
+        bool ok = true;
+
+        pb_big_init(&a);
+        pb_big_init(&b);
+        /* lo den <= num 2^F <= hi den */
+        CHECK_INT(pb_big_mul_u128(&a, den, lo), PB_OK);
+        CHECK_INT(pb_big_mul_u128(&b, num, (pb_u128)1 << fbits), PB_OK);
+        ok &= pb_big_cmp(&a, &b) <= 0;
+        CHECK_INT(pb_big_mul_u128(&a, den, hi), PB_OK);
+        ok &= pb_big_cmp(&b, &a) <= 0;
+        pb_big_release(&a);
+        pb_big_release(&b);
+        return ok;
+}
+
+/* q.num / (q.den 2^F) vs the exact rho: *(lo) <= rho or rho <= q (hi). */
+static bool q_bounds(const struct mf_q *q, bool lo, unsigned fbits, const struct pb_rat *rho)
+{
+        struct pb_big a, b;
+        int c;
+
+        pb_big_init(&a);
+        pb_big_init(&b);
+        /* q.num rho.den vs rho.num q.den 2^F */
+        CHECK_INT(pb_big_mul_u128(&a, &rho->den, q->num), PB_OK);
+        CHECK_INT(pb_big_mul_u128(&b, &rho->num, q->den), PB_OK);
+        CHECK_INT(pb_big_mul_u128(&b, &b, (pb_u128)1 << fbits), PB_OK);
+        c = pb_big_cmp(&a, &b);
+        pb_big_release(&a);
+        pb_big_release(&b);
+        return lo ? c <= 0 : c >= 0;
+}
+
+/*
+ * The bounded engine's invariant, checked against the exact engine at the same per-voter budget
+ * (white box: both allocate budget classes in the same order, so class c is the same voters in
+ * both): every class's exact budget lies in its interval, every winner's exact price in its
+ * price interval, and the selections agree whenever the bounded engine decided.
+ */
+static void test_fast_encloses_exact(void)
+{
+        int decided = 0;
+
+        for (int trial = 0; trial < 1500; trial++) {
+                struct nelection ne;
+                enum pb_utility u = trial % 2 ? PB_UTIL_APPROVAL : PB_UTIL_COST;
+                struct pb_election *e = random_election(&ne, u, false);
+                struct mes_model mm;
+                struct mes_work w;
+                struct mf_work fw;
+                struct mes_run run;
+                struct mf_run fr;
+                struct pb_rat beta;
+                struct mf_beta fb;
+                struct pb_rule r;
+                struct pb_diag d;
+                unsigned fbits;
+                bool known;
+
+                pb_rule_init(&r);
+                r.kind = PB_RULE_EQUAL_SHARES;
+                r.utility = u;
+                r.tie_break = PB_TIE_LEXICO;
+                CHECK_INT(mes_model_build(&mm, e, &r, &d), PB_OK);
+                /* beta: B/n, or an integer above it */
+                fb.num = (pb_u128)(uint64_t)e->budget + (trial % 3 ? 0 : (pb_u128)rnd(40) * mm.n);
+                fb.den = mm.n;
+                mes_work_init(&w);
+                mf_work_init(&fw);
+                mes_run_init(&run);
+                mf_run_init(&fr);
+                pb_rat_init(&beta);
+                CHECK_INT(pb_rat_set_u64(&beta, (uint64_t)fb.num, fb.den), PB_OK);
+                CHECK(mf_usable(&mm, fb.num / fb.den + 1, &fbits));
+                CHECK_INT(mes_run(&w, &mm, &beta, NULL, &run), PB_OK);
+                CHECK_INT(mf_run(&fw, &mm, fbits, &fb, NULL, &fr, &known), PB_OK);
+                if (known) {
+                        bool ok = fr.n_picks == run.n_picks;
+                        decided++;
+                        for (size_t i = 0; ok && i < run.n_picks; i++) {
+                                ok = fr.picks[i].project == run.picks[i].project;
+                                if (ok && run.picks[i].grp_n) {
+                                        ok = q_bounds(&fr.picks[i].rho.lo, true, fbits, &run.picks[i].rho) &&
+                                             q_bounds(&fr.picks[i].rho.hi, false, fbits, &run.picks[i].rho);
+                                }
+                        }
+                        CHECK(ok);
+                        for (uint32_t c = 0; ok && c < w.n_cl; c++)
+                                if (w.cl[c].count) {
+                                        CHECK(c < fw.n_cl && fw.cl[c].count == w.cl[c].count);
+                                        CHECK(encloses(fw.cl[c].lo, fw.cl[c].hi, fbits, &w.cl[c].b, &w.D));
+                                }
+                }
+                pb_rat_release(&beta);
+                mes_run_release(&run);
+                mf_run_release(&fr);
+                mes_work_release(&w);
+                mf_work_release(&fw);
+                mes_model_release(&mm);
+                pb_election_free(e);
+        }
+        CHECK(decided > 1000);
 }
 
 /*
@@ -449,5 +669,7 @@ int main(void)
         RUN(test_empty_ballots);
         RUN(test_points_and_ties);
         RUN(test_random_against_naive);
+        RUN(test_fast_against_exact);
+        RUN(test_fast_encloses_exact);
         return check_summary("mes");
 }
