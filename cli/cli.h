@@ -76,6 +76,13 @@ struct cli_entry {
 /** Every subcommand, in the order `pbvote --help` lists them; ended by a NULL name (commands.c). */
 extern const struct cli_entry cli_commands[];
 
+/**
+ * Tell the service manager @state ("READY=1", "STOPPING=1", "STATUS=...", lines joined by '\n'),
+ * as sd_notify(3) does, on the datagram socket $NOTIFY_SOCKET names (cli/notify.c).
+ * @return 0 when sent or when no manager asked (NOTIFY_SOCKET unset), -1 when it could not be sent
+ */
+int cli_notify(const char *state);
+
 /** Print "pbvote: FILE:LINE:COL: PATH: REASON" for @d on stderr. */
 void cli_report(const char *file, const struct pb_diag *d);
 /** Map an error code to the exit status above. */
