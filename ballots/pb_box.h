@@ -82,6 +82,18 @@ PB_NODISCARD pb_err pb_box_open(const char *path, struct pb_box **ret, struct pb
 void pb_box_free(struct pb_box *b);
 
 /**
+ * Copy the ballot box at @src to the new file @dst (made 0600; it must not exist) while other
+ * processes may keep casting into @src: SQLite's online backup API copies the box as of one
+ * moment, in one read transaction that never blocks the writer (WAL).  @src is opened read-only
+ * and never written.  The copy is then opened as a box (pb_box_open) and fully checked
+ * (pb_box_check), its WAL folded into it, and fsynced; on any failure @dst is removed.
+ * @return PB_OK, PB_ERR_NOT_FOUND (no @src), PB_ERR_UNSUPPORTED (not a ballot box, or a newer
+ *         schema), PB_ERR_CONFLICT (@dst exists), PB_ERR_IO (cannot create @dst), PB_ERR_INTERNAL
+ *         (the copy fails its check), PB_ERR_BUSY, PB_ERR_STORAGE, PB_ERR_NOMEM
+ */
+PB_NODISCARD pb_err pb_box_backup(const char *src, const char *dst, struct pb_diag *reterr);
+
+/**
  * Use @key as this election's engine key (borrowed: it must outlive @b or the next call).  The
  * first key used (to issue codes or open) is bound to the election; another key is refused
  * afterwards.  The code pepper is derived from it (docs/ballot-box.md).

@@ -26,6 +26,8 @@ int cmd_version(int argc, char **argv)
 #define ONE(cmd) ((const struct cli_command *const[]){ &(cmd), NULL })
 
 const struct cli_entry cli_commands[] = {
+        { "backup", cmd_backup, "a checked copy of a data folder or a ballot box, while the server runs",
+          ONE(cli_cmd_backup), NULL },
         { "cast", cmd_cast, "enter paper ballots into a ballot box (the normal cast path)", ONE(cli_cmd_cast),
           NULL },
         { "certify", cmd_certify, "the finance office's certification of a signed result",
