@@ -177,6 +177,8 @@ static void check_batches(struct vctx *v, const uint8_t *commits, size_t n)
 static const char *read_ballots(struct vctx *v, uint8_t **ret_commits, size_t *ret_n, unsigned *ret_line)
 {
         const size_t np = v->m->election->n_projects;
+        /* the log's size the last checkpoint signs (the checkpoints passed): what progress counts to */
+        const uint64_t total = v->n_cps ? v->cps[v->n_cps - 1].size : 0;
         uint32_t *items = pb_calloc(np, sizeof(*items));
         int64_t *points = pb_calloc(np, sizeof(*points));
         uint8_t *commits = NULL; /* every commitment, PB_CVR_HASH_BYTES each, in log order */
@@ -224,7 +226,10 @@ static const char *read_ballots(struct vctx *v, uint8_t **ret_commits, size_t *r
                 }
                 memcpy(commits + PB_CVR_HASH_BYTES * n, c, sizeof(c));
                 n++;
+                pb_progress_report(v->o->progress, n, total, 0);
         }
+        if (!why)
+                pb_progress_report(v->o->progress, n, total, 1);
         *ret_line = why ? l.line : 0;
         vlines_close(&l);
         pb_free(items);

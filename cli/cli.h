@@ -2,9 +2,12 @@
 #ifndef PB_CLI_H
 #define PB_CLI_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "cli/options.h"
+#include "engine/pb_progress.h"
 #include "engine/pb_err.h"
 
 /** Exit statuses of every subcommand (docs/cli.md). */
@@ -85,6 +88,21 @@ extern const struct cli_entry cli_commands[];
  * @return 0 when sent or when no manager asked (NOTIFY_SOCKET unset), -1 when it could not be sent
  */
 int cli_notify(const char *state);
+
+/**
+ * The progress line of a long job on stderr (cli/progress.c): `p` is what the job reports to.
+ * Drawn only when stderr is a terminal and not @quiet; otherwise p.fn is NULL.
+ */
+struct cli_progress {
+        struct pb_progress p;
+        const char *what, *unit; /* "pbvote verify: ballots", "checked" (borrowed, static) */
+        uint64_t t0_ms, last_ms;
+        bool open; /* a line without its newline is on the terminal */
+};
+/** Start @cp for a job named @what counting @unit ("ballots"). */
+void cli_progress_start(struct cli_progress *cp, const char *what, const char *unit, bool quiet);
+/** End the line if the job stopped before its total (an error): the next output starts clean. */
+void cli_progress_end(struct cli_progress *cp);
 
 /** Print "pbvote: FILE:LINE:COL: PATH: REASON" for @d on stderr. */
 void cli_report(const char *file, const struct pb_diag *d);
