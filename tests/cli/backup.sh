@@ -3,7 +3,8 @@
 # once opens and passes the full check; restored and served, it holds every ballot acknowledged
 # before the backup began; folder 0700, files 0600, no -wal or -shm; an existing destination is
 # refused; a backup killed (SIGKILL) at a random moment leaves the original byte for byte as it was
-# and no destination, only its temporary folder.
+# and no destination, only its temporary folder; a backup during which the server is killed
+# (SIGKILL) completes, and both the copy and the original pass the full check.
 # Usage: backup.sh PBVOTE PB_FILE (a large .pb file: its box takes long enough to copy to be killed)
 set -u
 pbvote=${1:?usage: backup.sh PBVOTE PB_FILE}
@@ -108,7 +109,7 @@ pids=""
 # SIGKILL at a random moment of a backup of a large box: the original is untouched
 mkdir -m 700 large
 "$pbvote" keygen --role engine --out large/engine.key --no-passphrase > /dev/null 2>&1
-expect 0 "import $(basename "$big")" "$pbvote" import "$big" --db large/big.db --key large/engine.key
+expect 0 "import $(basename "$big")" "$pbvote" import "$big" --db large/big.db --key large/engine.key --id big
 # not -shm: the shared-memory index every connection (a reader too) writes
 sha256sum large/engine.key large/big.db large/big.db-wal > sums
 midway=0
@@ -126,4 +127,18 @@ done
 check "backups were killed half-way ($midway of 8)" [ $midway -gt 0 ]
 check "the original is byte for byte as before" sha256sum -c --quiet sums
 expect 0 "and passes its full check" "$pbvote" election check --db large/big.db
+
+# SIGKILL of the server serving the box in the middle of a backup: the backup completes and checks
+serve large large.log
+check "the server serves the large box" [ -n "$port" ]
+"$pbvote" backup --data large --out during-kill > during.out 2>&1 &
+b=$!
+sleep 0.2
+kill -9 "$server"
+wait "$server" 2> /dev/null
+wait $b
+check "a backup during which the server is killed completes (exit $?)" [ -e during-kill/big.db ]
+expect 0 "its copy passes the full check" "$pbvote" election check --db during-kill/big.db
+expect 0 "the original passes its full check after the kill" "$pbvote" election check --db large/big.db
+pids=""
 finish
