@@ -87,8 +87,8 @@ int cli_tally_box(int argc, char **argv)
                 goto out;
         }
         if (pb_envelope_parse(result.data, result.len - 1, 0, &env, NULL) == PB_OK &&
-            pb_doc_result_parse((const char *)env.payload, env.payload_len, &doc, NULL, NULL, NULL) ==
-                    PB_OK) {
+            pb_doc_result_parse((const char *)env.payload, env.payload_len, pb_box_manifest(b), &doc, NULL,
+                                NULL, NULL) == PB_OK) {
                 uint8_t h[32];
                 char hex[2][65];
                 printf("%.*s\n", (int)doc.tally_len, doc.tally);
