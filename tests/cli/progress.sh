@@ -1,7 +1,8 @@
 #!/bin/sh
-# The progress line of `pbvote verify` (issue 17): on a pseudo-terminal (script(1)) it is drawn,
-# with counts, rate and time left, and ends with the total the C1 check reports; in a pipe, and
-# with --quiet on a terminal, stderr has none of it; stdout is the same either way.
+# The progress line of `pbvote verify` and `pbvote import` (one file, a city's folder; issue 17):
+# on a pseudo-terminal (script(1)) it is drawn, with counts, rate and time left, and ends with the
+# total (for verify, the one its C1 check reports); in a pipe, and with --quiet on a terminal,
+# stderr has none of it; verify's stdout is the same either way.
 # Usage: progress.sh PBVOTE PB_FILE (a .pb file large enough for several progress steps)
 set -u
 pbvote=${1:?usage: progress.sh PBVOTE PB_FILE}
@@ -16,6 +17,19 @@ export LC_ALL=C
 mkdir -m 700 k
 "$pbvote" keygen --role engine --out k/engine.key --no-passphrase > /dev/null 2>&1
 expect 0 "import $(basename "$big")" "$pbvote" import "$big" --db big.db --key k/engine.key
+hasnt err "cast in" "import in a pipe draws no progress line"
+script -q -e -c "'$pbvote' import '$big' --db tty.db --key k/engine.key" /dev/null > import.raw < /dev/null
+check "import on a terminal passes" [ $? = 0 ]
+tr '\r' '\n' < import.raw | sed 's/\x1b\[K//g' > import.out
+has_re import.out "^pbvote import: ballots: [0-9]* cast in [0-9.]* s ([0-9]*/s)$" "import on a terminal: the total line"
+has_re import.out "^pbvote import: ballots: [0-9]* of [0-9]* cast ([0-9]*%), [0-9]*/s, [0-9]*:[0-9][0-9] left$" \
+        "import on a terminal: progress lines with the total, the rate and the time left"
+script -q -e -c "'$pbvote' import '$big' --db quiet.db --key k/engine.key --quiet" /dev/null > import-quiet.raw < /dev/null
+hasnt import-quiet.raw "cast in" "import --quiet draws no progress line"
+city=$(dirname "$big")
+script -q -e -c "'$pbvote' import '$city' --db city.db --key k/engine.key" /dev/null > city.raw < /dev/null
+check "import of a city's folder on a terminal passes" [ $? = 0 ]
+has_re city.raw "pbvote import: residents' ballots: [0-9]* cast in " "import of a city's files: the total line"
 expect 0 "tally" "$pbvote" tally --db big.db --key k/engine.key --out result.json
 expect 0 "export" "$pbvote" export --db big.db --out bundle
 
