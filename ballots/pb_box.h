@@ -32,6 +32,7 @@
 #include "engine/pb_code.h"
 #include "engine/pb_cvr.h"
 #include "engine/pb_err.h"
+#include "engine/pb_progress.h"
 #include "engine/pb_key.h"
 #include "engine/pb_merkle.h"
 #include "engine/pb_note.h"
@@ -473,6 +474,9 @@ PB_NODISCARD pb_err pb_box_document(struct pb_box *b, enum pb_box_doc doc, struc
  * @return PB_OK, PB_ERR_STATE, PB_ERR_CONFLICT (@dir exists), PB_ERR_IO, PB_ERR_STORAGE, PB_ERR_NOMEM
  */
 PB_NODISCARD pb_err pb_box_export(struct pb_box *b, const char *dir, struct pb_diag *reterr);
+/** pb_box_export() reporting the ballots written (of the log's size) to @progress (borrowed; may be NULL). */
+PB_NODISCARD pb_err pb_box_export_progress(struct pb_box *b, const char *dir,
+                                           const struct pb_progress *progress, struct pb_diag *reterr);
 
 /** The audit bundle as a ustar archive read piece by piece (the HTTP export). */
 struct pb_box_export;

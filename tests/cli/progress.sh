@@ -1,5 +1,5 @@
 #!/bin/sh
-# The progress line of `pbvote verify` and `pbvote import` (one file, a city's folder; issue 17):
+# The progress line of `pbvote verify`, `import` (one file, a city's folder) and `export` (issue 17):
 # on a pseudo-terminal (script(1)) it is drawn, with counts, rate and time left, and ends with the
 # total (for verify, the one its C1 check reports); in a pipe, and with --quiet on a terminal,
 # stderr has none of it; verify's stdout is the same either way.
@@ -32,6 +32,13 @@ check "import of a city's folder on a terminal passes" [ $? = 0 ]
 has_re city.raw "pbvote import: residents' ballots: [0-9]* cast in " "import of a city's files: the total line"
 expect 0 "tally" "$pbvote" tally --db big.db --key k/engine.key --out result.json
 expect 0 "export" "$pbvote" export --db big.db --out bundle
+hasnt err "written in" "export in a pipe draws no progress line"
+script -q -e -c "'$pbvote' export --db big.db --out tty-bundle" /dev/null > export.raw < /dev/null
+check "export on a terminal passes" [ $? = 0 ]
+has_re export.raw "pbvote export: ballots: [0-9]* written in [0-9.]* s" "export on a terminal: the total line"
+check "and the same bundle" diff -r bundle tty-bundle
+script -q -e -c "'$pbvote' export --db big.db --out quiet-bundle --quiet" /dev/null > export-quiet.raw < /dev/null
+hasnt export-quiet.raw "written in" "export --quiet draws no progress line"
 
 # a pipe: no progress
 "$pbvote" verify bundle --allow-uncertified > pipe.out 2> pipe.err
