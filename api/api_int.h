@@ -153,7 +153,8 @@ struct pb_api {
         pthread_cond_t q_wake, q_done;
         struct pb_api_job **queue; /* ring of limits.writer_queue entries */
         size_t q_head, q_len;
-        bool stopping;
+        bool stopping; /* no more submissions; the writer leaves once the queue is empty */
+        bool joined;   /* the writer and the replier have left (pb_api_writer_join) */
 
         /* the replier: signs each committed batch's promise and answers its requests, while the
          * writer goes on with the next batch (writer.c) */
@@ -314,6 +315,8 @@ void pb_api_web_outcome(struct pb_api *api, const char *client, bool code_failed
 
 /* writer.c */
 PB_NODISCARD pb_err pb_api_writer_start(struct pb_api *api);
+/* Stop taking ballots, cast and answer the queued ones, join the writer and the replier (once). */
+void pb_api_writer_join(struct pb_api *api);
 void pb_api_writer_stop(struct pb_api *api);
 /** Queue @job; PB_ERR_BUSY when the queue is full (the caller answers 503 with Retry-After). */
 PB_NODISCARD pb_err pb_api_writer_submit(struct pb_api *api, struct pb_api_job *job);

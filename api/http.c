@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "engine/pb_alloc.h"
 
@@ -39,6 +40,8 @@ struct pb_http {
         pthread_t watchdog;
         bool stopping;
         pthread_cond_t wake;
+        unsigned active;        /* requests between their first byte and request_done (guarded by lock) */
+        pthread_cond_t settled; /* signalled when active drops to 0 */
 };
 
 static time_t now_s(void)
@@ -342,6 +345,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
                 snprintf(rq->method, sizeof(rq->method), "%s", method);
                 rq->route = "-";
                 *con_cls = rq;
+                pthread_mutex_lock(&h->lock);
+                h->active++;
+                pthread_mutex_unlock(&h->lock);
                 /* a route without a body still reads a small one, so that the API can name the error */
                 rq->cap = pb_api_body_limit(h->api, method, url);
                 if (rq->cap < 1024)
@@ -426,6 +432,10 @@ static void request_done(void *cls, struct MHD_Connection *con, void **con_cls,
         pthread_mutex_destroy(&rq->m);
         pb_free(rq);
         *con_cls = NULL;
+        pthread_mutex_lock(&h->lock);
+        if (!--h->active)
+                pthread_cond_broadcast(&h->settled);
+        pthread_mutex_unlock(&h->lock);
 }
 
 static void stop_watchdog(struct pb_http *h)
@@ -437,6 +447,7 @@ static void stop_watchdog(struct pb_http *h)
         pthread_join(h->watchdog, NULL);
         pthread_mutex_destroy(&h->lock);
         pthread_cond_destroy(&h->wake);
+        pthread_cond_destroy(&h->settled);
 }
 
 pb_err pb_http_start(struct pb_api *api, const struct pb_http_config *cfg, struct pb_http **ret,
@@ -460,21 +471,24 @@ pb_err pb_http_start(struct pb_api *api, const struct pb_http_config *cfg, struc
         h->head.next = h->head.prev = &h->head;
         pthread_mutex_init(&h->lock, NULL);
         pthread_cond_init(&h->wake, NULL);
+        pthread_cond_init(&h->settled, NULL);
         if (pthread_create(&h->watchdog, NULL, watchdog, h) != 0) {
                 pthread_mutex_destroy(&h->lock);
                 pthread_cond_destroy(&h->wake);
+                pthread_cond_destroy(&h->settled);
                 pb_free(h);
                 return pb_diag_set(reterr, PB_ERR_NOMEM, "listen", "cannot start the watchdog thread");
         }
         h->d = MHD_start_daemon(
-                MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME, cfg->port, NULL, NULL, handle, h,
-                MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
-                MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-                cfg->max_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
-                MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->connection_memory, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-                256u, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL,
-                MHD_OPTION_NOTIFY_COMPLETED, request_done, h, MHD_OPTION_NOTIFY_CONNECTION, notify_connection,
-                h, MHD_OPTION_END);
+                /* MHD_USE_ITC: pb_http_quiesce() needs it in this threading mode */
+                MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC, cfg->port, NULL, NULL,
+                handle, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
+                cfg->threads, MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
+                MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
+                cfg->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->connection_memory,
+                MHD_OPTION_LISTEN_BACKLOG_SIZE, 256u, MHD_OPTION_STRICT_FOR_CLIENT, 1,
+                MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL, MHD_OPTION_NOTIFY_COMPLETED, request_done,
+                h, MHD_OPTION_NOTIFY_CONNECTION, notify_connection, h, MHD_OPTION_END);
         if (!h->d) {
                 stop_watchdog(h);
                 pb_free(h);
@@ -489,6 +503,34 @@ pb_err pb_http_start(struct pb_api *api, const struct pb_http_config *cfg, struc
 uint16_t pb_http_port(const struct pb_http *h)
 {
         return h->port;
+}
+
+void pb_http_quiesce(struct pb_http *h)
+{
+        MHD_socket s = MHD_quiesce_daemon(h->d);
+
+        if (s != MHD_INVALID_SOCKET)
+                close(s); /* ours once quiesced */
+}
+
+bool pb_http_drain(struct pb_http *h, unsigned timeout_ms)
+{
+        struct timespec until;
+        bool idle;
+
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += timeout_ms / 1000;
+        until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&h->lock);
+        while (h->active && pthread_cond_timedwait(&h->settled, &h->lock, &until) == 0)
+                ;
+        idle = !h->active;
+        pthread_mutex_unlock(&h->lock);
+        return idle;
 }
 
 void pb_http_stop(struct pb_http *h)

@@ -139,6 +139,14 @@ bool pb_api_origin_is_valid(const char *s);
  * @return PB_OK, PB_ERR_IO (no such folder), PB_ERR_INVALID (a CORS origin that is not one), PB_ERR_NOMEM
  */
 PB_NODISCARD pb_err pb_api_new(const struct pb_api_config *cfg, struct pb_api **ret, struct pb_diag *reterr);
+/**
+ * Take no more ballots and finish the queued ones: the writer commits every ballot queued and
+ * answers each (the requests' done callbacks run) before this returns; a cast submitted later is
+ * answered 503 busy with Retry-After (nothing stored, the kiosk retries).  The first step of a
+ * clean stop (`pbvote serve` on SIGTERM), before the HTTP daemon closes its connections: a ballot
+ * committed then still reaches its client.  Idempotent; pb_api_free() does it too.
+ */
+void pb_api_drain(struct pb_api *api);
 /** Stop the writer (answering what is queued), close every election, free @api.  Accepts NULL. */
 void pb_api_free(struct pb_api *api);
 /** Body limit of the route @method @path takes (0: no body allowed), so that the HTTP layer can

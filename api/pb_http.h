@@ -2,6 +2,7 @@
 #ifndef PB_HTTP_H
 #define PB_HTTP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -38,7 +39,21 @@ PB_NODISCARD pb_err pb_http_start(struct pb_api *api, const struct pb_http_confi
                                   struct pb_diag *reterr);
 /** The port actually bound. */
 uint16_t pb_http_port(const struct pb_http *h);
-/** Stop and free (accepts NULL).  Waits for handlers in progress. */
+/**
+ * Stop listening: new connections are refused (the kernel's backlog of ones not yet accepted is
+ * reset), the open ones are served on.  The first step of a clean stop (`pbvote serve` on SIGTERM).
+ */
+void pb_http_quiesce(struct pb_http *h);
+/**
+ * Wait until no request is in progress (from its first byte read to its response sent), or
+ * @timeout_ms passed.  @return true when none is.
+ */
+bool pb_http_drain(struct pb_http *h, unsigned timeout_ms);
+/**
+ * Stop and free (accepts NULL): every connection is closed, answered or not.  Waits for handlers
+ * in progress.  A clean stop first quiesces, drains the requests, drains the API's writer
+ * (pb_api_drain) so every queued ballot is committed and answered, and drains again.
+ */
 void pb_http_stop(struct pb_http *h);
 
 #endif

@@ -351,13 +351,17 @@ static void *writer_main(void *cls)
         return NULL;
 }
 
-static void replier_stop(struct pb_api *api)
+static void replier_join(struct pb_api *api)
 {
         pthread_mutex_lock(&api->r_lock);
         api->r_stopping = true;
         pthread_cond_signal(&api->r_wake);
         pthread_mutex_unlock(&api->r_lock);
         pthread_join(api->replier, NULL); /* it answers every committed batch before it leaves */
+}
+
+static void replier_destroy(struct pb_api *api)
+{
         pthread_mutex_destroy(&api->r_lock);
         pthread_cond_destroy(&api->r_wake);
         pthread_cond_destroy(&api->r_room);
@@ -384,7 +388,8 @@ pb_err pb_api_writer_start(struct pb_api *api)
                 goto fail;
         }
         if (pthread_create(&api->writer, NULL, writer_main, api) != 0) {
-                replier_stop(api);
+                replier_join(api);
+                replier_destroy(api);
                 goto fail;
         }
         return PB_OK;
@@ -397,16 +402,40 @@ fail:
         return PB_ERR_NOMEM;
 }
 
-void pb_api_writer_stop(struct pb_api *api)
+/*
+ * The locks and the queue stay until pb_api_writer_stop(): a request thread that submits after the
+ * join still takes q_lock, sees `stopping` and answers 503.
+ */
+void pb_api_writer_join(struct pb_api *api)
 {
+        bool join;
+
         if (!api->queue)
                 return;
         pthread_mutex_lock(&api->q_lock);
         api->stopping = true;
+        join = !api->joined;
+        api->joined = true;
         pthread_cond_signal(&api->q_wake);
         pthread_mutex_unlock(&api->q_lock);
+        if (!join)
+                return;
         pthread_join(api->writer, NULL); /* it casts what is queued before it leaves */
-        replier_stop(api);
+        replier_join(api);
+}
+
+void pb_api_drain(struct pb_api *api)
+{
+        if (api)
+                pb_api_writer_join(api);
+}
+
+void pb_api_writer_stop(struct pb_api *api)
+{
+        if (!api->queue)
+                return;
+        pb_api_writer_join(api);
+        replier_destroy(api);
         pthread_mutex_destroy(&api->q_lock);
         pthread_cond_destroy(&api->q_wake);
         pthread_cond_destroy(&api->q_done);

@@ -150,8 +150,17 @@ static pb_err of_close(struct out_file *f, pb_err r, struct pb_diag *d)
         return absent ? PB_OK : r;
 }
 
-static pb_err write_member(struct pb_box *b, const char *dir, const struct member *m, struct pb_diag *d)
+/* The ballots written so far, of @total (the log's size), for the caller's progress line. */
+struct export_count {
+        const struct pb_progress *p;
+        uint64_t done, total;
+};
+
+static pb_err write_member(struct pb_box *b, const char *dir, const struct member *m, struct export_count *c,
+                           struct pb_diag *d)
 {
+        /* one line per ballot in log order: what a progress line counts */
+        const bool count = c->p && m->stmt == ST_BALLOTS_BY_LEAF;
         struct out_file f;
         sqlite3_stmt *st;
         bool done = false;
@@ -166,7 +175,11 @@ static pb_err write_member(struct pb_box *b, const char *dir, const struct membe
                 r = line_next(b, m, st, &f.buf, &done, d);
                 if (r == PB_OK && f.buf.len >= CHUNK)
                         r = of_drain(&f, d);
+                if (count && r == PB_OK && !done)
+                        pb_progress_report(c->p, ++c->done, c->total, 0);
         }
+        if (count && r == PB_OK)
+                pb_progress_report(c->p, c->done, c->total, 1);
         if (st)
                 sqlite3_reset(st);
         return of_close(&f, r, d);
@@ -190,6 +203,13 @@ static void export_undo(const char *dir)
 
 pb_err pb_box_export(struct pb_box *b, const char *dir, struct pb_diag *reterr)
 {
+        return pb_box_export_progress(b, dir, NULL, reterr);
+}
+
+pb_err pb_box_export_progress(struct pb_box *b, const char *dir, const struct pb_progress *progress,
+                              struct pb_diag *reterr)
+{
+        struct export_count count = { progress, 0, 0 };
         enum pb_box_state s;
         pb_err r;
         int fd;
@@ -204,6 +224,8 @@ pb_err pb_box_export(struct pb_box *b, const char *dir, struct pb_diag *reterr)
         if (r == PB_OK && s != PB_BOX_TALLIED && s != PB_BOX_CERTIFIED)
                 r = pb_diag_set(reterr, PB_ERR_STATE, "state",
                                 "the bundle is exported once the election is tallied");
+        if (r == PB_OK && progress)
+                r = box_get_count(b, CNT_LOGGED, &count.total, reterr);
         if (r < 0)
                 goto out;
         if (mkdir(dir, 0700) < 0) {
@@ -212,7 +234,7 @@ pb_err pb_box_export(struct pb_box *b, const char *dir, struct pb_diag *reterr)
                 goto out;
         }
         for (size_t i = 0; r == PB_OK && i < N_MEMBERS; i++)
-                r = write_member(b, dir, &members[i], reterr);
+                r = write_member(b, dir, &members[i], &count, reterr);
         if (r < 0)
                 export_undo(dir);
         if (r == PB_OK) {

@@ -32,6 +32,7 @@
 #include "engine/pb_code.h"
 #include "engine/pb_cvr.h"
 #include "engine/pb_err.h"
+#include "engine/pb_progress.h"
 #include "engine/pb_key.h"
 #include "engine/pb_merkle.h"
 #include "engine/pb_note.h"
@@ -88,6 +89,18 @@ PB_NODISCARD pb_err pb_box_open(const char *path, struct pb_box **ret, struct pb
 
 /** Close the database and wipe the key material.  Accepts NULL. */
 void pb_box_free(struct pb_box *b);
+
+/**
+ * Copy the ballot box at @src to the new file @dst (made 0600; it must not exist) while other
+ * processes may keep casting into @src: SQLite's online backup API copies the box as of one
+ * moment, in one read transaction that never blocks the writer (WAL).  @src is opened read-only
+ * and never written.  The copy is then opened as a box (pb_box_open) and fully checked
+ * (pb_box_check), its WAL folded into it, and fsynced; on any failure @dst is removed.
+ * @return PB_OK, PB_ERR_NOT_FOUND (no @src), PB_ERR_UNSUPPORTED (not a ballot box, or a newer
+ *         schema), PB_ERR_CONFLICT (@dst exists), PB_ERR_IO (cannot create @dst), PB_ERR_INTERNAL
+ *         (the copy fails its check), PB_ERR_BUSY, PB_ERR_STORAGE, PB_ERR_NOMEM
+ */
+PB_NODISCARD pb_err pb_box_backup(const char *src, const char *dst, struct pb_diag *reterr);
 
 /**
  * Use @key as this election's engine key (borrowed: it must outlive @b or the next call).  The
@@ -465,6 +478,9 @@ PB_NODISCARD pb_err pb_box_document(struct pb_box *b, enum pb_box_doc doc, struc
  * @return PB_OK, PB_ERR_STATE, PB_ERR_CONFLICT (@dir exists), PB_ERR_IO, PB_ERR_STORAGE, PB_ERR_NOMEM
  */
 PB_NODISCARD pb_err pb_box_export(struct pb_box *b, const char *dir, struct pb_diag *reterr);
+/** pb_box_export() reporting the ballots written (of the log's size) to @progress (borrowed; may be NULL). */
+PB_NODISCARD pb_err pb_box_export_progress(struct pb_box *b, const char *dir,
+                                           const struct pb_progress *progress, struct pb_diag *reterr);
 
 /** The audit bundle as a ustar archive read piece by piece (the HTTP export). */
 struct pb_box_export;

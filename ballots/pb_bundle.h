@@ -17,6 +17,7 @@
 
 #include "engine/pb_buf.h"
 #include "engine/pb_cvr.h"
+#include "engine/pb_progress.h"
 #include "engine/pb_digest.h"
 #include "engine/pb_err.h"
 #include "engine/pb_result.h"
@@ -113,6 +114,7 @@ struct pb_verify_options {
         const uint8_t *expect_manifest;      /* PB_SHA256_BYTES: of the published manifest payload */
         const uint8_t *expect_result;        /* PB_SHA256_BYTES: of the published result payload */
         pb_verify_summary_fn summary;        /* called with the check callback's @ctx; may be NULL */
+        const struct pb_progress *progress;  /* the ballots read (of the log's size); may be NULL */
 };
 
 /**

@@ -186,6 +186,8 @@ static void check_batches(struct vctx *v, const uint8_t *commits, size_t n)
 static const char *read_ballots(struct vctx *v, uint8_t **ret_commits, size_t *ret_n, unsigned *ret_line)
 {
         size_t np = 0; /* the projects of every contest: the longest CVR names them all */
+        /* the log's size the last checkpoint signs (the checkpoints passed): what progress counts to */
+        const uint64_t total = v->n_cps ? v->cps[v->n_cps - 1].size : 0;
         struct pb_vote_ballots vb;
         uint8_t *commits = NULL; /* every commitment, PB_CVR_HASH_BYTES each, in log order */
         size_t n = 0, cap = 0;
@@ -234,7 +236,10 @@ static const char *read_ballots(struct vctx *v, uint8_t **ret_commits, size_t *r
                 }
                 memcpy(commits + PB_CVR_HASH_BYTES * n, c, sizeof(c));
                 n++;
+                pb_progress_report(v->o->progress, n, total, 0);
         }
+        if (!why)
+                pb_progress_report(v->o->progress, n, total, 1);
         *ret_line = why ? l.line : 0;
         vlines_close(&l);
         pb_vote_ballots_release(&vb);

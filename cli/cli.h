@@ -2,9 +2,12 @@
 #ifndef PB_CLI_H
 #define PB_CLI_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "cli/options.h"
+#include "engine/pb_progress.h"
 #include "engine/pb_err.h"
 
 /** Exit statuses of every subcommand (docs/cli.md). */
@@ -40,6 +43,8 @@ int cmd_import(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_receipt(int argc, char **argv);
+/** `pbvote backup`: a checked copy of a data folder or a box while the server runs (cmd_backup.c). */
+int cmd_backup(int argc, char **argv);
 
 /** `pbvote tally` for PB elections: .pb files, ballot boxes (--db), export bundles (tally_pb.c). */
 int cli_tally_pb(int argc, char **argv);
@@ -52,8 +57,9 @@ int cli_tally_ranked(int argc, char **argv);
  * The option tables (options.h), one per subcommand; `election`, `token` and `codes` have one per
  * action, `tally` one per counting path.  Data only: walk them through cli_commands[].
  */
-extern const struct cli_command cli_cmd_cast, cli_cmd_certify, cli_cmd_check, cli_cmd_demo, cli_cmd_export,
-        cli_cmd_import, cli_cmd_keygen, cli_cmd_receipt, cli_cmd_serve, cli_cmd_verify, cli_cmd_version;
+extern const struct cli_command cli_cmd_backup, cli_cmd_cast, cli_cmd_certify, cli_cmd_check, cli_cmd_demo,
+        cli_cmd_export, cli_cmd_import, cli_cmd_keygen, cli_cmd_receipt, cli_cmd_serve, cli_cmd_verify,
+        cli_cmd_version;
 /** `pbvote tally`: a .pb file, a ballot box (--db), a ranked contest (.blt, RCTab config). */
 extern const struct cli_command cli_cmd_tally_pb, cli_cmd_tally_box, cli_cmd_tally_ranked;
 /** The counting paths of `pbvote tally`, NULL-terminated: whether an option takes a value is read from them. */
@@ -75,6 +81,28 @@ struct cli_entry {
 
 /** Every subcommand, in the order `pbvote --help` lists them; ended by a NULL name (commands.c). */
 extern const struct cli_entry cli_commands[];
+
+/**
+ * Tell the service manager @state ("READY=1", "STOPPING=1", "STATUS=...", lines joined by '\n'),
+ * as sd_notify(3) does, on the datagram socket $NOTIFY_SOCKET names (cli/notify.c).
+ * @return 0 when sent or when no manager asked (NOTIFY_SOCKET unset), -1 when it could not be sent
+ */
+int cli_notify(const char *state);
+
+/**
+ * The progress line of a long job on stderr (cli/progress.c): `p` is what the job reports to.
+ * Drawn only when stderr is a terminal and not @quiet; otherwise p.fn is NULL.
+ */
+struct cli_progress {
+        struct pb_progress p;
+        const char *what, *unit; /* "pbvote verify: ballots", "checked" (borrowed, static) */
+        uint64_t t0_ms, last_ms;
+        bool open; /* a line without its newline is on the terminal */
+};
+/** Start @cp for a job named @what counting @unit ("ballots"). */
+void cli_progress_start(struct cli_progress *cp, const char *what, const char *unit, bool quiet);
+/** End the line if the job stopped before its total (an error): the next output starts clean. */
+void cli_progress_end(struct cli_progress *cp);
 
 /** Print "pbvote: FILE:LINE:COL: PATH: REASON" for @d on stderr. */
 void cli_report(const char *file, const struct pb_diag *d);

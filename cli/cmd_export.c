@@ -11,6 +11,7 @@
 
 struct export_opts {
         const char *db, *out, *pb, *country, *unit, *instance;
+        bool quiet;
 };
 
 #define O struct export_opts
@@ -23,13 +24,14 @@ static const struct cli_option export_options[] = {
         CLI_STRING("unit", O, unit, "TEXT", "with --pb: META unit, the city (default: the vote's\ntitle)"),
         CLI_STRING("instance", O, instance, "TEXT",
                    "with --pb: META instance, the year or edition\n(default: the year the vote ended)"),
+        CLI_FLAG("quiet", O, quiet, "no progress line (drawn only when stderr is a terminal)"),
         CLI_END,
 };
 #undef O
 
 const struct cli_command cli_cmd_export = {
         .name = "export",
-        .synopsis = "export --db DB --out DIR\n"
+        .synopsis = "export --db DB --out DIR [--quiet]\n"
                     "export --db DB --pb DIR [--country TEXT] [--unit TEXT] [--instance TEXT]",
         .about = "Writes the audit bundle of a tallied (or certified) election into the new folder DIR: the\n"
                  "signed manifest, keys.txt, every checkpoint, every CVR with its nonce, the close "
@@ -92,7 +94,8 @@ static int export_pb(struct pb_box *b, const struct export_opts *o)
 
 int cmd_export(int argc, char **argv)
 {
-        struct export_opts o = { NULL, NULL, NULL, NULL, NULL, NULL };
+        struct export_opts o = { NULL, NULL, NULL, NULL, NULL, NULL, false };
+        struct cli_progress progress;
         struct cli_args args;
         struct pb_box *b = NULL;
         struct pb_diag d;
@@ -117,7 +120,9 @@ int cmd_export(int argc, char **argv)
                 return rc;
         }
         pb_diag_clear(&d);
-        r = pb_box_export(b, o.out, &d);
+        cli_progress_start(&progress, "pbvote export: ballots", "written", o.quiet);
+        r = pb_box_export_progress(b, o.out, &progress.p, &d);
+        cli_progress_end(&progress);
         if (r < 0)
                 rc = cli_fail(o.out, r, &d);
         else

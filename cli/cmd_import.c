@@ -28,6 +28,7 @@ static const struct cli_option import_options[] = {
         CLI_STRING("at", O, at, "YYYY-MM-DDTHH:MM:SSZ", "the time of the close statement (default: now)"),
         CLI_PATH("passphrase-file", O, pass_file, "FILE", "the engine key's passphrase"),
         CLI_PATH("office-passphrase-file", O, office_pass_file, "FILE", "the office key's passphrase"),
+        CLI_FLAG("quiet", O, quiet, "no progress line (drawn only when stderr is a terminal)"),
         CLI_END,
 };
 #undef O
@@ -70,8 +71,9 @@ static pb_err keep_code(void *ctx, const struct pb_code *code)
 }
 
 static int cast_all(struct pb_box *b, const struct pb_election *pb, const struct code_list *codes,
-                    const char *file)
+                    const char *file, bool quiet)
 {
+        struct cli_progress progress;
         const struct pb_election *e = pb_box_manifest(b)->election;
         struct pb_submission *subs = pb_calloc(BATCH, sizeof(*subs));
         struct pb_cast_outcome *out = pb_calloc(BATCH, sizeof(*out));
@@ -81,6 +83,7 @@ static int cast_all(struct pb_box *b, const struct pb_election *pb, const struct
         int rc = PB_EXIT_OK;
 
         pb_diag_clear(&d);
+        cli_progress_start(&progress, "pbvote import: ballots", "cast", quiet);
         if (!subs || !out || !map || !items) {
                 rc = PB_EXIT_SOFTWARE;
                 goto out;
@@ -119,8 +122,11 @@ static int cast_all(struct pb_box *b, const struct pb_election *pb, const struct
                         }
                 if (rc)
                         goto out;
+                /* every batch: the line redraws at most every 200 ms */
+                pb_progress_report(&progress.p, start + n, pb->ballots.n, 1);
         }
 out:
+        cli_progress_end(&progress);
         pb_free(subs);
         pb_free(out);
         pb_free(map);
@@ -192,7 +198,7 @@ static int load_inputs(const struct import_opts *o, const char *file, struct pb_
 
 int cmd_import(int argc, char **argv)
 {
-        struct import_opts o = { NULL, NULL, NULL, NULL, NULL, NULL, NULL, -1 };
+        struct import_opts o = { NULL, NULL, NULL, NULL, NULL, NULL, NULL, -1, false };
         struct pb_key_secret *engine = NULL, *office = NULL;
         struct pb_manifest *m = NULL;
         struct pb_election *pb = NULL;
@@ -228,7 +234,7 @@ int cmd_import(int argc, char **argv)
                 rc = cli_fail(o.db, r, &d);
                 goto out;
         }
-        if (pb->ballots.n && (rc = cast_all(b, pb, &codes, file)))
+        if (pb->ballots.n && (rc = cast_all(b, pb, &codes, file, o.quiet)))
                 goto out;
         r = pb_box_election_close(b, o.at ? o.at : now, &d);
         if (r < 0) {

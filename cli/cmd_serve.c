@@ -274,10 +274,42 @@ static int setup(struct serve *s, const struct serve_opts *o)
         return rc ? rc : load_keys(s, o);
 }
 
+/* Seconds a clean stop waits for the requests in progress, before and after the writer's queue. */
+#define STOP_DRAIN_MS 10000
+#define STOP_ANSWER_MS 5000
+
+/*
+ * SIGTERM (systemd's stop) or SIGINT: no new connection; the requests in progress finish; the
+ * writer commits every queued ballot and answers it; those answers are sent; then the connections
+ * close.  A ballot stored during the stop therefore reaches its client, and one that arrives after
+ * the writer stopped is answered 503 with Retry-After (nothing stored).  Stopping the daemon while
+ * the writer still held requests aborted the process (libmicrohttpd refuses to stop with suspended
+ * connections) and left stored ballots unanswered (tests/api/test_api_sigterm.c).
+ */
+static void stop_cleanly(struct pb_api *api, struct pb_http *http)
+{
+        bool drained;
+
+        (void)cli_notify("STOPPING=1\nSTATUS=stopping: committing the queued ballots");
+        fprintf(stderr, "pbvote: stopping: no new connections; committing the queued ballots\n");
+        pb_http_quiesce(http);
+        drained = pb_http_drain(http, STOP_DRAIN_MS);
+        pb_api_drain(api);
+        drained = pb_http_drain(http, STOP_ANSWER_MS) && drained;
+        if (!drained)
+                fprintf(stderr,
+                        "pbvote: stopping: requests still in progress after %d s are cut off "
+                        "(none of them was a queued ballot: those were all answered)\n",
+                        (STOP_DRAIN_MS + STOP_ANSWER_MS) / 1000);
+        pb_http_stop(http);
+        fprintf(stderr, "pbvote: stopped\n");
+}
+
 static int run(struct serve *s)
 {
         struct pb_api *api = NULL;
         struct pb_http *http = NULL;
+        char status[160];
         struct pb_diag d;
         pb_err err;
 
@@ -305,10 +337,14 @@ static int run(struct serve *s)
         printf("pbvote: serving http://%s:%u/ (the voting pages; the API under /v1/; Ctrl-C to stop)\n",
                s->host, (unsigned)pb_http_port(http));
         fflush(stdout);
+        snprintf(status, sizeof(status), "READY=1\nSTATUS=serving http://%s:%u/", s->host,
+                 (unsigned)pb_http_port(http));
+        if (cli_notify(status) < 0)
+                fprintf(stderr, "pbvote: cannot tell the service manager that the server is ready "
+                                "(NOTIFY_SOCKET)\n");
         while (!stop)
                 pause();
-        fprintf(stderr, "pbvote: stopping\n");
-        pb_http_stop(http);
+        stop_cleanly(api, http);
         pb_api_free(api);
         return PB_EXIT_OK;
 }

@@ -19,7 +19,7 @@
 
 struct verify_opts {
         const char *trust, *exp_manifest, *exp_result, *exp_election;
-        bool uncertified;
+        bool uncertified, quiet;
 };
 
 #define O struct verify_opts
@@ -31,6 +31,7 @@ static const struct cli_option verify_options[] = {
         CLI_STRING("expect-result", O, exp_result, "HEX", "the SHA-256 of the signed result payload"),
         CLI_STRING("expect-election", O, exp_election, "ID", "the election's id"),
         CLI_FLAG("allow-uncertified", O, uncertified, "a bundle without a certification may pass"),
+        CLI_FLAG("quiet", O, quiet, "no progress line (drawn only when stderr is a terminal)"),
         CLI_END,
 };
 #undef O
@@ -253,12 +254,13 @@ static int parse_hash(const char *opt, const char *hex, uint8_t out[32])
 
 int cmd_verify(int argc, char **argv)
 {
-        struct verify_opts vo = { NULL, NULL, NULL, NULL, false };
+        struct verify_opts vo = { NULL, NULL, NULL, NULL, false, false };
         struct cli_args args;
         struct pb_key_public keys[MAX_TRUSTED];
         enum pb_trust_role roles[MAX_TRUSTED];
         uint8_t want_manifest[32], want_result[32];
         struct pb_verify_options o;
+        struct cli_progress progress;
         unsigned failed = 0;
         int rc;
         pb_err r;
@@ -288,7 +290,10 @@ int cmd_verify(int argc, char **argv)
                 fprintf(stderr, "pbvote verify: %s: %s\n", args.operands[0], strerror(errno));
                 return PB_EXIT_INPUT;
         }
+        cli_progress_start(&progress, "pbvote verify: ballots", "checked", vo.quiet);
+        o.progress = &progress.p;
         r = pb_bundle_verify(args.operands[0], &o, print_check, NULL, &failed);
+        cli_progress_end(&progress);
         if (r == PB_OK) {
                 printf("VALID: every check passed%s%s\n", vo.trust ? "" : " (keys not pinned: use --trust)",
                        vo.exp_result ? ""

@@ -2,12 +2,13 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
-#include "pb_config.h"
+#include "cli/cli_version.h"
 
 const struct cli_command cli_cmd_version = {
         .name = "version",
         .synopsis = "version",
-        .about = "Prints the version of pbvote.\n",
+        .about = "Prints the version of pbvote and the git commit it was built from (\"unknown\" when it\n"
+                 "was not built from a git checkout; \"-dirty\" when the files differed from the commit).\n",
 };
 
 int cmd_version(int argc, char **argv)
@@ -17,7 +18,7 @@ int cmd_version(int argc, char **argv)
 
         if (rc != CLI_PARSED)
                 return rc;
-        printf("pbvote %s\n", PBVOTE_VERSION);
+        printf("pbvote %s (commit %s)\n", cli_version, cli_commit);
         return PB_EXIT_OK;
 }
 
@@ -25,6 +26,8 @@ int cmd_version(int argc, char **argv)
 #define ONE(cmd) ((const struct cli_command *const[]){ &(cmd), NULL })
 
 const struct cli_entry cli_commands[] = {
+        { "backup", cmd_backup, "a checked copy of a data folder or a ballot box, while the server runs",
+          ONE(cli_cmd_backup), NULL },
         { "cast", cmd_cast, "enter paper ballots into a ballot box (the normal cast path)", ONE(cli_cmd_cast),
           NULL },
         { "certify", cmd_certify, "the finance office's certification of a signed result",

@@ -418,8 +418,9 @@ static void report(const struct city *c, uint32_t r, struct pb_diag *d)
 }
 
 /* Every resident's submission, CLI_IMPORT_BATCH per transaction. */
-static int cast_residents(const struct city *c, struct pb_box *b)
+static int cast_residents(const struct city *c, struct pb_box *b, bool quiet)
 {
+        struct cli_progress progress;
         struct pb_submission *subs = pb_calloc(CLI_IMPORT_BATCH, sizeof(*subs));
         struct pb_cast_outcome *out = pb_calloc(CLI_IMPORT_BATCH, sizeof(*out));
         struct pb_contest_ballot *parts = pb_calloc((size_t)CLI_IMPORT_BATCH * c->n, sizeof(*parts));
@@ -427,6 +428,7 @@ static int cast_residents(const struct city *c, struct pb_box *b)
         int rc = subs && out && parts ? PB_EXIT_OK : PB_EXIT_SOFTWARE;
 
         pb_diag_clear(&d);
+        cli_progress_start(&progress, "pbvote import: residents' ballots", "cast", quiet);
         for (size_t start = 0; rc == PB_EXIT_OK && start < c->n_res; start += CLI_IMPORT_BATCH) {
                 size_t n = c->n_res - start < CLI_IMPORT_BATCH ? c->n_res - start : CLI_IMPORT_BATCH;
                 pb_err r;
@@ -443,7 +445,10 @@ static int cast_residents(const struct city *c, struct pb_box *b)
                                 report(c, (uint32_t)(start + k), &out[k].diag);
                                 rc = PB_EXIT_INPUT;
                         }
+                if (rc == PB_EXIT_OK)
+                        pb_progress_report(&progress.p, start + n, c->n_res, 1);
         }
+        cli_progress_end(&progress);
         pb_free(subs);
         pb_free(out);
         pb_free(parts);
@@ -474,7 +479,7 @@ static int fill_box(const struct import_opts *o, struct city *c, struct pb_key_s
         if (rc == PB_EXIT_OK && c->n_res)
                 rc = issue_codes(c, b);
         if (rc == PB_EXIT_OK && c->n_res)
-                rc = cast_residents(c, b);
+                rc = cast_residents(c, b, o->quiet);
         if (rc == PB_EXIT_OK && (r = pb_box_election_close(b, o->at ? o->at : now, &d)) < 0)
                 rc = cli_fail(o->db, r, &d);
         pb_box_free(b);

@@ -2,12 +2,15 @@
 #ifndef PB_CLI_IMPORT_INT_H
 #define PB_CLI_IMPORT_INT_H
 
+#include <stdbool.h>
+
 #include "ballots/pb_box.h"
 #include "engine/pb_key.h"
 
 struct import_opts {
         const char *db, *key, *office_key, *id, *at, *pass_file, *office_pass_file;
         int rule;
+        bool quiet; /* no progress line on a terminal */
 };
 
 /** Ballots cast per transaction (and codes kept in guarded memory per batch). */

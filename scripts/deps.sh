@@ -6,7 +6,7 @@ set -eu
 cd "$(dirname "$0")/.."
 pkgs="meson ninja-build pkg-config gcc clang clang-format libclang-rt-14-dev valgrind
       libsodium-dev libsqlite3-dev libcjson-dev libmicrohttpd-dev
-      chromium fonts-dejavu-core curl"
+      chromium fonts-dejavu-core curl man-db groff-base bash systemd strace"
 command -v node >/dev/null || pkgs="$pkgs nodejs"
 command -v npm >/dev/null || pkgs="$pkgs npm"
 missing=""
