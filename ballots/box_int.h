@@ -53,6 +53,7 @@ enum box_stmt {
 /** Named counters of the `counts` table. */
 #define CNT_CODES_ISSUED "codes_issued"
 #define CNT_CODES_SPENT "codes_spent"
+#define CNT_CODES_LEGACY "codes_legacy" /* issued with the mod-37 check, before schema 7 */
 #define CNT_PENDING "pending"
 #define CNT_LOGGED "logged"
 /** The name of the counter of ballots accepted by channel @c ("channel.electronic"), or refused
@@ -79,7 +80,8 @@ struct pb_box {
         uint8_t *retry_key;
         bool retry_loaded; /* retry_key and legacy_idem were read */
         bool legacy_idem;  /* the idem table of schema 1-2 still holds records */
-        uint64_t prep_gen; /* changes with manifest, pepper, retry key or legacy_idem (box_prepare.c) */
+        bool legacy_codes; /* codes with the mod-37 check were issued here (before schema 7) */
+        uint64_t prep_gen; /* changes with manifest, pepper, retry key or a legacy flag (box_prepare.c) */
         /* the right edge of the log's tree: the roots of its perfect subtrees, largest first */
         bool frontier_valid;
         uint64_t frontier_size;
@@ -108,6 +110,7 @@ struct box_prep_inputs {
         const uint8_t *pepper;
         const uint8_t *retry_key; /* or NULL */
         bool legacy_idem;
+        bool legacy_codes; /* also read codes with the mod-37 check (pb_code_parse_mod37) */
         uint64_t gen;
 };
 /** The box's own inputs (valid until the next change of the box). */

@@ -38,7 +38,7 @@
 
 /** SQLite application_id of a ballot box ('PBV1') and the schema version this build writes. */
 #define PB_BOX_APPLICATION_ID 0x50425631
-#define PB_BOX_SCHEMA_VERSION 6
+#define PB_BOX_SCHEMA_VERSION 7
 
 /** API roles (issue 6). */
 enum pb_role { PB_ROLE_ADMIN, PB_ROLE_KIOSK, PB_ROLE_AUDITOR, PB_ROLE_COUNT };
@@ -296,6 +296,13 @@ void pb_receipts_sign(const struct pb_receipt_signer *s, struct pb_cast_outcome 
  * batch_min.  Nothing to do is PB_OK.  Needs the engine key.
  */
 PB_NODISCARD pb_err pb_box_flush(struct pb_box *b, struct pb_diag *reterr);
+
+/**
+ * Did this box issue voter codes with the mod-37 check symbol, before issue 13 (schema 7)?  It
+ * reads them for as long as it exists (docs/integrity.md, departure 14), and the pages' own code
+ * check must too.  One read transaction; PB_ERR_STORAGE.  @ret is set only on PB_OK.
+ */
+PB_NODISCARD pb_err pb_box_codes_legacy(struct pb_box *b, bool *ret, struct pb_diag *reterr);
 
 /** Read the counts (one read transaction).  PB_ERR_STORAGE. */
 PB_NODISCARD pb_err pb_box_turnout(struct pb_box *b, struct pb_turnout *ret, struct pb_diag *reterr);

@@ -98,7 +98,7 @@ has err "ballot" "the refusal names the ballot"
 # another check symbol than the code's own (always "1" before: 1 run in 37 the code was unchanged)
 case "$(code 3)" in *1) mistyped=$(code 3 | sed 's/.$/2/') ;; *) mistyped=$(code 3 | sed 's/.$/1/') ;; esac
 expect 1 "a mistyped code" "$pbvote" cast --db e.db $E --code "$mistyped" --ballot '{"approvals":["p3"]}'
-expect 1 "a code that was never issued" "$pbvote" cast --db e.db $E --code 0410-6105-0R3G-G28A-Z \
+expect 1 "a code that was never issued" "$pbvote" cast --db e.db $E --code 0410-6105-0R3G-G28A-B \
         --ballot '{"approvals":["p3"]}'
 sid=00112233445566778899aabbccddeeff
 expect 0 "cast with a submission id" "$pbvote" cast --db e.db $E --code "$(code 2)" --submission-id $sid \
