@@ -352,7 +352,8 @@ PB_NODISCARD pb_err pb_box_tally(struct pb_box *b, const uint64_t *seed, const c
                                  struct pb_buf *out, struct pb_diag *reterr);
 
 /**
- * Certify the stored result: @result must be byte for byte the stored result envelope; the
+ * Certify the stored result: @result must be the stored result envelope's payload type and
+ * payload, in any JSON layout of the envelope (a pretty-printed copy is the same result); the
  * finance office's @office key (the manifest's office key) signs a certification naming the
  * result's SHA-256; it is stored (state certified) and appended to @out.  Refused unless the stored
  * manifest, close statement and result verify and name each other (PB_ERR_INTERNAL).
