@@ -147,7 +147,7 @@ struct pb_api_ctx {
         struct pb_api *api;
         const struct pb_api_request *req;
         struct pb_api_response *resp;
-        char param[PB_API_MAX_PARAMS][PB_API_PARAM_MAX]; /* captured {id}, {commitment} */
+        char param[PB_API_MAX_PARAMS][PB_API_PARAM_MAX]; /* captured {id}, {commitment} or {short_code} */
         unsigned roles;                                  /* role bits the credentials grant */
         struct pb_api_election *el;                      /* the election of {id}, when the route has one */
         struct pb_api_token token;                       /* who the credentials are */
@@ -290,6 +290,7 @@ void pb_h_election_close(struct pb_api_ctx *c);
 void pb_h_codes(struct pb_api_ctx *c);
 void pb_h_ballots(struct pb_api_ctx *c);
 void pb_h_receipt(struct pb_api_ctx *c);
+void pb_h_receipt_short(struct pb_api_ctx *c);
 void pb_h_checkpoint(struct pb_api_ctx *c);
 void pb_h_turnout(struct pb_api_ctx *c);
 void pb_h_tally(struct pb_api_ctx *c);

@@ -25,6 +25,9 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_BALLOT_INSERT_LOGGED] = "INSERT INTO ballots(commitment, leaf, nonce, cvr) VALUES (?, ?, ?, ?)",
         [ST_BALLOT_SET_LEAF] = "UPDATE ballots SET leaf = ? WHERE commitment = ? AND leaf IS NULL",
         [ST_BALLOT_LEAF] = "SELECT leaf FROM ballots WHERE commitment = ?",
+        /* the commitments a short code names: a range of the primary key (two tell it is ambiguous) */
+        [ST_BALLOT_BY_PREFIX] =
+                "SELECT commitment FROM ballots WHERE commitment >= ? AND commitment < ? LIMIT 2",
         [ST_PENDING_LIST] = ("SELECT commitment FROM ballots INDEXED BY ballots_pending WHERE leaf IS NULL "
                              "ORDER BY commitment"),
         [ST_PENDING_ALL] = ("SELECT commitment, nonce, cvr FROM ballots INDEXED BY ballots_pending "

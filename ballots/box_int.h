@@ -47,6 +47,7 @@ enum box_stmt {
         ST_TOKEN_REVOKE,
         ST_TOKEN_LOCK,
         ST_DATA_VERSION,
+        ST_BALLOT_BY_PREFIX,
         ST_COUNT
 };
 

@@ -330,6 +330,16 @@ PB_NODISCARD pb_err pb_box_inclusion(struct pb_box *b, const uint8_t commitment[
                                      struct pb_diag *reterr);
 
 /**
+ * The commitment of the one ballot whose receipt has the short code @short_code[0..len) (as a
+ * person typed it: pb_code_short_parse()), accepted whether pending or in the log, into @ret.  One
+ * read transaction.
+ * @return PB_OK, PB_ERR_PARSE (not a short code), PB_ERR_NOT_FOUND, PB_ERR_CONFLICT (two ballots
+ *         share its 50 bits: look the receipt up by commitment), PB_ERR_STORAGE
+ */
+PB_NODISCARD pb_err pb_box_find_short(struct pb_box *b, const char *short_code, size_t len,
+                                      uint8_t ret[PB_CVR_HASH_BYTES], struct pb_diag *reterr);
+
+/**
  * RFC 6962 consistency proof between two checkpoint sizes (@old_size <= @size <= log size).
  * @param ret_path  PB_MERKLE_MAX_PROOF * PB_MERKLE_HASH_BYTES bytes of caller storage
  */

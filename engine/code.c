@@ -213,3 +213,36 @@ void pb_code_short(const uint8_t commitment[PB_CVR_HASH_BYTES], char out[PB_CODE
         }
         out[PB_CODE_SHORT_LEN] = '\0';
 }
+
+pb_err pb_code_short_parse(const char *s, size_t len, char ret[PB_CODE_SHORT_LEN + 1],
+                           uint8_t ret_prefix[PB_CODE_SHORT_PREFIX_BYTES], struct pb_diag *reterr)
+{
+        uint8_t prefix[PB_CODE_SHORT_PREFIX_BYTES] = { 0 };
+        size_t n = 0;
+
+        for (size_t i = 0; i < len; i++) {
+                int x = symbol_value((unsigned char)s[i]);
+
+                if (x == -1)
+                        continue;
+                if (x < 0 || x >= DATA_SYMBOLS)
+                        return pb_diag_at(reterr, PB_ERR_PARSE, 0, (unsigned)(i < 100000 ? i + 1 : 0),
+                                          "short_code", "character that cannot be part of a short code");
+                if (n == PB_CODE_SHORT_LEN)
+                        return pb_diag_set(reterr, PB_ERR_PARSE, "short_code",
+                                           "too many characters for a short code");
+                /* symbol n holds bits 5n .. 5n+4 of the commitment, most significant first */
+                for (int b = 0; b < SYMBOL_BITS; b++) {
+                        size_t bit = n * SYMBOL_BITS + (size_t)b;
+
+                        if (x & (1 << (SYMBOL_BITS - 1 - b)))
+                                prefix[bit / 8] |= (uint8_t)(0x80u >> (bit % 8));
+                }
+                ret[n++] = alphabet[x];
+        }
+        if (n < PB_CODE_SHORT_LEN)
+                return pb_diag_set(reterr, PB_ERR_PARSE, "short_code", "too few characters for a short code");
+        ret[n] = '\0';
+        memcpy(ret_prefix, prefix, sizeof(prefix));
+        return PB_OK;
+}

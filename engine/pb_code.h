@@ -99,4 +99,18 @@ void pb_code_wipe(struct pb_code *c);
  */
 void pb_code_short(const uint8_t commitment[PB_CVR_HASH_BYTES], char out[PB_CODE_SHORT_LEN + 1]);
 
+/** Bytes that hold the 50 bits of a short code (the last one's low 6 bits are zero). */
+#define PB_CODE_SHORT_PREFIX_BYTES 7
+
+/**
+ * Read a short code as a person typed it (case, spaces and dashes, O/0 and I/L/1 forgiven, as
+ * pb_code_parse()): @ret its 10 symbols as pb_code_short() writes them, @ret_prefix the 50 bits
+ * of the commitment it names, the rest zero.  Both set only on PB_OK.
+ * @return PB_OK, PB_ERR_PARSE (a character that cannot be in it, reterr->col its 1-based place;
+ *         too few or too many symbols)
+ */
+PB_NODISCARD pb_err pb_code_short_parse(const char *s, size_t len, char ret[PB_CODE_SHORT_LEN + 1],
+                                        uint8_t ret_prefix[PB_CODE_SHORT_PREFIX_BYTES],
+                                        struct pb_diag *reterr);
+
 #endif

@@ -1164,6 +1164,80 @@ out:
         pb_manifest_free(m);
 }
 
+/* The SQL @q on @db (another connection, behind the box's back): did it run? */
+static bool sql_run(const char *db, const char *q)
+{
+        sqlite3 *h = NULL;
+        bool ok = sqlite3_open(db, &h) == SQLITE_OK && sqlite3_exec(h, q, NULL, NULL, NULL) == SQLITE_OK;
+
+        sqlite3_close(h);
+        return ok;
+}
+
+/*
+ * Issue 13: a receipt is found by its short code (as a person types it), pending or in the log;
+ * an unknown one is not found, a malformed one refused with its place, and two ballots sharing the
+ * 50 bits (made here behind the box's back) are said to be ambiguous, never one of them at random.
+ */
+static void test_find_short(void)
+{
+        static const uint32_t ab[2] = { 0, 1 };
+        struct pb_manifest *m = manifest();
+        struct pb_cast_outcome out[3];
+        struct pb_submission s;
+        struct pb_box *b = NULL;
+        struct pb_diag d;
+        struct codes cs;
+        uint8_t c[32];
+        char db[128], typed[32], q[256], hex[65];
+
+        memset(&cs, 0, sizeof(cs));
+        path_of(db, sizeof(db), "short.db");
+        CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
+        if (!b)
+                goto out;
+        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
+        CHECK(pb_box_codes_issue(b, 3, collect, &cs, NULL) == PB_OK);
+        for (int i = 0; i < 3; i++) {
+                s = sub(cs.c[i].text, ab, 2);
+                CHECK(pb_box_cast(b, &s, 1, &out[i], NULL) == PB_OK);
+                CHECK_INT(out[i].status, PB_OK);
+        }
+        CHECK(pb_box_flush(b, NULL) == PB_OK);
+        for (int i = 0; i < 3; i++) {
+                const char *sc = out[i].receipt.short_code;
+
+                /* lower case, a dash in the middle */
+                snprintf(typed, sizeof(typed), "%.5s-%s", sc, sc + 5);
+                for (char *p = typed; *p; p++)
+                        if (*p >= 'A' && *p <= 'Z')
+                                *p = (char)(*p - 'A' + 'a');
+                memset(c, 0, sizeof(c));
+                CHECK_INT(pb_box_find_short(b, typed, strlen(typed), c, &d), PB_OK);
+                CHECK(!memcmp(c, out[i].receipt.commitment, 32));
+        }
+        CHECK_INT(pb_box_find_short(b, "0000000000", 10, c, &d), PB_ERR_NOT_FOUND);
+        CHECK_STR(d.reason, "no ballot has this short code");
+        CHECK_INT(pb_box_find_short(b, "00000*0000", 10, c, &d), PB_ERR_PARSE);
+        CHECK_INT(d.col, 6);
+        /* a second ballot with the first one's 50 bits, differing after them */
+        sodium_bin2hex(hex, sizeof(hex), out[0].receipt.commitment, 32);
+        hex[13] = hex[13] == '0' ? '1' : '0'; /* byte 6's low nibble: outside the 50 bits */
+        snprintf(
+                q, sizeof(q),
+                "INSERT INTO ballots(commitment, leaf, nonce, cvr) VALUES (x'%s', NULL, zeroblob(32), x'00')",
+                hex);
+        CHECK(sql_run(db, q));
+        CHECK_INT(pb_box_find_short(b, out[0].receipt.short_code, PB_CODE_SHORT_LEN, c, &d), PB_ERR_CONFLICT);
+        CHECK_STR(d.reason,
+                  "more than one ballot has this short code: look the receipt up by its commitment");
+        CHECK_INT(pb_box_find_short(b, out[1].receipt.short_code, PB_CODE_SHORT_LEN, c, &d), PB_OK);
+out:
+        pb_box_free(b);
+        pb_manifest_free(m);
+}
+
 static pb_err count_tokens(void *ctx, const char *id, enum pb_role role, const char *label, bool revoked,
                            unsigned flags)
 {
@@ -1813,6 +1887,7 @@ int main(int argc, char **argv)
         RUN(test_export_stream);
         RUN(test_file_modes);
         RUN(test_codes_letters_and_digits);
+        RUN(test_find_short);
         RUN(test_two_handles);
         RUN(test_empty_election_verifies);
         RUN(test_cast_sees_other_process);

@@ -280,6 +280,41 @@ static void test_short(void)
         CHECK_STR(s, "Q9W1DFWF07");
 }
 
+/* A short code read back: the 50 bits of the commitment it names (SHA-256("abc") begins
+ * ba 78 16 bf 8f 01 cf: the 50 bits are ba 78 16 bf 8f 01 and the top two of cf), as typed. */
+static void test_short_parse(void)
+{
+        static const uint8_t want[PB_CODE_SHORT_PREFIX_BYTES] = { 0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xc0 };
+        const char *same[] = { "Q9W1DFWF07", "q9w1dfwf07", "Q9W1D-FWF07", "q9wl dfwf o7", "Q9WI-DFWF-O7" };
+        uint8_t prefix[PB_CODE_SHORT_PREFIX_BYTES], h[32];
+        char s[PB_CODE_SHORT_LEN + 1], again[PB_CODE_SHORT_LEN + 1];
+        struct pb_diag d;
+
+        for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+                memset(prefix, 0xee, sizeof(prefix));
+                CHECK_INT(pb_code_short_parse(same[i], strlen(same[i]), s, prefix, &d), PB_OK);
+                CHECK_STR(s, "Q9W1DFWF07");
+                CHECK(!memcmp(prefix, want, sizeof(want)));
+        }
+        /* every commitment's short code reads back to its first 50 bits */
+        for (int round = 0; round < 1000; round++) {
+                randombytes_buf(h, sizeof(h));
+                pb_code_short(h, s);
+                CHECK_INT(pb_code_short_parse(s, strlen(s), again, prefix, NULL), PB_OK);
+                CHECK_STR(again, s);
+                CHECK(!memcmp(prefix, h, 6) && prefix[6] == (h[6] & 0xc0));
+        }
+        CHECK_INT(pb_code_short_parse("Q9W1DFWF0", 9, s, prefix, &d), PB_ERR_PARSE);
+        CHECK_STR(d.reason, "too few characters for a short code");
+        CHECK_INT(pb_code_short_parse("Q9W1DFWF077", 11, s, prefix, &d), PB_ERR_PARSE);
+        CHECK_STR(d.reason, "too many characters for a short code");
+        CHECK_INT(pb_code_short_parse("Q9W1DFWFU7", 10, s, prefix, &d), PB_ERR_PARSE);
+        CHECK_INT(d.col, 9);
+        CHECK_INT(pb_code_short_parse("Q9W1*FWF07", 10, s, prefix, &d), PB_ERR_PARSE);
+        CHECK_INT(d.col, 5);
+        CHECK_INT(pb_code_short_parse("", 0, s, prefix, &d), PB_ERR_PARSE);
+}
+
 int main(void)
 {
         if (sodium_init() < 0)
@@ -292,5 +327,6 @@ int main(void)
         RUN(test_legacy);
         RUN(test_hash);
         RUN(test_short);
+        RUN(test_short_parse);
         return check_summary("code");
 }
