@@ -27,6 +27,7 @@ pb_err pb_api_new(const struct pb_api_config *cfg, struct pb_api **ret, struct p
                 return PB_ERR_NOMEM;
         api->limits = cfg->limits;
         api->clock_ms = cfg->clock_ms ? cfg->clock_ms : pb_api_monotonic_ms;
+        api->wall_s = cfg->wall_s ? cfg->wall_s : pb_api_wall_s;
         if (!api->limits.writer_queue)
                 api->limits.writer_queue = 10000;
         if (!api->limits.max_exports)
@@ -51,6 +52,8 @@ pb_err pb_api_new(const struct pb_api_config *cfg, struct pb_api **ret, struct p
                 r = pb_api_store_load(api, reterr);
         if (r == PB_OK)
                 r = pb_api_writer_start(api);
+        if (r == PB_OK && (r = pb_api_period_start(api)) < 0)
+                pb_api_writer_stop(api);
         if (r < 0) {
                 pb_api_store_close(api);
                 pb_api_kiosks_free(api);
@@ -69,6 +72,7 @@ void pb_api_free(struct pb_api *api)
 {
         if (!api)
                 return;
+        pb_api_period_stop(api);
         pb_api_writer_stop(api);
         pb_api_store_close(api);
         pb_api_kiosks_free(api);

@@ -4,9 +4,11 @@
 
 #include <cjson/cJSON.h>
 #include <pthread.h>
+#include <sys/types.h>
 
 #include "api/pb_api.h"
 #include "ballots/pb_box.h"
+#include "formats/pb_json_ballot.h"
 #include "formats/pb_json.h"
 
 /** A box snapshot shared by the request threads that prepare ballots with it (refcounted). */
@@ -22,6 +24,11 @@ struct pb_api_snap {
 struct pb_api_election {
         char id[65];
         struct pb_box *box; /* NULL: unavailable (its box could not be opened), see below */
+        /* the file served: its identity when opened, so that a file removed (or replaced) behind the
+         * server's back is noticed (store.c), and when it was last looked at (ms, the API's clock) */
+        dev_t dev;
+        ino_t ino;
+        uint64_t seen_ms;
         pb_err unavailable; /* why not, when box is NULL: its routes answer 503 with @reason */
         char reason[PB_API_REASON_MAX];
         pthread_mutex_t lock; /* the box's statements are not shareable between threads */
@@ -61,15 +68,17 @@ struct pb_api_receipt {
 /** A ballot waiting for the writer thread. */
 struct pb_api_job {
         struct pb_api_election *el;
-        struct pb_submission sub;    /* items, points and code are owned by the job */
+        struct pb_submission sub;    /* its ballots and code are owned by the job */
         struct pb_box_prepared prep; /* owned: prepared on the request's thread when it could be */
         bool web;                    /* cast from the web with the voter code alone: its client */
         char client[PB_API_CLIENT_MAX];
         bool device; /* cast by a device token (per-kiosk limits): its id */
         char token_id[PB_TOKEN_ID_LEN + 1];
         char *code;
-        uint32_t *items;
-        int64_t *points;
+        struct pb_vote_ballots ballots;   /* owned: the ballots sub points into */
+        struct pb_cvr_paper paper;        /* an officer's paper ballot: sub.paper, into the two below */
+        char batch[PB_CVR_BATCH_MAX + 1]; /* its batch; its officer is token_id */
+        struct pb_diag refused;           /* sub.refused: the ballot's JSON refused, counted by the box */
         struct pb_api_response *resp;
         void (*done)(void *cls);
         void *done_cls;
@@ -78,9 +87,11 @@ struct pb_api_job {
 
 /** What the credentials of a request are, beyond their roles. */
 struct pb_api_token {
-        bool election_token;          /* one of the election's tokens (not a server admin's) */
-        char id[PB_TOKEN_ID_LEN + 1]; /* its public id */
-        unsigned flags;               /* PB_TOKEN_DEVICE, PB_TOKEN_LOCKED (as of the cached verdict) */
+        bool election_token;            /* one of the election's tokens (not a server admin's) */
+        char id[PB_TOKEN_ID_LEN + 1];   /* its public id */
+        unsigned flags;                 /* PB_TOKEN_DEVICE, PB_TOKEN_LOCKED (as of the cached verdict) */
+        bool restricted;                /* a kiosk for some contests only (pbvote token create --contest): */
+        struct pb_contest_set contests; /* those contests */
 };
 
 /** Per-kiosk state of a device token (kiosk.c). */
@@ -91,6 +102,7 @@ struct pb_api_web_client;
 struct pb_api {
         struct pb_api_limits limits;
         uint64_t (*clock_ms)(void);
+        int64_t (*wall_s)(void);      /* the voting periods' clock (period.c) */
         struct pb_api_kiosk **kiosks; /* hash table of kiosk_buckets chains, guarded by kiosks_lock */
         size_t kiosk_buckets, n_kiosks;
         pthread_mutex_t kiosks_lock;
@@ -109,9 +121,14 @@ struct pb_api {
         const struct pb_key_secret *engine;
         const struct pb_key_secret *office;
 
-        pthread_rwlock_t elections_lock; /* guards the list below (creation adds to it) */
+        pthread_rwlock_t elections_lock; /* guards the lists below (creation adds to it) */
         struct pb_api_election **elections;
         size_t n_elections, elections_cap;
+        /* elections no longer served (deleted drafts, files removed behind the server's back): kept,
+         * box and all, until the server stops, since a request that found one before may still use
+         * it; never listed, never found */
+        struct pb_api_election **retired;
+        size_t n_retired, retired_cap;
 
         /* the writer: one thread, a bounded queue, group commit (pb_box_cast of a batch) */
         pthread_t writer;
@@ -129,6 +146,12 @@ struct pb_api {
         struct pb_api_cast *r_head, *r_tail; /* committed batches, oldest first */
         size_t r_len;
         bool r_stopping;
+
+        /* the voting periods' ticker: once a second, opens and closes elections at their times */
+        pthread_t ticker;
+        pthread_mutex_t t_lock;
+        pthread_cond_t t_wake;
+        bool t_stopping, t_running;
 };
 
 /** What a route accepts as a body. */
@@ -182,13 +205,34 @@ const struct pb_api_route *pb_api_route_find(const char *method, const char *pat
  *  its reason, logged on stderr, and the others are served.  PB_ERR_IO (no folder), PB_ERR_NOMEM. */
 PB_NODISCARD pb_err pb_api_store_load(struct pb_api *api, struct pb_diag *reterr);
 void pb_api_store_close(struct pb_api *api);
-/** The election @id, or NULL.  Valid for the API's lifetime (elections are never removed). */
+/** The election @id, or NULL.  Valid for the API's lifetime (an election no longer served is kept
+ *  until the API is freed).  An election whose file was removed or replaced since it was opened
+ *  (looked at once a second at most) is retired first, and not found. */
 struct pb_api_election *pb_api_store_find(struct pb_api *api, const char *id);
+/** Retire every election whose file was removed or replaced (before listing them). */
+void pb_api_store_sweep(struct pb_api *api);
+/** Stop serving @el: off the list, kept until the API is freed (a delete, a file gone).  PB_ERR_NOMEM. */
+PB_NODISCARD pb_err pb_api_store_retire(struct pb_api *api, struct pb_api_election *el);
+/** DATA_DIR/<id>.db of @el into @out (4096 bytes). */
+void pb_api_store_path(const struct pb_api *api, const struct pb_api_election *el, char *out, size_t cap);
 /** Create DATA_DIR/<id>.db from @m (borrowed) and serve it.  PB_ERR_CONFLICT when it exists,
  *  PB_ERR_BUSY when the server holds max_elections boxes already or the process is out of file
  *  descriptors; a failed create leaves no file behind. */
 PB_NODISCARD pb_err pb_api_store_create(struct pb_api *api, const struct pb_manifest *m,
                                         struct pb_api_election **ret, struct pb_diag *reterr);
+
+/* period.c: the voting period by the server's clock */
+/** time(NULL): the default of pb_api_config.wall_s. */
+int64_t pb_api_wall_s(void);
+/** True when the manifest's voting period refuses a ballot now (@d: period_not_started or
+ *  period_over); false without a period or within it. */
+bool pb_api_period_refuse(const struct pb_api *api, const struct pb_manifest *m, struct pb_diag *d);
+/** Open the drafts whose period has started (when the server holds the office key) and close the
+ *  open or suspended elections whose period has ended, each under its lock. */
+void pb_api_period_tick(struct pb_api *api);
+/** Start and stop the thread that runs pb_api_period_tick() once a second. */
+PB_NODISCARD pb_err pb_api_period_start(struct pb_api *api);
+void pb_api_period_stop(struct pb_api *api);
 
 /* auth.c: credentials -> role bits (server admin tokens in DATA_DIR/admin.tokens, or the election's) */
 unsigned pb_api_roles(struct pb_api *api, const char *authorization, struct pb_api_election *el,
@@ -283,12 +327,15 @@ void pb_h_health(struct pb_api_ctx *c);
 void pb_h_elections_create(struct pb_api_ctx *c);
 void pb_h_elections_list(struct pb_api_ctx *c);
 void pb_h_election_get(struct pb_api_ctx *c);
+void pb_h_election_put(struct pb_api_ctx *c);
+void pb_h_election_delete(struct pb_api_ctx *c);
 void pb_h_election_open(struct pb_api_ctx *c);
 void pb_h_election_suspend(struct pb_api_ctx *c);
 void pb_h_election_resume(struct pb_api_ctx *c);
 void pb_h_election_close(struct pb_api_ctx *c);
 void pb_h_codes(struct pb_api_ctx *c);
 void pb_h_ballots(struct pb_api_ctx *c);
+void pb_h_paper(struct pb_api_ctx *c);
 void pb_h_receipt(struct pb_api_ctx *c);
 void pb_h_receipt_short(struct pb_api_ctx *c);
 void pb_h_checkpoint(struct pb_api_ctx *c);

@@ -106,6 +106,8 @@ unsigned pb_api_roles(struct pb_api *api, const char *authorization, struct pb_a
                         t.election_token = true;
                         memcpy(t.id, info.id, sizeof(t.id));
                         t.flags = info.flags;
+                        t.restricted = info.restricted;
+                        t.contests = info.contests;
                 }
                 pthread_mutex_unlock(&el->lock);
         }

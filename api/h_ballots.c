@@ -4,7 +4,13 @@
  *   {"code": "...", "submission_id": "<32 hex>", "ballot": {"approvals": [ids]}}   approval, choose-1
  *                                                   {"ranking": [ids]}             ordinal
  *                                                   {"points": {id: n, ...}}       cumulative, scoring
- * The ballot's rules (lengths, limits, points) are checked by the ballot box, strictly.
+ * or, one ballot per contest of a vote of several contests (a vote of one contest takes it too):
+ *   {"code": "...", "submission_id": "<32 hex>", "ballots": {"<contest id>": {...}, ...}}
+ * The ballot's rules (lengths, limits, points) and which contests the code is for are checked by
+ * the ballot box, strictly.
+ *
+ * POST /v1/elections/{id}/paper: an officer enters a paper ballot the same way (channel paper), with
+ * its "batch"; a contest's paper may be {"blank": true} or {"spoiled": true}, recorded as such.
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -16,10 +22,15 @@
 #include "formats/pb_json_ballot.h"
 
 static const struct pb_json_field body_fields[] = {
-        { "ballot", PB_JSON_OBJECT, true },
-        { "code", PB_JSON_STRING, true },
-        { "submission_id", PB_JSON_STRING, true },
+        { "ballot", PB_JSON_OBJECT, false }, { "ballots", PB_JSON_OBJECT, false },
+        { "code", PB_JSON_STRING, true },    { "submission_id", PB_JSON_STRING, true },
         { NULL, PB_JSON_ANY, false },
+};
+
+static const struct pb_json_field paper_fields[] = {
+        { "ballot", PB_JSON_OBJECT, false },       { "ballots", PB_JSON_OBJECT, false },
+        { "batch", PB_JSON_STRING, true },         { "code", PB_JSON_STRING, true },
+        { "submission_id", PB_JSON_STRING, true }, { NULL, PB_JSON_ANY, false },
 };
 
 static void bad(struct pb_api_ctx *c, pb_err code, const char *path, const char *why)
@@ -45,32 +56,105 @@ static void refuse(struct pb_api_ctx *c, enum pb_refusal why, const char *detail
         c->resp->retry_after = retry_after;
 }
 
-/* The ballot object, read as the ballot box reads CVRs (formats/json_ballot.c): exactly the one
- * member its vote type uses, known projects, each once.  A refusal names its reason. */
-static bool read_ballot(struct pb_api_ctx *c, const struct pb_election *e, const cJSON *b,
-                        struct pb_api_job *job)
+/* The "ballot" of a vote of one contest, read as the ballot box reads CVRs (formats/json_ballot.c):
+ * exactly the one member its vote type uses, known projects, each once; a @paper's may be a mark. */
+static pb_err read_one(const struct pb_manifest *m, const cJSON *b, bool paper, struct pb_api_job *job,
+                       struct pb_diag *d)
 {
-        const bool points = pb_vote_type_has_points(e->vote_type);
-        struct pb_diag d;
+        const struct pb_election *e = m->contests[0].election;
         size_t n = 0;
         pb_err r;
 
-        job->items = pb_calloc(e->n_projects, sizeof(*job->items));
-        job->points = points ? pb_calloc(e->n_projects, sizeof(*job->points)) : NULL;
-        if (!job->items || (points && !job->points)) {
+        if (m->n_contests > 1) {
+                pb_diag_refuse(d, PB_REFUSAL_BALLOT_MALFORMED, "$.ballot");
+                d->reason = "this vote has several contests: send \"ballots\", a ballot per contest";
+                return d->code;
+        }
+        if (paper) {
+                r = pb_vote_paper_read(m, b, "$.ballot", true, &job->ballots, d);
+                job->sub.ballots = job->ballots.part;
+                job->sub.n_ballots = job->ballots.n;
+                job->sub.as_ballot = true;
+                return r;
+        }
+        r = pb_ballot_json_read(e, b, "$.ballot", job->ballots.items, job->ballots.points, &n, d);
+        if (r < 0)
+                return r;
+        job->sub.items = job->ballots.items;
+        job->sub.points = pb_vote_type_has_points(e->vote_type) ? job->ballots.points : NULL;
+        job->sub.n = n;
+        return PB_OK;
+}
+
+/* The ballot ("ballot") or ballots ("ballots", one per contest) of the body, exactly one of the two.
+ * A refusal names its reason. */
+static bool read_ballots(struct pb_api_ctx *c, const struct pb_manifest *m, bool paper,
+                         struct pb_api_job *job)
+{
+        const cJSON *one = cJSON_GetObjectItemCaseSensitive(c->json, "ballot");
+        const cJSON *many = cJSON_GetObjectItemCaseSensitive(c->json, "ballots");
+        struct pb_diag d;
+        pb_err r;
+
+        pb_diag_clear(&d);
+        if (pb_vote_ballots_init(&job->ballots, m) < 0) {
                 pb_api_fail(c, PB_ERR_NOMEM, NULL);
                 return false;
         }
-        pb_diag_clear(&d);
-        r = pb_ballot_json_read(e, b, "$.ballot", job->items, job->points, &n, &d);
-        if (r < 0) {
-                d.subject[0] = '\0'; /* a project id from the ballot: content, never echoed */
-                pb_api_fail(c, r, &d);
+        if (!one == !many) {
+                bad(c, PB_ERR_PARSE, "$",
+                    one ? "either \"ballot\" or \"ballots\", not both"
+                        : "missing \"ballots\" (or \"ballot\" for a vote of one contest)");
                 return false;
         }
-        job->sub.items = job->items;
-        job->sub.points = job->points;
-        job->sub.n = n;
+        if (one)
+                r = read_one(m, one, paper, job, &d);
+        else if (paper)
+                r = pb_vote_paper_read(m, many, "$.ballots", false, &job->ballots, &d);
+        else
+                r = pb_vote_ballots_read(m, many, "$.ballots", &job->ballots, &d);
+        if (r < 0) {
+                d.subject[0] = '\0'; /* a project id from the ballot: content, never echoed */
+                if (!d.refusal) {
+                        pb_api_fail(c, r, &d);
+                        return false;
+                }
+                /* a ballot refused for its content goes to the box all the same, which counts it in
+                 * the turnout's rejected.invalid_ballot as every other invalid ballot (and answers
+                 * with this diagnostic); nothing is stored, the code is not spent */
+                job->refused = d;
+                job->sub.refused = &job->refused;
+                return true;
+        }
+        if (many) {
+                job->sub.ballots = job->ballots.part;
+                job->sub.n_ballots = job->ballots.n;
+        }
+        return true;
+}
+
+/* A kiosk restricted to some contests casts no ballot for another (the box checks the code's). */
+static bool kiosk_allows(struct pb_api_ctx *c, const struct pb_manifest *m, const struct pb_api_job *job)
+{
+        const struct pb_contest_ballot *b = job->sub.ballots;
+        size_t n = b ? job->sub.n_ballots : 1;
+        struct pb_diag d;
+
+        if (!c->token.restricted)
+                return true;
+        for (size_t i = 0; i < n; i++) {
+                uint32_t k = b ? b[i].contest : 0;
+                char path[PB_DIAG_PATH_MAX];
+
+                if (pb_contest_set_has(&c->token.contests, k))
+                        continue;
+                snprintf(path, sizeof(path), "$.ballots[\"%s\"]", m->contests[k].election->id);
+                pb_diag_clear(&d);
+                pb_diag_refuse(&d, PB_REFUSAL_CONTEST_NOT_ALLOWED, b ? path : "$.ballot");
+                d.reason = "this kiosk or officer token does not take ballots for this contest";
+                pb_api_problem(c->resp, d.code, NULL, &d);
+                return false;
+        }
         return true;
 }
 
@@ -94,9 +178,32 @@ static bool web_admit(struct pb_api_ctx *c)
         return false;
 }
 
-void pb_h_ballots(struct pb_api_ctx *c)
+/* A paper's batch, recorded in its CVR with the officer's token id (@job->paper).  False when
+ * refused (answered). */
+static bool read_batch(struct pb_api_ctx *c, struct pb_api_job *job)
 {
-        const struct pb_election *e;
+        const char *batch = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c->json, "batch"));
+        size_t n = strlen(batch);
+
+        for (size_t i = 0; i < n; i++)
+                if (batch[i] < 0x20 || batch[i] > 0x7e || batch[i] == '"' || batch[i] == '\\')
+                        n = 0;
+        if (n == 0 || n > PB_CVR_BATCH_MAX) {
+                bad(c, PB_ERR_PARSE, "$.batch",
+                    "a batch is 1 to " PB_STRINGIFY(
+                            PB_CVR_BATCH_MAX) " printable ASCII characters without '\"' or '\\\\'");
+                return false;
+        }
+        memcpy(job->batch, batch, n + 1);
+        job->paper = (struct pb_cvr_paper){ job->batch, job->token_id };
+        job->sub.paper = &job->paper;
+        return true;
+}
+
+/* A submission of a kiosk or a resident (electronic, web), or of an officer (@paper). */
+static void cast(struct pb_api_ctx *c, bool paper)
+{
+        const struct pb_manifest *m;
         struct pb_api_snap *snap = NULL;
         struct pb_api_job *job = NULL;
         struct pb_diag d;
@@ -128,7 +235,7 @@ void pb_h_ballots(struct pb_api_ctx *c)
                         return;
                 }
         }
-        if (pb_json_check_object(c->json, body_fields, "$", &d) < 0) {
+        if (pb_json_check_object(c->json, paper ? paper_fields : body_fields, "$", &d) < 0) {
                 pb_api_fail(c, PB_ERR_PARSE, &d);
                 goto out;
         }
@@ -147,7 +254,12 @@ void pb_h_ballots(struct pb_api_ctx *c)
                 pb_api_fail(c, r == PB_ERR_AUTH ? PB_ERR_BUSY : r, NULL); /* no engine key: read-only */
                 goto out;
         }
-        e = pb_box_snapshot_election(snap->box);
+        m = pb_box_snapshot_manifest(snap->box);
+        if (pb_api_period_refuse(c->api, m, &d)) {
+                /* outside the manifest's voting period, by the server's clock: nothing stored */
+                pb_api_problem(c->resp, d.code, NULL, &d);
+                goto out;
+        }
         job = pb_calloc(1, sizeof(*job));
         if (!job) {
                 pb_api_fail(c, PB_ERR_NOMEM, NULL);
@@ -165,7 +277,9 @@ void pb_h_ballots(struct pb_api_ctx *c)
                 pb_api_fail(c, pb_diag_refuse(&d, PB_REFUSAL_CODE_MALFORMED, "$.code"), &d);
                 goto out;
         }
-        if (!read_ballot(c, e, cJSON_GetObjectItemCaseSensitive(c->json, "ballot"), job))
+        memcpy(job->token_id, c->token.id, sizeof(job->token_id));
+        if (!read_ballots(c, m, paper, job) ||
+            (!job->sub.refused && (!kiosk_allows(c, m, job) || (paper && !read_batch(c, job)))))
                 goto out;
         job->code = pb_strndup(code, strlen(code));
         if (!job->code) {
@@ -175,7 +289,7 @@ void pb_h_ballots(struct pb_api_ctx *c)
         job->sub.code = job->code;
         job->sub.code_len = strlen(job->code);
         /* from home on pbvote's own page, or from a kiosk or a frontend with a kiosk token */
-        job->sub.channel = c->web ? PB_CHANNEL_WEB : PB_CHANNEL_ELECTRONIC;
+        job->sub.channel = paper ? PB_CHANNEL_PAPER : c->web ? PB_CHANNEL_WEB : PB_CHANNEL_ELECTRONIC;
         /* code hash, checks, CVR and commitment here, in parallel, rather than on the one writer */
         pb_box_prepare(snap->box, &job->sub, &job->prep);
         pb_api_snap_release(c->el, snap);
@@ -184,7 +298,8 @@ void pb_h_ballots(struct pb_api_ctx *c)
         job->device = device;
         job->web = c->web;
         snprintf(job->client, sizeof(job->client), "%s", c->req->client ? c->req->client : "");
-        memcpy(job->token_id, c->token.id, sizeof(job->token_id));
+        /* counted by kiosk (turnout): the token's public id, as `pbvote token list` shows it */
+        job->sub.kiosk = c->token.election_token ? job->token_id : NULL;
         job->resp = c->resp;
         job->done = c->req->done;
         job->done_cls = c->req->done_cls;
@@ -206,4 +321,14 @@ out:
         if (snap)
                 pb_api_snap_release(c->el, snap);
         pb_api_job_free(job);
+}
+
+void pb_h_ballots(struct pb_api_ctx *c)
+{
+        cast(c, false);
+}
+
+void pb_h_paper(struct pb_api_ctx *c)
+{
+        cast(c, true);
 }

@@ -8,10 +8,10 @@
 #include "formats/pb_manifest.h"
 #include "engine/pb_canon.h"
 
-/* "YYYY-MM-DDTHH:MM:SSZ": the API layer reads the clock; the engine never does. */
-static void utc_now(char out[21])
+/* "YYYY-MM-DDTHH:MM:SSZ" of the API's clock: the API layer reads the clock; the engine never does. */
+static void utc_now(const struct pb_api *api, char out[21])
 {
-        time_t t = time(NULL);
+        time_t t = (time_t)api->wall_s();
         struct tm tm;
 
         gmtime_r(&t, &tm);
@@ -82,6 +82,7 @@ void pb_h_elections_list(struct pb_api_ctx *c)
         struct pb_buf b;
         struct pb_jw w;
 
+        pb_api_store_sweep(api); /* never list an election whose file is gone */
         pb_buf_init(&b, 0);
         pb_jw_init(&w, &b);
         pb_jw_object_begin(&w);
@@ -117,6 +118,65 @@ void pb_h_elections_list(struct pb_api_ctx *c)
         }
         pthread_rwlock_unlock(&api->elections_lock);
         pb_jw_array_end(&w);
+        pb_jw_object_end(&w);
+        reply_writer(c, 200, &b, &w);
+}
+
+/* PUT /v1/elections/{id}: replace a draft's manifest (its id stays; once codes exist, its contests
+ * too).  The snapshot of a draft is never used to prepare a ballot, so nothing else changes. */
+void pb_h_election_put(struct pb_api_ctx *c)
+{
+        struct pb_manifest *m = NULL;
+        struct pb_buf canon;
+        struct pb_diag d;
+        pb_err r;
+
+        pb_diag_clear(&d);
+        pb_buf_init(&canon, 0);
+        r = pb_json_canonical(c->json, &canon);
+        if (r == PB_OK)
+                r = pb_manifest_parse(canon.data, canon.len, &m, &d);
+        if (r == PB_OK && strcmp(m->election->id, c->el->id))
+                r = pb_diag_set(&d, PB_ERR_INVALID, "$.id", "the manifest's id is not this election's");
+        if (r == PB_OK) {
+                pthread_mutex_lock(&c->el->lock);
+                r = pb_box_set_manifest(c->el->box, m, &d);
+                pthread_mutex_unlock(&c->el->lock);
+        }
+        pb_buf_release(&canon);
+        pb_manifest_free(m);
+        if (r < 0) {
+                pb_api_fail(c, r, &d);
+                return;
+        }
+        reply_state(c, 200);
+}
+
+/* DELETE /v1/elections/{id}: a draft's files removed, the election no longer served. */
+void pb_h_election_delete(struct pb_api_ctx *c)
+{
+        struct pb_buf b;
+        struct pb_jw w;
+        struct pb_diag d;
+        char path[4096];
+        pb_err r;
+
+        pb_diag_clear(&d);
+        pb_api_store_path(c->api, c->el, path, sizeof(path));
+        pthread_mutex_lock(&c->el->lock);
+        r = pb_box_delete(c->el->box, path, &d);
+        pthread_mutex_unlock(&c->el->lock);
+        if (r == PB_OK)
+                r = pb_api_store_retire(c->api, c->el);
+        if (r < 0) {
+                pb_api_fail(c, r, &d);
+                return;
+        }
+        pb_buf_init(&b, 0);
+        pb_jw_init(&w, &b);
+        pb_jw_object_begin(&w);
+        pb_jw_kv_bool(&w, "deleted", true);
+        pb_jw_kv_string(&w, "id", c->el->id);
         pb_jw_object_end(&w);
         reply_writer(c, 200, &b, &w);
 }
@@ -176,12 +236,15 @@ static void transition(struct pb_api_ctx *c, enum transition t)
 
         pb_diag_clear(&d);
         if (t == T_OPEN && !c->api->office) {
-                pb_diag_set(&d, PB_ERR_FORBIDDEN, "office_key",
-                            "this server holds no finance-office key: open with `pbvote election open`");
-                pb_api_fail(c, PB_ERR_FORBIDDEN, &d);
+                /* not the admin's fault (403 said "not allowed for this role"): this server was started
+                 * without the office key, as docs/api.md advises for a real election */
+                pb_diag_set(&d, PB_ERR_UNSUPPORTED, "office_key",
+                            "this server holds no finance-office key: open on the server host with `pbvote "
+                            "election open --db DB --key ENGINE.key --office-key OFFICE.key`");
+                pb_api_fail(c, PB_ERR_UNSUPPORTED, &d);
                 return;
         }
-        utc_now(now);
+        utc_now(c->api, now);
         pthread_mutex_lock(&c->el->lock);
         switch (t) {
         case T_OPEN: r = pb_box_election_open(c->el->box, c->api->office, &d); break;
@@ -229,13 +292,55 @@ static pb_err add_code(void *ctx, const struct pb_code *code)
         return w->err;
 }
 
+/* The contests of a POST .../codes body (an array of contest ids), borrowed from the body. */
+static bool contest_ids(struct pb_api_ctx *c, const char **ids, size_t *ret_n)
+{
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(c->json, "contests");
+        struct pb_diag d;
+        size_t n = 0;
+
+        pb_diag_clear(&d);
+        *ret_n = 0;
+        if (!v)
+                return true;
+        for (const cJSON *x = v->child; x; x = x->next, n++) {
+                char path[32];
+
+                snprintf(path, sizeof(path), "$.contests[%zu]", n);
+                if (n >= PB_MANIFEST_MAX_CONTESTS) {
+                        pb_api_fail(c,
+                                    pb_diag_set(&d, PB_ERR_LIMIT, "$.contests",
+                                                "more contests than a vote holds"),
+                                    &d);
+                        return false;
+                }
+                if (!cJSON_IsString(x)) {
+                        pb_api_fail(c, pb_diag_set(&d, PB_ERR_PARSE, path, "expected a contest id"), &d);
+                        return false;
+                }
+                ids[n] = x->valuestring;
+        }
+        if (n == 0) {
+                pb_api_fail(
+                        c,
+                        pb_diag_set(&d, PB_ERR_INVALID, "$.contests", "codes are for at least one contest"),
+                        &d);
+                return false;
+        }
+        *ret_n = n;
+        return true;
+}
+
 void pb_h_codes(struct pb_api_ctx *c)
 {
         static const struct pb_json_field fields[] = { { "count", PB_JSON_INT, true },
+                                                       { "contests", PB_JSON_ARRAY, false },
                                                        { NULL, PB_JSON_ANY, false } };
+        const char *ids[PB_MANIFEST_MAX_CONTESTS];
         struct pb_buf b;
         struct pb_jw w;
         struct pb_diag d;
+        size_t n_ids = 0;
         int64_t n;
         pb_err r;
 
@@ -246,19 +351,23 @@ void pb_h_codes(struct pb_api_ctx *c)
         }
         n = pb_json_int(cJSON_GetObjectItemCaseSensitive(c->json, "count"));
         if (n < 1 || n > (int64_t)c->api->limits.max_codes) {
-                pb_api_fail(c,
-                            pb_diag_set(&d, PB_ERR_INVALID, "$.count",
-                                        "count must be from 1 to the server's per-request limit"),
-                            &d);
+                char why[96]; /* the limit is the server's setting: the detail states it */
+
+                snprintf(why, sizeof(why), "count must be from 1 to %zu, this server's limit per request",
+                         (size_t)c->api->limits.max_codes);
+                pb_diag_set(&d, PB_ERR_INVALID, "$.count", NULL);
+                pb_api_problem(c->resp, PB_ERR_INVALID, why, &d);
                 return;
         }
+        if (!contest_ids(c, ids, &n_ids))
+                return;
         pb_buf_init(&b, 0);
         pb_jw_init(&w, &b);
         pb_jw_object_begin(&w);
         pb_jw_key(&w, "codes");
         pb_jw_array_begin(&w);
         pthread_mutex_lock(&c->el->lock);
-        r = pb_box_codes_issue(c->el->box, (size_t)n, add_code, &w, &d);
+        r = pb_box_codes_issue_for(c->el->box, (size_t)n, ids, n_ids, add_code, &w, &d);
         pthread_mutex_unlock(&c->el->lock);
         pb_jw_array_end(&w);
         pb_jw_object_end(&w);

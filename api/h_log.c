@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "engine/pb_alloc.h"
 #include "engine/pb_canon.h"
 
 static void finish_json(struct pb_api_ctx *c, struct pb_buf *b, struct pb_jw *w)
@@ -114,60 +115,106 @@ void pb_h_checkpoint(struct pb_api_ctx *c)
         pb_buf_release(&note);
 }
 
+/* The names of the refusal reasons, in byte order. */
+static void write_rejected(struct pb_jw *w, const struct pb_turnout *t)
+{
+        const char *names[PB_REJECT_COUNT];
+        int order[PB_REJECT_COUNT];
+
+        for (int i = 0; i < PB_REJECT_COUNT; i++) {
+                names[i] = pb_reject_name((enum pb_reject)i);
+                order[i] = i;
+        }
+        for (int i = 1; i < PB_REJECT_COUNT; i++)
+                for (int j = i; j > 0 && strcmp(names[order[j - 1]], names[order[j]]) > 0; j--) {
+                        int tmp = order[j];
+                        order[j] = order[j - 1];
+                        order[j - 1] = tmp;
+                }
+        pb_jw_object_begin(w);
+        for (int i = 0; i < PB_REJECT_COUNT; i++)
+                pb_jw_kv_int(w, names[order[i]], (int64_t)t->rejected[order[i]]);
+        pb_jw_object_end(w);
+}
+
+/* The ballots by kiosk, gathered as canonical JSON while the turnout's transaction reads them. */
+static pb_err kiosk_count(void *ctx, const char *kiosk, uint64_t ballots)
+{
+        struct pb_jw *w = ctx;
+
+        pb_jw_kv_int(w, kiosk, (int64_t)ballots);
+        return w->err;
+}
+
+/* The counts (never a per-project figure: nothing here tells how anyone voted), with the ballots
+ * by contest of a vote of several contests, keyed by contest id (@m, the box's manifest), and by
+ * kiosk (@kiosks, the object already written). */
+static void write_turnout(struct pb_jw *w, const struct pb_turnout *t, const struct pb_manifest *m,
+                          const struct pb_buf *kiosks)
+{
+        pb_jw_object_begin(w);
+        pb_jw_kv_int(w, "ballots", (int64_t)t->ballots);
+        pb_jw_key(w, "by_channel");
+        pb_jw_object_begin(w);
+        /* sorted keys: electronic, imported, paper, web */
+        pb_jw_kv_int(w, "electronic", (int64_t)t->by_channel[PB_CHANNEL_ELECTRONIC]);
+        pb_jw_kv_int(w, "imported", (int64_t)t->by_channel[PB_CHANNEL_IMPORTED]);
+        pb_jw_kv_int(w, "paper", (int64_t)t->by_channel[PB_CHANNEL_PAPER]);
+        pb_jw_kv_int(w, "web", (int64_t)t->by_channel[PB_CHANNEL_WEB]);
+        pb_jw_object_end(w);
+        if (t->n_contests && m->n_contests == t->n_contests) {
+                pb_jw_key(w, "by_contest");
+                pb_jw_object_begin(w);
+                for (size_t i = 0; i < m->n_contests; i++)
+                        pb_jw_kv_int(w, m->contests[m->by_id[i]].election->id,
+                                     (int64_t)t->by_contest[m->by_id[i]]);
+                pb_jw_object_end(w);
+        }
+        pb_jw_key(w, "by_kiosk");
+        pb_jw_raw(w, kiosks->data, kiosks->len);
+        pb_jw_kv_int(w, "codes_issued", (int64_t)t->codes_issued);
+        pb_jw_kv_int(w, "codes_spent", (int64_t)t->codes_spent);
+        pb_jw_kv_int(w, "log_size", (int64_t)t->log_size);
+        pb_jw_kv_int(w, "pending", (int64_t)t->pending);
+        pb_jw_key(w, "rejected");
+        write_rejected(w, t);
+        pb_jw_kv_string(w, "state", pb_box_state_name(t->state));
+        pb_jw_object_end(w);
+}
+
 void pb_h_turnout(struct pb_api_ctx *c)
 {
-        struct pb_turnout t;
+        struct pb_turnout *t = pb_calloc(1, sizeof(*t)); /* 2 KiB of counts by contest */
+        struct pb_buf b, kiosks;
+        struct pb_jw w, kw;
         struct pb_diag d;
-        struct pb_buf b;
-        struct pb_jw w;
         pb_err r;
 
         pb_diag_clear(&d);
-        pthread_mutex_lock(&c->el->lock);
-        r = pb_box_turnout(c->el->box, &t, &d);
-        pthread_mutex_unlock(&c->el->lock);
-        if (r < 0) {
-                pb_api_fail(c, r, &d);
+        if (!t) {
+                pb_api_fail(c, PB_ERR_NOMEM, NULL);
                 return;
         }
         pb_buf_init(&b, 0);
+        pb_buf_init(&kiosks, 0);
         pb_jw_init(&w, &b);
-        pb_jw_object_begin(&w);
-        pb_jw_kv_int(&w, "ballots", (int64_t)t.ballots);
-        pb_jw_key(&w, "by_channel");
-        pb_jw_object_begin(&w);
-        /* sorted keys: electronic, imported, paper, web */
-        pb_jw_kv_int(&w, "electronic", (int64_t)t.by_channel[PB_CHANNEL_ELECTRONIC]);
-        pb_jw_kv_int(&w, "imported", (int64_t)t.by_channel[PB_CHANNEL_IMPORTED]);
-        pb_jw_kv_int(&w, "paper", (int64_t)t.by_channel[PB_CHANNEL_PAPER]);
-        pb_jw_kv_int(&w, "web", (int64_t)t.by_channel[PB_CHANNEL_WEB]);
-        pb_jw_object_end(&w);
-        pb_jw_kv_int(&w, "codes_issued", (int64_t)t.codes_issued);
-        pb_jw_kv_int(&w, "codes_spent", (int64_t)t.codes_spent);
-        pb_jw_kv_int(&w, "log_size", (int64_t)t.log_size);
-        pb_jw_kv_int(&w, "pending", (int64_t)t.pending);
-        pb_jw_key(&w, "rejected");
-        pb_jw_object_begin(&w);
-        {
-                /* the reason names, in byte order */
-                const char *names[PB_REJECT_COUNT];
-                int order[PB_REJECT_COUNT];
-                for (int i = 0; i < PB_REJECT_COUNT; i++) {
-                        names[i] = pb_reject_name((enum pb_reject)i);
-                        order[i] = i;
-                }
-                for (int i = 1; i < PB_REJECT_COUNT; i++)
-                        for (int j = i; j > 0 && strcmp(names[order[j - 1]], names[order[j]]) > 0; j--) {
-                                int tmp = order[j];
-                                order[j] = order[j - 1];
-                                order[j - 1] = tmp;
-                        }
-                for (int i = 0; i < PB_REJECT_COUNT; i++)
-                        pb_jw_kv_int(&w, names[order[i]], (int64_t)t.rejected[order[i]]);
-        }
-        pb_jw_object_end(&w);
-        pb_jw_kv_string(&w, "state", pb_box_state_name(t.state));
-        pb_jw_object_end(&w);
-        finish_json(c, &b, &w);
+        pb_jw_init(&kw, &kiosks);
+        pb_jw_object_begin(&kw);
+        pthread_mutex_lock(&c->el->lock);
+        /* counts and counts by kiosk from one read transaction: they reconcile */
+        r = pb_box_turnout_kiosks(c->el->box, t, kiosk_count, &kw, &d);
+        pb_jw_object_end(&kw);
+        if (r == PB_OK)
+                r = pb_jw_finish(&kw);
+        /* the contests' ids are the box's manifest's, read under its lock (a few microseconds) */
+        if (r == PB_OK)
+                write_turnout(&w, t, pb_box_manifest(c->el->box), &kiosks);
+        pthread_mutex_unlock(&c->el->lock);
+        if (r < 0)
+                pb_api_fail(c, r, &d);
+        else
+                finish_json(c, &b, &w);
         pb_buf_release(&b);
+        pb_buf_release(&kiosks);
+        pb_free(t);
 }

@@ -117,6 +117,9 @@ struct pb_api_config {
         /* milliseconds of a monotonic clock, for per-kiosk limits and the token cache; NULL:
          * CLOCK_MONOTONIC (tests step a clock of their own) */
         uint64_t (*clock_ms)(void);
+        /* seconds since 1970-01-01 UTC, for the manifests' voting periods (api.md, "The voting
+         * period"); NULL: time(NULL) (tests step a clock of their own) */
+        int64_t (*wall_s)(void);
         /* origins whose pages may call the API from a browser (CORS; docs/api.md): "https://city.example",
          * scheme and host and optional port, nothing else; copied.  None by default: the pages pbvote
          * serves itself are same-origin. */

@@ -7,6 +7,7 @@
 #define ADMIN PB_API_ROLE_BIT(PB_ROLE_ADMIN)
 #define KIOSK PB_API_ROLE_BIT(PB_ROLE_KIOSK)
 #define AUDITOR PB_API_ROLE_BIT(PB_ROLE_AUDITOR)
+#define OFFICER PB_API_ROLE_BIT(PB_ROLE_OFFICER)
 
 /* DESIGN.md §5.2; docs/openapi.yaml describes the same table (a test checks they agree).  The
  * election state each route needs is checked by the ballot box itself (PB_ERR_STATE -> 409). */
@@ -16,6 +17,10 @@ const struct pb_api_route pb_api_routes[] = {
           "create an election from a manifest", false },
         { "GET", "/v1/elections", 0, PB_BODY_NONE, pb_h_elections_list, "list the elections", false },
         { "GET", "/v1/elections/{id}", 0, PB_BODY_NONE, pb_h_election_get, "the manifest, signed once open",
+          false },
+        { "PUT", "/v1/elections/{id}", ADMIN, PB_BODY_ADMIN, pb_h_election_put, "replace a draft's manifest",
+          false },
+        { "DELETE", "/v1/elections/{id}", ADMIN, PB_BODY_NONE, pb_h_election_delete, "delete a draft",
           false },
         { "POST", "/v1/elections/{id}/open", ADMIN, PB_BODY_NONE, pb_h_election_open, "open for voting",
           false },
@@ -27,6 +32,8 @@ const struct pb_api_route pb_api_routes[] = {
           false },
         { "POST", "/v1/elections/{id}/codes", ADMIN, PB_BODY_ADMIN, pb_h_codes, "issue voter codes", false },
         { "POST", "/v1/elections/{id}/ballots", KIOSK, PB_BODY_BALLOT, pb_h_ballots, "cast a ballot", true },
+        { "POST", "/v1/elections/{id}/paper", OFFICER, PB_BODY_BALLOT, pb_h_paper, "enter a paper ballot",
+          false },
         { "GET", "/v1/elections/{id}/receipts/{commitment}", 0, PB_BODY_NONE, pb_h_receipt,
           "inclusion proof of a receipt", false },
         { "GET", "/v1/elections/{id}/receipts/{short_code}", 0, PB_BODY_NONE, pb_h_receipt_short,

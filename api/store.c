@@ -8,9 +8,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "api/api_int.h"
 #include "engine/pb_alloc.h"
+
+void pb_api_store_path(const struct pb_api *api, const struct pb_api_election *el, char *out, size_t cap)
+{
+        snprintf(out, cap, "%s/%s.db", api->data_dir, el->id);
+}
+
+/* Record the identity of @el's file (as opened now). */
+static void remember_file(const struct pb_api *api, struct pb_api_election *el)
+{
+        struct stat st;
+        char path[4096];
+
+        pb_api_store_path(api, el, path, sizeof(path));
+        if (stat(path, &st) == 0) {
+                el->dev = st.st_dev;
+                el->ino = st.st_ino;
+        }
+        el->seen_ms = api->clock_ms();
+}
+
+/* Is @el's file still the one it opened?  (A box whose file is removed keeps working on the
+ * unlinked file, unseen by anyone else: it must not be served.) */
+static bool same_file(const struct pb_api *api, const struct pb_api_election *el)
+{
+        struct stat st;
+        char path[4096];
+
+        pb_api_store_path(api, el, path, sizeof(path));
+        return stat(path, &st) == 0 && st.st_dev == el->dev && st.st_ino == el->ino;
+}
 
 /* Add an election: served from @box, or unavailable (@box NULL) for @why with @reason. */
 static pb_err add(struct pb_api *api, struct pb_box *box, const char *id, pb_err why, const char *reason,
@@ -34,9 +65,40 @@ static pb_err add(struct pb_api *api, struct pb_box *box, const char *id, pb_err
         api->elections[api->n_elections++] = el;
         if (box)
                 api->n_open++;
+        remember_file(api, el);
         if (ret)
                 *ret = el;
         return PB_OK;
+}
+
+/* Move @el from the served list to the retired one (elections_lock held for writing). */
+static pb_err retire_locked(struct pb_api *api, struct pb_api_election *el)
+{
+        struct pb_api_election **v =
+                pb_grow(api->retired, &api->retired_cap, api->n_retired + 1, sizeof(*v), 8);
+
+        if (!v)
+                return PB_ERR_NOMEM;
+        api->retired = v;
+        for (size_t i = 0; i < api->n_elections; i++)
+                if (api->elections[i] == el) {
+                        memmove(&api->elections[i], &api->elections[i + 1],
+                                (api->n_elections - i - 1) * sizeof(*api->elections));
+                        api->n_elections--;
+                        api->retired[api->n_retired++] = el;
+                        return PB_OK;
+                }
+        return PB_OK; /* retired already */
+}
+
+pb_err pb_api_store_retire(struct pb_api *api, struct pb_api_election *el)
+{
+        pb_err r;
+
+        pthread_rwlock_wrlock(&api->elections_lock);
+        r = retire_locked(api, el);
+        pthread_rwlock_unlock(&api->elections_lock);
+        return r;
 }
 
 static pb_err attach_key(struct pb_api *api, struct pb_box *box, struct pb_diag *reterr)
@@ -153,29 +215,81 @@ pb_err pb_api_store_load(struct pb_api *api, struct pb_diag *reterr)
         return r;
 }
 
+static void free_election(struct pb_api_election *el)
+{
+        pb_api_snap_drop(el);
+        pb_box_free(el->box);
+        pthread_mutex_destroy(&el->lock);
+        pthread_mutex_destroy(&el->snap_lock);
+        pb_free(el);
+}
+
 void pb_api_store_close(struct pb_api *api)
 {
-        for (size_t i = 0; i < api->n_elections; i++) {
-                pb_api_snap_drop(api->elections[i]);
-                pb_box_free(api->elections[i]->box);
-                pthread_mutex_destroy(&api->elections[i]->lock);
-                pthread_mutex_destroy(&api->elections[i]->snap_lock);
-                pb_free(api->elections[i]);
-        }
+        for (size_t i = 0; i < api->n_elections; i++)
+                free_election(api->elections[i]);
+        for (size_t i = 0; i < api->n_retired; i++)
+                free_election(api->retired[i]);
         pb_free(api->elections);
-        api->elections = NULL;
-        api->n_elections = 0;
+        pb_free(api->retired);
+        api->elections = api->retired = NULL;
+        api->n_elections = api->n_retired = 0;
         api->n_open = 0;
+}
+
+/* The served election @id (elections_lock held), or NULL. */
+static struct pb_api_election *find_locked(struct pb_api *api, const char *id)
+{
+        for (size_t i = 0; i < api->n_elections; i++)
+                if (!strcmp(api->elections[i]->id, id))
+                        return api->elections[i];
+        return NULL;
+}
+
+/* Retire @el when its file is no longer the one it opened (elections_lock held for writing). */
+static bool gone_locked(struct pb_api *api, struct pb_api_election *el)
+{
+        if (same_file(api, el))
+                return false;
+        fprintf(stderr, "pbvote: %s/%s.db was removed or replaced: election %s is no longer served\n",
+                api->data_dir, el->id, el->id);
+        return retire_locked(api, el) == PB_OK;
+}
+
+void pb_api_store_sweep(struct pb_api *api)
+{
+        uint64_t now = api->clock_ms();
+
+        pthread_rwlock_wrlock(&api->elections_lock);
+        for (size_t i = 0; i < api->n_elections;) {
+                struct pb_api_election *el = api->elections[i];
+                if (!gone_locked(api, el)) {
+                        el->seen_ms = now;
+                        i++;
+                }
+        }
+        pthread_rwlock_unlock(&api->elections_lock);
 }
 
 struct pb_api_election *pb_api_store_find(struct pb_api *api, const char *id)
 {
-        struct pb_api_election *found = NULL;
+        struct pb_api_election *found;
+        uint64_t now = api->clock_ms();
+        bool look;
 
         pthread_rwlock_rdlock(&api->elections_lock);
-        for (size_t i = 0; i < api->n_elections && !found; i++)
-                if (!strcmp(api->elections[i]->id, id))
-                        found = api->elections[i];
+        found = find_locked(api, id);
+        /* a stat a second per election at most: the cast path stays free of system calls */
+        look = found && now - found->seen_ms >= 1000;
+        pthread_rwlock_unlock(&api->elections_lock);
+        if (!look)
+                return found;
+        pthread_rwlock_wrlock(&api->elections_lock);
+        found = find_locked(api, id);
+        if (found && gone_locked(api, found))
+                found = NULL;
+        else if (found)
+                found->seen_ms = now;
         pthread_rwlock_unlock(&api->elections_lock);
         return found;
 }
@@ -205,12 +319,15 @@ pb_err pb_api_store_create(struct pb_api *api, const struct pb_manifest *m, stru
         if (r < 0)
                 return r;
         pthread_rwlock_wrlock(&api->elections_lock);
-        for (size_t i = 0; i < api->n_elections; i++)
-                if (!strcmp(api->elections[i]->id, id)) {
+        {
+                /* one whose file was removed behind the server's back is no longer in the way */
+                struct pb_api_election *old = find_locked(api, id);
+                if (old && !gone_locked(api, old)) {
                         pthread_rwlock_unlock(&api->elections_lock);
                         return pb_diag_set(reterr, PB_ERR_CONFLICT, "$.id",
                                            "an election with this id exists");
                 }
+        }
         if (at_capacity(api)) {
                 pthread_rwlock_unlock(&api->elections_lock);
                 return pb_diag_set(reterr, PB_ERR_BUSY, NULL,

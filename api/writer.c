@@ -27,8 +27,7 @@ void pb_api_job_free(struct pb_api_job *job)
                 pb_free(job->code);
         }
         pb_box_prepared_release(&job->prep);
-        pb_free(job->items);
-        pb_free(job->points);
+        pb_vote_ballots_release(&job->ballots);
         pb_free(job);
 }
 

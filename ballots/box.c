@@ -10,7 +10,7 @@
 #include "engine/pb_seal.h"
 #include "engine/pb_utc.h"
 
-static const char *const role_names[PB_ROLE_COUNT] = { "admin", "kiosk", "auditor" };
+static const char *const role_names[PB_ROLE_COUNT] = { "admin", "kiosk", "auditor", "officer" };
 
 const char *pb_role_name(enum pb_role r)
 {
@@ -389,6 +389,32 @@ out:
         return r;
 }
 
+/* Once codes (or kiosk tokens for some contests) exist, a draft's contests are fixed: their sets
+ * are indexes into them (docs/ballot-box.md, "Contests").  Projects, budgets and rules may change. */
+static pb_err same_contests_for_codes(struct pb_box *b, const struct pb_manifest *m, struct pb_diag *d)
+{
+        const struct pb_manifest *old = b->manifest;
+        sqlite3_stmt *st = box_stmt(b, ST_CODES_ANY);
+        bool same = old->has_contests == m->has_contests && old->n_contests == m->n_contests;
+        int rc;
+
+        for (size_t i = 0; same && i < m->n_contests; i++)
+                same = !strcmp(old->contests[i].election->id, m->contests[i].election->id);
+        if (same)
+                return PB_OK;
+        if (!st)
+                return box_sqlite_err(b, sqlite3_errcode(b->db), d);
+        rc = sqlite3_step(st);
+        same = rc == SQLITE_ROW && sqlite3_column_int(st, 0) == 0;
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW)
+                return box_sqlite_err(b, rc, d);
+        return same ? PB_OK
+                    : pb_diag_set(d, PB_ERR_STATE, "$.contests",
+                                  "voter codes (or kiosk tokens) were issued for this draft's contests: "
+                                  "they can no longer change (the projects, budgets and rules can)");
+}
+
 pb_err pb_box_set_manifest(struct pb_box *b, const struct pb_manifest *m, struct pb_diag *reterr)
 {
         enum pb_box_state s;
@@ -402,6 +428,8 @@ pb_err pb_box_set_manifest(struct pb_box *b, const struct pb_manifest *m, struct
         if (r == PB_OK && strcmp(m->election->id, b->manifest->election->id))
                 r = pb_diag_set(reterr, PB_ERR_INVALID, "$.id", "the election id cannot change");
         if (r == PB_OK)
+                r = same_contests_for_codes(b, m, reterr);
+        if (r == PB_OK)
                 r = store_manifest(b, m, reterr);
         if (r == PB_OK)
                 r = box_commit(b, reterr);
@@ -409,6 +437,23 @@ pb_err pb_box_set_manifest(struct pb_box *b, const struct pb_manifest *m, struct
                 box_rollback(b);
         if (r == PB_OK)
                 r = load_manifest(b, reterr);
+        return r;
+}
+
+pb_err pb_box_delete(struct pb_box *b, const char *path, struct pb_diag *reterr)
+{
+        enum pb_box_state s;
+        pb_err r = box_begin(b, reterr);
+
+        if (r < 0)
+                return r;
+        r = box_get_state(b, &s, reterr);
+        if (r == PB_OK && s != PB_BOX_DRAFT)
+                r = pb_diag_set(reterr, PB_ERR_STATE, "state", "only a draft can be deleted");
+        /* removed under the write lock: nobody opens or changes the election in between */
+        if (r == PB_OK)
+                pb_box_remove(path);
+        box_rollback(b);
         return r;
 }
 
@@ -423,6 +468,29 @@ void box_alarm(struct pb_box *b)
                 if (!suspend || box_commit(b, NULL) < 0)
                         box_rollback(b);
         }
+}
+
+/* The counters of ballots by contest of a vote of the contests form, from 0 (at open: the contests
+ * of an open election never change). */
+static pb_err add_contest_counters(struct pb_box *b, struct pb_diag *d)
+{
+        char name[BOX_COUNTER_NAME_MAX];
+        pb_err r = PB_OK;
+
+        for (size_t i = 0; r == PB_OK && b->manifest->has_contests && i < b->manifest->n_contests; i++) {
+                sqlite3_stmt *st = NULL;
+                int rc = sqlite3_prepare_v2(b->db, "INSERT OR IGNORE INTO counts(name, n) VALUES (?, 0)", -1,
+                                            &st, NULL);
+
+                if (rc == SQLITE_OK) {
+                        sqlite3_bind_text(st, 1, box_contest_counter(i, name), -1, SQLITE_TRANSIENT);
+                        rc = sqlite3_step(st);
+                }
+                sqlite3_finalize(st);
+                if (rc != SQLITE_DONE)
+                        r = box_sqlite_err(b, rc, d);
+        }
+        return r;
 }
 
 pb_err pb_box_election_open(struct pb_box *b, const struct pb_key_secret *office, struct pb_diag *reterr)
@@ -472,6 +540,8 @@ pb_err pb_box_election_open(struct pb_box *b, const struct pb_key_secret *office
                 r = box_set_blob(b, ST_SET_MANIFEST, payload.data, payload.len, reterr);
         if (r == PB_OK)
                 r = box_set_blob(b, ST_SET_MANIFEST_ENVELOPE, env.data, env.len, reterr);
+        if (r == PB_OK)
+                r = add_contest_counters(b, reterr);
         if (r == PB_OK)
                 r = box_log_load(b, reterr);
         if (r == PB_OK)
@@ -531,6 +601,12 @@ const char *box_channel_counter(enum pb_channel c, char buf[BOX_COUNTER_NAME_MAX
         return buf;
 }
 
+const char *box_contest_counter(size_t i, char buf[BOX_COUNTER_NAME_MAX])
+{
+        snprintf(buf, BOX_COUNTER_NAME_MAX, "contest.%zu", i);
+        return buf;
+}
+
 const char *box_reject_counter(enum pb_reject r, char buf[BOX_COUNTER_NAME_MAX])
 {
         snprintf(buf, BOX_COUNTER_NAME_MAX, "rejected.%s", pb_reject_name(r));
@@ -557,6 +633,12 @@ pb_err box_counts(struct pb_box *b, struct pb_turnout *t, struct pb_diag *d)
                 r = box_get_count(b, box_channel_counter((enum pb_channel)i, name), &t->by_channel[i], d);
         for (int i = 0; r == PB_OK && i < PB_REJECT_COUNT; i++)
                 r = box_get_count(b, box_reject_counter((enum pb_reject)i, name), &t->rejected[i], d);
+        /* by contest once open (the counters are made at open; a draft's contests may change) */
+        if (b->manifest->has_contests && t->state != PB_BOX_DRAFT) {
+                t->n_contests = (uint32_t)b->manifest->n_contests;
+                for (uint32_t i = 0; r == PB_OK && i < t->n_contests; i++)
+                        r = box_get_count(b, box_contest_counter(i, name), &t->by_contest[i], d);
+        }
         t->log_size = logged;
         t->ballots = logged + t->pending;
         return r;
@@ -590,6 +672,37 @@ pb_err pb_box_codes_legacy(struct pb_box *b, bool *ret, struct pb_diag *reterr)
         return r;
 }
 
+pb_err pb_box_turnout_kiosks(struct pb_box *b, struct pb_turnout *ret, pb_box_kiosk_fn fn, void *ctx,
+                             struct pb_diag *reterr)
+{
+        struct pb_turnout *t = pb_calloc(1, sizeof(*t));
+        sqlite3_stmt *st = NULL;
+        pb_err r = t ? box_begin_read(b, reterr) : PB_ERR_NOMEM;
+        int rc = SQLITE_DONE;
+
+        if (r < 0) {
+                pb_free(t);
+                return r;
+        }
+        r = box_counts(b, t, reterr);
+        if (r == PB_OK && !(st = box_stmt(b, ST_KIOSK_COUNTS)))
+                if (!st)
+                        r = box_sqlite_err(b, sqlite3_errcode(b->db), reterr);
+        while (r == PB_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+                const char *name = (const char *)sqlite3_column_text(st, 0);
+                r = fn(ctx, name + strlen(CNT_KIOSK_PREFIX), (uint64_t)sqlite3_column_int64(st, 1));
+        }
+        if (st)
+                sqlite3_reset(st);
+        if (r == PB_OK && rc != SQLITE_DONE)
+                r = box_sqlite_err(b, rc, reterr);
+        box_rollback(b);
+        if (r == PB_OK)
+                *ret = *t;
+        pb_free(t);
+        return r;
+}
+
 /* The close statement's payload (docs/ballot-box.md). */
 static pb_err close_payload(struct pb_box *b, const char *closed_at, const struct pb_turnout *t,
                             struct pb_buf *out)
@@ -605,6 +718,7 @@ static pb_err close_payload(struct pb_box *b, const char *closed_at, const struc
         c.log.size = b->frontier_size;
         memcpy(c.closed_at, closed_at, PB_DOC_TIME_LEN + 1);
         c.counts = *t;
+        c.manifest = b->manifest;
         return pb_doc_close_format(&c, out);
 }
 

@@ -1,6 +1,7 @@
 /** @file Casting ballots: N submissions in one transaction (group commit), receipts after COMMIT. */
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ballots/box_int.h"
@@ -32,10 +33,12 @@ static pb_err idem_lookup(struct pb_box *b, const struct pb_box_prepared *p, boo
 
 /* What became of spending a code. */
 enum spend {
-        SPEND_OK,      /* spent now, by this submission */
-        SPEND_RETRY,   /* spent earlier by this code and submission id (whatever the ballot) */
-        SPEND_SPENT,   /* spent earlier by another submission */
-        SPEND_UNKNOWN, /* never issued */
+        SPEND_OK,          /* spent now, by this submission */
+        SPEND_RETRY,       /* spent earlier by this code and submission id (whatever the ballot) */
+        SPEND_SPENT,       /* spent earlier by another submission */
+        SPEND_UNKNOWN,     /* never issued */
+        SPEND_NOT_ALLOWED, /* unspent: the submission has a ballot for a contest the code is not for */
+        SPEND_MISSING,     /* unspent: no ballot for a contest of the code that may not be skipped */
 };
 
 /* Is @c the commitment of a ballot accepted earlier in this transaction (@fresh, @n_fresh) or
@@ -62,17 +65,30 @@ static pb_err ballot_exists(struct pb_box *b, const uint8_t c[PB_CVR_HASH_BYTES]
         return rc == SQLITE_ROW || rc == SQLITE_DONE ? PB_OK : box_sqlite_err(b, rc, d);
 }
 
+/* An unspent code the submission did not spend: its contests do not fit the code's.  *@ret_contest
+ * is the contest to name. */
+static enum spend unfit(const struct pb_box_prepared *p, const void *allowed, int alen, size_t *ret_contest)
+{
+        enum box_fit f =
+                box_contests_fit(allowed, alen > 0 ? (size_t)alen : 0, p->fit, p->fit_len, ret_contest);
+
+        /* the UPDATE's pbv_contests_fit said no, so f is never BOX_FIT_OK here */
+        return f == BOX_FIT_MISSING ? SPEND_MISSING : SPEND_NOT_ALLOWED;
+}
+
 /*
  * Spend the code, storing the submission's sealed commitment in the same row: exactly one unspent
- * row must change.  Otherwise, for a submission with an id, the row's tag is opened with this
- * code's and id's pad (p->tag ^ p->commitment): the same code and id give the first submission's
- * commitment back, which is then a stored ballot (or one of this transaction's, @fresh); another
- * submission's tag opens to a commitment that names no ballot.  The ballot this submission carries is
- * never looked at, so the answer cannot depend on it (docs/ballot-box.md, "Retries").
+ * row whose contests the submission fits must change.  Otherwise an unspent code was not for these
+ * contests (refused, not spent); for a spent one with a submission id, the row's tag is opened with
+ * this code's and id's pad (p->tag ^ p->commitment): the same code and id give the first
+ * submission's commitment back, which is then a stored ballot (or one of this transaction's,
+ * @fresh); another submission's tag opens to a commitment that names no ballot.  The ballot this
+ * submission carries is never looked at for a spent code, so the answer cannot depend on it
+ * (docs/ballot-box.md, "Retries").
  */
 static pb_err spend_code(struct pb_box *b, const struct pb_box_prepared *p, const struct box_fresh *fresh,
                          size_t n_fresh, enum spend *ret, uint8_t ret_commitment[PB_CVR_HASH_BYTES],
-                         struct pb_diag *d)
+                         size_t *ret_contest, struct pb_diag *d)
 {
         sqlite3_stmt *st = box_stmt(b, ST_CODE_SPEND);
         uint8_t first[PB_CVR_HASH_BYTES];
@@ -84,6 +100,8 @@ static pb_err spend_code(struct pb_box *b, const struct pb_box_prepared *p, cons
                 sqlite3_bind_blob(st, 1, p->code_hash, sizeof(p->code_hash), SQLITE_STATIC);
                 if (p->tagged)
                         sqlite3_bind_blob(st, 2, p->tag, BOX_RETRY_TAG_BYTES, SQLITE_STATIC);
+                if (p->fit_len)
+                        sqlite3_bind_blob(st, 3, p->fit, (int)(2 * p->fit_len), SQLITE_STATIC);
         }
         r = box_exec_stmt(b, st, d);
         if (r < 0)
@@ -98,6 +116,11 @@ static pb_err spend_code(struct pb_box *b, const struct pb_box_prepared *p, cons
         sqlite3_bind_blob(st, 1, p->code_hash, sizeof(p->code_hash), SQLITE_STATIC);
         rc = sqlite3_step(st);
         *ret = rc == SQLITE_ROW ? SPEND_SPENT : SPEND_UNKNOWN;
+        if (rc == SQLITE_ROW && sqlite3_column_int(st, 0) == 0) {
+                *ret = unfit(p, sqlite3_column_blob(st, 2), sqlite3_column_bytes(st, 2), ret_contest);
+                sqlite3_reset(st);
+                return PB_OK;
+        }
         if (rc == SQLITE_ROW && p->tagged && sqlite3_column_bytes(st, 1) == BOX_RETRY_TAG_BYTES) {
                 const uint8_t *tag = sqlite3_column_blob(st, 1);
                 for (size_t i = 0; i < sizeof(first); i++)
@@ -242,6 +265,7 @@ struct cast_batch {
         struct box_fresh *fresh;       /* the accepted ballots, rows written after the loop */
         struct box_prep_inputs in;
         uint64_t rejected[PB_REJECT_COUNT], accepted[PB_CHANNEL_COUNT], total;
+        uint64_t by_contest[PB_MANIFEST_MAX_CONTESTS]; /* accepted ballots per contest */
 };
 
 static void batch_release(struct cast_batch *c)
@@ -289,6 +313,7 @@ static pb_err admit(struct pb_box *b, struct cast_batch *c, size_t i, struct pb_
         const struct pb_box_prepared *p = c->prep[i];
         struct pb_cast_outcome *o = &c->out[i];
         enum spend spend = SPEND_UNKNOWN;
+        size_t contest = 0;
         bool found = false;
         pb_err r;
 
@@ -306,13 +331,26 @@ static pb_err admit(struct pb_box *b, struct cast_batch *c, size_t i, struct pb_
                         return r;
                 }
         }
-        r = spend_code(b, p, c->fresh, (size_t)c->total, &spend, o->receipt.commitment, reterr);
+        r = spend_code(b, p, c->fresh, (size_t)c->total, &spend, o->receipt.commitment, &contest, reterr);
         if (r < 0)
                 return r;
         if (spend == SPEND_RETRY) {
                 /* the first submission's commitment, opened from the code's tag */
                 o->status = PB_OK;
                 o->replayed = true;
+                return PB_OK;
+        }
+        if (spend == SPEND_NOT_ALLOWED || spend == SPEND_MISSING) {
+                /* the code stays unspent: the voter may cast again with the right contests */
+                char path[PB_DIAG_PATH_MAX];
+                snprintf(path, sizeof(path), "$.ballots[\"%s\"]",
+                         contest < b->manifest->n_contests ? b->manifest->contests[contest].election->id
+                                                           : "");
+                pb_diag_refuse(&o->diag,
+                               spend == SPEND_MISSING ? PB_REFUSAL_CONTEST_MISSING
+                                                      : PB_REFUSAL_CONTEST_NOT_ALLOWED,
+                               path);
+                refuse(o, PB_REJECT_INVALID_BALLOT, c->rejected);
                 return PB_OK;
         }
         if (spend != SPEND_OK) {
@@ -323,8 +361,50 @@ static pb_err admit(struct pb_box *b, struct cast_batch *c, size_t i, struct pb_
         o->status = PB_OK;
         memcpy(o->receipt.commitment, p->commitment, PB_CVR_HASH_BYTES);
         c->accepted[c->subs[i].channel]++;
+        for (uint32_t k = 0; k < 8 * p->fit_len; k++)
+                if ((p->fit[k / 8] >> (k % 8)) & 1u)
+                        c->by_contest[k]++;
         c->total++;
         return PB_OK;
+}
+
+static int by_kiosk(const void *a, const void *b)
+{
+        return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Add @n to the counter of kiosk @id (made at its first ballot). */
+static pb_err add_kiosk_count(struct pb_box *b, const char *id, int64_t n, struct pb_diag *d)
+{
+        char name[BOX_COUNTER_NAME_MAX];
+        sqlite3_stmt *st = box_stmt(b, ST_COUNT_UPSERT);
+
+        snprintf(name, sizeof(name), CNT_KIOSK_PREFIX "%.32s", id);
+        if (st) {
+                sqlite3_bind_int64(st, 1, n);
+                sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+        }
+        return box_exec_stmt(b, st, d);
+}
+
+/* The accepted ballots counted by the kiosk that cast them: sorted by id, one update per kiosk. */
+static pb_err count_kiosks(struct pb_box *b, struct cast_batch *c, struct pb_diag *reterr)
+{
+        const char **ids = pb_calloc(c->n ? c->n : 1, sizeof(*ids));
+        size_t n = 0;
+        pb_err r = ids ? PB_OK : PB_ERR_NOMEM;
+
+        for (size_t i = 0; r == PB_OK && i < c->n; i++)
+                if (c->out[i].status == PB_OK && !c->out[i].replayed && c->subs[i].kiosk)
+                        ids[n++] = c->subs[i].kiosk;
+        qsort(ids, n, sizeof(*ids), by_kiosk);
+        for (size_t i = 0, run = 1; r == PB_OK && i < n; i++, run++)
+                if (i + 1 == n || strcmp(ids[i], ids[i + 1])) {
+                        r = add_kiosk_count(b, ids[i], (int64_t)run, reterr);
+                        run = 0;
+                }
+        pb_free(ids);
+        return r;
 }
 
 /* The counters, then the accepted ballots: into the log at once when they complete a batch of
@@ -343,6 +423,10 @@ static pb_err store(struct pb_box *b, struct cast_batch *c, bool *ret_flushed, s
         for (int k = 0; r == PB_OK && k < PB_REJECT_COUNT; k++)
                 r = box_add_count(b, box_reject_counter((enum pb_reject)k, name), (int64_t)c->rejected[k],
                                   reterr);
+        for (size_t k = 0; r == PB_OK && b->manifest->has_contests && k < b->manifest->n_contests; k++)
+                r = box_add_count(b, box_contest_counter(k, name), (int64_t)c->by_contest[k], reterr);
+        if (r == PB_OK)
+                r = count_kiosks(b, c, reterr);
         if (r == PB_OK)
                 r = box_get_count(b, CNT_PENDING, &pending, reterr);
         *ret_flushed = r == PB_OK && c->total && pending >= b->manifest->batch_min;

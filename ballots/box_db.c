@@ -15,11 +15,17 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_SET_STATE] = "UPDATE election SET state = ? WHERE id = 1",
         [ST_GET_COUNT] = "SELECT n FROM counts WHERE name = ?",
         [ST_ADD_COUNT] = "UPDATE counts SET n = n + ? WHERE name = ?",
-        [ST_CODE_INSERT] =
-                "INSERT INTO codes(hash, tag) VALUES (?, zeroblob(" PB_STRINGIFY(BOX_RETRY_TAG_BYTES) "))",
-        /* schema 3: a code spent with a submission id keeps the submission's tag until close */
-        [ST_CODE_SPEND] = "UPDATE codes SET spent = 1, tag = ?2 WHERE hash = ?1 AND spent = 0",
-        [ST_CODE_GET] = "SELECT spent, tag FROM codes WHERE hash = ?",
+        [ST_CODE_INSERT] = "INSERT INTO codes(hash, tag, contests) VALUES (?, zeroblob(" PB_STRINGIFY(
+                BOX_RETRY_TAG_BYTES) "), ?)",
+        /* schema 3: a code spent with a submission id keeps the submission's tag until close;
+         * schema 7: only by a submission whose contests fit the code's (?3: NULL in a vote of one
+         * contest), so a refusal for its contests leaves the code unspent in one statement */
+        [ST_CODE_SPEND] = ("UPDATE codes SET spent = 1, tag = ?2 WHERE hash = ?1 AND spent = 0 AND "
+                           "pbv_contests_fit(contests, ?3)"),
+        [ST_CODE_GET] = "SELECT spent, tag, contests FROM codes WHERE hash = ?",
+        [ST_CODES_ANY] =
+                ("SELECT EXISTS (SELECT 1 FROM codes) OR EXISTS (SELECT 1 FROM tokens WHERE contests IS NOT "
+                 "NULL)"),
         /* schema 2: one row per ballot; leaf is NULL while it waits for the log (docs/ballot-box.md) */
         [ST_BALLOT_INSERT] = "INSERT INTO ballots(commitment, nonce, cvr) VALUES (?, ?, ?)",
         [ST_BALLOT_INSERT_LOGGED] = "INSERT INTO ballots(commitment, leaf, nonce, cvr) VALUES (?, ?, ?, ?)",
@@ -42,7 +48,7 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_CP_ALL] = "SELECT size, root, note FROM checkpoints ORDER BY size",
         [ST_IDEM_GET] = "SELECT commitment FROM idem WHERE key = ?",
         [ST_IDEM_CLEAR] = "DELETE FROM idem",
-        /* schema 7: codes_legacy, the codes issued with the mod-37 check before issue 13 */
+        /* schema 8: codes_legacy, the codes issued with the mod-37 check before issue 13 */
         [ST_RETRY_GET] =
                 ("SELECT e.retry_key, e.state, EXISTS (SELECT 1 FROM idem), "
                  "(SELECT n FROM counts WHERE name = 'codes_legacy') FROM election AS e WHERE e.id = 1"),
@@ -57,15 +63,22 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_SET_CLOSE] = "UPDATE election SET close_envelope = ? WHERE id = 1",
         [ST_SET_RESULT] = "UPDATE election SET result_envelope = ? WHERE id = 1",
         [ST_SET_CERTIFICATION] = "UPDATE election SET certification_envelope = ? WHERE id = 1",
-        [ST_TOKEN_INSERT] = "INSERT INTO tokens(hash, role, label, device) VALUES (?, ?, ?, ?)",
-        [ST_TOKEN_GET] = "SELECT hash, role, revoked, device, locked FROM tokens WHERE hash = ?",
-        [ST_TOKEN_LIST] = "SELECT hash, role, label, revoked, device, locked FROM tokens ORDER BY hash",
+        [ST_TOKEN_INSERT] = "INSERT INTO tokens(hash, role, label, device, contests) VALUES (?, ?, ?, ?, ?)",
+        [ST_TOKEN_GET] = "SELECT hash, role, revoked, device, locked, contests FROM tokens WHERE hash = ?",
+        [ST_TOKEN_LIST] =
+                "SELECT hash, role, label, revoked, device, locked, contests FROM tokens ORDER BY hash",
         /* the token updates take their value as ?1 (when they have one) and the public id as ?2 */
         [ST_TOKEN_LOCK] =
                 ("UPDATE tokens SET locked = ?1 WHERE substr(hex(hash), 1, 16) = upper(?2) AND device = 1 "
                  "AND role = 'kiosk'"),
         [ST_TOKEN_REVOKE] = "UPDATE tokens SET revoked = 1 WHERE substr(hex(hash), 1, 16) = upper(?2)",
         [ST_DATA_VERSION] = "PRAGMA data_version",
+        /* counters that exist only once counted (a kiosk's): made by their first addition */
+        [ST_COUNT_UPSERT] =
+                ("INSERT INTO counts(name, n) VALUES (?2, ?1) ON CONFLICT(name) DO UPDATE SET n = n + "
+                 "excluded.n"),
+        [ST_KIOSK_COUNTS] = "SELECT name, n FROM counts WHERE name GLOB 'kiosk.*' ORDER BY name",
+        [ST_CVR_BY_LEAF] = "SELECT cvr FROM ballots INDEXED BY ballots_leaf WHERE leaf = ?",
 };
 
 /*
@@ -73,7 +86,7 @@ static const char *const stmt_sql[ST_COUNT] = {
  * edited, so they keep their literals, and a constant that changed would need a new migration.
  */
 _Static_assert(PB_CODE_HASH_BYTES == 32 && PB_CVR_HASH_BYTES == 32 && BOX_RETRY_TAG_BYTES == 32 &&
-                       BOX_RETRY_KEY_BYTES == 32,
+                       BOX_RETRY_KEY_BYTES == 32 && PB_CONTEST_SET_BYTES == 32,
                "the released schema's CHECKs state 32 bytes: a new size needs a new migration");
 
 /*
@@ -153,7 +166,26 @@ static const char *const migrations[PB_BOX_SCHEMA_VERSION] = {
          * docs/pages.md), counted apart from the kiosks' */
         "INSERT INTO counts(name, n) VALUES ('channel.web', 0);",
 
-        /* 6 -> 7: voter codes of letters and digits only (issue 13, DESIGN.md §5.4): codes issued from
+        /* 6 -> 7: votes of several contests (issue 14, docs/ballot-box.md "Contests"): a voter code
+         * is issued for a set of contests (a bitmap of their indexes in the manifest, NULL: every
+         * contest, which is what every code of a one-contest vote is), and a kiosk or officer token
+         * may be restricted to some contests (NULL: all).  Counters of ballots by contest are added
+         * when such a vote opens.  The tokens table is rebuilt for its role CHECK to take the
+         * officer, who enters paper ballots over the API. */
+        ("ALTER TABLE codes ADD COLUMN contests BLOB CHECK (contests IS NULL OR length(contests) BETWEEN 1 "
+         "AND 32);"
+         "CREATE TABLE tokens_v7(hash BLOB PRIMARY KEY, role TEXT NOT NULL CHECK (role IN "
+         "('admin','kiosk','auditor','officer')),"
+         " label TEXT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)),"
+         " device INTEGER NOT NULL DEFAULT 0 CHECK (device IN (0, 1)),"
+         " locked INTEGER NOT NULL DEFAULT 0 CHECK (locked IN (0, 1)),"
+         " contests BLOB CHECK (contests IS NULL OR length(contests) BETWEEN 1 AND 32)) WITHOUT ROWID;"
+         "INSERT INTO tokens_v7(hash, role, label, revoked, device, locked)"
+         " SELECT hash, role, label, revoked, device, locked FROM tokens;"
+         "DROP TABLE tokens;"
+         "ALTER TABLE tokens_v7 RENAME TO tokens;"),
+
+        /* 7 -> 8: voter codes of letters and digits only (issue 13, DESIGN.md §5.4): codes issued from
          * now on carry a check symbol of the same 32 symbols.  The codes issued before carry the
          * mod-37 check, which may be one of *~$=U; they are only stored hashed, so the box records
          * how many there are, and reads such a code with its own check for as long as it has any
@@ -471,6 +503,32 @@ static void sync_folder(const char *path)
         }
 }
 
+/*
+ * pbv_contests_fit(allowed, fit): may a submission whose contests and non-skippable contests are
+ * @fit (pb_box_prepared.fit: two sets of equal length) spend a code for the contests @allowed (NULL:
+ * every contest)?  A NULL @fit (a vote of one contest) always fits.  The cast's UPDATE asks it, so
+ * that a submission refused for its contests never spends its code (box_cast.c).
+ */
+static void contests_fit_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+        const uint8_t *allowed = sqlite3_value_blob(argv[0]), *fit = sqlite3_value_blob(argv[1]);
+        int alen = sqlite3_value_bytes(argv[0]), flen = sqlite3_value_bytes(argv[1]);
+
+        (void)argc;
+        if (sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+                sqlite3_result_int(ctx, 1);
+                return;
+        }
+        if (flen <= 0 || flen % 2) {
+                sqlite3_result_int(ctx, 0);
+                return;
+        }
+        if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+                allowed = NULL;
+        sqlite3_result_int(ctx, box_contests_fit(allowed, alen > 0 ? (size_t)alen : 0, fit, (size_t)flen / 2,
+                                                 NULL) == BOX_FIT_OK);
+}
+
 pb_err box_db_open(struct pb_box *b, const char *path, bool create, struct pb_diag *d)
 {
         /* verifiability.md §9.1; journal_mode=WAL is persistent and set at creation */
@@ -510,6 +568,11 @@ pb_err box_db_open(struct pb_box *b, const char *path, bool create, struct pb_di
         if (rc != SQLITE_OK)
                 return box_sqlite_err(b, rc, d);
         sqlite3_extended_result_codes(b->db, 1);
+        rc = sqlite3_create_function_v2(b->db, "pbv_contests_fit", 2,
+                                        SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, NULL,
+                                        contests_fit_fn, NULL, NULL, NULL);
+        if (rc != SQLITE_OK)
+                return box_sqlite_err(b, rc, d);
         sqlite3_db_config(b->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
         sqlite3_db_config(b->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
         r = exec_sql(b, pragmas, d);

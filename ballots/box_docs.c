@@ -138,19 +138,6 @@ static bool same_log(const struct pb_doc_log *a, const struct pb_doc_log *b)
                !memcmp(a->root, b->root, sizeof(a->root));
 }
 
-/* The counts a close statement and a result state (the verifier's D1 and D2 compare the same). */
-static bool same_counts(const struct pb_turnout *a, const struct pb_turnout *b)
-{
-        bool same = a->ballots == b->ballots && a->codes_issued == b->codes_issued &&
-                    a->codes_spent == b->codes_spent;
-
-        for (int i = 0; i < PB_CHANNEL_COUNT; i++)
-                same = same && a->by_channel[i] == b->by_channel[i];
-        for (int i = 0; i < PB_REJECT_COUNT; i++)
-                same = same && a->rejected[i] == b->rejected[i];
-        return same;
-}
-
 /* B3, D1, D2: the close statement, signed by the engine key, about this election and manifest,
  * stating the log as stored (its latest checkpoint) and the counters as they are. */
 static pb_err check_close(struct pb_box *b, struct docs *x, struct pb_diag *d)
@@ -162,7 +149,8 @@ static pb_err check_close(struct pb_box *b, struct docs *x, struct pb_diag *d)
 
         if (r < 0)
                 return r;
-        r = pb_doc_close_parse((const char *)x->close_env.payload, x->close_env.payload_len, &x->close, NULL);
+        r = pb_doc_close_parse((const char *)x->close_env.payload, x->close_env.payload_len, m, &x->close,
+                               NULL);
         if (r < 0)
                 return r == PB_ERR_NOMEM
                                ? r
@@ -183,7 +171,7 @@ static pb_err check_close(struct pb_box *b, struct docs *x, struct pb_diag *d)
         log.size = b->frontier_size;
         if (!same_log(&x->close.log, &log))
                 return bad(d, "close", "the close statement's tree is not the ballot log");
-        if (t.pending || !same_counts(&x->close.counts, &t))
+        if (t.pending || !pb_turnout_same_counts(&x->close.counts, &t))
                 return bad(d, "close", "the close statement's counts are not the box's");
         return PB_OK;
 }
@@ -198,7 +186,7 @@ static pb_err check_result(struct pb_box *b, struct docs *x, struct pb_diag *d)
 
         if (r < 0)
                 return r;
-        r = pb_doc_result_parse((const char *)x->result_env.payload, x->result_env.payload_len, &x->result,
+        r = pb_doc_result_parse((const char *)x->result_env.payload, x->result_env.payload_len, m, &x->result,
                                 NULL, NULL, NULL);
         if (r < 0)
                 return r == PB_ERR_NOMEM ? r : bad(d, "result", "the result is not in its canonical form");
@@ -209,7 +197,8 @@ static pb_err check_result(struct pb_box *b, struct docs *x, struct pb_diag *d)
         crypto_hash_sha256(digest, x->close_env.payload, x->close_env.payload_len);
         if (memcmp(digest, x->result.close_sha256, sizeof(digest)))
                 return bad(d, "result", "the result names another close statement");
-        if (!same_log(&x->result.log, &x->close.log) || !same_counts(&x->result.counts, &x->close.counts))
+        if (!same_log(&x->result.log, &x->close.log) ||
+            !pb_turnout_same_counts(&x->result.counts, &x->close.counts))
                 return bad(d, "result", "the result's tree or counts are not the close statement's");
         return PB_OK;
 }

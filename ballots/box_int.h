@@ -48,15 +48,23 @@ enum box_stmt {
         ST_TOKEN_LOCK,
         ST_DATA_VERSION,
         ST_BALLOT_BY_PREFIX,
+        ST_CODES_ANY,
+        ST_COUNT_UPSERT,
+        ST_KIOSK_COUNTS,
+        ST_CVR_BY_LEAF,
         ST_COUNT
 };
 
 /** Named counters of the `counts` table. */
 #define CNT_CODES_ISSUED "codes_issued"
 #define CNT_CODES_SPENT "codes_spent"
-#define CNT_CODES_LEGACY "codes_legacy" /* issued with the mod-37 check, before schema 7 */
+#define CNT_CODES_LEGACY "codes_legacy" /* issued with the mod-37 check, before schema 8 */
 #define CNT_PENDING "pending"
 #define CNT_LOGGED "logged"
+/** The prefix of the counters of ballots by kiosk token ("kiosk.<public id>"), made at its first. */
+#define CNT_KIOSK_PREFIX "kiosk."
+/** The counter of ballots for contest @i of a vote of the contests form ("contest.3"). */
+const char *box_contest_counter(size_t i, char buf[64]);
 /** The name of the counter of ballots accepted by channel @c ("channel.electronic"), or refused
  *  for reason @r ("rejected.code_spent"), into @buf (BOX_COUNTER_NAME_MAX bytes). */
 #define BOX_COUNTER_NAME_MAX 64
@@ -81,7 +89,7 @@ struct pb_box {
         uint8_t *retry_key;
         bool retry_loaded; /* retry_key and legacy_idem were read */
         bool legacy_idem;  /* the idem table of schema 1-2 still holds records */
-        bool legacy_codes; /* codes with the mod-37 check were issued here (before schema 7) */
+        bool legacy_codes; /* codes with the mod-37 check were issued here (before schema 8) */
         uint64_t prep_gen; /* changes with manifest, pepper, retry key or a legacy flag (box_prepare.c) */
         /* the right edge of the log's tree: the roots of its perfect subtrees, largest first */
         bool frontier_valid;
@@ -107,13 +115,29 @@ PB_NODISCARD pb_err box_retry_forget(struct pb_box *b, struct pb_diag *d);
 
 /** What preparing a submission reads (borrowed from a box or a snapshot). */
 struct box_prep_inputs {
-        const struct pb_election *election;
+        const struct pb_manifest *manifest;
         const uint8_t *pepper;
         const uint8_t *retry_key; /* or NULL */
         bool legacy_idem;
         bool legacy_codes; /* also read codes with the mod-37 check (pb_code_parse_mod37) */
         uint64_t gen;
 };
+/** Whether a submission's contests fit its voter code's. */
+enum box_fit {
+        BOX_FIT_OK,          /* every contest voted in is the code's; none the code needs is missing */
+        BOX_FIT_NOT_ALLOWED, /* a ballot for a contest the code is not for */
+        BOX_FIT_MISSING,     /* no ballot for a contest of the code that may not be skipped */
+};
+
+/**
+ * Does a submission whose contests and non-skippable contests are @fit (two sets of @len bytes
+ * each, pb_box_prepared.fit) fit a code for the contests @allowed (@alen bytes; NULL: every
+ * contest)?  The cast's UPDATE asks SQLite the same (pbv_contests_fit, box_db.c).
+ * @param ret_contest  optional: when it does not fit, the first contest that is not allowed (or,
+ *                     when every one is, the first missing)
+ */
+enum box_fit box_contests_fit(const uint8_t *allowed, size_t alen, const uint8_t *fit, size_t len,
+                              size_t *ret_contest);
 /** The box's own inputs (valid until the next change of the box). */
 void box_prep_inputs_of(const struct pb_box *b, struct box_prep_inputs *ret);
 /** Prepare @s into @p (see pb_box_prepare). */

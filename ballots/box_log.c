@@ -624,38 +624,57 @@ pb_err box_each_ballot(struct pb_box *b, box_ballot_fn fn, void *ctx, struct pb_
         return r;
 }
 
+/* What the CVRs say, counted by pb_box_check() against the counters. */
+struct cvr_counts {
+        uint64_t by_channel[PB_CHANNEL_COUNT];
+        uint64_t by_contest[PB_MANIFEST_MAX_CONTESTS];
+        uint64_t pending;
+};
+
+/* One stored CVR of the box's vote: it recommits to @commitment and parses; counted into @k. */
+static pb_err check_cvr(struct pb_box *b, const uint8_t *nonce, const char *cvr, size_t len,
+                        const uint8_t commitment[PB_CVR_HASH_BYTES], struct pb_vote_ballots *vb,
+                        struct cvr_counts *k, struct pb_diag *d)
+{
+        uint8_t again[PB_CVR_HASH_BYTES];
+        struct pb_cvr_meta meta;
+        pb_err r = pb_cvr_commitment(b->manifest->election->id, nonce, (const uint8_t *)cvr, len, again);
+
+        if (r == PB_OK && memcmp(again, commitment, sizeof(again)))
+                return mismatch(d, "a CVR does not match its commitment");
+        if (r == PB_OK)
+                r = pb_vote_cvr_parse(b->manifest, cvr, len, vb, &meta, NULL);
+        if (r < 0 && r != PB_ERR_NOMEM)
+                return mismatch(d, "a stored CVR does not parse");
+        if (r < 0)
+                return r;
+        k->by_channel[meta.channel]++;
+        for (size_t i = 0; i < vb->n; i++)
+                k->by_contest[vb->part[i].contest]++;
+        return PB_OK;
+}
+
 /* What check_ballots() carries from one ballot to the next. */
 struct ballot_check {
         struct pb_box *b;
-        const struct pb_election *e;
         struct pb_merkle_tree *t;
-        uint64_t *by_channel;
-        uint32_t *items;
-        int64_t *points;
+        struct cvr_counts *counts;
+        struct pb_vote_ballots vb;
         uint64_t expect; /* the next leaf index */
 };
 
 static pb_err check_one(void *ctx, const struct box_ballot_row *row, struct pb_diag *d)
 {
         struct ballot_check *k = ctx;
-        uint8_t commitment[PB_CVR_HASH_BYTES], leaf[PB_MERKLE_HASH_BYTES], stored[PB_MERKLE_HASH_BYTES];
-        struct pb_cvr_meta meta;
-        size_t n;
+        uint8_t leaf[PB_MERKLE_HASH_BYTES], stored[PB_MERKLE_HASH_BYTES];
         pb_err r;
 
         if (row->leaf != k->expect)
                 return mismatch(d, "ballot rows are not a numbered sequence of leaves");
-        r = pb_cvr_commitment(k->e->id, row->nonce, (const uint8_t *)row->cvr, row->cvr_len, commitment);
-        if (r == PB_OK && memcmp(commitment, row->commitment, sizeof(commitment)))
-                r = mismatch(d, "a CVR does not match its commitment");
-        if (r == PB_OK)
-                r = pb_cvr_parse(k->e, row->cvr, row->cvr_len, k->items, k->points, &n, &meta, NULL);
-        if (r < 0 && r != PB_ERR_NOMEM && r != PB_ERR_INTERNAL)
-                r = mismatch(d, "a stored CVR does not parse");
+        r = check_cvr(k->b, row->nonce, row->cvr, row->cvr_len, row->commitment, &k->vb, k->counts, d);
         if (r < 0)
                 return r;
-        k->by_channel[meta.channel]++;
-        pb_cvr_leaf_hash(commitment, leaf);
+        pb_cvr_leaf_hash(row->commitment, leaf);
         r = tree_get(k->b, 0, k->expect, stored, d);
         if (r == PB_OK && memcmp(leaf, stored, sizeof(leaf)))
                 r = mismatch(d, "a stored leaf is not its ballot's leaf hash");
@@ -666,20 +685,61 @@ static pb_err check_one(void *ctx, const struct box_ballot_row *row, struct pb_d
 }
 
 /* Every stored ballot: its CVR parses and recommits, its leaf is the next one, the tree over them. */
-static pb_err check_ballots(struct pb_box *b, struct pb_merkle_tree *t, uint64_t by_channel[PB_CHANNEL_COUNT],
+static pb_err check_ballots(struct pb_box *b, struct pb_merkle_tree *t, struct cvr_counts *counts,
                             struct pb_diag *d)
 {
-        const struct pb_election *e = b->manifest->election;
-        struct ballot_check k = { b, e, t, by_channel, NULL, NULL, 0 };
-        pb_err r = PB_ERR_NOMEM;
+        struct ballot_check k = { b, t, counts, { 0 }, 0 };
+        pb_err r = pb_vote_ballots_init(&k.vb, b->manifest);
 
-        k.items = pb_calloc(e->n_projects, sizeof(*k.items));
-        k.points = pb_calloc(e->n_projects, sizeof(*k.points));
-        if (k.items && k.points)
+        if (r == PB_OK)
                 r = box_each_ballot(b, check_one, &k, d);
-        pb_free(k.items);
-        pb_free(k.points);
+        pb_vote_ballots_release(&k.vb);
         return r;
+}
+
+/* Every pending ballot (no leaf yet): its CVR recommits and parses; counted into @k. */
+static pb_err check_pending(struct pb_box *b, struct cvr_counts *k, struct pb_diag *d)
+{
+        struct pb_vote_ballots vb;
+        sqlite3_stmt *st;
+        pb_err r = pb_vote_ballots_init(&vb, b->manifest);
+        int rc = SQLITE_DONE;
+
+        st = r == PB_OK ? box_stmt(b, ST_PENDING_ALL) : NULL;
+        if (r == PB_OK && !st)
+                r = box_sqlite_err(b, sqlite3_errcode(b->db), d);
+        while (r == PB_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+                if (sqlite3_column_bytes(st, 1) != PB_CVR_NONCE_BYTES ||
+                    sqlite3_column_bytes(st, 0) != PB_CVR_HASH_BYTES) {
+                        r = mismatch(d, "a pending ballot's nonce is not " PB_STRINGIFY(
+                                                PB_CVR_NONCE_BYTES) " bytes or its commitment "
+                                                                    "not " PB_STRINGIFY(PB_CVR_HASH_BYTES));
+                        break;
+                }
+                r = check_cvr(b, sqlite3_column_blob(st, 1), sqlite3_column_blob(st, 2),
+                              (size_t)sqlite3_column_bytes(st, 2), sqlite3_column_blob(st, 0), &vb, k, d);
+                k->pending += r == PB_OK;
+        }
+        if (st)
+                sqlite3_reset(st);
+        if (st && r == PB_OK && rc != SQLITE_DONE)
+                r = box_sqlite_err(b, rc, d);
+        pb_vote_ballots_release(&vb);
+        return r;
+}
+
+/* The counters by channel, by contest and pending against what the CVRs say. */
+static pb_err check_counters(const struct pb_turnout *c, const struct cvr_counts *k, struct pb_diag *d)
+{
+        for (int i = 0; i < PB_CHANNEL_COUNT; i++)
+                if (k->by_channel[i] != c->by_channel[i])
+                        return mismatch(d, "the channel counters differ from the CVRs");
+        for (uint32_t i = 0; i < c->n_contests; i++)
+                if (k->by_contest[i] != c->by_contest[i])
+                        return mismatch(d, "the contest counters differ from the CVRs");
+        if (k->pending != c->pending)
+                return mismatch(d, "the pending counter differs from the ballots without a leaf");
+        return PB_OK;
 }
 
 /* Every stored node equals the recomputed one, and there is no other. */
@@ -776,17 +836,21 @@ static enum box_docs_level docs_level(enum pb_box_state s)
 
 pb_err pb_box_check(struct pb_box *b, struct pb_diag *reterr)
 {
-        uint64_t by_channel[PB_CHANNEL_COUNT] = { 0 }, n, pending = 0;
+        struct cvr_counts *k = pb_calloc(1, sizeof(*k));
         struct pb_merkle_tree t;
         struct pb_turnout c;
         sqlite3_stmt *st;
+        uint64_t n;
         pb_err r;
 
+        if (!k)
+                return PB_ERR_NOMEM;
         pb_merkle_tree_init(&t);
         box_cache_for_scan(b, true); /* every page is read once */
         r = box_begin_read(b, reterr);
         if (r < 0) {
                 box_cache_for_scan(b, false);
+                pb_free(k);
                 return r;
         }
         if (sqlite3_prepare_v2(b->db, "PRAGMA integrity_check", -1, &st, NULL) == SQLITE_OK) {
@@ -797,60 +861,17 @@ pb_err pb_box_check(struct pb_box *b, struct pb_diag *reterr)
         if (r == PB_OK)
                 r = box_counts(b, &c, reterr);
         if (r == PB_OK)
-                r = check_ballots(b, &t, by_channel, reterr);
+                r = check_ballots(b, &t, k, reterr);
         if (r == PB_OK && t.size != c.log_size)
                 r = mismatch(reterr, "the leaf counter differs from the ballots");
         if (r == PB_OK)
                 r = check_nodes(b, &t, reterr);
         if (r == PB_OK)
                 r = check_checkpoints(b, &t, reterr);
-        if (r == PB_OK) {
-                /* pending ballots count by channel too */
-                uint32_t *items = pb_calloc(b->manifest->election->n_projects, sizeof(*items));
-                int64_t *points = pb_calloc(b->manifest->election->n_projects, sizeof(*points));
-                int rc = SQLITE_DONE;
-
-                if (!items || !points)
-                        r = PB_ERR_NOMEM;
-                st = r == PB_OK ? box_stmt(b, ST_PENDING_ALL) : NULL;
-                while (st && r == PB_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-                        struct pb_cvr_meta meta;
-                        uint8_t commitment[PB_CVR_HASH_BYTES];
-                        size_t k;
-
-                        if (sqlite3_column_bytes(st, 1) != PB_CVR_NONCE_BYTES) {
-                                r = mismatch(reterr, "a pending ballot's nonce is not " PB_STRINGIFY(
-                                                             PB_CVR_NONCE_BYTES) " bytes");
-                                break;
-                        }
-                        r = pb_cvr_commitment(b->manifest->election->id, sqlite3_column_blob(st, 1),
-                                              sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2),
-                                              commitment);
-                        if (r == PB_OK &&
-                            (sqlite3_column_bytes(st, 0) != PB_CVR_HASH_BYTES ||
-                             memcmp(commitment, sqlite3_column_blob(st, 0), sizeof(commitment))))
-                                r = mismatch(reterr, "a pending CVR does not match its commitment");
-                        if (r == PB_OK && pb_cvr_parse(b->manifest->election, sqlite3_column_blob(st, 2),
-                                                       (size_t)sqlite3_column_bytes(st, 2), items, points, &k,
-                                                       &meta, NULL) < 0)
-                                r = mismatch(reterr, "a pending CVR does not parse");
-                        if (r == PB_OK) {
-                                by_channel[meta.channel]++;
-                                pending++;
-                        }
-                }
-                if (st)
-                        sqlite3_reset(st);
-                if (st && r == PB_OK && rc != SQLITE_DONE)
-                        r = box_sqlite_err(b, rc, reterr);
-                pb_free(items);
-                pb_free(points);
-        }
-        for (int i = 0; r == PB_OK && i < PB_CHANNEL_COUNT; i++)
-                if (by_channel[i] != c.by_channel[i])
-                        r = mismatch(reterr, "the channel counters differ from the CVRs");
-        if (r == PB_OK && pending != c.pending)
-                r = mismatch(reterr, "the pending counter differs from the ballots without a leaf");
+        if (r == PB_OK)
+                r = check_pending(b, k, reterr); /* pending ballots count by channel and contest too */
+        if (r == PB_OK)
+                r = check_counters(&c, k, reterr);
         if (r == PB_OK)
                 r = count_rows(b, "SELECT count(*) FROM ballots", &n, reterr);
         if (r == PB_OK && n != c.log_size + c.pending)
@@ -872,5 +893,6 @@ pb_err pb_box_check(struct pb_box *b, struct pb_diag *reterr)
         box_rollback(b);
         box_cache_for_scan(b, false);
         pb_merkle_tree_release(&t);
+        pb_free(k);
         return r;
 }

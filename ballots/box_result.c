@@ -1,14 +1,16 @@
 /** @file The signed result of a closed election, and the finance office's certification. */
 #include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ballots/box_int.h"
 #include "formats/pb_json_ballot.h"
 #include "ballots/pb_docs.h"
+#include "ballots/pb_vote.h"
 #include "formats/pb_envelope.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_seal.h"
-#include "engine/pb_tally.h"
 #include "engine/pb_utc.h"
 
 /* The payload of a stored envelope (column @col), parsed strictly. */
@@ -34,7 +36,7 @@ static pb_err certified_after_close(struct pb_box *b, const char *certified_at, 
         pb_buf_init(&raw, 0);
         r = stored_payload(b, DOC_CLOSE, &env, &raw, d);
         if (r == PB_OK)
-                r = pb_doc_close_parse((const char *)env.payload, env.payload_len, &close, d);
+                r = pb_doc_close_parse((const char *)env.payload, env.payload_len, NULL, &close, d);
         if (r == PB_OK && strcmp(certified_at, close.closed_at) < 0)
                 r = pb_diag_set(d, PB_ERR_INVALID, "certified_at", "a certification dated before the close");
         pb_seal_envelope_release(&env);
@@ -44,36 +46,48 @@ static pb_err certified_after_close(struct pb_box *b, const char *certified_at, 
 
 /* What load_ballots() carries from one ballot to the next. */
 struct ballot_load {
-        struct pb_election *e;
-        uint32_t *items;
-        int64_t *points;
+        struct pb_manifest *m;
+        struct pb_vote_ballots vb;
 };
 
 static pb_err load_one(void *ctx, const struct box_ballot_row *row, struct pb_diag *d)
 {
         struct ballot_load *l = ctx;
-        size_t n = 0;
-        pb_err r = pb_cvr_parse(l->e, row->cvr, row->cvr_len, l->items, l->points, &n, NULL, NULL);
+        pb_err r = pb_vote_cvr_parse(l->m, row->cvr, row->cvr_len, &l->vb, NULL, NULL);
 
         if (r < 0 && r != PB_ERR_NOMEM)
-                r = pb_diag_set(d, PB_ERR_INTERNAL, "ballots", "a stored CVR does not parse");
-        for (size_t i = 0; r == PB_OK && i < n; i++)
-                r = pb_ballots_add_item(l->e, l->items[i], l->points[i]);
-        return r == PB_OK ? pb_ballots_end(l->e, NULL) : r;
+                return pb_diag_set(d, PB_ERR_INTERNAL, "ballots", "a stored CVR does not parse");
+        return r == PB_OK ? pb_vote_add_ballots(l->m, &l->vb, NULL) : r;
 }
 
-/* Add every logged ballot of the box to @e, in log order. */
-static pb_err load_ballots(struct pb_box *b, struct pb_election *e, struct pb_diag *d)
+/* Add every logged ballot of the box to the contests of @m, in log order. */
+static pb_err load_ballots(struct pb_box *b, struct pb_manifest *m, struct pb_diag *d)
 {
-        struct ballot_load l = { e, NULL, NULL };
-        pb_err r = PB_ERR_NOMEM;
+        struct ballot_load l = { m, { 0 } };
+        pb_err r = pb_vote_ballots_init(&l.vb, m);
 
-        l.items = pb_calloc(e->n_projects, sizeof(*l.items));
-        l.points = pb_calloc(e->n_projects, sizeof(*l.points));
-        if (l.items && l.points)
+        if (r == PB_OK)
                 r = box_each_ballot(b, load_one, &l, d);
-        pb_free(l.items);
-        pb_free(l.points);
+        pb_vote_ballots_release(&l.vb);
+        return r;
+}
+
+/* The close statement and the manifest as stored, parsed (@m owned by the caller). */
+static pb_err stored_close(struct pb_box *b, struct pb_seal_envelope *env, struct pb_buf *raw,
+                           struct pb_buf *manifest, struct pb_doc_close *close, struct pb_manifest **m,
+                           struct pb_diag *d)
+{
+        pb_err r = stored_payload(b, DOC_CLOSE, env, raw, d);
+
+        if (r == PB_OK)
+                r = box_get_doc(b, DOC_MANIFEST, manifest, d);
+        if (r == PB_OK)
+                r = pb_manifest_parse(manifest->data, manifest->len, m, d);
+        if (r == PB_OK)
+                r = pb_doc_close_parse((const char *)env->payload, env->payload_len, *m, close, d);
+        if (r < 0 && r != PB_ERR_NOMEM)
+                r = pb_diag_set(d, PB_ERR_INTERNAL, "database",
+                                "the stored close statement or manifest is damaged");
         return r;
 }
 
@@ -86,57 +100,24 @@ static pb_err result_payload(struct pb_box *b, const uint64_t *seed, const char 
         struct pb_buf raw, manifest, tally;
         struct pb_doc_close close;
         struct pb_doc_result doc;
-        struct pb_result res;
-        struct pb_rule rule;
         pb_err r;
 
         pb_seal_envelope_init(&env);
         pb_buf_init(&raw, 0);
         pb_buf_init(&manifest, PB_MANIFEST_MAX_BYTES);
         pb_buf_init(&tally, 0);
-        pb_result_init(&res);
         memset(&doc, 0, sizeof(doc));
         if (strlen(engine_version) > PB_DOC_ENGINE_MAX) {
                 r = pb_diag_set(d, PB_ERR_INVALID, "engine", "engine version too long");
                 goto out;
         }
-        r = stored_payload(b, DOC_CLOSE, &env, &raw, d);
+        r = stored_close(b, &env, &raw, &manifest, &close, &m, d);
         if (r == PB_OK)
-                r = pb_doc_close_parse((const char *)env.payload, env.payload_len, &close, d);
+                r = pb_vote_seed_check(m, seed, d);
         if (r == PB_OK)
-                r = box_get_doc(b, DOC_MANIFEST, &manifest, d);
+                r = load_ballots(b, m, d);
         if (r == PB_OK)
-                r = pb_manifest_parse(manifest.data, manifest.len, &m, d);
-        if (r < 0) {
-                if (r != PB_ERR_NOMEM)
-                        r = pb_diag_set(d, PB_ERR_INTERNAL, "database",
-                                        "the stored close statement or manifest is damaged");
-                goto out;
-        }
-        rule = m->rule;
-        if (m->has_seed_commitment) {
-                uint8_t c[PB_SHA256_BYTES];
-                if (!seed) {
-                        r = pb_diag_set(d, PB_ERR_INVALID, "seed",
-                                        "this rule breaks ties with a seed: give it");
-                        goto out;
-                }
-                pb_manifest_seed_commitment(*seed, c);
-                if (sodium_memcmp(c, m->seed_sha256, sizeof(c))) {
-                        r = pb_diag_set(d, PB_ERR_INVALID, "seed",
-                                        "the seed does not match the manifest's commitment");
-                        goto out;
-                }
-                rule.seed = *seed;
-        } else if (seed) {
-                r = pb_diag_set(d, PB_ERR_INVALID, "seed", "this election's rule takes no seed");
-                goto out;
-        }
-        r = load_ballots(b, m->election, d);
-        if (r == PB_OK)
-                r = pb_tally_run(m->election, &rule, &res, d);
-        if (r == PB_OK)
-                r = pb_result_format_json(&res, m->election, engine_version, &tally);
+                r = pb_vote_tally(m, seed, engine_version, NULL, &tally, d);
         if (r < 0)
                 goto out;
         memcpy(doc.election, close.election, sizeof(doc.election));
@@ -144,17 +125,150 @@ static pb_err result_payload(struct pb_box *b, const uint64_t *seed, const char 
         crypto_hash_sha256(doc.close_sha256, env.payload, env.payload_len);
         doc.log = close.log;
         doc.counts = close.counts;
+        doc.manifest = m;
         memcpy(doc.engine, engine_version, strlen(engine_version) + 1);
         doc.tally = tally.data;
         doc.tally_len = tally.len;
         r = pb_doc_result_format(&doc, out);
 out:
-        pb_result_release(&res);
         pb_manifest_free(m);
         pb_seal_envelope_release(&env);
         pb_buf_release(&raw);
         pb_buf_release(&manifest);
         pb_buf_release(&tally);
+        return r;
+}
+
+/* What publish_order() keeps of each logged ballot: its cvr_id and leaf. */
+struct cvr_key {
+        uint8_t cvr_id[PB_CVR_ID_BYTES];
+        uint64_t leaf;
+};
+
+struct key_list {
+        const struct pb_manifest *m;
+        struct pb_vote_ballots vb;
+        struct cvr_key *k;
+        size_t n, cap;
+};
+
+static pb_err key_one(void *ctx, const struct box_ballot_row *row, struct pb_diag *d)
+{
+        struct key_list *l = ctx;
+        struct pb_cvr_meta meta;
+        struct cvr_key *g;
+        pb_err r = pb_vote_cvr_parse(l->m, row->cvr, row->cvr_len, &l->vb, &meta, NULL);
+
+        if (r < 0)
+                return r == PB_ERR_NOMEM
+                               ? r
+                               : pb_diag_set(d, PB_ERR_INTERNAL, "ballots", "a stored CVR does not parse");
+        g = pb_grow(l->k, &l->cap, l->n + 1, sizeof(*l->k), 1024);
+        if (!g)
+                return PB_ERR_NOMEM;
+        l->k = g;
+        memcpy(l->k[l->n].cvr_id, meta.cvr_id, PB_CVR_ID_BYTES);
+        l->k[l->n++].leaf = row->leaf;
+        return PB_OK;
+}
+
+static int by_cvr_id(const void *a, const void *b)
+{
+        return memcmp(((const struct cvr_key *)a)->cvr_id, ((const struct cvr_key *)b)->cvr_id,
+                      PB_CVR_ID_BYTES);
+}
+
+/* Every logged ballot into @m's contests in the order of its cvr_id, numbered from 1 (inside a
+ * transaction). */
+static pb_err load_published(struct pb_box *b, struct pb_manifest *m, struct pb_diag *d)
+{
+        struct key_list l = { m, { 0 }, NULL, 0, 0 };
+        pb_err r = pb_vote_ballots_init(&l.vb, m);
+
+        if (r == PB_OK)
+                r = box_each_ballot(b, key_one, &l, d);
+        if (r == PB_OK)
+                qsort(l.k, l.n, sizeof(*l.k), by_cvr_id);
+        for (size_t i = 0; r == PB_OK && i < l.n; i++) {
+                sqlite3_stmt *st = box_stmt(b, ST_CVR_BY_LEAF);
+                char voter[24];
+                int rc;
+
+                if (!st)
+                        return box_sqlite_err(b, sqlite3_errcode(b->db), d);
+                sqlite3_bind_int64(st, 1, (int64_t)l.k[i].leaf);
+                rc = sqlite3_step(st);
+                if (rc != SQLITE_ROW)
+                        r = rc == SQLITE_DONE
+                                    ? pb_diag_set(d, PB_ERR_INTERNAL, "ballots", "a leaf without its ballot")
+                                    : box_sqlite_err(b, rc, d);
+                else
+                        r = pb_vote_cvr_parse(m, (const char *)sqlite3_column_blob(st, 0),
+                                              (size_t)sqlite3_column_bytes(st, 0), &l.vb, NULL, NULL);
+                snprintf(voter, sizeof(voter), "%zu", i + 1);
+                if (r == PB_OK)
+                        r = pb_vote_add_ballots(m, &l.vb, voter);
+                sqlite3_reset(st);
+        }
+        pb_vote_ballots_release(&l.vb);
+        pb_free(l.k);
+        return r;
+}
+
+/* The tie-break seed of the stored result, if it has one. */
+static pb_err stored_seed(struct pb_box *b, const struct pb_manifest *m, uint64_t *seed, bool *has,
+                          struct pb_diag *d)
+{
+        struct pb_seal_envelope env;
+        struct pb_doc_result res;
+        struct pb_buf raw;
+        pb_err r;
+
+        pb_seal_envelope_init(&env);
+        pb_buf_init(&raw, 0);
+        r = stored_payload(b, DOC_RESULT, &env, &raw, d);
+        if (r == PB_OK)
+                r = pb_doc_result_parse((const char *)env.payload, env.payload_len, m, &res, seed, has, d);
+        pb_seal_envelope_release(&env);
+        pb_buf_release(&raw);
+        return r;
+}
+
+pb_err pb_box_ballots_load(struct pb_box *b, struct pb_manifest **ret, uint64_t *ret_seed, bool *ret_has_seed,
+                           struct pb_diag *reterr)
+{
+        struct pb_manifest *m = NULL;
+        struct pb_buf text;
+        enum pb_box_state s;
+        pb_err r;
+
+        pb_buf_init(&text, PB_MANIFEST_MAX_BYTES);
+        box_cache_for_scan(b, true); /* every ballot is read */
+        r = box_begin_read(b, reterr);
+        if (r < 0) {
+                box_cache_for_scan(b, false);
+                return r;
+        }
+        r = box_get_state(b, &s, reterr);
+        if (r == PB_OK && s != PB_BOX_TALLIED && s != PB_BOX_CERTIFIED)
+                r = pb_diag_set(reterr, PB_ERR_STATE, "state",
+                                "the ballots are published only once the vote is tallied");
+        if (r == PB_OK)
+                r = box_get_doc(b, DOC_MANIFEST, &text, reterr);
+        if (r == PB_OK && pb_manifest_parse(text.data, text.len, &m, NULL) < 0)
+                r = pb_diag_set(reterr, PB_ERR_INTERNAL, "manifest", "the stored manifest does not parse");
+        if (r == PB_OK)
+                r = stored_seed(b, m, ret_seed, ret_has_seed, reterr);
+        if (r == PB_OK)
+                r = load_published(b, m, reterr);
+        box_rollback(b);
+        box_cache_for_scan(b, false);
+        pb_buf_release(&text);
+        if (r == PB_OK) {
+                *ret = m;
+                m = NULL;
+        }
+        pb_manifest_free(m);
         return r;
 }
 

@@ -36,13 +36,35 @@ pb_err pb_box_token_create_flags(struct pb_box *b, enum pb_role role, const char
                                  char ret_token[PB_TOKEN_TEXT_LEN + 1], char ret_id[PB_TOKEN_ID_LEN + 1],
                                  struct pb_diag *reterr)
 {
+        return pb_box_token_create_for(b, role, label, flags, NULL, 0, ret_token, ret_id, reterr);
+}
+
+/* A set of @len bytes (0: every contest) from a column: restricted when it is not NULL. */
+static void contests_of(sqlite3_stmt *st, int col, bool *ret_restricted, struct pb_contest_set *ret)
+{
+        int n = sqlite3_column_bytes(st, col);
+
+        memset(ret, 0, sizeof(*ret));
+        *ret_restricted = sqlite3_column_type(st, col) != SQLITE_NULL;
+        if (*ret_restricted && n > 0)
+                memcpy(ret->bits, sqlite3_column_blob(st, col),
+                       (size_t)n < sizeof(ret->bits) ? (size_t)n : sizeof(ret->bits));
+}
+
+pb_err pb_box_token_create_for(struct pb_box *b, enum pb_role role, const char *label, unsigned flags,
+                               const char *const *contests, size_t n, char ret_token[PB_TOKEN_TEXT_LEN + 1],
+                               char ret_id[PB_TOKEN_ID_LEN + 1], struct pb_diag *reterr)
+{
         uint8_t raw[PB_TOKEN_BYTES], hash[PB_SHA256_BYTES];
         char text[PB_TOKEN_TEXT_LEN + 1];
+        struct pb_contest_set set;
+        size_t set_len = 0;
         sqlite3_stmt *st;
         pb_err r;
 
         if ((unsigned)role >= PB_ROLE_COUNT)
-                return pb_diag_set(reterr, PB_ERR_INVALID, "role", "expected admin, kiosk or auditor");
+                return pb_diag_set(reterr, PB_ERR_INVALID, "role",
+                                   "expected admin, kiosk, auditor or officer");
         if (!label)
                 label = "";
         if (!label_is_valid(label))
@@ -50,6 +72,9 @@ pb_err pb_box_token_create_flags(struct pb_box *b, enum pb_role role, const char
                                    "at most " PB_STRINGIFY(PB_TOKEN_LABEL_MAX) " printable ASCII characters");
         if ((flags & ~PB_TOKEN_DEVICE) || ((flags & PB_TOKEN_DEVICE) && role != PB_ROLE_KIOSK))
                 return pb_diag_set(reterr, PB_ERR_INVALID, "device", "only a kiosk token can be a device's");
+        if (n && role != PB_ROLE_KIOSK && role != PB_ROLE_OFFICER)
+                return pb_diag_set(reterr, PB_ERR_INVALID, "$.contests",
+                                   "only a kiosk or an officer token can be restricted to contests");
         randombytes_buf(raw, sizeof(raw));
         crypto_hash_sha256(hash, raw, sizeof(raw));
         sodium_bin2hex(text, sizeof(text), raw, sizeof(raw));
@@ -57,14 +82,20 @@ pb_err pb_box_token_create_flags(struct pb_box *b, enum pb_role role, const char
         r = box_begin(b, reterr);
         if (r < 0)
                 goto out;
-        st = box_stmt(b, ST_TOKEN_INSERT);
+        /* the contests of the manifest of this transaction; a kiosk of the one contest of a vote is
+         * stored as every contest */
+        r = pb_box_contest_set(b->manifest, contests, n, false, &set, &set_len, reterr);
+        st = r == PB_OK ? box_stmt(b, ST_TOKEN_INSERT) : NULL;
         if (st) {
                 sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_STATIC);
                 sqlite3_bind_text(st, 2, pb_role_name(role), -1, SQLITE_STATIC);
                 sqlite3_bind_text(st, 3, label, -1, SQLITE_STATIC);
                 sqlite3_bind_int(st, 4, (flags & PB_TOKEN_DEVICE) != 0);
+                if (set_len)
+                        sqlite3_bind_blob(st, 5, set.bits, (int)set_len, SQLITE_STATIC);
         }
-        r = box_exec_stmt(b, st, reterr);
+        if (r == PB_OK)
+                r = box_exec_stmt(b, st, reterr);
         if (r == PB_OK)
                 r = box_commit(b, reterr);
         else
@@ -109,6 +140,7 @@ pb_err pb_box_token_lookup(struct pb_box *b, const char *token, size_t len, stru
                      pb_role_parse((const char *)sqlite3_column_text(st, 1), &info.role) == PB_OK;
                 info.flags = (sqlite3_column_int(st, 3) ? PB_TOKEN_DEVICE : 0u) |
                              (sqlite3_column_int(st, 4) ? PB_TOKEN_LOCKED : 0u);
+                contests_of(st, 5, &info.restricted, &info.contests);
         }
         sqlite3_reset(st);
         if (!ok)
@@ -143,6 +175,8 @@ pb_err pb_box_token_list(struct pb_box *b, pb_box_token_fn fn, void *ctx, struct
         }
         while (r == PB_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
                 char id[PB_TOKEN_ID_LEN + 1];
+                struct pb_contest_set set;
+                bool restricted;
                 enum pb_role role;
 
                 if (sqlite3_column_bytes(st, 0) != PB_SHA256_BYTES ||
@@ -151,10 +185,12 @@ pb_err pb_box_token_list(struct pb_box *b, pb_box_token_fn fn, void *ctx, struct
                         break;
                 }
                 token_id(sqlite3_column_blob(st, 0), id);
+                contests_of(st, 6, &restricted, &set);
                 r = fn(ctx, id, role, (const char *)sqlite3_column_text(st, 2),
                        sqlite3_column_int(st, 3) != 0,
                        (sqlite3_column_int(st, 4) ? PB_TOKEN_DEVICE : 0u) |
-                               (sqlite3_column_int(st, 5) ? PB_TOKEN_LOCKED : 0u));
+                               (sqlite3_column_int(st, 5) ? PB_TOKEN_LOCKED : 0u),
+                       restricted ? &set : NULL);
         }
         sqlite3_reset(st);
         box_rollback(b);

@@ -17,3 +17,17 @@ const char *pb_reject_name(enum pb_reject r)
 {
         return (unsigned)r < PB_REJECT_COUNT ? reject_names[r] : "?";
 }
+
+bool pb_turnout_same_counts(const struct pb_turnout *a, const struct pb_turnout *b)
+{
+        bool same = a->ballots == b->ballots && a->codes_issued == b->codes_issued &&
+                    a->codes_spent == b->codes_spent && a->n_contests == b->n_contests;
+
+        for (int i = 0; i < PB_CHANNEL_COUNT; i++)
+                same = same && a->by_channel[i] == b->by_channel[i];
+        for (int i = 0; i < PB_REJECT_COUNT; i++)
+                same = same && a->rejected[i] == b->rejected[i];
+        for (uint32_t i = 0; same && i < a->n_contests; i++)
+                same = a->by_contest[i] == b->by_contest[i];
+        return same;
+}

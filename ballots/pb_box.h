@@ -38,11 +38,17 @@
 
 /** SQLite application_id of a ballot box ('PBV1') and the schema version this build writes. */
 #define PB_BOX_APPLICATION_ID 0x50425631
-#define PB_BOX_SCHEMA_VERSION 7
+#define PB_BOX_SCHEMA_VERSION 8
 
 /** API roles (issue 6). */
-enum pb_role { PB_ROLE_ADMIN, PB_ROLE_KIOSK, PB_ROLE_AUDITOR, PB_ROLE_COUNT };
-/** "admin", "kiosk", "auditor"; "?" outside the enum. */
+enum pb_role {
+        PB_ROLE_ADMIN,
+        PB_ROLE_KIOSK,
+        PB_ROLE_AUDITOR,
+        PB_ROLE_OFFICER, /* an election officer entering paper ballots over the API (issue 14) */
+        PB_ROLE_COUNT
+};
+/** "admin", "kiosk", "auditor", "officer"; "?" outside the enum. */
 const char *pb_role_name(enum pb_role r);
 /** Parse a role name.  PB_ERR_NOT_FOUND for anything else. */
 PB_NODISCARD pb_err pb_role_parse(const char *s, enum pb_role *ret);
@@ -103,6 +109,16 @@ PB_NODISCARD pb_err pb_box_state(struct pb_box *b, enum pb_box_state *ret);
  *  may replace it when another connection changed it, as pb_box_set_manifest and open do). */
 const struct pb_manifest *pb_box_manifest(const struct pb_box *b);
 
+/**
+ * Delete the draft election of @b, whose file is @path: its files (the database, -wal, -shm,
+ * -journal) are removed while @b holds the write lock, so that no other process can open the
+ * election meanwhile.  @b must then be freed; a process that had the file open keeps an unlinked
+ * copy (a server notices: api.md, "Drafts").
+ * @return PB_OK, PB_ERR_STATE (not a draft: an election that ran is never deleted), PB_ERR_BUSY,
+ *         PB_ERR_STORAGE
+ */
+PB_NODISCARD pb_err pb_box_delete(struct pb_box *b, const char *path, struct pb_diag *reterr);
+
 /** Replace the manifest of a draft election (@m borrowed, its canonical form stored).  PB_ERR_STATE. */
 PB_NODISCARD pb_err pb_box_set_manifest(struct pb_box *b, const struct pb_manifest *m,
                                         struct pb_diag *reterr);
@@ -138,27 +154,65 @@ typedef pb_err (*pb_box_code_fn)(void *ctx, const struct pb_code *code);
 #define PB_BOX_CODES_MAX 1000000 /* codes per call */
 
 /**
+ * The contests named @ids (@n, each a contest of @m, once) as a set of @m's contests; *@ret_len is
+ * the bytes the box stores of it (0: none stored, NULL, every contest: @n is 0 and @m has one
+ * contest, or @m is of the one-contest form).
+ * @return PB_OK, PB_ERR_INVALID at "$.contests[i]" (unknown or twice) or "$.contests" (none named
+ *         in a vote of several contests, when @need is true)
+ */
+PB_NODISCARD pb_err pb_box_contest_set(const struct pb_manifest *m, const char *const *ids, size_t n,
+                                       bool need, struct pb_contest_set *ret, size_t *ret_len,
+                                       struct pb_diag *reterr);
+
+/**
  * Issue @count new 80-bit voter codes (randombytes_buf), store their keyed hashes in one
  * transaction, then hand each code to @fn once (the only time a code exists in the clear).
- * Allowed in draft, open and suspended.  Needs the engine key.
+ * Allowed in draft, open and suspended.  Needs the engine key.  The codes are for every contest
+ * of the vote: a vote of several contests needs pb_box_codes_issue_for().
  * @return PB_OK, PB_ERR_STATE, PB_ERR_AUTH, PB_ERR_LIMIT (@count 0 or above PB_BOX_CODES_MAX),
- *         PB_ERR_STORAGE, PB_ERR_NOMEM, or @fn's error (the codes are stored all the same)
+ *         PB_ERR_INVALID (a vote of several contests), PB_ERR_STORAGE, PB_ERR_NOMEM, or @fn's error
+ *         (the codes are stored all the same)
  */
 PB_NODISCARD pb_err pb_box_codes_issue(struct pb_box *b, size_t count, pb_box_code_fn fn, void *ctx,
                                        struct pb_diag *reterr);
 
+/**
+ * pb_box_codes_issue() for the contests named @contests (@n ids, each once; NULL and 0: every
+ * contest, allowed only for a vote of one contest): a submission with such a code carries a ballot
+ * for some of them, and for each of them the manifest does not let a voter skip (docs/ballot-box.md,
+ * "Contests").  The ids are looked up in the manifest of the issuing transaction.
+ * @return as pb_box_codes_issue(); PB_ERR_INVALID for a contest the vote does not hold or named
+ *         twice (path "$.contests[i]"), or no contest named for a vote of several (path "$.contests")
+ */
+PB_NODISCARD pb_err pb_box_codes_issue_for(struct pb_box *b, size_t count, const char *const *contests,
+                                           size_t n, pb_box_code_fn fn, void *ctx, struct pb_diag *reterr);
+
 #define PB_SUBMISSION_ID_BYTES 16 /* a submission's idempotency key (hex in the API) */
 
-/** One ballot submission: a voter code and a ballot (project indexes of the manifest's election). */
+/**
+ * One submission: a voter code and its ballots, one per contest it votes in (project indexes of
+ * that contest).  A vote of one contest may give its ballot as @items, @points, @n instead.
+ */
 struct pb_submission {
         const char *code; /* as typed (forgiving: case, I/L/O, dashes) */
         size_t code_len;
         bool has_submission_id;                        /* idempotency key given */
         uint8_t submission_id[PB_SUBMISSION_ID_BYTES]; /* a retry with the same id gets the same receipt */
-        const uint32_t *items;                         /* the ballot: @n project indexes (ballot order) */
-        const int64_t *points;                         /* parallel to @items for point ballots, else NULL */
+        const uint32_t *items; /* @ballots NULL: the one contest's ballot, @n project indexes */
+        const int64_t *points; /* parallel to @items for point ballots, else NULL */
         size_t n;
+        const struct pb_contest_ballot *ballots; /* a ballot per contest ("ballots"), or NULL */
+        size_t n_ballots;
         enum pb_channel channel; /* electronic, paper (officer entry) or imported */
+        const char *kiosk;       /* the public id of the kiosk token that cast it (turnout by kiosk), or
+                                  * NULL (an officer's or an import's command line) */
+        const struct pb_cvr_paper *paper; /* a paper ballot entered over the API: its batch and officer,
+                                           * recorded in its CVR; NULL otherwise */
+        bool as_ballot; /* @ballots holds the one-contest form's "ballot" (diagnostics say $.ballot) */
+        /* the ballot was refused before the box could read it (the API's reading of its JSON: an
+         * unknown project, a pick twice, a malformed ballot): counted as an invalid ballot with this
+         * diagnostic, like every refusal of the box, and nothing else of the submission is read */
+        const struct pb_diag *refused;
 };
 
 #define PB_RECEIPT_PROMISE_MAX 1024
@@ -226,6 +280,10 @@ struct pb_box_prepared {
                 [PB_BOX_IDEM_KEY_BYTES]; /* when it has an id and the box legacy idempotency records */
         uint8_t tag[PB_CVR_HASH_BYTES]; /* when it has an id and the box a retry key: the sealed commitment */
         bool tagged;
+        /* the contests voted in and those that may not be skipped (a vote of the contests form),
+         * pb_contest_set_bytes() each: the code's own set must fit them (docs/ballot-box.md) */
+        uint8_t fit[2 * PB_CONTEST_SET_BYTES];
+        uint32_t fit_len; /* bytes used of fit: 0 for the one-contest form */
         uint8_t cvr_id[PB_CVR_ID_BYTES];
         uint8_t nonce[PB_CVR_NONCE_BYTES];
         uint8_t commitment[PB_CVR_HASH_BYTES];
@@ -244,9 +302,7 @@ struct pb_box_snapshot;
 PB_NODISCARD pb_err pb_box_snapshot_take(struct pb_box *b, struct pb_box_snapshot **ret,
                                          struct pb_diag *reterr);
 void pb_box_snapshot_free(struct pb_box_snapshot *s);
-/** The election of the snapshot's manifest (owned by the snapshot). */
-const struct pb_election *pb_box_snapshot_election(const struct pb_box_snapshot *s);
-/** The snapshot's manifest (owned by the snapshot): whether residents may vote from the web. */
+/** The snapshot's manifest (owned by the snapshot): its contests, whether residents may vote from the web. */
 const struct pb_manifest *pb_box_snapshot_manifest(const struct pb_box_snapshot *s);
 /** The generation of the inputs a snapshot holds, and the box's current one: equal while the
  *  snapshot is up to date (a prepared submission of an older one is prepared again at its cast). */
@@ -298,7 +354,7 @@ void pb_receipts_sign(const struct pb_receipt_signer *s, struct pb_cast_outcome 
 PB_NODISCARD pb_err pb_box_flush(struct pb_box *b, struct pb_diag *reterr);
 
 /**
- * Did this box issue voter codes with the mod-37 check symbol, before issue 13 (schema 7)?  It
+ * Did this box issue voter codes with the mod-37 check symbol, before issue 13 (schema 8)?  It
  * reads them for as long as it exists (docs/integrity.md, departure 14), and the pages' own code
  * check must too.  One read transaction; PB_ERR_STORAGE.  @ret is set only on PB_OK.
  */
@@ -306,6 +362,18 @@ PB_NODISCARD pb_err pb_box_codes_legacy(struct pb_box *b, bool *ret, struct pb_d
 
 /** Read the counts (one read transaction).  PB_ERR_STORAGE. */
 PB_NODISCARD pb_err pb_box_turnout(struct pb_box *b, struct pb_turnout *ret, struct pb_diag *reterr);
+
+/** Receives the ballots cast by one kiosk token (its public id). */
+typedef pb_err (*pb_box_kiosk_fn)(void *ctx, const char *kiosk, uint64_t ballots);
+
+/**
+ * pb_box_turnout() and, in the same read transaction (so the two reconcile), the ballots accepted
+ * from each kiosk token (pb_submission.kiosk) to @fn, in byte order of the ids: turnout by kiosk,
+ * counts only.  Ballots cast without a kiosk (pbvote cast, pbvote import) are in no kiosk's count.
+ * @fn's error stops it and is returned; @ret is filled only on PB_OK.
+ */
+PB_NODISCARD pb_err pb_box_turnout_kiosks(struct pb_box *b, struct pb_turnout *ret, pb_box_kiosk_fn fn,
+                                          void *ctx, struct pb_diag *reterr);
 
 /** Append the latest signed checkpoint (a note) to @note.  @ret optional.  PB_ERR_NOT_FOUND in draft. */
 PB_NODISCARD pb_err pb_box_checkpoint(struct pb_box *b, struct pb_buf *note, struct pb_checkpoint *ret,
@@ -375,6 +443,20 @@ PB_NODISCARD pb_err pb_box_tally(struct pb_box *b, const uint64_t *seed, const c
 PB_NODISCARD pb_err pb_box_certify(struct pb_box *b, const char *result, size_t result_len,
                                    const struct pb_key_secret *office, const char *certified_at,
                                    struct pb_buf *out, struct pb_diag *reterr);
+
+/**
+ * The ballots of a tallied vote for publication (`pbvote export --pb`): a freshly parsed copy of the
+ * manifest whose contests' elections hold every logged ballot, each CVR under one voter id ("1",
+ * "2", ...) shared by its ballots for several contests.  The CVRs are numbered and listed in the
+ * order of their cvr_id (random, inside the CVR only), never in the order of the log: a voter's
+ * receipt names a commitment and a leaf, and must not name a line of a published file.
+ * @param ret       [out] owned by the caller (pb_manifest_free); set only on PB_OK
+ * @param ret_seed  [out] the seed of the signed result's tie-break, when *@ret_has_seed
+ * @return PB_OK, PB_ERR_STATE (not tallied), PB_ERR_INTERNAL (a stored CVR or document does not
+ *         parse), PB_ERR_STORAGE, PB_ERR_NOMEM
+ */
+PB_NODISCARD pb_err pb_box_ballots_load(struct pb_box *b, struct pb_manifest **ret, uint64_t *ret_seed,
+                                        bool *ret_has_seed, struct pb_diag *reterr);
 
 /** The stored signed documents (any may be absent: PB_ERR_NOT_FOUND).  Appended to @out. */
 enum pb_box_doc { PB_BOX_DOC_MANIFEST, PB_BOX_DOC_CLOSE, PB_BOX_DOC_RESULT, PB_BOX_DOC_CERTIFICATION };
@@ -457,11 +539,25 @@ PB_NODISCARD pb_err pb_box_token_create_flags(struct pb_box *b, enum pb_role rol
                                               unsigned flags, char ret_token[PB_TOKEN_TEXT_LEN + 1],
                                               char ret_id[PB_TOKEN_ID_LEN + 1], struct pb_diag *reterr);
 
+/**
+ * pb_box_token_create_flags() for a kiosk that takes ballots only for the contests named @contests
+ * (@n ids of the manifest's contests, each once; 0: every contest, as any other token): the server
+ * refuses its submissions with a ballot for another contest (contest_not_allowed).
+ * @return as pb_box_token_create_flags(); PB_ERR_INVALID (path "$.contests[i]") for a contest the
+ *         vote does not hold or named twice, or contests for another role than kiosk
+ */
+PB_NODISCARD pb_err pb_box_token_create_for(struct pb_box *b, enum pb_role role, const char *label,
+                                            unsigned flags, const char *const *contests, size_t n,
+                                            char ret_token[PB_TOKEN_TEXT_LEN + 1],
+                                            char ret_id[PB_TOKEN_ID_LEN + 1], struct pb_diag *reterr);
+
 /** What a valid token is. */
 struct pb_token_info {
         enum pb_role role;
-        char id[PB_TOKEN_ID_LEN + 1]; /* its public id */
-        unsigned flags;               /* PB_TOKEN_DEVICE, PB_TOKEN_LOCKED */
+        char id[PB_TOKEN_ID_LEN + 1];   /* its public id */
+        unsigned flags;                 /* PB_TOKEN_DEVICE, PB_TOKEN_LOCKED */
+        bool restricted;                /* a kiosk for some contests only: */
+        struct pb_contest_set contests; /* those contests (by index in the manifest) */
 };
 
 /**
@@ -475,9 +571,10 @@ PB_NODISCARD pb_err pb_box_token_check(struct pb_box *b, const char *token, size
 PB_NODISCARD pb_err pb_box_token_lookup(struct pb_box *b, const char *token, size_t len,
                                         struct pb_token_info *ret);
 
-/** Receives each token's public description. */
+/** Receives each token's public description (@contests: NULL, or the contests a restricted kiosk
+ *  is for; borrowed for the call). */
 typedef pb_err (*pb_box_token_fn)(void *ctx, const char *id, enum pb_role role, const char *label,
-                                  bool revoked, unsigned flags);
+                                  bool revoked, unsigned flags, const struct pb_contest_set *contests);
 
 /** List the tokens (never the tokens themselves). */
 PB_NODISCARD pb_err pb_box_token_list(struct pb_box *b, pb_box_token_fn fn, void *ctx,

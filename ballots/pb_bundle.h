@@ -19,6 +19,7 @@
 #include "engine/pb_cvr.h"
 #include "engine/pb_digest.h"
 #include "engine/pb_err.h"
+#include "engine/pb_result.h"
 #include "engine/pb_key.h"
 #include "engine/pb_note.h"
 #include "formats/pb_manifest.h"
@@ -89,10 +90,11 @@ struct pb_verify_summary {
         bool has_ballots;                         /* C1 passed: */
         uint64_t ballots;                         /* the ballots in the log */
         bool has_tally;                           /* F1 passed: the recount, equal to the signed result: */
-        const uint32_t *winners;                  /* project indexes of manifest->election, in order */
-        size_t n_winners;
-        int64_t spent; /* minor units (manifest's currency and scale) */
-        bool valid;    /* every check passed */
+        const struct pb_result *results;          /* each contest's outcome (manifest order): winners as
+                                             * project indexes of the contest's election, money spent
+                                             * in minor units (the manifest's currency and scale) */
+        size_t n_results;                         /* the manifest's contests */
+        bool valid;                               /* every check passed */
 };
 
 /** Receives the summary once, after the last check. */

@@ -6,8 +6,10 @@
 #ifndef PB_COUNTS_H
 #define PB_COUNTS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "formats/pb_manifest.h"
 #include "engine/pb_cvr.h"
 
 enum pb_box_state {
@@ -45,6 +47,14 @@ struct pb_turnout {
         uint64_t by_channel[PB_CHANNEL_COUNT]; /* accepted, by channel */
         uint64_t rejected[PB_REJECT_COUNT];
         uint64_t log_size; /* leaves in the log = size of the latest checkpoint */
+        /* a vote of the contests form: accepted ballots that carry a ballot for each contest
+         * (manifest order); 0 contests for the one-contest form, whose documents keep their shape */
+        uint32_t n_contests;
+        uint64_t by_contest[PB_MANIFEST_MAX_CONTESTS];
 };
+
+/** True if @a and @b hold the same signed counts (what a close statement and a result state:
+ *  ballots, by channel, by contest, codes issued and spent, refusals). */
+bool pb_turnout_same_counts(const struct pb_turnout *a, const struct pb_turnout *b);
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "ballots/pb_counts.h"
+#include "formats/pb_manifest.h"
 #include "engine/pb_buf.h"
 #include "engine/pb_digest.h"
 #include "engine/pb_election.h"
@@ -36,7 +37,10 @@ struct pb_doc_close {
         uint8_t manifest_sha256[PB_SHA256_BYTES];
         struct pb_doc_log log;
         char closed_at[PB_DOC_TIME_LEN + 1];
-        struct pb_turnout counts; /* ballots, by_channel, codes_issued, codes_spent, rejected */
+        struct pb_turnout counts;           /* ballots, by_channel, codes_issued, codes_spent, rejected, and
+                                   * by_contest for a vote of the contests form */
+        const struct pb_manifest *manifest; /* borrowed: names the contests of counts.by_contest
+                                             * (may be NULL when counts.n_contests is 0) */
 };
 
 /** The result's frame around the tally document (pb_result_format_json). */
@@ -46,6 +50,7 @@ struct pb_doc_result {
         uint8_t close_sha256[PB_SHA256_BYTES]; /* SHA-256 of the close statement's payload */
         struct pb_doc_log log;
         struct pb_turnout counts;
+        const struct pb_manifest *manifest; /* borrowed, as in struct pb_doc_close */
         char engine[PB_DOC_ENGINE_MAX + 1];
         const char *tally; /* borrowed: the tally document (canonical JSON) */
         size_t tally_len;
@@ -58,21 +63,26 @@ struct pb_doc_certification {
         char certified_at[PB_DOC_TIME_LEN + 1];
 };
 
-/** Append the canonical payload of each document to @out.  PB_ERR_NOMEM, PB_ERR_LIMIT, PB_ERR_INVALID. */
+/** Append the canonical payload of each document to @out.  PB_ERR_NOMEM, PB_ERR_LIMIT, PB_ERR_INVALID
+ *  (also: counts by contest without the manifest naming as many contests). */
 PB_NODISCARD pb_err pb_doc_close_format(const struct pb_doc_close *c, struct pb_buf *out);
 PB_NODISCARD pb_err pb_doc_result_format(const struct pb_doc_result *r, struct pb_buf *out);
 PB_NODISCARD pb_err pb_doc_certification_format(const struct pb_doc_certification *c, struct pb_buf *out);
 
 /**
- * Parse a payload: strict JSON, the document's schema, and exactly its canonical bytes.
+ * Parse a payload: strict JSON, the document's schema, and exactly its canonical bytes.  @m is the
+ * vote's manifest (borrowed; kept in @ret->manifest): a vote of the contests form has counts by
+ * contest, one per contest of @m; NULL reads a document of the one-contest form only.
  * pb_doc_result_parse leaves @ret->tally pointing into @buf (the raw tally member) and also returns
- * the tally's tie-break seed when it has one (@ret_seed, @ret_has_seed optional).
+ * the tally's tie-break seed when it has one (@ret_seed, @ret_has_seed optional; in the contests
+ * form every contest's seed, which must be one).
  * @return PB_OK or PB_ERR_PARSE with reterr->path naming the field, PB_ERR_NOMEM
  */
-PB_NODISCARD pb_err pb_doc_close_parse(const char *buf, size_t len, struct pb_doc_close *ret,
-                                       struct pb_diag *reterr);
-PB_NODISCARD pb_err pb_doc_result_parse(const char *buf, size_t len, struct pb_doc_result *ret,
-                                        uint64_t *ret_seed, bool *ret_has_seed, struct pb_diag *reterr);
+PB_NODISCARD pb_err pb_doc_close_parse(const char *buf, size_t len, const struct pb_manifest *m,
+                                       struct pb_doc_close *ret, struct pb_diag *reterr);
+PB_NODISCARD pb_err pb_doc_result_parse(const char *buf, size_t len, const struct pb_manifest *m,
+                                        struct pb_doc_result *ret, uint64_t *ret_seed, bool *ret_has_seed,
+                                        struct pb_diag *reterr);
 PB_NODISCARD pb_err pb_doc_certification_parse(const char *buf, size_t len, struct pb_doc_certification *ret,
                                                struct pb_diag *reterr);
 

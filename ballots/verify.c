@@ -359,7 +359,7 @@ static void check_close(struct vctx *v)
                 why = "cannot be checked: the keys failed";
         else
                 why = open_envelope(v, F_CLOSE, PB_SEAL_TYPE_CLOSE, &v->m->engine_key, &v->close_env);
-        if (!why && pb_doc_close_parse((const char *)v->close_env.payload, v->close_env.payload_len,
+        if (!why && pb_doc_close_parse((const char *)v->close_env.payload, v->close_env.payload_len, v->m,
                                        &v->close, NULL) < 0)
                 why = "the close statement is not in its canonical form";
         if (!why && strcmp(v->close.election, v->m->election->id))
@@ -381,7 +381,7 @@ static void check_result(struct vctx *v)
                 why = "cannot be checked: the close statement failed";
         else
                 why = open_envelope(v, F_RESULT, PB_SEAL_TYPE_RESULT, &v->m->engine_key, &v->result_env);
-        if (!why && pb_doc_result_parse((const char *)v->result_env.payload, v->result_env.payload_len,
+        if (!why && pb_doc_result_parse((const char *)v->result_env.payload, v->result_env.payload_len, v->m,
                                         &v->result, &v->seed, &v->has_seed, NULL) < 0)
                 why = "the result is not in its canonical form";
         if (!why && strcmp(v->result.election, v->m->election->id))
@@ -429,6 +429,10 @@ static void check_certification(struct vctx *v)
         }
         if (!v->result_ok)
                 why = "cannot be checked: the result failed";
+        else if (!v->src.f[F_CERTIFICATION].present)
+                /* the usual case before the office certifies: say how to check the rest meanwhile */
+                why = "absent: the finance office has not certified this result yet (check the rest with "
+                      "--allow-uncertified until it has)";
         else
                 why = open_envelope(v, F_CERTIFICATION, PB_SEAL_TYPE_CERTIFICATION, &v->m->office_key,
                                     &v->cert_env);
@@ -468,9 +472,8 @@ static void summarize(struct vctx *v, void *ctx)
         s.ballots = v->tree.size;
         s.has_tally = v->tally_ok;
         if (v->tally_ok) {
-                s.winners = v->recount.winners;
-                s.n_winners = v->recount.n_winners;
-                s.spent = v->recount.spent;
+                s.results = v->recount.res;
+                s.n_results = v->recount.n;
         }
         s.valid = !v->failed && !v->fatal;
         v->o->summary(ctx, &s);
@@ -491,7 +494,6 @@ pb_err pb_bundle_verify(const char *path, const struct pb_verify_options *o, pb_
         pb_seal_envelope_init(&v.result_env);
         pb_seal_envelope_init(&v.cert_env);
         pb_merkle_tree_init(&v.tree);
-        pb_result_init(&v.recount);
         check_files(&v);
         check_manifest(&v);
         check_keys(&v);
@@ -514,7 +516,7 @@ pb_err pb_bundle_verify(const char *path, const struct pb_verify_options *o, pb_
         pb_seal_envelope_release(&v.result_env);
         pb_seal_envelope_release(&v.cert_env);
         pb_merkle_tree_release(&v.tree);
-        pb_result_release(&v.recount);
+        pb_vote_count_release(&v.recount);
         if (ret_failed)
                 *ret_failed = v.failed;
         if (v.fatal)

@@ -15,6 +15,7 @@
 #include "ballots/pb_bundle.h"
 #include "ballots/pb_counts.h"
 #include "ballots/pb_docs.h"
+#include "ballots/pb_vote.h"
 #include "engine/pb_err.h"
 #include "engine/pb_merkle.h"
 #include "engine/pb_result.h"
@@ -115,7 +116,7 @@ struct vctx {
         char *data[F_COUNT]; /* the files read whole (not the .jsonl ones: read line by line) */
         size_t len[F_COUNT];
 
-        struct pb_manifest *m; /* from the signed manifest; its election collects the ballots */
+        struct pb_manifest *m; /* from the signed manifest; its contests collect the ballots */
         char manifest_field[PB_DIAG_PATH_MAX]; /* the JSON path a manifest that does not parse breaks */
         uint8_t manifest_sha256[PB_SHA256_BYTES];
         bool manifest_ok, keys_ok;
@@ -134,8 +135,9 @@ struct vctx {
 
         struct pb_merkle_tree tree;
         uint64_t by_channel[PB_CHANNEL_COUNT];
+        uint64_t by_contest[PB_MANIFEST_MAX_CONTESTS]; /* CVRs with a ballot for each contest */
         bool ballots_ok;
-        struct pb_result recount; /* F1's, kept for the summary */
+        struct pb_vote_count recount; /* F1's, every contest's, kept for the summary */
         bool tally_ok;
 };
 

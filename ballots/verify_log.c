@@ -32,17 +32,30 @@ static bool hex_to(const char *s, uint8_t *out, size_t n)
 
 _Static_assert(PB_CVR_NONCE_BYTES == PB_CVR_HASH_BYTES, "one message states the size of both");
 
-/* One line of ballots.jsonl: canonical, recommits, a valid CVR; its ballot joins the election. */
-static const char *check_ballot_line(struct vctx *v, const char *p, size_t n, uint32_t *items,
-                                     int64_t *points, uint8_t commitment[PB_CVR_HASH_BYTES])
+/* Every ballot of a CVR against its contest's rules (strict; imported ballots as pabulib's checker). */
+static bool ballots_valid(const struct pb_manifest *m, const struct pb_vote_ballots *vb, enum pb_channel ch)
 {
-        struct pb_election *e = v->m->election;
+        for (size_t i = 0; i < vb->n; i++) {
+                const struct pb_contest_ballot *b = &vb->part[i];
+                if (b->mark != PB_MARK_NONE)
+                        continue; /* a paper's blank or spoiled part: recorded as such */
+                if (pb_ballot_check(m->contests[b->contest].election, b->items, b->points, b->n,
+                                    ch == PB_CHANNEL_IMPORTED ? PB_CHECK_PABULIB : PB_CHECK_STRICT, NULL,
+                                    NULL) < 0)
+                        return false;
+        }
+        return true;
+}
+
+/* One line of ballots.jsonl: canonical, recommits, a valid CVR; its ballots join their contests. */
+static const char *check_ballot_line(struct vctx *v, const char *p, size_t n, struct pb_vote_ballots *vb,
+                                     uint8_t commitment[PB_CVR_HASH_BYTES])
+{
         uint8_t nonce[PB_CVR_NONCE_BYTES], again_c[PB_CVR_HASH_BYTES];
         struct pb_cvr_meta meta;
         struct pb_buf again;
         const char *why = NULL, *cvr;
         cJSON *j = NULL;
-        size_t k = 0;
         pb_err r;
 
         pb_buf_init(&again, 0);
@@ -67,29 +80,25 @@ static const char *check_ballot_line(struct vctx *v, const char *p, size_t n, ui
                 why = "a line is not in canonical form";
                 goto out;
         }
-        r = pb_cvr_commitment(e->id, nonce, (const uint8_t *)cvr, strlen(cvr), again_c);
+        r = pb_cvr_commitment(v->m->election->id, nonce, (const uint8_t *)cvr, strlen(cvr), again_c);
         if (r < 0 || memcmp(again_c, commitment, sizeof(again_c))) {
                 why = "a CVR does not match its commitment (changed ballot or nonce)";
                 goto out;
         }
-        r = pb_cvr_parse(e, cvr, strlen(cvr), items, points, &k, &meta, NULL);
+        r = pb_vote_cvr_parse(v->m, cvr, strlen(cvr), vb, &meta, NULL);
         if (r < 0) {
                 verify_fatal(v, r);
                 why = "a CVR is not a canonical CVR of this election";
                 goto out;
         }
-        r = pb_ballot_check(e, items, pb_vote_type_has_points(e->vote_type) ? points : NULL, k,
-                            meta.channel == PB_CHANNEL_IMPORTED ? PB_CHECK_PABULIB : PB_CHECK_STRICT, NULL,
-                            NULL);
-        if (r < 0) {
+        if (!ballots_valid(v->m, vb, meta.channel)) {
                 why = "a ballot breaks the election's rules";
                 goto out;
         }
         v->by_channel[meta.channel]++;
-        for (size_t i = 0; r == PB_OK && i < k; i++)
-                r = pb_ballots_add_item(e, items[i], points[i]);
-        if (r == PB_OK)
-                r = pb_ballots_end(e, NULL);
+        for (size_t i = 0; i < vb->n; i++)
+                v->by_contest[vb->part[i].contest]++;
+        r = pb_vote_add_ballots(v->m, vb, NULL);
         if (r < 0) {
                 verify_fatal(v, r);
                 why = "out of memory";
@@ -176,9 +185,8 @@ static void check_batches(struct vctx *v, const uint8_t *commits, size_t n)
 /* C1 over the lines of ballots.jsonl, each read on its own; the leaves go into v->tree. */
 static const char *read_ballots(struct vctx *v, uint8_t **ret_commits, size_t *ret_n, unsigned *ret_line)
 {
-        const size_t np = v->m->election->n_projects;
-        uint32_t *items = pb_calloc(np, sizeof(*items));
-        int64_t *points = pb_calloc(np, sizeof(*points));
+        size_t np = 0; /* the projects of every contest: the longest CVR names them all */
+        struct pb_vote_ballots vb;
         uint8_t *commits = NULL; /* every commitment, PB_CVR_HASH_BYTES each, in log order */
         size_t n = 0, cap = 0;
         struct vlines l;
@@ -186,7 +194,9 @@ static const char *read_ballots(struct vctx *v, uint8_t **ret_commits, size_t *r
         pb_err r;
 
         memset(&l, 0, sizeof(l));
-        if (!items || !points) {
+        for (size_t i = 0; i < v->m->n_contests; i++)
+                np += v->m->contests[i].election->n_projects;
+        if (pb_vote_ballots_init(&vb, v->m) < 0) {
                 verify_fatal(v, PB_ERR_NOMEM);
                 why = "out of memory";
         } else if ((r = vlines_open(&v->src, F_BALLOTS, PB_BUNDLE_BALLOT_LINE_MAX(np), &l, &why)) < 0) {
@@ -211,7 +221,7 @@ static const char *read_ballots(struct vctx *v, uint8_t **ret_commits, size_t *r
                         why = "a line holds a NUL byte";
                         break;
                 }
-                why = check_ballot_line(v, p, len, items, points, c);
+                why = check_ballot_line(v, p, len, &vb, c);
                 if (why)
                         break;
                 pb_cvr_leaf_hash(c, leaf);
@@ -227,8 +237,7 @@ static const char *read_ballots(struct vctx *v, uint8_t **ret_commits, size_t *r
         }
         *ret_line = why ? l.line : 0;
         vlines_close(&l);
-        pb_free(items);
-        pb_free(points);
+        pb_vote_ballots_release(&vb);
         if (!why)
                 why = unique(commits, n, v);
         *ret_commits = commits;
@@ -276,16 +285,13 @@ static bool same_log(const struct pb_doc_log *a, const struct pb_doc_log *b)
                !memcmp(a->root, b->root, sizeof(a->root));
 }
 
-static bool same_counts(const struct pb_turnout *a, const struct pb_turnout *b)
+/* D2 by contest: each contest's count is the CVRs with a ballot for it, at most every ballot. */
+static const char *contest_counts(const struct vctx *v, const struct pb_turnout *c)
 {
-        bool same = a->ballots == b->ballots && a->codes_issued == b->codes_issued &&
-                    a->codes_spent == b->codes_spent;
-
-        for (int i = 0; i < PB_CHANNEL_COUNT; i++)
-                same = same && a->by_channel[i] == b->by_channel[i];
-        for (int i = 0; i < PB_REJECT_COUNT; i++)
-                same = same && a->rejected[i] == b->rejected[i];
-        return same;
+        for (uint32_t i = 0; i < c->n_contests; i++)
+                if (c->by_contest[i] != v->by_contest[i])
+                        return "ballots by contest differ from the CVRs";
+        return NULL;
 }
 
 void verify_consistency(struct vctx *v)
@@ -304,7 +310,7 @@ void verify_consistency(struct vctx *v)
             memcmp(v->close.log.root, v->cps[v->n_cps - 1].root, sizeof(v->close.log.root))) {
                 why = "the close statement's tree is not the final checkpoint";
         } else if (v->result_ok && (!same_log(&v->result.log, &v->close.log) ||
-                                    !same_counts(&v->result.counts, &v->close.counts))) {
+                                    !pb_turnout_same_counts(&v->result.counts, &v->close.counts))) {
                 why = "the result's tree or counts are not the close statement's";
                 file = F_RESULT;
         }
@@ -323,6 +329,8 @@ void verify_consistency(struct vctx *v)
                 why = "spent codes differ from ballots";
         else if (c->codes_spent > c->codes_issued)
                 why = "more codes spent than issued";
+        else
+                why = contest_counts(v, c);
         verify_report(v, "D2", "counts", !why, n,
                       why ? why : "ballots = leaves = CVRs = spent codes <= issued codes",
                       why ? F_CLOSE : NO_FILE, 0, NULL);
@@ -330,30 +338,28 @@ void verify_consistency(struct vctx *v)
 
 /* ---- F: the tally ------------------------------------------------------------------------------ */
 
-/* F2: a seeded rule's seed is the one the manifest committed to; *@rule gets it. */
-static bool check_seed(struct vctx *v, struct pb_rule *rule)
+/* F2: a seeded rule's seed is the one the manifest committed to. */
+static bool check_seed(struct vctx *v)
 {
+        bool seeded = pb_vote_is_seeded(v->m);
         const char *why = NULL;
 
-        if (v->m->has_seed_commitment) {
-                uint8_t c[PB_SHA256_BYTES];
-                pb_manifest_seed_commitment(v->seed, c);
-                if (!v->has_seed || memcmp(c, v->m->seed_sha256, sizeof(c)))
+        if (seeded) {
+                if (!v->has_seed || pb_vote_seed_check(v->m, &v->seed, NULL) < 0)
                         why = "the result's seed does not match the manifest's commitment";
-                rule->seed = v->seed;
         } else if (v->has_seed) {
                 why = "a seed in the result, but the manifest's rule has none";
         }
-        verify_report(v, "F2", "tie-break seed", !why, v->m->has_seed_commitment,
-                      why                         ? why
-                      : v->m->has_seed_commitment ? "the seed matches the manifest's commitment"
-                                                  : "no seeded draw",
+        verify_report(v, "F2", "tie-break seed", !why, seeded,
+                      why      ? why
+                      : seeded ? "the seed matches the manifest's commitment"
+                               : "no seeded draw",
                       why ? F_RESULT : NO_FILE, 0, why ? "$.tally.rule.seed" : NULL);
         return !why;
 }
 
 /* F1: the recount, its tally document and the whole result payload rebuilt, against the signed one. */
-static const char *recount(struct vctx *v, const struct pb_rule *rule)
+static const char *recount(struct vctx *v)
 {
         struct pb_buf tally, payload;
         struct pb_doc_result doc;
@@ -362,9 +368,7 @@ static const char *recount(struct vctx *v, const struct pb_rule *rule)
 
         pb_buf_init(&tally, 0);
         pb_buf_init(&payload, 0);
-        r = pb_tally_run(v->m->election, rule, &v->recount, NULL);
-        if (r == PB_OK)
-                r = pb_result_format_json(&v->recount, v->m->election, v->result.engine, &tally);
+        r = pb_vote_tally(v->m, v->has_seed ? &v->seed : NULL, v->result.engine, &v->recount, &tally, NULL);
         if (r < 0) {
                 verify_fatal(v, r);
                 why = r == PB_ERR_UNSUPPORTED ? "this verifier cannot count the manifest's rule"
@@ -393,7 +397,6 @@ out:
 
 void verify_tally(struct vctx *v)
 {
-        struct pb_rule rule;
         const char *why;
 
         if (!v->result_ok || !v->ballots_ok) {
@@ -402,15 +405,14 @@ void verify_tally(struct vctx *v)
                               "cannot be checked: the result or the ballots failed", F_RESULT, 0, NULL);
                 return;
         }
-        rule = v->m->rule;
-        if (!check_seed(v, &rule)) {
+        if (!check_seed(v)) {
                 verify_report(v, "F1", "re-tally", false, 0, "cannot be checked: the seed failed", F_RESULT,
                               0, NULL);
                 return;
         }
-        why = recount(v, &rule);
+        why = recount(v);
         v->tally_ok = !why;
-        verify_report(v, "F1", "re-tally", !why, v->m->election->ballots.n,
+        verify_report(v, "F1", "re-tally", !why, v->tree.size,
                       why ? why : "the recount from the CVRs gives the signed result, byte for byte",
                       why ? F_RESULT : NO_FILE, 0, NULL);
 }

@@ -51,6 +51,13 @@ int cli_fail(const char *what, pb_err r, const struct pb_diag *d);
 int cli_manifest_from_pb_file(const char *path, const char *id, const char *rule_name,
                               struct pb_manifest **ret);
 
+/** cli_manifest_from_pb_file() of the file @path already read into @e (borrowed). */
+int cli_manifest_from_pb(const struct pb_election *e, const char *path, const char *id, const char *rule_name,
+                         struct pb_manifest **ret);
+
+/** The id of an election made from FILE.pb: the file's name without folders and ".pb", into @out. */
+void cli_stem_of(const char *path, char *out, size_t cap);
+
 /** The current UTC time as "YYYY-MM-DDTHH:MM:SSZ" (21 bytes with the NUL). */
 void cli_now(char out[21]);
 

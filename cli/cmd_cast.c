@@ -2,9 +2,11 @@
  * @file `pbvote cast`: ballots entered by an officer (paper ballots), one or a file of them.
  *
  *   pbvote cast --db DB --key ENGINE.key --code CODE --ballot JSON [--submission-id HEX32]
+ *   pbvote cast --db DB --key ENGINE.key --code CODE --ballots JSON [--submission-id HEX32]
  *   pbvote cast --db DB --key ENGINE.key --file BALLOTS.jsonl
  *
- * Each line of BALLOTS.jsonl is {"ballot": {...}, "code": "...", "submission_id": "..."?}.
+ * Each line of BALLOTS.jsonl is {"ballot": {...}, "code": "...", "submission_id": "..."?}, or with
+ * "ballots": {"<contest id>": {...}, ...} for a vote of several contests.
  * Ballots take the same path as a kiosk's (validation, code spent and ballot stored in one
  * transaction, a signed receipt), flagged "paper".  Receipts go to stdout, one JSON line each.
  */
@@ -20,7 +22,7 @@
 #include "engine/pb_canon.h"
 
 struct cast_opts {
-        const char *db, *key, *pass_file, *code, *ballot, *sid, *file;
+        const char *db, *key, *pass_file, *code, *ballot, *ballots, *sid, *file;
 };
 
 #define O struct cast_opts
@@ -33,6 +35,8 @@ static const struct cli_option cast_options[] = {
         CLI_STRING("ballot", O, ballot, "JSON",
                    "the ballot: {\"approvals\": [ids]}, {\"ranking\":\n[ids]} or "
                    "{\"points\": {id: n}}"),
+        CLI_STRING("ballots", O, ballots, "JSON",
+                   "a vote of several contests: a ballot per contest,\n{\"<contest id>\": {...}, ...}"),
         CLI_STRING("submission-id", O, sid, "HEX32", "the submission's id: a retry gets the same receipt"),
         CLI_PATH("file", O, file, "BALLOTS.jsonl",
                  "many ballots, one JSON line each, cast in group\ncommits"),
@@ -43,12 +47,15 @@ static const struct cli_option cast_options[] = {
 const struct cli_command cli_cmd_cast = {
         .name = "cast",
         .synopsis = "cast --db DB --key ENGINE.key --code CODE --ballot JSON [--submission-id HEX32]\n"
+                    "cast --db DB --key ENGINE.key --code CODE --ballots JSON [--submission-id HEX32]\n"
                     "cast --db DB --key ENGINE.key --file BALLOTS.jsonl",
         .about = "Enters paper ballots through the normal cast path (flagged \"paper\").  A ballot is\n"
                  "{\"approvals\": [ids]}, {\"ranking\": [ids]} or {\"points\": {id: n}} as the election's "
                  "type says.\n"
                  "Each line of BALLOTS.jsonl is {\"ballot\": {...}, \"code\": \"...\"} (optionally "
-                 "\"submission_id\").\n"
+                 "\"submission_id\");\n"
+                 "in a vote of several contests, \"ballots\": {\"<contest id>\": {...}, ...} (--ballots) "
+                 "instead.\n"
                  "Prints one receipt per ballot as a JSON line; refusals name the line and the reason.\n",
         .options = cast_options,
         .notes = "Exit status: 0 every ballot accepted, 1 some refused, 2 usage, 3 bad input, 4 storage.\n",
@@ -56,11 +63,39 @@ const struct cli_command cli_cmd_cast = {
 
 /* One parsed submission of the batch: its ballot storage. */
 struct entry {
-        uint32_t *items;
-        int64_t *points;
+        struct pb_vote_ballots vb;
         char code[128];
         unsigned line;
 };
+
+/*
+ * The ballots of @sub from @one (a "ballot": a vote of one contest) or @many ("ballots", one per
+ * contest), exactly one of them, into @ent's storage (borrowed by @sub).
+ */
+static pb_err read_ballots(const struct pb_manifest *m, const cJSON *one, const cJSON *many,
+                           struct entry *ent, struct pb_submission *sub, struct pb_diag *d)
+{
+        const struct pb_election *e = m->contests[0].election;
+        size_t n = 0;
+        pb_err r;
+
+        if (!one == !many)
+                return pb_diag_set(d, PB_ERR_PARSE, "$", "give either \"ballot\" or \"ballots\"");
+        if (many) {
+                r = pb_vote_ballots_read(m, many, "$.ballots", &ent->vb, d);
+                sub->ballots = ent->vb.part;
+                sub->n_ballots = ent->vb.n;
+                return r;
+        }
+        if (m->n_contests > 1)
+                return pb_diag_set(d, PB_ERR_PARSE, "$.ballot",
+                                   "this vote has several contests: give \"ballots\", a ballot per contest");
+        r = pb_ballot_json_read(e, one, "$.ballot", ent->vb.items, ent->vb.points, &n, d);
+        sub->items = ent->vb.items;
+        sub->points = pb_vote_type_has_points(e->vote_type) ? ent->vb.points : NULL;
+        sub->n = n;
+        return r;
+}
 
 static void print_receipt(const struct pb_box *b, const struct pb_cast_outcome *o)
 {
@@ -130,60 +165,55 @@ static int cast_batch(struct pb_box *b, struct pb_submission *subs, const struct
         return refused;
 }
 
-static int cast_one(struct pb_box *b, const char *code, const char *ballot, const char *sid)
+static int cast_one(struct pb_box *b, const char *code, const char *ballot, const char *ballots,
+                    const char *sid)
 {
-        const struct pb_election *e = pb_box_manifest(b)->election;
+        const struct pb_manifest *m = pb_box_manifest(b);
         struct pb_submission sub;
         struct entry ent;
         struct pb_diag d;
-        size_t n = 0;
+        cJSON *v = NULL;
         int rc;
         pb_err r;
 
         memset(&sub, 0, sizeof(sub));
         memset(&ent, 0, sizeof(ent));
         pb_diag_clear(&d);
-        ent.items = pb_calloc(e->n_projects, sizeof(*ent.items));
-        ent.points = pb_calloc(e->n_projects, sizeof(*ent.points));
-        if (!ent.items || !ent.points) {
-                rc = PB_EXIT_SOFTWARE;
-                goto out;
-        }
+        if (pb_vote_ballots_init(&ent.vb, m) < 0)
+                return PB_EXIT_SOFTWARE;
         if (sid && parse_sid(sid, sub.submission_id) < 0) {
                 fprintf(stderr, "pbvote cast: --submission-id must be 32 lowercase hex digits\n");
                 rc = PB_EXIT_USAGE;
                 goto out;
         }
-        r = pb_ballot_json_parse(e, ballot, strlen(ballot), ent.items, ent.points, &n, &d);
+        r = pb_json_parse(ballot ? ballot : ballots, strlen(ballot ? ballot : ballots), 5, &v, &d);
+        if (r == PB_OK)
+                r = read_ballots(m, ballot ? v : NULL, ballot ? NULL : v, &ent, &sub, &d);
         if (r < 0) {
-                rc = cli_fail("--ballot", r, &d);
+                rc = cli_fail(ballot ? "--ballot" : "--ballots", r, &d);
                 goto out;
         }
         sub.code = code;
         sub.code_len = strlen(code);
         sub.has_submission_id = sid != NULL;
-        sub.items = ent.items;
-        sub.points = pb_vote_type_has_points(e->vote_type) ? ent.points : NULL;
-        sub.n = n;
         sub.channel = PB_CHANNEL_PAPER;
         rc = cast_batch(b, &sub, &ent, 1, "ballot");
         rc = rc < 0 ? -rc : rc ? PB_EXIT_FAIL : PB_EXIT_OK;
 out:
-        pb_free(ent.items);
-        pb_free(ent.points);
+        cJSON_Delete(v);
+        pb_vote_ballots_release(&ent.vb);
         return rc;
 }
 
 static const struct pb_json_field line_fields[] = {
-        { "ballot", PB_JSON_OBJECT, true },
-        { "code", PB_JSON_STRING, true },
-        { "submission_id", PB_JSON_STRING, false },
+        { "ballot", PB_JSON_OBJECT, false }, { "ballots", PB_JSON_OBJECT, false },
+        { "code", PB_JSON_STRING, true },    { "submission_id", PB_JSON_STRING, false },
         { NULL, PB_JSON_ANY, false },
 };
 
 static int cast_file(struct pb_box *b, const char *path)
 {
-        const struct pb_election *e = pb_box_manifest(b)->election;
+        const struct pb_manifest *m = pb_box_manifest(b);
         struct pb_submission *subs = pb_calloc(PB_BOX_BATCH_MAX, sizeof(*subs));
         struct entry *ents = pb_calloc(PB_BOX_BATCH_MAX, sizeof(*ents));
         char *data = NULL;
@@ -198,14 +228,11 @@ static int cast_file(struct pb_box *b, const char *path)
                 rc = PB_EXIT_SOFTWARE;
                 goto out;
         }
-        for (size_t i = 0; i < PB_BOX_BATCH_MAX; i++) {
-                ents[i].items = pb_calloc(e->n_projects, sizeof(*ents[i].items));
-                ents[i].points = pb_calloc(e->n_projects, sizeof(*ents[i].points));
-                if (!ents[i].items || !ents[i].points) {
+        for (size_t i = 0; i < PB_BOX_BATCH_MAX; i++)
+                if (pb_vote_ballots_init(&ents[i].vb, m) < 0) {
                         rc = PB_EXIT_SOFTWARE;
                         goto out;
                 }
-        }
         r = pb_file_read(path, PB_FILE_MAX, &data, &len, &d);
         if (r < 0) {
                 rc = cli_fail(path, r, &d);
@@ -218,19 +245,18 @@ static int cast_file(struct pb_box *b, const char *path)
                 struct pb_submission *sub = &subs[k];
                 const cJSON *v;
                 cJSON *root = NULL;
-                size_t nitems = 0;
 
                 pos += n + (nl != NULL);
                 line++;
                 if (n == 0)
                         continue;
                 memset(sub, 0, sizeof(*sub));
-                r = pb_json_parse(start, n, 6, &root, &d);
+                r = pb_json_parse(start, n, 7, &root, &d);
                 if (r == PB_OK)
                         r = pb_json_check_object(root, line_fields, "$", &d);
                 if (r == PB_OK)
-                        r = pb_ballot_json_read(e, cJSON_GetObjectItemCaseSensitive(root, "ballot"),
-                                                "$.ballot", ent->items, ent->points, &nitems, &d);
+                        r = read_ballots(m, cJSON_GetObjectItemCaseSensitive(root, "ballot"),
+                                         cJSON_GetObjectItemCaseSensitive(root, "ballots"), ent, sub, &d);
                 if (r == PB_OK && (v = cJSON_GetObjectItemCaseSensitive(root, "submission_id"))) {
                         if (parse_sid(v->valuestring, sub->submission_id) < 0)
                                 r = pb_diag_set(&d, PB_ERR_PARSE, "$.submission_id",
@@ -255,9 +281,6 @@ static int cast_file(struct pb_box *b, const char *path)
                 }
                 sub->code = ent->code;
                 sub->code_len = strlen(ent->code);
-                sub->items = ent->items;
-                sub->points = pb_vote_type_has_points(e->vote_type) ? ent->points : NULL;
-                sub->n = nitems;
                 sub->channel = PB_CHANNEL_PAPER;
                 ent->line = line;
                 if (++k == PB_BOX_BATCH_MAX) {
@@ -282,8 +305,7 @@ static int cast_file(struct pb_box *b, const char *path)
 out:
         for (size_t i = 0; ents && i < PB_BOX_BATCH_MAX; i++) {
                 sodium_memzero(ents[i].code, sizeof(ents[i].code));
-                pb_free(ents[i].items);
-                pb_free(ents[i].points);
+                pb_vote_ballots_release(&ents[i].vb);
         }
         if (data)
                 sodium_memzero(data, len);
@@ -295,7 +317,7 @@ out:
 
 int cmd_cast(int argc, char **argv)
 {
-        struct cast_opts o = { NULL, NULL, NULL, NULL, NULL, NULL, NULL };
+        struct cast_opts o = { NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL };
         struct pb_key_secret *engine = NULL;
         struct cli_args args;
         struct pb_box *b = NULL;
@@ -304,16 +326,21 @@ int cmd_cast(int argc, char **argv)
         rc = cli_parse(&cli_cmd_cast, argc, argv, &o, &args);
         if (rc != CLI_PARSED)
                 return rc;
-        if (o.file && (o.code || o.ballot || o.sid))
-                return cli_usage_error(&cli_cmd_cast, "--file excludes --code, --ballot and --submission-id");
-        if (!o.file && (!o.code || !o.ballot))
-                return cli_missing(&cli_cmd_cast, "--code CODE and --ballot JSON, or --file BALLOTS.jsonl");
+        if (o.file && (o.code || o.ballot || o.ballots || o.sid))
+                return cli_usage_error(&cli_cmd_cast,
+                                       "--file excludes --code, --ballot, --ballots and --submission-id");
+        if (o.ballot && o.ballots)
+                return cli_usage_error(&cli_cmd_cast, "--ballot and --ballots exclude each other");
+        if (!o.file && (!o.code || (!o.ballot && !o.ballots)))
+                return cli_missing(
+                        &cli_cmd_cast,
+                        "--code CODE and --ballot JSON (or --ballots JSON), or --file BALLOTS.jsonl");
         rc = cli_box_open(&cli_cmd_cast, o.db, &b);
         if (rc)
                 return rc;
         rc = cli_box_engine(b, o.key, o.pass_file, &engine);
         if (rc == PB_EXIT_OK)
-                rc = o.file ? cast_file(b, o.file) : cast_one(b, o.code, o.ballot, o.sid);
+                rc = o.file ? cast_file(b, o.file) : cast_one(b, o.code, o.ballot, o.ballots, o.sid);
         cli_key_free(engine);
         pb_box_free(b);
         return rc;

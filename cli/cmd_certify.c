@@ -76,7 +76,8 @@ static pb_err certify_file(const char *data, size_t len, const struct pb_key_sec
         if (r == PB_OK && strcmp(env.payload_type, PB_SEAL_TYPE_RESULT))
                 r = pb_diag_set(d, PB_ERR_INVALID, "payloadType", "not a signed result");
         if (r == PB_OK)
-                r = pb_doc_result_parse((const char *)env.payload, env.payload_len, &res, NULL, NULL, d);
+                r = pb_doc_result_parse((const char *)env.payload, env.payload_len, NULL, &res, NULL, NULL,
+                                        d);
         if (r == PB_OK) {
                 memcpy(c.election, res.election, sizeof(c.election));
                 crypto_hash_sha256(c.result_sha256, env.payload, env.payload_len);

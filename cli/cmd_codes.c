@@ -1,7 +1,7 @@
 /**
  * @file `pbvote codes issue`: new single-use voter codes, shown once (CSV and printable cards).
  *
- *   pbvote codes issue --db DB --key ENGINE.key --count N [--csv FILE] [--cards FILE.html]
+ *   pbvote codes issue --db DB --key ENGINE.key --count N [--contest ID]... [--csv FILE] [--cards FILE.html]
  */
 #include <errno.h>
 #include <sodium.h>
@@ -17,6 +17,7 @@
 struct codes_opts {
         const char *db, *key, *pass_file, *csv, *cards;
         int64_t count;
+        struct cli_list contests;
 };
 
 #define O struct codes_opts
@@ -26,6 +27,9 @@ static const struct cli_option codes_issue_options[] = {
         CLI_PATH("passphrase-file", O, pass_file, "FILE",
                  "the engine key's passphrase (else\nPBVOTE_PASSPHRASE or the terminal)"),
         CLI_INT("count", O, count, "N", 1, PB_BOX_CODES_MAX, "how many codes (1 to 1000000)"),
+        CLI_LIST("contest", O, contests, "ID",
+                 "a contest the codes are for; repeat it (the city-wide\ncontest and a district): needed "
+                 "for a vote of\nseveral contests"),
         CLI_PATH("csv", O, csv, "FILE", "write the codes to the new file FILE, one per line"),
         CLI_PATH("cards", O, cards, "FILE.html", "write a printable page of cards to the new file"),
         CLI_END,
@@ -34,14 +38,18 @@ static const struct cli_option codes_issue_options[] = {
 
 static const struct cli_command codes_issue = {
         .name = "codes issue",
-        .synopsis = "codes issue --db DB --key ENGINE.key --count N [--csv FILE] [--cards FILE.html]",
+        .synopsis = "codes issue --db DB --key ENGINE.key --count N [--contest ID]... [--csv FILE] "
+                    "[--cards FILE.html]",
         .about = "Issues N new voter codes (80 random bits, Crockford base32 with a check symbol).  The box "
                  "keeps\n"
                  "only keyed hashes: the codes exist in the clear only in the files written now (mode 0600, "
                  "never\n"
                  "overwritten), a CSV and a printable page of cards; without --csv or --cards they go to "
                  "stdout.\n"
-                 "Hand them out at random: nothing records which person got which code.\n",
+                 "Hand them out at random: nothing records which person got which code.  In a vote of "
+                 "several\n"
+                 "contests a code is for the contests named with --contest (a resident's district and the\n"
+                 "city-wide one): its ballot is one per contest, each it may not skip included.\n",
         .options = codes_issue_options,
 };
 
@@ -54,6 +62,7 @@ const struct cli_group cli_group_codes = {
 struct sink {
         FILE *csv, *cards, *out;
         const char *title, *election;
+        const char *contests; /* the titles of the contests the codes are for ("" for every one) */
         unsigned long n;
 };
 
@@ -104,6 +113,10 @@ static pb_err take_code(void *ctx, const struct pb_code *code)
                 html_text(s->cards, s->title);
                 fputs("</div><div class=\"e\">", s->cards);
                 html_text(s->cards, s->election);
+                if (s->contests[0]) {
+                        fputs(": ", s->cards);
+                        html_text(s->cards, s->contests);
+                }
                 fprintf(s->cards,
                         "</div><div>Your voter code (one ballot, single use):</div><div class=\"c\">%s</div>"
                         "<div class=\"h\">Letters or digits, any case; dashes optional.</div></div>\n",
@@ -125,19 +138,36 @@ static int finish(FILE *f, const char *path)
         return 0;
 }
 
+/* The titles of the contests @ids of @m, joined by ", " (a card says what the code is for). */
+static int contest_titles(const struct pb_manifest *m, const struct cli_list *ids, struct pb_buf *out)
+{
+        pb_err r = pb_buf_adds(out, "");
+
+        for (size_t i = 0; r == PB_OK && i < ids->n; i++) {
+                long k = pb_manifest_find_contest(m, ids->v[i], strlen(ids->v[i]));
+                if (i)
+                        r = pb_buf_adds(out, ", ");
+                if (r == PB_OK)
+                        r = pb_buf_adds(out, k >= 0 ? m->contests[k].election->title : ids->v[i]);
+        }
+        return r == PB_OK ? 0 : PB_EXIT_SOFTWARE;
+}
+
 int cmd_codes(int argc, char **argv)
 {
-        struct codes_opts o = { NULL, NULL, NULL, NULL, NULL, 0 };
+        struct codes_opts o = { NULL, NULL, NULL, NULL, NULL, 0, { NULL, 0 } };
         const struct cli_command *verb;
         struct cli_args args;
         struct pb_key_secret *engine = NULL;
         struct pb_box *b = NULL;
+        struct pb_buf titles;
         struct sink s;
         struct pb_diag d;
         int rc, rc2;
         pb_err r;
 
         memset(&s, 0, sizeof(s));
+        pb_buf_init(&titles, 0);
         pb_diag_clear(&d);
         rc = cli_parse_group(&cli_group_codes, argc, argv, &o, &verb, &args);
         if (rc != CLI_PARSED)
@@ -152,6 +182,11 @@ int cmd_codes(int argc, char **argv)
                 goto out;
         s.title = pb_box_manifest(b)->election->title;
         s.election = pb_box_manifest(b)->election->id;
+        /* copied now: the manifest a box hands out lasts until its next call */
+        rc = contest_titles(pb_box_manifest(b), &o.contests, &titles);
+        if (rc)
+                goto out;
+        s.contests = titles.data;
         if (o.csv && !(s.csv = create_secret(o.csv))) {
                 rc = PB_EXIT_INPUT;
                 goto out;
@@ -174,7 +209,7 @@ int cmd_codes(int argc, char **argv)
                       ".c{font-family:monospace;font-size:22pt;margin:.4cm 0}.h{font-size:small}\n"
                       "</style></head><body>\n",
                       s.cards);
-        r = pb_box_codes_issue(b, (size_t)o.count, take_code, &s, &d);
+        r = pb_box_codes_issue_for(b, (size_t)o.count, o.contests.v, o.contests.n, take_code, &s, &d);
         if (s.cards)
                 fputs("</body></html>\n", s.cards);
         rc2 = finish(s.csv, o.csv);
@@ -193,5 +228,7 @@ out:
                 fclose(s.cards);
         cli_key_free(engine);
         pb_box_free(b);
+        cli_list_release(&o.contests);
+        pb_buf_release(&titles);
         return rc;
 }

@@ -2,6 +2,8 @@
  * @file `pbvote election`: create a ballot box and move the election through its states.
  *
  *   pbvote election create --db DB (--manifest FILE.json | --pb FILE.pb [--id ID] [--rule RULE])
+ *   pbvote election update --db DB --manifest FILE.json
+ *   pbvote election delete --db DB
  *   pbvote election open   --db DB --key ENGINE.key --office-key OFFICE.key
  *   pbvote election suspend|resume --db DB
  *   pbvote election close  --db DB --key ENGINE.key [--at YYYY-MM-DDTHH:MM:SSZ]
@@ -45,6 +47,11 @@ static const struct cli_option create_options[] = {
         CLI_CHOICE("rule", O, rule, "RULE", cli_pb_rule_names, "with --pb: the rule (default: the file's)"),
         CLI_END,
 };
+static const struct cli_option update_options[] = {
+        CLI_PATH("db", O, db, "DB", "the ballot box of a draft"),
+        CLI_PATH("manifest", O, manifest, "FILE.json", "the draft's new manifest (the same election id)"),
+        CLI_END,
+};
 static const struct cli_option open_options[] = {
         DB,
         KEY,
@@ -74,6 +81,21 @@ static const struct cli_command election_create = {
                  "(docs/api.md) or a pabulib file (its projects, budget, limits and rule; no ballots: see\n"
                  "pbvote import).\n",
         .options = create_options,
+};
+static const struct cli_command election_update = {
+        .name = "election update",
+        .synopsis = "election update --db DB --manifest FILE.json",
+        .about = "Replaces the manifest of a draft (the election id stays; once voter codes exist, its\n"
+                 "contests too).  An election that has opened never changes.\n",
+        .options = update_options,
+};
+static const struct cli_command election_delete = {
+        .name = "election delete",
+        .synopsis = "election delete --db DB",
+        .about = "Deletes a draft: its ballot box file is removed (a server serving it stops within a "
+                 "second).\n"
+                 "An election that has opened is never deleted.\n",
+        .options = db_options,
 };
 static const struct cli_command election_open = {
         .name = "election open",
@@ -126,13 +148,13 @@ const struct cli_group cli_group_election = {
         .name = "election",
         .about = "States: draft -> open <-> suspended -> closed -> tallied -> certified (never back to "
                  "open).\n",
-        .verbs = (const struct cli_command *const[]){ &election_create, &election_open, &election_suspend,
-                                                      &election_resume, &election_close, &election_flush,
-                                                      &election_show, &election_check, NULL },
+        .verbs = (const struct cli_command *const[]){ &election_create, &election_update, &election_delete,
+                                                      &election_open, &election_suspend, &election_resume,
+                                                      &election_close, &election_flush, &election_show,
+                                                      &election_check, NULL },
 };
 
-/* The id of an election made from FILE.pb: the file's name without folders and ".pb". */
-static void stem_of(const char *path, char *out, size_t cap)
+void cli_stem_of(const char *path, char *out, size_t cap)
 {
         const char *base = strrchr(path, '/');
         size_t n;
@@ -147,32 +169,20 @@ static void stem_of(const char *path, char *out, size_t cap)
         out[n] = '\0';
 }
 
-int cli_manifest_from_pb_file(const char *path, const char *id, const char *rule_name,
-                              struct pb_manifest **ret)
+int cli_manifest_from_pb(const struct pb_election *e, const char *path, const char *id, const char *rule_name,
+                         struct pb_manifest **ret)
 {
-        struct pb_election *e = NULL;
         struct pb_rule rule;
         struct pb_diag d;
         char stem[PB_ID_MAX + 1];
-        char *data = NULL;
-        size_t len = 0;
-        int rc = PB_EXIT_OK;
         pb_err r;
 
         pb_diag_clear(&d);
-        r = pb_file_read(path, PB_PB_MAX_BYTES, &data, &len, &d);
-        if (r == PB_OK)
-                r = pb_format_pb_parse(data, len, &e, NULL, &d);
-        if (r < 0) {
-                rc = cli_fail(path, r, &d);
-                goto out;
-        }
         if (rule_name) {
                 pb_rule_init(&rule);
                 if (pb_rule_set_name(&rule, rule_name) < 0) {
                         fprintf(stderr, "pbvote: --rule %s: unknown rule\n", rule_name);
-                        rc = PB_EXIT_USAGE;
-                        goto out;
+                        return PB_EXIT_USAGE;
                 }
                 if (rule.kind == PB_RULE_EQUAL_SHARES)
                         rule.tie_break = PB_TIE_COST_THEN_VOTES;
@@ -182,16 +192,34 @@ int cli_manifest_from_pb_file(const char *path, const char *id, const char *rule
                 }
         }
         if (!id) {
-                stem_of(path, stem, sizeof(stem));
+                cli_stem_of(path, stem, sizeof(stem));
                 id = stem;
         }
         r = pb_manifest_from_pb(e, id, rule_name ? &rule : NULL, ret, &d);
         if (r < 0) {
-                rc = cli_fail(path, r, &d);
+                int rc = cli_fail(path, r, &d);
                 if (r == PB_ERR_UNSUPPORTED)
                         fprintf(stderr, "pbvote: pass --rule to choose how to count this election\n");
+                return rc;
         }
-out:
+        return PB_EXIT_OK;
+}
+
+int cli_manifest_from_pb_file(const char *path, const char *id, const char *rule_name,
+                              struct pb_manifest **ret)
+{
+        struct pb_election *e = NULL;
+        struct pb_diag d;
+        char *data = NULL;
+        size_t len = 0;
+        int rc;
+        pb_err r;
+
+        pb_diag_clear(&d);
+        r = pb_file_read(path, PB_PB_MAX_BYTES, &data, &len, &d);
+        if (r == PB_OK)
+                r = pb_format_pb_parse(data, len, &e, NULL, &d);
+        rc = r < 0 ? cli_fail(path, r, &d) : cli_manifest_from_pb(e, path, id, rule_name, ret);
         pb_election_free(e);
         pb_free(data);
         return rc;
@@ -233,10 +261,41 @@ static int do_create(const struct opts *o)
                 rc = cli_fail(o->db, r, &d);
                 goto out;
         }
-        printf("created %s: election %s (draft), %zu projects, rule %s\n", o->db, m->election->id,
-               m->election->n_projects, pb_rule_kind_name(m->rule.kind));
+        if (m->has_contests)
+                printf("created %s: election %s (draft), %zu contests\n", o->db, m->election->id,
+                       m->n_contests);
+        else
+                printf("created %s: election %s (draft), %zu projects, rule %s\n", o->db, m->election->id,
+                       m->election->n_projects, pb_rule_kind_name(m->contests[0].rule.kind));
 out:
         pb_box_free(b);
+        pb_manifest_free(m);
+        pb_free(data);
+        return rc;
+}
+
+/* A draft's new manifest, from --manifest: an exit status. */
+static int do_update(struct pb_box *b, const struct opts *o)
+{
+        struct pb_manifest *m = NULL;
+        struct pb_diag d;
+        char *data = NULL;
+        size_t len = 0;
+        int rc = PB_EXIT_OK;
+        pb_err r;
+
+        pb_diag_clear(&d);
+        if (!o->manifest)
+                return cli_missing(&election_update, "--manifest FILE.json");
+        r = pb_file_read(o->manifest, PB_MANIFEST_MAX_BYTES, &data, &len, &d);
+        if (r == PB_OK)
+                r = pb_manifest_parse(data, len, &m, &d);
+        if (r < 0)
+                rc = cli_fail(o->manifest, r, &d);
+        else if ((r = pb_box_set_manifest(b, m, &d)) < 0)
+                rc = cli_fail(o->db, r, &d);
+        else
+                printf("updated the draft %s: its manifest is %s's\n", m->election->id, o->manifest);
         pb_manifest_free(m);
         pb_free(data);
         return rc;
@@ -402,6 +461,15 @@ int cmd_election(int argc, char **argv)
                 r = pb_box_election_close(b, o.at ? o.at : now, &d);
         } else if (!strcmp(verb, "flush")) {
                 r = pb_box_flush(b, &d);
+        } else if (!strcmp(verb, "update")) {
+                rc = do_update(b, &o);
+                goto out;
+        } else if (!strcmp(verb, "delete")) {
+                r = pb_box_delete(b, o.db, &d);
+                if (r == PB_OK) {
+                        printf("deleted the draft %s (%s)\n", pb_box_manifest(b)->election->id, o.db);
+                        goto out;
+                }
         } else if (!strcmp(verb, "check")) {
                 rc = do_check(b, o.db);
                 goto out;

@@ -1,21 +1,19 @@
 /**
  * @file `pbvote import FILE.pb --db DB --key ENGINE.key`: a historic (or paper) election with all
- * its ballots, cast through the normal cast path (flagged imported), then closed.
+ * its ballots, cast through the normal cast path (flagged imported), then closed.  Several files
+ * (or a folder of them) are one vote of several contests (import_city.c).
  */
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "formats/pb_file.h"
 #include "formats/pb_format_pb.h"
 #include "cli/cli.h"
 #include "cli/cli_key.h"
+#include "cli/import_int.h"
 #include "engine/pb_alloc.h"
-
-struct import_opts {
-        const char *db, *key, *office_key, *id, *at, *pass_file, *office_pass_file;
-        int rule;
-};
 
 #define O struct import_opts
 static const struct cli_option import_options[] = {
@@ -23,7 +21,9 @@ static const struct cli_option import_options[] = {
         CLI_PATH("key", O, key, "ENGINE.key",
                  "the engine key: signs receipts, checkpoints and the\nclose statement"),
         CLI_PATH("office-key", O, office_key, "OFFICE.key", "signs the manifest (default: the engine key)"),
-        CLI_STRING("id", O, id, "ID", "the election's id (default: the file name without\n.pb)"),
+        CLI_STRING("id", O, id, "ID",
+                   "the election's id (default: the file name without\n.pb; of several files, their "
+                   "folder's name or the\nfile names' common start)"),
         CLI_CHOICE("rule", O, rule, "RULE", cli_pb_rule_names, "the rule (default: the file's META rule)"),
         CLI_STRING("at", O, at, "YYYY-MM-DDTHH:MM:SSZ", "the time of the close statement (default: now)"),
         CLI_PATH("passphrase-file", O, pass_file, "FILE", "the engine key's passphrase"),
@@ -34,7 +34,8 @@ static const struct cli_option import_options[] = {
 
 const struct cli_command cli_cmd_import = {
         .name = "import",
-        .synopsis = "import FILE.pb --db DB --key ENGINE.key [--office-key OFFICE.key] [--id ID] [options]",
+        .synopsis = "import FILE.pb --db DB --key ENGINE.key [--office-key OFFICE.key] [--id ID] [options]\n"
+                    "import FILE.pb FILE.pb... | DIR --db DB --key ENGINE.key [--id ID] [options]",
         .about =
                 "Creates the ballot box DB for the election of a pabulib file, opens it, casts every ballot\n"
                 "of the file through the normal cast path (each with its own single-use code, never shown;\n"
@@ -42,14 +43,18 @@ const struct cli_command cli_cmd_import = {
                 "`pbvote tally --db DB` counts it with the file's rule (or --rule).  Without --office-key "
                 "the\n"
                 "engine key also signs the manifest (the manifest then names it as the office key).\n"
+                "Several files, or a folder of them (a city's vote of one year: the city-wide file and its\n"
+                "district files), make one vote whose contests are the files, each under its file name\n"
+                "without .pb; a voter id found in several files is one resident, whose ballots for those\n"
+                "contests are one cast vote record with one code.\n"
                 "Passphrases without --passphrase-file: PBVOTE_PASSPHRASE or the terminal.\n",
         .options = import_options,
         .operands = "FILE.pb",
         .min_operands = 1,
-        .max_operands = 1,
+        .max_operands = CLI_MANY,
 };
 
-#define BATCH 2048
+#define BATCH CLI_IMPORT_BATCH
 
 struct code_list {
         char (*c)[PB_CODE_COMPACT_MAX + 1];
@@ -144,6 +149,23 @@ static pb_err make_box(const struct import_opts *o, struct pb_manifest *m, const
         return r;
 }
 
+/* The engine key and, when given, the office key. */
+static int load_keys(const struct import_opts *o, struct pb_key_secret **engine,
+                     struct pb_key_secret **office)
+{
+        int rc = cli_key_load(o->key, PB_KEY_ROLE_ENGINE, o->pass_file, engine);
+
+        if (rc == PB_EXIT_OK && o->office_key)
+                rc = cli_key_load(o->office_key, PB_KEY_ROLE_OFFICE, o->office_pass_file, office);
+        return rc;
+}
+
+static bool is_folder(const char *path)
+{
+        struct stat st;
+        return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 /* The keys, the manifest and the ballots of the file. */
 static int load_inputs(const struct import_opts *o, const char *file, struct pb_key_secret **engine,
                        struct pb_key_secret **office, struct pb_manifest **m, struct pb_election **pb)
@@ -154,9 +176,7 @@ static int load_inputs(const struct import_opts *o, const char *file, struct pb_
         int rc;
         pb_err r;
 
-        rc = cli_key_load(o->key, PB_KEY_ROLE_ENGINE, o->pass_file, engine);
-        if (rc == PB_EXIT_OK && o->office_key)
-                rc = cli_key_load(o->office_key, PB_KEY_ROLE_OFFICE, o->office_pass_file, office);
+        rc = load_keys(o, engine, office);
         if (rc == PB_EXIT_OK)
                 rc = cli_manifest_from_pb_file(file, o->id, o->rule >= 0 ? cli_pb_rule_names[o->rule] : NULL,
                                                m);
@@ -191,6 +211,13 @@ int cmd_import(int argc, char **argv)
         if (!o.db || !o.key)
                 return cli_missing(&cli_cmd_import, o.db ? "--key ENGINE.key" : "--db DB");
         file = args.operands[0];
+        if (args.n > 1 || is_folder(file)) {
+                /* a city's vote: one contest per file */
+                rc = load_keys(&o, &engine, &office);
+                if (rc == PB_EXIT_OK)
+                        rc = cli_import_city(&o, args.operands, args.n, engine, office);
+                goto out;
+        }
         cli_now(now);
         pb_diag_clear(&d);
         rc = load_inputs(&o, file, &engine, &office, &m, &pb);

@@ -182,14 +182,7 @@ static int do_create(const struct keygen_opts *o)
                 fprintf(stderr, "pbvote: --out path too long\n");
                 return PB_EXIT_USAGE;
         }
-        if (no_pass) {
-                fprintf(stderr,
-                        "pbvote: WARNING: --no-passphrase: %s will hold the secret key UNENCRYPTED.\n"
-                        "pbvote: WARNING: anyone who can read %s can sign as this %s key. Use it only for "
-                        "tests "
-                        "and demos.\n",
-                        out, out, role_s);
-        } else {
+        if (!no_pass) {
                 pass = sodium_malloc(PASS_CAP);
                 if (!pass)
                         return PB_EXIT_SOFTWARE;
@@ -221,11 +214,18 @@ static int do_create(const struct keygen_opts *o)
                 rc = cli_exit_for(r);
                 goto out;
         }
-        if (no_pass)
+        if (no_pass) {
+                /* once the file exists: a key that was never written needs no warning */
+                fprintf(stderr,
+                        "pbvote: WARNING: --no-passphrase: %s holds the secret key UNENCRYPTED.\n"
+                        "pbvote: WARNING: anyone who can read %s can sign as this %s key. Use it only for "
+                        "tests and demos.\n",
+                        out, out, role_s);
                 printf("wrote %s (%s key, NOT encrypted)\n", out, role_s);
-        else
+        } else {
                 printf("wrote %s (%s key, Argon2id ops=%llu mem=%llu MiB)\n", out, role_s,
                        (unsigned long long)kdf.opslimit, (unsigned long long)(kdf.memlimit >> 20));
+        }
         printf("wrote %s\npublic key: %s", pub_path, vk.data);
 out:
         sodium_free(pass);

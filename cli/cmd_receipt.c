@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "formats/pb_file.h"
+#include "formats/pb_keyfile.h"
 #include "ballots/pb_receipt.h"
 #include "cli/cli.h"
 #include "cli/cli_key.h"
@@ -92,6 +93,15 @@ int cmd_receipt(int argc, char **argv)
         file = args.operands[0];
         pb_diag_clear(&d);
         rc = read_json(o.key, &vkey, &klen);
+        if (!rc && klen >= strlen(PB_KEYFILE_MAGIC) &&
+            !memcmp(vkey, PB_KEYFILE_MAGIC, strlen(PB_KEYFILE_MAGIC))) {
+                /* the engine's secret key file, where its public half was meant */
+                fprintf(stderr,
+                        "pbvote receipt: %s is a secret key file; pass the engine's public key, %s.pub "
+                        "(a voter never needs the secret key)\n",
+                        o.key, o.key);
+                rc = PB_EXIT_USAGE;
+        }
         if (!rc && pb_key_vkey_parse(vkey, klen, &engine, &d) < 0)
                 rc = cli_fail(o.key, d.code, &d);
         if (!rc)
@@ -121,8 +131,11 @@ int cmd_receipt(int argc, char **argv)
                         printf("log: pending: accepted, not in the log yet (the promise covers it until "
                                "close)\n");
                 else
-                        printf("log: ok: leaf %llu of the log at size %llu, checkpoint signed by %s\n",
-                               (unsigned long long)inc.index, (unsigned long long)inc.size, engine.name);
+                        /* counted from 1 as the batch above; the API's "index" counts from 0 */
+                        printf("log: ok: entry %llu of the %llu in the log (index %llu), checkpoint signed "
+                               "by %s\n",
+                               (unsigned long long)inc.index + 1, (unsigned long long)inc.size,
+                               (unsigned long long)inc.index, engine.name);
         }
 out:
         pb_free(receipt);

@@ -49,6 +49,10 @@ int cmd_tally(int argc, char **argv)
                 return cli_tally_box(argc, argv); /* a ballot box (its --out may end in .json) */
         if (!first)
                 return no_input(argc, argv);
+        if (!argv[first][0]) { /* `pbvote tally "$FILE"` with FILE unset: a mistake of the command line */
+                fprintf(stderr, "pbvote tally: the input file's name is empty\n");
+                return PB_EXIT_USAGE;
+        }
         if (has_suffix(argv[first], ".blt") || has_suffix(argv[first], ".json"))
                 return cli_tally_ranked(argc, argv);
         return cli_tally_pb(argc, argv);

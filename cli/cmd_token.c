@@ -1,5 +1,5 @@
 /**
- * @file `pbvote token create|list|revoke|unlock`: API tokens per role (admin, kiosk, auditor).
+ * @file `pbvote token create|list|revoke|unlock`: API tokens per role (admin, kiosk, auditor, officer).
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,12 +11,13 @@
 #include "cli/cli_key.h"
 
 /* The words of --role, in the order of enum pb_role (test-cli-options checks). */
-static const char *const role_words[] = { "admin", "kiosk", "auditor", NULL };
+static const char *const role_words[] = { "admin", "kiosk", "auditor", "officer", NULL };
 
 struct token_opts {
         const char *db, *data, *label;
         int role;
         bool device;
+        struct cli_list contests;
 };
 
 #define O struct token_opts
@@ -30,6 +31,9 @@ static const struct cli_option create_options[] = {
         CLI_FLAG("device", O, device,
                  "a physical kiosk's token, under the per-kiosk\nlimits (docs/api.md, \"Limits\")"),
         CLI_STRING("label", O, label, "TEXT", "a label for people (\"library kiosk\")"),
+        CLI_LIST("contest", O, contests, "ID",
+                 "a kiosk or officer for some contests of a vote only\n(repeat it): it casts no ballot for "
+                 "another"),
         CLI_END,
 };
 static const struct cli_option db_options[] = { DB, CLI_END };
@@ -38,7 +42,9 @@ static const struct cli_option db_options[] = { DB, CLI_END };
 
 static const struct cli_command token_create = {
         .name = "token create",
-        .synopsis = "token create --db DB --role admin|kiosk|auditor [--device] [--label TEXT]\n"
+        .synopsis = "token create --db DB --role admin|kiosk|auditor|officer [--device] [--label TEXT] "
+                    "[--contest "
+                    "ID]...\n"
                     "token create --data DIR --role admin [--label TEXT]",
         .about = "Prints a new bearer token once (256 random bits); the box keeps only its SHA-256.\n"
                  "--device makes a kiosk token one physical kiosk's: the server limits its casts (a burst of "
@@ -79,20 +85,31 @@ static const struct cli_command token_unlock = {
 
 const struct cli_group cli_group_token = {
         .name = "token",
-        .about = "API tokens per role: admin, kiosk, auditor (docs/api.md).\n",
+        .about = "API tokens per role: admin, kiosk, auditor, officer (docs/api.md).\n",
         .verbs = (const struct cli_command *const[]){ &token_create, &token_list, &token_revoke,
                                                       &token_unlock, NULL },
 };
 
-#define ROW_FORMAT "%-16s %-7s %-7s %-6s %-6s %s\n"
+#define ROW_FORMAT "%-16s %-7s %-7s %-6s %-6s %-8s %s\n"
 
+/* Each token, and the contests of a restricted kiosk (@ctx: the manifest) by id. */
 static pb_err print_token(void *ctx, const char *id, enum pb_role role, const char *label, bool revoked,
-                          unsigned flags)
+                          unsigned flags, const struct pb_contest_set *contests)
 {
-        (void)ctx;
-        printf(ROW_FORMAT, id, pb_role_name(role), revoked ? "revoked" : "active",
-               flags & PB_TOKEN_DEVICE ? "device" : "-", flags & PB_TOKEN_LOCKED ? "locked" : "-", label);
-        return PB_OK;
+        const struct pb_manifest *m = ctx;
+        struct pb_buf ids;
+        pb_err r = PB_OK;
+
+        pb_buf_init(&ids, 0);
+        for (size_t i = 0; r == PB_OK && contests && i < m->n_contests; i++)
+                if (pb_contest_set_has(contests, i))
+                        r = pb_buf_addf(&ids, "%s%s", ids.len ? "," : "", m->contests[i].election->id);
+        if (r == PB_OK)
+                printf(ROW_FORMAT, id, pb_role_name(role), revoked ? "revoked" : "active",
+                       flags & PB_TOKEN_DEVICE ? "device" : "-", flags & PB_TOKEN_LOCKED ? "locked" : "-",
+                       ids.len ? ids.data : "-", label);
+        pb_buf_release(&ids);
+        return r;
 }
 
 /* --data DIR: a server administrator's token. */
@@ -119,8 +136,9 @@ static int create_admin(const struct token_opts *o)
 static pb_err create(struct pb_box *b, const struct token_opts *o, struct pb_diag *d)
 {
         char token[PB_TOKEN_TEXT_LEN + 1], id[PB_TOKEN_ID_LEN + 1];
-        pb_err r = pb_box_token_create_flags(b, (enum pb_role)o->role, o->label,
-                                             o->device ? PB_TOKEN_DEVICE : 0u, token, id, d);
+        pb_err r =
+                pb_box_token_create_for(b, (enum pb_role)o->role, o->label, o->device ? PB_TOKEN_DEVICE : 0u,
+                                        o->contests.v, o->contests.n, token, id, d);
 
         if (r == PB_OK) {
                 printf("%s\n", token);
@@ -140,8 +158,9 @@ static pb_err run(struct pb_box *b, const char *verb, const struct token_opts *o
         if (!strcmp(verb, "create"))
                 return create(b, o, d);
         if (!strcmp(verb, "list")) {
-                printf(ROW_FORMAT, "ID", "ROLE", "STATE", "DEVICE", "LOCKED", "LABEL");
-                return pb_box_token_list(b, print_token, NULL, d);
+                printf(ROW_FORMAT, "ID", "ROLE", "STATE", "DEVICE", "LOCKED", "CONTESTS", "LABEL");
+                /* the manifest as opened: its contests are fixed once a token names them */
+                return pb_box_token_list(b, print_token, (void *)pb_box_manifest(b), d);
         }
         if (!strcmp(verb, "unlock")) {
                 r = pb_box_token_set_locked(b, id, false, d);
@@ -158,7 +177,7 @@ static pb_err run(struct pb_box *b, const char *verb, const struct token_opts *o
 
 int cmd_token(int argc, char **argv)
 {
-        struct token_opts o = { NULL, NULL, NULL, -1, false };
+        struct token_opts o = { NULL, NULL, NULL, -1, false, { NULL, 0 } };
         const struct cli_command *v;
         struct cli_args args;
         struct pb_box *b = NULL;
@@ -170,9 +189,11 @@ int cmd_token(int argc, char **argv)
         if (rc != CLI_PARSED)
                 return rc;
         if (v == &token_create && o.role < 0)
-                return cli_missing(v, "--role admin|kiosk|auditor");
-        if (o.data)
+                return cli_missing(v, "--role admin|kiosk|auditor|officer");
+        if (o.data) {
+                cli_list_release(&o.contests);
                 return create_admin(&o);
+        }
         rc = cli_box_open(v, o.db, &b);
         if (rc)
                 return rc;
@@ -181,5 +202,6 @@ int cmd_token(int argc, char **argv)
         if (r < 0)
                 rc = cli_fail(o.db, r, &d);
         pb_box_free(b);
+        cli_list_release(&o.contests);
         return rc;
 }

@@ -189,10 +189,27 @@ static void print_hash(const char *label, const uint8_t h[32])
         printf("%-10s SHA-256 %s\n", label, hex);
 }
 
+/* The winners and the money of one contest's recount. */
+static void print_outcome(const struct pb_contest *c, const struct pb_result *res)
+{
+        const struct pb_election *e = c->election;
+        char a[PB_MONEY_STR_MAX], b[PB_MONEY_STR_MAX];
+
+        printf("winners:   %zu\n", res->n_winners);
+        for (size_t i = 0; i < res->n_winners; i++) {
+                printf("  ");
+                print_text(e->projects[res->winners[i]].id);
+                putchar(' ');
+                print_multi(&c->names[res->winners[i]]);
+                putchar('\n');
+        }
+        printf("spent:     %s of %s%s%s\n", pb_money_format(res->spent, e->scale, a),
+               pb_money_format(e->budget, e->scale, b), e->currency[0] ? " " : "", e->currency);
+}
+
 static void print_summary(void *ctx, const struct pb_verify_summary *s)
 {
         const struct pb_manifest *m = s->manifest;
-        char a[PB_MONEY_STR_MAX], b[PB_MONEY_STR_MAX];
 
         (void)ctx;
         if (!m)
@@ -209,17 +226,16 @@ static void print_summary(void *ctx, const struct pb_verify_summary *s)
                 printf("ballots:   %llu\n", (unsigned long long)s->ballots);
         if (!s->has_tally)
                 return;
-        printf("winners:   %zu\n", s->n_winners);
-        for (size_t i = 0; i < s->n_winners; i++) {
-                printf("  ");
-                print_text(m->election->projects[s->winners[i]].id);
-                putchar(' ');
-                print_multi(&m->names[s->winners[i]]);
-                putchar('\n');
+        for (size_t k = 0; k < s->n_results; k++) {
+                if (m->has_contests) {
+                        printf("contest:   ");
+                        print_text(m->contests[k].election->id);
+                        putchar(' ');
+                        print_multi(&m->contests[k].title);
+                        putchar('\n');
+                }
+                print_outcome(&m->contests[k], &s->results[k]);
         }
-        printf("spent:     %s of %s%s%s\n", pb_money_format(s->spent, m->election->scale, a),
-               pb_money_format(m->election->budget, m->election->scale, b),
-               m->election->currency[0] ? " " : "", m->election->currency);
 }
 
 /* 64 hex digits (either case) into @out. */

@@ -15,7 +15,7 @@
 /* A tally document read back (borrowed from the cJSON tree). */
 struct view {
         const cJSON *root, *projects, *rule, *steps, *ties, *details, *winners;
-        const struct pb_manifest *m;
+        const struct pb_contest *ct; /* the contest of the manifest, or NULL: the document's names */
         const char *lang, *currency;
         unsigned scale;
         int64_t budget, spent, voters;
@@ -74,11 +74,11 @@ bool cli_result_lang_ok(const struct pb_manifest *m, const char *lang, char *lan
 /* A project's name: the manifest's in the language asked for, else the document's. */
 static const char *name_of(const struct view *v, const char *id, const char *fallback)
 {
-        const struct pb_election *e = v->m ? v->m->election : NULL;
+        const struct pb_election *e = v->ct ? v->ct->election : NULL;
 
         for (size_t i = 0; e && i < e->n_projects; i++)
                 if (!strcmp(e->projects[i].id, id)) {
-                        const char *s = text_in(&v->m->names[i], v->lang);
+                        const char *s = text_in(&v->ct->names[i], v->lang);
                         return s ? s : fallback;
                 }
         return fallback;
@@ -398,34 +398,31 @@ static void print_details(FILE *f, const struct view *v)
                         completion, price(v, vb, a));
 }
 
-static pb_err view_open(struct view *v, const char *tally, size_t len, const struct pb_manifest *m,
-                        const char *lang, cJSON **tree, struct pb_diag *d)
+/* Read the tally document @node (one contest's) into @v. */
+static pb_err view_open(struct view *v, const cJSON *node, const struct pb_contest *ct, const char *lang,
+                        struct pb_diag *d)
 {
-        pb_err r = pb_json_parse(tally, len, 0, tree, d);
-
-        if (r < 0)
-                return r;
         memset(v, 0, sizeof(*v));
-        v->root = *tree;
-        v->projects = member(v->root, "projects");
-        v->rule = member(v->root, "rule");
-        v->steps = member(v->root, "steps");
-        v->ties = member(v->root, "ties");
-        v->details = member(v->root, "details");
-        v->winners = member(v->root, "winners");
+        v->root = node;
+        v->projects = member(node, "projects");
+        v->rule = member(node, "rule");
+        v->steps = member(node, "steps");
+        v->ties = member(node, "ties");
+        v->details = member(node, "details");
+        v->winners = member(node, "winners");
         if (!cJSON_IsArray(v->projects) || !cJSON_IsObject(v->rule) || !cJSON_IsArray(v->steps) ||
             !cJSON_IsArray(v->ties) || !cJSON_IsArray(v->winners) ||
-            !cJSON_IsString(member(v->root, "currency")))
-                return pb_diag_set(d, PB_ERR_PARSE, "$", "not a tally document of pbvote");
-        v->m = m;
+            !cJSON_IsString(member(node, "currency")))
+                return pb_diag_set(d, PB_ERR_PARSE, "$.tally", "not a tally document of pbvote");
+        v->ct = ct;
         v->lang = lang;
-        v->currency = str_of(v->root, "currency");
-        v->scale = (unsigned)int_of(v->root, "scale");
+        v->currency = str_of(node, "currency");
+        v->scale = (unsigned)int_of(node, "scale");
         if (v->scale > 18)
-                return pb_diag_set(d, PB_ERR_PARSE, "$.scale", "out of range");
-        v->budget = int_of(v->root, "budget");
-        v->spent = int_of(v->root, "spent");
-        v->voters = int_of(v->root, "voters");
+                return pb_diag_set(d, PB_ERR_PARSE, "$.tally.scale", "out of range");
+        v->budget = int_of(node, "budget");
+        v->spent = int_of(node, "spent");
+        v->voters = int_of(node, "voters");
         return PB_OK;
 }
 
@@ -437,41 +434,98 @@ static void print_money_line(FILE *f, const struct view *v)
                 money(v, v->budget - v->spent, c));
 }
 
+/* The contest of @m whose id is @id, or NULL. */
+static const struct pb_contest *contest_of(const struct pb_manifest *m, const char *id)
+{
+        for (size_t k = 0; m && k < m->n_contests; k++)
+                if (!strcmp(m->contests[k].election->id, id))
+                        return &m->contests[k];
+        return NULL;
+}
+
+typedef void (*contest_fn)(FILE *f, const struct view *v);
+
+/*
+ * Parse @tally and call @fn for each contest's document: the document itself in the one-contest
+ * form, each of {"contests": {"<id>": document, ...}} (issue 14) under a heading otherwise.
+ */
+static pb_err each_contest(FILE *f, const char *tally, size_t len, const struct pb_manifest *m,
+                           const char *lang, contest_fn fn, struct pb_diag *d)
+{
+        const cJSON *contests, *c;
+        cJSON *tree = NULL;
+        struct view v;
+        pb_err r = pb_json_parse(tally, len, 0, &tree, d);
+
+        if (r < 0)
+                return r;
+        contests = member(tree, "contests");
+        if (!cJSON_IsObject(contests)) {
+                r = view_open(&v, tree, m ? &m->contests[0] : NULL, lang, d);
+                if (r == PB_OK)
+                        fn(f, &v);
+                goto out;
+        }
+        cJSON_ArrayForEach(c, contests)
+        {
+                const struct pb_contest *ct = contest_of(m, c->string);
+                const char *title = ct ? text_in(&ct->title, lang) : NULL;
+
+                r = view_open(&v, c, ct, lang, d);
+                if (r < 0)
+                        break;
+                fprintf(f, "\n== Contest %s%s%s%s ==\n", c->string, title ? " (" : "", title ? title : "",
+                        title ? ")" : "");
+                fn(f, &v);
+        }
+out:
+        cJSON_Delete(tree);
+        return r;
+}
+
+static void print_contest(FILE *f, const struct view *v)
+{
+        print_rule(f, v);
+        fprintf(f, "Voters: %lld\n", (long long)v->voters);
+        print_money_line(f, v);
+        print_funded(f, v);
+        print_unfunded(f, v);
+        print_details(f, v);
+        print_ties(f, v);
+}
+
 pb_err cli_result_print(FILE *f, const char *tally, size_t len, const struct pb_manifest *m, const char *lang,
                         struct pb_diag *reterr)
 {
-        cJSON *tree = NULL;
-        struct view v;
-        pb_err r = view_open(&v, tally, len, m, lang, &tree, reterr);
+        const char *title = m ? text_in(&m->title, lang) : NULL;
 
-        if (r == PB_OK) {
-                const char *title = m ? text_in(&m->title, lang) : NULL;
+        if (title)
+                fprintf(f, "%s (election %s)\n", title, m->election->id);
+        return each_contest(f, tally, len, m, lang, print_contest, reterr);
+}
 
-                if (title)
-                        fprintf(f, "%s (election %s)\n", title, m->election->id);
-                print_rule(f, &v);
-                fprintf(f, "Voters: %lld\n", (long long)v.voters);
-                print_money_line(f, &v);
-                print_funded(f, &v);
-                print_unfunded(f, &v);
-                print_details(f, &v);
-                print_ties(f, &v);
+static void print_winners(FILE *f, const struct view *v)
+{
+        char a[MONEY_MAX];
+        const cJSON *w;
+
+        print_money_line(f, v);
+        fprintf(f, "Winners (%d):\n", cJSON_GetArraySize(v->winners));
+        cJSON_ArrayForEach(w, v->winners)
+        {
+                const char *id = cJSON_IsString(w) ? w->valuestring : "";
+                const cJSON *p = project(v, id);
+
+                fprintf(f, "  %s  %s  %s\n", id, name_of(v, id, str_of(p, "name")),
+                        money(v, int_of(p, "cost"), a));
         }
-        cJSON_Delete(tree);
-        return r;
 }
 
 pb_err cli_result_summary(FILE *f, const struct pb_doc_result *doc, const uint8_t result_sha256[32],
                           const struct pb_manifest *m, const char *lang, struct pb_diag *reterr)
 {
-        char hex[65], a[MONEY_MAX];
-        cJSON *tree = NULL;
-        struct view v;
-        const cJSON *w;
-        pb_err r = view_open(&v, doc->tally, doc->tally_len, m, lang, &tree, reterr);
+        char hex[65];
 
-        if (r < 0)
-                goto out;
         fprintf(f, "Election: %s", doc->election);
         if (m && text_in(&m->title, lang))
                 fprintf(f, " (%s)", text_in(&m->title, lang));
@@ -484,19 +538,7 @@ pb_err cli_result_summary(FILE *f, const struct pb_doc_result *doc, const uint8_
                 fprintf(f, "%s%s %llu", c ? ", " : "", pb_channel_name((enum pb_channel)c),
                         (unsigned long long)doc->counts.by_channel[c]);
         fprintf(f, "), in a log of %llu\n", (unsigned long long)doc->log.size);
-        print_money_line(f, &v);
-        fprintf(f, "Winners (%d):\n", cJSON_GetArraySize(v.winners));
-        cJSON_ArrayForEach(w, v.winners)
-        {
-                const char *id = cJSON_IsString(w) ? w->valuestring : "";
-                const cJSON *p = project(&v, id);
-
-                fprintf(f, "  %s  %s  %s\n", id, name_of(&v, id, str_of(p, "name")),
-                        money(&v, int_of(p, "cost"), a));
-        }
-out:
-        cJSON_Delete(tree);
-        return r;
+        return each_contest(f, doc->tally, doc->tally_len, m, lang, print_winners, reterr);
 }
 
 pb_err cli_result_load(const char *data, size_t len, const struct pb_manifest *m, struct cli_result *ret,
@@ -512,12 +554,12 @@ pb_err cli_result_load(const char *data, size_t len, const struct pb_manifest *m
         r = pb_envelope_parse(data, len, PB_ENVELOPE_ANY_LAYOUT, &ret->env, reterr);
         if (r == PB_OK && strcmp(ret->env.payload_type, PB_SEAL_TYPE_RESULT))
                 r = pb_diag_set(reterr, PB_ERR_INVALID, "payloadType", "not a signed result");
+        /* a vote of several contests is read with its manifest only (its counts are by contest) */
         if (r == PB_OK)
-                r = pb_doc_result_parse((const char *)ret->env.payload, ret->env.payload_len, &ret->doc, NULL,
-                                        NULL, reterr);
+                r = pb_doc_result_parse((const char *)ret->env.payload, ret->env.payload_len, m, &ret->doc,
+                                        NULL, NULL, reterr);
         if (r < 0 || !m)
                 goto out;
-        crypto_hash_sha256(ret->sha256, ret->env.payload, ret->env.payload_len);
         if (strcmp(ret->doc.election, m->election->id))
                 r = pb_diag_set(reterr, PB_ERR_INVALID, "election", "the result of another election");
         if (r == PB_OK && !m->has_keys)

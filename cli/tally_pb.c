@@ -154,6 +154,17 @@ static int build_rule(const struct options *o, const struct pb_election *e, stru
                 r.utilitarian_completion = true;
         if (o->comparison)
                 r.comparison = true;
+        if (r.kind != PB_RULE_EQUAL_SHARES &&
+            (o->utility >= 0 || o->completion >= 0 || o->utilitarian || o->comparison)) {
+                /* said, and it would change nothing: refused rather than silently ignored */
+                fprintf(stderr, "pbvote tally: --%s applies to equal shares only, and this count uses %s\n",
+                        o->utility >= 0      ? "utility"
+                        : o->completion >= 0 ? "completion"
+                        : o->utilitarian     ? "utilitarian-completion"
+                                             : "comparison",
+                        pb_rule_kind_name(r.kind));
+                return PB_EXIT_USAGE;
+        }
         *ret = r;
         return PB_EXIT_OK;
 }

@@ -5,7 +5,13 @@
  * CVR bytes are canonical JSON (pb_canon.h) with exactly these members:
  *   {"ballot":B,"channel":"electronic"|"paper"|"imported"|"web","cvr_id":"<hex>","election":"<id>"}
  * where B is {"approvals":[ids]} (approval and choose-1; ids in byte order), {"ranking":[ids]}
- * (ordinal; most preferred first) or {"points":{"<id>":n,...}} (cumulative and scoring).
+ * (ordinal; most preferred first) or {"points":{"<id>":n,...}} (cumulative and scoring).  A vote
+ * of several contests (DESIGN.md §3) has one CVR per voter carrying a ballot per contest voted in:
+ *   {"ballots":{"<contest id>":B,...},"channel":...,"cvr_id":...,"election":"<vote id>"}
+ * (contests in byte order of their ids, as every canonical object; a contest left out is absent).
+ * A paper ballot an officer entered over the API also has "batch" and "officer" (after "ballot"
+ * or "ballots" and before "channel", in key order, "officer" last), and a contest's ballot may be
+ * {"blank":true} or {"spoiled":true} (enum pb_mark).
  *
  *   commitment = SHA-256("pbv/commit/v1\0" || u8 len(election id) || election id || nonce || cvr)
  *   leaf input = "pbv/leaf/v1\0" || commitment
@@ -19,6 +25,7 @@
 #ifndef PB_CVR_H
 #define PB_CVR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -63,6 +70,59 @@ PB_NODISCARD pb_err pb_channel_parse(const char *s, size_t len, enum pb_channel 
 PB_NODISCARD pb_err pb_cvr_format(const struct pb_election *e, const uint32_t *items, const int64_t *points,
                                   size_t n, enum pb_channel channel, const uint8_t cvr_id[PB_CVR_ID_BYTES],
                                   struct pb_buf *out);
+
+/**
+ * What an officer recorded for a contest of a paper ballot instead of picks: the paper is blank,
+ * or spoiled (unreadable, or breaking the contest's rules).  Recorded as such, never counted.  In
+ * a CVR the ballot is then {"blank":true} or {"spoiled":true}; only paper ballots have marks.
+ */
+enum pb_mark { PB_MARK_NONE, PB_MARK_BLANK, PB_MARK_SPOILED, PB_MARK_COUNT };
+
+/** "blank", "spoiled"; NULL for PB_MARK_NONE or outside the enum. */
+const char *pb_mark_name(enum pb_mark m);
+
+/** One contest's ballot in the CVR of a vote of several contests. */
+struct pb_cvr_part {
+        const struct pb_election *contest; /* its id names the ballot in the CVR */
+        const uint32_t *items;             /* @n project indexes of @contest, as for pb_cvr_format() */
+        const int64_t *points;             /* parallel to @items for point ballots, NULL otherwise */
+        size_t n;
+        enum pb_mark mark; /* not PB_MARK_NONE: a paper's blank or spoiled part (@n 0) */
+};
+
+/** Longest paper batch label, in bytes. */
+#define PB_CVR_BATCH_MAX 64
+
+/**
+ * Who entered a paper ballot, recorded in its CVR as "batch" and "officer" (the officer's token id)
+ * so that an audit can set a batch's CVRs against its papers.  Either may be NULL (absent).
+ */
+struct pb_cvr_paper {
+        const char *batch;   /* 1..PB_CVR_BATCH_MAX printable ASCII bytes without '"' and '\\' */
+        const char *officer; /* the same */
+};
+
+/**
+ * The CVR of any ballot: the one-contest form ("ballot", exactly one part, @vote_id its
+ * election's id) when @several is false, else the form of a vote of several contests; with the
+ * paper record @paper (NULL: none) and the parts' marks.  pb_cvr_format() and pb_cvr_format_vote()
+ * are this without marks or a paper record.
+ * @return as pb_cvr_format_vote(); PB_ERR_INVALID also for a mark on another channel than paper, a
+ *         marked part with picks, or a bad batch or officer
+ */
+PB_NODISCARD pb_err pb_cvr_write(const char *vote_id, bool several, const struct pb_cvr_part *parts,
+                                 size_t n_parts, enum pb_channel channel, const struct pb_cvr_paper *paper,
+                                 const uint8_t cvr_id[PB_CVR_ID_BYTES], struct pb_buf *out);
+
+/**
+ * Append the canonical CVR of a vote of several contests to @out: the ballots of @parts (any
+ * order: they are written in byte order of their contest ids), under the vote's id @vote_id.
+ * @return PB_OK, PB_ERR_INVALID (no part, a contest twice, a ballot pb_cvr_format() refuses),
+ *         PB_ERR_NOMEM, PB_ERR_LIMIT; @out is unchanged on failure
+ */
+PB_NODISCARD pb_err pb_cvr_format_vote(const char *vote_id, const struct pb_cvr_part *parts, size_t n_parts,
+                                       enum pb_channel channel, const uint8_t cvr_id[PB_CVR_ID_BYTES],
+                                       struct pb_buf *out);
 
 /**
  * The commitment to CVR bytes @cvr[0..len) of election @election_id (1..PB_ID_MAX bytes; anything

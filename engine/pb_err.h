@@ -56,7 +56,10 @@ const char *pb_err_message(pb_err e);
 /** The HTTP status the API answers with for @e (200 for PB_OK). */
 int pb_err_http_status(pb_err e);
 
-#define PB_DIAG_PATH_MAX 64    /* bytes of pb_diag.path, NUL included: callers size their paths by it */
+/* bytes of pb_diag.path, NUL included (callers size their paths by it): room for a path into a
+ * contest's ballot, `$.ballots["<64-byte contest id>"].approvals[12]`, or a manifest's
+ * `$.contests[255].projects[9999].name` */
+#define PB_DIAG_PATH_MAX 128
 #define PB_DIAG_SUBJECT_MAX 64 /* bytes of pb_diag.subject, NUL included */
 
 /**

@@ -11,28 +11,33 @@
 
 /** The reasons.  Their names are part of the API contract (docs/errors.md): never rename one. */
 enum pb_refusal {
-        PB_REFUSAL_CODE_MALFORMED,     /* not a voter code: a bad character, length or check symbol */
-        PB_REFUSAL_CODE_UNKNOWN,       /* a well-formed code that was never issued */
-        PB_REFUSAL_CODE_SPENT,         /* the code has already cast a ballot */
-        PB_REFUSAL_NOT_OPEN,           /* the election does not take ballots now */
-        PB_REFUSAL_BALLOT_MALFORMED,   /* not a ballot of this election's type */
-        PB_REFUSAL_UNKNOWN_PROJECT,    /* a pick that is not one of the election's projects */
-        PB_REFUSAL_DUPLICATE_PICK,     /* a project picked twice */
-        PB_REFUSAL_TOO_FEW_PICKS,      /* fewer projects than min_length */
-        PB_REFUSAL_TOO_MANY_PICKS,     /* more projects than max_length (or than the election has) */
-        PB_REFUSAL_NOT_ONE_PICK,       /* a choose-1 ballot without exactly one project */
-        PB_REFUSAL_OVER_BUDGET,        /* the picks cost more than max_sum_cost */
-        PB_REFUSAL_UNDER_MIN_COST,     /* the picks cost less than min_sum_cost */
-        PB_REFUSAL_POINTS_MISSING,     /* a point ballot without points */
-        PB_REFUSAL_POINTS_NOT_ALLOWED, /* points on a ballot type that has none */
-        PB_REFUSAL_NEGATIVE_POINTS,    /* negative cumulative points */
-        PB_REFUSAL_POINTS_BELOW_MIN,   /* a project given fewer points than min_points */
-        PB_REFUSAL_POINTS_ABOVE_MAX,   /* a project given more points than max_points */
-        PB_REFUSAL_TOO_FEW_POINTS,     /* fewer points in all than min_sum_points */
-        PB_REFUSAL_TOO_MANY_POINTS,    /* more points in all than max_sum_points */
-        PB_REFUSAL_BUSY,               /* the server cannot take the ballot now; nothing was stored */
-        PB_REFUSAL_RATE_LIMITED,       /* a kiosk over its per-kiosk limits; nothing was stored */
-        PB_REFUSAL_KIOSK_LOCKED,       /* a kiosk locked after too many failed voter codes */
+        PB_REFUSAL_CODE_MALFORMED,      /* not a voter code: a bad character, length or check symbol */
+        PB_REFUSAL_CODE_UNKNOWN,        /* a well-formed code that was never issued */
+        PB_REFUSAL_CODE_SPENT,          /* the code has already cast a ballot */
+        PB_REFUSAL_NOT_OPEN,            /* the election does not take ballots now */
+        PB_REFUSAL_BALLOT_MALFORMED,    /* not a ballot of this election's type */
+        PB_REFUSAL_UNKNOWN_PROJECT,     /* a pick that is not one of the election's projects */
+        PB_REFUSAL_DUPLICATE_PICK,      /* a project picked twice */
+        PB_REFUSAL_TOO_FEW_PICKS,       /* fewer projects than min_length */
+        PB_REFUSAL_TOO_MANY_PICKS,      /* more projects than max_length (or than the election has) */
+        PB_REFUSAL_NOT_ONE_PICK,        /* a choose-1 ballot without exactly one project */
+        PB_REFUSAL_OVER_BUDGET,         /* the picks cost more than max_sum_cost */
+        PB_REFUSAL_UNDER_MIN_COST,      /* the picks cost less than min_sum_cost */
+        PB_REFUSAL_POINTS_MISSING,      /* a point ballot without points */
+        PB_REFUSAL_POINTS_NOT_ALLOWED,  /* points on a ballot type that has none */
+        PB_REFUSAL_NEGATIVE_POINTS,     /* negative cumulative points */
+        PB_REFUSAL_POINTS_BELOW_MIN,    /* a project given fewer points than min_points */
+        PB_REFUSAL_POINTS_ABOVE_MAX,    /* a project given more points than max_points */
+        PB_REFUSAL_TOO_FEW_POINTS,      /* fewer points in all than min_sum_points */
+        PB_REFUSAL_TOO_MANY_POINTS,     /* more points in all than max_sum_points */
+        PB_REFUSAL_BUSY,                /* the server cannot take the ballot now; nothing was stored */
+        PB_REFUSAL_RATE_LIMITED,        /* a kiosk over its per-kiosk limits; nothing was stored */
+        PB_REFUSAL_KIOSK_LOCKED,        /* a kiosk locked after too many failed voter codes */
+        PB_REFUSAL_CONTEST_UNKNOWN,     /* a ballot for a contest the vote does not hold */
+        PB_REFUSAL_CONTEST_NOT_ALLOWED, /* a ballot for a contest the voter code (or kiosk) is not for */
+        PB_REFUSAL_CONTEST_MISSING,     /* no ballot for a contest the code is for and may not be skipped */
+        PB_REFUSAL_PERIOD_NOT_STARTED,  /* before the start of the manifest's voting period */
+        PB_REFUSAL_PERIOD_OVER,         /* after the end of the manifest's voting period */
         PB_REFUSAL_COUNT
 };
 

@@ -37,6 +37,17 @@ static const struct {
         [PB_REFUSAL_KIOSK_LOCKED] = { "kiosk_locked", PB_ERR_FORBIDDEN,
                                       "this kiosk is locked after too many failed voter codes; a poll worker "
                                       "must have it unlocked" },
+        [PB_REFUSAL_CONTEST_UNKNOWN] = { "contest_unknown", PB_ERR_INVALID,
+                                         "this vote holds no such contest" },
+        [PB_REFUSAL_CONTEST_NOT_ALLOWED] = { "contest_not_allowed", PB_ERR_FORBIDDEN,
+                                             "this voter code (or kiosk) is not for this contest" },
+        [PB_REFUSAL_CONTEST_MISSING] = { "contest_missing", PB_ERR_INVALID,
+                                         "a ballot is needed for every contest of this voter code that "
+                                         "may not be skipped" },
+        [PB_REFUSAL_PERIOD_NOT_STARTED] = { "period_not_started", PB_ERR_STATE,
+                                            "voting has not started: the voting period opens later" },
+        [PB_REFUSAL_PERIOD_OVER] = { "period_over", PB_ERR_STATE,
+                                     "voting is over: the voting period has ended" },
 };
 
 const char *pb_refusal_name(enum pb_refusal r)

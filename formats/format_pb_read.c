@@ -1163,6 +1163,106 @@ pb_err pb_format_pb_parse_lenient(const char *buf, size_t len, struct pb_electio
         return parse(buf, len, ret_election, NULL, tolerated, reterr);
 }
 
+/* The file as a whole before its records: its size, its encoding, a byte order mark skipped. */
+static pb_err check_input(const char **buf, size_t *len, struct pb_report *report, struct pb_diag *reterr)
+{
+        pb_err e;
+
+        if (*len > PB_PB_MAX_BYTES)
+                return pb_diag_set(reterr, PB_ERR_LIMIT, NULL,
+                                   "file larger than " PB_STRINGIFY(PB_PB_MAX_GIB) " GiB");
+        e = check_encoding(*buf, *len, report, reterr);
+        if (e < 0)
+                return e;
+        if (*len >= 3 && !memcmp(*buf, "\xef\xbb\xbf", 3)) {
+                /* pabutools reads utf-8-sig; the checker does not expect a BOM */
+                *buf += 3;
+                *len -= 3;
+                if (report)
+                        return pb_report_addf(report, PB_ISSUE_WARNING, "byte order mark", 1, 1, NULL,
+                                              "UTF-8 byte order mark at the start of the file", NULL, 0);
+        }
+        return PB_OK;
+}
+
+/* Every record, each in its section (META, PROJECTS, VOTES); the last section in @sec. */
+static pb_err read_sections(struct reader *r, enum section *sec)
+{
+        pb_err e = PB_OK;
+        int rc;
+
+        while ((rc = read_record(r)) > 0) {
+                enum section next;
+
+                if (r->nf == 1 && r->f[0].len == 0 && !r->f[0].quoted) {
+                        /* a blank line; the checker allows only a single trailing newline */
+                        e = problem(r, PB_ISSUE_WARNING, PB_OK, "empty lines", r->rec_line, 0, NULL,
+                                    "empty line (ignored)", NULL, 0);
+                        if (e < 0)
+                                return e;
+                        continue;
+                }
+                next = marker(r);
+                if (next != SEC_NONE) {
+                        e = start_section(r, next, sec);
+                        if (e < 0)
+                                return e;
+                        continue;
+                }
+                switch (*sec) {
+                case SEC_NONE:
+                        e = fatal(r, PB_ERR_PARSE, r->rec_line, 1, NULL,
+                                  "data before the META section (not a .pb file?)");
+                        break;
+                case SEC_META: e = meta_row(r); break;
+                case SEC_PROJECTS: e = project_row(r); break;
+                case SEC_VOTES: e = vote_row(r); break;
+                }
+                if (e < 0)
+                        return e;
+        }
+        return rc < 0 ? rc : PB_OK;
+}
+
+/* What only the whole file tells: every section there, a vote type, num_votes against the rows,
+ * and the election's own rules (a project's fault pointed at its line). */
+static pb_err check_whole(struct reader *r, enum section sec)
+{
+        struct pb_diag d;
+        pb_err e;
+
+        if (sec != SEC_VOTES)
+                return fatal(r, PB_ERR_PARSE, r->line, 0,
+                             sec == SEC_NONE   ? "META"
+                             : sec == SEC_META ? "PROJECTS"
+                                               : "VOTES",
+                             sec == SEC_NONE ? "empty file: no META section"
+                                             : "file ends before all sections (truncated file?)");
+        if (!r->have_vote_type)
+                return fatal(r, PB_ERR_INVALID, 0, 0, "vote_type", "META has no vote_type");
+        if (r->have_num_votes && r->num_votes != (int64_t)r->e->ballots.n) {
+                e = problem(r, PB_ISSUE_ERROR, PB_ERR_INVALID, "different number of votes", r->num_votes_line,
+                            2, "num_votes",
+                            "num_votes differs from the number of VOTES rows (truncated file?)", NULL, 0);
+                if (e < 0)
+                        return e;
+        }
+        pb_diag_clear(&d);
+        e = pb_election_check(r->e, &d);
+        if (e >= 0)
+                return PB_OK;
+        if (d.item && d.item <= r->e->n_projects) {
+                d.line = r->cost_line[d.item - 1];
+                d.col = 2;
+        }
+        if (!r->report) {
+                *r->reterr = d;
+                return e;
+        }
+        e = pb_report_add(r->report, PB_ISSUE_ERROR, "invalid election", &d);
+        return e < 0 ? e : PB_OK;
+}
+
 static pb_err parse(const char *buf, size_t len, struct pb_election **ret_election, struct pb_report *report,
                     struct pb_pb_tolerance *tol, struct pb_diag *reterr)
 {
@@ -1170,29 +1270,14 @@ static pb_err parse(const char *buf, size_t len, struct pb_election **ret_electi
         struct pb_diag local;
         enum section sec = SEC_NONE;
         pb_err e;
-        int rc;
 
         memset(&r, 0, sizeof(r));
         pb_diag_clear(&local);
         if (!reterr)
                 reterr = &local;
-        if (len > PB_PB_MAX_BYTES)
-                return pb_diag_set(reterr, PB_ERR_LIMIT, NULL,
-                                   "file larger than " PB_STRINGIFY(PB_PB_MAX_GIB) " GiB");
-        e = check_encoding(buf, len, report, reterr);
+        e = check_input(&buf, &len, report, reterr);
         if (e < 0)
                 return e;
-        if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3)) {
-                /* pabutools reads utf-8-sig; the checker does not expect a BOM */
-                buf += 3;
-                len -= 3;
-                if (report) {
-                        e = pb_report_addf(report, PB_ISSUE_WARNING, "byte order mark", 1, 1, NULL,
-                                           "UTF-8 byte order mark at the start of the file", NULL, 0);
-                        if (e < 0)
-                                return e;
-                }
-        }
         r.report = report;
         r.tol = tol;
         r.reterr = reterr;
@@ -1207,80 +1292,11 @@ static pb_err parse(const char *buf, size_t len, struct pb_election **ret_electi
         r.text[len] = '\0';
         r.p = r.text;
         r.end = r.text + len;
-
-        while ((rc = read_record(&r)) > 0) {
-                enum section next;
-
-                if (r.nf == 1 && r.f[0].len == 0 && !r.f[0].quoted) {
-                        /* a blank line; the checker allows only a single trailing newline */
-                        e = problem(&r, PB_ISSUE_WARNING, PB_OK, "empty lines", r.rec_line, 0, NULL,
-                                    "empty line (ignored)", NULL, 0);
-                        if (e < 0)
-                                goto out;
-                        continue;
-                }
-                next = marker(&r);
-                if (next != SEC_NONE) {
-                        e = start_section(&r, next, &sec);
-                        if (e < 0)
-                                goto out;
-                        continue;
-                }
-                switch (sec) {
-                case SEC_NONE:
-                        e = fatal(&r, PB_ERR_PARSE, r.rec_line, 1, NULL,
-                                  "data before the META section (not a .pb file?)");
-                        break;
-                case SEC_META: e = meta_row(&r); break;
-                case SEC_PROJECTS: e = project_row(&r); break;
-                case SEC_VOTES: e = vote_row(&r); break;
-                }
-                if (e < 0)
-                        goto out;
-        }
-        if (rc < 0) {
-                e = rc;
+        e = read_sections(&r, &sec);
+        if (e >= 0)
+                e = check_whole(&r, sec);
+        if (e < 0)
                 goto out;
-        }
-        if (sec != SEC_VOTES) {
-                e = fatal(&r, PB_ERR_PARSE, r.line, 0,
-                          sec == SEC_NONE   ? "META"
-                          : sec == SEC_META ? "PROJECTS"
-                                            : "VOTES",
-                          sec == SEC_NONE ? "empty file: no META section"
-                                          : "file ends before all sections (truncated file?)");
-                goto out;
-        }
-        if (!r.have_vote_type) {
-                e = fatal(&r, PB_ERR_INVALID, 0, 0, "vote_type", "META has no vote_type");
-                goto out;
-        }
-        if (r.have_num_votes && r.num_votes != (int64_t)r.e->ballots.n) {
-                e = problem(&r, PB_ISSUE_ERROR, PB_ERR_INVALID, "different number of votes", r.num_votes_line,
-                            2, "num_votes",
-                            "num_votes differs from the number of VOTES rows (truncated file?)", NULL, 0);
-                if (e < 0)
-                        goto out;
-        }
-        {
-                struct pb_diag d;
-                pb_diag_clear(&d);
-                e = pb_election_check(r.e, &d);
-                if (e < 0 && d.item && d.item <= r.e->n_projects) {
-                        /* a project's fault: point at its line in the file */
-                        d.line = r.cost_line[d.item - 1];
-                        d.col = 2;
-                }
-                if (e < 0) {
-                        if (!report) {
-                                *reterr = d;
-                                goto out;
-                        }
-                        e = pb_report_add(report, PB_ISSUE_ERROR, "invalid election", &d);
-                        if (e < 0)
-                                goto out;
-                }
-        }
         *ret_election = r.e;
         r.e = NULL;
         e = PB_OK;

@@ -441,16 +441,13 @@ static pb_err parse_candidates(const cJSON *arr, struct pb_rctab_config *cfg, st
         return PB_OK;
 }
 
-static pb_err parse_rules(const cJSON *ru, struct pb_rctab_config *cfg, struct pb_diag *reterr)
+/* The three required modes: who wins, overvotes, ties. */
+static pb_err parse_modes(const cJSON *ru, struct pb_rctab_config *cfg, struct pb_diag *reterr)
 {
         struct pb_rctab_rules *r = &cfg->rules;
-        char *s = NULL;
-        long v;
         int e;
-        pb_err err;
+        pb_err err = PB_OK;
 
-        if (!cJSON_IsObject(ru))
-                return fail(reterr, PB_ERR_PARSE, "rules", "expected an object");
         if ((err = get_enum(ru, "winnerElectionMode", "rules.winnerElectionMode", modes, -1, &e, reterr)) < 0)
                 return err;
         if (e < 0)
@@ -467,6 +464,17 @@ static pb_err parse_rules(const cJSON *ru, struct pb_rctab_config *cfg, struct p
         if (e < 0)
                 return fail(reterr, PB_ERR_INVALID, "rules.tiebreakMode", "tiebreakMode is required");
         r->tiebreak = (enum pb_rctab_tiebreak)e;
+        return PB_OK;
+}
+
+/* Decimal places, seats and the random seed (required by the random tie-breaks). */
+static pb_err parse_counts(const cJSON *ru, struct pb_rctab_config *cfg, struct pb_diag *reterr)
+{
+        struct pb_rctab_rules *r = &cfg->rules;
+        char *s = NULL;
+        long v;
+        pb_err err = PB_OK;
+
         if ((err = get_long(ru, "decimalPlacesForVoteArithmetic", "rules.decimalPlacesForVoteArithmetic", 1,
                             20, 4, &v, reterr)) < 0)
                 return err;
@@ -499,6 +507,17 @@ static pb_err parse_rules(const cJSON *ru, struct pb_rctab_config *cfg, struct p
                         return fail(reterr, PB_ERR_INVALID, "rules.randomSeed",
                                     "this tiebreakMode needs a randomSeed");
         }
+        return PB_OK;
+}
+
+/* How many ranks may be skipped, and how many a ballot may rank. */
+static pb_err parse_ranks(const cJSON *ru, struct pb_rctab_config *cfg, struct pb_diag *reterr)
+{
+        struct pb_rctab_rules *r = &cfg->rules;
+        char *s = NULL;
+        long v;
+        pb_err err = PB_OK;
+
         if ((err = get_str(ru, "maxSkippedRanksAllowed", "rules.maxSkippedRanksAllowed", &s, reterr)) < 0)
                 return err;
         if (!s[0])
@@ -527,6 +546,17 @@ static pb_err parse_rules(const cJSON *ru, struct pb_rctab_config *cfg, struct p
         s = NULL;
         if (err < 0)
                 return err;
+        return PB_OK;
+}
+
+/* When the count stops early, and the vote thresholds. */
+static pb_err parse_thresholds(const cJSON *ru, struct pb_rctab_config *cfg, struct pb_diag *reterr)
+{
+        struct pb_rctab_rules *r = &cfg->rules;
+        char *s = NULL;
+        long v;
+        pb_err err = PB_OK;
+
         if ((err = get_long(ru, "stopTabulationEarlyAfterRound", "rules.stopTabulationEarlyAfterRound", 1,
                             1000000, 0, &v, reterr)) < 0)
                 return err;
@@ -558,6 +588,15 @@ static pb_err parse_rules(const cJSON *ru, struct pb_rctab_config *cfg, struct p
         if (err < 0)
                 return pb_diag_set(reterr, err, "rules.multiSeatBottomsUpPercentageThreshold",
                                    "expected a percentage (required by bottomsUpUsingPercentageThreshold)");
+        return PB_OK;
+}
+
+/* The true/false rules, and the one pair of them that cannot be true together. */
+static pb_err parse_flags(const cJSON *ru, struct pb_rctab_config *cfg, struct pb_diag *reterr)
+{
+        struct pb_rctab_rules *r = &cfg->rules;
+        pb_err err = PB_OK;
+
         if ((err = get_bool(ru, "nonIntegerWinningThreshold", "rules.nonIntegerWinningThreshold",
                             &r->non_integer_threshold, reterr)) < 0 ||
             (err = get_bool(ru, "doesFirstRoundDetermineThreshold", "rules.doesFirstRoundDetermineThreshold",
@@ -576,6 +615,18 @@ static pb_err parse_rules(const cJSON *ru, struct pb_rctab_config *cfg, struct p
                 return fail(reterr, PB_ERR_INVALID, "rules.hareQuota",
                             "nonIntegerWinningThreshold and hareQuota cannot both be true");
         return PB_OK;
+}
+
+static pb_err parse_rules(const cJSON *ru, struct pb_rctab_config *cfg, struct pb_diag *reterr)
+{
+        pb_err err;
+
+        if (!cJSON_IsObject(ru))
+                return fail(reterr, PB_ERR_PARSE, "rules", "expected an object");
+        if ((err = parse_modes(ru, cfg, reterr)) < 0 || (err = parse_counts(ru, cfg, reterr)) < 0 ||
+            (err = parse_ranks(ru, cfg, reterr)) < 0 || (err = parse_thresholds(ru, cfg, reterr)) < 0)
+                return err;
+        return parse_flags(ru, cfg, reterr);
 }
 
 /* Tabulating by precinct or batch needs every ballot's slice: the column of each CSV-shaped

@@ -11,7 +11,7 @@
 
 #include "engine/pb_b64.h"
 
-#define MAGIC "pbvote-secret-key/v1"
+#define MAGIC PB_KEYFILE_MAGIC
 #define WARNING "UNENCRYPTED: anyone who can read this file can sign as this key; for tests and demos only"
 #define SEALED_BYTES 48 /* the seed and its tag, a literal so that messages can state it: */
 _Static_assert(SEALED_BYTES == PB_KEY_SEED_BYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES,

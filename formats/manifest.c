@@ -1,10 +1,11 @@
-/** @file The election manifest: strict JSON parsing and the canonical form. */
+/** @file The election manifest: its lifetime and strict JSON parsing (the canonical form: manifest_write.c). */
 #include "formats/pb_manifest.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "formats/manifest_int.h"
 #include "formats/pb_json.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_canon.h"
@@ -18,39 +19,59 @@ struct pb_manifest *pb_manifest_new(void)
         if (!m)
                 return NULL;
         m->election = pb_election_new();
-        if (!m->election) {
-                pb_free(m);
+        m->contests = pb_calloc(1, sizeof(*m->contests));
+        m->by_id = pb_calloc(1, sizeof(*m->by_id));
+        if (!m->election || !m->contests || !m->by_id) {
+                pb_manifest_free(m);
                 return NULL;
         }
-        pb_rule_init(&m->rule);
+        /* the one-contest form: the vote is its own contest */
+        m->n_contests = 1;
+        m->contests[0].election = m->election;
+        pb_rule_init(&m->contests[0].rule);
         m->batch_min = PB_MANIFEST_BATCH_MIN;
         return m;
 }
 
-static void text_release(struct pb_text *t)
+void manifest_text_release(struct pb_text *t)
 {
         pb_free(t->lang);
         pb_free(t->value);
         memset(t, 0, sizeof(*t));
 }
 
+/* Free what @c owns; @vote is the manifest's own election (not the contest's to free). */
+static void contest_release(struct pb_contest *c, const struct pb_election *vote)
+{
+        size_t n = c->election ? c->election->n_projects : 0;
+
+        manifest_text_release(&c->title);
+        for (size_t i = 0; c->names && i < n; i++)
+                manifest_text_release(&c->names[i]);
+        for (size_t i = 0; c->descriptions && i < n; i++)
+                manifest_text_release(&c->descriptions[i]);
+        for (size_t i = 0; c->images && i < n; i++)
+                manifest_text_release(&c->images[i]);
+        for (size_t i = 0; c->urls && i < n; i++)
+                manifest_text_release(&c->urls[i]);
+        pb_free(c->names);
+        pb_free(c->descriptions);
+        pb_free(c->images);
+        pb_free(c->urls);
+        if (c->election != vote)
+                pb_election_free(c->election);
+        memset(c, 0, sizeof(*c));
+}
+
 void pb_manifest_free(struct pb_manifest *m)
 {
         if (!m)
                 return;
-        text_release(&m->title);
-        for (size_t i = 0; m->names && i < m->election->n_projects; i++)
-                text_release(&m->names[i]);
-        for (size_t i = 0; m->descriptions && i < m->election->n_projects; i++)
-                text_release(&m->descriptions[i]);
-        for (size_t i = 0; m->images && i < m->election->n_projects; i++)
-                text_release(&m->images[i]);
-        for (size_t i = 0; m->urls && i < m->election->n_projects; i++)
-                text_release(&m->urls[i]);
-        pb_free(m->names);
-        pb_free(m->descriptions);
-        pb_free(m->images);
-        pb_free(m->urls);
+        manifest_text_release(&m->title);
+        for (size_t i = 0; m->contests && i < m->n_contests; i++)
+                contest_release(&m->contests[i], m->election);
+        pb_free(m->contests);
+        pb_free(m->by_id);
         pb_election_free(m->election);
         pb_free(m);
 }
@@ -83,12 +104,52 @@ void pb_manifest_seed_commitment(uint64_t seed, uint8_t ret[PB_SHA256_BYTES])
         crypto_hash_sha256_final(&st, ret);
 }
 
+/* The contest whose id is @id[0..len) among the first @n entries of by_id, or -1. */
+static long find_contest(const struct pb_manifest *m, size_t n, const char *id, size_t len)
+{
+        size_t lo = 0, hi = n;
+
+        /* by_id is sorted by id: a binary search over at most PB_MANIFEST_MAX_CONTESTS */
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                const char *s = m->contests[m->by_id[mid]].election->id;
+                size_t sl = strlen(s);
+                int c = memcmp(s, id, sl < len ? sl : len);
+
+                if (c == 0)
+                        c = sl < len ? -1 : sl > len ? 1 : 0;
+                if (c == 0)
+                        return (long)m->by_id[mid];
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return -1;
+}
+
+long pb_manifest_find_contest(const struct pb_manifest *m, const char *id, size_t len)
+{
+        return find_contest(m, m->n_contests, id, len);
+}
+
+size_t pb_manifest_max_projects(const struct pb_manifest *m)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < m->n_contests; i++)
+                if (m->contests[i].election->n_projects > n)
+                        n = m->contests[i].election->n_projects;
+        return n;
+}
+
 /* ---- parsing ---------------------------------------------------------------------------------- */
 
 struct parser {
         struct pb_manifest *m;
+        struct pb_election *e; /* the election whose pool the strings being read go to */
         struct pb_diag *d;
-        char path[PB_DIAG_PATH_MAX];
+        char prefix[PB_DIAG_PATH_MAX]; /* "$" or "$.contests[12]": the path of the contest being read */
 };
 
 static pb_err fail(struct parser *p, pb_err code, const char *path, const char *why)
@@ -103,16 +164,29 @@ static void path_join(char *out, size_t cap, const char *base, const char *suffi
 
         if (a >= cap)
                 a = cap - 1;
-        memcpy(out, base, a);
+        memmove(out, base, a);
         if (b >= cap - a)
                 b = cap - a - 1;
         memcpy(out + a, suffix, b);
         out[a + b] = '\0';
 }
 
+/* The path of @suffix in the contest being read ("$.contests[2].rule.name"). */
+static const char *at(struct parser *p, const char *suffix, char out[PB_DIAG_PATH_MAX])
+{
+        path_join(out, PB_DIAG_PATH_MAX, p->prefix, suffix);
+        return out;
+}
+
+static pb_err fail_at(struct parser *p, pb_err code, const char *suffix, const char *why)
+{
+        char path[PB_DIAG_PATH_MAX];
+        return fail(p, code, at(p, suffix, path), why);
+}
+
 static const char *str_copy(struct parser *p, const char *s)
 {
-        return pb_election_str(p->m->election, s, strlen(s));
+        return pb_election_str(p->e, s, strlen(s));
 }
 
 /* A language tag: a letter, then letters, digits and '-', at most 35 bytes (BCP 47's longest). */
@@ -130,12 +204,37 @@ static bool lang_is_valid(const char *s)
         return true;
 }
 
+/* One language of a text object into @t at its place in byte order of the tags. */
+static pb_err text_add_lang(struct parser *p, const cJSON *c, const char *path, struct pb_text *t)
+{
+        size_t pos;
+
+        if (!lang_is_valid(c->string))
+                return fail(p, PB_ERR_INVALID, path, "bad language tag");
+        if (!cJSON_IsString(c) || !c->valuestring[0])
+                return fail(p, PB_ERR_PARSE, path, "each language needs a non-empty string");
+        if (strlen(c->valuestring) > PB_MANIFEST_TEXT_MAX)
+                return fail(p, PB_ERR_LIMIT, path,
+                            "text longer than " PB_STRINGIFY(PB_MANIFEST_TEXT_MAX) " bytes");
+        for (pos = t->n; pos > 0 && strcmp(t->lang[pos - 1], c->string) > 0; pos--) {
+                t->lang[pos] = t->lang[pos - 1];
+                t->value[pos] = t->value[pos - 1];
+        }
+        t->lang[pos] = str_copy(p, c->string);
+        t->value[pos] = str_copy(p, c->valuestring);
+        if (!t->lang[pos] || !t->value[pos])
+                return PB_ERR_NOMEM;
+        t->n++;
+        return PB_OK;
+}
+
 /* A display text: a string, or an object of language tag -> string. */
 static pb_err parse_text(struct parser *p, const cJSON *v, const char *path, bool allow_empty,
                          struct pb_text *ret)
 {
         struct pb_text t;
-        size_t n = 0, k = 0;
+        size_t n = 0;
+        pb_err r = PB_OK;
 
         memset(&t, 0, sizeof(t));
         if (cJSON_IsString(v)) {
@@ -163,44 +262,18 @@ static pb_err parse_text(struct parser *p, const cJSON *v, const char *path, boo
         t.lang = pb_calloc(n, sizeof(*t.lang));
         t.value = pb_calloc(n, sizeof(*t.value));
         if (!t.lang || !t.value)
-                goto nomem;
-        for (const cJSON *c = v->child; c; c = c->next) {
-                size_t pos;
-
-                if (!lang_is_valid(c->string)) {
-                        text_release(&t);
-                        return fail(p, PB_ERR_INVALID, path, "bad language tag");
-                }
-                if (!cJSON_IsString(c) || !c->valuestring[0]) {
-                        text_release(&t);
-                        return fail(p, PB_ERR_PARSE, path, "each language needs a non-empty string");
-                }
-                if (strlen(c->valuestring) > PB_MANIFEST_TEXT_MAX) {
-                        text_release(&t);
-                        return fail(p, PB_ERR_LIMIT, path,
-                                    "text longer than " PB_STRINGIFY(PB_MANIFEST_TEXT_MAX) " bytes");
-                }
-                /* insert in byte order of the tag (the canonical order) */
-                for (pos = k; pos > 0 && strcmp(t.lang[pos - 1], c->string) > 0; pos--) {
-                        t.lang[pos] = t.lang[pos - 1];
-                        t.value[pos] = t.value[pos - 1];
-                }
-                t.lang[pos] = str_copy(p, c->string);
-                t.value[pos] = str_copy(p, c->valuestring);
-                if (!t.lang[pos] || !t.value[pos])
-                        goto nomem;
-                k++;
+                r = PB_ERR_NOMEM;
+        for (const cJSON *c = v->child; r == PB_OK && c; c = c->next)
+                r = text_add_lang(p, c, path, &t);
+        if (r < 0) {
+                manifest_text_release(&t);
+                return r;
         }
-        t.n = k;
         *ret = t;
         return PB_OK;
-nomem:
-        text_release(&t);
-        return PB_ERR_NOMEM;
 }
 
-/* The one string shown where only one fits: the plain text, else English, else the first language. */
-static const char *text_display(const struct pb_text *t)
+const char *manifest_text_display(const struct pb_text *t)
 {
         if (t->plain)
                 return t->plain;
@@ -239,22 +312,23 @@ static const struct pb_json_field ballot_fields[] = {
         { NULL, PB_JSON_ANY, false },
 };
 
-static pb_err parse_ballot(struct parser *p, const cJSON *b)
+static pb_err parse_ballot(struct parser *p, struct pb_election *e, const cJSON *b)
 {
-        struct pb_election *e = p->m->election;
-        pb_err r = pb_json_check_object(b, ballot_fields, "$.ballot", p->d);
+        char path[PB_DIAG_PATH_MAX];
+        pb_err r = pb_json_check_object(b, ballot_fields, at(p, ".ballot", path), p->d);
 
         if (r < 0)
                 return r;
         if (pb_vote_type_parse(cJSON_GetObjectItemCaseSensitive(b, "type")->valuestring, &e->vote_type) < 0)
-                return fail(p, PB_ERR_INVALID, "$.ballot.type",
-                            "expected approval, choose-1, ordinal, cumulative or scoring");
+                return fail_at(p, PB_ERR_INVALID, ".ballot.type",
+                               "expected approval, choose-1, ordinal, cumulative or scoring");
         for (int k = 0; k < PB_LIM_COUNT; k++) {
-                char path[PB_DIAG_PATH_MAX];
+                char sub[PB_DIAG_PATH_MAX];
                 int64_t v = 0;
 
-                snprintf(path, sizeof(path), "$.ballot.%s", pb_limit_name((enum pb_limit)k));
-                r = get_int(p, b, pb_limit_name((enum pb_limit)k), path, -PB_JW_INT_MAX, PB_JW_INT_MAX, &v);
+                snprintf(sub, sizeof(sub), ".ballot.%s", pb_limit_name((enum pb_limit)k));
+                r = get_int(p, b, pb_limit_name((enum pb_limit)k), at(p, sub, path), -PB_JW_INT_MAX,
+                            PB_JW_INT_MAX, &v);
                 if (r == PB_ERR_NOT_FOUND)
                         continue;
                 if (r < 0)
@@ -295,59 +369,80 @@ static pb_err parse_sha256_hex(const char *s, uint8_t out[PB_SHA256_BYTES])
         return PB_OK;
 }
 
-static pb_err parse_rule(struct parser *p, const cJSON *obj)
+/* The rule's names: rule, tie-break, score, equal shares' utility and completion. */
+static pb_err parse_rule_names(struct parser *p, const cJSON *obj, struct pb_rule *ru)
 {
-        struct pb_manifest *m = p->m;
-        struct pb_rule *ru = &m->rule;
         const char *s;
+
+        if (pb_rule_set_name(ru, member_string(obj, "name")) < 0)
+                return fail_at(p, PB_ERR_INVALID, ".rule.name", "unknown rule");
+        ru->tie_break = PB_TIE_FILE_ORDER;
+        if (pb_tie_break_parse(member_string(obj, "tie_break"), &ru->tie_break) < 0)
+                return fail_at(p, PB_ERR_INVALID, ".rule.tie_break",
+                               "expected file-order, lexico, cost-then-votes or seeded");
+        if ((s = member_string(obj, "score")) && pb_score_parse(s, &ru->score) < 0)
+                return fail_at(p, PB_ERR_INVALID, ".rule.score",
+                               "expected auto, votes, points, borda or borda0");
+        if ((s = member_string(obj, "utility")) && pb_utility_parse(s, &ru->utility) < 0)
+                return fail_at(p, PB_ERR_INVALID, ".rule.utility",
+                               "expected cost, approval, points or borda");
+        if ((s = member_string(obj, "completion")) && pb_completion_parse(s, &ru->completion) < 0)
+                return fail_at(p, PB_ERR_INVALID, ".rule.completion",
+                               "expected none, add1 or add1-exhaustive");
+        return PB_OK;
+}
+
+/* The seed commitment: present exactly when the tie-break is seeded. */
+static pb_err parse_seed(struct parser *p, const cJSON *obj, struct pb_contest *c)
+{
+        const char *s = member_string(obj, "seed_sha256");
+
+        if (c->rule.tie_break != PB_TIE_SEEDED)
+                return s ? fail_at(p, PB_ERR_INVALID, ".rule.seed_sha256", "only with tie_break seeded")
+                         : PB_OK;
+        if (!s)
+                return fail_at(p, PB_ERR_INVALID, ".rule.seed_sha256",
+                               "a seeded tie-break needs the commitment to its seed");
+        if (parse_sha256_hex(s, c->seed_sha256) < 0)
+                return fail_at(p, PB_ERR_PARSE, ".rule.seed_sha256",
+                               "expected " PB_STRINGIFY(PB_SHA256_HEX_LEN) " lowercase hex digits");
+        c->has_seed_commitment = true;
+        return PB_OK;
+}
+
+static pb_err parse_rule(struct parser *p, struct pb_contest *c, const cJSON *obj)
+{
+        struct pb_rule *ru = &c->rule;
+        char path[PB_DIAG_PATH_MAX];
         const cJSON *v;
-        pb_err r = pb_json_check_object(obj, rule_fields, "$.rule", p->d);
+        pb_err r = pb_json_check_object(obj, rule_fields, at(p, ".rule", path), p->d);
 
         if (r < 0)
                 return r;
         pb_rule_init(ru);
-        r = pb_rule_set_name(ru, member_string(obj, "name"));
+        r = parse_rule_names(p, obj, ru);
         if (r < 0)
-                return fail(p, PB_ERR_INVALID, "$.rule.name", "unknown rule");
-        ru->tie_break = PB_TIE_FILE_ORDER;
-        if (pb_tie_break_parse(member_string(obj, "tie_break"), &ru->tie_break) < 0)
-                return fail(p, PB_ERR_INVALID, "$.rule.tie_break",
-                            "expected file-order, lexico, cost-then-votes or seeded");
-        if ((s = member_string(obj, "score")) && pb_score_parse(s, &ru->score) < 0)
-                return fail(p, PB_ERR_INVALID, "$.rule.score",
-                            "expected auto, votes, points, borda or borda0");
-        if ((s = member_string(obj, "utility")) && pb_utility_parse(s, &ru->utility) < 0)
-                return fail(p, PB_ERR_INVALID, "$.rule.utility", "expected cost, approval, points or borda");
-        if ((s = member_string(obj, "completion")) && pb_completion_parse(s, &ru->completion) < 0)
-                return fail(p, PB_ERR_INVALID, "$.rule.completion", "expected none, add1 or add1-exhaustive");
+                return r;
         if ((v = cJSON_GetObjectItemCaseSensitive(obj, "utilitarian_completion")))
                 ru->utilitarian_completion = cJSON_IsTrue(v);
         if ((v = cJSON_GetObjectItemCaseSensitive(obj, "comparison")))
                 ru->comparison = cJSON_IsTrue(v);
-        r = get_int(p, obj, "threshold", "$.rule.threshold", -PB_JW_INT_MAX, PB_JW_INT_MAX, &ru->threshold);
+        r = get_int(p, obj, "threshold", at(p, ".rule.threshold", path), -PB_JW_INT_MAX, PB_JW_INT_MAX,
+                    &ru->threshold);
         if (r == PB_OK)
                 ru->has_threshold = true;
         else if (r != PB_ERR_NOT_FOUND)
                 return r;
-        s = member_string(obj, "seed_sha256");
-        if (ru->tie_break == PB_TIE_SEEDED) {
-                if (!s)
-                        return fail(p, PB_ERR_INVALID, "$.rule.seed_sha256",
-                                    "a seeded tie-break needs the commitment to its seed");
-                if (parse_sha256_hex(s, m->seed_sha256) < 0)
-                        return fail(p, PB_ERR_PARSE, "$.rule.seed_sha256",
-                                    "expected " PB_STRINGIFY(PB_SHA256_HEX_LEN) " lowercase hex digits");
-                m->has_seed_commitment = true;
-        } else if (s) {
-                return fail(p, PB_ERR_INVALID, "$.rule.seed_sha256", "only with tie_break seeded");
-        }
+        r = parse_seed(p, obj, c);
+        if (r < 0)
+                return r;
         if (ru->kind != PB_RULE_EQUAL_SHARES &&
             (cJSON_GetObjectItemCaseSensitive(obj, "utility") ||
              cJSON_GetObjectItemCaseSensitive(obj, "completion") ||
              cJSON_GetObjectItemCaseSensitive(obj, "utilitarian_completion") ||
              cJSON_GetObjectItemCaseSensitive(obj, "comparison")))
-                return fail(p, PB_ERR_INVALID, "$.rule",
-                            "utility and completion are equal-shares parameters");
+                return fail_at(p, PB_ERR_INVALID, ".rule",
+                               "utility and completion are equal-shares parameters");
         return PB_OK;
 }
 
@@ -359,26 +454,25 @@ static const struct pb_json_field project_fields[] = {
         { NULL, PB_JSON_ANY, false },
 };
 
-/* Room for one more project's texts (names, descriptions, images, links: parallel arrays). */
-static pb_err grow_texts(struct pb_manifest *m)
+pb_err manifest_grow_texts(struct pb_contest *c)
 {
-        struct pb_text **arrays[] = { &m->names, &m->descriptions, &m->images, &m->urls };
-        size_t n = m->election->n_projects, cap = m->projects_cap;
+        struct pb_text **arrays[] = { &c->names, &c->descriptions, &c->images, &c->urls };
+        size_t n = c->election->n_projects, cap = c->projects_cap;
 
-        if (n < m->projects_cap)
+        if (n < c->projects_cap)
                 return PB_OK;
         /* the four arrays are parallel: each grows from projects_cap to the same capacity */
         for (size_t k = 0; k < sizeof(arrays) / sizeof(arrays[0]); k++) {
-                size_t c = m->projects_cap;
-                struct pb_text *grown = pb_grow(*arrays[k], &c, n + 1, sizeof(*grown), 16);
+                size_t got = c->projects_cap;
+                struct pb_text *grown = pb_grow(*arrays[k], &got, n + 1, sizeof(*grown), 16);
 
                 if (!grown)
                         return PB_ERR_NOMEM; /* the arrays grown so far keep their entries */
-                memset(grown + n, 0, (c - n) * sizeof(*grown));
+                memset(grown + n, 0, (got - n) * sizeof(*grown));
                 *arrays[k] = grown;
-                cap = c;
+                cap = got;
         }
-        m->projects_cap = cap;
+        c->projects_cap = cap;
         return PB_OK;
 }
 
@@ -412,7 +506,7 @@ static pb_err project_link(struct parser *p, const cJSON *obj, const char *key, 
                            bool (*ok)(const char *), const char *why, struct pb_text *ret)
 {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key + 1);
-        char sub[64];
+        char sub[PB_DIAG_PATH_MAX];
         pb_err r;
 
         if (!v)
@@ -420,30 +514,21 @@ static pb_err project_link(struct parser *p, const cJSON *obj, const char *key, 
         path_join(sub, sizeof(sub), path, key);
         r = parse_text(p, v, sub, false, ret);
         if (r == PB_OK && !text_all(ret, ok)) {
-                text_release(ret);
+                manifest_text_release(ret);
                 r = fail(p, PB_ERR_INVALID, sub, why);
         }
         return r;
 }
 
-static pb_err parse_project(struct parser *p, const cJSON *obj, int i)
+/* A project's id and cost, added to the contest's election; *@ret_idx its index. */
+static pb_err add_project(struct parser *p, struct pb_contest *c, const cJSON *obj, const char *path,
+                          size_t *ret_idx)
 {
-        struct pb_manifest *m = p->m;
-        struct pb_election *e = m->election;
-        struct pb_text name, desc;
-        struct pb_project *pr;
-        char path[PB_DIAG_PATH_MAX], sub[PB_DIAG_PATH_MAX];
-        const char *id, *cat;
-        const cJSON *v;
-        size_t idx;
+        const char *id = member_string(obj, "id");
+        char sub[PB_DIAG_PATH_MAX];
         int64_t cost = 0;
         pb_err r;
 
-        snprintf(path, sizeof(path), "$.projects[%d]", i);
-        r = pb_json_check_object(obj, project_fields, path, p->d);
-        if (r < 0)
-                return r;
-        id = member_string(obj, "id");
         path_join(sub, sizeof(sub), path, ".id");
         if (!pb_manifest_id_is_valid(id, strlen(id)))
                 return fail(p, PB_ERR_INVALID, sub, PB_MANIFEST_ID_RULE);
@@ -452,49 +537,60 @@ static pb_err parse_project(struct parser *p, const cJSON *obj, int i)
         if (r < 0)
                 return r == PB_ERR_INVALID ? fail(p, r, sub, "cost must be a positive integer (minor units)")
                                            : r;
-        r = grow_texts(m);
+        r = manifest_grow_texts(c);
         if (r < 0)
                 return r;
-        r = pb_election_add_project(e, id, strlen(id), cost, &idx, p->d);
-        if (r < 0) {
-                if (r != PB_ERR_NOMEM)
-                        pb_diag_set(p->d, r, sub,
-                                    r == PB_ERR_CONFLICT ? "duplicate project id" : "bad project");
-                if (p->d)
-                        path_join(p->d->path, sizeof(p->d->path), path, ".id");
-                return r;
+        r = pb_election_add_project(c->election, id, strlen(id), cost, ret_idx, p->d);
+        if (r < 0 && r != PB_ERR_NOMEM) {
+                path_join(sub, sizeof(sub), path, ".id");
+                pb_diag_set(p->d, r, sub, r == PB_ERR_CONFLICT ? "duplicate project id" : "bad project");
         }
-        pr = &e->projects[idx];
-        path_join(sub, sizeof(sub), path, ".name");
-        r = parse_text(p, cJSON_GetObjectItemCaseSensitive(obj, "name"), sub, true, &name);
+        return r;
+}
+
+static pb_err parse_project(struct parser *p, struct pb_contest *c, const cJSON *obj, size_t i)
+{
+        char path[PB_DIAG_PATH_MAX], sub[PB_DIAG_PATH_MAX], idx_text[32];
+        struct pb_project *pr;
+        const char *cat;
+        const cJSON *v;
+        size_t idx;
+        pb_err r;
+
+        snprintf(idx_text, sizeof(idx_text), ".projects[%zu]", i);
+        at(p, idx_text, path);
+        r = pb_json_check_object(obj, project_fields, path, p->d);
+        if (r == PB_OK)
+                r = add_project(p, c, obj, path, &idx);
         if (r < 0)
                 return r;
-        m->names[idx] = name;
-        pr->name = text_display(&m->names[idx]);
+        pr = &c->election->projects[idx];
+        path_join(sub, sizeof(sub), path, ".name");
+        r = parse_text(p, cJSON_GetObjectItemCaseSensitive(obj, "name"), sub, true, &c->names[idx]);
+        if (r < 0)
+                return r;
+        pr->name = manifest_text_display(&c->names[idx]);
         if ((v = cJSON_GetObjectItemCaseSensitive(obj, "description"))) {
                 path_join(sub, sizeof(sub), path, ".description");
-                r = parse_text(p, v, sub, false, &desc);
+                r = parse_text(p, v, sub, false, &c->descriptions[idx]);
                 if (r < 0)
                         return r;
-                m->descriptions[idx] = desc;
         }
         r = project_link(p, obj, ".image", path, image_ok,
                          "a picture is a path on this server, such as /media/p1.jpg (the pages load "
                          "nothing from another site)",
-                         &m->images[idx]);
+                         &c->images[idx]);
         if (r == PB_OK)
                 r = project_link(p, obj, ".url", path, url_ok, "a link starts with https:// or http://",
-                                 &m->urls[idx]);
+                                 &c->urls[idx]);
         if (r < 0)
                 return r;
         if ((cat = member_string(obj, "category"))) {
-                if (strlen(cat) > PB_MANIFEST_TEXT_MAX) {
-                        path_join(sub, sizeof(sub), path, ".category");
+                path_join(sub, sizeof(sub), path, ".category");
+                if (strlen(cat) > PB_MANIFEST_TEXT_MAX)
                         return fail(p, PB_ERR_LIMIT, sub,
                                     "text longer than " PB_STRINGIFY(PB_MANIFEST_TEXT_MAX) " bytes");
-                }
-                pr->category = str_copy(p, cat);
-                if (!pr->category)
+                if (!(pr->category = str_copy(p, cat)))
                         return PB_ERR_NOMEM;
         }
         if ((v = cJSON_GetObjectItemCaseSensitive(obj, "withdrawn")))
@@ -502,20 +598,162 @@ static pb_err parse_project(struct parser *p, const cJSON *obj, int i)
         return PB_OK;
 }
 
+/* What every contest has, in either form: budget, ballot, projects, rule (@obj holds them). */
+static pb_err parse_contest_body(struct parser *p, struct pb_contest *c, const cJSON *obj)
+{
+        char path[PB_DIAG_PATH_MAX];
+        size_t i = 0;
+        pb_err r;
+
+        r = get_int(p, obj, "budget", at(p, ".budget", path), 1, PB_JW_INT_MAX, &c->election->budget);
+        if (r == PB_OK)
+                r = parse_ballot(p, c->election, cJSON_GetObjectItemCaseSensitive(obj, "ballot"));
+        for (const cJSON *x = cJSON_GetObjectItemCaseSensitive(obj, "projects")->child; r == PB_OK && x;
+             x = x->next, i++) {
+                if (i >= PB_MANIFEST_MAX_PROJECTS)
+                        return fail_at(p, PB_ERR_LIMIT, ".projects",
+                                       "more than " PB_STRINGIFY(PB_MANIFEST_MAX_PROJECTS) " projects");
+                r = parse_project(p, c, x, i);
+        }
+        if (r == PB_OK)
+                r = parse_rule(p, c, cJSON_GetObjectItemCaseSensitive(obj, "rule"));
+        return r;
+}
+
+static const struct pb_json_field contest_fields[] = {
+        { "id", PB_JSON_STRING, true },      { "title", PB_JSON_ANY, true },
+        { "budget", PB_JSON_INT, true },     { "projects", PB_JSON_ARRAY, true },
+        { "ballot", PB_JSON_OBJECT, true },  { "rule", PB_JSON_OBJECT, true },
+        { "optional", PB_JSON_BOOL, false }, { NULL, PB_JSON_ANY, false },
+};
+
+/* Contest @i of the contests form, into its own election (sharing the vote's currency and scale). */
+static pb_err parse_contest(struct parser *p, struct pb_contest *c, const cJSON *obj, size_t i)
+{
+        const struct pb_election *vote = p->m->election;
+        char path[PB_DIAG_PATH_MAX];
+        const char *id;
+        const cJSON *v;
+        pb_err r;
+
+        snprintf(p->prefix, sizeof(p->prefix), "$.contests[%zu]", i);
+        r = pb_json_check_object(obj, contest_fields, p->prefix, p->d);
+        if (r < 0)
+                return r;
+        pb_rule_init(&c->rule);
+        if (!(c->election = pb_election_new()))
+                return PB_ERR_NOMEM;
+        p->e = c->election;
+        id = member_string(obj, "id");
+        if (!pb_manifest_id_is_valid(id, strlen(id)))
+                return fail_at(p, PB_ERR_INVALID, ".id", PB_MANIFEST_ID_RULE);
+        if (find_contest(p->m, i, id, strlen(id)) >= 0) /* by_id holds the contests before this one */
+                return fail_at(p, PB_ERR_INVALID, ".id", "two contests with this id");
+        c->election->id = str_copy(p, id);
+        c->election->currency = str_copy(p, vote->currency);
+        if (!c->election->id || !c->election->currency)
+                return PB_ERR_NOMEM;
+        c->election->scale = vote->scale;
+        r = parse_text(p, cJSON_GetObjectItemCaseSensitive(obj, "title"), at(p, ".title", path), false,
+                       &c->title);
+        if (r < 0)
+                return r;
+        c->election->title = manifest_text_display(&c->title);
+        if ((v = cJSON_GetObjectItemCaseSensitive(obj, "optional")))
+                c->optional = cJSON_IsTrue(v);
+        return parse_contest_body(p, c, obj);
+}
+
+void manifest_index_contest(struct pb_manifest *m, size_t i)
+{
+        size_t pos = i;
+        const char *id = m->contests[i].election->id;
+
+        while (pos > 0 && strcmp(m->contests[m->by_id[pos - 1]].election->id, id) > 0) {
+                m->by_id[pos] = m->by_id[pos - 1];
+                pos--;
+        }
+        m->by_id[pos] = (uint32_t)i;
+}
+
+static pb_err parse_contests(struct parser *p, const cJSON *arr)
+{
+        struct pb_manifest *m = p->m;
+        size_t n = 0;
+        pb_err r = PB_OK;
+
+        for (const cJSON *c = arr->child; c; c = c->next)
+                n++;
+        if (n == 0)
+                return fail(p, PB_ERR_INVALID, "$.contests", "a vote holds at least one contest");
+        if (n > PB_MANIFEST_MAX_CONTESTS)
+                return fail(p, PB_ERR_LIMIT, "$.contests",
+                            "more than " PB_STRINGIFY(PB_MANIFEST_MAX_CONTESTS) " contests");
+        pb_free(m->contests);
+        pb_free(m->by_id);
+        m->n_contests = 0;
+        m->contests = pb_calloc(n, sizeof(*m->contests));
+        m->by_id = pb_calloc(n, sizeof(*m->by_id));
+        if (!m->contests || !m->by_id)
+                return PB_ERR_NOMEM;
+        m->has_contests = true;
+        for (const cJSON *c = arr->child; r == PB_OK && c; c = c->next) {
+                /* counted first, so that a failure frees what this contest holds */
+                size_t i = m->n_contests++;
+                r = parse_contest(p, &m->contests[i], c, i);
+                if (r == PB_OK)
+                        manifest_index_contest(m, i);
+        }
+        p->e = m->election;
+        return r;
+}
+
 static const struct pb_json_field top_fields[] = {
-        { "type", PB_JSON_STRING, true },    { "id", PB_JSON_STRING, true },
-        { "title", PB_JSON_ANY, true },      { "currency", PB_JSON_STRING, true },
-        { "scale", PB_JSON_INT, true },      { "budget", PB_JSON_INT, true },
-        { "projects", PB_JSON_ARRAY, true }, { "ballot", PB_JSON_OBJECT, true },
-        { "rule", PB_JSON_OBJECT, true },    { "origin", PB_JSON_STRING, false },
-        { "period", PB_JSON_OBJECT, false }, { "batch_min", PB_JSON_INT, false },
-        { "keys", PB_JSON_OBJECT, false },   { "web_voting", PB_JSON_BOOL, false },
-        { "order", PB_JSON_OBJECT, false },  { NULL, PB_JSON_ANY, false },
+        { "type", PB_JSON_STRING, true },      { "id", PB_JSON_STRING, true },
+        { "title", PB_JSON_ANY, true },        { "currency", PB_JSON_STRING, true },
+        { "scale", PB_JSON_INT, true },        { "budget", PB_JSON_INT, false },
+        { "projects", PB_JSON_ARRAY, false },  { "ballot", PB_JSON_OBJECT, false },
+        { "rule", PB_JSON_OBJECT, false },     { "contests", PB_JSON_ARRAY, false },
+        { "origin", PB_JSON_STRING, false },   { "period", PB_JSON_OBJECT, false },
+        { "batch_min", PB_JSON_INT, false },   { "keys", PB_JSON_OBJECT, false },
+        { "web_voting", PB_JSON_BOOL, false }, { "order", PB_JSON_OBJECT, false },
+        { NULL, PB_JSON_ANY, false },
 };
 
 static const struct pb_json_field order_fields[] = {
         { "policy", PB_JSON_STRING, true },
         { "seed", PB_JSON_STRING, false },
+        { NULL, PB_JSON_ANY, false },
+};
+
+/* The members of a contest at the top are all there (one-contest form) or none is (contests form). */
+static pb_err check_form(struct parser *p, const cJSON *root)
+{
+        static const char *const body[] = { "budget", "projects", "ballot", "rule" };
+        bool contests = cJSON_GetObjectItemCaseSensitive(root, "contests") != NULL;
+
+        for (size_t i = 0; i < sizeof(body) / sizeof(body[0]); i++) {
+                char path[32];
+                bool has = cJSON_GetObjectItemCaseSensitive(root, body[i]) != NULL;
+
+                snprintf(path, sizeof(path), "$.%s", body[i]);
+                if (contests && has)
+                        return fail(p, PB_ERR_PARSE, path, "with contests, each contest has its own");
+                if (!contests && !has)
+                        return fail(p, PB_ERR_PARSE, path, "missing");
+        }
+        return PB_OK;
+}
+
+static const struct pb_json_field keys_fields[] = {
+        { "engine", PB_JSON_STRING, true },
+        { "office", PB_JSON_STRING, true },
+        { NULL, PB_JSON_ANY, false },
+};
+
+static const struct pb_json_field period_fields[] = {
+        { "start", PB_JSON_STRING, true },
+        { "end", PB_JSON_STRING, true },
         { NULL, PB_JSON_ANY, false },
 };
 
@@ -546,18 +784,6 @@ static pb_err parse_order(struct parser *p, const cJSON *v)
         return PB_OK;
 }
 
-static const struct pb_json_field keys_fields[] = {
-        { "engine", PB_JSON_STRING, true },
-        { "office", PB_JSON_STRING, true },
-        { NULL, PB_JSON_ANY, false },
-};
-
-static const struct pb_json_field period_fields[] = {
-        { "start", PB_JSON_STRING, true },
-        { "end", PB_JSON_STRING, true },
-        { NULL, PB_JSON_ANY, false },
-};
-
 static pb_err parse_key(struct parser *p, const cJSON *keys, const char *role, struct pb_key_public *ret)
 {
         const char *s = member_string(keys, role);
@@ -569,19 +795,15 @@ static pb_err parse_key(struct parser *p, const cJSON *keys, const char *role, s
         return PB_OK;
 }
 
-static pb_err parse_root(struct parser *p, const cJSON *root)
+/* The vote's identity: id, title, currency, scale. */
+static pb_err parse_identity(struct parser *p, const cJSON *root)
 {
         struct pb_manifest *m = p->m;
         struct pb_election *e = m->election;
-        const cJSON *v;
         const char *s;
         int64_t x = 0;
-        int i = 0;
         pb_err r;
 
-        r = pb_json_check_object(root, top_fields, "$", p->d);
-        if (r < 0)
-                return r;
         if (strcmp(member_string(root, "type"), PB_MANIFEST_TYPE))
                 return fail(p, PB_ERR_UNSUPPORTED, "$.type", "expected \"pbvote.manifest/v1\"");
         s = member_string(root, "id");
@@ -592,7 +814,7 @@ static pb_err parse_root(struct parser *p, const cJSON *root)
         r = parse_text(p, cJSON_GetObjectItemCaseSensitive(root, "title"), "$.title", false, &m->title);
         if (r < 0)
                 return r;
-        e->title = text_display(&m->title);
+        e->title = manifest_text_display(&m->title);
         s = member_string(root, "currency");
         if (!(s[0] == '\0' || (strlen(s) == 3 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z' &&
                                s[2] >= 'A' && s[2] <= 'Z')))
@@ -603,47 +825,46 @@ static pb_err parse_root(struct parser *p, const cJSON *root)
         if (r < 0)
                 return r;
         e->scale = (unsigned)x;
-        r = get_int(p, root, "budget", "$.budget", 1, PB_JW_INT_MAX, &e->budget);
+        return PB_OK;
+}
+
+static pb_err parse_period(struct parser *p, const cJSON *v)
+{
+        struct pb_manifest *m = p->m;
+        pb_err r = pb_json_check_object(v, period_fields, "$.period", p->d);
+
         if (r < 0)
                 return r;
-        r = parse_ballot(p, cJSON_GetObjectItemCaseSensitive(root, "ballot"));
-        if (r < 0)
-                return r;
-        for (const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "projects")->child; c;
-             c = c->next, i++) {
-                if (i >= PB_MANIFEST_MAX_PROJECTS)
-                        return fail(p, PB_ERR_LIMIT, "$.projects",
-                                    "more than " PB_STRINGIFY(PB_MANIFEST_MAX_PROJECTS) " projects");
-                r = parse_project(p, c, i);
-                if (r < 0)
-                        return r;
-        }
-        r = parse_rule(p, cJSON_GetObjectItemCaseSensitive(root, "rule"));
-        if (r < 0)
-                return r;
+        if (!pb_utc_is_valid(member_string(v, "start")))
+                return fail(p, PB_ERR_PARSE, "$.period.start", "expected YYYY-MM-DDTHH:MM:SSZ");
+        if (!pb_utc_is_valid(member_string(v, "end")))
+                return fail(p, PB_ERR_PARSE, "$.period.end", "expected YYYY-MM-DDTHH:MM:SSZ");
+        if (strcmp(member_string(v, "start"), member_string(v, "end")) > 0)
+                return fail(p, PB_ERR_INVALID, "$.period", "the period ends before it starts");
+        m->period_start = str_copy(p, member_string(v, "start"));
+        m->period_end = str_copy(p, member_string(v, "end"));
+        return m->period_start && m->period_end ? PB_OK : PB_ERR_NOMEM;
+}
+
+/* What the log and the keys need: origin, period, batch_min, keys. */
+static pb_err parse_log(struct parser *p, const cJSON *root)
+{
+        struct pb_manifest *m = p->m;
+        const cJSON *v;
+        const char *s;
+        int64_t x = 0;
+        pb_err r;
+
         /* the log's origin is derived from the id, never chosen: two elections of a server (one
          * engine key) can then never sign checkpoints or promises for one log (integrity.md §3.1) */
-        if (pb_origin_derive(e->id, m->origin) < 0)
+        if (pb_origin_derive(m->election->id, m->origin) < 0)
                 return fail(p, PB_ERR_INVALID, "$.id", "the id cannot name a ballot log");
         if ((s = member_string(root, "origin")) && strcmp(s, m->origin))
                 return fail(p, PB_ERR_INVALID, "$.origin",
                             "the ballot log's origin is derived from the id (pbvote/<id>/ballots) and "
                             "cannot be chosen");
-        if ((v = cJSON_GetObjectItemCaseSensitive(root, "period"))) {
-                r = pb_json_check_object(v, period_fields, "$.period", p->d);
-                if (r < 0)
-                        return r;
-                if (!pb_utc_is_valid(member_string(v, "start")))
-                        return fail(p, PB_ERR_PARSE, "$.period.start", "expected YYYY-MM-DDTHH:MM:SSZ");
-                if (!pb_utc_is_valid(member_string(v, "end")))
-                        return fail(p, PB_ERR_PARSE, "$.period.end", "expected YYYY-MM-DDTHH:MM:SSZ");
-                if (strcmp(member_string(v, "start"), member_string(v, "end")) > 0)
-                        return fail(p, PB_ERR_INVALID, "$.period", "the period ends before it starts");
-                m->period_start = str_copy(p, member_string(v, "start"));
-                m->period_end = str_copy(p, member_string(v, "end"));
-                if (!m->period_start || !m->period_end)
-                        return PB_ERR_NOMEM;
-        }
+        if ((v = cJSON_GetObjectItemCaseSensitive(root, "period")) && (r = parse_period(p, v)) < 0)
+                return r;
         r = get_int(p, root, "batch_min", "$.batch_min", 1, PB_MANIFEST_BATCH_MAX, &x);
         if (r == PB_OK)
                 m->batch_min = (uint32_t)x;
@@ -666,31 +887,63 @@ static pb_err parse_root(struct parser *p, const cJSON *root)
         return PB_OK;
 }
 
-/* Checks that need the whole manifest: the election's definition and the rule against it. */
-static pb_err check_all(struct pb_manifest *m, struct pb_diag *d)
+static pb_err parse_root(struct parser *p, const cJSON *root)
 {
-        pb_err r = pb_election_check(m->election, d);
+        const cJSON *contests = cJSON_GetObjectItemCaseSensitive(root, "contests");
+        pb_err r;
+
+        r = pb_json_check_object(root, top_fields, "$", p->d);
+        if (r == PB_OK)
+                r = check_form(p, root);
+        if (r == PB_OK)
+                r = parse_identity(p, root);
+        if (r == PB_OK)
+                r = contests ? parse_contests(p, contests) : parse_contest_body(p, &p->m->contests[0], root);
+        if (r == PB_OK)
+                r = parse_log(p, root);
+        return r;
+}
+
+/* The contest at @prefix: its election's definition, then its rule against it.  The engine's
+ * field names (projects[3].cost, max_length, vote_type) become the manifest's JSON paths. */
+static pb_err check_contest(struct pb_contest *c, const char *prefix, struct pb_diag *d)
+{
+        char path[PB_DIAG_PATH_MAX], base[PB_DIAG_PATH_MAX];
+        pb_err r = pb_election_check(c->election, d);
 
         if (r < 0) {
                 if (d) {
-                        char path[PB_DIAG_PATH_MAX];
                         bool in_ballot = !strcmp(d->path, "vote_type");
 
                         for (int k = 0; k < PB_LIM_COUNT; k++)
                                 in_ballot |= !strcmp(d->path, pb_limit_name((enum pb_limit)k));
                         if (!strcmp(d->path, "vote_type"))
                                 memcpy(d->path, "type", sizeof("type"));
-                        path_join(path, sizeof(path), in_ballot ? "$.ballot." : "$.", d->path);
+                        snprintf(base, sizeof(base), "%s%s", prefix, in_ballot ? ".ballot." : ".");
+                        path_join(path, sizeof(path), base, d->path);
                         memcpy(d->path, path, sizeof(d->path));
                 }
                 return r;
         }
-        m->rule.score = pb_rule_score(&m->rule, m->election);
-        r = pb_rule_check(&m->rule, m->election, d);
+        c->rule.score = pb_rule_score(&c->rule, c->election);
+        r = pb_rule_check(&c->rule, c->election, d);
         if (r < 0 && d) {
-                char path[PB_DIAG_PATH_MAX];
-                path_join(path, sizeof(path), "$.rule.", d->path);
+                snprintf(base, sizeof(base), "%s.rule.", prefix);
+                path_join(path, sizeof(path), base, d->path);
                 memcpy(d->path, path, sizeof(d->path));
+        }
+        return r;
+}
+
+static pb_err check_all(struct pb_manifest *m, struct pb_diag *d)
+{
+        pb_err r = PB_OK;
+
+        for (size_t i = 0; r == PB_OK && i < m->n_contests; i++) {
+                char prefix[PB_DIAG_PATH_MAX] = "$";
+                if (m->has_contests)
+                        snprintf(prefix, sizeof(prefix), "$.contests[%zu]", i);
+                r = check_contest(&m->contests[i], prefix, d);
         }
         return r;
 }
@@ -710,10 +963,12 @@ pb_err pb_manifest_parse(const char *buf, size_t len, struct pb_manifest **ret, 
         memset(&p, 0, sizeof(p));
         p.d = reterr;
         p.m = pb_manifest_new();
+        memcpy(p.prefix, "$", 2);
         if (!p.m) {
                 r = PB_ERR_NOMEM;
                 goto out;
         }
+        p.e = p.m->election;
         if (!cJSON_IsObject(root)) {
                 r = pb_diag_set(reterr, PB_ERR_PARSE, "$", "expected an object");
                 goto out;
@@ -730,180 +985,5 @@ out:
                 pb_diag_set(reterr, r, "$", "out of memory");
         pb_manifest_free(p.m);
         cJSON_Delete(root);
-        return r;
-}
-
-/* ---- the canonical form ----------------------------------------------------------------------- */
-
-static void write_text(struct pb_jw *w, const struct pb_text *t)
-{
-        if (t->plain || !t->n) {
-                pb_jw_string(w, t->plain ? t->plain : "");
-                return;
-        }
-        pb_jw_object_begin(w);
-        for (size_t i = 0; i < t->n; i++)
-                pb_jw_kv_string(w, t->lang[i], t->value[i]);
-        pb_jw_object_end(w);
-}
-
-static void write_ballot(struct pb_jw *w, const struct pb_election *e)
-{
-        const char *keys[PB_LIM_COUNT + 1];
-        int64_t vals[PB_LIM_COUNT + 1];
-        size_t n = 0;
-
-        for (int k = 0; k < PB_LIM_COUNT; k++)
-                if (e->limits.has[k]) {
-                        keys[n] = pb_limit_name((enum pb_limit)k);
-                        vals[n++] = e->limits.v[k];
-                }
-        keys[n++] = "type";
-        /* sort the member names (at most 10): the writer insists on byte order */
-        for (size_t i = 1; i < n; i++)
-                for (size_t j = i; j > 0 && strcmp(keys[j - 1], keys[j]) > 0; j--) {
-                        const char *tk = keys[j];
-                        int64_t tv = vals[j];
-                        keys[j] = keys[j - 1];
-                        vals[j] = vals[j - 1];
-                        keys[j - 1] = tk;
-                        vals[j - 1] = tv;
-                }
-        pb_jw_object_begin(w);
-        for (size_t i = 0; i < n; i++) {
-                if (!strcmp(keys[i], "type"))
-                        pb_jw_kv_string(w, "type", pb_vote_type_name(e->vote_type));
-                else
-                        pb_jw_kv_int(w, keys[i], vals[i]);
-        }
-        pb_jw_object_end(w);
-}
-
-static void write_rule(struct pb_jw *w, const struct pb_manifest *m)
-{
-        const struct pb_rule *ru = &m->rule;
-        bool mes = ru->kind == PB_RULE_EQUAL_SHARES;
-        bool scored = !mes && ru->kind != PB_RULE_PHRAGMEN && ru->kind != PB_RULE_MAXIMIN_SUPPORT;
-
-        pb_jw_object_begin(w);
-        if (mes) {
-                pb_jw_kv_bool(w, "comparison", ru->comparison);
-                pb_jw_kv_string(w, "completion", pb_completion_name(ru->completion));
-        }
-        pb_jw_kv_string(w, "name", pb_rule_kind_name(ru->kind));
-        if (scored)
-                pb_jw_kv_string(w, "score", pb_score_name(ru->score));
-        if (m->has_seed_commitment) {
-                pb_jw_key(w, "seed_sha256");
-                pb_jw_hex(w, m->seed_sha256, sizeof(m->seed_sha256));
-        }
-        if (ru->has_threshold)
-                pb_jw_kv_int(w, "threshold", ru->threshold);
-        pb_jw_kv_string(w, "tie_break", pb_tie_break_name(ru->tie_break));
-        if (mes) {
-                pb_jw_kv_bool(w, "utilitarian_completion", ru->utilitarian_completion);
-                pb_jw_kv_string(w, "utility", pb_utility_name(ru->utility));
-        }
-        pb_jw_object_end(w);
-}
-
-static void write_vkey(struct pb_jw *w, const char *role, const struct pb_key_public *k, struct pb_buf *tmp)
-{
-        pb_buf_reset(tmp);
-        if (pb_key_vkey_format(k, tmp) < 0) {
-                pb_jw_key(w, role);
-                pb_jw_int(w, INT64_MAX); /* makes the writer fail (overflow): out of memory */
-                return;
-        }
-        pb_jw_kv_string(w, role, tmp->data);
-}
-
-pb_err pb_manifest_format(const struct pb_manifest *m, struct pb_buf *out)
-{
-        const struct pb_election *e = m->election;
-        const size_t old_len = out->len;
-        struct pb_buf tmp;
-        struct pb_jw w;
-        pb_err r;
-
-        pb_buf_init(&tmp, 4096);
-        pb_jw_init(&w, out);
-        pb_jw_object_begin(&w);
-        pb_jw_key(&w, "ballot");
-        write_ballot(&w, e);
-        pb_jw_kv_int(&w, "batch_min", m->batch_min);
-        pb_jw_kv_int(&w, "budget", e->budget);
-        pb_jw_kv_string(&w, "currency", e->currency);
-        pb_jw_kv_string(&w, "id", e->id);
-        if (m->has_keys) {
-                pb_jw_key(&w, "keys");
-                pb_jw_object_begin(&w);
-                write_vkey(&w, "engine", &m->engine_key, &tmp);
-                write_vkey(&w, "office", &m->office_key, &tmp);
-                pb_jw_object_end(&w);
-        }
-        if (m->shuffled) { /* file order, the default, is written as no "order" */
-                pb_jw_key(&w, "order");
-                pb_jw_object_begin(&w);
-                pb_jw_kv_string(&w, "policy", "shuffled");
-                pb_jw_kv_string(&w, "seed", m->order_seed);
-                pb_jw_object_end(&w);
-        }
-        pb_jw_kv_string(&w, "origin", m->origin);
-        if (m->period_start) {
-                pb_jw_key(&w, "period");
-                pb_jw_object_begin(&w);
-                pb_jw_kv_string(&w, "end", m->period_end);
-                pb_jw_kv_string(&w, "start", m->period_start);
-                pb_jw_object_end(&w);
-        }
-        pb_jw_key(&w, "projects");
-        pb_jw_array_begin(&w);
-        for (size_t i = 0; i < e->n_projects; i++) {
-                const struct pb_project *p = &e->projects[i];
-
-                pb_jw_object_begin(&w);
-                if (p->category && p->category[0])
-                        pb_jw_kv_string(&w, "category", p->category);
-                pb_jw_kv_int(&w, "cost", p->cost);
-                if (m->descriptions && (m->descriptions[i].plain || m->descriptions[i].n)) {
-                        pb_jw_key(&w, "description");
-                        write_text(&w, &m->descriptions[i]);
-                }
-                pb_jw_kv_string(&w, "id", p->id);
-                if (m->images && (m->images[i].plain || m->images[i].n)) {
-                        pb_jw_key(&w, "image");
-                        write_text(&w, &m->images[i]);
-                }
-                pb_jw_key(&w, "name");
-                if (m->names)
-                        write_text(&w, &m->names[i]);
-                else
-                        pb_jw_string(&w, p->name);
-                if (m->urls && (m->urls[i].plain || m->urls[i].n)) {
-                        pb_jw_key(&w, "url");
-                        write_text(&w, &m->urls[i]);
-                }
-                if (p->withdrawn)
-                        pb_jw_kv_bool(&w, "withdrawn", true);
-                pb_jw_object_end(&w);
-        }
-        pb_jw_array_end(&w);
-        pb_jw_key(&w, "rule");
-        write_rule(&w, m);
-        pb_jw_kv_int(&w, "scale", e->scale);
-        pb_jw_key(&w, "title");
-        write_text(&w, &m->title);
-        pb_jw_kv_string(&w, "type", PB_MANIFEST_TYPE);
-        if (m->web_voting) /* written only when allowed, so older manifests keep their bytes */
-                pb_jw_kv_bool(&w, "web_voting", true);
-        pb_jw_object_end(&w);
-        r = pb_jw_finish(&w);
-        pb_buf_release(&tmp);
-        if (r < 0) {
-                out->len = old_len;
-                if (out->data)
-                        out->data[old_len] = '\0';
-        }
         return r;
 }

@@ -53,6 +53,8 @@ struct pb_keyfile_kdf {
 #define PB_KEYFILE_OPS_MAX 16
 #define PB_KEYFILE_MEM_MIN ((uint64_t)8 << 10)
 #define PB_KEYFILE_MEM_MAX ((uint64_t)1 << 30)
+/** The first line of every secret key file (a tool that finds it where a public key belongs can say so). */
+#define PB_KEYFILE_MAGIC "pbvote-secret-key/v1"
 #define PB_KEYFILE_PASS_MAX 1024 /* passphrase bytes */
 #define PB_KEYFILE_MAX_KIB 4     /* a key file, in KiB (stated in messages) */
 #define PB_KEYFILE_MAX_BYTES (PB_KEYFILE_MAX_KIB * 1024)

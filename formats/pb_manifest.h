@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "engine/pb_buf.h"
+#include "engine/pb_cvr.h"
 #include "engine/pb_digest.h"
 #include "engine/pb_election.h"
 #include "engine/pb_err.h"
@@ -44,20 +45,48 @@ struct pb_text {
         const char **value; /* texts, parallel to lang */
 };
 
-/** An election manifest.  Create with pb_manifest_new(), free with pb_manifest_free(). */
-struct pb_manifest {
-        struct pb_election *election;         /* owned: id, title (display), currency, scale, budget, ballot
-                                       * type and limits, projects; never any ballots */
-        struct pb_rule rule;                  /* the counting rule, score resolved (never PB_SCORE_AUTO) */
-        bool has_seed_commitment;             /* rule.tie_break is seeded: the seed is committed here */
+/**
+ * One contest of a vote (DESIGN.md §3): its own projects, budget, ballot type, limits and rule.
+ * Strings are borrowed from its election's pool; the text arrays are owned.
+ */
+struct pb_contest {
+        struct pb_election *election; /* id: the contest id; ballot type, limits, budget, projects, and
+                                       * the vote's currency and scale.  Owned by the manifest; in the
+                                       * one-contest form it is the manifest's own election */
+        struct pb_rule rule;          /* the counting rule, score resolved (never PB_SCORE_AUTO) */
+        bool has_seed_commitment;     /* rule.tie_break is seeded: the seed is committed here */
         uint8_t seed_sha256[PB_SHA256_BYTES]; /* SHA-256(PB_TIE_SEED_TAG "\0" || decimal seed) */
-        char origin[PB_CHECKPOINT_ORIGIN_MAX + 1]; /* the ballot log's checkpoint origin */
-        struct pb_text title;
-        struct pb_text *names;        /* per project (e->n_projects) */
+        struct pb_text title;         /* the contests form; empty in the one-contest form (the vote's) */
+        struct pb_text *names;        /* per project (election->n_projects) */
         struct pb_text *descriptions; /* per project; plain NULL and n 0 when absent */
         struct pb_text *images;       /* per project, as descriptions: a picture's path on this server */
         struct pb_text *urls;         /* per project, as descriptions: a link to more (http or https) */
-        const char *period_start;     /* as written (pool), NULL when absent */
+        size_t projects_cap;          /* allocated entries of the four arrays above (parallel) */
+        bool optional;                /* a voter whose code is for it may leave it out */
+};
+
+#define PB_MANIFEST_MAX_CONTESTS 256 /* contests of one vote (Katowice 2021: 23; Warsaw: 19) */
+
+/**
+ * An election manifest: a vote of one or more contests.  Create with pb_manifest_new(), free with
+ * pb_manifest_free().
+ *
+ * Two forms (docs/api.md, "Manifest").  The one-contest form, the only one before issue 14, has
+ * the contest's budget, projects, ballot and rule at the top; it is read as a vote of one contest
+ * whose id is the vote's id, and is written back byte for byte as it was, so every existing box,
+ * bundle and receipt stays valid.  The contests form (`"contests": [...]`) has them per contest.
+ */
+struct pb_manifest {
+        struct pb_election *election; /* owned: the vote's id, title (display), currency and scale; in
+                                       * the one-contest form also its one contest (contests[0]) */
+        bool has_contests;            /* the contests form */
+        size_t n_contests;            /* 1..PB_MANIFEST_MAX_CONTESTS */
+        struct pb_contest *contests;  /* owned, in manifest order */
+        uint32_t *by_id;              /* owned: contest indexes in byte order of their ids (the
+                                       * canonical order of JSON keys named by contest) */
+        char origin[PB_CHECKPOINT_ORIGIN_MAX + 1]; /* the ballot log's checkpoint origin */
+        struct pb_text title;
+        const char *period_start; /* as written (pool), NULL when absent */
         const char *period_end;
         uint32_t batch_min;              /* ballots per log batch (flush) */
         bool web_voting;                 /* residents may cast with the voter code alone, on pbvote's own
@@ -67,10 +96,44 @@ struct pb_manifest {
         bool has_keys;                   /* keys are set when the election opens */
         struct pb_key_public engine_key; /* signs checkpoints, promises, the close statement, results */
         struct pb_key_public office_key; /* signs the manifest and the certification */
-        size_t projects_cap;             /* allocated entries of names[] and descriptions[] */
 };
 
-/** A new empty manifest (an empty election, greedy rule).  NULL on OOM. */
+/** One contest's ballot in a submission or a CVR of a vote: project indexes of that contest. */
+struct pb_contest_ballot {
+        uint32_t contest;      /* index into the manifest's contests */
+        const uint32_t *items; /* @n project indexes of the contest (ballot order) */
+        const int64_t *points; /* parallel to @items for point ballots, else NULL */
+        size_t n;
+        enum pb_mark mark; /* a paper's blank or spoiled part (engine/pb_cvr.h): no picks, not counted */
+};
+
+#define PB_CONTEST_SET_BYTES (PB_MANIFEST_MAX_CONTESTS / 8)
+
+/** A set of contests of a vote (the contests a voter code is for): contest i is bit i % 8 of byte
+ *  i / 8.  Stored as its first pb_contest_set_bytes() bytes. */
+struct pb_contest_set {
+        uint8_t bits[PB_CONTEST_SET_BYTES];
+};
+
+/** Add contest @i (< PB_MANIFEST_MAX_CONTESTS) to @s. */
+static inline void pb_contest_set_add(struct pb_contest_set *s, size_t i)
+{
+        s->bits[i / 8] = (uint8_t)(s->bits[i / 8] | (1u << (i % 8)));
+}
+
+/** True if contest @i is in @s. */
+static inline bool pb_contest_set_has(const struct pb_contest_set *s, size_t i)
+{
+        return i < PB_MANIFEST_MAX_CONTESTS && (s->bits[i / 8] >> (i % 8)) & 1u;
+}
+
+/** The bytes a set of @n_contests contests is stored in: ceil(@n_contests / 8). */
+static inline size_t pb_contest_set_bytes(size_t n_contests)
+{
+        return (n_contests + 7) / 8;
+}
+
+/** A new empty manifest of one contest (an empty election, greedy rule).  NULL on OOM. */
 struct pb_manifest *pb_manifest_new(void);
 /** Free @m and everything it owns.  Accepts NULL. */
 void pb_manifest_free(struct pb_manifest *m);
@@ -103,6 +166,28 @@ PB_NODISCARD pb_err pb_manifest_format(const struct pb_manifest *m, struct pb_bu
 PB_NODISCARD pb_err pb_manifest_from_pb(const struct pb_election *pb, const char *id,
                                         const struct pb_rule *rule, struct pb_manifest **ret,
                                         struct pb_diag *reterr);
+
+/** The index of the contest whose id is @id[0..len), or -1.  O(log n). */
+long pb_manifest_find_contest(const struct pb_manifest *m, const char *id, size_t len);
+
+/** The largest number of projects of any contest of @m (room for one ballot of any contest). */
+size_t pb_manifest_max_projects(const struct pb_manifest *m);
+
+/**
+ * A vote of several contests from the one-contest manifests @parts (pb_manifest_from_pb of each
+ * file of a city's vote), contest i being @parts[i] under its own id.  The vote's currency is the
+ * parts' (each the same, or ""), its scale the largest of theirs (the amounts of the others are
+ * multiplied to it); every contest is optional, since a resident voted in some of them.  The parts
+ * are taken (freed) whatever happens, and *@parts[i] set to NULL.
+ * @param id     the vote's id (a valid id, not one of a part's)
+ * @param title  its display title (copied)
+ * @param ret    [out] the vote, in canonical form; set only on PB_OK
+ * @return PB_OK, PB_ERR_INVALID (two parts of one id, currencies that differ, an id), PB_ERR_LIMIT
+ *         (more than PB_MANIFEST_MAX_CONTESTS), PB_ERR_OVERFLOW (an amount beyond 2^53 - 1 at the
+ *         vote's scale), PB_ERR_NOMEM
+ */
+PB_NODISCARD pb_err pb_manifest_join(struct pb_manifest **parts, size_t n, const char *id, const char *title,
+                                     struct pb_manifest **ret, struct pb_diag *reterr);
 
 /** SHA-256 commitment to a tie-break seed: SHA-256(PB_TIE_SEED_TAG "\0" || decimal @seed). */
 void pb_manifest_seed_commitment(uint64_t seed, uint8_t ret[PB_SHA256_BYTES]);

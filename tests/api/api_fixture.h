@@ -34,6 +34,8 @@ static const char fixture_manifest[] =
 
 /* The API's clock for the next fixture_start() (NULL: the real one). */
 static uint64_t (*fixture_clock)(void);
+/* The API's wall clock (voting periods) for the next fixture_start() (NULL: the real one). */
+static int64_t (*fixture_wall)(void);
 
 static inline int fixture_start(struct fixture *f, bool with_office)
 {
@@ -65,6 +67,7 @@ static inline int fixture_start(struct fixture *f, bool with_office)
         ac.engine = &f->engine;
         ac.office = with_office ? &f->office : NULL;
         ac.clock_ms = fixture_clock;
+        ac.wall_s = fixture_wall;
         pb_http_config_default(&hc);
         hc.port = 0;
         hc.max_per_ip = 2000;
@@ -94,24 +97,7 @@ static inline void fixture_stop(struct fixture *f)
 static inline int call(const struct fixture *f, const char *method, const char *path, const char *token,
                        const char *json, char *out, size_t cap)
 {
-        size_t blen = json ? strlen(json) : 0, n;
-        char *req = malloc(blen + 1024);
-        int st;
-
-        if (!req)
-                return -3;
-        n = (size_t)snprintf(req, 1024, "%s %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n", method, path);
-        if (token)
-                n += (size_t)snprintf(req + n, 1024 - n, "Authorization: Bearer %s\r\n", token);
-        if (json)
-                n += (size_t)snprintf(req + n, 1024 - n,
-                                      "Content-Type: application/json\r\nContent-Length: %zu\r\n", blen);
-        n += (size_t)snprintf(req + n, 1024 - n, "\r\n");
-        if (json)
-                memcpy(req + n, json, blen);
-        st = http_exchange(f->port, req, n + blen, 30000, out, cap);
-        free(req);
-        return st;
+        return http_call(f->port, method, path, token, json, out, cap);
 }
 
 /* The string value of "key":"..." in @json (no escapes in the values we read), into @out. */

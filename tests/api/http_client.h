@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -116,6 +117,31 @@ static inline int http_exchange(unsigned short port, const void *req, size_t len
         }
         st = http_read_response(fd, timeout_ms, body, cap);
         close(fd);
+        return st;
+}
+
+/* One request on a new connection to @port: METHOD PATH with an optional bearer token and JSON body;
+ * the status, the body (NUL-terminated) into @out. */
+static inline int http_call(unsigned short port, const char *method, const char *path, const char *token,
+                            const char *json, char *out, size_t cap)
+{
+        size_t blen = json ? strlen(json) : 0, n;
+        char *req = malloc(blen + 1024);
+        int st;
+
+        if (!req)
+                return -3;
+        n = (size_t)snprintf(req, 1024, "%s %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n", method, path);
+        if (token)
+                n += (size_t)snprintf(req + n, 1024 - n, "Authorization: Bearer %s\r\n", token);
+        if (json)
+                n += (size_t)snprintf(req + n, 1024 - n,
+                                      "Content-Type: application/json\r\nContent-Length: %zu\r\n", blen);
+        n += (size_t)snprintf(req + n, 1024 - n, "\r\n");
+        if (json)
+                memcpy(req + n, json, blen);
+        st = http_exchange(port, req, n + blen, 30000, out, cap);
+        free(req);
         return st;
 }
 

@@ -118,24 +118,7 @@ static inline void serve_stop(struct serve_proc *s)
 static inline int serve_call(const struct serve_proc *s, const char *method, const char *path,
                              const char *token, const char *json, char *out, size_t cap)
 {
-        size_t blen = json ? strlen(json) : 0, n;
-        char *req = malloc(blen + 1024);
-        int st;
-
-        if (!req)
-                return -3;
-        n = (size_t)snprintf(req, 1024, "%s %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n", method, path);
-        if (token)
-                n += (size_t)snprintf(req + n, 1024 - n, "Authorization: Bearer %s\r\n", token);
-        if (json)
-                n += (size_t)snprintf(req + n, 1024 - n,
-                                      "Content-Type: application/json\r\nContent-Length: %zu\r\n", blen);
-        n += (size_t)snprintf(req + n, 1024 - n, "\r\n");
-        if (json)
-                memcpy(req + n, json, blen);
-        st = http_exchange(s->port, req, n + blen, 30000, out, cap);
-        free(req);
-        return st;
+        return http_call(s->port, method, path, token, json, out, cap);
 }
 
 /* GET @path's raw body (a tar archive: it may hold NUL bytes) into the file @file.  The status. */

@@ -100,6 +100,12 @@ static void the_path(void)
                   0);
         /* a kiosk too early: refused, and the server holds a snapshot of the draft from now on */
         CHECK_INT(ballot(codes[0], "\"p1\"", 1), 409);
+        /* this server holds no office key: it says so and how to open, not that the admin may not */
+        CHECK_INT(serve_call(&srv, "POST", "/v1/elections/" ID "/open", admin, NULL, out, sizeof(out)), 400);
+        CHECK(strstr(out, "\"type\":\"https://pbvote.org/errors/unsupported\"") != NULL ||
+              strstr(out, "unsupported") != NULL);
+        CHECK(strstr(out, "pbvote election open") != NULL);
+        CHECK(strstr(out, "for this role") == NULL);
         /* opened on the server host by the command line, with the engine and the office key */
         st = sh("'%s' election open --db '%s/" ID ".db' --key '%s/engine.key' --office-key '%s/office.key' "
                 "> '%s/open.out' 2>&1",

@@ -52,7 +52,8 @@ static void votes(const char *db, long *ret_p1, long *ret_p3)
         if (pb_box_open(db, &b, NULL) == PB_OK &&
             pb_box_document(b, PB_BOX_DOC_RESULT, &env, NULL) == PB_OK &&
             pb_envelope_parse(env.data, env.len, 0, &e, NULL) == PB_OK &&
-            pb_doc_result_parse((const char *)e.payload, e.payload_len, &doc, NULL, NULL, NULL) == PB_OK &&
+            pb_doc_result_parse((const char *)e.payload, e.payload_len, NULL, &doc, NULL, NULL, NULL) ==
+                    PB_OK &&
             doc.tally_len < sizeof(tally)) {
                 const char *p;
                 memcpy(tally, doc.tally, doc.tally_len);

@@ -48,9 +48,11 @@ struct flags_of {
 };
 
 static pb_err each_token(void *ctx, const char *id, enum pb_role role, const char *label, bool revoked,
-                         unsigned flags)
+                         unsigned flags, const struct pb_contest_set *contests)
 {
         struct flags_of *c = ctx;
+
+        (void)contests;
 
         (void)role;
         (void)label;

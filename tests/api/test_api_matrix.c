@@ -28,6 +28,8 @@ struct route {
 
 static const struct route routes[] = {
         { "GET", "", 0, false, false },
+        { "PUT", "", ADMINS, true, true },
+        { "DELETE", "", ADMINS, true, false },
         { "POST", "/open", ADMINS, true, false },
         { "POST", "/suspend", ADMINS, true, false },
         { "POST", "/resume", ADMINS, true, false },
@@ -53,6 +55,8 @@ static int expected(const struct route *r, enum who w, enum state s)
 
         if (r->roles && !(r->roles & R(w)))
                 return w == W_NONE || w == W_FORGED ? 401 : 403;
+        if (!strcmp(r->method, "PUT") || !strcmp(r->method, "DELETE"))
+                return s == S_DRAFT ? 200 : 409; /* only a draft's manifest changes, only a draft goes */
         if (!strcmp(p, "/open"))
                 return s == S_DRAFT ? 200 : 409;
         if (!strcmp(p, "/suspend"))
@@ -191,7 +195,7 @@ static const char *token_of(const struct election *e, enum who w)
 static void probe(struct election *shared, const struct route *r, enum who w, enum state s, unsigned *cells)
 {
         struct election fresh, *e = shared;
-        char path[160], body[512];
+        char path[160], body[2048];
         static char out[1 << 20];
         const char *json = NULL;
         int want = expected(r, w, s), got;
@@ -206,6 +210,10 @@ static void probe(struct election *shared, const struct route *r, enum who w, en
         snprintf(path, sizeof(path), "/v1/elections/%s%s", e->id, r->path);
         if (!strcmp(r->path, "/codes"))
                 json = "{\"count\":2}";
+        if (!strcmp(r->method, "PUT")) {
+                snprintf(body, sizeof(body), fixture_manifest, e->id, e->id);
+                json = body;
+        }
         if (!strcmp(r->path, "/ballots")) {
                 if (e->next_code >= 8) {
                         CHECK_FAIL("out of codes");

@@ -39,6 +39,8 @@ static unsigned parse_roles(const char *s)
                 r |= PB_API_ROLE_BIT(PB_ROLE_KIOSK);
         if (strstr(s, "auditor"))
                 r |= PB_API_ROLE_BIT(PB_ROLE_AUDITOR);
+        if (strstr(s, "officer"))
+                r |= PB_API_ROLE_BIT(PB_ROLE_OFFICER);
         return r;
 }
 

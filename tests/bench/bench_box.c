@@ -4,7 +4,11 @@
  * raw SQLite commit rate beside it; inclusion proofs from the stored tree.  Timing only (meson test
  * --benchmark); figures in docs/performance.md, "Ballot box performance".
  *
- * usage: bench-box [BALLOTS_PER_RUN [BATCH_MIN]]
+ * With CONTESTS 2 the vote has two contests (a city-wide one and a district, issue 14): every code
+ * is for both, every submission carries a ballot for each, as one CVR; CONTESTS 1 is the vote of
+ * one contest of before.  docs/performance.md compares the two.
+ *
+ * usage: bench-box [BALLOTS_PER_RUN [BATCH_MIN [CONTESTS]]]
  */
 #include <sodium.h>
 #include <sqlite3.h>
@@ -46,11 +50,48 @@ static const char manifest_fmt[] =
         "\"rule\":{\"name\":\"greedy\",\"tie_break\":\"file-order\"},\"scale\":0,\"title\":\"bench\","
         "\"type\":\"pbvote.manifest/v1\"}";
 
+/* the same projects twice: a city-wide contest and a district */
+static const char two_fmt[] =
+        "{\"batch_min\":%u,\"contests\":["
+        "{\"ballot\":{\"max_length\":5,\"min_length\":1,\"type\":\"approval\"},\"budget\":1000,\"id\":"
+        "\"city\","
+        "\"projects\":[%s],\"rule\":{\"name\":\"greedy\",\"tie_break\":\"file-order\"},\"title\":\"city\"},"
+        "{\"ballot\":{\"max_length\":5,\"min_length\":1,\"type\":\"approval\"},\"budget\":1000,\"id\":"
+        "\"district\",\"projects\":[%s],\"rule\":{\"name\":\"greedy\",\"tie_break\":\"file-order\"},"
+        "\"title\":\"district\"}],"
+        "\"currency\":\"\",\"id\":\"bench\",\"scale\":0,\"title\":\"bench\",\"type\":\"pbvote.manifest/v1\"}";
+static const char two_projects[] =
+        "{\"cost\":100,\"id\":\"p1\",\"name\":\"\"},{\"cost\":200,\"id\":\"p2\",\"name\":\"\"},"
+        "{\"cost\":300,\"id\":\"p3\",\"name\":\"\"},{\"cost\":400,\"id\":\"p4\",\"name\":\"\"},"
+        "{\"cost\":500,\"id\":\"p5\",\"name\":\"\"},{\"cost\":600,\"id\":\"p6\",\"name\":\"\"},"
+        "{\"cost\":700,\"id\":\"p7\",\"name\":\"\"},{\"cost\":800,\"id\":\"p8\",\"name\":\"\"}";
+
+static unsigned n_contests = 1; /* 1: the vote of one contest; 2: a city-wide contest and a district */
+
+/* The box for a run: created, opened, with @n codes (for both contests when there are two). */
+static pb_err make_box(const char *db, size_t n, unsigned batch_min, struct pb_manifest **m,
+                       struct pb_box **b)
+{
+        static const char *const both[2] = { "city", "district" };
+        char text[4096];
+
+        if (n_contests == 2)
+                snprintf(text, sizeof(text), two_fmt, batch_min, two_projects, two_projects);
+        else
+                snprintf(text, sizeof(text), manifest_fmt, batch_min);
+        if (pb_manifest_parse(text, strlen(text), m, NULL) < 0 || pb_box_create(db, *m, b, NULL) < 0 ||
+            pb_box_set_engine_key(*b, &engine, NULL) < 0 || pb_box_election_open(*b, &office, NULL) < 0)
+                return PB_ERR_INTERNAL;
+        return pb_box_codes_issue_for(*b, n, n_contests == 2 ? both : NULL, n_contests == 2 ? 2 : 0, keep,
+                                      NULL, NULL);
+}
+
 /* Cast @n ballots in transactions of @group; returns ballots per second. */
 static double run(const char *dir, size_t n, size_t group, unsigned batch_min, double *ret_p50_ms)
 {
         static const uint32_t choice[5] = { 0, 2, 4, 6, 7 };
-        char text[2048], db[256];
+        static struct pb_contest_ballot parts[1024][2];
+        char db[256];
         struct pb_manifest *m = NULL;
         struct pb_box *b = NULL;
         struct pb_submission *subs = calloc(group, sizeof(*subs));
@@ -58,12 +99,9 @@ static double run(const char *dir, size_t n, size_t group, unsigned batch_min, d
         double *lat = calloc(n / group + 1, sizeof(*lat)), t0, rate = 0;
         size_t runs = 0;
 
-        snprintf(text, sizeof(text), manifest_fmt, batch_min);
         snprintf(db, sizeof(db), "%s/g%zu-b%u.db", dir, group, batch_min);
         n_codes = 0;
-        if (!subs || !out || !lat || pb_manifest_parse(text, strlen(text), &m, NULL) < 0 ||
-            pb_box_create(db, m, &b, NULL) < 0 || pb_box_set_engine_key(b, &engine, NULL) < 0 ||
-            pb_box_election_open(b, &office, NULL) < 0 || pb_box_codes_issue(b, n, keep, NULL, NULL) < 0)
+        if (!subs || !out || !lat || make_box(db, n, batch_min, &m, &b) < 0)
                 goto out;
         t0 = now();
         for (size_t i = 0; i < n; i += group) {
@@ -79,6 +117,15 @@ static double run(const char *dir, size_t n, size_t group, unsigned batch_min, d
                         subs[j].items = choice;
                         subs[j].n = 1 + (i + j) % 5;
                         subs[j].channel = PB_CHANNEL_ELECTRONIC;
+                        if (n_contests == 2) {
+                                /* the district ballot as long as the city-wide one, other picks */
+                                parts[j][0] = (struct pb_contest_ballot){ 0, choice, NULL, subs[j].n,
+                                                                          PB_MARK_NONE };
+                                parts[j][1] = (struct pb_contest_ballot){ 1, choice + 5 - subs[j].n, NULL,
+                                                                          subs[j].n, PB_MARK_NONE };
+                                subs[j].ballots = parts[j];
+                                subs[j].n_ballots = 2;
+                        }
                 }
                 if (pb_box_cast(b, subs, k, out, NULL) < 0) {
                         fprintf(stderr, "cast failed\n");
@@ -167,6 +214,7 @@ int main(int argc, char **argv)
 {
         size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 20000;
         unsigned batch_min = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 20;
+        n_contests = argc > 3 && !strcmp(argv[3], "2") ? 2 : 1;
         static const size_t groups[] = { 1, 16, 64, 256, 1024 };
         char dir[] = "/tmp/pbvote-bench-box-XXXXXX", cmd[128];
         uint8_t seed[32];
@@ -182,8 +230,10 @@ int main(int argc, char **argv)
         codes = calloc(n, sizeof(*codes));
         if (!codes)
                 return 1;
-        printf("durable casts (WAL, synchronous=FULL), %zu ballots per run, log batch_min %u, in %s\n", n,
-               batch_min, dir);
+        printf("durable casts (WAL, synchronous=FULL), %zu ballots per run, log batch_min %u, %u contest%s "
+               "per "
+               "ballot, in %s\n",
+               n, batch_min, n_contests, n_contests > 1 ? "s" : "", dir);
         for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
                 size_t runs = groups[g] == 1 && n > 3000 ? 3000 : n; /* single commits are slow */
                 double p50 = 0, rate = run(dir, runs, groups[g], batch_min, &p50);

@@ -12,7 +12,13 @@
  * report each ballot *before* pb_box_cast() commits it, as a server answering before COMMIT would;
  * the harness must then find acknowledged ballots missing.
  *
- * usage: box-kill9 [CYCLES [SEED [early]]]
+ * `box-kill9 CYCLES SEED contests` does the same for a vote of three contests (issue 14): half the
+ * codes are for the city-wide contest and the north, half for it and the south; each submission
+ * carries a district ballot and, mostly, a city-wide one (which may be skipped).  After the restart
+ * the counts by contest must also match the CVRs (pb_box_check) and add up: every ballot has exactly
+ * one district's.
+ *
+ * usage: box-kill9 [CYCLES [SEED [early|contests]]]
  */
 #include <errno.h>
 #include <signal.h>
@@ -48,6 +54,46 @@ static const char manifest_text[] =
         "\"rule\":{\"name\":\"greedy\",\"tie_break\":\"file-order\"},\"scale\":0,\"title\":\"kill -9\","
         "\"type\":\"pbvote.manifest/v1\"}";
 
+/* a city-wide contest (optional) and two districts */
+static const char vote_text[] =
+        "{\"batch_min\":7,\"contests\":["
+        "{\"ballot\":{\"max_length\":3,\"min_length\":1,\"type\":\"approval\"},\"budget\":100,\"id\":"
+        "\"city\","
+        "\"optional\":true,\"projects\":[{\"cost\":60,\"id\":\"a\",\"name\":\"A\"},{\"cost\":50,\"id\":\"b\","
+        "\"name\":\"B\"},{\"cost\":40,\"id\":\"c\",\"name\":\"C\"},{\"cost\":30,\"id\":\"d\",\"name\":\"D\"}]"
+        ","
+        "\"rule\":{\"name\":\"greedy\",\"tie_break\":\"file-order\"},\"title\":\"City\"},"
+        "{\"ballot\":{\"max_sum_points\":3,\"type\":\"cumulative\"},\"budget\":50,\"id\":\"north\","
+        "\"projects\":[{\"cost\":20,\"id\":\"n1\",\"name\":\"N1\"},{\"cost\":30,\"id\":\"n2\",\"name\":"
+        "\"N2\"}],"
+        "\"rule\":{\"name\":\"greedy\",\"tie_break\":\"file-order\"},\"title\":\"North\"},"
+        "{\"ballot\":{\"type\":\"approval\"},\"budget\":50,\"id\":\"south\","
+        "\"projects\":[{\"cost\":20,\"id\":\"s1\",\"name\":\"S1\"},{\"cost\":30,\"id\":\"s2\",\"name\":"
+        "\"S2\"}],"
+        "\"rule\":{\"name\":\"greedy\",\"tie_break\":\"file-order\"},\"title\":\"South\"}],"
+        "\"currency\":\"\",\"id\":\"kill9\",\"scale\":0,\"title\":\"kill "
+        "-9\",\"type\":\"pbvote.manifest/v1\"}";
+
+static bool contests; /* the vote of three contests */
+
+/* Submission @idx of the vote of three contests: even codes are for the city and the north, odd ones
+ * for the city and the south (setup interleaves them); every fifth leaves the city out. */
+static void contest_ballots(size_t idx, struct pb_contest_ballot bl[2], size_t *ret_n)
+{
+        static const uint32_t choices[4][3] = { { 0, 1, 2 }, { 1, 3, 0 }, { 2, 0, 3 }, { 3, 2, 1 } };
+        static const uint32_t n12[2] = { 0, 1 }, s2[1] = { 1 };
+        static const int64_t pts[2] = { 2, 1 };
+        size_t n = 0;
+
+        if (idx % 5)
+                bl[n++] = (struct pb_contest_ballot){ 0, choices[idx % 4], NULL, 1 + idx % 3, PB_MARK_NONE };
+        if (idx % 2 == 0)
+                bl[n++] = (struct pb_contest_ballot){ 1, n12, pts, 2, PB_MARK_NONE };
+        else
+                bl[n++] = (struct pb_contest_ballot){ 2, s2, NULL, 1, PB_MARK_NONE };
+        *ret_n = n;
+}
+
 static void sid_of(size_t idx, uint8_t sid[16])
 {
         crypto_generichash(sid, 16, (const uint8_t *)&idx, sizeof(idx), NULL, 0);
@@ -59,6 +105,7 @@ static bool early; /* the negative control: report before COMMIT */
 static void child(const char *db, size_t start, int fd, unsigned seed)
 {
         static const uint32_t choices[4][3] = { { 0, 1, 2 }, { 1, 3, 0 }, { 2, 0, 3 }, { 3, 2, 1 } };
+        static struct pb_contest_ballot bl[40][2];
         struct pb_submission subs[40];
         struct pb_cast_outcome out[40];
         struct pb_box *b = NULL;
@@ -81,6 +128,10 @@ static void child(const char *db, size_t start, int fd, unsigned seed)
                         subs[k].items = choices[(i + k) % 4];
                         subs[k].n = 1 + (i + k) % 3;
                         subs[k].channel = PB_CHANNEL_ELECTRONIC;
+                        if (contests) {
+                                contest_ballots(i + k, bl[k], &subs[k].n_ballots);
+                                subs[k].ballots = bl[k];
+                        }
                 }
                 for (size_t k = 0; early && k < n; k++) {
                         char line[64];
@@ -125,6 +176,57 @@ struct ack {
         uint8_t commitment[32];
 };
 
+/* codes[0..CODES/2) north's, then the south's: interleaved, so that casting in order takes both. */
+static int interleave(void)
+{
+        char(*mixed)[PB_CODE_COMPACT_MAX + 1] = calloc(CODES, sizeof(*mixed));
+
+        if (!mixed)
+                return -1;
+        for (size_t i = 0; i < CODES; i++)
+                memcpy(mixed[i], codes[i % 2 ? CODES / 2 + i / 2 : i / 2], sizeof(mixed[i]));
+        memcpy(codes, mixed, CODES * sizeof(*mixed));
+        free(mixed);
+        return 0;
+}
+
+/* The box at @db, open, with CODES codes: for every contest, or half for the city and the north and
+ * half for the city and the south. */
+static int setup(const char *db, struct pb_box **b)
+{
+        static const char *const north[2] = { "city", "north" }, *const south[2] = { "city", "south" };
+        const char *text = contests ? vote_text : manifest_text;
+        struct pb_manifest *m = NULL;
+        int rc = -1;
+
+        if (pb_manifest_parse(text, strlen(text), &m, NULL) < 0 || pb_box_create(db, m, b, NULL) < 0 ||
+            pb_box_set_engine_key(*b, &engine, NULL) < 0 || pb_box_election_open(*b, &office, NULL) < 0)
+                goto out;
+        if (!contests)
+                rc = pb_box_codes_issue(*b, CODES, keep, NULL, NULL) < 0 ? -1 : 0;
+        else if (pb_box_codes_issue_for(*b, CODES / 2, north, 2, keep, NULL, NULL) == PB_OK &&
+                 pb_box_codes_issue_for(*b, CODES / 2, south, 2, keep, NULL, NULL) == PB_OK)
+                rc = interleave();
+out:
+        pb_manifest_free(m);
+        return rc;
+}
+
+/* The counts by contest of a vote of three contests add up: one district per ballot. */
+static int check_contest_counts(const struct pb_turnout *t)
+{
+        if (!contests)
+                return 0;
+        fprintf(stderr, "kill9: by contest: city %llu, north %llu, south %llu\n",
+                (unsigned long long)t->by_contest[0], (unsigned long long)t->by_contest[1],
+                (unsigned long long)t->by_contest[2]);
+        if (t->n_contests == 3 && t->by_contest[1] + t->by_contest[2] == t->ballots && t->by_contest[1] &&
+            t->by_contest[2] && t->by_contest[0] <= t->ballots && t->by_contest[0] * 5 >= t->ballots * 3)
+                return 0;
+        fprintf(stderr, "kill9: the counts by contest do not add up\n");
+        return 1;
+}
+
 int main(int argc, char **argv)
 {
         int cycles = argc > 1 ? atoi(argv[1]) : 60;
@@ -132,13 +234,13 @@ int main(int argc, char **argv)
         size_t claimed = 0;
         char dir[] = "/tmp/pbvote-kill9-XXXXXX", db[128], cmd[160];
         struct ack *acks;
-        struct pb_manifest *m = NULL;
         struct pb_box *b = NULL;
         size_t next = 0, n_acked = 0, replayed = 0, kills = 0, max_seen = 0;
         int failures = 0;
         uint8_t s1[32], s2[32];
 
         early = argc > 3 && !strcmp(argv[3], "early");
+        contests = argc > 3 && !strcmp(argv[3], "contests");
         if (sodium_init() < 0 || !mkdtemp(dir))
                 return 1;
         memset(s1, 1, 32);
@@ -149,16 +251,12 @@ int main(int argc, char **argv)
             pb_key_secret_from_seed(&office, "pb.test/office", s2, NULL) < 0)
                 return 1;
         snprintf(db, sizeof(db), "%s/kill9.db", dir);
-        if (pb_manifest_parse(manifest_text, strlen(manifest_text), &m, NULL) < 0 ||
-            pb_box_create(db, m, &b, NULL) < 0 || pb_box_set_engine_key(b, &engine, NULL) < 0 ||
-            pb_box_election_open(b, &office, NULL) < 0 ||
-            pb_box_codes_issue(b, CODES, keep, NULL, NULL) < 0) {
+        if (setup(db, &b) < 0) {
                 fprintf(stderr, "setup failed\n");
                 return 1;
         }
         pb_box_free(b);
         b = NULL;
-        pb_manifest_free(m);
         srand(seed);
         fprintf(stderr, "kill9: %d cycles, seed %u, box %s\n", cycles, seed, db);
         for (int c = 0; c < cycles && next < n_codes; c++) {
@@ -276,6 +374,7 @@ int main(int argc, char **argv)
                         (unsigned long long)t.codes_spent, missing);
                 if (missing || t.ballots < n_acked || t.codes_spent != t.ballots)
                         failures++;
+                failures += check_contest_counts(&t);
                 if (!early && n_acked < 200) {
                         fprintf(stderr, "kill9: too few acknowledged ballots for a meaningful test\n");
                         failures++;

@@ -178,44 +178,63 @@ static bool replace_in(const char *dir, const char *name, const char *from, cons
         return found;
 }
 
-/* Change the payload of envelope @name (replace @from by @to) and sign it again with @key. */
-static bool resign(const char *dir, const char *name, const char *from, const char *to,
-                   const struct pb_key_secret *key, const char *type)
+/* Envelope @name with @from replaced by @to in its payload (@from NULL: the payload unchanged), signed
+ * again with @key over @type (NULL: its own type), or with @key NULL keeping its old signature. */
+static bool rewrite(const char *dir, const char *name, const char *from, const char *to,
+                    const struct pb_key_secret *key, const char *type)
 {
         const struct pb_key_secret *keys[1] = { key };
         struct pb_seal_envelope env;
-        struct pb_buf payload, out;
+        struct pb_buf payload, p2, out;
         size_t len;
-        char *data = slurp(dir, name, &len), *at;
+        char *data = slurp(dir, name, &len), *at = NULL;
         bool ok = false;
 
         pb_seal_envelope_init(&env);
         pb_buf_init(&payload, 0);
+        pb_buf_init(&p2, 0);
         pb_buf_init(&out, 0);
-        if (data && pb_envelope_parse(data, len, 0, &env, NULL) == PB_OK &&
-            pb_buf_add(&payload, env.payload, env.payload_len) == PB_OK) {
-                at = from ? strstr(payload.data, from) : NULL;
-                if (!from || at) {
-                        struct pb_buf p2;
-                        pb_buf_init(&p2, 0);
-                        if (at)
-                                ok = pb_buf_add(&p2, payload.data, (size_t)(at - payload.data)) == PB_OK &&
-                                     pb_buf_adds(&p2, to) == PB_OK &&
-                                     pb_buf_adds(&p2, at + strlen(from)) == PB_OK;
-                        else
-                                ok = pb_buf_add(&p2, payload.data, payload.len) == PB_OK;
-                        ok = ok && pb_seal_sign(type ? type : env.payload_type, (const uint8_t *)p2.data,
-                                                p2.len, keys, 1, &out, NULL) == PB_OK;
-                        if (ok)
-                                spit(dir, name, out.data, out.len);
-                        pb_buf_release(&p2);
+        if (!data || pb_envelope_parse(data, len, 0, &env, NULL) != PB_OK ||
+            pb_buf_add(&payload, env.payload, env.payload_len) != PB_OK)
+                goto out;
+        if (from && !(at = strstr(payload.data, from)))
+                goto out;
+        if (at)
+                ok = pb_buf_add(&p2, payload.data, (size_t)(at - payload.data)) == PB_OK &&
+                     pb_buf_adds(&p2, to) == PB_OK && pb_buf_adds(&p2, at + strlen(from)) == PB_OK;
+        else
+                ok = pb_buf_add(&p2, payload.data, payload.len) == PB_OK;
+        if (ok && key) {
+                ok = pb_seal_sign(type ? type : env.payload_type, (const uint8_t *)p2.data, p2.len, keys, 1,
+                                  &out, NULL) == PB_OK;
+        } else if (ok) {
+                uint8_t *np = pb_malloc(p2.len);
+
+                ok = np != NULL;
+                if (ok) {
+                        memcpy(np, p2.data, p2.len);
+                        pb_free(env.payload);
+                        env.payload = np;
+                        env.payload_len = p2.len;
+                        ok = pb_seal_envelope_format(&env, &out) == PB_OK;
                 }
         }
+        if (ok)
+                spit(dir, name, out.data, out.len);
+out:
         pb_seal_envelope_release(&env);
         pb_buf_release(&payload);
+        pb_buf_release(&p2);
         pb_buf_release(&out);
         pb_free(data);
         return ok;
+}
+
+/* Change the payload of envelope @name (replace @from by @to) and sign it again with @key. */
+static bool resign(const char *dir, const char *name, const char *from, const char *to,
+                   const struct pb_key_secret *key, const char *type)
+{
+        return rewrite(dir, name, from, to, key, type);
 }
 
 /* Lines of a .jsonl file: remove line @i, duplicate it, or swap two. */
@@ -380,40 +399,7 @@ static bool poke(const char *dir, const char *name, size_t at, char byte)
 /* Change an envelope's payload but keep its old signature. */
 static bool repack(const char *dir, const char *name, const char *from, const char *to)
 {
-        struct pb_seal_envelope env;
-        struct pb_buf payload, out;
-        size_t len;
-        char *data = slurp(dir, name, &len), *at;
-        bool ok = false;
-
-        pb_seal_envelope_init(&env);
-        pb_buf_init(&payload, 0);
-        pb_buf_init(&out, 0);
-        if (data && pb_envelope_parse(data, len, 0, &env, NULL) == PB_OK &&
-            pb_buf_add(&payload, env.payload, env.payload_len) == PB_OK &&
-            (at = strstr(payload.data, from))) {
-                struct pb_buf p2;
-                pb_buf_init(&p2, 0);
-                if (pb_buf_add(&p2, payload.data, (size_t)(at - payload.data)) == PB_OK &&
-                    pb_buf_adds(&p2, to) == PB_OK && pb_buf_adds(&p2, at + strlen(from)) == PB_OK) {
-                        uint8_t *np = pb_malloc(p2.len);
-                        if (np) {
-                                memcpy(np, p2.data, p2.len);
-                                pb_free(env.payload);
-                                env.payload = np;
-                                env.payload_len = p2.len;
-                                ok = pb_seal_envelope_format(&env, &out) == PB_OK;
-                                if (ok)
-                                        spit(dir, name, out.data, out.len);
-                        }
-                }
-                pb_buf_release(&p2);
-        }
-        pb_seal_envelope_release(&env);
-        pb_buf_release(&payload);
-        pb_buf_release(&out);
-        pb_free(data);
-        return ok;
+        return rewrite(dir, name, from, to, NULL, NULL);
 }
 
 /* Replace checkpoint line @i by one of the same size signed by @key, with a wrong root when @bad_root. */

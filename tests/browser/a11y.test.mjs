@@ -4,9 +4,9 @@
 // the screens in left-to-right and right-to-left languages go to the build folder (README.md's
 // come from here: scripts/screenshots.sh).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { checkAxe, checkReflow, checkTargets } from './lib/checks.mjs';
-import { OUT, assertClean, enrolKiosk, launch, makeData, newPage, removeData, startServer } from './lib/harness.mjs';
+import { OUT, assertClean, enrolKiosk, newPage, useServer } from './lib/harness.mjs';
 import { LANGS, tr } from './lib/i18n.mjs';
 import { enterCode, projectName, startAtKiosk } from './lib/vote.mjs';
 
@@ -14,16 +14,8 @@ let data;
 let server;
 let browser;
 
-before(async () => {
-  data = makeData(undefined, 40);
-  server = await startServer(data);
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (data) removeData(data);
+useServer(40, (env) => {
+  ({ data, server, browser } = env);
 });
 
 let codeIndex = 0;

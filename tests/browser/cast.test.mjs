@@ -2,9 +2,9 @@
 // resident can do next), and a dropped connection that neither loses nor doubles a vote.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { checkStored } from './lib/checks.mjs';
-import { assertClean, enrolKiosk, launch, makeData, newPage, removeData, startServer } from './lib/harness.mjs';
+import { assertClean, enrolKiosk, newPage, useServer } from './lib/harness.mjs';
 import { tr } from './lib/i18n.mjs';
 import { castAndReceipt, enterCode, projectName, startAtKiosk } from './lib/vote.mjs';
 
@@ -12,16 +12,8 @@ let data;
 let server;
 let browser;
 
-before(async () => {
-  data = makeData(undefined, 16);
-  server = await startServer(data);
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (data) removeData(data);
+useServer(16, (env) => {
+  ({ data, server, browser } = env);
 });
 
 /**

@@ -2,9 +2,9 @@
 // period without input (with a warning a touch extends), privacy after each reset, mistyped codes
 // that cost the next resident nothing, and a vote with the keyboard alone.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { checkKioskClean, historyLength, tabTo } from './lib/checks.mjs';
-import { assertClean, enrolKiosk, launch, makeData, newPage, removeData, startServer } from './lib/harness.mjs';
+import { assertClean, enrolKiosk, newPage, useServer } from './lib/harness.mjs';
 import { tr } from './lib/i18n.mjs';
 import { castAndReceipt, enterCode, projectName, startAtKiosk } from './lib/vote.mjs';
 
@@ -12,16 +12,8 @@ let data;
 let server;
 let browser;
 
-before(async () => {
-  data = makeData();
-  server = await startServer(data);
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (data) removeData(data);
+useServer(undefined, (env) => {
+  ({ data, server, browser } = env);
 });
 
 test('staff enrol a kiosk: a wrong token is refused, and the token stays in that browser only', async () => {

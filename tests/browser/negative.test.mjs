@@ -2,9 +2,9 @@
 // Each test breaks one thing in the served page (rewriting an asset on its way to the browser,
 // after making sure the text to break is there) and expects the matching check to fail.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { checkAxe, checkKioskClean, checkReflow, checkStored, checkTargets, historyLength, tabTo } from './lib/checks.mjs';
-import { enrolKiosk, launch, makeData, newPage, removeData, startServer } from './lib/harness.mjs';
+import { enrolKiosk, newPage, useServer } from './lib/harness.mjs';
 import { tables, tr } from './lib/i18n.mjs';
 import { castAndReceipt, enterCode, projectName, startAtKiosk } from './lib/vote.mjs';
 import { translationProblems } from './i18n.test.mjs';
@@ -13,16 +13,8 @@ let data;
 let server;
 let browser;
 
-before(async () => {
-  data = makeData(undefined, 8);
-  server = await startServer(data);
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (data) removeData(data);
+useServer(8, (env) => {
+  ({ data, server, browser } = env);
 });
 
 /** Serve @file (a path under the build's assets) with each [from, to] of @edits applied. */

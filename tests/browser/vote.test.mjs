@@ -2,9 +2,9 @@
 // another language), on a kiosk: the receipt shown is the server's, and the ballot stored (read
 // back from the audit bundle) is exactly what was chosen.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { checkStored } from './lib/checks.mjs';
-import { assertClean, enrolKiosk, launch, makeData, newPage, removeData, startServer } from './lib/harness.mjs';
+import { assertClean, enrolKiosk, newPage, useServer } from './lib/harness.mjs';
 import { tr } from './lib/i18n.mjs';
 import { castAndReceipt, enterCode, projectName, refused, startAtKiosk } from './lib/vote.mjs';
 
@@ -13,16 +13,8 @@ let server;
 let browser;
 const expected = {};
 
-before(async () => {
-  data = makeData();
-  server = await startServer(data);
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (data) removeData(data);
+useServer(undefined, (env) => {
+  ({ data, server, browser } = env);
 });
 
 async function kioskVote(id, lang, choose) {

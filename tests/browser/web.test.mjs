@@ -5,9 +5,9 @@
 // by the web, and the bundle verifies offline.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { checkStored } from './lib/checks.mjs';
-import { assertClean, enrolKiosk, launch, makeData, newPage, removeData, startServer } from './lib/harness.mjs';
+import { assertClean, enrolKiosk, newPage, useServer } from './lib/harness.mjs';
 import { tr } from './lib/i18n.mjs';
 import { castAndReceipt, enterCode } from './lib/vote.mjs';
 
@@ -17,17 +17,9 @@ let server;
 let browser;
 let manifest;
 
-before(async () => {
-  data = makeData();
-  server = await startServer(data);
-  browser = await launch();
+useServer(undefined, async (env) => {
+  ({ data, server, browser } = env);
   manifest = (await server.api('GET', `/v1/elections/${DEMO}`, { token: null })).body.manifest;
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (data) removeData(data);
 });
 
 /** The order docs/pages.md defines: projects by SHA-256("pbv/order/v1\0" seed "\0" code "\0" id). */

@@ -27,13 +27,24 @@ JSON
 
 expect 0 "election create from a manifest" "$pbvote" election create --db e.db --manifest manifest.json
 expect 3 "create refuses an existing file" "$pbvote" election create --db e.db --manifest manifest.json
+# a draft corrected and deleted (issue 14); an election that ran is never deleted (below)
+sed 's/"budget": 10000000/"budget": 12000000/' manifest.json > manifest2.json
+expect 0 "election update corrects a draft" "$pbvote" election update --db e.db --manifest manifest2.json
+expect 0 "election show" "$pbvote" election show --db e.db
+sed 's/"cli-2026"/"other-2026"/' manifest.json > other.json
+expect 3 "election update keeps the id" "$pbvote" election update --db e.db --manifest other.json
+has err '$.id' "the refusal names the id"
+expect 0 "election create another draft" "$pbvote" election create --db d.db --manifest other.json
+expect 0 "election delete a draft" "$pbvote" election delete --db d.db
+check "the draft's file is gone" [ ! -e d.db ]
+expect 0 "election update back" "$pbvote" election update --db e.db --manifest manifest.json
 expect 0 "token create kiosk" "$pbvote" token create --db e.db --role kiosk --label "library"
 token=$(cat out)
 [ ${#token} = 64 ] && ok "a token is 64 hex digits" || not_ok "token length ${#token}"
 mv "logs/$expect_step.out" token.printed
 expect 0 "token list" "$pbvote" token list --db e.db
 check "token list begins with the column headers (issue 11)" \
-        [ "$(head -n 1 out)" = "ID               ROLE    STATE   DEVICE LOCKED LABEL" ]
+        [ "$(head -n 1 out)" = "ID               ROLE    STATE   DEVICE LOCKED CONTESTS LABEL" ]
 has out "kiosk" "token list shows the role"
 hasnt out "$token" "token list never shows the token"
 expect 2 "token create needs a known role" "$pbvote" token create --db e.db --role voter
@@ -41,7 +52,7 @@ expect 0 "token create a physical kiosk's" "$pbvote" token create --db e.db --ro
 kid=$(sed -n 's/.*kiosk token \([0-9a-f]*\) created.*/\1/p' err)
 mv "logs/$expect_step.out" device.printed
 expect 0 "token list" "$pbvote" token list --db e.db
-has out "$kid kiosk   active  device -" "the list says it is a device's, not locked"
+has out "$kid kiosk   active  device -      -        kiosk 7" "the list says it is a device's, not locked, for every contest"
 expect 3 "only a kiosk token can be a device's" "$pbvote" token create --db e.db --role auditor --device
 expect 0 "unlock a kiosk" "$pbvote" token unlock --db e.db "$kid"
 has err "unlocked" "unlock says so"
@@ -51,6 +62,10 @@ expect 2 "open needs the office key" "$pbvote" election open --db e.db $E --offi
 expect 0 "election open" "$pbvote" election open --db e.db $E --office-key office.key
 has out "is open" "the election is open"
 has err "office.key is NOT encrypted" "an unencrypted key is announced"
+expect 3 "an open election is never deleted" "$pbvote" election delete --db e.db
+has err "only a draft" "the refusal says why"
+check "its file stays" [ -e e.db ]
+expect 3 "an open election's manifest never changes" "$pbvote" election update --db e.db --manifest manifest2.json
 expect 0 "codes issue" "$pbvote" codes issue --db e.db $E --count 8 --csv codes.csv --cards cards.html
 [ "$(wc -l < codes.csv)" = 9 ] && ok "8 codes in the CSV" || not_ok "codes.csv has $(wc -l < codes.csv) lines"
 [ "$(grep -c 'class="card"' cards.html)" = 8 ] && ok "8 printable cards" || not_ok "cards"
@@ -75,6 +90,9 @@ expect 1 "a receipt whose election field was changed is refused" "$pbvote" recei
 has err "election" "the refusal names the election"
 expect 1 "another key is refused" "$pbvote" receipt receipt.json --engine-key office.key.pub
 has err "promise" "the refusal names the promise"
+expect 2 "the secret key file where its .pub belongs is a usage error" "$pbvote" receipt receipt.json \
+        --engine-key engine.key
+has err "engine.key.pub" "the refusal names the public key file to pass"
 # one hex digit of the commitment changed: the path no longer leads to the signed root
 sed 's/"commitment":"\(.\)/"commitment":"X\1/; s/"commitment":"X0/"commitment":"1/; s/"commitment":"X[^"]/"commitment":"0/' \
         receipt.json > forged.json

@@ -79,6 +79,9 @@ hasnt out "$seed" "the seed is not printed"
 hasnt err "$seed" "the seed is not printed on stderr"
 expect 0 "unencrypted key checks without a passphrase" "$pbvote" keygen --check o.key
 has out "ok: office key, NOT encrypted" "--check says not encrypted"
+expect 3 "--no-passphrase over an existing key refuses" "$pbvote" keygen --role office --out o.key --no-passphrase
+has err "never overwritten" "says why it refused"
+hasnt err "WARNING" "and warns of no key it did not write"
 sed 's/^role: office$/role: engine/' o.key > t.key; chmod 600 t.key
 expect 3 "tampered unencrypted key fails" "$pbvote" keygen --check t.key
 sed -E 's/^(seed: )A/\1B/; t; s/^(seed: )./\1A/' o.key > t.key; chmod 600 t.key

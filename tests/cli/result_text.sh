@@ -33,4 +33,17 @@ has_re out "^Not funded:" "the unfunded projects have their own list"
 if grep -E '[0-9]/[0-9]' out; then not_ok "a raw fraction in the text"; else ok "no raw fraction in the text"; fi
 expect 0 "tally --db --format text" "$pbvote" tally --db r.db --format text
 has out "each supporter paid ≈ 310.92 PLN" "the same text from the box"
+
+# a vote of two contests (issue 14): the same file under two names, counted each by its own rule
+cp "$pb" north.pb
+cp "$pb" south.pb
+expect 0 "import a vote of two contests" "$pbvote" import north.pb south.pb --db v.db --id v --key engine.key \
+        --office-key office.key --at 2026-06-01T20:00:00Z
+expect 0 "tally it" "$pbvote" tally --db v.db --key engine.key --out v-result.json --format text
+has out "== Contest north (" "the first contest has its heading"
+has out "== Contest south (" "and the second"
+[ "$(grep -c '^Budget: 1011308 PLN' out)" = 2 ] && ok "each contest its money" || not_ok "money lines: $(grep -c '^Budget' out)"
+expect 0 "certify the vote" "$pbvote" certify v-result.json --db v.db --key office.key --at 2026-06-02T10:00:00Z \
+        --out v-cert.json
+[ "$(grep -c '^Winners (' err)" = 2 ] && ok "the preview names each contest's winners" || not_ok "winners lines"
 finish

@@ -24,6 +24,14 @@ expect_msg 2 "rule is 'unknown'" "$pbvote" tally "$data/Switzerland_Zurich_S5.pb
 expect_msg 0 '"name":"greedy"' "$pbvote" tally "$data/Switzerland_Zurich_S5.pb" --rule greedy --format json
 expect_msg 2 'points need cumulative or scoring' "$pbvote" tally "$rembertow" --score points
 expect_msg 3 'no such file' "$pbvote" tally absent.pb
+expect_msg 2 "input file's name is empty" "$pbvote" tally ""
+# equal shares' options with another rule would change nothing: refused, not ignored
+expect_msg 2 '--utility applies to equal shares only, and this count uses greedy' \
+        "$pbvote" tally "$rembertow" --utility approval
+expect_msg 2 '--completion applies to equal shares only' "$pbvote" tally "$rembertow" --rule phragmen --completion add1
+expect_msg 2 '--comparison applies to equal shares only' "$pbvote" tally "$rembertow" --comparison
+expect_msg 0 'utility approval, completion none' "$pbvote" tally "$rembertow" --rule equalshares --utility approval \
+        --completion none
 expect_msg 2 'unknown command' "$pbvote" frobnicate
 
 # malformed copies of a real file: the message names the file and the line

@@ -29,7 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         PB_ASSERT(a.len == b.len && !memcmp(a.data, b.data, a.len));
         PB_ASSERT(m2->election->n_projects == m->election->n_projects);
         PB_ASSERT(m2->election->budget == m->election->budget);
-        PB_ASSERT(m2->rule.kind == m->rule.kind && m2->rule.score == m->rule.score);
+        PB_ASSERT(m2->contests[0].rule.kind == m->contests[0].rule.kind &&
+                  m2->contests[0].rule.score == m->contests[0].rule.score);
         pb_manifest_free(m);
         pb_manifest_free(m2);
         pb_buf_release(&a);

@@ -416,7 +416,7 @@ static void test_lifecycle(void)
                 pb_seal_envelope_init(&e);
                 CHECK(pb_envelope_parse(env.data, env.len, 0, &e, NULL) == PB_OK);
                 CHECK(pb_seal_verify(&e, PB_SEAL_TYPE_CLOSE, &engine.pub, PB_SEAL_STRICT, NULL) == PB_OK);
-                CHECK(pb_doc_close_parse((const char *)e.payload, e.payload_len, &c, NULL) == PB_OK);
+                CHECK(pb_doc_close_parse((const char *)e.payload, e.payload_len, NULL, &c, NULL) == PB_OK);
                 CHECK_INT(c.log.size, 6);
                 CHECK_INT(c.counts.ballots, 6);
                 CHECK_INT(c.counts.codes_issued, 10);
@@ -1239,9 +1239,10 @@ out:
 }
 
 static pb_err count_tokens(void *ctx, const char *id, enum pb_role role, const char *label, bool revoked,
-                           unsigned flags)
+                           unsigned flags, const struct pb_contest_set *contests)
 {
         (void)flags;
+        CHECK(contests == NULL); /* a token for every contest */
         int *n = ctx;
         (void)role;
         (void)label;
@@ -1531,6 +1532,99 @@ static void test_schema4_migrates(const char *fixture)
 out:
         pb_box_free(b);
         pb_buf_release(&note);
+}
+
+static void check_bundle_verifies(struct pb_box *b, const char *name);
+static void key(struct pb_key_secret *k, const char *name, uint8_t fill);
+
+/*
+ * A ballot box written by schema 5, the schema before votes of several contests (tests/box/
+ * box-v5.db, made with pbvote at commit c83d806 through the public API: election "v5", engine key
+ * "v5test/engine" from 32 bytes of 0x06, office key "v5test/office" from 0x07; 6 codes; a device
+ * kiosk token "v5 kiosk"; batch_min 3; four ballots cast one by one: {a,b} with submission id
+ * 16 bytes 0x50, {c} with 0x51, {b} without an id, {a} with 0x53; so 3 logged and 1 pending,
+ * open).  Schema 6 gives codes and tokens a set of contests (NULL: every contest, what every code
+ * of a one-contest vote is): the box opens, its manifest keeps its bytes and signature, a retry
+ * of a submission cast before the upgrade gets its first commitment, and casting, close, tally
+ * and the audit bundle work as before, with the documents of before (no counts by contest).
+ */
+static void test_schema5_migrates(const char *fixture)
+{
+        static const char first_code[] = "XEXX4YT54P5TRTG5K";
+        static const char first_commitment[] =
+                "bc12e1172caee82507a658e4cb6a473de823277089f0be0c0b4eeb1432af8ec9";
+        static const char *const unused[2] = { "Z2H6CC71BC3KYPV95", "M36P4RNXRB7054PKM" };
+        static const uint32_t ab[2] = { 0, 1 }, c_only[1] = { 2 };
+        struct pb_key_secret e5;
+        struct pb_box *b = NULL;
+        struct pb_submission s;
+        struct pb_cast_outcome out;
+        struct pb_turnout t;
+        struct pb_buf note, before, after;
+        struct pb_seal_envelope env;
+        struct pb_doc_close close;
+        char db[128], cmd[512];
+        uint8_t c[32];
+
+        pb_buf_init(&note, 0);
+        pb_buf_init(&before, 0);
+        pb_buf_init(&after, 0);
+        pb_seal_envelope_init(&env);
+        key(&e5, "v5test/engine", 6);
+        path_of(db, sizeof(db), "schema5.db");
+        snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", fixture, db);
+        if (access(fixture, R_OK) != 0 || system(cmd) != 0) {
+                CHECK_FAIL("cannot copy the schema-5 fixture");
+                goto out;
+        }
+        CHECK_INT(sql_int(db, "PRAGMA user_version"), 5);
+        CHECK_INT(sql_int(db, "SELECT count(*) FROM codes WHERE spent = 1 AND tag IS NOT NULL"), 3);
+        CHECK(pb_box_open(db, &b, NULL) == PB_OK);
+        if (!b)
+                goto out;
+        CHECK_INT(sql_int(db, "PRAGMA user_version"), PB_BOX_SCHEMA_VERSION);
+        CHECK_INT(sql_int(db, "SELECT count(*) FROM codes WHERE contests IS NULL"), 6);
+        CHECK_INT(sql_int(db, "SELECT count(*) FROM tokens WHERE contests IS NULL AND device = 1"), 1);
+        CHECK_INT(sql_int(db, "SELECT count(*) FROM codes WHERE spent = 1 AND tag IS NOT NULL"), 3);
+        CHECK(!pb_box_manifest(b)->has_contests && pb_box_manifest(b)->n_contests == 1);
+        CHECK(pb_box_check(b, NULL) == PB_OK);
+        CHECK(pb_box_document(b, PB_BOX_DOC_MANIFEST, &before, NULL) == PB_OK);
+        CHECK(pb_box_set_engine_key(b, &e5, NULL) == PB_OK);
+        CHECK(sodium_hex2bin(c, 32, first_commitment, 64, NULL, NULL, NULL) == 0);
+        /* a retry of a submission of schema 5: its commitment, sealed in the code's tag, opens */
+        s = sub(first_code, c_only, 1);
+        s.has_submission_id = true;
+        memset(s.submission_id, 0x50, 16);
+        CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK);
+        CHECK(out.status == PB_OK && out.replayed);
+        CHECK(!memcmp(out.receipt.commitment, c, 32));
+        for (int i = 0; i < 2; i++) {
+                s = sub(unused[i], i ? c_only : ab, i ? 1 : 2);
+                CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK);
+                CHECK_INT(out.status, PB_OK);
+        }
+        CHECK(pb_box_turnout(b, &t, NULL) == PB_OK);
+        CHECK_INT(t.codes_spent, 6);
+        CHECK_INT(t.ballots, 6);
+        CHECK_INT(t.n_contests, 0);
+        CHECK(pb_box_election_close(b, "2026-06-01T20:00:00Z", NULL) == PB_OK);
+        CHECK(pb_box_check(b, NULL) == PB_OK);
+        CHECK(pb_box_document(b, PB_BOX_DOC_MANIFEST, &after, NULL) == PB_OK);
+        CHECK(before.len == after.len && !memcmp(before.data, after.data, before.len));
+        pb_buf_reset(&note);
+        CHECK(pb_box_document(b, PB_BOX_DOC_CLOSE, &note, NULL) == PB_OK);
+        CHECK(pb_envelope_parse(note.data, note.len, 0, &env, NULL) == PB_OK);
+        CHECK(pb_doc_close_parse((const char *)env.payload, env.payload_len, NULL, &close, NULL) == PB_OK);
+        CHECK_INT(close.counts.n_contests, 0); /* no counts by contest: the document of before */
+        pb_buf_reset(&note);
+        CHECK(pb_box_tally(b, NULL, "pbvote test", &note, NULL) == PB_OK);
+        check_bundle_verifies(b, "schema5-bundle");
+out:
+        pb_seal_envelope_release(&env);
+        pb_box_free(b);
+        pb_buf_release(&note);
+        pb_buf_release(&before);
+        pb_buf_release(&after);
 }
 
 static void key(struct pb_key_secret *k, const char *name, uint8_t fill)
@@ -1893,8 +1987,8 @@ int main(int argc, char **argv)
         RUN(test_cast_sees_other_process);
         RUN(test_inconsistent_documents);
         RUN(test_create_out_of_files);
-        if (argc < 3) {
-                fprintf(stderr, "usage: test-box SCHEMA1_FIXTURE SCHEMA4_FIXTURE\n");
+        if (argc < 4) {
+                fprintf(stderr, "usage: test-box SCHEMA1_FIXTURE SCHEMA4_FIXTURE SCHEMA5_FIXTURE\n");
                 return 1;
         }
         {
@@ -1908,6 +2002,10 @@ int main(int argc, char **argv)
                 test_schema4_migrates(argv[2]);
                 if (check_failures != before)
                         fprintf(stderr, "FAIL test_schema4_migrates\n");
+                before = check_failures;
+                test_schema5_migrates(argv[3]);
+                if (check_failures != before)
+                        fprintf(stderr, "FAIL test_schema5_migrates\n");
         }
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
         if (system(cmd) != 0)

@@ -15,7 +15,7 @@ static struct pb_election *make(enum pb_vote_type t, const char *id)
         e->vote_type = t;
         e->id = pb_election_str(e, id, strlen(id));
         for (int i = 0; i < 3; i++)
-                CHECK(pb_election_add_project(e, ids[i], 1, 10, NULL, NULL) == PB_OK);
+                CHECK_INT(pb_election_add_project(e, ids[i], 1, 10, NULL, NULL), PB_OK);
         return e;
 }
 
@@ -37,10 +37,10 @@ static void test_approval_vector(void)
         for (int i = 0; i < 32; i++)
                 nonce[i] = (uint8_t)i;
         pb_buf_init(&out, 0);
-        CHECK(pb_cvr_format(e, items, NULL, 2, PB_CHANNEL_PAPER, id, &out) == PB_OK);
+        CHECK_INT(pb_cvr_format(e, items, NULL, 2, PB_CHANNEL_PAPER, id, &out), PB_OK);
         CHECK_STR(out.data, "{\"ballot\":{\"approvals\":[\"a\",\"b\"]},\"channel\":\"paper\","
                             "\"cvr_id\":\"000102030405060708090a0b0c0d0e0f\",\"election\":\"e1\"}");
-        CHECK(pb_cvr_commitment("e1", nonce, (const uint8_t *)out.data, out.len, c) == PB_OK);
+        CHECK_INT(pb_cvr_commitment("e1", nonce, (const uint8_t *)out.data, out.len, c), PB_OK);
         hex(c, 32, h);
         CHECK_STR(h, "592a5f10fc444256d21828b0f1f6b1b77212a859e17db0054f9bb7b2d4041af5");
         pb_cvr_leaf_hash(c, leaf);
@@ -50,14 +50,14 @@ static void test_approval_vector(void)
         {
                 uint8_t c2[32];
                 out.data[12] ^= 1;
-                CHECK(pb_cvr_commitment("e1", nonce, (const uint8_t *)out.data, out.len, c2) == PB_OK);
+                CHECK_INT(pb_cvr_commitment("e1", nonce, (const uint8_t *)out.data, out.len, c2), PB_OK);
                 CHECK(memcmp(c, c2, 32) != 0);
                 out.data[12] ^= 1;
                 nonce[0] ^= 1;
-                CHECK(pb_cvr_commitment("e1", nonce, (const uint8_t *)out.data, out.len, c2) == PB_OK);
+                CHECK_INT(pb_cvr_commitment("e1", nonce, (const uint8_t *)out.data, out.len, c2), PB_OK);
                 CHECK(memcmp(c, c2, 32) != 0);
                 nonce[0] ^= 1;
-                CHECK(pb_cvr_commitment("e2", nonce, (const uint8_t *)out.data, out.len, c2) == PB_OK);
+                CHECK_INT(pb_cvr_commitment("e2", nonce, (const uint8_t *)out.data, out.len, c2), PB_OK);
                 CHECK(memcmp(c, c2, 32) != 0);
         }
         pb_buf_release(&out);
@@ -75,10 +75,10 @@ static void test_points_vector(void)
 
         memset(id, 0xff, sizeof(id));
         pb_buf_init(&out, 0);
-        CHECK(pb_cvr_format(e, items, points, 2, PB_CHANNEL_ELECTRONIC, id, &out) == PB_OK);
+        CHECK_INT(pb_cvr_format(e, items, points, 2, PB_CHANNEL_ELECTRONIC, id, &out), PB_OK);
         CHECK_STR(out.data, "{\"ballot\":{\"points\":{\"a\":3,\"c\":1}},\"channel\":\"electronic\","
                             "\"cvr_id\":\"ffffffffffffffffffffffffffffffff\",\"election\":\"BO.OM.97/24\"}");
-        CHECK(pb_cvr_commitment("BO.OM.97/24", nonce, (const uint8_t *)out.data, out.len, c) == PB_OK);
+        CHECK_INT(pb_cvr_commitment("BO.OM.97/24", nonce, (const uint8_t *)out.data, out.len, c), PB_OK);
         hex(c, 32, h);
         CHECK_STR(h, "2e6dbe46cf02f833756acd3f6a2056322b9be988aa0bb67a46f59ce30cb16180");
         pb_buf_release(&out);
@@ -93,11 +93,11 @@ static void test_ranking_keeps_order(void)
         struct pb_buf out;
 
         pb_buf_init(&out, 0);
-        CHECK(pb_cvr_format(e, items, NULL, 3, PB_CHANNEL_IMPORTED, id, &out) == PB_OK);
+        CHECK_INT(pb_cvr_format(e, items, NULL, 3, PB_CHANNEL_IMPORTED, id, &out), PB_OK);
         CHECK(strstr(out.data, "{\"ballot\":{\"ranking\":[\"c\",\"b\",\"a\"]},\"channel\":\"imported\"") ==
               out.data);
         pb_buf_reset(&out);
-        CHECK(pb_cvr_format(e, items, NULL, 0, PB_CHANNEL_IMPORTED, id, &out) == PB_OK); /* blank */
+        CHECK_INT(pb_cvr_format(e, items, NULL, 0, PB_CHANNEL_IMPORTED, id, &out), PB_OK); /* blank */
         CHECK(strstr(out.data, "{\"ballot\":{\"ranking\":[]}") == out.data);
         pb_buf_release(&out);
         pb_election_free(e);

@@ -239,7 +239,7 @@ static void test_every_type_and_rule(void)
                         pb_result_init(&res);
                         pb_buf_init(&doc, 0);
                         pb_diag_clear(&d);
-                        err = pb_tally_run(m->election, &m->rule, &res, &d);
+                        err = pb_tally_run(m->election, &m->contests[0].rule, &res, &d);
                         CHECK_INT(err, PB_OK);
                         if (err == PB_OK)
                                 err = pb_result_format_json(&res, m->election, "test", &doc);
@@ -297,7 +297,7 @@ static void test_greedy_by_hand(void)
                         continue;
                 CHECK(cast_all(m->election, &kinds[cases[c].kind]));
                 pb_result_init(&res);
-                CHECK_INT(pb_tally_run(m->election, &m->rule, &res, &d), PB_OK);
+                CHECK_INT(pb_tally_run(m->election, &m->contests[0].rule, &res, &d), PB_OK);
                 for (size_t i = 0; i < res.n_winners; i++)
                         strncat(w, m->election->projects[res.winners[i]].id, sizeof(w) - strlen(w) - 1);
                 CHECK_STR(w, cases[c].winners);

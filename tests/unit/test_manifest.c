@@ -50,19 +50,19 @@ static void test_canonical(void)
 
         pb_buf_init(&out, 0);
         pb_buf_init(&again, 0);
-        CHECK(pb_manifest_parse(input, strlen(input), &m, &d) == PB_OK);
+        CHECK_INT(pb_manifest_parse(input, strlen(input), &m, &d), PB_OK);
         if (!m)
                 return;
-        CHECK(pb_manifest_format(m, &out) == PB_OK);
+        CHECK_INT(pb_manifest_format(m, &out), PB_OK);
         CHECK_STR(out.data, canonical);
         CHECK_STR(m->election->title, "Participatory budget"); /* English shown where one text fits */
         CHECK_STR(m->election->projects[1].name, "Bikes");
         CHECK_INT(m->election->budget, 45000000);
         CHECK_INT(m->election->limits.v[PB_LIM_MAX_LENGTH], 2);
-        CHECK(m->rule.tie_break == PB_TIE_LEXICO);
-        CHECK(pb_manifest_parse(out.data, out.len, &m2, &d) == PB_OK);
+        CHECK(m->contests[0].rule.tie_break == PB_TIE_LEXICO);
+        CHECK_INT(pb_manifest_parse(out.data, out.len, &m2, &d), PB_OK);
         if (m2) {
-                CHECK(pb_manifest_format(m2, &again) == PB_OK);
+                CHECK_INT(pb_manifest_format(m2, &again), PB_OK);
                 CHECK_STR(again.data, out.data);
         }
         pb_manifest_free(m);
@@ -107,7 +107,7 @@ static void test_equalshares_default(void)
                 pb_buf_init(&out, 0);
                 CHECK_INT(pb_manifest_parse(buf, strlen(buf), &m, &d), PB_OK);
                 if (m) {
-                        CHECK(pb_manifest_format(m, &out) == PB_OK);
+                        CHECK_INT(pb_manifest_format(m, &out), PB_OK);
                         CHECK(out.data && strstr(out.data, cases[i].want) != NULL);
                         if (!out.data || !strstr(out.data, cases[i].want))
                                 fprintf(stderr, "got %s\n", out.data ? out.data : "(null)");
@@ -326,24 +326,24 @@ static void test_shared(const char *dir)
                 snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
                 pb_buf_init(&a, 0);
                 pb_buf_init(&b, 0);
-                CHECK(pb_file_read(path, PB_PB_MAX_BYTES, &data, &len, &d) == PB_OK);
-                CHECK(pb_format_pb_parse(data, len, &e, NULL, &d) == PB_OK);
+                CHECK_INT(pb_file_read(path, PB_PB_MAX_BYTES, &data, &len, &d), PB_OK);
+                CHECK_INT(pb_format_pb_parse(data, len, &e, NULL, &d), PB_OK);
                 pb_rule_init(&greedy);
                 r = pb_manifest_from_pb(e, "test-id", NULL, &m, &d);
                 if (r == PB_ERR_UNSUPPORTED) /* META rule "unknown": the operator must choose */
                         r = pb_manifest_from_pb(e, "test-id", &greedy, &m, &d);
                 if (r != PB_OK)
                         fprintf(stderr, "%s: %s %s\n", de->d_name, d.path, d.reason ? d.reason : "");
-                CHECK(r == PB_OK);
+                CHECK_INT(r, PB_OK);
                 if (m) {
-                        CHECK(pb_manifest_format(m, &a) == PB_OK);
-                        CHECK(pb_manifest_parse(a.data, a.len, &m2, &d) == PB_OK);
+                        CHECK_INT(pb_manifest_format(m, &a), PB_OK);
+                        CHECK_INT(pb_manifest_parse(a.data, a.len, &m2, &d), PB_OK);
                         if (m2) {
-                                CHECK(pb_manifest_format(m2, &b) == PB_OK);
+                                CHECK_INT(pb_manifest_format(m2, &b), PB_OK);
                                 CHECK(a.len == b.len && !memcmp(a.data, b.data, a.len));
                                 CHECK_INT(m2->election->n_projects, e->n_projects);
                                 CHECK_INT(m2->election->budget, e->budget);
-                                CHECK(m2->rule.score == pb_rule_score(&m->rule, e));
+                                CHECK(m2->contests[0].rule.score == pb_rule_score(&m->contests[0].rule, e));
                                 for (size_t i = 0; i < e->n_projects; i++) {
                                         CHECK_STR(m2->election->projects[i].id, e->projects[i].id);
                                         CHECK_INT(m2->election->projects[i].cost, e->projects[i].cost);

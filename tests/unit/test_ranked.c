@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "oom.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_ranked.h"
 #include "engine/ranked_int.h"
@@ -321,41 +322,37 @@ static void test_json_doc(void)
         pb_ranked_contest_release(&c);
 }
 
+/* One run of IRV, Scottish and Meek STV on a small contest, for the allocation torture. */
+static pb_err oom_runs(void)
+{
+        struct pb_ranked_contest c;
+        struct pb_ranked_outcome o;
+        struct pb_rctab_rules ru;
+        struct pb_diag d;
+        pb_err r = irv_contest(&c);
+
+        pb_rctab_rules_init(&ru);
+        ru.mode = PB_RCTAB_MULTI;
+        ru.seats = 2;
+        pb_ranked_outcome_init(&o);
+        if (r == PB_OK)
+                r = pb_rctab_run(&c, &ru, &o, &d);
+        pb_ranked_outcome_release(&o);
+        c.seats = 2;
+        if (r == PB_OK)
+                r = pb_scottish_run(&c, NULL, &o, &d);
+        pb_ranked_outcome_release(&o);
+        if (r == PB_OK)
+                r = pb_meek_run(&c, NULL, PB_MEEK_PRF, &o, &d);
+        pb_ranked_outcome_release(&o);
+        pb_ranked_contest_release(&c);
+        return r;
+}
+
 /* Every allocation failing in turn ends in PB_ERR_NOMEM, never a crash or a leak. */
 static void test_oom(void)
 {
-        long n;
-        int ok = 0;
-
-        for (n = 0; n < 10000 && !ok; n++) {
-                struct pb_ranked_contest c;
-                struct pb_ranked_outcome o;
-                struct pb_rctab_rules ru;
-                struct pb_diag d;
-                pb_err r;
-
-                pb_alloc_fail_after(n);
-                r = irv_contest(&c);
-                pb_rctab_rules_init(&ru);
-                ru.mode = PB_RCTAB_MULTI;
-                ru.seats = 2;
-                pb_ranked_outcome_init(&o);
-                if (r == PB_OK)
-                        r = pb_rctab_run(&c, &ru, &o, &d);
-                pb_ranked_outcome_release(&o);
-                c.seats = 2;
-                if (r == PB_OK)
-                        r = pb_scottish_run(&c, NULL, &o, &d);
-                pb_ranked_outcome_release(&o);
-                if (r == PB_OK)
-                        r = pb_meek_run(&c, NULL, PB_MEEK_PRF, &o, &d);
-                pb_ranked_outcome_release(&o);
-                pb_ranked_contest_release(&c);
-                pb_alloc_fail_after(-1);
-                CHECK(r == PB_OK || r == PB_ERR_NOMEM);
-                ok = r == PB_OK;
-        }
-        CHECK(ok);
+        check_oom(oom_runs, 10000);
 }
 
 /* @count ballots ranking the candidates named by the letters of @ranks ("CB": C first, then B;
@@ -578,40 +575,36 @@ static void test_slices_stv(void)
         pb_ranked_contest_release(&c);
 }
 
+/* One sliced count of four batches in two precincts, for the allocation torture. */
+static pb_err oom_sliced(void)
+{
+        struct pb_ranked_contest c;
+        struct pb_ranked_outcome o;
+        struct pb_rctab_rules ru;
+        struct pb_diag d;
+        pb_err r = sliced_contest(&c, "ABCD");
+
+        if (r == PB_OK)
+                r = add_sliced(&c, "S1", "b1", 4, "AC");
+        if (r == PB_OK)
+                r = add_sliced(&c, "S2", "b1", 2, "AD");
+        if (r == PB_OK)
+                r = add_sliced(&c, "S2", "b2", 3, "BC");
+        pb_rctab_rules_init(&ru);
+        ru.mode = PB_RCTAB_MULTI;
+        ru.seats = 2;
+        pb_ranked_outcome_init(&o);
+        if (r == PB_OK)
+                r = pb_rctab_run(&c, &ru, &o, &d);
+        pb_ranked_outcome_release(&o);
+        pb_ranked_contest_release(&c);
+        return r;
+}
+
 /* Every allocation failing in turn while slicing ends in PB_ERR_NOMEM, never a crash or a leak. */
 static void test_slices_oom(void)
 {
-        long n;
-        int ok = 0;
-
-        for (n = 0; n < 10000 && !ok; n++) {
-                struct pb_ranked_contest c;
-                struct pb_ranked_outcome o;
-                struct pb_rctab_rules ru;
-                struct pb_diag d;
-                pb_err r;
-
-                pb_alloc_fail_after(n);
-                r = sliced_contest(&c, "ABCD");
-                if (r == PB_OK)
-                        r = add_sliced(&c, "S1", "b1", 4, "AC");
-                if (r == PB_OK)
-                        r = add_sliced(&c, "S2", "b1", 2, "AD");
-                if (r == PB_OK)
-                        r = add_sliced(&c, "S2", "b2", 3, "BC");
-                pb_rctab_rules_init(&ru);
-                ru.mode = PB_RCTAB_MULTI;
-                ru.seats = 2;
-                pb_ranked_outcome_init(&o);
-                if (r == PB_OK)
-                        r = pb_rctab_run(&c, &ru, &o, &d);
-                pb_ranked_outcome_release(&o);
-                pb_ranked_contest_release(&c);
-                pb_alloc_fail_after(-1);
-                CHECK(r == PB_OK || r == PB_ERR_NOMEM);
-                ok = r == PB_OK;
-        }
-        CHECK(ok);
+        check_oom(oom_sliced, 10000);
 }
 
 int main(void)

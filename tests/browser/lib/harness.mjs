@@ -6,6 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 import { ELECTIONS } from './elections.mjs';
 
@@ -172,4 +173,26 @@ export async function enrolKiosk(page, id, token, { idle = 120 } = {}) {
   await page.getByLabel('Seconds without input before the kiosk starts again').fill(String(idle));
   await page.getByRole('button', { name: 'Enrol this kiosk' }).click();
   await page.getByRole('button', { name: 'Start voting' }).waitFor();
+}
+
+/**
+ * The hooks every page test starts with: before its tests, data for @codes voter codes per election
+ * (makeData), a pbvote serve on it and Chromium; after them, all three gone.  @ready receives
+ * {data, server, browser} once they exist (and may await more setup).
+ */
+export function useServer(codes, ready) {
+  let data;
+  let server;
+  let browser;
+  before(async () => {
+    data = makeData(undefined, codes);
+    server = await startServer(data);
+    browser = await launch();
+    await ready({ data, server, browser });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (data) removeData(data);
+  });
 }
