@@ -55,6 +55,16 @@ export async function getElection(id) {
 }
 
 /**
+ * The receipt of a ballot in the log (docs/api.md, "Receipts"): by its commitment (64 hex, as the
+ * receipt's QR code gives it) or by the short code a person types.  {commitment?, pending,
+ * checkpoint?, index?, proof?, size?}
+ */
+export async function getReceipt(id, { commitment, shortCode }) {
+  const which = commitment || encodeURIComponent(shortCode);
+  return (await request(`/v1/elections/${encodeURIComponent(id)}/receipts/${which}`)).body;
+}
+
+/**
  * Is @token a kiosk token of election @id?  Asked without casting anything: a ballot submission
  * with no body is refused after the credentials are checked and before any ballot rule (401: no
  * such token, 403: not a kiosk's, 415: a kiosk's), so nothing is counted against the kiosk.
