@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { checkAxe } from './lib/checks.mjs';
-import { assertClean, newPage, useServer } from './lib/harness.mjs';
+import { OUT, assertClean, newPage, useServer } from './lib/harness.mjs';
 import { tr } from './lib/i18n.mjs';
 
 const DEMO = 'warszawa-rembertow-2023';
@@ -63,6 +63,7 @@ test('a real receipt typed as a person types it is in the log, checked in the br
   assert.ok(text.includes('pbvote-demo-engine+'), 'the key fingerprint is shown');
   assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'H2', 'focus moves to the outcome');
   await checkAxe(page, 'the receipt check, in the log');
+  await page.screenshot({ path: `${OUT}/receipt-check-en.png`, fullPage: true }); // README.md
   assertClean(page);
   await page.context().close();
 });

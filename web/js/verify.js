@@ -191,3 +191,37 @@ export async function checkInclusion(answer, commitmentHex, id, engineKey, short
   }
   return { pending: false, index: answer.index, size: answer.size, key: vk.fingerprint };
 }
+
+/** DSSE's pre-authentication encoding (docs/integrity.md §2). */
+function pae(type, body) {
+  const t = enc.encode(type);
+  return concat(enc.encode(`DSSEv1 ${t.length} `), t, enc.encode(` ${body.length} `), body);
+}
+
+/** Payload types of pbvote's signed documents (docs/integrity.md §2). */
+export const TYPES = {
+  manifest: 'application/vnd.pbvote.manifest+json;v=1',
+  result: 'application/vnd.pbvote.result+json;v=1',
+  certification: 'application/vnd.pbvote.certification+json;v=1',
+};
+
+/**
+ * The payload bytes of DSSE envelope @env of payload type @type, once one of its signatures
+ * verifies under @vk over PAE (nothing is canonicalised: the bytes as signed).
+ */
+export async function openEnvelope(env, type, vk) {
+  if (!env || typeof env.payload !== 'string' || !Array.isArray(env.signatures)) throw new VerifyError('malformed', 'not an envelope');
+  if (env.payloadType !== type) throw new VerifyError('malformed', 'another kind of document');
+  const body = fromBase64(env.payload);
+  const signed = pae(type, body);
+  for (const s of env.signatures) {
+    let sig;
+    try {
+      sig = fromBase64(String(s.sig));
+    } catch (e) {
+      continue;
+    }
+    if (sig.length === 64 && (await ed25519Verify(vk.key, sig, signed))) return body;
+  }
+  throw new VerifyError('signature', 'no signature by the expected key');
+}
