@@ -67,6 +67,9 @@ test('once counted and certified: the winners of pbvote tally, every check passe
     assert.equal(await page.locator('.check-ok').count(), 5, 'manifest, result, names, checkpoint, certification');
     assert.deepEqual(await page.locator('.results-funded .funded-name').allTextContents(), want);
     assert.ok(await page.locator('.chart .bar-funded').count() > 0);
+    // the rule in words, and each tie of the tally with the order it was given
+    await page.getByText(tr(lang, 'results.rule.greedy', { score: tr(lang, 'results.score.votes') })).waitFor();
+    assert.equal(await page.locator('.results-rule li').count(), cli.ties.length);
     await checkAxe(page, `the results page, ${lang}`);
     // README.md shows it (scripts/screenshots.sh copies it to docs/images)
     await page.setViewportSize({ width: 900, height: 1100 });

@@ -106,6 +106,41 @@ function chart(rows) {
   return svg;
 }
 
+/** A project list as names, in the page's language. */
+function names(ids, nameOf) {
+  return ids.map((pid) => text(nameOf(pid))).join(', ');
+}
+
+/** How the projects were chosen, with this election's numbers, and each tie (docs/rules.md). */
+function ruleSection(tally, m, nameOf) {
+  const rule = tally.rule || {};
+  const score = ['votes', 'points'].includes(rule.score) ? t(`results.score.${rule.score}`) : String(rule.score || '');
+  const out = [];
+  if (rule.name === 'greedy' || rule.name === 'greedy-threshold' || rule.name === 'greedy-ratio') out.push(t('results.rule.greedy', { score }));
+  else if (rule.name === 'greedy-no-skip') out.push(t('results.rule.greedyNoSkip', { score }));
+  else if (rule.name === 'equalshares') {
+    const voters = BigInt(tally.voters || 1);
+    const budget = BigInt(tally.budget || 0);
+    const share = (budget + voters / 2n) / voters; // rounded half up to the currency's minor unit
+    out.push(t('results.rule.equalshares', { voters: num(Number(voters)), share: `${budget % voters ? '≈ ' : ''}${formatMoney(share, m)}` }));
+  } else if (rule.name === 'phragmen') out.push(t('results.rule.phragmen'));
+  else out.push(t('results.rule.other', { rule: String(rule.name || '') }));
+  const section = h('div', { class: 'results-rule' }, ...out.map((x) => h('p', { text: x })));
+  const ties = tally.ties || [];
+  if (ties.length) {
+    const list = h('ul');
+    for (const tie of ties) {
+      const on = tie.on === 'score' ? score : String(tie.on || '');
+      const item = h('li', {}, t('results.tie', { step: num(tie.step), score: on, projects: names(tie.tied || [], nameOf), rule: String(rule.tie_break || '') }));
+      if (tie.decisive) item.append(' ', t('results.tieDecisive'));
+      list.append(item);
+    }
+    section.append(h('h3', { text: t('results.ties') }), list);
+    if (rule.seed) section.append(h('p', { text: t('results.tieSeed', { seed: String(rule.seed) }) }));
+  }
+  return section;
+}
+
 function contestSection(manifest, cid, tally, multi) {
   const m = moneyOf(manifest, tally);
   const projects = projectsOf(manifest, cid);
@@ -122,6 +157,7 @@ function contestSection(manifest, cid, tally, multi) {
     const p = (tally.projects || []).find((x) => x.id === pid) || {};
     funded.append(h('li', {}, h('span', { class: 'funded-name', dir: 'auto', lang: textLang(nameOf(pid)), text: text(nameOf(pid)) }), ` – ${formatMoney(p.cost ?? 0, m)}`));
   }
+  section.append(ruleSection(tally, m, nameOf));
   section.append(h('h3', { text: t('results.funded', { count: (tally.winners || []).length }) }), funded, chart(rows.filter((r) => r.votes > 0)));
   const table = h('table', { class: 'results-table' },
     h('caption', { text: t('results.allProjects') }),
