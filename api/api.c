@@ -18,6 +18,19 @@ uint64_t pb_api_monotonic_ms(void)
         return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* What pb_api_new() made once its threads are stopped (or were never started): the elections, the
+ * limits' tables, the lock, and @api itself. */
+static void api_release(struct pb_api *api)
+{
+        pb_api_store_close(api);
+        pb_api_kiosks_free(api);
+        pb_api_web_free(api);
+        pb_api_cors_free(api);
+        pthread_rwlock_destroy(&api->elections_lock);
+        pb_free(api->data_dir);
+        pb_free(api);
+}
+
 pb_err pb_api_new(const struct pb_api_config *cfg, struct pb_api **ret, struct pb_diag *reterr)
 {
         struct pb_api *api = pb_calloc(1, sizeof(*api));
@@ -55,13 +68,7 @@ pb_err pb_api_new(const struct pb_api_config *cfg, struct pb_api **ret, struct p
         if (r == PB_OK && (r = pb_api_period_start(api)) < 0)
                 pb_api_writer_stop(api);
         if (r < 0) {
-                pb_api_store_close(api);
-                pb_api_kiosks_free(api);
-                pb_api_web_free(api);
-                pb_api_cors_free(api);
-                pthread_rwlock_destroy(&api->elections_lock);
-                pb_free(api->data_dir);
-                pb_free(api);
+                api_release(api);
                 return r;
         }
         *ret = api;
@@ -74,13 +81,7 @@ void pb_api_free(struct pb_api *api)
                 return;
         pb_api_period_stop(api);
         pb_api_writer_stop(api);
-        pb_api_store_close(api);
-        pb_api_kiosks_free(api);
-        pb_api_web_free(api);
-        pb_api_cors_free(api);
-        pthread_rwlock_destroy(&api->elections_lock);
-        pb_free(api->data_dir);
-        pb_free(api);
+        api_release(api);
 }
 
 static size_t limit_for(const struct pb_api *api, enum pb_api_body b)

@@ -35,7 +35,23 @@ struct pb_api_election {
         /* the box's preparation inputs, for request threads (prepare ballots off the writer) */
         pthread_mutex_t snap_lock;
         struct pb_api_snap *snap; /* NULL until first needed */
+        /* double entry of paper ballots (paper.c): the first entries awaiting a second officer's */
+        pthread_mutex_t entry_lock;
+        struct pb_api_entry *entries;
+        size_t n_entries, cap_entries;
+        uint64_t entries_differed; /* second entries refused because they differed */
 };
+
+/** A paper's first entry under double entry, held until another officer keys it (paper.c). */
+struct pb_api_entry {
+        uint8_t code_hash[PB_CODE_HASH_BYTES]; /* the paper's voter code, hashed as the box does */
+        char batch[PB_CVR_BATCH_MAX + 1];
+        char officer[PB_TOKEN_ID_LEN + 1]; /* who keyed it: the officer token's public id */
+        struct pb_buf canon;               /* owned: what was keyed, per contest (paper.c) */
+};
+
+/** At most this many first entries held per election; beyond, 503 until second entries come. */
+#define PB_API_ENTRIES_MAX 10000
 
 /** Take a reference to a snapshot of the election taken after it left draft (a draft's manifest,
  *  so the meaning of a project index, may still change, also by another process), making one
@@ -75,10 +91,11 @@ struct pb_api_job {
         bool device; /* cast by a device token (per-kiosk limits): its id */
         char token_id[PB_TOKEN_ID_LEN + 1];
         char *code;
-        struct pb_vote_ballots ballots;   /* owned: the ballots sub points into */
-        struct pb_cvr_paper paper;        /* an officer's paper ballot: sub.paper, into the two below */
-        char batch[PB_CVR_BATCH_MAX + 1]; /* its batch; its officer is token_id */
-        struct pb_diag refused;           /* sub.refused: the ballot's JSON refused, counted by the box */
+        struct pb_vote_ballots ballots;         /* owned: the ballots sub points into */
+        struct pb_cvr_paper paper;              /* an officer's paper ballot: sub.paper, into the two below */
+        char batch[PB_CVR_BATCH_MAX + 1];       /* its batch; its officer is token_id */
+        char officers[2 * PB_TOKEN_ID_LEN + 2]; /* double entry: "<first>+<second>", the CVR's officer */
+        struct pb_diag refused; /* sub.refused: the ballot's JSON refused, counted by the box */
         struct pb_api_response *resp;
         void (*done)(void *cls);
         void *done_cls;
@@ -336,6 +353,20 @@ void pb_h_election_close(struct pb_api_ctx *c);
 void pb_h_codes(struct pb_api_ctx *c);
 void pb_h_ballots(struct pb_api_ctx *c);
 void pb_h_paper(struct pb_api_ctx *c);
+
+/** What the paper route does with an officer's prepared entry (paper.c). */
+enum pb_api_entry_step {
+        PB_API_ENTRY_CAST,     /* cast it (a vote without double entry, or two entries alike) */
+        PB_API_ENTRY_ANSWERED, /* held as a first entry (202), or refused: answered */
+};
+/** Double entry of @job, an officer's paper of vote @m, prepared (job->prep) from the box's snapshot:
+ *  see paper.c.  When both entries agree, job->paper.officer names both officers. */
+enum pb_api_entry_step pb_api_paper_double(struct pb_api_ctx *c, const struct pb_manifest *m,
+                                           struct pb_api_job *job);
+/** The first entries held and the second entries refused as different, for turnout. */
+void pb_api_paper_counts(struct pb_api_election *el, uint64_t *ret_held, uint64_t *ret_differed);
+/** Free the held entries (when the election is freed). */
+void pb_api_paper_free(struct pb_api_election *el);
 void pb_h_receipt(struct pb_api_ctx *c);
 void pb_h_receipt_short(struct pb_api_ctx *c);
 void pb_h_checkpoint(struct pb_api_ctx *c);

@@ -292,6 +292,13 @@ static void cast(struct pb_api_ctx *c, bool paper)
         job->sub.channel = paper ? PB_CHANNEL_PAPER : c->web ? PB_CHANNEL_WEB : PB_CHANNEL_ELECTRONIC;
         /* code hash, checks, CVR and commitment here, in parallel, rather than on the one writer */
         pb_box_prepare(snap->box, &job->sub, &job->prep);
+        if (paper && pb_api_paper_double(c, m, job) == PB_API_ENTRY_ANSWERED)
+                goto out; /* double entry: a first entry held, or the two differ (m is the snapshot's) */
+        if (job->paper.officer == job->officers) {
+                /* two entries agreed: the CVR names both officers, so it is written again */
+                pb_box_prepared_release(&job->prep);
+                pb_box_prepare(snap->box, &job->sub, &job->prep);
+        }
         pb_api_snap_release(c->el, snap);
         snap = NULL;
         job->el = c->el;

@@ -50,23 +50,32 @@ static void reply_state(struct pb_api_ctx *c, unsigned status)
         reply_writer(c, status, &b, &w);
 }
 
-void pb_h_elections_create(struct pb_api_ctx *c)
+/* The request's body read as a manifest (the caller frees *@ret). */
+static pb_err body_manifest(const struct pb_api_ctx *c, struct pb_manifest **ret, struct pb_diag *d)
 {
-        struct pb_manifest *m = NULL;
-        struct pb_api_election *el = NULL;
         struct pb_buf canon;
-        struct pb_diag d;
         pb_err r;
 
-        pb_diag_clear(&d);
         pb_buf_init(&canon, 0);
         /* the manifest parser reads bytes: give it the canonical form of the strict-parsed body */
         r = pb_json_canonical(c->json, &canon);
         if (r == PB_OK)
-                r = pb_manifest_parse(canon.data, canon.len, &m, &d);
+                r = pb_manifest_parse(canon.data, canon.len, ret, d);
+        pb_buf_release(&canon);
+        return r;
+}
+
+void pb_h_elections_create(struct pb_api_ctx *c)
+{
+        struct pb_manifest *m = NULL;
+        struct pb_api_election *el = NULL;
+        struct pb_diag d;
+        pb_err r;
+
+        pb_diag_clear(&d);
+        r = body_manifest(c, &m, &d);
         if (r == PB_OK)
                 r = pb_api_store_create(c->api, m, &el, &d);
-        pb_buf_release(&canon);
         pb_manifest_free(m);
         if (r < 0) {
                 pb_api_fail(c, r, &d);
@@ -127,15 +136,11 @@ void pb_h_elections_list(struct pb_api_ctx *c)
 void pb_h_election_put(struct pb_api_ctx *c)
 {
         struct pb_manifest *m = NULL;
-        struct pb_buf canon;
         struct pb_diag d;
         pb_err r;
 
         pb_diag_clear(&d);
-        pb_buf_init(&canon, 0);
-        r = pb_json_canonical(c->json, &canon);
-        if (r == PB_OK)
-                r = pb_manifest_parse(canon.data, canon.len, &m, &d);
+        r = body_manifest(c, &m, &d);
         if (r == PB_OK && strcmp(m->election->id, c->el->id))
                 r = pb_diag_set(&d, PB_ERR_INVALID, "$.id", "the manifest's id is not this election's");
         if (r == PB_OK) {
@@ -143,7 +148,6 @@ void pb_h_election_put(struct pb_api_ctx *c)
                 r = pb_box_set_manifest(c->el->box, m, &d);
                 pthread_mutex_unlock(&c->el->lock);
         }
-        pb_buf_release(&canon);
         pb_manifest_free(m);
         if (r < 0) {
                 pb_api_fail(c, r, &d);

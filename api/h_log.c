@@ -150,7 +150,7 @@ static pb_err kiosk_count(void *ctx, const char *kiosk, uint64_t ballots)
  * by contest of a vote of several contests, keyed by contest id (@m, the box's manifest), and by
  * kiosk (@kiosks, the object already written). */
 static void write_turnout(struct pb_jw *w, const struct pb_turnout *t, const struct pb_manifest *m,
-                          const struct pb_buf *kiosks)
+                          const struct pb_buf *kiosks, const uint64_t entries[2])
 {
         pb_jw_object_begin(w);
         pb_jw_kv_int(w, "ballots", (int64_t)t->ballots);
@@ -174,6 +174,14 @@ static void write_turnout(struct pb_jw *w, const struct pb_turnout *t, const str
         pb_jw_raw(w, kiosks->data, kiosks->len);
         pb_jw_kv_int(w, "codes_issued", (int64_t)t->codes_issued);
         pb_jw_kv_int(w, "codes_spent", (int64_t)t->codes_spent);
+        if (m->double_entry) {
+                /* papers keyed once, awaiting a second officer; second entries refused as different */
+                pb_jw_key(w, "double_entry");
+                pb_jw_object_begin(w);
+                pb_jw_kv_int(w, "differed", (int64_t)entries[1]);
+                pb_jw_kv_int(w, "held", (int64_t)entries[0]);
+                pb_jw_object_end(w);
+        }
         pb_jw_kv_int(w, "log_size", (int64_t)t->log_size);
         pb_jw_kv_int(w, "pending", (int64_t)t->pending);
         pb_jw_key(w, "rejected");
@@ -185,6 +193,7 @@ static void write_turnout(struct pb_jw *w, const struct pb_turnout *t, const str
 void pb_h_turnout(struct pb_api_ctx *c)
 {
         struct pb_turnout *t = pb_calloc(1, sizeof(*t)); /* 2 KiB of counts by contest */
+        uint64_t entries[2];
         struct pb_buf b, kiosks;
         struct pb_jw w, kw;
         struct pb_diag d;
@@ -200,6 +209,8 @@ void pb_h_turnout(struct pb_api_ctx *c)
         pb_jw_init(&w, &b);
         pb_jw_init(&kw, &kiosks);
         pb_jw_object_begin(&kw);
+        /* before the box's lock: paper.c takes the two locks in the other order */
+        pb_api_paper_counts(c->el, &entries[0], &entries[1]);
         pthread_mutex_lock(&c->el->lock);
         /* counts and counts by kiosk from one read transaction: they reconcile */
         r = pb_box_turnout_kiosks(c->el->box, t, kiosk_count, &kw, &d);
@@ -208,7 +219,7 @@ void pb_h_turnout(struct pb_api_ctx *c)
                 r = pb_jw_finish(&kw);
         /* the contests' ids are the box's manifest's, read under its lock (a few microseconds) */
         if (r == PB_OK)
-                write_turnout(&w, t, pb_box_manifest(c->el->box), &kiosks);
+                write_turnout(&w, t, pb_box_manifest(c->el->box), &kiosks, entries);
         pthread_mutex_unlock(&c->el->lock);
         if (r < 0)
                 pb_api_fail(c, r, &d);

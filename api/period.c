@@ -94,7 +94,7 @@ void pb_api_period_tick(struct pb_api *api)
         pthread_rwlock_rdlock(&api->elections_lock);
         n = api->n_elections;
         els = pb_calloc(n ? n : 1, sizeof(*els));
-        if (els)
+        if (els && n) /* no elections: api->elections may be NULL, and memcpy's source must not be */
                 memcpy(els, api->elections, n * sizeof(*els));
         pthread_rwlock_unlock(&api->elections_lock);
         for (size_t i = 0; els && i < n; i++) {

@@ -62,6 +62,7 @@ static pb_err add(struct pb_api *api, struct pb_box *box, const char *id, pb_err
         snprintf(el->reason, sizeof(el->reason), "%s", box ? "" : reason);
         pthread_mutex_init(&el->lock, NULL);
         pthread_mutex_init(&el->snap_lock, NULL);
+        pthread_mutex_init(&el->entry_lock, NULL);
         api->elections[api->n_elections++] = el;
         if (box)
                 api->n_open++;
@@ -221,6 +222,8 @@ static void free_election(struct pb_api_election *el)
         pb_box_free(el->box);
         pthread_mutex_destroy(&el->lock);
         pthread_mutex_destroy(&el->snap_lock);
+        pb_api_paper_free(el);
+        pthread_mutex_destroy(&el->entry_lock);
         pb_free(el);
 }
 

@@ -17,11 +17,8 @@ pb_err pb_bundle_keys_format(const struct pb_key_public *engine, const struct pb
                 r = pb_key_vkey_format(office, out);
         if (r == PB_OK)
                 r = pb_buf_addc(out, '\n');
-        if (r < 0) {
-                out->len = old_len;
-                if (out->data)
-                        out->data[old_len] = '\0';
-        }
+        if (r < 0)
+                pb_buf_truncate(out, old_len); /* @out unchanged on failure */
         return r;
 }
 
@@ -31,11 +28,8 @@ static pb_err end_line(struct pb_jw *w, struct pb_buf *out, size_t old_len)
 
         if (r == PB_OK)
                 r = pb_buf_addc(out, '\n');
-        if (r < 0) {
-                out->len = old_len;
-                if (out->data)
-                        out->data[old_len] = '\0';
-        }
+        if (r < 0)
+                pb_buf_truncate(out, old_len); /* @out unchanged on failure */
         return r;
 }
 

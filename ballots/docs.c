@@ -86,11 +86,8 @@ static pb_err finish(struct pb_jw *w, struct pb_buf *out, size_t old_len)
 {
         pb_err r = pb_jw_finish(w);
 
-        if (r < 0) {
-                out->len = old_len;
-                if (out->data)
-                        out->data[old_len] = '\0';
-        }
+        if (r < 0)
+                pb_buf_truncate(out, old_len); /* @out unchanged on failure */
         return r;
 }
 

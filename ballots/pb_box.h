@@ -328,6 +328,15 @@ PB_NODISCARD pb_err pb_box_cast_prepared(struct pb_box *b, const struct pb_submi
                                          struct pb_box_prepared *const *preps, size_t n,
                                          struct pb_cast_outcome *out, struct pb_diag *reterr);
 
+/**
+ * Whether the code of a prepared submission (@p->ok) is issued and not yet spent, read in a read
+ * transaction of its own; nothing is written.  A paper's first entry under double entry is held
+ * only for such a code (api.md, "Paper ballots").
+ * @return PB_OK with *@ret_unspent, or a storage error
+ */
+PB_NODISCARD pb_err pb_box_code_unspent(struct pb_box *b, const struct pb_box_prepared *p, bool *ret_unspent,
+                                        struct pb_diag *reterr);
+
 /** What signing promises needs, copied out of a box: any thread may then sign with it. */
 struct pb_receipt_signer {
         char origin[PB_CHECKPOINT_ORIGIN_MAX + 1]; /* the ballot log's origin */

@@ -100,11 +100,8 @@ static pb_err write_contests(const struct pb_manifest *m, const struct pb_buf *d
         pb_jw_object_end(&w);
         pb_jw_object_end(&w);
         r = pb_jw_finish(&w);
-        if (r < 0) {
-                out->len = old_len;
-                if (out->data)
-                        out->data[old_len] = '\0';
-        }
+        if (r < 0)
+                pb_buf_truncate(out, old_len); /* @out unchanged on failure */
         return r;
 }
 

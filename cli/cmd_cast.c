@@ -211,6 +211,39 @@ static const struct pb_json_field line_fields[] = {
         { NULL, PB_JSON_ANY, false },
 };
 
+/* One line of a ballot file (@n bytes at @start): its ballot(s) into @ent, its submission @sub. */
+static pb_err read_line(const struct pb_manifest *m, const char *start, size_t n, struct entry *ent,
+                        struct pb_submission *sub, struct pb_diag *d)
+{
+        const cJSON *v;
+        cJSON *root = NULL;
+        pb_err r;
+
+        memset(sub, 0, sizeof(*sub));
+        r = pb_json_parse(start, n, 7, &root, d);
+        if (r == PB_OK)
+                r = pb_json_check_object(root, line_fields, "$", d);
+        if (r == PB_OK)
+                r = read_ballots(m, cJSON_GetObjectItemCaseSensitive(root, "ballot"),
+                                 cJSON_GetObjectItemCaseSensitive(root, "ballots"), ent, sub, d);
+        if (r == PB_OK && (v = cJSON_GetObjectItemCaseSensitive(root, "submission_id"))) {
+                if (parse_sid(v->valuestring, sub->submission_id) < 0)
+                        r = pb_diag_set(d, PB_ERR_PARSE, "$.submission_id",
+                                        "expected 32 lowercase hex digits");
+                sub->has_submission_id = true;
+        }
+        if (r == PB_OK) {
+                const char *code = cJSON_GetObjectItemCaseSensitive(root, "code")->valuestring;
+                size_t cl = strlen(code);
+                if (cl >= sizeof(ent->code))
+                        cl = sizeof(ent->code) - 1;
+                memcpy(ent->code, code, cl);
+                ent->code[cl] = '\0';
+        }
+        cJSON_Delete(root);
+        return r;
+}
+
 static int cast_file(struct pb_box *b, const char *path)
 {
         const struct pb_manifest *m = pb_box_manifest(b);
@@ -243,35 +276,12 @@ static int cast_file(struct pb_box *b, const char *path)
                 size_t n = nl ? (size_t)(nl - start) : len - pos;
                 struct entry *ent = &ents[k];
                 struct pb_submission *sub = &subs[k];
-                const cJSON *v;
-                cJSON *root = NULL;
 
                 pos += n + (nl != NULL);
                 line++;
                 if (n == 0)
                         continue;
-                memset(sub, 0, sizeof(*sub));
-                r = pb_json_parse(start, n, 7, &root, &d);
-                if (r == PB_OK)
-                        r = pb_json_check_object(root, line_fields, "$", &d);
-                if (r == PB_OK)
-                        r = read_ballots(m, cJSON_GetObjectItemCaseSensitive(root, "ballot"),
-                                         cJSON_GetObjectItemCaseSensitive(root, "ballots"), ent, sub, &d);
-                if (r == PB_OK && (v = cJSON_GetObjectItemCaseSensitive(root, "submission_id"))) {
-                        if (parse_sid(v->valuestring, sub->submission_id) < 0)
-                                r = pb_diag_set(&d, PB_ERR_PARSE, "$.submission_id",
-                                                "expected 32 lowercase hex digits");
-                        sub->has_submission_id = true;
-                }
-                if (r == PB_OK) {
-                        const char *code = cJSON_GetObjectItemCaseSensitive(root, "code")->valuestring;
-                        size_t cl = strlen(code);
-                        if (cl >= sizeof(ent->code))
-                                cl = sizeof(ent->code) - 1;
-                        memcpy(ent->code, code, cl);
-                        ent->code[cl] = '\0';
-                }
-                cJSON_Delete(root);
+                r = read_line(m, start, n, ent, sub, &d);
                 if (r < 0) {
                         d.line = line;
                         cli_report(path, &d);

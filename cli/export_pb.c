@@ -121,6 +121,24 @@ static pb_err add_outcome(struct pb_contest *c, const struct pb_result *res)
         return PB_OK;
 }
 
+/* pabulib lists a voter's points from highest to lowest (its checker warns otherwise), while a CVR
+ * keeps them in project id order: each ballot is reordered, equal points in the order they had. */
+static void points_highest_first(struct pb_election *e)
+{
+        struct pb_ballots *b = &e->ballots;
+
+        for (size_t i = 0; b->points && i < b->n; i++)
+                for (size_t j = b->start[i] + 1; j < b->start[i + 1]; j++)
+                        for (size_t k = j; k > b->start[i] && b->points[k - 1] < b->points[k]; k--) {
+                                uint32_t item = b->item[k];
+                                int64_t points = b->points[k];
+                                b->item[k] = b->item[k - 1];
+                                b->points[k] = b->points[k - 1];
+                                b->item[k - 1] = item;
+                                b->points[k - 1] = points;
+                        }
+}
+
 /* The file of contest @c: DIR/<id>.pb, '/' in an id written '_' (a file name has no folders). */
 static int write_contest(const char *dir, const struct pb_contest *c)
 {
@@ -198,6 +216,7 @@ int cli_export_pb(struct pb_box *b, const struct export_pb *x)
         }
         vote_dates(b, m, begin, end);
         for (size_t k = 0; rc == PB_EXIT_OK && k < m->n_contests; k++) {
+                points_highest_first(m->contests[k].election);
                 r = add_outcome(&m->contests[k], &count.res[k]);
                 if (r == PB_OK)
                         r = add_meta(x, &m->contests[k], begin, end);

@@ -27,9 +27,15 @@ void pb_buf_release(struct pb_buf *b)
 
 void pb_buf_reset(struct pb_buf *b)
 {
-        b->len = 0;
+        pb_buf_truncate(b, 0);
+}
+
+void pb_buf_truncate(struct pb_buf *b, size_t len)
+{
+        PB_ASSERT(len <= b->len);
+        b->len = len;
         if (b->data)
-                b->data[0] = '\0';
+                b->data[len] = '\0';
 }
 
 pb_err pb_buf_reserve(struct pb_buf *b, size_t more)

@@ -212,12 +212,8 @@ pb_err pb_cvr_write(const char *vote_id, bool several, const struct pb_cvr_part 
         pb_jw_object_end(&w);
         if (r == PB_OK)
                 r = pb_jw_finish(&w);
-        if (r < 0) {
-                /* keep the promise that @out is unchanged on failure */
-                out->len = old_len;
-                if (out->data)
-                        out->data[old_len] = '\0';
-        }
+        if (r < 0)
+                pb_buf_truncate(out, old_len); /* @out unchanged on failure */
         return r;
 }
 

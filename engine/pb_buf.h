@@ -24,6 +24,9 @@ void pb_buf_init(struct pb_buf *b, size_t max);
 void pb_buf_release(struct pb_buf *b);
 /** Forget the contents, keep the storage. */
 void pb_buf_reset(struct pb_buf *b);
+/** Cut the contents back to their first @len bytes (@len <= b->len): what a writer that failed
+ *  half-way through its appends gives back, so that its caller's buffer is as it was. */
+void pb_buf_truncate(struct pb_buf *b, size_t len);
 /** Make room for @more bytes.  PB_ERR_LIMIT past max, PB_ERR_NOMEM. */
 PB_NODISCARD pb_err pb_buf_reserve(struct pb_buf *b, size_t more);
 /** Append @len bytes of @p. */

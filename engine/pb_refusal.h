@@ -38,6 +38,7 @@ enum pb_refusal {
         PB_REFUSAL_CONTEST_MISSING,     /* no ballot for a contest the code is for and may not be skipped */
         PB_REFUSAL_PERIOD_NOT_STARTED,  /* before the start of the manifest's voting period */
         PB_REFUSAL_PERIOD_OVER,         /* after the end of the manifest's voting period */
+        PB_REFUSAL_ENTRIES_DIFFER,      /* a paper keyed twice: the second officer's entry differs */
         PB_REFUSAL_COUNT
 };
 

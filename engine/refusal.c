@@ -48,6 +48,9 @@ static const struct {
                                             "voting has not started: the voting period opens later" },
         [PB_REFUSAL_PERIOD_OVER] = { "period_over", PB_ERR_STATE,
                                      "voting is over: the voting period has ended" },
+        [PB_REFUSAL_ENTRIES_DIFFER] = { "entries_differ", PB_ERR_STATE,
+                                        "the two officers' entries of this paper differ: nothing is cast "
+                                        "until they agree" },
 };
 
 const char *pb_refusal_name(enum pb_refusal r)

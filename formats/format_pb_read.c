@@ -525,9 +525,98 @@ static pb_err wrong_field_count(struct reader *r, const char *where, size_t want
 
 /* ---- PROJECTS ------------------------------------------------------------------------------- */
 
+/* Room for project @idx in the cost texts and their lines: both grow from cost_cap to the same capacity. */
+static pb_err cost_slot(struct reader *r, size_t idx)
+{
+        if (idx == r->cost_cap) {
+                /* cost_line[] is parallel to cost_text[]: both grow from cost_cap to the same capacity */
+                size_t cap = r->cost_cap, lcap = r->cost_cap;
+                const char **ct = pb_grow(r->cost_text, &cap, idx + 1, sizeof(*ct), 64);
+                unsigned *cl;
+
+                if (!ct)
+                        return PB_ERR_NOMEM;
+                r->cost_text = ct;
+                cl = pb_grow(r->cost_line, &lcap, idx + 1, sizeof(*cl), 64);
+                if (!cl)
+                        return PB_ERR_NOMEM;
+                r->cost_line = cl;
+                r->cost_cap = cap;
+        }
+        return PB_OK;
+}
+
+/* Cell @i (its text @v) of project @idx's row; @x counts the extra columns read so far. */
+static pb_err project_cell(struct reader *r, size_t idx, size_t i, size_t *x, const struct field *vp)
+{
+        struct pb_project *p = &r->e->projects[idx];
+        struct field v = *vp;
+        bool ok;
+        int64_t n;
+        pb_err e;
+
+        switch ((enum pcol)r->pcols[i]) {
+        case PC_ID: break;
+        case PC_COST:
+                r->cost_text[idx] = dup_field(r, &v);
+                if (!r->cost_text[idx])
+                        return PB_ERR_NOMEM;
+                break;
+        case PC_VOTES:
+        case PC_SCORE:
+                if (is_none(&v) || v.len == 0)
+                        break;
+                e = int_cell(r, &v, (unsigned)i + 1, r->pcols[i] == PC_VOTES ? "votes" : "score", &n, &ok);
+                if (e < 0)
+                        return e;
+                if (!ok)
+                        break;
+                if (r->pcols[i] == PC_VOTES) {
+                        p->has_votes = true;
+                        p->declared_votes = n;
+                } else {
+                        p->has_score = true;
+                        p->declared_score = n;
+                }
+                break;
+        case PC_NAME:
+        case PC_CATEGORY:
+                if (is_none(&v))
+                        break;
+                if (r->pcols[i] == PC_NAME)
+                        p->name = dup_field(r, &v);
+                else
+                        p->category = dup_field(r, &v);
+                if (!p->name || !p->category)
+                        return PB_ERR_NOMEM;
+                break;
+        case PC_SELECTED:
+                if (is_none(&v) || v.len == 0)
+                        break;
+                e = int_cell(r, &v, (unsigned)i + 1, "selected", &n, &ok);
+                if (e < 0)
+                        return e;
+                if (ok && (n < 0 || n > 3))
+                        return problem(r, PB_ISSUE_ERROR, PB_ERR_INVALID, "incorrect selected value",
+                                       r->rec_line, (unsigned)i + 1, "selected",
+                                       "selected must be 0, 1, 2 or 3", v.s, v.len);
+                if (ok)
+                        p->selected = (int8_t)n;
+                break;
+        case PC_EXTRA:
+                if (!is_none(&v) && v.len) {
+                        p->extra[*x] = dup_field(r, &v);
+                        if (!p->extra[*x])
+                                return PB_ERR_NOMEM;
+                }
+                (*x)++;
+                break;
+        }
+        return PB_OK;
+}
+
 static pb_err project_row(struct reader *r)
 {
-        struct pb_project *p;
         struct pb_diag d;
         size_t idx;
         pb_err e;
@@ -546,93 +635,22 @@ static pb_err project_row(struct reader *r)
                 return problem(r, PB_ISSUE_ERROR, e,
                                e == PB_ERR_CONFLICT ? "duplicated project id" : "invalid project id",
                                r->rec_line, 1, "project_id", d.reason, id.s, id.len);
-        if (idx == r->cost_cap) {
-                /* cost_line[] is parallel to cost_text[]: both grow from cost_cap to the same capacity */
-                size_t cap = r->cost_cap, lcap = r->cost_cap;
-                const char **ct = pb_grow(r->cost_text, &cap, idx + 1, sizeof(*ct), 64);
-                unsigned *cl;
-
-                if (!ct)
-                        return PB_ERR_NOMEM;
-                r->cost_text = ct;
-                cl = pb_grow(r->cost_line, &lcap, idx + 1, sizeof(*cl), 64);
-                if (!cl)
-                        return PB_ERR_NOMEM;
-                r->cost_line = cl;
-                r->cost_cap = cap;
-        }
+        e = cost_slot(r, idx);
+        if (e < 0)
+                return e;
         r->cost_text[idx] = "";
         r->cost_line[idx] = r->rec_line;
-        p = &r->e->projects[idx];
-        p->line = r->rec_line;
+        r->e->projects[idx].line = r->rec_line;
         for (size_t i = 1, x = 0; i < r->nf; i++) {
                 const char *col =
                         r->e->n_project_extra && r->pcols[i] == PC_EXTRA ? r->e->project_extra_cols[x] : NULL;
                 struct field v;
-                bool ok;
-                int64_t n;
 
                 e = trimmed(r, &r->f[i], (unsigned)i + 1, col ? col : "PROJECTS", &v);
+                if (e >= 0)
+                        e = project_cell(r, idx, i, &x, &v);
                 if (e < 0)
                         return e;
-                switch ((enum pcol)r->pcols[i]) {
-                case PC_ID: break;
-                case PC_COST:
-                        r->cost_text[idx] = dup_field(r, &v);
-                        if (!r->cost_text[idx])
-                                return PB_ERR_NOMEM;
-                        break;
-                case PC_VOTES:
-                case PC_SCORE:
-                        if (is_none(&v) || v.len == 0)
-                                break;
-                        e = int_cell(r, &v, (unsigned)i + 1, r->pcols[i] == PC_VOTES ? "votes" : "score", &n,
-                                     &ok);
-                        if (e < 0)
-                                return e;
-                        if (!ok)
-                                break;
-                        if (r->pcols[i] == PC_VOTES) {
-                                p->has_votes = true;
-                                p->declared_votes = n;
-                        } else {
-                                p->has_score = true;
-                                p->declared_score = n;
-                        }
-                        break;
-                case PC_NAME:
-                case PC_CATEGORY:
-                        if (is_none(&v))
-                                break;
-                        if (r->pcols[i] == PC_NAME)
-                                p->name = dup_field(r, &v);
-                        else
-                                p->category = dup_field(r, &v);
-                        if (!p->name || !p->category)
-                                return PB_ERR_NOMEM;
-                        break;
-                case PC_SELECTED:
-                        if (is_none(&v) || v.len == 0)
-                                break;
-                        e = int_cell(r, &v, (unsigned)i + 1, "selected", &n, &ok);
-                        if (e < 0)
-                                return e;
-                        if (ok && (n < 0 || n > 3))
-                                return problem(r, PB_ISSUE_ERROR, PB_ERR_INVALID, "incorrect selected value",
-                                               r->rec_line, (unsigned)i + 1, "selected",
-                                               "selected must be 0, 1, 2 or 3", v.s, v.len);
-                        if (ok)
-                                p->selected = (int8_t)n;
-                        break;
-                case PC_EXTRA:
-                        if (!is_none(&v) && v.len) {
-                                p->extra[x] = dup_field(r, &v);
-                                if (!p->extra[x])
-                                        return PB_ERR_NOMEM;
-                        }
-                        x++;
-                        break;
-                }
         }
         return PB_OK;
 }
@@ -923,6 +941,60 @@ static pb_err note_line(struct reader *r)
         return PB_OK;
 }
 
+/* The vote and points columns of a VOTES row (-1 where absent), and its extra cells stored. */
+static pb_err vote_columns(struct reader *r, long *vote_col, long *points_col)
+{
+        struct pb_ballots *b = &r->e->ballots;
+        pb_err err;
+
+        for (size_t i = 1, x = 0; i < r->nf; i++) {
+                if (r->vcols[i] == VC_VOTE)
+                        *vote_col = (long)i;
+                else if (r->vcols[i] == VC_POINTS)
+                        *points_col = (long)i;
+                else if (r->vcols[i] == VC_EXTRA) {
+                        struct field v;
+                        err = trimmed(r, &r->f[i], (unsigned)i + 1, b->extra_cols[x], &v);
+                        if (err < 0)
+                                return err;
+                        /* "none" and an empty cell both mean absent */
+                        b->extra[b->n * b->n_extra + x] = is_none(&v) || !v.len ? NULL : dup_field(r, &v);
+                        if (v.len && !is_none(&v) && !b->extra[b->n * b->n_extra + x])
+                                return PB_ERR_NOMEM;
+                        x++;
+                }
+        }
+        return PB_OK;
+}
+
+/* The points cell of a point ballot (@points_col, -1: none, which is an error), into @pctx. */
+static pb_err read_points(struct reader *r, long points_col, struct vote_ctx *vctx, struct points_ctx *pctx)
+{
+        struct field cell;
+        pb_err err;
+
+        vctx->with_points = pb_vote_type_has_points(r->e->vote_type);
+        if (vctx->with_points) {
+                if (points_col < 0) {
+                        err = problem(r, PB_ISSUE_ERROR, PB_ERR_PARSE, "missing points", r->rec_line, 0,
+                                      "points", "point ballots need a points column", NULL, 0);
+                        if (err < 0)
+                                return err;
+                } else {
+                        err = trimmed(r, &r->f[points_col], (unsigned)points_col + 1, "points", &cell);
+                        if (err < 0)
+                                return err;
+                        pctx->col = (unsigned)points_col + 1;
+                        if (cell.len && !is_none(&cell)) {
+                                err = list_items(r, &cell, pctx->col, "points", point_item, pctx);
+                                if (err < 0)
+                                        return err;
+                        }
+                }
+        }
+        return PB_OK;
+}
+
 static pb_err vote_row(struct reader *r)
 {
         struct pb_election *e = r->e;
@@ -958,45 +1030,13 @@ static pb_err vote_row(struct reader *r)
                 err = note_line(r);
         if (err < 0)
                 return err;
-        for (size_t i = 1, x = 0; i < r->nf; i++) {
-                if (r->vcols[i] == VC_VOTE)
-                        vote_col = (long)i;
-                else if (r->vcols[i] == VC_POINTS)
-                        points_col = (long)i;
-                else if (r->vcols[i] == VC_EXTRA) {
-                        struct field v;
-                        err = trimmed(r, &r->f[i], (unsigned)i + 1, b->extra_cols[x], &v);
-                        if (err < 0)
-                                return err;
-                        /* "none" and an empty cell both mean absent */
-                        b->extra[b->n * b->n_extra + x] = is_none(&v) || !v.len ? NULL : dup_field(r, &v);
-                        if (v.len && !is_none(&v) && !b->extra[b->n * b->n_extra + x])
-                                return PB_ERR_NOMEM;
-                        x++;
-                }
-        }
-
         memset(&pctx, 0, sizeof(pctx));
         memset(&vctx, 0, sizeof(vctx));
-        vctx.with_points = pb_vote_type_has_points(e->vote_type);
-        if (vctx.with_points) {
-                if (points_col < 0) {
-                        err = problem(r, PB_ISSUE_ERROR, PB_ERR_PARSE, "missing points", r->rec_line, 0,
-                                      "points", "point ballots need a points column", NULL, 0);
-                        if (err < 0)
-                                return err;
-                } else {
-                        err = trimmed(r, &r->f[points_col], (unsigned)points_col + 1, "points", &cell);
-                        if (err < 0)
-                                return err;
-                        pctx.col = (unsigned)points_col + 1;
-                        if (cell.len && !is_none(&cell)) {
-                                err = list_items(r, &cell, pctx.col, "points", point_item, &pctx);
-                                if (err < 0)
-                                        return err;
-                        }
-                }
-        }
+        err = vote_columns(r, &vote_col, &points_col);
+        if (err == PB_OK)
+                err = read_points(r, points_col, &vctx, &pctx);
+        if (err < 0)
+                return err;
         vctx.n_points = pctx.n;
         vctx.col = (unsigned)vote_col + 1;
         err = trimmed(r, &r->f[vote_col], vctx.col, "vote", &cell);

@@ -709,15 +709,15 @@ static pb_err parse_contests(struct parser *p, const cJSON *arr)
 }
 
 static const struct pb_json_field top_fields[] = {
-        { "type", PB_JSON_STRING, true },      { "id", PB_JSON_STRING, true },
-        { "title", PB_JSON_ANY, true },        { "currency", PB_JSON_STRING, true },
-        { "scale", PB_JSON_INT, true },        { "budget", PB_JSON_INT, false },
-        { "projects", PB_JSON_ARRAY, false },  { "ballot", PB_JSON_OBJECT, false },
-        { "rule", PB_JSON_OBJECT, false },     { "contests", PB_JSON_ARRAY, false },
-        { "origin", PB_JSON_STRING, false },   { "period", PB_JSON_OBJECT, false },
-        { "batch_min", PB_JSON_INT, false },   { "keys", PB_JSON_OBJECT, false },
-        { "web_voting", PB_JSON_BOOL, false }, { "order", PB_JSON_OBJECT, false },
-        { NULL, PB_JSON_ANY, false },
+        { "type", PB_JSON_STRING, true },        { "id", PB_JSON_STRING, true },
+        { "title", PB_JSON_ANY, true },          { "currency", PB_JSON_STRING, true },
+        { "scale", PB_JSON_INT, true },          { "budget", PB_JSON_INT, false },
+        { "projects", PB_JSON_ARRAY, false },    { "ballot", PB_JSON_OBJECT, false },
+        { "rule", PB_JSON_OBJECT, false },       { "contests", PB_JSON_ARRAY, false },
+        { "origin", PB_JSON_STRING, false },     { "period", PB_JSON_OBJECT, false },
+        { "batch_min", PB_JSON_INT, false },     { "keys", PB_JSON_OBJECT, false },
+        { "web_voting", PB_JSON_BOOL, false },   { "order", PB_JSON_OBJECT, false },
+        { "double_entry", PB_JSON_BOOL, false }, { NULL, PB_JSON_ANY, false },
 };
 
 static const struct pb_json_field order_fields[] = {
@@ -872,6 +872,8 @@ static pb_err parse_log(struct parser *p, const cJSON *root)
                 return r;
         if ((v = cJSON_GetObjectItemCaseSensitive(root, "web_voting")))
                 m->web_voting = cJSON_IsTrue(v);
+        if ((v = cJSON_GetObjectItemCaseSensitive(root, "double_entry")))
+                m->double_entry = cJSON_IsTrue(v);
         if ((v = cJSON_GetObjectItemCaseSensitive(root, "order")) && (r = parse_order(p, v)) < 0)
                 return r;
         if ((v = cJSON_GetObjectItemCaseSensitive(root, "keys"))) {

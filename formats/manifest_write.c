@@ -177,6 +177,13 @@ static void write_middle(struct pb_jw *w, const struct pb_manifest *m, struct pb
         }
 }
 
+/* Written only when set, so every manifest signed before keeps its bytes. */
+static void write_double_entry(struct pb_jw *w, const struct pb_manifest *m)
+{
+        if (m->double_entry)
+                pb_jw_kv_bool(w, "double_entry", true);
+}
+
 /* The one-contest form, byte for byte as before contests existed. */
 static void write_one(struct pb_jw *w, const struct pb_manifest *m, struct pb_buf *tmp)
 {
@@ -188,6 +195,7 @@ static void write_one(struct pb_jw *w, const struct pb_manifest *m, struct pb_bu
         pb_jw_kv_int(w, "batch_min", m->batch_min);
         pb_jw_kv_int(w, "budget", e->budget);
         pb_jw_kv_string(w, "currency", e->currency);
+        write_double_entry(w, m);
         write_middle(w, m, tmp);
         write_projects(w, c);
         pb_jw_key(w, "rule");
@@ -203,6 +211,7 @@ static void write_many(struct pb_jw *w, const struct pb_manifest *m, struct pb_b
                 write_contest(w, &m->contests[i]);
         pb_jw_array_end(w);
         pb_jw_kv_string(w, "currency", m->election->currency);
+        write_double_entry(w, m);
         write_middle(w, m, tmp);
 }
 
@@ -229,10 +238,7 @@ pb_err pb_manifest_format(const struct pb_manifest *m, struct pb_buf *out)
         pb_jw_object_end(&w);
         r = pb_jw_finish(&w);
         pb_buf_release(&tmp);
-        if (r < 0) {
-                out->len = old_len;
-                if (out->data)
-                        out->data[old_len] = '\0';
-        }
+        if (r < 0)
+                pb_buf_truncate(out, old_len); /* @out unchanged on failure */
         return r;
 }

@@ -91,6 +91,8 @@ struct pb_manifest {
         uint32_t batch_min;              /* ballots per log batch (flush) */
         bool web_voting;                 /* residents may cast with the voter code alone, on pbvote's own
                                           * page (channel web; docs/pages.md) */
+        bool double_entry;               /* paper ballots entered over the API are keyed twice, by two
+                                          * officers, and cast once both entries agree (api.md) */
         bool shuffled;                   /* projects shown in an order shuffled per voter (else file order) */
         char order_seed[65];             /* the published seed of the shuffle: 64 hex digits, or "" */
         bool has_keys;                   /* keys are set when the election opens */

@@ -1543,7 +1543,7 @@ static void key(struct pb_key_secret *k, const char *name, uint8_t fill);
  * "v5test/engine" from 32 bytes of 0x06, office key "v5test/office" from 0x07; 6 codes; a device
  * kiosk token "v5 kiosk"; batch_min 3; four ballots cast one by one: {a,b} with submission id
  * 16 bytes 0x50, {c} with 0x51, {b} without an id, {a} with 0x53; so 3 logged and 1 pending,
- * open).  Schema 6 gives codes and tokens a set of contests (NULL: every contest, what every code
+ * open).  Schema 7 gives codes and tokens a set of contests (NULL: every contest, what every code
  * of a one-contest vote is): the box opens, its manifest keeps its bytes and signature, a retry
  * of a submission cast before the upgrade gets its first commitment, and casting, close, tally
  * and the audit bundle work as before, with the documents of before (no counts by contest).
@@ -1621,6 +1621,92 @@ static void test_schema5_migrates(const char *fixture)
         check_bundle_verifies(b, "schema5-bundle");
 out:
         pb_seal_envelope_release(&env);
+        pb_box_free(b);
+        pb_buf_release(&note);
+        pb_buf_release(&before);
+        pb_buf_release(&after);
+}
+
+/*
+ * A ballot box written by schema 6, the schema of main before votes of several contests, with a
+ * ballot cast from home (tests/box/box-v6.db, made at commit 61875f9 through the public API, as
+ * box-v5.db: election "v6" with "web_voting", engine key "v6test/engine" from 32 bytes of 0x06,
+ * office key "v6test/office" from 0x07; 6 codes; a device kiosk token "v6 kiosk", an auditor token
+ * and a revoked admin token; batch_min 3; four ballots cast one by one: {a,b} with submission id 16
+ * bytes 0x50, {c} with 0x51, {b} without an id, {a} from the web with 0x53; so 3 logged and 1
+ * pending, open).  Schema 7 adds the codes' and tokens' sets of contests and the officer role (the
+ * tokens table rebuilt): the box opens with every token's role, device flag and revocation kept and
+ * every code and token for every contest, its manifest keeps its bytes, a retry of a submission
+ * cast before the upgrade gets its first commitment, the web ballot stays counted as web, and
+ * casting, close, tally and the audit bundle work as before.
+ */
+static void test_schema6_migrates(const char *fixture)
+{
+        static const char first_code[] = "ADCFHY0HPJSY7PQDU";
+        static const char first_commitment[] =
+                "cd2395255d324064106fe00cc0c6d88800720671419f4dfc50064a225df566a5";
+        static const char *const unused[2] = { "MJHX2JZZKX8TA0H4P", "5F98YGTQ373TM0WJ3" };
+        static const uint32_t ab[2] = { 0, 1 }, c_only[1] = { 2 };
+        struct pb_key_secret e6;
+        struct pb_box *b = NULL;
+        struct pb_submission s;
+        struct pb_cast_outcome out;
+        struct pb_turnout t;
+        struct pb_buf note, before, after;
+        char db[128], cmd[512];
+        uint8_t c[32];
+
+        pb_buf_init(&note, 0);
+        pb_buf_init(&before, 0);
+        pb_buf_init(&after, 0);
+        key(&e6, "v6test/engine", 6);
+        path_of(db, sizeof(db), "schema6.db");
+        snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", fixture, db);
+        if (access(fixture, R_OK) != 0 || system(cmd) != 0) {
+                CHECK_FAIL("cannot copy the schema-6 fixture");
+                goto out;
+        }
+        CHECK_INT(sql_int(db, "PRAGMA user_version"), 6);
+        CHECK(pb_box_open(db, &b, NULL) == PB_OK);
+        if (!b)
+                goto out;
+        CHECK_INT(sql_int(db, "PRAGMA user_version"), PB_BOX_SCHEMA_VERSION);
+        CHECK_INT(sql_int(db, "SELECT count(*) FROM codes WHERE contests IS NULL"), 6);
+        CHECK_INT(sql_int(db, "SELECT count(*) FROM tokens WHERE contests IS NULL"), 3);
+        CHECK_INT(sql_int(db,
+                          "SELECT count(*) FROM tokens WHERE role = 'kiosk' AND device = 1 AND revoked = 0"),
+                  1);
+        CHECK_INT(sql_int(db, "SELECT count(*) FROM tokens WHERE role = 'auditor' AND revoked = 0"), 1);
+        CHECK_INT(sql_int(db, "SELECT count(*) FROM tokens WHERE role = 'admin' AND revoked = 1"), 1);
+        CHECK(!pb_box_manifest(b)->has_contests && pb_box_manifest(b)->n_contests == 1);
+        CHECK(pb_box_check(b, NULL) == PB_OK);
+        CHECK(pb_box_document(b, PB_BOX_DOC_MANIFEST, &before, NULL) == PB_OK);
+        CHECK(pb_box_set_engine_key(b, &e6, NULL) == PB_OK);
+        CHECK(sodium_hex2bin(c, 32, first_commitment, 64, NULL, NULL, NULL) == 0);
+        s = sub(first_code, c_only, 1); /* a retry: its first ballot {a,b} counts, not this one */
+        s.has_submission_id = true;
+        memset(s.submission_id, 0x50, 16);
+        CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK);
+        CHECK(out.status == PB_OK && out.replayed);
+        CHECK(!memcmp(out.receipt.commitment, c, 32));
+        for (int i = 0; i < 2; i++) {
+                s = sub(unused[i], i ? c_only : ab, i ? 1 : 2);
+                CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK);
+                CHECK_INT(out.status, PB_OK);
+        }
+        CHECK(pb_box_turnout(b, &t, NULL) == PB_OK);
+        CHECK_INT(t.codes_spent, 6);
+        CHECK_INT(t.ballots, 6);
+        CHECK_INT(t.by_channel[PB_CHANNEL_WEB], 1);
+        CHECK_INT(t.by_channel[PB_CHANNEL_ELECTRONIC], 5);
+        CHECK_INT(t.n_contests, 0);
+        CHECK(pb_box_election_close(b, "2026-06-01T20:00:00Z", NULL) == PB_OK);
+        CHECK(pb_box_check(b, NULL) == PB_OK);
+        CHECK(pb_box_document(b, PB_BOX_DOC_MANIFEST, &after, NULL) == PB_OK);
+        CHECK(before.len == after.len && !memcmp(before.data, after.data, before.len));
+        CHECK(pb_box_tally(b, NULL, "pbvote test", &note, NULL) == PB_OK);
+        check_bundle_verifies(b, "schema6-bundle");
+out:
         pb_box_free(b);
         pb_buf_release(&note);
         pb_buf_release(&before);
@@ -1987,8 +2073,9 @@ int main(int argc, char **argv)
         RUN(test_cast_sees_other_process);
         RUN(test_inconsistent_documents);
         RUN(test_create_out_of_files);
-        if (argc < 4) {
-                fprintf(stderr, "usage: test-box SCHEMA1_FIXTURE SCHEMA4_FIXTURE SCHEMA5_FIXTURE\n");
+        if (argc < 5) {
+                fprintf(stderr,
+                        "usage: test-box SCHEMA1_FIXTURE SCHEMA4_FIXTURE SCHEMA5_FIXTURE SCHEMA6_FIXTURE\n");
                 return 1;
         }
         {
@@ -2006,6 +2093,10 @@ int main(int argc, char **argv)
                 test_schema5_migrates(argv[3]);
                 if (check_failures != before)
                         fprintf(stderr, "FAIL test_schema5_migrates\n");
+                before = check_failures;
+                test_schema6_migrates(argv[4]);
+                if (check_failures != before)
+                        fprintf(stderr, "FAIL test_schema6_migrates\n");
         }
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
         if (system(cmd) != 0)

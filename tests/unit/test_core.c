@@ -82,6 +82,11 @@ static void test_buf(void)
         CHECK_STR(b.data, "00abff-9223372036854775808");
         CHECK_INT(pb_buf_addf(&b, "%d-%s", 7, "x"), PB_OK);
         CHECK_STR(b.data, "00abff-92233720368547758087-x");
+        pb_buf_truncate(&b, 6); /* a failed writer's appends taken back */
+        CHECK_INT(b.len, 6);
+        CHECK_STR(b.data, "00abff");
+        pb_buf_truncate(&b, 6);
+        CHECK_STR(b.data, "00abff");
         pb_buf_release(&b);
         pb_buf_release(&b); /* released twice is fine */
 }

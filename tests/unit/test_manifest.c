@@ -127,6 +127,7 @@ struct bad_case {
 static const struct bad_case bad_cases[] = {
         /* the pages' members (issue 12): web voting, the project order, a picture and a link */
         { "\"batch_min\":20,", "\"batch_min\":20,\"web_voting\":1,", PB_ERR_PARSE, "$.web_voting" },
+        { "\"batch_min\":20,", "\"batch_min\":20,\"double_entry\":\"yes\",", PB_ERR_PARSE, "$.double_entry" },
         { "\"batch_min\":20,", "\"batch_min\":20,\"order\":{\"policy\":\"random\"},", PB_ERR_INVALID,
           "$.order.policy" },
         { "\"batch_min\":20,", "\"batch_min\":20,\"order\":{\"policy\":\"shuffled\"},", PB_ERR_INVALID,
@@ -233,7 +234,7 @@ static void test_pages_members(void)
 {
         static const char with[] =
                 "{\"ballot\":{\"type\":\"approval\"},\"batch_min\":20,\"budget\":100,\"currency\":\"PLN\","
-                "\"id\":\"e1\",\"order\":{\"policy\":\"shuffled\",\"seed\":"
+                "\"double_entry\":true,\"id\":\"e1\",\"order\":{\"policy\":\"shuffled\",\"seed\":"
                 "\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"},\"origin\":\"pbvote/"
                 "e1/"
                 "ballots\",\"projects\":[{\"cost\":10,\"id\":\"p1\",\"image\":{\"en\":\"/media/p1-en.jpg\","
@@ -244,7 +245,7 @@ static void test_pages_members(void)
                 "{\"ballot\":{\"type\":\"approval\"},\"budget\":100,\"currency\":\"\",\"id\":\"e2\","
                 "\"order\":{\"policy\":\"file\"},\"projects\":[{\"cost\":10,\"id\":\"p1\",\"name\":\"P\"}],"
                 "\"rule\":{\"name\":\"greedy\",\"tie_break\":\"lexico\"},\"scale\":0,\"title\":\"T\","
-                "\"type\":\"pbvote.manifest/v1\",\"web_voting\":false}";
+                "\"type\":\"pbvote.manifest/v1\",\"web_voting\":false,\"double_entry\":false}";
         struct pb_manifest *m = NULL;
         struct pb_diag d;
         struct pb_buf out;
@@ -252,7 +253,7 @@ static void test_pages_members(void)
         pb_buf_init(&out, 0);
         CHECK_INT(pb_manifest_parse(with, strlen(with), &m, &d), PB_OK);
         if (m) {
-                CHECK(m->web_voting && m->shuffled);
+                CHECK(m->web_voting && m->shuffled && m->double_entry);
                 CHECK_STR(m->order_seed, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
                 CHECK_INT(pb_manifest_format(m, &out), PB_OK);
                 CHECK_STR(out.data, with);
@@ -263,9 +264,10 @@ static void test_pages_members(void)
         /* file order and no web voting are the defaults: written as nothing */
         CHECK_INT(pb_manifest_parse(file_order, strlen(file_order), &m, &d), PB_OK);
         if (m) {
-                CHECK(!m->web_voting && !m->shuffled);
+                CHECK(!m->web_voting && !m->shuffled && !m->double_entry);
                 CHECK_INT(pb_manifest_format(m, &out), PB_OK);
-                CHECK(out.data && !strstr(out.data, "order") && !strstr(out.data, "web_voting"));
+                CHECK(out.data && !strstr(out.data, "order") && !strstr(out.data, "web_voting") &&
+                      !strstr(out.data, "double_entry"));
         }
         pb_manifest_free(m);
         pb_buf_release(&out);
