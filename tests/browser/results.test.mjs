@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { checkAxe } from './lib/checks.mjs';
@@ -70,6 +70,16 @@ test('once counted and certified: the winners of pbvote tally, every check passe
     // the rule in words, and each tie of the tally with the order it was given
     await page.getByText(tr(lang, 'results.rule.greedy', { score: tr(lang, 'results.score.votes') })).waitFor();
     assert.equal(await page.locator('.results-rule li').count(), cli.ties.length);
+    if (lang === 'en') {
+      // the CSV of every project, from the verified result: the votes and outcome of pbvote tally
+      const download = page.waitForEvent('download');
+      await page.getByRole('link', { name: tr('en', 'results.download.csv') }).click();
+      const csv = readFileSync(await (await download).path(), 'utf8').trim().split('\r\n');
+      assert.equal(csv[0], 'contest,project,name,cost,votes,funded');
+      assert.equal(csv.length - 1, cli.projects.length);
+      for (const p of cli.projects) assert.ok(csv.includes(`"${DEMO}","${p.id}",${JSON.stringify(manifest.projects.find((x) => x.id === p.id).name)},${p.cost},${p.votes},${p.selected ? 1 : 0}`), p.id);
+      assert.equal(await page.getByRole('link', { name: tr('en', 'results.download.result') }).getAttribute('href'), `/v1/elections/${DEMO}/result`);
+    }
     await checkAxe(page, `the results page, ${lang}`);
     // README.md shows it (scripts/screenshots.sh copies it to docs/images)
     await page.setViewportSize({ width: 900, height: 1100 });

@@ -175,6 +175,27 @@ function contestSection(manifest, cid, tally, multi) {
   return section;
 }
 
+/** Per-project results as CSV (RFC 4180; minor units, as the signed document): id, name, cost, votes, funded. */
+export function resultsCsv(manifest, contests) {
+  const q = (x) => `"${String(x).replace(/"/g, '""')}"`;
+  const lines = ['contest,project,name,cost,votes,funded'];
+  for (const [cid, tally] of contests) {
+    const projects = projectsOf(manifest, cid);
+    for (const p of tally.projects || []) {
+      const name = projects.find((x) => x.id === p.id)?.name;
+      lines.push([q(cid), q(p.id), q(text(name) || p.id), p.cost, p.votes, p.selected === true ? 1 : 0].join(','));
+    }
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+function downloads(id, manifest, contests) {
+  const csv = `data:text/csv;charset=utf-8,${encodeURIComponent(resultsCsv(manifest, contests))}`;
+  return h('ul', { class: 'results-downloads no-print' },
+    h('li', {}, h('a', { href: `/v1/elections/${encodeURIComponent(id)}/result`, download: `${id}-result.json`, text: t('results.download.result') })),
+    h('li', {}, h('a', { href: csv, download: `${id}-results.csv`, text: t('results.download.csv') })));
+}
+
 function trustSection(v) {
   const headingId = uid('trust');
   const list = h('ul', { class: 'results-checks' });
@@ -233,9 +254,9 @@ export async function start(app, [id]) {
         app.main.append(h('p', { class: 'error-text', text: t('results.unverified') }));
         return;
       }
-      const contests = doc.tally?.contests;
-      if (contests) for (const [cid, tally] of Object.entries(contests)) app.main.append(contestSection(s.election.manifest, cid, tally, true));
-      else app.main.append(contestSection(s.election.manifest, id, doc.tally || {}, false));
+      const contests = doc.tally?.contests ? Object.entries(doc.tally.contests) : [[id, doc.tally || {}]];
+      for (const [cid, tally] of contests) app.main.append(contestSection(s.election.manifest, cid, tally, !!doc.tally?.contests));
+      app.main.append(downloads(id, s.election.manifest, contests));
       app.main.append(h('p', { class: 'no-print' }, h('a', { href: '/receipt', text: t('results.checkReceipt') })));
     },
   };
