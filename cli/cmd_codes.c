@@ -171,12 +171,14 @@ int cmd_codes(int argc, char **argv)
         pb_diag_clear(&d);
         rc = cli_parse_group(&cli_group_codes, argc, argv, &o, &verb, &args);
         if (rc != CLI_PARSED)
-                return rc;
-        if (!cli_given(verb, &args, "count"))
-                return cli_missing(verb, "--count N");
+                goto out; /* a --contest list may be half-read */
+        if (!cli_given(verb, &args, "count")) {
+                rc = cli_missing(verb, "--count N");
+                goto out;
+        }
         rc = cli_box_open(verb, o.db, &b);
         if (rc)
-                return rc;
+                goto out;
         rc = cli_box_engine(b, o.key, o.pass_file, &engine);
         if (rc)
                 goto out;

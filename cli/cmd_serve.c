@@ -335,8 +335,10 @@ int cmd_serve(int argc, char **argv)
         o.threads = s.hc.threads;
         o.queue = s.ac.limits.writer_queue;
         rc = cli_parse(&cli_cmd_serve, argc, argv, &o, &args);
-        if (rc != CLI_PARSED)
+        if (rc != CLI_PARSED) {
+                cli_list_release(&o.cors); /* half-read */
                 return rc;
+        }
         rc = setup(&s, &o);
         if (rc == PB_EXIT_OK)
                 rc = run(&s);

@@ -187,21 +187,24 @@ int cmd_token(int argc, char **argv)
 
         rc = cli_parse_group(&cli_group_token, argc, argv, &o, &v, &args);
         if (rc != CLI_PARSED)
-                return rc;
-        if (v == &token_create && o.role < 0)
-                return cli_missing(v, "--role admin|kiosk|auditor|officer");
+                goto out; /* a --contest list may be half-read */
+        if (v == &token_create && o.role < 0) {
+                rc = cli_missing(v, "--role admin|kiosk|auditor|officer");
+                goto out;
+        }
         if (o.data) {
                 cli_list_release(&o.contests);
                 return create_admin(&o);
         }
         rc = cli_box_open(v, o.db, &b);
         if (rc)
-                return rc;
+                goto out;
         pb_diag_clear(&d);
         r = run(b, strchr(v->name, ' ') + 1, &o, args.n ? args.operands[0] : NULL, &d);
         if (r < 0)
                 rc = cli_fail(o.db, r, &d);
         pb_box_free(b);
+out:
         cli_list_release(&o.contests);
         return rc;
 }
