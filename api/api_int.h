@@ -188,7 +188,7 @@ struct pb_api_ctx {
         struct pb_api *api;
         const struct pb_api_request *req;
         struct pb_api_response *resp;
-        char param[PB_API_MAX_PARAMS][PB_API_PARAM_MAX]; /* captured {id}, {commitment} */
+        char param[PB_API_MAX_PARAMS][PB_API_PARAM_MAX]; /* captured {id}, {commitment} or {short_code} */
         unsigned roles;                                  /* role bits the credentials grant */
         struct pb_api_election *el;                      /* the election of {id}, when the route has one */
         struct pb_api_token token;                       /* who the credentials are */
@@ -371,6 +371,7 @@ void pb_api_paper_counts(struct pb_api_election *el, uint64_t *ret_held, uint64_
 /** Free the held entries (when the election is freed). */
 void pb_api_paper_free(struct pb_api_election *el);
 void pb_h_receipt(struct pb_api_ctx *c);
+void pb_h_receipt_short(struct pb_api_ctx *c);
 void pb_h_checkpoint(struct pb_api_ctx *c);
 void pb_h_turnout(struct pb_api_ctx *c);
 void pb_h_tally(struct pb_api_ctx *c);

@@ -189,6 +189,7 @@ void pb_h_election_get(struct pb_api_ctx *c)
 {
         struct pb_buf b, manifest, signed_doc;
         enum pb_box_state st = PB_BOX_DRAFT;
+        bool legacy_codes = false;
         struct pb_jw w;
         pb_err r, rs;
 
@@ -199,6 +200,8 @@ void pb_h_election_get(struct pb_api_ctx *c)
         r = pb_box_state(c->el->box, &st);
         if (r == PB_OK)
                 r = pb_manifest_format(pb_box_manifest(c->el->box), &manifest);
+        if (r == PB_OK)
+                r = pb_box_codes_legacy(c->el->box, &legacy_codes, NULL);
         rs = r == PB_OK ? pb_box_document(c->el->box, PB_BOX_DOC_MANIFEST, &signed_doc, NULL) : r;
         pthread_mutex_unlock(&c->el->lock);
         if (r < 0 || (rs < 0 && rs != PB_ERR_NOT_FOUND)) {
@@ -208,6 +211,9 @@ void pb_h_election_get(struct pb_api_ctx *c)
         pb_jw_init(&w, &b);
         pb_jw_object_begin(&w);
         pb_jw_kv_string(&w, "id", c->el->id);
+        /* only where true: the pages then also read the mod-37 check of codes issued before issue 13 */
+        if (legacy_codes)
+                pb_jw_kv_bool(&w, "legacy_codes", true);
         pb_jw_key(&w, "manifest");
         pb_jw_raw(&w, manifest.data, manifest.len);
         pb_jw_key(&w, "signed_manifest");

@@ -15,9 +15,9 @@ static void finish_json(struct pb_api_ctx *c, struct pb_buf *b, struct pb_jw *w)
                 pb_api_reply_json(c, 200, b);
 }
 
-void pb_h_receipt(struct pb_api_ctx *c)
+/* Answer the inclusion proof of @commitment (and, for a short code's lookup, the commitment). */
+static void reply_proof(struct pb_api_ctx *c, const uint8_t commitment[PB_CVR_HASH_BYTES], bool named)
 {
-        uint8_t commitment[PB_CVR_HASH_BYTES];
         struct pb_box_proof proof;
         struct pb_buf note, b;
         struct pb_diag d;
@@ -25,11 +25,6 @@ void pb_h_receipt(struct pb_api_ctx *c)
         pb_err r;
 
         pb_diag_clear(&d);
-        /* the route pattern admits 64 lowercase hex digits only */
-        if (sodium_hex2bin(commitment, sizeof(commitment), c->param[1], 64, NULL, NULL, NULL) != 0) {
-                pb_api_fail(c, PB_ERR_PARSE, NULL);
-                return;
-        }
         pb_buf_init(&note, 0);
         pb_buf_init(&b, 0);
         pthread_mutex_lock(&c->el->lock);
@@ -41,10 +36,14 @@ void pb_h_receipt(struct pb_api_ctx *c)
         }
         pb_jw_init(&w, &b);
         pb_jw_object_begin(&w);
-        if (!proof.pending) {
+        if (!proof.pending)
                 pb_jw_kv_string(&w, "checkpoint", note.data ? note.data : "");
-                pb_jw_kv_int(&w, "index", (int64_t)proof.index);
+        if (named) {
+                pb_jw_key(&w, "commitment");
+                pb_jw_hex(&w, commitment, PB_CVR_HASH_BYTES);
         }
+        if (!proof.pending)
+                pb_jw_kv_int(&w, "index", (int64_t)proof.index);
         pb_jw_kv_bool(&w, "pending", proof.pending);
         if (!proof.pending) {
                 pb_jw_key(&w, "proof");
@@ -59,6 +58,40 @@ void pb_h_receipt(struct pb_api_ctx *c)
 out:
         pb_buf_release(&note);
         pb_buf_release(&b);
+}
+
+void pb_h_receipt(struct pb_api_ctx *c)
+{
+        uint8_t commitment[PB_CVR_HASH_BYTES];
+
+        /* the route pattern admits 64 lowercase hex digits only */
+        if (sodium_hex2bin(commitment, sizeof(commitment), c->param[1], 64, NULL, NULL, NULL) != 0) {
+                pb_api_fail(c, PB_ERR_PARSE, NULL);
+                return;
+        }
+        reply_proof(c, commitment, false);
+}
+
+/*
+ * The receipt of a short code (issue 13): the commitment it names and its proof.  Not limited:
+ * a short code is 50 bits, so a guess finds one of n ballots with probability n / 2^50 (one in a
+ * billion for a million ballots), and a hit shows only what the log publishes at the close (a
+ * hiding commitment, its leaf, a proof), never a ballot or a voter (docs/api.md, "Receipts").
+ */
+void pb_h_receipt_short(struct pb_api_ctx *c)
+{
+        uint8_t commitment[PB_CVR_HASH_BYTES];
+        struct pb_diag d;
+        pb_err r;
+
+        pb_diag_clear(&d);
+        pthread_mutex_lock(&c->el->lock);
+        r = pb_box_find_short(c->el->box, c->param[1], strlen(c->param[1]), commitment, &d);
+        pthread_mutex_unlock(&c->el->lock);
+        if (r < 0)
+                pb_api_fail(c, r, &d);
+        else
+                reply_proof(c, commitment, true);
 }
 
 void pb_h_checkpoint(struct pb_api_ctx *c)

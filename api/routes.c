@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "engine/pb_code.h"
 
 #define ADMIN PB_API_ROLE_BIT(PB_ROLE_ADMIN)
 #define KIOSK PB_API_ROLE_BIT(PB_ROLE_KIOSK)
@@ -35,6 +36,8 @@ const struct pb_api_route pb_api_routes[] = {
           false },
         { "GET", "/v1/elections/{id}/receipts/{commitment}", 0, PB_BODY_NONE, pb_h_receipt,
           "inclusion proof of a receipt", false },
+        { "GET", "/v1/elections/{id}/receipts/{short_code}", 0, PB_BODY_NONE, pb_h_receipt_short,
+          "a receipt by its short code", false },
         { "GET", "/v1/elections/{id}/checkpoint", 0, PB_BODY_NONE, pb_h_checkpoint,
           "latest signed checkpoint", false },
         { "POST", "/v1/elections/{id}/tally", ADMIN, PB_BODY_OPTIONAL, pb_h_tally,
@@ -48,9 +51,29 @@ const struct pb_api_route pb_api_routes[] = {
         { NULL, NULL, 0, PB_BODY_NONE, NULL, NULL, false },
 };
 
-/* {id}: an election id, [A-Za-z0-9._-]{1,64}; {commitment}: 64 lowercase hex digits. */
+/* {short_code}: 10 letters and digits as typed, dashes allowed between (the box reads the
+ * symbols: pb_code_short_parse); never 64 characters, so never a commitment. */
+static bool short_code_ok(const char *s, size_t len)
+{
+        size_t symbols = 0;
+
+        if (len > 2 * PB_CODE_SHORT_LEN)
+                return false;
+        for (size_t i = 0; i < len; i++) {
+                char c = s[i];
+                if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+                        symbols++;
+                else if (c != '-')
+                        return false;
+        }
+        return symbols == PB_CODE_SHORT_LEN;
+}
+
+/* {id}: an election id, [A-Za-z0-9._-]{1,64}; {commitment}: 64 lowercase hex digits; {short_code}. */
 static bool param_ok(const char *name, size_t name_len, const char *s, size_t len)
 {
+        if (name_len == 12 && !memcmp(name, "{short_code}", 12))
+                return short_code_ok(s, len);
         if (name_len == 12 && !memcmp(name, "{commitment}", 12)) {
                 if (len != 64)
                         return false;

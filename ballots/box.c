@@ -251,13 +251,13 @@ pb_err pb_box_state(struct pb_box *b, enum pb_box_state *ret)
         return r;
 }
 
-/* Read the retry key and the legacy flag into @b (inside a transaction).  *ret_open: the election
- * is open; *ret_changed: either differs from what @b held. */
+/* Read the retry key and the legacy flags into @b (inside a transaction).  *ret_open: the election
+ * is open; *ret_changed: any of them differs from what @b held. */
 static pb_err retry_read(struct pb_box *b, bool *ret_open, bool *ret_changed, struct pb_diag *d)
 {
         uint8_t key[BOX_RETRY_KEY_BYTES];
         sqlite3_stmt *st = box_stmt(b, ST_RETRY_GET);
-        bool open = false, legacy = false, has = false, changed;
+        bool open = false, legacy = false, has = false, legacy_codes = false, changed;
         pb_err r = PB_OK;
         int rc;
 
@@ -268,6 +268,7 @@ static pb_err retry_read(struct pb_box *b, bool *ret_open, bool *ret_changed, st
                 const char *state = (const char *)sqlite3_column_text(st, 1);
                 open = state && !strcmp(state, "open");
                 legacy = sqlite3_column_int(st, 2) != 0;
+                legacy_codes = sqlite3_column_int64(st, 3) > 0;
                 has = sqlite3_column_bytes(st, 0) == BOX_RETRY_KEY_BYTES;
                 if (has)
                         memcpy(key, sqlite3_column_blob(st, 0), BOX_RETRY_KEY_BYTES);
@@ -276,7 +277,8 @@ static pb_err retry_read(struct pb_box *b, bool *ret_open, bool *ret_changed, st
         sqlite3_reset(st);
         if (rc != SQLITE_OK)
                 return box_sqlite_err(b, rc, d);
-        changed = legacy != b->legacy_idem || has != (b->retry_key != NULL) ||
+        changed = legacy != b->legacy_idem || legacy_codes != b->legacy_codes ||
+                  has != (b->retry_key != NULL) ||
                   (has && sodium_memcmp(key, b->retry_key, BOX_RETRY_KEY_BYTES) != 0);
         if (has && !b->retry_key && !(b->retry_key = sodium_malloc(BOX_RETRY_KEY_BYTES)))
                 r = PB_ERR_NOMEM;
@@ -288,6 +290,7 @@ static pb_err retry_read(struct pb_box *b, bool *ret_open, bool *ret_changed, st
         }
         sodium_memzero(key, sizeof(key));
         b->legacy_idem = legacy;
+        b->legacy_codes = legacy_codes;
         *ret_open = open;
         *ret_changed = changed;
         return r;
@@ -698,6 +701,20 @@ pb_err pb_box_turnout(struct pb_box *b, struct pb_turnout *ret, struct pb_diag *
         box_rollback(b);
         if (r == PB_OK)
                 *ret = t;
+        return r;
+}
+
+pb_err pb_box_codes_legacy(struct pb_box *b, bool *ret, struct pb_diag *reterr)
+{
+        uint64_t n = 0;
+        pb_err r = box_begin_read(b, reterr);
+
+        if (r < 0)
+                return r;
+        r = box_get_count(b, CNT_CODES_LEGACY, &n, reterr);
+        box_rollback(b);
+        if (r == PB_OK)
+                *ret = n > 0;
         return r;
 }
 

@@ -31,6 +31,9 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_BALLOT_INSERT_LOGGED] = "INSERT INTO ballots(commitment, leaf, nonce, cvr) VALUES (?, ?, ?, ?)",
         [ST_BALLOT_SET_LEAF] = "UPDATE ballots SET leaf = ? WHERE commitment = ? AND leaf IS NULL",
         [ST_BALLOT_LEAF] = "SELECT leaf FROM ballots WHERE commitment = ?",
+        /* the commitments a short code names: a range of the primary key (two tell it is ambiguous) */
+        [ST_BALLOT_BY_PREFIX] =
+                "SELECT commitment FROM ballots WHERE commitment >= ? AND commitment < ? LIMIT 2",
         [ST_PENDING_LIST] = ("SELECT commitment FROM ballots INDEXED BY ballots_pending WHERE leaf IS NULL "
                              "ORDER BY commitment"),
         [ST_PENDING_ALL] = ("SELECT commitment, nonce, cvr FROM ballots INDEXED BY ballots_pending "
@@ -45,8 +48,10 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_CP_ALL] = "SELECT size, root, note FROM checkpoints ORDER BY size",
         [ST_IDEM_GET] = "SELECT commitment FROM idem WHERE key = ?",
         [ST_IDEM_CLEAR] = "DELETE FROM idem",
-        [ST_RETRY_GET] = ("SELECT e.retry_key, e.state, EXISTS (SELECT 1 FROM idem) FROM election AS e "
-                          "WHERE e.id = 1"),
+        /* schema 8: codes_legacy, the codes issued with the mod-37 check before issue 13 */
+        [ST_RETRY_GET] =
+                ("SELECT e.retry_key, e.state, EXISTS (SELECT 1 FROM idem), "
+                 "(SELECT n FROM counts WHERE name = 'codes_legacy') FROM election AS e WHERE e.id = 1"),
         [ST_RETRY_SET] = "UPDATE election SET retry_key = ? WHERE id = 1 AND retry_key IS NULL",
         [ST_RETRY_FORGET] = "UPDATE election SET retry_key = NULL WHERE id = 1",
         [ST_TAGS_CLEAR] = "UPDATE codes SET tag = NULL WHERE tag IS NOT NULL",
@@ -179,6 +184,13 @@ static const char *const migrations[PB_BOX_SCHEMA_VERSION] = {
          " SELECT hash, role, label, revoked, device, locked FROM tokens;"
          "DROP TABLE tokens;"
          "ALTER TABLE tokens_v7 RENAME TO tokens;"),
+
+        /* 7 -> 8: voter codes of letters and digits only (issue 13, DESIGN.md §5.4): codes issued from
+         * now on carry a check symbol of the same 32 symbols.  The codes issued before carry the
+         * mod-37 check, which may be one of *~$=U; they are only stored hashed, so the box records
+         * how many there are, and reads such a code with its own check for as long as it has any
+         * (docs/integrity.md, departure 14).  A box made now has none. */
+        "INSERT INTO counts(name, n) SELECT 'codes_legacy', n FROM counts WHERE name = 'codes_issued';",
 };
 
 pb_err box_sqlite_err(struct pb_box *b, int rc, struct pb_diag *d)

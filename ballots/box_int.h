@@ -47,6 +47,7 @@ enum box_stmt {
         ST_TOKEN_REVOKE,
         ST_TOKEN_LOCK,
         ST_DATA_VERSION,
+        ST_BALLOT_BY_PREFIX,
         ST_CODES_ANY,
         ST_COUNT_UPSERT,
         ST_KIOSK_COUNTS,
@@ -57,6 +58,7 @@ enum box_stmt {
 /** Named counters of the `counts` table. */
 #define CNT_CODES_ISSUED "codes_issued"
 #define CNT_CODES_SPENT "codes_spent"
+#define CNT_CODES_LEGACY "codes_legacy" /* issued with the mod-37 check, before schema 8 */
 #define CNT_PENDING "pending"
 #define CNT_LOGGED "logged"
 /** The prefix of the counters of ballots by kiosk token ("kiosk.<public id>"), made at its first. */
@@ -87,7 +89,8 @@ struct pb_box {
         uint8_t *retry_key;
         bool retry_loaded; /* retry_key and legacy_idem were read */
         bool legacy_idem;  /* the idem table of schema 1-2 still holds records */
-        uint64_t prep_gen; /* changes with manifest, pepper, retry key or legacy_idem (box_prepare.c) */
+        bool legacy_codes; /* codes with the mod-37 check were issued here (before schema 8) */
+        uint64_t prep_gen; /* changes with manifest, pepper, retry key or a legacy flag (box_prepare.c) */
         /* the right edge of the log's tree: the roots of its perfect subtrees, largest first */
         bool frontier_valid;
         uint64_t frontier_size;
@@ -116,6 +119,7 @@ struct box_prep_inputs {
         const uint8_t *pepper;
         const uint8_t *retry_key; /* or NULL */
         bool legacy_idem;
+        bool legacy_codes; /* also read codes with the mod-37 check (pb_code_parse_mod37) */
         uint64_t gen;
 };
 /** Whether a submission's contests fit its voter code's. */

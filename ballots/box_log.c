@@ -6,6 +6,7 @@
 #include "ballots/box_int.h"
 #include "formats/pb_json_ballot.h"
 #include "engine/pb_alloc.h"
+#include "engine/pb_code.h"
 
 /*
  * The table `tree` holds every complete subtree hash: (level, idx) is the root of leaves
@@ -429,6 +430,65 @@ static pb_err find_leaf(struct pb_box *b, const uint8_t commitment[PB_CVR_HASH_B
         if (rc == SQLITE_ROW || rc == SQLITE_DONE)
                 return PB_OK;
         return box_sqlite_err(b, rc, d);
+}
+
+pb_err pb_box_find_short(struct pb_box *b, const char *short_code, size_t len, uint8_t ret[PB_CVR_HASH_BYTES],
+                         struct pb_diag *reterr)
+{
+        uint8_t lo[PB_CODE_SHORT_PREFIX_BYTES], hi[PB_CVR_HASH_BYTES + 1];
+        char canonical[PB_CODE_SHORT_LEN + 1], again[PB_CODE_SHORT_LEN + 1];
+        size_t hi_len = PB_CODE_SHORT_PREFIX_BYTES, found = 0;
+        sqlite3_stmt *st;
+        pb_err r;
+        int rc;
+
+        r = pb_code_short_parse(short_code, len, canonical, lo, reterr);
+        if (r < 0)
+                return r;
+        /* hi: the next 50-bit prefix (lo + 2^6 in its last byte, carried); past the last one, a blob
+         * above every 32-byte commitment */
+        memcpy(hi, lo, sizeof(lo));
+        {
+                unsigned carry = 0x40;
+                for (size_t i = PB_CODE_SHORT_PREFIX_BYTES; carry && i-- > 0;) {
+                        carry += hi[i];
+                        hi[i] = (uint8_t)carry;
+                        carry >>= 8;
+                }
+                if (carry) {
+                        memset(hi, 0xff, sizeof(hi));
+                        hi_len = sizeof(hi);
+                }
+        }
+        r = box_begin_read(b, reterr);
+        if (r < 0)
+                return r;
+        st = box_stmt(b, ST_BALLOT_BY_PREFIX);
+        if (!st) {
+                r = box_sqlite_err(b, sqlite3_errcode(b->db), reterr);
+                goto out;
+        }
+        sqlite3_bind_blob(st, 1, lo, (int)sizeof(lo), SQLITE_STATIC);
+        sqlite3_bind_blob(st, 2, hi, (int)hi_len, SQLITE_STATIC);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+                if (sqlite3_column_bytes(st, 0) == PB_CVR_HASH_BYTES && found++ == 0)
+                        memcpy(ret, sqlite3_column_blob(st, 0), PB_CVR_HASH_BYTES);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+                r = box_sqlite_err(b, rc, reterr);
+        else if (!found)
+                r = pb_diag_set(reterr, PB_ERR_NOT_FOUND, "short_code", "no ballot has this short code");
+        else if (found > 1)
+                r = pb_diag_set(
+                        reterr, PB_ERR_CONFLICT, "short_code",
+                        "more than one ballot has this short code: look the receipt up by its commitment");
+        if (r == PB_OK) {
+                pb_code_short(ret, again);
+                PB_ASSERT(!strcmp(again, canonical)); /* the range holds exactly this prefix */
+        }
+out:
+        box_rollback(b);
+        return r;
 }
 
 pb_err pb_box_inclusion(struct pb_box *b, const uint8_t commitment[PB_CVR_HASH_BYTES],

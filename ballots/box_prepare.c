@@ -29,6 +29,7 @@ void box_prep_inputs_of(const struct pb_box *b, struct box_prep_inputs *ret)
         ret->pepper = b->pepper;
         ret->retry_key = b->retry_key;
         ret->legacy_idem = b->legacy_idem;
+        ret->legacy_codes = b->legacy_codes;
         ret->gen = b->prep_gen;
 }
 
@@ -189,13 +190,41 @@ static pb_err check_ballots(const struct pb_manifest *m, const struct pb_submiss
         return PB_OK;
 }
 
+/*
+ * Read the submission's code.  A box that issued codes before issue 13 (legacy_codes) also reads
+ * their mod-37 check (docs/integrity.md, departure 14): the hash lookup at the cast decides, as for
+ * every code; only the typing check is weaker there (a mistyped code of today's passes the old
+ * check once in 37 and is then refused as unknown rather than malformed).
+ */
+static pb_err parse_code(const struct box_prep_inputs *in, const struct pb_submission *s, struct pb_code *ret,
+                         struct pb_diag *d)
+{
+        const char *text = s->code ? s->code : "";
+        size_t len = s->code ? s->code_len : 0;
+        struct pb_diag legacy;
+        pb_err r = pb_code_parse(text, len, PB_CODE_BYTES, ret, d);
+
+        if (r == PB_OK || !in->legacy_codes || (r != PB_ERR_INVALID && r != PB_ERR_PARSE))
+                return r;
+        pb_diag_clear(&legacy);
+        switch (pb_code_parse_mod37(text, len, PB_CODE_BYTES, ret, &legacy)) {
+        case PB_OK: pb_diag_clear(d); return PB_OK;
+        case PB_ERR_INVALID:
+                /* read as a legacy code, only its check failed: a *~$=U was no bad character */
+                if (d)
+                        *d = legacy;
+                return PB_ERR_INVALID;
+        default: return r;
+        }
+}
+
 /* The code parsed and hashed into p->code_hash; a malformed one is refused. */
 static pb_err hash_code(const struct box_prep_inputs *in, const struct pb_submission *s,
                         struct pb_box_prepared *p)
 {
         struct pb_diag *d = &p->diag;
         struct pb_code code;
-        pb_err r = pb_code_parse(s->code ? s->code : "", s->code ? s->code_len : 0, PB_CODE_BYTES, &code, d);
+        pb_err r = parse_code(in, s, &code, d);
 
         if (r < 0) {
                 p->reject = PB_REJECT_MALFORMED_CODE;
@@ -336,6 +365,7 @@ pb_err pb_box_snapshot_take(struct pb_box *b, struct pb_box_snapshot **ret, stru
         s->in.pepper = s->pepper;
         s->in.retry_key = s->retry_key;
         s->in.legacy_idem = b->legacy_idem;
+        s->in.legacy_codes = b->legacy_codes;
         s->in.gen = b->prep_gen;
         *ret = s;
         return PB_OK;

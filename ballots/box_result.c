@@ -327,6 +327,32 @@ out:
         return r;
 }
 
+/*
+ * Is @result[0..len) the stored result @stored, however its JSON was laid out (issue 13: a
+ * pretty-printed copy)?  What is certified is the payload the engine signed, so the payload type
+ * and payload bytes must be the stored ones; the signatures need not be copied exactly, as the
+ * stored envelope's were checked (box_docs_check) and it is that payload the certification names.
+ */
+static pb_err same_payload(const struct pb_seal_envelope *stored, const char *result, size_t len,
+                           struct pb_diag *d)
+{
+        struct pb_seal_envelope given;
+        pb_err r;
+
+        pb_seal_envelope_init(&given);
+        r = pb_envelope_parse(result, len, PB_ENVELOPE_ANY_LAYOUT, &given, NULL);
+        if (r == PB_ERR_NOMEM)
+                return r;
+        if (r == PB_OK &&
+            (strcmp(given.payload_type, stored->payload_type) || given.payload_len != stored->payload_len ||
+             memcmp(given.payload, stored->payload, given.payload_len)))
+                r = PB_ERR_CONFLICT;
+        pb_seal_envelope_release(&given);
+        return r == PB_OK
+                       ? PB_OK
+                       : pb_diag_set(d, PB_ERR_CONFLICT, "result", "not the result stored for this election");
+}
+
 pb_err pb_box_certify(struct pb_box *b, const char *result, size_t result_len,
                       const struct pb_key_secret *office, const char *certified_at, struct pb_buf *out,
                       struct pb_diag *reterr)
@@ -362,10 +388,10 @@ pb_err pb_box_certify(struct pb_box *b, const char *result, size_t result_len,
                                 "not the finance office key named in the manifest");
         if (r == PB_OK)
                 r = box_get_doc(b, DOC_RESULT, &stored, reterr);
-        if (r == PB_OK && (stored.len != result_len || memcmp(stored.data, result, result_len)))
-                r = pb_diag_set(reterr, PB_ERR_CONFLICT, "result", "not the result stored for this election");
         if (r == PB_OK)
                 r = pb_envelope_parse(stored.data, stored.len, 0, &env, reterr);
+        if (r == PB_OK)
+                r = same_payload(&env, result, result_len, reterr);
         if (r < 0)
                 goto fail;
         memcpy(c.election, b->manifest->election->id, strlen(b->manifest->election->id) + 1);

@@ -39,7 +39,7 @@
 
 /** SQLite application_id of a ballot box ('PBV1') and the schema version this build writes. */
 #define PB_BOX_APPLICATION_ID 0x50425631
-#define PB_BOX_SCHEMA_VERSION 7
+#define PB_BOX_SCHEMA_VERSION 8
 
 /** API roles (issue 6). */
 enum pb_role {
@@ -377,6 +377,13 @@ void pb_receipts_sign(const struct pb_receipt_signer *s, struct pb_cast_outcome 
  */
 PB_NODISCARD pb_err pb_box_flush(struct pb_box *b, struct pb_diag *reterr);
 
+/**
+ * Did this box issue voter codes with the mod-37 check symbol, before issue 13 (schema 8)?  It
+ * reads them for as long as it exists (docs/integrity.md, departure 14), and the pages' own code
+ * check must too.  One read transaction; PB_ERR_STORAGE.  @ret is set only on PB_OK.
+ */
+PB_NODISCARD pb_err pb_box_codes_legacy(struct pb_box *b, bool *ret, struct pb_diag *reterr);
+
 /** Read the counts (one read transaction).  PB_ERR_STORAGE. */
 PB_NODISCARD pb_err pb_box_turnout(struct pb_box *b, struct pb_turnout *ret, struct pb_diag *reterr);
 
@@ -415,6 +422,16 @@ PB_NODISCARD pb_err pb_box_inclusion(struct pb_box *b, const uint8_t commitment[
                                      struct pb_diag *reterr);
 
 /**
+ * The commitment of the one ballot whose receipt has the short code @short_code[0..len) (as a
+ * person typed it: pb_code_short_parse()), accepted whether pending or in the log, into @ret.  One
+ * read transaction.
+ * @return PB_OK, PB_ERR_PARSE (not a short code), PB_ERR_NOT_FOUND, PB_ERR_CONFLICT (two ballots
+ *         share its 50 bits: look the receipt up by commitment), PB_ERR_STORAGE
+ */
+PB_NODISCARD pb_err pb_box_find_short(struct pb_box *b, const char *short_code, size_t len,
+                                      uint8_t ret[PB_CVR_HASH_BYTES], struct pb_diag *reterr);
+
+/**
  * RFC 6962 consistency proof between two checkpoint sizes (@old_size <= @size <= log size).
  * @param ret_path  PB_MERKLE_MAX_PROOF * PB_MERKLE_HASH_BYTES bytes of caller storage
  */
@@ -437,7 +454,8 @@ PB_NODISCARD pb_err pb_box_tally(struct pb_box *b, const uint64_t *seed, const c
                                  struct pb_buf *out, struct pb_diag *reterr);
 
 /**
- * Certify the stored result: @result must be byte for byte the stored result envelope; the
+ * Certify the stored result: @result must be the stored result envelope's payload type and
+ * payload, in any JSON layout of the envelope (a pretty-printed copy is the same result); the
  * finance office's @office key (the manifest's office key) signs a certification naming the
  * result's SHA-256; it is stored (state certified) and appended to @out.  Refused unless the stored
  * manifest, close statement and result verify and name each other (PB_ERR_INTERNAL).

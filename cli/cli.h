@@ -45,6 +45,8 @@ int cmd_verify(int argc, char **argv);
 int cmd_receipt(int argc, char **argv);
 /** `pbvote backup`: a checked copy of a data folder or a box while the server runs (cmd_backup.c). */
 int cmd_backup(int argc, char **argv);
+/** `pbvote show`: a signed result as a person reads it (cmd_show.c). */
+int cmd_show(int argc, char **argv);
 
 /** `pbvote tally` for PB elections: .pb files, ballot boxes (--db), export bundles (tally_pb.c). */
 int cli_tally_pb(int argc, char **argv);
@@ -58,8 +60,8 @@ int cli_tally_ranked(int argc, char **argv);
  * action, `tally` one per counting path.  Data only: walk them through cli_commands[].
  */
 extern const struct cli_command cli_cmd_backup, cli_cmd_cast, cli_cmd_certify, cli_cmd_check, cli_cmd_demo,
-        cli_cmd_export, cli_cmd_import, cli_cmd_keygen, cli_cmd_receipt, cli_cmd_serve, cli_cmd_verify,
-        cli_cmd_version;
+        cli_cmd_export, cli_cmd_import, cli_cmd_keygen, cli_cmd_receipt, cli_cmd_serve, cli_cmd_show,
+        cli_cmd_verify, cli_cmd_version;
 /** `pbvote tally`: a .pb file, a ballot box (--db), a ranked contest (.blt, RCTab config). */
 extern const struct cli_command cli_cmd_tally_pb, cli_cmd_tally_box, cli_cmd_tally_ranked;
 /** The counting paths of `pbvote tally`, NULL-terminated: whether an option takes a value is read from them. */

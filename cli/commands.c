@@ -51,6 +51,8 @@ const struct cli_entry cli_commands[] = {
         { "serve", cmd_serve, "serve the JSON HTTP API for kiosks and web frontends", ONE(cli_cmd_serve),
           NULL },
 #endif
+        { "show", cmd_show, "print a signed result as a person reads it (amounts, names, the rule)",
+          ONE(cli_cmd_show), NULL },
         { "tally", cmd_tally, "count an election (.pb, .blt, RCTab config) and print the result",
           cli_tally_paths, NULL },
         { "token", cmd_token, "create, list and revoke API tokens (admin, kiosk, auditor)", NULL,

@@ -1,13 +1,17 @@
 /**
- * @file Voter codes: caller-provided random bytes as Crockford base32 with a mod-37 check symbol,
- * printed in groups of four ("7Q2M-K9XD-3RTB-H8VW-4"), read forgivingly, stored as keyed hashes.
+ * @file Voter codes: caller-provided random bytes as Crockford base32 with a check symbol of the
+ * same 32 letters and digits, printed in groups of four ("7Q2M-K9XD-3RTB-H8VW-2"), read
+ * forgivingly, stored as keyed hashes.
  *
- * Alphabet (value 0-31): 0123456789ABCDEFGHJKMNPQRSTVWXYZ; the check symbol adds *~$=U for 32-36.
- * The bytes are read as one big-endian number, 5 bits per symbol; the check symbol is that number
- * modulo 37 (Crockford's rule), which catches every single-symbol error and every transposition of
- * two adjacent symbols.  The engine never generates randomness: the bytes are an argument (the
- * caller draws them from libsodium).  Codes are secrets: no function here copies a code
- * into a diagnostic.
+ * Alphabet (value 0-31): 0123456789ABCDEFGHJKMNPQRSTVWXYZ.  The bytes are read as one big-endian
+ * number, 5 bits per symbol; the check symbol is the symbols as a polynomial over GF(32)
+ * evaluated at its generator (DESIGN.md §5.4, docs/integrity.md §5), which catches every
+ * single-symbol error and every transposition of two adjacent symbols.  Codes issued before
+ * issue 13 carry Crockford's mod-37 check symbol (which may be one of *~$=U):
+ * pb_code_parse_mod37() reads them, for a ballot box that issued them (docs/integrity.md,
+ * departure 14).  The engine never generates randomness: the bytes are an argument (the caller
+ * draws them from libsodium).  Codes are secrets: no function here copies a code into a
+ * diagnostic.
  */
 #ifndef PB_CODE_H
 #define PB_CODE_H
@@ -31,7 +35,7 @@
 
 /**
  * A code in compact canonical form: upper-case symbols then the check symbol, no separators
- * ("7Q2MK9XD3RTBH8VW4").  Caller storage; it holds a secret, so wipe it with pb_code_wipe().
+ * ("7Q2MK9XD3RTBH8VW2").  Caller storage; it holds a secret, so wipe it with pb_code_wipe().
  */
 struct pb_code {
         char text[PB_CODE_COMPACT_MAX + 1]; /* NUL-terminated */
@@ -49,7 +53,8 @@ PB_NODISCARD pb_err pb_code_from_bytes(const uint8_t *bytes, size_t nbytes, stru
 
 /**
  * Read a code as a person typed it: case is ignored, I and L read as 1, O as 0, dashes and spaces
- * are skipped.  The result must have exactly the symbol count of an @nbytes code.
+ * are skipped.  The result must have exactly the symbol count of an @nbytes code, and its last
+ * symbol the GF(32) check symbol pb_code_from_bytes() writes.
  * @param s, len  the typed text (any bytes)
  * @return PB_OK;
  *         PB_ERR_PARSE for a character that cannot be in a code (reterr->col is its 1-based
@@ -61,8 +66,17 @@ PB_NODISCARD pb_err pb_code_parse(const char *s, size_t len, size_t nbytes, stru
                                   struct pb_diag *reterr);
 
 /**
+ * Read a code issued before issue 13, whose check symbol is the number modulo 37 in the alphabet
+ * extended by *~$=U (32-36), which may stand only last.  As pb_code_parse() otherwise: the same
+ * forgiving reading, errors and compact form (with the legacy check symbol, as it was hashed when
+ * issued).  Only a ballot box that issued such codes reads them (ballots/box_prepare.c).
+ */
+PB_NODISCARD pb_err pb_code_parse_mod37(const char *s, size_t len, size_t nbytes, struct pb_code *ret,
+                                        struct pb_diag *reterr);
+
+/**
  * Write @c for printing, groups of four symbols and the check symbol last, joined by dashes
- * ("7Q2M-K9XD-3RTB-H8VW-4"), NUL-terminated, into @out of @cap bytes.
+ * ("7Q2M-K9XD-3RTB-H8VW-2"), NUL-terminated, into @out of @cap bytes.
  * @return the length written (without the NUL), or 0 if @cap is too small (PB_CODE_PRINT_MAX is
  *         always enough)
  */
@@ -84,5 +98,19 @@ void pb_code_wipe(struct pb_code *c);
  * receipt.
  */
 void pb_code_short(const uint8_t commitment[PB_CVR_HASH_BYTES], char out[PB_CODE_SHORT_LEN + 1]);
+
+/** Bytes that hold the 50 bits of a short code (the last one's low 6 bits are zero). */
+#define PB_CODE_SHORT_PREFIX_BYTES 7
+
+/**
+ * Read a short code as a person typed it (case, spaces and dashes, O/0 and I/L/1 forgiven, as
+ * pb_code_parse()): @ret its 10 symbols as pb_code_short() writes them, @ret_prefix the 50 bits
+ * of the commitment it names, the rest zero.  Both set only on PB_OK.
+ * @return PB_OK, PB_ERR_PARSE (a character that cannot be in it, reterr->col its 1-based place;
+ *         too few or too many symbols)
+ */
+PB_NODISCARD pb_err pb_code_short_parse(const char *s, size_t len, char ret[PB_CODE_SHORT_LEN + 1],
+                                        uint8_t ret_prefix[PB_CODE_SHORT_PREFIX_BYTES],
+                                        struct pb_diag *reterr);
 
 #endif

@@ -38,7 +38,7 @@ static int cast(const char *token, const char *code, char *out, size_t cap)
 
         snprintf(body, sizeof(body),
                  "{\"ballot\":{\"approvals\":[\"p1\"]},\"code\":\"%s\",\"submission_id\":\"%032x\"}",
-                 code ? code : "0410-6105-0R3G-G28A-Z", ++sid);
+                 code ? code : "0410-6105-0R3G-G28A-B", ++sid);
         return call(&fx, "POST", "/v1/elections/kio/ballots", token, body, out, cap);
 }
 

@@ -154,6 +154,7 @@ static const char *const paths[] = {
         "/v1/elections/demo/codes",
         "/v1/elections/demo/ballots",
         "/v1/elections/demo/receipts/00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+        "/v1/elections/demo/receipts/0000000000",
         "/v1/elections/demo/checkpoint",
         "/v1/elections/demo/tally",
         "/v1/elections/demo/result",
@@ -176,6 +177,8 @@ static const char *const bad_paths[] = {
         "*",
         "http://evil/v1/health",
         "/v1/elections/demo/receipts/XYZ",
+        "/v1/elections/demo/receipts/00000000000", /* 11 symbols: neither a short code nor a commitment */
+        "/v1/elections/demo/receipts/00000*0000",
         "/v1/elections/demo/ballots/x",
         "/v1/elections/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 };

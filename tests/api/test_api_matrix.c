@@ -38,6 +38,7 @@ static const struct route routes[] = {
         { "POST", "/ballots", R(W_KIOSK), true, true },
         { "GET", "/receipts/00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", 0, false,
           false },
+        { "GET", "/receipts/00000-00000", 0, false, false }, /* a short code (issue 13) */
         { "GET", "/checkpoint", 0, false, false },
         { "POST", "/tally", ADMINS, true, false },
         { "GET", "/result", 0, false, false },
@@ -69,7 +70,7 @@ static int expected(const struct route *r, enum who w, enum state s)
         if (!strcmp(p, "/ballots"))
                 return s == S_OPEN ? 201 : 409;
         if (!strncmp(p, "/receipts/", 10))
-                return 404; /* no such commitment, in every state */
+                return 404; /* no such commitment or short code, in every state */
         if (!strcmp(p, "/checkpoint"))
                 return s == S_DRAFT ? 404 : 200;
         if (!strcmp(p, "/tally"))

@@ -8,6 +8,7 @@
  * before (channel electronic).  Over HTTP for one address, in-process for many.
  */
 #include <cjson/cJSON.h>
+#include <sqlite3.h>
 
 #include "api/api_int.h"
 #include "api_fixture.h"
@@ -41,7 +42,7 @@ static unsigned web_cast(const char *election, const char *client, const char *c
         snprintf(path, sizeof(path), "/v1/elections/%s/ballots", election);
         snprintf(body, sizeof(body),
                  "{\"ballot\":{\"approvals\":[\"p1\"]},\"code\":\"%s\",\"submission_id\":\"%032x\"}",
-                 code ? code : "0410-6105-0R3G-G28A-Z", ++sid);
+                 code ? code : "0410-6105-0R3G-G28A-B", ++sid);
         memset(&q, 0, sizeof(q));
         q.method = "POST";
         q.path = path;
@@ -99,6 +100,78 @@ static int http_cast(const char *id, const char *token, const char *code, char *
         return call(&fx, "POST", path, token, body, out, cap);
 }
 
+/*
+ * GET .../receipts/{short_code} (issue 13): the receipt @receipt_json names is found by its short
+ * code as printed and as typed (lower case, a dash), with the same proof as by its commitment; an
+ * unknown short code is 404, a malformed one no route (404 as well).
+ */
+static void short_code_lookup(const char *receipt_json)
+{
+        static char out[1 << 16], by_commitment[1 << 16];
+        char path[160], typed[16], want[96];
+        cJSON *j = cJSON_Parse(receipt_json);
+        const cJSON *r = cJSON_GetObjectItemCaseSensitive(j, "receipt");
+        const char *sc = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "short_code"));
+        const char *cm = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "commitment"));
+
+        CHECK(sc && cm && strlen(sc) == 10 && strlen(cm) == 64);
+        if (!sc || !cm || strlen(sc) != 10)
+                goto out;
+        snprintf(path, sizeof(path), "/v1/elections/webv/receipts/%s", cm);
+        CHECK_INT(call(&fx, "GET", path, NULL, NULL, by_commitment, sizeof(by_commitment)), 200);
+        snprintf(want, sizeof(want), "\"commitment\":\"%s\"", cm);
+        snprintf(typed, sizeof(typed), "%.5s-%s", sc, sc + 5);
+        for (char *p = typed; *p; p++)
+                if (*p >= 'A' && *p <= 'Z')
+                        *p = (char)(*p - 'A' + 'a');
+        for (int k = 0; k < 2; k++) {
+                snprintf(path, sizeof(path), "/v1/elections/webv/receipts/%s", k ? typed : sc);
+                CHECK_INT(call(&fx, "GET", path, NULL, NULL, out, sizeof(out)), 200);
+                CHECK(strstr(out, want) != NULL);
+                /* the same answer as by the commitment, with the commitment added */
+                {
+                        char *at = strstr(out, want);
+                        char rest[1 << 16];
+                        if (at) {
+                                snprintf(rest, sizeof(rest), "%.*s%s", (int)(at - out), out,
+                                         at + strlen(want) + 1);
+                                CHECK_STR(rest, by_commitment);
+                        }
+                }
+        }
+        CHECK_INT(call(&fx, "GET", "/v1/elections/webv/receipts/0000000000", NULL, NULL, out, sizeof(out)),
+                  404);
+        CHECK(strstr(out, "no ballot has this short code") != NULL);
+        CHECK_INT(call(&fx, "GET", "/v1/elections/webv/receipts/000000000", NULL, NULL, out, sizeof(out)),
+                  404);
+out:
+        cJSON_Delete(j);
+}
+
+/*
+ * GET /v1/elections/{id} says "legacy_codes": true only for a box that issued codes with the mod-37
+ * check before issue 13 (docs/integrity.md, departure 14), so that the pages read them too: a box
+ * made now has none; one whose counter says it has (as schema 7's migration writes it) does.
+ */
+static void legacy_flag(void)
+{
+        char out[8192], db[320];
+        sqlite3 *h = NULL;
+
+        CHECK_INT(call(&fx, "GET", "/v1/elections/kio", NULL, NULL, out, sizeof(out)), 200);
+        CHECK(strstr(out, "legacy_codes") == NULL);
+        snprintf(db, sizeof(db), "%s/kio.db", fx.dir);
+        CHECK(sqlite3_open(db, &h) == SQLITE_OK &&
+              sqlite3_exec(h, "UPDATE counts SET n = 3 WHERE name = 'codes_legacy'", NULL, NULL, NULL) ==
+                      SQLITE_OK &&
+              sqlite3_changes(h) == 1);
+        sqlite3_close(h);
+        CHECK_INT(call(&fx, "GET", "/v1/elections/kio", NULL, NULL, out, sizeof(out)), 200);
+        CHECK(strstr(out, "\"legacy_codes\":true") != NULL);
+        CHECK_INT(call(&fx, "GET", "/v1/elections/webv", NULL, NULL, out, sizeof(out)), 200);
+        CHECK(strstr(out, "legacy_codes") == NULL);
+}
+
 int main(void)
 {
         static char out[1 << 16];
@@ -112,11 +185,13 @@ int main(void)
         create("kio", false);
         issue("webv", 680);
         CHECK_INT(n_codes, 680);
+        legacy_flag();
 
         /* over HTTP, no credentials: taken in an election that allows it, 401 in one that does not */
         CHECK_INT(http_cast("webv", NULL, codes[next_code++], out, sizeof(out)), 201);
         CHECK(strstr(out, "\"short_code\"") != NULL);
-        CHECK_INT(http_cast("kio", NULL, "0410-6105-0R3G-G28A-Z", out, sizeof(out)), 401);
+        short_code_lookup(out);
+        CHECK_INT(http_cast("kio", NULL, "0410-6105-0R3G-G28A-B", out, sizeof(out)), 401);
         CHECK(strstr(out, "bearer token") != NULL);
         CHECK_INT(http_cast("webv", "0000000000000000000000000000000000000000000000000000000000000000",
                             codes[next_code], out, sizeof(out)),

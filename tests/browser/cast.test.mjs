@@ -16,12 +16,29 @@ useServer(16, (env) => {
   ({ data, server, browser } = env);
 });
 
-/** A well-formed voter code (its check symbol right) that was never issued. */
+/**
+ * A well-formed voter code (its check symbol right) that was never issued.  The check symbol is
+ * computed here as docs/integrity.md §5 states it, the sum of each symbol times a power of x in
+ * GF(32), by carry-less multiplication (not web/js/code.js's Horner rule).
+ */
 function unissuedCode() {
-  const A = '0123456789ABCDEFGHJKMNPQRSTVWXYZ*~$=U';
+  const A = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+  const mul = (a, b) => {
+    let r = 0;
+    for (; b; b >>= 1) {
+      if (b & 1) r ^= a;
+      a <<= 1;
+      if (a & 32) a ^= 0x25;
+    }
+    return r;
+  };
   const v = [...randomBytes(16)].map((b) => b & 31);
   let m = 0;
-  for (const x of v) m = (m * 32 + x) % 37;
+  v.forEach((x, i) => {
+    let p = 1;
+    for (let k = 0; k < v.length - i; k++) p = mul(p, 2);
+    m ^= mul(x, p);
+  });
   const s = v.map((x) => A[x]).join('') + A[m];
   return `${s.slice(0, 4)}-${s.slice(4, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s[16]}`;
 }

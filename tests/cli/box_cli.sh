@@ -116,7 +116,7 @@ has err "ballot" "the refusal names the ballot"
 # another check symbol than the code's own (always "1" before: 1 run in 37 the code was unchanged)
 case "$(code 3)" in *1) mistyped=$(code 3 | sed 's/.$/2/') ;; *) mistyped=$(code 3 | sed 's/.$/1/') ;; esac
 expect 1 "a mistyped code" "$pbvote" cast --db e.db $E --code "$mistyped" --ballot '{"approvals":["p3"]}'
-expect 1 "a code that was never issued" "$pbvote" cast --db e.db $E --code 0410-6105-0R3G-G28A-Z \
+expect 1 "a code that was never issued" "$pbvote" cast --db e.db $E --code 0410-6105-0R3G-G28A-B \
         --ballot '{"approvals":["p3"]}'
 sid=00112233445566778899aabbccddeeff
 expect 0 "cast with a submission id" "$pbvote" cast --db e.db $E --code "$(code 2)" --submission-id $sid \
@@ -140,6 +140,8 @@ expect 0 "suspend" "$pbvote" election suspend --db e.db
 expect 3 "no ballots while suspended" "$pbvote" cast --db e.db $E --code "$(code 6)" --ballot '{"approvals":["p3"]}'
 expect 0 "resume" "$pbvote" election resume --db e.db
 expect 3 "no tally while open" "$pbvote" tally --db e.db $E --out result.json
+expect 2 "no stored result to print before the tally" "$pbvote" tally --db e.db --format text
+has err "not tallied yet: give --key ENGINE.key and --out RESULT" "the refusal says how to count"
 expect_msg 2 "pbvote election show: missing --db DB" "$pbvote" election show
 expect_msg 2 "pbvote export: missing --db DB" "$pbvote" export --out nowhere
 expect 0 "show" "$pbvote" election show --db e.db
@@ -158,6 +160,71 @@ grep -o '"winners":\[[^]]*\]' out | sed 's/^/# /'
 has out '"winners":["p1","p4","p2"]' "the winners (votes p1 2, p4 2, p2 1, p3 1; p3 no longer fits)"
 expect 0 "tally again: the same result" "$pbvote" tally --db e.db $E --out result2.json
 cmp -s result.json result2.json && ok "the signed result is deterministic" || not_ok "results differ"
+
+# the finance office reads the result (issue 13): money in euros with cents, the rule in words
+expect 0 "tally --db --format text: the stored result, no key needed" "$pbvote" tally --db e.db --format text
+has out "Our park (election cli-2026)" "the title in the display language"
+has out "Budget: 100000.00 EUR    spent: 95000.00 EUR    left: 5000.00 EUR" "money with the currency's decimals"
+has out "  1. p1  Trees  cost 60000.00 EUR, 2 votes" "the first funded project, its cost in euros"
+has out "  3. p2  Bench  cost 20000.00 EUR, 1 vote" "the last funded project"
+has out "p3  Pond  cost 50000.00 EUR, 1 vote: not enough money left when its turn came" "why p3 was not funded"
+has out "Rule: greedy by votes. Projects are taken in order of votes" "the rule in plain words"
+has out "these had the same votes and were taken in this order (file-order): p1 p4" "the tie and its order"
+hasnt out "6000000" "no amount in cents"
+expect 0 "--lang fr" "$pbvote" tally --db e.db --format text --lang fr
+has out "Notre parc (election cli-2026)" "the title in French"
+expect 2 "--lang of no text of the election" "$pbvote" tally --db e.db --format text --lang de
+has err "the election's texts are in en, fr" "the refusal lists the languages"
+expect 2 "--lang only with text" "$pbvote" tally --db e.db --lang fr
+expect 2 "--key without --out" "$pbvote" tally --db e.db $E
+expect 0 "tally --db --format json: the stored result" "$pbvote" tally --db e.db --format json
+cmp -s out tally.json && ok "the same tally document as the tally printed" || not_ok "the stored tally differs"
+expect 0 "tally --db --key --out --format text" "$pbvote" tally --db e.db $E --out result3.json --format text
+has out "Budget: 100000.00 EUR" "counting prints the text too"
+cmp -s result.json result3.json && ok "and writes the same signed result" || not_ok "result3.json differs"
+expect 0 "show RESULT --db" "$pbvote" show result.json --db e.db
+has out "signature, election and manifest checked against the ballot box" "show checks the result"
+has out "  2. p4  Lights  cost 15000.00 EUR, 2 votes" "show prints the funded projects"
+expect 0 "show RESULT alone" "$pbvote" show result.json
+has out "NOT checked" "without the box it says the result is not checked"
+expect 0 "show --format json" "$pbvote" show result.json --format json
+cmp -s out tally.json && ok "show --format json is the tally document" || not_ok "show --format json differs"
+sed -E 's/("sig":")A/\1B/; t; s/("sig":")./\1A/' result.json > forged-sig.json
+expect 1 "show a result whose signature was changed" "$pbvote" show forged-sig.json --db e.db
+has err "no valid signature" "the refusal says why"
+expect 2 "show --lang without --db" "$pbvote" show result.json --lang fr
+# a re-serialised copy: one member per line, as a pretty-printer would
+sed 's/,"/,\n  "/g; s/^{/{\n  /' result.json > pretty.json
+[ "$(wc -l < pretty.json)" -gt 3 ] && ok "pretty.json is laid out differently" || not_ok "pretty.json"
+expect 3 "certify refuses a changed signature" "$pbvote" certify forged-sig.json --db e.db --key office.key
+[ -f cert.json ] && not_ok "certified a forged result" || ok "nothing certified"
+expect 0 "certify a pretty-printed copy of the stored result" "$pbvote" certify pretty.json --db e.db \
+        --key office.key --at 2026-06-02T10:00:00Z --out cert.json
+has err "Election: cli-2026 (Our park)" "certify shows the election"
+has err "Manifest SHA-256: " "and the manifest's hash"
+has err "Ballots: 4 (electronic 0, paper 4, imported 0, web 0), in a log of 4" "and the ballots"
+has err "Winners (3):" "and the winners"
+has err "  p1  Trees  60000.00 EUR" "with their cost"
+has err "Budget: 100000.00 EUR    spent: 95000.00 EUR" "and the money"
+# on a terminal certify asks first (script(1) gives it one); --yes does not ask
+if command -v script >/dev/null; then
+        tty_certify() {
+                printf '%s\n' "$1" | script -qec "'$pbvote' certify result.json --db e.db --key office.key \
+                        --at 2026-06-02T10:00:00Z --out cert-tty.json $2" /dev/null > tty.out 2>&1
+        }
+        tty_certify no ""
+        has tty.out "Type yes to certify:" "on a terminal it asks"
+        has tty.out "not certified" "and an answer other than yes certifies nothing"
+        [ -f cert-tty.json ] && not_ok "certified without a yes" || ok "no certification written"
+        tty_certify yes ""
+        cmp -s cert.json cert-tty.json && ok "yes certifies (the same certification)" || not_ok "cert-tty.json"
+        rm -f cert-tty.json
+        tty_certify "" --yes
+        hasnt tty.out "Type yes" "--yes does not ask"
+        cmp -s cert.json cert-tty.json && ok "--yes certifies" || not_ok "cert-tty.json with --yes"
+else
+        not_ok "script(1) is missing (util-linux): the terminal confirmation is not tested"
+fi
 expect 2 "certify with the engine key" "$pbvote" certify result.json --db e.db $E
 expect 0 "certify" "$pbvote" certify result.json --db e.db --key office.key --at 2026-06-02T10:00:00Z --out cert.json
 expect 0 "export" "$pbvote" export --db e.db --out bundle
@@ -189,6 +256,8 @@ expect 3 "tally with a seed that does not match the commitment" "$pbvote" tally 
 expect 0 "tally with the committed seed" "$pbvote" tally --db s.db $E --out s-result.json --seed 12345
 has out '"seed":"12345"' "the result records the seed"
 has out '"tie_break":"seeded"' "and the tie-break"
+expect 1 "show another election's result against a box" "$pbvote" show s-result.json --db e.db
+has err "the result of another election" "the refusal says why"
 expect 0 "certify" "$pbvote" certify s-result.json --db s.db --key office.key --out s-cert.json
 expect 0 "export" "$pbvote" export --db s.db --out s-bundle
 expect 0 "verify the seeded election" "$pbvote" verify s-bundle --trust trust

@@ -123,7 +123,7 @@ operands_of() {
         case $1 in
         "tally FILE.pb" | check | import) echo "$pbfile" ;;
         "tally FILE.blt|CONFIG.json") echo "$blt" ;;
-        certify | verify | receipt) echo "datafile/x" ;;
+        certify | verify | receipt | show) echo "datafile/x" ;;
         "token revoke" | "token unlock") echo "0000000000000000" ;;
         *) echo "" ;;
         esac

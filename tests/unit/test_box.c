@@ -240,7 +240,7 @@ static void test_lifecycle(void)
 
         /* one batch, every outcome */
         subs[0] = sub(cs.c[0].text, ab, 2);            /* accepted */
-        subs[1] = sub("0410-6105-0R3G-G28A-Z", ab, 2); /* well formed, never issued */
+        subs[1] = sub("0410-6105-0R3G-G28A-B", ab, 2); /* well formed, never issued */
         subs[2] = sub("0410-6105-0R3G-G28A-Y", ab, 2); /* wrong check symbol */
         subs[3] = sub(cs.c[0].text, c_only, 1);        /* the same code again: spent */
         subs[4] = sub(cs.c[1].text, abc, 3);           /* three picks, max_length 2 */
@@ -1095,6 +1095,149 @@ out:
         pb_manifest_free(m);
 }
 
+/* The compact code with the same data symbols as @c and Crockford's mod-37 check symbol: what the
+ * box would have issued for the same bytes before issue 13. */
+static void mod37_variant(const struct pb_code *c, char *out)
+{
+        static const char symbols[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ*~$=U";
+        struct pb_code p;
+
+        memcpy(out, c->text, c->len + 1);
+        for (size_t i = 0; i < sizeof(symbols) - 1; i++) {
+                out[c->len - 1] = symbols[i];
+                if (pb_code_parse_mod37(out, c->len, PB_CODE_BYTES, &p, NULL) == PB_OK)
+                        return;
+        }
+        CHECK_FAIL("no mod-37 check symbol");
+}
+
+/*
+ * Issue 13: a box issues codes of letters and digits only (DESIGN.md §5.4), and a box that never
+ * issued a legacy (mod-37) code reads none: the same data symbols with the old check symbol are
+ * malformed there.  (The boxes of schemas 1 and 4 still take their legacy codes: the fixtures'
+ * tests below cast with them.)
+ */
+static void test_codes_letters_and_digits(void)
+{
+        static const char allowed[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+        static const uint32_t ab[2] = { 0, 1 };
+        struct pb_manifest *m = manifest();
+        struct pb_box *b = NULL;
+        struct pb_submission s;
+        struct pb_cast_outcome out;
+        struct codes cs;
+        char db[128], legacy[PB_CODE_COMPACT_MAX + 1];
+
+        memset(&cs, 0, sizeof(cs));
+        path_of(db, sizeof(db), "letters.db");
+        CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
+        if (!b)
+                goto out;
+        CHECK_INT(sql_int(db, "SELECT n FROM counts WHERE name = 'codes_legacy'"), 0);
+        {
+                bool has_legacy = true;
+                CHECK(pb_box_codes_legacy(b, &has_legacy, NULL) == PB_OK && !has_legacy);
+        }
+        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
+        for (int round = 0; round < 40; round++) {
+                cs.n = 0;
+                CHECK(pb_box_codes_issue(b, 64, collect, &cs, NULL) == PB_OK);
+                for (size_t i = 0; i < cs.n; i++)
+                        for (size_t k = 0; k < cs.c[i].len; k++)
+                                CHECK(strchr(allowed, cs.c[i].text[k]) != NULL);
+        }
+        /* the last code's data with the mod-37 check: malformed (unless both checks agree, 1 in 32) */
+        mod37_variant(&cs.c[0], legacy);
+        if (strcmp(legacy, cs.c[0].text)) {
+                s = sub(legacy, ab, 2);
+                CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK);
+                CHECK_INT(out.status, PB_ERR_PARSE);
+                CHECK_STR(out.diag.refusal, "code_malformed");
+                check_no_code(&out, legacy);
+        }
+        s = sub(cs.c[0].text, ab, 2);
+        CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK);
+        CHECK_INT(out.status, PB_OK);
+out:
+        pb_box_free(b);
+        pb_manifest_free(m);
+}
+
+/* The SQL @q on @db (another connection, behind the box's back): did it run? */
+static bool sql_run(const char *db, const char *q)
+{
+        sqlite3 *h = NULL;
+        bool ok = sqlite3_open(db, &h) == SQLITE_OK && sqlite3_exec(h, q, NULL, NULL, NULL) == SQLITE_OK;
+
+        sqlite3_close(h);
+        return ok;
+}
+
+/*
+ * Issue 13: a receipt is found by its short code (as a person types it), pending or in the log;
+ * an unknown one is not found, a malformed one refused with its place, and two ballots sharing the
+ * 50 bits (made here behind the box's back) are said to be ambiguous, never one of them at random.
+ */
+static void test_find_short(void)
+{
+        static const uint32_t ab[2] = { 0, 1 };
+        struct pb_manifest *m = manifest();
+        struct pb_cast_outcome out[3];
+        struct pb_submission s;
+        struct pb_box *b = NULL;
+        struct pb_diag d;
+        struct codes cs;
+        uint8_t c[32];
+        char db[128], typed[32], q[256], hex[65];
+
+        memset(&cs, 0, sizeof(cs));
+        path_of(db, sizeof(db), "short.db");
+        CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
+        if (!b)
+                goto out;
+        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
+        CHECK(pb_box_codes_issue(b, 3, collect, &cs, NULL) == PB_OK);
+        for (int i = 0; i < 3; i++) {
+                s = sub(cs.c[i].text, ab, 2);
+                CHECK(pb_box_cast(b, &s, 1, &out[i], NULL) == PB_OK);
+                CHECK_INT(out[i].status, PB_OK);
+        }
+        CHECK(pb_box_flush(b, NULL) == PB_OK);
+        for (int i = 0; i < 3; i++) {
+                const char *sc = out[i].receipt.short_code;
+
+                /* lower case, a dash in the middle */
+                snprintf(typed, sizeof(typed), "%.5s-%s", sc, sc + 5);
+                for (char *p = typed; *p; p++)
+                        if (*p >= 'A' && *p <= 'Z')
+                                *p = (char)(*p - 'A' + 'a');
+                memset(c, 0, sizeof(c));
+                CHECK_INT(pb_box_find_short(b, typed, strlen(typed), c, &d), PB_OK);
+                CHECK(!memcmp(c, out[i].receipt.commitment, 32));
+        }
+        CHECK_INT(pb_box_find_short(b, "0000000000", 10, c, &d), PB_ERR_NOT_FOUND);
+        CHECK_STR(d.reason, "no ballot has this short code");
+        CHECK_INT(pb_box_find_short(b, "00000*0000", 10, c, &d), PB_ERR_PARSE);
+        CHECK_INT(d.col, 6);
+        /* a second ballot with the first one's 50 bits, differing after them */
+        sodium_bin2hex(hex, sizeof(hex), out[0].receipt.commitment, 32);
+        hex[13] = hex[13] == '0' ? '1' : '0'; /* byte 6's low nibble: outside the 50 bits */
+        snprintf(
+                q, sizeof(q),
+                "INSERT INTO ballots(commitment, leaf, nonce, cvr) VALUES (x'%s', NULL, zeroblob(32), x'00')",
+                hex);
+        CHECK(sql_run(db, q));
+        CHECK_INT(pb_box_find_short(b, out[0].receipt.short_code, PB_CODE_SHORT_LEN, c, &d), PB_ERR_CONFLICT);
+        CHECK_STR(d.reason,
+                  "more than one ballot has this short code: look the receipt up by its commitment");
+        CHECK_INT(pb_box_find_short(b, out[1].receipt.short_code, PB_CODE_SHORT_LEN, c, &d), PB_OK);
+out:
+        pb_box_free(b);
+        pb_manifest_free(m);
+}
+
 static pb_err count_tokens(void *ctx, const char *id, enum pb_role role, const char *label, bool revoked,
                            unsigned flags, const struct pb_contest_set *contests)
 {
@@ -1326,6 +1469,13 @@ static void test_schema4_migrates(const char *fixture)
         CHECK_INT(sql_int(db, "PRAGMA user_version"), PB_BOX_SCHEMA_VERSION);
         CHECK_INT(sql_int(db, "SELECT count(*) FROM codes WHERE spent = 1 AND tag IS NOT NULL"), 0);
         CHECK_INT(sql_int(db, "SELECT count(*) FROM codes WHERE spent = 0 AND tag = zeroblob(32)"), 4);
+        /* its 8 codes were issued with the mod-37 check (one of them ends in U): the box keeps reading
+         * them (issue 13, integrity.md departure 14) */
+        CHECK_INT(sql_int(db, "SELECT n FROM counts WHERE name = 'codes_legacy'"), 8);
+        {
+                bool legacy = false;
+                CHECK(pb_box_codes_legacy(b, &legacy, NULL) == PB_OK && legacy);
+        }
         CHECK(pb_box_check(b, NULL) == PB_OK);
         CHECK(pb_box_set_engine_key(b, &e4, NULL) == PB_OK);
         CHECK(sodium_hex2bin(c, 32, first_commitment, 64, NULL, NULL, NULL) == 0);
@@ -1361,6 +1511,12 @@ static void test_schema4_migrates(const char *fixture)
         CHECK(pb_box_cast(b, &s, 1, &retry, NULL) == PB_OK);
         CHECK(retry.status == PB_OK && retry.replayed);
         CHECK(!memcmp(retry.receipt.commitment, out.receipt.commitment, 32));
+        /* a mistyped legacy code: malformed, and said to be mistyped (not a bad character) */
+        s = sub("7DJ1-ZZR3-17T1-ZPAJ-~", c_only, 1);
+        CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK);
+        CHECK_INT(out.status, PB_ERR_PARSE);
+        CHECK_STR(out.diag.refusal, "code_malformed");
+        CHECK_STR(out.diag.reason, "check character does not match: a character was mistyped");
         for (int i = 1; i < 4; i++) {
                 s = sub(unused[i], c_only, 1);
                 CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK);
@@ -1910,6 +2066,8 @@ int main(int argc, char **argv)
         RUN(test_retry_any_ballot);
         RUN(test_export_stream);
         RUN(test_file_modes);
+        RUN(test_codes_letters_and_digits);
+        RUN(test_find_short);
         RUN(test_two_handles);
         RUN(test_empty_election_verifies);
         RUN(test_cast_sees_other_process);

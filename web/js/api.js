@@ -54,6 +54,33 @@ export async function getElection(id) {
   return (await request(`/v1/elections/${encodeURIComponent(id)}`)).body;
 }
 
+/** The turnout counts (never a partial result): {ballots, by_channel, codes_issued, codes_spent, ...} */
+export async function getTurnout(id) {
+  return (await request(`/v1/elections/${encodeURIComponent(id)}/turnout`)).body;
+}
+
+/** {result, certification}: the signed result and the certification (or null); 404 before the count. */
+export async function getResult(id) {
+  return (await request(`/v1/elections/${encodeURIComponent(id)}/result`)).body;
+}
+
+/** The latest signed checkpoint of the ballot log (a C2SP signed note, as text). */
+export async function getCheckpoint(id) {
+  const res = await fetch(`/v1/elections/${encodeURIComponent(id)}/checkpoint`, { cache: 'no-store', credentials: 'omit' });
+  if (!res.ok) throw new ApiError(res.status, {});
+  return res.text();
+}
+
+/**
+ * The receipt of a ballot in the log (docs/api.md, "Receipts"): by its commitment (64 hex, as the
+ * receipt's QR code gives it) or by the short code a person types.  {commitment?, pending,
+ * checkpoint?, index?, proof?, size?}
+ */
+export async function getReceipt(id, { commitment, shortCode }) {
+  const which = commitment || encodeURIComponent(shortCode);
+  return (await request(`/v1/elections/${encodeURIComponent(id)}/receipts/${which}`)).body;
+}
+
 /**
  * Is @token a kiosk token of election @id?  Asked without casting anything: a ballot submission
  * with no body is refused after the credentials are checked and before any ballot rule (401: no

@@ -9,6 +9,8 @@ const ROUTES = [
   { path: /^\/$/, load: () => import('./screens/home.js') },
   { path: /^\/vote\/([A-Za-z0-9._-]{1,64})$/, load: () => import('./screens/vote.js') },
   { path: /^\/kiosk$/, load: () => import('./screens/kiosk.js') },
+  { path: /^\/receipt$/, load: () => import('./screens/receipt.js') },
+  { path: /^\/results\/([A-Za-z0-9._-]{1,64})$/, load: () => import('./screens/results.js') },
 ];
 
 /** What a screen gets: the <main> to draw in, the page title, and the shared settings. */

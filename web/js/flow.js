@@ -170,7 +170,7 @@ export function createFlow(app, election, { kiosk = null, initialCode = '' } = {
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       if (stopScan) { stopScan(); stopScan = null; }
-      const r = parseCode(input.value);
+      const r = parseCode(input.value, undefined, { legacy: election.legacy_codes === true });
       if (!r.ok) {
         state.codeError = { message: codeMessage(r) };
         go('code');
