@@ -200,6 +200,51 @@ static bool read_batch(struct pb_api_ctx *c, struct pb_api_job *job)
         return true;
 }
 
+/* One physical kiosk's token: its per-kiosk limits (docs/api.md, "Limits").  False when refused
+ * (answered). */
+static bool device_admit(struct pb_api_ctx *c)
+{
+        unsigned wait = 0;
+
+        switch (pb_api_kiosk_admit(c->api, c->el, &c->token, &wait)) {
+        case PB_KIOSK_ADMIT: return true;
+        case PB_KIOSK_LOCKED: refuse(c, PB_REFUSAL_KIOSK_LOCKED, NULL, 0); return false;
+        case PB_KIOSK_RATE:
+                refuse(c, PB_REFUSAL_RATE_LIMITED, "this kiosk casts faster than voters can",
+                       wait ? wait : 1);
+                return false;
+        case PB_KIOSK_BACKOFF:
+                refuse(c, PB_REFUSAL_RATE_LIMITED,
+                       "too many failed voter codes in a row from this kiosk; wait", wait ? wait : 1);
+                return false;
+        case PB_KIOSK_NOMEM:
+                pb_api_fail(c, PB_ERR_NOMEM, NULL);
+                c->resp->retry_after = 1;
+                return false;
+        }
+        return false;
+}
+
+/* The submission id (32 lowercase hex digits) into @job, and a code of a sane length.  False when
+ * refused (answered). */
+static bool read_ids(struct pb_api_ctx *c, const char *sid, const char *code, struct pb_api_job *job)
+{
+        struct pb_diag d;
+
+        if (strlen(sid) != 32 || sodium_hex2bin(job->sub.submission_id, 16, sid, 32, NULL, NULL, NULL) != 0 ||
+            strspn(sid, "0123456789abcdef") != 32) {
+                bad(c, PB_ERR_PARSE, "$.submission_id", "expected 32 lowercase hex digits (128 random bits)");
+                return false;
+        }
+        job->sub.has_submission_id = true;
+        if (strlen(code) > 128) {
+                pb_diag_clear(&d);
+                pb_api_fail(c, pb_diag_refuse(&d, PB_REFUSAL_CODE_MALFORMED, "$.code"), &d);
+                return false;
+        }
+        return true;
+}
+
 /* A submission of a kiosk or a resident (electronic, web), or of an officer (@paper). */
 static void cast(struct pb_api_ctx *c, bool paper)
 {
@@ -208,33 +253,14 @@ static void cast(struct pb_api_ctx *c, bool paper)
         struct pb_api_job *job = NULL;
         struct pb_diag d;
         const char *code, *sid;
-        size_t sid_len;
         bool async, device = c->token.election_token && (c->token.flags & PB_TOKEN_DEVICE);
         pb_err r;
 
         pb_diag_clear(&d);
         if (c->web && !web_admit(c))
                 return;
-        if (device) {
-                /* one physical kiosk's token: its per-kiosk limits (docs/api.md, "Limits") */
-                unsigned wait = 0;
-                switch (pb_api_kiosk_admit(c->api, c->el, &c->token, &wait)) {
-                case PB_KIOSK_ADMIT: break;
-                case PB_KIOSK_LOCKED: refuse(c, PB_REFUSAL_KIOSK_LOCKED, NULL, 0); return;
-                case PB_KIOSK_RATE:
-                        refuse(c, PB_REFUSAL_RATE_LIMITED, "this kiosk casts faster than voters can",
-                               wait ? wait : 1);
-                        return;
-                case PB_KIOSK_BACKOFF:
-                        refuse(c, PB_REFUSAL_RATE_LIMITED,
-                               "too many failed voter codes in a row from this kiosk; wait", wait ? wait : 1);
-                        return;
-                case PB_KIOSK_NOMEM:
-                        pb_api_fail(c, PB_ERR_NOMEM, NULL);
-                        c->resp->retry_after = 1;
-                        return;
-                }
-        }
+        if (device && !device_admit(c))
+                return;
         if (pb_json_check_object(c->json, paper ? paper_fields : body_fields, "$", &d) < 0) {
                 pb_api_fail(c, PB_ERR_PARSE, &d);
                 goto out;
@@ -265,18 +291,8 @@ static void cast(struct pb_api_ctx *c, bool paper)
                 pb_api_fail(c, PB_ERR_NOMEM, NULL);
                 goto out;
         }
-        sid_len = strlen(sid);
-        if (sid_len != 32 || sodium_hex2bin(job->sub.submission_id, 16, sid, 32, NULL, NULL, NULL) != 0 ||
-            strspn(sid, "0123456789abcdef") != 32) {
-                bad(c, PB_ERR_PARSE, "$.submission_id", "expected 32 lowercase hex digits (128 random bits)");
+        if (!read_ids(c, sid, code, job))
                 goto out;
-        }
-        job->sub.has_submission_id = true;
-        if (strlen(code) > 128) {
-                pb_diag_clear(&d);
-                pb_api_fail(c, pb_diag_refuse(&d, PB_REFUSAL_CODE_MALFORMED, "$.code"), &d);
-                goto out;
-        }
         memcpy(job->token_id, c->token.id, sizeof(job->token_id));
         if (!read_ballots(c, m, paper, job) ||
             (!job->sub.refused && (!kiosk_allows(c, m, job) || (paper && !read_batch(c, job)))))
