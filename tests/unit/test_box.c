@@ -34,7 +34,7 @@ static const char manifest_text[] =
 static struct pb_manifest *manifest(void)
 {
         struct pb_manifest *m = NULL;
-        CHECK(pb_manifest_parse(manifest_text, strlen(manifest_text), &m, NULL) == PB_OK);
+        CHECK_INT(pb_manifest_parse(manifest_text, strlen(manifest_text), &m, NULL), PB_OK);
         return m;
 }
 
@@ -76,9 +76,9 @@ static void check_receipt(const struct pb_receipt *rc, uint64_t size)
 {
         struct pb_promise p;
 
-        CHECK(pb_promise_open(rc->promise, rc->promise_len, &engine.pub, &p, NULL) == PB_OK);
+        CHECK_INT(pb_promise_open(rc->promise, rc->promise_len, &engine.pub, &p, NULL), PB_OK);
         CHECK_INT(p.size, size);
-        CHECK(pb_promise_check(&p, rc->commitment, &rc->proof, NULL) == PB_OK);
+        CHECK_INT(pb_promise_check(&p, rc->commitment, &rc->proof, NULL), PB_OK);
         CHECK_INT(strlen(rc->short_code), PB_CODE_SHORT_LEN);
 }
 
@@ -99,10 +99,10 @@ static void forged_receipt(const struct pb_receipt *rc, const char *election, co
 
         memset(&p, 0, sizeof(p));
         pb_buf_init(&note, 0);
-        CHECK(pb_promise_batch(rc->commitment, 1, &p, &proof, NULL) == PB_OK);
+        CHECK_INT(pb_promise_batch(rc->commitment, 1, &p, &proof, NULL), PB_OK);
         snprintf(p.origin, sizeof(p.origin), "%s", origin);
         snprintf(p.election, sizeof(p.election), "%s", election);
-        CHECK(pb_promise_sign(&p, &engine, &note, NULL) == PB_OK);
+        CHECK_INT(pb_promise_sign(&p, &engine, &note, NULL), PB_OK);
         pb_buf_reset(out);
         pb_jw_init(&w, out);
         pb_jw_object_begin(&w);
@@ -116,7 +116,7 @@ static void forged_receipt(const struct pb_receipt *rc, const char *election, co
         pb_jw_array_end(&w);
         pb_jw_kv_string(&w, "short_code", rc->short_code);
         pb_jw_object_end(&w);
-        CHECK(pb_jw_finish(&w) == PB_OK);
+        CHECK_INT(pb_jw_finish(&w), PB_OK);
         pb_buf_release(&note);
 }
 
@@ -187,7 +187,7 @@ static void test_lifecycle(void)
         pb_buf_init(&note, 0);
         pb_buf_init(&env, 0);
         path_of(db, sizeof(db), "life.db");
-        CHECK(pb_box_create(db, m, &b, &d) == PB_OK);
+        CHECK_INT(pb_box_create(db, m, &b, &d), PB_OK);
         CHECK(pb_box_create(db, m, &b, &d) == PB_ERR_CONFLICT);
         if (!b)
                 goto out;
@@ -195,42 +195,43 @@ static void test_lifecycle(void)
         /* nothing works without the engine key */
         CHECK(pb_box_election_open(b, &office, &d) == PB_ERR_AUTH);
         CHECK(pb_box_codes_issue(b, 3, collect, &cs, &d) == PB_ERR_AUTH);
-        CHECK(pb_box_set_engine_key(b, &engine, &d) == PB_OK);
+        CHECK_INT(pb_box_set_engine_key(b, &engine, &d), PB_OK);
         CHECK(pb_box_set_engine_key(b, &other, &d) == PB_ERR_FORBIDDEN);
-        CHECK(pb_box_set_engine_key(b, &engine, &d) == PB_OK);
+        CHECK_INT(pb_box_set_engine_key(b, &engine, &d), PB_OK);
         CHECK(pb_box_codes_issue(b, 0, collect, &cs, &d) == PB_ERR_LIMIT);
         CHECK_STR(d.reason, "issue 1 to 1000000 codes at a time"); /* the limit, PB_BOX_CODES_MAX */
         CHECK(pb_box_codes_issue(b, PB_BOX_CODES_MAX + 1, collect, &cs, &d) == PB_ERR_LIMIT);
-        CHECK(pb_box_codes_issue(b, 10, collect, &cs, &d) == PB_OK);
+        CHECK_INT(pb_box_codes_issue(b, 10, collect, &cs, &d), PB_OK);
         CHECK_INT(cs.n, 10);
         /* no casting in draft */
         subs[0] = sub(cs.c[0].text, ab, 2);
         CHECK(pb_box_cast(b, subs, 1, out, &d) == PB_ERR_STATE);
         CHECK(pb_box_checkpoint(b, &note, NULL, &d) == PB_ERR_NOT_FOUND);
         CHECK(pb_box_election_suspend(b, &d) == PB_ERR_STATE);
-        CHECK(pb_box_election_open(b, &office, &d) == PB_OK);
+        CHECK_INT(pb_box_election_open(b, &office, &d), PB_OK);
         CHECK(pb_box_election_open(b, &office, &d) == PB_ERR_STATE);
         CHECK(pb_box_set_manifest(b, m, &d) == PB_ERR_STATE);
         CHECK(pb_box_manifest(b)->has_keys);
         CHECK(pb_key_equal(&pb_box_manifest(b)->office_key, &office.pub));
         /* the zero checkpoint */
-        CHECK(pb_box_checkpoint(b, &note, &cp, &d) == PB_OK);
+        CHECK_INT(pb_box_checkpoint(b, &note, &cp, &d), PB_OK);
         CHECK_INT(cp.size, 0);
         {
                 struct pb_checkpoint opened;
                 uint8_t empty[32];
                 pb_merkle_empty_root(empty);
-                CHECK(pb_checkpoint_open(note.data, note.len, &engine.pub, &opened, NULL) == PB_OK);
+                CHECK_INT(pb_checkpoint_open(note.data, note.len, &engine.pub, &opened, NULL), PB_OK);
                 CHECK(opened.size == 0 && !memcmp(opened.root, empty, 32));
                 CHECK_STR(opened.origin, "pbvote/t1/ballots");
         }
         /* the signed manifest verifies under the office key, not the engine key */
-        CHECK(pb_box_document(b, PB_BOX_DOC_MANIFEST, &env, &d) == PB_OK);
+        CHECK_INT(pb_box_document(b, PB_BOX_DOC_MANIFEST, &env, &d), PB_OK);
         {
                 struct pb_seal_envelope e;
                 pb_seal_envelope_init(&e);
-                CHECK(pb_envelope_parse(env.data, env.len, 0, &e, NULL) == PB_OK);
-                CHECK(pb_seal_verify(&e, PB_SEAL_TYPE_MANIFEST, &office.pub, PB_SEAL_STRICT, NULL) == PB_OK);
+                CHECK_INT(pb_envelope_parse(env.data, env.len, 0, &e, NULL), PB_OK);
+                CHECK_INT(pb_seal_verify(&e, PB_SEAL_TYPE_MANIFEST, &office.pub, PB_SEAL_STRICT, NULL),
+                          PB_OK);
                 CHECK(pb_seal_verify(&e, PB_SEAL_TYPE_MANIFEST, &engine.pub, PB_SEAL_STRICT, NULL) ==
                       PB_ERR_SIGNATURE);
                 CHECK(pb_seal_verify(&e, PB_SEAL_TYPE_RESULT, &office.pub, PB_SEAL_STRICT, NULL) ==
@@ -251,7 +252,7 @@ static void test_lifecycle(void)
         subs[7] = sub(cs.c[2].text, b_only, 1); /* same code and id, another ballot: the same receipt */
         subs[7].has_submission_id = true;
         memset(subs[7].submission_id, 7, 16);
-        CHECK(pb_box_cast(b, subs, 8, out, &d) == PB_OK);
+        CHECK_INT(pb_box_cast(b, subs, 8, out, &d), PB_OK);
         CHECK_INT(out[0].status, PB_OK);
         CHECK(!out[0].replayed);
         CHECK_INT(out[1].status, PB_ERR_FORBIDDEN);
@@ -290,14 +291,15 @@ static void test_lifecycle(void)
                                       NULL) == PB_ERR_SIGNATURE);
                 CHECK_INT(strlen(out[0].receipt.short_code), PB_CODE_SHORT_LEN);
                 /* a receipt does not prove another ballot of the batch */
-                CHECK(pb_promise_open(out[0].receipt.promise, out[0].receipt.promise_len, &engine.pub, &p,
-                                      NULL) == PB_OK);
+                CHECK_INT(pb_promise_open(out[0].receipt.promise, out[0].receipt.promise_len, &engine.pub, &p,
+                                          NULL),
+                          PB_OK);
                 CHECK(pb_promise_check(&p, out[5].receipt.commitment, &out[0].receipt.proof, NULL) < 0);
         }
         memcpy(committed[0], out[0].receipt.commitment, 32);
         memcpy(committed[1], out[5].receipt.commitment, 32);
         memcpy(out_s[0], out[6].receipt.promise, sizeof(out_s[0]));
-        CHECK(pb_box_turnout(b, &t, &d) == PB_OK);
+        CHECK_INT(pb_box_turnout(b, &t, &d), PB_OK);
         CHECK_INT(t.codes_issued, 10);
         CHECK_INT(t.codes_spent, 2);
         CHECK_INT(t.ballots, 2);
@@ -311,28 +313,28 @@ static void test_lifecycle(void)
         CHECK_INT(t.rejected[PB_REJECT_SUBMISSION_REUSED], 0);
         {
                 struct pb_box_proof p;
-                CHECK(pb_box_inclusion(b, committed[0], &p, &note, &d) == PB_OK);
+                CHECK_INT(pb_box_inclusion(b, committed[0], &p, &note, &d), PB_OK);
                 CHECK(p.pending);
         }
 
         /* a later retry of the same submission: the same receipt, byte for byte, and no code spent */
         subs[0] = subs[5];
-        CHECK(pb_box_cast(b, subs, 1, out, &d) == PB_OK);
+        CHECK_INT(pb_box_cast(b, subs, 1, out, &d), PB_OK);
         CHECK(out[0].status == PB_OK && out[0].replayed);
         CHECK(!strcmp(out[0].receipt.promise, out_s[0]));
 
         /* the third ballot reaches batch_min: the batch goes into the log */
         subs[0] = sub(cs.c[4].text, b_only, 1);
         subs[0].channel = PB_CHANNEL_PAPER;
-        CHECK(pb_box_cast(b, subs, 1, out, &d) == PB_OK);
+        CHECK_INT(pb_box_cast(b, subs, 1, out, &d), PB_OK);
         CHECK_INT(out[0].status, PB_OK);
         memcpy(committed[2], out[0].receipt.commitment, 32);
-        CHECK(pb_box_turnout(b, &t, &d) == PB_OK);
+        CHECK_INT(pb_box_turnout(b, &t, &d), PB_OK);
         CHECK_INT(t.log_size, 3);
         CHECK_INT(t.pending, 0);
         CHECK_INT(t.by_channel[PB_CHANNEL_PAPER], 1);
         pb_buf_reset(&note);
-        CHECK(pb_box_checkpoint(b, &note, &cp, &d) == PB_OK);
+        CHECK_INT(pb_box_checkpoint(b, &note, &cp, &d), PB_OK);
         CHECK_INT(cp.size, 3);
         {
                 /* every commitment is provably in the signed tree, sorted by commitment in its batch */
@@ -344,12 +346,13 @@ static void test_lifecycle(void)
                         uint8_t leaf[32];
 
                         pb_buf_init(&n2, 0);
-                        CHECK(pb_box_inclusion(b, committed[i], &p, &n2, &d) == PB_OK);
+                        CHECK_INT(pb_box_inclusion(b, committed[i], &p, &n2, &d), PB_OK);
                         CHECK(!p.pending && p.size == 3);
-                        CHECK(pb_checkpoint_open(n2.data, n2.len, &engine.pub, &opened, NULL) == PB_OK);
+                        CHECK_INT(pb_checkpoint_open(n2.data, n2.len, &engine.pub, &opened, NULL), PB_OK);
                         pb_cvr_leaf_hash(committed[i], leaf);
-                        CHECK(pb_merkle_verify_inclusion(p.index, p.size, leaf, p.path, p.path_len,
-                                                         opened.root, NULL) == PB_OK);
+                        CHECK_INT(pb_merkle_verify_inclusion(p.index, p.size, leaf, p.path, p.path_len,
+                                                             opened.root, NULL),
+                                  PB_OK);
                         leaf[0] ^= 1;
                         CHECK(pb_merkle_verify_inclusion(p.index, p.size, leaf, p.path, p.path_len,
                                                          opened.root, NULL) != PB_OK);
@@ -370,10 +373,10 @@ static void test_lifecycle(void)
         /* two more pending, then a consistency proof from 3 to 5 after an explicit flush */
         subs[0] = sub(cs.c[5].text, ab, 2);
         subs[1] = sub(cs.c[6].text, c_only, 1);
-        CHECK(pb_box_cast(b, subs, 2, out, &d) == PB_OK);
+        CHECK_INT(pb_box_cast(b, subs, 2, out, &d), PB_OK);
         CHECK(out[0].status == PB_OK && out[1].status == PB_OK);
         memcpy(committed[3], out[0].receipt.commitment, 32);
-        CHECK(pb_box_flush(b, &d) == PB_OK);
+        CHECK_INT(pb_box_flush(b, &d), PB_OK);
         {
                 uint8_t path[PB_MERKLE_MAX_PROOF * 32], r5[32], r3[32];
                 size_t len = 0;
@@ -381,42 +384,42 @@ static void test_lifecycle(void)
 
                 memcpy(r3, cp.root, 32);
                 pb_buf_reset(&note);
-                CHECK(pb_box_checkpoint(b, &note, &c5, &d) == PB_OK);
+                CHECK_INT(pb_box_checkpoint(b, &note, &c5, &d), PB_OK);
                 CHECK_INT(c5.size, 5);
                 memcpy(r5, c5.root, 32);
-                CHECK(pb_box_consistency(b, 3, 5, path, &len, &d) == PB_OK);
-                CHECK(pb_merkle_verify_consistency(3, 5, r3, r5, path, len, NULL) == PB_OK);
+                CHECK_INT(pb_box_consistency(b, 3, 5, path, &len, &d), PB_OK);
+                CHECK_INT(pb_merkle_verify_consistency(3, 5, r3, r5, path, len, NULL), PB_OK);
                 CHECK(pb_box_consistency(b, 3, 6, path, &len, &d) == PB_ERR_INVALID);
         }
-        CHECK(pb_box_election_suspend(b, &d) == PB_OK);
+        CHECK_INT(pb_box_election_suspend(b, &d), PB_OK);
         subs[0] = sub(cs.c[7].text, ab, 2);
         CHECK(pb_box_cast(b, subs, 1, out, &d) == PB_ERR_STATE);
-        CHECK(pb_box_election_resume(b, &d) == PB_OK);
+        CHECK_INT(pb_box_election_resume(b, &d), PB_OK);
         CHECK(pb_box_cast(b, subs, 1, out, &d) == PB_OK && out[0].status == PB_OK); /* pending at close */
-        CHECK(pb_box_check(b, &d) == PB_OK);
+        CHECK_INT(pb_box_check(b, &d), PB_OK);
         CHECK(pb_box_election_close(b, "2026 June", &d) == PB_ERR_INVALID);
         CHECK_INT(pb_box_election_close(b, "2026-02-30T20:00:00Z", &d), PB_ERR_INVALID); /* no such day */
-        CHECK(pb_box_election_close(b, "2026-06-01T20:00:00Z", &d) == PB_OK);
+        CHECK_INT(pb_box_election_close(b, "2026-06-01T20:00:00Z", &d), PB_OK);
         CHECK(pb_box_election_close(b, "2026-06-01T20:00:00Z", &d) == PB_ERR_STATE);
         CHECK(pb_box_election_resume(b, &d) == PB_ERR_STATE);
         CHECK(pb_box_election_open(b, &office, &d) == PB_ERR_STATE);
         subs[0] = sub(cs.c[8].text, ab, 2);
         CHECK(pb_box_cast(b, subs, 1, out, &d) == PB_ERR_STATE);
         CHECK(pb_box_codes_issue(b, 1, collect, &cs, &d) == PB_ERR_STATE);
-        CHECK(pb_box_turnout(b, &t, &d) == PB_OK);
+        CHECK_INT(pb_box_turnout(b, &t, &d), PB_OK);
         CHECK_INT(t.state, PB_BOX_CLOSED);
         CHECK_INT(t.log_size, 6);
         CHECK_INT(t.pending, 0);
         /* the close statement: signed by the engine, the final tree and the counts */
         pb_buf_reset(&env);
-        CHECK(pb_box_document(b, PB_BOX_DOC_CLOSE, &env, &d) == PB_OK);
+        CHECK_INT(pb_box_document(b, PB_BOX_DOC_CLOSE, &env, &d), PB_OK);
         {
                 struct pb_seal_envelope e;
                 struct pb_doc_close c;
                 pb_seal_envelope_init(&e);
-                CHECK(pb_envelope_parse(env.data, env.len, 0, &e, NULL) == PB_OK);
-                CHECK(pb_seal_verify(&e, PB_SEAL_TYPE_CLOSE, &engine.pub, PB_SEAL_STRICT, NULL) == PB_OK);
-                CHECK(pb_doc_close_parse((const char *)e.payload, e.payload_len, NULL, &c, NULL) == PB_OK);
+                CHECK_INT(pb_envelope_parse(env.data, env.len, 0, &e, NULL), PB_OK);
+                CHECK_INT(pb_seal_verify(&e, PB_SEAL_TYPE_CLOSE, &engine.pub, PB_SEAL_STRICT, NULL), PB_OK);
+                CHECK_INT(pb_doc_close_parse((const char *)e.payload, e.payload_len, NULL, &c, NULL), PB_OK);
                 CHECK_INT(c.log.size, 6);
                 CHECK_INT(c.counts.ballots, 6);
                 CHECK_INT(c.counts.codes_issued, 10);
@@ -431,8 +434,8 @@ static void test_lifecycle(void)
                 pb_buf_init(&again, 0);
                 pb_buf_init(&cert, 0);
                 CHECK(pb_box_tally(b, &seed, "pbvote test", &env, &d) == PB_ERR_INVALID); /* takes no seed */
-                CHECK(pb_box_tally(b, NULL, "pbvote test", &env, &d) == PB_OK);
-                CHECK(pb_box_tally(b, NULL, "pbvote test", &again, &d) == PB_OK);
+                CHECK_INT(pb_box_tally(b, NULL, "pbvote test", &env, &d), PB_OK);
+                CHECK_INT(pb_box_tally(b, NULL, "pbvote test", &again, &d), PB_OK);
                 CHECK(env.len == again.len && !memcmp(env.data, again.data, env.len));
                 pb_buf_reset(&again);
                 CHECK(pb_box_tally(b, NULL, "pbvote other", &again, &d) == PB_ERR_CONFLICT);
@@ -446,11 +449,11 @@ static void test_lifecycle(void)
                 CHECK_INT(pb_box_certify(b, env.data, env.len, &office, "2026-06-01T19:59:59Z", &cert, &d),
                           PB_ERR_INVALID);
                 CHECK_STR(d.reason, "a certification dated before the close");
-                CHECK(pb_box_certify(b, env.data, env.len, &office, "2026-06-02T10:00:00Z", &cert, &d) ==
-                      PB_OK);
+                CHECK_INT(pb_box_certify(b, env.data, env.len, &office, "2026-06-02T10:00:00Z", &cert, &d),
+                          PB_OK);
                 pb_buf_reset(&cert);
-                CHECK(pb_box_certify(b, env.data, env.len, &office, "2026-06-02T10:00:00Z", &cert, &d) ==
-                      PB_OK);
+                CHECK_INT(pb_box_certify(b, env.data, env.len, &office, "2026-06-02T10:00:00Z", &cert, &d),
+                          PB_OK);
                 pb_buf_reset(&cert);
                 CHECK(pb_box_certify(b, env.data, env.len, &office, "2026-06-03T10:00:00Z", &cert, &d) ==
                       PB_ERR_CONFLICT);
@@ -458,13 +461,13 @@ static void test_lifecycle(void)
                 pb_buf_release(&again);
                 pb_buf_release(&cert);
         }
-        CHECK(pb_box_check(b, &d) == PB_OK);
+        CHECK_INT(pb_box_check(b, &d), PB_OK);
         pb_box_free(b);
         b = NULL;
         /* reopened: recovery finds everything consistent */
-        CHECK(pb_box_open(db, &b, &d) == PB_OK);
+        CHECK_INT(pb_box_open(db, &b, &d), PB_OK);
         if (b)
-                CHECK(pb_box_check(b, &d) == PB_OK);
+                CHECK_INT(pb_box_check(b, &d), PB_OK);
 out:
         pb_box_free(b);
         pb_manifest_free(m);
@@ -484,14 +487,14 @@ static void make_box(const char *name, int n, char *db, size_t cap)
 
         memset(&cs, 0, sizeof(cs));
         path_of(db, cap, name);
-        CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
+        CHECK_INT(pb_box_create(db, m, &b, NULL), PB_OK);
         CHECK(b && pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
-        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
-        CHECK(pb_box_codes_issue(b, (size_t)n, collect, &cs, NULL) == PB_OK);
+        CHECK_INT(pb_box_election_open(b, &office, NULL), PB_OK);
+        CHECK_INT(pb_box_codes_issue(b, (size_t)n, collect, &cs, NULL), PB_OK);
         for (int i = 0; i < n; i++) {
                 /* one at a time: the log takes the first three, the fourth stays pending */
                 subs[i] = sub(cs.c[i].text, a_only, 1);
-                CHECK(pb_box_cast(b, &subs[i], 1, &out[i], NULL) == PB_OK);
+                CHECK_INT(pb_box_cast(b, &subs[i], 1, &out[i], NULL), PB_OK);
                 CHECK_INT(out[i].status, PB_OK);
         }
         pb_box_free(b);
@@ -543,7 +546,7 @@ static void test_recovery_refuses_damage(void)
 
                 snprintf(name, sizeof(name), "damage%zu.db", i);
                 make_box(name, 4, db, sizeof(db)); /* 3 logged, 1 pending */
-                CHECK(pb_box_open(db, &b, &d) == PB_OK);
+                CHECK_INT(pb_box_open(db, &b, &d), PB_OK);
                 pb_box_free(b);
                 b = NULL;
                 CHECK(sql(db, damage[i]) == SQLITE_OK);
@@ -571,7 +574,7 @@ static void test_recovery_refuses_damage(void)
                 CHECK(sql(db,
                           "UPDATE ballots SET cvr = replace(cvr, 'electronic', 'paper') WHERE leaf = 1") ==
                       SQLITE_OK);
-                CHECK(pb_box_open(db, &b, &d) == PB_OK);
+                CHECK_INT(pb_box_open(db, &b, &d), PB_OK);
                 if (b)
                         CHECK_INT(pb_box_check(b, &d), PB_ERR_INTERNAL);
                 pb_box_free(b);
@@ -604,12 +607,12 @@ static void test_wal_truncation(void)
         memset(&cs, 0, sizeof(cs));
         path_of(db, sizeof(db), "wal.db");
         snprintf(wal, sizeof(wal), "%s-wal", db);
-        CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
+        CHECK_INT(pb_box_create(db, m, &b, NULL), PB_OK);
         if (!b)
                 goto out;
-        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
-        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
-        CHECK(pb_box_codes_issue(b, 20, collect, &cs, NULL) == PB_OK);
+        CHECK_INT(pb_box_set_engine_key(b, &engine, NULL), PB_OK);
+        CHECK_INT(pb_box_election_open(b, &office, NULL), PB_OK);
+        CHECK_INT(pb_box_codes_issue(b, 20, collect, &cs, NULL), PB_OK);
         /* three single casts: the first two wait in the WAL, the third completes a batch and the
          * flush empties the WAL */
         for (int i = 0; i < 3; i++) {
@@ -641,16 +644,16 @@ static void test_wal_truncation(void)
         CHECK(file_size(wal) > 0);
         pb_box_free(b);
         b = NULL;
-        CHECK(pb_box_open(db, &b, NULL) == PB_OK);
+        CHECK_INT(pb_box_open(db, &b, NULL), PB_OK);
         if (!b)
                 goto out;
-        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+        CHECK_INT(pb_box_set_engine_key(b, &engine, NULL), PB_OK);
         for (int i = 0; i < 3; i++)
                 subs[i] = sub(cs.c[next++].text, a_only, 1);
         CHECK(pb_box_cast(b, subs, 3, out, NULL) == PB_OK && out[2].status == PB_OK);
         CHECK(pb_box_turnout(b, &t, NULL) == PB_OK && t.log_size == 19);
         CHECK_INT(file_size(wal), 0);
-        CHECK(pb_box_check(b, NULL) == PB_OK);
+        CHECK_INT(pb_box_check(b, NULL), PB_OK);
 out:
         pb_box_free(b);
         pb_manifest_free(m);
@@ -670,16 +673,16 @@ static void test_retry(void)
 
         memset(&cs, 0, sizeof(cs));
         path_of(db, sizeof(db), "retry.db");
-        CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
+        CHECK_INT(pb_box_create(db, m, &b, NULL), PB_OK);
         if (!b)
                 goto out;
-        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
-        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
-        CHECK(pb_box_codes_issue(b, 2, collect, &cs, NULL) == PB_OK);
+        CHECK_INT(pb_box_set_engine_key(b, &engine, NULL), PB_OK);
+        CHECK_INT(pb_box_election_open(b, &office, NULL), PB_OK);
+        CHECK_INT(pb_box_codes_issue(b, 2, collect, &cs, NULL), PB_OK);
         s = sub(cs.c[0].text, ab, 2);
         s.has_submission_id = true;
         memset(s.submission_id, 7, 16);
-        CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK);
+        CHECK_INT(pb_box_cast(b, &s, 1, &out, NULL), PB_OK);
         CHECK(out.status == PB_OK && !out.replayed);
         check_receipt(&out.receipt, 1);
         /* the receipt as JSON checks offline (ballots/receipt.c), and malformed ones name the field */
@@ -779,7 +782,7 @@ static void test_retry(void)
                 }
         }
         /* a batch of one: the retry's promise is the first one, byte for byte */
-        CHECK(pb_box_cast(b, &s, 1, &again, NULL) == PB_OK);
+        CHECK_INT(pb_box_cast(b, &s, 1, &again, NULL), PB_OK);
         CHECK(again.status == PB_OK && again.replayed);
         CHECK_STR(again.receipt.promise, out.receipt.promise);
         CHECK_STR(again.receipt.short_code, out.receipt.short_code);
@@ -788,22 +791,22 @@ static void test_retry(void)
          * commitment for the retry, and nothing was stored twice */
         pb_box_free(b);
         b = NULL;
-        CHECK(pb_box_open(db, &b, NULL) == PB_OK);
+        CHECK_INT(pb_box_open(db, &b, NULL), PB_OK);
         if (!b)
                 goto out;
-        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
-        CHECK(pb_box_cast(b, &s, 1, &again, NULL) == PB_OK);
+        CHECK_INT(pb_box_set_engine_key(b, &engine, NULL), PB_OK);
+        CHECK_INT(pb_box_cast(b, &s, 1, &again, NULL), PB_OK);
         CHECK(again.status == PB_OK && again.replayed);
         CHECK(!memcmp(again.receipt.commitment, out.receipt.commitment, 32));
         /* the same submission id with another code is another voter's ballot: accepted */
         s.code = cs.c[1].text;
         s.code_len = strlen(s.code);
-        CHECK(pb_box_cast(b, &s, 1, &again, NULL) == PB_OK);
+        CHECK_INT(pb_box_cast(b, &s, 1, &again, NULL), PB_OK);
         CHECK(again.status == PB_OK && !again.replayed);
         CHECK(memcmp(again.receipt.commitment, out.receipt.commitment, 32) != 0);
         {
                 struct pb_turnout t;
-                CHECK(pb_box_turnout(b, &t, NULL) == PB_OK);
+                CHECK_INT(pb_box_turnout(b, &t, NULL), PB_OK);
                 CHECK_INT(t.ballots, 2);
                 CHECK_INT(t.codes_spent, 2);
         }
@@ -818,13 +821,13 @@ static void test_retry(void)
                 CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 2 &&
                       sqlite3_column_int(st, 1) == 1);
                 sqlite3_finalize(st);
-                CHECK(pb_box_election_close(b, "2026-06-01T20:00:00Z", NULL) == PB_OK);
+                CHECK_INT(pb_box_election_close(b, "2026-06-01T20:00:00Z", NULL), PB_OK);
                 CHECK(sqlite3_prepare_v2(h, q, -1, &st, NULL) == SQLITE_OK);
                 CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 0 &&
                       sqlite3_column_int(st, 1) == 0);
                 sqlite3_finalize(st);
                 sqlite3_close(h);
-                CHECK(pb_box_check(b, NULL) == PB_OK);
+                CHECK_INT(pb_box_check(b, NULL), PB_OK);
         }
 out:
         pb_box_free(b);
@@ -870,25 +873,25 @@ static void test_retry_any_ballot(void)
 
         memset(&cs, 0, sizeof(cs));
         path_of(db, sizeof(db), "replay.db");
-        CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
+        CHECK_INT(pb_box_create(db, m, &b, NULL), PB_OK);
         if (!b)
                 goto out;
-        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
-        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
-        CHECK(pb_box_codes_issue(b, 2, collect, &cs, NULL) == PB_OK);
+        CHECK_INT(pb_box_set_engine_key(b, &engine, NULL), PB_OK);
+        CHECK_INT(pb_box_election_open(b, &office, NULL), PB_OK);
+        CHECK_INT(pb_box_codes_issue(b, 2, collect, &cs, NULL), PB_OK);
         s = sub(cs.c[0].text, ab, 2);
         s.has_submission_id = true;
         memset(s.submission_id, 0x5a, 16);
-        CHECK(pb_box_cast(b, &s, 1, &first, NULL) == PB_OK);
+        CHECK_INT(pb_box_cast(b, &s, 1, &first, NULL), PB_OK);
         CHECK(first.status == PB_OK && !first.replayed);
         stored_cvr(db, first.receipt.commitment, cvr0, sizeof(cvr0));
         CHECK(cvr0[0] != '\0');
-        CHECK(pb_box_turnout(b, &t0, NULL) == PB_OK);
+        CHECK_INT(pb_box_turnout(b, &t0, NULL), PB_OK);
         for (int round = 0; round < 2; round++) {
                 for (int k = 0; k < 4; k++) {
                         s.items = k < 3 ? ballots[k] : ab;
                         s.n = k < 3 ? lens[k] : 2;
-                        CHECK(pb_box_cast(b, &s, 1, &again[k], NULL) == PB_OK);
+                        CHECK_INT(pb_box_cast(b, &s, 1, &again[k], NULL), PB_OK);
                         CHECK(again[k].status == PB_OK && again[k].replayed);
                         CHECK(!memcmp(again[k].receipt.commitment, first.receipt.commitment, 32));
                         CHECK_STR(again[k].receipt.promise, again[0].receipt.promise);
@@ -902,7 +905,7 @@ static void test_retry_any_ballot(void)
                         struct pb_cast_outcome o;
                         s.items = k < 3 ? ballots[k] : ab;
                         s.n = k < 3 ? lens[k] : 2;
-                        CHECK(pb_box_cast(b, &s, 1, &o, NULL) == PB_OK);
+                        CHECK_INT(pb_box_cast(b, &s, 1, &o, NULL), PB_OK);
                         CHECK_INT(o.status, PB_ERR_CONFLICT);
                         CHECK_STR(o.diag.path, "$.code");
                 }
@@ -910,20 +913,20 @@ static void test_retry_any_ballot(void)
                 /* a restarted server answers the same */
                 pb_box_free(b);
                 b = NULL;
-                CHECK(pb_box_open(db, &b, NULL) == PB_OK);
+                CHECK_INT(pb_box_open(db, &b, NULL), PB_OK);
                 if (!b)
                         goto out;
-                CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+                CHECK_INT(pb_box_set_engine_key(b, &engine, NULL), PB_OK);
         }
         stored_cvr(db, first.receipt.commitment, cvr1, sizeof(cvr1));
         CHECK_STR(cvr1, cvr0);
-        CHECK(pb_box_turnout(b, &t1, NULL) == PB_OK);
+        CHECK_INT(pb_box_turnout(b, &t1, NULL), PB_OK);
         CHECK_INT(t1.codes_spent, t0.codes_spent);
         CHECK_INT(t1.ballots, t0.ballots);
         CHECK_INT(t1.pending, t0.pending);
         CHECK_INT(t1.rejected[PB_REJECT_CODE_SPENT], t0.rejected[PB_REJECT_CODE_SPENT] + 8);
         CHECK_INT(t1.rejected[PB_REJECT_SUBMISSION_REUSED], 0);
-        CHECK(pb_box_check(b, NULL) == PB_OK);
+        CHECK_INT(pb_box_check(b, NULL), PB_OK);
 out:
         pb_box_free(b);
         pb_manifest_free(m);
@@ -976,17 +979,17 @@ static void test_export_stream(void)
         pb_buf_init(&cert, 0);
         path_of(db, sizeof(db), "export.db");
         path_of(folder, sizeof(folder), "export-bundle");
-        CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
+        CHECK_INT(pb_box_create(db, m, &b, NULL), PB_OK);
         codes = calloc(600, sizeof(*codes));
         if (!b || !codes)
                 goto out;
-        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
-        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
+        CHECK_INT(pb_box_set_engine_key(b, &engine, NULL), PB_OK);
+        CHECK_INT(pb_box_election_open(b, &office, NULL), PB_OK);
         CHECK(pb_box_export_new(db, "t1", &x, NULL) == PB_ERR_STATE);
         for (int k = 0; k < 12; k++) {
                 struct codes cs;
                 memset(&cs, 0, sizeof(cs));
-                CHECK(pb_box_codes_issue(b, 50, collect, &cs, NULL) == PB_OK);
+                CHECK_INT(pb_box_codes_issue(b, 50, collect, &cs, NULL), PB_OK);
                 for (size_t i = 0; i < cs.n; i++)
                         codes[n++] = cs.c[i];
         }
@@ -994,53 +997,53 @@ static void test_export_stream(void)
         for (size_t k = 0; k + 100 <= n; k += 100) {
                 for (size_t i = 0; i < 100; i++)
                         subs[i] = sub(codes[k + i].text, ballots[(k + i) % 3], (k + i) % 3 ? 1 : 2);
-                CHECK(pb_box_cast(b, subs, 100, out, NULL) == PB_OK);
+                CHECK_INT(pb_box_cast(b, subs, 100, out, NULL), PB_OK);
                 for (size_t i = 0; i < 100; i++)
                         CHECK_INT(out[i].status, PB_OK);
         }
-        CHECK(pb_box_election_close(b, "2026-06-01T20:00:00Z", NULL) == PB_OK);
+        CHECK_INT(pb_box_election_close(b, "2026-06-01T20:00:00Z", NULL), PB_OK);
         CHECK(pb_box_export_new(db, "t1", &x, NULL) == PB_ERR_STATE);
-        CHECK(pb_box_tally(b, NULL, "pbvote test", &env, NULL) == PB_OK);
+        CHECK_INT(pb_box_tally(b, NULL, "pbvote test", &env, NULL), PB_OK);
         CHECK(pb_box_export_new("/nonexistent/x.db", "t1", &x, NULL) == PB_ERR_NOT_FOUND);
 
         /* the reference: pbvote export's folder, archived by pb_tar_dir */
-        CHECK(pb_box_export(b, folder, NULL) == PB_OK);
+        CHECK_INT(pb_box_export(b, folder, NULL), PB_OK);
         CHECK_INT(mode_of(folder), 0700);
         snprintf(file, sizeof(file), "%s/%s", folder, "ballots.jsonl");
         CHECK_INT(mode_of(file), 0600);
         snprintf(file, sizeof(file), "%s/%s", folder, "manifest.dsse.json");
         CHECK_INT(mode_of(file), 0600);
-        CHECK(pb_tar_dir(folder, "t1", &want, NULL) == PB_OK);
+        CHECK_INT(pb_tar_dir(folder, "t1", &want, NULL), PB_OK);
         CHECK(want.len > 2 * 65536); /* ballots.jsonl: more than one chunk */
         for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
                 x = NULL;
-                CHECK(pb_box_export_new(db, "t1", &x, NULL) == PB_OK);
+                CHECK_INT(pb_box_export_new(db, "t1", &x, NULL), PB_OK);
                 if (!x)
                         break;
                 CHECK_INT(pb_box_export_size(x), want.len);
                 pb_buf_reset(&got);
-                CHECK(read_stream(x, steps[i], &got) == PB_OK);
+                CHECK_INT(read_stream(x, steps[i], &got), PB_OK);
                 CHECK(got.len == want.len && !memcmp(got.data, want.data, want.len));
                 pb_box_export_free(x);
         }
         /* a snapshot: opened before the certification, it does not show it */
-        CHECK(pb_box_export_new(db, "t1", &snap, NULL) == PB_OK);
-        CHECK(pb_box_certify(b, env.data, env.len, &office, "2026-06-02T10:00:00Z", &cert, NULL) == PB_OK);
+        CHECK_INT(pb_box_export_new(db, "t1", &snap, NULL), PB_OK);
+        CHECK_INT(pb_box_certify(b, env.data, env.len, &office, "2026-06-02T10:00:00Z", &cert, NULL), PB_OK);
         pb_buf_reset(&got);
         if (snap)
-                CHECK(read_stream(snap, 1000, &got) == PB_OK);
+                CHECK_INT(read_stream(snap, 1000, &got), PB_OK);
         CHECK(got.len == want.len && !memcmp(got.data, want.data, want.len));
         /* opened after it, it has the certification, as a new folder does */
         path_of(folder, sizeof(folder), "export-certified");
-        CHECK(pb_box_export(b, folder, NULL) == PB_OK);
+        CHECK_INT(pb_box_export(b, folder, NULL), PB_OK);
         uncertified = want.len;
         pb_buf_reset(&want);
-        CHECK(pb_tar_dir(folder, "t1", &want, NULL) == PB_OK);
+        CHECK_INT(pb_tar_dir(folder, "t1", &want, NULL), PB_OK);
         x = NULL;
-        CHECK(pb_box_export_new(db, "t1", &x, NULL) == PB_OK);
+        CHECK_INT(pb_box_export_new(db, "t1", &x, NULL), PB_OK);
         pb_buf_reset(&got);
         if (x)
-                CHECK(read_stream(x, 65536, &got) == PB_OK);
+                CHECK_INT(read_stream(x, 65536, &got), PB_OK);
         CHECK(got.len == want.len && !memcmp(got.data, want.data, want.len));
         CHECK(want.len > uncertified);
         pb_box_export_free(x);
@@ -1070,12 +1073,12 @@ static void test_file_modes(void)
 
         memset(&cs, 0, sizeof(cs));
         path_of(db, sizeof(db), "modes.db");
-        CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
+        CHECK_INT(pb_box_create(db, m, &b, NULL), PB_OK);
         if (!b)
                 goto out;
-        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
-        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
-        CHECK(pb_box_codes_issue(b, 1, collect, &cs, NULL) == PB_OK);
+        CHECK_INT(pb_box_set_engine_key(b, &engine, NULL), PB_OK);
+        CHECK_INT(pb_box_election_open(b, &office, NULL), PB_OK);
+        CHECK_INT(pb_box_codes_issue(b, 1, collect, &cs, NULL), PB_OK);
         s = sub(cs.c[0].text, ab, 2);
         CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK && out.status == PB_OK);
         CHECK_INT(mode_of(db), 0600);
@@ -1130,7 +1133,7 @@ static void test_codes_letters_and_digits(void)
 
         memset(&cs, 0, sizeof(cs));
         path_of(db, sizeof(db), "letters.db");
-        CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
+        CHECK_INT(pb_box_create(db, m, &b, NULL), PB_OK);
         if (!b)
                 goto out;
         CHECK_INT(sql_int(db, "SELECT n FROM counts WHERE name = 'codes_legacy'"), 0);
@@ -1138,11 +1141,11 @@ static void test_codes_letters_and_digits(void)
                 bool has_legacy = true;
                 CHECK(pb_box_codes_legacy(b, &has_legacy, NULL) == PB_OK && !has_legacy);
         }
-        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
-        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
+        CHECK_INT(pb_box_set_engine_key(b, &engine, NULL), PB_OK);
+        CHECK_INT(pb_box_election_open(b, &office, NULL), PB_OK);
         for (int round = 0; round < 40; round++) {
                 cs.n = 0;
-                CHECK(pb_box_codes_issue(b, 64, collect, &cs, NULL) == PB_OK);
+                CHECK_INT(pb_box_codes_issue(b, 64, collect, &cs, NULL), PB_OK);
                 for (size_t i = 0; i < cs.n; i++)
                         for (size_t k = 0; k < cs.c[i].len; k++)
                                 CHECK(strchr(allowed, cs.c[i].text[k]) != NULL);
@@ -1151,13 +1154,13 @@ static void test_codes_letters_and_digits(void)
         mod37_variant(&cs.c[0], legacy);
         if (strcmp(legacy, cs.c[0].text)) {
                 s = sub(legacy, ab, 2);
-                CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK);
+                CHECK_INT(pb_box_cast(b, &s, 1, &out, NULL), PB_OK);
                 CHECK_INT(out.status, PB_ERR_PARSE);
                 CHECK_STR(out.diag.refusal, "code_malformed");
                 check_no_code(&out, legacy);
         }
         s = sub(cs.c[0].text, ab, 2);
-        CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK);
+        CHECK_INT(pb_box_cast(b, &s, 1, &out, NULL), PB_OK);
         CHECK_INT(out.status, PB_OK);
 out:
         pb_box_free(b);
@@ -1193,18 +1196,18 @@ static void test_find_short(void)
 
         memset(&cs, 0, sizeof(cs));
         path_of(db, sizeof(db), "short.db");
-        CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
+        CHECK_INT(pb_box_create(db, m, &b, NULL), PB_OK);
         if (!b)
                 goto out;
-        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
-        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
-        CHECK(pb_box_codes_issue(b, 3, collect, &cs, NULL) == PB_OK);
+        CHECK_INT(pb_box_set_engine_key(b, &engine, NULL), PB_OK);
+        CHECK_INT(pb_box_election_open(b, &office, NULL), PB_OK);
+        CHECK_INT(pb_box_codes_issue(b, 3, collect, &cs, NULL), PB_OK);
         for (int i = 0; i < 3; i++) {
                 s = sub(cs.c[i].text, ab, 2);
-                CHECK(pb_box_cast(b, &s, 1, &out[i], NULL) == PB_OK);
+                CHECK_INT(pb_box_cast(b, &s, 1, &out[i], NULL), PB_OK);
                 CHECK_INT(out[i].status, PB_OK);
         }
-        CHECK(pb_box_flush(b, NULL) == PB_OK);
+        CHECK_INT(pb_box_flush(b, NULL), PB_OK);
         for (int i = 0; i < 3; i++) {
                 const char *sc = out[i].receipt.short_code;
 
@@ -1262,11 +1265,11 @@ static void test_tokens(void)
         int n = 0;
 
         path_of(db, sizeof(db), "tokens.db");
-        CHECK(pb_box_create(db, m, &b, &d) == PB_OK);
+        CHECK_INT(pb_box_create(db, m, &b, &d), PB_OK);
         if (!b)
                 goto out;
-        CHECK(pb_box_token_create(b, PB_ROLE_KIOSK, "kiosk 1", tok, id, &d) == PB_OK);
-        CHECK(pb_box_token_create(b, PB_ROLE_ADMIN, NULL, tok2, NULL, &d) == PB_OK);
+        CHECK_INT(pb_box_token_create(b, PB_ROLE_KIOSK, "kiosk 1", tok, id, &d), PB_OK);
+        CHECK_INT(pb_box_token_create(b, PB_ROLE_ADMIN, NULL, tok2, NULL, &d), PB_OK);
         CHECK(pb_box_token_create(b, PB_ROLE_ADMIN, "bad\nlabel", tok2, NULL, &d) == PB_ERR_INVALID);
         CHECK(strcmp(tok, tok2) != 0);
         CHECK(pb_box_token_check(b, tok, strlen(tok), &role) == PB_OK && role == PB_ROLE_KIOSK);
@@ -1276,9 +1279,9 @@ static void test_tokens(void)
         tok[5] = tok[5] == 'a' ? 'b' : 'a';
         CHECK(pb_box_token_check(b, tok, strlen(tok) - 1, &role) == PB_ERR_AUTH);
         CHECK(pb_box_token_check(b, "", 0, &role) == PB_ERR_AUTH);
-        CHECK(pb_box_token_list(b, count_tokens, &n, &d) == PB_OK);
+        CHECK_INT(pb_box_token_list(b, count_tokens, &n, &d), PB_OK);
         CHECK_INT(n, 2);
-        CHECK(pb_box_token_revoke(b, id, &d) == PB_OK);
+        CHECK_INT(pb_box_token_revoke(b, id, &d), PB_OK);
         CHECK(pb_box_token_check(b, tok, strlen(tok), &role) == PB_ERR_AUTH);
         CHECK(pb_box_token_revoke(b, "0000000000000000", &d) == PB_ERR_NOT_FOUND);
         /* the database holds no token */
@@ -1338,16 +1341,16 @@ static void test_schema1_migrates(const char *fixture)
 
         pb_buf_init(&note, 0);
         memset(seed, 1, 32);
-        CHECK(pb_key_secret_from_seed(&e1, "v1test/engine", seed, NULL) == PB_OK);
+        CHECK_INT(pb_key_secret_from_seed(&e1, "v1test/engine", seed, NULL), PB_OK);
         memset(seed, 2, 32);
-        CHECK(pb_key_secret_from_seed(&o1, "v1test/office", seed, NULL) == PB_OK);
+        CHECK_INT(pb_key_secret_from_seed(&o1, "v1test/office", seed, NULL), PB_OK);
         path_of(db, sizeof(db), "schema1.db");
         snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", fixture, db);
         if (access(fixture, R_OK) != 0 || system(cmd) != 0) {
                 CHECK_FAIL("cannot copy the schema-1 fixture");
                 goto out;
         }
-        CHECK(pb_box_open(db, &b, &d) == PB_OK);
+        CHECK_INT(pb_box_open(db, &b, &d), PB_OK);
         if (!b)
                 goto out;
         CHECK(sqlite3_open(db, &h) == SQLITE_OK);
@@ -1360,9 +1363,9 @@ static void test_schema1_migrates(const char *fixture)
         }
         sqlite3_close(h);
         CHECK_INT(version, PB_BOX_SCHEMA_VERSION);
-        CHECK(pb_box_check(b, &d) == PB_OK);
-        CHECK(pb_box_set_engine_key(b, &e1, &d) == PB_OK);
-        CHECK(pb_box_turnout(b, &t, &d) == PB_OK);
+        CHECK_INT(pb_box_check(b, &d), PB_OK);
+        CHECK_INT(pb_box_set_engine_key(b, &e1, &d), PB_OK);
+        CHECK_INT(pb_box_turnout(b, &t, &d), PB_OK);
         CHECK_INT(t.codes_issued, 12);
         CHECK_INT(t.codes_spent, 7);
         CHECK_INT(t.ballots, 7);
@@ -1375,17 +1378,18 @@ static void test_schema1_migrates(const char *fixture)
 
                 CHECK(sodium_hex2bin(c, 32, logged_hex[i], 64, NULL, NULL, NULL) == 0);
                 pb_buf_reset(&note);
-                CHECK(pb_box_inclusion(b, c, &p, &note, &d) == PB_OK);
+                CHECK_INT(pb_box_inclusion(b, c, &p, &note, &d), PB_OK);
                 CHECK(!p.pending && p.size == 6 && p.index < 6);
-                CHECK(pb_checkpoint_open(note.data, note.len, &e1.pub, &opened, NULL) == PB_OK);
+                CHECK_INT(pb_checkpoint_open(note.data, note.len, &e1.pub, &opened, NULL), PB_OK);
                 pb_cvr_leaf_hash(c, leaf);
-                CHECK(pb_merkle_verify_inclusion(p.index, p.size, leaf, p.path, p.path_len, opened.root,
-                                                 NULL) == PB_OK);
+                CHECK_INT(pb_merkle_verify_inclusion(p.index, p.size, leaf, p.path, p.path_len, opened.root,
+                                                     NULL),
+                          PB_OK);
         }
         {
                 struct pb_box_proof p;
                 CHECK(sodium_hex2bin(c, 32, pending_hex, 64, NULL, NULL, NULL) == 0);
-                CHECK(pb_box_inclusion(b, c, &p, &note, &d) == PB_OK);
+                CHECK_INT(pb_box_inclusion(b, c, &p, &note, &d), PB_OK);
                 CHECK(p.pending);
         }
         /* the first ballot's retry: its schema-1 idempotency record gives the same receipt */
@@ -1397,30 +1401,30 @@ static void test_schema1_migrates(const char *fixture)
         s.items = ab;
         s.n = 2;
         s.channel = PB_CHANNEL_ELECTRONIC;
-        CHECK(pb_box_cast(b, &s, 1, &out, &d) == PB_OK);
+        CHECK_INT(pb_box_cast(b, &s, 1, &out, &d), PB_OK);
         CHECK(out.status == PB_OK && out.replayed);
         /* the same commitment as the schema-1 receipt, now under a promise of its own */
-        CHECK(pb_b64_decode_exact(promise0_commitment, strlen(promise0_commitment), c, 32) == PB_OK);
+        CHECK_INT(pb_b64_decode_exact(promise0_commitment, strlen(promise0_commitment), c, 32), PB_OK);
         CHECK(!memcmp(out.receipt.commitment, c, 32));
         {
                 struct pb_promise p;
-                CHECK(pb_promise_open(out.receipt.promise, out.receipt.promise_len, &e1.pub, &p, NULL) ==
-                      PB_OK);
+                CHECK_INT(pb_promise_open(out.receipt.promise, out.receipt.promise_len, &e1.pub, &p, NULL),
+                          PB_OK);
                 CHECK(p.size == 1 && pb_promise_check(&p, c, &out.receipt.proof, NULL) == PB_OK);
         }
         /* casting goes on: the pending ballot and two new ones make the third batch */
         for (int i = 0; i < 5; i++) {
                 s = sub(unused[i], c_only, 1);
-                CHECK(pb_box_cast(b, &s, 1, &out, &d) == PB_OK);
+                CHECK_INT(pb_box_cast(b, &s, 1, &out, &d), PB_OK);
                 CHECK_INT(out.status, PB_OK);
         }
-        CHECK(pb_box_turnout(b, &t, &d) == PB_OK);
+        CHECK_INT(pb_box_turnout(b, &t, &d), PB_OK);
         CHECK_INT(t.log_size, 12);
         CHECK_INT(t.pending, 0);
-        CHECK(pb_box_election_close(b, "2026-06-01T20:00:00Z", &d) == PB_OK);
-        CHECK(pb_box_check(b, &d) == PB_OK);
+        CHECK_INT(pb_box_election_close(b, "2026-06-01T20:00:00Z", &d), PB_OK);
+        CHECK_INT(pb_box_check(b, &d), PB_OK);
         pb_buf_reset(&note);
-        CHECK(pb_box_tally(b, NULL, "pbvote test", &note, &d) == PB_OK);
+        CHECK_INT(pb_box_tally(b, NULL, "pbvote test", &note, &d), PB_OK);
 out:
         pb_box_free(b);
         pb_buf_release(&note);
@@ -1455,7 +1459,7 @@ static void test_schema4_migrates(const char *fixture)
 
         pb_buf_init(&note, 0);
         memset(seed, 4, 32);
-        CHECK(pb_key_secret_from_seed(&e4, "v4test/engine", seed, NULL) == PB_OK);
+        CHECK_INT(pb_key_secret_from_seed(&e4, "v4test/engine", seed, NULL), PB_OK);
         path_of(db, sizeof(db), "schema4.db");
         snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", fixture, db);
         if (access(fixture, R_OK) != 0 || system(cmd) != 0) {
@@ -1463,7 +1467,7 @@ static void test_schema4_migrates(const char *fixture)
                 goto out;
         }
         CHECK_INT(sql_int(db, "SELECT count(*) FROM codes WHERE spent = 1 AND tag IS NOT NULL"), 3);
-        CHECK(pb_box_open(db, &b, NULL) == PB_OK);
+        CHECK_INT(pb_box_open(db, &b, NULL), PB_OK);
         if (!b)
                 goto out;
         CHECK_INT(sql_int(db, "PRAGMA user_version"), PB_BOX_SCHEMA_VERSION);
@@ -1476,12 +1480,12 @@ static void test_schema4_migrates(const char *fixture)
                 bool legacy = false;
                 CHECK(pb_box_codes_legacy(b, &legacy, NULL) == PB_OK && legacy);
         }
-        CHECK(pb_box_check(b, NULL) == PB_OK);
-        CHECK(pb_box_set_engine_key(b, &e4, NULL) == PB_OK);
+        CHECK_INT(pb_box_check(b, NULL), PB_OK);
+        CHECK_INT(pb_box_set_engine_key(b, &e4, NULL), PB_OK);
         CHECK(sodium_hex2bin(c, 32, first_commitment, 64, NULL, NULL, NULL) == 0);
         {
                 struct pb_box_proof p;
-                CHECK(pb_box_inclusion(b, c, &p, &note, NULL) == PB_OK);
+                CHECK_INT(pb_box_inclusion(b, c, &p, &note, NULL), PB_OK);
         }
         /* the first submission retried after the upgrade: code_spent with its own ballot as with
          * another, nothing spent or stored */
@@ -1489,46 +1493,46 @@ static void test_schema4_migrates(const char *fixture)
         s = sub(first_code, ab, 2);
         s.has_submission_id = true;
         memset(s.submission_id, 0x40, 16);
-        CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK);
+        CHECK_INT(pb_box_cast(b, &s, 1, &out, NULL), PB_OK);
         CHECK_INT(out.status, PB_ERR_CONFLICT);
         s.items = c_only;
         s.n = 1;
-        CHECK(pb_box_cast(b, &s, 1, &retry, NULL) == PB_OK);
+        CHECK_INT(pb_box_cast(b, &s, 1, &retry, NULL), PB_OK);
         CHECK_INT(retry.status, PB_ERR_CONFLICT);
         CHECK_STR(retry.diag.path, out.diag.path);
         CHECK_STR(retry.diag.reason, out.diag.reason);
-        CHECK(pb_box_turnout(b, &t, NULL) == PB_OK);
+        CHECK_INT(pb_box_turnout(b, &t, NULL), PB_OK);
         CHECK_INT(t.codes_spent, 4);
         CHECK_INT(t.ballots, 4);
         /* a new submission with an id, and its retry with another ballot: the first receipt */
         s = sub(unused[0], ab, 2);
         s.has_submission_id = true;
         memset(s.submission_id, 0x44, 16);
-        CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK);
+        CHECK_INT(pb_box_cast(b, &s, 1, &out, NULL), PB_OK);
         CHECK(out.status == PB_OK && !out.replayed);
         s.items = c_only;
         s.n = 1;
-        CHECK(pb_box_cast(b, &s, 1, &retry, NULL) == PB_OK);
+        CHECK_INT(pb_box_cast(b, &s, 1, &retry, NULL), PB_OK);
         CHECK(retry.status == PB_OK && retry.replayed);
         CHECK(!memcmp(retry.receipt.commitment, out.receipt.commitment, 32));
         /* a mistyped legacy code: malformed, and said to be mistyped (not a bad character) */
         s = sub("7DJ1-ZZR3-17T1-ZPAJ-~", c_only, 1);
-        CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK);
+        CHECK_INT(pb_box_cast(b, &s, 1, &out, NULL), PB_OK);
         CHECK_INT(out.status, PB_ERR_PARSE);
         CHECK_STR(out.diag.refusal, "code_malformed");
         CHECK_STR(out.diag.reason, "check character does not match: a character was mistyped");
         for (int i = 1; i < 4; i++) {
                 s = sub(unused[i], c_only, 1);
-                CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK);
+                CHECK_INT(pb_box_cast(b, &s, 1, &out, NULL), PB_OK);
                 CHECK_INT(out.status, PB_OK);
         }
-        CHECK(pb_box_turnout(b, &t, NULL) == PB_OK);
+        CHECK_INT(pb_box_turnout(b, &t, NULL), PB_OK);
         CHECK_INT(t.codes_spent, 8);
         CHECK_INT(t.log_size, 6);
-        CHECK(pb_box_election_close(b, "2026-06-01T20:00:00Z", NULL) == PB_OK);
-        CHECK(pb_box_check(b, NULL) == PB_OK);
+        CHECK_INT(pb_box_election_close(b, "2026-06-01T20:00:00Z", NULL), PB_OK);
+        CHECK_INT(pb_box_check(b, NULL), PB_OK);
         pb_buf_reset(&note);
-        CHECK(pb_box_tally(b, NULL, "pbvote test", &note, NULL) == PB_OK);
+        CHECK_INT(pb_box_tally(b, NULL, "pbvote test", &note, NULL), PB_OK);
 out:
         pb_box_free(b);
         pb_buf_release(&note);
@@ -1579,7 +1583,7 @@ static void test_schema5_migrates(const char *fixture)
         }
         CHECK_INT(sql_int(db, "PRAGMA user_version"), 5);
         CHECK_INT(sql_int(db, "SELECT count(*) FROM codes WHERE spent = 1 AND tag IS NOT NULL"), 3);
-        CHECK(pb_box_open(db, &b, NULL) == PB_OK);
+        CHECK_INT(pb_box_open(db, &b, NULL), PB_OK);
         if (!b)
                 goto out;
         CHECK_INT(sql_int(db, "PRAGMA user_version"), PB_BOX_SCHEMA_VERSION);
@@ -1587,37 +1591,37 @@ static void test_schema5_migrates(const char *fixture)
         CHECK_INT(sql_int(db, "SELECT count(*) FROM tokens WHERE contests IS NULL AND device = 1"), 1);
         CHECK_INT(sql_int(db, "SELECT count(*) FROM codes WHERE spent = 1 AND tag IS NOT NULL"), 3);
         CHECK(!pb_box_manifest(b)->has_contests && pb_box_manifest(b)->n_contests == 1);
-        CHECK(pb_box_check(b, NULL) == PB_OK);
-        CHECK(pb_box_document(b, PB_BOX_DOC_MANIFEST, &before, NULL) == PB_OK);
-        CHECK(pb_box_set_engine_key(b, &e5, NULL) == PB_OK);
+        CHECK_INT(pb_box_check(b, NULL), PB_OK);
+        CHECK_INT(pb_box_document(b, PB_BOX_DOC_MANIFEST, &before, NULL), PB_OK);
+        CHECK_INT(pb_box_set_engine_key(b, &e5, NULL), PB_OK);
         CHECK(sodium_hex2bin(c, 32, first_commitment, 64, NULL, NULL, NULL) == 0);
         /* a retry of a submission of schema 5: its commitment, sealed in the code's tag, opens */
         s = sub(first_code, c_only, 1);
         s.has_submission_id = true;
         memset(s.submission_id, 0x50, 16);
-        CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK);
+        CHECK_INT(pb_box_cast(b, &s, 1, &out, NULL), PB_OK);
         CHECK(out.status == PB_OK && out.replayed);
         CHECK(!memcmp(out.receipt.commitment, c, 32));
         for (int i = 0; i < 2; i++) {
                 s = sub(unused[i], i ? c_only : ab, i ? 1 : 2);
-                CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK);
+                CHECK_INT(pb_box_cast(b, &s, 1, &out, NULL), PB_OK);
                 CHECK_INT(out.status, PB_OK);
         }
-        CHECK(pb_box_turnout(b, &t, NULL) == PB_OK);
+        CHECK_INT(pb_box_turnout(b, &t, NULL), PB_OK);
         CHECK_INT(t.codes_spent, 6);
         CHECK_INT(t.ballots, 6);
         CHECK_INT(t.n_contests, 0);
-        CHECK(pb_box_election_close(b, "2026-06-01T20:00:00Z", NULL) == PB_OK);
-        CHECK(pb_box_check(b, NULL) == PB_OK);
-        CHECK(pb_box_document(b, PB_BOX_DOC_MANIFEST, &after, NULL) == PB_OK);
+        CHECK_INT(pb_box_election_close(b, "2026-06-01T20:00:00Z", NULL), PB_OK);
+        CHECK_INT(pb_box_check(b, NULL), PB_OK);
+        CHECK_INT(pb_box_document(b, PB_BOX_DOC_MANIFEST, &after, NULL), PB_OK);
         CHECK(before.len == after.len && !memcmp(before.data, after.data, before.len));
         pb_buf_reset(&note);
-        CHECK(pb_box_document(b, PB_BOX_DOC_CLOSE, &note, NULL) == PB_OK);
-        CHECK(pb_envelope_parse(note.data, note.len, 0, &env, NULL) == PB_OK);
-        CHECK(pb_doc_close_parse((const char *)env.payload, env.payload_len, NULL, &close, NULL) == PB_OK);
+        CHECK_INT(pb_box_document(b, PB_BOX_DOC_CLOSE, &note, NULL), PB_OK);
+        CHECK_INT(pb_envelope_parse(note.data, note.len, 0, &env, NULL), PB_OK);
+        CHECK_INT(pb_doc_close_parse((const char *)env.payload, env.payload_len, NULL, &close, NULL), PB_OK);
         CHECK_INT(close.counts.n_contests, 0); /* no counts by contest: the document of before */
         pb_buf_reset(&note);
-        CHECK(pb_box_tally(b, NULL, "pbvote test", &note, NULL) == PB_OK);
+        CHECK_INT(pb_box_tally(b, NULL, "pbvote test", &note, NULL), PB_OK);
         check_bundle_verifies(b, "schema5-bundle");
 out:
         pb_seal_envelope_release(&env);
@@ -1667,7 +1671,7 @@ static void test_schema6_migrates(const char *fixture)
                 goto out;
         }
         CHECK_INT(sql_int(db, "PRAGMA user_version"), 6);
-        CHECK(pb_box_open(db, &b, NULL) == PB_OK);
+        CHECK_INT(pb_box_open(db, &b, NULL), PB_OK);
         if (!b)
                 goto out;
         CHECK_INT(sql_int(db, "PRAGMA user_version"), PB_BOX_SCHEMA_VERSION);
@@ -1679,32 +1683,32 @@ static void test_schema6_migrates(const char *fixture)
         CHECK_INT(sql_int(db, "SELECT count(*) FROM tokens WHERE role = 'auditor' AND revoked = 0"), 1);
         CHECK_INT(sql_int(db, "SELECT count(*) FROM tokens WHERE role = 'admin' AND revoked = 1"), 1);
         CHECK(!pb_box_manifest(b)->has_contests && pb_box_manifest(b)->n_contests == 1);
-        CHECK(pb_box_check(b, NULL) == PB_OK);
-        CHECK(pb_box_document(b, PB_BOX_DOC_MANIFEST, &before, NULL) == PB_OK);
-        CHECK(pb_box_set_engine_key(b, &e6, NULL) == PB_OK);
+        CHECK_INT(pb_box_check(b, NULL), PB_OK);
+        CHECK_INT(pb_box_document(b, PB_BOX_DOC_MANIFEST, &before, NULL), PB_OK);
+        CHECK_INT(pb_box_set_engine_key(b, &e6, NULL), PB_OK);
         CHECK(sodium_hex2bin(c, 32, first_commitment, 64, NULL, NULL, NULL) == 0);
         s = sub(first_code, c_only, 1); /* a retry: its first ballot {a,b} counts, not this one */
         s.has_submission_id = true;
         memset(s.submission_id, 0x50, 16);
-        CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK);
+        CHECK_INT(pb_box_cast(b, &s, 1, &out, NULL), PB_OK);
         CHECK(out.status == PB_OK && out.replayed);
         CHECK(!memcmp(out.receipt.commitment, c, 32));
         for (int i = 0; i < 2; i++) {
                 s = sub(unused[i], i ? c_only : ab, i ? 1 : 2);
-                CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK);
+                CHECK_INT(pb_box_cast(b, &s, 1, &out, NULL), PB_OK);
                 CHECK_INT(out.status, PB_OK);
         }
-        CHECK(pb_box_turnout(b, &t, NULL) == PB_OK);
+        CHECK_INT(pb_box_turnout(b, &t, NULL), PB_OK);
         CHECK_INT(t.codes_spent, 6);
         CHECK_INT(t.ballots, 6);
         CHECK_INT(t.by_channel[PB_CHANNEL_WEB], 1);
         CHECK_INT(t.by_channel[PB_CHANNEL_ELECTRONIC], 5);
         CHECK_INT(t.n_contests, 0);
-        CHECK(pb_box_election_close(b, "2026-06-01T20:00:00Z", NULL) == PB_OK);
-        CHECK(pb_box_check(b, NULL) == PB_OK);
-        CHECK(pb_box_document(b, PB_BOX_DOC_MANIFEST, &after, NULL) == PB_OK);
+        CHECK_INT(pb_box_election_close(b, "2026-06-01T20:00:00Z", NULL), PB_OK);
+        CHECK_INT(pb_box_check(b, NULL), PB_OK);
+        CHECK_INT(pb_box_document(b, PB_BOX_DOC_MANIFEST, &after, NULL), PB_OK);
         CHECK(before.len == after.len && !memcmp(before.data, after.data, before.len));
-        CHECK(pb_box_tally(b, NULL, "pbvote test", &note, NULL) == PB_OK);
+        CHECK_INT(pb_box_tally(b, NULL, "pbvote test", &note, NULL), PB_OK);
         check_bundle_verifies(b, "schema6-bundle");
 out:
         pb_box_free(b);
@@ -1717,7 +1721,7 @@ static void key(struct pb_key_secret *k, const char *name, uint8_t fill)
 {
         uint8_t seed[32];
         memset(seed, fill, sizeof(seed));
-        CHECK(pb_key_secret_from_seed(k, name, seed, NULL) == PB_OK);
+        CHECK_INT(pb_key_secret_from_seed(k, name, seed, NULL), PB_OK);
 }
 
 /* Verify the bundle of @b (tallied) exported to @name: every check must pass. */
@@ -1730,7 +1734,7 @@ static void check_bundle_verifies(struct pb_box *b, const char *name)
         memset(&o, 0, sizeof(o));
         o.allow_uncertified = true;
         path_of(out, sizeof(out), name);
-        CHECK(pb_box_export(b, out, NULL) == PB_OK);
+        CHECK_INT(pb_box_export(b, out, NULL), PB_OK);
         CHECK_INT(pb_bundle_verify(out, &o, NULL, NULL, &failed), PB_OK);
         CHECK_INT(failed, 0);
 }
@@ -1746,13 +1750,13 @@ static void test_empty_election_verifies(void)
 
         pb_buf_init(&env, 0);
         path_of(db, sizeof(db), "no-ballots.db");
-        CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
+        CHECK_INT(pb_box_create(db, m, &b, NULL), PB_OK);
         if (!b)
                 goto out;
-        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
-        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
-        CHECK(pb_box_election_close(b, "2026-06-01T20:00:00Z", NULL) == PB_OK);
-        CHECK(pb_box_tally(b, NULL, "pbvote test", &env, NULL) == PB_OK);
+        CHECK_INT(pb_box_set_engine_key(b, &engine, NULL), PB_OK);
+        CHECK_INT(pb_box_election_open(b, &office, NULL), PB_OK);
+        CHECK_INT(pb_box_election_close(b, "2026-06-01T20:00:00Z", NULL), PB_OK);
+        CHECK_INT(pb_box_tally(b, NULL, "pbvote test", &env, NULL), PB_OK);
         check_bundle_verifies(b, "no-ballots-bundle");
 out:
         pb_box_free(b);
@@ -1782,14 +1786,14 @@ static void test_two_handles(void)
         pb_buf_init(&env, 0);
         pb_buf_init(&cert, 0);
         path_of(db, sizeof(db), "two.db");
-        CHECK(pb_box_create(db, m, &server, NULL) == PB_OK);
+        CHECK_INT(pb_box_create(db, m, &server, NULL), PB_OK);
         if (!server)
                 goto out;
-        CHECK(pb_box_set_engine_key(server, &engine, NULL) == PB_OK);
-        CHECK(pb_box_codes_issue(server, 4, collect, &cs, NULL) == PB_OK);
+        CHECK_INT(pb_box_set_engine_key(server, &engine, NULL), PB_OK);
+        CHECK_INT(pb_box_codes_issue(server, 4, collect, &cs, NULL), PB_OK);
         CHECK(!pb_box_manifest(server)->has_keys);
         /* the command line opens it: the office key never reaches the server */
-        CHECK(pb_box_open(db, &cli, NULL) == PB_OK);
+        CHECK_INT(pb_box_open(db, &cli, NULL), PB_OK);
         CHECK(cli && pb_box_set_engine_key(cli, &engine, NULL) == PB_OK);
         CHECK(cli && pb_box_election_open(cli, &office, NULL) == PB_OK);
         pb_box_free(cli);
@@ -1801,16 +1805,16 @@ static void test_two_handles(void)
         for (int i = 0; i < 4; i++)
                 subs[i] = sub(cs.c[i].text, i % 2 ? b_only : a_only, 1);
         CHECK(pb_box_cast(server, subs, 4, out, NULL) == PB_OK && out[3].status == PB_OK);
-        CHECK(pb_box_election_close(server, "2026-06-01T20:00:00Z", NULL) == PB_OK);
-        CHECK(pb_box_tally(server, NULL, "pbvote test", &env, NULL) == PB_OK);
+        CHECK_INT(pb_box_election_close(server, "2026-06-01T20:00:00Z", NULL), PB_OK);
+        CHECK_INT(pb_box_tally(server, NULL, "pbvote test", &env, NULL), PB_OK);
         /* certified by the command line again, exported by the server */
-        CHECK(pb_box_open(db, &cli, NULL) == PB_OK);
+        CHECK_INT(pb_box_open(db, &cli, NULL), PB_OK);
         CHECK(cli &&
               pb_box_certify(cli, env.data, env.len, &office, "2026-06-02T10:00:00Z", &cert, NULL) == PB_OK);
         pb_box_free(cli);
         cli = NULL;
         check_bundle_verifies(server, "two-bundle");
-        CHECK(pb_box_check(server, NULL) == PB_OK);
+        CHECK_INT(pb_box_check(server, NULL), PB_OK);
 out:
         pb_box_free(server);
         pb_manifest_free(m);
@@ -1837,12 +1841,12 @@ static void test_cast_sees_other_process(void)
 
         memset(&cs, 0, sizeof(cs));
         path_of(db, sizeof(db), "other-process.db");
-        CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
+        CHECK_INT(pb_box_create(db, m, &b, NULL), PB_OK);
         if (!b)
                 goto out;
-        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
-        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
-        CHECK(pb_box_codes_issue(b, 3, collect, &cs, NULL) == PB_OK);
+        CHECK_INT(pb_box_set_engine_key(b, &engine, NULL), PB_OK);
+        CHECK_INT(pb_box_election_open(b, &office, NULL), PB_OK);
+        CHECK_INT(pb_box_codes_issue(b, 3, collect, &cs, NULL), PB_OK);
         s = sub(cs.c[0].text, a_only, 1);
         s.has_submission_id = true;
         memset(s.submission_id, 1, 16);
@@ -1884,8 +1888,8 @@ static void make_closed(const char *name, const char *title, bool tally, char *d
         /* the test manifest with another title: the same election, another manifest */
         snprintf(text, sizeof(text), "%.*s\"title\":\"%s\"%s", (int)(at - manifest_text), manifest_text,
                  title, at + strlen("\"title\":\"Test\""));
-        CHECK(pb_manifest_parse(text, strlen(text), &m, NULL) == PB_OK);
-        CHECK(pb_box_create(db, m, &b, NULL) == PB_OK);
+        CHECK_INT(pb_manifest_parse(text, strlen(text), &m, NULL), PB_OK);
+        CHECK_INT(pb_box_create(db, m, &b, NULL), PB_OK);
         CHECK(b && pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
         CHECK(b && pb_box_election_open(b, &office, NULL) == PB_OK);
         CHECK(b && pb_box_codes_issue(b, 3, collect, &cs, NULL) == PB_OK);
@@ -1894,7 +1898,7 @@ static void make_closed(const char *name, const char *title, bool tally, char *d
         CHECK(b && pb_box_cast(b, subs, 3, out, NULL) == PB_OK);
         CHECK(b && pb_box_election_close(b, "2026-06-01T20:00:00Z", NULL) == PB_OK);
         if (b && tally)
-                CHECK(pb_box_tally(b, NULL, "pbvote test", result, NULL) == PB_OK);
+                CHECK_INT(pb_box_tally(b, NULL, "pbvote test", result, NULL), PB_OK);
         pb_box_free(b);
         pb_manifest_free(m);
 }
@@ -1929,7 +1933,7 @@ static void test_inconsistent_documents(void)
         /* a close statement naming another manifest: nothing is counted */
         make_closed("doc-close.db", "Test", false, a, sizeof(a), &result);
         CHECK(graft(a, elsewhere, "close_envelope") == SQLITE_OK);
-        CHECK(pb_box_open(a, &b, NULL) == PB_OK);
+        CHECK_INT(pb_box_open(a, &b, NULL), PB_OK);
         CHECK(b && pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
         if (b) {
                 CHECK_INT(pb_box_tally(b, NULL, "pbvote test", &result, &d), PB_ERR_INTERNAL);
@@ -1944,7 +1948,7 @@ static void test_inconsistent_documents(void)
         pb_buf_reset(&result);
         make_closed("doc-result.db", "Test", true, a, sizeof(a), &result);
         CHECK(graft(a, elsewhere, "result_envelope") == SQLITE_OK);
-        CHECK(pb_box_open(a, &b, NULL) == PB_OK);
+        CHECK_INT(pb_box_open(a, &b, NULL), PB_OK);
         if (b) {
                 CHECK_INT(pb_box_certify(b, other_result.data, other_result.len, &office,
                                          "2026-06-02T10:00:00Z", &cert, &d),
@@ -1965,7 +1969,7 @@ static void test_inconsistent_documents(void)
 
                 memset(&cs, 0, sizeof(cs));
                 path_of(a, sizeof(a), "doc-manifest.db");
-                CHECK(pb_box_create(a, m, &b, NULL) == PB_OK);
+                CHECK_INT(pb_box_create(a, m, &b, NULL), PB_OK);
                 CHECK(b && pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
                 CHECK(b && pb_box_election_open(b, &office, NULL) == PB_OK);
                 CHECK(b && pb_box_codes_issue(b, 1, collect, &cs, NULL) == PB_OK);
@@ -2029,8 +2033,8 @@ static void test_create_out_of_files(void)
                 if (r == PB_OK) {
                         made++;
                         CHECK(exists(db, "") && exists(db, "-wal"));
-                        CHECK(pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
-                        CHECK(pb_box_election_open(b, &office, NULL) == PB_OK);
+                        CHECK_INT(pb_box_set_engine_key(b, &engine, NULL), PB_OK);
+                        CHECK_INT(pb_box_election_open(b, &office, NULL), PB_OK);
                 } else {
                         failed++;
                         CHECK_INT(r, PB_ERR_BUSY);
