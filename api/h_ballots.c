@@ -178,6 +178,38 @@ static bool web_admit(struct pb_api_ctx *c)
         return false;
 }
 
+/* One physical kiosk's token: its per-kiosk limits (docs/api.md, "Limits").  False when refused
+ * (answered); when admitted, the kiosk's cast was taken from its bucket. */
+static bool kiosk_admit(struct pb_api_ctx *c)
+{
+        unsigned wait = 0;
+
+        switch (pb_api_kiosk_admit(c->api, c->el, &c->token, &wait)) {
+        case PB_KIOSK_ADMIT: return true;
+        case PB_KIOSK_LOCKED: refuse(c, PB_REFUSAL_KIOSK_LOCKED, NULL, 0); return false;
+        case PB_KIOSK_RATE:
+                refuse(c, PB_REFUSAL_RATE_LIMITED, "this kiosk casts faster than voters can",
+                       wait ? wait : 1);
+                return false;
+        case PB_KIOSK_BACKOFF:
+                refuse(c, PB_REFUSAL_RATE_LIMITED,
+                       "too many failed voter codes in a row from this kiosk; wait", wait ? wait : 1);
+                return false;
+        case PB_KIOSK_NOMEM:
+                pb_api_fail(c, PB_ERR_NOMEM, NULL);
+                c->resp->retry_after = 1;
+                return false;
+        }
+        return false;
+}
+
+bool pb_api_cast_admit(struct pb_api_ctx *c, bool device)
+{
+        if (c->web && !web_admit(c))
+                return false;
+        return !device || kiosk_admit(c);
+}
+
 /* A paper's batch, recorded in its CVR with the officer's token id (@job->paper).  False when
  * refused (answered). */
 static bool read_batch(struct pb_api_ctx *c, struct pb_api_job *job)
@@ -213,28 +245,8 @@ static void cast(struct pb_api_ctx *c, bool paper)
         pb_err r;
 
         pb_diag_clear(&d);
-        if (c->web && !web_admit(c))
+        if (!pb_api_cast_admit(c, device))
                 return;
-        if (device) {
-                /* one physical kiosk's token: its per-kiosk limits (docs/api.md, "Limits") */
-                unsigned wait = 0;
-                switch (pb_api_kiosk_admit(c->api, c->el, &c->token, &wait)) {
-                case PB_KIOSK_ADMIT: break;
-                case PB_KIOSK_LOCKED: refuse(c, PB_REFUSAL_KIOSK_LOCKED, NULL, 0); return;
-                case PB_KIOSK_RATE:
-                        refuse(c, PB_REFUSAL_RATE_LIMITED, "this kiosk casts faster than voters can",
-                               wait ? wait : 1);
-                        return;
-                case PB_KIOSK_BACKOFF:
-                        refuse(c, PB_REFUSAL_RATE_LIMITED,
-                               "too many failed voter codes in a row from this kiosk; wait", wait ? wait : 1);
-                        return;
-                case PB_KIOSK_NOMEM:
-                        pb_api_fail(c, PB_ERR_NOMEM, NULL);
-                        c->resp->retry_after = 1;
-                        return;
-                }
-        }
         if (pb_json_check_object(c->json, paper ? paper_fields : body_fields, "$", &d) < 0) {
                 pb_api_fail(c, PB_ERR_PARSE, &d);
                 goto out;
