@@ -19,7 +19,10 @@ static uint64_t now_ms = 7000000;
 static unsigned sid;
 static char city_north[8][32], south_only[4][32], one[4][32];
 
-#define UNISSUED "0410-6105-0R3G-G28A-Z" /* well formed, never issued */
+/* a well-formed code never issued, and the same with its check symbol changed (malformed), made
+ * with the engine's own encoder so that they follow its code format */
+static char unissued[32], mistyped[32];
+#define UNISSUED unissued
 
 static const char manifest[] =
         "{\"type\":\"pbvote.manifest/v1\",\"id\":\"metro\",\"title\":\"Metro\",\"currency\":\"EUR\","
@@ -171,7 +174,7 @@ static void answers(void)
                 CHECK_INT(ask("metro", NULL, NULL, lower, out, sizeof(out)), 200);
                 CHECK_STR(out, "{\"contests\":[\"city\",\"north\"]}");
         }
-        CHECK_INT(ask("metro", NULL, NULL, "0410-6105-0R3G-G28A-Y", out, sizeof(out)), 400);
+        CHECK_INT(ask("metro", NULL, NULL, mistyped, out, sizeof(out)), 400);
         CHECK(strstr(out, "\"reason\":\"code_malformed\"") != NULL && strstr(out, "$.code") != NULL);
         CHECK_INT(ask("metro", NULL, NULL, NULL, out, sizeof(out)), 403);
         CHECK(strstr(out, "\"reason\":\"code_unknown\"") != NULL);
@@ -207,8 +210,7 @@ static void web_limits(void)
         /* a good code asked for does not forget the failures (it stays unspent: asking it between
          * guesses would otherwise lift the limit) */
         CHECK_INT(ask("metro", NULL, "192.0.2.7", city_north[2], out, sizeof(out)), 200);
-        CHECK_INT(ask("metro", NULL, "192.0.2.7", "0410-6105-0R3G-G28A-Y", out, sizeof(out)),
-                  400); /* the 5th */
+        CHECK_INT(ask("metro", NULL, "192.0.2.7", mistyped, out, sizeof(out)), 400); /* the 5th */
         CHECK_INT(ask("metro", NULL, "192.0.2.7", city_north[2], out, sizeof(out)), 429);
         CHECK(strstr(out, "\"reason\":\"rate_limited\"") != NULL);
         CHECK_INT(web_cast("192.0.2.7", city_north[2], out, sizeof(out)), 429);
@@ -226,8 +228,12 @@ static void web_limits(void)
 /* A kiosk's device token: lookups never spend its cast rate; failed ones lock it at 20. */
 static void kiosk_limits(void)
 {
-        char kiosk[PB_TOKEN_TEXT_LEN + 1], out[4096];
+        char kiosk[PB_TOKEN_TEXT_LEN + 1], out[4096], body[256];
 
+        snprintf(body, sizeof(body),
+                 "{\"ballots\":{\"north\":{\"approvals\":[\"n1\"]}},\"code\":\"%s\","
+                 "\"submission_id\":\"00000000000000000000000000000abc\"}",
+                 unissued);
         device_token("metro", kiosk);
         for (int i = 0; i < 10; i++) /* more than the burst of 3 casts */
                 CHECK_INT(ask("metro", kiosk, NULL, city_north[3], out, sizeof(out)), 200);
@@ -244,17 +250,28 @@ static void kiosk_limits(void)
         advance(5 * 3600 * 1000);
         CHECK_INT(ask("metro", kiosk, NULL, city_north[3], out, sizeof(out)), 403);
         CHECK(strstr(out, "\"reason\":\"kiosk_locked\"") != NULL);
-        CHECK_INT(call(&fx, "POST", "/v1/elections/metro/ballots", kiosk,
-                       "{\"ballots\":{\"north\":{\"approvals\":[\"n1\"]}},\"code\":\"0410-6105-0R3G-G28A-Z\","
-                       "\"submission_id\":\"00000000000000000000000000000abc\"}",
-                       out, sizeof(out)),
-                  403);
+        CHECK_INT(call(&fx, "POST", "/v1/elections/metro/ballots", kiosk, body, out, sizeof(out)), 403);
         CHECK(strstr(out, "\"reason\":\"kiosk_locked\"") != NULL);
+}
+
+static void make_codes(void)
+{
+        uint8_t bytes[PB_CODE_BYTES];
+        struct pb_code c;
+        size_t last;
+
+        memset(bytes, 0x5a, sizeof(bytes));
+        CHECK_INT(pb_code_from_bytes(bytes, sizeof(bytes), &c, NULL), PB_OK);
+        CHECK(pb_code_print(&c, unissued, sizeof(unissued)) > 0);
+        snprintf(mistyped, sizeof(mistyped), "%s", unissued);
+        last = strlen(mistyped) - 1;
+        mistyped[last] = mistyped[last] == '2' ? '3' : '2';
 }
 
 int main(void)
 {
         fixture_clock = test_clock;
+        make_codes();
         if (fixture_start(&fx, true) < 0)
                 return 1;
         setup();
