@@ -285,6 +285,11 @@ enum pb_kiosk_verdict pb_api_kiosk_admit(struct pb_api *api, const struct pb_api
 bool pb_api_kiosk_outcome(struct pb_api *api, const struct pb_api_election *el, const char *id,
                           bool code_failed);
 
+/** A failed voter code (unknown or malformed) of device token @id: counted as
+ *  pb_api_kiosk_outcome() counts it, and the lock it may bring stored in the box (takes
+ *  @el->lock: the caller must not hold it). */
+void pb_api_kiosk_code_failed(struct pb_api *api, struct pb_api_election *el, const char *id);
+
 /** Give back the cast a device token was admitted for when nothing was stored (a refused code
  *  or ballot): the cast rate limits ballots, and a resident's mistakes must not make the next
  *  resident wait (issue 12). */
@@ -355,6 +360,12 @@ void pb_h_election_resume(struct pb_api_ctx *c);
 void pb_h_election_close(struct pb_api_ctx *c);
 void pb_h_codes(struct pb_api_ctx *c);
 void pb_h_ballots(struct pb_api_ctx *c);
+void pb_h_code_contests(struct pb_api_ctx *c);
+/** The limits a submission passes before anything is read (docs/api.md, "Limits"): failed voter
+ *  codes per client address and overall from the web (@c->web), and a @device token's per-kiosk
+ *  limits, which take one cast from its bucket (give it back with pb_api_kiosk_refund() when
+ *  nothing is stored).  False when refused: the refusal is answered. */
+bool pb_api_cast_admit(struct pb_api_ctx *c, bool device);
 void pb_h_paper(struct pb_api_ctx *c);
 
 /** What the paper route does with an officer's prepared entry (paper.c). */

@@ -178,31 +178,9 @@ static bool web_admit(struct pb_api_ctx *c)
         return false;
 }
 
-/* A paper's batch, recorded in its CVR with the officer's token id (@job->paper).  False when
- * refused (answered). */
-static bool read_batch(struct pb_api_ctx *c, struct pb_api_job *job)
-{
-        const char *batch = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c->json, "batch"));
-        size_t n = strlen(batch);
-
-        for (size_t i = 0; i < n; i++)
-                if (batch[i] < 0x20 || batch[i] > 0x7e || batch[i] == '"' || batch[i] == '\\')
-                        n = 0;
-        if (n == 0 || n > PB_CVR_BATCH_MAX) {
-                bad(c, PB_ERR_PARSE, "$.batch",
-                    "a batch is 1 to " PB_STRINGIFY(
-                            PB_CVR_BATCH_MAX) " printable ASCII characters without '\"' or '\\\\'");
-                return false;
-        }
-        memcpy(job->batch, batch, n + 1);
-        job->paper = (struct pb_cvr_paper){ job->batch, job->token_id };
-        job->sub.paper = &job->paper;
-        return true;
-}
-
 /* One physical kiosk's token: its per-kiosk limits (docs/api.md, "Limits").  False when refused
- * (answered). */
-static bool device_admit(struct pb_api_ctx *c)
+ * (answered); when admitted, the kiosk's cast was taken from its bucket. */
+static bool kiosk_admit(struct pb_api_ctx *c)
 {
         unsigned wait = 0;
 
@@ -223,6 +201,35 @@ static bool device_admit(struct pb_api_ctx *c)
                 return false;
         }
         return false;
+}
+
+bool pb_api_cast_admit(struct pb_api_ctx *c, bool device)
+{
+        if (c->web && !web_admit(c))
+                return false;
+        return !device || kiosk_admit(c);
+}
+
+/* A paper's batch, recorded in its CVR with the officer's token id (@job->paper).  False when
+ * refused (answered). */
+static bool read_batch(struct pb_api_ctx *c, struct pb_api_job *job)
+{
+        const char *batch = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c->json, "batch"));
+        size_t n = strlen(batch);
+
+        for (size_t i = 0; i < n; i++)
+                if (batch[i] < 0x20 || batch[i] > 0x7e || batch[i] == '"' || batch[i] == '\\')
+                        n = 0;
+        if (n == 0 || n > PB_CVR_BATCH_MAX) {
+                bad(c, PB_ERR_PARSE, "$.batch",
+                    "a batch is 1 to " PB_STRINGIFY(
+                            PB_CVR_BATCH_MAX) " printable ASCII characters without '\"' or '\\\\'");
+                return false;
+        }
+        memcpy(job->batch, batch, n + 1);
+        job->paper = (struct pb_cvr_paper){ job->batch, job->token_id };
+        job->sub.paper = &job->paper;
+        return true;
 }
 
 /* The submission id (32 lowercase hex digits) into @job, and a code of a sane length.  False when
@@ -257,9 +264,7 @@ static void cast(struct pb_api_ctx *c, bool paper)
         pb_err r;
 
         pb_diag_clear(&d);
-        if (c->web && !web_admit(c))
-                return;
-        if (device && !device_admit(c))
+        if (!pb_api_cast_admit(c, device))
                 return;
         if (pb_json_check_object(c->json, paper ? paper_fields : body_fields, "$", &d) < 0) {
                 pb_api_fail(c, PB_ERR_PARSE, &d);

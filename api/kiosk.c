@@ -185,3 +185,14 @@ bool pb_api_kiosk_outcome(struct pb_api *api, const struct pb_api_election *el, 
         pthread_mutex_unlock(&api->kiosks_lock);
         return lock;
 }
+
+void pb_api_kiosk_code_failed(struct pb_api *api, struct pb_api_election *el, const char *id)
+{
+        if (!pb_api_kiosk_outcome(api, el, id, true))
+                return;
+        pthread_mutex_lock(&el->lock);
+        if (pb_box_token_set_locked(el->box, id, true, NULL) < 0)
+                fprintf(stderr, "pbvote: kiosk %s of %s could not be locked in the box\n", id, el->id);
+        pthread_mutex_unlock(&el->lock);
+        pb_api_auth_forget(el, id);
+}

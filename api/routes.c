@@ -31,6 +31,8 @@ const struct pb_api_route pb_api_routes[] = {
         { "POST", "/v1/elections/{id}/close", ADMIN, PB_BODY_NONE, pb_h_election_close, "close for good",
           false },
         { "POST", "/v1/elections/{id}/codes", ADMIN, PB_BODY_ADMIN, pb_h_codes, "issue voter codes", false },
+        { "POST", "/v1/elections/{id}/codes/contests", KIOSK, PB_BODY_BALLOT, pb_h_code_contests,
+          "the contests an unspent voter code is for", true },
         { "POST", "/v1/elections/{id}/ballots", KIOSK, PB_BODY_BALLOT, pb_h_ballots, "cast a ballot", true },
         { "POST", "/v1/elections/{id}/paper", OFFICER, PB_BODY_BALLOT, pb_h_paper, "enter a paper ballot",
           false },

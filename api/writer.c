@@ -156,16 +156,10 @@ static void kiosk_outcome(struct pb_api *api, struct pb_api_job *job, const stru
 
         if (o->status != PB_OK) /* nothing stored: the cast rate is for ballots (issue 12) */
                 pb_api_kiosk_refund(api, el, job->token_id);
-        if (o->status != PB_OK && !failed)
-                return;
-        if (!pb_api_kiosk_outcome(api, el, job->token_id, failed))
-                return;
-        pthread_mutex_lock(&el->lock);
-        if (pb_box_token_set_locked(el->box, job->token_id, true, NULL) < 0)
-                fprintf(stderr, "pbvote: kiosk %s of %s could not be locked in the box\n", job->token_id,
-                        el->id);
-        pthread_mutex_unlock(&el->lock);
-        pb_api_auth_forget(el, job->token_id);
+        if (failed)
+                pb_api_kiosk_code_failed(api, el, job->token_id);
+        else if (o->status == PB_OK)
+                (void)pb_api_kiosk_outcome(api, el, job->token_id, false); /* a good code: never a lock */
 }
 
 /* Sign the batch's promises and answer every request of it. */

@@ -552,3 +552,55 @@ pb_err pb_box_code_unspent(struct pb_box *b, const struct pb_box_prepared *p, bo
         box_rollback(b);
         return r;
 }
+
+/* The contests of a code row's set (@blob, @len bytes; NULL: every contest of the vote). */
+static void code_set(const struct pb_box *b, const void *blob, int len, struct pb_contest_set *ret)
+{
+        size_t n = b->manifest->n_contests;
+
+        memset(ret, 0, sizeof(*ret));
+        if (!blob) {
+                for (size_t i = 0; i < n; i++)
+                        pb_contest_set_add(ret, i);
+                return;
+        }
+        memcpy(ret->bits, blob, len > 0 && (size_t)len < sizeof(ret->bits) ? (size_t)len : sizeof(ret->bits));
+}
+
+pb_err pb_box_code_contests(struct pb_box *b, const uint8_t hash[PB_CODE_HASH_BYTES],
+                            enum pb_code_state *ret_state, struct pb_contest_set *ret_contests,
+                            struct pb_diag *reterr)
+{
+        enum pb_box_state s;
+        sqlite3_stmt *st;
+        pb_err r = box_begin_read(b, reterr);
+        int rc;
+
+        *ret_state = PB_CODE_UNKNOWN;
+        memset(ret_contests, 0, sizeof(*ret_contests));
+        if (r < 0)
+                return r;
+        r = box_get_state(b, &s, reterr);
+        if (r == PB_OK && s != PB_BOX_OPEN)
+                r = pb_diag_refuse(reterr, PB_REFUSAL_NOT_OPEN, NULL);
+        st = r == PB_OK ? box_stmt(b, ST_CODE_GET) : NULL;
+        if (r == PB_OK && !st)
+                r = box_sqlite_err(b, sqlite3_errcode(b->db), reterr);
+        if (r < 0) {
+                box_rollback(b);
+                return r;
+        }
+        sqlite3_bind_blob(st, 1, hash, PB_CODE_HASH_BYTES, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0) {
+                *ret_state = PB_CODE_SPENT;
+        } else if (rc == SQLITE_ROW) {
+                *ret_state = PB_CODE_UNSPENT;
+                code_set(b, sqlite3_column_blob(st, 2), sqlite3_column_bytes(st, 2), ret_contests);
+        } else if (rc != SQLITE_DONE) {
+                r = box_sqlite_err(b, rc, reterr);
+        }
+        sqlite3_reset(st);
+        box_rollback(b);
+        return r;
+}

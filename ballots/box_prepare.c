@@ -240,6 +240,24 @@ static pb_err hash_code(const struct box_prep_inputs *in, const struct pb_submis
         return PB_OK;
 }
 
+pb_err pb_box_snapshot_code_hash(const struct pb_box_snapshot *snap, const char *code, size_t len,
+                                 uint8_t ret_hash[PB_CODE_HASH_BYTES], struct pb_diag *reterr)
+{
+        struct pb_submission s = { .code = code, .code_len = len };
+        struct pb_box_prepared p;
+        pb_err r;
+
+        memset(&p, 0, sizeof(p));
+        pb_diag_clear(&p.diag);
+        r = hash_code(&snap->in, &s, &p);
+        if (r == PB_OK)
+                memcpy(ret_hash, p.code_hash, PB_CODE_HASH_BYTES);
+        else if (reterr)
+                *reterr = p.diag;
+        sodium_memzero(p.code_hash, sizeof(p.code_hash));
+        return r;
+}
+
 /* The CVR, the randomness and the commitment (sealed into the retry tag). */
 static pb_err commit(const struct box_prep_inputs *in, const struct pb_submission *s,
                      const struct pb_contest_ballot *b, size_t n, struct pb_box_prepared *p)

@@ -352,6 +352,33 @@ PB_NODISCARD pb_err pb_box_cast_prepared(struct pb_box *b, const struct pb_submi
 PB_NODISCARD pb_err pb_box_code_unspent(struct pb_box *b, const struct pb_box_prepared *p, bool *ret_unspent,
                                         struct pb_diag *reterr);
 
+/** What a voter code is, as its ballot's cast would find it (pb_box_code_contests). */
+enum pb_code_state {
+        PB_CODE_UNKNOWN, /* never issued */
+        PB_CODE_SPENT,   /* issued, and a ballot was cast with it */
+        PB_CODE_UNSPENT, /* issued, not spent: *ret_contests says for which contests */
+};
+
+/**
+ * Parse voter code @code (@len bytes, forgiving as a cast is) and hash it with @snap's pepper into
+ * @ret_hash, as pb_box_prepare() does.  Thread-safe: @snap is only read; the code is not kept.
+ * @return PB_OK; PB_ERR_PARSE or PB_ERR_INVALID for a malformed code (@reterr: why, at "$.code")
+ */
+PB_NODISCARD pb_err pb_box_snapshot_code_hash(const struct pb_box_snapshot *snap, const char *code,
+                                              size_t len, uint8_t ret_hash[PB_CODE_HASH_BYTES],
+                                              struct pb_diag *reterr);
+
+/**
+ * What the code hashed to @hash (pb_box_snapshot_code_hash) is in @b: unknown, spent, or unspent
+ * and for which contests (@ret_contests: every contest of the vote for a code stored without a set,
+ * as a code of a vote of one contest).  One read transaction; nothing is written, nothing spent.
+ * @return PB_OK with *@ret_state; a refusal not_open (PB_ERR_STATE) when the vote is not open; a
+ *         storage error
+ */
+PB_NODISCARD pb_err pb_box_code_contests(struct pb_box *b, const uint8_t hash[PB_CODE_HASH_BYTES],
+                                         enum pb_code_state *ret_state, struct pb_contest_set *ret_contests,
+                                         struct pb_diag *reterr);
+
 /** What signing promises needs, copied out of a box: any thread may then sign with it. */
 struct pb_receipt_signer {
         char origin[PB_CHECKPOINT_ORIGIN_MAX + 1]; /* the ballot log's origin */

@@ -29,6 +29,11 @@ int cmd_serve(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 /** Create the demo election at @db (cmd_demo.c); @ret_json_path receives DIR/demo.json.  0 or a status. */
 int cli_demo_create(const char *db, char *ret_json_path, size_t cap);
+/** `serve --demo`: the demo of a vote of several contests (a city-wide contest and two districts,
+ *  web voting) in DIR/demo-city-2026.db, opened with the demo keys of @dir (cli_demo_create made
+ *  them), and DIR/demo-city.json (its path in @ret_json_path) with its voter codes per district,
+ *  each for the city-wide contest and that district.  0 or an exit code (reported). */
+int cli_demo_city_create(const char *dir, char *ret_json_path, size_t cap);
 int cmd_tally(int argc, char **argv);
 /** `pbvote keygen`: Ed25519 key files per role (cmd_keygen.c). */
 int cmd_keygen(int argc, char **argv);

@@ -254,6 +254,132 @@ int cli_demo_create(const char *db, char *ret_json_path, size_t cap)
         return rc;
 }
 
+/*
+ * The demo of a vote of several contests (`pbvote serve --demo`, docs/pages.md): a city-wide
+ * contest that may be skipped and two districts, each with another ballot type, web voting and a
+ * shuffled order.  Invented projects: no real city's vote of this form is bundled.
+ */
+#define CITY_ID "demo-city-2026"
+#define CITY_CODES 25 /* per district */
+static const char city_manifest[] =
+        "{\"type\":\"pbvote.manifest/v1\",\"id\":\"" CITY_ID "\",\"title\":{\"en\":\"Demo city budget "
+        "2026: city-wide and districts\",\"pl\":\"Demo: budżet miasta 2026, ogólnomiejski i "
+        "dzielnicowy\"},\"currency\":\"PLN\",\"scale\":0,\"contests\":["
+        "{\"id\":\"city\",\"title\":{\"en\":\"City-wide projects\",\"pl\":\"Projekty "
+        "ogólnomiejskie\"},\"optional\":true,\"budget\":2000000,\"projects\":["
+        "{\"id\":\"C1\",\"cost\":900000,\"name\":{\"en\":\"Green tram stops\",\"pl\":\"Zielone "
+        "przystanki\"}},"
+        "{\"id\":\"C2\",\"cost\":700000,\"name\":{\"en\":\"Night bus line\",\"pl\":\"Nocna linia "
+        "autobusowa\"}},"
+        "{\"id\":\"C3\",\"cost\":500000,\"name\":{\"en\":\"Free summer pools\",\"pl\":\"Bezpłatne "
+        "baseny latem\"}},"
+        "{\"id\":\"C4\",\"cost\":400000,\"name\":{\"en\":\"Trees along the river\",\"pl\":\"Drzewa "
+        "nad rzeką\"}}],"
+        "\"ballot\":{\"type\":\"approval\",\"max_sum_cost\":2000000},\"rule\":{\"name\":\"greedy\","
+        "\"tie_break\":\"lexico\"}},"
+        "{\"id\":\"north\",\"title\":{\"en\":\"North district\",\"pl\":\"Dzielnica "
+        "Północ\"},\"budget\":300000,\"projects\":["
+        "{\"id\":\"N1\",\"cost\":150000,\"name\":{\"en\":\"Playground on Lipowa "
+        "Street\",\"pl\":\"Plac zabaw przy Lipowej\"}},"
+        "{\"id\":\"N2\",\"cost\":100000,\"name\":{\"en\":\"Benches in the "
+        "park\",\"pl\":\"Ławki w parku\"}},"
+        "{\"id\":\"N3\",\"cost\":120000,\"name\":{\"en\":\"Safe school "
+        "crossing\",\"pl\":\"Bezpieczne przejście przy szkole\"}}],"
+        "\"ballot\":{\"type\":\"approval\",\"max_length\":2},\"rule\":{\"name\":\"greedy\","
+        "\"tie_break\":\"lexico\"}},"
+        "{\"id\":\"south\",\"title\":{\"en\":\"South district\",\"pl\":\"Dzielnica "
+        "Południe\"},\"budget\":300000,\"projects\":["
+        "{\"id\":\"S1\",\"cost\":200000,\"name\":{\"en\":\"Library reading "
+        "garden\",\"pl\":\"Ogród czytelniczy przy bibliotece\"}},"
+        "{\"id\":\"S2\",\"cost\":90000,\"name\":{\"en\":\"Street lights on Polna\",\"pl\":\"Latarnie "
+        "na Polnej\"}},"
+        "{\"id\":\"S3\",\"cost\":60000,\"name\":{\"en\":\"Bike repair station\",\"pl\":\"Stacja "
+        "naprawy rowerów\"}}],"
+        "\"ballot\":{\"type\":\"cumulative\",\"max_sum_points\":5,\"max_points\":3},"
+        "\"rule\":{\"name\":\"greedy\",\"score\":\"points\",\"tie_break\":\"lexico\"}}]}";
+
+/* CITY_CODES codes for the city-wide contest and district @district, as "district": [codes]. */
+static pb_err city_codes(struct pb_box *b, const char *district, struct pb_jw *w, struct pb_diag *d)
+{
+        const char *const ids[2] = { "city", district };
+        pb_err r;
+
+        pb_jw_key(w, district);
+        pb_jw_array_begin(w);
+        r = pb_box_codes_issue_for(b, CITY_CODES, ids, 2, add_code, w, d);
+        pb_jw_array_end(w);
+        return r;
+}
+
+/* The vote of several contests in DIR/CITY_ID.db, opened with @dm's keys; its codes per
+ * district in @json_path. */
+static pb_err city_vote(const struct demo *dm, const char *db, const char *json_path, struct pb_diag *d)
+{
+        struct pb_manifest *m = NULL;
+        struct pb_box *b = NULL;
+        struct pb_buf json;
+        struct pb_jw w;
+        pb_err r = pb_manifest_parse(city_manifest, sizeof(city_manifest) - 1, &m, d);
+
+        pb_buf_init(&json, 0);
+        pb_jw_init(&w, &json);
+        if (r == PB_OK)
+                demo_pages(m);
+        if (r == PB_OK)
+                r = pb_box_create(db, m, &b, d);
+        if (r == PB_OK)
+                r = pb_box_set_engine_key(b, dm->engine, d);
+        if (r == PB_OK)
+                r = pb_box_election_open(b, dm->office, d);
+        pb_jw_object_begin(&w); /* canonical JSON: keys in order */
+        pb_jw_key(&w, "codes");
+        pb_jw_object_begin(&w);
+        if (r == PB_OK)
+                r = city_codes(b, "north", &w, d);
+        if (r == PB_OK)
+                r = city_codes(b, "south", &w, d);
+        pb_jw_object_end(&w);
+        pb_jw_kv_string(&w, "election", CITY_ID);
+        pb_jw_object_end(&w);
+        if (r == PB_OK)
+                r = pb_jw_finish(&w);
+        if (r == PB_OK)
+                r = pb_buf_addc(&json, '\n');
+        if (r == PB_OK)
+                r = pb_file_write_atomic(json_path, json.data, json.len, d);
+        if (json.data)
+                sodium_memzero(json.data, json.len);
+        pb_buf_release(&json);
+        pb_box_free(b);
+        pb_manifest_free(m);
+        return r;
+}
+
+int cli_demo_city_create(const char *dir, char *ret_json_path, size_t cap)
+{
+        char db[4200], path[4200];
+        struct demo dm = { NULL, NULL, NULL };
+        struct pb_diag d;
+        pb_err r;
+        int rc;
+
+        umask(077);
+        snprintf(db, sizeof(db), "%s/" CITY_ID ".db", dir);
+        snprintf(ret_json_path, cap, "%s/demo-city.json", dir);
+        snprintf(path, sizeof(path), "%s/engine.key", dir);
+        if ((rc = cli_key_load(path, PB_KEY_ROLE_ENGINE, NULL, &dm.engine)))
+                return rc;
+        snprintf(path, sizeof(path), "%s/office.key", dir);
+        if ((rc = cli_key_load(path, PB_KEY_ROLE_OFFICE, NULL, &dm.office))) {
+                demo_release(&dm);
+                return rc;
+        }
+        pb_diag_clear(&d);
+        r = city_vote(&dm, db, ret_json_path, &d);
+        demo_release(&dm);
+        return r < 0 ? cli_fail(db, r, &d) : PB_EXIT_OK;
+}
+
 int cmd_demo(int argc, char **argv)
 {
         struct demo_opts o = { NULL };

@@ -233,8 +233,14 @@ static int make_demo(const struct serve *s, const struct serve_opts *o)
                 int rc = cli_demo_create(o->db ? o->db : box, json_path, sizeof(json_path));
                 if (rc)
                         return rc;
+                /* and a vote of several contests beside it, when the whole folder is served */
+                if (!o->db && (rc = cli_demo_city_create(s->data, box, sizeof(box))))
+                        return rc;
         }
         printf("pbvote: demo election: tokens and voter codes in %s\n", json_path);
+        snprintf(box, sizeof(box), "%s/demo-city.json", s->data);
+        if (!o->db && access(box, F_OK) == 0)
+                printf("pbvote: demo vote of several contests: voter codes per district in %s\n", box);
         return PB_EXIT_OK;
 }
 

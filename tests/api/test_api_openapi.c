@@ -133,7 +133,9 @@ static void agree(void)
                                    strstr(ri.pattern, "/codes") || strstr(ri.pattern, "/ballots") ||
                                    strstr(ri.pattern, "/tally") || strstr(ri.pattern, "/export") ||
                                    !strcmp(ri.pattern, "/v1/elections");
-                bool creates = strstr(ri.pattern, "/codes") || strstr(ri.pattern, "/ballots") ||
+                /* .../codes/contests only reads */
+                bool creates = (strstr(ri.pattern, "/codes") && !strstr(ri.pattern, "/codes/contests")) ||
+                               strstr(ri.pattern, "/ballots") ||
                                (!strcmp(ri.pattern, "/v1/elections") && !strcmp(ri.method, "POST"));
 
                 CHECK(o != NULL);

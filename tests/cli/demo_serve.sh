@@ -58,6 +58,13 @@ has page "<main" "the voting page is served"
 curl -s -o list "http://127.0.0.1:$port/v1/elections"
 has list '"web_voting":true' "the demo takes votes from home"
 has fresh/demo.json '"election":"warszawa-rembertow-2023"' "the demo of serve --demo keeps its name"
+# beside it, a vote of several contests: its codes are for the city-wide contest and one district
+has s2.out "fresh/demo-city.json" "serve --demo says where the codes of its vote of several contests are"
+code=$(sed -n 's/.*"south":\["\([^"]*\)".*/\1/p' fresh/demo-city.json)
+curl -s -o contests -H 'Content-Type: application/json' -d "{\"code\":\"$code\"}" \
+        "http://127.0.0.1:$port/v1/elections/demo-city-2026/codes/contests"
+has contests '{"contests":["city","south"]}' "a south demo code is for the city-wide contest and the south"
+has list '"id":"demo-city-2026"' "the vote of several contests is served"
 check "serve --demo warns once about the engine key" [ "$(count s2.err fresh/engine.key)" = 1 ]
 check "and once about the office key" [ "$(count s2.err fresh/office.key)" = 1 ]
 stop

@@ -99,6 +99,23 @@ export async function checkKioskToken(id, token) {
   }
 }
 
+/**
+ * The ids of the contests voter @code is for, in the manifest's order (POST .../codes/contests):
+ * asked with the same credentials as a cast (@token on a kiosk, none from the web), nothing spent.
+ * Rejects with an ApiError for a refused code (counted as a cast's failed code would be).
+ */
+export async function codeContests(electionId, code, token) {
+  const headers = { 'Content-Type': 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const { body } = await request(`/v1/elections/${encodeURIComponent(electionId)}/codes/contests`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ code }),
+    signal: AbortSignal.timeout(20000),
+  });
+  return body.contests;
+}
+
 /** 32 lowercase hex digits of fresh randomness: one per ballot, kept across its retries. */
 export function newSubmissionId() {
   const b = new Uint8Array(16);
@@ -112,14 +129,16 @@ const sleep = (ms, signal) => new Promise((resolve) => {
 });
 
 /**
- * Cast @ballot with @code.  A lost connection or a busy server never loses or doubles a vote:
- * the same submission_id is sent again until the server answers, and a retried submission gets
+ * Cast @ballot (or @ballots, one per contest) with @code.  A lost connection or a busy server never
+ * loses or doubles a vote: the same submission_id is sent again until the server answers, and a retried submission gets
  * the receipt of the one ballot stored.  onState('offline' | 'busy' | 'sending') tells the page
  * what is happening; opts.retryNow is an EventTarget whose 'retry' event cuts a wait short.
  * Resolves to the receipt; rejects with an ApiError for a refusal (nothing was stored).
  */
-export async function cast(electionId, { code, ballot, submissionId, token }, onState = () => {}, opts = {}) {
+export async function cast(electionId, { code, ballot, ballots, submissionId, token }, onState = () => {}, opts = {}) {
   const body = JSON.stringify({ ballot, code, submission_id: submissionId });
+  // a vote of several contests: one ballot per contest, keyed by contest id (docs/api.md)
+  const many = ballots && JSON.stringify({ ballots, code, submission_id: submissionId });
   const headers = { 'Content-Type': 'application/json' };
   if (token) headers.Authorization = `Bearer ${token}`;
   let wait = 1000;
@@ -129,7 +148,7 @@ export async function cast(electionId, { code, ballot, submissionId, token }, on
       const { body: answer } = await request(`/v1/elections/${encodeURIComponent(electionId)}/ballots`, {
         method: 'POST',
         headers,
-        body,
+        body: many || body,
         signal: AbortSignal.timeout(opts.timeoutMs ?? 20000),
       });
       return answer.receipt;

@@ -1,8 +1,10 @@
 // A resident's vote, from the voter code to the receipt, shared by the web voting page
 // (/vote/{id}) and the kiosk (/kiosk).  Steps: welcome (kiosk only), code, ballot, review, receipt.
+// A vote of several contests (the manifest's "contests") asks the server which contests the code
+// is for, then shows one ballot per contest, in the manifest's order, before the one review.
 // The ballot lives in this module's memory only: never in storage, cookies or the URL.  Nothing
 // is cast before the explicit last step, and a ballot left half-filled is never a vote.
-import { ApiError, cast, newSubmissionId } from './api.js';
+import { ApiError, cast, codeContests, newSubmissionId } from './api.js';
 import { parseCode } from './code.js';
 import { announce, clear, errorSummary, focus, h, uid } from './dom.js';
 import { LANGUAGES, current, languageName, t, text } from './i18n.js';
@@ -21,6 +23,23 @@ export function widgetFor(manifest) {
     case 'scoring': return points;
     default: return approval;
   }
+}
+
+/**
+ * The contests of a vote, each with the manifest its ballot is drawn from: a manifest of the
+ * contests form gives each contest the vote's currency, scale and order with its own projects,
+ * budget and ballot, so the widgets need not know about contests; any other manifest is its own
+ * one contest (id null).
+ */
+export function contestsOf(manifest) {
+  if (!Array.isArray(manifest.contests)) return [{ id: null, title: null, optional: false, view: manifest }];
+  return manifest.contests.map((c) => ({ id: c.id, title: c.title, optional: !!c.optional, view: { ...manifest, ...c } }));
+}
+
+/** The contest a refusal's field names (`$.ballots["north"].approvals[1]`), or null. */
+function contestOfField(field) {
+  const m = /^\$\.ballots\["([^"]+)"\]/.exec(field || '');
+  return m ? m[1] : null;
 }
 
 /** Reasons a ballot's rules refused it: the resident goes back to the ballot. */
@@ -46,14 +65,21 @@ export function reasonMessage(reason, kiosk) {
  */
 export function createFlow(app, election, { kiosk = null, initialCode = '' } = {}) {
   const manifest = election.manifest;
-  const widget = widgetFor(manifest);
+  const contests = contestsOf(manifest);
+  const multi = contests[0].id !== null;
+  // one per contest: its widget, the resident's choice, its projects in the order shown, skipped
+  const slots = contests.map((c) => {
+    const widget = widgetFor(c.view);
+    return { widget, choice: widget.init(c.view), projects: projectOrder(c.view, ''), skipped: false };
+  });
   const state = {
     step: kiosk ? 'welcome' : 'code',
     typed: initialCode,
     code: null, // canonical, once it reads right
     codeError: null, // {message} from a local check or a refusal
-    choice: widget.init(manifest),
-    projects: projectOrder(manifest, ''),
+    allowed: multi ? [] : [0], // the contests (indexes) the code is for, once the server said
+    at: 0, // the ballot shown: an index into allowed
+    checking: false, // asking the server for the code's contests
     ballotErrors: [],
     category: '',
     search: '',
@@ -65,7 +91,8 @@ export function createFlow(app, election, { kiosk = null, initialCode = '' } = {
   const retry = new EventTarget();
   let stopScan = null;
   const title = text(manifest.title);
-  const kind = { ordinal: 'ordinal', cumulative: 'points', scoring: 'points' }[manifest.ballot.type] || 'approval';
+  const kindOf = (view) => ({ ordinal: 'ordinal', cumulative: 'points', scoring: 'points' }[view.ballot.type] || 'approval');
+  const ctxOf = (i) => ({ manifest: contests[i].view, projects: slots[i].projects, choice: slots[i].choice });
 
   const caption = () => h('p', { class: 'caption', text: title });
   const progress = (n) => h('p', { class: 'progress', text: t('flow.step', { n, total: 3 }) });
@@ -167,8 +194,9 @@ export function createFlow(app, election, { kiosk = null, initialCode = '' } = {
     }
     form.append(h('div', { class: 'button-row' },
       h('button', { type: 'submit', class: 'button', text: t('common.continue') })));
-    form.addEventListener('submit', (ev) => {
+    form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
+      if (state.checking) return;
       if (stopScan) { stopScan(); stopScan = null; }
       const r = parseCode(input.value, undefined, { legacy: election.legacy_codes === true });
       if (!r.ok) {
@@ -180,7 +208,8 @@ export function createFlow(app, election, { kiosk = null, initialCode = '' } = {
       if (state.code !== r.code) state.submissionId = null;
       state.code = r.code;
       state.codeError = null;
-      state.projects = projectOrder(manifest, r.code);
+      contests.forEach((c, i) => { slots[i].projects = projectOrder(c.view, r.code); });
+      if (multi && !(await askContests(r.code))) return;
       go('ballot');
     });
     app.main.append(caption(), h('h1', { text: t('code.title') }), progress(1));
@@ -188,15 +217,57 @@ export function createFlow(app, election, { kiosk = null, initialCode = '' } = {
     app.main.append(form);
   }
 
+  /** Ask the server which contests @code is for; false (the code step drawn with the refusal)
+   *  when it refuses or cannot be reached. */
+  async function askContests(code) {
+    state.checking = true;
+    try {
+      const ids = await codeContests(election.id, code, kiosk?.token);
+      state.allowed = contests.map((c, i) => (ids.includes(c.id) ? i : -1)).filter((i) => i >= 0);
+      state.at = 0;
+      state.ballotErrors = [];
+      if (state.allowed.length) return true;
+      state.codeError = { message: reasonMessage('contest_not_allowed', !!kiosk) }; // a code for no contest here
+      go('code');
+      return false;
+    } catch (e) {
+      state.codeError = { message: reasonMessage(e instanceof ApiError ? e.reason : 'offline', !!kiosk) };
+      go('code');
+      return false;
+    } finally {
+      state.checking = false;
+    }
+  }
+
+  /** The ballot of the @at-th contest of the code, its search and category filter cleared (they
+   *  were the previous contest's). */
+  function toBallot(at) {
+    state.at = at;
+    state.ballotErrors = [];
+    state.search = '';
+    state.category = '';
+    go('ballot');
+  }
+
+  /** After the ballot shown: the next contest's, or the review. */
+  function nextBallot() {
+    if (state.at + 1 < state.allowed.length) toBallot(state.at + 1);
+    else go('review');
+  }
+
   // --- ballot ---------------------------------------------------------------------------------
   function ballotStep() {
-    app.title(t(`ballot.title.${kind}`));
+    const index = state.allowed[state.at];
+    const contest = contests[index];
+    const view = contest.view; // this contest's ballot: its projects, budget and limits
+    const { widget } = slots[index];
+    const kind = kindOf(view);
+    const last = state.at + 1 >= state.allowed.length;
+    app.title(multi ? text(contest.title) : t(`ballot.title.${kind}`));
     const statusBox = h('div', { class: 'ballot-status', 'aria-hidden': 'false' });
     const bar = h('div', { class: 'meter', 'aria-hidden': 'true' }, h('div', { class: 'meter-fill' }));
     const ctx = {
-      manifest,
-      projects: state.projects,
-      choice: state.choice,
+      ...ctxOf(index),
       kiosk: !!kiosk,
       say: (msg) => announce(msg),
       refuse(note, msg) {
@@ -218,7 +289,7 @@ export function createFlow(app, election, { kiosk = null, initialCode = '' } = {
         statusBox.append(bar);
       }
     };
-    const searchable = new Map(state.projects.map((p) => [p.id, {
+    const searchable = new Map(ctx.projects.map((p) => [p.id, {
       text: `${projectName(p)} ${text(p.description)} ${categoriesOf(p).join(' ')}`.toLocaleLowerCase(current()),
       cats: categoriesOf(p),
     }]));
@@ -236,7 +307,7 @@ export function createFlow(app, election, { kiosk = null, initialCode = '' } = {
       if (say) announce(shownLine.textContent);
     }
     const filters = h('div', { class: 'filters' });
-    const cats = allCategories(state.projects, current());
+    const cats = allCategories(ctx.projects, current());
     const searchInput = h('input', { id: 'search', type: 'search', class: 'input', value: state.search, autocomplete: 'off' });
     let searchTimer = null;
     searchInput.addEventListener('input', () => {
@@ -253,18 +324,33 @@ export function createFlow(app, election, { kiosk = null, initialCode = '' } = {
     }
     filters.append(shownLine);
 
-    app.main.append(caption(), h('h1', { text: t(`ballot.title.${kind}`) }), progress(2));
+    if (multi) {
+      // the contest's title first, then which ballot of how many, then what to do
+      app.main.append(caption(), h('h1', { text: text(contest.title) }), progress(2),
+        h('p', { class: 'progress', text: t('contest.progress', { n: state.at + 1, total: state.allowed.length }) }),
+        h('h2', { class: 'heading-medium', text: t(`ballot.title.${kind}`) }));
+      if (contest.optional) app.main.append(h('p', { class: 'hint', text: t('contest.optional') }));
+    } else {
+      app.main.append(caption(), h('h1', { text: t(`ballot.title.${kind}`) }), progress(2));
+    }
     if (state.ballotErrors.length) app.main.append(errorSummary(t('error.summary'), state.ballotErrors));
-    app.main.append(h('ul', { class: 'rules' }, ...widget.rules(manifest).map((r) => h('li', { text: r }))));
+    app.main.append(h('ul', { class: 'rules' }, ...widget.rules(view).map((r) => h('li', { text: r }))));
     app.main.append(filters, statusBox, widget.render(ctx));
     drawStatus();
     applyFilter();
+    const back = () => (state.at > 0 ? toBallot(state.at - 1) : go('code'));
     app.main.append(h('div', { class: 'button-row' },
-      h('button', { type: 'button', class: 'button button-secondary', text: t('common.back'), on: { click: () => go('code') } }),
+      h('button', { type: 'button', class: 'button button-secondary', text: t('common.back'), on: { click: multi ? back : () => go('code') } }),
+      multi && contest.optional ? h('button', {
+        type: 'button',
+        class: 'button button-secondary',
+        text: t('contest.skip'),
+        on: { click: () => { slots[index].skipped = true; nextBallot(); } },
+      }) : null,
       h('button', {
         type: 'button',
         class: 'button',
-        text: t('ballot.next'),
+        text: multi && !last ? t('contest.next') : t('ballot.next'),
         on: {
           click: () => {
             state.ballotErrors = widget.check(ctx);
@@ -272,7 +358,9 @@ export function createFlow(app, election, { kiosk = null, initialCode = '' } = {
               go('ballot');
               return;
             }
-            go('review');
+            slots[index].skipped = false;
+            if (multi) nextBallot();
+            else go('review');
           },
         },
       })));
@@ -285,11 +373,13 @@ export function createFlow(app, election, { kiosk = null, initialCode = '' } = {
     state.castError = null;
     state.casting = 'sending';
     render();
-    const ctx = { manifest, projects: state.projects, choice: state.choice };
+    const ballots = {};
+    for (const i of state.allowed) if (!slots[i].skipped) ballots[contests[i].id] = slots[i].widget.toBallot(ctxOf(i));
     try {
       const receipt = await cast(election.id, {
         code: state.code,
-        ballot: widget.toBallot(ctx),
+        ballot: multi ? undefined : slots[0].widget.toBallot(ctxOf(0)),
+        ballots: multi ? ballots : undefined,
         submissionId: state.submissionId,
         token: kiosk?.token,
       }, (s) => {
@@ -313,6 +403,9 @@ export function createFlow(app, election, { kiosk = null, initialCode = '' } = {
         state.codeError = { message };
         go('code');
       } else if (BALLOT_REASONS.has(reason)) {
+        // the ballot of the contest the refusal names (a vote of several contests)
+        const at = state.allowed.findIndex((i) => contests[i].id === contestOfField(e.problem?.field));
+        if (at >= 0) state.at = at;
         state.ballotErrors = [{ message }];
         go('ballot');
       } else {
@@ -323,22 +416,40 @@ export function createFlow(app, election, { kiosk = null, initialCode = '' } = {
     }
   }
 
+  /** The choices of contest @i for the review: a list and its total, or a line saying there are none. */
+  function choicesOf(i, heading) {
+    const s = slots[i].widget.summary(ctxOf(i));
+    if (!s.rows.length) return [h('p', { class: 'warning-text', text: t('review.none') })];
+    const list = h(s.ordered ? 'ol' : 'ul', { class: 'review-list' });
+    for (const row of s.rows) {
+      list.append(h('li', {}, nameNode(row.project, { class: 'review-name' }), h('span', { class: 'review-detail', text: row.detail })));
+    }
+    return [heading, list, s.total ? h('p', { class: 'review-total', text: s.total }) : null].filter(Boolean);
+  }
+
+  /** A vote of several contests: a section per contest of the code, its choices or "skipped". */
+  function contestReview(i, k) {
+    const name = text(contests[i].title);
+    const headingId = uid('contest');
+    const body = slots[i].skipped ? [h('p', { class: 'warning-text', text: t('contest.skipped') })] : choicesOf(i, null);
+    return h('section', { class: 'review-contest', 'aria-labelledby': headingId },
+      h('h2', { class: 'heading-medium', id: headingId, text: name }),
+      ...body,
+      h('p', {}, h('button', {
+        type: 'button',
+        class: 'button button-secondary',
+        disabled: !!state.casting,
+        text: t('contest.change', { title: name }),
+        on: { click: () => toBallot(k) },
+      })));
+  }
+
   function reviewStep() {
     app.title(t('review.title'));
-    const ctx = { manifest, projects: state.projects, choice: state.choice };
-    const s = widget.summary(ctx);
     app.main.append(caption(), h('h1', { text: t('review.title') }), progress(3));
     if (state.castError) app.main.append(errorSummary(t('error.summary'), [{ message: state.castError }]));
-    if (s.rows.length) {
-      const list = h(s.ordered ? 'ol' : 'ul', { class: 'review-list' });
-      for (const row of s.rows) {
-        list.append(h('li', {}, nameNode(row.project, { class: 'review-name' }), h('span', { class: 'review-detail', text: row.detail })));
-      }
-      app.main.append(h('h2', { class: 'heading-medium', text: t('review.yourChoices') }), list);
-      if (s.total) app.main.append(h('p', { class: 'review-total', text: s.total }));
-    } else {
-      app.main.append(h('p', { class: 'warning-text', text: t('review.none') }));
-    }
+    if (multi) app.main.append(...state.allowed.map((i, k) => contestReview(i, k)));
+    else app.main.append(...choicesOf(0, h('h2', { class: 'heading-medium', text: t('review.yourChoices') })));
     app.main.append(h('p', { class: 'warning-text', text: t('review.warning') }));
     const busy = !!state.casting;
     const panel = h('div', { class: 'cast-status', role: 'status' });
@@ -354,7 +465,7 @@ export function createFlow(app, election, { kiosk = null, initialCode = '' } = {
       );
     }
     app.main.append(panel, h('div', { class: 'button-row' },
-      h('button', { type: 'button', class: 'button button-secondary', disabled: busy, text: t('review.change'), on: { click: () => go('ballot') } }),
+      h('button', { type: 'button', class: 'button button-secondary', disabled: busy, text: t('review.change'), on: { click: () => (multi ? toBallot(0) : go('ballot')) } }),
       h('button', { type: 'button', class: 'button button-cast', 'aria-disabled': busy ? 'true' : false, text: t('review.cast'), on: { click: doCast } })));
   }
 
