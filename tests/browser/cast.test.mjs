@@ -175,7 +175,8 @@ test('the server is busy: the page says so and sends the ballot again', async ()
   });
   await p.getByRole('button', { name: tr('uk', 'ballot.next') }).click();
   await p.getByRole('button', { name: tr('uk', 'review.cast') }).click();
-  await p.getByRole('status').filter({ hasText: tr('uk', 'cast.busy') }).waitFor();
+  // shown in the cast panel and then announced in the page's live region: both are role=status
+  await p.getByRole('status').filter({ hasText: tr('uk', 'cast.busy') }).first().waitFor();
   await p.getByRole('heading', { level: 1, name: tr('uk', 'receipt.title') }).waitFor();
   assert.equal(calls, 2);
   await p.context().close();
