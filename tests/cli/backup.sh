@@ -64,7 +64,9 @@ pids="$pids $kiosks"
 sleep 2.5
 cat acked.* 2> /dev/null | grep -E '^[^ ]+ [0-9a-f]{64}$' > before
 expect 0 "backup --data during the load" "$pbvote" backup --data data --out bk
-has out "1 ballot box, each fully checked" "it says what it copied"
+# the demo serves two elections (Rembertów, and demo-city-2026 of several contests)
+has out "2 ballot boxes, each fully checked" "it says what it copied"
+has out "demo-city-2026.db: copied and fully checked" "and names each box"
 expect 0 "backup --db during the load" "$pbvote" backup --db data/$e.db --out one.db
 sleep 0.5
 touch stop
