@@ -391,10 +391,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
         q.body_len = rq->body.len;
         q.done = answered;
         q.done_cls = rq;
+        /* the request is whole: from here the deadline for slow clients does not apply, also while
+         * a long synchronous route runs (the tally of 100,000 ballots took longer than the request
+         * timeout, and the watchdog shut the socket before the answer: docs/reliability.md) */
+        set_busy(h, con, true);
         if (pb_api_dispatch(h->api, &q, &rq->resp) == PB_API_DONE)
                 return send_response(con, rq, &rq->resp);
         /* the writer answers later: suspend, unless it has answered already (it can be that fast) */
-        set_busy(h, con, true);
         pthread_mutex_lock(&rq->m);
         rq->pending = true;
         if (!rq->ready) {
