@@ -395,8 +395,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
          * a long synchronous route runs (the tally of 100,000 ballots took longer than the request
          * timeout, and the watchdog shut the socket before the answer: docs/reliability.md) */
         set_busy(h, con, true);
-        if (pb_api_dispatch(h->api, &q, &rq->resp) == PB_API_DONE)
+        if (pb_api_dispatch(h->api, &q, &rq->resp) == PB_API_DONE) {
+                set_busy(h, con, false); /* answered now: a stop waits for busy connections only */
                 return send_response(con, rq, &rq->resp);
+        }
         /* the writer answers later: suspend, unless it has answered already (it can be that fast) */
         pthread_mutex_lock(&rq->m);
         rq->pending = true;
