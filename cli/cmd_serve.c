@@ -1,5 +1,6 @@
 /** @file `pbvote serve`: run the HTTP API until SIGINT or SIGTERM. */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,14 +82,6 @@ struct serve {
         char data_buf[4096], engine_buf[4200], office_buf[4200];
         struct pb_key_secret *engine, *office;
 };
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-        (void)sig;
-        stop = 1;
-}
 
 /* --listen HOST:PORT into s->host and s->hc.port. */
 static int set_listen(struct serve *s, const char *v)
@@ -316,8 +309,10 @@ static int run(struct serve *s)
         struct pb_api *api = NULL;
         struct pb_http *http = NULL;
         char status[160];
+        sigset_t stop_signals;
         struct pb_diag d;
         pb_err err;
+        int sig;
 
         s->ac.data_dir = s->data;
         s->ac.engine = s->engine;
@@ -328,6 +323,17 @@ static int run(struct serve *s)
         s->hc.host = s->host;
         s->hc.access_log = s->log;
         pb_diag_clear(&d);
+        /*
+         * SIGINT and SIGTERM are blocked before any thread starts (the writer's, libmicrohttpd's),
+         * so every thread inherits the mask and the main thread alone takes them, in sigwait().  A
+         * handler plus pause() lost the signal whenever the kernel gave it to another thread: the
+         * main thread slept on and the server never stopped (api-notify hung under ASan).
+         */
+        sigemptyset(&stop_signals);
+        sigaddset(&stop_signals, SIGINT);
+        sigaddset(&stop_signals, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+        signal(SIGPIPE, SIG_IGN);
         err = pb_api_new(&s->ac, &api, &d);
         if (err == PB_OK)
                 err = pb_http_start(api, &s->hc, &http, &d);
@@ -336,9 +342,6 @@ static int run(struct serve *s)
                 pb_api_free(api);
                 return cli_exit_for(err);
         }
-        signal(SIGINT, on_signal);
-        signal(SIGTERM, on_signal);
-        signal(SIGPIPE, SIG_IGN);
         /* the address a person opens: the voting pages; the API is under /v1/ */
         printf("pbvote: serving http://%s:%u/ (the voting pages; the API under /v1/; Ctrl-C to stop)\n",
                s->host, (unsigned)pb_http_port(http));
@@ -348,8 +351,8 @@ static int run(struct serve *s)
         if (cli_notify(status) < 0)
                 fprintf(stderr, "pbvote: cannot tell the service manager that the server is ready "
                                 "(NOTIFY_SOCKET)\n");
-        while (!stop)
-                pause();
+        while (sigwait(&stop_signals, &sig) != 0)
+                ;
         stop_cleanly(api, http);
         pb_api_free(api);
         return PB_EXIT_OK;
