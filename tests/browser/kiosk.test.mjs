@@ -67,6 +67,9 @@ test('after a period without input: a warning a touch extends, then the kiosk st
   await startAtKiosk(page, 'pl');
   const code = el.codes[1];
   await enterCode(page, 'pl', code);
+  // the vote's title above the ballot follows the language chosen on the welcome screen
+  await page.getByText(el.manifest.title.pl, { exact: true }).waitFor();
+  assert.equal(await page.getByText(el.manifest.title.en, { exact: true }).count(), 0);
   const name = projectName(el.manifest, 'p1', 'pl');
   await page.getByRole('checkbox', { name }).check();
   // warned after 5 s without input; "still here" keeps the ballot

@@ -90,11 +90,12 @@ export function createFlow(app, election, { kiosk = null, initialCode = '' } = {
   };
   const retry = new EventTarget();
   let stopScan = null;
-  const title = text(manifest.title);
+  // read at every draw: the resident may change the language on any screen
+  const title = () => text(manifest.title);
   const kindOf = (view) => ({ ordinal: 'ordinal', cumulative: 'points', scoring: 'points' }[view.ballot.type] || 'approval');
   const ctxOf = (i) => ({ manifest: contests[i].view, projects: slots[i].projects, choice: slots[i].choice });
 
-  const caption = () => h('p', { class: 'caption', text: title });
+  const caption = () => h('p', { class: 'caption', text: title() });
   const progress = (n) => h('p', { class: 'progress', text: t('flow.step', { n, total: 3 }) });
 
   function go(step) {
@@ -122,9 +123,9 @@ export function createFlow(app, election, { kiosk = null, initialCode = '' } = {
 
   // --- welcome (kiosk) ------------------------------------------------------------------------
   function welcome() {
-    app.title(title);
+    app.title(title());
     app.main.append(
-      h('h1', { text: title }),
+      h('h1', { text: title() }),
       h('p', { class: 'lead', text: t('kiosk.welcome') }),
       languagePicker(),
       h('p', {}, h('button', { type: 'button', class: 'button button-start', text: t('kiosk.start'), on: { click: () => go('code') } })),
