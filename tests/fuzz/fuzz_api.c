@@ -419,11 +419,12 @@ static void read_request(char *text, size_t len, struct pb_api_request *q, char 
                 nl = memchr(line, '\n', (size_t)(end - line));
                 if (nl)
                         *nl = '\0';
-                if (!*line) { /* the empty line: the body follows */
-                        size_t n = nl ? (size_t)(end - nl - 1) : 0;
+                if (!*line) { /* the empty line: the body follows (none after a last line) */
+                        const char *from = nl ? nl + 1 : end;
+                        size_t n = (size_t)(end - from);
                         if (!(*body = malloc(n ? n : 1)))
                                 abort();
-                        memcpy(*body, nl + 1, n);
+                        memcpy(*body, from, n);
                         q->body = *body;
                         q->body_len = n;
                         return;
