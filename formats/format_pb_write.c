@@ -67,10 +67,11 @@ static pb_err write_meta(const struct pb_election *e, struct pb_buf *out)
                         v = amount_text(v, e->budget, true, e->scale, buf);
                         seen_budget = true;
                 } else if (!strcmp(k, "num_projects")) {
-                        v = pb_money_format((int64_t)e->n_projects, 0, buf);
+                        /* as written ("03") while it still counts the projects: read back equal */
+                        v = amount_text(v, (int64_t)e->n_projects, false, 0, buf);
                         seen_np = true;
                 } else if (!strcmp(k, "num_votes")) {
-                        v = pb_money_format((int64_t)e->ballots.n, 0, buf);
+                        v = amount_text(v, (int64_t)e->ballots.n, false, 0, buf);
                         seen_nv = true;
                 } else if (!strcmp(k, "vote_type")) {
                         v = pb_vote_type_name(e->vote_type);

@@ -8,6 +8,7 @@
 
 #include "engine/pb_canon.h"
 
+static const char key_rule[] = "a key is printable ASCII without '\"' or '\\\\'";
 static const char int_range[] = "integer beyond 2^" PB_STRINGIFY(PB_JW_INT_BITS) " - 1";
 
 /* ---- lexical pass: numbers, string escapes and depth, on the raw text ------------------------ */
@@ -196,6 +197,11 @@ static pb_err check_tree(const cJSON *v, const char *path, struct pb_diag *d)
                 pb_err r;
 
                 if (cJSON_IsObject(v)) {
+                        /* a key the canonical writer cannot write (pb_jw_key) is refused here, with
+                         * its object's path: every tree this reader gives has a canonical form */
+                        for (const unsigned char *k = (const unsigned char *)c->string; *k; k++)
+                                if (*k < 0x20 || *k > 0x7e || *k == '"' || *k == '\\')
+                                        return pb_diag_set(d, PB_ERR_PARSE, path, key_rule);
                         /* quadratic, but objects are small (the largest has ~10 keys) and bounded by the body size */
                         for (const cJSON *o = v->child; o != c; o = o->next)
                                 if (!strcmp(o->string, c->string)) {

@@ -21,7 +21,9 @@
  *   lone surrogate escape;
  * - numbers are integers written canonically (no fraction, exponent, leading zero or `-0`) and
  *   within ±(2^53 − 1), so that every reader agrees on their value;
- * - no duplicate key in any object (cJSON keeps both);
+ * - no duplicate key in any object (cJSON keeps both), and every key printable ASCII without `"`
+ *   or `\` (what the canonical writer writes: pb_json_canonical() of any tree read here succeeds;
+ *   reported at the object's path);
  * - nesting at most @max_depth (0: PB_JSON_MAX_DEPTH); nothing but whitespace after the value.
  * @param ret  [out] the tree, owned by the caller (cJSON_Delete); set only on PB_OK
  * @return PB_OK, PB_ERR_PARSE or PB_ERR_LIMIT with reterr->path ("$.projects[2].cost") and reason,
