@@ -8,7 +8,7 @@
 import { ApiError, getCheckpoint, getElection, getResult, getTurnout } from '../api.js';
 import { clear, h, uid } from '../dom.js';
 import { num, t, text, textLang } from '../i18n.js';
-import { formatMoney } from '../money.js';
+import { formatExact, formatMoney } from '../money.js';
 import {
   TYPES, VerifyError, cryptoAvailable, equal, fromHex, openCheckpoint, openEnvelope, parseVerifierKey, sha256, toHex,
 } from '../verify.js';
@@ -120,9 +120,7 @@ function ruleSection(tally, m, nameOf) {
   else if (rule.name === 'greedy-no-skip') out.push(t('results.rule.greedyNoSkip', { score }));
   else if (rule.name === 'equalshares') {
     const voters = BigInt(tally.voters || 1);
-    const budget = BigInt(tally.budget || 0);
-    const share = (budget + voters / 2n) / voters; // rounded half up to the currency's minor unit
-    out.push(t('results.rule.equalshares', { voters: num(Number(voters)), share: `${budget % voters ? '≈ ' : ''}${formatMoney(share, m)}` }));
+    out.push(t('results.rule.equalshares', { voters: num(Number(voters)), share: formatExact(`${BigInt(tally.budget || 0)}/${voters}`, m) }));
   } else if (rule.name === 'phragmen') out.push(t('results.rule.phragmen'));
   else out.push(t('results.rule.other', { rule: String(rule.name || '') }));
   const section = h('div', { class: 'results-rule' }, ...out.map((x) => h('p', { text: x })));
@@ -139,6 +137,41 @@ function ruleSection(tally, m, nameOf) {
     if (rule.seed) section.append(h('p', { text: t('results.tieSeed', { seed: String(rule.seed) }) }));
   }
   return section;
+}
+
+/**
+ * Equal shares with this election's numbers (docs/pages.md, "The results page"): what each funded
+ * project cost each of its supporters (the step's exact price, shown as money), what the
+ * supporters of each project they could not pay for had left against its cost, and the per-voter
+ * share the outcome was counted with after a completion.  The prices are per supporter only where
+ * every supporter of a project has the same utility (utility cost or approval); under points or
+ * Borda utility a step's measure is a price per point, not shown.  Nothing for other rules.
+ */
+function mesExplanation(tally, m, nameOf) {
+  const rule = tally.rule || {};
+  if (rule.name !== 'equalshares') return null;
+  const items = [];
+  const onlyMes = !rule.utilitarian_completion && tally.details?.comparison !== 'greedy';
+  if (onlyMes && ['cost', 'approval'].includes(rule.utility)) {
+    for (const st of tally.steps || []) {
+      items.push(t('results.mes.paid', {
+        project: text(nameOf(st.project)), cost: formatMoney(st.cost, m), supporters: num(st.supporters), price: formatExact(st.measure, m),
+      }));
+    }
+  }
+  for (const p of tally.projects || []) {
+    if (p.reason === 'unaffordable' && p.supporters_left) {
+      items.push(t('results.mes.unaffordable', { project: text(nameOf(p.id)), cost: formatMoney(p.cost, m), left: formatExact(p.supporters_left, m) }));
+    }
+  }
+  const vb = tally.details?.voter_budget;
+  if (vb && rule.completion && rule.completion !== 'none') {
+    items.push(t('results.mes.completion', { share: formatExact(vb, m) }));
+  }
+  if (!items.length) return null;
+  return h('div', { class: 'results-explain' },
+    h('h3', { text: t('results.mes.heading') }),
+    h('ul', {}, ...items.map((x) => h('li', { text: x }))));
 }
 
 function contestSection(manifest, cid, tally, multi) {
@@ -158,6 +191,8 @@ function contestSection(manifest, cid, tally, multi) {
     funded.append(h('li', {}, h('span', { class: 'funded-name', dir: 'auto', lang: textLang(nameOf(pid)), text: text(nameOf(pid)) }), ` – ${formatMoney(p.cost ?? 0, m)}`));
   }
   section.append(ruleSection(tally, m, nameOf));
+  const explain = mesExplanation(tally, m, nameOf);
+  if (explain) section.append(explain);
   section.append(h('h3', { text: t('results.funded', { count: (tally.winners || []).length }) }), funded, chart(rows.filter((r) => r.votes > 0)));
   const table = h('table', { class: 'results-table' },
     h('caption', { text: t('results.allProjects') }),
@@ -212,13 +247,24 @@ function trustSection(v) {
   return section;
 }
 
-function turnoutSection(turnout) {
+/** The turnout (counts only, never a partial result): ballots, by channel, by contest, codes. */
+function turnoutSection(turnout, manifest) {
   const c = turnout.by_channel || {};
-  return h('section', { class: 'results-turnout', 'aria-labelledby': 'turnout-h' },
+  const section = h('section', { class: 'results-turnout', 'aria-labelledby': 'turnout-h' },
     h('h2', { id: 'turnout-h', text: t('results.turnout') }),
     h('p', { text: t('results.ballots', { count: num(turnout.ballots ?? 0) }) }),
     h('p', { text: t('results.byChannel', { electronic: num(c.electronic ?? 0), paper: num(c.paper ?? 0), web: num(c.web ?? 0), imported: num(c.imported ?? 0) }) }),
     h('p', { text: t('results.codes', { issued: num(turnout.codes_issued ?? 0), spent: num(turnout.codes_spent ?? 0) }) }));
+  // a vote of several contests: the ballots that carry one for each, in the manifest's order
+  const by = turnout.by_contest;
+  if (by && manifest?.contests?.length) {
+    const list = h('ul', { class: 'results-by-contest' });
+    for (const ct of manifest.contests) {
+      list.append(h('li', {}, t('results.byContest', { title: text(ct.title) || ct.id, count: num(by[ct.id] ?? 0) })));
+    }
+    section.append(h('h3', { text: t('results.byContestHeading') }), list);
+  }
+  return section;
 }
 
 export async function start(app, [id]) {
@@ -239,7 +285,7 @@ export async function start(app, [id]) {
       const title = s.election ? text(s.election.manifest.title) : '';
       app.title(t('results.title', { title }));
       app.main.append(h('h1', { text: t('results.title', { title }) }));
-      if (s.turnout) app.main.append(turnoutSection(s.turnout));
+      if (s.turnout) app.main.append(turnoutSection(s.turnout, s.election?.manifest));
       if (s.error) {
         app.main.append(h('p', { class: 'error-text', text: s.error }));
         return;
