@@ -88,6 +88,7 @@ function chart(rows) {
   const bar = 14;
   const svg = document.createElementNS(SVG, 'svg');
   svg.setAttribute('viewBox', `0 0 400 ${rows.length * bar}`);
+  svg.setAttribute('preserveAspectRatio', 'none'); // printed as a strip of fixed height (app.css)
   svg.setAttribute('class', 'chart');
   svg.setAttribute('role', 'img');
   svg.setAttribute('aria-label', t('results.chart'));
@@ -206,7 +207,7 @@ function contestSection(manifest, cid, tally, multi) {
       h('td', { text: t(r.funded ? 'results.fundedOne' : 'results.notFunded') })));
   }
   table.append(body);
-  section.append(table);
+  section.append(h('div', { class: 'results-table-wrap' }, table)); // two columns on paper (app.css)
   return section;
 }
 
@@ -282,28 +283,31 @@ export async function start(app, [id]) {
   const screen = {
     render() {
       clear(app.main);
+      const root = h('div', { class: 'results-page' }); // the print layout's scope (app.css)
+      app.main.append(root);
       const title = s.election ? text(s.election.manifest.title) : '';
       app.title(t('results.title', { title }));
-      app.main.append(h('h1', { text: t('results.title', { title }) }));
-      if (s.turnout) app.main.append(turnoutSection(s.turnout, s.election?.manifest));
+      root.append(h('h1', { text: t('results.title', { title }) }));
+      if (s.turnout) root.append(turnoutSection(s.turnout, s.election?.manifest));
       if (s.error) {
-        app.main.append(h('p', { class: 'error-text', text: s.error }));
+        root.append(h('p', { class: 'error-text', text: s.error }));
         return;
       }
       if (!s.verified) {
-        app.main.append(h('p', { class: 'lead results-later', text: t('results.notCounted') }));
+        root.append(h('p', { class: 'lead results-later', text: t('results.notCounted') }));
         return;
       }
-      app.main.append(trustSection(s.verified));
+      root.append(trustSection(s.verified));
       const doc = s.verified.doc;
       if (!doc) {
-        app.main.append(h('p', { class: 'error-text', text: t('results.unverified') }));
+        root.append(h('p', { class: 'error-text', text: t('results.unverified') }));
         return;
       }
       const contests = doc.tally?.contests ? Object.entries(doc.tally.contests) : [[id, doc.tally || {}]];
-      for (const [cid, tally] of contests) app.main.append(contestSection(s.election.manifest, cid, tally, !!doc.tally?.contests));
-      app.main.append(downloads(id, s.election.manifest, contests));
-      app.main.append(h('p', { class: 'no-print' }, h('a', { href: '/receipt', text: t('results.checkReceipt') })));
+      for (const [cid, tally] of contests) root.append(contestSection(s.election.manifest, cid, tally, !!doc.tally?.contests));
+      root.append(downloads(id, s.election.manifest, contests));
+      root.append(h('p', { class: 'no-print' }, h('a', { href: '/receipt', text: t('results.checkReceipt') })));
+      root.append(h('p', { class: 'print-only', text: t('results.printedFrom', { url: location.href }) }));
     },
   };
   screen.render();
