@@ -79,6 +79,11 @@ test('once counted and certified: the winners of pbvote tally, every check passe
       assert.equal(csv.length - 1, cli.projects.length);
       for (const p of cli.projects) assert.ok(csv.includes(`"${DEMO}","${p.id}",${JSON.stringify(manifest.projects.find((x) => x.id === p.id).name)},${p.cost},${p.votes},${p.selected ? 1 : 0}`), p.id);
       assert.equal(await page.getByRole('link', { name: tr('en', 'results.download.result') }).getAttribute('href'), `/v1/elections/${DEMO}/result`);
+      // every ballot as a pabulib file, from the public route (docs/api.md, "Public files")
+      const pb = page.getByRole('link', { name: tr('en', 'results.download.pabulib') });
+      assert.equal(await pb.getAttribute('href'), `/v1/elections/${DEMO}/pabulib/${DEMO}`);
+      const file = await page.evaluate(async (href) => (await fetch(href)).text(), await pb.getAttribute('href'));
+      assert.ok(file.startsWith('META\n') && file.includes('\nnum_votes;4\n'), file.slice(0, 200));
     }
     await checkAxe(page, `the results page, ${lang}`);
     // README.md shows it (scripts/screenshots.sh copies it to docs/images)

@@ -225,11 +225,18 @@ export function resultsCsv(manifest, contests) {
   return `${lines.join('\r\n')}\r\n`;
 }
 
-function downloads(id, manifest, contests) {
+/** The files to download: the signed result, the CSV, and each contest's ballots as a pabulib file. */
+function downloads(id, manifest, contests, multi) {
   const csv = `data:text/csv;charset=utf-8,${encodeURIComponent(resultsCsv(manifest, contests))}`;
-  return h('ul', { class: 'results-downloads no-print' },
+  const list = h('ul', { class: 'results-downloads no-print' },
     h('li', {}, h('a', { href: `/v1/elections/${encodeURIComponent(id)}/result`, download: `${id}-result.json`, text: t('results.download.result') })),
     h('li', {}, h('a', { href: csv, download: `${id}-results.csv`, text: t('results.download.csv') })));
+  for (const [cid] of contests) {
+    const contest = (manifest.contests || []).find((x) => x.id === cid);
+    const label = multi ? t('results.download.pabulibContest', { title: text(contest?.title) || cid }) : t('results.download.pabulib');
+    list.append(h('li', {}, h('a', { href: `/v1/elections/${encodeURIComponent(id)}/pabulib/${encodeURIComponent(cid)}`, download: `${cid}.pb`, text: label })));
+  }
+  return list;
 }
 
 function trustSection(v) {
@@ -305,7 +312,7 @@ export async function start(app, [id]) {
       }
       const contests = doc.tally?.contests ? Object.entries(doc.tally.contests) : [[id, doc.tally || {}]];
       for (const [cid, tally] of contests) root.append(contestSection(s.election.manifest, cid, tally, !!doc.tally?.contests));
-      root.append(downloads(id, s.election.manifest, contests));
+      root.append(downloads(id, s.election.manifest, contests, !!doc.tally?.contests));
       root.append(h('p', { class: 'no-print' }, h('a', { href: '/receipt', text: t('results.checkReceipt') })));
       root.append(h('p', { class: 'print-only', text: t('results.printedFrom', { url: location.href }) }));
     },
