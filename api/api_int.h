@@ -388,5 +388,7 @@ void pb_h_turnout(struct pb_api_ctx *c);
 void pb_h_tally(struct pb_api_ctx *c);
 void pb_h_result(struct pb_api_ctx *c);
 void pb_h_export(struct pb_api_ctx *c);
+/** GET .../pabulib/{contest}: the ballots of a contest as a pabulib file, once counted. */
+void pb_h_pabulib(struct pb_api_ctx *c);
 
 #endif

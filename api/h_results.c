@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "ballots/pb_box_pabulib.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_canon.h"
 #include "engine/pb_money.h"
@@ -174,4 +175,68 @@ void pb_h_export(struct pb_api_ctx *c)
         c->resp->stream.size = pb_box_export_size(s->x);
         c->resp->stream.read = export_read;
         c->resp->stream.free = export_free;
+}
+
+/* The file of one contest, picked from the walk over every contest's. */
+struct pabulib_pick {
+        const char *contest;
+        struct pb_buf *out;
+};
+
+static pb_err pick_contest(void *ctx, const struct pb_contest *contest, const char *pb, size_t len)
+{
+        struct pabulib_pick *p = ctx;
+
+        if (strcmp(contest->election->id, p->contest))
+                return PB_OK;
+        return pb_buf_add(p->out, pb, len);
+}
+
+/* Is @id a contest of @m (the one-contest form: the election's own id)? */
+static bool has_contest(const struct pb_manifest *m, const char *id)
+{
+        for (size_t k = 0; k < m->n_contests; k++)
+                if (!strcmp(m->contests[k].election->id, id))
+                        return true;
+        return false;
+}
+
+/*
+ * The ballots of one contest as a pabulib file, for anyone once the vote is counted (issue 13):
+ * what `pbvote export --pb` writes, with META country "unknown", unit the vote's title and
+ * instance the year it ended.  Each answer loads and recounts the ballots, so it takes one of the
+ * export slots (limits.max_exports; beyond, 503 with Retry-After) and the election's lock.
+ */
+void pb_h_pabulib(struct pb_api_ctx *c)
+{
+        const struct pb_pabulib_meta meta = { NULL, NULL, NULL, c->api->version };
+        struct pabulib_pick pick = { c->param[1], NULL };
+        struct pb_buf out;
+        struct pb_diag d;
+        pb_err r;
+
+        pb_diag_clear(&d);
+        pb_buf_init(&out, 0);
+        pick.out = &out;
+        if (!export_slot_take(c->api)) {
+                pb_api_problem(c->resp, PB_ERR_BUSY, "too many exports at once; retry later", NULL);
+                c->resp->retry_after = 10;
+                return;
+        }
+        pthread_mutex_lock(&c->el->lock);
+        if (!has_contest(pb_box_manifest(c->el->box), pick.contest))
+                r = pb_diag_set(&d, PB_ERR_NOT_FOUND, "contest", "no contest of this id in this vote");
+        else
+                r = pb_box_pabulib(c->el->box, &meta, pick_contest, &pick, &d);
+        pthread_mutex_unlock(&c->el->lock);
+        __atomic_sub_fetch(&c->api->exports, 1, __ATOMIC_SEQ_CST);
+        if (r < 0) {
+                pb_api_fail(c, r, &d);
+        } else {
+                pb_api_reply_json(c, 200, &out);
+                c->resp->content_type = "text/plain; charset=utf-8";
+                snprintf(c->resp->content_disposition, sizeof(c->resp->content_disposition),
+                         "attachment; filename=\"%s.pb\"", pick.contest);
+        }
+        pb_buf_release(&out);
 }

@@ -48,6 +48,8 @@ const struct pb_api_route pb_api_routes[] = {
           "the signed result and certification", false },
         { "GET", "/v1/elections/{id}/export", AUDITOR | ADMIN, PB_BODY_NONE, pb_h_export,
           "the audit bundle as a tar archive", false },
+        { "GET", "/v1/elections/{id}/pabulib/{contest}", 0, PB_BODY_NONE, pb_h_pabulib,
+          "the ballots of a contest as a pabulib file, once counted", false },
         { "GET", "/v1/elections/{id}/turnout", 0, PB_BODY_NONE, pb_h_turnout, "counts, never partial results",
           false },
         { NULL, NULL, 0, PB_BODY_NONE, NULL, NULL, false },

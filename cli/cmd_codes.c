@@ -11,11 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cards.h"
 #include "cli/cli.h"
 #include "cli/cli_key.h"
 
 struct codes_opts {
-        const char *db, *key, *pass_file, *csv, *cards;
+        const char *db, *key, *pass_file, *csv, *cards, *url;
         int64_t count;
         struct cli_list contests;
 };
@@ -31,7 +32,12 @@ static const struct cli_option codes_issue_options[] = {
                  "a contest the codes are for; repeat it (the city-wide\ncontest and a district): needed "
                  "for a vote of\nseveral contests"),
         CLI_PATH("csv", O, csv, "FILE", "write the codes to the new file FILE, one per line"),
-        CLI_PATH("cards", O, cards, "FILE.html", "write a printable page of cards to the new file"),
+        CLI_PATH("cards", O, cards, "FILE.html",
+                 "write a printable page of cards to the new file\n(one card per code, six an A4 sheet, "
+                 "with a QR code)"),
+        CLI_STRING("url", O, url, "URL",
+                   "with --cards: the address residents vote at\n(https://vote.city.example), which "
+                   "the cards print\nand their QR codes open (URL/vote/ID#code=CODE)"),
         CLI_END,
 };
 #undef O
@@ -39,7 +45,7 @@ static const struct cli_option codes_issue_options[] = {
 static const struct cli_command codes_issue = {
         .name = "codes issue",
         .synopsis = "codes issue --db DB --key ENGINE.key --count N [--contest ID]... [--csv FILE] "
-                    "[--cards FILE.html]",
+                    "[--cards FILE.html --url URL]",
         .about = "Issues N new voter codes (80 random bits, Crockford base32 with a check symbol).  The box "
                  "keeps\n"
                  "only keyed hashes: the codes exist in the clear only in the files written now (mode 0600, "
@@ -61,6 +67,7 @@ const struct cli_group cli_group_codes = {
 
 struct sink {
         FILE *csv, *cards, *out;
+        struct cli_cards page; /* the cards written to @cards */
         const char *title, *election;
         const char *contests; /* the titles of the contests the codes are for ("" for every one) */
         unsigned long n;
@@ -84,19 +91,6 @@ static FILE *create_secret(const char *path)
         return f;
 }
 
-static void html_text(FILE *f, const char *s)
-{
-        for (; *s; s++) {
-                switch (*s) {
-                case '<': fputs("&lt;", f); break;
-                case '>': fputs("&gt;", f); break;
-                case '&': fputs("&amp;", f); break;
-                case '"': fputs("&quot;", f); break;
-                default: fputc(*s, f);
-                }
-        }
-}
-
 static pb_err take_code(void *ctx, const struct pb_code *code)
 {
         struct sink *s = ctx;
@@ -108,20 +102,8 @@ static pb_err take_code(void *ctx, const struct pb_code *code)
                 fprintf(s->csv, "%s\n", printed);
         if (s->out)
                 fprintf(s->out, "%s\n", printed);
-        if (s->cards) {
-                fputs("<div class=\"card\"><div class=\"t\">", s->cards);
-                html_text(s->cards, s->title);
-                fputs("</div><div class=\"e\">", s->cards);
-                html_text(s->cards, s->election);
-                if (s->contests[0]) {
-                        fputs(": ", s->cards);
-                        html_text(s->cards, s->contests);
-                }
-                fprintf(s->cards,
-                        "</div><div>Your voter code (one ballot, single use):</div><div class=\"c\">%s</div>"
-                        "<div class=\"h\">Letters or digits, any case; dashes optional.</div></div>\n",
-                        printed);
-        }
+        if (s->cards)
+                cli_cards_add(&s->page, printed);
         sodium_memzero(printed, sizeof(printed));
         s->n++;
         return PB_OK;
@@ -155,7 +137,7 @@ static int contest_titles(const struct pb_manifest *m, const struct cli_list *id
 
 int cmd_codes(int argc, char **argv)
 {
-        struct codes_opts o = { NULL, NULL, NULL, NULL, NULL, 0, { NULL, 0 } };
+        struct codes_opts o = { NULL, NULL, NULL, NULL, NULL, NULL, 0, { NULL, 0 } };
         const struct cli_command *verb;
         struct cli_args args;
         struct pb_key_secret *engine = NULL;
@@ -189,6 +171,21 @@ int cmd_codes(int argc, char **argv)
         if (rc)
                 goto out;
         s.contests = titles.data;
+        if (o.cards || o.url) {
+                const char *why = NULL;
+                if (!o.cards || !o.url) {
+                        fprintf(stderr, "pbvote codes: %s\n",
+                                o.cards ? "--cards needs --url URL: the address the cards send residents to"
+                                        : "--url is for the cards: give --cards FILE.html too");
+                        rc = PB_EXIT_USAGE;
+                        goto out;
+                }
+                if (!cli_cards_url_ok(o.url, &why)) {
+                        fprintf(stderr, "pbvote codes: --url: %s\n", why);
+                        rc = PB_EXIT_USAGE;
+                        goto out;
+                }
+        }
         if (o.csv && !(s.csv = create_secret(o.csv))) {
                 rc = PB_EXIT_INPUT;
                 goto out;
@@ -201,19 +198,14 @@ int cmd_codes(int argc, char **argv)
                 s.out = stdout;
         if (s.csv)
                 fputs("code\n", s.csv);
-        if (s.cards)
-                fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Voter "
-                      "codes</title><style>\n"
-                      "body{font-family:sans-serif;margin:0}\n"
-                      ".card{display:inline-block;box-sizing:border-box;width:50%;height:6.5cm;padding:1cm;"
-                      "border:1px dashed #888;page-break-inside:avoid;vertical-align:top}\n"
-                      ".t{font-weight:bold}.e{color:#555;font-size:small}"
-                      ".c{font-family:monospace;font-size:22pt;margin:.4cm 0}.h{font-size:small}\n"
-                      "</style></head><body>\n",
-                      s.cards);
+        if (s.cards && cli_cards_begin(&s.page, s.cards, pb_box_manifest(b), s.title, s.election, s.contests,
+                                       o.url) < 0) {
+                rc = PB_EXIT_SOFTWARE;
+                goto out;
+        }
         r = pb_box_codes_issue_for(b, (size_t)o.count, o.contests.v, o.contests.n, take_code, &s, &d);
         if (s.cards)
-                fputs("</body></html>\n", s.cards);
+                cli_cards_end(&s.page);
         rc2 = finish(s.csv, o.csv);
         rc2 = rc2 ? rc2 : finish(s.cards, o.cards);
         s.csv = s.cards = NULL;
@@ -228,6 +220,7 @@ out:
                 fclose(s.csv);
         if (s.cards)
                 fclose(s.cards);
+        cli_cards_release(&s.page);
         cli_key_free(engine);
         pb_box_free(b);
         cli_list_release(&o.contests);

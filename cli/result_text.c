@@ -352,9 +352,13 @@ static void print_unfunded(FILE *f, const struct view *v)
                 if (!any)
                         fputs("\nNot funded:\n", f);
                 any = true;
-                fprintf(f, "     %s  %s  cost %s, %s: %s\n", str_of(p, "id"),
+                fprintf(f, "     %s  %s  cost %s, %s: %s", str_of(p, "id"),
                         name_of(v, str_of(p, "id"), str_of(p, "name")), money(v, int_of(p, "cost"), a),
                         votes(int_of(p, "votes"), b), why_not(v, p));
+                if (*str_of(p, "supporters_left"))
+                        fprintf(f, " (they had %s left in all; it costs %s)",
+                                price(v, str_of(p, "supporters_left"), b), money(v, int_of(p, "cost"), a));
+                fputs("\n", f);
         }
 }
 

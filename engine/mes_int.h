@@ -194,6 +194,14 @@ PB_NODISCARD pb_err mes_run(struct mes_work *w, const struct mes_model *mm, cons
 PB_NODISCARD pb_err mes_certify(struct mes_work *w, const struct mes_model *mm, const struct mes_run *ref,
                                 const struct pb_rat *beta_hi, struct mes_run *scratch, bool *ret_ok);
 
+/**
+ * What the supporters of project @p have left after the run last made in @w, summed: exact, in
+ * minor units, into @out.  @w must hold a full run (mes_run without a reference): an incremental
+ * run defers voter moves to rounds it never made.  Used to say why a project was not funded.
+ * @return PB_OK, PB_ERR_NOMEM, PB_ERR_OVERFLOW
+ */
+PB_NODISCARD pb_err mes_supporters_left(struct mes_work *w, uint32_t p, struct pb_rat *out);
+
 /** What an Add1 search did (statistics for tests and benchmarks; not part of any result). */
 struct mes_add1_stats {
         uint64_t final_k;      /* grid index of the reported outcome */

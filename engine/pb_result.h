@@ -28,16 +28,19 @@ enum pb_reason {
 /** Stable name of @r ("selected", "no_money", ...). */
 const char *pb_reason_name(enum pb_reason r);
 
+/** Longest exact value text in a step (a ratio of two 128-bit numbers, or a big decimal). */
+#define PB_MEASURE_MAX 96
+
 /** Per project, indexed like election->projects. */
 struct pb_project_result {
         int64_t votes; /* ballots naming the project */
         pb_i128 score; /* the rule's score (equal to votes for approval rules); exact, may pass 2^63 */
         enum pb_reason reason;
         uint32_t step; /* 1-based selection step when selected, else 0 */
+        /* equal shares, a project its supporters could not pay for: what they had left at the end
+         * of the run reported, summed, exact minor units ("1421842/3913"); "" otherwise */
+        char supporters_left[PB_MEASURE_MAX];
 };
-
-/** Longest exact value text in a step (a ratio of two 128-bit numbers, or a big decimal). */
-#define PB_MEASURE_MAX 96
 
 /** One selection, in order. */
 struct pb_step {
@@ -101,7 +104,8 @@ PB_NODISCARD pb_err pb_result_add_detail(struct pb_result *r, const char *key, c
 /**
  * Append the result document as canonical JSON (pb_canon.h) to @out.  Deterministic: the same
  * election and result give the same bytes.  Top level: budget, currency, details, engine,
- * projects (per project: cost, id, name, reason, score, selected, step, votes), rule, scale,
+ * projects (per project: cost, id, name, reason, score, selected, step, supporters_left when
+ * set, votes), rule, scale,
  * spent, steps, ties, voters, winners (ids in selection order).  Money is in minor units, with
  * "scale" giving the number of decimals.
  * @param engine_version  e.g. "pbvote 0.1.0" (the engine does not know its build)

@@ -237,6 +237,8 @@ pb_err pb_result_format_json(const struct pb_result *r, const struct pb_election
                 kv_exact(&w, "score", pr->score);
                 pb_jw_kv_bool(&w, "selected", pr->reason == PB_REASON_SELECTED);
                 pb_jw_kv_int(&w, "step", pr->step);
+                if (pr->supporters_left[0])
+                        pb_jw_kv_string(&w, "supporters_left", pr->supporters_left);
                 pb_jw_kv_int(&w, "votes", pr->votes);
                 pb_jw_object_end(&w);
         }

@@ -356,6 +356,41 @@ static pb_err report_details(const struct mes_tally *t, struct pb_result *res)
         return r;
 }
 
+/*
+ * 6. Why each project its supporters could not pay for was not funded: what they had left at the
+ * end of the run reported.  The reported run may be incremental (Add1), whose voter moves are
+ * deferred: the same budget is run once more in full (same picks, the outcome does not depend on
+ * how it was computed) and the supporters' budgets are summed there.
+ */
+static pb_err report_left(struct mes_tally *t, struct pb_result *res)
+{
+        struct mes_run full;
+        struct pb_rat left;
+        bool any = false;
+        pb_err r = PB_OK;
+
+        for (size_t p = 0; p < t->e->n_projects; p++)
+                any |= res->projects[p].reason == PB_REASON_UNAFFORDABLE;
+        if (!any || t->mm.n == 0)
+                return PB_OK;
+        mes_run_init(&full);
+        pb_rat_init(&left);
+        r = mes_run(&t->w, &t->mm, &t->beta, NULL, &full);
+        if (r == PB_OK)
+                PB_ASSERT(full.n_picks == t->run.n_picks);
+        for (size_t p = 0; r == PB_OK && p < t->e->n_projects; p++) {
+                if (res->projects[p].reason != PB_REASON_UNAFFORDABLE)
+                        continue;
+                r = mes_supporters_left(&t->w, (uint32_t)p, &left);
+                if (r == PB_OK)
+                        r = pb_rat_format(&left, res->projects[p].supporters_left,
+                                          sizeof(res->projects[p].supporters_left));
+        }
+        pb_rat_release(&left);
+        mes_run_release(&full);
+        return r;
+}
+
 pb_err pb_tally_mes(const struct pb_election *e, const struct pb_rule *rule, struct pb_result *res,
                     struct pb_diag *reterr)
 {
@@ -370,6 +405,10 @@ pb_err pb_tally_mes(const struct pb_election *e, const struct pb_rule *rule, str
                 r = report_outcome(&t, res, reterr);
         if (r == PB_OK)
                 r = report_details(&t, res);
+        if (r == PB_OK)
+                r = report_left(&t, res);
+        if (r == PB_ERR_OVERFLOW)
+                r = pb_diag_set(reterr, r, "rule", "exact arithmetic outgrew its limit");
         mes_tally_release(&t);
         return r;
 }

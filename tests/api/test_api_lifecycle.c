@@ -1,7 +1,7 @@
 /**
  * @file The whole lifecycle over HTTP on a loopback server: create, open, issue codes, cast from
  * concurrent clients, refuse a reused code, replay a submission, check every receipt's inclusion
- * proof against the signed checkpoint, close, tally, read the result, export the bundle and run
+ * proof against the signed checkpoint, close, tally, read the result and the pabulib file, export the bundle and run
  * `pbvote verify` on it.  argv[1] = the pbvote binary.
  */
 #include <cjson/cJSON.h>
@@ -220,6 +220,8 @@ static void cast_concurrently(void)
         /* no partial results while open; counts only */
         CHECK_INT(call(&fx, "POST", "/v1/elections/life/tally", fx.admin, NULL, out, sizeof(out)), 409);
         CHECK_INT(call(&fx, "GET", "/v1/elections/life/result", NULL, NULL, out, sizeof(out)), 404);
+        CHECK_INT(call(&fx, "GET", "/v1/elections/life/pabulib/life", NULL, NULL, out, sizeof(out)), 409);
+        CHECK(strstr(out, "error/wrong_state\"") != NULL);
         CHECK_INT(call(&fx, "GET", "/v1/elections/life/turnout", NULL, NULL, out, sizeof(out)), 200);
         CHECK(strstr(out, "\"ballots\":48") != NULL);
         CHECK(strstr(out, "\"codes_spent\":48") != NULL);
@@ -297,6 +299,34 @@ static void check_receipts(bool all_logged)
         CHECK(proven > 0);
 }
 
+/*
+ * Once counted, anyone gets the ballots as a pabulib file (issue 13): pabulib's checker passes it
+ * (it recounts the file to its selected projects), and it is byte for byte what `pbvote export
+ * --pb` writes with the same META; a contest that is not the vote's is 404.
+ */
+static void pabulib_file(const char *pbvote)
+{
+        char out[65536], cmd[16384];
+        FILE *f;
+
+        CHECK_INT(call(&fx, "GET", "/v1/elections/life/pabulib/nope", NULL, NULL, out, sizeof(out)), 404);
+        CHECK_INT(call(&fx, "GET", "/v1/elections/life/pabulib/life", NULL, NULL, out, sizeof(out)), 200);
+        CHECK(!strncmp(out, "META\n", 5) && strstr(out, "\nvote_type;approval\n") &&
+              strstr(out, "\nnum_votes;48\n"));
+        snprintf(cmd, sizeof(cmd), "%s/api.pb", fx.dir);
+        f = fopen(cmd, "w");
+        CHECK(f != NULL);
+        if (!f)
+                return;
+        fputs(out, f);
+        fclose(f);
+        snprintf(cmd, sizeof(cmd),
+                 "cd '%s' && '%s' check api.pb >check.out 2>&1 && '%s' export --db life.db --pb cli "
+                 "--instance \"$(sed -n 's/^instance;//p' api.pb)\" 2>/dev/null && cmp api.pb cli/life.pb",
+                 fx.dir, pbvote, pbvote);
+        CHECK_INT(system(cmd), 0);
+}
+
 static void close_tally_export(const char *pbvote)
 {
         char out[65536], cmd[8192];
@@ -314,11 +344,13 @@ static void close_tally_export(const char *pbvote)
         CHECK(strstr(out, "\"reason\":\"not_open\"") != NULL);
         CHECK_INT(call(&fx, "GET", "/v1/elections/life/export", auditor, NULL, out, sizeof(out)),
                   409); /* not tallied */
+        CHECK_INT(call(&fx, "GET", "/v1/elections/life/pabulib/life", NULL, NULL, out, sizeof(out)), 409);
         CHECK_INT(call(&fx, "POST", "/v1/elections/life/tally", fx.admin, NULL, out, sizeof(out)), 200);
         CHECK(strstr(out, "\"payloadType\":\"application/vnd.pbvote.result+json;v=1\"") != NULL);
         CHECK_INT(call(&fx, "GET", "/v1/elections/life/result", NULL, NULL, out, sizeof(out)), 200);
         CHECK(strstr(out, "\"certification\":null") != NULL);
         CHECK_INT(call(&fx, "GET", "/v1/elections/life/export", kiosk, NULL, out, sizeof(out)), 403);
+        pabulib_file(pbvote);
         {
                 /* the tar archive: fetched raw, written out, unpacked, verified offline */
                 char req[512];

@@ -79,6 +79,11 @@ test('once counted and certified: the winners of pbvote tally, every check passe
       assert.equal(csv.length - 1, cli.projects.length);
       for (const p of cli.projects) assert.ok(csv.includes(`"${DEMO}","${p.id}",${JSON.stringify(manifest.projects.find((x) => x.id === p.id).name)},${p.cost},${p.votes},${p.selected ? 1 : 0}`), p.id);
       assert.equal(await page.getByRole('link', { name: tr('en', 'results.download.result') }).getAttribute('href'), `/v1/elections/${DEMO}/result`);
+      // every ballot as a pabulib file, from the public route (docs/api.md, "Public files")
+      const pb = page.getByRole('link', { name: tr('en', 'results.download.pabulib') });
+      assert.equal(await pb.getAttribute('href'), `/v1/elections/${DEMO}/pabulib/${DEMO}`);
+      const file = await page.evaluate(async (href) => (await fetch(href)).text(), await pb.getAttribute('href'));
+      assert.ok(file.startsWith('META\n') && file.includes('\nnum_votes;4\n'), file.slice(0, 200));
     }
     await checkAxe(page, `the results page, ${lang}`);
     // README.md shows it (scripts/screenshots.sh copies it to docs/images)
@@ -143,3 +148,22 @@ for (const at of [0, -2]) {
     await page.context().close();
   });
 }
+
+test('printed: the counted results fit on one A4 page, with the address to check them', async () => {
+  const page = await open('en');
+  await page.locator('.results-trust').waitFor();
+  await page.emulateMedia({ media: 'print' });
+  await page.getByText(tr('en', 'results.printedFrom', { url: `${server.url}/results/${DEMO}` })).waitFor();
+  assert.equal(await page.getByRole('link', { name: tr('en', 'results.download.csv') }).isVisible(), false, 'no download links on paper');
+  assert.equal(await page.locator('.site-header').isVisible(), false);
+  // what the paper shows: A4 less 10 mm margins at 96 dpi (LOOK at it)
+  await page.setViewportSize({ width: 718, height: 1047 });
+  await page.screenshot({ path: `${OUT}/results-print.png`, fullPage: true });
+  // Chromium's own print, as a resident's "Print" makes it (A4, 10 mm margins): one page
+  const pdf = await page.pdf({ format: 'A4', margin: { top: '10mm', bottom: '10mm', left: '10mm', right: '10mm' }, printBackground: false });
+  writeFileSync(`${OUT}/results-print.pdf`, pdf);
+  const pages = pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || [];
+  assert.equal(pages.length, 1, `the notice printed on ${pages.length} pages`);
+  assertClean(page);
+  await page.context().close();
+});

@@ -66,10 +66,16 @@ expect 3 "an open election is never deleted" "$pbvote" election delete --db e.db
 has err "only a draft" "the refusal says why"
 check "its file stays" [ -e e.db ]
 expect 3 "an open election's manifest never changes" "$pbvote" election update --db e.db --manifest manifest2.json
-expect 0 "codes issue" "$pbvote" codes issue --db e.db $E --count 8 --csv codes.csv --cards cards.html
+expect 2 "cards need the voting address" "$pbvote" codes issue --db e.db $E --count 8 --cards cards.html
+has err "--cards needs --url URL" "the refusal says what is missing"
+check "no file written before the address is known" [ ! -e cards.html ]
+expect 0 "codes issue" "$pbvote" codes issue --db e.db $E --count 8 --csv codes.csv --cards cards.html \
+        --url https://vote.example
 [ "$(wc -l < codes.csv)" = 9 ] && ok "8 codes in the CSV" || not_ok "codes.csv has $(wc -l < codes.csv) lines"
 [ "$(grep -c 'class="card"' cards.html)" = 8 ] && ok "8 printable cards" || not_ok "cards"
 case $(stat -c %a codes.csv) in 600) ok "codes.csv is mode 0600" ;; *) not_ok "codes.csv mode" ;; esac
+case $(stat -c %a cards.html) in 600) ok "cards.html is mode 0600" ;; *) not_ok "cards.html mode" ;; esac
+if grep -qF "$(sed -n 2p codes.csv)" out err; then not_ok "a code in the command's output"; else ok "no code in the command's output"; fi
 expect 3 "codes are never written over a file" "$pbvote" codes issue --db e.db $E --count 1 --csv codes.csv
 code() { sed -n "$(($1 + 1))p" codes.csv; }
 

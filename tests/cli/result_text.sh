@@ -19,6 +19,7 @@ expect 0 "import with equal shares" "$pbvote" import "$pb" --db r.db --key engin
         --rule equalshares --at 2026-06-01T20:00:00Z
 expect 0 "tally" "$pbvote" tally --db r.db --key engine.key --out result.json
 has out '"measure":"4042/13"' "the document keeps the exact price of the first step"
+has out '"supporters_left":"29859466440331918960351927337/437796924659901726519600"' "the document keeps the exact sum its supporters had left for 1147"
 expect 0 "show" "$pbvote" show result.json --db r.db
 has out "Rule: the Method of Equal Shares. The budget is split equally among the 1172 voters" "the rule in words"
 has out "Budget: 1011308 PLN    spent: 990915 PLN    left: 20393 PLN" "the money"
@@ -29,6 +30,8 @@ has out "Each voter's share at the start: the budget divided by 1172 voters, ≈
 has out "each voter's share was 1086.00 PLN" "the share after the Add1 completion (exact: no ≈)"
 has out "1147  Bouldering w Rembertowie (skała wspinaczkowa)  cost 202000 PLN, 470 votes: its supporters' shares could not pay for it" \
         "why a project with many votes was not funded"
+has out "could not pay for it (they had ≈ 68203.92 PLN left in all; it costs 202000 PLN)" \
+        "and how much its supporters had left (the document's supporters_left, 29859466440331918960351927337/437796924659901726519600)"
 has_re out "^Not funded:" "the unfunded projects have their own list"
 if grep -E '[0-9]/[0-9]' out; then not_ok "a raw fraction in the text"; else ok "no raw fraction in the text"; fi
 expect 0 "tally --db --format text" "$pbvote" tally --db r.db --format text

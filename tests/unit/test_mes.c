@@ -97,6 +97,10 @@ static void test_checker_cases(void)
         CHECK_STR(res.steps[0].measure, "2"); /* each of the 3 supporters paid 2 */
         CHECK_INT(res.steps[0].supporters, 3);
         CHECK_INT(res.projects[1].reason, PB_REASON_UNAFFORDABLE);
+        /* why b and c were not funded: b's v1 v2 kept 1/2 each, c's v3 1/2 and v4 5/2 */
+        CHECK_STR(res.projects[1].supporters_left, "1");
+        CHECK_STR(res.projects[2].supporters_left, "3");
+        CHECK_STR(res.projects[0].supporters_left, ""); /* funded: nothing to explain */
         pb_result_release(&res);
 
         rule_named(&r, "equalshares/add1");
@@ -106,6 +110,10 @@ static void test_checker_cases(void)
         CHECK_STR(detail(&res, "add1_steps"), "1");
         CHECK_STR(res.steps[1].measure, "3"); /* v4 paid 3, v3 its last 1 */
         CHECK_INT(res.steps[1].supporters, 2);
+        /* at beta = 3, b's supporters v1 v2 kept 1 each after a: 2 < 4 (an Add1 run, whose moves
+         * are deferred, is run once more in full for this) */
+        CHECK_INT(res.projects[1].reason, PB_REASON_UNAFFORDABLE);
+        CHECK_STR(res.projects[1].supporters_left, "2");
         pb_result_release(&res);
 
         /* our "equalshares" (a manifest, --rule) is MES with Add1, as equalshares.net runs it */

@@ -51,3 +51,46 @@ export function sumCost(manifest, ids) {
   for (const id of ids) s += cost.get(id) ?? 0n;
   return s;
 }
+
+/**
+ * An exact amount of the result document (minor units as "n", "n/d", or "~decimal" when the
+ * engine had to round it down) in the page's language with the currency and at least two
+ * decimals (else 363 for 363.36), rounded half up and marked "≈ " when not exact: never a raw
+ * fraction.  The same rounding as `pbvote tally --format text` (cli/result_text.c).
+ */
+export function formatExact(textValue, manifest) {
+  const s = String(textValue);
+  const scale = manifest.scale ?? 0;
+  const dec = Math.max(scale, 2);
+  let approx = s.startsWith('~');
+  let num;
+  let den = 1n;
+  const body = approx ? s.slice(1) : s;
+  if (body.includes('/')) {
+    const [n, d] = body.split('/');
+    num = BigInt(n);
+    den = BigInt(d);
+  } else if (body.includes('.')) {
+    const [w, f] = body.split('.');
+    num = BigInt(w + f);
+    den = 10n ** BigInt(f.length);
+  } else {
+    num = BigInt(body);
+  }
+  num *= 10n ** BigInt(dec - scale); // now in 10^-dec currency units
+  let q = num / den;
+  const rem = num % den;
+  if (rem !== 0n) {
+    approx = true;
+    if (2n * rem >= den) q += 1n;
+  }
+  const opts = { minimumFractionDigits: dec, maximumFractionDigits: dec };
+  const value = decimalString(q, dec);
+  let out;
+  try {
+    out = formatter(manifest.currency ? { ...opts, style: 'currency', currency: manifest.currency, currencyDisplay: 'symbol' } : opts).format(value);
+  } catch {
+    out = `${formatter(opts).format(value)} ${manifest.currency}`;
+  }
+  return `${approx ? '≈ ' : ''}${out}`;
+}

@@ -8,7 +8,7 @@
 import { ApiError, getCheckpoint, getElection, getResult, getTurnout } from '../api.js';
 import { clear, h, uid } from '../dom.js';
 import { num, t, text, textLang } from '../i18n.js';
-import { formatMoney } from '../money.js';
+import { formatExact, formatMoney } from '../money.js';
 import {
   TYPES, VerifyError, cryptoAvailable, equal, fromHex, openCheckpoint, openEnvelope, parseVerifierKey, sha256, toHex,
 } from '../verify.js';
@@ -88,6 +88,7 @@ function chart(rows) {
   const bar = 14;
   const svg = document.createElementNS(SVG, 'svg');
   svg.setAttribute('viewBox', `0 0 400 ${rows.length * bar}`);
+  svg.setAttribute('preserveAspectRatio', 'none'); // printed as a strip of fixed height (app.css)
   svg.setAttribute('class', 'chart');
   svg.setAttribute('role', 'img');
   svg.setAttribute('aria-label', t('results.chart'));
@@ -120,9 +121,7 @@ function ruleSection(tally, m, nameOf) {
   else if (rule.name === 'greedy-no-skip') out.push(t('results.rule.greedyNoSkip', { score }));
   else if (rule.name === 'equalshares') {
     const voters = BigInt(tally.voters || 1);
-    const budget = BigInt(tally.budget || 0);
-    const share = (budget + voters / 2n) / voters; // rounded half up to the currency's minor unit
-    out.push(t('results.rule.equalshares', { voters: num(Number(voters)), share: `${budget % voters ? '≈ ' : ''}${formatMoney(share, m)}` }));
+    out.push(t('results.rule.equalshares', { voters: num(Number(voters)), share: formatExact(`${BigInt(tally.budget || 0)}/${voters}`, m) }));
   } else if (rule.name === 'phragmen') out.push(t('results.rule.phragmen'));
   else out.push(t('results.rule.other', { rule: String(rule.name || '') }));
   const section = h('div', { class: 'results-rule' }, ...out.map((x) => h('p', { text: x })));
@@ -139,6 +138,41 @@ function ruleSection(tally, m, nameOf) {
     if (rule.seed) section.append(h('p', { text: t('results.tieSeed', { seed: String(rule.seed) }) }));
   }
   return section;
+}
+
+/**
+ * Equal shares with this election's numbers (docs/pages.md, "The results page"): what each funded
+ * project cost each of its supporters (the step's exact price, shown as money), what the
+ * supporters of each project they could not pay for had left against its cost, and the per-voter
+ * share the outcome was counted with after a completion.  The prices are per supporter only where
+ * every supporter of a project has the same utility (utility cost or approval); under points or
+ * Borda utility a step's measure is a price per point, not shown.  Nothing for other rules.
+ */
+function mesExplanation(tally, m, nameOf) {
+  const rule = tally.rule || {};
+  if (rule.name !== 'equalshares') return null;
+  const items = [];
+  const onlyMes = !rule.utilitarian_completion && tally.details?.comparison !== 'greedy';
+  if (onlyMes && ['cost', 'approval'].includes(rule.utility)) {
+    for (const st of tally.steps || []) {
+      items.push(t('results.mes.paid', {
+        project: text(nameOf(st.project)), cost: formatMoney(st.cost, m), supporters: num(st.supporters), price: formatExact(st.measure, m),
+      }));
+    }
+  }
+  for (const p of tally.projects || []) {
+    if (p.reason === 'unaffordable' && p.supporters_left) {
+      items.push(t('results.mes.unaffordable', { project: text(nameOf(p.id)), cost: formatMoney(p.cost, m), left: formatExact(p.supporters_left, m) }));
+    }
+  }
+  const vb = tally.details?.voter_budget;
+  if (vb && rule.completion && rule.completion !== 'none') {
+    items.push(t('results.mes.completion', { share: formatExact(vb, m) }));
+  }
+  if (!items.length) return null;
+  return h('div', { class: 'results-explain' },
+    h('h3', { text: t('results.mes.heading') }),
+    h('ul', {}, ...items.map((x) => h('li', { text: x }))));
 }
 
 function contestSection(manifest, cid, tally, multi) {
@@ -158,6 +192,8 @@ function contestSection(manifest, cid, tally, multi) {
     funded.append(h('li', {}, h('span', { class: 'funded-name', dir: 'auto', lang: textLang(nameOf(pid)), text: text(nameOf(pid)) }), ` – ${formatMoney(p.cost ?? 0, m)}`));
   }
   section.append(ruleSection(tally, m, nameOf));
+  const explain = mesExplanation(tally, m, nameOf);
+  if (explain) section.append(explain);
   section.append(h('h3', { text: t('results.funded', { count: (tally.winners || []).length }) }), funded, chart(rows.filter((r) => r.votes > 0)));
   const table = h('table', { class: 'results-table' },
     h('caption', { text: t('results.allProjects') }),
@@ -171,7 +207,7 @@ function contestSection(manifest, cid, tally, multi) {
       h('td', { text: t(r.funded ? 'results.fundedOne' : 'results.notFunded') })));
   }
   table.append(body);
-  section.append(table);
+  section.append(h('div', { class: 'results-table-wrap' }, table)); // two columns on paper (app.css)
   return section;
 }
 
@@ -189,11 +225,18 @@ export function resultsCsv(manifest, contests) {
   return `${lines.join('\r\n')}\r\n`;
 }
 
-function downloads(id, manifest, contests) {
+/** The files to download: the signed result, the CSV, and each contest's ballots as a pabulib file. */
+function downloads(id, manifest, contests, multi) {
   const csv = `data:text/csv;charset=utf-8,${encodeURIComponent(resultsCsv(manifest, contests))}`;
-  return h('ul', { class: 'results-downloads no-print' },
+  const list = h('ul', { class: 'results-downloads no-print' },
     h('li', {}, h('a', { href: `/v1/elections/${encodeURIComponent(id)}/result`, download: `${id}-result.json`, text: t('results.download.result') })),
     h('li', {}, h('a', { href: csv, download: `${id}-results.csv`, text: t('results.download.csv') })));
+  for (const [cid] of contests) {
+    const contest = (manifest.contests || []).find((x) => x.id === cid);
+    const label = multi ? t('results.download.pabulibContest', { title: text(contest?.title) || cid }) : t('results.download.pabulib');
+    list.append(h('li', {}, h('a', { href: `/v1/elections/${encodeURIComponent(id)}/pabulib/${encodeURIComponent(cid)}`, download: `${cid}.pb`, text: label })));
+  }
+  return list;
 }
 
 function trustSection(v) {
@@ -212,13 +255,24 @@ function trustSection(v) {
   return section;
 }
 
-function turnoutSection(turnout) {
+/** The turnout (counts only, never a partial result): ballots, by channel, by contest, codes. */
+function turnoutSection(turnout, manifest) {
   const c = turnout.by_channel || {};
-  return h('section', { class: 'results-turnout', 'aria-labelledby': 'turnout-h' },
+  const section = h('section', { class: 'results-turnout', 'aria-labelledby': 'turnout-h' },
     h('h2', { id: 'turnout-h', text: t('results.turnout') }),
     h('p', { text: t('results.ballots', { count: num(turnout.ballots ?? 0) }) }),
     h('p', { text: t('results.byChannel', { electronic: num(c.electronic ?? 0), paper: num(c.paper ?? 0), web: num(c.web ?? 0), imported: num(c.imported ?? 0) }) }),
     h('p', { text: t('results.codes', { issued: num(turnout.codes_issued ?? 0), spent: num(turnout.codes_spent ?? 0) }) }));
+  // a vote of several contests: the ballots that carry one for each, in the manifest's order
+  const by = turnout.by_contest;
+  if (by && manifest?.contests?.length) {
+    const list = h('ul', { class: 'results-by-contest' });
+    for (const ct of manifest.contests) {
+      list.append(h('li', {}, t('results.byContest', { title: text(ct.title) || ct.id, count: num(by[ct.id] ?? 0) })));
+    }
+    section.append(h('h3', { text: t('results.byContestHeading') }), list);
+  }
+  return section;
 }
 
 export async function start(app, [id]) {
@@ -236,28 +290,31 @@ export async function start(app, [id]) {
   const screen = {
     render() {
       clear(app.main);
+      const root = h('div', { class: 'results-page' }); // the print layout's scope (app.css)
+      app.main.append(root);
       const title = s.election ? text(s.election.manifest.title) : '';
       app.title(t('results.title', { title }));
-      app.main.append(h('h1', { text: t('results.title', { title }) }));
-      if (s.turnout) app.main.append(turnoutSection(s.turnout));
+      root.append(h('h1', { text: t('results.title', { title }) }));
+      if (s.turnout) root.append(turnoutSection(s.turnout, s.election?.manifest));
       if (s.error) {
-        app.main.append(h('p', { class: 'error-text', text: s.error }));
+        root.append(h('p', { class: 'error-text', text: s.error }));
         return;
       }
       if (!s.verified) {
-        app.main.append(h('p', { class: 'lead results-later', text: t('results.notCounted') }));
+        root.append(h('p', { class: 'lead results-later', text: t('results.notCounted') }));
         return;
       }
-      app.main.append(trustSection(s.verified));
+      root.append(trustSection(s.verified));
       const doc = s.verified.doc;
       if (!doc) {
-        app.main.append(h('p', { class: 'error-text', text: t('results.unverified') }));
+        root.append(h('p', { class: 'error-text', text: t('results.unverified') }));
         return;
       }
       const contests = doc.tally?.contests ? Object.entries(doc.tally.contests) : [[id, doc.tally || {}]];
-      for (const [cid, tally] of contests) app.main.append(contestSection(s.election.manifest, cid, tally, !!doc.tally?.contests));
-      app.main.append(downloads(id, s.election.manifest, contests));
-      app.main.append(h('p', { class: 'no-print' }, h('a', { href: '/receipt', text: t('results.checkReceipt') })));
+      for (const [cid, tally] of contests) root.append(contestSection(s.election.manifest, cid, tally, !!doc.tally?.contests));
+      root.append(downloads(id, s.election.manifest, contests, !!doc.tally?.contests));
+      root.append(h('p', { class: 'no-print' }, h('a', { href: '/receipt', text: t('results.checkReceipt') })));
+      root.append(h('p', { class: 'print-only', text: t('results.printedFrom', { url: location.href }) }));
     },
   };
   screen.render();
