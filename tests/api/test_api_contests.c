@@ -283,9 +283,7 @@ static void cast_concurrently(void)
 
 static void close_tally_export(const char *pbvote)
 {
-        char out[65536], cmd[8192];
-        static char tar[1 << 20];
-        int st;
+        char out[65536];
 
         CHECK_INT(call(&fx, "POST", "/v1/elections/metro/close", fx.admin, NULL, out, sizeof(out)), 200);
         CHECK_INT(call(&fx, "POST", "/v1/elections/metro/tally", fx.admin, NULL, out, sizeof(out)), 200);
@@ -305,55 +303,22 @@ static void close_tally_export(const char *pbvote)
                 CHECK(strstr((char *)payload, "\"by_contest\":{\"city\":") != NULL);
                 cJSON_Delete(j);
         }
-        {
-                char req[512];
-                int fd = http_connect(fx.port);
-                size_t len = 0;
-                FILE *f;
-                ssize_t n;
-
-                snprintf(req, sizeof(req),
-                         "GET /v1/elections/metro/export HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
-                         "Authorization: Bearer %s\r\n\r\n",
-                         auditor);
-                CHECK(fd >= 0 && http_send(fd, req, strlen(req)) == 0);
-                while (fd >= 0 && len < sizeof(tar) && (n = recv(fd, tar + len, sizeof(tar) - len, 0)) > 0)
-                        len += (size_t)n;
-                if (fd >= 0)
-                        close(fd);
-                CHECK(len > 1024 && !strncmp(tar, "HTTP/1.1 200", 12));
-                snprintf(cmd, sizeof(cmd), "%s/bundle.tar", fx.dir);
-                f = fopen(cmd, "wb");
-                if (f) {
-                        char *body = strstr(tar, "\r\n\r\n");
-                        if (body)
-                                fwrite(body + 4, 1, len - (size_t)(body + 4 - tar), f);
-                        fclose(f);
-                }
-        }
-        snprintf(cmd, sizeof(cmd),
-                 "cd '%s' && '%s' verify bundle.tar --allow-uncertified --expect-election metro > verify.out "
-                 "2>&1 "
-                 "&& grep -c '^contest: ' verify.out | grep -qx 3 && grep -q '^contest:   \"north\" "
-                 "\"North\"' "
-                 "verify.out",
-                 fx.dir, pbvote);
-        st = system(cmd);
-        CHECK_INT(st, 0);
-        if (st) {
-                snprintf(cmd, sizeof(cmd), "cat '%s/verify.out' >&2", fx.dir);
-                CHECK_INT(system(cmd), 0);
-        }
+        CHECK(fixture_export(&fx, "metro", auditor, "bundle.tar"));
+        CHECK_INT(fixture_sh(&fx, "cat verify.out",
+                             "'%s' verify bundle.tar --allow-uncertified --expect-election metro > "
+                             "verify.out 2>&1 "
+                             "&& grep -c '^contest: ' verify.out | grep -qx 3 && "
+                             "grep -q '^contest:   \"north\" \"North\"' verify.out",
+                             pbvote),
+                  0);
 }
 
 int main(int argc, char **argv)
 {
-        static char pbvote[4096];
+        static char pbvote[PATH_MAX];
 
-        if (argc < 2 || !realpath(argv[1], pbvote) || sodium_init() < 0 || fixture_start(&fx, true) < 0) {
-                fprintf(stderr, "usage: test-api-contests PBVOTE (and a working server)\n");
+        if (fixture_start_with_pbvote(&fx, argc, argv, pbvote, "test-api-contests") < 0)
                 return 1;
-        }
         RUN(create_and_open);
         RUN(refusals);
         RUN(cast_concurrently);

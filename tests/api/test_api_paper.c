@@ -338,40 +338,10 @@ static void result_payload(char *payload, size_t cap)
 }
 
 /* The bundle of election @id from GET .../export into DIR/@id.tar. */
-static void export_bundle(const char *id)
-{
-        static char tar[1 << 20];
-        char req[512], path[400];
-        int fd = http_connect(fx.port);
-        size_t len = 0;
-        ssize_t n;
-        FILE *f;
-
-        snprintf(req, sizeof(req),
-                 "GET /v1/elections/%s/export HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
-                 "Authorization: Bearer %s\r\n\r\n",
-                 id, id[0] == 'p' ? auditor : fx.admin);
-        CHECK(fd >= 0 && http_send(fd, req, strlen(req)) == 0);
-        while (fd >= 0 && len < sizeof(tar) && (n = recv(fd, tar + len, sizeof(tar) - len, 0)) > 0)
-                len += (size_t)n;
-        if (fd >= 0)
-                close(fd);
-        CHECK(len > 1024 && !strncmp(tar, "HTTP/1.1 200", 12));
-        snprintf(path, sizeof(path), "%s/%s.tar", fx.dir, id);
-        f = fopen(path, "wb");
-        if (f) {
-                char *body = strstr(tar, "\r\n\r\n");
-                if (body)
-                        fwrite(body + 4, 1, len - (size_t)(body + 4 - tar), f);
-                fclose(f);
-        }
-}
-
 static void close_tally_verify(const char *pbvote)
 {
         static char payload[65536];
-        char out[65536], cmd[8192];
-        int st;
+        char out[65536];
 
         CHECK_INT(call(&fx, "POST", "/v1/elections/papers/close", fx.admin, NULL, out, sizeof(out)), 200);
         CHECK_INT(call(&fx, "POST", "/v1/elections/papers/tally", fx.admin, NULL, out, sizeof(out)), 200);
@@ -389,57 +359,45 @@ static void close_tally_verify(const char *pbvote)
         CHECK(strstr(payload, "\"id\":\"n2\",\"name\":\"Lamp\",\"reason\":\"selected\",\"score\":2,") !=
               NULL);
         CHECK(strstr(payload, "\"voters\":3,\"winners\":[\"n2\",\"n1\"]") != NULL);
-        export_bundle("papers");
+        CHECK(fixture_export(&fx, "papers", auditor, "papers.tar"));
         /* the batch and the officer in the papers' CVRs; the bundle verifies and re-counts */
-        snprintf(cmd, sizeof(cmd),
-                 "cd '%s' && mkdir -p x && tar -xf papers.tar -C x && cat $(find x -type f) > all && "
-                 "grep -cF 'batch\\\":\\\"B1\\\"' all | grep -qx 2 && grep -qF 'batch\\\":\\\"B-2/x\\\"' all "
-                 "&& "
-                 "grep -cF 'officer\\\":\\\"%s\\\"' all | grep -qx 2 && grep -qF 'blank\\\":true' all && "
-                 "grep -qF 'spoiled\\\":true' all && "
-                 "'%s' verify papers.tar --allow-uncertified --expect-election papers > verify.out 2>&1",
-                 fx.dir, officer_id, pbvote);
-        st = system(cmd);
-        CHECK_INT(st, 0);
-        if (st) {
-                snprintf(cmd, sizeof(cmd), "cat '%s/verify.out' >&2; grep -h paper '%s/all' | head -5 >&2",
-                         fx.dir, fx.dir);
-                CHECK_INT(system(cmd), 0);
-        }
+        CHECK_INT(fixture_sh(&fx, "cat verify.out; grep -h paper all | head -5",
+                             "mkdir -p x && tar -xf papers.tar -C x && cat $(find x -type f) > all && "
+                             "grep -cF 'batch\\\":\\\"B1\\\"' all | grep -qx 2 && grep -qF "
+                             "'batch\\\":\\\"B-2/x\\\"' all && "
+                             "grep -cF 'officer\\\":\\\"%s\\\"' all | grep -qx 2 && grep -qF "
+                             "'blank\\\":true' all && "
+                             "grep -qF 'spoiled\\\":true' all && "
+                             "'%s' verify papers.tar --allow-uncertified --expect-election papers > "
+                             "verify.out 2>&1",
+                             officer_id, pbvote),
+                  0);
 }
 
 /* "twice": the agreed papers' CVRs name both officers; the bundle verifies. */
 static void twice_verify(const char *pbvote)
 {
-        char out[65536], cmd[8192];
-        int st;
+        char out[65536];
 
         CHECK_INT(call(&fx, "POST", "/v1/elections/twice/close", fx.admin, NULL, out, sizeof(out)), 200);
         CHECK_INT(call(&fx, "POST", "/v1/elections/twice/tally", fx.admin, NULL, out, sizeof(out)), 200);
-        export_bundle("twice");
-        snprintf(cmd, sizeof(cmd),
-                 "cd '%s' && mkdir -p y && tar -xf twice.tar -C y && cat $(find y -type f) > all2 && "
-                 "grep -cF 'officer\\\":\\\"%s+%s\\\"' all2 | grep -qx 1 && "
-                 "grep -c '\"cvr\"' all2 | grep -qx 2 && "
-                 "'%s' verify twice.tar --allow-uncertified --expect-election twice > verify2.out 2>&1",
-                 fx.dir, tw_a_id, tw_b_id, pbvote);
-        st = system(cmd);
-        CHECK_INT(st, 0);
-        if (st) {
-                snprintf(cmd, sizeof(cmd), "cat '%s/verify2.out' >&2; grep -h paper '%s/all2' >&2", fx.dir,
-                         fx.dir);
-                CHECK_INT(system(cmd), 0);
-        }
+        CHECK(fixture_export(&fx, "twice", fx.admin, "twice.tar"));
+        CHECK_INT(fixture_sh(&fx, "cat verify2.out; grep -h paper all2",
+                             "mkdir -p y && tar -xf twice.tar -C y && cat $(find y -type f) > all2 && "
+                             "grep -cF 'officer\\\":\\\"%s+%s\\\"' all2 | grep -qx 1 && "
+                             "grep -c '\"cvr\"' all2 | grep -qx 2 && "
+                             "'%s' verify twice.tar --allow-uncertified --expect-election twice > "
+                             "verify2.out 2>&1",
+                             tw_a_id, tw_b_id, pbvote),
+                  0);
 }
 
 int main(int argc, char **argv)
 {
-        static char pbvote[4096];
+        static char pbvote[PATH_MAX];
 
-        if (argc < 2 || !realpath(argv[1], pbvote) || sodium_init() < 0 || fixture_start(&fx, true) < 0) {
-                fprintf(stderr, "usage: test-api-paper PBVOTE (and a working server)\n");
+        if (fixture_start_with_pbvote(&fx, argc, argv, pbvote, "test-api-paper") < 0)
                 return 1;
-        }
         RUN(setup);
         RUN(refusals);
         RUN(papers);
