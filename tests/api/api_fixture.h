@@ -153,6 +153,35 @@ static inline int call(const struct fixture *f, const char *method, const char *
         return http_call(f->port, method, path, token, json, out, cap);
 }
 
+/*
+ * POST the JSON @body to @path through pb_api_dispatch() in this process, as from the address
+ * @client (which a test cannot choose over a socket): the status, the body into @out, and the
+ * Retry-After seconds into *@retry_after when it is not NULL.
+ */
+static inline int fixture_post_from(const struct fixture *f, const char *client, const char *path,
+                                    const char *body, char *out, size_t cap, unsigned *retry_after)
+{
+        struct pb_api_request q;
+        struct pb_api_response r;
+        int st;
+
+        memset(&q, 0, sizeof(q));
+        q.method = "POST";
+        q.path = path;
+        q.content_type = "application/json";
+        q.body = body;
+        q.body_len = strlen(body);
+        q.client = client;
+        pb_api_response_init(&r);
+        (void)pb_api_dispatch(f->api, &q, &r);
+        st = (int)r.status;
+        if (retry_after)
+                *retry_after = r.retry_after;
+        snprintf(out, cap, "%.*s", (int)r.body.len, r.body.data ? r.body.data : "");
+        pb_api_response_release(&r);
+        return st;
+}
+
 /* The string value of "key":"..." in @json (no escapes in the values we read), into @out. */
 static inline int json_str(const char *json, const char *key, char *out, size_t cap)
 {
