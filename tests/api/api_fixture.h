@@ -2,6 +2,7 @@
 #ifndef PB_TEST_API_FIXTURE_H
 #define PB_TEST_API_FIXTURE_H
 
+#include <cjson/cJSON.h>
 #include <limits.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -13,6 +14,7 @@
 
 #include "api/pb_api.h"
 #include "api/pb_http.h"
+#include "dispatch.h"
 #include "ballots/pb_admin_tokens.h"
 #include "http_client.h"
 
@@ -161,25 +163,32 @@ static inline int call(const struct fixture *f, const char *method, const char *
 static inline int fixture_post_from(const struct fixture *f, const char *client, const char *path,
                                     const char *body, char *out, size_t cap, unsigned *retry_after)
 {
-        struct pb_api_request q;
+        struct pb_api_request q = { .method = "POST",
+                                    .path = path,
+                                    .content_type = "application/json",
+                                    .body = body,
+                                    .body_len = strlen(body),
+                                    .client = client };
         struct pb_api_response r;
-        int st;
+        int st = (int)dispatch(f->api, &q, &r);
 
-        memset(&q, 0, sizeof(q));
-        q.method = "POST";
-        q.path = path;
-        q.content_type = "application/json";
-        q.body = body;
-        q.body_len = strlen(body);
-        q.client = client;
-        pb_api_response_init(&r);
-        (void)pb_api_dispatch(f->api, &q, &r);
-        st = (int)r.status;
         if (retry_after)
                 *retry_after = r.retry_after;
         snprintf(out, cap, "%.*s", (int)r.body.len, r.body.data ? r.body.data : "");
         pb_api_response_release(&r);
         return st;
+}
+
+/* The codes of one POST .../codes answer @answer (at most @max of them) into @into: how many. */
+static inline int fixture_take_codes(const char *answer, char (*into)[32], int max)
+{
+        cJSON *j = cJSON_Parse(answer), *c;
+        int n = 0;
+
+        for (c = j ? cJSON_GetObjectItem(j, "codes")->child : NULL; c && n < max; c = c->next)
+                snprintf(into[n++], sizeof(into[0]), "%s", c->valuestring);
+        cJSON_Delete(j);
+        return n;
 }
 
 /* The string value of "key":"..." in @json (no escapes in the values we read), into @out. */

@@ -78,15 +78,11 @@ static void issue(const char *election, const char *body, char (*codes)[32], int
 {
         static char out[1 << 16];
         char path[128];
-        cJSON *j;
         int k = 0;
 
         snprintf(path, sizeof(path), "/v1/elections/%s/codes", election);
         CHECK_INT(call(&fx, "POST", path, fx.admin, body, out, sizeof(out)), 201);
-        j = cJSON_Parse(out);
-        for (cJSON *c = j ? cJSON_GetObjectItem(j, "codes")->child : NULL; c && k < n; c = c->next)
-                snprintf(codes[k++], sizeof(codes[0]), "%s", c->valuestring);
-        cJSON_Delete(j);
+        k = fixture_take_codes(out, codes, n);
         CHECK_INT(k, n);
 }
 

@@ -76,18 +76,6 @@ static void *caster(void *arg)
         return NULL;
 }
 
-/* The codes of one POST .../codes answer into @out (at most @max). */
-static int take_codes(const char *answer, char (*out)[32], int max)
-{
-        cJSON *j = cJSON_Parse(answer), *c;
-        int n = 0;
-
-        for (c = j ? cJSON_GetObjectItem(j, "codes")->child : NULL; c && n < max; c = c->next)
-                snprintf(out[n++], sizeof(out[0]), "%s", c->valuestring);
-        cJSON_Delete(j);
-        return n;
-}
-
 static void create_and_open(void)
 {
         char out[65536], path[400];
@@ -141,11 +129,11 @@ static void create_and_open(void)
         CHECK_INT(call(&fx, "POST", "/v1/elections/metro/codes", fx.admin,
                        "{\"contests\":[\"city\",\"north\"],\"count\":16}", out, sizeof(out)),
                   201);
-        CHECK_INT(take_codes(out, north, want), want);
+        CHECK_INT(fixture_take_codes(out, north, want), want);
         CHECK_INT(call(&fx, "POST", "/v1/elections/metro/codes", fx.admin,
                        "{\"contests\":[\"south\",\"city\"],\"count\":16}", out, sizeof(out)),
                   201);
-        CHECK_INT(take_codes(out, south, want), want);
+        CHECK_INT(fixture_take_codes(out, south, want), want);
 }
 
 /* A submission @ballots (the member's value) with code @code: its status, the answer in @out. */

@@ -42,17 +42,39 @@ static const char manifest_twice[] =
         "{\"type\":\"pbvote.manifest/v1\",\"id\":\"twice\",\"title\":\"Twice\","
         "\"currency\":\"EUR\",\"scale\":0,\"batch_min\":1,\"double_entry\":true," CONTESTS "}";
 
+/* Create the election of @text over HTTP and open its box @id.db (for the tokens the API does not
+ * make): NULL, after a failed check, when it does not open.  The caller frees it. */
+static struct pb_box *create_election(const char *text, const char *id)
+{
+        char out[65536], path[400];
+        struct pb_box *b = NULL;
+
+        CHECK_INT(call(&fx, "POST", "/v1/elections", fx.admin, text, out, sizeof(out)), 201);
+        snprintf(path, sizeof(path), "%s/%s.db", fx.dir, id);
+        CHECK_INT(pb_box_open(path, &b, NULL), PB_OK);
+        return b;
+}
+
+/* Issue N_CODES codes of election @id for city and north over HTTP, into @into. */
+static void issue_codes(const char *id, char (*into)[32])
+{
+        char out[65536], path[128];
+        int n = 0;
+
+        snprintf(path, sizeof(path), "/v1/elections/%s/codes", id);
+        CHECK_INT(call(&fx, "POST", path, fx.admin, "{\"contests\":[\"city\",\"north\"],\"count\":8}", out,
+                       sizeof(out)),
+                  201);
+        n = fixture_take_codes(out, into, N_CODES);
+        CHECK_INT(n, N_CODES);
+}
+
 static void setup(void)
 {
         static const char *const north_only[1] = { "north" };
-        char out[65536], path[400];
-        struct pb_box *b = NULL;
-        cJSON *j, *c;
-        int n = 0;
+        char out[65536];
+        struct pb_box *b = create_election(manifest, "papers");
 
-        CHECK_INT(call(&fx, "POST", "/v1/elections", fx.admin, manifest, out, sizeof(out)), 201);
-        snprintf(path, sizeof(path), "%s/papers.db", fx.dir);
-        CHECK_INT(pb_box_open(path, &b, NULL), PB_OK);
         if (b) {
                 CHECK_INT(pb_box_token_create(b, PB_ROLE_KIOSK, "k", kiosk, NULL, NULL), PB_OK);
                 CHECK_INT(pb_box_token_create(b, PB_ROLE_AUDITOR, "a", auditor, NULL, NULL), PB_OK);
@@ -63,14 +85,7 @@ static void setup(void)
                 pb_box_free(b);
         }
         CHECK_INT(call(&fx, "POST", "/v1/elections/papers/open", fx.admin, NULL, out, sizeof(out)), 200);
-        CHECK_INT(call(&fx, "POST", "/v1/elections/papers/codes", fx.admin,
-                       "{\"contests\":[\"city\",\"north\"],\"count\":8}", out, sizeof(out)),
-                  201);
-        j = cJSON_Parse(out);
-        for (c = j ? cJSON_GetObjectItem(j, "codes")->child : NULL; c && n < N_CODES; c = c->next)
-                snprintf(codes[n++], sizeof(codes[0]), "%s", c->valuestring);
-        cJSON_Delete(j);
-        CHECK_INT(n, N_CODES);
+        issue_codes("papers", codes);
 }
 
 /* POST @route ("paper" or "ballots") with @token: {@members,"code":codes[@code],"submission_id":@sid}. */
@@ -116,14 +131,9 @@ static void turnout_has(const char *want)
 static void setup_twice(void)
 {
         static const char *const north_only[1] = { "north" };
-        char out[65536], path[400];
-        struct pb_box *b = NULL;
-        cJSON *j, *c;
-        int n = 0;
+        char out[65536];
+        struct pb_box *b = create_election(manifest_twice, "twice");
 
-        CHECK_INT(call(&fx, "POST", "/v1/elections", fx.admin, manifest_twice, out, sizeof(out)), 201);
-        snprintf(path, sizeof(path), "%s/twice.db", fx.dir);
-        CHECK_INT(pb_box_open(path, &b, NULL), PB_OK);
         if (b) {
                 CHECK_INT(pb_box_token_create(b, PB_ROLE_OFFICER, "a", tw_a, tw_a_id, NULL), PB_OK);
                 CHECK_INT(pb_box_token_create(b, PB_ROLE_OFFICER, "b", tw_b, tw_b_id, NULL), PB_OK);
@@ -135,14 +145,7 @@ static void setup_twice(void)
         CHECK_INT(call(&fx, "POST", "/v1/elections/twice/open", fx.admin, NULL, out, sizeof(out)), 200);
         CHECK_INT(call(&fx, "GET", "/v1/elections/twice", NULL, NULL, out, sizeof(out)), 200);
         CHECK(strstr(out, "\"double_entry\":true") != NULL);
-        CHECK_INT(call(&fx, "POST", "/v1/elections/twice/codes", fx.admin,
-                       "{\"contests\":[\"city\",\"north\"],\"count\":8}", out, sizeof(out)),
-                  201);
-        j = cJSON_Parse(out);
-        for (c = j ? cJSON_GetObjectItem(j, "codes")->child : NULL; c && n < N_CODES; c = c->next)
-                snprintf(tw_codes[n++], sizeof(tw_codes[0]), "%s", c->valuestring);
-        cJSON_Delete(j);
-        CHECK_INT(n, N_CODES);
+        issue_codes("twice", tw_codes);
         turnout_has("\"double_entry\":{\"differed\":0,\"held\":0}");
 }
 

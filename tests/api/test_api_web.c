@@ -62,15 +62,11 @@ static void issue(const char *id, int count)
 {
         static char out[1 << 20];
         char path[128], body[64];
-        cJSON *j;
 
         snprintf(path, sizeof(path), "/v1/elections/%s/codes", id);
         snprintf(body, sizeof(body), "{\"count\":%d}", count);
         CHECK_INT(call(&fx, "POST", path, fx.admin, body, out, sizeof(out)), 201);
-        j = cJSON_Parse(out);
-        for (cJSON *c = j ? cJSON_GetObjectItem(j, "codes")->child : NULL; c && n_codes < 700; c = c->next)
-                snprintf(codes[n_codes++], sizeof(codes[0]), "%s", c->valuestring);
-        cJSON_Delete(j);
+        n_codes += fixture_take_codes(out, codes + n_codes, 700 - n_codes);
 }
 
 static int http_cast(const char *id, const char *token, const char *code, char *out, size_t cap)
