@@ -54,69 +54,35 @@ static int ask(const char *election, const char *token, const char *client, cons
                size_t cap)
 {
         char path[128], body[256];
-        struct pb_api_request q;
-        struct pb_api_response r;
-        int st;
 
         snprintf(path, sizeof(path), "/v1/elections/%s/codes/contests", election);
         snprintf(body, sizeof(body), "{\"code\":\"%s\"}", code ? code : UNISSUED);
         if (!client)
                 return call(&fx, "POST", path, token, body, out, cap);
-        memset(&q, 0, sizeof(q));
-        q.method = "POST";
-        q.path = path;
-        q.content_type = "application/json";
-        q.body = body;
-        q.body_len = strlen(body);
-        q.client = client;
-        pb_api_response_init(&r);
-        (void)pb_api_dispatch(fx.api, &q, &r);
-        st = (int)r.status;
-        snprintf(out, cap, "%.*s", (int)r.body.len, r.body.data ? r.body.data : "");
-        pb_api_response_release(&r);
-        return st;
+        return fixture_post_from(&fx, client, path, body, out, cap, NULL);
 }
 
 /* A web cast of metro in-process from @client: a north ballot (and a city one) with @code. */
 static int web_cast(const char *client, const char *code, char *out, size_t cap)
 {
         char body[256];
-        struct pb_api_request q;
-        struct pb_api_response r;
-        int st;
 
         snprintf(body, sizeof(body),
                  "{\"ballots\":{\"city\":{\"approvals\":[\"c2\"]},\"north\":{\"approvals\":[\"n1\"]}},"
                  "\"code\":\"%s\",\"submission_id\":\"%032x\"}",
                  code ? code : UNISSUED, ++sid);
-        memset(&q, 0, sizeof(q));
-        q.method = "POST";
-        q.path = "/v1/elections/metro/ballots";
-        q.content_type = "application/json";
-        q.body = body;
-        q.body_len = strlen(body);
-        q.client = client;
-        pb_api_response_init(&r);
-        (void)pb_api_dispatch(fx.api, &q, &r);
-        st = (int)r.status;
-        snprintf(out, cap, "%.*s", (int)r.body.len, r.body.data ? r.body.data : "");
-        pb_api_response_release(&r);
-        return st;
+        return fixture_post_from(&fx, client, "/v1/elections/metro/ballots", body, out, cap, NULL);
 }
 
 static void issue(const char *election, const char *body, char (*codes)[32], int n)
 {
         static char out[1 << 16];
         char path[128];
-        cJSON *j;
         int k = 0;
 
         snprintf(path, sizeof(path), "/v1/elections/%s/codes", election);
         CHECK_INT(call(&fx, "POST", path, fx.admin, body, out, sizeof(out)), 201);
-        j = cJSON_Parse(out);
-        for (cJSON *c = j ? cJSON_GetObjectItem(j, "codes")->child : NULL; c && k < n; c = c->next)
-                snprintf(codes[k++], sizeof(codes[0]), "%s", c->valuestring);
-        cJSON_Delete(j);
+        k = fixture_take_codes(out, codes, n);
         CHECK_INT(k, n);
 }
 

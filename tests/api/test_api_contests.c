@@ -76,18 +76,6 @@ static void *caster(void *arg)
         return NULL;
 }
 
-/* The codes of one POST .../codes answer into @out (at most @max). */
-static int take_codes(const char *answer, char (*out)[32], int max)
-{
-        cJSON *j = cJSON_Parse(answer), *c;
-        int n = 0;
-
-        for (c = j ? cJSON_GetObjectItem(j, "codes")->child : NULL; c && n < max; c = c->next)
-                snprintf(out[n++], sizeof(out[0]), "%s", c->valuestring);
-        cJSON_Delete(j);
-        return n;
-}
-
 static void create_and_open(void)
 {
         char out[65536], path[400];
@@ -141,11 +129,11 @@ static void create_and_open(void)
         CHECK_INT(call(&fx, "POST", "/v1/elections/metro/codes", fx.admin,
                        "{\"contests\":[\"city\",\"north\"],\"count\":16}", out, sizeof(out)),
                   201);
-        CHECK_INT(take_codes(out, north, want), want);
+        CHECK_INT(fixture_take_codes(out, north, want), want);
         CHECK_INT(call(&fx, "POST", "/v1/elections/metro/codes", fx.admin,
                        "{\"contests\":[\"south\",\"city\"],\"count\":16}", out, sizeof(out)),
                   201);
-        CHECK_INT(take_codes(out, south, want), want);
+        CHECK_INT(fixture_take_codes(out, south, want), want);
 }
 
 /* A submission @ballots (the member's value) with code @code: its status, the answer in @out. */
@@ -283,9 +271,7 @@ static void cast_concurrently(void)
 
 static void close_tally_export(const char *pbvote)
 {
-        char out[65536], cmd[8192];
-        static char tar[1 << 20];
-        int st;
+        char out[65536];
 
         CHECK_INT(call(&fx, "POST", "/v1/elections/metro/close", fx.admin, NULL, out, sizeof(out)), 200);
         CHECK_INT(call(&fx, "POST", "/v1/elections/metro/tally", fx.admin, NULL, out, sizeof(out)), 200);
@@ -305,55 +291,22 @@ static void close_tally_export(const char *pbvote)
                 CHECK(strstr((char *)payload, "\"by_contest\":{\"city\":") != NULL);
                 cJSON_Delete(j);
         }
-        {
-                char req[512];
-                int fd = http_connect(fx.port);
-                size_t len = 0;
-                FILE *f;
-                ssize_t n;
-
-                snprintf(req, sizeof(req),
-                         "GET /v1/elections/metro/export HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
-                         "Authorization: Bearer %s\r\n\r\n",
-                         auditor);
-                CHECK(fd >= 0 && http_send(fd, req, strlen(req)) == 0);
-                while (fd >= 0 && len < sizeof(tar) && (n = recv(fd, tar + len, sizeof(tar) - len, 0)) > 0)
-                        len += (size_t)n;
-                if (fd >= 0)
-                        close(fd);
-                CHECK(len > 1024 && !strncmp(tar, "HTTP/1.1 200", 12));
-                snprintf(cmd, sizeof(cmd), "%s/bundle.tar", fx.dir);
-                f = fopen(cmd, "wb");
-                if (f) {
-                        char *body = strstr(tar, "\r\n\r\n");
-                        if (body)
-                                fwrite(body + 4, 1, len - (size_t)(body + 4 - tar), f);
-                        fclose(f);
-                }
-        }
-        snprintf(cmd, sizeof(cmd),
-                 "cd '%s' && '%s' verify bundle.tar --allow-uncertified --expect-election metro > verify.out "
-                 "2>&1 "
-                 "&& grep -c '^contest: ' verify.out | grep -qx 3 && grep -q '^contest:   \"north\" "
-                 "\"North\"' "
-                 "verify.out",
-                 fx.dir, pbvote);
-        st = system(cmd);
-        CHECK_INT(st, 0);
-        if (st) {
-                snprintf(cmd, sizeof(cmd), "cat '%s/verify.out' >&2", fx.dir);
-                CHECK_INT(system(cmd), 0);
-        }
+        CHECK(fixture_export(&fx, "metro", auditor, "bundle.tar"));
+        CHECK_INT(fixture_sh(&fx, "cat verify.out",
+                             "'%s' verify bundle.tar --allow-uncertified --expect-election metro > "
+                             "verify.out 2>&1 "
+                             "&& grep -c '^contest: ' verify.out | grep -qx 3 && "
+                             "grep -q '^contest:   \"north\" \"North\"' verify.out",
+                             pbvote),
+                  0);
 }
 
 int main(int argc, char **argv)
 {
-        static char pbvote[4096];
+        static char pbvote[PATH_MAX];
 
-        if (argc < 2 || !realpath(argv[1], pbvote) || sodium_init() < 0 || fixture_start(&fx, true) < 0) {
-                fprintf(stderr, "usage: test-api-contests PBVOTE (and a working server)\n");
+        if (fixture_start_with_pbvote(&fx, argc, argv, pbvote, "test-api-contests") < 0)
                 return 1;
-        }
         RUN(create_and_open);
         RUN(refusals);
         RUN(cast_concurrently);

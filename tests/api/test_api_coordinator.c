@@ -183,8 +183,6 @@ static void test_period(void)
         char body[4096], out[65536], path[400], kiosk[PB_TOKEN_TEXT_LEN + 1], codes[4][32], end[21], at[21];
         int64_t start = wall + 3600, stop = wall + 7200;
         struct pb_box *b = NULL;
-        cJSON *j;
-        int n = 0;
 
         manifest_of(body, sizeof(body), "timed", 45000000, start, stop);
         CHECK_INT(call(&fx, "POST", "/v1/elections", fx.admin, body, out, sizeof(out)), 201);
@@ -195,10 +193,7 @@ static void test_period(void)
         pb_box_free(b);
         CHECK_INT(call(&fx, "POST", "/v1/elections/timed/codes", fx.admin, "{\"count\":4}", out, sizeof(out)),
                   201);
-        j = cJSON_Parse(out);
-        for (cJSON *c = j ? cJSON_GetObjectItem(j, "codes")->child : NULL; c && n < 4; c = c->next)
-                snprintf(codes[n++], sizeof(codes[0]), "%s", c->valuestring);
-        cJSON_Delete(j);
+        (void)fixture_take_codes(out, codes, 4);
         /* before the start: still a draft (the ticker opens it only at the start) */
         sleep(2);
         state_is("timed", "draft");

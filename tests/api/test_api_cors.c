@@ -15,6 +15,7 @@
 #include "api/api_int.h"
 #include "api/pb_http.h"
 #include "check.h"
+#include "dispatch.h"
 #include "http_client.h"
 
 static struct pb_api *api;
@@ -22,16 +23,11 @@ static struct pb_api *api;
 static unsigned ask(const char *method, const char *path, const char *origin, const char *cors_method,
                     struct pb_api_response *r)
 {
-        struct pb_api_request q;
+        struct pb_api_request q = {
+                .method = method, .path = path, .origin = origin, .cors_method = cors_method
+        };
 
-        memset(&q, 0, sizeof(q));
-        q.method = method;
-        q.path = path;
-        q.origin = origin;
-        q.cors_method = cors_method;
-        pb_api_response_init(r);
-        (void)pb_api_dispatch(api, &q, r);
-        return r->status;
+        return dispatch(api, &q, r);
 }
 
 /* The whole answer to @req (headers and body), read until the server closes. */

@@ -85,31 +85,10 @@ out:
 /* The server again, on the same folder (fixture_start's settings): it opens exp.db. */
 static int restart(void)
 {
-        struct pb_api_config ac;
-        struct pb_http_config hc;
-        struct pb_diag d;
-
-        pb_http_stop(fx.http);
-        pb_api_free(fx.api);
-        fx.http = NULL;
-        fx.api = NULL;
+        fixture_halt(&fx);
         if (!make_box())
                 return -1;
-        memset(&ac, 0, sizeof(ac));
-        pb_api_limits_default(&ac.limits);
-        ac.version = "pbvote test";
-        ac.data_dir = fx.dir;
-        ac.engine = &fx.engine;
-        ac.office = &fx.office;
-        pb_http_config_default(&hc);
-        hc.port = 0;
-        hc.timeout_s = 30;
-        hc.request_timeout_s = 3;
-        pb_diag_clear(&d);
-        if (pb_api_new(&ac, &fx.api, &d) < 0 || pb_http_start(fx.api, &hc, &fx.http, &d) < 0)
-                return -1;
-        fx.port = pb_http_port(fx.http);
-        return 0;
+        return fixture_serve(&fx, 30, 3);
 }
 
 /* Send GET .../export on a new connection; @small_rcvbuf: a client that reads nothing, with a

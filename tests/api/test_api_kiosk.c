@@ -84,7 +84,6 @@ int main(void)
         char device4[PB_TOKEN_TEXT_LEN + 1];
         char frontend[PB_TOKEN_TEXT_LEN + 1], id2[PB_TOKEN_ID_LEN + 1];
         struct pb_box *b = NULL;
-        cJSON *j;
         int n = 0;
 
         fixture_clock = test_clock;
@@ -117,10 +116,7 @@ int main(void)
         CHECK_INT(call(&fx, "POST", "/v1/elections/kio/open", fx.admin, NULL, out, sizeof(out)), 200);
         CHECK_INT(call(&fx, "POST", "/v1/elections/kio/codes", fx.admin, "{\"count\":64}", out, sizeof(out)),
                   201);
-        j = cJSON_Parse(out);
-        for (cJSON *c = j ? cJSON_GetObjectItem(j, "codes")->child : NULL; c && n < 64; c = c->next)
-                snprintf(codes[n++], sizeof(codes[0]), "%s", c->valuestring);
-        cJSON_Delete(j);
+        n = fixture_take_codes(out, codes, 64);
         CHECK_INT(n, 64);
 
         /* a device: a burst of 3, then one per 10 s; the refused code is not spent */

@@ -48,12 +48,23 @@ static void *caster(void *arg)
         return NULL;
 }
 
+/* POST a ballot of the approvals @approvals (a JSON array) with @code and submission id @sid to
+ * election "life" with the kiosk token: the status, the answer into @out. */
+static int cast(const char *approvals, const char *code, unsigned sid, char *out, size_t cap)
+{
+        char body[512];
+
+        snprintf(body, sizeof(body),
+                 "{\"ballot\":{\"approvals\":%s},\"code\":\"%s\",\"submission_id\":\"%032x\"}", approvals,
+                 code, sid);
+        return call(&fx, "POST", "/v1/elections/life/ballots", kiosk, body, out, cap);
+}
+
 static void create_and_open(void)
 {
         char manifest[2048], out[65536];
         struct pb_box *b = NULL;
         char path[400];
-        cJSON *j;
         int n = 0;
 
         snprintf(manifest, sizeof(manifest), fixture_manifest, "life", "life");
@@ -84,12 +95,8 @@ static void create_and_open(void)
         CHECK(strstr(out, "\"field\":\"$.count\"") != NULL);
         CHECK_INT(call(&fx, "POST", "/v1/elections/life/codes", fx.admin, "{\"count\":52}", out, sizeof(out)),
                   201);
-        j = cJSON_Parse(out);
-        for (cJSON *c = j ? cJSON_GetObjectItem(j, "codes")->child : NULL; c && n < THREADS * PER_THREAD + 4;
-             c = c->next)
-                snprintf(codes[n++], sizeof(codes[0]), "%s", c->valuestring);
+        n = fixture_take_codes(out, codes, THREADS * PER_THREAD + 4);
         CHECK_INT(n, THREADS * PER_THREAD + 4);
-        cJSON_Delete(j);
 }
 
 /* Check a receipt offline, as a voter's app would (pbvote receipt: ballots/receipt.c): its promise
@@ -152,67 +159,41 @@ static void cast_concurrently(void)
         }
         /* the same submission again: the same commitment as a 200, under a promise of its own,
          * and every later retry gets those bytes again */
-        snprintf(body, sizeof(body),
-                 "{\"ballot\":{\"approvals\":[\"p1\"]},\"code\":\"%s\",\"submission_id\":\"%032x\"}",
-                 codes[0], 1u);
-        CHECK_INT(call(&fx, "POST", "/v1/elections/life/ballots", kiosk, body, first, sizeof(first)), 200);
+        CHECK_INT(cast("[\"p1\"]", codes[0], 1u, first, sizeof(first)), 200);
         CHECK(strstr(first, commitments[0]) != NULL);
         {
                 struct pb_promise one;
                 CHECK(check_promise(first, &one) && one.size == 1);
         }
-        CHECK_INT(call(&fx, "POST", "/v1/elections/life/ballots", kiosk, body, out, sizeof(out)), 200);
+        CHECK_INT(cast("[\"p1\"]", codes[0], 1u, out, sizeof(out)), 200);
         CHECK_STR(out, first);
         /* the same code and submission id with other ballots: the same bytes, so a retry cannot
          * tell whether a guessed ballot is the stored one (issue 11, vote buying by replay) */
         {
                 static const char *const others[3] = { "[\"p2\"]", "[\"p3\"]", "[\"p1\",\"p2\"]" };
                 for (int k = 0; k < 3; k++) {
-                        snprintf(
-                                body, sizeof(body),
-                                "{\"ballot\":{\"approvals\":%s},\"code\":\"%s\",\"submission_id\":\"%032x\"}",
-                                others[k], codes[0], 1u);
-                        CHECK_INT(call(&fx, "POST", "/v1/elections/life/ballots", kiosk, body, out,
-                                       sizeof(out)),
-                                  200);
+                        CHECK_INT(cast(others[k], codes[0], 1u, out, sizeof(out)), 200);
                         CHECK_STR(out, first);
                 }
         }
         /* a spent code with a new submission: 409 */
-        snprintf(body, sizeof(body),
-                 "{\"ballot\":{\"approvals\":[\"p2\"]},\"code\":\"%s\",\"submission_id\":\"%032x\"}",
-                 codes[1], 999u);
-        CHECK_INT(call(&fx, "POST", "/v1/elections/life/ballots", kiosk, body, out, sizeof(out)), 409);
+        CHECK_INT(cast("[\"p2\"]", codes[1], 999u, out, sizeof(out)), 409);
         CHECK(strstr(out, "\"status\":409") != NULL);
         CHECK(strstr(out, "\"reason\":\"code_spent\"") != NULL);
         CHECK(strstr(out, "\"field\":\"$.code\"") != NULL);
         /* an unknown code, a ballot over max_length, a project that does not exist, an admin token */
-        snprintf(body, sizeof(body),
-                 "{\"ballot\":{\"approvals\":[\"p2\"]},\"code\":\"%s\",\"submission_id\":\"%032x\"}",
-                 "0000-0000-0000-0000-0", 1000u);
-        CHECK(call(&fx, "POST", "/v1/elections/life/ballots", kiosk, body, out, sizeof(out)) / 100 == 4);
+        CHECK(cast("[\"p2\"]", "0000-0000-0000-0000-0", 1000u, out, sizeof(out)) / 100 == 4);
         CHECK(strstr(out, "\"reason\":\"code_malformed\"") != NULL ||
               strstr(out, "\"reason\":\"code_unknown\"") != NULL);
         CHECK(strstr(out, "\"field\":\"$.code\"") != NULL);
-        snprintf(body, sizeof(body),
-                 "{\"ballot\":{\"approvals\":[\"p1\",\"p2\",\"p3\"]},\"code\":\"%s\",\"submission_id\":\"%"
-                 "032x\"}",
-                 codes[THREADS * PER_THREAD], 1001u);
-        CHECK_INT(call(&fx, "POST", "/v1/elections/life/ballots", kiosk, body, out, sizeof(out)), 422);
+        CHECK_INT(cast("[\"p1\",\"p2\",\"p3\"]", codes[THREADS * PER_THREAD], 1001u, out, sizeof(out)), 422);
         CHECK(strstr(out, "\"reason\":\"too_many_picks\"") != NULL);
         CHECK(strstr(out, "\"field\":\"$.ballot.approvals\"") != NULL);
         invalid = invalid_ballots();
-        snprintf(body, sizeof(body),
-                 "{\"ballot\":{\"approvals\":[\"p9\"]},\"code\":\"%s\",\"submission_id\":\"%032x\"}",
-                 codes[THREADS * PER_THREAD], 1002u);
-        CHECK_INT(call(&fx, "POST", "/v1/elections/life/ballots", kiosk, body, out, sizeof(out)), 422);
+        CHECK_INT(cast("[\"p9\"]", codes[THREADS * PER_THREAD], 1002u, out, sizeof(out)), 422);
         CHECK(strstr(out, "\"field\":\"$.ballot.approvals[0]\"") != NULL);
         CHECK(strstr(out, "\"reason\":\"unknown_project\"") != NULL);
-        snprintf(body, sizeof(body),
-                 "{\"ballot\":{\"approvals\":[\"p1\",\"p1\"]},\"code\":\"%s\",\"submission_id\":\"%"
-                 "032x\"}",
-                 codes[THREADS * PER_THREAD], 1003u);
-        CHECK_INT(call(&fx, "POST", "/v1/elections/life/ballots", kiosk, body, out, sizeof(out)), 422);
+        CHECK_INT(cast("[\"p1\",\"p1\"]", codes[THREADS * PER_THREAD], 1003u, out, sizeof(out)), 422);
         CHECK(strstr(out, "\"reason\":\"duplicate_pick\"") != NULL);
         /* refused while reading the ballot's JSON, and counted as the box's own refusals are */
         CHECK_INT(invalid_ballots(), invalid + 2);
@@ -329,9 +310,7 @@ static void pabulib_file(const char *pbvote)
 
 static void close_tally_export(const char *pbvote)
 {
-        char out[65536], cmd[8192];
-        static char tar[1 << 20];
-        int st;
+        char out[65536];
 
         CHECK_INT(call(&fx, "POST", "/v1/elections/life/close", fx.admin, NULL, out, sizeof(out)), 200);
         CHECK_INT(call(&fx, "POST", "/v1/elections/life/close", fx.admin, NULL, out, sizeof(out)), 409);
@@ -351,58 +330,26 @@ static void close_tally_export(const char *pbvote)
         CHECK(strstr(out, "\"certification\":null") != NULL);
         CHECK_INT(call(&fx, "GET", "/v1/elections/life/export", kiosk, NULL, out, sizeof(out)), 403);
         pabulib_file(pbvote);
-        {
-                /* the tar archive: fetched raw, written out, unpacked, verified offline */
-                char req[512];
-                int fd = http_connect(fx.port);
-                size_t len = 0;
-                FILE *f;
-                ssize_t n;
-
-                snprintf(req, sizeof(req),
-                         "GET /v1/elections/life/export HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
-                         "Authorization: Bearer %s\r\n\r\n",
-                         auditor);
-                CHECK(fd >= 0 && http_send(fd, req, strlen(req)) == 0);
-                while (fd >= 0 && len < sizeof(tar) && (n = recv(fd, tar + len, sizeof(tar) - len, 0)) > 0)
-                        len += (size_t)n;
-                if (fd >= 0)
-                        close(fd);
-                CHECK(len > 1024 && !strncmp(tar, "HTTP/1.1 200", 12));
-                snprintf(cmd, sizeof(cmd), "%s/bundle.tar", fx.dir);
-                f = fopen(cmd, "wb");
-                if (f) {
-                        char *body = strstr(tar, "\r\n\r\n");
-                        if (body)
-                                fwrite(body + 4, 1, len - (size_t)(body + 4 - tar), f);
-                        fclose(f);
-                }
-        }
-        snprintf(cmd, sizeof(cmd),
-                 "cd '%s' && tar xf bundle.tar && '%s' verify life --allow-uncertified > verify.out 2>&1",
-                 fx.dir, pbvote);
-        st = system(cmd);
-        CHECK_INT(st, 0);
-        if (st) {
-                snprintf(cmd, sizeof(cmd), "cat '%s/verify.out' >&2", fx.dir);
-                CHECK_INT(system(cmd), 0);
-        }
+        /* the tar archive: fetched raw, written out, unpacked, verified offline */
+        CHECK(fixture_export(&fx, "life", auditor, "bundle.tar"));
+        CHECK_INT(fixture_sh(&fx, "cat verify.out",
+                             "tar xf bundle.tar && '%s' verify life --allow-uncertified > verify.out 2>&1",
+                             pbvote),
+                  0);
         /* not certified yet: without the flag, B5 fails and says how to check the rest meanwhile */
-        snprintf(cmd, sizeof(cmd),
-                 "cd '%s' && '%s' verify life > unc.out 2>&1; test $? = 1 && grep -q 'B5.*not certified this "
-                 "result yet.*--allow-uncertified' unc.out",
-                 fx.dir, pbvote);
-        CHECK_INT(system(cmd), 0);
+        CHECK_INT(fixture_sh(&fx, "cat unc.out",
+                             "'%s' verify life > unc.out 2>&1; test $? = 1 && "
+                             "grep -q 'B5.*not certified this result yet.*--allow-uncertified' unc.out",
+                             pbvote),
+                  0);
 }
 
 int main(int argc, char **argv)
 {
-        static char pbvote[4096];
+        static char pbvote[PATH_MAX];
 
-        if (argc < 2 || !realpath(argv[1], pbvote) || sodium_init() < 0 || fixture_start(&fx, true) < 0) {
-                fprintf(stderr, "usage: test-api-lifecycle PBVOTE (and a working server)\n");
+        if (fixture_start_with_pbvote(&fx, argc, argv, pbvote, "test-api-lifecycle") < 0)
                 return 1;
-        }
         RUN(create_and_open);
         RUN(cast_concurrently);
         check_receipts(false);

@@ -12,6 +12,7 @@
 
 #include "api_fixture.h"
 #include "ballots/pb_box.h"
+#include "unit/xorshift.h"
 
 static struct fixture fx;
 static char kiosk[PB_TOKEN_TEXT_LEN + 1];
@@ -139,10 +140,7 @@ static uint64_t rng = 0x2545f4914f6cdd1dULL;
 
 static uint64_t rnd(void)
 {
-        rng ^= rng >> 12;
-        rng ^= rng << 25;
-        rng ^= rng >> 27;
-        return rng * 2685821657736338717ULL;
+        return xorshift64star(&rng);
 }
 
 static const char *const paths[] = {

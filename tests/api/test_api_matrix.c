@@ -115,7 +115,6 @@ static int make(struct election *e, enum state s)
 {
         char manifest[2048], path[400], out[65536];
         struct pb_box *b = NULL;
-        cJSON *j;
         int k = 0;
 
         memset(e, 0, sizeof(*e));
@@ -136,10 +135,7 @@ static int make(struct election *e, enum state s)
         snprintf(path, sizeof(path), "/v1/elections/%s/codes", e->id);
         if (must(call(&fx, "POST", path, fx.admin, "{\"count\":8}", out, sizeof(out)), 201, "codes"))
                 return -1;
-        j = cJSON_Parse(out);
-        for (cJSON *c = j ? cJSON_GetObjectItem(j, "codes")->child : NULL; c && k < 8; c = c->next)
-                snprintf(e->codes[k++], sizeof(e->codes[0]), "%s", c->valuestring);
-        cJSON_Delete(j);
+        k = fixture_take_codes(out, e->codes, 8);
         if (k != 8 || s == S_DRAFT)
                 return k == 8 ? 0 : -1;
         snprintf(path, sizeof(path), "/v1/elections/%s/open", e->id);

@@ -14,7 +14,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
-#include "http_client.h"
+#include "serve_proc.h"
 
 static int failures;
 
@@ -61,24 +61,6 @@ static int receive(int fd, int ms, char *buf, size_t cap)
         return (int)n;
 }
 
-static unsigned short free_port(void)
-{
-        struct sockaddr_in sa;
-        socklen_t sl = sizeof(sa);
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        unsigned short port = 0;
-
-        memset(&sa, 0, sizeof(sa));
-        sa.sin_family = AF_INET;
-        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-            getsockname(fd, (struct sockaddr *)&sa, &sl) == 0)
-                port = ntohs(sa.sin_port);
-        if (fd >= 0)
-                close(fd);
-        return port;
-}
-
 static int health(unsigned short port)
 {
         const char *r = "GET /v1/health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
@@ -91,7 +73,7 @@ static int health(unsigned short port)
 static void run(const char *pbvote, const char *dir, const char *name)
 {
         char listen[32], buf[512];
-        unsigned short port = free_port();
+        unsigned short port = serve_free_port();
         int fd = name ? listen_notify(name) : -1, status = 0;
         pid_t pid;
 

@@ -14,20 +14,15 @@
 #include "api/api_int.h"
 #include "api/pb_web.h"
 #include "check.h"
+#include "dispatch.h"
 
 static struct pb_api *api;
 
 static unsigned get(const char *method, const char *path, const char *inm, struct pb_api_response *r)
 {
-        struct pb_api_request q;
+        struct pb_api_request q = { .method = method, .path = path, .if_none_match = inm };
 
-        memset(&q, 0, sizeof(q));
-        q.method = method;
-        q.path = path;
-        q.if_none_match = inm;
-        pb_api_response_init(r);
-        (void)pb_api_dispatch(api, &q, r);
-        return r->status;
+        return dispatch(api, &q, r);
 }
 
 static bool is_shell(const struct pb_api_response *r)

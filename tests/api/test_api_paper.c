@@ -42,17 +42,39 @@ static const char manifest_twice[] =
         "{\"type\":\"pbvote.manifest/v1\",\"id\":\"twice\",\"title\":\"Twice\","
         "\"currency\":\"EUR\",\"scale\":0,\"batch_min\":1,\"double_entry\":true," CONTESTS "}";
 
+/* Create the election of @text over HTTP and open its box @id.db (for the tokens the API does not
+ * make): NULL, after a failed check, when it does not open.  The caller frees it. */
+static struct pb_box *create_election(const char *text, const char *id)
+{
+        char out[65536], path[400];
+        struct pb_box *b = NULL;
+
+        CHECK_INT(call(&fx, "POST", "/v1/elections", fx.admin, text, out, sizeof(out)), 201);
+        snprintf(path, sizeof(path), "%s/%s.db", fx.dir, id);
+        CHECK_INT(pb_box_open(path, &b, NULL), PB_OK);
+        return b;
+}
+
+/* Issue N_CODES codes of election @id for city and north over HTTP, into @into. */
+static void issue_codes(const char *id, char (*into)[32])
+{
+        char out[65536], path[128];
+        int n = 0;
+
+        snprintf(path, sizeof(path), "/v1/elections/%s/codes", id);
+        CHECK_INT(call(&fx, "POST", path, fx.admin, "{\"contests\":[\"city\",\"north\"],\"count\":8}", out,
+                       sizeof(out)),
+                  201);
+        n = fixture_take_codes(out, into, N_CODES);
+        CHECK_INT(n, N_CODES);
+}
+
 static void setup(void)
 {
         static const char *const north_only[1] = { "north" };
-        char out[65536], path[400];
-        struct pb_box *b = NULL;
-        cJSON *j, *c;
-        int n = 0;
+        char out[65536];
+        struct pb_box *b = create_election(manifest, "papers");
 
-        CHECK_INT(call(&fx, "POST", "/v1/elections", fx.admin, manifest, out, sizeof(out)), 201);
-        snprintf(path, sizeof(path), "%s/papers.db", fx.dir);
-        CHECK_INT(pb_box_open(path, &b, NULL), PB_OK);
         if (b) {
                 CHECK_INT(pb_box_token_create(b, PB_ROLE_KIOSK, "k", kiosk, NULL, NULL), PB_OK);
                 CHECK_INT(pb_box_token_create(b, PB_ROLE_AUDITOR, "a", auditor, NULL, NULL), PB_OK);
@@ -63,14 +85,7 @@ static void setup(void)
                 pb_box_free(b);
         }
         CHECK_INT(call(&fx, "POST", "/v1/elections/papers/open", fx.admin, NULL, out, sizeof(out)), 200);
-        CHECK_INT(call(&fx, "POST", "/v1/elections/papers/codes", fx.admin,
-                       "{\"contests\":[\"city\",\"north\"],\"count\":8}", out, sizeof(out)),
-                  201);
-        j = cJSON_Parse(out);
-        for (c = j ? cJSON_GetObjectItem(j, "codes")->child : NULL; c && n < N_CODES; c = c->next)
-                snprintf(codes[n++], sizeof(codes[0]), "%s", c->valuestring);
-        cJSON_Delete(j);
-        CHECK_INT(n, N_CODES);
+        issue_codes("papers", codes);
 }
 
 /* POST @route ("paper" or "ballots") with @token: {@members,"code":codes[@code],"submission_id":@sid}. */
@@ -116,14 +131,9 @@ static void turnout_has(const char *want)
 static void setup_twice(void)
 {
         static const char *const north_only[1] = { "north" };
-        char out[65536], path[400];
-        struct pb_box *b = NULL;
-        cJSON *j, *c;
-        int n = 0;
+        char out[65536];
+        struct pb_box *b = create_election(manifest_twice, "twice");
 
-        CHECK_INT(call(&fx, "POST", "/v1/elections", fx.admin, manifest_twice, out, sizeof(out)), 201);
-        snprintf(path, sizeof(path), "%s/twice.db", fx.dir);
-        CHECK_INT(pb_box_open(path, &b, NULL), PB_OK);
         if (b) {
                 CHECK_INT(pb_box_token_create(b, PB_ROLE_OFFICER, "a", tw_a, tw_a_id, NULL), PB_OK);
                 CHECK_INT(pb_box_token_create(b, PB_ROLE_OFFICER, "b", tw_b, tw_b_id, NULL), PB_OK);
@@ -135,14 +145,7 @@ static void setup_twice(void)
         CHECK_INT(call(&fx, "POST", "/v1/elections/twice/open", fx.admin, NULL, out, sizeof(out)), 200);
         CHECK_INT(call(&fx, "GET", "/v1/elections/twice", NULL, NULL, out, sizeof(out)), 200);
         CHECK(strstr(out, "\"double_entry\":true") != NULL);
-        CHECK_INT(call(&fx, "POST", "/v1/elections/twice/codes", fx.admin,
-                       "{\"contests\":[\"city\",\"north\"],\"count\":8}", out, sizeof(out)),
-                  201);
-        j = cJSON_Parse(out);
-        for (c = j ? cJSON_GetObjectItem(j, "codes")->child : NULL; c && n < N_CODES; c = c->next)
-                snprintf(tw_codes[n++], sizeof(tw_codes[0]), "%s", c->valuestring);
-        cJSON_Delete(j);
-        CHECK_INT(n, N_CODES);
+        issue_codes("twice", tw_codes);
         turnout_has("\"double_entry\":{\"differed\":0,\"held\":0}");
 }
 
@@ -338,40 +341,10 @@ static void result_payload(char *payload, size_t cap)
 }
 
 /* The bundle of election @id from GET .../export into DIR/@id.tar. */
-static void export_bundle(const char *id)
-{
-        static char tar[1 << 20];
-        char req[512], path[400];
-        int fd = http_connect(fx.port);
-        size_t len = 0;
-        ssize_t n;
-        FILE *f;
-
-        snprintf(req, sizeof(req),
-                 "GET /v1/elections/%s/export HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
-                 "Authorization: Bearer %s\r\n\r\n",
-                 id, id[0] == 'p' ? auditor : fx.admin);
-        CHECK(fd >= 0 && http_send(fd, req, strlen(req)) == 0);
-        while (fd >= 0 && len < sizeof(tar) && (n = recv(fd, tar + len, sizeof(tar) - len, 0)) > 0)
-                len += (size_t)n;
-        if (fd >= 0)
-                close(fd);
-        CHECK(len > 1024 && !strncmp(tar, "HTTP/1.1 200", 12));
-        snprintf(path, sizeof(path), "%s/%s.tar", fx.dir, id);
-        f = fopen(path, "wb");
-        if (f) {
-                char *body = strstr(tar, "\r\n\r\n");
-                if (body)
-                        fwrite(body + 4, 1, len - (size_t)(body + 4 - tar), f);
-                fclose(f);
-        }
-}
-
 static void close_tally_verify(const char *pbvote)
 {
         static char payload[65536];
-        char out[65536], cmd[8192];
-        int st;
+        char out[65536];
 
         CHECK_INT(call(&fx, "POST", "/v1/elections/papers/close", fx.admin, NULL, out, sizeof(out)), 200);
         CHECK_INT(call(&fx, "POST", "/v1/elections/papers/tally", fx.admin, NULL, out, sizeof(out)), 200);
@@ -389,57 +362,45 @@ static void close_tally_verify(const char *pbvote)
         CHECK(strstr(payload, "\"id\":\"n2\",\"name\":\"Lamp\",\"reason\":\"selected\",\"score\":2,") !=
               NULL);
         CHECK(strstr(payload, "\"voters\":3,\"winners\":[\"n2\",\"n1\"]") != NULL);
-        export_bundle("papers");
+        CHECK(fixture_export(&fx, "papers", auditor, "papers.tar"));
         /* the batch and the officer in the papers' CVRs; the bundle verifies and re-counts */
-        snprintf(cmd, sizeof(cmd),
-                 "cd '%s' && mkdir -p x && tar -xf papers.tar -C x && cat $(find x -type f) > all && "
-                 "grep -cF 'batch\\\":\\\"B1\\\"' all | grep -qx 2 && grep -qF 'batch\\\":\\\"B-2/x\\\"' all "
-                 "&& "
-                 "grep -cF 'officer\\\":\\\"%s\\\"' all | grep -qx 2 && grep -qF 'blank\\\":true' all && "
-                 "grep -qF 'spoiled\\\":true' all && "
-                 "'%s' verify papers.tar --allow-uncertified --expect-election papers > verify.out 2>&1",
-                 fx.dir, officer_id, pbvote);
-        st = system(cmd);
-        CHECK_INT(st, 0);
-        if (st) {
-                snprintf(cmd, sizeof(cmd), "cat '%s/verify.out' >&2; grep -h paper '%s/all' | head -5 >&2",
-                         fx.dir, fx.dir);
-                CHECK_INT(system(cmd), 0);
-        }
+        CHECK_INT(fixture_sh(&fx, "cat verify.out; grep -h paper all | head -5",
+                             "mkdir -p x && tar -xf papers.tar -C x && cat $(find x -type f) > all && "
+                             "grep -cF 'batch\\\":\\\"B1\\\"' all | grep -qx 2 && grep -qF "
+                             "'batch\\\":\\\"B-2/x\\\"' all && "
+                             "grep -cF 'officer\\\":\\\"%s\\\"' all | grep -qx 2 && grep -qF "
+                             "'blank\\\":true' all && "
+                             "grep -qF 'spoiled\\\":true' all && "
+                             "'%s' verify papers.tar --allow-uncertified --expect-election papers > "
+                             "verify.out 2>&1",
+                             officer_id, pbvote),
+                  0);
 }
 
 /* "twice": the agreed papers' CVRs name both officers; the bundle verifies. */
 static void twice_verify(const char *pbvote)
 {
-        char out[65536], cmd[8192];
-        int st;
+        char out[65536];
 
         CHECK_INT(call(&fx, "POST", "/v1/elections/twice/close", fx.admin, NULL, out, sizeof(out)), 200);
         CHECK_INT(call(&fx, "POST", "/v1/elections/twice/tally", fx.admin, NULL, out, sizeof(out)), 200);
-        export_bundle("twice");
-        snprintf(cmd, sizeof(cmd),
-                 "cd '%s' && mkdir -p y && tar -xf twice.tar -C y && cat $(find y -type f) > all2 && "
-                 "grep -cF 'officer\\\":\\\"%s+%s\\\"' all2 | grep -qx 1 && "
-                 "grep -c '\"cvr\"' all2 | grep -qx 2 && "
-                 "'%s' verify twice.tar --allow-uncertified --expect-election twice > verify2.out 2>&1",
-                 fx.dir, tw_a_id, tw_b_id, pbvote);
-        st = system(cmd);
-        CHECK_INT(st, 0);
-        if (st) {
-                snprintf(cmd, sizeof(cmd), "cat '%s/verify2.out' >&2; grep -h paper '%s/all2' >&2", fx.dir,
-                         fx.dir);
-                CHECK_INT(system(cmd), 0);
-        }
+        CHECK(fixture_export(&fx, "twice", fx.admin, "twice.tar"));
+        CHECK_INT(fixture_sh(&fx, "cat verify2.out; grep -h paper all2",
+                             "mkdir -p y && tar -xf twice.tar -C y && cat $(find y -type f) > all2 && "
+                             "grep -cF 'officer\\\":\\\"%s+%s\\\"' all2 | grep -qx 1 && "
+                             "grep -c '\"cvr\"' all2 | grep -qx 2 && "
+                             "'%s' verify twice.tar --allow-uncertified --expect-election twice > "
+                             "verify2.out 2>&1",
+                             tw_a_id, tw_b_id, pbvote),
+                  0);
 }
 
 int main(int argc, char **argv)
 {
-        static char pbvote[4096];
+        static char pbvote[PATH_MAX];
 
-        if (argc < 2 || !realpath(argv[1], pbvote) || sodium_init() < 0 || fixture_start(&fx, true) < 0) {
-                fprintf(stderr, "usage: test-api-paper PBVOTE (and a working server)\n");
+        if (fixture_start_with_pbvote(&fx, argc, argv, pbvote, "test-api-paper") < 0)
                 return 1;
-        }
         RUN(setup);
         RUN(refusals);
         RUN(papers);

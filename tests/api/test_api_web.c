@@ -35,28 +35,12 @@ static void advance(uint64_t ms)
 static unsigned web_cast(const char *election, const char *client, const char *code, char *out, size_t cap)
 {
         char path[96], body[256];
-        struct pb_api_request q;
-        struct pb_api_response r;
-        unsigned st;
 
         snprintf(path, sizeof(path), "/v1/elections/%s/ballots", election);
         snprintf(body, sizeof(body),
                  "{\"ballot\":{\"approvals\":[\"p1\"]},\"code\":\"%s\",\"submission_id\":\"%032x\"}",
                  code ? code : "0410-6105-0R3G-G28A-B", ++sid);
-        memset(&q, 0, sizeof(q));
-        q.method = "POST";
-        q.path = path;
-        q.content_type = "application/json";
-        q.body = body;
-        q.body_len = strlen(body);
-        q.client = client;
-        pb_api_response_init(&r);
-        (void)pb_api_dispatch(fx.api, &q, &r);
-        st = r.status;
-        last_retry = r.retry_after;
-        snprintf(out, cap, "%.*s", (int)r.body.len, r.body.data ? r.body.data : "");
-        pb_api_response_release(&r);
-        return st;
+        return (unsigned)fixture_post_from(&fx, client, path, body, out, cap, &last_retry);
 }
 
 static void create(const char *id, bool web)
@@ -78,15 +62,11 @@ static void issue(const char *id, int count)
 {
         static char out[1 << 20];
         char path[128], body[64];
-        cJSON *j;
 
         snprintf(path, sizeof(path), "/v1/elections/%s/codes", id);
         snprintf(body, sizeof(body), "{\"count\":%d}", count);
         CHECK_INT(call(&fx, "POST", path, fx.admin, body, out, sizeof(out)), 201);
-        j = cJSON_Parse(out);
-        for (cJSON *c = j ? cJSON_GetObjectItem(j, "codes")->child : NULL; c && n_codes < 700; c = c->next)
-                snprintf(codes[n_codes++], sizeof(codes[0]), "%s", c->valuestring);
-        cJSON_Delete(j);
+        n_codes += fixture_take_codes(out, codes + n_codes, 700 - n_codes);
 }
 
 static int http_cast(const char *id, const char *token, const char *code, char *out, size_t cap)

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "ballots/pb_box.h"
+#include "box/kept_codes.h"
 #include "engine/pb_alloc.h"
 
 static double now(void)
@@ -27,17 +28,6 @@ static double now(void)
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static struct pb_key_secret engine, office;
-static char (*codes)[PB_CODE_COMPACT_MAX + 1];
-static size_t n_codes;
-
-static pb_err keep(void *ctx, const struct pb_code *c)
-{
-        (void)ctx;
-        memcpy(codes[n_codes++], c->text, c->len + 1);
-        return PB_OK;
 }
 
 static const char manifest_fmt[] =

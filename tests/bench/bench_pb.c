@@ -17,6 +17,7 @@
 #include "formats/pb_format_pb.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_tally.h"
+#include "unit/xorshift.h"
 
 static double now(void)
 {
@@ -36,10 +37,7 @@ static long peak_rss_kib(void)
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
 static uint64_t rnd(void)
 {
-        rng_state ^= rng_state >> 12;
-        rng_state ^= rng_state << 25;
-        rng_state ^= rng_state >> 27;
-        return rng_state * 2685821657736338717ULL;
+        return xorshift64star(&rng_state);
 }
 
 static char *generate(long voters, size_t *ret_len)

@@ -33,16 +33,12 @@ static unsigned cases, failed_5xx, succeeded, unreached;
 /* Election "flt", open, with a kiosk token, made through the shim; the server then serves it. */
 static int serve_box(void)
 {
-        struct pb_api_config ac;
-        struct pb_http_config hc;
         struct pb_manifest *m = NULL;
         struct pb_box *b = NULL;
-        struct pb_diag d;
         char manifest[2048], path[400];
         int ok;
 
-        pb_http_stop(fx.http);
-        pb_api_free(fx.api);
+        fixture_halt(&fx);
         for (int e = 0; e < 2; e++) {
                 const char *id = e ? "flt2" : "flt";
                 snprintf(manifest, sizeof(manifest), fixture_manifest, id, id);
@@ -59,21 +55,7 @@ static int serve_box(void)
                 if (!ok)
                         return -1;
         }
-        memset(&ac, 0, sizeof(ac));
-        pb_api_limits_default(&ac.limits);
-        ac.version = "pbvote test";
-        ac.data_dir = fx.dir;
-        ac.engine = &fx.engine;
-        ac.office = &fx.office;
-        pb_http_config_default(&hc);
-        hc.port = 0;
-        hc.timeout_s = 30;
-        hc.request_timeout_s = 10;
-        pb_diag_clear(&d);
-        if (pb_api_new(&ac, &fx.api, &d) < 0 || pb_http_start(fx.api, &hc, &fx.http, &d) < 0)
-                return -1;
-        fx.port = pb_http_port(fx.http);
-        return 0;
+        return fixture_serve(&fx, 30, 10);
 }
 
 /* POST .../codes for 10 codes: the status; the codes are kept when it is 201. */

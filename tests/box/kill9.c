@@ -31,20 +31,10 @@
 #include <unistd.h>
 
 #include "ballots/pb_box.h"
+#include "box/kept_codes.h"
 #include "engine/pb_alloc.h"
 
 #define CODES 20000
-
-static struct pb_key_secret engine, office;
-static char (*codes)[PB_CODE_COMPACT_MAX + 1];
-static size_t n_codes;
-
-static pb_err keep(void *ctx, const struct pb_code *c)
-{
-        (void)ctx;
-        memcpy(codes[n_codes++], c->text, c->len + 1);
-        return PB_OK;
-}
 
 static const char manifest_text[] =
         "{\"ballot\":{\"max_length\":3,\"min_length\":1,\"type\":\"approval\"},\"batch_min\":7,"

@@ -7,10 +7,10 @@
 set -u
 pbvote=${1:?usage: box_import.sh PBVOTE PABULIB_DIR}
 data=${2:?usage: box_import.sh PBVOTE PABULIB_DIR}
-case $pbvote in /*) ;; *) pbvote=$(pwd)/$pbvote ;; esac
-case $data in /*) ;; *) data=$(pwd)/$data ;; esac
-[ -d "$data" ] || { echo "no shared data at $data"; exit 1; }
 . "$(dirname "$0")/lib.sh"
+pbvote=$(absolute "$pbvote")
+data=$(absolute "$data")
+[ -d "$data" ] || { echo "no shared data at $data"; exit 1; }
 in_tmpdir import
 "$pbvote" keygen --role engine --out engine.key --name pb.test/engine --no-passphrase >/dev/null 2>&1 || exit 1
 "$pbvote" keygen --role office --out office.key --name pb.test/office --no-passphrase >/dev/null 2>&1 || exit 1

@@ -14,6 +14,11 @@ printf 'not the passphrase\n' > wrong
 
 # A copy of e.key changed by a sed script, mode 0600.
 tampered() { sed -E "$1" e.key > t.key; chmod 600 t.key; cmp -s e.key t.key && echo "# sed changed nothing: $1"; }
+# e.key changed by the sed -E script $1 fails its check with status 3 ($2: what was changed)
+tamper_fails() {
+        tampered "$1"
+        expect 3 "$2" "$pbvote" keygen --check t.key --passphrase-file pass
+}
 
 # --- an encrypted engine key ------------------------------------------------------------------
 expect 0 "create an engine key" "$pbvote" keygen --role engine --out e.key --kdf interactive --passphrase-file pass
@@ -37,18 +42,12 @@ PBVOTE_PASSPHRASE=$pass expect 0 "PBVOTE_PASSPHRASE works" "$pbvote" keygen --ch
 PBVOTE_PASSPHRASE=nope expect 3 "wrong PBVOTE_PASSPHRASE fails" "$pbvote" keygen --check e.key
 
 # --- tampering: every kind of change fails ----------------------------------------------------
-tampered 's/^(sealed-seed: )A/\1B/; t; s/^(sealed-seed: )./\1A/'
-expect 3 "tampered sealed seed fails" "$pbvote" keygen --check t.key --passphrase-file pass
-tampered 's/^role: engine$/role: office/'
-expect 3 "role changed to office fails" "$pbvote" keygen --check t.key --passphrase-file pass
-tampered 's/^kdf: argon2id13 ops=2 /kdf: argon2id13 ops=1 /'
-expect 3 "weakened KDF limits fail" "$pbvote" keygen --check t.key --passphrase-file pass
-tampered 's/^(salt: )A/\1B/; t; s/^(salt: )./\1A/'
-expect 3 "changed salt fails" "$pbvote" keygen --check t.key --passphrase-file pass
-tampered 's/^(nonce: )A/\1B/; t; s/^(nonce: )./\1A/'
-expect 3 "changed nonce fails" "$pbvote" keygen --check t.key --passphrase-file pass
-tampered 's/^public: pbvote-engine\+/public: pbvote-engino+/'
-expect 3 "renamed key fails" "$pbvote" keygen --check t.key --passphrase-file pass
+tamper_fails 's/^(sealed-seed: )A/\1B/; t; s/^(sealed-seed: )./\1A/' "tampered sealed seed fails"
+tamper_fails 's/^role: engine$/role: office/' "role changed to office fails"
+tamper_fails 's/^kdf: argon2id13 ops=2 /kdf: argon2id13 ops=1 /' "weakened KDF limits fail"
+tamper_fails 's/^(salt: )A/\1B/; t; s/^(salt: )./\1A/' "changed salt fails"
+tamper_fails 's/^(nonce: )A/\1B/; t; s/^(nonce: )./\1A/' "changed nonce fails"
+tamper_fails 's/^public: pbvote-engine\+/public: pbvote-engino+/' "renamed key fails"
 head -c 200 e.key > t.key; chmod 600 t.key
 expect 3 "truncated file fails" "$pbvote" keygen --check t.key --passphrase-file pass
 { cat e.key; echo extra; } > t.key; chmod 600 t.key

@@ -12,6 +12,7 @@
 #   has FILE TEXT DESC          FILE holds TEXT (a fixed string)
 #   hasnt FILE TEXT DESC        FILE does not hold TEXT
 #   has_re FILE REGEX DESC      FILE matches the grep regex REGEX
+#   absolute PATH               print PATH made absolute (against the current folder)
 #   in_tmpdir NAME              cd into a new temporary folder, removed on exit
 #   finish                      print the plan "1..N" and exit 1 if a check failed (or none ran)
 # shellcheck shell=sh
@@ -79,6 +80,10 @@ hasnt() {
 
 has_re() {
         if grep -q -- "$2" "$1"; then ok "$3"; else not_ok "$3"; sed 's/^/#   /' "$1" | head -n 10; fi
+}
+
+absolute() {
+        case $1 in /*) echo "$1" ;; *) echo "$(pwd)/$1" ;; esac
 }
 
 in_tmpdir() {

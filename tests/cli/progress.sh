@@ -7,34 +7,39 @@
 set -u
 pbvote=${1:?usage: progress.sh PBVOTE PB_FILE}
 big=${2:?usage: progress.sh PBVOTE PB_FILE}
-case $pbvote in /*) ;; *) pbvote=$(pwd)/$pbvote ;; esac
-case $big in /*) ;; *) big=$(pwd)/$big ;; esac
 . "$(dirname "$0")/lib.sh"
+pbvote=$(absolute "$pbvote")
+big=$(absolute "$big")
 in_tmpdir progress
 trap 'cd /; rm -rf "$lib_tmp"' EXIT
+
+# Run the command line $2 on a pseudo-terminal: its output in $1.raw and, each rewritten line on
+# a line of its own, in $1.out; it must exit 0 ($3: what ran).
+on_terminal() {
+        script -q -e -c "$2" /dev/null > "$1.raw" < /dev/null
+        check "$3 on a terminal passes" [ $? = 0 ]
+        tr '\r' '\n' < "$1.raw" | sed 's/\x1b\[K//g' > "$1.out"
+}
+
 export LC_ALL=C
 
 mkdir -m 700 k
 "$pbvote" keygen --role engine --out k/engine.key --no-passphrase > /dev/null 2>&1
 expect 0 "import $(basename "$big")" "$pbvote" import "$big" --db big.db --key k/engine.key
 hasnt err "cast in" "import in a pipe draws no progress line"
-script -q -e -c "'$pbvote' import '$big' --db tty.db --key k/engine.key" /dev/null > import.raw < /dev/null
-check "import on a terminal passes" [ $? = 0 ]
-tr '\r' '\n' < import.raw | sed 's/\x1b\[K//g' > import.out
+on_terminal import "'$pbvote' import '$big' --db tty.db --key k/engine.key" "import"
 has_re import.out "^pbvote import: ballots: [0-9]* cast in [0-9.]* s ([0-9]*/s)$" "import on a terminal: the total line"
 has_re import.out "^pbvote import: ballots: [0-9]* of [0-9]* cast ([0-9]*%), [0-9]*/s, [0-9]*:[0-9][0-9] left$" \
         "import on a terminal: progress lines with the total, the rate and the time left"
 script -q -e -c "'$pbvote' import '$big' --db quiet.db --key k/engine.key --quiet" /dev/null > import-quiet.raw < /dev/null
 hasnt import-quiet.raw "cast in" "import --quiet draws no progress line"
 city=$(dirname "$big")
-script -q -e -c "'$pbvote' import '$city' --db city.db --key k/engine.key" /dev/null > city.raw < /dev/null
-check "import of a city's folder on a terminal passes" [ $? = 0 ]
+on_terminal city "'$pbvote' import '$city' --db city.db --key k/engine.key" "import of a city's folder"
 has_re city.raw "pbvote import: residents' ballots: [0-9]* cast in " "import of a city's files: the total line"
 expect 0 "tally" "$pbvote" tally --db big.db --key k/engine.key --out result.json
 expect 0 "export" "$pbvote" export --db big.db --out bundle
 hasnt err "written in" "export in a pipe draws no progress line"
-script -q -e -c "'$pbvote' export --db big.db --out tty-bundle" /dev/null > export.raw < /dev/null
-check "export on a terminal passes" [ $? = 0 ]
+on_terminal export "'$pbvote' export --db big.db --out tty-bundle" "export"
 has_re export.raw "pbvote export: ballots: [0-9]* written in [0-9.]* s" "export on a terminal: the total line"
 check "and the same bundle" diff -r bundle tty-bundle
 script -q -e -c "'$pbvote' export --db big.db --out quiet-bundle --quiet" /dev/null > export-quiet.raw < /dev/null
@@ -49,9 +54,7 @@ hasnt pipe.err "checked" "no progress on stderr in a pipe"
 check "nothing at all on stderr in a pipe" [ ! -s pipe.err ]
 
 # a terminal: the line, rewritten in place, then the total
-script -q -e -c "'$pbvote' verify bundle --allow-uncertified" /dev/null > tty.raw < /dev/null
-check "verify on a terminal passes" [ $? = 0 ]
-tr '\r' '\n' < tty.raw | sed 's/\x1b\[K//g' > tty.out
+on_terminal tty "'$pbvote' verify bundle --allow-uncertified" "verify"
 has tty.out "pbvote verify: ballots: $count checked in " "the last line states the total ($count) and the time"
 has_re tty.out "^pbvote verify: ballots: [0-9]* of $count checked ([0-9]*%), [0-9]*/s, [0-9]*:[0-9][0-9] left$" \
         "the lines before it state the count, the total, the rate and the time left"
@@ -60,7 +63,6 @@ tr -d '\r' < pipe.out > pipe.lines
 check "stdout is the same on a terminal" cmp -s pipe.lines tty.rest
 
 # --quiet on a terminal: none
-script -q -e -c "'$pbvote' verify bundle --allow-uncertified --quiet" /dev/null > quiet.raw < /dev/null
-check "verify --quiet on a terminal passes" [ $? = 0 ]
+on_terminal quiet "'$pbvote' verify bundle --allow-uncertified --quiet" "verify --quiet"
 hasnt quiet.raw "checked in" "--quiet draws no progress line"
 finish

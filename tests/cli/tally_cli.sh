@@ -2,11 +2,9 @@
 # pbvote tally from the outside: exit statuses, messages naming file and line, output formats.
 # usage: tally_cli.sh PBVOTE PABULIB_DIR
 set -u
-pbvote=$1
-data=$2
-case $pbvote in /*) ;; *) pbvote=$(pwd)/$pbvote ;; esac
-case $data in /*) ;; *) data=$(pwd)/$data ;; esac
 . "$(dirname "$0")/lib.sh"
+pbvote=$(absolute "$1")
+data=$(absolute "$2")
 in_tmpdir tally-cli
 rembertow=$data/Poland_Warszawa_2023_Rembertow.pb
 

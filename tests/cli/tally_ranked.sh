@@ -2,11 +2,9 @@
 # `pbvote tally` on ranked inputs: exit statuses, the three output formats, error messages.
 # Usage: tally_ranked.sh PBVOTE SHARED_DATA_DIR
 set -u
-pbvote=$1
-data=$2
-case $pbvote in /*) ;; *) pbvote=$(pwd)/$pbvote ;; esac
-case $data in /*) ;; *) data=$(pwd)/$data ;; esac
 . "$(dirname "$0")/lib.sh"
+pbvote=$(absolute "$1")
+data=$(absolute "$2")
 in_tmpdir tally-ranked
 
 blt=$data/stv/droop/blt/42.blt

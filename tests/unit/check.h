@@ -50,10 +50,13 @@ static int check_count;
         } while (0)
 
 /* Run a test function and report its name when it fails. */
-#define RUN(fn)                                                                                              \
+#define RUN(fn) RUN_ARG(fn, )
+
+/* Run a test function of one argument, @arg, and report its name when it fails. */
+#define RUN_ARG(fn, arg)                                                                                     \
         do {                                                                                                 \
                 int check_before_ = check_failures;                                                          \
-                fn();                                                                                        \
+                fn(arg);                                                                                     \
                 if (check_failures != check_before_)                                                         \
                         fprintf(stderr, "FAIL %s\n", #fn);                                                   \
         } while (0)

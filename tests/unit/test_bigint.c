@@ -4,15 +4,13 @@
 #include "check.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_bigint.h"
+#include "xorshift.h"
 
 /* Deterministic pseudo-random limbs (xorshift64*), so failures reproduce. */
 static uint64_t rng_state = 88172645463325252ull;
 static uint64_t rnd(void)
 {
-        rng_state ^= rng_state >> 12;
-        rng_state ^= rng_state << 25;
-        rng_state ^= rng_state >> 27;
-        return rng_state * 2685821657736338717ull;
+        return xorshift64star(&rng_state);
 }
 
 static void set_random(struct pb_big *a, unsigned limbs)

@@ -43,6 +43,14 @@ static void path_of(char *out, size_t cap, const char *name)
         snprintf(out, cap, "%s/%s", dir, name);
 }
 
+/* The key @name from 32 bytes of @fill (the fixtures' keys and the tests' own). */
+static void key(struct pb_key_secret *k, const char *name, uint8_t fill)
+{
+        uint8_t seed[32];
+        memset(seed, fill, sizeof(seed));
+        CHECK_INT(pb_key_secret_from_seed(k, name, seed, NULL), PB_OK);
+}
+
 struct codes {
         struct pb_code c[64];
         size_t n;
@@ -67,6 +75,85 @@ static struct pb_submission sub(const char *code, const uint32_t *items, size_t 
         s.n = n;
         s.channel = PB_CHANNEL_ELECTRONIC;
         return s;
+}
+
+/* sub() with a submission id: 16 bytes of @fill. */
+static struct pb_submission sub_id(const char *code, const uint32_t *items, size_t n, uint8_t fill)
+{
+        struct pb_submission s = sub(code, items, n);
+
+        s.has_submission_id = true;
+        memset(s.submission_id, fill, 16);
+        return s;
+}
+
+/* Cast @s alone: accepted, a retry of an earlier submission if @replayed; its outcome into @out. */
+static void cast_check(struct pb_box *b, const struct pb_submission *s, struct pb_cast_outcome *out,
+                       bool replayed)
+{
+        CHECK_INT(pb_box_cast(b, s, 1, out, NULL), PB_OK);
+        CHECK(out->status == PB_OK && out->replayed == replayed);
+}
+
+/* Free @b and open @db again, with the engine key: what a restarted server does.  False, after a
+ * failed check, when it does not open. */
+static bool reopen(struct pb_box **b, const char *db)
+{
+        pb_box_free(*b);
+        *b = NULL;
+        CHECK_INT(pb_box_open(db, b, NULL), PB_OK);
+        if (!*b)
+                return false;
+        CHECK_INT(pb_box_set_engine_key(*b, &engine, NULL), PB_OK);
+        return true;
+}
+
+/* @b's turnout into @t, with these counts. */
+static void check_turnout(struct pb_box *b, struct pb_turnout *t, uint64_t issued, uint64_t spent,
+                          uint64_t ballots, uint64_t pending, uint64_t log_size)
+{
+        CHECK_INT(pb_box_turnout(b, t, NULL), PB_OK);
+        CHECK_INT(t->codes_issued, issued);
+        CHECK_INT(t->codes_spent, spent);
+        CHECK_INT(t->ballots, ballots);
+        CHECK_INT(t->pending, pending);
+        CHECK_INT(t->log_size, log_size);
+}
+
+/*
+ * The start of most tests: a box at @name in the test folder (its path into @db) from @m (borrowed;
+ * the test manifest when NULL), with the engine key, its election opened and @n codes issued into
+ * @cs (none when @n is 0; @cs may then be NULL).  NULL, after a failed check, when the box could not
+ * be created; the caller frees the box.
+ */
+static struct pb_box *open_election(const struct pb_manifest *m, const char *name, size_t n, struct codes *cs,
+                                    char *db, size_t cap)
+{
+        struct pb_manifest *test_m = m ? NULL : manifest();
+        struct pb_box *b = NULL;
+
+        if (cs)
+                memset(cs, 0, sizeof(*cs));
+        path_of(db, cap, name);
+        CHECK_INT(pb_box_create(db, m ? m : test_m, &b, NULL), PB_OK);
+        pb_manifest_free(test_m); /* the box stores its canonical form */
+        if (!b)
+                return NULL;
+        CHECK_INT(pb_box_set_engine_key(b, &engine, NULL), PB_OK);
+        CHECK_INT(pb_box_election_open(b, &office, NULL), PB_OK);
+        if (n)
+                CHECK_INT(pb_box_codes_issue(b, n, collect, cs, NULL), PB_OK);
+        return b;
+}
+
+/* Cast the ballot @items (@n picks) with @code alone: it must be accepted, its outcome into @out. */
+static void cast_one(struct pb_box *b, const char *code, const uint32_t *items, size_t n,
+                     struct pb_cast_outcome *out)
+{
+        struct pb_submission s = sub(code, items, n);
+
+        CHECK_INT(pb_box_cast(b, &s, 1, out, NULL), PB_OK);
+        CHECK_INT(out->status, PB_OK);
 }
 
 /* No diagnostic of a refused submission may contain its code. */
@@ -299,12 +386,7 @@ static void test_lifecycle(void)
         memcpy(committed[0], out[0].receipt.commitment, 32);
         memcpy(committed[1], out[5].receipt.commitment, 32);
         memcpy(out_s[0], out[6].receipt.promise, sizeof(out_s[0]));
-        CHECK_INT(pb_box_turnout(b, &t, &d), PB_OK);
-        CHECK_INT(t.codes_issued, 10);
-        CHECK_INT(t.codes_spent, 2);
-        CHECK_INT(t.ballots, 2);
-        CHECK_INT(t.pending, 2);
-        CHECK_INT(t.log_size, 0);
+        check_turnout(b, &t, 10, 2, 2, 2, 0);
         CHECK_INT(t.by_channel[PB_CHANNEL_ELECTRONIC], 2);
         CHECK_INT(t.rejected[PB_REJECT_CODE_UNKNOWN], 1);
         CHECK_INT(t.rejected[PB_REJECT_MALFORMED_CODE], 1);
@@ -479,26 +561,14 @@ out:
 static void make_box(const char *name, int n, char *db, size_t cap)
 {
         static const uint32_t a_only[1] = { 0 };
-        struct pb_manifest *m = manifest();
-        struct pb_box *b = NULL;
         struct codes cs;
-        struct pb_submission subs[16];
-        struct pb_cast_outcome out[16];
+        struct pb_cast_outcome out;
+        struct pb_box *b = open_election(NULL, name, (size_t)n, &cs, db, cap);
 
-        memset(&cs, 0, sizeof(cs));
-        path_of(db, cap, name);
-        CHECK_INT(pb_box_create(db, m, &b, NULL), PB_OK);
-        CHECK(b && pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
-        CHECK_INT(pb_box_election_open(b, &office, NULL), PB_OK);
-        CHECK_INT(pb_box_codes_issue(b, (size_t)n, collect, &cs, NULL), PB_OK);
-        for (int i = 0; i < n; i++) {
-                /* one at a time: the log takes the first three, the fourth stays pending */
-                subs[i] = sub(cs.c[i].text, a_only, 1);
-                CHECK_INT(pb_box_cast(b, &subs[i], 1, &out[i], NULL), PB_OK);
-                CHECK_INT(out[i].status, PB_OK);
-        }
+        /* one at a time: the log takes the first three, the fourth stays pending */
+        for (int i = 0; b && i < n; i++)
+                cast_one(b, cs.c[i].text, a_only, 1, &out);
         pb_box_free(b);
-        pb_manifest_free(m);
 }
 
 static int sql(const char *db, const char *stmt)
@@ -595,7 +665,6 @@ static long long file_size(const char *path)
 static void test_wal_truncation(void)
 {
         static const uint32_t a_only[1] = { 0 };
-        struct pb_manifest *m = manifest();
         struct pb_box *b = NULL;
         struct codes cs;
         struct pb_submission subs[8];
@@ -604,15 +673,10 @@ static void test_wal_truncation(void)
         char db[128], wal[160];
         int next = 0;
 
-        memset(&cs, 0, sizeof(cs));
-        path_of(db, sizeof(db), "wal.db");
+        b = open_election(NULL, "wal.db", 20, &cs, db, sizeof(db));
         snprintf(wal, sizeof(wal), "%s-wal", db);
-        CHECK_INT(pb_box_create(db, m, &b, NULL), PB_OK);
         if (!b)
                 goto out;
-        CHECK_INT(pb_box_set_engine_key(b, &engine, NULL), PB_OK);
-        CHECK_INT(pb_box_election_open(b, &office, NULL), PB_OK);
-        CHECK_INT(pb_box_codes_issue(b, 20, collect, &cs, NULL), PB_OK);
         /* three single casts: the first two wait in the WAL, the third completes a batch and the
          * flush empties the WAL */
         for (int i = 0; i < 3; i++) {
@@ -642,12 +706,8 @@ static void test_wal_truncation(void)
                 subs[i] = sub(cs.c[next++].text, a_only, 1);
         CHECK(pb_box_cast(b, subs, 4, out, NULL) == PB_OK && out[3].status == PB_OK);
         CHECK(file_size(wal) > 0);
-        pb_box_free(b);
-        b = NULL;
-        CHECK_INT(pb_box_open(db, &b, NULL), PB_OK);
-        if (!b)
+        if (!reopen(&b, db))
                 goto out;
-        CHECK_INT(pb_box_set_engine_key(b, &engine, NULL), PB_OK);
         for (int i = 0; i < 3; i++)
                 subs[i] = sub(cs.c[next++].text, a_only, 1);
         CHECK(pb_box_cast(b, subs, 3, out, NULL) == PB_OK && out[2].status == PB_OK);
@@ -656,7 +716,6 @@ static void test_wal_truncation(void)
         CHECK_INT(pb_box_check(b, NULL), PB_OK);
 out:
         pb_box_free(b);
-        pb_manifest_free(m);
 }
 
 /* Retries: the same commitment under a promise of its own, byte for byte the same at every retry,
@@ -664,26 +723,17 @@ out:
 static void test_retry(void)
 {
         static const uint32_t ab[2] = { 0, 1 };
-        struct pb_manifest *m = manifest();
         struct pb_box *b = NULL;
         struct pb_submission s;
         struct pb_cast_outcome out, again;
         struct codes cs;
         char db[128];
 
-        memset(&cs, 0, sizeof(cs));
-        path_of(db, sizeof(db), "retry.db");
-        CHECK_INT(pb_box_create(db, m, &b, NULL), PB_OK);
+        b = open_election(NULL, "retry.db", 2, &cs, db, sizeof(db));
         if (!b)
                 goto out;
-        CHECK_INT(pb_box_set_engine_key(b, &engine, NULL), PB_OK);
-        CHECK_INT(pb_box_election_open(b, &office, NULL), PB_OK);
-        CHECK_INT(pb_box_codes_issue(b, 2, collect, &cs, NULL), PB_OK);
-        s = sub(cs.c[0].text, ab, 2);
-        s.has_submission_id = true;
-        memset(s.submission_id, 7, 16);
-        CHECK_INT(pb_box_cast(b, &s, 1, &out, NULL), PB_OK);
-        CHECK(out.status == PB_OK && !out.replayed);
+        s = sub_id(cs.c[0].text, ab, 2, 7);
+        cast_check(b, &s, &out, false);
         check_receipt(&out.receipt, 1);
         /* the receipt as JSON checks offline (ballots/receipt.c), and malformed ones name the field */
         {
@@ -782,27 +832,20 @@ static void test_retry(void)
                 }
         }
         /* a batch of one: the retry's promise is the first one, byte for byte */
-        CHECK_INT(pb_box_cast(b, &s, 1, &again, NULL), PB_OK);
-        CHECK(again.status == PB_OK && again.replayed);
+        cast_check(b, &s, &again, true);
         CHECK_STR(again.receipt.promise, out.receipt.promise);
         CHECK_STR(again.receipt.short_code, out.receipt.short_code);
 
         /* the retry key is in the database: another handle (a restarted server) finds the same
          * commitment for the retry, and nothing was stored twice */
-        pb_box_free(b);
-        b = NULL;
-        CHECK_INT(pb_box_open(db, &b, NULL), PB_OK);
-        if (!b)
+        if (!reopen(&b, db))
                 goto out;
-        CHECK_INT(pb_box_set_engine_key(b, &engine, NULL), PB_OK);
-        CHECK_INT(pb_box_cast(b, &s, 1, &again, NULL), PB_OK);
-        CHECK(again.status == PB_OK && again.replayed);
+        cast_check(b, &s, &again, true);
         CHECK(!memcmp(again.receipt.commitment, out.receipt.commitment, 32));
         /* the same submission id with another code is another voter's ballot: accepted */
         s.code = cs.c[1].text;
         s.code_len = strlen(s.code);
-        CHECK_INT(pb_box_cast(b, &s, 1, &again, NULL), PB_OK);
-        CHECK(again.status == PB_OK && !again.replayed);
+        cast_check(b, &s, &again, false);
         CHECK(memcmp(again.receipt.commitment, out.receipt.commitment, 32) != 0);
         {
                 struct pb_turnout t;
@@ -831,7 +874,6 @@ static void test_retry(void)
         }
 out:
         pb_box_free(b);
-        pb_manifest_free(m);
 }
 
 /* The CVR stored for @commitment (hex into @out), "" when there is none. */
@@ -863,7 +905,6 @@ static void test_retry_any_ballot(void)
 {
         static const uint32_t ab[2] = { 0, 1 }, ballots[3][2] = { { 2, 0 }, { 1, 0 }, { 0, 2 } };
         static const size_t lens[3] = { 1, 1, 2 };
-        struct pb_manifest *m = manifest();
         struct pb_box *b = NULL;
         struct pb_submission s;
         struct pb_cast_outcome first, again[4];
@@ -871,19 +912,11 @@ static void test_retry_any_ballot(void)
         struct codes cs;
         char db[128], cvr0[4096], cvr1[4096];
 
-        memset(&cs, 0, sizeof(cs));
-        path_of(db, sizeof(db), "replay.db");
-        CHECK_INT(pb_box_create(db, m, &b, NULL), PB_OK);
+        b = open_election(NULL, "replay.db", 2, &cs, db, sizeof(db));
         if (!b)
                 goto out;
-        CHECK_INT(pb_box_set_engine_key(b, &engine, NULL), PB_OK);
-        CHECK_INT(pb_box_election_open(b, &office, NULL), PB_OK);
-        CHECK_INT(pb_box_codes_issue(b, 2, collect, &cs, NULL), PB_OK);
-        s = sub(cs.c[0].text, ab, 2);
-        s.has_submission_id = true;
-        memset(s.submission_id, 0x5a, 16);
-        CHECK_INT(pb_box_cast(b, &s, 1, &first, NULL), PB_OK);
-        CHECK(first.status == PB_OK && !first.replayed);
+        s = sub_id(cs.c[0].text, ab, 2, 0x5a);
+        cast_check(b, &s, &first, false);
         stored_cvr(db, first.receipt.commitment, cvr0, sizeof(cvr0));
         CHECK(cvr0[0] != '\0');
         CHECK_INT(pb_box_turnout(b, &t0, NULL), PB_OK);
@@ -891,8 +924,7 @@ static void test_retry_any_ballot(void)
                 for (int k = 0; k < 4; k++) {
                         s.items = k < 3 ? ballots[k] : ab;
                         s.n = k < 3 ? lens[k] : 2;
-                        CHECK_INT(pb_box_cast(b, &s, 1, &again[k], NULL), PB_OK);
-                        CHECK(again[k].status == PB_OK && again[k].replayed);
+                        cast_check(b, &s, &again[k], true);
                         CHECK(!memcmp(again[k].receipt.commitment, first.receipt.commitment, 32));
                         CHECK_STR(again[k].receipt.promise, again[0].receipt.promise);
                         CHECK_STR(again[k].receipt.short_code, again[0].receipt.short_code);
@@ -911,12 +943,8 @@ static void test_retry_any_ballot(void)
                 }
                 s.submission_id[0] ^= 1;
                 /* a restarted server answers the same */
-                pb_box_free(b);
-                b = NULL;
-                CHECK_INT(pb_box_open(db, &b, NULL), PB_OK);
-                if (!b)
+                if (!reopen(&b, db))
                         goto out;
-                CHECK_INT(pb_box_set_engine_key(b, &engine, NULL), PB_OK);
         }
         stored_cvr(db, first.receipt.commitment, cvr1, sizeof(cvr1));
         CHECK_STR(cvr1, cvr0);
@@ -929,7 +957,6 @@ static void test_retry_any_ballot(void)
         CHECK_INT(pb_box_check(b, NULL), PB_OK);
 out:
         pb_box_free(b);
-        pb_manifest_free(m);
 }
 
 /* The whole stream of @x, read @step bytes at a time, into @out. */
@@ -1065,22 +1092,15 @@ static void test_file_modes(void)
         static const uint32_t ab[2] = { 0, 1 };
         struct pb_manifest *m = manifest();
         struct pb_box *b = NULL;
-        struct pb_submission s;
         struct pb_cast_outcome out;
         struct codes cs;
         char db[128], file[160];
         mode_t old = umask(022);
 
-        memset(&cs, 0, sizeof(cs));
-        path_of(db, sizeof(db), "modes.db");
-        CHECK_INT(pb_box_create(db, m, &b, NULL), PB_OK);
+        b = open_election(m, "modes.db", 1, &cs, db, sizeof(db));
         if (!b)
                 goto out;
-        CHECK_INT(pb_box_set_engine_key(b, &engine, NULL), PB_OK);
-        CHECK_INT(pb_box_election_open(b, &office, NULL), PB_OK);
-        CHECK_INT(pb_box_codes_issue(b, 1, collect, &cs, NULL), PB_OK);
-        s = sub(cs.c[0].text, ab, 2);
-        CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK && out.status == PB_OK);
+        cast_one(b, cs.c[0].text, ab, 2, &out);
         CHECK_INT(mode_of(db), 0600);
         snprintf(file, sizeof(file), "%s-wal", db);
         CHECK_INT(mode_of(file), 0600);
@@ -1185,28 +1205,18 @@ static bool sql_run(const char *db, const char *q)
 static void test_find_short(void)
 {
         static const uint32_t ab[2] = { 0, 1 };
-        struct pb_manifest *m = manifest();
         struct pb_cast_outcome out[3];
-        struct pb_submission s;
         struct pb_box *b = NULL;
         struct pb_diag d;
         struct codes cs;
         uint8_t c[32];
         char db[128], typed[32], q[256], hex[65];
 
-        memset(&cs, 0, sizeof(cs));
-        path_of(db, sizeof(db), "short.db");
-        CHECK_INT(pb_box_create(db, m, &b, NULL), PB_OK);
+        b = open_election(NULL, "short.db", 3, &cs, db, sizeof(db));
         if (!b)
                 goto out;
-        CHECK_INT(pb_box_set_engine_key(b, &engine, NULL), PB_OK);
-        CHECK_INT(pb_box_election_open(b, &office, NULL), PB_OK);
-        CHECK_INT(pb_box_codes_issue(b, 3, collect, &cs, NULL), PB_OK);
-        for (int i = 0; i < 3; i++) {
-                s = sub(cs.c[i].text, ab, 2);
-                CHECK_INT(pb_box_cast(b, &s, 1, &out[i], NULL), PB_OK);
-                CHECK_INT(out[i].status, PB_OK);
-        }
+        for (int i = 0; i < 3; i++)
+                cast_one(b, cs.c[i].text, ab, 2, &out[i]);
         CHECK_INT(pb_box_flush(b, NULL), PB_OK);
         for (int i = 0; i < 3; i++) {
                 const char *sc = out[i].receipt.short_code;
@@ -1238,7 +1248,6 @@ static void test_find_short(void)
         CHECK_INT(pb_box_find_short(b, out[1].receipt.short_code, PB_CODE_SHORT_LEN, c, &d), PB_OK);
 out:
         pb_box_free(b);
-        pb_manifest_free(m);
 }
 
 static pb_err count_tokens(void *ctx, const char *id, enum pb_role role, const char *label, bool revoked,
@@ -1302,6 +1311,104 @@ out:
         pb_manifest_free(m);
 }
 
+/* How many spent codes hold a tag. */
+static const char spent_tags[] = "SELECT count(*) FROM codes WHERE spent = 1 AND tag IS NOT NULL";
+
+/*
+ * Open a copy @name (its path into @db) of the fixture box @fixture, a box of schema @version (not
+ * checked when 0) in which the query @q (when not NULL) gives @n: the opening migrates it to the
+ * current schema.  NULL, after a failed check, when it cannot; the caller frees the box.
+ */
+static struct pb_box *open_fixture(const char *fixture, const char *name, int version, const char *q,
+                                   long long n, char *db, size_t cap)
+{
+        struct pb_box *b = NULL;
+        char cmd[512];
+
+        path_of(db, cap, name);
+        snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", fixture, db);
+        if (access(fixture, R_OK) != 0 || system(cmd) != 0) {
+                CHECK_FAIL("cannot copy a schema fixture");
+                fprintf(stderr, "  (%s)\n", fixture);
+                return NULL;
+        }
+        if (version)
+                CHECK_INT(sql_int(db, "PRAGMA user_version"), version);
+        if (q)
+                CHECK_INT(sql_int(db, q), n);
+        CHECK_INT(pb_box_open(db, &b, NULL), PB_OK);
+        if (b)
+                CHECK_INT(sql_int(db, "PRAGMA user_version"), PB_BOX_SCHEMA_VERSION);
+        return b;
+}
+
+/* A retry of a submission cast before the upgrade (@code, submission id 16 bytes of @id, here with
+ * the ballot {c}): replayed with the commitment of its first ballot, @commitment_hex. */
+static void check_old_retry(struct pb_box *b, const char *code, uint8_t id, const char *commitment_hex)
+{
+        static const uint32_t c_only[1] = { 2 };
+        struct pb_submission s = sub_id(code, c_only, 1, id);
+        struct pb_cast_outcome out;
+        uint8_t c[32];
+
+        CHECK(sodium_hex2bin(c, 32, commitment_hex, 64, NULL, NULL, NULL) == 0);
+        cast_check(b, &s, &out, true);
+        CHECK(!memcmp(out.receipt.commitment, c, 32));
+}
+
+/* Close @b's election and tally it (the result into @result); the full check passes in between. */
+static void close_and_tally(struct pb_box *b, struct pb_buf *result)
+{
+        CHECK_INT(pb_box_election_close(b, "2026-06-01T20:00:00Z", NULL), PB_OK);
+        CHECK_INT(pb_box_check(b, NULL), PB_OK);
+        pb_buf_reset(result);
+        CHECK_INT(pb_box_tally(b, NULL, "pbvote test", result, NULL), PB_OK);
+}
+
+/* What the tests know of a fixture box of schema 5 or 6: one contest, six codes, four ballots cast,
+ * the first with 16 bytes 0x50 as its submission id. */
+struct one_contest_box {
+        const char *engine;           /* the engine key's name (from 32 bytes of 0x06) */
+        const char *first_code;       /* the code of the first ballot */
+        const char *first_commitment; /* its commitment, in hex */
+        const char *unused[2];        /* the two codes not spent */
+};
+
+/*
+ * The box @b of fixture @x after its upgrade: it has one contest and passes the full check; with
+ * the engine key, a retry of the first submission gets its first commitment, the two unused codes
+ * cast {a,b} and {c}, and the close keeps the signed manifest byte for byte.  The engine key into
+ * @e (@b borrows it: it must outlive @b), the turnout before the close into @t.
+ */
+static void check_one_contest_goes_on(struct pb_box *b, const struct one_contest_box *x,
+                                      struct pb_key_secret *e, struct pb_turnout *t)
+{
+        static const uint32_t ab[2] = { 0, 1 }, c_only[1] = { 2 };
+        struct pb_cast_outcome out;
+        struct pb_buf before, after;
+
+        pb_buf_init(&before, 0);
+        pb_buf_init(&after, 0);
+        key(e, x->engine, 6);
+        CHECK(!pb_box_manifest(b)->has_contests && pb_box_manifest(b)->n_contests == 1);
+        CHECK_INT(pb_box_check(b, NULL), PB_OK);
+        CHECK_INT(pb_box_document(b, PB_BOX_DOC_MANIFEST, &before, NULL), PB_OK);
+        CHECK_INT(pb_box_set_engine_key(b, e, NULL), PB_OK);
+        check_old_retry(b, x->first_code, 0x50, x->first_commitment);
+        cast_one(b, x->unused[0], ab, 2, &out);
+        cast_one(b, x->unused[1], c_only, 1, &out);
+        CHECK_INT(pb_box_turnout(b, t, NULL), PB_OK);
+        CHECK_INT(t->codes_spent, 6);
+        CHECK_INT(t->ballots, 6);
+        CHECK_INT(t->n_contests, 0);
+        CHECK_INT(pb_box_election_close(b, "2026-06-01T20:00:00Z", NULL), PB_OK);
+        CHECK_INT(pb_box_check(b, NULL), PB_OK);
+        CHECK_INT(pb_box_document(b, PB_BOX_DOC_MANIFEST, &after, NULL), PB_OK);
+        CHECK(before.len == after.len && !memcmp(before.data, after.data, after.len));
+        pb_buf_release(&before);
+        pb_buf_release(&after);
+}
+
 /*
  * A ballot box written by schema 1 (tests/box/box-v1.db, made with pbvote at commit 7d9e518 through
  * the public API: election "v1", engine key "v1test/engine" from 32 bytes of 0x01, office key
@@ -1327,7 +1434,7 @@ static void test_schema1_migrates(const char *fixture)
         static const char promise0_commitment[] = "qGVRFpTcv8Pwj53tRMhFtuyU979E2m9WxdHYmMDOODo=";
         static const uint32_t ab[2] = { 0, 1 }, c_only[1] = { 2 };
         struct pb_key_secret e1, o1;
-        char db[128], cmd[512];
+        char db[128];
         struct pb_box *b = NULL;
         struct pb_turnout t;
         struct pb_submission s;
@@ -1335,42 +1442,16 @@ static void test_schema1_migrates(const char *fixture)
         struct pb_buf note;
         struct pb_diag d;
         uint8_t c[32];
-        uint8_t seed[32];
-        sqlite3 *h = NULL;
-        int version = -1;
 
         pb_buf_init(&note, 0);
-        memset(seed, 1, 32);
-        CHECK_INT(pb_key_secret_from_seed(&e1, "v1test/engine", seed, NULL), PB_OK);
-        memset(seed, 2, 32);
-        CHECK_INT(pb_key_secret_from_seed(&o1, "v1test/office", seed, NULL), PB_OK);
-        path_of(db, sizeof(db), "schema1.db");
-        snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", fixture, db);
-        if (access(fixture, R_OK) != 0 || system(cmd) != 0) {
-                CHECK_FAIL("cannot copy the schema-1 fixture");
-                goto out;
-        }
-        CHECK_INT(pb_box_open(db, &b, &d), PB_OK);
+        key(&e1, "v1test/engine", 1);
+        key(&o1, "v1test/office", 2);
+        b = open_fixture(fixture, "schema1.db", 0, NULL, 0, db, sizeof(db));
         if (!b)
                 goto out;
-        CHECK(sqlite3_open(db, &h) == SQLITE_OK);
-        {
-                sqlite3_stmt *q = NULL;
-                if (sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK &&
-                    sqlite3_step(q) == SQLITE_ROW)
-                        version = sqlite3_column_int(q, 0);
-                sqlite3_finalize(q);
-        }
-        sqlite3_close(h);
-        CHECK_INT(version, PB_BOX_SCHEMA_VERSION);
         CHECK_INT(pb_box_check(b, &d), PB_OK);
         CHECK_INT(pb_box_set_engine_key(b, &e1, &d), PB_OK);
-        CHECK_INT(pb_box_turnout(b, &t, &d), PB_OK);
-        CHECK_INT(t.codes_issued, 12);
-        CHECK_INT(t.codes_spent, 7);
-        CHECK_INT(t.ballots, 7);
-        CHECK_INT(t.pending, 1);
-        CHECK_INT(t.log_size, 6);
+        check_turnout(b, &t, 12, 7, 7, 1, 6);
         for (int i = 0; i < 6; i++) {
                 struct pb_box_proof p;
                 struct pb_checkpoint opened;
@@ -1401,8 +1482,7 @@ static void test_schema1_migrates(const char *fixture)
         s.items = ab;
         s.n = 2;
         s.channel = PB_CHANNEL_ELECTRONIC;
-        CHECK_INT(pb_box_cast(b, &s, 1, &out, &d), PB_OK);
-        CHECK(out.status == PB_OK && out.replayed);
+        cast_check(b, &s, &out, true);
         /* the same commitment as the schema-1 receipt, now under a promise of its own */
         CHECK_INT(pb_b64_decode_exact(promise0_commitment, strlen(promise0_commitment), c, 32), PB_OK);
         CHECK(!memcmp(out.receipt.commitment, c, 32));
@@ -1413,18 +1493,12 @@ static void test_schema1_migrates(const char *fixture)
                 CHECK(p.size == 1 && pb_promise_check(&p, c, &out.receipt.proof, NULL) == PB_OK);
         }
         /* casting goes on: the pending ballot and two new ones make the third batch */
-        for (int i = 0; i < 5; i++) {
-                s = sub(unused[i], c_only, 1);
-                CHECK_INT(pb_box_cast(b, &s, 1, &out, &d), PB_OK);
-                CHECK_INT(out.status, PB_OK);
-        }
+        for (int i = 0; i < 5; i++)
+                cast_one(b, unused[i], c_only, 1, &out);
         CHECK_INT(pb_box_turnout(b, &t, &d), PB_OK);
         CHECK_INT(t.log_size, 12);
         CHECK_INT(t.pending, 0);
-        CHECK_INT(pb_box_election_close(b, "2026-06-01T20:00:00Z", &d), PB_OK);
-        CHECK_INT(pb_box_check(b, &d), PB_OK);
-        pb_buf_reset(&note);
-        CHECK_INT(pb_box_tally(b, NULL, "pbvote test", &note, &d), PB_OK);
+        close_and_tally(b, &note);
 out:
         pb_box_free(b);
         pb_buf_release(&note);
@@ -1454,24 +1528,15 @@ static void test_schema4_migrates(const char *fixture)
         struct pb_cast_outcome out, retry;
         struct pb_turnout t;
         struct pb_buf note;
-        char db[128], cmd[512];
-        uint8_t seed[32], c[32];
+        char db[128];
+        uint8_t c[32];
 
         pb_buf_init(&note, 0);
-        memset(seed, 4, 32);
-        CHECK_INT(pb_key_secret_from_seed(&e4, "v4test/engine", seed, NULL), PB_OK);
-        path_of(db, sizeof(db), "schema4.db");
-        snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", fixture, db);
-        if (access(fixture, R_OK) != 0 || system(cmd) != 0) {
-                CHECK_FAIL("cannot copy the schema-4 fixture");
-                goto out;
-        }
-        CHECK_INT(sql_int(db, "SELECT count(*) FROM codes WHERE spent = 1 AND tag IS NOT NULL"), 3);
-        CHECK_INT(pb_box_open(db, &b, NULL), PB_OK);
+        key(&e4, "v4test/engine", 4);
+        b = open_fixture(fixture, "schema4.db", 0, spent_tags, 3, db, sizeof(db));
         if (!b)
                 goto out;
-        CHECK_INT(sql_int(db, "PRAGMA user_version"), PB_BOX_SCHEMA_VERSION);
-        CHECK_INT(sql_int(db, "SELECT count(*) FROM codes WHERE spent = 1 AND tag IS NOT NULL"), 0);
+        CHECK_INT(sql_int(db, spent_tags), 0);
         CHECK_INT(sql_int(db, "SELECT count(*) FROM codes WHERE spent = 0 AND tag = zeroblob(32)"), 4);
         /* its 8 codes were issued with the mod-37 check (one of them ends in U): the box keeps reading
          * them (issue 13, integrity.md departure 14) */
@@ -1489,10 +1554,7 @@ static void test_schema4_migrates(const char *fixture)
         }
         /* the first submission retried after the upgrade: code_spent with its own ballot as with
          * another, nothing spent or stored */
-        memset(&s, 0, sizeof(s));
-        s = sub(first_code, ab, 2);
-        s.has_submission_id = true;
-        memset(s.submission_id, 0x40, 16);
+        s = sub_id(first_code, ab, 2, 0x40);
         CHECK_INT(pb_box_cast(b, &s, 1, &out, NULL), PB_OK);
         CHECK_INT(out.status, PB_ERR_CONFLICT);
         s.items = c_only;
@@ -1505,15 +1567,11 @@ static void test_schema4_migrates(const char *fixture)
         CHECK_INT(t.codes_spent, 4);
         CHECK_INT(t.ballots, 4);
         /* a new submission with an id, and its retry with another ballot: the first receipt */
-        s = sub(unused[0], ab, 2);
-        s.has_submission_id = true;
-        memset(s.submission_id, 0x44, 16);
-        CHECK_INT(pb_box_cast(b, &s, 1, &out, NULL), PB_OK);
-        CHECK(out.status == PB_OK && !out.replayed);
+        s = sub_id(unused[0], ab, 2, 0x44);
+        cast_check(b, &s, &out, false);
         s.items = c_only;
         s.n = 1;
-        CHECK_INT(pb_box_cast(b, &s, 1, &retry, NULL), PB_OK);
-        CHECK(retry.status == PB_OK && retry.replayed);
+        cast_check(b, &s, &retry, true);
         CHECK(!memcmp(retry.receipt.commitment, out.receipt.commitment, 32));
         /* a mistyped legacy code: malformed, and said to be mistyped (not a bad character) */
         s = sub("7DJ1-ZZR3-17T1-ZPAJ-~", c_only, 1);
@@ -1521,25 +1579,18 @@ static void test_schema4_migrates(const char *fixture)
         CHECK_INT(out.status, PB_ERR_PARSE);
         CHECK_STR(out.diag.refusal, "code_malformed");
         CHECK_STR(out.diag.reason, "check character does not match: a character was mistyped");
-        for (int i = 1; i < 4; i++) {
-                s = sub(unused[i], c_only, 1);
-                CHECK_INT(pb_box_cast(b, &s, 1, &out, NULL), PB_OK);
-                CHECK_INT(out.status, PB_OK);
-        }
+        for (int i = 1; i < 4; i++)
+                cast_one(b, unused[i], c_only, 1, &out);
         CHECK_INT(pb_box_turnout(b, &t, NULL), PB_OK);
         CHECK_INT(t.codes_spent, 8);
         CHECK_INT(t.log_size, 6);
-        CHECK_INT(pb_box_election_close(b, "2026-06-01T20:00:00Z", NULL), PB_OK);
-        CHECK_INT(pb_box_check(b, NULL), PB_OK);
-        pb_buf_reset(&note);
-        CHECK_INT(pb_box_tally(b, NULL, "pbvote test", &note, NULL), PB_OK);
+        close_and_tally(b, &note);
 out:
         pb_box_free(b);
         pb_buf_release(&note);
 }
 
 static void check_bundle_verifies(struct pb_box *b, const char *name);
-static void key(struct pb_key_secret *k, const char *name, uint8_t fill);
 
 /*
  * A ballot box written by schema 5, the schema before votes of several contests (tests/box/
@@ -1554,67 +1605,30 @@ static void key(struct pb_key_secret *k, const char *name, uint8_t fill);
  */
 static void test_schema5_migrates(const char *fixture)
 {
-        static const char first_code[] = "XEXX4YT54P5TRTG5K";
-        static const char first_commitment[] =
-                "bc12e1172caee82507a658e4cb6a473de823277089f0be0c0b4eeb1432af8ec9";
-        static const char *const unused[2] = { "Z2H6CC71BC3KYPV95", "M36P4RNXRB7054PKM" };
-        static const uint32_t ab[2] = { 0, 1 }, c_only[1] = { 2 };
-        struct pb_key_secret e5;
+        static const struct one_contest_box v5 = {
+                "v5test/engine",
+                "XEXX4YT54P5TRTG5K",
+                "bc12e1172caee82507a658e4cb6a473de823277089f0be0c0b4eeb1432af8ec9",
+                { "Z2H6CC71BC3KYPV95", "M36P4RNXRB7054PKM" }
+        };
+        struct pb_key_secret e;
         struct pb_box *b = NULL;
-        struct pb_submission s;
-        struct pb_cast_outcome out;
         struct pb_turnout t;
-        struct pb_buf note, before, after;
+        struct pb_buf note;
         struct pb_seal_envelope env;
         struct pb_doc_close close;
-        char db[128], cmd[512];
-        uint8_t c[32];
+        char db[128];
 
         pb_buf_init(&note, 0);
-        pb_buf_init(&before, 0);
-        pb_buf_init(&after, 0);
         pb_seal_envelope_init(&env);
-        key(&e5, "v5test/engine", 6);
-        path_of(db, sizeof(db), "schema5.db");
-        snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", fixture, db);
-        if (access(fixture, R_OK) != 0 || system(cmd) != 0) {
-                CHECK_FAIL("cannot copy the schema-5 fixture");
-                goto out;
-        }
-        CHECK_INT(sql_int(db, "PRAGMA user_version"), 5);
-        CHECK_INT(sql_int(db, "SELECT count(*) FROM codes WHERE spent = 1 AND tag IS NOT NULL"), 3);
-        CHECK_INT(pb_box_open(db, &b, NULL), PB_OK);
+        b = open_fixture(fixture, "schema5.db", 5, spent_tags, 3, db, sizeof(db));
         if (!b)
                 goto out;
-        CHECK_INT(sql_int(db, "PRAGMA user_version"), PB_BOX_SCHEMA_VERSION);
         CHECK_INT(sql_int(db, "SELECT count(*) FROM codes WHERE contests IS NULL"), 6);
         CHECK_INT(sql_int(db, "SELECT count(*) FROM tokens WHERE contests IS NULL AND device = 1"), 1);
-        CHECK_INT(sql_int(db, "SELECT count(*) FROM codes WHERE spent = 1 AND tag IS NOT NULL"), 3);
-        CHECK(!pb_box_manifest(b)->has_contests && pb_box_manifest(b)->n_contests == 1);
-        CHECK_INT(pb_box_check(b, NULL), PB_OK);
-        CHECK_INT(pb_box_document(b, PB_BOX_DOC_MANIFEST, &before, NULL), PB_OK);
-        CHECK_INT(pb_box_set_engine_key(b, &e5, NULL), PB_OK);
-        CHECK(sodium_hex2bin(c, 32, first_commitment, 64, NULL, NULL, NULL) == 0);
+        CHECK_INT(sql_int(db, spent_tags), 3);
         /* a retry of a submission of schema 5: its commitment, sealed in the code's tag, opens */
-        s = sub(first_code, c_only, 1);
-        s.has_submission_id = true;
-        memset(s.submission_id, 0x50, 16);
-        CHECK_INT(pb_box_cast(b, &s, 1, &out, NULL), PB_OK);
-        CHECK(out.status == PB_OK && out.replayed);
-        CHECK(!memcmp(out.receipt.commitment, c, 32));
-        for (int i = 0; i < 2; i++) {
-                s = sub(unused[i], i ? c_only : ab, i ? 1 : 2);
-                CHECK_INT(pb_box_cast(b, &s, 1, &out, NULL), PB_OK);
-                CHECK_INT(out.status, PB_OK);
-        }
-        CHECK_INT(pb_box_turnout(b, &t, NULL), PB_OK);
-        CHECK_INT(t.codes_spent, 6);
-        CHECK_INT(t.ballots, 6);
-        CHECK_INT(t.n_contests, 0);
-        CHECK_INT(pb_box_election_close(b, "2026-06-01T20:00:00Z", NULL), PB_OK);
-        CHECK_INT(pb_box_check(b, NULL), PB_OK);
-        CHECK_INT(pb_box_document(b, PB_BOX_DOC_MANIFEST, &after, NULL), PB_OK);
-        CHECK(before.len == after.len && !memcmp(before.data, after.data, before.len));
+        check_one_contest_goes_on(b, &v5, &e, &t);
         pb_buf_reset(&note);
         CHECK_INT(pb_box_document(b, PB_BOX_DOC_CLOSE, &note, NULL), PB_OK);
         CHECK_INT(pb_envelope_parse(note.data, note.len, 0, &env, NULL), PB_OK);
@@ -1627,8 +1641,6 @@ out:
         pb_seal_envelope_release(&env);
         pb_box_free(b);
         pb_buf_release(&note);
-        pb_buf_release(&before);
-        pb_buf_release(&after);
 }
 
 /*
@@ -1646,35 +1658,22 @@ out:
  */
 static void test_schema6_migrates(const char *fixture)
 {
-        static const char first_code[] = "ADCFHY0HPJSY7PQDU";
-        static const char first_commitment[] =
-                "cd2395255d324064106fe00cc0c6d88800720671419f4dfc50064a225df566a5";
-        static const char *const unused[2] = { "MJHX2JZZKX8TA0H4P", "5F98YGTQ373TM0WJ3" };
-        static const uint32_t ab[2] = { 0, 1 }, c_only[1] = { 2 };
-        struct pb_key_secret e6;
+        static const struct one_contest_box v6 = {
+                "v6test/engine",
+                "ADCFHY0HPJSY7PQDU",
+                "cd2395255d324064106fe00cc0c6d88800720671419f4dfc50064a225df566a5",
+                { "MJHX2JZZKX8TA0H4P", "5F98YGTQ373TM0WJ3" }
+        };
+        struct pb_key_secret e;
         struct pb_box *b = NULL;
-        struct pb_submission s;
-        struct pb_cast_outcome out;
         struct pb_turnout t;
-        struct pb_buf note, before, after;
-        char db[128], cmd[512];
-        uint8_t c[32];
+        struct pb_buf note;
+        char db[128];
 
         pb_buf_init(&note, 0);
-        pb_buf_init(&before, 0);
-        pb_buf_init(&after, 0);
-        key(&e6, "v6test/engine", 6);
-        path_of(db, sizeof(db), "schema6.db");
-        snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", fixture, db);
-        if (access(fixture, R_OK) != 0 || system(cmd) != 0) {
-                CHECK_FAIL("cannot copy the schema-6 fixture");
-                goto out;
-        }
-        CHECK_INT(sql_int(db, "PRAGMA user_version"), 6);
-        CHECK_INT(pb_box_open(db, &b, NULL), PB_OK);
+        b = open_fixture(fixture, "schema6.db", 6, NULL, 0, db, sizeof(db));
         if (!b)
                 goto out;
-        CHECK_INT(sql_int(db, "PRAGMA user_version"), PB_BOX_SCHEMA_VERSION);
         CHECK_INT(sql_int(db, "SELECT count(*) FROM codes WHERE contests IS NULL"), 6);
         CHECK_INT(sql_int(db, "SELECT count(*) FROM tokens WHERE contests IS NULL"), 3);
         CHECK_INT(sql_int(db,
@@ -1682,46 +1681,14 @@ static void test_schema6_migrates(const char *fixture)
                   1);
         CHECK_INT(sql_int(db, "SELECT count(*) FROM tokens WHERE role = 'auditor' AND revoked = 0"), 1);
         CHECK_INT(sql_int(db, "SELECT count(*) FROM tokens WHERE role = 'admin' AND revoked = 1"), 1);
-        CHECK(!pb_box_manifest(b)->has_contests && pb_box_manifest(b)->n_contests == 1);
-        CHECK_INT(pb_box_check(b, NULL), PB_OK);
-        CHECK_INT(pb_box_document(b, PB_BOX_DOC_MANIFEST, &before, NULL), PB_OK);
-        CHECK_INT(pb_box_set_engine_key(b, &e6, NULL), PB_OK);
-        CHECK(sodium_hex2bin(c, 32, first_commitment, 64, NULL, NULL, NULL) == 0);
-        s = sub(first_code, c_only, 1); /* a retry: its first ballot {a,b} counts, not this one */
-        s.has_submission_id = true;
-        memset(s.submission_id, 0x50, 16);
-        CHECK_INT(pb_box_cast(b, &s, 1, &out, NULL), PB_OK);
-        CHECK(out.status == PB_OK && out.replayed);
-        CHECK(!memcmp(out.receipt.commitment, c, 32));
-        for (int i = 0; i < 2; i++) {
-                s = sub(unused[i], i ? c_only : ab, i ? 1 : 2);
-                CHECK_INT(pb_box_cast(b, &s, 1, &out, NULL), PB_OK);
-                CHECK_INT(out.status, PB_OK);
-        }
-        CHECK_INT(pb_box_turnout(b, &t, NULL), PB_OK);
-        CHECK_INT(t.codes_spent, 6);
-        CHECK_INT(t.ballots, 6);
+        check_one_contest_goes_on(b, &v6, &e, &t);
         CHECK_INT(t.by_channel[PB_CHANNEL_WEB], 1);
         CHECK_INT(t.by_channel[PB_CHANNEL_ELECTRONIC], 5);
-        CHECK_INT(t.n_contests, 0);
-        CHECK_INT(pb_box_election_close(b, "2026-06-01T20:00:00Z", NULL), PB_OK);
-        CHECK_INT(pb_box_check(b, NULL), PB_OK);
-        CHECK_INT(pb_box_document(b, PB_BOX_DOC_MANIFEST, &after, NULL), PB_OK);
-        CHECK(before.len == after.len && !memcmp(before.data, after.data, before.len));
         CHECK_INT(pb_box_tally(b, NULL, "pbvote test", &note, NULL), PB_OK);
         check_bundle_verifies(b, "schema6-bundle");
 out:
         pb_box_free(b);
         pb_buf_release(&note);
-        pb_buf_release(&before);
-        pb_buf_release(&after);
-}
-
-static void key(struct pb_key_secret *k, const char *name, uint8_t fill)
-{
-        uint8_t seed[32];
-        memset(seed, fill, sizeof(seed));
-        CHECK_INT(pb_key_secret_from_seed(k, name, seed, NULL), PB_OK);
 }
 
 /* Verify the bundle of @b (tallied) exported to @name: every check must pass. */
@@ -1743,24 +1710,19 @@ static void check_bundle_verifies(struct pb_box *b, const char *name)
  * duplicate check used to memcpy() from the NULL array of no commitments: UBSan stops on it). */
 static void test_empty_election_verifies(void)
 {
-        struct pb_manifest *m = manifest();
         struct pb_box *b = NULL;
         struct pb_buf env;
         char db[128];
 
         pb_buf_init(&env, 0);
-        path_of(db, sizeof(db), "no-ballots.db");
-        CHECK_INT(pb_box_create(db, m, &b, NULL), PB_OK);
+        b = open_election(NULL, "no-ballots.db", 0, NULL, db, sizeof(db));
         if (!b)
                 goto out;
-        CHECK_INT(pb_box_set_engine_key(b, &engine, NULL), PB_OK);
-        CHECK_INT(pb_box_election_open(b, &office, NULL), PB_OK);
         CHECK_INT(pb_box_election_close(b, "2026-06-01T20:00:00Z", NULL), PB_OK);
         CHECK_INT(pb_box_tally(b, NULL, "pbvote test", &env, NULL), PB_OK);
         check_bundle_verifies(b, "no-ballots-bundle");
 out:
         pb_box_free(b);
-        pb_manifest_free(m);
         pb_buf_release(&env);
 }
 
@@ -1830,7 +1792,6 @@ out:
 static void test_cast_sees_other_process(void)
 {
         static const uint32_t a_only[1] = { 0 };
-        struct pb_manifest *m = manifest();
         struct pb_box *b = NULL;
         struct pb_submission s;
         struct pb_cast_outcome out;
@@ -1839,35 +1800,24 @@ static void test_cast_sees_other_process(void)
         struct codes cs;
         char db[128];
 
-        memset(&cs, 0, sizeof(cs));
-        path_of(db, sizeof(db), "other-process.db");
-        CHECK_INT(pb_box_create(db, m, &b, NULL), PB_OK);
+        b = open_election(NULL, "other-process.db", 3, &cs, db, sizeof(db));
         if (!b)
                 goto out;
-        CHECK_INT(pb_box_set_engine_key(b, &engine, NULL), PB_OK);
-        CHECK_INT(pb_box_election_open(b, &office, NULL), PB_OK);
-        CHECK_INT(pb_box_codes_issue(b, 3, collect, &cs, NULL), PB_OK);
-        s = sub(cs.c[0].text, a_only, 1);
-        s.has_submission_id = true;
-        memset(s.submission_id, 1, 16);
-        CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK && out.status == PB_OK);
+        s = sub_id(cs.c[0].text, a_only, 1, 1);
+        cast_check(b, &s, &out, false);
         CHECK(sql(db, "UPDATE election SET retry_key = randomblob(32)") == SQLITE_OK);
-        s = sub(cs.c[1].text, a_only, 1);
-        s.has_submission_id = true;
-        memset(s.submission_id, 2, 16);
+        s = sub_id(cs.c[1].text, a_only, 1, 2);
         CHECK_INT(pb_box_cast(b, &s, 1, &out, &d), PB_ERR_BUSY);
         CHECK(pb_box_turnout(b, &t, NULL) == PB_OK && t.ballots == 1 && t.codes_spent == 1);
         /* the next cast prepares from the key now stored, and a retry of it finds its commitment */
-        CHECK(pb_box_cast(b, &s, 1, &out, NULL) == PB_OK && out.status == PB_OK && !out.replayed);
+        cast_check(b, &s, &out, false);
         {
                 struct pb_cast_outcome again;
-                CHECK(pb_box_cast(b, &s, 1, &again, NULL) == PB_OK && again.status == PB_OK &&
-                      again.replayed);
+                cast_check(b, &s, &again, true);
                 CHECK(!memcmp(again.receipt.commitment, out.receipt.commitment, 32));
         }
 out:
         pb_box_free(b);
-        pb_manifest_free(m);
 }
 
 /* Box @name from the test manifest titled @title: opened, three ballots, closed; tallied if @tally. */
@@ -1883,16 +1833,11 @@ static void make_closed(const char *name, const char *title, bool tally, char *d
         char text[sizeof(manifest_text) + 64];
         const char *at = strstr(manifest_text, "\"title\":\"Test\"");
 
-        memset(&cs, 0, sizeof(cs));
-        path_of(db, cap, name);
         /* the test manifest with another title: the same election, another manifest */
         snprintf(text, sizeof(text), "%.*s\"title\":\"%s\"%s", (int)(at - manifest_text), manifest_text,
                  title, at + strlen("\"title\":\"Test\""));
         CHECK_INT(pb_manifest_parse(text, strlen(text), &m, NULL), PB_OK);
-        CHECK_INT(pb_box_create(db, m, &b, NULL), PB_OK);
-        CHECK(b && pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
-        CHECK(b && pb_box_election_open(b, &office, NULL) == PB_OK);
-        CHECK(b && pb_box_codes_issue(b, 3, collect, &cs, NULL) == PB_OK);
+        b = open_election(m, name, 3, &cs, db, cap);
         for (int i = 0; i < 3; i++)
                 subs[i] = sub(cs.c[i].text, a_only, 1);
         CHECK(b && pb_box_cast(b, subs, 3, out, NULL) == PB_OK);
@@ -1962,17 +1907,11 @@ static void test_inconsistent_documents(void)
         /* the stored manifest is not the signed one: the close signs nothing and voting stops */
         {
                 static const uint32_t a_only[1] = { 0 };
-                struct pb_manifest *m = manifest();
                 struct pb_submission sb;
                 struct pb_cast_outcome out;
                 struct codes cs;
 
-                memset(&cs, 0, sizeof(cs));
-                path_of(a, sizeof(a), "doc-manifest.db");
-                CHECK_INT(pb_box_create(a, m, &b, NULL), PB_OK);
-                CHECK(b && pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
-                CHECK(b && pb_box_election_open(b, &office, NULL) == PB_OK);
-                CHECK(b && pb_box_codes_issue(b, 1, collect, &cs, NULL) == PB_OK);
+                b = open_election(NULL, "doc-manifest.db", 1, &cs, a, sizeof(a));
                 sb = sub(cs.c[0].text, a_only, 1);
                 CHECK(b && pb_box_cast(b, &sb, 1, &out, NULL) == PB_OK);
                 CHECK(graft(a, elsewhere, "manifest") == SQLITE_OK);
@@ -1984,7 +1923,6 @@ static void test_inconsistent_documents(void)
                         CHECK(pb_box_state(b, &s) == PB_OK && s == PB_BOX_SUSPENDED);
                         CHECK(pb_box_document(b, PB_BOX_DOC_CLOSE, &cert, NULL) == PB_ERR_NOT_FOUND);
                 }
-                pb_manifest_free(m);
         }
         pb_box_free(b);
         pb_buf_release(&result);
@@ -2082,26 +2020,10 @@ int main(int argc, char **argv)
                         "usage: test-box SCHEMA1_FIXTURE SCHEMA4_FIXTURE SCHEMA5_FIXTURE SCHEMA6_FIXTURE\n");
                 return 1;
         }
-        {
-                const char *fixture = argv[1];
-                /* RUN() takes a function without arguments */
-                int before = check_failures;
-                test_schema1_migrates(fixture);
-                if (check_failures != before)
-                        fprintf(stderr, "FAIL test_schema1_migrates\n");
-                before = check_failures;
-                test_schema4_migrates(argv[2]);
-                if (check_failures != before)
-                        fprintf(stderr, "FAIL test_schema4_migrates\n");
-                before = check_failures;
-                test_schema5_migrates(argv[3]);
-                if (check_failures != before)
-                        fprintf(stderr, "FAIL test_schema5_migrates\n");
-                before = check_failures;
-                test_schema6_migrates(argv[4]);
-                if (check_failures != before)
-                        fprintf(stderr, "FAIL test_schema6_migrates\n");
-        }
+        RUN_ARG(test_schema1_migrates, argv[1]);
+        RUN_ARG(test_schema4_migrates, argv[2]);
+        RUN_ARG(test_schema5_migrates, argv[3]);
+        RUN_ARG(test_schema6_migrates, argv[4]);
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
         if (system(cmd) != 0)
                 fprintf(stderr, "could not remove %s\n", dir);

@@ -306,6 +306,19 @@ static void test_greedy_by_hand(void)
         }
 }
 
+/* With @lim set to @v, the ballot @items/@points (@n picks) is refused, saying @reason. */
+static void check_over_limit(struct pb_election *e, enum pb_limit lim, int64_t v, const uint32_t *items,
+                             const int64_t *points, size_t n, const char *reason)
+{
+        struct pb_diag d;
+
+        e->limits.has[lim] = true;
+        e->limits.v[lim] = v;
+        pb_diag_clear(&d);
+        CHECK_INT(pb_ballot_check(e, items, points, n, PB_CHECK_STRICT, NULL, &d), PB_ERR_INVALID);
+        CHECK_STR(d.reason, reason);
+}
+
 /*
  * A ballot's own sums: 1100 projects of cost M approved at once cost 1100 M > 2^63 - 1.  Without
  * a cost limit the ballot is valid; with max_sum_cost M it is refused for exceeding it (not for
@@ -332,19 +345,12 @@ static void test_ballot_sums(void)
         }
         e->vote_type = PB_VOTE_APPROVAL;
         CHECK_INT(pb_ballot_check(e, items, NULL, NP, PB_CHECK_STRICT, NULL, &d), PB_OK);
-        e->limits.has[PB_LIM_MAX_SUM_COST] = true;
-        e->limits.v[PB_LIM_MAX_SUM_COST] = M;
-        pb_diag_clear(&d);
-        CHECK_INT(pb_ballot_check(e, items, NULL, NP, PB_CHECK_STRICT, NULL, &d), PB_ERR_INVALID);
-        CHECK_STR(d.reason, "picks cost more than max_sum_cost");
+        check_over_limit(e, PB_LIM_MAX_SUM_COST, M, items, NULL, NP, "picks cost more than max_sum_cost");
         e->vote_type = PB_VOTE_SCORING;
         e->limits.has[PB_LIM_MAX_SUM_COST] = false;
         CHECK_INT(pb_ballot_check(e, items, points, NP, PB_CHECK_STRICT, NULL, &d), PB_OK);
-        e->limits.has[PB_LIM_MAX_SUM_POINTS] = true;
-        e->limits.v[PB_LIM_MAX_SUM_POINTS] = M;
-        pb_diag_clear(&d);
-        CHECK_INT(pb_ballot_check(e, items, points, NP, PB_CHECK_STRICT, NULL, &d), PB_ERR_INVALID);
-        CHECK_STR(d.reason, "more points in total than max_sum_points");
+        check_over_limit(e, PB_LIM_MAX_SUM_POINTS, M, items, points, NP,
+                         "more points in total than max_sum_points");
 out:
         pb_free(items);
         pb_free(points);

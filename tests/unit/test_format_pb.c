@@ -18,6 +18,17 @@ static struct pb_election *parse(const char *text, pb_err *ret_err, struct pb_di
         return e;
 }
 
+/* @text parsed: it must parse.  NULL (a failed check) when it does not; the caller frees it. */
+static struct pb_election *parse_ok(const char *text)
+{
+        struct pb_diag d;
+        pb_err e;
+        struct pb_election *el = parse(text, &e, &d);
+
+        CHECK_INT(e, PB_OK);
+        return el;
+}
+
 #define HEAD(vote_type, extra_meta)                                                                          \
         "META\nkey;value\ndescription;test\ncountry;Poland\nunit;Test\ninstance;2024\nnum_projects;3\n"      \
         "num_votes;2\nbudget;100\nvote_type;" vote_type                                                      \
@@ -32,11 +43,8 @@ static void test_quoting(void)
                                                 "2;30;Konkurs \" NA NAJ\r\n"
                                                 "3;20;\"two\nlines\"\r\n"
                                                 "VOTES\r\nvoter_id;vote\r\nv1;1,2\r\nv2;3\r\n";
-        struct pb_diag d;
-        pb_err e;
-        struct pb_election *el = parse(text, &e, &d);
+        struct pb_election *el = parse_ok(text);
 
-        CHECK_INT(e, PB_OK);
         if (!el)
                 return;
         CHECK_STR(el->projects[0].name, "\"Konikowo\" - plac; ETAP II");
@@ -54,11 +62,8 @@ static void test_money_and_sentinel(void)
                 "ordinal", "min_length;1\n") "PROJECTS\nproject_id;cost;votes;score;selected\n"
                                              "BO.OM.97/24;40.5;2;3;1\nc1;999999999;1;2;0\nx;59.25;0;0;3\n"
                                              "VOTES\nvoter_id;vote\nv1;BO.OM.97/24,c1\nv2;BO.OM.97/24\n";
-        struct pb_diag d;
-        pb_err e;
-        struct pb_election *el = parse(text, &e, &d);
+        struct pb_election *el = parse_ok(text);
 
-        CHECK_INT(e, PB_OK);
         if (!el)
                 return;
         CHECK_INT(el->scale, 2);
@@ -81,11 +86,8 @@ static void test_bom_none_blank(void)
                 "cumulative",
                 "max_sum_points;5\n") "PROJECTS\nproject_id;cost;name\n1;10;None\n2;20;NONE\n3;30;x\n\n"
                                       "VOTES\nvoter_id;vote;points;age\nv1;1,2;3,2;none\nv2;3;5;31\n";
-        struct pb_diag d;
-        pb_err e;
-        struct pb_election *el = parse(text, &e, &d);
+        struct pb_election *el = parse_ok(text);
 
-        CHECK_INT(e, PB_OK);
         if (!el)
                 return;
         CHECK_STR(el->projects[0].name, "");

@@ -13,41 +13,8 @@
 #include "engine/mes_int.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_tally.h"
+#include "letters_election.h"
 #include "naive_rules.h"
-
-/* An election from a compact description: ballots are strings of project letters 'a'.. */
-static struct pb_election *make(int64_t budget, const int64_t *costs, int m, const char *const *ballots,
-                                int n)
-{
-        struct pb_election *e = pb_election_new();
-        struct pb_diag d;
-
-        e->budget = budget;
-        e->vote_type = PB_VOTE_APPROVAL;
-        for (int p = 0; p < m; p++) {
-                char id[2] = { (char)('a' + p), 0 };
-                CHECK_INT(pb_election_add_project(e, id, 1, costs[p], NULL, &d), PB_OK);
-        }
-        for (int v = 0; v < n; v++) {
-                for (const char *s = ballots[v]; *s; s++)
-                        CHECK_INT(pb_ballots_add_item(e, (uint32_t)(*s - 'a'), 0), PB_OK);
-                CHECK_INT(pb_ballots_end(e, NULL), PB_OK);
-        }
-        return e;
-}
-
-/* Run @rule; return the winners as a string of letters in selection order. */
-static void tally(const struct pb_election *e, const struct pb_rule *rule, char *out, struct pb_result *res)
-{
-        struct pb_diag d;
-        size_t k = 0;
-
-        pb_result_init(res);
-        CHECK_INT(pb_tally_run(e, rule, res, &d), PB_OK);
-        for (size_t i = 0; i < res->n_winners; i++)
-                out[k++] = e->projects[res->winners[i]].id[0];
-        out[k] = 0;
-}
 
 static const char *detail(const struct pb_result *r, const char *key)
 {
@@ -85,13 +52,13 @@ static void test_checker_cases(void)
 {
         const int64_t costs[] = { 6, 4, 4 };
         const char *ballots[] = { "ab", "ab", "ac", "c" };
-        struct pb_election *e = make(10, costs, 3, ballots, 4);
+        struct pb_election *e = letters_election(10, costs, 3, ballots, 4);
         struct pb_result res;
         struct pb_rule r;
         char w[16];
 
         rule_plain_mes(&r);
-        tally(e, &r, w, &res);
+        letters_tally(e, &r, w, &res);
         CHECK_STR(w, "a");
         CHECK_STR(detail(&res, "voter_budget"), "5/2");
         CHECK_STR(res.steps[0].measure, "2"); /* each of the 3 supporters paid 2 */
@@ -104,7 +71,7 @@ static void test_checker_cases(void)
         pb_result_release(&res);
 
         rule_named(&r, "equalshares/add1");
-        tally(e, &r, w, &res);
+        letters_tally(e, &r, w, &res);
         CHECK_STR(w, "ac");
         CHECK_STR(detail(&res, "voter_budget"), "3");
         CHECK_STR(detail(&res, "add1_steps"), "1");
@@ -119,7 +86,7 @@ static void test_checker_cases(void)
         /* our "equalshares" (a manifest, --rule) is MES with Add1, as equalshares.net runs it */
         rule_named(&r, "equalshares");
         CHECK_INT(r.completion, PB_COMPLETE_ADD1);
-        tally(e, &r, w, &res);
+        letters_tally(e, &r, w, &res);
         CHECK_STR(w, "ac");
         pb_result_release(&res);
         /* a pabulib file's META "equalshares" is plain MES, as the checker verifies it: {a} */
@@ -130,7 +97,7 @@ static void test_checker_cases(void)
                 CHECK_INT(pb_rule_for_election(e, &fr, &d), PB_OK);
                 CHECK_INT(fr.completion, PB_COMPLETE_NONE);
                 CHECK_INT(fr.tie_break, PB_TIE_COST_THEN_VOTES);
-                tally(e, &fr, w, &res);
+                letters_tally(e, &fr, w, &res);
                 CHECK_STR(w, "a");
                 pb_result_release(&res);
                 e->rule = "equalshares/add1";
@@ -153,13 +120,13 @@ static void test_checker_comparison(void)
 {
         const int64_t costs[] = { 1, 1, 1 };
         const char *ballots[] = { "a", "a", "b" };
-        struct pb_election *e = make(2, costs, 3, ballots, 3);
+        struct pb_election *e = letters_election(2, costs, 3, ballots, 3);
         struct pb_result res;
         struct pb_rule r;
         char w[16];
 
         rule_named(&r, "equalshares-comparison");
-        tally(e, &r, w, &res);
+        letters_tally(e, &r, w, &res);
         CHECK_STR(w, "ab");
         CHECK_STR(detail(&res, "comparison"), "greedy");
         CHECK_STR(detail(&res, "prefer_greedy"), "1");
@@ -181,24 +148,24 @@ static void test_add1_grids(void)
 {
         const int64_t costs[] = { 16, 12 };
         const char *ballots[] = { "a", "a", "a", "b", "b", "", "" };
-        struct pb_election *e = make(26, costs, 2, ballots, 6);
+        struct pb_election *e = letters_election(26, costs, 2, ballots, 6);
         struct pb_result res;
         struct pb_rule r;
         char w[16];
 
         rule_named(&r, "equalshares/add1");
-        tally(e, &r, w, &res);
+        letters_tally(e, &r, w, &res);
         CHECK_STR(w, "");
         CHECK_STR(detail(&res, "voter_budget"), "5");
         pb_result_release(&res);
         r.completion = PB_COMPLETE_ADD1_UNFLOORED;
-        tally(e, &r, w, &res);
+        letters_tally(e, &r, w, &res);
         CHECK_STR(w, "a");
         CHECK_STR(detail(&res, "voter_budget"), "16/3");
         CHECK_STR(res.steps[0].measure, "16/3");
         pb_result_release(&res);
         r.completion = PB_COMPLETE_ADD1_EXHAUSTIVE;
-        tally(e, &r, w, &res);
+        letters_tally(e, &r, w, &res);
         CHECK_STR(w, "a");
         CHECK_STR(detail(&res, "add1_steps"), "1");
         pb_result_release(&res);
@@ -213,13 +180,13 @@ static void test_empty_ballots(void)
 {
         const int64_t costs[] = { 6 };
         const char *ballots[] = { "a", "" };
-        struct pb_election *e = make(10, costs, 1, ballots, 2);
+        struct pb_election *e = letters_election(10, costs, 1, ballots, 2);
         struct pb_result res;
         struct pb_rule r;
         char w[16];
 
         rule_plain_mes(&r);
-        tally(e, &r, w, &res);
+        letters_tally(e, &r, w, &res);
         CHECK_STR(w, "");
         CHECK_INT(res.n_voters, 2);
         CHECK_INT(res.projects[0].reason, PB_REASON_UNAFFORDABLE);
@@ -253,7 +220,7 @@ static void test_points_and_ties(void)
         CHECK_INT(pb_ballots_end(e, NULL), PB_OK);
         rule_plain_mes(&r);
         r.utility = PB_UTIL_POINTS;
-        tally(e, &r, w, &res);
+        letters_tally(e, &r, w, &res);
         CHECK_STR(w, "y");
         CHECK_STR(res.steps[0].measure, "4/3");
         CHECK_INT(res.steps[0].supporters, 2);
@@ -262,10 +229,10 @@ static void test_points_and_ties(void)
         {
                 const int64_t costs[] = { 2, 2 };
                 const char *ballots[] = { "b", "a" };
-                e = make(4, costs, 2, ballots, 2);
+                e = letters_election(4, costs, 2, ballots, 2);
                 rule_plain_mes(&r);
                 r.tie_break = PB_TIE_LEXICO;
-                tally(e, &r, w, &res);
+                letters_tally(e, &r, w, &res);
                 CHECK_STR(w, "ab");
                 CHECK_INT(res.n_ties, 1);
                 CHECK_STR(res.ties[0].on, "rho");
@@ -280,10 +247,7 @@ static void test_points_and_ties(void)
 static uint64_t rs = 0x9e3779b97f4a7c15ull;
 static uint64_t rnd(uint64_t n)
 {
-        rs ^= rs << 13;
-        rs ^= rs >> 7;
-        rs ^= rs << 17;
-        return rs % n;
+        return letters_random(&rs, n);
 }
 
 /* A random tiny election in both forms; @points: cumulative ballots with 0..3 points. */
@@ -394,7 +358,7 @@ static void test_random_against_naive(void)
                 r.kind = PB_RULE_EQUAL_SHARES;
                 r.utility = u;
                 r.tie_break = PB_TIE_LEXICO;
-                tally(e, &r, w, &res);
+                letters_tally(e, &r, w, &res);
                 naive_mes(&ne, nq_make(ne.budget, ne.n), &o);
                 same_outcome(&ne, &o, &res, "mes", trial);
                 /* the price shown for uniform utilities is what a rich supporter paid */
@@ -417,7 +381,7 @@ static void test_random_against_naive(void)
                         r.completion = comp[c];
                         r.utilitarian_completion = trial % 5 == 0;
                         r.comparison = false;
-                        tally(e, &r, w, &res);
+                        letters_tally(e, &r, w, &res);
                         /* per-voter budgets beyond the total cost change nothing: 200 steps suffice */
                         naive_add1(&ne, nk[c], 200, &o, &beta);
                         if (r.utilitarian_completion)
@@ -624,7 +588,7 @@ static void test_allocation_failures(void)
 {
         const int64_t costs[] = { 6, 4, 4, 3 };
         const char *ballots[] = { "ab", "ab", "acd", "c", "d", "" };
-        struct pb_election *e = make(12, costs, 4, ballots, 6);
+        struct pb_election *e = letters_election(12, costs, 4, ballots, 6);
         static const struct {
                 const char *name;
                 enum pb_completion c;
@@ -648,7 +612,7 @@ static void test_allocation_failures(void)
                 r.completion = cases[c].c;
                 r.utilitarian_completion = cases[c].util;
                 r.comparison = cases[c].cmp;
-                tally(e, &r, w, &want);
+                letters_tally(e, &r, w, &want);
                 for (long n = 0; err == PB_ERR_NOMEM && n < 100000; n++) {
                         struct pb_result res;
                         pb_result_init(&res);

@@ -9,42 +9,18 @@
 #include "check.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_tally.h"
+#include "letters_election.h"
 #include "naive_rules.h"
 
-static struct pb_election *make(int64_t budget, const int64_t *costs, int m, const char *const *ballots,
-                                int n)
-{
-        struct pb_election *e = pb_election_new();
-        struct pb_diag d;
-
-        e->budget = budget;
-        e->vote_type = PB_VOTE_APPROVAL;
-        for (int p = 0; p < m; p++) {
-                char id[2] = { (char)('a' + p), 0 };
-                CHECK_INT(pb_election_add_project(e, id, 1, costs[p], NULL, &d), PB_OK);
-        }
-        for (int v = 0; v < n; v++) {
-                for (const char *s = ballots[v]; *s; s++)
-                        CHECK_INT(pb_ballots_add_item(e, (uint32_t)(*s - 'a'), 0), PB_OK);
-                CHECK_INT(pb_ballots_end(e, NULL), PB_OK);
-        }
-        return e;
-}
-
+/* Run the rule @kind with lexicographic tie-breaking: as letters_tally(). */
 static void tally(const struct pb_election *e, enum pb_rule_kind kind, char *out, struct pb_result *res)
 {
         struct pb_rule r;
-        struct pb_diag d;
-        size_t k = 0;
 
         pb_rule_init(&r);
         r.kind = kind;
         r.tie_break = PB_TIE_LEXICO;
-        pb_result_init(res);
-        CHECK_INT(pb_tally_run(e, &r, res, &d), PB_OK);
-        for (size_t i = 0; i < res->n_winners; i++)
-                out[k++] = e->projects[res->winners[i]].id[0];
-        out[k] = 0;
+        letters_tally(e, &r, out, res);
 }
 
 /*
@@ -61,7 +37,7 @@ static void test_hand_cases(void)
 {
         const int64_t costs[] = { 4, 3, 6, 1 };
         const char *ballots[] = { "ac", "ac", "bc" };
-        struct pb_election *e = make(10, costs, 4, ballots, 3);
+        struct pb_election *e = letters_election(10, costs, 4, ballots, 3);
         struct pb_result res;
         char w[16];
 
@@ -97,7 +73,7 @@ static void test_maximin_optimum(void)
 {
         const int64_t costs[] = { 6, 6 };
         const char *ballots[] = { "ab", "b" };
-        struct pb_election *e = make(12, costs, 2, ballots, 2);
+        struct pb_election *e = letters_election(12, costs, 2, ballots, 2);
         struct pb_result res;
         char w[16];
 
@@ -115,10 +91,7 @@ static void test_maximin_optimum(void)
 static uint64_t rs = 0x2545f4914f6cdd1dull;
 static uint64_t rnd(uint64_t n)
 {
-        rs ^= rs << 13;
-        rs ^= rs >> 7;
-        rs ^= rs << 17;
-        return rs % n;
+        return letters_random(&rs, n);
 }
 
 static void test_random_against_naive(void)

@@ -128,26 +128,56 @@ static void test_contest(void)
         pb_ranked_contest_release(&c); /* releasing twice is harmless */
 }
 
-/* A: 2 x (A B), B: 1 x (B C), C: 2 x (C A) */
-static pb_err irv_contest(struct pb_ranked_contest *c)
+/* Mark a ballot of @ranks (candidate letters 'A'.., one a rank), in precinct @p and batch @b when
+ * not NULL, and commit it @count times. */
+static pb_err add_sliced(struct pb_ranked_contest *c, const char *p, const char *b, int64_t count,
+                         const char *ranks)
+{
+        unsigned i;
+        pb_err r;
+
+        for (i = 0; ranks[i]; i++)
+                if ((r = pb_ranked_ballot_mark(c, i + 1, (uint32_t)(ranks[i] - 'A'))) < 0)
+                        return r;
+        if (p && (r = pb_ranked_ballot_slice(c, PB_RANKED_PRECINCT, p, strlen(p))) < 0)
+                return r;
+        if (b && (r = pb_ranked_ballot_slice(c, PB_RANKED_BATCH, b, strlen(b))) < 0)
+                return r;
+        return pb_ranked_ballot_commit(c, count);
+}
+
+/* A contest of one-letter candidates, one for each letter of @names. */
+static pb_err sliced_contest(struct pb_ranked_contest *c, const char *names)
 {
         pb_err r;
 
         pb_ranked_contest_init(c);
-        if ((r = pb_ranked_candidate_add(c, "A", 1, NULL)) < 0 ||
-            (r = pb_ranked_candidate_add(c, "B", 1, NULL)) < 0 ||
-            (r = pb_ranked_candidate_add(c, "C", 1, NULL)) < 0)
-                return r;
-        if ((r = pb_ranked_ballot_mark(c, 1, 0)) < 0 || (r = pb_ranked_ballot_mark(c, 2, 1)) < 0 ||
-            (r = pb_ranked_ballot_commit(c, 2)) < 0)
-                return r;
-        if ((r = pb_ranked_ballot_mark(c, 1, 1)) < 0 || (r = pb_ranked_ballot_mark(c, 2, 2)) < 0 ||
-            (r = pb_ranked_ballot_commit(c, 1)) < 0)
-                return r;
-        if ((r = pb_ranked_ballot_mark(c, 1, 2)) < 0 || (r = pb_ranked_ballot_mark(c, 2, 0)) < 0 ||
-            (r = pb_ranked_ballot_commit(c, 2)) < 0)
-                return r;
+        for (; *names; names++)
+                if ((r = pb_ranked_candidate_add(c, names, 1, NULL)) < 0)
+                        return r;
         return PB_OK;
+}
+
+/* A: 2 x (A B), B: 1 x (B C), C: 2 x (C A) */
+static pb_err irv_contest(struct pb_ranked_contest *c)
+{
+        pb_err r = sliced_contest(c, "ABC");
+
+        if (r == PB_OK)
+                r = add_sliced(c, NULL, NULL, 2, "AB");
+        if (r == PB_OK)
+                r = add_sliced(c, NULL, NULL, 1, "BC");
+        if (r == PB_OK)
+                r = add_sliced(c, NULL, NULL, 2, "CA");
+        return r;
+}
+
+/* RCTab's rules for a multi-winner contest of @seats seats. */
+static void multi_rules(struct pb_rctab_rules *ru, unsigned seats)
+{
+        pb_rctab_rules_init(ru);
+        ru->mode = PB_RCTAB_MULTI;
+        ru->seats = seats;
 }
 
 static void test_irv(void)
@@ -195,20 +225,11 @@ static void test_stv_fractional(void)
         const struct pb_ranked_result *res;
 
         /* 6 x (A B), 2 x (B), 1 x (C); 2 seats, 4 decimals */
-        pb_ranked_contest_init(&c);
-        CHECK_INT(pb_ranked_candidate_add(&c, "A", 1, NULL), PB_OK);
-        CHECK_INT(pb_ranked_candidate_add(&c, "B", 1, NULL), PB_OK);
-        CHECK_INT(pb_ranked_candidate_add(&c, "C", 1, NULL), PB_OK);
-        CHECK_INT(pb_ranked_ballot_mark(&c, 1, 0), PB_OK);
-        CHECK_INT(pb_ranked_ballot_mark(&c, 2, 1), PB_OK);
-        CHECK_INT(pb_ranked_ballot_commit(&c, 6), PB_OK);
-        CHECK_INT(pb_ranked_ballot_mark(&c, 1, 1), PB_OK);
-        CHECK_INT(pb_ranked_ballot_commit(&c, 2), PB_OK);
-        CHECK_INT(pb_ranked_ballot_mark(&c, 1, 2), PB_OK);
-        CHECK_INT(pb_ranked_ballot_commit(&c, 1), PB_OK);
-        pb_rctab_rules_init(&ru);
-        ru.mode = PB_RCTAB_MULTI;
-        ru.seats = 2;
+        CHECK_INT(sliced_contest(&c, "ABC"), PB_OK);
+        CHECK_INT(add_sliced(&c, NULL, NULL, 6, "AB"), PB_OK);
+        CHECK_INT(add_sliced(&c, NULL, NULL, 2, "B"), PB_OK);
+        CHECK_INT(add_sliced(&c, NULL, NULL, 1, "C"), PB_OK);
+        multi_rules(&ru, 2);
         pb_ranked_outcome_init(&o);
         CHECK_INT(pb_rctab_run(&c, &ru, &o, &d), PB_OK);
         res = &o.passes[0];
@@ -331,9 +352,7 @@ static pb_err oom_runs(void)
         struct pb_diag d;
         pb_err r = irv_contest(&c);
 
-        pb_rctab_rules_init(&ru);
-        ru.mode = PB_RCTAB_MULTI;
-        ru.seats = 2;
+        multi_rules(&ru, 2);
         pb_ranked_outcome_init(&o);
         if (r == PB_OK)
                 r = pb_rctab_run(&c, &ru, &o, &d);
@@ -357,32 +376,6 @@ static void test_oom(void)
 
 /* @count ballots ranking the candidates named by the letters of @ranks ("CB": C first, then B;
  * "": no ranking) in precinct @p and batch @b (NULL: none). */
-static pb_err add_sliced(struct pb_ranked_contest *c, const char *p, const char *b, int64_t count,
-                         const char *ranks)
-{
-        unsigned i;
-        pb_err r;
-
-        for (i = 0; ranks[i]; i++)
-                if ((r = pb_ranked_ballot_mark(c, i + 1, (uint32_t)(ranks[i] - 'A'))) < 0)
-                        return r;
-        if (p && (r = pb_ranked_ballot_slice(c, PB_RANKED_PRECINCT, p, strlen(p))) < 0)
-                return r;
-        if (b && (r = pb_ranked_ballot_slice(c, PB_RANKED_BATCH, b, strlen(b))) < 0)
-                return r;
-        return pb_ranked_ballot_commit(c, count);
-}
-
-static pb_err sliced_contest(struct pb_ranked_contest *c, const char *names)
-{
-        pb_err r;
-
-        pb_ranked_contest_init(c);
-        for (; *names; names++)
-                if ((r = pb_ranked_candidate_add(c, names, 1, NULL)) < 0)
-                        return r;
-        return PB_OK;
-}
 
 /*
  * IRV by precinct and by batch, counted by hand:
@@ -523,9 +516,7 @@ static void test_slices_stv(void)
         CHECK_INT(add_sliced(&c, "S1", NULL, 1, "B"), PB_OK);
         CHECK_INT(add_sliced(&c, "S2", NULL, 2, "AD"), PB_OK);
         CHECK_INT(add_sliced(&c, "S2", NULL, 2, "BC"), PB_OK);
-        pb_rctab_rules_init(&ru);
-        ru.mode = PB_RCTAB_MULTI;
-        ru.seats = 2;
+        multi_rules(&ru, 2);
         pb_ranked_outcome_init(&o);
         CHECK_INT(pb_rctab_run(&c, &ru, &o, &d), PB_OK);
         res = &o.passes[0];
@@ -590,9 +581,7 @@ static pb_err oom_sliced(void)
                 r = add_sliced(&c, "S2", "b1", 2, "AD");
         if (r == PB_OK)
                 r = add_sliced(&c, "S2", "b2", 3, "BC");
-        pb_rctab_rules_init(&ru);
-        ru.mode = PB_RCTAB_MULTI;
-        ru.seats = 2;
+        multi_rules(&ru, 2);
         pb_ranked_outcome_init(&o);
         if (r == PB_OK)
                 r = pb_rctab_run(&c, &ru, &o, &d);

@@ -454,11 +454,19 @@ static void test_slices(void)
         pb_ranked_contest_release(&c);
 }
 
-/* The whole path, config to report, with each allocation failing in turn. */
-static void test_oom(void)
+/* What an out-of-memory pass reads its CVR with, and what it makes of the outcome. */
+typedef pb_err (*oom_read_fn)(struct pb_rctab_config *cfg, const struct pb_rctab_source *src,
+                              const char *data, size_t len, struct pb_diag *d);
+typedef pb_err (*oom_write_fn)(struct pb_rctab_config *cfg, const struct pb_ranked_outcome *o,
+                               struct pb_buf *out);
+
+/*
+ * The path from the config @text and the CVR @cvr (read with @read) to the outcome and what @write
+ * makes of it, with each allocation failing in turn until a pass runs through: every failure must
+ * be an allocation failure (cJSON reports its own as parse errors).
+ */
+static void check_oom(const char *text, const char *cvr, oom_read_fn read, oom_write_fn write)
 {
-        static const char *cvr = "id,r1,r2,r3\n1,A,B,\n2,B,Al,UWI\n3,UWI,,B\n";
-        const char *text = CONFIG("ess", ",\"undeclaredWriteInLabel\":\"UWI\"", ",\"batchElimination\":true");
         cJSON_Hooks hooks = { pb_malloc, pb_free };
         long n;
         int ok = 0;
@@ -467,7 +475,6 @@ static void test_oom(void)
         for (n = 0; n < 20000 && !ok; n++) {
                 struct pb_rctab_config cfg;
                 struct pb_ranked_outcome o;
-                struct pb_rctab_meta meta = { "t", NULL, NULL, NULL, PB_RANKED_PRECINCT, NULL };
                 struct pb_diag d;
                 struct pb_buf out;
                 pb_err r;
@@ -478,13 +485,12 @@ static void test_oom(void)
                 pb_alloc_fail_after(n);
                 r = pb_rctab_config_parse(text, strlen(text), NULL, &cfg, &d);
                 if (r == PB_OK)
-                        r = pb_rctab_read_ess(&cfg, &cfg.sources[0], cvr, strlen(cvr), &d);
+                        r = read(&cfg, &cfg.sources[0], cvr, strlen(cvr), &d);
                 if (r == PB_OK)
                         r = pb_rctab_run(&cfg.contest, &cfg.rules, &o, &d);
                 if (r == PB_OK)
-                        r = pb_rctab_report_write(&cfg.contest, &o, &meta, false, &out);
+                        r = write(&cfg, &o, &out);
                 pb_alloc_fail_after(-1);
-                /* cJSON reports its allocation failures as parse errors */
                 CHECK(r == PB_OK || r == PB_ERR_NOMEM || r == PB_ERR_PARSE);
                 ok = r == PB_OK;
                 pb_buf_release(&out);
@@ -495,50 +501,43 @@ static void test_oom(void)
         cJSON_InitHooks(NULL);
 }
 
+static pb_err write_report(struct pb_rctab_config *cfg, const struct pb_ranked_outcome *o, struct pb_buf *out)
+{
+        struct pb_rctab_meta meta = { "t", NULL, NULL, NULL, PB_RANKED_PRECINCT, NULL };
+
+        return pb_rctab_report_write(&cfg->contest, o, &meta, false, out);
+}
+
+/* The whole path, config to report, with each allocation failing in turn. */
+static void test_oom(void)
+{
+        static const char *cvr = "id,r1,r2,r3\n1,A,B,\n2,B,Al,UWI\n3,UWI,,B\n";
+
+        check_oom(CONFIG("ess", ",\"undeclaredWriteInLabel\":\"UWI\"", ",\"batchElimination\":true"), cvr,
+                  pb_rctab_read_ess, write_report);
+}
+
+/* A batch's report and the precincts' stems. */
+static pb_err write_slices(struct pb_rctab_config *cfg, const struct pb_ranked_outcome *o, struct pb_buf *out)
+{
+        struct pb_rctab_meta meta;
+        char **stems = NULL;
+        pb_err r;
+
+        pb_rctab_meta_init(&meta, cfg);
+        r = pb_rctab_slice_report_write(&cfg->contest, o, &meta, false, PB_RANKED_BATCH, 1, out);
+        if (r == PB_OK)
+                r = pb_rctab_slice_stems(&cfg->contest, PB_RANKED_PRECINCT, &stems);
+        pb_rctab_slice_stems_free(stems, r == PB_OK ? cfg->contest.slices[PB_RANKED_PRECINCT].n : 0);
+        return r;
+}
+
 /* Slices from config to stems and reports, with each allocation failing in turn. */
 static void test_slices_oom(void)
 {
         static const char *cvr = "id,precinct,batch,A,B\n1,p1,b1,1,2\n2,,b1,2,1\n3,p2,,1,\n";
-        const char *text = SLICE_CONFIG("genericCsv", BOTH, COLUMNS);
-        cJSON_Hooks hooks = { pb_malloc, pb_free };
-        long n;
-        int ok = 0;
 
-        cJSON_InitHooks(&hooks);
-        for (n = 0; n < 20000 && !ok; n++) {
-                struct pb_rctab_config cfg;
-                struct pb_ranked_outcome o;
-                struct pb_rctab_meta meta;
-                struct pb_diag d;
-                struct pb_buf out;
-                char **stems = NULL;
-                pb_err r;
-
-                pb_rctab_config_init(&cfg);
-                pb_ranked_outcome_init(&o);
-                pb_buf_init(&out, 0);
-                pb_alloc_fail_after(n);
-                r = pb_rctab_config_parse(text, strlen(text), NULL, &cfg, &d);
-                if (r == PB_OK)
-                        r = pb_rctab_read_generic_csv(&cfg, &cfg.sources[0], cvr, strlen(cvr), &d);
-                if (r == PB_OK)
-                        r = pb_rctab_run(&cfg.contest, &cfg.rules, &o, &d);
-                pb_rctab_meta_init(&meta, &cfg);
-                if (r == PB_OK)
-                        r = pb_rctab_slice_report_write(&cfg.contest, &o, &meta, false, PB_RANKED_BATCH, 1,
-                                                        &out);
-                if (r == PB_OK)
-                        r = pb_rctab_slice_stems(&cfg.contest, PB_RANKED_PRECINCT, &stems);
-                pb_alloc_fail_after(-1);
-                CHECK(r == PB_OK || r == PB_ERR_NOMEM || r == PB_ERR_PARSE);
-                ok = r == PB_OK;
-                pb_rctab_slice_stems_free(stems, ok ? cfg.contest.slices[PB_RANKED_PRECINCT].n : 0);
-                pb_buf_release(&out);
-                pb_ranked_outcome_release(&o);
-                pb_rctab_config_release(&cfg);
-        }
-        CHECK(ok);
-        cJSON_InitHooks(NULL);
+        check_oom(SLICE_CONFIG("genericCsv", BOTH, COLUMNS), cvr, pb_rctab_read_generic_csv, write_slices);
 }
 
 int main(void)

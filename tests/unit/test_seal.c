@@ -20,25 +20,28 @@ static void unhex(const char *s, uint8_t *out, size_t n)
         CHECK(sodium_hex2bin(out, n, s, strlen(s), NULL, &len, NULL) == 0 && len == n);
 }
 
-/* RFC 8032 §7.1 TEST 1 and TEST 2: the DSSE vectors' keys A and B. */
-static void key_a(struct pb_key_secret *k, const char *name)
+/* The key @name from the seed @seed_hex: its public key must be @pk_hex. */
+static void rfc_key(struct pb_key_secret *k, const char *name, const char *seed_hex, const char *pk_hex)
 {
         uint8_t seed[32], pk[32];
 
-        unhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60", seed, 32);
+        unhex(seed_hex, seed, 32);
         CHECK_INT(pb_key_secret_from_seed(k, name, seed, NULL), PB_OK);
-        unhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", pk, 32);
+        unhex(pk_hex, pk, 32);
         CHECK(!memcmp(k->pub.pk, pk, 32));
+}
+
+/* RFC 8032 §7.1 TEST 1 and TEST 2: the DSSE vectors' keys A and B. */
+static void key_a(struct pb_key_secret *k, const char *name)
+{
+        rfc_key(k, name, "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+                "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
 }
 
 static void key_b(struct pb_key_secret *k, const char *name)
 {
-        uint8_t seed[32], pk[32];
-
-        unhex("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb", seed, 32);
-        CHECK_INT(pb_key_secret_from_seed(k, name, seed, NULL), PB_OK);
-        unhex("3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c", pk, 32);
-        CHECK(!memcmp(k->pub.pk, pk, 32));
+        rfc_key(k, name, "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+                "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c");
 }
 
 static void test_pae(void)

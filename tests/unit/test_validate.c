@@ -40,6 +40,25 @@ static pb_err chk(const struct pb_election *e, const uint32_t *it, const int64_t
         return r;
 }
 
+/* @it/@pts (@n picks) is refused under @m: invalid, the reason naming @word, the refusal @code. */
+static void check_refused(const struct pb_election *e, const uint32_t *it, const int64_t *pts, size_t n,
+                          enum pb_check_mode m, const char *word, const char *code)
+{
+        unsigned w = 0;
+        const char *why;
+
+        CHECK_INT(chk(e, it, pts, n, m, &w, &why), PB_ERR_INVALID);
+        CHECK(strstr(why, word) != NULL);
+        CHECK_STR(refusal, code);
+}
+
+/* Set @e's ballot limit @lim to @v. */
+static void set_limit(struct pb_election *e, enum pb_limit lim, int64_t v)
+{
+        e->limits.has[lim] = true;
+        e->limits.v[lim] = v;
+}
+
 static void test_approval(void)
 {
         const int64_t costs[] = { 60, 30, 50, 10 };
@@ -51,29 +70,18 @@ static void test_approval(void)
         CHECK(e != NULL);
         if (!e)
                 return;
-        e->limits.has[PB_LIM_MAX_LENGTH] = true;
-        e->limits.v[PB_LIM_MAX_LENGTH] = 2;
-        e->limits.has[PB_LIM_MIN_LENGTH] = true;
-        e->limits.v[PB_LIM_MIN_LENGTH] = 1;
-        e->limits.has[PB_LIM_MAX_SUM_COST] = true;
-        e->limits.v[PB_LIM_MAX_SUM_COST] = 80;
-        CHECK_INT(chk(e, ok, NULL, 0, PB_CHECK_STRICT, &w, &why), PB_ERR_INVALID);
-        CHECK(strstr(why, "min_length") != NULL);
-        CHECK_STR(refusal, "too_few_picks");
-        CHECK_INT(chk(e, three, NULL, 3, PB_CHECK_PABULIB, &w, &why), PB_ERR_INVALID);
-        CHECK(strstr(why, "max_length") != NULL);
-        CHECK_STR(refusal, "too_many_picks");
-        CHECK_INT(chk(e, dup, NULL, 2, PB_CHECK_PABULIB, &w, &why), PB_ERR_INVALID);
-        CHECK(strstr(why, "twice") != NULL);
-        CHECK_STR(refusal, "duplicate_pick");
+        set_limit(e, PB_LIM_MAX_LENGTH, 2);
+        set_limit(e, PB_LIM_MIN_LENGTH, 1);
+        set_limit(e, PB_LIM_MAX_SUM_COST, 80);
+        check_refused(e, ok, NULL, 0, PB_CHECK_STRICT, "min_length", "too_few_picks");
+        check_refused(e, three, NULL, 3, PB_CHECK_PABULIB, "max_length", "too_many_picks");
+        check_refused(e, dup, NULL, 2, PB_CHECK_PABULIB, "twice", "duplicate_pick");
         CHECK_INT(chk(e, bad, NULL, 1, PB_CHECK_PABULIB, &w, &why), PB_ERR_INVALID);
         /* 60 + 30 = 90 > max_sum_cost 80: a warning for pabulib, an error for the ballot box */
         w = 0;
         CHECK_INT(chk(e, ok, NULL, 2, PB_CHECK_PABULIB, &w, &why), PB_OK);
         CHECK_INT(w, PB_WARN_MAX_SUM_COST);
-        CHECK_INT(chk(e, ok, NULL, 2, PB_CHECK_STRICT, &w, &why), PB_ERR_INVALID);
-        CHECK(strstr(why, "max_sum_cost") != NULL);
-        CHECK_STR(refusal, "over_budget");
+        check_refused(e, ok, NULL, 2, PB_CHECK_STRICT, "max_sum_cost", "over_budget");
         {
                 const int64_t pts[] = { 1, 1 };
                 CHECK_INT(chk(e, ok, pts, 2, PB_CHECK_PABULIB, &w, &why),
@@ -94,18 +102,12 @@ static void test_points(void)
         CHECK(e != NULL);
         if (!e)
                 return;
-        e->limits.has[PB_LIM_MAX_SUM_POINTS] = true;
-        e->limits.v[PB_LIM_MAX_SUM_POINTS] = 5;
-        e->limits.has[PB_LIM_MAX_POINTS] = true;
-        e->limits.v[PB_LIM_MAX_POINTS] = 4;
+        set_limit(e, PB_LIM_MAX_SUM_POINTS, 5);
+        set_limit(e, PB_LIM_MAX_POINTS, 4);
         CHECK_INT(chk(e, it, good, 2, PB_CHECK_STRICT, &w, &why), PB_OK);
         CHECK_STR(refusal, "");
-        CHECK_INT(chk(e, it, neg, 2, PB_CHECK_PABULIB, &w, &why), PB_ERR_INVALID);
-        CHECK(strstr(why, "negative") != NULL);
-        CHECK_STR(refusal, "negative_points");
-        CHECK_INT(chk(e, it, big, 2, PB_CHECK_PABULIB, &w, &why), PB_ERR_INVALID);
-        CHECK(strstr(why, "max_points") != NULL);
-        CHECK_STR(refusal, "points_above_max");
+        check_refused(e, it, neg, 2, PB_CHECK_PABULIB, "negative", "negative_points");
+        check_refused(e, it, big, 2, PB_CHECK_PABULIB, "max_points", "points_above_max");
         CHECK_INT(chk(e, it, NULL, 2, PB_CHECK_PABULIB, &w, &why), PB_ERR_INVALID);
         w = 0;
         CHECK_INT(chk(e, it, up, 2, PB_CHECK_PABULIB, &w, &why), PB_OK);
