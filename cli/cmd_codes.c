@@ -2,6 +2,7 @@
  * @file `pbvote codes issue`: new single-use voter codes, shown once (CSV and printable cards).
  *
  *   pbvote codes issue --db DB --key ENGINE.key --count N [--contest ID]... [--csv FILE] [--cards FILE.html]
+ *                      [--quiet]
  */
 #include <errno.h>
 #include <sodium.h>
@@ -18,6 +19,7 @@ struct codes_opts {
         const char *db, *key, *pass_file, *csv, *cards;
         int64_t count;
         struct cli_list contests;
+        bool quiet;
 };
 
 #define O struct codes_opts
@@ -32,6 +34,7 @@ static const struct cli_option codes_issue_options[] = {
                  "for a vote of\nseveral contests"),
         CLI_PATH("csv", O, csv, "FILE", "write the codes to the new file FILE, one per line"),
         CLI_PATH("cards", O, cards, "FILE.html", "write a printable page of cards to the new file"),
+        CLI_FLAG("quiet", O, quiet, "no progress line (drawn only when stderr is a terminal)"),
         CLI_END,
 };
 #undef O
@@ -39,7 +42,7 @@ static const struct cli_option codes_issue_options[] = {
 static const struct cli_command codes_issue = {
         .name = "codes issue",
         .synopsis = "codes issue --db DB --key ENGINE.key --count N [--contest ID]... [--csv FILE] "
-                    "[--cards FILE.html]",
+                    "[--cards FILE.html] [--quiet]",
         .about = "Issues N new voter codes (80 random bits, Crockford base32 with a check symbol).  The box "
                  "keeps\n"
                  "only keyed hashes: the codes exist in the clear only in the files written now (mode 0600, "
@@ -155,7 +158,8 @@ static int contest_titles(const struct pb_manifest *m, const struct cli_list *id
 
 int cmd_codes(int argc, char **argv)
 {
-        struct codes_opts o = { NULL, NULL, NULL, NULL, NULL, 0, { NULL, 0 } };
+        struct codes_opts o = { NULL, NULL, NULL, NULL, NULL, 0, { NULL, 0 }, false };
+        struct cli_progress progress;
         const struct cli_command *verb;
         struct cli_args args;
         struct pb_key_secret *engine = NULL;
@@ -211,7 +215,10 @@ int cmd_codes(int argc, char **argv)
                       ".c{font-family:monospace;font-size:22pt;margin:.4cm 0}.h{font-size:small}\n"
                       "</style></head><body>\n",
                       s.cards);
-        r = pb_box_codes_issue_for(b, (size_t)o.count, o.contests.v, o.contests.n, take_code, &s, &d);
+        cli_progress_start(&progress, "pbvote codes issue: codes", "stored", o.quiet);
+        r = pb_box_codes_issue_progress(b, (size_t)o.count, o.contests.v, o.contests.n, &progress.p,
+                                        take_code, &s, &d);
+        cli_progress_end(&progress);
         if (s.cards)
                 fputs("</body></html>\n", s.cards);
         rc2 = finish(s.csv, o.csv);

@@ -1,5 +1,6 @@
 #!/bin/sh
-# The progress line of `pbvote verify`, `import` (one file, a city's folder) and `export` (issue 17):
+# The progress line of `pbvote verify`, `import` (one file, a city's folder), `export` and
+# `codes issue` (issue 17):
 # on a pseudo-terminal (script(1)) it is drawn, with counts, rate and time left, and ends with the
 # total (for verify, the one its C1 check reports); in a pipe, and with --quiet on a terminal,
 # stderr has none of it; verify's stdout is the same either way.
@@ -39,6 +40,23 @@ has_re export.raw "pbvote export: ballots: [0-9]* written in [0-9.]* s" "export 
 check "and the same bundle" diff -r bundle tty-bundle
 script -q -e -c "'$pbvote' export --db big.db --out quiet-bundle --quiet" /dev/null > export-quiet.raw < /dev/null
 hasnt export-quiet.raw "written in" "export --quiet draws no progress line"
+
+# codes issue: 100,000 codes, the count stored inside the transaction, the total once committed
+expect 0 "a draft for codes" "$pbvote" election create --db codes.db --pb "$big"
+expect 0 "codes issue in a pipe" "$pbvote" codes issue --db codes.db --key k/engine.key --count 100000 --csv pipe.csv
+hasnt err "stored" "codes issue in a pipe draws no progress line"
+script -q -e -c "'$pbvote' codes issue --db codes.db --key k/engine.key --count 100000 --csv tty.csv" /dev/null \
+        > codes.raw < /dev/null
+check "codes issue on a terminal passes" [ $? = 0 ]
+tr '\r' '\n' < codes.raw | sed 's/\x1b\[K//g' > codes.out
+has_re codes.out "^pbvote codes issue: codes: 100000 stored in [0-9.]* s ([0-9]*/s)$" "codes issue: the total line"
+has_re codes.out "^pbvote codes issue: codes: [0-9]* of 100000 stored ([0-9]*%), [0-9]*/s, [0-9]*:[0-9][0-9] left$" \
+        "codes issue: progress lines with the total, the rate and the time left"
+check "and every code in the CSV" [ "$(wc -l < tty.csv)" = 100001 ]
+script -q -e -c "'$pbvote' codes issue --db codes.db --key k/engine.key --count 100000 --csv quiet.csv --quiet" \
+        /dev/null > codes-quiet.raw < /dev/null
+check "codes issue --quiet on a terminal passes" [ $? = 0 ]
+hasnt codes-quiet.raw "stored" "codes issue --quiet draws no progress line"
 
 # a pipe: no progress
 "$pbvote" verify bundle --allow-uncertified > pipe.out 2> pipe.err
