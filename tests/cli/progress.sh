@@ -1,6 +1,6 @@
 #!/bin/sh
-# The progress line of `pbvote verify`, `import` (one file, a city's folder), `export` and
-# `codes issue` (issue 17):
+# The progress line of `pbvote verify`, `import` (one file, a city's folder), `export`,
+# `codes issue` and `tally FILE.pb` (issue 17):
 # on a pseudo-terminal (script(1)) it is drawn, with counts, rate and time left, and ends with the
 # total (for verify, the one its C1 check reports); in a pipe, and with --quiet on a terminal,
 # stderr has none of it; verify's stdout is the same either way.
@@ -57,6 +57,34 @@ script -q -e -c "'$pbvote' codes issue --db codes.db --key k/engine.key --count 
         /dev/null > codes-quiet.raw < /dev/null
 check "codes issue --quiet on a terminal passes" [ $? = 0 ]
 hasnt codes-quiet.raw "stored" "codes issue --quiet draws no progress line"
+
+# tally of a big .pb file: the file's ballots ten times over (new voter ids, num_votes times ten),
+# 363,700 ballots, read with a progress line of the ballots of num_votes
+awk -F';' 'BEGIN { OFS = ";" }
+        /^VOTES/ { print; sec = 1; next }
+        sec == 0 && /^num_votes;/ { print "num_votes", $2 * 10; next }
+        sec == 0 { print; next }
+        sec == 1 { print; sec = 2; next }
+        { rows[++n] = $0 }
+        END { for (c = 0; c < 10; c++) for (i = 1; i <= n; i++) { r = rows[i]; sub(/;/, "-" c ";", r); print r } }' \
+        "$big" > big10.pb
+total=$(sed -n 's/^num_votes;//p' big10.pb | tr -d '\r')
+check "a file of $total ballots" [ "$total" -gt 300000 ]
+expect 0 "tally of the big file in a pipe" "$pbvote" tally big10.pb
+cp out tally-pipe.out
+hasnt err "read" "tally in a pipe draws no progress line"
+script -q -e -c "'$pbvote' tally big10.pb" /dev/null > tally.raw < /dev/null
+check "tally on a terminal passes" [ $? = 0 ]
+tr '\r' '\n' < tally.raw | sed 's/\x1b\[K//g' > tally.out
+has_re tally.out "^pbvote tally: ballots: $total read in [0-9.]* s ([0-9]*/s)$" "tally: the total line"
+has_re tally.out "^pbvote tally: ballots: [0-9]* of $total read ([0-9]*%), [0-9]*/s, [0-9]*:[0-9][0-9] left$" \
+        "tally: progress lines with the total, the rate and the time left"
+grep -v '^pbvote tally: ballots' tally.out | grep -v '^$' > tally.rest
+grep -v '^$' tally-pipe.out > tally-pipe.lines
+check "tally: stdout is the same on a terminal" cmp -s tally-pipe.lines tally.rest
+script -q -e -c "'$pbvote' tally big10.pb --quiet" /dev/null > tally-quiet.raw < /dev/null
+check "tally --quiet on a terminal passes" [ $? = 0 ]
+hasnt tally-quiet.raw " read" "tally --quiet draws no progress line"
 
 # a pipe: no progress
 "$pbvote" verify bundle --allow-uncertified > pipe.out 2> pipe.err
