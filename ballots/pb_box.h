@@ -102,6 +102,11 @@ void pb_box_free(struct pb_box *b);
  */
 PB_NODISCARD pb_err pb_box_backup(const char *src, const char *dst, struct pb_diag *reterr);
 
+/** pb_box_backup() reporting to @progress (borrowed; may be NULL) the pages copied so far of the
+ *  source's pages, every PB_PROGRESS_EVERY pages and once all are copied (before the check). */
+PB_NODISCARD pb_err pb_box_backup_progress(const char *src, const char *dst,
+                                           const struct pb_progress *progress, struct pb_diag *reterr);
+
 /**
  * Use @key as this election's engine key (borrowed: it must outlive @b or the next call).  The
  * first key used (to issue codes or open) is bound to the election; another key is refused

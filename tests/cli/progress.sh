@@ -1,6 +1,6 @@
 #!/bin/sh
 # The progress line of `pbvote verify`, `import` (one file, a city's folder), `export`,
-# `codes issue` and `tally FILE.pb` (issue 17):
+# `codes issue`, `tally FILE.pb` and `backup` (issue 17):
 # on a pseudo-terminal (script(1)) it is drawn, with counts, rate and time left, and ends with the
 # total (for verify, the one its C1 check reports); in a pipe, and with --quiet on a terminal,
 # stderr has none of it; verify's stdout is the same either way.
@@ -40,6 +40,26 @@ has_re export.raw "pbvote export: ballots: [0-9]* written in [0-9.]* s" "export 
 check "and the same bundle" diff -r bundle tty-bundle
 script -q -e -c "'$pbvote' export --db big.db --out quiet-bundle --quiet" /dev/null > export-quiet.raw < /dev/null
 hasnt export-quiet.raw "written in" "export --quiet draws no progress line"
+
+# backup: each box's pages copied, named with the boxes done
+expect 0 "backup --db in a pipe" "$pbvote" backup --db big.db --out pipe-bk.db
+hasnt err "copied" "backup in a pipe draws no progress line"
+mkdir -m 700 bkdata
+cp pipe-bk.db bkdata/a.db
+cp pipe-bk.db bkdata/b.db
+script -q -e -c "'$pbvote' backup --data bkdata --out tty-bk" /dev/null > backup.raw < /dev/null
+check "backup --data on a terminal passes" [ $? = 0 ]
+tr '\r' '\n' < backup.raw | sed 's/\x1b\[K//g' > backup.out
+has_re backup.out "^pbvote backup: box 1 of 2 (a.db): pages: [0-9]* copied in [0-9.]* s ([0-9]*/s)$" \
+        "backup --data: the first box's pages copied, box 1 of 2"
+has_re backup.out "^pbvote backup: box 2 of 2 (b.db): pages: [0-9]* copied in " "and the second's, box 2 of 2"
+has backup.out "2 ballot boxes, each fully checked" "and the backup is complete"
+script -q -e -c "'$pbvote' backup --db big.db --out tty-bk.db" /dev/null > backup-db.raw < /dev/null
+check "backup --db on a terminal passes" [ $? = 0 ]
+has_re backup-db.raw "pbvote backup: pages: [0-9]* copied in " "backup --db: the pages copied"
+script -q -e -c "'$pbvote' backup --data bkdata --out quiet-bk --quiet" /dev/null > backup-quiet.raw < /dev/null
+check "backup --quiet on a terminal passes" [ $? = 0 ] && [ -e quiet-bk/b.db ]
+hasnt backup-quiet.raw "copied in" "backup --quiet draws no progress line"
 
 # codes issue: 100,000 codes, the count stored inside the transaction, the total once committed
 expect 0 "a draft for codes" "$pbvote" election create --db codes.db --pb "$big"
