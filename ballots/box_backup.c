@@ -49,27 +49,42 @@ static pb_err open_source(const char *path, sqlite3 **ret, struct pb_diag *d)
 }
 
 /*
- * Copy every page in ONE step (-1) inside one read transaction: in WAL mode the server's writer
- * goes on committing beside that reader, and the copy is the box as of the step's start.  A copy
- * in several smaller steps restarts from the first page whenever another connection writes the
- * source, which under a steady flow of ballots would never end.
+ * Copy the pages PB_PROGRESS_EVERY at a time (16 MiB of 4 KiB pages), all inside ONE read
+ * transaction on the source, opened here and held to the last page: in WAL mode the server's
+ * writer goes on committing beside that reader, and the copy is the box as of the transaction's
+ * start.  sqlite3_backup_step() uses a read transaction it finds open; without one, each step
+ * opens its own, and a step after another connection wrote the source restarts the copy from the
+ * first page, which under a steady flow of ballots would never end.
  */
-static pb_err copy_pages(sqlite3 *src, sqlite3 *dst, struct pb_diag *d)
+static pb_err copy_pages(sqlite3 *src, sqlite3 *dst, const struct pb_progress *progress, struct pb_diag *d)
 {
-        sqlite3_backup *bk = sqlite3_backup_init(dst, "main", src, "main");
-        int rc, tries = 0;
+        sqlite3_backup *bk;
+        int rc = sqlite3_exec(src, "BEGIN; SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL), tries = 0;
+        pb_err r = PB_OK;
 
-        if (!bk)
-                return backup_err(dst ? sqlite3_errcode(dst) : SQLITE_NOMEM, "backup", d);
+        if (rc != SQLITE_OK)
+                return backup_err(rc, "source", d);
+        bk = sqlite3_backup_init(dst, "main", src, "main");
+        if (!bk) {
+                r = backup_err(dst ? sqlite3_errcode(dst) : SQLITE_NOMEM, "backup", d);
+                goto out;
+        }
         do {
-                rc = sqlite3_backup_step(bk, -1);
-                if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+                rc = sqlite3_backup_step(bk, (int)PB_PROGRESS_EVERY);
+                if (rc == SQLITE_OK || rc == SQLITE_DONE) {
+                        int pages = sqlite3_backup_pagecount(bk);
+                        pb_progress_report(progress, (uint64_t)(pages - sqlite3_backup_remaining(bk)),
+                                           (uint64_t)pages, rc == SQLITE_DONE);
+                } else if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
                         sqlite3_sleep(100);
-        } while ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && ++tries < 100);
+                }
+        } while (rc == SQLITE_OK || ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && ++tries < 100));
         sqlite3_backup_finish(bk);
         if (rc != SQLITE_DONE)
-                return backup_err(rc, "backup", d);
-        return PB_OK;
+                r = backup_err(rc, "backup", d);
+out:
+        (void)sqlite3_exec(src, "COMMIT", NULL, NULL, NULL); /* ends the read transaction */
+        return r;
 }
 
 /* The copy as the box opens it, fully checked (pb_box_check: every ballot, the log, the documents). */
@@ -108,6 +123,12 @@ static pb_err sync_file(const char *path, struct pb_diag *d)
 
 pb_err pb_box_backup(const char *src_path, const char *dst_path, struct pb_diag *reterr)
 {
+        return pb_box_backup_progress(src_path, dst_path, NULL, reterr);
+}
+
+pb_err pb_box_backup_progress(const char *src_path, const char *dst_path, const struct pb_progress *progress,
+                              struct pb_diag *reterr)
+{
         sqlite3 *src = NULL, *dst = NULL;
         bool made = false;
         pb_err r;
@@ -129,7 +150,7 @@ pb_err pb_box_backup(const char *src_path, const char *dst_path, struct pb_diag 
                 r = backup_err(dst ? sqlite3_errcode(dst) : SQLITE_NOMEM, "copy", reterr);
                 goto out;
         }
-        r = copy_pages(src, dst, reterr);
+        r = copy_pages(src, dst, progress, reterr);
         sqlite3_close(src);
         src = NULL;
         if (sqlite3_close(dst) != SQLITE_OK && r == PB_OK)

@@ -34,9 +34,10 @@ pb_err pb_box_contest_set(const struct pb_manifest *m, const char *const *ids, s
         return PB_OK;
 }
 
-/* Store the hashes of @count new codes (inside a transaction), their compact text into @codes. */
+/* Store the hashes of @count new codes (inside a transaction), their compact text into @codes; the
+ * codes stored so far to @progress. */
 static pb_err insert_codes(struct pb_box *b, size_t count, const struct pb_contest_set *set, size_t set_len,
-                           char *codes, struct pb_diag *reterr)
+                           char *codes, const struct pb_progress *progress, struct pb_diag *reterr)
 {
         pb_err r = PB_OK;
 
@@ -69,10 +70,12 @@ static pb_err insert_codes(struct pb_box *b, size_t count, const struct pb_conte
                         i--;
                         continue;
                 }
-                if (rc != SQLITE_DONE)
+                if (rc != SQLITE_DONE) {
                         r = box_sqlite_err(b, rc, reterr);
-                else
+                } else {
                         memcpy(codes + i * COMPACT_LEN, code.text, code.len + 1);
+                        pb_progress_report(progress, i + 1, count, 0);
+                }
                 pb_code_wipe(&code);
         }
         return r;
@@ -86,6 +89,13 @@ pb_err pb_box_codes_issue(struct pb_box *b, size_t count, pb_box_code_fn fn, voi
 
 pb_err pb_box_codes_issue_for(struct pb_box *b, size_t count, const char *const *contests, size_t n,
                               pb_box_code_fn fn, void *ctx, struct pb_diag *reterr)
+{
+        return pb_box_codes_issue_progress(b, count, contests, n, NULL, fn, ctx, reterr);
+}
+
+pb_err pb_box_codes_issue_progress(struct pb_box *b, size_t count, const char *const *contests, size_t n,
+                                   const struct pb_progress *progress, pb_box_code_fn fn, void *ctx,
+                                   struct pb_diag *reterr)
 {
         char *codes = NULL; /* count compact codes, COMPACT_LEN bytes each, in guarded memory */
         struct pb_contest_set set;
@@ -102,8 +112,6 @@ pb_err pb_box_codes_issue_for(struct pb_box *b, size_t count, const char *const 
         codes = sodium_allocarray(count, COMPACT_LEN);
         if (!codes)
                 return PB_ERR_NOMEM;
-        if (!codes)
-                return PB_ERR_NOMEM;
         r = box_begin(b, reterr);
         if (r < 0)
                 goto out;
@@ -115,13 +123,15 @@ pb_err pb_box_codes_issue_for(struct pb_box *b, size_t count, const char *const 
         if (r == PB_OK)
                 r = pb_box_contest_set(b->manifest, contests, n, true, &set, &set_len, reterr);
         if (r == PB_OK)
-                r = insert_codes(b, count, &set, set_len, codes, reterr);
+                r = insert_codes(b, count, &set, set_len, codes, progress, reterr);
         if (r == PB_OK)
                 r = box_add_count(b, CNT_CODES_ISSUED, (int64_t)count, reterr);
         if (r == PB_OK)
                 r = box_commit(b, reterr);
         else
                 box_rollback(b);
+        if (r == PB_OK) /* the total once durable: what the progress line's time covers */
+                pb_progress_report(progress, count, count, 1);
         /* shown only once they are durable: a code handed out must be a code the box knows */
         for (size_t i = 0; r == PB_OK && i < count; i++) {
                 struct pb_code code;

@@ -102,6 +102,11 @@ void pb_box_free(struct pb_box *b);
  */
 PB_NODISCARD pb_err pb_box_backup(const char *src, const char *dst, struct pb_diag *reterr);
 
+/** pb_box_backup() reporting to @progress (borrowed; may be NULL) the pages copied so far of the
+ *  source's pages, every PB_PROGRESS_EVERY pages and once all are copied (before the check). */
+PB_NODISCARD pb_err pb_box_backup_progress(const char *src, const char *dst,
+                                           const struct pb_progress *progress, struct pb_diag *reterr);
+
 /**
  * Use @key as this election's engine key (borrowed: it must outlive @b or the next call).  The
  * first key used (to issue codes or open) is bound to the election; another key is refused
@@ -201,6 +206,14 @@ PB_NODISCARD pb_err pb_box_codes_issue(struct pb_box *b, size_t count, pb_box_co
  */
 PB_NODISCARD pb_err pb_box_codes_issue_for(struct pb_box *b, size_t count, const char *const *contests,
                                            size_t n, pb_box_code_fn fn, void *ctx, struct pb_diag *reterr);
+
+/**
+ * pb_box_codes_issue_for() reporting to @progress (borrowed; may be NULL) the codes stored so far
+ * (of @count) inside the transaction, then @count once it committed, before @fn sees any code.
+ */
+PB_NODISCARD pb_err pb_box_codes_issue_progress(struct pb_box *b, size_t count, const char *const *contests,
+                                                size_t n, const struct pb_progress *progress,
+                                                pb_box_code_fn fn, void *ctx, struct pb_diag *reterr);
 
 #define PB_SUBMISSION_ID_BYTES 16 /* a submission's idempotency key (hex in the API) */
 

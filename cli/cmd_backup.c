@@ -25,6 +25,7 @@
 
 struct backup_opts {
         const char *data, *db, *out;
+        bool quiet;
 };
 
 static const struct cli_option backup_options[] = {
@@ -33,18 +34,21 @@ static const struct cli_option backup_options[] = {
         CLI_PATH("db", struct backup_opts, db, "FILE", "or one ballot box"),
         CLI_PATH("out", struct backup_opts, out, "DIR2|FILE2",
                  "the backup: a new folder (--data) or file (--db)"),
+        CLI_FLAG("quiet", struct backup_opts, quiet,
+                 "no progress line (drawn only when stderr is a terminal)"),
         CLI_END,
 };
 
 const struct cli_command cli_cmd_backup = {
         .name = "backup",
-        .synopsis = "backup --data DIR --out DIR2\nbackup --db FILE --out FILE2",
+        .synopsis = "backup --data DIR --out DIR2 [--quiet]\nbackup --db FILE --out FILE2 [--quiet]",
         .about = "Copies every ballot box of a server's data folder (and the keys and token files beside\n"
                  "them) into the new folder DIR2, or one box into the new file FILE2, while `pbvote serve`\n"
                  "keeps taking ballots: each box as of one moment (SQLite's online backup API), then opened\n"
                  "and fully checked as `election check` does.  The backup is made 0700 (files 0600) under\n"
                  "a temporary name and renamed to DIR2 or FILE2 only when complete; an existing DIR2 or\n"
-                 "FILE2 is never replaced.  To restore, stop the server and copy the files back.\n",
+                 "FILE2 is never replaced.  To restore, stop the server and copy the files back.\n"
+                 "On a terminal a progress line counts each box's pages copied, and the boxes done.\n",
         .options = backup_options,
 };
 
@@ -141,32 +145,45 @@ static int put_in_place(const char *from, const char *to, const char *tmp)
         return PB_EXIT_OK;
 }
 
-/* One box @src into the new file @dst: copied, opened and fully checked. */
-static int backup_box(const char *src, const char *dst)
+/* One box @src into the new file @dst: copied, opened and fully checked; its pages copied on a
+ * progress line named @what (the box and how many boxes are done). */
+static int backup_box(const char *src, const char *dst, const char *what, bool quiet)
 {
+        struct cli_progress progress;
         struct pb_diag d;
         pb_err r;
 
         pb_diag_clear(&d);
-        r = pb_box_backup(src, dst, &d);
+        cli_progress_start(&progress, what, "copied", quiet);
+        r = pb_box_backup_progress(src, dst, &progress.p, &d);
+        cli_progress_end(&progress);
         if (r < 0)
                 return cli_fail(src, r, &d);
         printf("pbvote: %s: copied and fully checked\n", src);
         return PB_EXIT_OK;
 }
 
+/* A box's file name: "ID.db", not hidden. */
+static bool is_box_name(const char *name)
+{
+        return name[0] != '.' && has_suffix(name, ".db");
+}
+
 /* Every entry of @dir into @tmp: boxes through the backup API, other regular files byte for byte. */
-static int backup_entries(const char *dir, const char *tmp, unsigned *ret_boxes)
+static int backup_entries(const char *dir, const char *tmp, bool quiet, unsigned *ret_boxes)
 {
         struct dirent **names = NULL;
         int n = scandir(dir, &names, NULL, alphasort), rc = PB_EXIT_OK;
-        char src[8192], dst[8192];
+        char src[8192], dst[8192], what[512];
+        unsigned n_boxes = 0;
         struct stat st;
 
         if (n < 0) {
                 fprintf(stderr, "pbvote backup: %s: cannot read the folder: %s\n", dir, strerror(errno));
                 return PB_EXIT_INPUT;
         }
+        for (int i = 0; i < n; i++)
+                n_boxes += is_box_name(names[i]->d_name); /* the total of the progress lines' box count */
         for (int i = 0; i < n && rc == PB_EXIT_OK; i++) {
                 const char *name = names[i]->d_name;
                 snprintf(src, sizeof(src), "%s/%s", dir, name);
@@ -178,7 +195,9 @@ static int backup_entries(const char *dir, const char *tmp, unsigned *ret_boxes)
                 if (!S_ISREG(st.st_mode)) {
                         fprintf(stderr, "pbvote backup: %s: not a regular file, left out\n", src);
                 } else if (has_suffix(name, ".db")) {
-                        rc = backup_box(src, dst);
+                        snprintf(what, sizeof(what), "pbvote backup: box %u of %u (%s): pages",
+                                 *ret_boxes + 1, n_boxes, name);
+                        rc = backup_box(src, dst, what, quiet);
                         *ret_boxes += rc == PB_EXIT_OK;
                 } else if (copy_file(src, dst) != 0) {
                         fprintf(stderr, "pbvote backup: %s: cannot copy: %s\n", src, strerror(errno));
@@ -191,7 +210,7 @@ static int backup_entries(const char *dir, const char *tmp, unsigned *ret_boxes)
         return rc;
 }
 
-static int backup_data(const char *dir, const char *out)
+static int backup_data(const char *dir, const char *out, bool quiet)
 {
         char tmp[4096];
         unsigned boxes = 0;
@@ -208,7 +227,7 @@ static int backup_data(const char *dir, const char *out)
         }
         rc = make_tmp(out, tmp, sizeof(tmp));
         if (rc == PB_EXIT_OK)
-                rc = backup_entries(dir, tmp, &boxes);
+                rc = backup_entries(dir, tmp, quiet, &boxes);
         if (rc == PB_EXIT_OK) {
                 sync_dir(tmp);
                 rc = put_in_place(tmp, out, NULL);
@@ -222,7 +241,7 @@ static int backup_data(const char *dir, const char *out)
         return PB_EXIT_OK;
 }
 
-static int backup_db(const char *db, const char *out)
+static int backup_db(const char *db, const char *out, bool quiet)
 {
         char tmp[4096], file[4200];
         struct stat st;
@@ -236,7 +255,7 @@ static int backup_db(const char *db, const char *out)
         if (rc != PB_EXIT_OK)
                 return rc;
         snprintf(file, sizeof(file), "%s/box.db", tmp);
-        rc = backup_box(db, file);
+        rc = backup_box(db, file, "pbvote backup: pages", quiet);
         if (rc == PB_EXIT_OK)
                 rc = put_in_place(file, out, tmp);
         remove_tmp(tmp);
@@ -245,7 +264,7 @@ static int backup_db(const char *db, const char *out)
 
 int cmd_backup(int argc, char **argv)
 {
-        struct backup_opts o = { NULL, NULL, NULL };
+        struct backup_opts o = { NULL, NULL, NULL, false };
         struct cli_args args;
         int rc = cli_parse(&cli_cmd_backup, argc, argv, &o, &args);
 
@@ -255,5 +274,5 @@ int cmd_backup(int argc, char **argv)
                 return cli_usage_error(&cli_cmd_backup, "give either --data DIR or --db FILE");
         if (!o.out)
                 return cli_missing(&cli_cmd_backup, o.data ? "--out DIR2" : "--out FILE2");
-        return o.data ? backup_data(o.data, o.out) : backup_db(o.db, o.out);
+        return o.data ? backup_data(o.data, o.out, o.quiet) : backup_db(o.db, o.out, o.quiet);
 }

@@ -2,6 +2,7 @@
  * @file `pbvote codes issue`: new single-use voter codes, shown once (CSV and printable cards).
  *
  *   pbvote codes issue --db DB --key ENGINE.key --count N [--contest ID]... [--csv FILE] [--cards FILE.html]
+ *                      [--quiet]
  */
 #include <errno.h>
 #include <sodium.h>
@@ -19,6 +20,7 @@ struct codes_opts {
         const char *db, *key, *pass_file, *csv, *cards, *url;
         int64_t count;
         struct cli_list contests;
+        bool quiet;
 };
 
 #define O struct codes_opts
@@ -38,6 +40,7 @@ static const struct cli_option codes_issue_options[] = {
         CLI_STRING("url", O, url, "URL",
                    "with --cards: the address residents vote at\n(https://vote.city.example), which "
                    "the cards print\nand their QR codes open (URL/vote/ID#code=CODE)"),
+        CLI_FLAG("quiet", O, quiet, "no progress line (drawn only when stderr is a terminal)"),
         CLI_END,
 };
 #undef O
@@ -45,7 +48,7 @@ static const struct cli_option codes_issue_options[] = {
 static const struct cli_command codes_issue = {
         .name = "codes issue",
         .synopsis = "codes issue --db DB --key ENGINE.key --count N [--contest ID]... [--csv FILE] "
-                    "[--cards FILE.html --url URL]",
+                    "[--cards FILE.html --url URL] [--quiet]",
         .about = "Issues N new voter codes (80 random bits, Crockford base32 with a check symbol).  The box "
                  "keeps\n"
                  "only keyed hashes: the codes exist in the clear only in the files written now (mode 0600, "
@@ -137,7 +140,8 @@ static int contest_titles(const struct pb_manifest *m, const struct cli_list *id
 
 int cmd_codes(int argc, char **argv)
 {
-        struct codes_opts o = { NULL, NULL, NULL, NULL, NULL, NULL, 0, { NULL, 0 } };
+        struct codes_opts o = { NULL, NULL, NULL, NULL, NULL, NULL, 0, { NULL, 0 }, false };
+        struct cli_progress progress;
         const struct cli_command *verb;
         struct cli_args args;
         struct pb_key_secret *engine = NULL;
@@ -203,7 +207,10 @@ int cmd_codes(int argc, char **argv)
                 rc = PB_EXIT_SOFTWARE;
                 goto out;
         }
-        r = pb_box_codes_issue_for(b, (size_t)o.count, o.contests.v, o.contests.n, take_code, &s, &d);
+        cli_progress_start(&progress, "pbvote codes issue: codes", "stored", o.quiet);
+        r = pb_box_codes_issue_progress(b, (size_t)o.count, o.contests.v, o.contests.n, &progress.p,
+                                        take_code, &s, &d);
+        cli_progress_end(&progress);
         if (s.cards)
                 cli_cards_end(&s.page);
         rc2 = finish(s.csv, o.csv);

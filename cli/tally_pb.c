@@ -36,6 +36,7 @@ struct options {
         uint64_t seed;
         bool utilitarian, comparison;
         bool strict; /* --strict: no lenient reading */
+        bool quiet;  /* no progress line while the file is read */
         bool threshold_set, seed_set;
 };
 
@@ -72,6 +73,8 @@ static const struct cli_option tally_pb_options[] = {
                 "strict", O, strict,
                 "refuse the file at its first problem, even one the\ncity resolved (a project repeated in an "
                 "approval\nvote, whitespace around a cell)"),
+        CLI_FLAG("quiet", O, quiet,
+                 "no progress line while the file is read (drawn\nonly when stderr is a terminal)"),
         CLI_END,
 };
 #undef O
@@ -306,6 +309,7 @@ static void print_tolerated(const char *file, const struct pb_pb_tolerance *t)
 int cli_tally_pb(int argc, char **argv)
 {
         struct pb_pb_tolerance tol;
+        struct cli_progress progress;
         struct options o;
         struct pb_election *e = NULL;
         struct pb_result res;
@@ -324,9 +328,11 @@ int cli_tally_pb(int argc, char **argv)
         memset(&tol, 0, sizeof(tol));
         err = pb_file_read(o.input, PB_PB_MAX_BYTES, &data, &len, &d);
         /* by default the file is counted as the city counted it (docs/cli.md); --strict refuses */
-        if (err == PB_OK)
-                err = o.strict ? pb_format_pb_parse(data, len, &e, NULL, &d)
-                               : pb_format_pb_parse_lenient(data, len, &e, &tol, &d);
+        if (err == PB_OK) {
+                cli_progress_start(&progress, "pbvote tally: ballots", "read", o.quiet);
+                err = pb_format_pb_parse_progress(data, len, &e, o.strict ? NULL : &tol, &progress.p, &d);
+                cli_progress_end(&progress);
+        }
         if (err == PB_OK)
                 print_tolerated(o.input, &tol);
         if (err < 0) {

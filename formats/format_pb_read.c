@@ -30,8 +30,9 @@ struct reader {
         unsigned rec_line;    /* line where the current record starts */
         struct field *f;
         size_t nf, fcap;
-        struct pb_report *report;    /* NULL: stop at the first problem */
-        struct pb_pb_tolerance *tol; /* lenient read: what it tolerated (NULL: not lenient) */
+        struct pb_report *report;           /* NULL: stop at the first problem */
+        struct pb_pb_tolerance *tol;        /* lenient read: what it tolerated (NULL: not lenient) */
+        const struct pb_progress *progress; /* the VOTES rows read (may be NULL) */
         struct pb_diag *reterr;
         struct pb_election *e;
 
@@ -1188,19 +1189,28 @@ static pb_err start_section(struct reader *r, enum section next, enum section *c
 }
 
 static pb_err parse(const char *buf, size_t len, struct pb_election **ret_election, struct pb_report *report,
-                    struct pb_pb_tolerance *tol, struct pb_diag *reterr);
+                    struct pb_pb_tolerance *tol, const struct pb_progress *progress, struct pb_diag *reterr);
 
 pb_err pb_format_pb_parse(const char *buf, size_t len, struct pb_election **ret_election,
                           struct pb_report *report, struct pb_diag *reterr)
 {
-        return parse(buf, len, ret_election, report, NULL, reterr);
+        return parse(buf, len, ret_election, report, NULL, NULL, reterr);
 }
 
 pb_err pb_format_pb_parse_lenient(const char *buf, size_t len, struct pb_election **ret_election,
                                   struct pb_pb_tolerance *tolerated, struct pb_diag *reterr)
 {
         memset(tolerated, 0, sizeof(*tolerated));
-        return parse(buf, len, ret_election, NULL, tolerated, reterr);
+        return parse(buf, len, ret_election, NULL, tolerated, NULL, reterr);
+}
+
+pb_err pb_format_pb_parse_progress(const char *buf, size_t len, struct pb_election **ret_election,
+                                   struct pb_pb_tolerance *tolerated, const struct pb_progress *progress,
+                                   struct pb_diag *reterr)
+{
+        if (tolerated)
+                memset(tolerated, 0, sizeof(*tolerated));
+        return parse(buf, len, ret_election, NULL, tolerated, progress, reterr);
 }
 
 /* The file as a whole before its records: its size, its encoding, a byte order mark skipped. */
@@ -1223,6 +1233,12 @@ static pb_err check_input(const char **buf, size_t *len, struct pb_report *repor
                                               "UTF-8 byte order mark at the start of the file", NULL, 0);
         }
         return PB_OK;
+}
+
+/* What the VOTES rows read count up to: META's num_votes, or 0 (unknown) when the file has none. */
+static uint64_t votes_total(const struct reader *r)
+{
+        return r->have_num_votes && r->num_votes > 0 ? (uint64_t)r->num_votes : 0;
 }
 
 /* Every record, each in its section (META, PROJECTS, VOTES); the last section in @sec. */
@@ -1256,7 +1272,10 @@ static pb_err read_sections(struct reader *r, enum section *sec)
                         break;
                 case SEC_META: e = meta_row(r); break;
                 case SEC_PROJECTS: e = project_row(r); break;
-                case SEC_VOTES: e = vote_row(r); break;
+                case SEC_VOTES:
+                        e = vote_row(r);
+                        pb_progress_report(r->progress, r->e->ballots.n, votes_total(r), 0);
+                        break;
                 }
                 if (e < 0)
                         return e;
@@ -1304,7 +1323,7 @@ static pb_err check_whole(struct reader *r, enum section sec)
 }
 
 static pb_err parse(const char *buf, size_t len, struct pb_election **ret_election, struct pb_report *report,
-                    struct pb_pb_tolerance *tol, struct pb_diag *reterr)
+                    struct pb_pb_tolerance *tol, const struct pb_progress *progress, struct pb_diag *reterr)
 {
         struct reader r;
         struct pb_diag local;
@@ -1320,6 +1339,7 @@ static pb_err parse(const char *buf, size_t len, struct pb_election **ret_electi
                 return e;
         r.report = report;
         r.tol = tol;
+        r.progress = progress;
         r.reterr = reterr;
         r.line = 1;
         r.text = pb_malloc(len + 1);
@@ -1337,6 +1357,7 @@ static pb_err parse(const char *buf, size_t len, struct pb_election **ret_electi
                 e = check_whole(&r, sec);
         if (e < 0)
                 goto out;
+        pb_progress_report(progress, r.e->ballots.n, votes_total(&r), 1);
         *ret_election = r.e;
         r.e = NULL;
         e = PB_OK;

@@ -8,6 +8,7 @@
 #include "engine/pb_buf.h"
 #include "engine/pb_election.h"
 #include "engine/pb_err.h"
+#include "engine/pb_progress.h"
 
 /** Files larger than this are refused (PB_ERR_LIMIT); the largest real file is 60 MB. */
 #define PB_PB_MAX_GIB 1 /* the largest .pb file read, in GiB (stated in messages) */
@@ -69,6 +70,18 @@ struct pb_pb_tolerance {
  */
 PB_NODISCARD pb_err pb_format_pb_parse_lenient(const char *buf, size_t len, struct pb_election **ret_election,
                                                struct pb_pb_tolerance *tolerated, struct pb_diag *reterr);
+
+/**
+ * pb_format_pb_parse_lenient() (or, with @tolerated NULL, pb_format_pb_parse() without a report)
+ * reporting the VOTES rows read so far to @progress (borrowed; may be NULL), of META's num_votes
+ * (0 when the file does not state it), and the ballots read once the whole file is checked: the
+ * progress line of `pbvote tally FILE.pb` on a large file.
+ * @return as pb_format_pb_parse()
+ */
+PB_NODISCARD pb_err pb_format_pb_parse_progress(const char *buf, size_t len,
+                                                struct pb_election **ret_election,
+                                                struct pb_pb_tolerance *tolerated,
+                                                const struct pb_progress *progress, struct pb_diag *reterr);
 
 /**
  * Append @e as a .pb file to @out: META pairs as stored (num_projects and num_votes recounted,

@@ -35,8 +35,11 @@ getent passwd pbvote > /dev/null || fail "no pbvote user after install"
 pbvote --version | grep -q 'commit [0-9a-f]' || fail "pbvote --version names no commit: $(pbvote --version)"
 man -l /usr/share/man/man1/pbvote-backup.1.gz > /dev/null 2>&1 || fail "man pbvote-backup"
 
-# The data folder as StateDirectory=pbvote, StateDirectoryMode=0700 makes it; a demo election in it.
-install -d -m 0700 -o pbvote -g pbvote /var/lib/pbvote
+# The data folder, made by the package as StateDirectory=pbvote, StateDirectoryMode=0700 makes it
+# at the first start; a demo election in it.
+[ "$(stat -c '%a %U' /var/lib/pbvote 2> /dev/null)" = "700 pbvote" ] ||
+        fail "the package did not make /var/lib/pbvote (0700, owned by pbvote)"
+! grep -i warning "$work/install.log" || fail "dpkg -i warns: $work/install.log"
 runuser -u pbvote -- pbvote demo --db /var/lib/pbvote/demo.db > /dev/null 2>&1 || fail "pbvote demo as pbvote"
 . /etc/default/pbvote
 port=${PBVOTE_LISTEN##*:}

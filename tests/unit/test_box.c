@@ -1988,6 +1988,60 @@ out:
         pb_manifest_free(m);
 }
 
+struct backup_seen {
+        struct pb_box *other; /* another connection to the source, writing between two steps */
+        uint64_t calls, last, total, not_up;
+        bool wrote;
+};
+
+static void backup_step_seen(void *ctx, uint64_t done, uint64_t total)
+{
+        struct backup_seen *s = ctx;
+
+        s->not_up += done <= s->last; /* a restarted copy reports its first pages again */
+        s->calls++;
+        s->last = done;
+        s->total = total;
+        if (!s->wrote && done < total) {
+                s->wrote = true;
+                CHECK_INT(pb_box_codes_issue(s->other, 50, NULL, NULL, NULL), PB_OK);
+        }
+}
+
+/*
+ * A backup in steps while another connection writes (issue 17: the progress of `pbvote backup`):
+ * a box of more than PB_PROGRESS_EVERY pages (250,000 codes) is copied PB_PROGRESS_EVERY pages at
+ * a time inside one read transaction; 50 codes committed through another connection after the
+ * first step neither restart the copy (the pages reported only go up, to the source's count) nor
+ * are in it (the copy is the box as of its start), and the copy passes its full check.
+ */
+static void test_backup_in_steps(void)
+{
+        struct backup_seen seen;
+        struct pb_progress p = { backup_step_seen, &seen };
+        struct pb_manifest *m = manifest();
+        struct pb_box *b = NULL;
+        char db[512], copy[512];
+
+        memset(&seen, 0, sizeof(seen));
+        path_of(db, sizeof(db), "steps.db");
+        path_of(copy, sizeof(copy), "steps-copy.db");
+        CHECK_INT(pb_box_create(db, m, &b, NULL), PB_OK);
+        CHECK(b && pb_box_set_engine_key(b, &engine, NULL) == PB_OK);
+        CHECK_INT(pb_box_codes_issue(b, 250000, NULL, NULL, NULL), PB_OK);
+        seen.other = b;
+        CHECK_INT(pb_box_backup_progress(db, copy, &p, NULL), PB_OK);
+        CHECK(seen.calls >= 2);
+        CHECK(seen.total > PB_PROGRESS_EVERY);
+        CHECK_INT(seen.last, seen.total);
+        CHECK_INT(seen.not_up, 0);
+        CHECK(seen.wrote);
+        CHECK_INT(sql_int(db, "SELECT count(*) FROM codes"), 250050);
+        CHECK_INT(sql_int(copy, "SELECT count(*) FROM codes"), 250000);
+        pb_box_free(b);
+        pb_manifest_free(m);
+}
+
 int main(int argc, char **argv)
 {
         char cmd[128];
@@ -2015,6 +2069,7 @@ int main(int argc, char **argv)
         RUN(test_cast_sees_other_process);
         RUN(test_inconsistent_documents);
         RUN(test_create_out_of_files);
+        RUN(test_backup_in_steps);
         if (argc < 5) {
                 fprintf(stderr,
                         "usage: test-box SCHEMA1_FIXTURE SCHEMA4_FIXTURE SCHEMA5_FIXTURE SCHEMA6_FIXTURE\n");

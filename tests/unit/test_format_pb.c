@@ -413,6 +413,67 @@ static void test_lenient(void)
         CHECK_INT(tol.count[PB_PB_TOL_REPEAT], 0);
 }
 
+struct seen_progress {
+        uint64_t calls, last_done, last_total, bad;
+};
+
+static void count_progress(void *ctx, uint64_t done, uint64_t total)
+{
+        struct seen_progress *sp = ctx;
+
+        sp->bad += done <= sp->last_done; /* counts only go up */
+        sp->calls++;
+        sp->last_done = done;
+        sp->last_total = total;
+}
+
+/*
+ * The parse's progress (issue 17: `pbvote tally FILE.pb` on a terminal): 10,000 VOTES rows are
+ * reported at 4,096 and 8,192 of META's num_votes, then 10,000 once the file is checked; in the
+ * strict and the lenient read alike; a file that fails reports no total.
+ */
+static void test_progress(void)
+{
+        struct seen_progress sp;
+        struct pb_progress p = { count_progress, &sp };
+        struct pb_pb_tolerance tol;
+        struct pb_election *e = NULL;
+        struct pb_diag d;
+        struct pb_buf t;
+        pb_err err = PB_OK;
+
+        pb_buf_init(&t, 0);
+        for (int pass = 0; pass < 3; pass++) {
+                pb_buf_release(&t);
+                pb_buf_init(&t, 0);
+                err = pb_buf_adds(&t, "META\nkey;value\ndescription;test\ncountry;Poland\nunit;Test\n"
+                                      "instance;2024\nnum_projects;2\nbudget;100\nvote_type;approval\n"
+                                      "rule;greedy\ndate_begin;2024\ndate_end;2024\n");
+                /* the third file says one ballot more than it holds: refused, no total reported */
+                err = err ? err : pb_buf_addf(&t, "num_votes;%d\n", pass == 2 ? 10001 : 10000);
+                err = err ? err
+                          : pb_buf_adds(&t, "PROJECTS\nproject_id;cost\n1;60\n2;30\nVOTES\nvoter_id;vote\n");
+                for (int i = 0; err == PB_OK && i < 10000; i++)
+                        err = pb_buf_addf(&t, "v%d;%d\n", i, i % 2 + 1);
+                CHECK_INT(err, PB_OK);
+                memset(&sp, 0, sizeof(sp));
+                pb_diag_clear(&d);
+                e = NULL;
+                err = pb_format_pb_parse_progress(t.data, t.len, &e, pass == 1 ? &tol : NULL, &p, &d);
+                CHECK_INT(err, pass == 2 ? PB_ERR_INVALID : PB_OK);
+                CHECK_INT(sp.calls, pass == 2 ? 2 : 3);
+                CHECK_INT(sp.last_done, pass == 2 ? 8192 : 10000);
+                CHECK_INT(sp.last_total, pass == 2 ? 10001 : 10000);
+                CHECK_INT(sp.bad, 0);
+                if (e)
+                        CHECK_INT(e->ballots.n, 10000);
+                pb_election_free(e);
+        }
+        /* no progress asked: the same parse */
+        CHECK_INT(pb_format_pb_parse_progress(t.data, t.len, &e, NULL, NULL, &d), PB_ERR_INVALID);
+        pb_buf_release(&t);
+}
+
 int main(int argc, char **argv)
 {
         RUN(test_quoting);
@@ -420,6 +481,7 @@ int main(int argc, char **argv)
         RUN(test_bom_none_blank);
         RUN(test_errors);
         RUN(test_lenient);
+        RUN(test_progress);
         RUN(test_oom);
         RUN(test_oom_growth);
         if (argc > 1)
