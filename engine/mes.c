@@ -28,10 +28,6 @@
 #include "engine/pb_alloc.h"
 #include "engine/tally_int.h"
 
-enum { ST_OUT, ST_CAND, ST_DONE, ST_GONE };
-
-#define NO_SLOT UINT32_MAX
-
 static pb_u128 gcd128(pb_u128 a, pb_u128 b)
 {
         while (b) {
@@ -170,7 +166,7 @@ void mes_work_init(struct mes_work *w)
         pb_rat_init(&w->rho);
         pb_rat_init(&w->q1);
         pb_rat_init(&w->q2);
-        w->cached = NO_SLOT;
+        w->cached = MES_NO_SLOT;
 }
 
 void mes_work_release(struct mes_work *w)
@@ -189,11 +185,10 @@ void mes_work_release(struct mes_work *w)
         pb_rat_release(&w->rho);
         pb_rat_release(&w->q1);
         pb_rat_release(&w->q2);
-        for (uint32_t c = 0; c < w->cap_cl; c++)
+        for (uint32_t c = 0; c < w->sl.cap; c++)
                 pb_big_release(&w->cl[c].b);
         pb_free(w->cl);
-        pb_free(w->free_cl);
-        pb_free(w->slot);
+        mes_slots_release(&w->sl);
         pb_free(w->cls);
         pb_free(w->state);
         if (w->lb)
@@ -211,23 +206,19 @@ void mes_work_release(struct mes_work *w)
         pb_free(w->c_seg);
         pb_free(w->tied);
         memset(w, 0, sizeof(*w));
-        w->cached = NO_SLOT;
+        w->cached = MES_NO_SLOT;
 }
 
 /* Allocate the per-model arrays once (a work area serves one model). */
 static pb_err work_attach(struct mes_work *w, const struct mes_model *mm)
 {
-        size_t maxsup = 1, m1 = mm->m ? mm->m : 1;
+        size_t maxsup, m1 = mm->m ? mm->m : 1;
 
         if (w->mm == mm)
                 return PB_OK;
         PB_ASSERT(w->mm == NULL);
         w->mm = mm;
-        for (size_t p = 0; p < mm->m; p++) {
-                size_t k = mm->sup_start[p + 1] - mm->sup_start[p];
-                if (k > maxsup)
-                        maxsup = k;
-        }
+        maxsup = mes_max_supporters(mm);
         w->cls = pb_calloc(mm->nv ? mm->nv : 1, sizeof(*w->cls));
         w->state = pb_calloc(m1, sizeof(*w->state));
         w->lb = pb_calloc(m1, sizeof(*w->lb));
@@ -251,49 +242,25 @@ static pb_err work_attach(struct mes_work *w, const struct mes_model *mm)
         return PB_OK;
 }
 
-/* A class slot with count 0; budget and growth to be set by the caller. */
+/* A class with count 0; budget and growth to be set by the caller. */
 static pb_err class_new(struct mes_work *w, uint32_t *ret)
 {
-        uint32_t c;
+        uint32_t cap = w->sl.cap;
+        struct mes_class *cl = mes_slots_take(&w->sl, w->cl, sizeof(*w->cl), ret);
 
-        if (w->n_free) {
-                c = w->free_cl[--w->n_free];
-        } else {
-                if (w->n_cl == w->cap_cl) {
-                        uint32_t cap = w->cap_cl ? w->cap_cl * 2 : 64;
-                        struct mes_class *ncl = pb_reallocarray(w->cl, cap, sizeof(*ncl));
-                        uint32_t *nf, *ns;
-                        if (!ncl)
-                                return PB_ERR_NOMEM;
-                        w->cl = ncl;
-                        for (uint32_t k = w->cap_cl; k < cap; k++) {
-                                pb_big_init(&w->cl[k].b);
-                                w->cl[k].count = 0;
-                                w->cl[k].grow = 0;
-                        }
-                        nf = pb_reallocarray(w->free_cl, cap, sizeof(*nf));
-                        if (!nf)
-                                return PB_ERR_NOMEM;
-                        w->free_cl = nf;
-                        ns = pb_reallocarray(w->slot, cap, sizeof(*ns));
-                        if (!ns)
-                                return PB_ERR_NOMEM;
-                        w->slot = ns;
-                        for (uint32_t k = w->cap_cl; k < cap; k++)
-                                w->slot[k] = NO_SLOT;
-                        w->cap_cl = cap;
-                }
-                c = w->n_cl++;
-        }
-        w->cl[c].count = 0;
-        *ret = c;
+        if (!cl)
+                return PB_ERR_NOMEM;
+        w->cl = cl;
+        for (uint32_t k = cap; k < w->sl.cap; k++)
+                pb_big_init(&w->cl[k].b); /* zeroed already; the call says what the records are */
+        w->cl[*ret].count = 0;
         return PB_OK;
 }
 
 static void class_free(struct mes_work *w, uint32_t c)
 {
         w->cl[c].count = 0;
-        w->free_cl[w->n_free++] = c;
+        mes_slots_put(&w->sl, c);
 }
 
 static void note_size(struct mes_work *w, const struct pb_big *b)
@@ -312,16 +279,15 @@ static pb_err work_start(struct mes_work *w, const struct mes_model *mm, const s
         r = work_attach(w, mm);
         if (r < 0)
                 return r;
-        for (uint32_t c = 0; c < w->n_cl; c++)
+        for (uint32_t c = 0; c < w->sl.n; c++)
                 w->cl[c].count = 0;
-        w->n_cl = 0;
-        w->n_free = 0;
+        mes_slots_clear(&w->sl);
         w->max_limbs = 1;
         w->round = 0;
         w->synced = 0;
         w->trace = trace;
         w->moves = trace;
-        w->cached = NO_SLOT;
+        w->cached = MES_NO_SLOT;
         r = pb_rat_copy(&w->beta, beta);
         if (r == PB_OK)
                 r = pb_rat_reduce(&w->beta);
@@ -343,10 +309,10 @@ static pb_err work_start(struct mes_work *w, const struct mes_model *mm, const s
         w->n_order = 0;
         for (size_t p = 0; p < mm->m; p++) {
                 if (mm->role[p] != MES_ROLE_CANDIDATE) {
-                        w->state[p] = ST_OUT;
+                        w->state[p] = MES_ST_OUT;
                         continue;
                 }
-                w->state[p] = ST_CAND;
+                w->state[p] = MES_ST_CAND;
                 r = pb_big_set_i64(&w->lb[p].num, mm->e->projects[p].cost);
                 if (r == PB_OK)
                         r = pb_big_set_u128(&w->lb[p].den, mm->util_total[p]);
@@ -412,30 +378,7 @@ static void sort_groups(struct mes_work *w)
 /* Group p's supporters by (utility, class), in supporter order: w->grp, w->seg. */
 static void group_supporters(struct mes_work *w, uint32_t p)
 {
-        const struct mes_model *mm = w->mm;
-        size_t a = mm->sup_start[p], z = mm->sup_start[p + 1];
-
-        w->n_grp = 0;
-        w->n_seg = 0;
-        for (size_t k = a; k < z;) {
-                int64_t u = mm->sup_util[k];
-                size_t seg_start = w->n_grp;
-
-                for (; k < z && mm->sup_util[k] == u; k++) {
-                        uint32_t v = mm->sup_voter[k], c = w->cls[v];
-                        if (w->slot[c] == NO_SLOT) {
-                                w->slot[c] = (uint32_t)w->n_grp;
-                                w->grp[w->n_grp].cls = c;
-                                w->grp[w->n_grp].count = 0;
-                                w->grp[w->n_grp].u = u;
-                                w->n_grp++;
-                        }
-                        w->grp[w->slot[c]].count += mm->weight[v];
-                }
-                for (size_t g = seg_start; g < w->n_grp; g++)
-                        w->slot[w->grp[g].cls] = NO_SLOT;
-                w->seg[w->n_seg++] = (uint32_t)w->n_grp;
-        }
+        w->n_grp = mes_group_supporters(w->mm, w->cls, &w->sl, p, w->grp, w->seg, &w->n_seg);
 }
 
 /*
@@ -546,45 +489,13 @@ static pb_err eval(struct mes_work *w, uint32_t p, bool *ret_ok)
         return r;
 }
 
-/* Move the voters of one round's paying groups to their new classes. */
-static void move_voters(struct mes_work *w, uint32_t p, const struct mes_tgroup *tg, size_t n)
-{
-        const struct mes_model *mm = w->mm;
-        size_t k = mm->sup_start[p], z = mm->sup_start[p + 1], gs = 0;
-
-        /* groups come in utility segments, in supporter order */
-        while (gs < n) {
-                size_t ge = gs;
-                int64_t u = tg[gs].u;
-                while (ge < n && tg[ge].u == u)
-                        ge++;
-                for (size_t g = gs; g < ge; g++)
-                        w->slot[tg[g].cls] = (uint32_t)g;
-                for (; k < z && mm->sup_util[k] == u; k++) {
-                        uint32_t v = mm->sup_voter[k];
-                        w->cls[v] = tg[w->slot[w->cls[v]]].newcls;
-                }
-                for (size_t g = gs; g < ge; g++)
-                        w->slot[tg[g].cls] = NO_SLOT;
-                gs = ge;
-        }
-        PB_ASSERT(k == z);
-}
-
 /* Bring cls[] up to date with the rounds funded so far (incremental runs defer the moves). */
 static void sync_moves(struct mes_work *w)
 {
-        const struct mes_run *tr = w->moves;
-        size_t nf = 0;
-
-        if (w->synced == w->round)
-                return;
-        PB_ASSERT(tr != NULL);
-        while (nf < tr->n_picks && !tr->picks[nf].grp_n)
-                nf++; /* free projects come first and move nobody */
         for (; w->synced < w->round; w->synced++) {
-                const struct mes_pick *pk = &tr->picks[nf + w->synced];
-                move_voters(w, pk->project, tr->tg + pk->grp_at, pk->grp_n);
+                const struct mes_pick *pk =
+                        &w->moves->picks[w->mm->n_free + w->synced]; /* free picks first */
+                mes_move_voters(w->mm, w->cls, &w->sl, pk->project, w->moves->tg + pk->grp_at, pk->grp_n);
         }
 }
 
@@ -621,7 +532,7 @@ static pb_err rescale_budgets(struct mes_work *w, pb_u128 *ret_g)
         *ret_g = g;
         if (f == 1)
                 return PB_OK;
-        for (uint32_t c = 0; c < w->n_cl; c++) {
+        for (uint32_t c = 0; c < w->sl.n; c++) {
                 if (!w->cl[c].count)
                         continue;
                 r = pb_big_mul_u128(&w->cl[c].b, &w->cl[c].b, f);
@@ -731,7 +642,7 @@ static pb_err pay(struct mes_work *w, uint32_t p, bool move, const struct mes_tg
                 return r;
         if (move) {
                 PB_ASSERT(w->synced == w->round);
-                move_voters(w, p, w->trace->tg + pk->grp_at, pk->grp_n);
+                mes_move_voters(w->mm, w->cls, &w->sl, p, w->trace->tg + pk->grp_at, pk->grp_n);
                 w->synced = w->round + 1;
         }
         w->round++;
@@ -741,13 +652,9 @@ static pb_err pay(struct mes_work *w, uint32_t p, bool move, const struct mes_tg
 /* Candidates in order of their lower bounds (insertion sort: the order barely changes per round). */
 static pb_err sort_candidates(struct mes_work *w)
 {
-        size_t k = 0;
         pb_err r;
 
-        for (size_t i = 0; i < w->n_order; i++)
-                if (w->state[w->order[i]] == ST_CAND)
-                        w->order[k++] = w->order[i];
-        w->n_order = k;
+        w->n_order = mes_keep_candidates(w->order, w->n_order, w->state);
         for (size_t i = 1; i < w->n_order; i++) {
                 uint32_t x = w->order[i];
                 size_t j = i;
@@ -811,7 +718,7 @@ static pb_err select_round(struct mes_work *w, struct pb_rat *best, size_t *ret_
         r = sort_candidates(w);
         if (r < 0)
                 return r;
-        w->cached = NO_SLOT;
+        w->cached = MES_NO_SLOT;
         for (size_t i = 0; i < w->n_order; i++) {
                 uint32_t p = w->order[i];
                 bool ok;
@@ -828,7 +735,7 @@ static pb_err select_round(struct mes_work *w, struct pb_rat *best, size_t *ret_
                 if (r < 0)
                         return r;
                 if (!ok) {
-                        w->state[p] = ST_GONE; /* budgets only shrink: never affordable again */
+                        w->state[p] = MES_ST_GONE; /* budgets only shrink: never affordable again */
                         continue;
                 }
                 r = pb_rat_copy(&w->lb[p], &w->rho);
@@ -850,7 +757,7 @@ static pb_err select_round(struct mes_work *w, struct pb_rat *best, size_t *ret_
                 if (c <= 0) {
                         w->tied[nt++] = p;
                         /* keep the evaluation of the tie-break's favourite: it is funded next */
-                        if (c < 0 || w->cached == NO_SLOT || w->mm->rank[p] < w->mm->rank[w->cached]) {
+                        if (c < 0 || w->cached == MES_NO_SLOT || w->mm->rank[p] < w->mm->rank[w->cached]) {
                                 swap_cached(w);
                                 w->cached = p;
                         }
@@ -890,7 +797,7 @@ static pb_err fund(struct mes_work *w, struct mes_run *out, uint32_t p, const st
                 return r;
         pk->project = p;
         pk->payers = payers;
-        w->state[p] = ST_DONE;
+        w->state[p] = MES_ST_DONE;
         out->funded[p] = true;
         out->spent += mm->e->projects[p].cost;
         out->n_picks++;
@@ -900,24 +807,22 @@ static pb_err fund(struct mes_work *w, struct mes_run *out, uint32_t p, const st
 /* Projects that cost nothing but please someone are funded first, in tie-break order (pabutools). */
 static pb_err fund_free(const struct mes_model *mm, struct mes_run *out)
 {
-        for (uint32_t pos = 0; pos < mm->m; pos++)
-                for (uint32_t p = 0; p < mm->m; p++) {
-                        struct mes_pick *pk;
-                        pb_err r;
-                        if (mm->rank[p] != pos || mm->role[p] != MES_ROLE_FREE)
-                                continue;
-                        pk = &out->picks[out->n_picks++];
-                        pk->project = p;
-                        pk->payers = 0;
-                        pk->tie_at = pk->tie_n = 0;
-                        pk->grp_at = pk->grp_n = 0;
-                        r = pb_rat_set_u64(&pk->rho, 0, 1);
-                        if (r == PB_OK)
-                                r = pb_rat_set_u64(&pk->price, 0, 1);
-                        if (r < 0)
-                                return r;
-                        out->funded[p] = true;
-                }
+        for (size_t i = 0; i < mm->n_free; i++) {
+                uint32_t p = mm->free_order[i];
+                struct mes_pick *pk = &out->picks[out->n_picks++];
+                pb_err r;
+
+                pk->project = p;
+                pk->payers = 0;
+                pk->tie_at = pk->tie_n = 0;
+                pk->grp_at = pk->grp_n = 0;
+                r = pb_rat_set_u64(&pk->rho, 0, 1);
+                if (r == PB_OK)
+                        r = pb_rat_set_u64(&pk->price, 0, 1);
+                if (r < 0)
+                        return r;
+                out->funded[p] = true;
+        }
         return PB_OK;
 }
 
@@ -938,7 +843,7 @@ static pb_err run_rounds(struct mes_work *w, struct mes_run *out)
                 p = w->tied[0];
                 PB_ASSERT(w->cached == p);
                 swap_cached(w); /* its evaluation, kept aside while later candidates were computed */
-                w->cached = NO_SLOT;
+                w->cached = MES_NO_SLOT;
                 if (nt > 1) {
                         uint32_t at = (uint32_t)out->n_tie_items;
                         struct mes_pick *pk = &out->picks[out->n_picks];
@@ -1024,7 +929,7 @@ static pb_err apply_records(struct mes_work *w, const struct mes_run *ref, size_
                         r = pb_rat_copy(&cp->base, &rec->base);
                 if (r < 0)
                         return r;
-                if (w->state[p] != ST_CAND)
+                if (w->state[p] != MES_ST_CAND)
                         continue;
                 r = rec_bound(w, rec, &w->q1);
                 if (r < 0)
@@ -1032,7 +937,7 @@ static pb_err apply_records(struct mes_work *w, const struct mes_run *ref, size_
                 if (rec->gone) {
                         /* still missing money at this budget: unaffordable for the rest of the run */
                         if (pb_big_sign(&w->q1.num) > 0)
-                                w->state[p] = ST_GONE;
+                                w->state[p] = MES_ST_GONE;
                         continue;
                 }
                 r = pb_rat_cmp(&w->q1, &w->lb[p], &w->t1, &w->t2, &c);
@@ -1076,7 +981,7 @@ static pb_err still_wins(struct mes_work *w, uint32_t j, const struct pb_rat *rh
                 if (r < 0)
                         return r;
                 if (!ok) {
-                        w->state[p] = ST_GONE;
+                        w->state[p] = MES_ST_GONE;
                         continue;
                 }
                 r = pb_rat_copy(&w->lb[p], &w->rho);
@@ -1100,7 +1005,7 @@ static pb_err nothing_left(struct mes_work *w, bool *ret_ok)
                 uint32_t p = w->order[i];
                 bool ok;
                 pb_err r;
-                if (w->state[p] != ST_CAND)
+                if (w->state[p] != MES_ST_CAND)
                         continue;
                 sync_moves(w);
                 r = eval(w, p, &ok);
@@ -1108,7 +1013,7 @@ static pb_err nothing_left(struct mes_work *w, bool *ret_ok)
                         return r;
                 if (ok)
                         return pb_rat_copy(&w->lb[p], &w->rho);
-                w->state[p] = ST_GONE;
+                w->state[p] = MES_ST_GONE;
         }
         *ret_ok = true;
         return PB_OK;
@@ -1140,12 +1045,7 @@ static pb_err replay(struct mes_work *w, const struct mes_model *mm, const struc
                         goto out;
                 /* j's rho at this budget, from its recorded groups (the classes are the same) */
                 w->n_grp = rp->grp_n;
-                for (size_t g = 0; g < rp->grp_n; g++) {
-                        const struct mes_tgroup *tg = &ref->tg[rp->grp_at + g];
-                        w->grp[g].cls = tg->cls;
-                        w->grp[g].count = tg->count;
-                        w->grp[g].u = tg->u;
-                }
+                mes_groups_from_trace(w->grp, ref->tg + rp->grp_at, rp->grp_n);
                 r = rho_from_groups(w, mm->e->projects[j].cost, mm->util_total[j], &ok);
                 if (r < 0)
                         goto out;

@@ -29,10 +29,8 @@
 #include "engine/mes_fast_int.h"
 #include "engine/pb_alloc.h"
 
-enum { ST_OUT, ST_CAND, ST_DONE, ST_GONE };
 enum cmp { LT, EQ, GT, UNK };
 
-#define NO_SLOT UINT32_MAX
 #define BITS_MAX 95 /* budgets (2^-F units) stay below 2^95 */
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -183,7 +181,7 @@ static pb_err run_new_rec(struct mf_run *r, struct mf_rec **ret)
 void mf_work_init(struct mf_work *w)
 {
         memset(w, 0, sizeof(*w));
-        w->cached = NO_SLOT;
+        w->cached = MES_NO_SLOT;
 }
 
 void mf_work_release(struct mf_work *w)
@@ -192,8 +190,7 @@ void mf_work_release(struct mf_work *w)
                 return;
         pb_free(w->cls);
         pb_free(w->cl);
-        pb_free(w->free_cl);
-        pb_free(w->slot);
+        mes_slots_release(&w->sl);
         pb_free(w->state);
         pb_free(w->lb);
         pb_free(w->order);
@@ -230,15 +227,13 @@ static void find_clones(struct mf_work *w)
 
 static pb_err work_attach(struct mf_work *w, const struct mes_model *mm)
 {
-        size_t maxsup = 1, m1 = mm->m ? mm->m : 1;
+        size_t maxsup, m1 = mm->m ? mm->m : 1;
 
         if (w->mm == mm)
                 return PB_OK;
         PB_ASSERT(w->mm == NULL);
         w->mm = mm;
-        for (size_t p = 0; p < mm->m; p++)
-                if (mm->sup_start[p + 1] - mm->sup_start[p] > maxsup)
-                        maxsup = mm->sup_start[p + 1] - mm->sup_start[p];
+        maxsup = mes_max_supporters(mm);
         w->cls = pb_calloc(mm->nv ? mm->nv : 1, sizeof(*w->cls));
         w->state = pb_calloc(m1, sizeof(*w->state));
         w->lb = pb_calloc(m1, sizeof(*w->lb));
@@ -262,30 +257,11 @@ static pb_err work_attach(struct mf_work *w, const struct mes_model *mm)
 
 static pb_err class_new(struct mf_work *w, uint32_t *ret)
 {
-        if (w->n_free) {
-                *ret = w->free_cl[--w->n_free];
-        } else {
-                if (w->n_cl == w->cap_cl) {
-                        uint32_t cap = w->cap_cl ? w->cap_cl * 2 : 64;
-                        struct mf_class *ncl = pb_reallocarray(w->cl, cap, sizeof(*ncl));
-                        uint32_t *nf, *ns;
-                        if (!ncl)
-                                return PB_ERR_NOMEM;
-                        w->cl = ncl;
-                        nf = pb_reallocarray(w->free_cl, cap, sizeof(*nf));
-                        if (!nf)
-                                return PB_ERR_NOMEM;
-                        w->free_cl = nf;
-                        ns = pb_reallocarray(w->slot, cap, sizeof(*ns));
-                        if (!ns)
-                                return PB_ERR_NOMEM;
-                        w->slot = ns;
-                        for (uint32_t k = w->cap_cl; k < cap; k++)
-                                w->slot[k] = NO_SLOT;
-                        w->cap_cl = cap;
-                }
-                *ret = w->n_cl++;
-        }
+        struct mf_class *cl = mes_slots_take(&w->sl, w->cl, sizeof(*w->cl), ret);
+
+        if (!cl)
+                return PB_ERR_NOMEM;
+        w->cl = cl;
         w->cl[*ret].count = 0;
         return PB_OK;
 }
@@ -293,7 +269,7 @@ static pb_err class_new(struct mf_work *w, uint32_t *ret)
 static void class_free(struct mf_work *w, uint32_t c)
 {
         w->cl[c].count = 0;
-        w->free_cl[w->n_free++] = c;
+        mes_slots_put(&w->sl, c);
 }
 
 /* The utility of p's supporters (one value: mf_usable() checked it). */
@@ -316,11 +292,11 @@ static pb_err work_start(struct mf_work *w, const struct mes_model *mm, unsigned
         PB_ASSERT(beta->den > 0 && beta->den < ((uint64_t)1 << 32));
         w->fbits = fbits;
         w->beta = *beta;
-        w->n_cl = w->n_free = 0;
+        mes_slots_clear(&w->sl);
         w->round = w->synced = 0;
         w->trace = trace;
         w->moves = trace;
-        w->cached = NO_SLOT;
+        w->cached = MES_NO_SLOT;
         if (mm->nv) {
                 r = class_new(w, &c0);
                 if (r < 0)
@@ -335,8 +311,8 @@ static pb_err work_start(struct mf_work *w, const struct mes_model *mm, unsigned
         }
         w->n_order = 0;
         for (uint32_t p = 0; p < mm->m; p++) {
-                w->state[p] = mm->role[p] == MES_ROLE_CANDIDATE ? ST_CAND : ST_OUT;
-                if (w->state[p] != ST_CAND)
+                w->state[p] = mm->role[p] == MES_ROLE_CANDIDATE ? MES_ST_CAND : MES_ST_OUT;
+                if (w->state[p] != MES_ST_CAND)
                         continue;
                 w->lb[p].lo.num = (pb_u128)(uint64_t)mm->e->projects[p].cost << fbits;
                 w->lb[p].lo.den = mm->util_total[p];
@@ -348,25 +324,10 @@ static pb_err work_start(struct mf_work *w, const struct mes_model *mm, unsigned
 /* ---------------------------------------------------------------------------------------------- */
 /* one project's price */
 
-/* Group p's supporters by class, in supporter order (as mes.c). */
+/* Group p's supporters by class, in supporter order (one utility: one segment). */
 static void group_supporters(struct mf_work *w, uint32_t p)
 {
-        const struct mes_model *mm = w->mm;
-
-        w->n_grp = 0;
-        for (size_t k = mm->sup_start[p]; k < mm->sup_start[p + 1]; k++) {
-                uint32_t v = mm->sup_voter[k], c = w->cls[v];
-                if (w->slot[c] == NO_SLOT) {
-                        w->slot[c] = (uint32_t)w->n_grp;
-                        w->grp[w->n_grp].cls = c;
-                        w->grp[w->n_grp].count = 0;
-                        w->grp[w->n_grp].u = mm->sup_util[k];
-                        w->n_grp++;
-                }
-                w->grp[w->slot[c]].count += mm->weight[v];
-        }
-        for (size_t g = 0; g < w->n_grp; g++)
-                w->slot[w->grp[g].cls] = NO_SLOT;
+        w->n_grp = mes_group_supporters(w->mm, w->cls, &w->sl, p, w->grp, NULL, NULL);
 }
 
 /*
@@ -604,36 +565,12 @@ static enum cmp cmp_rho(const struct mf_work *w, uint32_t a, const struct mf_rho
 /* ---------------------------------------------------------------------------------------------- */
 /* funding */
 
-/* Move the voters of one round's paying groups to their new classes (as mes.c). */
-static void move_voters(struct mf_work *w, uint32_t p, const struct mes_tgroup *tg, size_t n)
-{
-        const struct mes_model *mm = w->mm;
-        size_t k = mm->sup_start[p], z = mm->sup_start[p + 1];
-
-        for (size_t g = 0; g < n; g++)
-                w->slot[tg[g].cls] = (uint32_t)g;
-        for (; k < z; k++) {
-                uint32_t v = mm->sup_voter[k];
-                w->cls[v] = tg[w->slot[w->cls[v]]].newcls;
-        }
-        for (size_t g = 0; g < n; g++)
-                w->slot[tg[g].cls] = NO_SLOT;
-}
-
 /* Bring cls[] up to date with the rounds funded so far (incremental runs defer the moves). */
 static void sync_moves(struct mf_work *w)
 {
-        const struct mf_run *tr = w->moves;
-        size_t nf = 0;
-
-        if (w->synced == w->round)
-                return;
-        PB_ASSERT(tr != NULL);
-        while (nf < tr->n_picks && !tr->picks[nf].grp_n)
-                nf++; /* free projects come first and move nobody */
         for (; w->synced < w->round; w->synced++) {
-                const struct mf_pick *pk = &tr->picks[nf + w->synced];
-                move_voters(w, pk->project, tr->tg + pk->grp_at, pk->grp_n);
+                const struct mf_pick *pk = &w->moves->picks[w->mm->n_free + w->synced]; /* free picks first */
+                mes_move_voters(w->mm, w->cls, &w->sl, pk->project, w->moves->tg + pk->grp_at, pk->grp_n);
         }
 }
 
@@ -699,7 +636,7 @@ static pb_err pay(struct mf_work *w, uint32_t p, const struct mes_tgroup *expect
 
 static void fund(struct mf_work *w, struct mf_run *out, uint32_t p)
 {
-        w->state[p] = ST_DONE;
+        w->state[p] = MES_ST_DONE;
         out->funded[p] = true;
         out->spent += w->mm->e->projects[p].cost;
         out->n_picks++;
@@ -719,7 +656,7 @@ static pb_err fund_eval(struct mf_work *w, struct mf_run *out, uint32_t p, bool 
                 return r;
         if (move) {
                 PB_ASSERT(w->synced == w->round);
-                move_voters(w, p, out->tg + pk->grp_at, pk->grp_n);
+                mes_move_voters(w->mm, w->cls, &w->sl, p, out->tg + pk->grp_at, pk->grp_n);
                 w->synced = w->round + 1;
         }
         w->round++;
@@ -730,16 +667,12 @@ static pb_err fund_eval(struct mf_work *w, struct mf_run *out, uint32_t p, bool 
 /* Projects that cost nothing but please someone are funded first, in tie-break order (as mes.c). */
 static void fund_free(const struct mes_model *mm, struct mf_run *out)
 {
-        for (uint32_t pos = 0; pos < mm->m; pos++)
-                for (uint32_t p = 0; p < mm->m; p++) {
-                        struct mf_pick *pk;
-                        if (mm->rank[p] != pos || mm->role[p] != MES_ROLE_FREE)
-                                continue;
-                        pk = &out->picks[out->n_picks++];
-                        memset(pk, 0, sizeof(*pk));
-                        pk->project = p;
-                        out->funded[p] = true;
-                }
+        for (size_t i = 0; i < mm->n_free; i++) {
+                struct mf_pick *pk = &out->picks[out->n_picks++];
+                memset(pk, 0, sizeof(*pk));
+                pk->project = mm->free_order[i];
+                out->funded[pk->project] = true;
+        }
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -784,12 +717,7 @@ static bool before(const struct mf_work *w, uint32_t a, uint32_t b)
 /* Candidates by lower bound (insertion sort: the order barely changes from round to round). */
 static void sort_candidates(struct mf_work *w)
 {
-        size_t k = 0;
-
-        for (size_t i = 0; i < w->n_order; i++)
-                if (w->state[w->order[i]] == ST_CAND)
-                        w->order[k++] = w->order[i];
-        w->n_order = k;
+        w->n_order = mes_keep_candidates(w->order, w->n_order, w->state);
         for (size_t i = 1; i < w->n_order; i++) {
                 uint32_t x = w->order[i];
                 size_t j = i;
@@ -814,26 +742,26 @@ static bool beaten(const struct mf_work *w, uint32_t p, const struct mf_q *lb, u
  */
 static pb_err select_round(struct mf_work *w, uint32_t *ret_best, bool *ret_known)
 {
-        uint32_t best = NO_SLOT;
+        uint32_t best = MES_NO_SLOT;
         pb_err r = PB_OK;
 
-        *ret_best = NO_SLOT;
+        *ret_best = MES_NO_SLOT;
         sort_candidates(w);
         *ret_known = true;
         for (size_t i = 0; i < w->n_order; i++) {
                 uint32_t p = w->order[i];
                 enum cmp c = LT;
-                if (best != NO_SLOT && beaten(w, p, &w->lb[p].lo, best, &w->c_rho.hi))
+                if (best != MES_NO_SLOT && beaten(w, p, &w->lb[p].lo, best, &w->c_rho.hi))
                         break;
                 r = eval(w, p, ret_known);
                 if (r < 0 || !*ret_known)
                         return r;
                 if (w->gone) {
-                        w->state[p] = ST_GONE; /* budgets only shrink: never affordable again */
+                        w->state[p] = MES_ST_GONE; /* budgets only shrink: never affordable again */
                         continue;
                 }
                 w->lb[p].lo = w->rho.lo;
-                if (best != NO_SLOT)
+                if (best != MES_NO_SLOT)
                         c = cmp_rho(w, p, &w->rho, best, &w->c_rho);
                 if (c == UNK) {
                         *ret_known = false;
@@ -852,9 +780,9 @@ static pb_err select_round(struct mf_work *w, uint32_t *ret_best, bool *ret_know
 static pb_err run_rounds(struct mf_work *w, struct mf_run *out, bool *ret_known)
 {
         for (;;) {
-                uint32_t best = NO_SLOT;
+                uint32_t best = MES_NO_SLOT;
                 pb_err r = select_round(w, &best, ret_known);
-                if (r < 0 || !*ret_known || best == NO_SLOT)
+                if (r < 0 || !*ret_known || best == MES_NO_SLOT)
                         return r;
                 swap_cached(w);
                 r = fund_eval(w, out, best, true, NULL);
@@ -912,12 +840,12 @@ static pb_err apply_records(struct mf_work *w, const struct mf_run *ref, size_t 
                 if (r < 0)
                         return r;
                 *cp = *rec;
-                if (w->state[p] != ST_CAND)
+                if (w->state[p] != MES_ST_CAND)
                         continue;
                 b = rec_bound(w, rec);
                 if (rec->gone) {
                         if (b.num > 0)
-                                w->state[p] = ST_GONE; /* still missing money at this budget */
+                                w->state[p] = MES_ST_GONE; /* still missing money at this budget */
                 } else if (cmp_q(b, w->lb[p].lo) > 0) {
                         w->lb[p].lo = b;
                 }
@@ -953,7 +881,7 @@ static pb_err still_wins(struct mf_work *w, uint32_t j, const struct mf_rho *rho
                 if (r < 0 || !known)
                         return r;
                 if (w->gone) {
-                        w->state[p] = ST_GONE;
+                        w->state[p] = MES_ST_GONE;
                         continue;
                 }
                 w->lb[p].lo = w->rho.lo;
@@ -977,7 +905,7 @@ static pb_err nothing_left(struct mf_work *w, enum proof *ret)
                 uint32_t p = w->order[i];
                 bool known;
                 pb_err r;
-                if (w->state[p] != ST_CAND)
+                if (w->state[p] != MES_ST_CAND)
                         continue;
                 sync_moves(w);
                 r = eval(w, p, &known);
@@ -988,7 +916,7 @@ static pb_err nothing_left(struct mf_work *w, enum proof *ret)
                         *ret = REFUTED;
                         return PB_OK;
                 }
-                w->state[p] = ST_GONE;
+                w->state[p] = MES_ST_GONE;
         }
         *ret = PROVEN;
         return PB_OK;
@@ -998,13 +926,8 @@ static pb_err nothing_left(struct mf_work *w, enum proof *ret)
 static bool replay_price(struct mf_work *w, const struct mf_run *ref, const struct mf_pick *rp)
 {
         w->n_grp = rp->grp_n;
-        for (size_t g = 0; g < rp->grp_n; g++) {
-                const struct mes_tgroup *tg = &ref->tg[rp->grp_at + g];
-                w->grp[g].cls = tg->cls;
-                w->grp[g].count = tg->count;
-                w->grp[g].u = tg->u;
-                w->poor[g] = ref->tpoor[rp->grp_at + g];
-        }
+        mes_groups_from_trace(w->grp, ref->tg + rp->grp_at, rp->grp_n);
+        memcpy(w->poor, ref->tpoor + rp->grp_at, rp->grp_n * sizeof(*w->poor));
         if (!price(w, rp->project, true))
                 return false;
         PB_ASSERT(!w->gone); /* more budget never makes a funded project unaffordable */

@@ -93,11 +93,9 @@ struct mf_work {
         struct mf_beta beta;
         uint32_t *cls; /* nv */
         size_t m;
-        struct mf_class *cl;
-        uint32_t n_cl, cap_cl;
-        uint32_t *free_cl, *slot;
-        uint32_t n_free;
-        uint8_t *state;    /* m */
+        struct mf_class *cl; /* sl.cap */
+        struct mes_slots sl;
+        uint8_t *state;    /* m: enum mes_state */
         struct mf_rho *lb; /* m: lower bounds (lo) from earlier rounds */
         uint32_t *order;
         size_t n_order;
