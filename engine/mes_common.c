@@ -60,7 +60,8 @@ void mes_slots_release(struct mes_slots *s)
         memset(s, 0, sizeof(*s));
 }
 
-size_t mes_max_supporters(const struct mes_model *mm)
+/* The largest number of distinct supporters of a project (at least 1). */
+static size_t max_supporters(const struct mes_model *mm)
 {
         size_t maxsup = 1;
 
@@ -72,9 +73,54 @@ size_t mes_max_supporters(const struct mes_model *mm)
         return maxsup;
 }
 
-size_t mes_group_supporters(const struct mes_model *mm, const uint32_t *cls, struct mes_slots *s, uint32_t p,
-                            struct mes_group *grp, uint32_t *seg, size_t *ret_n_seg)
+pb_err mes_core_attach(struct mes_core *c, const struct mes_model *mm, bool *ret_new)
 {
+        size_t m1 = mm->m ? mm->m : 1;
+
+        *ret_new = c->mm != mm;
+        if (!*ret_new)
+                return PB_OK;
+        PB_ASSERT(c->mm == NULL);
+        c->mm = mm;
+        c->cls = pb_calloc(mm->nv ? mm->nv : 1, sizeof(*c->cls));
+        c->state = pb_calloc(m1, sizeof(*c->state));
+        c->order = pb_calloc(m1, sizeof(*c->order));
+        c->max_grp = max_supporters(mm);
+        return c->cls && c->state && c->order ? PB_OK : PB_ERR_NOMEM;
+}
+
+void mes_core_start(struct mes_core *c)
+{
+        const struct mes_model *mm = c->mm;
+
+        mes_slots_clear(&c->sl);
+        c->round = 0;
+        c->synced = 0;
+        if (mm->nv)
+                memset(c->cls, 0, mm->nv * sizeof(*c->cls));
+        c->n_order = 0;
+        for (uint32_t p = 0; p < mm->m; p++) {
+                c->state[p] = mm->role[p] == MES_ROLE_CANDIDATE ? MES_ST_CAND : MES_ST_OUT;
+                if (c->state[p] == MES_ST_CAND)
+                        c->order[c->n_order++] = p;
+        }
+}
+
+void mes_core_release(struct mes_core *c)
+{
+        pb_free(c->cls);
+        pb_free(c->state);
+        pb_free(c->order);
+        mes_slots_release(&c->sl);
+        memset(c, 0, sizeof(*c));
+}
+
+size_t mes_group_supporters(struct mes_core *c, uint32_t p, struct mes_group *grp, uint32_t *seg,
+                            size_t *ret_n_seg)
+{
+        const struct mes_model *mm = c->mm;
+        const uint32_t *cls = c->cls;
+        struct mes_slots *s = &c->sl;
         size_t a = mm->sup_start[p], z = mm->sup_start[p + 1], n_grp = 0, n_seg = 0;
 
         for (size_t k = a; k < z;) {
@@ -82,15 +128,15 @@ size_t mes_group_supporters(const struct mes_model *mm, const uint32_t *cls, str
                 size_t seg_start = n_grp;
 
                 for (; k < z && mm->sup_util[k] == u; k++) {
-                        uint32_t v = mm->sup_voter[k], c = cls[v];
-                        if (s->slot[c] == MES_NO_SLOT) {
-                                s->slot[c] = (uint32_t)n_grp;
-                                grp[n_grp].cls = c;
+                        uint32_t v = mm->sup_voter[k], cl = cls[v];
+                        if (s->slot[cl] == MES_NO_SLOT) {
+                                s->slot[cl] = (uint32_t)n_grp;
+                                grp[n_grp].cls = cl;
                                 grp[n_grp].count = 0;
                                 grp[n_grp].u = u;
                                 n_grp++;
                         }
-                        grp[s->slot[c]].count += mm->weight[v];
+                        grp[s->slot[cl]].count += mm->weight[v];
                 }
                 for (size_t g = seg_start; g < n_grp; g++)
                         s->slot[grp[g].cls] = MES_NO_SLOT;
@@ -111,9 +157,11 @@ void mes_groups_from_trace(struct mes_group *grp, const struct mes_tgroup *tg, s
         }
 }
 
-void mes_move_voters(const struct mes_model *mm, uint32_t *cls, struct mes_slots *s, uint32_t p,
-                     const struct mes_tgroup *tg, size_t n)
+void mes_move_voters(struct mes_core *c, uint32_t p, const struct mes_tgroup *tg, size_t n)
 {
+        const struct mes_model *mm = c->mm;
+        uint32_t *cls = c->cls;
+        struct mes_slots *s = &c->sl;
         size_t k = mm->sup_start[p], z = mm->sup_start[p + 1], gs = 0;
 
         /* groups come in utility segments, in supporter order */

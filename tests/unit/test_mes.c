@@ -590,9 +590,9 @@ static void test_fast_encloses_exact(void)
                                 }
                         }
                         CHECK(ok);
-                        for (uint32_t c = 0; ok && c < w.sl.n; c++)
+                        for (uint32_t c = 0; ok && c < w.core.sl.n; c++)
                                 if (w.cl[c].count) {
-                                        CHECK(c < fw.sl.n && fw.cl[c].count == w.cl[c].count);
+                                        CHECK(c < fw.core.sl.n && fw.cl[c].count == w.cl[c].count);
                                         CHECK(encloses(fw.cl[c].lo, fw.cl[c].hi, fbits, &w.cl[c].b, &w.D));
                                 }
                 }
