@@ -279,6 +279,33 @@ pb_err box_begin_read(struct pb_box *b, struct pb_diag *d)
         return r;
 }
 
+pb_err box_begin_scan(struct pb_box *b, struct pb_diag *d)
+{
+        pb_err r;
+
+        box_cache_for_scan(b, true); /* every page is read once */
+        r = box_begin_read(b, d);
+        if (r < 0)
+                box_cache_for_scan(b, false);
+        return r;
+}
+
+void box_end_scan(struct pb_box *b)
+{
+        box_rollback(b);
+        box_cache_for_scan(b, false);
+}
+
+pb_err box_need_tallied(struct pb_box *b, const char *why, struct pb_diag *d)
+{
+        enum pb_box_state s;
+        pb_err r = box_get_state(b, &s, d);
+
+        if (r == PB_OK && s != PB_BOX_TALLIED && s != PB_BOX_CERTIFIED)
+                r = pb_diag_set(d, PB_ERR_STATE, "state", why);
+        return r;
+}
+
 pb_err box_begin_read_stmt(struct pb_box *b, enum box_stmt s, sqlite3_stmt **ret, struct pb_diag *d)
 {
         pb_err r = box_begin_read(b, d);

@@ -167,6 +167,15 @@ pb_err box_sqlite_err(struct pb_box *b, int rc, struct pb_diag *d);
 PB_NODISCARD pb_err box_begin(struct pb_box *b, struct pb_diag *d);
 /** BEGIN (deferred, for reads), then box_sync() (which starts the read transaction). */
 PB_NODISCARD pb_err box_begin_read(struct pb_box *b, struct pb_diag *d);
+/** A read transaction that scans the whole box: the scan's page cache (box_cache_for_scan()), then
+ *  box_begin_read(); on failure the casting cache is back and nothing is open.  Ended by
+ *  box_end_scan(). */
+PB_NODISCARD pb_err box_begin_scan(struct pb_box *b, struct pb_diag *d);
+/** End a box_begin_scan() read: roll back, and give the casting page cache back. */
+void box_end_scan(struct pb_box *b);
+/** PB_OK when the election is tallied or certified (its ballots are public), else PB_ERR_STATE with
+ *  @why as the reason. */
+PB_NODISCARD pb_err box_need_tallied(struct pb_box *b, const char *why, struct pb_diag *d);
 /** box_begin_read(), then the prepared statement @s for it in *@ret; on failure nothing is left
  *  open (and the error is SQLite's, read before the rollback). */
 PB_NODISCARD pb_err box_begin_read_stmt(struct pb_box *b, enum box_stmt s, sqlite3_stmt **ret,

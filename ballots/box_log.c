@@ -826,10 +826,8 @@ pb_err pb_box_check(struct pb_box *b, struct pb_diag *reterr)
         if (!k)
                 return PB_ERR_NOMEM;
         pb_merkle_tree_init(&t);
-        box_cache_for_scan(b, true); /* every page is read once */
-        r = box_begin_read(b, reterr);
+        r = box_begin_scan(b, reterr);
         if (r < 0) {
-                box_cache_for_scan(b, false);
                 pb_free(k);
                 return r;
         }
@@ -870,8 +868,7 @@ pb_err pb_box_check(struct pb_box *b, struct pb_diag *reterr)
          * bundle fails verification must not pass its check) */
         if (r == PB_OK)
                 r = box_docs_check(b, docs_level(c.state), reterr);
-        box_rollback(b);
-        box_cache_for_scan(b, false);
+        box_end_scan(b);
         pb_merkle_tree_release(&t);
         pb_free(k);
         return r;

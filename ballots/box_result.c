@@ -239,20 +239,12 @@ pb_err pb_box_ballots_load(struct pb_box *b, struct pb_manifest **ret, uint64_t 
 {
         struct pb_manifest *m = NULL;
         struct pb_buf text;
-        enum pb_box_state s;
-        pb_err r;
+        pb_err r = box_begin_scan(b, reterr);
 
-        pb_buf_init(&text, PB_MANIFEST_MAX_BYTES);
-        box_cache_for_scan(b, true); /* every ballot is read */
-        r = box_begin_read(b, reterr);
-        if (r < 0) {
-                box_cache_for_scan(b, false);
+        if (r < 0)
                 return r;
-        }
-        r = box_get_state(b, &s, reterr);
-        if (r == PB_OK && s != PB_BOX_TALLIED && s != PB_BOX_CERTIFIED)
-                r = pb_diag_set(reterr, PB_ERR_STATE, "state",
-                                "the ballots are published only once the vote is tallied");
+        pb_buf_init(&text, PB_MANIFEST_MAX_BYTES);
+        r = box_need_tallied(b, "the ballots are published only once the vote is tallied", reterr);
         if (r == PB_OK)
                 r = box_get_doc(b, DOC_MANIFEST, &text, reterr);
         if (r == PB_OK && pb_manifest_parse(text.data, text.len, &m, NULL) < 0)
@@ -261,8 +253,7 @@ pb_err pb_box_ballots_load(struct pb_box *b, struct pb_manifest **ret, uint64_t 
                 r = stored_seed(b, m, ret_seed, ret_has_seed, reterr);
         if (r == PB_OK)
                 r = load_published(b, m, reterr);
-        box_rollback(b);
-        box_cache_for_scan(b, false);
+        box_end_scan(b);
         pb_buf_release(&text);
         if (r == PB_OK) {
                 *ret = m;
