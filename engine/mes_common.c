@@ -115,6 +115,20 @@ void mes_core_release(struct mes_core *c)
         memset(c, 0, sizeof(*c));
 }
 
+/* The end of the run of p's supporters from @k on with the utility of supporter k: all the rest
+ * when the project has one utility (every project of the bounded engine), without comparing. */
+static size_t segment_end(const struct mes_model *mm, uint32_t p, size_t k)
+{
+        size_t z = mm->sup_start[p + 1];
+        int64_t u = mm->sup_util[k];
+
+        if (mm->uniform[p])
+                return z;
+        while (k < z && mm->sup_util[k] == u)
+                k++;
+        return k;
+}
+
 size_t mes_group_supporters(struct mes_core *c, uint32_t p, struct mes_group *grp, uint32_t *seg,
                             size_t *ret_n_seg)
 {
@@ -125,9 +139,9 @@ size_t mes_group_supporters(struct mes_core *c, uint32_t p, struct mes_group *gr
 
         for (size_t k = a; k < z;) {
                 int64_t u = mm->sup_util[k];
-                size_t seg_start = n_grp;
+                size_t seg_start = n_grp, e = segment_end(mm, p, k);
 
-                for (; k < z && mm->sup_util[k] == u; k++) {
+                for (; k < e; k++) {
                         uint32_t v = mm->sup_voter[k], cl = cls[v];
                         if (s->slot[cl] == MES_NO_SLOT) {
                                 s->slot[cl] = (uint32_t)n_grp;
@@ -172,7 +186,7 @@ void mes_move_voters(struct mes_core *c, uint32_t p, const struct mes_tgroup *tg
                         ge++;
                 for (size_t g = gs; g < ge; g++)
                         s->slot[tg[g].cls] = (uint32_t)g;
-                for (; k < z && mm->sup_util[k] == u; k++) {
+                for (size_t e = k < z ? segment_end(mm, p, k) : z; k < e; k++) {
                         uint32_t v = mm->sup_voter[k];
                         cls[v] = tg[s->slot[cls[v]]].newcls;
                 }
