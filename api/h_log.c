@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "ballots/pb_docs.h"
 #include "engine/pb_alloc.h"
 #include "engine/pb_canon.h"
 
@@ -115,28 +116,6 @@ void pb_h_checkpoint(struct pb_api_ctx *c)
         pb_buf_release(&note);
 }
 
-/* The names of the refusal reasons, in byte order. */
-static void write_rejected(struct pb_jw *w, const struct pb_turnout *t)
-{
-        const char *names[PB_REJECT_COUNT];
-        int order[PB_REJECT_COUNT];
-
-        for (int i = 0; i < PB_REJECT_COUNT; i++) {
-                names[i] = pb_reject_name((enum pb_reject)i);
-                order[i] = i;
-        }
-        for (int i = 1; i < PB_REJECT_COUNT; i++)
-                for (int j = i; j > 0 && strcmp(names[order[j - 1]], names[order[j]]) > 0; j--) {
-                        int tmp = order[j];
-                        order[j] = order[j - 1];
-                        order[j - 1] = tmp;
-                }
-        pb_jw_object_begin(w);
-        for (int i = 0; i < PB_REJECT_COUNT; i++)
-                pb_jw_kv_int(w, names[order[i]], (int64_t)t->rejected[order[i]]);
-        pb_jw_object_end(w);
-}
-
 /* The ballots by kiosk, gathered as canonical JSON while the turnout's transaction reads them. */
 static pb_err kiosk_count(void *ctx, const char *kiosk, uint64_t ballots)
 {
@@ -155,13 +134,7 @@ static void write_turnout(struct pb_jw *w, const struct pb_turnout *t, const str
         pb_jw_object_begin(w);
         pb_jw_kv_int(w, "ballots", (int64_t)t->ballots);
         pb_jw_key(w, "by_channel");
-        pb_jw_object_begin(w);
-        /* sorted keys: electronic, imported, paper, web */
-        pb_jw_kv_int(w, "electronic", (int64_t)t->by_channel[PB_CHANNEL_ELECTRONIC]);
-        pb_jw_kv_int(w, "imported", (int64_t)t->by_channel[PB_CHANNEL_IMPORTED]);
-        pb_jw_kv_int(w, "paper", (int64_t)t->by_channel[PB_CHANNEL_PAPER]);
-        pb_jw_kv_int(w, "web", (int64_t)t->by_channel[PB_CHANNEL_WEB]);
-        pb_jw_object_end(w);
+        pb_docs_write_by_channel(w, t, true);
         if (t->n_contests && m->n_contests == t->n_contests) {
                 pb_jw_key(w, "by_contest");
                 pb_jw_object_begin(w);
@@ -185,7 +158,7 @@ static void write_turnout(struct pb_jw *w, const struct pb_turnout *t, const str
         pb_jw_kv_int(w, "log_size", (int64_t)t->log_size);
         pb_jw_kv_int(w, "pending", (int64_t)t->pending);
         pb_jw_key(w, "rejected");
-        write_rejected(w, t);
+        pb_docs_write_rejected(w, t);
         pb_jw_kv_string(w, "state", pb_box_state_name(t->state));
         pb_jw_object_end(w);
 }

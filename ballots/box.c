@@ -815,14 +815,7 @@ pb_err pb_box_election_close(struct pb_box *b, const char *closed_at, struct pb_
                 r = box_retry_forget(b, reterr);
         if (r == PB_OK)
                 r = box_set_state(b, PB_BOX_CLOSED, reterr);
-        if (r == PB_OK)
-                r = box_commit(b, reterr);
-        else
-                box_rollback(b);
-        if (r == PB_OK)
-                box_wal_truncate(b);
-        if (r == PB_ERR_INTERNAL)
-                box_alarm(b);
+        r = box_end_log_write(b, r, reterr);
         pb_buf_release(&payload);
         pb_buf_release(&env);
         return r;

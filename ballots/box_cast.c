@@ -530,18 +530,12 @@ pb_err pb_box_code_unspent(struct pb_box *b, const struct pb_box_prepared *p, bo
                            struct pb_diag *reterr)
 {
         sqlite3_stmt *st;
-        pb_err r = box_begin_read(b, reterr);
+        pb_err r = box_begin_read_stmt(b, ST_CODE_GET, &st, reterr);
         int rc;
 
         *ret_unspent = false;
         if (r < 0)
                 return r;
-        st = box_stmt(b, ST_CODE_GET);
-        if (!st) {
-                r = box_sqlite_err(b, sqlite3_errcode(b->db), reterr);
-                box_rollback(b);
-                return r;
-        }
         sqlite3_bind_blob(st, 1, p->code_hash, sizeof(p->code_hash), SQLITE_STATIC);
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)

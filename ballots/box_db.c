@@ -279,6 +279,47 @@ pb_err box_begin_read(struct pb_box *b, struct pb_diag *d)
         return r;
 }
 
+pb_err box_begin_scan(struct pb_box *b, struct pb_diag *d)
+{
+        pb_err r;
+
+        box_cache_for_scan(b, true); /* every page is read once */
+        r = box_begin_read(b, d);
+        if (r < 0)
+                box_cache_for_scan(b, false);
+        return r;
+}
+
+void box_end_scan(struct pb_box *b)
+{
+        box_rollback(b);
+        box_cache_for_scan(b, false);
+}
+
+pb_err box_need_tallied(struct pb_box *b, const char *why, struct pb_diag *d)
+{
+        enum pb_box_state s;
+        pb_err r = box_get_state(b, &s, d);
+
+        if (r == PB_OK && s != PB_BOX_TALLIED && s != PB_BOX_CERTIFIED)
+                r = pb_diag_set(d, PB_ERR_STATE, "state", why);
+        return r;
+}
+
+pb_err box_begin_read_stmt(struct pb_box *b, enum box_stmt s, sqlite3_stmt **ret, struct pb_diag *d)
+{
+        pb_err r = box_begin_read(b, d);
+
+        if (r < 0)
+                return r;
+        *ret = box_stmt(b, s);
+        if (*ret)
+                return PB_OK;
+        r = box_sqlite_err(b, sqlite3_errcode(b->db), d);
+        box_rollback(b);
+        return r;
+}
+
 /*
  * PRAGMA data_version is per connection and changes only when another connection commits (this
  * one's own commits leave it alone), so an unchanged value proves that nothing cached here is
@@ -316,6 +357,19 @@ pb_err box_sync(struct pb_box *b, struct pb_diag *d)
 }
 
 static void box_wal_restart(struct pb_box *b);
+
+pb_err box_end_log_write(struct pb_box *b, pb_err r, struct pb_diag *d)
+{
+        if (r == PB_OK)
+                r = box_commit(b, d);
+        else
+                box_rollback(b);
+        if (r == PB_OK)
+                box_wal_truncate(b);
+        if (r == PB_ERR_INTERNAL)
+                box_alarm(b);
+        return r;
+}
 
 pb_err box_commit(struct pb_box *b, struct pb_diag *d)
 {

@@ -210,20 +210,12 @@ pb_err pb_box_export_progress(struct pb_box *b, const char *dir, const struct pb
                               struct pb_diag *reterr)
 {
         struct export_count count = { progress, 0, 0 };
-        enum pb_box_state s;
-        pb_err r;
+        pb_err r = box_begin_scan(b, reterr);
         int fd;
 
-        box_cache_for_scan(b, true); /* every ballot is read once */
-        r = box_begin_read(b, reterr);
-        if (r < 0) {
-                box_cache_for_scan(b, false);
+        if (r < 0)
                 return r;
-        }
-        r = box_get_state(b, &s, reterr);
-        if (r == PB_OK && s != PB_BOX_TALLIED && s != PB_BOX_CERTIFIED)
-                r = pb_diag_set(reterr, PB_ERR_STATE, "state",
-                                "the bundle is exported once the election is tallied");
+        r = box_need_tallied(b, "the bundle is exported once the election is tallied", reterr);
         if (r == PB_OK && progress)
                 r = box_get_count(b, CNT_LOGGED, &count.total, reterr);
         if (r < 0)
@@ -245,8 +237,7 @@ pb_err pb_box_export_progress(struct pb_box *b, const char *dir, const struct pb
                 }
         }
 out:
-        box_rollback(b);
-        box_cache_for_scan(b, false);
+        box_end_scan(b);
         return r;
 }
 

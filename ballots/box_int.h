@@ -167,6 +167,19 @@ pb_err box_sqlite_err(struct pb_box *b, int rc, struct pb_diag *d);
 PB_NODISCARD pb_err box_begin(struct pb_box *b, struct pb_diag *d);
 /** BEGIN (deferred, for reads), then box_sync() (which starts the read transaction). */
 PB_NODISCARD pb_err box_begin_read(struct pb_box *b, struct pb_diag *d);
+/** A read transaction that scans the whole box: the scan's page cache (box_cache_for_scan()), then
+ *  box_begin_read(); on failure the casting cache is back and nothing is open.  Ended by
+ *  box_end_scan(). */
+PB_NODISCARD pb_err box_begin_scan(struct pb_box *b, struct pb_diag *d);
+/** End a box_begin_scan() read: roll back, and give the casting page cache back. */
+void box_end_scan(struct pb_box *b);
+/** PB_OK when the election is tallied or certified (its ballots are public), else PB_ERR_STATE with
+ *  @why as the reason. */
+PB_NODISCARD pb_err box_need_tallied(struct pb_box *b, const char *why, struct pb_diag *d);
+/** box_begin_read(), then the prepared statement @s for it in *@ret; on failure nothing is left
+ *  open (and the error is SQLite's, read before the rollback). */
+PB_NODISCARD pb_err box_begin_read_stmt(struct pb_box *b, enum box_stmt s, sqlite3_stmt **ret,
+                                        struct pb_diag *d);
 /**
  * Inside a transaction: when another connection committed since this one last looked (PRAGMA
  * data_version), reload what the box caches from the database (box_reload).  Race-free: the
@@ -204,6 +217,14 @@ PB_NODISCARD pb_err box_docs_check(struct pb_box *b, enum box_docs_level level, 
 PB_NODISCARD pb_err box_commit(struct pb_box *b, struct pb_diag *d);
 /** ROLLBACK if a transaction is open; forgets cached log state. */
 void box_rollback(struct pb_box *b);
+/**
+ * End a write transaction that appended to the ballot log (a flush, the close), whose work so far
+ * ended in @r: commit when @r is PB_OK, else roll back; after a commit the WAL is emptied (the
+ * batch is durable and the next reader starts small); PB_ERR_INTERNAL, an integrity alarm,
+ * suspends the election (box_alarm()).
+ * @return the outcome: @r, or the commit's error
+ */
+PB_NODISCARD pb_err box_end_log_write(struct pb_box *b, pb_err r, struct pb_diag *d);
 
 /** Step a statement that returns no row (SQLITE_DONE expected). */
 PB_NODISCARD pb_err box_exec_stmt(struct pb_box *b, sqlite3_stmt *st, struct pb_diag *d);

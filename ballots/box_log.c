@@ -364,31 +364,18 @@ pb_err pb_box_flush(struct pb_box *b, struct pb_diag *reterr)
                 r = pb_diag_set(reterr, PB_ERR_STATE, "state", "the log takes ballots only while voting");
         if (r == PB_OK)
                 r = box_log_flush(b, NULL, 0, reterr);
-        if (r == PB_OK)
-                r = box_commit(b, reterr);
-        else
-                box_rollback(b);
-        if (r == PB_OK)
-                box_wal_truncate(b);
-        if (r == PB_ERR_INTERNAL)
-                box_alarm(b);
-        return r;
+        return box_end_log_write(b, r, reterr);
 }
 
 pb_err pb_box_checkpoint(struct pb_box *b, struct pb_buf *note, struct pb_checkpoint *ret,
                          struct pb_diag *reterr)
 {
         sqlite3_stmt *st;
-        pb_err r = box_begin_read(b, reterr);
+        pb_err r = box_begin_read_stmt(b, ST_CP_LATEST, &st, reterr);
         int rc;
 
         if (r < 0)
                 return r;
-        st = box_stmt(b, ST_CP_LATEST);
-        if (!st) {
-                r = box_sqlite_err(b, sqlite3_errcode(b->db), reterr);
-                goto out;
-        }
         rc = sqlite3_step(st);
         if (rc == SQLITE_DONE) {
                 r = pb_diag_set(reterr, PB_ERR_NOT_FOUND, "checkpoint",
@@ -407,7 +394,6 @@ pb_err pb_box_checkpoint(struct pb_box *b, struct pb_buf *note, struct pb_checkp
                 }
         }
         sqlite3_reset(st);
-out:
         box_rollback(b);
         return r;
 }
@@ -460,14 +446,9 @@ pb_err pb_box_find_short(struct pb_box *b, const char *short_code, size_t len, u
                         hi_len = sizeof(hi);
                 }
         }
-        r = box_begin_read(b, reterr);
+        r = box_begin_read_stmt(b, ST_BALLOT_BY_PREFIX, &st, reterr);
         if (r < 0)
                 return r;
-        st = box_stmt(b, ST_BALLOT_BY_PREFIX);
-        if (!st) {
-                r = box_sqlite_err(b, sqlite3_errcode(b->db), reterr);
-                goto out;
-        }
         sqlite3_bind_blob(st, 1, lo, (int)sizeof(lo), SQLITE_STATIC);
         sqlite3_bind_blob(st, 2, hi, (int)hi_len, SQLITE_STATIC);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -486,7 +467,6 @@ pb_err pb_box_find_short(struct pb_box *b, const char *short_code, size_t len, u
                 pb_code_short(ret, again);
                 PB_ASSERT(!strcmp(again, canonical)); /* the range holds exactly this prefix */
         }
-out:
         box_rollback(b);
         return r;
 }
@@ -846,10 +826,8 @@ pb_err pb_box_check(struct pb_box *b, struct pb_diag *reterr)
         if (!k)
                 return PB_ERR_NOMEM;
         pb_merkle_tree_init(&t);
-        box_cache_for_scan(b, true); /* every page is read once */
-        r = box_begin_read(b, reterr);
+        r = box_begin_scan(b, reterr);
         if (r < 0) {
-                box_cache_for_scan(b, false);
                 pb_free(k);
                 return r;
         }
@@ -890,8 +868,7 @@ pb_err pb_box_check(struct pb_box *b, struct pb_diag *reterr)
          * bundle fails verification must not pass its check) */
         if (r == PB_OK)
                 r = box_docs_check(b, docs_level(c.state), reterr);
-        box_rollback(b);
-        box_cache_for_scan(b, false);
+        box_end_scan(b);
         pb_merkle_tree_release(&t);
         pb_free(k);
         return r;

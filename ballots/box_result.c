@@ -24,23 +24,38 @@ static pb_err stored_payload(struct pb_box *b, int col, struct pb_seal_envelope 
         return r;
 }
 
+/* A stored envelope and the bytes it was parsed from (they share memory): stored_doc_release()
+ * after stored_doc_open(), whatever it returned. */
+struct stored_doc {
+        struct pb_seal_envelope env;
+        struct pb_buf raw;
+};
+
+static pb_err stored_doc_open(struct pb_box *b, int col, struct stored_doc *sd, struct pb_diag *d)
+{
+        pb_seal_envelope_init(&sd->env);
+        pb_buf_init(&sd->raw, 0);
+        return stored_payload(b, col, &sd->env, &sd->raw, d);
+}
+
+static void stored_doc_release(struct stored_doc *sd)
+{
+        pb_seal_envelope_release(&sd->env);
+        pb_buf_release(&sd->raw);
+}
+
 /* A certification dated @certified_at comes at or after the stored close statement's time. */
 static pb_err certified_after_close(struct pb_box *b, const char *certified_at, struct pb_diag *d)
 {
-        struct pb_seal_envelope env;
+        struct stored_doc sd;
         struct pb_doc_close close;
-        struct pb_buf raw;
-        pb_err r;
+        pb_err r = stored_doc_open(b, DOC_CLOSE, &sd, d);
 
-        pb_seal_envelope_init(&env);
-        pb_buf_init(&raw, 0);
-        r = stored_payload(b, DOC_CLOSE, &env, &raw, d);
         if (r == PB_OK)
-                r = pb_doc_close_parse((const char *)env.payload, env.payload_len, NULL, &close, d);
+                r = pb_doc_close_parse((const char *)sd.env.payload, sd.env.payload_len, NULL, &close, d);
         if (r == PB_OK && strcmp(certified_at, close.closed_at) < 0)
                 r = pb_diag_set(d, PB_ERR_INVALID, "certified_at", "a certification dated before the close");
-        pb_seal_envelope_release(&env);
-        pb_buf_release(&raw);
+        stored_doc_release(&sd);
         return r;
 }
 
@@ -219,18 +234,14 @@ static pb_err load_published(struct pb_box *b, struct pb_manifest *m, struct pb_
 static pb_err stored_seed(struct pb_box *b, const struct pb_manifest *m, uint64_t *seed, bool *has,
                           struct pb_diag *d)
 {
-        struct pb_seal_envelope env;
+        struct stored_doc sd;
         struct pb_doc_result res;
-        struct pb_buf raw;
-        pb_err r;
+        pb_err r = stored_doc_open(b, DOC_RESULT, &sd, d);
 
-        pb_seal_envelope_init(&env);
-        pb_buf_init(&raw, 0);
-        r = stored_payload(b, DOC_RESULT, &env, &raw, d);
         if (r == PB_OK)
-                r = pb_doc_result_parse((const char *)env.payload, env.payload_len, m, &res, seed, has, d);
-        pb_seal_envelope_release(&env);
-        pb_buf_release(&raw);
+                r = pb_doc_result_parse((const char *)sd.env.payload, sd.env.payload_len, m, &res, seed, has,
+                                        d);
+        stored_doc_release(&sd);
         return r;
 }
 
@@ -239,20 +250,12 @@ pb_err pb_box_ballots_load(struct pb_box *b, struct pb_manifest **ret, uint64_t 
 {
         struct pb_manifest *m = NULL;
         struct pb_buf text;
-        enum pb_box_state s;
-        pb_err r;
+        pb_err r = box_begin_scan(b, reterr);
 
-        pb_buf_init(&text, PB_MANIFEST_MAX_BYTES);
-        box_cache_for_scan(b, true); /* every ballot is read */
-        r = box_begin_read(b, reterr);
-        if (r < 0) {
-                box_cache_for_scan(b, false);
+        if (r < 0)
                 return r;
-        }
-        r = box_get_state(b, &s, reterr);
-        if (r == PB_OK && s != PB_BOX_TALLIED && s != PB_BOX_CERTIFIED)
-                r = pb_diag_set(reterr, PB_ERR_STATE, "state",
-                                "the ballots are published only once the vote is tallied");
+        pb_buf_init(&text, PB_MANIFEST_MAX_BYTES);
+        r = box_need_tallied(b, "the ballots are published only once the vote is tallied", reterr);
         if (r == PB_OK)
                 r = box_get_doc(b, DOC_MANIFEST, &text, reterr);
         if (r == PB_OK && pb_manifest_parse(text.data, text.len, &m, NULL) < 0)
@@ -261,8 +264,7 @@ pb_err pb_box_ballots_load(struct pb_box *b, struct pb_manifest **ret, uint64_t 
                 r = stored_seed(b, m, ret_seed, ret_has_seed, reterr);
         if (r == PB_OK)
                 r = load_published(b, m, reterr);
-        box_rollback(b);
-        box_cache_for_scan(b, false);
+        box_end_scan(b);
         pb_buf_release(&text);
         if (r == PB_OK) {
                 *ret = m;

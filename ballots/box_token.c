@@ -163,16 +163,11 @@ pb_err pb_box_token_check(struct pb_box *b, const char *token, size_t len, enum 
 pb_err pb_box_token_list(struct pb_box *b, pb_box_token_fn fn, void *ctx, struct pb_diag *reterr)
 {
         sqlite3_stmt *st;
-        pb_err r = box_begin_read(b, reterr);
+        pb_err r = box_begin_read_stmt(b, ST_TOKEN_LIST, &st, reterr);
         int rc;
 
         if (r < 0)
                 return r;
-        st = box_stmt(b, ST_TOKEN_LIST);
-        if (!st) {
-                box_rollback(b);
-                return box_sqlite_err(b, sqlite3_errcode(b->db), reterr);
-        }
         while (r == PB_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
                 char id[PB_TOKEN_ID_LEN + 1];
                 struct pb_contest_set set;

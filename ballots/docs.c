@@ -48,20 +48,34 @@ static bool names_of(const struct pb_turnout *t, const struct pb_manifest *m, st
         return true;
 }
 
+void pb_docs_write_by_channel(struct pb_jw *w, const struct pb_turnout *t, bool web_always)
+{
+        pb_jw_object_begin(w);
+        pb_jw_kv_int(w, "electronic", (int64_t)t->by_channel[PB_CHANNEL_ELECTRONIC]);
+        pb_jw_kv_int(w, "imported", (int64_t)t->by_channel[PB_CHANNEL_IMPORTED]);
+        pb_jw_kv_int(w, "paper", (int64_t)t->by_channel[PB_CHANNEL_PAPER]);
+        if (web_always || t->by_channel[PB_CHANNEL_WEB])
+                pb_jw_kv_int(w, "web", (int64_t)t->by_channel[PB_CHANNEL_WEB]);
+        pb_jw_object_end(w);
+}
+
+void pb_docs_write_rejected(struct pb_jw *w, const struct pb_turnout *t)
+{
+        pb_jw_object_begin(w);
+        pb_jw_kv_int(w, "code_spent", (int64_t)t->rejected[PB_REJECT_CODE_SPENT]);
+        pb_jw_kv_int(w, "code_unknown", (int64_t)t->rejected[PB_REJECT_CODE_UNKNOWN]);
+        pb_jw_kv_int(w, "invalid_ballot", (int64_t)t->rejected[PB_REJECT_INVALID_BALLOT]);
+        pb_jw_kv_int(w, "malformed_code", (int64_t)t->rejected[PB_REJECT_MALFORMED_CODE]);
+        pb_jw_kv_int(w, "submission_reused", (int64_t)t->rejected[PB_REJECT_SUBMISSION_REUSED]);
+        pb_jw_object_end(w);
+}
+
 static void write_counts(struct pb_jw *w, const struct pb_turnout *t, const struct contest_names *names)
 {
         pb_jw_object_begin(w);
         pb_jw_kv_int(w, "ballots", (int64_t)t->ballots);
         pb_jw_key(w, "by_channel");
-        pb_jw_object_begin(w);
-        pb_jw_kv_int(w, "electronic", (int64_t)t->by_channel[PB_CHANNEL_ELECTRONIC]);
-        pb_jw_kv_int(w, "imported", (int64_t)t->by_channel[PB_CHANNEL_IMPORTED]);
-        pb_jw_kv_int(w, "paper", (int64_t)t->by_channel[PB_CHANNEL_PAPER]);
-        /* written only when some ballot came from the web (issue 12): the documents of an
-         * election without web ballots, every one signed before, keep their bytes */
-        if (t->by_channel[PB_CHANNEL_WEB])
-                pb_jw_kv_int(w, "web", (int64_t)t->by_channel[PB_CHANNEL_WEB]);
-        pb_jw_object_end(w);
+        pb_docs_write_by_channel(w, t, false);
         if (names->n) {
                 pb_jw_key(w, "by_contest");
                 pb_jw_object_begin(w);
@@ -72,13 +86,7 @@ static void write_counts(struct pb_jw *w, const struct pb_turnout *t, const stru
         pb_jw_kv_int(w, "codes_issued", (int64_t)t->codes_issued);
         pb_jw_kv_int(w, "codes_spent", (int64_t)t->codes_spent);
         pb_jw_key(w, "rejected");
-        pb_jw_object_begin(w);
-        pb_jw_kv_int(w, "code_spent", (int64_t)t->rejected[PB_REJECT_CODE_SPENT]);
-        pb_jw_kv_int(w, "code_unknown", (int64_t)t->rejected[PB_REJECT_CODE_UNKNOWN]);
-        pb_jw_kv_int(w, "invalid_ballot", (int64_t)t->rejected[PB_REJECT_INVALID_BALLOT]);
-        pb_jw_kv_int(w, "malformed_code", (int64_t)t->rejected[PB_REJECT_MALFORMED_CODE]);
-        pb_jw_kv_int(w, "submission_reused", (int64_t)t->rejected[PB_REJECT_SUBMISSION_REUSED]);
-        pb_jw_object_end(w);
+        pb_docs_write_rejected(w, t);
         pb_jw_object_end(w);
 }
 

@@ -13,6 +13,7 @@
 #include "ballots/pb_counts.h"
 #include "formats/pb_manifest.h"
 #include "engine/pb_buf.h"
+#include "engine/pb_canon.h"
 #include "engine/pb_digest.h"
 #include "engine/pb_election.h"
 #include "engine/pb_err.h"
@@ -85,5 +86,16 @@ PB_NODISCARD pb_err pb_doc_result_parse(const char *buf, size_t len, const struc
                                         struct pb_diag *reterr);
 PB_NODISCARD pb_err pb_doc_certification_parse(const char *buf, size_t len, struct pb_doc_certification *ret,
                                                struct pb_diag *reterr);
+
+/**
+ * Write the turnout's accepted ballots by channel as a JSON object (sorted keys), as the signed
+ * documents and the live turnout (api/h_log.c) state them.  "web" is written when @web_always or
+ * when some ballot came from the web: the documents of an election without web ballots (issue 12)
+ * keep their bytes, the live turnout always names every channel.
+ */
+void pb_docs_write_by_channel(struct pb_jw *w, const struct pb_turnout *t, bool web_always);
+
+/** Write the turnout's refusals by reason as a JSON object (sorted keys). */
+void pb_docs_write_rejected(struct pb_jw *w, const struct pb_turnout *t);
 
 #endif

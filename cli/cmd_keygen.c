@@ -88,19 +88,23 @@ static int print_public(const char *path, const struct pb_keyfile_info *info)
         return rc;
 }
 
-static int do_public(const char *path)
+/* The key file's header (role, whether it is encrypted), or the exit status of why it is unreadable. */
+static int read_info(const char *path, struct pb_keyfile_info *info)
 {
-        struct pb_keyfile_info info;
         struct pb_diag d;
         pb_err r;
 
         pb_diag_clear(&d);
-        r = pb_keyfile_read_info(path, &info, &d);
-        if (r < 0) {
-                cli_report(path, &d);
-                return cli_exit_for(r);
-        }
-        return print_public(path, &info);
+        r = pb_keyfile_read_info(path, info, &d);
+        return r < 0 ? cli_fail(path, r, &d) : PB_EXIT_OK;
+}
+
+static int do_public(const char *path)
+{
+        struct pb_keyfile_info info;
+        int rc = read_info(path, &info);
+
+        return rc ? rc : print_public(path, &info);
 }
 
 static int do_check(const char *path, const char *pass_file)
@@ -114,11 +118,9 @@ static int do_check(const char *path, const char *pass_file)
         pb_err r;
 
         pb_diag_clear(&d);
-        r = pb_keyfile_read_info(path, &info, &d);
-        if (r < 0) {
-                cli_report(path, &d);
-                return cli_exit_for(r);
-        }
+        rc = read_info(path, &info);
+        if (rc)
+                return rc;
         pass = sodium_malloc(PASS_CAP);
         k = sodium_malloc(sizeof(*k));
         if (!pass || !k) {

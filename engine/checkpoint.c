@@ -84,11 +84,35 @@ static bool parse_size(const char *s, size_t len, uint64_t *ret)
         return true;
 }
 
+/* The root hash line (line @lineno of the note text), base64 of PB_MERKLE_HASH_BYTES bytes. */
+static pb_err parse_root(const char *text, size_t len, size_t *pos, uint8_t *root, uint32_t lineno,
+                         struct pb_diag *reterr)
+{
+        const char *l;
+        size_t n;
+
+        if (!next_line(text, len, pos, &l, &n) || pb_b64_decode_exact(l, n, root, PB_MERKLE_HASH_BYTES) < 0)
+                return pb_diag_at(reterr, PB_ERR_PARSE, lineno, 0, "root",
+                                  "root hash must be base64 of " PB_STRINGIFY(PB_MERKLE_HASH_BYTES) " bytes");
+        return PB_OK;
+}
+
+/* Sign the note text just written into @text (@r: how the writing went), and release @text. */
+static pb_err sign_text(struct pb_buf *text, pb_err r, const struct pb_key_secret *key, struct pb_buf *out,
+                        struct pb_diag *reterr)
+{
+        if (r >= 0)
+                r = pb_note_sign(text->data, text->len, &key, 1, out, reterr);
+        pb_buf_release(text);
+        return r;
+}
+
 pb_err pb_checkpoint_parse(const char *text, size_t len, struct pb_checkpoint *ret, struct pb_diag *reterr)
 {
         struct pb_checkpoint c;
         const char *l;
         size_t pos = 0, n;
+        pb_err r;
 
         memset(&c, 0, sizeof(c));
         if (!next_line(text, len, &pos, &l, &n) || !origin_ok(l, n))
@@ -97,10 +121,9 @@ pb_err pb_checkpoint_parse(const char *text, size_t len, struct pb_checkpoint *r
         if (!next_line(text, len, &pos, &l, &n) || !parse_size(l, n, &c.size))
                 return pb_diag_at(reterr, PB_ERR_PARSE, 2, 0, "size",
                                   "tree size must be a decimal number without leading zeros");
-        if (!next_line(text, len, &pos, &l, &n) ||
-            pb_b64_decode_exact(l, n, c.root, PB_MERKLE_HASH_BYTES) < 0)
-                return pb_diag_at(reterr, PB_ERR_PARSE, 3, 0, "root",
-                                  "root hash must be base64 of " PB_STRINGIFY(PB_MERKLE_HASH_BYTES) " bytes");
+        r = parse_root(text, len, &pos, c.root, 3, reterr);
+        if (r < 0)
+                return r;
         if (pos != len)
                 return pb_diag_at(reterr, PB_ERR_UNSUPPORTED, 4, 0, "extension",
                                   "checkpoint extension lines are not used by pbvote");
@@ -112,14 +135,9 @@ pb_err pb_checkpoint_sign(const struct pb_checkpoint *c, const struct pb_key_sec
                           struct pb_diag *reterr)
 {
         struct pb_buf text;
-        pb_err r;
 
         pb_buf_init(&text, 0);
-        r = pb_checkpoint_format(c, &text, reterr);
-        if (r >= 0)
-                r = pb_note_sign(text.data, text.len, &key, 1, out, reterr);
-        pb_buf_release(&text);
-        return r;
+        return sign_text(&text, pb_checkpoint_format(c, &text, reterr), key, out, reterr);
 }
 
 pb_err pb_checkpoint_open(const char *msg, size_t len, const struct pb_key_public *key,
@@ -128,9 +146,7 @@ pb_err pb_checkpoint_open(const char *msg, size_t len, const struct pb_key_publi
         size_t text_len;
         pb_err r = pb_note_open(msg, len, key, 1, &text_len, NULL, reterr);
 
-        if (r < 0)
-                return r;
-        return pb_checkpoint_parse(msg, text_len, ret, reterr);
+        return r < 0 ? r : pb_checkpoint_parse(msg, text_len, ret, reterr);
 }
 
 /* An election id as a promise carries it: 1..PB_ID_MAX bytes of printable ASCII (one line). */
@@ -195,6 +211,7 @@ pb_err pb_promise_parse(const char *text, size_t len, struct pb_promise *ret, st
         struct pb_promise p;
         const char *l;
         size_t pos = 0, n;
+        pb_err r;
 
         memset(&p, 0, sizeof(p));
         if (!next_line(text, len, &pos, &l, &n) || n != strlen(PB_PROMISE_HEADER) ||
@@ -212,10 +229,9 @@ pb_err pb_promise_parse(const char *text, size_t len, struct pb_promise *ret, st
                 return pb_diag_at(reterr, PB_ERR_PARSE, 4, 0, "size",
                                   "size must be a decimal number from 1 to " PB_STRINGIFY(
                                           PB_PROMISE_BATCH_MAX) " without leading zeros");
-        if (!next_line(text, len, &pos, &l, &n) ||
-            pb_b64_decode_exact(l, n, p.root, PB_MERKLE_HASH_BYTES) < 0)
-                return pb_diag_at(reterr, PB_ERR_PARSE, 5, 0, "root",
-                                  "root must be base64 of " PB_STRINGIFY(PB_MERKLE_HASH_BYTES) " bytes");
+        r = parse_root(text, len, &pos, p.root, 5, reterr);
+        if (r < 0)
+                return r;
         if (!next_line(text, len, &pos, &l, &n) || n != strlen(PB_PROMISE_DEADLINE) ||
             memcmp(l, PB_PROMISE_DEADLINE, n))
                 return pb_diag_at(reterr, PB_ERR_PARSE, 6, 0, "deadline", "deadline must be 'by-close'");
@@ -230,14 +246,9 @@ pb_err pb_promise_sign(const struct pb_promise *p, const struct pb_key_secret *k
                        struct pb_diag *reterr)
 {
         struct pb_buf text;
-        pb_err r;
 
         pb_buf_init(&text, 0);
-        r = pb_promise_format(p, &text, reterr);
-        if (r >= 0)
-                r = pb_note_sign(text.data, text.len, &key, 1, out, reterr);
-        pb_buf_release(&text);
-        return r;
+        return sign_text(&text, pb_promise_format(p, &text, reterr), key, out, reterr);
 }
 
 pb_err pb_promise_open(const char *msg, size_t len, const struct pb_key_public *key, struct pb_promise *ret,
@@ -246,7 +257,5 @@ pb_err pb_promise_open(const char *msg, size_t len, const struct pb_key_public *
         size_t text_len;
         pb_err r = pb_note_open(msg, len, key, 1, &text_len, NULL, reterr);
 
-        if (r < 0)
-                return r;
-        return pb_promise_parse(msg, text_len, ret, reterr);
+        return r < 0 ? r : pb_promise_parse(msg, text_len, ret, reterr);
 }

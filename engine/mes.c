@@ -28,10 +28,6 @@
 #include "engine/pb_alloc.h"
 #include "engine/tally_int.h"
 
-enum { ST_OUT, ST_CAND, ST_DONE, ST_GONE };
-
-#define NO_SLOT UINT32_MAX
-
 static pb_u128 gcd128(pb_u128 a, pb_u128 b)
 {
         while (b) {
@@ -160,17 +156,25 @@ void mes_work_init(struct mes_work *w)
         memset(w, 0, sizeof(*w));
         pb_rat_init(&w->beta);
         pb_big_init(&w->D);
-        pb_big_init(&w->N);
+        pb_big_init(&w->ev.N);
         pb_big_init(&w->t1);
         pb_big_init(&w->t2);
         pb_big_init(&w->t3);
         pb_big_init(&w->S);
         pb_big_init(&w->cD);
-        pb_big_init(&w->c_N);
+        pb_big_init(&w->kept.N);
         pb_rat_init(&w->rho);
         pb_rat_init(&w->q1);
         pb_rat_init(&w->q2);
-        w->cached = NO_SLOT;
+        w->cached = MES_NO_SLOT;
+}
+
+static void eval_release(struct mes_eval *e)
+{
+        pb_free(e->grp);
+        pb_free(e->gorder);
+        pb_free(e->seg);
+        pb_big_release(&e->N);
 }
 
 void mes_work_release(struct mes_work *w)
@@ -179,121 +183,77 @@ void mes_work_release(struct mes_work *w)
                 return;
         pb_rat_release(&w->beta);
         pb_big_release(&w->D);
-        pb_big_release(&w->N);
         pb_big_release(&w->t1);
         pb_big_release(&w->t2);
         pb_big_release(&w->t3);
         pb_big_release(&w->S);
         pb_big_release(&w->cD);
-        pb_big_release(&w->c_N);
         pb_rat_release(&w->rho);
         pb_rat_release(&w->q1);
         pb_rat_release(&w->q2);
-        for (uint32_t c = 0; c < w->cap_cl; c++)
+        for (uint32_t c = 0; c < w->core.sl.cap; c++)
                 pb_big_release(&w->cl[c].b);
         pb_free(w->cl);
-        pb_free(w->free_cl);
-        pb_free(w->slot);
-        pb_free(w->cls);
-        pb_free(w->state);
+        mes_core_release(&w->core);
         if (w->lb)
                 for (size_t p = 0; p < w->m; p++)
                         pb_rat_release(&w->lb[p]);
         pb_free(w->lb);
-        pb_free(w->order);
-        pb_free(w->grp);
-        pb_free(w->gorder);
         pb_free(w->gtmp);
         pb_free(w->newcls);
-        pb_free(w->seg);
-        pb_free(w->c_grp);
-        pb_free(w->c_gorder);
-        pb_free(w->c_seg);
+        eval_release(&w->ev);
+        eval_release(&w->kept);
         pb_free(w->tied);
         memset(w, 0, sizeof(*w));
-        w->cached = NO_SLOT;
+        w->cached = MES_NO_SLOT;
 }
 
-/* Allocate the per-model arrays once (a work area serves one model). */
-static pb_err work_attach(struct mes_work *w, const struct mes_model *mm)
+/* An evaluation's arrays, for up to @maxsup groups. */
+static bool eval_alloc(struct mes_eval *e, size_t maxsup)
 {
-        size_t maxsup = 1, m1 = mm->m ? mm->m : 1;
+        e->grp = pb_calloc(maxsup, sizeof(*e->grp));
+        e->gorder = pb_calloc(maxsup, sizeof(*e->gorder));
+        e->seg = pb_calloc(maxsup + 1, sizeof(*e->seg));
+        return e->grp && e->gorder && e->seg;
+}
 
-        if (w->mm == mm)
-                return PB_OK;
-        PB_ASSERT(w->mm == NULL);
-        w->mm = mm;
-        for (size_t p = 0; p < mm->m; p++) {
-                size_t k = mm->sup_start[p + 1] - mm->sup_start[p];
-                if (k > maxsup)
-                        maxsup = k;
-        }
-        w->cls = pb_calloc(mm->nv ? mm->nv : 1, sizeof(*w->cls));
-        w->state = pb_calloc(m1, sizeof(*w->state));
+/* Allocate this engine's per-model arrays, once (a work area serves one model). */
+static pb_err work_alloc(struct mes_work *w)
+{
+        size_t m1 = w->core.mm->m ? w->core.mm->m : 1, maxgrp = w->core.max_grp;
+        bool ok = eval_alloc(&w->ev, maxgrp) && eval_alloc(&w->kept, maxgrp);
+
         w->lb = pb_calloc(m1, sizeof(*w->lb));
-        w->order = pb_calloc(m1, sizeof(*w->order));
         w->tied = pb_calloc(m1, sizeof(*w->tied));
-        w->grp_cap = maxsup;
-        w->grp = pb_calloc(maxsup, sizeof(*w->grp));
-        w->gorder = pb_calloc(maxsup, sizeof(*w->gorder));
-        w->gtmp = pb_calloc(maxsup, sizeof(*w->gtmp));
-        w->newcls = pb_calloc(maxsup, sizeof(*w->newcls));
-        w->seg = pb_calloc(maxsup + 1, sizeof(*w->seg));
-        w->c_grp = pb_calloc(maxsup, sizeof(*w->c_grp));
-        w->c_gorder = pb_calloc(maxsup, sizeof(*w->c_gorder));
-        w->c_seg = pb_calloc(maxsup + 1, sizeof(*w->c_seg));
-        if (!w->cls || !w->state || !w->lb || !w->order || !w->tied || !w->grp || !w->gorder || !w->gtmp ||
-            !w->newcls || !w->seg || !w->c_grp || !w->c_gorder || !w->c_seg)
+        w->gtmp = pb_calloc(maxgrp, sizeof(*w->gtmp));
+        w->newcls = pb_calloc(maxgrp, sizeof(*w->newcls));
+        if (!ok || !w->lb || !w->tied || !w->gtmp || !w->newcls)
                 return PB_ERR_NOMEM;
-        for (size_t p = 0; p < mm->m; p++)
+        w->m = w->core.mm->m;
+        for (size_t p = 0; p < w->m; p++)
                 pb_rat_init(&w->lb[p]);
-        w->m = mm->m;
         return PB_OK;
 }
 
-/* A class slot with count 0; budget and growth to be set by the caller. */
+/* A class with count 0; budget and growth to be set by the caller. */
 static pb_err class_new(struct mes_work *w, uint32_t *ret)
 {
-        uint32_t c;
+        uint32_t cap = w->core.sl.cap;
+        struct mes_class *cl = mes_slots_take(&w->core.sl, w->cl, sizeof(*w->cl), ret);
 
-        if (w->n_free) {
-                c = w->free_cl[--w->n_free];
-        } else {
-                if (w->n_cl == w->cap_cl) {
-                        uint32_t cap = w->cap_cl ? w->cap_cl * 2 : 64;
-                        struct mes_class *ncl = pb_reallocarray(w->cl, cap, sizeof(*ncl));
-                        uint32_t *nf, *ns;
-                        if (!ncl)
-                                return PB_ERR_NOMEM;
-                        w->cl = ncl;
-                        for (uint32_t k = w->cap_cl; k < cap; k++) {
-                                pb_big_init(&w->cl[k].b);
-                                w->cl[k].count = 0;
-                                w->cl[k].grow = 0;
-                        }
-                        nf = pb_reallocarray(w->free_cl, cap, sizeof(*nf));
-                        if (!nf)
-                                return PB_ERR_NOMEM;
-                        w->free_cl = nf;
-                        ns = pb_reallocarray(w->slot, cap, sizeof(*ns));
-                        if (!ns)
-                                return PB_ERR_NOMEM;
-                        w->slot = ns;
-                        for (uint32_t k = w->cap_cl; k < cap; k++)
-                                w->slot[k] = NO_SLOT;
-                        w->cap_cl = cap;
-                }
-                c = w->n_cl++;
-        }
-        w->cl[c].count = 0;
-        *ret = c;
+        if (!cl)
+                return PB_ERR_NOMEM;
+        w->cl = cl;
+        for (uint32_t k = cap; k < w->core.sl.cap; k++)
+                pb_big_init(&w->cl[k].b); /* zeroed already; the call says what the records are */
+        w->cl[*ret].count = 0;
         return PB_OK;
 }
 
 static void class_free(struct mes_work *w, uint32_t c)
 {
         w->cl[c].count = 0;
-        w->free_cl[w->n_free++] = c;
+        mes_slots_put(&w->core.sl, c);
 }
 
 static void note_size(struct mes_work *w, const struct pb_big *b)
@@ -307,21 +267,20 @@ static pb_err work_start(struct mes_work *w, const struct mes_model *mm, const s
                          struct mes_run *trace)
 {
         uint32_t c0;
-        pb_err r;
+        bool fresh;
+        pb_err r = mes_core_attach(&w->core, mm, &fresh);
 
-        r = work_attach(w, mm);
+        if (r == PB_OK && fresh)
+                r = work_alloc(w);
         if (r < 0)
                 return r;
-        for (uint32_t c = 0; c < w->n_cl; c++)
+        for (uint32_t c = 0; c < w->core.sl.n; c++)
                 w->cl[c].count = 0;
-        w->n_cl = 0;
-        w->n_free = 0;
+        mes_core_start(&w->core);
         w->max_limbs = 1;
-        w->round = 0;
-        w->synced = 0;
         w->trace = trace;
         w->moves = trace;
-        w->cached = NO_SLOT;
+        w->cached = MES_NO_SLOT;
         r = pb_rat_copy(&w->beta, beta);
         if (r == PB_OK)
                 r = pb_rat_reduce(&w->beta);
@@ -335,26 +294,14 @@ static pb_err work_start(struct mes_work *w, const struct mes_model *mm, const s
                         w->cl[c0].grow = GROW_ONE; /* a budget grows exactly as fast as beta at first */
                         note_size(w, &w->cl[c0].b);
                 }
-                for (size_t i = 0; i < mm->nv; i++)
-                        w->cls[i] = 0;
         }
-        if (r < 0)
-                return r;
-        w->n_order = 0;
-        for (size_t p = 0; p < mm->m; p++) {
-                if (mm->role[p] != MES_ROLE_CANDIDATE) {
-                        w->state[p] = ST_OUT;
-                        continue;
-                }
-                w->state[p] = ST_CAND;
+        for (size_t i = 0; r == PB_OK && i < w->core.n_order; i++) {
+                uint32_t p = w->core.order[i];
                 r = pb_big_set_i64(&w->lb[p].num, mm->e->projects[p].cost);
                 if (r == PB_OK)
                         r = pb_big_set_u128(&w->lb[p].den, mm->util_total[p]);
-                if (r < 0)
-                        return r;
-                w->order[w->n_order++] = (uint32_t)p;
         }
-        return PB_OK;
+        return r;
 }
 
 /* Scratch big enough that comparisons of budgets times utilities never allocate. */
@@ -384,8 +331,8 @@ static int cmp_groups(struct mes_work *w, const struct mes_group *a, const struc
 /* Stable merge sort of the group indexes by budget per unit of utility. */
 static void sort_groups(struct mes_work *w)
 {
-        size_t n = w->n_grp;
-        uint32_t *a = w->gorder, *t = w->gtmp;
+        size_t n = w->ev.n_grp;
+        uint32_t *a = w->ev.gorder, *t = w->gtmp;
 
         for (size_t g = 0; g < n; g++)
                 a[g] = (uint32_t)g;
@@ -395,7 +342,8 @@ static void sort_groups(struct mes_work *w)
                                hi = lo + 2 * width < n ? lo + 2 * width : n;
                         size_t i = lo, j = mid, k = lo;
                         while (i < mid && j < hi)
-                                t[k++] = cmp_groups(w, &w->grp[a[j]], &w->grp[a[i]]) < 0 ? a[j++] : a[i++];
+                                t[k++] = cmp_groups(w, &w->ev.grp[a[j]], &w->ev.grp[a[i]]) < 0 ? a[j++]
+                                                                                               : a[i++];
                         while (i < mid)
                                 t[k++] = a[i++];
                         while (j < hi)
@@ -405,44 +353,21 @@ static void sort_groups(struct mes_work *w)
                 a = t;
                 t = s;
         }
-        if (a != w->gorder)
-                memcpy(w->gorder, a, n * sizeof(*a));
+        if (a != w->ev.gorder)
+                memcpy(w->ev.gorder, a, n * sizeof(*a));
 }
 
-/* Group p's supporters by (utility, class), in supporter order: w->grp, w->seg. */
+/* Group p's supporters by (utility, class), in supporter order: w->ev.grp, w->ev.seg. */
 static void group_supporters(struct mes_work *w, uint32_t p)
 {
-        const struct mes_model *mm = w->mm;
-        size_t a = mm->sup_start[p], z = mm->sup_start[p + 1];
-
-        w->n_grp = 0;
-        w->n_seg = 0;
-        for (size_t k = a; k < z;) {
-                int64_t u = mm->sup_util[k];
-                size_t seg_start = w->n_grp;
-
-                for (; k < z && mm->sup_util[k] == u; k++) {
-                        uint32_t v = mm->sup_voter[k], c = w->cls[v];
-                        if (w->slot[c] == NO_SLOT) {
-                                w->slot[c] = (uint32_t)w->n_grp;
-                                w->grp[w->n_grp].cls = c;
-                                w->grp[w->n_grp].count = 0;
-                                w->grp[w->n_grp].u = u;
-                                w->n_grp++;
-                        }
-                        w->grp[w->slot[c]].count += mm->weight[v];
-                }
-                for (size_t g = seg_start; g < w->n_grp; g++)
-                        w->slot[w->grp[g].cls] = NO_SLOT;
-                w->seg[w->n_seg++] = (uint32_t)w->n_grp;
-        }
+        w->ev.n_grp = mes_group_supporters(&w->core, p, w->ev.grp, w->ev.seg, &w->ev.n_seg);
 }
 
 /*
- * Exact affordability of a project of cost @cost from its groups (w->grp): checks that they hold
+ * Exact affordability of a project of cost @cost from its groups (w->ev.grp): checks that they hold
  * the cost, and finds rho = N / (D U), U the utility of those who pay in full.  Also the growth
  * bound kappa: how fast rho can fall as the per-voter budget grows (the poor groups' growth over
- * U); or, when unaffordable (*ret_ok false), the deficit cost - budgets in w->N (over D) and the
+ * U); or, when unaffordable (*ret_ok false), the deficit cost - budgets in w->ev.N (over D) and the
  * supporters' total growth in kappa.
  */
 static pb_err rho_from_groups(struct mes_work *w, int64_t cost, pb_u128 U, bool *ret_ok)
@@ -452,19 +377,19 @@ static pb_err rho_from_groups(struct mes_work *w, int64_t cost, pb_u128 U, bool 
 
         w->evaluations++;
         r = pb_big_set_u64(&w->S, 0);
-        for (size_t g = 0; r == PB_OK && g < w->n_grp; g++)
-                r = pb_big_addmul_u64(&w->S, &w->cl[w->grp[g].cls].b, w->grp[g].count);
+        for (size_t g = 0; r == PB_OK && g < w->ev.n_grp; g++)
+                r = pb_big_addmul_u64(&w->S, &w->cl[w->ev.grp[g].cls].b, w->ev.grp[g].count);
         if (r == PB_OK)
                 r = pb_big_mul_u64(&w->cD, &w->D, (uint64_t)cost);
         if (r < 0)
                 return r;
         if (pb_big_cmp(&w->S, &w->cD) < 0) {
                 pb_u128 all = 0;
-                for (size_t g = 0; g < w->n_grp; g++)
-                        all = grow_add(all, grow_mul(w->cl[w->grp[g].cls].grow, w->grp[g].count));
-                w->kappa = all;
+                for (size_t g = 0; g < w->ev.n_grp; g++)
+                        all = grow_add(all, grow_mul(w->cl[w->ev.grp[g].cls].grow, w->ev.grp[g].count));
+                w->ev.kappa = all;
                 *ret_ok = false;
-                return pb_big_sub(&w->N, &w->cD, &w->S);
+                return pb_big_sub(&w->ev.N, &w->cD, &w->S);
         }
         r = size_scratch(w);
         if (r < 0)
@@ -475,24 +400,24 @@ static pb_err rho_from_groups(struct mes_work *w, int64_t cost, pb_u128 U, bool 
          * when rho u <= b, i.e. (cD - S) u <= B U; otherwise it gives everything it has.
          */
         r = pb_big_set_u64(&w->S, 0);
-        for (size_t k = 0; r == PB_OK && k < w->n_grp; k++) {
-                const struct mes_group *g = &w->grp[w->gorder[k]];
+        for (size_t k = 0; r == PB_OK && k < w->ev.n_grp; k++) {
+                const struct mes_group *g = &w->ev.grp[w->ev.gorder[k]];
                 const struct pb_big *B = &w->cl[g->cls].b;
 
-                r = pb_big_sub(&w->N, &w->cD, &w->S);
+                r = pb_big_sub(&w->ev.N, &w->cD, &w->S);
                 if (r == PB_OK)
-                        r = pb_big_mul_u64(&w->t1, &w->N, (uint64_t)g->u);
+                        r = pb_big_mul_u64(&w->t1, &w->ev.N, (uint64_t)g->u);
                 if (r == PB_OK)
                         r = pb_big_mul_u128(&w->t2, B, U);
                 if (r < 0)
                         return r;
                 if (pb_big_cmp(&w->t1, &w->t2) <= 0) {
-                        w->first_rich = (uint32_t)k;
-                        w->U = U;
+                        w->ev.first_rich = (uint32_t)k;
+                        w->ev.U = U;
                         /* rho falls at most by the poor groups' extra money over the rich ones' utility */
-                        w->kappa = poor_grow ? grow_muldiv(poor_grow, 1, U) : 0;
+                        w->ev.kappa = poor_grow ? grow_muldiv(poor_grow, 1, U) : 0;
                         *ret_ok = true;
-                        r = pb_big_copy(&w->rho.num, &w->N);
+                        r = pb_big_copy(&w->rho.num, &w->ev.N);
                         if (r == PB_OK)
                                 r = pb_big_mul_u128(&w->rho.den, &w->D, U);
                         return r;
@@ -514,20 +439,18 @@ static pb_err record(struct mes_work *w, uint32_t p, bool ok)
         struct mes_rec *rec;
         pb_err r;
 
-        if (!w->trace)
-                return PB_OK;
-        r = run_new_rec(w->trace, &rec);
+        r = run_new_rec(w->trace, &rec); /* every run has a trace (work_start) */
         if (r < 0)
                 return r;
-        rec->round = w->round;
+        rec->round = w->core.round;
         rec->project = p;
         rec->gone = !ok;
-        rec->kappa = w->kappa;
+        rec->kappa = w->ev.kappa;
         r = pb_rat_copy(&rec->base, &w->beta);
         if (r == PB_OK && ok)
                 r = pb_rat_copy(&rec->val, &w->rho);
         if (r == PB_OK && !ok) {
-                r = pb_big_copy(&rec->val.num, &w->N);
+                r = pb_big_copy(&rec->val.num, &w->ev.N);
                 if (r == PB_OK)
                         r = pb_big_copy(&rec->val.den, &w->D);
         }
@@ -540,51 +463,19 @@ static pb_err eval(struct mes_work *w, uint32_t p, bool *ret_ok)
         pb_err r;
 
         group_supporters(w, p);
-        r = rho_from_groups(w, w->mm->e->projects[p].cost, w->mm->util_total[p], ret_ok);
+        r = rho_from_groups(w, w->core.mm->e->projects[p].cost, w->core.mm->util_total[p], ret_ok);
         if (r == PB_OK)
                 r = record(w, p, *ret_ok);
         return r;
 }
 
-/* Move the voters of one round's paying groups to their new classes. */
-static void move_voters(struct mes_work *w, uint32_t p, const struct mes_tgroup *tg, size_t n)
-{
-        const struct mes_model *mm = w->mm;
-        size_t k = mm->sup_start[p], z = mm->sup_start[p + 1], gs = 0;
-
-        /* groups come in utility segments, in supporter order */
-        while (gs < n) {
-                size_t ge = gs;
-                int64_t u = tg[gs].u;
-                while (ge < n && tg[ge].u == u)
-                        ge++;
-                for (size_t g = gs; g < ge; g++)
-                        w->slot[tg[g].cls] = (uint32_t)g;
-                for (; k < z && mm->sup_util[k] == u; k++) {
-                        uint32_t v = mm->sup_voter[k];
-                        w->cls[v] = tg[w->slot[w->cls[v]]].newcls;
-                }
-                for (size_t g = gs; g < ge; g++)
-                        w->slot[tg[g].cls] = NO_SLOT;
-                gs = ge;
-        }
-        PB_ASSERT(k == z);
-}
-
 /* Bring cls[] up to date with the rounds funded so far (incremental runs defer the moves). */
 static void sync_moves(struct mes_work *w)
 {
-        const struct mes_run *tr = w->moves;
-        size_t nf = 0;
-
-        if (w->synced == w->round)
-                return;
-        PB_ASSERT(tr != NULL);
-        while (nf < tr->n_picks && !tr->picks[nf].grp_n)
-                nf++; /* free projects come first and move nobody */
-        for (; w->synced < w->round; w->synced++) {
-                const struct mes_pick *pk = &tr->picks[nf + w->synced];
-                move_voters(w, pk->project, tr->tg + pk->grp_at, pk->grp_n);
+        for (; w->core.synced < w->core.round; w->core.synced++) {
+                const struct mes_pick *pk =
+                        &w->moves->picks[w->core.mm->n_free + w->core.synced]; /* free picks first */
+                mes_move_voters(&w->core, pk->project, w->moves->tg + pk->grp_at, pk->grp_n);
         }
 }
 
@@ -595,23 +486,23 @@ static void sync_moves(struct mes_work *w)
  */
 static pb_err rescale_budgets(struct mes_work *w, pb_u128 *ret_g)
 {
-        pb_u128 g = w->U, f;
+        pb_u128 g = w->ev.U, f;
         pb_err r;
 
-        for (size_t k = 0; k < w->n_grp; k++)
-                w->gtmp[w->gorder[k]] = k >= w->first_rich; /* rich, by group */
-        for (size_t k = w->first_rich; k < w->n_grp; k++)
-                g = gcd128(g, (pb_u128)(uint64_t)w->grp[w->gorder[k]].u);
-        f = w->U / g;
+        for (size_t k = 0; k < w->ev.n_grp; k++)
+                w->gtmp[w->ev.gorder[k]] = k >= w->ev.first_rich; /* rich, by group */
+        for (size_t k = w->ev.first_rich; k < w->ev.n_grp; k++)
+                g = gcd128(g, (pb_u128)(uint64_t)w->ev.grp[w->ev.gorder[k]].u);
+        f = w->ev.U / g;
         if (!(f >> 64)) {
                 /* N/h and f/h with h = gcd(N, f) */
                 uint64_t rem, h, f64 = (uint64_t)f;
-                r = pb_big_divmod_u64(NULL, &w->N, f64, &rem);
+                r = pb_big_divmod_u64(NULL, &w->ev.N, f64, &rem);
                 if (r < 0)
                         return r;
                 h = (uint64_t)gcd128(f64, rem);
                 if (h > 1) {
-                        r = pb_big_divmod_u64(&w->N, &w->N, h, &rem);
+                        r = pb_big_divmod_u64(&w->ev.N, &w->ev.N, h, &rem);
                         if (r < 0)
                                 return r;
                         PB_ASSERT(rem == 0);
@@ -621,7 +512,7 @@ static pb_err rescale_budgets(struct mes_work *w, pb_u128 *ret_g)
         *ret_g = g;
         if (f == 1)
                 return PB_OK;
-        for (uint32_t c = 0; c < w->n_cl; c++) {
+        for (uint32_t c = 0; c < w->core.sl.n; c++) {
                 if (!w->cl[c].count)
                         continue;
                 r = pb_big_mul_u128(&w->cl[c].b, &w->cl[c].b, f);
@@ -644,14 +535,15 @@ static pb_err charge_groups(struct mes_work *w, pb_u128 g, const struct mes_tgro
         int64_t payers = 0;
         pb_err r;
 
-        for (size_t k = 0; k < w->first_rich; k++) {
-                const struct mes_group *gr = &w->grp[w->gorder[k]];
+        for (size_t k = 0; k < w->ev.first_rich; k++) {
+                const struct mes_group *gr = &w->ev.grp[w->ev.gorder[k]];
                 poor_grow = grow_add(poor_grow, grow_mul(w->cl[gr->cls].grow, gr->count));
         }
-        for (size_t gi = 0; gi < w->n_grp; gi++) {
-                const struct mes_group *gr = &w->grp[gi];
+        for (size_t gi = 0; gi < w->ev.n_grp; gi++) {
+                const struct mes_group *gr = &w->ev.grp[gi];
                 bool rich = w->gtmp[gi], whole = gr->count == w->cl[gr->cls].count;
-                pb_u128 grow = grow_add(w->cl[gr->cls].grow, grow_muldiv(poor_grow, (uint64_t)gr->u, w->U));
+                pb_u128 grow =
+                        grow_add(w->cl[gr->cls].grow, grow_muldiv(poor_grow, (uint64_t)gr->u, w->ev.U));
                 uint32_t nc = gr->cls;
 
                 if (rich || !pb_big_is_zero(&w->cl[gr->cls].b))
@@ -665,7 +557,8 @@ static pb_err charge_groups(struct mes_work *w, pb_u128 g, const struct mes_tgro
                 }
                 w->cl[nc].grow = grow;
                 if (rich) {
-                        r = pb_big_submul_u64(&w->cl[nc].b, &w->N, (uint64_t)((pb_u128)(uint64_t)gr->u / g));
+                        r = pb_big_submul_u64(&w->cl[nc].b, &w->ev.N,
+                                              (uint64_t)((pb_u128)(uint64_t)gr->u / g));
                         if (r < 0)
                                 return r;
                         PB_ASSERT(pb_big_sign(&w->cl[nc].b) >= 0);
@@ -691,25 +584,25 @@ static pb_err charge_groups(struct mes_work *w, pb_u128 g, const struct mes_tgro
 /* Record this round's paying groups in the trace, on the pick being made. */
 static pb_err trace_groups(struct mes_work *w, struct mes_pick *pk)
 {
-        pb_err r = run_reserve_tg(w->trace, w->n_grp);
+        pb_err r = run_reserve_tg(w->trace, w->ev.n_grp);
 
         if (r < 0)
                 return r;
         pk->grp_at = (uint32_t)w->trace->n_tg;
-        pk->grp_n = (uint32_t)w->n_grp;
-        for (size_t gi = 0; gi < w->n_grp; gi++) {
+        pk->grp_n = (uint32_t)w->ev.n_grp;
+        for (size_t gi = 0; gi < w->ev.n_grp; gi++) {
                 struct mes_tgroup *t = &w->trace->tg[w->trace->n_tg++];
-                t->cls = w->grp[gi].cls;
-                t->count = w->grp[gi].count;
-                t->u = w->grp[gi].u;
+                t->cls = w->ev.grp[gi].cls;
+                t->count = w->ev.grp[gi].count;
+                t->u = w->ev.grp[gi].u;
                 t->newcls = w->newcls[gi];
         }
         return PB_OK;
 }
 
 /*
- * Fund project p at the rho just computed for its groups (w->grp in supporter order, w->gorder,
- * w->first_rich, w->N, w->U): rich groups pay rho u, poor ones everything.  The classes are the
+ * Fund project p at the rho just computed for its groups (w->ev.grp in supporter order, w->ev.gorder,
+ * w->ev.first_rich, w->ev.N, w->ev.U): rich groups pay rho u, poor ones everything.  The classes are the
  * same whatever the budgets.  With @expect (a reference run's groups) the new classes must be
  * the recorded ones.  The voters move now only when @move is set.
  */
@@ -730,67 +623,45 @@ static pb_err pay(struct mes_work *w, uint32_t p, bool move, const struct mes_tg
         if (r < 0)
                 return r;
         if (move) {
-                PB_ASSERT(w->synced == w->round);
-                move_voters(w, p, w->trace->tg + pk->grp_at, pk->grp_n);
-                w->synced = w->round + 1;
+                PB_ASSERT(w->core.synced == w->core.round);
+                mes_move_voters(&w->core, p, w->trace->tg + pk->grp_at, pk->grp_n);
+                w->core.synced = w->core.round + 1;
         }
-        w->round++;
+        w->core.round++;
         return PB_OK;
 }
 
 /* Candidates in order of their lower bounds (insertion sort: the order barely changes per round). */
 static pb_err sort_candidates(struct mes_work *w)
 {
-        size_t k = 0;
         pb_err r;
 
-        for (size_t i = 0; i < w->n_order; i++)
-                if (w->state[w->order[i]] == ST_CAND)
-                        w->order[k++] = w->order[i];
-        w->n_order = k;
-        for (size_t i = 1; i < w->n_order; i++) {
-                uint32_t x = w->order[i];
+        w->core.n_order = mes_keep_candidates(w->core.order, w->core.n_order, w->core.state);
+        for (size_t i = 1; i < w->core.n_order; i++) {
+                uint32_t x = w->core.order[i];
                 size_t j = i;
                 while (j > 0) {
                         int c;
-                        r = pb_rat_cmp(&w->lb[w->order[j - 1]], &w->lb[x], &w->t1, &w->t2, &c);
+                        r = pb_rat_cmp(&w->lb[w->core.order[j - 1]], &w->lb[x], &w->t1, &w->t2, &c);
                         if (r < 0)
                                 return r;
-                        if (c < 0 || (c == 0 && w->mm->rank[w->order[j - 1]] < w->mm->rank[x]))
+                        if (c < 0 || (c == 0 && w->core.mm->rank[w->core.order[j - 1]] < w->core.mm->rank[x]))
                                 break;
-                        w->order[j] = w->order[j - 1];
+                        w->core.order[j] = w->core.order[j - 1];
                         j--;
                 }
-                w->order[j] = x;
+                w->core.order[j] = x;
         }
         return PB_OK;
 }
 
-/* Exchange the current evaluation with the kept one (pointer swaps, no copying). */
+/* Exchange the current evaluation with the kept one (pointers and sizes, no copying). */
 static void swap_cached(struct mes_work *w)
 {
-        struct mes_group *g = w->grp;
-        uint32_t *o = w->gorder, *sg = w->seg, fr = w->first_rich;
-        size_t ng = w->n_grp, ns = w->n_seg;
-        pb_u128 U = w->U, K = w->kappa;
+        struct mes_eval t = w->ev;
 
-        w->grp = w->c_grp;
-        w->gorder = w->c_gorder;
-        w->seg = w->c_seg;
-        w->n_grp = w->c_n_grp;
-        w->n_seg = w->c_n_seg;
-        w->first_rich = w->c_first_rich;
-        w->U = w->c_U;
-        w->kappa = w->c_kappa;
-        w->c_grp = g;
-        w->c_gorder = o;
-        w->c_seg = sg;
-        w->c_n_grp = ng;
-        w->c_n_seg = ns;
-        w->c_first_rich = fr;
-        w->c_U = U;
-        w->c_kappa = K;
-        pb_big_swap(&w->N, &w->c_N);
+        w->ev = w->kept;
+        w->kept = t;
 }
 
 static int cmp_rank_of(const struct mes_model *mm, uint32_t a, uint32_t b)
@@ -811,9 +682,9 @@ static pb_err select_round(struct mes_work *w, struct pb_rat *best, size_t *ret_
         r = sort_candidates(w);
         if (r < 0)
                 return r;
-        w->cached = NO_SLOT;
-        for (size_t i = 0; i < w->n_order; i++) {
-                uint32_t p = w->order[i];
+        w->cached = MES_NO_SLOT;
+        for (size_t i = 0; i < w->core.n_order; i++) {
+                uint32_t p = w->core.order[i];
                 bool ok;
                 int c;
 
@@ -828,7 +699,7 @@ static pb_err select_round(struct mes_work *w, struct pb_rat *best, size_t *ret_
                 if (r < 0)
                         return r;
                 if (!ok) {
-                        w->state[p] = ST_GONE; /* budgets only shrink: never affordable again */
+                        w->core.state[p] = MES_ST_GONE; /* budgets only shrink: never affordable again */
                         continue;
                 }
                 r = pb_rat_copy(&w->lb[p], &w->rho);
@@ -850,7 +721,8 @@ static pb_err select_round(struct mes_work *w, struct pb_rat *best, size_t *ret_
                 if (c <= 0) {
                         w->tied[nt++] = p;
                         /* keep the evaluation of the tie-break's favourite: it is funded next */
-                        if (c < 0 || w->cached == NO_SLOT || w->mm->rank[p] < w->mm->rank[w->cached]) {
+                        if (c < 0 || w->cached == MES_NO_SLOT ||
+                            w->core.mm->rank[p] < w->core.mm->rank[w->cached]) {
                                 swap_cached(w);
                                 w->cached = p;
                         }
@@ -858,7 +730,7 @@ static pb_err select_round(struct mes_work *w, struct pb_rat *best, size_t *ret_
         }
         /* tie-break order (few entries) */
         for (size_t i = 1; i < nt; i++)
-                for (size_t j = i; j > 0 && cmp_rank_of(w->mm, w->tied[j - 1], w->tied[j]) > 0; j--) {
+                for (size_t j = i; j > 0 && cmp_rank_of(w->core.mm, w->tied[j - 1], w->tied[j]) > 0; j--) {
                         uint32_t t = w->tied[j];
                         w->tied[j] = w->tied[j - 1];
                         w->tied[j - 1] = t;
@@ -867,11 +739,11 @@ static pb_err select_round(struct mes_work *w, struct pb_rat *best, size_t *ret_
         return PB_OK;
 }
 
-/* Fund p, whose evaluation at @rho is current (w->grp...), and record it in @out. */
+/* Fund p, whose evaluation at @rho is current (w->ev.grp...), and record it in @out. */
 static pb_err fund(struct mes_work *w, struct mes_run *out, uint32_t p, const struct pb_rat *rho, bool move,
                    const struct mes_tgroup *expect)
 {
-        const struct mes_model *mm = w->mm;
+        const struct mes_model *mm = w->core.mm;
         struct mes_pick *pk = &out->picks[out->n_picks];
         int64_t payers = 0;
         pb_err r;
@@ -890,7 +762,7 @@ static pb_err fund(struct mes_work *w, struct mes_run *out, uint32_t p, const st
                 return r;
         pk->project = p;
         pk->payers = payers;
-        w->state[p] = ST_DONE;
+        w->core.state[p] = MES_ST_DONE;
         out->funded[p] = true;
         out->spent += mm->e->projects[p].cost;
         out->n_picks++;
@@ -900,24 +772,22 @@ static pb_err fund(struct mes_work *w, struct mes_run *out, uint32_t p, const st
 /* Projects that cost nothing but please someone are funded first, in tie-break order (pabutools). */
 static pb_err fund_free(const struct mes_model *mm, struct mes_run *out)
 {
-        for (uint32_t pos = 0; pos < mm->m; pos++)
-                for (uint32_t p = 0; p < mm->m; p++) {
-                        struct mes_pick *pk;
-                        pb_err r;
-                        if (mm->rank[p] != pos || mm->role[p] != MES_ROLE_FREE)
-                                continue;
-                        pk = &out->picks[out->n_picks++];
-                        pk->project = p;
-                        pk->payers = 0;
-                        pk->tie_at = pk->tie_n = 0;
-                        pk->grp_at = pk->grp_n = 0;
-                        r = pb_rat_set_u64(&pk->rho, 0, 1);
-                        if (r == PB_OK)
-                                r = pb_rat_set_u64(&pk->price, 0, 1);
-                        if (r < 0)
-                                return r;
-                        out->funded[p] = true;
-                }
+        for (size_t i = 0; i < mm->n_free; i++) {
+                uint32_t p = mm->free_order[i];
+                struct mes_pick *pk = &out->picks[out->n_picks++];
+                pb_err r;
+
+                pk->project = p;
+                pk->payers = 0;
+                pk->tie_at = pk->tie_n = 0;
+                pk->grp_at = pk->grp_n = 0;
+                r = pb_rat_set_u64(&pk->rho, 0, 1);
+                if (r == PB_OK)
+                        r = pb_rat_set_u64(&pk->price, 0, 1);
+                if (r < 0)
+                        return r;
+                out->funded[p] = true;
+        }
         return PB_OK;
 }
 
@@ -938,7 +808,7 @@ static pb_err run_rounds(struct mes_work *w, struct mes_run *out)
                 p = w->tied[0];
                 PB_ASSERT(w->cached == p);
                 swap_cached(w); /* its evaluation, kept aside while later candidates were computed */
-                w->cached = NO_SLOT;
+                w->cached = MES_NO_SLOT;
                 if (nt > 1) {
                         uint32_t at = (uint32_t)out->n_tie_items;
                         struct mes_pick *pk = &out->picks[out->n_picks];
@@ -1024,7 +894,7 @@ static pb_err apply_records(struct mes_work *w, const struct mes_run *ref, size_
                         r = pb_rat_copy(&cp->base, &rec->base);
                 if (r < 0)
                         return r;
-                if (w->state[p] != ST_CAND)
+                if (w->core.state[p] != MES_ST_CAND)
                         continue;
                 r = rec_bound(w, rec, &w->q1);
                 if (r < 0)
@@ -1032,7 +902,7 @@ static pb_err apply_records(struct mes_work *w, const struct mes_run *ref, size_
                 if (rec->gone) {
                         /* still missing money at this budget: unaffordable for the rest of the run */
                         if (pb_big_sign(&w->q1.num) > 0)
-                                w->state[p] = ST_GONE;
+                                w->core.state[p] = MES_ST_GONE;
                         continue;
                 }
                 r = pb_rat_cmp(&w->q1, &w->lb[p], &w->t1, &w->t2, &c);
@@ -1052,13 +922,13 @@ static pb_err apply_records(struct mes_work *w, const struct mes_run *ref, size_
  */
 static pb_err still_wins(struct mes_work *w, uint32_t j, const struct pb_rat *rho_j, bool *ret_ok)
 {
-        const struct mes_model *mm = w->mm;
+        const struct mes_model *mm = w->core.mm;
         pb_err r;
 
         *ret_ok = false;
         r = sort_candidates(w);
-        for (size_t i = 0; r == PB_OK && i < w->n_order; i++) {
-                uint32_t p = w->order[i];
+        for (size_t i = 0; r == PB_OK && i < w->core.n_order; i++) {
+                uint32_t p = w->core.order[i];
                 bool ok;
                 int c;
 
@@ -1076,7 +946,7 @@ static pb_err still_wins(struct mes_work *w, uint32_t j, const struct pb_rat *rh
                 if (r < 0)
                         return r;
                 if (!ok) {
-                        w->state[p] = ST_GONE;
+                        w->core.state[p] = MES_ST_GONE;
                         continue;
                 }
                 r = pb_rat_copy(&w->lb[p], &w->rho);
@@ -1096,11 +966,11 @@ static pb_err still_wins(struct mes_work *w, uint32_t j, const struct pb_rat *rh
 static pb_err nothing_left(struct mes_work *w, bool *ret_ok)
 {
         *ret_ok = false;
-        for (size_t i = 0; i < w->n_order; i++) {
-                uint32_t p = w->order[i];
+        for (size_t i = 0; i < w->core.n_order; i++) {
+                uint32_t p = w->core.order[i];
                 bool ok;
                 pb_err r;
-                if (w->state[p] != ST_CAND)
+                if (w->core.state[p] != MES_ST_CAND)
                         continue;
                 sync_moves(w);
                 r = eval(w, p, &ok);
@@ -1108,7 +978,7 @@ static pb_err nothing_left(struct mes_work *w, bool *ret_ok)
                         return r;
                 if (ok)
                         return pb_rat_copy(&w->lb[p], &w->rho);
-                w->state[p] = ST_GONE;
+                w->core.state[p] = MES_ST_GONE;
         }
         *ret_ok = true;
         return PB_OK;
@@ -1135,17 +1005,12 @@ static pb_err replay(struct mes_work *w, const struct mes_model *mm, const struc
                 const struct mes_pick *rp = &ref->picks[t];
                 uint32_t j = rp->project;
 
-                r = apply_records(w, ref, &ri, w->round);
+                r = apply_records(w, ref, &ri, w->core.round);
                 if (r < 0)
                         goto out;
                 /* j's rho at this budget, from its recorded groups (the classes are the same) */
-                w->n_grp = rp->grp_n;
-                for (size_t g = 0; g < rp->grp_n; g++) {
-                        const struct mes_tgroup *tg = &ref->tg[rp->grp_at + g];
-                        w->grp[g].cls = tg->cls;
-                        w->grp[g].count = tg->count;
-                        w->grp[g].u = tg->u;
-                }
+                w->ev.n_grp = rp->grp_n;
+                mes_groups_from_trace(w->ev.grp, ref->tg + rp->grp_at, rp->grp_n);
                 r = rho_from_groups(w, mm->e->projects[j].cost, mm->util_total[j], &ok);
                 if (r < 0)
                         goto out;
@@ -1167,7 +1032,7 @@ static pb_err replay(struct mes_work *w, const struct mes_model *mm, const struc
         }
         if (ok) {
                 /* every recorded round replayed: is nothing else affordable at the end either? */
-                r = apply_records(w, ref, &ri, w->round);
+                r = apply_records(w, ref, &ri, w->core.round);
                 if (r == PB_OK)
                         r = nothing_left(w, &ok);
                 if (r < 0)

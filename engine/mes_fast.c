@@ -29,10 +29,8 @@
 #include "engine/mes_fast_int.h"
 #include "engine/pb_alloc.h"
 
-enum { ST_OUT, ST_CAND, ST_DONE, ST_GONE };
 enum cmp { LT, EQ, GT, UNK };
 
-#define NO_SLOT UINT32_MAX
 #define BITS_MAX 95 /* budgets (2^-F units) stay below 2^95 */
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -166,14 +164,15 @@ static pb_err run_reserve_tg(struct mf_run *r, size_t n)
         return PB_OK;
 }
 
-static pb_err run_new_rec(struct mf_run *r, struct mf_rec **ret)
+/* Append a copy of @rec to the run's records. */
+static pb_err run_add_rec(struct mf_run *r, const struct mf_rec *rec)
 {
         struct mf_rec *t = pb_grow(r->recs, &r->recs_cap, r->n_recs + 1, sizeof(*t), 256);
 
         if (!t)
                 return PB_ERR_NOMEM;
         r->recs = t;
-        *ret = &r->recs[r->n_recs++];
+        r->recs[r->n_recs++] = *rec;
         return PB_OK;
 }
 
@@ -183,28 +182,27 @@ static pb_err run_new_rec(struct mf_run *r, struct mf_rec **ret)
 void mf_work_init(struct mf_work *w)
 {
         memset(w, 0, sizeof(*w));
-        w->cached = NO_SLOT;
+        w->cached = MES_NO_SLOT;
+}
+
+static void eval_release(struct mf_eval *e)
+{
+        pb_free(e->grp);
+        pb_free(e->poor);
 }
 
 void mf_work_release(struct mf_work *w)
 {
         if (!w)
                 return;
-        pb_free(w->cls);
+        mes_core_release(&w->core);
         pb_free(w->cl);
-        pb_free(w->free_cl);
-        pb_free(w->slot);
-        pb_free(w->state);
         pb_free(w->lb);
-        pb_free(w->order);
         pb_free(w->clone);
-        pb_free(w->grp);
         pb_free(w->idx);
-        pb_free(w->newcls);
-        pb_free(w->poor);
         pb_free(w->key);
-        pb_free(w->c_grp);
-        pb_free(w->c_poor);
+        eval_release(&w->ev);
+        eval_release(&w->kept);
         mf_work_init(w);
 }
 
@@ -212,7 +210,7 @@ void mf_work_release(struct mf_work *w)
  * in every round in which neither is funded, so a tie between them is known without arithmetic. */
 static void find_clones(struct mf_work *w)
 {
-        const struct mes_model *mm = w->mm;
+        const struct mes_model *mm = w->core.mm;
 
         for (uint32_t p = 0; p < mm->m; p++) {
                 size_t a = mm->sup_start[p], n = mm->sup_start[p + 1] - a;
@@ -228,64 +226,38 @@ static void find_clones(struct mf_work *w)
         }
 }
 
-static pb_err work_attach(struct mf_work *w, const struct mes_model *mm)
+/* An evaluation's arrays, for up to @maxsup groups. */
+static bool eval_alloc(struct mf_eval *e, size_t maxsup)
 {
-        size_t maxsup = 1, m1 = mm->m ? mm->m : 1;
+        e->grp = pb_calloc(maxsup, sizeof(*e->grp));
+        e->poor = pb_calloc(maxsup, sizeof(*e->poor));
+        return e->grp && e->poor;
+}
 
-        if (w->mm == mm)
-                return PB_OK;
-        PB_ASSERT(w->mm == NULL);
-        w->mm = mm;
-        for (size_t p = 0; p < mm->m; p++)
-                if (mm->sup_start[p + 1] - mm->sup_start[p] > maxsup)
-                        maxsup = mm->sup_start[p + 1] - mm->sup_start[p];
-        w->cls = pb_calloc(mm->nv ? mm->nv : 1, sizeof(*w->cls));
-        w->state = pb_calloc(m1, sizeof(*w->state));
-        w->lb = pb_calloc(m1, sizeof(*w->lb));
-        w->order = pb_calloc(m1, sizeof(*w->order));
+/* Allocate this engine's per-model arrays, once (a work area serves one model). */
+static pb_err work_alloc(struct mf_work *w)
+{
+        size_t m1 = w->core.mm->m ? w->core.mm->m : 1, maxgrp = w->core.max_grp;
+        bool ok = eval_alloc(&w->ev, maxgrp) && eval_alloc(&w->kept, maxgrp);
+
         w->clone = pb_calloc(m1, sizeof(*w->clone));
-        w->grp_cap = maxsup;
-        w->grp = pb_calloc(maxsup, sizeof(*w->grp));
-        w->idx = pb_calloc(maxsup, sizeof(*w->idx));
-        w->newcls = pb_calloc(maxsup, sizeof(*w->newcls));
-        w->poor = pb_calloc(maxsup, sizeof(*w->poor));
-        w->key = pb_calloc(maxsup, sizeof(*w->key));
-        w->c_grp = pb_calloc(maxsup, sizeof(*w->c_grp));
-        w->c_poor = pb_calloc(maxsup, sizeof(*w->c_poor));
-        if (!w->cls || !w->state || !w->lb || !w->order || !w->clone || !w->grp || !w->idx || !w->newcls ||
-            !w->poor || !w->key || !w->c_grp || !w->c_poor)
+        w->lb = pb_calloc(m1, sizeof(*w->lb));
+        w->idx = pb_calloc(maxgrp, sizeof(*w->idx));
+        w->key = pb_calloc(maxgrp, sizeof(*w->key));
+        if (!ok || !w->lb || !w->clone || !w->idx || !w->key)
                 return PB_ERR_NOMEM;
-        w->m = mm->m;
+        w->m = w->core.mm->m;
         find_clones(w);
         return PB_OK;
 }
 
 static pb_err class_new(struct mf_work *w, uint32_t *ret)
 {
-        if (w->n_free) {
-                *ret = w->free_cl[--w->n_free];
-        } else {
-                if (w->n_cl == w->cap_cl) {
-                        uint32_t cap = w->cap_cl ? w->cap_cl * 2 : 64;
-                        struct mf_class *ncl = pb_reallocarray(w->cl, cap, sizeof(*ncl));
-                        uint32_t *nf, *ns;
-                        if (!ncl)
-                                return PB_ERR_NOMEM;
-                        w->cl = ncl;
-                        nf = pb_reallocarray(w->free_cl, cap, sizeof(*nf));
-                        if (!nf)
-                                return PB_ERR_NOMEM;
-                        w->free_cl = nf;
-                        ns = pb_reallocarray(w->slot, cap, sizeof(*ns));
-                        if (!ns)
-                                return PB_ERR_NOMEM;
-                        w->slot = ns;
-                        for (uint32_t k = w->cap_cl; k < cap; k++)
-                                w->slot[k] = NO_SLOT;
-                        w->cap_cl = cap;
-                }
-                *ret = w->n_cl++;
-        }
+        struct mf_class *cl = mes_slots_take(&w->core.sl, w->cl, sizeof(*w->cl), ret);
+
+        if (!cl)
+                return PB_ERR_NOMEM;
+        w->cl = cl;
         w->cl[*ret].count = 0;
         return PB_OK;
 }
@@ -293,7 +265,7 @@ static pb_err class_new(struct mf_work *w, uint32_t *ret)
 static void class_free(struct mf_work *w, uint32_t c)
 {
         w->cl[c].count = 0;
-        w->free_cl[w->n_free++] = c;
+        mes_slots_put(&w->core.sl, c);
 }
 
 /* The utility of p's supporters (one value: mf_usable() checked it). */
@@ -309,18 +281,20 @@ static pb_err work_start(struct mf_work *w, const struct mes_model *mm, unsigned
 {
         uint32_t c0;
         pb_u128 q, rem;
-        pb_err r = work_attach(w, mm);
+        bool fresh;
+        pb_err r = mes_core_attach(&w->core, mm, &fresh);
 
+        if (r == PB_OK && fresh)
+                r = work_alloc(w);
         if (r < 0)
                 return r;
         PB_ASSERT(beta->den > 0 && beta->den < ((uint64_t)1 << 32));
         w->fbits = fbits;
         w->beta = *beta;
-        w->n_cl = w->n_free = 0;
-        w->round = w->synced = 0;
+        mes_core_start(&w->core);
         w->trace = trace;
         w->moves = trace;
-        w->cached = NO_SLOT;
+        w->cached = MES_NO_SLOT;
         if (mm->nv) {
                 r = class_new(w, &c0);
                 if (r < 0)
@@ -331,16 +305,11 @@ static pb_err work_start(struct mf_work *w, const struct mes_model *mm, unsigned
                 w->cl[c0].hi = w->cl[c0].lo + ((rem << fbits) % beta->den != 0);
                 w->cl[c0].count = (uint32_t)mm->n;
                 w->cl[c0].grow = GROW_ONE;
-                memset(w->cls, 0, mm->nv * sizeof(*w->cls));
         }
-        w->n_order = 0;
-        for (uint32_t p = 0; p < mm->m; p++) {
-                w->state[p] = mm->role[p] == MES_ROLE_CANDIDATE ? ST_CAND : ST_OUT;
-                if (w->state[p] != ST_CAND)
-                        continue;
+        for (size_t i = 0; i < w->core.n_order; i++) {
+                uint32_t p = w->core.order[i];
                 w->lb[p].lo.num = (pb_u128)(uint64_t)mm->e->projects[p].cost << fbits;
                 w->lb[p].lo.den = mm->util_total[p];
-                w->order[w->n_order++] = p;
         }
         return PB_OK;
 }
@@ -348,40 +317,25 @@ static pb_err work_start(struct mf_work *w, const struct mes_model *mm, unsigned
 /* ---------------------------------------------------------------------------------------------- */
 /* one project's price */
 
-/* Group p's supporters by class, in supporter order (as mes.c). */
+/* Group p's supporters by class, in supporter order (one utility: one segment). */
 static void group_supporters(struct mf_work *w, uint32_t p)
 {
-        const struct mes_model *mm = w->mm;
-
-        w->n_grp = 0;
-        for (size_t k = mm->sup_start[p]; k < mm->sup_start[p + 1]; k++) {
-                uint32_t v = mm->sup_voter[k], c = w->cls[v];
-                if (w->slot[c] == NO_SLOT) {
-                        w->slot[c] = (uint32_t)w->n_grp;
-                        w->grp[w->n_grp].cls = c;
-                        w->grp[w->n_grp].count = 0;
-                        w->grp[w->n_grp].u = mm->sup_util[k];
-                        w->n_grp++;
-                }
-                w->grp[w->slot[c]].count += mm->weight[v];
-        }
-        for (size_t g = 0; g < w->n_grp; g++)
-                w->slot[w->grp[g].cls] = NO_SLOT;
+        w->ev.n_grp = mes_group_supporters(&w->core, p, w->ev.grp, NULL, NULL);
 }
 
 /*
  * The price per supporter x (2^-F units) at which the groups, with budgets w->key[], hold @cost:
  * the smallest x with sum cnt min(b, x) >= cost.  A selection, not a sort (expected linear
  * time): a pivot's x-test tells which side of it pays in full.  Returns x = *ret_n / *ret_rich
- * and sets bit @mark of w->poor[] for the groups that pay less than x (all they have).
+ * and sets bit @mark of w->ev.poor[] for the groups that pay less than x (all they have).
  * The groups must hold the cost (sum cnt b >= cost).
  */
 static void water_level(struct mf_work *w, pb_u128 cost, uint8_t mark, pb_u128 *ret_n, pb_u128 *ret_rich)
 {
-        size_t lo = 0, hi = w->n_grp;
+        size_t lo = 0, hi = w->ev.n_grp;
         pb_u128 poor_sum = 0, rich = 0;
 
-        for (size_t g = 0; g < w->n_grp; g++)
+        for (size_t g = 0; g < w->ev.n_grp; g++)
                 w->idx[g] = (uint32_t)g;
         while (lo < hi) {
                 pb_u128 piv = w->key[w->idx[lo + (hi - lo) / 2]], below = 0, upper = 0;
@@ -402,27 +356,27 @@ static void water_level(struct mf_work *w, pb_u128 cost, uint8_t mark, pb_u128 *
                         }
                 }
                 for (size_t i = lo; i < a; i++)
-                        below += w->key[w->idx[i]] * w->grp[w->idx[i]].count;
+                        below += w->key[w->idx[i]] * w->ev.grp[w->idx[i]].count;
                 for (size_t i = a; i < hi; i++)
-                        upper += w->grp[w->idx[i]].count;
+                        upper += w->ev.grp[w->idx[i]].count;
                 if (poor_sum + below + (upper + rich) * piv >= cost) {
                         rich += upper; /* x <= piv: the pivot's groups and those above pay in full */
                         hi = a;
                 } else {
                         poor_sum += below; /* x > piv: the pivot's groups and those below pay all */
                         for (size_t i = a; i < b; i++)
-                                poor_sum += piv * w->grp[w->idx[i]].count;
+                                poor_sum += piv * w->ev.grp[w->idx[i]].count;
                         lo = b;
                 }
         }
         for (size_t i = 0; i < lo; i++)
-                w->poor[w->idx[i]] |= mark;
+                w->ev.poor[w->idx[i]] |= mark;
         *ret_n = cost - poor_sum;
         *ret_rich = rich;
 }
 
 /*
- * The split of a water level proven directly: the groups marked @hint in w->poor pay all they
+ * The split of a water level proven directly: the groups marked @hint in w->ev.poor pay all they
  * have, the others the same price x = (cost - their sum) / their voters, and each group's budget
  * (high ends when @hi) is on its side of x.  On success the marks are copied to bit @mark.
  * Usually true for the split found with the other ends of the budgets, or by the reference run.
@@ -432,24 +386,24 @@ static bool split_holds(struct mf_work *w, pb_u128 cost, bool hi, uint8_t hint, 
 {
         pb_u128 sum = 0, rich = 0, n;
 
-        for (size_t g = 0; g < w->n_grp; g++) {
-                const struct mf_class *c = &w->cl[w->grp[g].cls];
-                if (w->poor[g] & hint)
-                        sum += (hi ? c->hi : c->lo) * w->grp[g].count;
+        for (size_t g = 0; g < w->ev.n_grp; g++) {
+                const struct mf_class *c = &w->cl[w->ev.grp[g].cls];
+                if (w->ev.poor[g] & hint)
+                        sum += (hi ? c->hi : c->lo) * w->ev.grp[g].count;
                 else
-                        rich += w->grp[g].count;
+                        rich += w->ev.grp[g].count;
         }
         if (!rich || sum >= cost)
                 return false;
         n = cost - sum;
-        for (size_t g = 0; g < w->n_grp; g++) {
-                const struct mf_class *c = &w->cl[w->grp[g].cls];
-                bool poor = (w->poor[g] & hint) != 0;
+        for (size_t g = 0; g < w->ev.n_grp; g++) {
+                const struct mf_class *c = &w->cl[w->ev.grp[g].cls];
+                bool poor = (w->ev.poor[g] & hint) != 0;
                 if (((hi ? c->hi : c->lo) * rich < n) != poor)
                         return false;
         }
-        for (size_t g = 0; g < w->n_grp; g++)
-                w->poor[g] = (uint8_t)((w->poor[g] & ~mark) | ((w->poor[g] & hint) ? mark : 0));
+        for (size_t g = 0; g < w->ev.n_grp; g++)
+                w->ev.poor[g] = (uint8_t)((w->ev.poor[g] & ~mark) | ((w->ev.poor[g] & hint) ? mark : 0));
         *ret_n = n;
         *ret_rich = rich;
         return true;
@@ -462,9 +416,9 @@ static void level(struct mf_work *w, pb_u128 cost, bool hi, uint8_t hint, uint8_
 {
         if (hint && split_holds(w, cost, hi, hint, mark, ret_n, ret_rich))
                 return;
-        for (size_t g = 0; g < w->n_grp; g++) {
-                w->poor[g] &= (uint8_t)~mark;
-                w->key[g] = hi ? w->cl[w->grp[g].cls].hi : w->cl[w->grp[g].cls].lo;
+        for (size_t g = 0; g < w->ev.n_grp; g++) {
+                w->ev.poor[g] &= (uint8_t)~mark;
+                w->key[g] = hi ? w->cl[w->ev.grp[g].cls].hi : w->cl[w->ev.grp[g].cls].lo;
         }
         water_level(w, cost, mark, ret_n, ret_rich);
 }
@@ -480,102 +434,92 @@ static bool hinted_levels(struct mf_work *w, pb_u128 cost, pb_u128 sum_hi, pb_u1
                 return false;
         n_lo = cost - sum_hi; /* the high budgets give the low price */
         n_hi = cost - sum_lo;
-        for (size_t g = 0; g < w->n_grp; g++) {
-                const struct mf_class *c = &w->cl[w->grp[g].cls];
-                if ((c->hi * rich_hi < n_lo) != ((w->poor[g] & 1) != 0) ||
-                    (c->lo * rich_lo < n_hi) != ((w->poor[g] & 2) != 0))
+        for (size_t g = 0; g < w->ev.n_grp; g++) {
+                const struct mf_class *c = &w->cl[w->ev.grp[g].cls];
+                if ((c->hi * rich_hi < n_lo) != ((w->ev.poor[g] & 1) != 0) ||
+                    (c->lo * rich_lo < n_hi) != ((w->ev.poor[g] & 2) != 0))
                         return false;
         }
-        w->n_lo = n_lo;
-        w->rich_lo = rich_hi;
-        w->n_hi = n_hi;
-        w->rich_hi = rich_lo;
+        w->ev.n_lo = n_lo;
+        w->ev.rich_lo = rich_hi;
+        w->ev.n_hi = n_hi;
+        w->ev.rich_hi = rich_lo;
         return true;
 }
 
 /*
- * p's price from its groups (w->grp): affordability from the sums of the low and high budgets,
+ * p's price from its groups (w->ev.grp): affordability from the sums of the low and high budgets,
  * then the price interval (high budgets give its low end, low budgets its high end), kappa (as
  * mes.c: the poor groups' growth over the rich utility, every group poor at either end counted),
- * or when unaffordable the deficit and the supporters' total growth.  @hinted: w->poor holds the
+ * or when unaffordable the deficit and the supporters' total growth.  @hinted: w->ev.poor holds the
  * split a reference run found (bits 1 and 2), tried first.  false: affordability undecided.
  */
 static bool price(struct mf_work *w, uint32_t p, bool hinted)
 {
-        const struct mes_model *mm = w->mm;
+        const struct mes_model *mm = w->core.mm;
         const pb_u128 cost = (pb_u128)(uint64_t)mm->e->projects[p].cost << w->fbits;
         const uint64_t u = util_of(mm, p);
         pb_u128 s_lo = 0, s_hi = 0, grow = 0, rich, h_sum_hi = 0, h_sum_lo = 0, h_rich_hi = 0, h_rich_lo = 0;
 
         w->evaluations++;
-        w->groups += w->n_grp;
-        for (size_t g = 0; g < w->n_grp; g++) {
-                const struct mf_class *c = &w->cl[w->grp[g].cls];
-                pb_u128 lo = c->lo * w->grp[g].count, hi = c->hi * w->grp[g].count;
+        w->groups += w->ev.n_grp;
+        for (size_t g = 0; g < w->ev.n_grp; g++) {
+                const struct mf_class *c = &w->cl[w->ev.grp[g].cls];
+                pb_u128 lo = c->lo * w->ev.grp[g].count, hi = c->hi * w->ev.grp[g].count;
                 s_lo += lo;
                 s_hi += hi;
                 if (!hinted) {
-                        w->poor[g] = 0;
+                        w->ev.poor[g] = 0;
                         continue;
                 }
-                if (w->poor[g] & 1)
+                if (w->ev.poor[g] & 1)
                         h_sum_hi += hi;
                 else
-                        h_rich_hi += w->grp[g].count;
-                if (w->poor[g] & 2)
+                        h_rich_hi += w->ev.grp[g].count;
+                if (w->ev.poor[g] & 2)
                         h_sum_lo += lo;
                 else
-                        h_rich_lo += w->grp[g].count;
+                        h_rich_lo += w->ev.grp[g].count;
         }
         w->gone = s_hi < cost;
         if (w->gone) {
-                for (size_t g = 0; g < w->n_grp; g++)
-                        grow = grow_add(grow, grow_mul(w->cl[w->grp[g].cls].grow, w->grp[g].count));
+                for (size_t g = 0; g < w->ev.n_grp; g++)
+                        grow = grow_add(grow, grow_mul(w->cl[w->ev.grp[g].cls].grow, w->ev.grp[g].count));
                 w->deficit = cost - s_hi;
-                w->kappa = grow;
+                w->ev.kappa = grow;
                 return true;
         }
         if (s_lo < cost)
                 return false;
         if (!hinted || !hinted_levels(w, cost, h_sum_hi, h_rich_hi, h_sum_lo, h_rich_lo)) {
-                level(w, cost, true, hinted ? 1 : 0, 1, &w->n_lo, &w->rich_lo);
-                level(w, cost, false, 1, 2, &w->n_hi, &w->rich_hi);
+                level(w, cost, true, hinted ? 1 : 0, 1, &w->ev.n_lo, &w->ev.rich_lo);
+                level(w, cost, false, 1, 2, &w->ev.n_hi, &w->ev.rich_hi);
         }
-        w->rho.lo.num = w->n_lo;
-        w->rho.lo.den = w->rich_lo * u;
-        w->rho.hi.num = w->n_hi;
-        w->rho.hi.den = w->rich_hi * u;
-        for (size_t g = 0; g < w->n_grp; g++)
-                if (w->poor[g])
-                        grow = grow_add(grow, grow_mul(w->cl[w->grp[g].cls].grow, w->grp[g].count));
-        rich = (w->rich_lo < w->rich_hi ? w->rich_lo : w->rich_hi) * u;
-        w->kappa = grow ? grow_muldiv(grow, 1, rich) : 0;
+        w->ev.rho.lo.num = w->ev.n_lo;
+        w->ev.rho.lo.den = w->ev.rich_lo * u;
+        w->ev.rho.hi.num = w->ev.n_hi;
+        w->ev.rho.hi.den = w->ev.rich_hi * u;
+        for (size_t g = 0; g < w->ev.n_grp; g++)
+                if (w->ev.poor[g])
+                        grow = grow_add(grow, grow_mul(w->cl[w->ev.grp[g].cls].grow, w->ev.grp[g].count));
+        rich = (w->ev.rich_lo < w->ev.rich_hi ? w->ev.rich_lo : w->ev.rich_hi) * u;
+        w->ev.kappa = grow ? grow_muldiv(grow, 1, rich) : 0;
         return true;
 }
 
 /* Record what an evaluation proved, for later incremental runs (as mes.c's record()). */
 static pb_err record(struct mf_work *w, uint32_t p)
 {
-        struct mf_rec *rec;
-        pb_err r;
+        struct mf_rec rec = { .round = w->core.round,
+                              .project = p,
+                              .gone = w->gone,
+                              .val = w->ev.rho.lo,
+                              .base = w->beta,
+                              .kappa = w->ev.kappa };
 
-        if (!w->trace)
-                return PB_OK;
-        r = run_new_rec(w->trace, &rec);
-        if (r < 0)
-                return r;
-        rec->round = w->round;
-        rec->project = p;
-        rec->gone = w->gone;
-        rec->kappa = w->kappa;
-        rec->base = w->beta;
-        if (w->gone) {
-                rec->val.num = w->deficit;
-                rec->val.den = 1;
-        } else {
-                rec->val = w->rho.lo;
-        }
-        return PB_OK;
+        if (w->gone)
+                rec.val = (struct mf_q){ .num = w->deficit, .den = 1 };
+        return run_add_rec(w->trace, &rec);
 }
 
 /* Evaluate candidate p now (visits its supporters); false when it could not be decided. */
@@ -604,36 +548,13 @@ static enum cmp cmp_rho(const struct mf_work *w, uint32_t a, const struct mf_rho
 /* ---------------------------------------------------------------------------------------------- */
 /* funding */
 
-/* Move the voters of one round's paying groups to their new classes (as mes.c). */
-static void move_voters(struct mf_work *w, uint32_t p, const struct mes_tgroup *tg, size_t n)
-{
-        const struct mes_model *mm = w->mm;
-        size_t k = mm->sup_start[p], z = mm->sup_start[p + 1];
-
-        for (size_t g = 0; g < n; g++)
-                w->slot[tg[g].cls] = (uint32_t)g;
-        for (; k < z; k++) {
-                uint32_t v = mm->sup_voter[k];
-                w->cls[v] = tg[w->slot[w->cls[v]]].newcls;
-        }
-        for (size_t g = 0; g < n; g++)
-                w->slot[tg[g].cls] = NO_SLOT;
-}
-
 /* Bring cls[] up to date with the rounds funded so far (incremental runs defer the moves). */
 static void sync_moves(struct mf_work *w)
 {
-        const struct mf_run *tr = w->moves;
-        size_t nf = 0;
-
-        if (w->synced == w->round)
-                return;
-        PB_ASSERT(tr != NULL);
-        while (nf < tr->n_picks && !tr->picks[nf].grp_n)
-                nf++; /* free projects come first and move nobody */
-        for (; w->synced < w->round; w->synced++) {
-                const struct mf_pick *pk = &tr->picks[nf + w->synced];
-                move_voters(w, pk->project, tr->tg + pk->grp_at, pk->grp_n);
+        for (; w->core.synced < w->core.round; w->core.synced++) {
+                const struct mf_pick *pk =
+                        &w->moves->picks[w->core.mm->n_free + w->core.synced]; /* free picks first */
+                mes_move_voters(&w->core, pk->project, w->moves->tg + pk->grp_at, pk->grp_n);
         }
 }
 
@@ -653,23 +574,25 @@ static void charge(const struct mf_class *from, struct mf_class *to, pb_u128 p_l
  */
 static pb_err pay(struct mf_work *w, uint32_t p, const struct mes_tgroup *expect, struct mf_pick *pk)
 {
-        const uint64_t u = util_of(w->mm, p);
-        const pb_u128 rich = (w->rich_lo < w->rich_hi ? w->rich_lo : w->rich_hi) * u;
+        const uint64_t u = util_of(w->core.mm, p);
+        const pb_u128 rich = (w->ev.rich_lo < w->ev.rich_hi ? w->ev.rich_lo : w->ev.rich_hi) * u;
         /* the price per supporter, rounded outwards to whole units of 2^-F */
-        const pb_u128 p_lo = w->n_lo / w->rich_lo, p_hi = w->n_hi / w->rich_hi + (w->n_hi % w->rich_hi != 0);
+        const pb_u128 p_lo = w->ev.n_lo / w->ev.rich_lo,
+                      p_hi = w->ev.n_hi / w->ev.rich_hi + (w->ev.n_hi % w->ev.rich_hi != 0);
         pb_u128 poor_grow = 0, extra;
-        pb_err r = run_reserve_tg(w->trace, w->n_grp);
+        pb_err r = run_reserve_tg(w->trace, w->ev.n_grp);
 
         if (r < 0)
                 return r;
-        for (size_t g = 0; g < w->n_grp; g++)
-                if (w->poor[g])
-                        poor_grow = grow_add(poor_grow, grow_mul(w->cl[w->grp[g].cls].grow, w->grp[g].count));
+        for (size_t g = 0; g < w->ev.n_grp; g++)
+                if (w->ev.poor[g])
+                        poor_grow = grow_add(poor_grow,
+                                             grow_mul(w->cl[w->ev.grp[g].cls].grow, w->ev.grp[g].count));
         extra = grow_muldiv(poor_grow, u, rich); /* what the poor could add to the price, per voter */
         pk->grp_at = (uint32_t)w->trace->n_tg;
-        pk->grp_n = (uint32_t)w->n_grp;
-        for (size_t g = 0; g < w->n_grp; g++) {
-                const struct mes_group *gr = &w->grp[g];
+        pk->grp_n = (uint32_t)w->ev.n_grp;
+        for (size_t g = 0; g < w->ev.n_grp; g++) {
+                const struct mes_group *gr = &w->ev.grp[g];
                 struct mes_tgroup *t = &w->trace->tg[w->trace->n_tg++];
                 bool whole = gr->count == w->cl[gr->cls].count;
                 uint32_t nc = gr->cls;
@@ -692,16 +615,16 @@ static pb_err pay(struct mf_work *w, uint32_t p, const struct mes_tgroup *expect
                 t->count = gr->count;
                 t->u = gr->u;
                 t->newcls = nc;
-                w->trace->tpoor[t - w->trace->tg] = w->poor[g];
+                w->trace->tpoor[t - w->trace->tg] = w->ev.poor[g];
         }
         return PB_OK;
 }
 
 static void fund(struct mf_work *w, struct mf_run *out, uint32_t p)
 {
-        w->state[p] = ST_DONE;
+        w->core.state[p] = MES_ST_DONE;
         out->funded[p] = true;
-        out->spent += w->mm->e->projects[p].cost;
+        out->spent += w->core.mm->e->projects[p].cost;
         out->n_picks++;
 }
 
@@ -713,16 +636,16 @@ static pb_err fund_eval(struct mf_work *w, struct mf_run *out, uint32_t p, bool 
         pb_err r;
 
         pk->project = p;
-        pk->rho = w->rho;
+        pk->rho = w->ev.rho;
         r = pay(w, p, expect, pk);
         if (r < 0)
                 return r;
         if (move) {
-                PB_ASSERT(w->synced == w->round);
-                move_voters(w, p, out->tg + pk->grp_at, pk->grp_n);
-                w->synced = w->round + 1;
+                PB_ASSERT(w->core.synced == w->core.round);
+                mes_move_voters(&w->core, p, out->tg + pk->grp_at, pk->grp_n);
+                w->core.synced = w->core.round + 1;
         }
-        w->round++;
+        w->core.round++;
         fund(w, out, p);
         return PB_OK;
 }
@@ -730,72 +653,43 @@ static pb_err fund_eval(struct mf_work *w, struct mf_run *out, uint32_t p, bool 
 /* Projects that cost nothing but please someone are funded first, in tie-break order (as mes.c). */
 static void fund_free(const struct mes_model *mm, struct mf_run *out)
 {
-        for (uint32_t pos = 0; pos < mm->m; pos++)
-                for (uint32_t p = 0; p < mm->m; p++) {
-                        struct mf_pick *pk;
-                        if (mm->rank[p] != pos || mm->role[p] != MES_ROLE_FREE)
-                                continue;
-                        pk = &out->picks[out->n_picks++];
-                        memset(pk, 0, sizeof(*pk));
-                        pk->project = p;
-                        out->funded[p] = true;
-                }
+        for (size_t i = 0; i < mm->n_free; i++) {
+                struct mf_pick *pk = &out->picks[out->n_picks++];
+                memset(pk, 0, sizeof(*pk));
+                pk->project = mm->free_order[i];
+                out->funded[pk->project] = true;
+        }
 }
 
 /* ---------------------------------------------------------------------------------------------- */
 /* full rounds */
 
-/* Exchange the current evaluation with the kept one (pointer swaps). */
+/* Exchange the current evaluation with the kept one (pointers and sizes, no copying). */
 static void swap_cached(struct mf_work *w)
 {
-        struct mes_group *g = w->grp;
-        uint8_t *po = w->poor;
-        size_t ng = w->n_grp;
-        struct mf_rho rho = w->rho;
-        pb_u128 rl = w->rich_lo, rh = w->rich_hi, nl = w->n_lo, nh = w->n_hi, k = w->kappa;
+        struct mf_eval t = w->ev;
 
-        w->grp = w->c_grp;
-        w->poor = w->c_poor;
-        w->n_grp = w->c_n_grp;
-        w->rho = w->c_rho;
-        w->rich_lo = w->c_rich_lo;
-        w->rich_hi = w->c_rich_hi;
-        w->n_lo = w->c_n_lo;
-        w->n_hi = w->c_n_hi;
-        w->kappa = w->c_kappa;
-        w->c_grp = g;
-        w->c_poor = po;
-        w->c_n_grp = ng;
-        w->c_rho = rho;
-        w->c_rich_lo = rl;
-        w->c_rich_hi = rh;
-        w->c_n_lo = nl;
-        w->c_n_hi = nh;
-        w->c_kappa = k;
+        w->ev = w->kept;
+        w->kept = t;
 }
 
 /* lb[a] before lb[b]: smaller bound, then the tie-break. */
 static bool before(const struct mf_work *w, uint32_t a, uint32_t b)
 {
         int c = cmp_q(w->lb[a].lo, w->lb[b].lo);
-        return c < 0 || (c == 0 && w->mm->rank[a] < w->mm->rank[b]);
+        return c < 0 || (c == 0 && w->core.mm->rank[a] < w->core.mm->rank[b]);
 }
 
 /* Candidates by lower bound (insertion sort: the order barely changes from round to round). */
 static void sort_candidates(struct mf_work *w)
 {
-        size_t k = 0;
-
-        for (size_t i = 0; i < w->n_order; i++)
-                if (w->state[w->order[i]] == ST_CAND)
-                        w->order[k++] = w->order[i];
-        w->n_order = k;
-        for (size_t i = 1; i < w->n_order; i++) {
-                uint32_t x = w->order[i];
+        w->core.n_order = mes_keep_candidates(w->core.order, w->core.n_order, w->core.state);
+        for (size_t i = 1; i < w->core.n_order; i++) {
+                uint32_t x = w->core.order[i];
                 size_t j = i;
-                for (; j > 0 && before(w, x, w->order[j - 1]); j--)
-                        w->order[j] = w->order[j - 1];
-                w->order[j] = x;
+                for (; j > 0 && before(w, x, w->core.order[j - 1]); j--)
+                        w->core.order[j] = w->core.order[j - 1];
+                w->core.order[j] = x;
         }
 }
 
@@ -804,7 +698,7 @@ static bool beaten(const struct mf_work *w, uint32_t p, const struct mf_q *lb, u
                    const struct mf_q *hi)
 {
         int c = cmp_q(*lb, *hi);
-        return c > 0 || (c == 0 && w->mm->rank[p] > w->mm->rank[best]);
+        return c > 0 || (c == 0 && w->core.mm->rank[p] > w->core.mm->rank[best]);
 }
 
 /*
@@ -814,32 +708,32 @@ static bool beaten(const struct mf_work *w, uint32_t p, const struct mf_q *lb, u
  */
 static pb_err select_round(struct mf_work *w, uint32_t *ret_best, bool *ret_known)
 {
-        uint32_t best = NO_SLOT;
+        uint32_t best = MES_NO_SLOT;
         pb_err r = PB_OK;
 
-        *ret_best = NO_SLOT;
+        *ret_best = MES_NO_SLOT;
         sort_candidates(w);
         *ret_known = true;
-        for (size_t i = 0; i < w->n_order; i++) {
-                uint32_t p = w->order[i];
+        for (size_t i = 0; i < w->core.n_order; i++) {
+                uint32_t p = w->core.order[i];
                 enum cmp c = LT;
-                if (best != NO_SLOT && beaten(w, p, &w->lb[p].lo, best, &w->c_rho.hi))
+                if (best != MES_NO_SLOT && beaten(w, p, &w->lb[p].lo, best, &w->kept.rho.hi))
                         break;
                 r = eval(w, p, ret_known);
                 if (r < 0 || !*ret_known)
                         return r;
                 if (w->gone) {
-                        w->state[p] = ST_GONE; /* budgets only shrink: never affordable again */
+                        w->core.state[p] = MES_ST_GONE; /* budgets only shrink: never affordable again */
                         continue;
                 }
-                w->lb[p].lo = w->rho.lo;
-                if (best != NO_SLOT)
-                        c = cmp_rho(w, p, &w->rho, best, &w->c_rho);
+                w->lb[p].lo = w->ev.rho.lo;
+                if (best != MES_NO_SLOT)
+                        c = cmp_rho(w, p, &w->ev.rho, best, &w->kept.rho);
                 if (c == UNK) {
                         *ret_known = false;
                         return PB_OK;
                 }
-                if (c == LT || (c == EQ && w->mm->rank[p] < w->mm->rank[best])) {
+                if (c == LT || (c == EQ && w->core.mm->rank[p] < w->core.mm->rank[best])) {
                         best = p;
                         swap_cached(w);
                 }
@@ -852,9 +746,9 @@ static pb_err select_round(struct mf_work *w, uint32_t *ret_best, bool *ret_know
 static pb_err run_rounds(struct mf_work *w, struct mf_run *out, bool *ret_known)
 {
         for (;;) {
-                uint32_t best = NO_SLOT;
+                uint32_t best = MES_NO_SLOT;
                 pb_err r = select_round(w, &best, ret_known);
-                if (r < 0 || !*ret_known || best == NO_SLOT)
+                if (r < 0 || !*ret_known || best == MES_NO_SLOT)
                         return r;
                 swap_cached(w);
                 r = fund_eval(w, out, best, true, NULL);
@@ -905,19 +799,17 @@ static pb_err apply_records(struct mf_work *w, const struct mf_run *ref, size_t 
         while (*ri < ref->n_recs && ref->recs[*ri].round <= round) {
                 const struct mf_rec *rec = &ref->recs[(*ri)++];
                 uint32_t p = rec->project;
-                struct mf_rec *cp;
                 struct mf_q b;
-                pb_err r = run_new_rec(w->trace, &cp);
+                pb_err r = run_add_rec(w->trace, rec);
 
                 if (r < 0)
                         return r;
-                *cp = *rec;
-                if (w->state[p] != ST_CAND)
+                if (w->core.state[p] != MES_ST_CAND)
                         continue;
                 b = rec_bound(w, rec);
                 if (rec->gone) {
                         if (b.num > 0)
-                                w->state[p] = ST_GONE; /* still missing money at this budget */
+                                w->core.state[p] = MES_ST_GONE; /* still missing money at this budget */
                 } else if (cmp_q(b, w->lb[p].lo) > 0) {
                         w->lb[p].lo = b;
                 }
@@ -936,8 +828,8 @@ static pb_err still_wins(struct mf_work *w, uint32_t j, const struct mf_rho *rho
 {
         *ret = UNDECIDED;
         sort_candidates(w);
-        for (size_t i = 0; i < w->n_order; i++) {
-                uint32_t p = w->order[i];
+        for (size_t i = 0; i < w->core.n_order; i++) {
+                uint32_t p = w->core.order[i];
                 enum cmp c;
                 bool known;
                 pb_err r;
@@ -953,14 +845,14 @@ static pb_err still_wins(struct mf_work *w, uint32_t j, const struct mf_rho *rho
                 if (r < 0 || !known)
                         return r;
                 if (w->gone) {
-                        w->state[p] = ST_GONE;
+                        w->core.state[p] = MES_ST_GONE;
                         continue;
                 }
-                w->lb[p].lo = w->rho.lo;
-                c = cmp_rho(w, p, &w->rho, j, rho_j);
+                w->lb[p].lo = w->ev.rho.lo;
+                c = cmp_rho(w, p, &w->ev.rho, j, rho_j);
                 if (c == UNK)
                         return PB_OK;
-                if (c == LT || (c == EQ && w->mm->rank[p] < w->mm->rank[j])) {
+                if (c == LT || (c == EQ && w->core.mm->rank[p] < w->core.mm->rank[j])) {
                         *ret = REFUTED;
                         return PB_OK;
                 }
@@ -973,22 +865,22 @@ static pb_err still_wins(struct mf_work *w, uint32_t j, const struct mf_rho *rho
 static pb_err nothing_left(struct mf_work *w, enum proof *ret)
 {
         *ret = UNDECIDED;
-        for (size_t i = 0; i < w->n_order; i++) {
-                uint32_t p = w->order[i];
+        for (size_t i = 0; i < w->core.n_order; i++) {
+                uint32_t p = w->core.order[i];
                 bool known;
                 pb_err r;
-                if (w->state[p] != ST_CAND)
+                if (w->core.state[p] != MES_ST_CAND)
                         continue;
                 sync_moves(w);
                 r = eval(w, p, &known);
                 if (r < 0 || !known)
                         return r;
                 if (!w->gone) {
-                        w->lb[p].lo = w->rho.lo;
+                        w->lb[p].lo = w->ev.rho.lo;
                         *ret = REFUTED;
                         return PB_OK;
                 }
-                w->state[p] = ST_GONE;
+                w->core.state[p] = MES_ST_GONE;
         }
         *ret = PROVEN;
         return PB_OK;
@@ -997,14 +889,9 @@ static pb_err nothing_left(struct mf_work *w, enum proof *ret)
 /* The reference's round @rp at this budget: j's price from its recorded groups. */
 static bool replay_price(struct mf_work *w, const struct mf_run *ref, const struct mf_pick *rp)
 {
-        w->n_grp = rp->grp_n;
-        for (size_t g = 0; g < rp->grp_n; g++) {
-                const struct mes_tgroup *tg = &ref->tg[rp->grp_at + g];
-                w->grp[g].cls = tg->cls;
-                w->grp[g].count = tg->count;
-                w->grp[g].u = tg->u;
-                w->poor[g] = ref->tpoor[rp->grp_at + g];
-        }
+        w->ev.n_grp = rp->grp_n;
+        mes_groups_from_trace(w->ev.grp, ref->tg + rp->grp_at, rp->grp_n);
+        memcpy(w->ev.poor, ref->tpoor + rp->grp_at, rp->grp_n * sizeof(*w->ev.poor));
         if (!price(w, rp->project, true))
                 return false;
         PB_ASSERT(!w->gone); /* more budget never makes a funded project unaffordable */
@@ -1028,14 +915,14 @@ static pb_err replay(struct mf_work *w, const struct mf_run *ref, struct mf_run 
         for (size_t t = out->n_picks; ok == PROVEN && t < ref->n_picks; t++) {
                 const struct mf_pick *rp = &ref->picks[t];
                 struct mf_rho rho_j;
-                r = apply_records(w, ref, &ri, w->round);
+                r = apply_records(w, ref, &ri, w->core.round);
                 if (r < 0)
                         return r;
                 if (!replay_price(w, ref, rp)) {
                         ok = UNDECIDED;
                         break;
                 }
-                rho_j = w->rho;
+                rho_j = w->ev.rho;
                 swap_cached(w);
                 r = still_wins(w, rp->project, certify ? &rp->rho : &rho_j, &ok);
                 if (r < 0)
@@ -1049,7 +936,7 @@ static pb_err replay(struct mf_work *w, const struct mf_run *ref, struct mf_run 
                 out->rounds_replayed++;
         }
         if (ok == PROVEN) {
-                r = apply_records(w, ref, &ri, w->round);
+                r = apply_records(w, ref, &ri, w->core.round);
                 if (r == PB_OK)
                         r = nothing_left(w, &ok);
         }

@@ -86,42 +86,34 @@ struct mf_class {
         uint32_t count;
 };
 
-/** One run's state and scratch, reused across runs (struct mes_work in bounded form). */
-struct mf_work {
-        const struct mes_model *mm;
-        unsigned fbits; /* F: budgets are counted in units of 2^-F minor units */
-        struct mf_beta beta;
-        uint32_t *cls; /* nv */
-        size_t m;
-        struct mf_class *cl;
-        uint32_t n_cl, cap_cl;
-        uint32_t *free_cl, *slot;
-        uint32_t n_free;
-        uint8_t *state;    /* m */
-        struct mf_rho *lb; /* m: lower bounds (lo) from earlier rounds */
-        uint32_t *order;
-        size_t n_order;
-        uint32_t *clone; /* m: projects with the same cost and supporters share an id */
-        /* the evaluation in progress */
+/** One candidate's evaluation in bounded form (struct mes_eval): its groups and price interval. */
+struct mf_eval {
         struct mes_group *grp;
-        uint32_t *idx, *newcls;
         uint8_t *poor; /* per group: 1 poor with high budgets, 2 poor with low ones */
-        pb_u128 *key;
-        size_t grp_cap, n_grp;
+        size_t n_grp;
         struct mf_rho rho;
         pb_u128 rich_lo, rich_hi; /* voters paying in full with low / high budgets */
         pb_u128 n_lo, n_hi;       /* cost left for them (2^-F units) */
         pb_u128 kappa;
+};
+
+/** One run's state and scratch, reused across runs (struct mes_work in bounded form). */
+struct mf_work {
+        struct mes_core core;
+        unsigned fbits; /* F: budgets are counted in units of 2^-F minor units */
+        struct mf_beta beta;
+        size_t m;
+        struct mf_class *cl; /* core.sl.cap */
+        struct mf_rho *lb;   /* m: lower bounds (lo) from earlier rounds */
+        uint32_t *clone;     /* m: projects with the same cost and supporters share an id */
+        /* the evaluation in progress */
+        uint32_t *idx;       /* core.max_grp */
+        pb_u128 *key;        /* core.max_grp */
+        struct mf_eval ev;   /* the evaluation just made */
+        struct mf_eval kept; /* the best of the round so far */
         bool gone;
         pb_u128 deficit; /* when gone: a lower bound on cost - budgets (2^-F units) */
-        /* the best evaluation of the round, kept aside */
-        struct mes_group *c_grp;
-        uint8_t *c_poor;
-        size_t c_n_grp;
-        struct mf_rho c_rho;
-        pb_u128 c_rich_lo, c_rich_hi, c_n_lo, c_n_hi, c_kappa;
         uint32_t cached;
-        uint32_t round, synced;
         struct mf_run *trace;
         const struct mf_run *moves;
         uint64_t evaluations; /* statistics: prices computed */

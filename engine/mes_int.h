@@ -42,6 +42,8 @@ struct mes_model {
         uint32_t *rank;         /* tie-break position (0 first) */
         int64_t *votes;         /* ballots naming the project */
         pb_u128 candidate_cost; /* total cost of the candidates */
+        uint32_t *free_order;   /* the MES_ROLE_FREE projects in tie-break order */
+        size_t n_free;          /* their number: every run funds them first, in this order */
 };
 
 /**
@@ -52,6 +54,81 @@ struct mes_model {
 PB_NODISCARD pb_err mes_model_build(struct mes_model *mm, const struct pb_election *e,
                                     const struct pb_rule *rule, struct pb_diag *reterr);
 void mes_model_release(struct mes_model *mm);
+
+/** A project's state during one run (mes_work.state, mf_work.state). */
+enum mes_state {
+        MES_ST_OUT,  /* not a candidate (enum mes_role) */
+        MES_ST_CAND, /* competes in the coming rounds */
+        MES_ST_DONE, /* funded */
+        MES_ST_GONE, /* proven unaffordable for the rest of the run (budgets only shrink) */
+};
+
+/** An unused entry of a per-class slot table (mes_slots.slot). */
+#define MES_NO_SLOT UINT32_MAX
+
+/**
+ * The bookkeeping of budget class indexes both engines share (engine/mes_common.c); the class
+ * records themselves are each engine's own array, grown with this table by mes_slots_take().
+ * Ownership: part of a work area, zeroed by its init, released by mes_slots_release().
+ */
+struct mes_slots {
+        uint32_t n, cap; /* indexes handed out so far; entries allocated */
+        uint32_t *free;  /* released indexes, reused first */
+        uint32_t n_free;
+        uint32_t *slot; /* cap: per class, a group index while a round groups voters, else MES_NO_SLOT */
+};
+
+/**
+ * A class index for a new class: a released one when there is, else the next.  When every entry
+ * is in use, @cl (the engine's class array of @size-byte records, @s->cap of them) grows with the
+ * free list and the slot table; the new records are zeroed.
+ * @param ret  [out] the index
+ * @return @cl, or where it moved; NULL when out of memory (then @cl is still valid and unchanged)
+ */
+void *mes_slots_take(struct mes_slots *s, void *cl, size_t size, uint32_t *ret);
+
+/** Give class index @c back for reuse (its class has no voters left). */
+void mes_slots_put(struct mes_slots *s, uint32_t c);
+
+/** Forget every class (a new run); the memory is kept. */
+void mes_slots_clear(struct mes_slots *s);
+
+/** Free the free list and the slot table (not the engine's class array). */
+void mes_slots_release(struct mes_slots *s);
+
+/**
+ * The part of a work area both engines keep alike: the model it serves, each voter's class, the
+ * class indexes, each project's state, the candidate list, and how far the run and the voters'
+ * moves have got.  Ownership: part of a work area; mes_core_attach() allocates, mes_core_release()
+ * frees.
+ */
+struct mes_core {
+        const struct mes_model *mm; /* borrowed: a work area serves one model */
+        uint32_t *cls;              /* nv: distinct voter -> class */
+        struct mes_slots sl;
+        uint8_t *state;  /* m: enum mes_state */
+        uint32_t *order; /* candidates (sorted by lower bound by the engines) */
+        size_t n_order;
+        uint32_t round;  /* rounds funded so far in this run */
+        uint32_t synced; /* rounds whose voter moves are applied to cls[] */
+        size_t max_grp;  /* the most groups a project's supporters can form: scratch sizes */
+};
+
+/**
+ * Attach @c to @mm, once: allocates cls, state and order, and sets max_grp.
+ * @param ret_new  [out] false when @c already serves @mm (nothing done)
+ * @return PB_OK, PB_ERR_NOMEM
+ */
+PB_NODISCARD pb_err mes_core_attach(struct mes_core *c, const struct mes_model *mm, bool *ret_new);
+
+/**
+ * Start a run: no classes (the caller makes class 0), every voter in class 0, no rounds, every
+ * candidate of the model in state MES_ST_CAND and in order, by index; the rest MES_ST_OUT.
+ */
+void mes_core_start(struct mes_core *c);
+
+/** Free what mes_core_attach() allocated and zero @c. */
+void mes_core_release(struct mes_core *c);
 
 /** A paying group of one round: the voters of one budget class with one utility. */
 struct mes_tgroup {
@@ -121,45 +198,64 @@ struct mes_group {
         int64_t u;
 };
 
+/**
+ * Group p's supporters by (utility, class), in supporter order: the exact and the bounded engine
+ * visit voters the same way, which is what lets either replay the other's classes.  The slot
+ * table of @c is scratch, left all MES_NO_SLOT.
+ * @param grp  [out] the groups (room for c->max_grp)
+ * @param seg  [out] optional: the end of each run of groups with one utility (room for as many
+ *             entries as groups), their number in *ret_n_seg
+ * @return the number of groups
+ */
+size_t mes_group_supporters(struct mes_core *c, uint32_t p, struct mes_group *grp, uint32_t *seg,
+                            size_t *ret_n_seg);
+
+/** A round's recorded paying groups @tg (@n of them) as groups to price again, into @grp. */
+void mes_groups_from_trace(struct mes_group *grp, const struct mes_tgroup *tg, size_t n);
+
+/**
+ * Move the supporters of @p to the classes their paying groups @tg (@n, one round's, in
+ * supporter order) went to: c->cls is updated, the slot table used as scratch.
+ */
+void mes_move_voters(struct mes_core *c, uint32_t p, const struct mes_tgroup *tg, size_t n);
+
+/**
+ * Keep only the projects of @order (@n entries) still in state MES_ST_CAND, in order.
+ * @return how many are kept
+ */
+size_t mes_keep_candidates(uint32_t *order, size_t n, const uint8_t *state);
+
+/**
+ * One candidate's exact evaluation: its paying groups and the price they give.  A work area keeps
+ * the current one and the round's best so far, and swaps them (no copying).
+ */
+struct mes_eval {
+        struct mes_group *grp;
+        uint32_t *gorder; /* groups by budget per unit of utility */
+        uint32_t *seg;    /* segment ends (groups of equal utility) */
+        size_t n_grp, n_seg;
+        uint32_t first_rich; /* position in gorder of the first group that pays in full */
+        struct pb_big N;     /* rho = N / (D * U); when unaffordable, the deficit over D */
+        pb_u128 U;
+        pb_u128 kappa; /* bound on the fall of rho (or of the deficit) per unit budget */
+};
+
 /** One run's state and scratch, reused across runs. */
 struct mes_work {
-        const struct mes_model *mm;
-        struct pb_rat beta; /* the per-voter budget of the current run */
-        struct pb_big D;    /* common denominator of the budgets */
-        uint32_t *cls;      /* nv: distinct voter -> class */
-        size_t m;           /* projects of the attached model (lb[] entries to release) */
-        struct mes_class *cl;
-        uint32_t n_cl, cap_cl;
-        uint32_t *free_cl;
-        uint32_t n_free;
-        uint8_t *state;    /* m */
-        struct pb_rat *lb; /* m: lower bound on each candidate's rho this round */
-        uint32_t *order;   /* candidates by lb */
-        size_t n_order;
-        uint32_t *slot; /* per class: group index, UINT32_MAX when none */
-        struct mes_group *grp;
-        uint32_t *gorder, *gtmp, *newcls;
-        size_t grp_cap, n_grp;
-        uint32_t *seg; /* segment ends (groups of equal utility) */
-        size_t n_seg;
-        uint32_t first_rich; /* after eval: position in gorder of the first group that pays in full */
-        struct pb_big N;     /* after eval: rho = N / (D * U) */
-        pb_u128 U;
-        pb_u128 kappa;    /* after eval: bound on the fall of rho (or of the deficit) per unit budget */
-        size_t max_limbs; /* largest class budget, for scratch sizing */
-        /* the evaluation of the best candidate so far this round, kept by swapping buffers */
-        struct mes_group *c_grp;
-        uint32_t *c_gorder, *c_seg;
-        size_t c_n_grp, c_n_seg;
-        uint32_t c_first_rich;
-        struct pb_big c_N;
-        pb_u128 c_U, c_kappa;
-        uint32_t cached; /* project whose evaluation is kept, UINT32_MAX when none */
+        struct mes_core core;
+        struct pb_rat beta;      /* the per-voter budget of the current run */
+        struct pb_big D;         /* common denominator of the budgets */
+        size_t m;                /* projects of the attached model (lb[] entries to release) */
+        struct mes_class *cl;    /* core.sl.cap */
+        struct pb_rat *lb;       /* m: lower bound on each candidate's rho this round */
+        uint32_t *gtmp, *newcls; /* core.max_grp: sort scratch; each group's class after the round */
+        struct mes_eval ev;      /* the evaluation just made */
+        struct mes_eval kept;    /* the best candidate's so far this round */
+        size_t max_limbs;        /* largest class budget, for scratch sizing */
+        uint32_t cached;         /* project whose evaluation is kept, MES_NO_SLOT when none */
         struct pb_big t1, t2, t3, S, cD;
         struct pb_rat rho, q1, q2;
         uint32_t *tied;
-        uint32_t round;              /* rounds funded so far in this run */
-        uint32_t synced;             /* rounds whose voter moves are applied to cls[] */
         struct mes_run *trace;       /* where evaluations and groups are recorded, or NULL */
         const struct mes_run *moves; /* run whose groups give the moves of unsynced rounds */
         uint64_t evaluations;        /* statistics: exact affordability computations */

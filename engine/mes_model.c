@@ -247,6 +247,20 @@ static void assign_roles(struct mes_model *mm)
         }
 }
 
+/* The free projects in tie-break order (insertion sort: there are few), as every run funds them. */
+static void order_free(struct mes_model *mm)
+{
+        mm->n_free = 0;
+        for (uint32_t p = 0; p < mm->m; p++) {
+                size_t j;
+                if (mm->role[p] != MES_ROLE_FREE)
+                        continue;
+                for (j = mm->n_free++; j > 0 && mm->rank[mm->free_order[j - 1]] > mm->rank[p]; j--)
+                        mm->free_order[j] = mm->free_order[j - 1];
+                mm->free_order[j] = p;
+        }
+}
+
 pb_err mes_model_build(struct mes_model *mm, const struct pb_election *e, const struct pb_rule *rule,
                        struct pb_diag *reterr)
 {
@@ -272,8 +286,10 @@ pb_err mes_model_build(struct mes_model *mm, const struct pb_election *e, const 
         mm->role = pb_calloc(m, sizeof(*mm->role));
         mm->rank = pb_calloc(m, sizeof(*mm->rank));
         mm->votes = pb_calloc(m, sizeof(*mm->votes));
+        mm->free_order = pb_calloc(m ? m : 1, sizeof(*mm->free_order));
         r = PB_ERR_NOMEM;
-        if (!mm->sup_start || !mm->uniform || !mm->util_total || !mm->role || !mm->rank || !mm->votes)
+        if (!mm->sup_start || !mm->uniform || !mm->util_total || !mm->role || !mm->rank || !mm->votes ||
+            !mm->free_order)
                 goto out;
         r = pb_tally_count(e, PB_SCORE_VOTES, mm->votes, NULL);
         if (r == PB_OK)
@@ -288,8 +304,10 @@ pb_err mes_model_build(struct mes_model *mm, const struct pb_election *e, const 
         r = supporters_build(mm, &vs);
         if (r == PB_OK)
                 r = supporters_group(mm);
-        if (r == PB_OK)
+        if (r == PB_OK) {
                 assign_roles(mm);
+                order_free(mm);
+        }
 out:
         voters_release(&vs);
         if (r < 0)
@@ -310,5 +328,6 @@ void mes_model_release(struct mes_model *mm)
         pb_free(mm->rank);
         pb_free(mm->votes);
         pb_free(mm->weight);
+        pb_free(mm->free_order);
         memset(mm, 0, sizeof(*mm));
 }

@@ -26,26 +26,6 @@ const char *pb_rule_kind_name(enum pb_rule_kind k)
         return NAME_OF(kind_names, PB_RULE_KIND_COUNT, k);
 }
 
-const char *pb_score_name(enum pb_score s)
-{
-        return NAME_OF(score_names, PB_SCORE_COUNT, s);
-}
-
-const char *pb_tie_break_name(enum pb_tie_break t)
-{
-        return NAME_OF(tie_names, PB_TIE_COUNT, t);
-}
-
-const char *pb_utility_name(enum pb_utility u)
-{
-        return NAME_OF(utility_names, PB_UTIL_COUNT, u);
-}
-
-const char *pb_completion_name(enum pb_completion c)
-{
-        return NAME_OF(completion_names, PB_COMPLETION_COUNT, c);
-}
-
 static pb_err lookup(const char *const *table, int count, const char *s, int *ret)
 {
         for (int i = 0; i < count; i++)
@@ -56,41 +36,27 @@ static pb_err lookup(const char *const *table, int count, const char *s, int *re
         return PB_ERR_NOT_FOUND;
 }
 
-pb_err pb_score_parse(const char *s, enum pb_score *ret)
-{
-        int v;
-        pb_err e = lookup(score_names, PB_SCORE_COUNT, s, &v);
-        if (e == PB_OK)
-                *ret = (enum pb_score)v;
-        return e;
-}
+/* The name and the parser of one rule parameter's enumeration, both from its table of names
+ * (pb_rule.h declares and documents them): one definition instead of a copy per parameter. */
+#define NAMED_ENUM(name_fn, parse_fn, type, table, count)                                                    \
+        const char *name_fn(type v)                                                                          \
+        {                                                                                                    \
+                return NAME_OF(table, count, v);                                                             \
+        }                                                                                                    \
+        pb_err parse_fn(const char *s, type *ret)                                                            \
+        {                                                                                                    \
+                int v;                                                                                       \
+                pb_err e = lookup(table, count, s, &v);                                                      \
+                if (e == PB_OK)                                                                              \
+                        *ret = (type)v;                                                                      \
+                return e;                                                                                    \
+        }
 
-pb_err pb_tie_break_parse(const char *s, enum pb_tie_break *ret)
-{
-        int v;
-        pb_err e = lookup(tie_names, PB_TIE_COUNT, s, &v);
-        if (e == PB_OK)
-                *ret = (enum pb_tie_break)v;
-        return e;
-}
-
-pb_err pb_utility_parse(const char *s, enum pb_utility *ret)
-{
-        int v;
-        pb_err e = lookup(utility_names, PB_UTIL_COUNT, s, &v);
-        if (e == PB_OK)
-                *ret = (enum pb_utility)v;
-        return e;
-}
-
-pb_err pb_completion_parse(const char *s, enum pb_completion *ret)
-{
-        int v;
-        pb_err e = lookup(completion_names, PB_COMPLETION_COUNT, s, &v);
-        if (e == PB_OK)
-                *ret = (enum pb_completion)v;
-        return e;
-}
+NAMED_ENUM(pb_score_name, pb_score_parse, enum pb_score, score_names, PB_SCORE_COUNT)
+NAMED_ENUM(pb_tie_break_name, pb_tie_break_parse, enum pb_tie_break, tie_names, PB_TIE_COUNT)
+NAMED_ENUM(pb_utility_name, pb_utility_parse, enum pb_utility, utility_names, PB_UTIL_COUNT)
+NAMED_ENUM(pb_completion_name, pb_completion_parse, enum pb_completion, completion_names, PB_COMPLETION_COUNT)
+#undef NAMED_ENUM
 
 void pb_rule_init(struct pb_rule *r)
 {

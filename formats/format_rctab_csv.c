@@ -217,6 +217,14 @@ pb_err rk_commit(struct pb_rctab_config *cfg, unsigned max_rank, unsigned line, 
         return PB_OK;
 }
 
+pb_err rk_finish(struct pb_rctab_config *cfg, const struct pb_rctab_source *src, const struct rk_csv *csv,
+                 const char *const blank[PB_RANKED_SLICE_KINDS], unsigned max_rank, struct pb_diag *reterr)
+{
+        pb_err r = rk_slices(cfg, src, csv, blank, reterr);
+
+        return r < 0 ? r : rk_commit(cfg, max_rank, csv->line, reterr);
+}
+
 pb_err rk_slices(struct pb_rctab_config *cfg, const struct pb_rctab_source *src, const struct rk_csv *csv,
                  const char *const blank[PB_RANKED_SLICE_KINDS], struct pb_diag *reterr)
 {

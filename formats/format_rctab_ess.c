@@ -137,10 +137,7 @@ pb_err pb_rctab_read_ess(struct pb_rctab_config *cfg, const struct pb_rctab_sour
                         if (cfg->contest.n_pend && cfg->contest.pend[cfg->contest.n_pend - 1].rank == rank)
                                 max_rank = rank;
                 }
-                r = rk_slices(cfg, src, &csv, ess_blank, reterr);
-                if (r < 0)
-                        goto out;
-                r = rk_commit(cfg, max_rank, csv.line, reterr);
+                r = rk_finish(cfg, src, &csv, ess_blank, max_rank, reterr);
                 if (r < 0)
                         goto out;
         }
@@ -225,10 +222,7 @@ pb_err pb_rctab_read_generic_csv(struct pb_rctab_config *cfg, const struct pb_rc
                         if ((unsigned)rank > max_rank)
                                 max_rank = (unsigned)rank;
                 }
-                r = rk_slices(cfg, src, &csv, csv_blank, reterr);
-                if (r < 0)
-                        goto out;
-                r = rk_commit(cfg, max_rank, csv.line, reterr);
+                r = rk_finish(cfg, src, &csv, csv_blank, max_rank, reterr);
                 if (r < 0)
                         goto out;
         }

@@ -68,4 +68,8 @@ pb_err rk_slices(struct pb_rctab_config *cfg, const struct pb_rctab_source *src,
  */
 pb_err rk_commit(struct pb_rctab_config *cfg, unsigned max_rank, unsigned line, struct pb_diag *reterr);
 
+/** The end of a CSV record's ballot, as every CSV reader ends one: rk_slices(), then rk_commit(). */
+pb_err rk_finish(struct pb_rctab_config *cfg, const struct pb_rctab_source *src, const struct rk_csv *csv,
+                 const char *const blank[PB_RANKED_SLICE_KINDS], unsigned max_rank, struct pb_diag *reterr);
+
 #endif

@@ -562,9 +562,9 @@ static void test_fast_encloses_exact(void)
                                 }
                         }
                         CHECK(ok);
-                        for (uint32_t c = 0; ok && c < w.n_cl; c++)
+                        for (uint32_t c = 0; ok && c < w.core.sl.n; c++)
                                 if (w.cl[c].count) {
-                                        CHECK(c < fw.n_cl && fw.cl[c].count == w.cl[c].count);
+                                        CHECK(c < fw.core.sl.n && fw.cl[c].count == w.cl[c].count);
                                         CHECK(encloses(fw.cl[c].lo, fw.cl[c].hi, fbits, &w.cl[c].b, &w.D));
                                 }
                 }
@@ -632,8 +632,46 @@ static void test_allocation_failures(void)
         pb_election_free(e);
 }
 
+/* The class indexes both engines share (engine/mes_common.c): released indexes come back first,
+ * growth keeps the records and zeroes the new ones, and every slot starts empty. */
+static void test_slots(void)
+{
+        struct mes_slots sl;
+        uint64_t *cl = NULL, *ncl;
+        uint32_t c = 0;
+
+        memset(&sl, 0, sizeof(sl));
+        for (uint32_t i = 0; i < 65; i++) {
+                ncl = mes_slots_take(&sl, cl, sizeof(*cl), &c);
+                CHECK(ncl != NULL);
+                if (!ncl)
+                        break;
+                cl = ncl;
+                CHECK_INT(c, i);
+                CHECK_INT(cl[c], 0);
+                cl[c] = 1000 + c;
+        }
+        CHECK_INT(sl.cap, 128);
+        CHECK_INT(cl[63], 1063); /* kept across the growth at 64 */
+        CHECK(sl.slot[0] == MES_NO_SLOT && sl.slot[127] == MES_NO_SLOT);
+        mes_slots_put(&sl, 7);
+        mes_slots_put(&sl, 3);
+        CHECK(mes_slots_take(&sl, cl, sizeof(*cl), &c) == cl);
+        CHECK_INT(c, 3);
+        CHECK(mes_slots_take(&sl, cl, sizeof(*cl), &c) == cl);
+        CHECK_INT(c, 7);
+        CHECK(mes_slots_take(&sl, cl, sizeof(*cl), &c) == cl);
+        CHECK_INT(c, 65);
+        mes_slots_clear(&sl);
+        CHECK(mes_slots_take(&sl, cl, sizeof(*cl), &c) == cl);
+        CHECK_INT(c, 0);
+        mes_slots_release(&sl);
+        pb_free(cl);
+}
+
 int main(void)
 {
+        RUN(test_slots);
         RUN(test_allocation_failures);
         RUN(test_checker_cases);
         RUN(test_checker_comparison);
