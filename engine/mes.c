@@ -1089,7 +1089,7 @@ pb_err mes_certify(struct mes_work *w, const struct mes_model *mm, const struct 
 
 pb_err mes_supporters_left(struct mes_work *w, uint32_t p, struct pb_rat *out)
 {
-        const struct mes_model *mm = w->mm;
+        const struct mes_model *mm = w->core.mm;
         pb_err r;
 
         PB_ASSERT(mm != NULL && p < mm->m);
@@ -1097,7 +1097,7 @@ pb_err mes_supporters_left(struct mes_work *w, uint32_t p, struct pb_rat *out)
         r = pb_big_set_u64(&out->num, 0);
         for (size_t k = mm->sup_start[p]; r == PB_OK && k < mm->sup_start[p + 1]; k++) {
                 uint32_t v = mm->sup_voter[k];
-                r = pb_big_addmul_u64(&out->num, &w->cl[w->cls[v]].b, mm->weight[v]);
+                r = pb_big_addmul_u64(&out->num, &w->cl[w->core.cls[v]].b, mm->weight[v]);
         }
         if (r == PB_OK)
                 r = pb_big_copy(&out->den, &w->D);
