@@ -427,20 +427,10 @@ static bool maxflow(struct mx_flow *f, size_t n_src)
 /* ---------------------------------------------------------------------------------------------- */
 /* tests and Newton's method */
 
-static int64_t gcd64(int64_t a, int64_t b)
-{
-        while (b) {
-                int64_t t = a % b;
-                a = b;
-                b = t;
-        }
-        return a;
-}
-
 static struct mx_load reduced(int64_t num, int64_t den)
 {
         struct mx_load z = { num, den };
-        int64_t g = gcd64(num, den);
+        int64_t g = (int64_t)pb_i128_gcd(num, den);
 
         if (g > 1) {
                 z.num /= g;

@@ -28,16 +28,6 @@
 #include "engine/pb_alloc.h"
 #include "engine/tally_int.h"
 
-static pb_u128 gcd128(pb_u128 a, pb_u128 b)
-{
-        while (b) {
-                pb_u128 t = a % b;
-                a = b;
-                b = t;
-        }
-        return a;
-}
-
 /* ---------------------------------------------------------------------------------------------- */
 /* runs and their traces */
 
@@ -492,7 +482,7 @@ static pb_err rescale_budgets(struct mes_work *w, pb_u128 *ret_g)
         for (size_t k = 0; k < w->ev.n_grp; k++)
                 w->gtmp[w->ev.gorder[k]] = k >= w->ev.first_rich; /* rich, by group */
         for (size_t k = w->ev.first_rich; k < w->ev.n_grp; k++)
-                g = gcd128(g, (pb_u128)(uint64_t)w->ev.grp[w->ev.gorder[k]].u);
+                g = pb_u128_gcd(g, (pb_u128)(uint64_t)w->ev.grp[w->ev.gorder[k]].u);
         f = w->ev.U / g;
         if (!(f >> 64)) {
                 /* N/h and f/h with h = gcd(N, f) */
@@ -500,7 +490,7 @@ static pb_err rescale_budgets(struct mes_work *w, pb_u128 *ret_g)
                 r = pb_big_divmod_u64(NULL, &w->ev.N, f64, &rem);
                 if (r < 0)
                         return r;
-                h = (uint64_t)gcd128(f64, rem);
+                h = (uint64_t)pb_u128_gcd(f64, rem);
                 if (h > 1) {
                         r = pb_big_divmod_u64(&w->ev.N, &w->ev.N, h, &rem);
                         if (r < 0)

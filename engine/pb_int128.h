@@ -14,4 +14,21 @@ __extension__ typedef unsigned __int128 pb_u128;
 /** Write @v in decimal into @buf (at least PB_I128_STR_MAX bytes, or enough for @v). */
 void pb_i128_format(pb_i128 v, char *buf, size_t len);
 
+/** gcd(@a, @b) by Euclid's algorithm (gcd(0, 0) = 0): every exact fraction the engine reduces. */
+static inline pb_u128 pb_u128_gcd(pb_u128 a, pb_u128 b)
+{
+        while (b) {
+                pb_u128 t = a % b;
+                a = b;
+                b = t;
+        }
+        return a;
+}
+
+/** gcd(|@a|, |@b|) (gcd(0, 0) = 0); always non-negative, whatever the signs. */
+static inline pb_u128 pb_i128_gcd(pb_i128 a, pb_i128 b)
+{
+        return pb_u128_gcd(a < 0 ? -(pb_u128)a : (pb_u128)a, b < 0 ? -(pb_u128)b : (pb_u128)b);
+}
+
 #endif

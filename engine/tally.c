@@ -78,25 +78,13 @@ void pb_i128_format(pb_i128 v, char *buf, size_t len)
         memcpy(buf, tmp + i, sizeof(tmp) - i);
 }
 
-static pb_i128 gcd128(pb_i128 a, pb_i128 b)
-{
-        if (a < 0)
-                a = -a;
-        while (b) {
-                pb_i128 t = a % b;
-                a = b;
-                b = t;
-        }
-        return a;
-}
-
 void pb_fraction_format(pb_i128 num, pb_i128 den, char *buf, size_t len)
 {
         pb_i128 g;
         size_t n;
 
         PB_ASSERT(den > 0);
-        g = gcd128(num, den);
+        g = (pb_i128)pb_i128_gcd(num, den);
         if (g > 1) {
                 num /= g;
                 den /= g;

@@ -64,16 +64,6 @@ static pb_i128 ek_maxflow(int nodes, bool *reach)
         }
 }
 
-static int64_t gcd64(int64_t a, int64_t b)
-{
-        while (b) {
-                int64_t t = a % b;
-                a = b;
-                b = t;
-        }
-        return a;
-}
-
 /* z(set) by Newton's method from cost(set)/|N(set)|; false when some project has no supporter. */
 static bool ref_z(const struct relection *r, const bool *set, int64_t *ret_num, int64_t *ret_den)
 {
@@ -119,7 +109,7 @@ static bool ref_z(const struct relection *r, const bool *set, int64_t *ret_num, 
                         tw += reach[2 + RP + v] ? r->weight[v] : 0;
                 if (!((pb_i128)a * tw < (pb_i128)tc * b))
                         abort(); /* the reference itself is wrong */
-                g = gcd64(tc, tw);
+                g = (int64_t)pb_i128_gcd(tc, tw);
                 a = tc / g;
                 b = tw / g;
         }
@@ -130,7 +120,7 @@ static bool ref_z(const struct relection *r, const bool *set, int64_t *ret_num, 
 
 static void fraction(int64_t num, int64_t den, char *buf, size_t len)
 {
-        int64_t g = gcd64(num, den);
+        int64_t g = (int64_t)pb_i128_gcd(num, den);
         if (den / g == 1)
                 snprintf(buf, len, "%lld", (long long)(num / g));
         else
