@@ -21,18 +21,6 @@
 #include "engine/pb_refusal.h"
 #include "formats/pb_json_ballot.h"
 
-static const struct pb_json_field body_fields[] = {
-        { "ballot", PB_JSON_OBJECT, false }, { "ballots", PB_JSON_OBJECT, false },
-        { "code", PB_JSON_STRING, true },    { "submission_id", PB_JSON_STRING, true },
-        { NULL, PB_JSON_ANY, false },
-};
-
-static const struct pb_json_field paper_fields[] = {
-        { "ballot", PB_JSON_OBJECT, false },       { "ballots", PB_JSON_OBJECT, false },
-        { "batch", PB_JSON_STRING, true },         { "code", PB_JSON_STRING, true },
-        { "submission_id", PB_JSON_STRING, true }, { NULL, PB_JSON_ANY, false },
-};
-
 static void bad(struct pb_api_ctx *c, pb_err code, const char *path, const char *why)
 {
         struct pb_diag d;
@@ -266,7 +254,8 @@ static void cast(struct pb_api_ctx *c, bool paper)
         pb_diag_clear(&d);
         if (!pb_api_cast_admit(c, device))
                 return;
-        if (pb_json_check_object(c->json, paper ? paper_fields : body_fields, "$", &d) < 0) {
+        if (pb_json_check_object(c->json, paper ? pb_paper_submission_fields : pb_submission_fields, "$",
+                                 &d) < 0) {
                 pb_api_fail(c, PB_ERR_PARSE, &d);
                 goto out;
         }

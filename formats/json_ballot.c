@@ -9,6 +9,18 @@
 #include "engine/pb_canon.h"
 #include "engine/pb_refusal.h"
 
+const struct pb_json_field pb_submission_fields[] = {
+        { "ballot", PB_JSON_OBJECT, false }, { "ballots", PB_JSON_OBJECT, false },
+        { "code", PB_JSON_STRING, true },    { "submission_id", PB_JSON_STRING, true },
+        { NULL, PB_JSON_ANY, false },
+};
+
+const struct pb_json_field pb_paper_submission_fields[] = {
+        { "ballot", PB_JSON_OBJECT, false },       { "ballots", PB_JSON_OBJECT, false },
+        { "batch", PB_JSON_STRING, true },         { "code", PB_JSON_STRING, true },
+        { "submission_id", PB_JSON_STRING, true }, { NULL, PB_JSON_ANY, false },
+};
+
 /* A ballot that is not one of this election's type: refused as ballot_malformed, with @why. */
 static pb_err bad(struct pb_diag *d, pb_err code, const char *path, const char *why)
 {

@@ -21,6 +21,14 @@
 #include "engine/pb_err.h"
 
 /**
+ * The members of a submission body, for pb_json_check_object(): a kiosk's or a resident's
+ * (`ballot` or `ballots`, `code`, `submission_id`) and an officer's paper ballot (the same and
+ * `batch`).  Terminated by a NULL name.  Read by the API and by the fuzz target that checks them.
+ */
+extern const struct pb_json_field pb_submission_fields[];
+extern const struct pb_json_field pb_paper_submission_fields[];
+
+/**
  * Read the ballot object @v of election @e into caller storage.
  * @param path    the JSON path of @v for diagnostics ("$.ballot")
  * @param items   [out] room for e->n_projects project indexes (ballot order)

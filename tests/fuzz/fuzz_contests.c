@@ -52,18 +52,6 @@ static const char manifest_text[] =
         "\"ballot\":{\"type\":\"ordinal\",\"max_length\":2},\"rule\":{\"name\":\"greedy\",\"tie_break\":"
         "\"lexico\"}}]}";
 
-/* The members of a kiosk's and of an officer's body (api/h_ballots.c). */
-static const struct pb_json_field body_fields[] = {
-        { "ballot", PB_JSON_OBJECT, false }, { "ballots", PB_JSON_OBJECT, false },
-        { "code", PB_JSON_STRING, true },    { "submission_id", PB_JSON_STRING, true },
-        { NULL, PB_JSON_ANY, false },
-};
-static const struct pb_json_field paper_fields[] = {
-        { "ballot", PB_JSON_OBJECT, false },       { "ballots", PB_JSON_OBJECT, false },
-        { "batch", PB_JSON_STRING, true },         { "code", PB_JSON_STRING, true },
-        { "submission_id", PB_JSON_STRING, true }, { NULL, PB_JSON_ANY, false },
-};
-
 static struct pb_manifest *manifest;
 static struct box_prep_inputs inputs;
 static char valid_code[PB_CODE_PRINT_MAX];
@@ -193,7 +181,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (pb_json_parse((const char *)data, size, 0, &json, &d) < 0)
                 return 0;
         paper = cJSON_GetObjectItemCaseSensitive(json, "batch") != NULL;
-        if (pb_json_check_object(json, paper ? paper_fields : body_fields, "$", &d) < 0 ||
+        if (pb_json_check_object(json, paper ? pb_paper_submission_fields : pb_submission_fields, "$", &d) <
+                    0 ||
             pb_vote_ballots_init(&vb, manifest) < 0)
                 goto out;
         code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(json, "code"));
