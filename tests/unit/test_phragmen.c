@@ -23,6 +23,16 @@ static void tally(const struct pb_election *e, enum pb_rule_kind kind, char *out
         letters_tally(e, &r, out, res);
 }
 
+/* Count @e with @kind and check its winners (letters, in order); the result stays in @res. */
+static void count_expect(const struct pb_election *e, enum pb_rule_kind kind, const char *winners,
+                         struct pb_result *res)
+{
+        char w[16];
+
+        tally(e, kind, w, res);
+        CHECK_STR(w, winners);
+}
+
 /*
  * Budget 10; a = 4 (v1 v2), b = 3 (v3), c = 6 (v1 v2 v3), d = 1 (nobody).
  * Phragmén.  Round 1 new max loads: a (0+0+4)/2 = 2, b 3/1 = 3, c 6/3 = 2, d infinite.  a and c
@@ -39,10 +49,8 @@ static void test_hand_cases(void)
         const char *ballots[] = { "ac", "ac", "bc" };
         struct pb_election *e = letters_election(10, costs, 4, ballots, 3);
         struct pb_result res;
-        char w[16];
 
-        tally(e, PB_RULE_PHRAGMEN, w, &res);
-        CHECK_STR(w, "ab");
+        count_expect(e, PB_RULE_PHRAGMEN, "ab", &res);
         CHECK_STR(res.steps[0].measure, "2");
         CHECK_STR(res.steps[1].measure, "3");
         CHECK_INT(res.steps[0].supporters, 2);
@@ -53,8 +61,7 @@ static void test_hand_cases(void)
         CHECK_INT(res.projects[3].reason, PB_REASON_NO_SUPPORT);
         pb_result_release(&res);
 
-        tally(e, PB_RULE_MAXIMIN_SUPPORT, w, &res);
-        CHECK_STR(w, "abd");
+        count_expect(e, PB_RULE_MAXIMIN_SUPPORT, "abd", &res);
         CHECK_STR(res.steps[0].measure, "2");
         CHECK_STR(res.steps[1].measure, "3");
         CHECK_STR(res.steps[2].measure, "inf");
@@ -75,14 +82,11 @@ static void test_maximin_optimum(void)
         const char *ballots[] = { "ab", "b" };
         struct pb_election *e = letters_election(12, costs, 2, ballots, 2);
         struct pb_result res;
-        char w[16];
 
-        tally(e, PB_RULE_MAXIMIN_SUPPORT, w, &res);
-        CHECK_STR(w, "ba");
+        count_expect(e, PB_RULE_MAXIMIN_SUPPORT, "ba", &res);
         CHECK_STR(res.steps[1].measure, "6");
         pb_result_release(&res);
-        tally(e, PB_RULE_PHRAGMEN, w, &res);
-        CHECK_STR(w, "ba");
+        count_expect(e, PB_RULE_PHRAGMEN, "ba", &res);
         CHECK_STR(res.steps[1].measure, "9");
         pb_result_release(&res);
         pb_election_free(e);
