@@ -7,17 +7,35 @@
 
 #define COMPACT_LEN (PB_CODE_COMPACT_MAX + 1)
 
+/*
+ * Refuse codes for no contest of a vote of several, naming the contests (their ids, in the
+ * manifest's order, space-separated, as the subject): whoever issues the codes needs their ids and
+ * may have only the demo's or the city's own papers at hand.
+ */
+static pb_err no_contest_named(const struct pb_manifest *m, struct pb_diag *d)
+{
+        char ids[PB_DIAG_SUBJECT_MAX] = "";
+        size_t len = 0;
+
+        for (size_t i = 0; i < m->n_contests && len + 1 < sizeof(ids); i++) {
+                int w = snprintf(ids + len, sizeof(ids) - len, "%s%s", i ? " " : "",
+                                 m->contests[i].election->id);
+                len = w < 0 ? len : len + (size_t)w;
+        }
+        pb_diag_set(d, PB_ERR_INVALID, "$.contests",
+                    "this vote has several contests: name the ones the codes are for, of these");
+        if (d)
+                pb_diag_subject(d, ids, len < sizeof(ids) ? len : sizeof(ids) - 1);
+        return PB_ERR_INVALID;
+}
+
 pb_err pb_box_contest_set(const struct pb_manifest *m, const char *const *ids, size_t n, bool need,
                           struct pb_contest_set *ret, size_t *ret_len, struct pb_diag *d)
 {
         memset(ret, 0, sizeof(*ret));
         *ret_len = 0;
         if (n == 0)
-                return need && m->n_contests > 1
-                               ? pb_diag_set(
-                                         d, PB_ERR_INVALID, "$.contests",
-                                         "this vote has several contests: name the ones the codes are for")
-                               : PB_OK;
+                return need && m->n_contests > 1 ? no_contest_named(m, d) : PB_OK;
         for (size_t i = 0; i < n; i++) {
                 long k = pb_manifest_find_contest(m, ids[i], strlen(ids[i]));
                 char path[32];

@@ -149,6 +149,7 @@ int cmd_codes(int argc, char **argv)
         struct pb_buf titles;
         struct sink s;
         struct pb_diag d;
+        bool made_csv = false, made_cards = false, issued = false;
         int rc, rc2;
         pb_err r;
 
@@ -190,11 +191,11 @@ int cmd_codes(int argc, char **argv)
                         goto out;
                 }
         }
-        if (o.csv && !(s.csv = create_secret(o.csv))) {
+        if (o.csv && !(made_csv = (s.csv = create_secret(o.csv)) != NULL)) {
                 rc = PB_EXIT_INPUT;
                 goto out;
         }
-        if (o.cards && !(s.cards = create_secret(o.cards))) {
+        if (o.cards && !(made_cards = (s.cards = create_secret(o.cards)) != NULL)) {
                 rc = PB_EXIT_INPUT;
                 goto out;
         }
@@ -211,6 +212,7 @@ int cmd_codes(int argc, char **argv)
         r = pb_box_codes_issue_progress(b, (size_t)o.count, o.contests.v, o.contests.n, &progress.p,
                                         take_code, &s, &d);
         cli_progress_end(&progress);
+        issued = r >= 0;
         if (s.cards)
                 cli_cards_end(&s.page);
         rc2 = finish(s.csv, o.csv);
@@ -227,6 +229,15 @@ out:
                 fclose(s.csv);
         if (s.cards)
                 fclose(s.cards);
+        /*
+         * Refused (a closed box, a missing --contest, the other file existing): no code was stored,
+         * so the files hold none either; remove them, or the same command run again after the fix
+         * would stop at "exists already".  Once issued, the files are the only copy: kept.
+         */
+        if (!issued && made_csv)
+                (void)unlink(o.csv);
+        if (!issued && made_cards)
+                (void)unlink(o.cards);
         cli_cards_release(&s.page);
         cli_key_free(engine);
         pb_box_free(b);

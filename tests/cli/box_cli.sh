@@ -77,6 +77,9 @@ case $(stat -c %a codes.csv) in 600) ok "codes.csv is mode 0600" ;; *) not_ok "c
 case $(stat -c %a cards.html) in 600) ok "cards.html is mode 0600" ;; *) not_ok "cards.html mode" ;; esac
 if grep -qF "$(sed -n 2p codes.csv)" out err; then not_ok "a code in the command's output"; else ok "no code in the command's output"; fi
 expect 3 "codes are never written over a file" "$pbvote" codes issue --db e.db $E --count 1 --csv codes.csv
+expect 3 "nor cards over a file" "$pbvote" codes issue --db e.db $E --count 1 --csv new.csv --cards cards.html \
+        --url https://vote.example
+check "a refused issue leaves no CSV behind" [ ! -e new.csv ]
 code() { sed -n "$(($1 + 1))p" codes.csv; }
 
 expect 0 "cast a paper ballot" "$pbvote" cast --db e.db $E --code "$(code 1)" --ballot '{"approvals":["p2","p1"]}'
@@ -159,7 +162,10 @@ hasnt out.nonote "p1" "the turnout shows no partial result"
 expect 0 "close" "$pbvote" election close --db e.db $E --at 2026-06-01T20:00:00Z
 expect 3 "nothing after close" "$pbvote" cast --db e.db $E --code "$(code 6)" --ballot '{"approvals":["p3"]}'
 expect 3 "never back to open" "$pbvote" election resume --db e.db
-expect 3 "no codes after close" "$pbvote" codes issue --db e.db $E --count 1
+expect 3 "no codes after close" "$pbvote" codes issue --db e.db $E --count 1 --csv late.csv --cards late.html \
+        --url https://vote.example
+check "the refused issue leaves no CSV (the same command can run again)" [ ! -e late.csv ]
+check "nor cards" [ ! -e late.html ]
 expect 0 "check" "$pbvote" election check --db e.db
 expect 0 "tally" "$pbvote" tally --db e.db $E --out result.json; cp out tally.json
 grep -o '"winners":\[[^]]*\]' out | sed 's/^/# /'

@@ -399,6 +399,7 @@ static void test_codes(struct pb_box *b, struct codes *north, struct codes *sout
 
         CHECK_INT(pb_box_codes_issue(b, 1, collect, &none, &d), PB_ERR_INVALID);
         CHECK_STR(d.path, "$.contests");
+        CHECK_STR(d.subject, "city north south"); /* the refusal names the contests to choose from */
         CHECK_INT(pb_box_codes_issue_for(b, 1, bad[0], 2, collect, &none, &d), PB_ERR_INVALID);
         CHECK_STR(d.path, "$.contests[1]");
         CHECK_INT(pb_box_codes_issue_for(b, 1, bad[1], 2, collect, &none, &d), PB_ERR_INVALID);
