@@ -51,6 +51,8 @@ test('after a vote the kiosk starts again and keeps nothing of the resident', as
   const name = projectName(el.manifest, 'p2', 'uk');
   await page.getByRole('checkbox', { name }).check();
   const receipt = await castAndReceipt(page, 'uk');
+  // the receipt names the vote, so that its code is checked in the right one
+  await page.getByText(el.manifest.title.uk, { exact: true }).waitFor();
   await page.getByRole('button', { name: tr('uk', 'receipt.doneKiosk') }).click();
   // the next resident sees the welcome in the kiosk's own language, nothing of the last vote
   await page.getByRole('button', { name: tr('en', 'kiosk.start') }).waitFor();

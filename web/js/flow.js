@@ -482,6 +482,9 @@ export function createFlow(app, election, { kiosk = null, initialCode = '' } = {
         h('p', { class: 'lead', text: t('receipt.thanks') })),
       h('section', { class: 'receipt', 'aria-labelledby': codeId },
         h('h2', { class: 'heading-medium', id: codeId, text: t('receipt.heading') }),
+        // which vote: the receipt page checks a code in the vote the resident picks there
+        h('p', { class: 'receipt-vote' }, h('span', { class: 'receipt-label', text: t('receipt.vote') }), ' ',
+          h('strong', { text: title() })),
         h('p', { class: 'receipt-line' }, h('span', { class: 'receipt-label', text: t('receipt.code') }), ' ',
           h('strong', { class: 'short-code', text: r.short_code })),
         h('div', { class: 'receipt-qr' }),
