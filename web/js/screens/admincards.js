@@ -71,7 +71,7 @@ export async function start(app) {
 
   function contestField(manifest) {
     if (!manifest?.contests?.length) return null;
-    return h('fieldset', { class: 'field', id: 'cards-contests' },
+    return h('fieldset', { class: 'field' },
       h('legend', { class: 'label', text: t('admincards.contests') }),
       h('p', { class: 'hint', text: t('admincards.contestsHint') }),
       ...manifest.contests.map((c) => {
@@ -90,7 +90,7 @@ export async function start(app) {
     if (!/^\d+$/.test(form.count) || count < 1 || count > MAX_CODES) errors.push({ field: 'cards-count', message: t('admincards.error.count', { max: MAX_CODES }) });
     const why = urlProblem(form.url);
     if (why) errors.push({ field: 'cards-url', message: `${t('admincards.url')}: ${why}` });
-    if (manifest?.contests?.length && !form.contests.size) errors.push({ field: 'cards-contests', message: t('admincards.error.contests') });
+    if (manifest?.contests?.length && !form.contests.size) errors.push({ field: `cards-contest-${manifest.contests[0].id}`, message: t('admincards.error.contests') });
     return errors;
   }
 
