@@ -22,7 +22,7 @@
 /* The paths that serve the app shell; "{id}" is an election id.  A new page adds a line here and
  * a screen in web/js/app.js. */
 static const char *const shell_paths[] = {
-        "/", "/vote/{id}", "/kiosk", "/results/{id}", "/receipt", NULL,
+        "/", "/vote/{id}", "/kiosk", "/results/{id}", "/receipt", "/admin/cards", NULL,
 };
 
 static const char immutable[] = "public, max-age=31536000, immutable";

@@ -34,12 +34,14 @@ static bool is_shell(const struct pb_api_response *r)
 
 static void shell_paths(void)
 {
-        static const char *const ok[] = { "/",      "/vote/warszawa-2023", "/vote/BO.OM.97_24",
-                                          "/kiosk", "/results/x",          "/receipt" };
+        static const char *const ok[] = { "/",           "/vote/warszawa-2023", "/vote/BO.OM.97_24",
+                                          "/kiosk",      "/results/x",          "/receipt",
+                                          "/admin/cards" };
         static const char *const missing[] = {
                 "/vote",      "/vote/",
                 "/vote/a/b",  "/vote/..",
                 "/kiosk/",    "/index.html",
+                "/admin",     "/admin/cards/",
                 "/nope",      "/assets/",
                 "/v2/health", "/vote/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
         };

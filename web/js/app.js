@@ -11,6 +11,7 @@ const ROUTES = [
   { path: /^\/kiosk$/, load: () => import('./screens/kiosk.js') },
   { path: /^\/receipt$/, load: () => import('./screens/receipt.js') },
   { path: /^\/results\/([A-Za-z0-9._-]{1,64})$/, load: () => import('./screens/results.js') },
+  { path: /^\/admin\/cards$/, load: () => import('./screens/admincards.js') },
 ];
 
 /** What a screen gets: the <main> to draw in, the page title, and the shared settings. */
