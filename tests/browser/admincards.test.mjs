@@ -8,16 +8,13 @@
 // else is on it; axe-core finds nothing in English and Arabic; the page asks no other site for
 // anything and stores nothing in localStorage or sessionStorage.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import qrcodegen from '../../web/vendor/qrcodegen.js';
 import { checkAxe } from './lib/checks.mjs';
-import { OUT, PBVOTE, assertClean, launch, makeData, newPage, removeData, startServer } from './lib/harness.mjs';
+import { OUT, assertClean, newPage, openVote, useServer } from './lib/harness.mjs';
 import { LANGS, tr, txt } from './lib/i18n.mjs';
-import { castAndReceipt, enterCode, projectName } from './lib/vote.mjs';
+import { castAndReceipt, projectName } from './lib/vote.mjs';
 
 const METRO = {
   type: 'pbvote.manifest/v1',
@@ -39,24 +36,10 @@ const METRO = {
 let data;
 let server;
 let browser;
-const cli = (...args) => execFileSync(PBVOTE, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 
-before(async () => {
-  data = makeData(undefined, 2);
-  const db = join(data.dir, 'metro.db');
-  const file = join(data.dir, 'metro.manifest.json');
-  writeFileSync(file, JSON.stringify(METRO));
-  cli('election', 'create', '--db', db, '--manifest', file);
-  cli('election', 'open', '--db', db, '--key', join(data.dir, 'engine.key'), '--office-key', join(data.dir, 'office.key'));
-  server = await startServer(data);
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (data) removeData(data);
-});
+useServer(2, (env) => {
+  ({ data, server, browser } = env);
+}, { prepare: (d) => openVote(d, METRO) });
 
 /** The SVG path of @text's QR code as the cards draw it (level M, a quiet zone of 4 modules). */
 function qrPath(text) {

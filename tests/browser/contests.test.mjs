@@ -6,12 +6,10 @@
 // verify` accepts) are what was chosen, contest by contest; axe-core finds nothing on the new
 // screens; screenshots of them go to the build folder.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { checkAxe } from './lib/checks.mjs';
-import { OUT, PBVOTE, assertClean, enrolKiosk, exportedBallots, launch, makeData, newPage, removeData, startServer } from './lib/harness.mjs';
+import { OUT, assertClean, cli, enrolKiosk, exportedBallots, newPage, openVote, useServer } from './lib/harness.mjs';
 import { tr, txt } from './lib/i18n.mjs';
 import { enterCode, startAtKiosk } from './lib/vote.mjs';
 
@@ -52,32 +50,23 @@ let browser;
 const metro = {};
 const expected = [];
 
-const cli = (...args) => execFileSync(PBVOTE, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 const contest = (id) => METRO.contests.find((c) => c.id === id);
 const title = (id, lang) => txt(contest(id).title, lang);
 const name = (cid, pid, lang) => txt(contest(cid).projects.find((p) => p.id === pid).name, lang);
 
-before(async () => {
-  data = makeData({}); // the demo only: its keys sign the vote made here
-  const db = join(data.dir, 'metro.db');
-  const file = join(data.dir, 'metro.manifest.json');
-  const key = join(data.dir, 'engine.key');
-  writeFileSync(file, JSON.stringify(METRO));
-  cli('election', 'create', '--db', db, '--manifest', file);
-  cli('election', 'open', '--db', db, '--key', key, '--office-key', join(data.dir, 'office.key'));
-  metro.north = cli('codes', 'issue', '--db', db, '--key', key, '--count', '3', '--contest', 'city', '--contest', 'north').split('\n');
-  metro.south = cli('codes', 'issue', '--db', db, '--key', key, '--count', '3', '--contest', 'city', '--contest', 'south').split('\n');
-  metro.device = cli('token', 'create', '--db', db, '--role', 'kiosk', '--device', '--label', 'town hall');
-  metro.auditor = cli('token', 'create', '--db', db, '--role', 'auditor');
-  data.elections = { metro: { manifest: METRO, auditor: metro.auditor } };
-  server = await startServer(data);
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (data) removeData(data);
+useServer(undefined, (env) => {
+  ({ data, server, browser } = env);
+}, {
+  manifests: {}, // the demo only: its keys sign the vote made here
+  prepare: (d) => {
+    const db = openVote(d, METRO);
+    const key = join(d.dir, 'engine.key');
+    metro.north = cli('codes', 'issue', '--db', db, '--key', key, '--count', '3', '--contest', 'city', '--contest', 'north').split('\n');
+    metro.south = cli('codes', 'issue', '--db', db, '--key', key, '--count', '3', '--contest', 'city', '--contest', 'south').split('\n');
+    metro.device = cli('token', 'create', '--db', db, '--role', 'kiosk', '--device', '--label', 'town hall');
+    metro.auditor = cli('token', 'create', '--db', db, '--role', 'auditor');
+    d.elections = { metro: { manifest: METRO, auditor: metro.auditor } };
+  },
 });
 
 /** The ballot of contest @cid is shown: its title, which ballot of @total it is. */

@@ -13,13 +13,11 @@
 // with 3.00 (the price: 1.00 + 3.00 = 4.00); b's supporters have 2 x 1.00 = 2.00 left against its
 // 4.00.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { checkAxe } from './lib/checks.mjs';
-import { OUT, PBVOTE, assertClean, launch, makeData, newPage, removeData, startServer } from './lib/harness.mjs';
+import { OUT, assertClean, cli, newPage, openVote, useServer } from './lib/harness.mjs';
 import { tr } from './lib/i18n.mjs';
 
 // an amount as the page writes a price (two decimals) and a cost (none when whole)
@@ -55,23 +53,9 @@ let data;
 let server;
 let browser;
 const codes = {};
-const cli = (...args) => execFileSync(PBVOTE, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 
-before(async () => {
-  data = makeData({}); // the demo only: its keys sign the votes made here
-  const key = join(data.dir, 'engine.key');
-  for (const m of [MES, TWO]) {
-    const db = join(data.dir, `${m.id}.db`);
-    const file = join(data.dir, `${m.id}.manifest.json`);
-    writeFileSync(file, JSON.stringify(m));
-    cli('election', 'create', '--db', db, '--manifest', file);
-    cli('election', 'open', '--db', db, '--key', key, '--office-key', join(data.dir, 'office.key'));
-  }
-  codes.shares = cli('codes', 'issue', '--db', join(data.dir, 'shares.db'), '--key', key, '--count', '5').split('\n');
-  codes.east = cli('codes', 'issue', '--db', join(data.dir, 'two.db'), '--key', key, '--count', '3', '--contest', 'east').split('\n');
-  codes.west = cli('codes', 'issue', '--db', join(data.dir, 'two.db'), '--key', key, '--count', '2', '--contest', 'west').split('\n');
-  server = await startServer(data);
-  browser = await launch();
+useServer(undefined, async (env) => {
+  ({ data, server, browser } = env);
   const cast = async (id, code, body) => {
     const r = await server.api('POST', `/v1/elections/${id}/ballots`, { token: null, body: { ...body, code, submission_id: randomBytes(16).toString('hex') } });
     assert.equal(r.status, 201, JSON.stringify(r.body));
@@ -80,12 +64,15 @@ before(async () => {
   await cast('two', codes.east[0], { ballots: { east: { approvals: ['e1'] } } });
   await cast('two', codes.east[1], { ballots: { east: { approvals: [] } } });
   await cast('two', codes.west[0], { ballots: { west: { approvals: ['w1'] } } });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (data) removeData(data);
+}, {
+  manifests: {}, // the demo only: its keys sign the votes made here
+  prepare: (d) => {
+    const key = join(d.dir, 'engine.key');
+    for (const m of [MES, TWO]) openVote(d, m);
+    codes.shares = cli('codes', 'issue', '--db', join(d.dir, 'shares.db'), '--key', key, '--count', '5').split('\n');
+    codes.east = cli('codes', 'issue', '--db', join(d.dir, 'two.db'), '--key', key, '--count', '3', '--contest', 'east').split('\n');
+    codes.west = cli('codes', 'issue', '--db', join(d.dir, 'two.db'), '--key', key, '--count', '2', '--contest', 'west').split('\n');
+  },
 });
 
 async function open(id, lang = 'en') {

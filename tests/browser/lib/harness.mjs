@@ -19,8 +19,20 @@ if (!PBVOTE || !existsSync(PBVOTE)) throw new Error(`PBVOTE must name the pbvote
 if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: run scripts/deps.sh`);
 mkdirSync(OUT, { recursive: true });
 
-function cli(...args) {
+/** Run `pbvote ARGS...`; its standard output, trimmed. */
+export function cli(...args) {
   return execFileSync(PBVOTE, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+}
+
+/** A vote of its own beside the demo in @data: @manifest written there, its box created and opened
+ *  with the demo's keys (they sign it).  The box's path. */
+export function openVote(data, manifest) {
+  const db = join(data.dir, `${manifest.id}.db`);
+  const file = join(data.dir, `${manifest.id}.manifest.json`);
+  writeFileSync(file, JSON.stringify(manifest));
+  cli('election', 'create', '--db', db, '--manifest', file);
+  cli('election', 'open', '--db', db, '--key', join(data.dir, 'engine.key'), '--office-key', join(data.dir, 'office.key'));
+  return db;
 }
 
 /**
@@ -178,14 +190,17 @@ export async function enrolKiosk(page, id, token, { idle = 120 } = {}) {
 /**
  * The hooks every page test starts with: before its tests, data for @codes voter codes per election
  * (makeData), a pbvote serve on it and Chromium; after them, all three gone.  @ready receives
- * {data, server, browser} once they exist (and may await more setup).
+ * {data, server, browser} once they exist (and may await more setup).  Options: @manifests for
+ * makeData (default: every ballot type); @prepare(data), run before the server starts (a vote of
+ * its own made with openVote).
  */
-export function useServer(codes, ready) {
+export function useServer(codes, ready, { manifests, prepare } = {}) {
   let data;
   let server;
   let browser;
   before(async () => {
-    data = makeData(undefined, codes);
+    data = makeData(manifests, codes);
+    if (prepare) prepare(data);
     server = await startServer(data);
     browser = await launch();
     await ready({ data, server, browser });
